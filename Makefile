@@ -1,0 +1,72 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+DEVSTAMP := $(VENV)/.dev-installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+ASSETS := src/vigie/static/vendor/.stamp
+PORT := $(or $(VIGIE_PORT),8000)
+
+.PHONY: run install dev assets migrate demo serve test lint typecheck check settings-doc clean
+
+run: install assets migrate demo
+	@echo ""
+	@echo "  Vigie is starting on http://127.0.0.1:$(PORT)"
+	@echo "  API docs: http://127.0.0.1:$(PORT)/docs   Open311: http://127.0.0.1:$(PORT)/open311/v2/services.json"
+	@echo "  Log in with a demo account listed above (password: vigie-demo-2026)."
+	@echo ""
+	VIGIE_PORT=$(PORT) $(BIN)/vigie serve
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): $(VENV)/bin/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(DEVSTAMP): $(VENV)/bin/python pyproject.toml
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(STAMP) $@
+
+install: $(STAMP)
+
+dev: $(DEVSTAMP)
+
+$(ASSETS): package.json package-lock.json scripts/vendor.mjs
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	node scripts/vendor.mjs
+	@touch $@
+
+assets: $(ASSETS)
+
+migrate: install
+	$(BIN)/vigie db upgrade
+
+demo: migrate
+	$(BIN)/vigie demo
+
+serve: install assets
+	$(BIN)/vigie serve
+
+# The whole suite on SQLite, then again on PostgreSQL when VIGIE_TEST_DATABASE_URL is set.
+test: dev assets
+	VIGIE_TEST_BACKEND=sqlite $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	@if [ -n "$$VIGIE_TEST_DATABASE_URL" ]; then \
+		echo "== same suite on PostgreSQL ($$VIGIE_TEST_DATABASE_URL) =="; \
+		VIGIE_TEST_BACKEND=postgres $(BIN)/python -m pytest -q $(PYTEST_ARGS); \
+	fi
+
+lint: dev
+	$(BIN)/ruff check src tests bench
+
+typecheck: dev
+	$(BIN)/mypy
+
+check: lint typecheck test
+
+settings-doc: install
+	$(BIN)/vigie settings-doc --write docs/settings.md
+
+clean:
+	rm -rf $(VENV) node_modules src/vigie/static/vendor .pytest_cache .mypy_cache .ruff_cache

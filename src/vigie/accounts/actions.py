@@ -1,0 +1,197 @@
+"""Agents, logins, API keys and the audit log."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from vigie.accounts.domain import Agent, Role
+from vigie.accounts.storage import ApiKeyRow, AuditRow, AuthTokenRow, UserRow
+from vigie.db import Database, utcnow
+from vigie.errors import Conflict, Forbidden, Unauthorized, ValidationFailed
+
+_hasher = PasswordHasher()
+# Verifying against this keeps the timing of unknown and known e-mails alike.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}$")
+MIN_PASSWORD = 10
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def check_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    if not EMAIL_RE.match(email):
+        raise ValidationFailed("not a valid e-mail address", field="email")
+    return email
+
+
+def check_role(role: str) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        raise ValidationFailed(
+            f"unknown role '{role}' (expected one of {', '.join(r.value for r in Role)})",
+            field="role",
+        ) from None
+
+
+def check_password(password: str) -> str:
+    if len(password or "") < MIN_PASSWORD:
+        raise ValidationFailed(
+            f"password must have at least {MIN_PASSWORD} characters", field="password"
+        )
+    return password
+
+
+def to_agent(row: UserRow) -> Agent:
+    return Agent(row.id, row.email, row.name, Role(row.role), row.team)
+
+
+def do_add_user(
+    db: Database,
+    email: str,
+    role: str,
+    password: str,
+    *,
+    name: str = "",
+    team: str = "",
+    demo: bool = False,
+) -> Agent:
+    email = check_email(email)
+    role_ = check_role(role)
+    check_password(password)
+    with db.session(write=True) as s:
+        row = UserRow(
+            email=email,
+            name=name,
+            role=role_.value,
+            team=team,
+            password_hash=_hasher.hash(password),
+            demo=demo,
+            created_at=utcnow(),
+        )
+        s.add(row)
+        try:
+            s.commit()
+        except IntegrityError:
+            raise Conflict(f"an account already exists for {email}", field="email") from None
+        return to_agent(row)
+
+
+def authenticate(db: Database, email: str, password: str) -> Agent:
+    email = (email or "").strip().lower()
+    with db.session() as s:
+        row = s.scalar(select(UserRow).where(UserRow.email == email))
+    try:
+        _hasher.verify(row.password_hash if row else _DUMMY_HASH, password or "")
+    except (VerificationError, InvalidHashError):
+        raise Unauthorized("wrong e-mail or password") from None
+    if row is None or not row.active:
+        raise Unauthorized("wrong e-mail or password")
+    return to_agent(row)
+
+
+def do_create_login(db: Database, agent: Agent, kind: str, ttl_hours: int) -> tuple[str, str]:
+    """Create a session or bearer token. Returns (token, csrf_token); only hashes are stored."""
+    token = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(24) if kind == "session" else ""
+    now = utcnow()
+    with db.session(write=True) as s:
+        s.execute(delete(AuthTokenRow).where(AuthTokenRow.expires_at < now))
+        s.add(
+            AuthTokenRow(
+                token_hash=hash_secret(token),
+                user_id=agent.id,
+                kind=kind,
+                csrf_token=csrf,
+                created_at=now,
+                expires_at=now + timedelta(hours=ttl_hours),
+            )
+        )
+        do_audit(s, agent, "auth.login", "user", str(agent.id), {"kind": kind})
+        s.commit()
+    return token, csrf
+
+
+def agent_for_token(db: Database, token: str, kind: str) -> tuple[Agent, str] | None:
+    with db.session() as s:
+        found = s.execute(
+            select(UserRow, AuthTokenRow)
+            .join(AuthTokenRow, AuthTokenRow.user_id == UserRow.id)
+            .where(AuthTokenRow.token_hash == hash_secret(token), AuthTokenRow.kind == kind)
+        ).first()
+    if not found:
+        return None
+    user, tok = found
+    if tok.expires_at < utcnow() or not user.active:
+        return None
+    return to_agent(user), tok.csrf_token
+
+
+def do_logout(db: Database, token: str) -> None:
+    with db.session(write=True) as s:
+        s.execute(delete(AuthTokenRow).where(AuthTokenRow.token_hash == hash_secret(token)))
+        s.commit()
+
+
+def do_create_api_key(db: Database, name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed("an API key needs a name", field="name")
+    key = "vk_" + secrets.token_urlsafe(30)
+    with db.session(write=True) as s:
+        s.add(ApiKeyRow(name=name, prefix=key[:8], key_hash=hash_secret(key), created_at=utcnow()))
+        s.commit()
+    return key
+
+
+def check_api_key(db: Database, key: str | None) -> ApiKeyRow:
+    if not key:
+        raise Forbidden("api_key is required", field="api_key")
+    with db.session() as s:
+        row = s.scalar(select(ApiKeyRow).where(ApiKeyRow.key_hash == hash_secret(key)))
+    if row is None or row.revoked_at is not None:
+        raise Forbidden("invalid api_key", field="api_key")
+    return row
+
+
+def require(agent: Agent | None, permission: str) -> Agent:
+    if agent is None:
+        raise Unauthorized("log in as an agent to do this")
+    if not agent.can(permission):
+        raise Forbidden(f"your role ({agent.role.value}) does not allow {permission}")
+    return agent
+
+
+def do_audit(
+    s: Session,
+    agent: Agent | None,
+    action: str,
+    target_type: str,
+    target_id: str,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Write an audit entry in the caller's transaction (it commits or rolls back with it)."""
+    s.add(
+        AuditRow(
+            at=utcnow(),
+            user_id=agent.id if agent else None,
+            actor=agent.email if agent else "system",
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            detail=detail or {},
+        )
+    )

@@ -1,0 +1,123 @@
+"""Application factory: no side effects at import time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from vigie import __version__
+from vigie.errors import VigieError
+from vigie.runtime import Vigie, build_vigie
+from vigie.settings import Settings
+from vigie.web.deps import RateLimiter
+from vigie.web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from vigie.web.problems import http_error_response, validation_error_response, vigie_error_response
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> FastAPI:
+    settings = settings or (vigie.settings if vigie else Settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        v = vigie or build_vigie(settings)
+        app.state.vigie = v
+        app.state.rate_limiter = RateLimiter(settings.anonymous_rate_limit)
+        await v.bus.start()
+        app.state.ready = True
+        try:
+            yield
+        finally:
+            app.state.ready = False
+            await v.bus.stop()
+            if vigie is None:
+                v.db.dispose()
+
+    app = FastAPI(
+        title="Vigie API",
+        version=__version__,
+        description="Citizen reports, control centre and open data for a connected city. "
+        "The Open311 GeoReport v2 API lives under /open311/v2.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.ready = False
+
+    from vigie.open311.web import router as open311_router
+    from vigie.reports.web import router as reports_router
+    from vigie.web.auth import router as auth_router
+    from vigie.web.docs import router as docs_router
+    from vigie.web.events import router as events_router
+
+    app.include_router(reports_router)
+    app.include_router(auth_router)
+    app.include_router(events_router)
+    app.include_router(open311_router)
+    app.include_router(docs_router)
+
+    @app.get("/health", tags=["meta"], summary="Readiness probe")
+    def health(request: Request) -> JSONResponse:
+        ready = bool(getattr(request.app.state, "ready", False))
+        body = {"status": "ok" if ready else "starting", "version": __version__}
+        if ready:
+            v: Vigie = request.app.state.vigie
+            body.update({"city": v.city.jurisdiction_id, "database": v.db.dialect, "services": len(v.catalogue.services)})
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    @app.exception_handler(VigieError)
+    async def _vigie_error(request: Request, exc: VigieError) -> Response:
+        if request.url.path.startswith("/open311"):
+            from vigie.open311.render import error_response
+
+            return error_response(request, exc)
+        return vigie_error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        if request.url.path.startswith("/open311"):
+            from vigie.errors import BadRequest
+            from vigie.open311.render import error_response
+
+            first = exc.errors()[0] if exc.errors() else {}
+            where = ".".join(str(p) for p in first.get("loc", ())[1:]) or "request"
+            return error_response(request, BadRequest(f"{where}: {first.get('msg', 'invalid')}"))
+        return validation_error_response(exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/open311"):
+            from vigie.errors import NotFound, VigieError
+            from vigie.open311.render import error_response
+
+            err = NotFound(str(exc.detail)) if exc.status_code == 404 else VigieError(str(exc.detail))
+            err.status = exc.status_code
+            return error_response(request, err)
+        return http_error_response(request, exc)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        # Log the failure without the request body: it may hold personal data.
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse(
+            {"type": "about:blank", "title": "Internal error", "status": 500, "detail": "internal error"},
+            status_code=500,
+            media_type="application/problem+json",
+        )
+
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Entry point for uvicorn workers (`vigie.app:app_from_env --factory`)."""
+    logging.basicConfig(level=Settings().log_level.upper())
+    return create_app()

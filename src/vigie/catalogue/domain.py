@@ -1,0 +1,177 @@
+"""The service catalogue: what residents can report and how the city treats it.
+
+Plain data, no I/O. A :class:`Catalogue` is immutable once built; reloading a
+file builds a new one and swaps it in only when it is valid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Datatype(StrEnum):
+    STRING = "string"
+    NUMBER = "number"
+    DATETIME = "datetime"
+    TEXT = "text"
+    SINGLEVALUELIST = "singlevaluelist"
+    MULTIVALUELIST = "multivaluelist"
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+PRIORITY_RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text in the city's languages; falls back to French then any language."""
+
+    values: dict[str, str]
+
+    def get(self, lang: str = "fr") -> str:
+        if lang in self.values:
+            return self.values[lang]
+        if "fr" in self.values:
+            return self.values["fr"]
+        return next(iter(self.values.values()), "")
+
+
+@dataclass(frozen=True)
+class AttributeValue:
+    key: str
+    name: Text
+
+
+@dataclass(frozen=True)
+class Attribute:
+    code: str
+    datatype: Datatype
+    required: bool
+    description: Text
+    order: int
+    variable: bool = True
+    datatype_description: Text | None = None
+    values: tuple[AttributeValue, ...] = ()
+
+    @property
+    def keys(self) -> frozenset[str]:
+        return frozenset(v.key for v in self.values)
+
+
+@dataclass(frozen=True)
+class Group:
+    code: str
+    name: Text
+    icon: str = ""
+
+
+@dataclass(frozen=True)
+class Service:
+    code: str
+    group: str
+    name: Text
+    description: Text
+    keywords: tuple[str, ...] = ()
+    public: bool = True
+    default_priority: Priority = Priority.NORMAL
+    duplicate_radius_m: float = 50.0
+    type: str = "realtime"
+    attributes: tuple[Attribute, ...] = ()
+
+    @property
+    def metadata(self) -> bool:
+        return bool(self.attributes)
+
+    def attribute(self, code: str) -> Attribute | None:
+        for a in self.attributes:
+            if a.code == code:
+                return a
+        return None
+
+
+@dataclass(frozen=True)
+class Team:
+    code: str
+    name: Text
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class Sla:
+    hours: float
+    business_hours: bool = False
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Matches when a report's attribute equals one of ``values``."""
+
+    attribute: str
+    values: frozenset[str]
+
+    def matches(self, attributes: dict[str, object]) -> bool:
+        value = attributes.get(self.attribute)
+        if value is None:
+            return False
+        if isinstance(value, list | tuple):
+            return any(str(v) in self.values for v in value)
+        return str(value) in self.values
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """A treatment procedure: who handles a report, how fast, and what to say."""
+
+    id: str
+    team: str
+    sla: Sla
+    priority: Priority | None
+    service: str | None = None
+    group: str | None = None
+    zone: str | None = None
+    condition: Condition | None = None
+    steps: tuple[str, ...] = ()
+    messages: dict[str, Text] = field(default_factory=dict)
+
+    @property
+    def specificity(self) -> tuple[int, int, int]:
+        """Higher wins: exact service beats group beats any; zone; condition."""
+        s = 2 if self.service else (1 if self.group else 0)
+        z = 1 if self.zone else 0
+        c = 1 if self.condition else 0
+        return (s, z, c)
+
+    def message(self, status: str, lang: str) -> str | None:
+        text = self.messages.get(status)
+        return text.get(lang) if text else None
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    groups: dict[str, Group]
+    services: dict[str, Service]
+    teams: dict[str, Team]
+    procedures: tuple[Procedure, ...]
+    source: str = ""
+    _index: dict[tuple[str, str], list[Procedure]] = field(default_factory=dict, repr=False)
+
+    def service(self, code: str) -> Service | None:
+        return self.services.get(code)
+
+    def public_services(self) -> list[Service]:
+        return [s for s in self.services.values() if s.public]
+
+    def resolve(
+        self, service_code: str, zone: str, attributes: dict[str, object] | None = None
+    ) -> Procedure:
+        """The procedure for a report: the most specific rule that matches."""
+        from vigie.catalogue.procedures import resolve
+
+        return resolve(self, service_code, zone, attributes or {})

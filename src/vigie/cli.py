@@ -1,0 +1,210 @@
+"""Command line: `vigie --help`. A thin adapter over the same use cases as the web."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from vigie.errors import ConfigurationError, VigieError
+from vigie.settings import Settings, settings_markdown
+
+app = typer.Typer(help="Vigie: citizen reports, control centre and open data for a connected city.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+catalogue_app = typer.Typer(help="Service catalogue and treatment procedures.", no_args_is_help=True)
+import_app = typer.Typer(help="Import data from other systems.", no_args_is_help=True)
+apikey_app = typer.Typer(help="API keys for Open311 clients.", no_args_is_help=True)
+user_app = typer.Typer(help="Agent accounts.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(catalogue_app, name="catalogue")
+app.add_typer(import_app, name="import")
+app.add_typer(apikey_app, name="apikey")
+app.add_typer(user_app, name="user")
+
+err = Console(stderr=True)
+out = Console()
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValueError as exc:
+        _fail(str(exc))
+        raise
+
+
+def _vigie():  # type: ignore[no-untyped-def]
+    from vigie.runtime import build_vigie
+
+    try:
+        return build_vigie(_settings())
+    except ConfigurationError as exc:
+        _fail(f"invalid configuration:\n{exc}")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option(None, help="Address to bind (default VIGIE_HOST)."),
+    port: int = typer.Option(None, help="Port (default VIGIE_PORT)."),
+    workers: int = typer.Option(None, help="Worker processes (default VIGIE_WORKERS)."),
+) -> None:
+    """Serve the web app and APIs."""
+    import uvicorn
+
+    s = _settings()
+    uvicorn.run(
+        "vigie.app:app_from_env",
+        factory=True,
+        host=host or s.host,
+        port=port or s.port,
+        workers=workers or s.workers,
+        log_level=s.log_level,
+        access_log=False,
+        proxy_headers=True,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head")) -> None:
+    """Create or migrate the database schema."""
+    from vigie.migrate import upgrade
+
+    s = _settings()
+    upgrade(s.resolved_database_url, revision)
+    out.print(f"database at revision {revision} ({s.resolved_database_url.split('://')[0]})")
+
+
+@app.command()
+def demo() -> None:
+    """Load the Dijon demo (agents, API key, reports). Safe to run again."""
+    from vigie.demo import load_demo
+
+    v = _vigie()
+    try:
+        summary = load_demo(v, progress=True)
+    finally:
+        v.db.dispose()
+    for line in summary:
+        out.print(line, highlight=False)
+
+
+@catalogue_app.command("validate")
+def catalogue_validate(
+    file: Path = typer.Argument(..., help="Catalogue YAML file."),
+    city: str = typer.Option(None, help="City profile whose zones must all be covered (default VIGIE_CITY)."),
+) -> None:
+    """Validate a catalogue file: schema, references and procedure coverage."""
+    from vigie.catalogue.loader import load_catalogue
+    from vigie.city.profile import load_profile
+
+    try:
+        profile = load_profile(city or _settings().city)
+        cat = load_catalogue(file, profile.zones.codes())
+    except ConfigurationError as exc:
+        for problem in exc.problems:
+            err.print(str(problem), highlight=False, markup=False)
+        _fail(f"{len(exc.problems)} problem(s) in {file}")
+        return
+    pairs = len(cat.services) * len(profile.zones.codes())
+    out.print(
+        f"{file}: valid — {len(cat.groups)} groups, {len(cat.services)} services, "
+        f"{len(cat.procedures)} procedures; all {pairs} (service, zone) pairs of "
+        f"{profile.name} resolve to exactly one procedure",
+        highlight=False,
+    )
+
+
+@import_app.command("requests")
+def import_requests(
+    file: Path = typer.Argument(..., help="CSV or GeoJSON file."),
+    mapping: str = typer.Option(..., "--mapping", help="Mapping YAML file, or the name of a bundled mapping (e.g. sf311)."),
+) -> None:
+    """Import historical reports with a declarative column mapping."""
+    from vigie.importer.run import run_import
+
+    v = _vigie()
+    try:
+        result = run_import(v, file, mapping, progress=True)
+    except ConfigurationError as exc:
+        _fail(f"invalid mapping:\n{exc}")
+        return
+    finally:
+        v.db.dispose()
+    for line in result.summary_lines():
+        out.print(line, highlight=False, markup=False)
+    if result.failed and not result.created and not result.skipped:
+        raise typer.Exit(1)
+
+
+@apikey_app.command("create")
+def apikey_create(name: str = typer.Option(..., "--name", help="Who the key is for.")) -> None:
+    """Create an Open311 API key. The key is printed once, alone on the last line."""
+    from vigie.accounts.actions import do_create_api_key
+    from vigie.db import Database
+
+    s = _settings()
+    db = Database(s.resolved_database_url)
+    try:
+        key = do_create_api_key(db, name)
+    except VigieError as exc:
+        _fail(exc.message)
+        return
+    finally:
+        db.dispose()
+    err.print(f"API key for '{name}' (shown only now; store it safely):")
+    sys.stdout.write(key + "\n")
+
+
+@user_app.command("add")
+def user_add(
+    email: str = typer.Argument(...),
+    role: str = typer.Option(..., "--role", help="operator, supervisor, field_agent or admin."),
+    name: str = typer.Option("", "--name"),
+    team: str = typer.Option("", "--team", help="Team code from the catalogue."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input."),
+) -> None:
+    """Add an agent account (password prompted, or read from standard input)."""
+    from vigie.accounts.actions import do_add_user
+    from vigie.db import Database
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    s = _settings()
+    db = Database(s.resolved_database_url)
+    try:
+        agent = do_add_user(db, email, role, password, name=name, team=team)
+    except VigieError as exc:
+        _fail(exc.message)
+        return
+    finally:
+        db.dispose()
+    out.print(f"added {agent.email} ({agent.role.value})", highlight=False)
+
+
+@app.command("settings-doc")
+def settings_doc(write: Path = typer.Option(None, help="Write to this file instead of printing.")) -> None:
+    """Print the settings reference generated from their declaration."""
+    text = settings_markdown()
+    if write:
+        write.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def main() -> None:
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,190 @@
+"""The Dijon demo: agent accounts (one per role), an API key and a living history.
+
+Idempotent: accounts, key and reports are created once; running it again
+changes nothing. Demo accounts exist only here, flagged ``demo`` in the
+database, and the command refuses to run in production.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import timedelta
+
+from rich.progress import Progress
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from vigie.accounts.actions import do_add_user, do_create_api_key
+from vigie.accounts.storage import ApiKeyRow, UserRow
+from vigie.db import utcnow
+from vigie.errors import Forbidden
+from vigie.reports.actions import Submission, check_submission, insert_report
+from vigie.reports.domain import Status
+from vigie.reports.storage import ReportRow, ReportUpdateRow
+from vigie.runtime import Vigie
+
+DEMO_PASSWORD = "vigie-demo-2026"
+DEMO_ACCOUNTS = [
+    ("operateur@demo.vigie.example", "operator", "Olivia Opératrice", ""),
+    ("superviseur@demo.vigie.example", "supervisor", "Samir Superviseur", ""),
+    ("terrain@demo.vigie.example", "field_agent", "Fanny Terrain", "voirie-sud"),
+    ("admin@demo.vigie.example", "admin", "Adam Admin", ""),
+]
+DEMO_KEY_NAME = "demo (Dijon)"
+DEMO_REPORTS = 2000
+SEED = 21231
+
+# Where people report: weight communes by rough population so Dijon dominates.
+ZONE_WEIGHTS = {"21231": 16, "21166": 1.4, "21617": 1.1, "21171": 1.1, "21515": 1, "21355": 1,
+                "21540": 0.7, "21278": 0.8, "21390": 0.5}
+
+NOTES = {
+    "voirie": ["Trou profond devant le n° {n}, dangereux pour les vélos.", "Chaussée affaissée sur plusieurs mètres."],
+    "eclairage": ["Le lampadaire ne s'allume plus depuis plusieurs soirs.", "Lampadaire qui clignote toute la nuit."],
+    "proprete": ["Sacs et cartons déposés au pied des conteneurs.", "Dépôt de gravats sur le trottoir."],
+}
+GENERIC = [
+    "Constaté ce matin en passant, merci d'intervenir.",
+    "Problème signalé par plusieurs voisins.",
+    "Situation qui dure depuis une semaine.",
+    "Gêne le passage des poussettes.",
+    "",
+]
+
+
+def load_demo(v: Vigie, progress: bool = False, reports: int = DEMO_REPORTS) -> list[str]:
+    if v.settings.environment == "production":
+        raise Forbidden("the demo cannot be loaded in production (demo accounts have a public password)")
+    lines: list[str] = []
+    with v.db.session() as s:
+        existing = set(s.scalars(select(UserRow.email)))
+        has_key = s.scalar(select(ApiKeyRow.id).where(ApiKeyRow.name == DEMO_KEY_NAME)) is not None
+    for email, role, name, team in DEMO_ACCOUNTS:
+        if email not in existing:
+            do_add_user(v.db, email, role, DEMO_PASSWORD, name=name, team=team, demo=True)
+    if not has_key:
+        key = do_create_api_key(v.db, DEMO_KEY_NAME)
+        lines.append(f"Open311 API key for the demo: {key}")
+    created = _demo_reports(v, reports, progress)
+    lines.append(f"demo reports: {created} created")
+    lines.append("demo accounts (password: " + DEMO_PASSWORD + "):")
+    lines += [f"  {role:<12} {email}" for email, role, _, _ in DEMO_ACCOUNTS]
+    return lines
+
+
+def _demo_reports(v: Vigie, count: int, progress: bool) -> int:
+    with v.db.session() as s:
+        done = s.scalar(select(func.count()).select_from(ReportRow).where(ReportRow.external_id.like("demo-%"))) or 0
+    if done >= count:
+        return 0
+    rng = random.Random(SEED)
+    zones = v.city.zones
+    codes = zones.codes()
+    weights = [ZONE_WEIGHTS.get(c, 0.3) for c in codes]
+    services = list(v.catalogue.services.values())
+    now = utcnow()
+    plan = []
+    for n in range(count):
+        zone = zones.by_code[rng.choices(codes, weights)[0]]
+        minx, miny, maxx, maxy = zone.geometry.bounds
+        while True:
+            lat, long = rng.uniform(miny, maxy), rng.uniform(minx, maxx)
+            if zone.contains(lat, long):
+                break
+        service = rng.choice(services)
+        age = timedelta(days=90 * rng.random() ** 1.6, minutes=rng.randint(0, 600))
+        plan.append((n, service, lat, long, now - age))
+    plan.sort(key=lambda p: p[4])
+    created = 0
+    agents = _agent_ids(v)
+    bar = Progress(transient=False, disable=not progress)
+    with bar:
+        task = bar.add_task("Dijon demo reports", total=count)
+        for start in range(0, count, 250):
+            with v.db.session(write=True) as s:
+                for n, service, lat, long, when in plan[start : start + 250]:
+                    ext = f"demo-{n}"
+                    if s.scalar(select(ReportRow.id).where(ReportRow.external_id == ext)) is not None:
+                        continue
+                    attrs = _attributes(service, rng)
+                    notes = NOTES.get(service.group, GENERIC)
+                    sub = Submission(
+                        service_code=service.code,
+                        channel=rng.choice(["app", "app", "app", "web", "phone", "email"]),
+                        description=rng.choice(notes).format(n=rng.randint(1, 120)),
+                        lat=round(lat, 6),
+                        long=round(long, 6),
+                        attributes=attrs,
+                        external_id=ext,
+                        requested_at=when,
+                    )
+                    checked = check_submission(v, sub)
+                    row = insert_report(v, s, checked)
+                    _advance(s, row, rng, agents, now)
+                    created += 1
+                s.commit()
+            bar.update(task, advance=min(250, count - start))
+    return created
+
+
+def _agent_ids(v: Vigie) -> dict[str, int]:
+    with v.db.session() as s:
+        return {u.role: u.id for u in s.scalars(select(UserRow).where(UserRow.demo.is_(True)))}
+
+
+def _attributes(service, rng: random.Random) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    out: dict[str, object] = {}
+    for a in service.attributes:
+        if not a.required and rng.random() < 0.5:
+            continue
+        if a.datatype.value == "singlevaluelist":
+            out[a.code] = rng.choice(a.values).key
+        elif a.datatype.value == "multivaluelist":
+            out[a.code] = [rng.choice(a.values).key]
+        elif a.datatype.value == "number":
+            out[a.code] = rng.randint(1, 10)
+        elif a.datatype.value == "datetime":
+            out[a.code] = (utcnow() - timedelta(days=rng.randint(1, 10))).replace(microsecond=0).isoformat()
+        else:
+            out[a.code] = "Voir description"
+    return out
+
+
+def _advance(s: Session, row: ReportRow, rng: random.Random, agents: dict[str, int], now) -> None:  # type: ignore[no-untyped-def]
+    """Walk an older report along its lifecycle, as the control room would have."""
+    age_h = (now - row.requested_at).total_seconds() / 3600
+    path: list[tuple[str, float, str]] = []
+    t = 0.0
+    steps: list[Callable[[], tuple[str, float, str]]] = [
+        lambda: (Status.ACKNOWLEDGED, rng.uniform(0.2, 20), "Votre signalement a bien été pris en compte."),
+        lambda: (Status.ASSIGNED, rng.uniform(1, 48), "Une équipe a été missionnée."),
+        lambda: (Status.IN_PROGRESS, rng.uniform(2, 96), ""),
+        lambda: (Status.RESOLVED, rng.uniform(1, 120), "L'intervention a été réalisée. Merci de votre signalement."),
+    ]
+    for step in steps:
+        status, delay, note = step()
+        if t + delay > age_h or rng.random() < 0.08:
+            break
+        t += delay
+        path.append((status.value, t, note))
+    if path and path[-1][0] == Status.ACKNOWLEDGED and rng.random() < 0.1:
+        path.append((Status.REJECTED.value, t + 1, "Ce lieu ne relève pas du domaine public."))
+    previous = row.status
+    for status, hours, note in path:
+        at = row.requested_at + timedelta(hours=hours)
+        s.add(ReportUpdateRow(report_id=row.id, kind="status", status=status, previous_status=previous,
+                              actor_user_id=agents.get("operator"), actor_label="demo", public_note=note, at=at))
+        previous = status
+        row.status = status
+        row.updated_at = at
+        if note:
+            row.status_notes = note
+        if status == Status.ACKNOWLEDGED:
+            row.acknowledged_at = at
+        if status == Status.ASSIGNED and row.team == "voirie-sud":
+            row.assigned_user_id = agents.get("field_agent")
+        if status in (Status.RESOLVED, Status.REJECTED):
+            row.closed_at = at
+            if status == Status.REJECTED:
+                row.reject_reason = note

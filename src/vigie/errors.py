@@ -1,0 +1,99 @@
+"""One exception hierarchy for the whole application.
+
+Domain and service code raise these; each web boundary (native API with RFC
+9457 problem JSON, Open311 with its own error list) translates them. The
+message is meant for the person who sent the request.
+"""
+
+from __future__ import annotations
+
+
+class VigieError(Exception):
+    status = 400
+    code = "bad_request"
+    title = "Bad request"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class ValidationFailed(VigieError):
+    status = 422
+    code = "validation_failed"
+    title = "Invalid input"
+
+
+class BadRequest(VigieError):
+    status = 400
+    code = "bad_request"
+    title = "Bad request"
+
+
+class Unauthorized(VigieError):
+    status = 401
+    code = "unauthorized"
+    title = "Authentication required"
+
+
+class Forbidden(VigieError):
+    status = 403
+    code = "forbidden"
+    title = "Forbidden"
+
+
+class NotFound(VigieError):
+    status = 404
+    code = "not_found"
+    title = "Not found"
+
+
+class Conflict(VigieError):
+    status = 409
+    code = "conflict"
+    title = "Conflict"
+
+
+class PayloadTooLarge(VigieError):
+    status = 413
+    code = "payload_too_large"
+    title = "Payload too large"
+
+
+class UnsupportedMediaType(VigieError):
+    status = 415
+    code = "unsupported_media_type"
+    title = "Unsupported media type"
+
+
+class TooManyRequests(VigieError):
+    status = 429
+    code = "too_many_requests"
+    title = "Too many requests"
+
+
+class ConfigurationError(Exception):
+    """A configuration file (catalogue, city profile, mapping) is invalid.
+
+    Carries the file, line and field at fault so the person editing it can fix it.
+    """
+
+    def __init__(self, problems: list[ConfigProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class ConfigProblem:
+    def __init__(self, file: str, line: int | None, field: str, message: str) -> None:
+        self.file = file
+        self.line = line
+        self.field = field
+        self.message = message
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.field}: {self.message}"
+
+    def __repr__(self) -> str:
+        return f"ConfigProblem({self!s})"

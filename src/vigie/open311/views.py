@@ -1,0 +1,183 @@
+"""Spec-shaped Open311 records built from the catalogue and report rows.
+
+Only public fields are read: nothing here touches the reporter's name, e-mail,
+phone, device, account or tracking token, and history entries carry no actor
+and no internal note.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from vigie.catalogue.domain import Attribute, Procedure, Service
+from vigie.reports.domain import CLOSED, open311_status
+from vigie.reports.storage import ReportRow, ReportUpdateRow
+from vigie.reports.views import photo_urls
+from vigie.runtime import Vigie
+
+from .params import local_iso
+
+# History entries that say something to the public (with a status change or a note).
+UPDATE_KINDS = ("created", "status", "assign", "merge")
+
+
+@dataclass
+class Ctx:
+    """What every rendering needs: the platform, the language and the public base URL."""
+
+    v: Vigie
+    lang: str
+    procedures: dict[str, Procedure] = field(default_factory=dict)
+
+    @property
+    def base(self) -> str:
+        return self.v.settings.public_base_url.rstrip("/")
+
+    def procedure(self, procedure_id: str) -> Procedure | None:
+        if not self.procedures:
+            self.procedures = {p.id: p for p in self.v.catalogue.procedures}
+        return self.procedures.get(procedure_id)
+
+
+def service_view(ctx: Ctx, s: Service) -> dict[str, Any]:
+    group = ctx.v.catalogue.groups.get(s.group)
+    return {
+        "service_code": s.code,
+        "service_name": s.name.get(ctx.lang),
+        "description": s.description.get(ctx.lang),
+        "metadata": s.metadata,
+        "type": s.type,
+        "keywords": ", ".join(s.keywords),
+        "group": group.name.get(ctx.lang) if group else s.group,
+    }
+
+
+def _attribute(ctx: Ctx, a: Attribute) -> dict[str, Any]:
+    return {
+        "variable": a.variable,
+        "code": a.code,
+        "datatype": a.datatype.value,
+        "required": a.required,
+        "datatype_description": (
+            a.datatype_description.get(ctx.lang) if a.datatype_description else None
+        ),
+        "order": a.order,
+        "description": a.description.get(ctx.lang),
+        "values": [{"key": val.key, "name": val.name.get(ctx.lang)} for val in a.values],
+    }
+
+
+def definition_view(ctx: Ctx, s: Service) -> dict[str, Any]:
+    attrs = sorted(s.attributes, key=lambda a: (a.order, a.code))
+    return {"service_code": s.code, "attributes": [_attribute(ctx, a) for a in attrs]}
+
+
+def service_notice(ctx: Ctx, row: ReportRow) -> str | None:
+    """What the city says it will do: the procedure's message for the current status."""
+    proc = ctx.procedure(row.procedure_id)
+    return (proc.message(row.status, ctx.lang) if proc else None) or None
+
+
+def _media(u: ReportUpdateRow) -> str | None:
+    media = (u.detail or {}).get("media")
+    if isinstance(media, list) and media:
+        return str(media[0])
+    return str(media) if isinstance(media, str) and media else None
+
+
+def is_public_update(u: ReportUpdateRow) -> bool:
+    """Creation, a status change or a public note: what residents may see of a history."""
+    changed = u.previous_status is None or u.previous_status != u.status
+    return u.kind == "created" or changed or bool(u.public_note)
+
+
+def note_view(ctx: Ctx, u: ReportUpdateRow) -> dict[str, Any]:
+    return {
+        "datetime": local_iso(u.at, ctx.v.city.timezone),
+        "type": u.kind,
+        "status": open311_status(u.status),
+        "detailed_status": u.status,
+        "description": u.public_note or None,
+        "media_url": _media(u),
+    }
+
+
+def request_view(
+    ctx: Ctx,
+    row: ReportRow,
+    updates: list[ReportUpdateRow] | None = None,
+    extensions: bool = False,
+) -> dict[str, Any]:
+    """One ``request`` element; ``updates`` is the report's history, oldest first."""
+    tz = ctx.v.city.timezone
+    service = ctx.v.catalogue.service(row.service_code)
+    team = ctx.v.catalogue.teams.get(row.team)
+    photos = photo_urls(row, ctx.base)
+    updates = updates or []
+    media = photos[0]["url"] if photos else next(
+        (m for m in (_media(u) for u in updates if u.kind == "created") if m), None
+    )
+    closed = row.status in CLOSED
+    out: dict[str, Any] = {
+        "service_request_id": str(row.id),
+        "status": open311_status(row.status),
+        "status_notes": row.status_notes or None,
+        "service_name": service.name.get(ctx.lang) if service else row.service_code,
+        "service_code": row.service_code,
+        "description": row.description or None,
+        "agency_responsible": team.name.get(ctx.lang) if team else (row.team or None),
+        "service_notice": service_notice(ctx, row),
+        "requested_datetime": local_iso(row.requested_at, tz),
+        "updated_datetime": local_iso((row.closed_at if closed else None) or row.updated_at, tz),
+        "expected_datetime": local_iso(row.expected_at, tz),
+        "address": row.address or None,
+        "address_id": None,
+        "zipcode": None,
+        "lat": row.lat,
+        "long": row.long,
+        "media_url": media,
+    }
+    if extensions:
+        out["attributes"] = _attribute_values(row)
+        out["extended_attributes"] = {
+            "reference": row.reference,
+            "zone": row.zone,
+            "group": row.service_group,
+            "detailed_status": row.status,
+            "duplicate_of": str(row.duplicate_of_id) if row.duplicate_of_id else None,
+            "photos": [{"url": p["url"], "thumbnail_url": p["thumbnail_url"]} for p in photos],
+        }
+        out["notes"] = [note_view(ctx, u) for u in updates if is_public_update(u)]
+    return out
+
+
+def _attribute_values(row: ReportRow) -> list[dict[str, Any]]:
+    """``[{"code": …, "value": …}]``; a multivaluelist value is a list (repeated in XML)."""
+    values = sorted((row.attributes or {}).items())
+    return [{"code": code, "value": value} for code, value in values]
+
+
+def update_view(ctx: Ctx, u: ReportUpdateRow) -> dict[str, Any]:
+    """One ``request_update`` of the mySociety servicerequestupdates extension."""
+    return {
+        "update_id": str(u.id),
+        "service_request_id": str(u.report_id),
+        "status": open311_status(u.status),
+        "updated_datetime": local_iso(u.at, ctx.v.city.timezone),
+        "description": u.public_note or "",
+        "media_url": _media(u),
+    }
+
+
+__all__ = [
+    "Ctx",
+    "UPDATE_KINDS",
+    "definition_view",
+    "is_public_update",
+    "note_view",
+    "request_view",
+    "service_notice",
+    "service_view",
+    "update_view",
+]

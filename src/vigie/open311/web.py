@@ -1,0 +1,393 @@
+"""Open311 GeoReport v2 endpoints (/open311/v2) and service discovery (/open311).
+
+Every resource answers in JSON or XML after its suffix (``services.json``,
+``services.xml``); an unknown suffix is a 404. Every error, including an
+unexpected one, is the spec's error list (see :mod:`vigie.open311.render`).
+
+GET answers carry public data only: reports of non-public services are hidden
+from anonymous clients, and no reporter data (name, e-mail, phone, device,
+account, tracking token) is ever rendered by a GET.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from fastapi.routing import APIRoute
+from sqlalchemy import or_, select, update
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from vigie.accounts.actions import check_api_key
+from vigie.accounts.domain import Agent
+from vigie.db import utcnow
+from vigie.errors import BadRequest, NotFound, UnsupportedMediaType, VigieError
+from vigie.reports import actions
+from vigie.reports.domain import Channel
+from vigie.reports.queries import ReportFilter, list_reports
+from vigie.reports.storage import ReportRow, ReportUpdateRow
+from vigie.runtime import Vigie
+from vigie.web.deps import current_agent, get_vigie
+
+from .params import (
+    Params,
+    check_jurisdiction,
+    language,
+    parse_attributes,
+    parse_ids,
+    parse_page,
+    parse_statuses,
+    parse_window,
+)
+from .render import FORMATS, error_response, render
+from .views import (
+    UPDATE_KINDS,
+    Ctx,
+    definition_view,
+    request_view,
+    service_notice,
+    service_view,
+    update_view,
+)
+
+log = logging.getLogger(__name__)
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+PREFIX = "/open311/v2"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+MAX_MEDIA_URL = 2048
+
+
+class Open311Route(APIRoute):
+    """Turns every failure of an Open311 endpoint into the spec's error list.
+
+    Known errors get their status (404, 403, 400…); anything unexpected is
+    logged and answered as the spec's "general service error" (400), never as
+    a 500 with a body Open311 clients cannot read.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except VigieError as exc:
+                return error_response(request, exc)
+            except (StarletteHTTPException, RequestValidationError):
+                raise  # rendered as spec errors by the app's handlers
+            except Exception:
+                log.exception("Open311 %s %s failed", request.method, request.url.path)
+                return error_response(
+                    request, VigieError("general service error; the request was not processed")
+                )
+
+        return route
+
+
+router = APIRouter(route_class=Open311Route, tags=["open311"])
+
+
+def _format(fmt: str) -> str:
+    fmt = fmt.lower()
+    if fmt not in FORMATS:
+        raise NotFound(f"unknown format '.{fmt}'; use .json or .xml")
+    return fmt
+
+
+def _context(request: Request, fmt: str, v: Vigie) -> tuple[str, Params, Ctx]:
+    fmt = _format(fmt)
+    params = Params(request.query_params.multi_items())
+    check_jurisdiction(v, params)
+    return fmt, params, Ctx(v, language(request, params, v))
+
+
+def _sees_private(agent: Agent | None) -> bool:
+    """Agents other than field agents may see reports of non-public services."""
+    return agent is not None and agent.can("reports.triage")
+
+
+def _visible(row: ReportRow, agent: Agent | None) -> bool:
+    if row.public or _sees_private(agent):
+        return True
+    return agent is not None and row.assigned_user_id == agent.id
+
+
+def _updates(
+    v: Vigie, report_ids: list[int], created_only: bool
+) -> dict[int, list[ReportUpdateRow]]:
+    """Histories of a page of reports in one query (oldest first)."""
+    out: dict[int, list[ReportUpdateRow]] = {rid: [] for rid in report_ids}
+    if not report_ids:
+        return out
+    q = select(ReportUpdateRow).where(ReportUpdateRow.report_id.in_(report_ids))
+    if created_only:
+        q = q.where(ReportUpdateRow.kind == "created")
+    with v.db.session() as s:
+        for u in s.scalars(q.order_by(ReportUpdateRow.id)):
+            out[u.report_id].append(u)
+    return out
+
+
+def _requests(ctx: Ctx, rows: list[ReportRow], extensions: bool) -> list[dict[str, Any]]:
+    histories = _updates(ctx.v, [r.id for r in rows], created_only=not extensions)
+    return [request_view(ctx, r, histories[r.id], extensions) for r in rows]
+
+
+# --- discovery -------------------------------------------------------------
+
+
+@router.get("/open311/discovery.{fmt}", summary="Open311 service discovery")
+def discovery(request: Request, fmt: str, v: Vigie = Depends(get_vigie)) -> Response:
+    fmt, _, ctx = _context(request, fmt, v)
+    try:
+        mtime = v.city.catalogue_path.stat().st_mtime
+        changeset = datetime.fromtimestamp(int(mtime), UTC).isoformat().replace("+00:00", "Z")
+    except OSError:
+        changeset = None
+    contact = v.city.contact or v.city.name
+    body = {
+        "changeset": changeset,
+        "contact": contact,
+        "key_service": f"API keys for submitting requests are issued by {v.city.name}: {contact}",
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": ctx.base + PREFIX,
+                "changeset": changeset,
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
+    }
+    return render(fmt, "discovery", body)
+
+
+# --- services --------------------------------------------------------------
+
+
+@router.get(PREFIX + "/services.{fmt}", summary="Open311 service list")
+def services(request: Request, fmt: str, v: Vigie = Depends(get_vigie)) -> Response:
+    fmt, _, ctx = _context(request, fmt, v)
+    return render(fmt, "services", [service_view(ctx, s) for s in v.catalogue.services.values()])
+
+
+@router.get(PREFIX + "/services/{service_code}.{fmt}", summary="Open311 service definition")
+def service_definition(
+    request: Request, service_code: str, fmt: str, v: Vigie = Depends(get_vigie)
+) -> Response:
+    fmt, _, ctx = _context(request, fmt, v)
+    service = v.catalogue.service(service_code)
+    if service is None:
+        raise NotFound(f"no service '{service_code}'", field="service_code")
+    return render(fmt, "service_definition", definition_view(ctx, service))
+
+
+# --- POST requests ---------------------------------------------------------
+
+
+@router.post(PREFIX + "/requests.{fmt}", summary="Open311: submit a service request")
+async def post_request(request: Request, fmt: str) -> Response:
+    fmt = _format(fmt)
+    v = get_vigie(request)
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype and ctype not in FORM_TYPES:
+        raise UnsupportedMediaType(
+            "send the request as application/x-www-form-urlencoded", field="Content-Type"
+        )
+    form = await request.form() if ctype else None
+    items = [*request.query_params.multi_items(), *(form.multi_items() if form else [])]
+    params = Params(items)
+    key = request.headers.get("idempotency-key", "").strip()
+    if len(key) > 255:
+        raise BadRequest("longer than 255 characters", field="Idempotency-Key")
+    lang = language(request, params, v)
+    return await run_in_threadpool(_create, v, params, key, lang, fmt)
+
+
+def _create(v: Vigie, params: Params, key: str, lang: str, fmt: str) -> Response:
+    api = check_api_key(v.db, params.get("api_key"))
+    check_jurisdiction(v, params)
+    code = params.get("service_code")
+    if code is None:
+        raise BadRequest("service_code is required", field="service_code")
+    if v.catalogue.service(code) is None:
+        raise NotFound(f"no service '{code}'", field="service_code")
+    has_place = params.get("lat") or params.get("long") or params.get("address_string")
+    if params.get("address_id") and not has_place:
+        raise BadRequest(
+            "address ids are not known here; send lat and long, or address_string",
+            field="address_id",
+        )
+    media_url = _check_media_url(params.get("media_url"))
+    ctx = Ctx(v, lang)
+    idem = None
+    if key:
+        fingerprint = actions.Idempotency.fingerprint_of(
+            sorted((k, vals) for k, vals in params.values.items() if k != "api_key")
+        )
+        idem = actions.Idempotency(f"open311:{api.id}", key, fingerprint)
+        existing = actions.lookup_idempotent(v, idem)
+        if existing is not None:
+            return _created(ctx, actions.get_report(v, existing), fmt, replayed=True)
+    name = " ".join(p for p in (params.get("first_name"), params.get("last_name")) if p)
+    sub = actions.Submission(
+        service_code=code,
+        channel=Channel.OPEN311,
+        description=params.get("description") or "",
+        lat=params.get("lat"),
+        long=params.get("long"),
+        address=params.get("address_string") or "",
+        attributes=parse_attributes(params),
+        reporter_name=name,
+        reporter_email=params.get("email") or "",
+        reporter_phone=params.get("phone") or "",
+        reporter_lang=lang,
+        device_id=params.get("device_id") or "",
+        account_id=params.get("account_id") or "",
+    )
+    checked = actions.check_submission(v, sub)
+    row, created = actions.do_submit_report(v, checked, None, idem)
+    if created and media_url:
+        _attach_media(v, row.id, media_url)
+    return _created(ctx, row, fmt, replayed=not created)
+
+
+def _check_media_url(url: str | None) -> str | None:
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > MAX_MEDIA_URL:
+        raise BadRequest(
+            f"must be an http(s) URL of at most {MAX_MEDIA_URL} characters", field="media_url"
+        )
+    return url
+
+
+def _attach_media(v: Vigie, report_id: int, media_url: str) -> None:
+    # Reports have no media_url column: the link is kept on the creation entry of
+    # the history, where public views already read update media from.
+    with v.db.session(write=True) as s:
+        s.execute(
+            update(ReportUpdateRow)
+            .where(ReportUpdateRow.report_id == report_id, ReportUpdateRow.kind == "created")
+            .values(detail={"media": [media_url]})
+        )
+        s.commit()
+
+
+def _created(ctx: Ctx, row: ReportRow, fmt: str, replayed: bool) -> Response:
+    body = [
+        {
+            "service_request_id": str(row.id),
+            "service_notice": service_notice(ctx, row),
+            "account_id": None,
+            # Beyond the spec (which returns an id or a token): the tracking token
+            # lets the client follow the report like the resident app does.
+            "token": row.token,
+        }
+    ]
+    headers = {"Idempotent-Replayed": "true"} if replayed else None
+    # 200, not 201: the spec names no status and clients (FixMyStreet among
+    # them) check for 200; a replayed Idempotency-Key gets the same answer.
+    return render(fmt, "service_requests", body, 200, headers)
+
+
+# --- GET requests ----------------------------------------------------------
+
+
+@router.get(PREFIX + "/requests.{fmt}", summary="Open311: service requests")
+def get_requests(request: Request, fmt: str, v: Vigie = Depends(get_vigie)) -> Response:
+    fmt, params, ctx = _context(request, fmt, v)
+    agent = current_agent(request)
+    page, size = parse_page(params)
+    public_only = not _sees_private(agent)
+    if params.get("service_request_id") is not None:
+        ids = parse_ids(params)  # overrides every other filter
+        if not ids:
+            return render(fmt, "service_requests", [])
+        f = ReportFilter(ids=ids, public_only=public_only)
+    else:
+        codes = params.csv("service_code")
+        for code in codes:
+            if v.catalogue.service(code) is None:
+                raise NotFound(f"no service '{code}'", field="service_code")
+        start, end = parse_window(params, utcnow())
+        statuses = parse_statuses(params)
+        f = ReportFilter(
+            service_codes=codes, statuses=statuses, start=start, end=end, public_only=public_only
+        )
+    rows, more = list_reports(v, f, page, size)
+    body = _requests(ctx, rows, params.flag("extensions"))
+    headers = None
+    if more:
+        query = [(k, val) for k, vals in params.values.items() if k != "page" for val in vals]
+        url = f"{ctx.base}{request.url.path}?{urlencode([*query, ('page', str(page + 1))])}"
+        headers = {"Link": f'<{url}>; rel="next"'}
+    return render(fmt, "service_requests", body, 200, headers)
+
+
+@router.get(PREFIX + "/requests/{service_request_id}.{fmt}", summary="Open311: one request")
+def get_request(
+    request: Request, service_request_id: str, fmt: str, v: Vigie = Depends(get_vigie)
+) -> Response:
+    fmt, params, ctx = _context(request, fmt, v)
+    row = actions.get_report(v, service_request_id)
+    if not _visible(row, current_agent(request)):
+        raise NotFound(f"no report with id '{service_request_id}'")
+    # A one-element list, as the spec shows (clients read element 0).
+    return render(fmt, "service_requests", _requests(ctx, [row], params.flag("extensions")))
+
+
+@router.get(PREFIX + "/tokens/{token}.{fmt}", summary="Open311: request id from a token")
+def get_token(request: Request, token: str, fmt: str, v: Vigie = Depends(get_vigie)) -> Response:
+    fmt, _, _ = _context(request, fmt, v)
+    row = actions.get_report_by_token(v, token)
+    return render(
+        fmt, "service_requests", [{"service_request_id": str(row.id), "token": token}]
+    )
+
+
+# --- mySociety extension ---------------------------------------------------
+
+
+@router.get(
+    PREFIX + "/servicerequestupdates.{fmt}",
+    summary="Open311 (mySociety extension): updates of public requests",
+)
+def get_updates(request: Request, fmt: str, v: Vigie = Depends(get_vigie)) -> Response:
+    """Status changes and public notes, oldest first, within start_date..end_date (≤ 90 days)."""
+    fmt, params, ctx = _context(request, fmt, v)
+    page, size = parse_page(params)
+    start, end = parse_window(params, utcnow())
+    U = ReportUpdateRow
+    q = (
+        select(U)
+        .join(ReportRow, ReportRow.id == U.report_id)
+        .where(
+            ReportRow.public.is_(True),
+            U.kind.in_(UPDATE_KINDS),
+            U.at >= start,
+            U.at <= end,
+            # What is_public_update() says, in SQL: a status change or a public note.
+            or_(
+                U.kind == "created",
+                U.previous_status.is_(None),
+                U.previous_status != U.status,
+                U.public_note != "",
+            ),
+        )
+        .order_by(U.at, U.id)
+        .limit(size)
+        .offset((page - 1) * size)
+    )
+    with v.db.session() as s:
+        found = list(s.scalars(q))
+    return render(fmt, "service_request_updates", [update_view(ctx, u) for u in found])

@@ -1,0 +1,139 @@
+"""Tables of the reports context."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from vigie.db import Base, UTCDateTime
+
+
+class ReportRow(Base):
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    reference: Mapped[str | None] = mapped_column(String(32), unique=True)
+    service_code: Mapped[str] = mapped_column(String(64))
+    service_group: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    public: Mapped[bool] = mapped_column(default=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    lat: Mapped[float | None] = mapped_column(Float)
+    long: Mapped[float | None] = mapped_column(Float)
+    address: Mapped[str] = mapped_column(String(512), default="")
+    zone: Mapped[str] = mapped_column(String(32))
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    channel: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[str] = mapped_column(String(16))
+    procedure_id: Mapped[str] = mapped_column(String(64))
+    team: Mapped[str] = mapped_column(String(64))
+    assigned_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    status_notes: Mapped[str] = mapped_column(Text, default="")
+    reject_reason: Mapped[str] = mapped_column(Text, default="")
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
+    # Private: never rendered on public pages, open data or logs.
+    reporter_name: Mapped[str] = mapped_column(String(200), default="")
+    reporter_email: Mapped[str] = mapped_column(String(320), default="")
+    reporter_phone: Mapped[str] = mapped_column(String(40), default="")
+    reporter_lang: Mapped[str] = mapped_column(String(8), default="fr")
+    device_id: Mapped[str] = mapped_column(String(128), default="")
+    account_id: Mapped[str] = mapped_column(String(128), default="")
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    external_id: Mapped[str | None] = mapped_column(String(128), unique=True)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    photos: Mapped[list[PhotoRow]] = relationship(
+        back_populates="report", order_by="PhotoRow.id", lazy="selectin"
+    )
+
+    __table_args__ = (
+        Index("ix_reports_requested_at", "requested_at"),
+        Index("ix_reports_updated_at", "updated_at"),
+        Index("ix_reports_status_requested_at", "status", "requested_at"),
+        Index("ix_reports_service_requested_at", "service_code", "requested_at"),
+        Index("ix_reports_zone_requested_at", "zone", "requested_at"),
+        Index("ix_reports_lat_long", "lat", "long"),
+        Index("ix_reports_duplicate_of", "duplicate_of_id"),
+        Index("ix_reports_assigned_user", "assigned_user_id"),
+    )
+
+
+class ReportUpdateRow(Base):
+    """One entry of a report's history (status change, assignment, note…)."""
+
+    __tablename__ = "report_updates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(24))
+    status: Mapped[str] = mapped_column(String(16))
+    previous_status: Mapped[str | None] = mapped_column(String(16))
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_label: Mapped[str] = mapped_column(String(120), default="")
+    public_note: Mapped[str] = mapped_column(Text, default="")
+    internal_note: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_report_updates_report", "report_id", "id"),
+        Index("ix_report_updates_at", "at"),
+    )
+
+
+class PhotoRow(Base):
+    __tablename__ = "report_photos"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    update_id: Mapped[int | None] = mapped_column(ForeignKey("report_updates.id"))
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16), default="report")
+    content_type: Mapped[str] = mapped_column(String(32))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    report: Mapped[ReportRow] = relationship(back_populates="photos")
+
+    __table_args__ = (Index("ix_report_photos_report", "report_id"),)
+
+
+class FollowerRow(Base):
+    """A resident following a report (by e-mail and/or an anonymous token)."""
+
+    __tablename__ = "report_followers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(320), default="")
+    lang: Mapped[str] = mapped_column(String(8), default="fr")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_report_followers_report", "report_id"),)
+
+
+class IdempotencyRow(Base):
+    """First answer to a request sent with an Idempotency-Key, replayed on retries."""
+
+    __tablename__ = "idempotency_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    scope: Mapped[str] = mapped_column(String(128))
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    content_type: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("scope", "key", name="uq_idempotency_scope_key"),)

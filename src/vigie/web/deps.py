@@ -1,0 +1,75 @@
+"""Request-scoped helpers shared by the routers: the platform, the agent, the client."""
+
+from __future__ import annotations
+
+import hmac
+import threading
+import time
+from collections import deque
+
+from fastapi import Request
+
+from vigie.accounts.actions import agent_for_token
+from vigie.accounts.domain import Agent
+from vigie.errors import Forbidden, TooManyRequests
+from vigie.runtime import Vigie
+
+SESSION_COOKIE = "vigie_session"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def get_vigie(request: Request) -> Vigie:
+    vigie: Vigie = request.app.state.vigie
+    return vigie
+
+
+def current_agent(request: Request) -> Agent | None:
+    """The logged-in agent from a bearer token or a session cookie (with CSRF check)."""
+    if "agent" in request.state._state:
+        return request.state.agent  # type: ignore[no-any-return]
+    vigie = get_vigie(request)
+    agent: Agent | None = None
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        found = agent_for_token(vigie.db, auth[7:].strip(), "bearer")
+        agent = found[0] if found else None
+    elif SESSION_COOKIE in request.cookies:
+        found = agent_for_token(vigie.db, request.cookies[SESSION_COOKIE], "session")
+        if found:
+            agent, csrf = found
+            if request.method not in SAFE_METHODS:
+                sent = request.headers.get(CSRF_HEADER, "")
+                if not sent or not hmac.compare_digest(sent, csrf):
+                    raise Forbidden("missing or wrong CSRF token (send it in X-CSRF-Token)")
+    request.state.agent = agent
+    return agent
+
+
+def client_id(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+class RateLimiter:
+    """Sliding one-minute window per client, in process memory."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self.hits: dict[str, deque[float]] = {}
+        self.lock = threading.Lock()
+
+    def check(self, client: str) -> None:
+        if self.per_minute <= 0:
+            return
+        now = time.monotonic()
+        with self.lock:
+            q = self.hits.setdefault(client, deque())
+            while q and now - q[0] > 60:
+                q.popleft()
+            if len(q) >= self.per_minute:
+                raise TooManyRequests(
+                    f"too many reports from this address; at most {self.per_minute} a minute"
+                )
+            q.append(now)
+            if len(self.hits) > 100_000:
+                self.hits = {k: d for k, d in self.hits.items() if d and now - d[-1] <= 60}

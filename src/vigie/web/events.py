@@ -1,0 +1,80 @@
+"""Server-Sent Event streams: public, per report (tracking page), and agents."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+
+from vigie.accounts.actions import require
+from vigie.events.domain import DomainEvent
+from vigie.reports.actions import get_report_by_token
+from vigie.runtime import Vigie
+from vigie.web.deps import current_agent
+
+router = APIRouter(prefix="/api/v1/events", tags=["live events"])
+
+
+def _stream(request: Request, accept: Callable[[DomainEvent], bool], audience: str) -> StreamingResponse:
+    v: Vigie = request.app.state.vigie
+    sub = v.bus.hub.subscribe(accept)
+    keepalive = v.settings.sse_keepalive_seconds
+
+    async def body() -> AsyncIterator[bytes]:
+        try:
+            yield b"retry: 3000\n: connected\n\n"
+            while True:
+                try:
+                    event = await asyncio.wait_for(sub.get(), timeout=keepalive)
+                except TimeoutError:
+                    if await request.is_disconnected() or sub.overflowed:
+                        return
+                    yield b": keep-alive\n\n"
+                    continue
+                data = json.dumps(event.view(audience), separators=(",", ":"), default=str)
+                yield f"id: {event.id}\nevent: {event.type}\ndata: {data}\n\n".encode()
+        finally:
+            sub.close()
+
+    return StreamingResponse(
+        body(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.get("/public", summary="Live changes of public reports (public fields only)")
+async def public_stream(request: Request) -> StreamingResponse:
+    return _stream(request, lambda e: e.public, "public")
+
+
+@router.get("/track/{token}", summary="Live changes of one report, for its reporter or followers")
+async def track_stream(token: str, request: Request) -> StreamingResponse:
+    v: Vigie = request.app.state.vigie
+    row = await run_in_threadpool(get_report_by_token, v, token)
+    ids = {row.id}
+    if row.duplicate_of_id:
+        ids.add(row.duplicate_of_id)
+
+    def accept(e: DomainEvent) -> bool:
+        if ids & set(e.report_ids):
+            # After a merge the duplicate's followers follow the kept report too.
+            ids.update(e.report_ids)
+            return True
+        return False
+
+    return _stream(request, accept, "public")
+
+
+@router.get("/agent", summary="Every change, with agent fields (agents only)")
+async def agent_stream(request: Request) -> StreamingResponse:
+    agent = await run_in_threadpool(current_agent, request)
+    agent = require(agent, "reports.read")
+    if agent.role.value == "field_agent":
+        uid = agent.id
+        return _stream(request, lambda e: e.agent.get("assigned_user_id") == uid, "agent")
+    return _stream(request, lambda e: True, "agent")

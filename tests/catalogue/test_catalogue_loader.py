@@ -1,0 +1,151 @@
+from pathlib import Path
+
+import pytest
+import yaml
+
+from vigie.catalogue.loader import load_catalogue
+from vigie.city.profile import load_profile
+from vigie.errors import ConfigurationError
+
+ZONES = ["21231", "21166"]
+
+BASE = """\
+version: 1
+groups:
+  - code: voirie
+    name: {fr: Voirie, en: Roads}
+services:
+  - code: nid-de-poule
+    group: voirie
+    name: {fr: Nid-de-poule, en: Pothole}
+    description: {fr: Trou dans la chaussée, en: Hole in the road}
+    attributes:
+      - code: danger
+        datatype: singlevaluelist
+        description: {fr: Danger immédiat ?}
+        values:
+          - {key: "oui", name: {fr: Oui}}
+          - {key: "non", name: {fr: Non}}
+  - code: trottoir
+    group: voirie
+    name: {fr: Trottoir, en: Pavement}
+    description: {fr: Trottoir abîmé}
+teams:
+  - code: voirie
+    name: {fr: Voirie}
+  - code: urgence
+    name: {fr: Astreinte}
+  - code: chenove
+    name: {fr: Services techniques de Chenôve}
+procedures:
+  - id: voirie
+    match: {group: voirie}
+    team: voirie
+    sla: {hours: 40, business_hours: true}
+  - id: chenove
+    match: {zone: "21166", group: voirie}
+    team: chenove
+    sla: {hours: 48}
+  - id: danger
+    match: {service: nid-de-poule, when: {attribute: danger, in: ["oui"]}}
+    team: urgence
+    sla: {hours: 4}
+    priority: urgent
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "catalogue.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_catalogue_most_specific_rule_wins(tmp_path):
+    cat = load_catalogue(write(tmp_path, BASE), ZONES)
+    assert cat.resolve("nid-de-poule", "21231").id == "voirie"
+    assert cat.resolve("nid-de-poule", "21166").id == "chenove"
+    assert cat.resolve("nid-de-poule", "21231", {"danger": "oui"}).id == "danger"
+    # A service-level conditional rule beats a zone rule of the group.
+    assert cat.resolve("nid-de-poule", "21166", {"danger": "oui"}).id == "danger"
+    assert cat.resolve("trottoir", "21166", {"danger": "oui"}).id == "chenove"
+
+
+def test_catalogue_schema_error_names_file_line_and_field(tmp_path):
+    text = BASE.replace("    sla: {hours: 48}", "    sla: {hours: -3}")
+    with pytest.raises(ConfigurationError) as exc:
+        load_catalogue(write(tmp_path, text), ZONES)
+    problem = exc.value.problems[0]
+    assert problem.field == "procedures[1].sla.hours"
+    assert problem.line == text.splitlines().index("    sla: {hours: -3}") + 1
+    assert str(problem).startswith(f"{tmp_path / 'catalogue.yaml'}:{problem.line}: procedures[1].sla.hours")
+
+
+def test_catalogue_unknown_references_are_reported(tmp_path):
+    text = BASE.replace("    team: chenove", "    team: inconnue").replace("match: {group: voirie}", "match: {group: routes}")
+    with pytest.raises(ConfigurationError) as exc:
+        load_catalogue(write(tmp_path, text), ZONES)
+    messages = [p.message for p in exc.value.problems]
+    assert "unknown team 'inconnue'" in messages
+    assert "unknown group 'routes'" in messages
+
+
+def test_catalogue_ambiguous_and_missing_procedures_are_refused(tmp_path):
+    twice = BASE + """  - id: voirie-bis
+    match: {group: voirie}
+    team: voirie
+    sla: {hours: 1}
+"""
+    with pytest.raises(ConfigurationError) as exc:
+        load_catalogue(write(tmp_path, twice), ZONES)
+    assert "voirie, voirie-bis match the same cases" in str(exc.value)
+    uncovered = BASE.replace("match: {group: voirie}", "match: {group: voirie, zone: '21231'}")
+    with pytest.raises(ConfigurationError) as exc:
+        load_catalogue(write(tmp_path, uncovered), ZONES + ["21003"])
+    assert "no procedure covers nid-de-poule@21003, trottoir@21003" in str(exc.value)
+
+
+def test_catalogue_syntax_error_has_line(tmp_path):
+    with pytest.raises(ConfigurationError) as exc:
+        load_catalogue(write(tmp_path, BASE + "  - id: [unclosed\n"), ZONES)
+    assert exc.value.problems[0].line is not None
+
+
+def test_catalogue_dijon_default_covers_every_pair():
+    city = load_profile("dijon")
+    cat = load_catalogue(city.catalogue_path, city.zones.codes())
+    assert len(city.zones.codes()) == 23
+    assert len(cat.services) >= 60 and len(cat.groups) >= 10
+    datatypes = {a.datatype.value for s in cat.services.values() for a in s.attributes}
+    assert datatypes == {"string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"}
+    for service in cat.services:
+        for zone in city.zones.codes():
+            assert cat.resolve(service, zone).team in cat.teams
+    assert any(not s.public for s in cat.services.values())
+
+
+def test_catalogue_reload_keeps_running_catalogue_on_error(vigie, tmp_path):
+    before = vigie.catalogue
+    with pytest.raises(ConfigurationError):
+        vigie.reload_catalogue(write(tmp_path, "groups: []\n"))
+    assert vigie.catalogue is before
+
+
+def test_catalogue_loads_5000_procedures(tmp_path):
+    """Functional check of a large file; the timing lives in bench/bench_procedures.py."""
+    data = yaml.safe_load(BASE)
+    city = load_profile("dijon")
+    zones = city.zones.codes()
+    for i in range(5000 - 3):
+        data["procedures"].append(
+            {"id": f"p{i}", "match": {"service": ["nid-de-poule", "trottoir"][i % 2], "zone": zones[i % 23],
+             "when": {"attribute": "danger", "in": [f"v{i}"]}} if i % 2 == 0 else {"service": "trottoir", "zone": zones[i % 23], "when": {"attribute": "x", "in": [f"v{i}"]}},
+             "team": "voirie", "sla": {"hours": 10}}
+        )
+    # Keep the file valid: conditional values must exist on the attribute.
+    data["services"][0]["attributes"][0]["values"] += [{"key": f"v{i}", "name": {"fr": f"v{i}"}} for i in range(0, 5000, 2)]
+    data["services"][1]["attributes"] = [{"code": "x", "datatype": "singlevaluelist", "description": {"fr": "x"},
+                                          "values": [{"key": f"v{i}", "name": {"fr": "x"}} for i in range(1, 5000, 2)]}]
+    path = write(tmp_path, yaml.safe_dump(data, allow_unicode=True))
+    cat = load_catalogue(path, zones)
+    assert len(cat.procedures) == 5000
+    assert cat.resolve("trottoir", zones[1], {"x": "v1"}).id == "p1"

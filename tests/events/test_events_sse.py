@@ -1,0 +1,91 @@
+"""Live events through a real server: SSE clients receive what they may see."""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+
+import httpx
+import pytest
+
+from tests.reports.helpers import report_body
+from tests.web.live import LiveServer
+
+
+def _listen(url: str, headers: dict[str, str], out: queue.Queue, ready: threading.Event, stop: threading.Event) -> None:
+    with httpx.stream("GET", url, headers=headers, timeout=10) as r:
+        out.put(("status", r.status_code))
+        event = None
+        for line in r.iter_lines():
+            if line.startswith(": connected"):
+                ready.set()
+            elif line.startswith("event: "):
+                event = line[7:]
+            elif line.startswith("data: "):
+                out.put((event, json.loads(line[6:])))
+            if stop.is_set():
+                return
+
+
+@pytest.fixture
+def live(vigie):
+    with LiveServer(vigie) as server:
+        yield server
+
+
+def _subscribe(url, headers=None):
+    out: queue.Queue = queue.Queue()
+    ready, stop = threading.Event(), threading.Event()
+    t = threading.Thread(target=_listen, args=(url, headers or {}, out, ready, stop), daemon=True)
+    t.start()
+    assert ready.wait(5), "stream did not start"
+    return out, stop
+
+
+def _next_event(out: queue.Queue):
+    while True:
+        kind, value = out.get(timeout=5)
+        if kind != "status":
+            return kind, value
+
+
+def test_events_public_stream_gets_public_fields_only(live):
+    out, stop = _subscribe(live.url + "/api/v1/events/public")
+    r = httpx.post(live.url + "/api/v1/reports", json=report_body(reporter_email="carol@example.org", reporter_phone="0611223344"))
+    assert r.status_code == 201
+    kind, data = _next_event(out)
+    stop.set()
+    assert kind == "report.created" and data["id"] == r.json()["id"]
+    text = json.dumps(data)
+    assert "carol" not in text and "0611223344" not in text and "reporter" not in data
+
+
+def test_events_sensitive_reports_stay_off_the_public_stream(live, vigie):
+    sensitive = next(s.code for s in vigie.catalogue.services.values() if not s.public)
+    out, stop = _subscribe(live.url + "/api/v1/events/public")
+    httpx.post(live.url + "/api/v1/reports", json=report_body(service_code=sensitive))
+    public = httpx.post(live.url + "/api/v1/reports", json=report_body())
+    kind, data = _next_event(out)
+    stop.set()
+    assert data["id"] == public.json()["id"]
+
+
+def test_events_agent_stream_needs_login_and_carries_contact(live, auth):
+    assert httpx.get(live.url + "/api/v1/events/agent").status_code == 401
+    out, stop = _subscribe(live.url + "/api/v1/events/agent", auth("operator"))
+    httpx.post(live.url + "/api/v1/reports", json=report_body(reporter_email="dan@example.org"))
+    kind, data = _next_event(out)
+    stop.set()
+    assert data["reporter"]["email"] == "dan@example.org"
+
+
+def test_events_tracking_stream_follows_status_changes(live, auth):
+    created = httpx.post(live.url + "/api/v1/reports", json=report_body()).json()
+    out, stop = _subscribe(live.url + f"/api/v1/events/track/{created['token']}")
+    op = auth("operator")
+    httpx.post(live.url + f"/api/v1/reports/{created['id']}/acknowledge", json={"public_note": "Vu"}, headers=op)
+    kind, data = _next_event(out)
+    stop.set()
+    assert kind == "report.updated" and data["status"] == "acknowledged" and data["status_notes"] == "Vu"
+    assert httpx.get(live.url + "/api/v1/events/track/nope").status_code == 404
