@@ -24,8 +24,8 @@ app.add_typer(import_app, name="import")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(user_app, name="user")
 
-err = Console(stderr=True)
-out = Console()
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -90,6 +90,9 @@ def demo() -> None:
     v = _vigie()
     try:
         summary = load_demo(v, progress=True)
+    except VigieError as exc:
+        _fail(exc.message)
+        return
     finally:
         v.db.dispose()
     for line in summary:

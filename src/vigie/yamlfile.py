@@ -14,6 +14,18 @@ import yaml
 from vigie.errors import ConfigProblem, ConfigurationError
 
 Path_ = tuple[str | int, ...]
+_MISSING = object()
+
+
+def _fast_load(text: str) -> Any:
+    """Parse with the Rust YAML parser: 40x faster than PyYAML on large catalogues.
+
+    See docs/decisions/0001-yaml-parser.md. Any failure falls back to PyYAML,
+    which then reports the syntax error with its line.
+    """
+    import yaml_rs
+
+    return yaml_rs.loads(text)
 
 
 def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
@@ -30,18 +42,39 @@ def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
 
 
 class LocatedDocument:
-    def __init__(self, file: str, data: Any, lines: dict[Path_, int]) -> None:
+    """Parsed data plus, computed only when an error needs it, the line of each path."""
+
+    def __init__(self, file: str, data: Any, node: yaml.Node | None, text: str = "") -> None:
         self.file = file
         self.data = data
-        self.lines = lines
+        self._node = node
+        self._text = text
+        self._lines: dict[Path_, int] | None = None
+
+    @property
+    def lines(self) -> dict[Path_, int]:
+        if self._lines is None:
+            self._lines = {}
+            node = self._node
+            if node is None and self._text:
+                loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+                loader = loader_cls(self._text)
+                try:
+                    node = loader.get_single_node()
+                finally:
+                    loader.dispose()
+            if node is not None:
+                _walk(node, (), self._lines)
+        return self._lines
 
     def line_of(self, path: Path_) -> int | None:
         path = tuple(path)
+        lines = self.lines
         while path:
-            if path in self.lines:
-                return self.lines[path]
+            if path in lines:
+                return lines[path]
             path = path[:-1]
-        return self.lines.get((), None)
+        return lines.get((), None)
 
     def problem(self, path: Path_, message: str) -> ConfigProblem:
         return ConfigProblem(self.file, self.line_of(path), format_path(path), message)
@@ -62,15 +95,24 @@ def load_located(path: Path | str, text: str | None = None) -> LocatedDocument:
         except OSError as exc:
             raise ConfigurationError([ConfigProblem(file, None, "(file)", str(exc))]) from exc
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        data = _fast_load(text)
+    except Exception:
+        data = _MISSING
+    # PyYAML explains syntax errors with a line; it also gives the node tree used,
+    # only when a problem is reported, to find the line of any value.
+    loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    if data is not _MISSING:
+        return LocatedDocument(file, data, None, text)
+    loader = loader_cls(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         raise ConfigurationError(
             [ConfigProblem(file, line, "(syntax)", str(getattr(exc, "problem", exc)))]
         ) from exc
-    lines: dict[Path_, int] = {}
-    if node is not None:
-        _walk(node, (), lines)
-    return LocatedDocument(file, data, lines)
+    finally:
+        loader.dispose()
+    return LocatedDocument(file, data, node, text)

@@ -22,7 +22,7 @@ services:
     attributes:
       - code: danger
         datatype: singlevaluelist
-        description: {fr: Danger immédiat ?}
+        description: {fr: "Danger immédiat ?"}
         values:
           - {key: "oui", name: {fr: Oui}}
           - {key: "non", name: {fr: Non}}

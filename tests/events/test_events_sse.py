@@ -9,7 +9,7 @@ import threading
 import httpx
 import pytest
 
-from tests.reports.helpers import report_body
+from tests.reports.helpers import report_body, sensitive_service
 from tests.web.live import LiveServer
 
 
@@ -62,9 +62,9 @@ def test_events_public_stream_gets_public_fields_only(live):
 
 
 def test_events_sensitive_reports_stay_off_the_public_stream(live, vigie):
-    sensitive = next(s.code for s in vigie.catalogue.services.values() if not s.public)
+    sensitive, attrs = sensitive_service(vigie)
     out, stop = _subscribe(live.url + "/api/v1/events/public")
-    httpx.post(live.url + "/api/v1/reports", json=report_body(service_code=sensitive))
+    httpx.post(live.url + "/api/v1/reports", json=report_body(service_code=sensitive, attributes=attrs))
     public = httpx.post(live.url + "/api/v1/reports", json=report_body())
     kind, data = _next_event(out)
     stop.set()

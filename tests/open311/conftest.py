@@ -22,7 +22,7 @@ from vigie.catalogue.domain import (
 from vigie.catalogue.procedures import build_index
 from vigie.runtime import Vigie
 
-from .helpers import BULKY, CENTRE, NOTICE_FR, POTHOLE, PRIVATE, V2
+from .helpers import BULKY, CENTRE, NOTICE_FR, POTHOLE, PRIVATE, V2, required_attributes
 
 
 def T(fr: str, en: str) -> Text:
@@ -88,8 +88,11 @@ def test_services(vigie: Vigie) -> Vigie:
 
 
 @pytest.fixture
-def post(client: TestClient, api_key: str) -> Callable[..., Any]:
-    """post(fmt="json", key=api_key, headers=None, **fields) -> the httpx response."""
+def post(client: TestClient, api_key: str, vigie: Vigie) -> Callable[..., Any]:
+    """post(fmt="json", key=api_key, headers=None, **fields) -> the httpx response.
+
+    A pothole report gets its required attributes unless the test gives them.
+    """
 
     def send(
         fmt: str = "json",
@@ -98,6 +101,10 @@ def post(client: TestClient, api_key: str) -> Callable[..., Any]:
         **fields: Any,
     ) -> Any:
         data: dict[str, Any] = {"api_key": api_key if key is None else key}
+        if fields.get("service_code") == POTHOLE:
+            for name, value in required_attributes(vigie, POTHOLE).items():
+                if name not in fields and name.removesuffix("[]") not in fields:
+                    data[name] = value
         data.update(fields)
         data = {k: v for k, v in data.items() if v is not None}
         return client.post(f"{V2}/requests.{fmt}", data=data, headers=headers or {})

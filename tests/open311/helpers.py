@@ -14,6 +14,29 @@ NOTICE_FR = "Merci, la métropole passe sous 48 h."
 FORMATS = ("json", "xml")
 
 
+def required_attributes(vigie: Any, service_code: str) -> dict[str, str]:
+    """A valid value for each required attribute of a catalogue service, as form fields.
+
+    The Dijon catalogue evolves; tests about other things should not break when
+    it gains a required question.
+    """
+    out: dict[str, str] = {}
+    for a in vigie.catalogue.services[service_code].attributes:
+        if not a.required:
+            continue
+        if a.values:
+            value = a.values[-1].key
+        elif a.datatype.value == "number":
+            value = "1"
+        elif a.datatype.value == "datetime":
+            value = "2026-01-01T10:00:00+01:00"
+        else:
+            value = "test"
+        suffix = "[]" if a.datatype.value == "multivaluelist" else ""
+        out[f"attribute[{a.code}]{suffix}"] = value
+    return out
+
+
 def xml_root(response: Any) -> ET.Element:
     assert response.headers["content-type"] == "text/xml; charset=utf-8"
     assert response.content.startswith(b'<?xml version="1.0" encoding="utf-8"?>')

@@ -17,6 +17,7 @@ def report_body(**over: Any) -> dict[str, Any]:
         "lat": DIJON["lat"],
         "long": DIJON["long"],
         "address": "Place de la Libération, Dijon",
+        "attributes": {"danger_immediat": "non"},
     }
     body.update(over)
     return body
@@ -40,3 +41,28 @@ def jpeg_bytes(size: tuple[int, int] = (64, 48), gps: tuple[float, float] | None
     exif[0x8825] = gps_ifd
     img.save(out, "JPEG", exif=exif.tobytes())
     return out.getvalue()
+
+
+def valid_attributes(service: Any) -> dict[str, Any]:
+    """Values for the service's required attributes (first value of lists)."""
+    out: dict[str, Any] = {}
+    for a in service.attributes:
+        if not a.required:
+            continue
+        kind = a.datatype.value
+        if kind == "singlevaluelist":
+            out[a.code] = a.values[0].key
+        elif kind == "multivaluelist":
+            out[a.code] = [a.values[0].key]
+        elif kind == "number":
+            out[a.code] = 1
+        elif kind == "datetime":
+            out[a.code] = "2026-11-20T08:00:00+01:00"
+        else:
+            out[a.code] = "x"
+    return out
+
+
+def sensitive_service(vigie: Any) -> tuple[str, dict[str, Any]]:
+    service = next(s for s in vigie.catalogue.services.values() if not s.public)
+    return service.code, valid_attributes(service)

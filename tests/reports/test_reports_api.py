@@ -3,7 +3,7 @@ from sqlalchemy import select
 from vigie.accounts.storage import AuditRow
 from vigie.reports.storage import ReportRow
 
-from .helpers import DIJON, jpeg_bytes, report_body
+from .helpers import DIJON, jpeg_bytes, report_body, sensitive_service
 
 
 def submit(client, **over):
@@ -73,7 +73,7 @@ def test_submit_multipart_photo_suggests_location_and_strips_exif(client):
     photo = jpeg_bytes(gps=(47.3210, 5.0400))
     r = client.post(
         "/api/v1/reports",
-        data={"service_code": "nid-de-poule", "description": "photo"},
+        data={"service_code": "nid-de-poule", "description": "photo", "attributes": '{"danger_immediat": "oui"}'},
         files=[("photos", ("trou.jpg", photo, "image/jpeg"))],
     )
     assert r.status_code == 201, r.text
@@ -88,14 +88,15 @@ def test_submit_multipart_photo_suggests_location_and_strips_exif(client):
 
 
 def test_submit_refuses_non_images_and_too_many_photos(client, vigie):
+    form = {**report_body(), "attributes": '{"danger_immediat": "non"}'}
     r = client.post(
         "/api/v1/reports",
-        data=report_body(),
+        data=form,
         files=[("photos", ("x.jpg", b"%PDF-1.4 not an image", "image/jpeg"))],
     )
     assert r.status_code == 415
     photos = [("photos", (f"p{i}.jpg", jpeg_bytes(), "image/jpeg")) for i in range(6)]
-    r = client.post("/api/v1/reports", data=report_body(), files=photos)
+    r = client.post("/api/v1/reports", data=form, files=photos)
     assert r.status_code == 422 and r.json()["field"] == "photos"
     with vigie.db.session() as s:
         assert s.scalar(select(ReportRow.id)) is None
@@ -133,8 +134,11 @@ def test_agent_actions_check_roles(client, auth, make_agent):
     rid = submit(client)["id"]
     assert client.post(f"/api/v1/reports/{rid}/acknowledge").status_code == 401
     fa = auth("field_agent")
-    # A field agent sees only their own work.
-    assert client.post(f"/api/v1/reports/{rid}/acknowledge", headers=fa).status_code == 404
+    # A field agent cannot triage, and sees only their own work.
+    assert client.post(f"/api/v1/reports/{rid}/acknowledge", headers=fa).status_code == 403
+    r = client.post(f"/api/v1/reports/{rid}/status", json={"status": "in_progress"}, headers=fa)
+    assert r.status_code == 404
+    assert client.get(f"/api/v1/reports/{rid}", headers=fa).status_code == 404
     bad = {"Authorization": "Bearer nope"}
     assert client.post(f"/api/v1/reports/{rid}/acknowledge", headers=bad).status_code == 401
 
@@ -183,7 +187,7 @@ def test_duplicates_suggested_then_followed_and_merged(client, auth, vigie):
 
 def test_list_filters_and_privacy(client, auth):
     a = submit(client, reporter_phone="0600000000")
-    submit(client, service_code="luminaire-hors-service", lat=47.2900, long=5.0050)
+    submit(client, service_code="luminaire-hors-service", lat=47.2900, long=5.0050, attributes={"etat": "eteint"})
     r = client.get("/api/v1/reports", params={"bbox": "5.03,47.31,5.05,47.33"})
     assert [i["id"] for i in r.json()["items"]] == [a["id"]]
     r = client.get("/api/v1/reports", params={"lat": 47.2900, "long": 5.0050, "radius": 100})
@@ -201,8 +205,8 @@ def test_list_filters_and_privacy(client, auth):
 
 
 def test_sensitive_service_reports_are_never_public(client, auth, vigie):
-    sensitive = next(s.code for s in vigie.catalogue.services.values() if not s.public)
-    report = submit(client, service_code=sensitive)
+    sensitive, attrs = sensitive_service(vigie)
+    report = submit(client, service_code=sensitive, attributes=attrs)
     assert client.get(f"/api/v1/reports/{report['id']}").status_code == 404
     assert client.get("/api/v1/reports").json()["items"] == []
     assert client.get(f"/api/v1/track/{report['token']}").status_code == 200

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 
 class Datatype(StrEnum):
@@ -60,7 +61,7 @@ class Attribute:
     datatype_description: Text | None = None
     values: tuple[AttributeValue, ...] = ()
 
-    @property
+    @cached_property
     def keys(self) -> frozenset[str]:
         return frozenset(v.key for v in self.values)
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import fastjsonschema
 from jsonschema import Draft202012Validator
 
 from vigie.catalogue.domain import (
@@ -28,6 +29,8 @@ from vigie.errors import ConfigProblem, ConfigurationError
 from vigie.yamlfile import LocatedDocument, load_located
 
 _VALIDATOR = Draft202012Validator(CATALOGUE_SCHEMA)
+# Compiled validator for the common case (a valid file); jsonschema then explains failures.
+_FAST = fastjsonschema.compile(CATALOGUE_SCHEMA)
 
 
 def load_catalogue(
@@ -39,12 +42,14 @@ def load_catalogue(
     must resolve to exactly one procedure.
     """
     doc = load_located(path, text)
-    problems = [
-        doc.problem(tuple(err.absolute_path), err.message)
-        for err in sorted(_VALIDATOR.iter_errors(doc.data), key=lambda e: list(e.absolute_path))
-    ]
-    if problems:
-        raise ConfigurationError(problems)
+    try:
+        _FAST(doc.data)
+    except fastjsonschema.JsonSchemaException:
+        problems = [
+            doc.problem(tuple(err.absolute_path), err.message)
+            for err in sorted(_VALIDATOR.iter_errors(doc.data), key=lambda e: [str(p) for p in e.absolute_path])
+        ]
+        raise ConfigurationError(problems) from None
     catalogue = _build(doc)
     zone_list = list(zones) if zones is not None else None
     problems = _check_references(doc, catalogue, zone_list)
@@ -185,6 +190,17 @@ def _check_references(
                 doc.problem(path + ("match", "zone"), f"unknown zone '{match['zone']}'")
             )
         when = match.get("when")
+        if when and "service" not in match:
+            scope = [
+                svc for svc in cat.services.values() if "group" not in match or svc.group == match["group"]
+            ]
+            if not any(svc.attribute(when["attribute"]) for svc in scope):
+                problems.append(
+                    doc.problem(
+                        path + ("match", "when", "attribute"),
+                        f"no service this rule covers has an attribute '{when['attribute']}'",
+                    )
+                )
         if when and "service" in match and match["service"] in cat.services:
             attr = cat.services[match["service"]].attribute(when["attribute"])
             if attr is None:

@@ -90,7 +90,7 @@ PROCEDURE = {
                         "in": {
                             "type": "array",
                             "minItems": 1,
-                            "items": {"type": ["string", "number", "boolean"]},
+                            "items": {"type": "string", "minLength": 1},
                         },
                     },
                 },

@@ -29,6 +29,7 @@ MAX_SPAN = timedelta(days=90)
 DEFAULT_PAGE_SIZE = 100
 MAX_IDS = 500
 TRUE = {"true", "1", "yes", "on"}
+_LOST_PLUS = re.compile(r"(T\d\d:\d\d(?::\d\d(?:\.\d+)?)?) (\d\d:?\d\d)$")
 _ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
 
 
@@ -39,7 +40,7 @@ class Params:
         self.values: dict[str, list[str]] = {}
         for key, raw in items:
             if not isinstance(raw, str):
-                raise BadRequest(f"{key}: files are not accepted; link media with media_url")
+                raise BadRequest("files are not accepted; link media with media_url", field=key)
             value = raw.strip()
             if value:
                 self.values.setdefault(key, []).append(value)
@@ -97,8 +98,8 @@ def language(request: Request, params: Params, v: Vigie) -> str:
 def parse_window(params: Params, now: datetime) -> tuple[datetime, datetime]:
     """The requested_datetime window: at most 90 days, by default the last 90 days."""
     start_raw, end_raw = params.get("start_date"), params.get("end_date")
-    start = parse_datetime(start_raw, "start_date") if start_raw else None
-    end = parse_datetime(end_raw, "end_date") if end_raw else None
+    start = _date(start_raw, "start_date") if start_raw else None
+    end = _date(end_raw, "end_date") if end_raw else None
     if start is None and end is None:
         return now - MAX_SPAN, now
     if start is None:
@@ -113,6 +114,11 @@ def parse_window(params: Params, now: datetime) -> tuple[datetime, datetime]:
             "start_date and end_date may not span more than 90 days", field="end_date"
         )
     return start, end
+
+
+def _date(value: str, field: str) -> datetime:
+    # An unencoded "+01:00" in a query string arrives as " 01:00": put the plus back.
+    return parse_datetime(_LOST_PLUS.sub(r"\1+\2", value), field)
 
 
 def parse_statuses(params: Params) -> list[str]:

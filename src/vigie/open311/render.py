@@ -85,6 +85,7 @@ def _append(parent: ET.Element, key: str, value: Any) -> None:
 def xml_document(root: str, value: Any) -> bytes:
     elem = ET.Element(root)
     _fill(elem, value)
+    ET.indent(elem)
     return (XML_DECLARATION + ET.tostring(elem, encoding="unicode")).encode("utf-8")
 
 

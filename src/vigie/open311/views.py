@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vigie.catalogue.domain import Attribute, Procedure, Service
-from vigie.reports.domain import CLOSED, open311_status
+from vigie.reports.domain import CLOSED, Status, open311_status
 from vigie.reports.storage import ReportRow, ReportUpdateRow
 from vigie.reports.views import photo_urls
 from vigie.runtime import Vigie
@@ -74,9 +74,18 @@ def definition_view(ctx: Ctx, s: Service) -> dict[str, Any]:
 
 
 def service_notice(ctx: Ctx, row: ReportRow) -> str | None:
-    """What the city says it will do: the procedure's message for the current status."""
+    """What the city says it will do: the procedure's message for the current status.
+
+    A report not yet acknowledged falls back on the acknowledgement message, which
+    is what catalogues write to say what happens next.
+    """
     proc = ctx.procedure(row.procedure_id)
-    return (proc.message(row.status, ctx.lang) if proc else None) or None
+    if proc is None:
+        return None
+    statuses = [row.status]
+    if row.status in (Status.NEW, Status.REOPENED):
+        statuses.append(Status.ACKNOWLEDGED.value)
+    return next((m for m in (proc.message(s, ctx.lang) for s in statuses) if m), None)
 
 
 def _media(u: ReportUpdateRow) -> str | None:

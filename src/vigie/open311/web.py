@@ -77,6 +77,10 @@ class Open311Route(APIRoute):
         handler = super().get_route_handler()
 
         async def route(request: Request) -> Response:
+            if request.method == "POST":
+                # Read the body out here: the body-size middleware stops an
+                # oversize upload by raising from receive(), which must reach it.
+                await request.body()
             try:
                 return await handler(request)
             except VigieError as exc:

@@ -125,7 +125,7 @@ def check_submission(v: Vigie, sub: Submission) -> CheckedSubmission:
         if zone is None:
             raise ValidationFailed(
                 f"this location is outside {v.city.name}; reports are accepted only "
-                "within its communes",
+                "within its zones",
                 field="lat",
             )
     elif address:
@@ -134,8 +134,8 @@ def check_submission(v: Vigie, sub: Submission) -> CheckedSubmission:
         matches = [z for z in sorted(zones.zones, key=lambda z: -len(z.name)) if _fold(z.name) in folded]
         if not matches:
             raise ValidationFailed(
-                f"cannot place this address in a commune of {v.city.name}; "
-                "give lat and long, or include the commune name",
+                f"cannot place this address in a zone of {v.city.name}; "
+                "give lat and long, or include the commune (zone) name",
                 field="address_string",
             )
         zone = matches[0]

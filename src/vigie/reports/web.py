@@ -138,7 +138,7 @@ async def _read_submission(request: Request) -> tuple[ReportIn, list[tuple[str, 
 async def submit_report(request: Request) -> JSONResponse:
     v: Vigie = request.app.state.vigie
     body, raw_photos = await _read_submission(request)
-    agent = await run_in_threadpool(current_agent, request)
+    agent = await run_in_threadpool(current_agent, request, False)
     if body.channel not in ("app", "web") and (agent is None or body.channel not in ("phone", "email")):
         raise ValidationFailed("channel must be app or web (agents may also use phone or email)", field="channel")
     if agent is None:

@@ -24,8 +24,12 @@ def get_vigie(request: Request) -> Vigie:
     return vigie
 
 
-def current_agent(request: Request) -> Agent | None:
-    """The logged-in agent from a bearer token or a session cookie (with CSRF check)."""
+def current_agent(request: Request, strict: bool = True) -> Agent | None:
+    """The logged-in agent from a bearer token or a session cookie (with CSRF check).
+
+    With ``strict=False`` (endpoints open to everyone) a cookie session whose
+    unsafe request lacks the CSRF token is treated as anonymous instead of refused.
+    """
     if "agent" in request.state._state:
         return request.state.agent  # type: ignore[no-any-return]
     vigie = get_vigie(request)
@@ -41,7 +45,9 @@ def current_agent(request: Request) -> Agent | None:
             if request.method not in SAFE_METHODS:
                 sent = request.headers.get(CSRF_HEADER, "")
                 if not sent or not hmac.compare_digest(sent, csrf):
-                    raise Forbidden("missing or wrong CSRF token (send it in X-CSRF-Token)")
+                    if strict:
+                        raise Forbidden("missing or wrong CSRF token (send it in X-CSRF-Token)")
+                    agent = None
     request.state.agent = agent
     return agent
 

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from vigie.cli import app
+
+
+@pytest.fixture
+def env(vigie_settings, monkeypatch) -> dict[str, str]:
+    values = {
+        "VIGIE_DATABASE_URL": vigie_settings.resolved_database_url,
+        "VIGIE_DATA_DIR": str(vigie_settings.data_dir),
+        "VIGIE_ENVIRONMENT": "test",
+    }
+    for k, v in values.items():
+        monkeypatch.setenv(k, v)
+    return values
+
+
+def run(*args: str, input: str | None = None):
+    return CliRunner().invoke(app, list(args), input=input, catch_exceptions=False)
+
+
+def test_cli_help_everywhere():
+    for args in ([], ["db"], ["catalogue"], ["import"], ["apikey"], ["user"], ["serve"], ["demo"]):
+        result = run(*args, "--help")
+        assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_cli_apikey_prints_key_alone_on_last_line(env, vigie):
+    result = run("apikey", "create", "--name", "fixmystreet")
+    assert result.exit_code == 0
+    key = result.stdout.strip().splitlines()[-1]
+    assert key.startswith("vk_") and " " not in key
+    from vigie.accounts.actions import check_api_key
+
+    assert check_api_key(vigie.db, key).name == "fixmystreet"
+
+
+def test_cli_user_add_reads_password_from_stdin(env, vigie):
+    result = run("user", "add", "Chef@Example.org", "--role", "supervisor", "--password-stdin", input="a long enough password\n")
+    assert result.exit_code == 0, result.output
+    from vigie.accounts.actions import authenticate
+
+    assert authenticate(vigie.db, "chef@example.org", "a long enough password").role.value == "supervisor"
+    again = run("user", "add", "chef@example.org", "--role", "supervisor", "--password-stdin", input="a long enough password\n")
+    assert again.exit_code == 1 and "already exists" in again.output
+    bad = run("user", "add", "x@example.org", "--role", "mayor", "--password-stdin", input="a long enough password\n")
+    assert bad.exit_code == 1 and "unknown role 'mayor'" in bad.output
+
+
+def test_cli_catalogue_validate_reports_line_and_field(tmp_path: Path):
+    good = run("catalogue", "validate", "src/vigie/city/profiles/dijon/catalogue.yaml")
+    assert good.exit_code == 0 and "valid" in good.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("groups: []\nservices: []\nteams: []\nprocedures: []\n", encoding="utf-8")
+    result = run("catalogue", "validate", str(bad))
+    assert result.exit_code == 1
+    assert f"{bad}:1: groups: [] should be non-empty" in result.output
+
+
+def test_cli_demo_is_idempotent(env, vigie):
+    from sqlalchemy import func, select
+
+    from vigie.accounts.storage import UserRow
+    from vigie.reports.storage import ReportRow
+
+    first = run("demo")
+    assert first.exit_code == 0, first.output
+    assert "operateur@demo.vigie.example" in first.output
+    with vigie.db.session() as s:
+        counts = (s.scalar(select(func.count()).select_from(ReportRow)), s.scalar(select(func.count()).select_from(UserRow)))
+    assert counts[0] >= 2000 and counts[1] == 4
+    second = run("demo")
+    assert second.exit_code == 0 and "0 created" in second.output
+    with vigie.db.session() as s:
+        assert (s.scalar(select(func.count()).select_from(ReportRow)), s.scalar(select(func.count()).select_from(UserRow))) == counts
+
+
+def test_cli_demo_refused_in_production(env, monkeypatch):
+    monkeypatch.setenv("VIGIE_ENVIRONMENT", "production")
+    monkeypatch.setenv("VIGIE_SECRET_KEY", "a-private-secret-of-some-length")
+    result = run("demo")
+    assert result.exit_code == 1 and "cannot be loaded in production" in result.output
+
+
+def test_cli_settings_refuse_default_secret_in_production(monkeypatch):
+    monkeypatch.setenv("VIGIE_ENVIRONMENT", "production")
+    monkeypatch.delenv("VIGIE_SECRET_KEY", raising=False)
+    result = run("db", "upgrade")
+    assert result.exit_code == 1 and "VIGIE_SECRET_KEY" in result.output
