@@ -11,7 +11,6 @@ same run. Created reports are counted in the database, not from HTTP answers.
 from __future__ import annotations
 
 import argparse
-import json
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -34,6 +33,7 @@ from common import (
     ratio,
     reproduce,
     require_wrk,
+    required_attributes,
     run_wrk,
     save_result,
     verdict,
@@ -61,28 +61,6 @@ request = function()
   return wrk.format("POST", path, {["Content-Type"] = "application/x-www-form-urlencoded"}, body)
 end
 """
-
-
-def required_attributes(base: str, service: str = "nid-de-poule") -> list[tuple[str, str]]:
-    """A valid value for each required attribute of the service (the catalogue may change)."""
-    with urllib.request.urlopen(f"{base}/open311/v2/services/{service}.json") as r:  # noqa: S310
-        definition = json.loads(r.read())
-    out: list[tuple[str, str]] = []
-    for a in definition.get("attributes", []):
-        if not a.get("required"):
-            continue
-        keys = [v["key"] for v in a.get("values") or []]
-        if a["datatype"] in ("singlevaluelist", "multivaluelist"):
-            value = next((k for k in keys if k in ("non", "no", "false")), keys[0])
-        elif a["datatype"] == "number":
-            value = "1"
-        elif a["datatype"] == "datetime":
-            value = "2026-01-01T10:00:00+01:00"
-        else:
-            value = "bench"
-        name = f"attribute[{a['code']}]" + ("[]" if a["datatype"] == "multivaluelist" else "")
-        out.append((name, value))
-    return out
 
 
 def _sanity_post(url: str, key: str, extra: list[tuple[str, str]]) -> None:

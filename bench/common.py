@@ -73,8 +73,18 @@ def reproduce(script: str, argv: Sequence[str] | None = None) -> str:
     return " ".join([".venv/bin/python", f"bench/{script}", *map(shlex.quote, args)])
 
 
+def loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
+
+
 def banner(title: str) -> None:
+    m = machine_info()
     print(f"\n=== {title} ===", flush=True)
+    print(f"machine: {m['cpu']}, {m['memory']}, Python {m['python']}, SQLite {m['sqlite']}; "
+          f"{m['date']}; load average now {loadavg()} (other processes share these cores)")
 
 
 def log(msg: str) -> None:
@@ -145,6 +155,7 @@ def machine_info() -> dict[str, str]:
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "loadavg": loadavg(),
     }
 
 
@@ -453,3 +464,25 @@ def lua_str(s: str) -> str:
 def http_get_json(url: str, timeout: float = 30.0) -> Any:
     with urllib.request.urlopen(url, timeout=timeout) as r:  # noqa: S310
         return json.loads(r.read())
+
+
+def required_attributes(base: str, service: str = "nid-de-poule") -> list[tuple[str, str]]:
+    """A valid value for each required attribute of the service (the catalogue may change)."""
+    with urllib.request.urlopen(f"{base}/open311/v2/services/{service}.json") as r:  # noqa: S310
+        definition = json.loads(r.read())
+    out: list[tuple[str, str]] = []
+    for a in definition.get("attributes", []):
+        if not a.get("required"):
+            continue
+        keys = [v["key"] for v in a.get("values") or []]
+        if a["datatype"] in ("singlevaluelist", "multivaluelist"):
+            value = next((k for k in keys if k in ("non", "no", "false")), keys[0])
+        elif a["datatype"] == "number":
+            value = "1"
+        elif a["datatype"] == "datetime":
+            value = "2026-01-01T10:00:00+01:00"
+        else:
+            value = "bench"
+        name = f"attribute[{a['code']}]" + ("[]" if a["datatype"] == "multivaluelist" else "")
+        out.append((name, value))
+    return out

@@ -115,7 +115,9 @@ def make_agent(vigie: Vigie) -> Callable[..., Agent]:
 
     def make(role: str = "operator", team: str = "") -> Agent:
         n = next(counter)
-        return do_add_user(vigie.db, f"{role}{n}@agents.example", role, PASSWORD, name=f"{role} {n}", team=team)
+        return do_add_user(
+            vigie.db, f"{role}{n}@agents.example", role, PASSWORD, name=f"{role} {n}", team=team
+        )
 
     return make
 

@@ -66,10 +66,16 @@ def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> 
     @app.get("/health", tags=["meta"], summary="Readiness probe")
     def health(request: Request) -> JSONResponse:
         ready = bool(getattr(request.app.state, "ready", False))
-        body = {"status": "ok" if ready else "starting", "version": __version__}
+        body: dict[str, object] = {"status": "ok" if ready else "starting", "version": __version__}
         if ready:
             v: Vigie = request.app.state.vigie
-            body.update({"city": v.city.jurisdiction_id, "database": v.db.dialect, "services": len(v.catalogue.services)})
+            body.update(
+                {
+                    "city": v.city.jurisdiction_id,
+                    "database": v.db.dialect,
+                    "services": len(v.catalogue.services),
+                }
+            )
         return JSONResponse(body, status_code=200 if ready else 503)
 
     @app.exception_handler(VigieError)
@@ -97,7 +103,9 @@ def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> 
             from vigie.errors import NotFound, VigieError
             from vigie.open311.render import error_response
 
-            err = NotFound(str(exc.detail)) if exc.status_code == 404 else VigieError(str(exc.detail))
+            err = (
+                NotFound(str(exc.detail)) if exc.status_code == 404 else VigieError(str(exc.detail))
+            )
             err.status = exc.status_code
             return error_response(request, err)
         return http_error_response(request, exc)
@@ -107,7 +115,12 @@ def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> 
         # Log the failure without the request body: it may hold personal data.
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return JSONResponse(
-            {"type": "about:blank", "title": "Internal error", "status": 500, "detail": "internal error"},
+            {
+                "type": "about:blank",
+                "title": "Internal error",
+                "status": 500,
+                "detail": "internal error",
+            },
             status_code=500,
             media_type="application/problem+json",
         )

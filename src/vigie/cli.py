@@ -12,9 +12,14 @@ from rich.console import Console
 from vigie.errors import ConfigurationError, VigieError
 from vigie.settings import Settings, settings_markdown
 
-app = typer.Typer(help="Vigie: citizen reports, control centre and open data for a connected city.", no_args_is_help=True)
+app = typer.Typer(
+    help="Vigie: citizen reports, control centre and open data for a connected city.",
+    no_args_is_help=True,
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-catalogue_app = typer.Typer(help="Service catalogue and treatment procedures.", no_args_is_help=True)
+catalogue_app = typer.Typer(
+    help="Service catalogue and treatment procedures.", no_args_is_help=True
+)
 import_app = typer.Typer(help="Import data from other systems.", no_args_is_help=True)
 apikey_app = typer.Typer(help="API keys for Open311 clients.", no_args_is_help=True)
 user_app = typer.Typer(help="Agent accounts.", no_args_is_help=True)
@@ -102,7 +107,9 @@ def demo() -> None:
 @catalogue_app.command("validate")
 def catalogue_validate(
     file: Path = typer.Argument(..., help="Catalogue YAML file."),
-    city: str = typer.Option(None, help="City profile whose zones must all be covered (default VIGIE_CITY)."),
+    city: str = typer.Option(
+        None, help="City profile whose zones must all be covered (default VIGIE_CITY)."
+    ),
 ) -> None:
     """Validate a catalogue file: schema, references and procedure coverage."""
     from vigie.catalogue.loader import load_catalogue
@@ -128,7 +135,9 @@ def catalogue_validate(
 @import_app.command("requests")
 def import_requests(
     file: Path = typer.Argument(..., help="CSV or GeoJSON file."),
-    mapping: str = typer.Option(..., "--mapping", help="Mapping YAML file, or the name of a bundled mapping (e.g. sf311)."),
+    mapping: str = typer.Option(
+        ..., "--mapping", help="Mapping YAML file, or the name of a bundled mapping (e.g. sf311)."
+    ),
 ) -> None:
     """Import historical reports with a declarative column mapping."""
     from vigie.importer.run import run_import
@@ -172,7 +181,9 @@ def user_add(
     role: str = typer.Option(..., "--role", help="operator, supervisor, field_agent or admin."),
     name: str = typer.Option("", "--name"),
     team: str = typer.Option("", "--team", help="Team code from the catalogue."),
-    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input."),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from standard input."
+    ),
 ) -> None:
     """Add an agent account (password prompted, or read from standard input)."""
     from vigie.accounts.actions import do_add_user
@@ -195,7 +206,9 @@ def user_add(
 
 
 @app.command("settings-doc")
-def settings_doc(write: Path = typer.Option(None, help="Write to this file instead of printing.")) -> None:
+def settings_doc(
+    write: Path = typer.Option(None, help="Write to this file instead of printing."),
+) -> None:
     """Print the settings reference generated from their declaration."""
     text = settings_markdown()
     if write:

@@ -24,7 +24,7 @@ from vigie.reports.domain import Status
 from vigie.reports.storage import ReportRow, ReportUpdateRow
 from vigie.runtime import Vigie
 
-DEMO_PASSWORD = "vigie-demo-2026"
+DEMO_PASSWORD = "vigie-demo-2026"  # noqa: S105 - public on purpose: demo only, refused in production
 DEMO_ACCOUNTS = [
     ("operateur@demo.vigie.example", "operator", "Olivia Opératrice", ""),
     ("superviseur@demo.vigie.example", "supervisor", "Samir Superviseur", ""),
@@ -36,13 +36,31 @@ DEMO_REPORTS = 2000
 SEED = 21231
 
 # Where people report: weight communes by rough population so Dijon dominates.
-ZONE_WEIGHTS = {"21231": 16, "21166": 1.4, "21617": 1.1, "21171": 1.1, "21515": 1, "21355": 1,
-                "21540": 0.7, "21278": 0.8, "21390": 0.5}
+ZONE_WEIGHTS = {
+    "21231": 16,
+    "21166": 1.4,
+    "21617": 1.1,
+    "21171": 1.1,
+    "21515": 1,
+    "21355": 1,
+    "21540": 0.7,
+    "21278": 0.8,
+    "21390": 0.5,
+}
 
 NOTES = {
-    "voirie": ["Trou profond devant le n° {n}, dangereux pour les vélos.", "Chaussée affaissée sur plusieurs mètres."],
-    "eclairage": ["Le lampadaire ne s'allume plus depuis plusieurs soirs.", "Lampadaire qui clignote toute la nuit."],
-    "proprete": ["Sacs et cartons déposés au pied des conteneurs.", "Dépôt de gravats sur le trottoir."],
+    "voirie": [
+        "Trou profond devant le n° {n}, dangereux pour les vélos.",
+        "Chaussée affaissée sur plusieurs mètres.",
+    ],
+    "eclairage": [
+        "Le lampadaire ne s'allume plus depuis plusieurs soirs.",
+        "Lampadaire qui clignote toute la nuit.",
+    ],
+    "proprete": [
+        "Sacs et cartons déposés au pied des conteneurs.",
+        "Dépôt de gravats sur le trottoir.",
+    ],
 }
 GENERIC = [
     "Constaté ce matin en passant, merci d'intervenir.",
@@ -55,7 +73,9 @@ GENERIC = [
 
 def load_demo(v: Vigie, progress: bool = False, reports: int = DEMO_REPORTS) -> list[str]:
     if v.settings.environment == "production":
-        raise Forbidden("the demo cannot be loaded in production (demo accounts have a public password)")
+        raise Forbidden(
+            "the demo cannot be loaded in production (demo accounts have a public password)"
+        )
     lines: list[str] = []
     with v.db.session() as s:
         existing = set(s.scalars(select(UserRow.email)))
@@ -75,7 +95,14 @@ def load_demo(v: Vigie, progress: bool = False, reports: int = DEMO_REPORTS) -> 
 
 def _demo_reports(v: Vigie, count: int, progress: bool) -> int:
     with v.db.session() as s:
-        done = s.scalar(select(func.count()).select_from(ReportRow).where(ReportRow.external_id.like("demo-%"))) or 0
+        done = (
+            s.scalar(
+                select(func.count())
+                .select_from(ReportRow)
+                .where(ReportRow.external_id.like("demo-%"))
+            )
+            or 0
+        )
     if done >= count:
         return 0
     rng = random.Random(SEED)
@@ -105,7 +132,10 @@ def _demo_reports(v: Vigie, count: int, progress: bool) -> int:
             with v.db.session(write=True) as s:
                 for n, service, lat, long, when in plan[start : start + 250]:
                     ext = f"demo-{n}"
-                    if s.scalar(select(ReportRow.id).where(ReportRow.external_id == ext)) is not None:
+                    if (
+                        s.scalar(select(ReportRow.id).where(ReportRow.external_id == ext))
+                        is not None
+                    ):
                         continue
                     attrs = _attributes(service, rng)
                     notes = NOTES.get(service.group, GENERIC)
@@ -145,7 +175,9 @@ def _attributes(service, rng: random.Random) -> dict[str, object]:  # type: igno
         elif a.datatype.value == "number":
             out[a.code] = rng.randint(1, 10)
         elif a.datatype.value == "datetime":
-            out[a.code] = (utcnow() - timedelta(days=rng.randint(1, 10))).replace(microsecond=0).isoformat()
+            out[a.code] = (
+                (utcnow() - timedelta(days=rng.randint(1, 10))).replace(microsecond=0).isoformat()
+            )
         else:
             out[a.code] = "Voir description"
     return out
@@ -156,25 +188,43 @@ def _advance(s: Session, row: ReportRow, rng: random.Random, agents: dict[str, i
     age_h = (now - row.requested_at).total_seconds() / 3600
     path: list[tuple[str, float, str]] = []
     t = 0.0
-    steps: list[Callable[[], tuple[str, float, str]]] = [
-        lambda: (Status.ACKNOWLEDGED, rng.uniform(0.2, 20), "Votre signalement a bien été pris en compte."),
+    steps: list[Callable[[], tuple[Status, float, str]]] = [
+        lambda: (
+            Status.ACKNOWLEDGED,
+            rng.uniform(0.2, 20),
+            "Votre signalement a bien été pris en compte.",
+        ),
         lambda: (Status.ASSIGNED, rng.uniform(1, 48), "Une équipe a été missionnée."),
         lambda: (Status.IN_PROGRESS, rng.uniform(2, 96), ""),
-        lambda: (Status.RESOLVED, rng.uniform(1, 120), "L'intervention a été réalisée. Merci de votre signalement."),
+        lambda: (
+            Status.RESOLVED,
+            rng.uniform(1, 120),
+            "L'intervention a été réalisée. Merci de votre signalement.",
+        ),
     ]
     for step in steps:
-        status, delay, note = step()
+        next_status, delay, note = step()
         if t + delay > age_h or rng.random() < 0.08:
             break
         t += delay
-        path.append((status.value, t, note))
+        path.append((next_status.value, t, note))
     if path and path[-1][0] == Status.ACKNOWLEDGED and rng.random() < 0.1:
         path.append((Status.REJECTED.value, t + 1, "Ce lieu ne relève pas du domaine public."))
     previous = row.status
     for status, hours, note in path:
         at = row.requested_at + timedelta(hours=hours)
-        s.add(ReportUpdateRow(report_id=row.id, kind="status", status=status, previous_status=previous,
-                              actor_user_id=agents.get("operator"), actor_label="demo", public_note=note, at=at))
+        s.add(
+            ReportUpdateRow(
+                report_id=row.id,
+                kind="status",
+                status=status,
+                previous_status=previous,
+                actor_user_id=agents.get("operator"),
+                actor_label="demo",
+                public_note=note,
+                at=at,
+            )
+        )
         previous = status
         row.status = status
         row.updated_at = at

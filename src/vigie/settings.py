@@ -15,7 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Values that ship in the source tree and therefore protect nothing.
 KNOWN_DEFAULT_SECRETS = frozenset({"", "change-me", "dev-secret-change-me", "secret"})
-DEV_SECRET = "dev-secret-change-me"
+DEV_SECRET = "dev-secret-change-me"  # noqa: S105 - refused outside development
 
 
 class Settings(BaseSettings):
@@ -63,8 +63,7 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(
         56 * 1024 * 1024,
-        description="Largest request body accepted; larger bodies get 413 before "
-        "being read.",
+        description="Largest request body accepted; larger bodies get 413 before being read.",
     )
     max_photo_bytes: int = Field(10 * 1024 * 1024, description="Largest photo accepted.")
     max_photos_per_report: int = Field(5, description="Most photos on one report.")

@@ -77,11 +77,15 @@ def test_catalogue_schema_error_names_file_line_and_field(tmp_path):
     problem = exc.value.problems[0]
     assert problem.field == "procedures[1].sla.hours"
     assert problem.line == text.splitlines().index("    sla: {hours: -3}") + 1
-    assert str(problem).startswith(f"{tmp_path / 'catalogue.yaml'}:{problem.line}: procedures[1].sla.hours")
+    assert str(problem).startswith(
+        f"{tmp_path / 'catalogue.yaml'}:{problem.line}: procedures[1].sla.hours"
+    )
 
 
 def test_catalogue_unknown_references_are_reported(tmp_path):
-    text = BASE.replace("    team: chenove", "    team: inconnue").replace("match: {group: voirie}", "match: {group: routes}")
+    text = BASE.replace("    team: chenove", "    team: inconnue").replace(
+        "match: {group: voirie}", "match: {group: routes}"
+    )
     with pytest.raises(ConfigurationError) as exc:
         load_catalogue(write(tmp_path, text), ZONES)
     messages = [p.message for p in exc.value.problems]
@@ -90,11 +94,14 @@ def test_catalogue_unknown_references_are_reported(tmp_path):
 
 
 def test_catalogue_ambiguous_and_missing_procedures_are_refused(tmp_path):
-    twice = BASE + """  - id: voirie-bis
+    twice = (
+        BASE
+        + """  - id: voirie-bis
     match: {group: voirie}
     team: voirie
     sla: {hours: 1}
 """
+    )
     with pytest.raises(ConfigurationError) as exc:
         load_catalogue(write(tmp_path, twice), ZONES)
     assert "voirie, voirie-bis match the same cases" in str(exc.value)
@@ -116,7 +123,14 @@ def test_catalogue_dijon_default_covers_every_pair():
     assert len(city.zones.codes()) == 23
     assert len(cat.services) >= 60 and len(cat.groups) >= 10
     datatypes = {a.datatype.value for s in cat.services.values() for a in s.attributes}
-    assert datatypes == {"string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"}
+    assert datatypes == {
+        "string",
+        "number",
+        "datetime",
+        "text",
+        "singlevaluelist",
+        "multivaluelist",
+    }
     for service in cat.services:
         for zone in city.zones.codes():
             assert cat.resolve(service, zone).team in cat.teams
@@ -137,14 +151,35 @@ def test_catalogue_loads_5000_procedures(tmp_path):
     zones = city.zones.codes()
     for i in range(5000 - 3):
         data["procedures"].append(
-            {"id": f"p{i}", "match": {"service": ["nid-de-poule", "trottoir"][i % 2], "zone": zones[i % 23],
-             "when": {"attribute": "danger", "in": [f"v{i}"]}} if i % 2 == 0 else {"service": "trottoir", "zone": zones[i % 23], "when": {"attribute": "x", "in": [f"v{i}"]}},
-             "team": "voirie", "sla": {"hours": 10}}
+            {
+                "id": f"p{i}",
+                "match": {
+                    "service": ["nid-de-poule", "trottoir"][i % 2],
+                    "zone": zones[i % 23],
+                    "when": {"attribute": "danger", "in": [f"v{i}"]},
+                }
+                if i % 2 == 0
+                else {
+                    "service": "trottoir",
+                    "zone": zones[i % 23],
+                    "when": {"attribute": "x", "in": [f"v{i}"]},
+                },
+                "team": "voirie",
+                "sla": {"hours": 10},
+            }
         )
     # Keep the file valid: conditional values must exist on the attribute.
-    data["services"][0]["attributes"][0]["values"] += [{"key": f"v{i}", "name": {"fr": f"v{i}"}} for i in range(0, 5000, 2)]
-    data["services"][1]["attributes"] = [{"code": "x", "datatype": "singlevaluelist", "description": {"fr": "x"},
-                                          "values": [{"key": f"v{i}", "name": {"fr": "x"}} for i in range(1, 5000, 2)]}]
+    data["services"][0]["attributes"][0]["values"] += [
+        {"key": f"v{i}", "name": {"fr": f"v{i}"}} for i in range(0, 5000, 2)
+    ]
+    data["services"][1]["attributes"] = [
+        {
+            "code": "x",
+            "datatype": "singlevaluelist",
+            "description": {"fr": "x"},
+            "values": [{"key": f"v{i}", "name": {"fr": "x"}} for i in range(1, 5000, 2)],
+        }
+    ]
     path = write(tmp_path, yaml.safe_dump(data, allow_unicode=True))
     cat = load_catalogue(path, zones)
     assert len(cat.procedures) == 5000

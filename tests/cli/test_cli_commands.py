@@ -41,14 +41,41 @@ def test_cli_apikey_prints_key_alone_on_last_line(env, vigie):
 
 
 def test_cli_user_add_reads_password_from_stdin(env, vigie):
-    result = run("user", "add", "Chef@Example.org", "--role", "supervisor", "--password-stdin", input="a long enough password\n")
+    result = run(
+        "user",
+        "add",
+        "Chef@Example.org",
+        "--role",
+        "supervisor",
+        "--password-stdin",
+        input="a long enough password\n",
+    )
     assert result.exit_code == 0, result.output
     from vigie.accounts.actions import authenticate
 
-    assert authenticate(vigie.db, "chef@example.org", "a long enough password").role.value == "supervisor"
-    again = run("user", "add", "chef@example.org", "--role", "supervisor", "--password-stdin", input="a long enough password\n")
+    assert (
+        authenticate(vigie.db, "chef@example.org", "a long enough password").role.value
+        == "supervisor"
+    )
+    again = run(
+        "user",
+        "add",
+        "chef@example.org",
+        "--role",
+        "supervisor",
+        "--password-stdin",
+        input="a long enough password\n",
+    )
     assert again.exit_code == 1 and "already exists" in again.output
-    bad = run("user", "add", "x@example.org", "--role", "mayor", "--password-stdin", input="a long enough password\n")
+    bad = run(
+        "user",
+        "add",
+        "x@example.org",
+        "--role",
+        "mayor",
+        "--password-stdin",
+        input="a long enough password\n",
+    )
     assert bad.exit_code == 1 and "unknown role 'mayor'" in bad.output
 
 
@@ -72,12 +99,18 @@ def test_cli_demo_is_idempotent(env, vigie):
     assert first.exit_code == 0, first.output
     assert "operateur@demo.vigie.example" in first.output
     with vigie.db.session() as s:
-        counts = (s.scalar(select(func.count()).select_from(ReportRow)), s.scalar(select(func.count()).select_from(UserRow)))
+        counts = (
+            s.scalar(select(func.count()).select_from(ReportRow)),
+            s.scalar(select(func.count()).select_from(UserRow)),
+        )
     assert counts[0] >= 2000 and counts[1] == 4
     second = run("demo")
     assert second.exit_code == 0 and "0 created" in second.output
     with vigie.db.session() as s:
-        assert (s.scalar(select(func.count()).select_from(ReportRow)), s.scalar(select(func.count()).select_from(UserRow))) == counts
+        assert (
+            s.scalar(select(func.count()).select_from(ReportRow)),
+            s.scalar(select(func.count()).select_from(UserRow)),
+        ) == counts
 
 
 def test_cli_demo_refused_in_production(env, monkeypatch):

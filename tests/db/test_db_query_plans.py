@@ -49,7 +49,9 @@ def test_db_bbox_filter_uses_spatial_index(vigie):
 
 def test_db_status_and_date_filter_uses_index(vigie):
     start = datetime(2026, 1, 1, tzinfo=UTC)
-    plan = _captured_plan(vigie, ReportFilter(statuses=["new", "acknowledged"], start=start, public_only=False))
+    plan = _captured_plan(
+        vigie, ReportFilter(statuses=["new", "acknowledged"], start=start, public_only=False)
+    )
     assert "ix_reports_status_requested_at" in plan, plan
     plan = _captured_plan(vigie, ReportFilter(start=start, public_only=False))
     assert "ix_reports_requested_at" in plan, plan

@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import threading
 
 import httpx
 import pytest
-
 from tests.reports.helpers import report_body, sensitive_service
 from tests.web.live import LiveServer
 
 
-def _listen(url: str, headers: dict[str, str], out: queue.Queue, ready: threading.Event, stop: threading.Event) -> None:
+def _listen(
+    url: str,
+    headers: dict[str, str],
+    out: queue.Queue,
+    ready: threading.Event,
+    stop: threading.Event,
+) -> None:
+    # The server closes the stream at the end of the test.
+    with contextlib.suppress(httpx.HTTPError):
+        _read(url, headers, out, ready, stop)
+
+
+def _read(
+    url: str,
+    headers: dict[str, str],
+    out: queue.Queue,
+    ready: threading.Event,
+    stop: threading.Event,
+) -> None:
     with httpx.stream("GET", url, headers=headers, timeout=10) as r:
         out.put(("status", r.status_code))
         event = None
@@ -52,7 +70,10 @@ def _next_event(out: queue.Queue):
 
 def test_events_public_stream_gets_public_fields_only(live):
     out, stop = _subscribe(live.url + "/api/v1/events/public")
-    r = httpx.post(live.url + "/api/v1/reports", json=report_body(reporter_email="carol@example.org", reporter_phone="0611223344"))
+    r = httpx.post(
+        live.url + "/api/v1/reports",
+        json=report_body(reporter_email="carol@example.org", reporter_phone="0611223344"),
+    )
     assert r.status_code == 201
     kind, data = _next_event(out)
     stop.set()
@@ -64,7 +85,9 @@ def test_events_public_stream_gets_public_fields_only(live):
 def test_events_sensitive_reports_stay_off_the_public_stream(live, vigie):
     sensitive, attrs = sensitive_service(vigie)
     out, stop = _subscribe(live.url + "/api/v1/events/public")
-    httpx.post(live.url + "/api/v1/reports", json=report_body(service_code=sensitive, attributes=attrs))
+    httpx.post(
+        live.url + "/api/v1/reports", json=report_body(service_code=sensitive, attributes=attrs)
+    )
     public = httpx.post(live.url + "/api/v1/reports", json=report_body())
     kind, data = _next_event(out)
     stop.set()
@@ -84,8 +107,16 @@ def test_events_tracking_stream_follows_status_changes(live, auth):
     created = httpx.post(live.url + "/api/v1/reports", json=report_body()).json()
     out, stop = _subscribe(live.url + f"/api/v1/events/track/{created['token']}")
     op = auth("operator")
-    httpx.post(live.url + f"/api/v1/reports/{created['id']}/acknowledge", json={"public_note": "Vu"}, headers=op)
+    httpx.post(
+        live.url + f"/api/v1/reports/{created['id']}/acknowledge",
+        json={"public_note": "Vu"},
+        headers=op,
+    )
     kind, data = _next_event(out)
     stop.set()
-    assert kind == "report.updated" and data["status"] == "acknowledged" and data["status_notes"] == "Vu"
+    assert (
+        kind == "report.updated"
+        and data["status"] == "acknowledged"
+        and data["status_notes"] == "Vu"
+    )
     assert httpx.get(live.url + "/api/v1/events/track/nope").status_code == 404

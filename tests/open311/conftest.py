@@ -30,7 +30,7 @@ def T(fr: str, en: str) -> Text:
 
 
 @pytest.fixture
-def test_services(vigie: Vigie) -> Vigie:
+def extra_services(vigie: Vigie) -> Vigie:
     """Adds two services to the Dijon catalogue: one with a required multivaluelist
     (and a number, a datetime), one whose reports are not public."""
     cat = vigie.catalogue

@@ -155,7 +155,7 @@ def test_get_requests_service_request_id_overrides_filters(
 
 
 def test_get_requests_service_code_filter(
-    client: TestClient, new_report: NewReport, post: Callable[..., Any], test_services: Vigie
+    client: TestClient, new_report: NewReport, post: Callable[..., Any], extra_services: Vigie
 ) -> None:
     pothole = new_report()
     bulky = post(service_code=BULKY, **CENTRE, **{"attribute[objets]": "meuble"}).json()[0]
@@ -289,14 +289,14 @@ def test_get_requests_pagination(client: TestClient, new_report: NewReport) -> N
 def test_get_requests_extensions_add_attributes_and_notes(
     client: TestClient,
     post: Callable[..., Any],
-    test_services: Vigie,
+    extra_services: Vigie,
     make_agent: Callable[..., Agent],
 ) -> None:
     fields = {"attribute[objets][]": ["meuble", "gravats"], "attribute[volume_m3]": "3"}
     rid = post(service_code=BULKY, **CENTRE, **fields).json()[0]["service_request_id"]
     agent = make_agent("operator")
     actions.do_change_status(
-        test_services, rid, agent, "resolved", public_note="Enlevé", internal_note="NOTE-INTERNE"
+        extra_services, rid, agent, "resolved", public_note="Enlevé", internal_note="NOTE-INTERNE"
     )
     plain = client.get(f"{V2}/requests/{rid}.json").json()[0]
     assert list(plain) == REQUEST_FIELDS
@@ -308,7 +308,7 @@ def test_get_requests_extensions_add_attributes_and_notes(
         {"code": "volume_m3", "value": 3},
     ]
     ext = item["extended_attributes"]
-    row = actions.get_report(test_services, rid)
+    row = actions.get_report(extra_services, rid)
     assert ext["reference"] == row.reference and ext["zone"] == row.zone
     assert ext["group"] == "open311-tests" and ext["photos"] == []
     assert ext["detailed_status"] == "resolved"
@@ -335,7 +335,7 @@ def test_get_requests_non_public_reports_are_hidden(
     client: TestClient,
     post: Callable[..., Any],
     new_report: NewReport,
-    test_services: Vigie,
+    extra_services: Vigie,
     auth: Callable[..., dict[str, str]],
 ) -> None:
     public = new_report()
@@ -360,7 +360,7 @@ def test_get_requests_non_public_reports_are_hidden(
 def test_get_requests_never_show_personal_data(
     client: TestClient,
     post: Callable[..., Any],
-    test_services: Vigie,
+    extra_services: Vigie,
     make_agent: Callable[..., Agent],
 ) -> None:
     personal = {
@@ -373,11 +373,11 @@ def test_get_requests_never_show_personal_data(
     }
     created = post(service_code=POTHOLE, **CENTRE, **personal).json()[0]
     rid, token = created["service_request_id"], created["token"]
-    row = actions.get_report(test_services, rid)
+    row = actions.get_report(extra_services, rid)
     assert row.reporter_email == personal["email"]
     assert row.reporter_name == "Jeannesecret Dupontsecret"
     actions.do_change_status(
-        test_services, rid, make_agent("operator"), "acknowledged", public_note="Vu"
+        extra_services, rid, make_agent("operator"), "acknowledged", public_note="Vu"
     )
     paths = [
         "/services",

@@ -47,7 +47,7 @@ def test_post_requests_xml_answers_service_requests(post: Post, vigie: Vigie) ->
 
 
 def test_post_requests_service_notice_comes_from_procedure(
-    post: Post, test_services: Vigie
+    post: Post, extra_services: Vigie
 ) -> None:
     r = post(service_code=BULKY, **CENTRE, **{"attribute[objets]": "meuble"})
     assert r.json()[0]["service_notice"] == NOTICE_FR
@@ -87,7 +87,7 @@ def test_post_requests_empty_parameters_are_absent(post: Post, vigie: Vigie) -> 
 
 
 def test_post_requests_multivaluelist_takes_bracket_values(
-    post: Post, test_services: Vigie
+    post: Post, extra_services: Vigie
 ) -> None:
     r = post(
         service_code=BULKY,
@@ -99,7 +99,7 @@ def test_post_requests_multivaluelist_takes_bracket_values(
         },
     )
     assert r.status_code == 200, r.text
-    row = get_report(test_services, r.json()[0]["service_request_id"])
+    row = get_report(extra_services, r.json()[0]["service_request_id"])
     assert row.attributes == {
         "objets": ["gravats", "meuble"],
         "volume_m3": 2.5,
@@ -108,11 +108,11 @@ def test_post_requests_multivaluelist_takes_bracket_values(
 
 
 def test_post_requests_multivaluelist_single_bracket_value(
-    post: Post, test_services: Vigie
+    post: Post, extra_services: Vigie
 ) -> None:
     r = post(service_code=BULKY, **CENTRE, **{"attribute[objets][]": "meuble"})
     assert r.status_code == 200, r.text
-    assert get_report(test_services, r.json()[0]["service_request_id"]).attributes == {
+    assert get_report(extra_services, r.json()[0]["service_request_id"]).attributes == {
         "objets": ["meuble"]
     }
 
@@ -200,14 +200,14 @@ def test_post_requests_missing_service_code_is_400(post: Post) -> None:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_post_requests_missing_required_attribute_is_400(
-    post: Post, test_services: Vigie, fmt: str
+    post: Post, extra_services: Vigie, fmt: str
 ) -> None:
     r = post(fmt, service_code=BULKY, **CENTRE)
     assert r.status_code == 400
     assert spec_error(r)[1].startswith("attribute[objets]: ")
 
 
-def test_post_requests_bad_multivaluelist_value_is_400(post: Post, test_services: Vigie) -> None:
+def test_post_requests_bad_multivaluelist_value_is_400(post: Post, extra_services: Vigie) -> None:
     r = post(service_code=BULKY, **CENTRE, **{"attribute[objets][]": ["meuble", "piano"]})
     assert r.status_code == 400
     assert "piano" in spec_error(r)[1]

@@ -92,7 +92,7 @@ def test_servicerequestupdates_bad_window_is_400(client: TestClient, fmt: str) -
 
 
 def test_servicerequestupdates_skip_non_public_reports(
-    client: TestClient, post: Callable[..., Any], test_services: Vigie
+    client: TestClient, post: Callable[..., Any], extra_services: Vigie
 ) -> None:
     post(service_code=PRIVATE, **CENTRE)
     assert client.get(f"{V2}/servicerequestupdates.json").json() == []

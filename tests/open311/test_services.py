@@ -78,7 +78,7 @@ def test_services_service_name_follows_language(
 
 
 def test_service_definition_json_describes_attributes(
-    client: TestClient, test_services: Vigie
+    client: TestClient, extra_services: Vigie
 ) -> None:
     r = client.get(f"{V2}/services/{BULKY}.json")
     assert r.status_code == 200
@@ -98,7 +98,7 @@ def test_service_definition_json_describes_attributes(
 
 
 def test_service_definition_xml_matches_spec_layout(
-    client: TestClient, test_services: Vigie
+    client: TestClient, extra_services: Vigie
 ) -> None:
     r = client.get(f"{V2}/services/{BULKY}.xml", headers={"Accept-Language": "en"})
     root = xml_root(r)

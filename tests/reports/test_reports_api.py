@@ -46,7 +46,9 @@ def test_submit_bad_inputs_get_4xx_problems(client):
         r = client.post("/api/v1/reports", json=body)
         assert r.status_code == status, (body, r.text)
         assert r.json()["field"] == field, r.json()
-    r = client.post("/api/v1/reports", content=b"{not json", headers={"content-type": "application/json"})
+    r = client.post(
+        "/api/v1/reports", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert r.status_code == 400
     r = client.post("/api/v1/reports", content=b"x", headers={"content-type": "text/plain"})
     assert r.status_code == 415
@@ -63,7 +65,9 @@ def test_submit_idempotency_key_replays_first_result(client, vigie):
     again = client.post("/api/v1/reports", json=report_body(device_id="d1"), headers=headers)
     assert first.status_code == 201 and again.status_code == 200
     assert first.json()["id"] == again.json()["id"]
-    other = client.post("/api/v1/reports", json=report_body(device_id="d1", description="autre"), headers=headers)
+    other = client.post(
+        "/api/v1/reports", json=report_body(device_id="d1", description="autre"), headers=headers
+    )
     assert other.status_code == 422 and other.json()["field"] == "Idempotency-Key"
     with vigie.db.session() as s:
         assert len(list(s.scalars(select(ReportRow)))) == 1
@@ -73,7 +77,11 @@ def test_submit_multipart_photo_suggests_location_and_strips_exif(client):
     photo = jpeg_bytes(gps=(47.3210, 5.0400))
     r = client.post(
         "/api/v1/reports",
-        data={"service_code": "nid-de-poule", "description": "photo", "attributes": '{"danger_immediat": "oui"}'},
+        data={
+            "service_code": "nid-de-poule",
+            "description": "photo",
+            "attributes": '{"danger_immediat": "oui"}',
+        },
         files=[("photos", ("trou.jpg", photo, "image/jpeg"))],
     )
     assert r.status_code == 201, r.text
@@ -104,7 +112,11 @@ def test_submit_refuses_non_images_and_too_many_photos(client, vigie):
 
 def test_oversize_body_is_refused_early(client, vigie):
     limit = vigie.settings.max_body_bytes
-    r = client.post("/api/v1/reports", content=b"x" * 10, headers={"content-type": "application/json", "content-length": str(limit + 1)})
+    r = client.post(
+        "/api/v1/reports",
+        content=b"x" * 10,
+        headers={"content-type": "application/json", "content-length": str(limit + 1)},
+    )
     assert r.status_code == 413
 
 
@@ -112,21 +124,41 @@ def test_agent_lifecycle_with_history_and_audit(client, auth, vigie, make_agent)
     report = submit(client)
     rid = report["id"]
     op = auth("operator")
-    assert client.post(f"/api/v1/reports/{rid}/acknowledge", json={"public_note": "Bien reçu"}, headers=op).json()["status"] == "acknowledged"
+    assert (
+        client.post(
+            f"/api/v1/reports/{rid}/acknowledge", json={"public_note": "Bien reçu"}, headers=op
+        ).json()["status"]
+        == "acknowledged"
+    )
     field_agent = make_agent("field_agent", "voirie-sud")
-    r = client.post(f"/api/v1/reports/{rid}/assign", json={"user_id": field_agent.id, "internal_note": "urgent"}, headers=op)
+    r = client.post(
+        f"/api/v1/reports/{rid}/assign",
+        json={"user_id": field_agent.id, "internal_note": "urgent"},
+        headers=op,
+    )
     assert r.status_code == 200 and r.json()["status"] == "assigned"
-    r = client.post(f"/api/v1/reports/{rid}/status", json={"status": "resolved", "public_note": "Rebouché"}, headers=op)
+    r = client.post(
+        f"/api/v1/reports/{rid}/status",
+        json={"status": "resolved", "public_note": "Rebouché"},
+        headers=op,
+    )
     assert r.json()["status"] == "resolved" and r.json()["closed_at"]
     r = client.post(f"/api/v1/reports/{rid}/status", json={"status": "in_progress"}, headers=op)
     assert r.status_code == 409 and "from 'resolved' to 'in_progress'" in r.json()["detail"]
     public = client.get(f"/api/v1/reports/{rid}").json()
-    assert [h["status"] for h in public["history"]] == ["new", "acknowledged", "assigned", "resolved"]
+    assert [h["status"] for h in public["history"]] == [
+        "new",
+        "acknowledged",
+        "assigned",
+        "resolved",
+    ]
     assert all("internal_note" not in h for h in public["history"])
     agent_view = client.get(f"/api/v1/reports/{rid}", headers=op).json()
     assert agent_view["history"][2]["internal_note"] == "urgent"
     with vigie.db.session() as s:
-        actions = [a.action for a in s.scalars(select(AuditRow).where(AuditRow.target_type == "report"))]
+        actions = [
+            a.action for a in s.scalars(select(AuditRow).where(AuditRow.target_type == "report"))
+        ]
     assert actions == ["report.status", "report.assign", "report.status"]
 
 
@@ -148,17 +180,27 @@ def test_reject_needs_reason_and_shows_it(client, auth):
     op = auth("operator")
     r = client.post(f"/api/v1/reports/{rid}/status", json={"status": "rejected"}, headers=op)
     assert r.status_code == 422 and r.json()["field"] == "reason"
-    r = client.post(f"/api/v1/reports/{rid}/status", json={"status": "rejected", "reason": "Domaine privé"}, headers=op)
+    r = client.post(
+        f"/api/v1/reports/{rid}/status",
+        json={"status": "rejected", "reason": "Domaine privé"},
+        headers=op,
+    )
     assert r.json()["reject_reason"] == "Domaine privé"
 
 
 def test_requalify_and_move_recompute_procedure(client, auth):
     rid = submit(client)["id"]
     op = auth("operator")
-    r = client.post(f"/api/v1/reports/{rid}/requalify", json={"service_code": "luminaire-hors-service"}, headers=op)
+    r = client.post(
+        f"/api/v1/reports/{rid}/requalify",
+        json={"service_code": "luminaire-hors-service"},
+        headers=op,
+    )
     assert r.status_code == 200 and r.json()["service_code"] == "luminaire-hors-service"
     assert r.json()["group"] == "eclairage"
-    r = client.post(f"/api/v1/reports/{rid}/move", json={"lat": 47.2900, "long": 5.0050}, headers=op)
+    r = client.post(
+        f"/api/v1/reports/{rid}/move", json={"lat": 47.2900, "long": 5.0050}, headers=op
+    )
     assert r.json()["zone"] == "21166"
     r = client.post(f"/api/v1/reports/{rid}/move", json={"lat": 45.0, "long": 5.0}, headers=op)
     assert r.status_code == 422
@@ -166,18 +208,36 @@ def test_requalify_and_move_recompute_procedure(client, auth):
 
 def test_duplicates_suggested_then_followed_and_merged(client, auth, vigie):
     kept = submit(client)
-    near = client.get("/api/v1/reports/duplicates", params={"service_code": "nid-de-poule", "lat": DIJON["lat"] + 0.0002, "long": DIJON["long"]})
+    near = client.get(
+        "/api/v1/reports/duplicates",
+        params={
+            "service_code": "nid-de-poule",
+            "lat": DIJON["lat"] + 0.0002,
+            "long": DIJON["long"],
+        },
+    )
     assert [d["id"] for d in near.json()] == [kept["id"]]
     assert 15 < near.json()[0]["distance_m"] < 30
-    far = client.get("/api/v1/reports/duplicates", params={"service_code": "nid-de-poule", "lat": DIJON["lat"] + 0.01, "long": DIJON["long"]})
+    far = client.get(
+        "/api/v1/reports/duplicates",
+        params={"service_code": "nid-de-poule", "lat": DIJON["lat"] + 0.01, "long": DIJON["long"]},
+    )
     assert far.json() == []
-    followed = client.post(f"/api/v1/reports/{kept['id']}/follow", json={"email": "bob@example.org"})
+    followed = client.post(
+        f"/api/v1/reports/{kept['id']}/follow", json={"email": "bob@example.org"}
+    )
     assert followed.status_code == 201
     assert client.get(f"/api/v1/track/{followed.json()['token']}").json()["id"] == kept["id"]
     dup = submit(client, description="même trou")
     op = auth("operator")
-    r = client.post(f"/api/v1/reports/{dup['id']}/merge", json={"keep_id": int(kept["id"])}, headers=op)
-    assert r.status_code == 200 and r.json()["status"] == "duplicate" and r.json()["duplicate_of"] == kept["id"]
+    r = client.post(
+        f"/api/v1/reports/{dup['id']}/merge", json={"keep_id": int(kept["id"])}, headers=op
+    )
+    assert (
+        r.status_code == 200
+        and r.json()["status"] == "duplicate"
+        and r.json()["duplicate_of"] == kept["id"]
+    )
     tracked = client.get(f"/api/v1/track/{dup['token']}").json()
     assert tracked["kept_report"]["id"] == kept["id"]
     from vigie.reports.actions import followers_of
@@ -187,7 +247,13 @@ def test_duplicates_suggested_then_followed_and_merged(client, auth, vigie):
 
 def test_list_filters_and_privacy(client, auth):
     a = submit(client, reporter_phone="0600000000")
-    submit(client, service_code="luminaire-hors-service", lat=47.2900, long=5.0050, attributes={"etat": "eteint"})
+    submit(
+        client,
+        service_code="luminaire-hors-service",
+        lat=47.2900,
+        long=5.0050,
+        attributes={"etat": "eteint"},
+    )
     r = client.get("/api/v1/reports", params={"bbox": "5.03,47.31,5.05,47.33"})
     assert [i["id"] for i in r.json()["items"]] == [a["id"]]
     r = client.get("/api/v1/reports", params={"lat": 47.2900, "long": 5.0050, "radius": 100})
@@ -200,7 +266,13 @@ def test_list_filters_and_privacy(client, auth):
     assert r.json()["next_page"] == 2
     assert "0600000000" not in client.get("/api/v1/reports").text
     assert "0600000000" in client.get("/api/v1/reports", headers=auth("operator")).text
-    for bad in ({"bbox": "1,2,3"}, {"status": "done"}, {"lat": 47.0}, {"start": "hier"}, {"page_size": 0}):
+    for bad in (
+        {"bbox": "1,2,3"},
+        {"status": "done"},
+        {"lat": 47.0},
+        {"start": "hier"},
+        {"page_size": 0},
+    ):
         assert client.get("/api/v1/reports", params=bad).status_code == 422, bad
 
 
@@ -210,18 +282,24 @@ def test_sensitive_service_reports_are_never_public(client, auth, vigie):
     assert client.get(f"/api/v1/reports/{report['id']}").status_code == 404
     assert client.get("/api/v1/reports").json()["items"] == []
     assert client.get(f"/api/v1/track/{report['token']}").status_code == 200
-    assert client.get(f"/api/v1/reports/{report['id']}", headers=auth("operator")).status_code == 200
+    assert (
+        client.get(f"/api/v1/reports/{report['id']}", headers=auth("operator")).status_code == 200
+    )
 
 
 def test_token_login_and_session_csrf(client, make_agent):
     from tests.conftest import PASSWORD
 
     agent = make_agent("supervisor")
-    r = client.post("/api/v1/auth/token", data={"username": agent.email, "password": "wrong password!"})
+    r = client.post(
+        "/api/v1/auth/token", data={"username": agent.email, "password": "wrong password!"}
+    )
     assert r.status_code == 401
     r = client.post("/api/v1/auth/token", data={"username": agent.email, "password": PASSWORD})
     assert r.status_code == 200 and r.json()["token_type"] == "bearer"
-    me = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {r.json()['access_token']}"})
+    me = client.get(
+        "/api/v1/auth/me", headers={"Authorization": f"Bearer {r.json()['access_token']}"}
+    )
     assert me.json()["role"] == "supervisor"
     login = client.post("/api/v1/auth/login", json={"email": agent.email, "password": PASSWORD})
     assert login.status_code == 200

@@ -30,8 +30,22 @@ def _service() -> Service:
         name=t,
         description=t,
         attributes=(
-            Attribute("size", Datatype.SINGLEVALUELIST, True, t, 1, values=(AttributeValue("small", t), AttributeValue("big", t))),
-            Attribute("kinds", Datatype.MULTIVALUELIST, False, t, 2, values=(AttributeValue("a", t), AttributeValue("b", t))),
+            Attribute(
+                "size",
+                Datatype.SINGLEVALUELIST,
+                True,
+                t,
+                1,
+                values=(AttributeValue("small", t), AttributeValue("big", t)),
+            ),
+            Attribute(
+                "kinds",
+                Datatype.MULTIVALUELIST,
+                False,
+                t,
+                2,
+                values=(AttributeValue("a", t), AttributeValue("b", t)),
+            ),
             Attribute("count", Datatype.NUMBER, False, t, 3),
             Attribute("since", Datatype.DATETIME, False, t, 4),
             Attribute("plate", Datatype.STRING, False, t, 5),
@@ -46,7 +60,15 @@ def test_transition_allows_lifecycle_path():
         assert check_transition(frm, to).value == to
 
 
-@pytest.mark.parametrize(("frm", "to"), [("new", "reopened"), ("resolved", "in_progress"), ("rejected", "assigned"), ("in_progress", "acknowledged")])
+@pytest.mark.parametrize(
+    ("frm", "to"),
+    [
+        ("new", "reopened"),
+        ("resolved", "in_progress"),
+        ("rejected", "assigned"),
+        ("in_progress", "acknowledged"),
+    ],
+)
 def test_transition_refuses_illegal_moves(frm, to):
     with pytest.raises(Conflict) as exc:
         check_transition(frm, to)
@@ -66,7 +88,14 @@ def test_open311_status_maps_closed_states():
 def test_attributes_validate_all_datatypes():
     clean = check_attributes(
         _service(),
-        {"size": "big", "kinds": ["b", "a", "a"], "count": "3", "since": "2026-11-20T08:00:00Z", "plate": " AB-123-CD ", "access": "code 1234"},
+        {
+            "size": "big",
+            "kinds": ["b", "a", "a"],
+            "count": "3",
+            "since": "2026-11-20T08:00:00Z",
+            "plate": " AB-123-CD ",
+            "access": "code 1234",
+        },
     )
     assert clean == {
         "size": "big",
@@ -101,7 +130,13 @@ def test_attributes_refuse_bad_values_naming_the_field(given, field):
 def test_coordinates_need_both_and_range():
     assert check_coordinates(None, "") is None
     assert check_coordinates("47.3", 5) == (47.3, 5.0)
-    for lat, long, field in [(47, None, "long"), ("x", 5, "lat"), (95, 5, "lat"), (47, 200, "long"), ("nan", 5, "lat")]:
+    for lat, long, field in [
+        (47, None, "long"),
+        ("x", 5, "lat"),
+        (95, 5, "lat"),
+        (47, 200, "long"),
+        ("nan", 5, "lat"),
+    ]:
         with pytest.raises(ValidationFailed) as exc:
             check_coordinates(lat, long)
         assert exc.value.field == field
@@ -125,19 +160,25 @@ def test_easter_and_french_holidays():
 
 def test_sla_wall_clock_hours():
     start = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
-    assert expected_datetime(start, 4, False, BH, PARIS) == datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+    assert expected_datetime(start, 4, False, BH, PARIS) == datetime(
+        2026, 11, 27, 20, 0, tzinfo=UTC
+    )
 
 
 def test_sla_business_hours_skip_weekend():
     # Friday 27 Nov 2026, 16:30 in Paris; 2 working hours: 1 h Friday, 1 h Monday from 08:00.
     start = datetime(2026, 11, 27, 16, 30, tzinfo=PARIS)
-    assert expected_datetime(start, 2, True, BH, PARIS) == datetime(2026, 11, 30, 9, 0, tzinfo=PARIS)
+    assert expected_datetime(start, 2, True, BH, PARIS) == datetime(
+        2026, 11, 30, 9, 0, tzinfo=PARIS
+    )
 
 
 def test_sla_business_hours_skip_public_holiday():
     # Tuesday 10 Nov 2026 17:00; Wednesday 11 Nov is Armistice day.
     start = datetime(2026, 11, 10, 17, 0, tzinfo=PARIS)
-    assert expected_datetime(start, 1, True, BH, PARIS) == datetime(2026, 11, 12, 8, 30, tzinfo=PARIS)
+    assert expected_datetime(start, 1, True, BH, PARIS) == datetime(
+        2026, 11, 12, 8, 30, tzinfo=PARIS
+    )
 
 
 def test_sla_state_buckets():

@@ -47,7 +47,9 @@ def load_catalogue(
     except fastjsonschema.JsonSchemaException:
         problems = [
             doc.problem(tuple(err.absolute_path), err.message)
-            for err in sorted(_VALIDATOR.iter_errors(doc.data), key=lambda e: [str(p) for p in e.absolute_path])
+            for err in sorted(
+                _VALIDATOR.iter_errors(doc.data), key=lambda e: [str(p) for p in e.absolute_path]
+            )
         ]
         raise ConfigurationError(problems) from None
     catalogue = _build(doc)
@@ -69,7 +71,9 @@ def _text(value: dict[str, str] | None) -> Text:
 
 def _build(doc: LocatedDocument) -> Catalogue:
     data: dict[str, Any] = doc.data
-    groups = {g["code"]: Group(g["code"], _text(g["name"]), g.get("icon", "")) for g in data["groups"]}
+    groups = {
+        g["code"]: Group(g["code"], _text(g["name"]), g.get("icon", "")) for g in data["groups"]
+    }
     services: dict[str, Service] = {}
     for s in data["services"]:
         attrs = []
@@ -146,9 +150,7 @@ def _check_references(
         seen: set[str] = set()
         for i, item in enumerate(data[kind]):
             if item[key] in seen:
-                problems.append(
-                    doc.problem((kind, i, key), f"duplicate {key} '{item[key]}'")
-                )
+                problems.append(doc.problem((kind, i, key), f"duplicate {key} '{item[key]}'"))
             seen.add(item[key])
 
     dupes("groups", "code")
@@ -160,19 +162,21 @@ def _check_references(
             problems.append(doc.problem(("services", i, "group"), f"unknown group '{s['group']}'"))
         seen_attr: set[str] = set()
         for j, a in enumerate(s.get("attributes", [])):
-            path = ("services", i, "attributes", j)
+            apath: tuple[str | int, ...] = ("services", i, "attributes", j)
             if a["code"] in seen_attr:
-                problems.append(doc.problem(path + ("code",), f"duplicate attribute '{a['code']}'"))
+                problems.append(
+                    doc.problem(apath + ("code",), f"duplicate attribute '{a['code']}'")
+                )
             seen_attr.add(a["code"])
             is_list = a["datatype"] in ("singlevaluelist", "multivaluelist")
             if is_list and not a.get("values"):
-                problems.append(doc.problem(path, f"a {a['datatype']} attribute needs values"))
+                problems.append(doc.problem(apath, f"a {a['datatype']} attribute needs values"))
             if not is_list and a.get("values"):
-                problems.append(doc.problem(path + ("values",), "only list datatypes take values"))
+                problems.append(doc.problem(apath + ("values",), "only list datatypes take values"))
     zone_set = set(zones) if zones is not None else None
     for i, p in enumerate(data["procedures"]):
         match = p.get("match", {})
-        path = ("procedures", i)
+        path: tuple[str | int, ...] = ("procedures", i)
         if p["team"] not in cat.teams:
             problems.append(doc.problem(path + ("team",), f"unknown team '{p['team']}'"))
         if "service" in match and "group" in match:
@@ -192,7 +196,9 @@ def _check_references(
         when = match.get("when")
         if when and "service" not in match:
             scope = [
-                svc for svc in cat.services.values() if "group" not in match or svc.group == match["group"]
+                svc
+                for svc in cat.services.values()
+                if "group" not in match or svc.group == match["group"]
             ]
             if not any(svc.attribute(when["attribute"]) for svc in scope):
                 problems.append(
@@ -212,6 +218,8 @@ def _check_references(
                 )
             elif attr.values and not {str(v) for v in when["in"]} <= attr.keys:
                 problems.append(
-                    doc.problem(path + ("match", "when", "in"), "value not offered by the attribute")
+                    doc.problem(
+                        path + ("match", "when", "in"), "value not offered by the attribute"
+                    )
                 )
     return problems

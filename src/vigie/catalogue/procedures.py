@@ -88,13 +88,17 @@ def check_coverage(catalogue: Catalogue, zones: list[str]) -> list[str]:
             ):
                 missing.append(f"{code}@{zone}")
     if missing:
-        shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
+        shown = ", ".join(missing[:10]) + (
+            f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+        )
         problems.append(f"no procedure covers {shown}")
     return problems
 
 
 def _show(key: Key) -> str:
     skey, zone = key
-    what = "every service" if skey == ANY else skey.replace("s:", "service ").replace("g:", "group ")
+    what = (
+        "every service" if skey == ANY else skey.replace("s:", "service ").replace("g:", "group ")
+    )
     where = "everywhere" if zone == ANY else f"in zone {zone}"
     return f"({what}, {where})"

@@ -136,9 +136,7 @@ def load_profile(name_or_path: str) -> CityProfile:
     try:
         tz = ZoneInfo(data["timezone"])
     except Exception as exc:  # ZoneInfo raises several types for a bad key
-        raise ConfigurationError(
-            [doc.problem(("timezone",), f"unknown time zone: {exc}")]
-        ) from exc
+        raise ConfigurationError([doc.problem(("timezone",), f"unknown time zone: {exc}")]) from exc
     directory = path.parent
     zones_cfg = data["zones"]
     zones_file = directory / zones_cfg["file"]

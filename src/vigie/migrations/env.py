@@ -11,7 +11,7 @@ config = context.config
 
 
 def run() -> None:
-    url = config.get_main_option("sqlalchemy.url")
+    url = config.get_main_option("sqlalchemy.url") or ""
     connection = config.attributes.get("connection")
     if connection is not None:
         _run_with(connection)

@@ -110,9 +110,7 @@ def parse_window(params: Params, now: datetime) -> tuple[datetime, datetime]:
     if end < start:
         raise BadRequest("end_date is before start_date", field="end_date")
     if end - start > MAX_SPAN:
-        raise BadRequest(
-            "start_date and end_date may not span more than 90 days", field="end_date"
-        )
+        raise BadRequest("start_date and end_date may not span more than 90 days", field="end_date")
     return start, end
 
 
@@ -157,9 +155,7 @@ def parse_ids(params: Params) -> list[int]:
     """``service_request_id=1,2``; ids that cannot exist (not numbers) match nothing."""
     ids = params.csv("service_request_id")
     if len(ids) > MAX_IDS:
-        raise BadRequest(
-            f"at most {MAX_IDS} ids may be asked at once", field="service_request_id"
-        )
+        raise BadRequest(f"at most {MAX_IDS} ids may be asked at once", field="service_request_id")
     return [int(i) for i in ids if i.isdigit() and len(i) <= 18]
 
 

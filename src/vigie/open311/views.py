@@ -124,8 +124,10 @@ def request_view(
     team = ctx.v.catalogue.teams.get(row.team)
     photos = photo_urls(row, ctx.base)
     updates = updates or []
-    media = photos[0]["url"] if photos else next(
-        (m for m in (_media(u) for u in updates if u.kind == "created") if m), None
+    media = (
+        photos[0]["url"]
+        if photos
+        else next((m for m in (_media(u) for u in updates if u.kind == "created") if m), None)
     )
     closed = row.status in CLOSED
     out: dict[str, Any] = {

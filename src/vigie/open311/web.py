@@ -22,7 +22,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vigie.accounts.actions import check_api_key
@@ -256,11 +256,10 @@ def _create(v: Vigie, params: Params, key: str, lang: str, fmt: str) -> Response
         reporter_lang=lang,
         device_id=params.get("device_id") or "",
         account_id=params.get("account_id") or "",
+        media_urls=[media_url] if media_url else [],
     )
     checked = actions.check_submission(v, sub)
     row, created = actions.do_submit_report(v, checked, None, idem)
-    if created and media_url:
-        _attach_media(v, row.id, media_url)
     return _created(ctx, row, fmt, replayed=not created)
 
 
@@ -273,18 +272,6 @@ def _check_media_url(url: str | None) -> str | None:
             f"must be an http(s) URL of at most {MAX_MEDIA_URL} characters", field="media_url"
         )
     return url
-
-
-def _attach_media(v: Vigie, report_id: int, media_url: str) -> None:
-    # Reports have no media_url column: the link is kept on the creation entry of
-    # the history, where public views already read update media from.
-    with v.db.session(write=True) as s:
-        s.execute(
-            update(ReportUpdateRow)
-            .where(ReportUpdateRow.report_id == report_id, ReportUpdateRow.kind == "created")
-            .values(detail={"media": [media_url]})
-        )
-        s.commit()
 
 
 def _created(ctx: Ctx, row: ReportRow, fmt: str, replayed: bool) -> Response:
@@ -354,9 +341,7 @@ def get_request(
 def get_token(request: Request, token: str, fmt: str, v: Vigie = Depends(get_vigie)) -> Response:
     fmt, _, _ = _context(request, fmt, v)
     row = actions.get_report_by_token(v, token)
-    return render(
-        fmt, "service_requests", [{"service_request_id": str(row.id), "token": token}]
-    )
+    return render(fmt, "service_requests", [{"service_request_id": str(row.id), "token": token}])
 
 
 # --- mySociety extension ---------------------------------------------------

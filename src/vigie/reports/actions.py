@@ -66,6 +66,8 @@ class Submission:
     reporter_lang: str = ""
     device_id: str = ""
     account_id: str = ""
+    # Links to media hosted elsewhere (Open311 media_url); kept on the creation entry.
+    media_urls: list[str] = field(default_factory=list)
     # Only importers set these: history keeps its own dates and state.
     external_id: str | None = None
     requested_at: datetime | None = None
@@ -131,7 +133,9 @@ def check_submission(v: Vigie, sub: Submission) -> CheckedSubmission:
     elif address:
         folded = _fold(address)
         # Longest names first: "Neuilly-Crimolois" before a shorter name it contains.
-        matches = [z for z in sorted(zones.zones, key=lambda z: -len(z.name)) if _fold(z.name) in folded]
+        matches = [
+            z for z in sorted(zones.zones, key=lambda z: -len(z.name)) if _fold(z.name) in folded
+        ]
         if not matches:
             raise ValidationFailed(
                 f"cannot place this address in a zone of {v.city.name}; "
@@ -140,11 +144,14 @@ def check_submission(v: Vigie, sub: Submission) -> CheckedSubmission:
             )
         zone = matches[0]
     else:
-        raise ValidationFailed(
-            "a location is required: lat and long, or an address", field="lat"
-        )
+        raise ValidationFailed("a location is required: lat and long, or an address", field="lat")
     attributes = check_attributes(service, sub.attributes or {})
-    for name, limit in (("reporter_name", 200), ("reporter_phone", 40), ("device_id", 128), ("account_id", 128)):
+    for name, limit in (
+        ("reporter_name", 200),
+        ("reporter_phone", 40),
+        ("device_id", 128),
+        ("account_id", 128),
+    ):
         if len(getattr(sub, name) or "") > limit:
             raise ValidationFailed(f"{name} is longer than {limit} characters", field=name)
     if sub.reporter_email:
@@ -169,7 +176,9 @@ def _lang(v: Vigie, lang: str) -> str:
     return lang if lang in v.city.languages else v.city.default_language
 
 
-def _event(v: Vigie, type_: str, row: ReportRow, extra_ids: tuple[int, ...] = (), **more: Any) -> DomainEvent:
+def _event(
+    v: Vigie, type_: str, row: ReportRow, extra_ids: tuple[int, ...] = (), **more: Any
+) -> DomainEvent:
     payload = public_view(row, v.catalogue, v.city.default_language)
     payload.update(more.pop("public", {}))
     agent = agent_extra(row, utcnow())
@@ -182,7 +191,9 @@ def _event(v: Vigie, type_: str, row: ReportRow, extra_ids: tuple[int, ...] = ()
 def lookup_idempotent(v: Vigie, idem: Idempotency) -> int | None:
     with v.db.session() as s:
         row = s.scalar(
-            select(IdempotencyRow).where(IdempotencyRow.scope == idem.scope, IdempotencyRow.key == idem.key)
+            select(IdempotencyRow).where(
+                IdempotencyRow.scope == idem.scope, IdempotencyRow.key == idem.key
+            )
         )
     if row is None:
         return None
@@ -200,7 +211,10 @@ def do_submit_report(
     idempotency: Idempotency | None = None,
     agent: Agent | None = None,
 ) -> tuple[ReportRow, bool]:
-    """Create a report. Returns (report, created); a replayed idempotent request returns the first."""
+    """Create a report. Returns (report, created).
+
+    A replayed idempotent request returns the first report and creates nothing.
+    """
     if idempotency:
         existing = lookup_idempotent(v, idempotency)
         if existing is not None:
@@ -255,7 +269,9 @@ def do_submit_report(
             if existing is not None:
                 return get_report(v, existing), False
         if sub.external_id:
-            raise Conflict(f"a report with external id '{sub.external_id}' exists", field="external_id") from None
+            raise Conflict(
+                f"a report with external id '{sub.external_id}' exists", field="external_id"
+            ) from None
         raise
     except BaseException:
         for key in photo_keys:
@@ -268,7 +284,9 @@ def do_submit_report(
     return row, True
 
 
-def insert_report(v: Vigie, s: Session, checked: CheckedSubmission, agent: Agent | None = None) -> ReportRow:
+def insert_report(
+    v: Vigie, s: Session, checked: CheckedSubmission, agent: Agent | None = None
+) -> ReportRow:
     """Add a checked report and its first history entry to ``s`` (flushed, not committed).
 
     Shared by interactive submission and bulk import, which batches many rows
@@ -304,7 +322,11 @@ def insert_report(v: Vigie, s: Session, checked: CheckedSubmission, agent: Agent
         requested_at=requested,
         updated_at=sub.closed_at or requested,
         expected_at=expected_datetime(
-            requested, proc.sla.hours, proc.sla.business_hours, v.city.business_hours, v.city.timezone
+            requested,
+            proc.sla.hours,
+            proc.sla.business_hours,
+            v.city.business_hours,
+            v.city.timezone,
         ),
         closed_at=sub.closed_at if status in CLOSED else None,
         status_notes=sub.status_notes or "",
@@ -321,6 +343,7 @@ def insert_report(v: Vigie, s: Session, checked: CheckedSubmission, agent: Agent
             previous_status=None,
             actor_user_id=agent.id if agent else None,
             actor_label=agent.label if agent else checked.channel.value,
+            detail={"media": list(sub.media_urls)} if sub.media_urls else {},
             at=requested,
         )
     )
@@ -367,7 +390,9 @@ def report_updates(v: Vigie, report_id: int) -> list[ReportUpdateRow]:
     with v.db.session() as s:
         return list(
             s.scalars(
-                select(ReportUpdateRow).where(ReportUpdateRow.report_id == report_id).order_by(ReportUpdateRow.id)
+                select(ReportUpdateRow)
+                .where(ReportUpdateRow.report_id == report_id)
+                .order_by(ReportUpdateRow.id)
             )
         )
 
@@ -412,7 +437,14 @@ def _mutate(
                 at=row.updated_at,
             )
         )
-        do_audit(s, agent, action, "report", str(row.id), {k: v_ for k, v_ in detail.items() if not k.startswith("_")})
+        do_audit(
+            s,
+            agent,
+            action,
+            "report",
+            str(row.id),
+            {k: v_ for k, v_ in detail.items() if not k.startswith("_")},
+        )
         s.commit()
     row = get_report(v, rid)
     v.bus.publish([_event(v, "report.updated", row, extra_event_ids, public={"change": action})])
@@ -454,7 +486,9 @@ def do_change_status(
         raise ValidationFailed("a rejection needs a reason", field="reason")
     if status == Status.DUPLICATE:
         raise ValidationFailed("use merge to mark a report as a duplicate", field="status")
-    permission = "reports.work" if status in (Status.IN_PROGRESS, Status.RESOLVED) else "reports.triage"
+    permission = (
+        "reports.work" if status in (Status.IN_PROGRESS, Status.RESOLVED) else "reports.triage"
+    )
 
     def apply(s: Session, row: ReportRow) -> dict[str, Any]:
         _set_status(row, status)
@@ -463,12 +497,19 @@ def do_change_status(
         note = public_note or (reason if status == Status.REJECTED else "")
         if note:
             row.status_notes = note
-        return {"status": status, "_kind": "status", "_public_note": note, "_internal_note": internal_note}
+        return {
+            "status": status,
+            "_kind": "status",
+            "_public_note": note,
+            "_internal_note": internal_note,
+        }
 
     return _mutate(v, report_id, agent, permission, "report.status", apply)
 
 
-def do_acknowledge(v: Vigie, report_id: int | str, agent: Agent, public_note: str = "") -> ReportRow:
+def do_acknowledge(
+    v: Vigie, report_id: int | str, agent: Agent, public_note: str = ""
+) -> ReportRow:
     return do_change_status(v, report_id, agent, Status.ACKNOWLEDGED, public_note=public_note)
 
 
@@ -515,7 +556,9 @@ def do_assign(
     return _mutate(v, report_id, agent, "reports.triage", "report.assign", apply)
 
 
-def do_requalify(v: Vigie, report_id: int | str, agent: Agent, service_code: str, internal_note: str = "") -> ReportRow:
+def do_requalify(
+    v: Vigie, report_id: int | str, agent: Agent, service_code: str, internal_note: str = ""
+) -> ReportRow:
     service = v.catalogue.service(service_code)
     if service is None:
         raise ValidationFailed(f"unknown service_code '{service_code}'", field="service_code")
@@ -525,19 +568,35 @@ def do_requalify(v: Vigie, report_id: int | str, agent: Agent, service_code: str
         # Attributes belong to the old service; keep those the new one also defines.
         kept = {k: val for k, val in (row.attributes or {}).items() if service.attribute(k)}
         proc = v.catalogue.resolve(service.code, row.zone, kept)
-        row.service_code, row.service_group, row.public = service.code, service.group, service.public
+        row.service_code, row.service_group, row.public = (
+            service.code,
+            service.group,
+            service.public,
+        )
         row.attributes = kept
         row.procedure_id, row.team = proc.id, proc.team
         row.priority = (proc.priority or service.default_priority).value
         row.expected_at = expected_datetime(
-            row.requested_at, proc.sla.hours, proc.sla.business_hours, v.city.business_hours, v.city.timezone
+            row.requested_at,
+            proc.sla.hours,
+            proc.sla.business_hours,
+            v.city.business_hours,
+            v.city.timezone,
         )
-        return {"from": old, "to": service.code, "_kind": "requalify", "_internal_note": check_note(internal_note, "internal_note"), "_detail": {"from": old, "to": service.code}}
+        return {
+            "from": old,
+            "to": service.code,
+            "_kind": "requalify",
+            "_internal_note": check_note(internal_note, "internal_note"),
+            "_detail": {"from": old, "to": service.code},
+        }
 
     return _mutate(v, report_id, agent, "reports.triage", "report.requalify", apply)
 
 
-def do_move(v: Vigie, report_id: int | str, agent: Agent, lat: Any, long: Any, address: str | None = None) -> ReportRow:
+def do_move(
+    v: Vigie, report_id: int | str, agent: Agent, lat: Any, long: Any, address: str | None = None
+) -> ReportRow:
     point = check_coordinates(lat, long)
     if point is None:
         raise ValidationFailed("lat and long are required", field="lat")
@@ -558,23 +617,35 @@ def do_move(v: Vigie, report_id: int | str, agent: Agent, lat: Any, long: Any, a
     return _mutate(v, report_id, agent, "reports.triage", "report.move", apply)
 
 
-def do_merge(v: Vigie, duplicate_id: int | str, agent: Agent, keep_id: int | str, public_note: str = "") -> ReportRow:
+def do_merge(
+    v: Vigie, duplicate_id: int | str, agent: Agent, keep_id: int | str, public_note: str = ""
+) -> ReportRow:
     """Mark ``duplicate_id`` as a duplicate of ``keep_id``; its followers follow the kept report."""
     keep = get_report(v, keep_id)
     dup = get_report(v, duplicate_id)
     if keep.id == dup.id:
         raise ValidationFailed("a report cannot be merged into itself", field="keep_id")
     if keep.duplicate_of_id is not None:
-        raise Conflict(f"report {keep.id} is itself a duplicate of {keep.duplicate_of_id}", field="keep_id")
-    public_note = check_note(public_note, "public_note") or f"Fusionné avec le signalement {keep.reference}"
+        raise Conflict(
+            f"report {keep.id} is itself a duplicate of {keep.duplicate_of_id}", field="keep_id"
+        )
+    public_note = (
+        check_note(public_note, "public_note") or f"Fusionné avec le signalement {keep.reference}"
+    )
 
     def apply(s: Session, row: ReportRow) -> dict[str, Any]:
         _set_status(row, Status.DUPLICATE)
         row.duplicate_of_id = keep.id
         row.status_notes = public_note
         # Followers of the duplicate (and of reports merged into it) now follow the kept one.
-        s.execute(update(FollowerRow).where(FollowerRow.report_id == row.id).values(report_id=keep.id))
-        s.execute(update(ReportRow).where(ReportRow.duplicate_of_id == row.id).values(duplicate_of_id=keep.id))
+        s.execute(
+            update(FollowerRow).where(FollowerRow.report_id == row.id).values(report_id=keep.id)
+        )
+        s.execute(
+            update(ReportRow)
+            .where(ReportRow.duplicate_of_id == row.id)
+            .values(duplicate_of_id=keep.id)
+        )
         s.add(
             FollowerRow(
                 report_id=keep.id,
@@ -584,12 +655,21 @@ def do_merge(v: Vigie, duplicate_id: int | str, agent: Agent, keep_id: int | str
                 created_at=utcnow(),
             )
         )
-        return {"keep_id": keep.id, "_kind": "merge", "_public_note": public_note, "_detail": {"keep_id": str(keep.id)}}
+        return {
+            "keep_id": keep.id,
+            "_kind": "merge",
+            "_public_note": public_note,
+            "_detail": {"keep_id": str(keep.id)},
+        }
 
-    return _mutate(v, dup.id, agent, "reports.merge", "report.merge", apply, extra_event_ids=(keep.id,))
+    return _mutate(
+        v, dup.id, agent, "reports.merge", "report.merge", apply, extra_event_ids=(keep.id,)
+    )
 
 
-def do_follow(v: Vigie, report_id: int | str, email: str = "", lang: str = "") -> tuple[ReportRow, str]:
+def do_follow(
+    v: Vigie, report_id: int | str, email: str = "", lang: str = ""
+) -> tuple[ReportRow, str]:
     """A resident follows an existing report instead of filing a duplicate."""
     row = get_report(v, report_id)
     if not row.public:
@@ -602,7 +682,11 @@ def do_follow(v: Vigie, report_id: int | str, email: str = "", lang: str = "") -
         email = check_email(email)
     token = secrets.token_urlsafe(18)
     with v.db.session(write=True) as s:
-        s.add(FollowerRow(report_id=row.id, token=token, email=email, lang=_lang(v, lang), created_at=utcnow()))
+        s.add(
+            FollowerRow(
+                report_id=row.id, token=token, email=email, lang=_lang(v, lang), created_at=utcnow()
+            )
+        )
         s.commit()
     return row, token
 

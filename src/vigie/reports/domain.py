@@ -175,7 +175,9 @@ def check_attributes(service: Service, given: dict[str, Any]) -> dict[str, Any]:
             try:
                 number = float(value)
             except (TypeError, ValueError):
-                raise ValidationFailed(f"attribute '{attr.code}' must be a number", field=field) from None
+                raise ValidationFailed(
+                    f"attribute '{attr.code}' must be a number", field=field
+                ) from None
             if not math.isfinite(number):
                 raise ValidationFailed(f"attribute '{attr.code}' must be finite", field=field)
             clean[attr.code] = int(number) if number.is_integer() else number

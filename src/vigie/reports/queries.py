@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from vigie.errors import ValidationFailed
 from vigie.reports.domain import CLOSED, Status
@@ -45,11 +45,19 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
     try:
         parts = [float(p) for p in text.split(",")]
     except ValueError:
-        raise ValidationFailed("bbox must be four numbers: min_long,min_lat,max_long,max_lat", field="bbox") from None
+        raise ValidationFailed(
+            "bbox must be four numbers: min_long,min_lat,max_long,max_lat", field="bbox"
+        ) from None
     if len(parts) != 4 or not all(math.isfinite(p) for p in parts):
-        raise ValidationFailed("bbox must be four numbers: min_long,min_lat,max_long,max_lat", field="bbox")
+        raise ValidationFailed(
+            "bbox must be four numbers: min_long,min_lat,max_long,max_lat", field="bbox"
+        )
     x1, y1, x2, y2 = parts
-    if x1 > x2 or y1 > y2 or not (-180 <= x1 <= 180 and -180 <= x2 <= 180 and -90 <= y1 <= 90 and -90 <= y2 <= 90):
+    if (
+        x1 > x2
+        or y1 > y2
+        or not (-180 <= x1 <= 180 and -180 <= x2 <= 180 and -90 <= y1 <= 90 and -90 <= y2 <= 90)
+    ):
         raise ValidationFailed("bbox corners are out of order or out of range", field="bbox")
     return x1, y1, x2, y2
 
@@ -62,7 +70,7 @@ def _radius_box(lat: float, long: float, r: float) -> tuple[float, float, float,
 
 def apply_filter(q: Select, f: ReportFilter) -> Select:  # type: ignore[type-arg]
     R = ReportRow
-    conds = []
+    conds: list[ColumnElement[bool]] = []
     if f.ids:
         conds.append(R.id.in_(f.ids))
     if f.statuses:
@@ -111,20 +119,28 @@ def apply_filter(q: Select, f: ReportFilter) -> Select:  # type: ignore[type-arg
     return q.where(*conds) if conds else q
 
 
-def list_reports(v: Vigie, f: ReportFilter, page: int = 1, page_size: int = 100) -> tuple[list[ReportRow], bool]:
+def list_reports(
+    v: Vigie, f: ReportFilter, page: int = 1, page_size: int = 100
+) -> tuple[list[ReportRow], bool]:
     """One page, newest first, and whether there is another page."""
     if page < 1:
         raise ValidationFailed("page starts at 1", field="page")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise ValidationFailed(f"page_size must be between 1 and {MAX_PAGE_SIZE}", field="page_size")
-    q = apply_filter(select(ReportRow), f).order_by(ReportRow.requested_at.desc(), ReportRow.id.desc())
+        raise ValidationFailed(
+            f"page_size must be between 1 and {MAX_PAGE_SIZE}", field="page_size"
+        )
+    q = apply_filter(select(ReportRow), f).order_by(
+        ReportRow.requested_at.desc(), ReportRow.id.desc()
+    )
     q = q.limit(page_size + 1).offset((page - 1) * page_size)
     with v.db.session() as s:
         rows = list(s.scalars(q))
     return rows[:page_size], len(rows) > page_size
 
 
-def find_duplicates(v: Vigie, service_code: str, lat: float, long: float, limit: int = 10) -> list[tuple[ReportRow, float]]:
+def find_duplicates(
+    v: Vigie, service_code: str, lat: float, long: float, limit: int = 10
+) -> list[tuple[ReportRow, float]]:
     """Open public reports of the same service within the service's radius, nearest first."""
     service = v.catalogue.service(service_code)
     if service is None:

@@ -12,7 +12,9 @@ class _Body(BaseModel):
 
 
 class ReportIn(_Body):
-    service_code: str = Field(..., max_length=64, description="Service (category) code from /api/v1/services.")
+    service_code: str = Field(
+        ..., max_length=64, description="Service (category) code from /api/v1/services."
+    )
     description: str = Field("", max_length=4000)
     lat: float | None = Field(None, ge=-90, le=90)
     long: float | None = Field(None, ge=-180, le=180)
@@ -27,7 +29,9 @@ class ReportIn(_Body):
 
 
 class StatusIn(_Body):
-    status: str = Field(..., description="Target status, e.g. in_progress, resolved, rejected, reopened.")
+    status: str = Field(
+        ..., description="Target status, e.g. in_progress, resolved, rejected, reopened."
+    )
     public_note: str = Field("", max_length=4000)
     internal_note: str = Field("", max_length=4000)
     reason: str = Field("", max_length=4000, description="Required when rejecting.")
@@ -89,6 +93,9 @@ def openapi_submit_body() -> dict[str, Any]:
     return {
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": schema}, "multipart/form-data": {"schema": multipart}},
+            "content": {
+                "application/json": {"schema": schema},
+                "multipart/form-data": {"schema": multipart},
+            },
         }
     }

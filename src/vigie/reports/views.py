@@ -33,7 +33,9 @@ def photo_urls(row: ReportRow, base: str = "") -> list[dict[str, Any]]:
     ]
 
 
-def public_view(row: ReportRow, catalogue: Catalogue, lang: str = "fr", base: str = "") -> dict[str, Any]:
+def public_view(
+    row: ReportRow, catalogue: Catalogue, lang: str = "fr", base: str = ""
+) -> dict[str, Any]:
     service = catalogue.service(row.service_code)
     return {
         "id": str(row.id),
@@ -80,7 +82,9 @@ def agent_extra(row: ReportRow, now: datetime) -> dict[str, Any]:
     }
 
 
-def agent_view(row: ReportRow, catalogue: Catalogue, now: datetime, lang: str = "fr", base: str = "") -> dict[str, Any]:
+def agent_view(
+    row: ReportRow, catalogue: Catalogue, now: datetime, lang: str = "fr", base: str = ""
+) -> dict[str, Any]:
     return {**public_view(row, catalogue, lang, base), **agent_extra(row, now)}
 
 

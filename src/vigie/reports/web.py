@@ -51,10 +51,17 @@ def _view(v: Vigie, row: ReportRow, agent: Agent | None, lang: str) -> dict[str,
 
 
 @router.get("/services", summary="Service catalogue (report categories) with groups")
-def services(request: Request, lang: str | None = Query(None, pattern="^(fr|en)$"), v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
+def services(
+    request: Request,
+    lang: str | None = Query(None, pattern="^(fr|en)$"),
+    v: Vigie = Depends(get_vigie),
+) -> dict[str, Any]:
     lang_ = _lang(request, lang)
     return {
-        "groups": [{"code": g.code, "name": g.name.get(lang_), "icon": g.icon} for g in v.catalogue.groups.values()],
+        "groups": [
+            {"code": g.code, "name": g.name.get(lang_), "icon": g.icon}
+            for g in v.catalogue.groups.values()
+        ],
         "services": [
             {
                 "code": s.code,
@@ -76,7 +83,7 @@ def services(request: Request, lang: str | None = Query(None, pattern="^(fr|en)$
                     for a in s.attributes
                 ],
             }
-            # Sensitive services are listed too: they can be reported, their reports are never shown.
+            # Sensitive services are listed too: they can be reported, never shown.
             for s in v.catalogue.services.values()
         ],
     }
@@ -111,7 +118,9 @@ async def _read_submission(request: Request) -> tuple[ReportIn, list[tuple[str, 
             try:
                 data["attributes"] = json.loads(data["attributes"]) if data["attributes"] else {}
             except ValueError:
-                raise ValidationFailed("attributes must be a JSON object", field="attributes") from None
+                raise ValidationFailed(
+                    "attributes must be a JSON object", field="attributes"
+                ) from None
         for key in ("lat", "long"):
             if data.get(key) == "":
                 data.pop(key)
@@ -139,8 +148,12 @@ async def submit_report(request: Request) -> JSONResponse:
     v: Vigie = request.app.state.vigie
     body, raw_photos = await _read_submission(request)
     agent = await run_in_threadpool(current_agent, request, False)
-    if body.channel not in ("app", "web") and (agent is None or body.channel not in ("phone", "email")):
-        raise ValidationFailed("channel must be app or web (agents may also use phone or email)", field="channel")
+    if body.channel not in ("app", "web") and (
+        agent is None or body.channel not in ("phone", "email")
+    ):
+        raise ValidationFailed(
+            "channel must be app or web (agents may also use phone or email)", field="channel"
+        )
     if agent is None:
         request.app.state.rate_limiter.check(client_id(request))
     if len(raw_photos) > v.settings.max_photos_per_report:
@@ -149,12 +162,22 @@ async def submit_report(request: Request) -> JSONResponse:
         )
     key = request.headers.get("idempotency-key", "").strip()
     if len(key) > 255:
-        raise ValidationFailed("Idempotency-Key is longer than 255 characters", field="Idempotency-Key")
-    return await run_in_threadpool(_submit, v, body, raw_photos, agent, key, client_id(request), request)
+        raise ValidationFailed(
+            "Idempotency-Key is longer than 255 characters", field="Idempotency-Key"
+        )
+    return await run_in_threadpool(
+        _submit, v, body, raw_photos, agent, key, client_id(request), request
+    )
 
 
 def _submit(
-    v: Vigie, body: ReportIn, raw_photos: list[tuple[str, bytes]], agent: Agent | None, key: str, client: str, request: Request
+    v: Vigie,
+    body: ReportIn,
+    raw_photos: list[tuple[str, bytes]],
+    agent: Agent | None,
+    key: str,
+    client: str,
+    request: Request,
 ) -> JSONResponse:
     from vigie.photos.processing import process_photo
 
@@ -168,9 +191,18 @@ def _submit(
         existing = actions.lookup_idempotent(v, idem)
         if existing is not None:
             row = actions.get_report(v, existing)
-            return JSONResponse(_submitted(v, row, agent, request), status_code=200, headers={"Idempotent-Replayed": "true"})
+            return JSONResponse(
+                _submitted(v, row, agent, request),
+                status_code=200,
+                headers={"Idempotent-Replayed": "true"},
+            )
     processed = [
-        process_photo(data, max_bytes=v.settings.max_photo_bytes, max_pixels=v.settings.max_photo_pixels, filename=name)
+        process_photo(
+            data,
+            max_bytes=v.settings.max_photo_bytes,
+            max_pixels=v.settings.max_photo_pixels,
+            filename=name,
+        )
         for name, data in raw_photos
     ]
     lat, long = body.lat, body.long
@@ -216,7 +248,13 @@ def duplicates(
 ) -> list[dict[str, Any]]:
     lang = _lang(request)
     found = find_duplicates(v, service_code, lat, long)
-    return [{**public_view(r, v.catalogue, lang, v.settings.public_base_url.rstrip("/")), "distance_m": round(d, 1)} for r, d in found]
+    return [
+        {
+            **public_view(r, v.catalogue, lang, v.settings.public_base_url.rstrip("/")),
+            "distance_m": round(d, 1),
+        }
+        for r, d in found
+    ]
 
 
 def _csv(value: str | None) -> list[str]:
@@ -306,10 +344,17 @@ def track(token: str, request: Request, v: Vigie = Depends(get_vigie)) -> dict[s
 
 
 @router.post("/reports/{report_id}/follow", status_code=201, summary="Follow an existing report")
-def follow(report_id: str, body: FollowIn, request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
+def follow(
+    report_id: str, body: FollowIn, request: Request, v: Vigie = Depends(get_vigie)
+) -> dict[str, Any]:
     row, token = actions.do_follow(v, report_id, body.email, body.lang or _lang(request))
     base = v.settings.public_base_url.rstrip("/")
-    return {"id": str(row.id), "reference": row.reference, "token": token, "tracking_url": f"{base}/suivi/{token}"}
+    return {
+        "id": str(row.id),
+        "reference": row.reference,
+        "token": token,
+        "tracking_url": f"{base}/suivi/{token}",
+    }
 
 
 def _agent(request: Request) -> Agent:
@@ -320,54 +365,90 @@ def _done(v: Vigie, row: ReportRow, agent: Agent, request: Request) -> dict[str,
     return _view(v, row, agent, _lang(request))
 
 
-@router.post("/reports/{report_id}/acknowledge", summary="Acknowledge a new report", tags=["agents"])
-def acknowledge(report_id: str, request: Request, body: NoteIn | None = None, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
+@router.post(
+    "/reports/{report_id}/acknowledge", summary="Acknowledge a new report", tags=["agents"]
+)
+def acknowledge(
+    report_id: str, request: Request, body: NoteIn | None = None, v: Vigie = Depends(get_vigie)
+) -> dict[str, Any]:
     agent = _agent(request)
     row = actions.do_acknowledge(v, report_id, agent, (body or NoteIn()).public_note)
     return _done(v, row, agent, request)
 
 
-@router.post("/reports/{report_id}/assign", summary="Assign to a team and/or an agent", tags=["agents"])
-def assign(report_id: str, body: AssignIn, request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
+@router.post(
+    "/reports/{report_id}/assign", summary="Assign to a team and/or an agent", tags=["agents"]
+)
+def assign(
+    report_id: str, body: AssignIn, request: Request, v: Vigie = Depends(get_vigie)
+) -> dict[str, Any]:
     agent = _agent(request)
-    row = actions.do_assign(v, report_id, agent, body.team, body.user_id, body.public_note, body.internal_note)
+    row = actions.do_assign(
+        v, report_id, agent, body.team, body.user_id, body.public_note, body.internal_note
+    )
     return _done(v, row, agent, request)
 
 
 @router.post("/reports/{report_id}/status", summary="Change status with notes", tags=["agents"])
-def change_status(report_id: str, body: StatusIn, request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
+def change_status(
+    report_id: str, body: StatusIn, request: Request, v: Vigie = Depends(get_vigie)
+) -> dict[str, Any]:
     agent = _agent(request)
-    row = actions.do_change_status(v, report_id, agent, body.status, body.public_note, body.internal_note, body.reason)
+    row = actions.do_change_status(
+        v, report_id, agent, body.status, body.public_note, body.internal_note, body.reason
+    )
     return _done(v, row, agent, request)
 
 
-@router.post("/reports/{report_id}/requalify", summary="Change the service (category)", tags=["agents"])
-def requalify(report_id: str, body: RequalifyIn, request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
+@router.post(
+    "/reports/{report_id}/requalify", summary="Change the service (category)", tags=["agents"]
+)
+def requalify(
+    report_id: str, body: RequalifyIn, request: Request, v: Vigie = Depends(get_vigie)
+) -> dict[str, Any]:
     agent = _agent(request)
     row = actions.do_requalify(v, report_id, agent, body.service_code, body.internal_note)
     return _done(v, row, agent, request)
 
 
 @router.post("/reports/{report_id}/move", summary="Move the report's location", tags=["agents"])
-def move(report_id: str, body: MoveIn, request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
+def move(
+    report_id: str, body: MoveIn, request: Request, v: Vigie = Depends(get_vigie)
+) -> dict[str, Any]:
     agent = _agent(request)
     row = actions.do_move(v, report_id, agent, body.lat, body.long, body.address)
     return _done(v, row, agent, request)
 
 
-@router.post("/reports/{report_id}/merge", summary="Merge this report into another (duplicate)", tags=["agents"])
-def merge(report_id: str, body: MergeIn, request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
+@router.post(
+    "/reports/{report_id}/merge",
+    summary="Merge this report into another (duplicate)",
+    tags=["agents"],
+)
+def merge(
+    report_id: str, body: MergeIn, request: Request, v: Vigie = Depends(get_vigie)
+) -> dict[str, Any]:
     agent = _agent(request)
     row = actions.do_merge(v, report_id, agent, body.keep_id, body.public_note)
     return _done(v, row, agent, request)
 
 
-@router.get("/photos/{key}", summary="A photo (re-encoded, without metadata)", tags=["photos"], response_class=Response)
+@router.get(
+    "/photos/{key}",
+    summary="A photo (re-encoded, without metadata)",
+    tags=["photos"],
+    response_class=Response,
+)
 def photo(key: str, v: Vigie = Depends(get_vigie)) -> Response:
     return _photo(v, key)
 
 
-@router.get("/photos/{key}/thumbnail", summary="A photo's thumbnail", tags=["photos"], response_class=Response)
+@router.get(
+    "/photos/{key}/thumbnail",
+    summary="A photo's thumbnail",
+    tags=["photos"],
+    response_class=Response,
+)
 def thumbnail(key: str, v: Vigie = Depends(get_vigie)) -> Response:
     return _photo(v, key, "_t")
 

@@ -41,7 +41,9 @@ def token(
 
 
 @router.post("/login", summary="Open a browser session (sets a cookie; returns the CSRF token)")
-def login(body: LoginIn, request: Request, response: Response, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
+def login(
+    body: LoginIn, request: Request, response: Response, v: Vigie = Depends(get_vigie)
+) -> dict[str, Any]:
     agent = authenticate(v.db, body.email, body.password)
     tok, csrf = do_create_login(v.db, agent, "session", v.settings.token_ttl_hours)
     response.set_cookie(
@@ -69,4 +71,10 @@ def logout(request: Request, response: Response, v: Vigie = Depends(get_vigie)) 
 @router.get("/me", summary="The logged-in agent")
 def me(request: Request) -> dict[str, Any]:
     agent = require(current_agent(request), "reports.read")
-    return {"id": agent.id, "email": agent.email, "name": agent.name, "role": agent.role.value, "team": agent.team}
+    return {
+        "id": agent.id,
+        "email": agent.email,
+        "name": agent.name,
+        "role": agent.role.value,
+        "team": agent.team,
+    }

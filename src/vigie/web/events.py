@@ -19,7 +19,9 @@ from vigie.web.deps import current_agent
 router = APIRouter(prefix="/api/v1/events", tags=["live events"])
 
 
-def _stream(request: Request, accept: Callable[[DomainEvent], bool], audience: str) -> StreamingResponse:
+def _stream(
+    request: Request, accept: Callable[[DomainEvent], bool], audience: str
+) -> StreamingResponse:
     v: Vigie = request.app.state.vigie
     sub = v.bus.hub.subscribe(accept)
     keepalive = v.settings.sse_keepalive_seconds

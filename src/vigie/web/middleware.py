@@ -39,7 +39,9 @@ class BodyLimitMiddleware:
                     await _too_large(scope, send, "invalid Content-Length", 400)
                     return
                 if length > self.max_bytes:
-                    await _too_large(scope, send, f"request body is larger than {self.max_bytes} bytes")
+                    await _too_large(
+                        scope, send, f"request body is larger than {self.max_bytes} bytes"
+                    )
                     return
         received = 0
         started = False
@@ -77,14 +79,23 @@ async def _too_large(scope: Scope, send: Send, detail: str, status: int = 413) -
         ctype = b"application/json; charset=utf-8"
     else:
         body = json.dumps(
-            {"type": "https://vigie.city/problems/payload_too_large", "title": "Payload too large", "status": status, "detail": detail}
+            {
+                "type": "https://vigie.city/problems/payload_too_large",
+                "title": "Payload too large",
+                "status": status,
+                "detail": detail,
+            }
         ).encode()
         ctype = b"application/problem+json"
     await send(
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", ctype), (b"content-length", str(len(body)).encode()), (b"connection", b"close")],
+            "headers": [
+                (b"content-type", ctype),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": body})

@@ -14,7 +14,9 @@ from vigie.errors import VigieError
 PROBLEM_TYPE = "https://vigie.city/problems/"
 
 
-def problem(status: int, title: str, detail: str, code: str, field: str | None = None, **extra: Any) -> JSONResponse:
+def problem(
+    status: int, title: str, detail: str, code: str, field: str | None = None, **extra: Any
+) -> JSONResponse:
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE + code,
         "title": title,
@@ -26,7 +28,9 @@ def problem(status: int, title: str, detail: str, code: str, field: str | None =
         body["errors"] = [{"field": field, "detail": detail}]
     body.update(extra)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
+    return JSONResponse(
+        body, status_code=status, media_type="application/problem+json", headers=headers
+    )
 
 
 def vigie_error_response(exc: VigieError) -> JSONResponse:
@@ -36,7 +40,11 @@ def vigie_error_response(exc: VigieError) -> JSONResponse:
 def validation_error_response(exc: RequestValidationError) -> JSONResponse:
     errors = []
     for err in exc.errors():
-        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header", "form")]
+        loc = [
+            str(p)
+            for p in err.get("loc", ())
+            if p not in ("body", "query", "path", "header", "form")
+        ]
         errors.append({"field": ".".join(loc) or "(request)", "detail": err.get("msg", "invalid")})
     first = errors[0] if errors else {"field": "(request)", "detail": "invalid request"}
     return JSONResponse(
