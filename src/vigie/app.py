@@ -31,11 +31,23 @@ def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> 
         app.state.vigie = v
         app.state.rate_limiter = RateLimiter(settings.anonymous_rate_limit)
         await v.bus.start()
-        app.state.ready = True
+        from vigie.background import background_services
+
+        services = background_services(v) if settings.background_services else []
+        started = []
         try:
+            for service in services:
+                await service.start()
+                started.append(service)
+            app.state.ready = True
             yield
         finally:
             app.state.ready = False
+            for service in reversed(started):
+                try:
+                    await service.stop()
+                except Exception:
+                    log.exception("stopping %s failed", service.name)
             await v.bus.stop()
             if vigie is None:
                 v.db.dispose()

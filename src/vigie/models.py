@@ -1,9 +1,21 @@
 """Import every context's tables so Base.metadata is complete (Alembic, tests)."""
 
 from vigie.accounts import storage as accounts_storage
+from vigie.alarms import storage as alarms_storage
+from vigie.assets import storage as assets_storage
 from vigie.db import Base
+from vigie.notifications import storage as notifications_storage
 from vigie.reports import storage as reports_storage
+from vigie.telemetry import storage as telemetry_storage
 
 metadata = Base.metadata
 
-__all__ = ["metadata", "accounts_storage", "reports_storage"]
+__all__ = [
+    "metadata",
+    "accounts_storage",
+    "alarms_storage",
+    "assets_storage",
+    "notifications_storage",
+    "reports_storage",
+    "telemetry_storage",
+]

@@ -82,6 +82,26 @@ class Settings(BaseSettings):
         15.0, description="Interval of keep-alive comments on Server-Sent Event streams."
     )
     log_level: str = Field("info", description="Log level.")
+    background_services: bool = Field(
+        True,
+        description="Run background services (notification sender, MQTT ingest, "
+        "simulator, alarm timers) inside the web process.",
+    )
+
+    # --- web pages (issue 3) ------------------------------------------------
+    # (add web page settings below this line)
+
+    # --- notifications --------------------------------------------------------
+    # (add notification settings below this line)
+
+    # --- assets ---------------------------------------------------------------
+    # (add asset settings below this line)
+
+    # --- telemetry and MQTT --------------------------------------------------
+    # (add telemetry settings below this line)
+
+    # --- alarms ---------------------------------------------------------------
+    # (add alarm settings below this line)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

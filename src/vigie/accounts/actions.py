@@ -187,7 +187,7 @@ def do_audit(
     s.add(
         AuditRow(
             at=utcnow(),
-            user_id=agent.id if agent else None,
+            user_id=agent.id if agent and not agent.is_system else None,
             actor=agent.email if agent else "system",
             action=action,
             target_type=target_type,

@@ -40,3 +40,12 @@ class Agent:
     @property
     def label(self) -> str:
         return self.name or self.email
+
+    @property
+    def is_system(self) -> bool:
+        return self.id == 0
+
+
+# The platform itself acting (an alarm clearing resolves linked reports…).
+# It has no users row: audit and history entries record it with a NULL user id.
+SYSTEM = Agent(id=0, email="system@vigie", name="Vigie (automatique)", role=Role.ADMIN, team="")

@@ -257,6 +257,9 @@ def do_submit_report(
                 )
             if agent:
                 do_audit(s, agent, "report.create", "report", str(row.id), {"channel": row.channel})
+            from vigie.notifications.actions import on_report_created
+
+            on_report_created(v, s, row)
             s.commit()
             report_id = row.id
     except IntegrityError:
@@ -423,20 +426,24 @@ def _mutate(
         previous = row.status
         detail = fn(s, row)
         row.updated_at = utcnow()
-        s.add(
-            ReportUpdateRow(
-                report_id=row.id,
-                kind=detail.pop("_kind", action.split(".")[-1]),
-                status=row.status,
-                previous_status=previous,
-                actor_user_id=agent.id,
-                actor_label=agent.label,
-                public_note=detail.pop("_public_note", ""),
-                internal_note=detail.pop("_internal_note", ""),
-                detail=detail.get("_detail", {}),
-                at=row.updated_at,
-            )
+        update_row = ReportUpdateRow(
+            report_id=row.id,
+            kind=detail.pop("_kind", action.split(".")[-1]),
+            status=row.status,
+            previous_status=previous,
+            actor_user_id=None if agent.is_system else agent.id,
+            actor_label=agent.label,
+            public_note=detail.pop("_public_note", ""),
+            internal_note=detail.pop("_internal_note", ""),
+            detail=detail.get("_detail", {}),
+            at=row.updated_at,
         )
+        s.add(update_row)
+        s.flush()
+        # Outbox: the resident's notification is queued in the same transaction.
+        from vigie.notifications.actions import on_report_update
+
+        on_report_update(v, s, row, update_row)
         do_audit(
             s,
             agent,
