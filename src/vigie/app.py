@@ -68,12 +68,19 @@ def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> 
     from vigie.web.auth import router as auth_router
     from vigie.web.docs import router as docs_router
     from vigie.web.events import router as events_router
+    from vigie.web.pages import LoginRequired, login_redirect
+    from vigie.web.pages import router as pages_router
 
     app.include_router(reports_router)
     app.include_router(auth_router)
     app.include_router(events_router)
     app.include_router(open311_router)
     app.include_router(docs_router)
+    app.include_router(pages_router)
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, exc: LoginRequired) -> Response:
+        return login_redirect(exc.next_url)
 
     @app.get("/health", tags=["meta"], summary="Readiness probe")
     def health(request: Request) -> JSONResponse:
@@ -137,7 +144,7 @@ def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> 
             media_type="application/problem+json",
         )
 
-    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, tile_url=settings.tile_url)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     return app
 

@@ -90,6 +90,15 @@ class Settings(BaseSettings):
 
     # --- web pages (issue 3) ------------------------------------------------
     # (add web page settings below this line)
+    tile_url: str = Field(
+        "",
+        description="Map tile URL template, e.g. `https://tile.openstreetmap.org/{z}/{x}/{y}.png` "
+        "(its host is added to the Content-Security-Policy). Empty: maps use a basemap "
+        "drawn from the zones' boundaries, which also works offline.",
+    )
+    tile_attribution: str = Field(
+        "", description="Attribution shown on maps for the tile source (HTML allowed)."
+    )
 
     # --- notifications --------------------------------------------------------
     # (add notification settings below this line)

@@ -68,6 +68,16 @@ class BodyLimitMiddleware:
                 await _too_large(scope, send, f"request body is larger than {self.max_bytes} bytes")
 
 
+def _origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.replace("{s}", "a").replace("{z}", "0").replace("{x}", "0").replace("{y}", "0"))
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ""
+    host = urlsplit(url).netloc
+    return f"{parts.scheme}://{host}"
+
+
 class _BodyTooLarge(Exception):
     pass
 
@@ -102,8 +112,16 @@ async def _too_large(scope: Scope, send: Send, detail: str, status: int = 413) -
 
 
 class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, tile_url: str = "") -> None:
         self.app = app
+        self.headers = list(SECURITY_HEADERS)
+        origin = _origin(tile_url)
+        if origin:
+            # The configured tile server is the only third party a page may load from.
+            self.headers = [
+                (name, value.replace(b"img-src 'self'", b"img-src 'self' " + origin.encode()))
+                for name, value in self.headers
+            ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -115,7 +133,7 @@ class SecurityHeadersMiddleware:
             if message["type"] == "http.response.start":
                 headers: list[Any] = list(message.get("headers", []))
                 present = {h[0].lower() for h in headers}
-                for name, value in SECURITY_HEADERS:
+                for name, value in self.headers:
                     if name == b"content-security-policy" and docs:
                         continue
                     if name not in present:

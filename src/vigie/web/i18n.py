@@ -1,0 +1,56 @@
+"""Product text in French (default) and English.
+
+Messages live in ``locales/<area>.<lang>.yaml`` files next to each context's
+web code (flat ``key: text`` maps), merged at start-up. A missing English
+text falls back to French, and a missing key shows the key itself so it is
+noticed in review.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from starlette.requests import Request
+
+LANGUAGES = ("fr", "en")
+LANG_COOKIE = "vigie_lang"
+PACKAGE = Path(__file__).resolve().parent.parent
+
+
+@lru_cache(maxsize=1)
+def catalog() -> dict[str, dict[str, str]]:
+    messages: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
+    for path in sorted(PACKAGE.glob("*/locales/*.yaml")):
+        area_lang = path.stem.rsplit(".", 1)
+        if len(area_lang) != 2 or area_lang[1] not in LANGUAGES:
+            continue
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for key, text in data.items():
+            if key in messages[area_lang[1]]:
+                raise ValueError(f"{path}: message '{key}' is defined twice")
+            messages[area_lang[1]][key] = str(text)
+    return messages
+
+
+def translate(lang: str, key: str, **values: object) -> str:
+    messages = catalog()
+    text = messages.get(lang, {}).get(key) or messages["fr"].get(key) or key
+    return text.format(**values) if values else text
+
+
+def request_language(request: Request, default: str = "fr") -> str:
+    """?lang= wins (and is remembered in a cookie by the page), then the cookie, then the browser."""
+    asked = request.query_params.get("lang")
+    if asked in LANGUAGES:
+        return asked
+    cookie = request.cookies.get(LANG_COOKIE)
+    if cookie in LANGUAGES:
+        return cookie
+    header = request.headers.get("accept-language", "")
+    for part in header.split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LANGUAGES:
+            return code
+    return default

@@ -1,0 +1,129 @@
+"""Browser tests: Playwright for Python driving Debian's Chromium (never a downloaded browser).
+
+Every page visit is checked by helpers here: axe-core finds no serious or
+critical accessibility violation, and no request leaves 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.web.live import LiveServer
+
+CHROMIUM = os.environ.get("VIGIE_CHROMIUM", "/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+pytestmark = pytest.mark.browser
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not Path(CHROMIUM).exists():
+        skip = pytest.mark.skip(reason=f"{CHROMIUM} not installed (.ci/run installs Debian's chromium)")
+        for item in items:
+            if "tests/browser" in str(item.fspath):
+                item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--use-fake-ui-for-media-stream",
+            ],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def live(vigie) -> Iterator[LiveServer]:
+    with LiveServer(vigie) as server:
+        yield server
+
+
+class Watch:
+    """Requests seen by a browser context; anything not on 127.0.0.1 is a privacy failure."""
+
+    def __init__(self) -> None:
+        self.urls: list[str] = []
+
+    def third_party(self) -> list[str]:
+        out = []
+        for url in self.urls:
+            parts = urlsplit(url)
+            if parts.scheme in ("data", "blob", "about", "chrome-extension"):
+                continue
+            if parts.hostname not in ("127.0.0.1", "localhost"):
+                out.append(url)
+        return out
+
+
+@pytest.fixture
+def new_context(browser, live):  # type: ignore[no-untyped-def]
+    """new_context(phone=False, **options) -> (context, watch)."""
+    contexts = []
+
+    def make(phone: bool = False, **options):  # type: ignore[no-untyped-def]
+        if phone:
+            options.setdefault("viewport", {"width": 390, "height": 844})
+            options.setdefault("device_scale_factor", 2)
+            options.setdefault("is_mobile", True)
+            options.setdefault("has_touch", True)
+        options.setdefault("locale", "fr-FR")
+        ctx = browser.new_context(base_url=live.url, **options)
+        watch = Watch()
+        ctx.on("request", lambda req: watch.urls.append(req.url))
+        contexts.append((ctx, watch))
+        return ctx, watch
+
+    yield make
+    for ctx, watch in contexts:
+        ctx.close()
+        assert watch.third_party() == [], f"requests to third parties: {watch.third_party()}"
+
+
+def check_a11y(page, context: str = "") -> None:  # type: ignore[no-untyped-def]
+    """axe-core (from npm) on the current page: no serious or critical violation."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} missing: run `npm ci`")
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        "async () => await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
+    )
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:5]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert bad == [], f"accessibility violations {context}: {bad}"
+
+
+def screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+
+
+def login(page, email: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/connexion")
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()

@@ -1,0 +1,15 @@
+from tests.browser.conftest import check_a11y, login
+from tests.conftest import PASSWORD
+
+
+def test_browser_login_page_is_accessible_and_refuses_bad_password(new_context, make_agent):
+    agent = make_agent("operator")
+    ctx, _ = new_context()
+    page = ctx.new_page()
+    page.goto("/connexion")
+    check_a11y(page, "login")
+    login(page, agent.email, "wrong password")
+    assert page.get_by_role("alert").inner_text() == "Adresse e-mail ou mot de passe incorrect."
+    check_a11y(page, "login error")
+    login(page, agent.email, PASSWORD)
+    assert "/pilotage" in page.url
