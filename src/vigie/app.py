@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> 
     )
     app.state.ready = False
 
+    from vigie.catalogue.web import router as catalogue_router
     from vigie.open311.web import router as open311_router
     from vigie.reports.web import router as reports_router
     from vigie.web.auth import router as auth_router
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> 
 
     app.include_router(reports_router)
     app.include_router(auth_router)
+    app.include_router(catalogue_router)
     app.include_router(events_router)
     app.include_router(open311_router)
     app.include_router(docs_router)

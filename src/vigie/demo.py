@@ -86,6 +86,11 @@ def load_demo(v: Vigie, progress: bool = False, reports: int = DEMO_REPORTS) -> 
     if not has_key:
         key = do_create_api_key(v.db, DEMO_KEY_NAME)
         lines.append(f"Open311 API key for the demo: {key}")
+    else:
+        lines.append(
+            "Open311 demo key created earlier (keys are shown once); "
+            "make another with: vigie apikey create --name NAME"
+        )
     created = _demo_reports(v, reports, progress)
     lines.append(f"demo reports: {created} created")
     lines.append("demo accounts (password: " + DEMO_PASSWORD + "):")

@@ -184,3 +184,24 @@ def test_catalogue_loads_5000_procedures(tmp_path):
     cat = load_catalogue(path, zones)
     assert len(cat.procedures) == 5000
     assert cat.resolve("trottoir", zones[1], {"x": "v1"}).id == "p1"
+
+
+def test_catalogue_reload_endpoint_admin_only_and_keeps_running_on_error(
+    client, auth, vigie, tmp_path
+):
+    assert client.post("/api/v1/catalogue/reload", headers=auth("operator")).status_code == 403
+    r = client.post("/api/v1/catalogue/reload", headers=auth("admin"))
+    assert r.status_code == 200 and r.json()["services"] == len(vigie.catalogue.services)
+    before = vigie.catalogue
+    broken = tmp_path / "catalogue.yaml"
+    broken.write_text("groups: []\nservices: []\nteams: []\nprocedures: []\n", encoding="utf-8")
+    vigie.city.catalogue_path = broken
+    r = client.post("/api/v1/catalogue/reload", headers=auth("admin"))
+    assert r.status_code == 422
+    assert r.json()["errors"][0] == {
+        "file": str(broken),
+        "line": 1,
+        "field": "groups",
+        "detail": "[] should be non-empty",
+    }
+    assert vigie.catalogue is before

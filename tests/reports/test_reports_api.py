@@ -313,3 +313,13 @@ def test_token_login_and_session_csrf(client, make_agent):
 def test_health_reports_ready(client):
     r = client.get("/health")
     assert r.status_code == 200 and r.json()["status"] == "ok" and r.json()["services"] >= 60
+
+
+def test_anonymous_submissions_are_rate_limited(client, app):
+    from vigie.web.deps import RateLimiter
+
+    app.state.rate_limiter = RateLimiter(2)
+    assert client.post("/api/v1/reports", json=report_body()).status_code == 201
+    assert client.post("/api/v1/reports", json=report_body()).status_code == 201
+    r = client.post("/api/v1/reports", json=report_body())
+    assert r.status_code == 429 and "at most 2 a minute" in r.json()["detail"]

@@ -14,7 +14,7 @@ DOCS_HTML = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Vigie API</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="stylesheet" href="/static/vendor/swagger-ui/swagger-ui.css"></head>
-<body><main><h1 class="visually-hidden">Vigie API</h1><div id="swagger-ui">
+<body><main><div id="swagger-ui">
 <p>Interactive documentation needs the front-end assets (<code>make assets</code>).
 The machine-readable description is at <a href="/openapi.json">/openapi.json</a>.</p></div></main>
 <script src="/static/vendor/swagger-ui/swagger-ui-bundle.js"></script>

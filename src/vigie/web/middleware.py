@@ -71,7 +71,9 @@ class BodyLimitMiddleware:
 def _origin(url: str) -> str:
     from urllib.parse import urlsplit
 
-    parts = urlsplit(url.replace("{s}", "a").replace("{z}", "0").replace("{x}", "0").replace("{y}", "0"))
+    parts = urlsplit(
+        url.replace("{s}", "a").replace("{z}", "0").replace("{x}", "0").replace("{y}", "0")
+    )
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return ""
     host = urlsplit(url).netloc

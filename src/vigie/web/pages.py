@@ -36,7 +36,9 @@ def page_agent(request: Request) -> tuple[Agent, str]:
     token = request.cookies.get(SESSION_COOKIE)
     found = agent_for_token(request.app.state.vigie.db, token, "session") if token else None
     if not found:
-        raise LoginRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+        raise LoginRequired(
+            request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        )
     return found
 
 
@@ -45,7 +47,13 @@ def login_redirect(next_url: str) -> RedirectResponse:
 
 
 def forbidden_page(request: Request) -> HTMLResponse:
-    return render(request, "error.html", status_code=403, title_key="error.forbidden", text_key="error.forbidden_text")
+    return render(
+        request,
+        "error.html",
+        status_code=403,
+        title_key="error.forbidden",
+        text_key="error.forbidden_text",
+    )
 
 
 def map_config(request: Request) -> dict[str, Any]:
@@ -85,7 +93,9 @@ async def login_submit(
             error=translate(lang, "login.failed"),
             email=email,
         )
-    token, _ = await run_in_threadpool(do_create_login, v.db, agent, "session", v.settings.token_ttl_hours)
+    token, _ = await run_in_threadpool(
+        do_create_login, v.db, agent, "session", v.settings.token_ttl_hours
+    )
     default = "/terrain" if agent.role.value == "field_agent" else "/pilotage"
     response = RedirectResponse(safe_next(next, default), status_code=303)
     response.set_cookie(
