@@ -106,8 +106,8 @@ def check_a11y(page, context: str = "") -> None:  # type: ignore[no-untyped-def]
     if not AXE.exists():
         pytest.fail(f"{AXE} missing: run `npm ci`")
     page.evaluate(AXE.read_text(encoding="utf-8"))
-    tags = "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']"
-    result = page.evaluate(f"async () => await axe.run(document, {{runOnly: {{type: 'tag', values: {tags}}}}})")
+    options = "{runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}}"
+    result = page.evaluate(f"async () => await axe.run(document, {options})")
     bad = [
         f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:5]}"
         for v in result["violations"]
