@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from tests.conftest import PG_URL
 from tests.reports.helpers import report_body
 from tests.web.live import free_port

@@ -9,6 +9,7 @@ import threading
 
 import httpx
 import pytest
+
 from tests.reports.helpers import report_body, sensitive_service
 from tests.web.live import LiveServer
 

@@ -11,6 +11,7 @@ import os
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+
 from tests.web.live import LiveServer
 
 MAX_EXAMPLES = int(os.environ.get("VIGIE_FUZZ_EXAMPLES", "20"))
