@@ -28,6 +28,8 @@ app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(import_app, name="import")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(user_app, name="user")
+outbox_app = typer.Typer(help="E-mails to residents waiting in the outbox.", no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
 
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
@@ -203,6 +205,23 @@ def user_add(
     finally:
         db.dispose()
     out.print(f"added {agent.email} ({agent.role.value})", highlight=False)
+
+
+@outbox_app.command("send")
+def outbox_send(limit: int = typer.Option(1000, help="Most messages to send in this run.")) -> None:
+    """Send the e-mails that are due now (the web app's worker also does this)."""
+    from vigie.notifications.service import drain_outbox, outbox_counts
+
+    v = _vigie()
+    try:
+        sent = drain_outbox(v, limit)
+        counts = outbox_counts(v)
+    except ConfigurationError as exc:
+        _fail(f"invalid configuration:\n{exc}")
+        return
+    finally:
+        v.db.dispose()
+    out.print(f"sent {sent}; pending {counts['pending']}, failed {counts['failed']}", highlight=False)
 
 
 @app.command("settings-doc")

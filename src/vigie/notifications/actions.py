@@ -1,12 +1,35 @@
-"""Notifications to residents (placeholder: the notifications context fills this in).
+"""Notifications to residents: queue e-mails in the outbox.
 
 Called by the reports use cases *inside* their transaction, so a queued message
-commits or rolls back with the change that caused it (outbox pattern).
+commits or rolls back with the change that caused it (outbox pattern). Nothing
+here sends anything or commits: the outbox worker (``service.py``) sends later.
+
+What is announced: a status change (or a new report) for which the report's
+treatment procedure has a message template (``Procedure.messages[status]``).
+Who: the reporter (if they left an e-mail) and every follower with an e-mail,
+once per distinct address, each in their own language with their own tracking
+link. ``dedupe_key`` (unique) makes it impossible to queue the same message
+twice, even if a hook runs twice for one change.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import hashlib
+import logging
+import uuid
+from dataclasses import dataclass
+from email.utils import parseaddr
+from typing import TYPE_CHECKING, Any, cast
+
+from sqlalchemy import select
+from sqlalchemy.engine import CursorResult
+
+from vigie.catalogue.domain import Procedure
+from vigie.db import utcnow
+from vigie.errors import ConfigProblem, ConfigurationError
+from vigie.notifications.messages import compose, ui_lang
+from vigie.notifications.storage import OutboxRow, OutboxStatus
+from vigie.settings import Settings
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -14,10 +37,218 @@ if TYPE_CHECKING:
     from vigie.reports.storage import ReportRow, ReportUpdateRow
     from vigie.runtime import Vigie
 
+log = logging.getLogger(__name__)
+
+TRANSPORTS = ("file", "smtp", "none")
+
+
+def transport_of(settings: Settings) -> str:
+    transport = settings.notify_transport.strip().lower()
+    if transport not in TRANSPORTS:
+        raise ConfigurationError(
+            [
+                ConfigProblem(
+                    "environment",
+                    None,
+                    "VIGIE_NOTIFY_TRANSPORT",
+                    f"'{settings.notify_transport}' is not one of {', '.join(TRANSPORTS)}",
+                )
+            ]
+        )
+    return transport
+
+
+def notifications_enabled(settings: Settings) -> bool:
+    return transport_of(settings) != "none"
+
+
+def new_message_id(mail_from: str) -> str:
+    """A globally unique Message-ID in the sender's domain (no host name, no pid)."""
+    address = parseaddr(mail_from)[1]
+    domain = address.rpartition("@")[2] or "vigie.invalid"
+    return f"<{uuid.uuid4().hex}@{domain}>"
+
+
+def tracking_link(settings: Settings, token: str) -> str:
+    return f"{settings.public_base_url.rstrip('/')}/suivi/{token}"
+
+
+def dedupe_key(cause: str, email: str) -> str:
+    """``cause`` names the change ("u<update id>"); the address is hashed, not stored here."""
+    digest = hashlib.sha256(email.strip().casefold().encode()).hexdigest()[:40]
+    return f"{cause}:{digest}"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    lang: str
+    token: str
+    follower: bool
+
+
+def procedure_of(v: Vigie, row: ReportRow) -> Procedure | None:
+    """The report's procedure; if the catalogue no longer has it, the one that applies now."""
+    for p in v.catalogue.procedures:
+        if p.id == row.procedure_id:
+            return p
+    try:
+        return v.catalogue.resolve(row.service_code, row.zone, row.attributes or {})
+    except Exception:  # a service removed from the catalogue: nothing to announce
+        return None
+
+
+def recipients_of(s: Session, row: ReportRow) -> list[Recipient]:
+    """Reporter first, then followers; one entry per distinct address."""
+    from vigie.reports.storage import FollowerRow
+
+    out: list[Recipient] = []
+    seen: set[str] = set()
+
+    def add(email: str, lang: str, token: str, follower: bool) -> None:
+        email = (email or "").strip()
+        key = email.casefold()
+        if not email or "@" not in email or key in seen:
+            return
+        seen.add(key)
+        out.append(Recipient(email, lang or "", token, follower))
+
+    add(row.reporter_email, row.reporter_lang, row.token, False)
+    followers = s.scalars(
+        select(FollowerRow)
+        .where(FollowerRow.report_id == row.id, FollowerRow.email != "")
+        .order_by(FollowerRow.id)
+    )
+    for f in followers:
+        add(f.email, f.lang, f.token, True)
+    return out
+
+
+def queue_announcement(
+    v: Vigie,
+    s: Session,
+    row: ReportRow,
+    status: str,
+    cause: str,
+    note: str = "",
+) -> int:
+    """Queue the message announcing ``status`` on ``row`` to everyone concerned.
+
+    Returns how many messages were queued (0 when the procedure has no template
+    for this status, nobody left an e-mail, or they were already queued).
+    """
+    if not notifications_enabled(v.settings):
+        return 0
+    procedure = procedure_of(v, row)
+    if procedure is None or status not in procedure.messages:
+        return 0
+    recipients = recipients_of(s, row)
+    if not recipients:
+        return 0
+
+    from vigie.reports.storage import ReportRow as _ReportRow
+
+    merged_into: str | None = None
+    if status == "duplicate" and row.duplicate_of_id is not None:
+        keep = s.get(_ReportRow, row.duplicate_of_id)
+        merged_into = keep.reference if keep is not None else None
+        if merged_into and note == f"Fusionné avec le signalement {merged_into}":
+            note = ""  # the default note of a merge says the same, in French only
+
+    settings = v.settings
+    now = utcnow()
+    service = v.catalogue.service(row.service_code)
+    values: list[dict[str, Any]] = []
+    for r in recipients:
+        lang = ui_lang(r.lang, v.city.default_language)
+        msg = compose(
+            lang=lang,
+            city=v.city.name,
+            contact=v.city.contact,
+            reference=row.reference or str(row.id),
+            service=service.name.get(lang) if service else row.service_code,
+            status=status,
+            template=procedure.message(status, lang) or "",
+            note=note,
+            link=tracking_link(settings, r.token),
+            follower=r.follower,
+            merged_into=merged_into,
+        )
+        values.append(
+            {
+                "report_id": row.id,
+                "recipient": r.email,
+                "lang": lang,
+                "subject": msg.subject[:500],
+                "body_text": msg.body_text,
+                "body_html": msg.body_html,
+                "status": OutboxStatus.PENDING.value,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "dedupe_key": dedupe_key(cause, r.email),
+                "created_at": now,
+                "message_id": new_message_id(settings.mail_from),
+            }
+        )
+    queued = _insert_ignoring_duplicates(s, values)
+    log.info("queued %d notification(s) for report %s (%s, %s)", queued, row.id, status, cause)
+    return queued
+
+
+def _insert_ignoring_duplicates(s: Session, values: list[dict[str, Any]]) -> int:
+    """INSERT … ON CONFLICT (dedupe_key) DO NOTHING, inside the caller's transaction."""
+    dialect = s.get_bind().dialect.name
+    stmt: Any = None
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(OutboxRow).values(values)
+    elif dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt = pg_insert(OutboxRow).values(values)
+    if stmt is not None:
+        stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
+        result = cast(CursorResult[Any], s.execute(stmt))
+        return max(result.rowcount, 0)
+    # Other databases: skip the keys already there (same transaction, so no race
+    # for one change: a change's id is unique).
+    keys = [val["dedupe_key"] for val in values]
+    existing = set(s.scalars(select(OutboxRow.dedupe_key).where(OutboxRow.dedupe_key.in_(keys))))
+    fresh = [val for val in values if val["dedupe_key"] not in existing]
+    for val in fresh:
+        s.add(OutboxRow(**val))
+    s.flush()
+    return len(fresh)
+
 
 def on_report_created(v: Vigie, s: Session, row: ReportRow) -> None:
-    """Queue the acknowledgement of a new report, if its procedure says so."""
+    """Queue the acknowledgement of a new report, if its procedure has a ``new`` message."""
+    if row.channel == "import" or row.status != "new":
+        return  # history brought in from another system is not announced
+    queue_announcement(v, s, row, "new", cause=f"r{row.id}:new")
 
 
 def on_report_update(v: Vigie, s: Session, row: ReportRow, update: ReportUpdateRow) -> None:
-    """Queue the messages a report change announces to its reporter and followers."""
+    """Queue the messages a report change announces to its reporter and followers.
+
+    Only actual status changes are announced (an assignment to another team of an
+    already assigned report, a move or a requalification are not).
+    """
+    if update.previous_status is None or update.status == update.previous_status:
+        return
+    if update.id is None:
+        s.flush()
+    queue_announcement(v, s, row, update.status, cause=f"u{update.id}", note=update.public_note or "")
+
+
+__all__ = [
+    "on_report_created",
+    "on_report_update",
+    "queue_announcement",
+    "recipients_of",
+    "notifications_enabled",
+    "transport_of",
+    "tracking_link",
+    "new_message_id",
+]

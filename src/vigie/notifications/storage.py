@@ -1,1 +1,56 @@
-"""Tables of the notifications context."""
+"""Tables of the notifications context: the e-mail outbox.
+
+A row is queued in the same transaction as the report change that causes it,
+then sent by the outbox worker (``service.py``). ``recipient`` and the bodies
+are personal data: they are read only to build the e-mail and are never logged.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from vigie.db import Base, UTCDateTime
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"  # waiting for its next attempt (next_attempt_at)
+    SENDING = "sending"  # claimed by one worker, which is sending it now
+    SENT = "sent"
+    FAILED = "failed"  # gave up: refused, too many attempts, or delivery unknown
+
+
+class OutboxRow(Base):
+    __tablename__ = "notification_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    report_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reports.id", ondelete="SET NULL"), nullable=True
+    )
+    # Private: never logged, never in last_error.
+    recipient: Mapped[str] = mapped_column(String(320))
+    lang: Mapped[str] = mapped_column(String(8))
+    subject: Mapped[str] = mapped_column(String(500))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    # One message per (cause, recipient): "u<update id>:<hash of the address>".
+    dedupe_key: Mapped[str] = mapped_column(String(128), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    message_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+
+    __table_args__ = (
+        Index("ix_notification_outbox_status_next", "status", "next_attempt_at"),
+        Index("ix_notification_outbox_report", "report_id"),
+    )
+
+
+__all__ = ["OutboxRow", "OutboxStatus"]

@@ -1,0 +1,133 @@
+"""Wording of the e-mails to residents (French and English). Plain Python, no I/O.
+
+The procedure's template (``Procedure.messages[status]``) is the heart of each
+message; this module adds the subject, the greeting, the agent's public note,
+the tracking link and the footer in the recipient's language.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+# Languages this module can write; any other falls back (see ``ui_lang``).
+STATUS_NAMES: dict[str, dict[str, str]] = {
+    "fr": {
+        "new": "enregistré",
+        "acknowledged": "pris en compte",
+        "assigned": "confié à une équipe",
+        "in_progress": "intervention en cours",
+        "resolved": "résolu",
+        "rejected": "clos sans intervention",
+        "duplicate": "rattaché à un signalement existant",
+        "reopened": "rouvert",
+    },
+    "en": {
+        "new": "received",
+        "acknowledged": "acknowledged",
+        "assigned": "assigned to a team",
+        "in_progress": "work in progress",
+        "resolved": "resolved",
+        "rejected": "closed without action",
+        "duplicate": "linked to an existing report",
+        "reopened": "reopened",
+    },
+}
+
+WORDS: dict[str, dict[str, str]] = {
+    "fr": {
+        "subject_reporter": "[{city}] Votre signalement {ref} : {status}",
+        "subject_follower": "[{city}] Signalement suivi {ref} : {status}",
+        "hello": "Bonjour,",
+        "about": "Signalement {ref} ({service}) : {status}.",
+        "note": "Précision du service :",
+        "merged": "Votre signalement a été rattaché au signalement {keep}, "
+        "qui reste suivi jusqu'à sa résolution.",
+        "track": "Suivre ce signalement :",
+        "why_reporter": "Vous recevez ce message parce que vous avez fait ce signalement.",
+        "why_follower": "Vous recevez ce message parce que vous suivez ce signalement.",
+        "auto": "Ce message est envoyé automatiquement ; merci de ne pas y répondre.",
+    },
+    "en": {
+        "subject_reporter": "[{city}] Your report {ref}: {status}",
+        "subject_follower": "[{city}] Report you follow {ref}: {status}",
+        "hello": "Hello,",
+        "about": "Report {ref} ({service}): {status}.",
+        "note": "Note from the team:",
+        "merged": "Your report has been linked to report {keep}, "
+        "which will be followed until it is resolved.",
+        "track": "Follow this report:",
+        "why_reporter": "You are receiving this message because you made this report.",
+        "why_follower": "You are receiving this message because you follow this report.",
+        "auto": "This message was sent automatically; please do not reply.",
+    },
+}
+
+
+def ui_lang(lang: str, fallback: str = "fr") -> str:
+    """The language to write in: the recipient's, else the city's, else French."""
+    if lang in WORDS:
+        return lang
+    return fallback if fallback in WORDS else "fr"
+
+
+def status_name(status: str, lang: str) -> str:
+    return STATUS_NAMES[ui_lang(lang)].get(status, status)
+
+
+@dataclass(frozen=True)
+class Composed:
+    subject: str
+    body_text: str
+    body_html: str
+
+
+def compose(
+    *,
+    lang: str,
+    city: str,
+    contact: str,
+    reference: str,
+    service: str,
+    status: str,
+    template: str,
+    note: str,
+    link: str,
+    follower: bool,
+    merged_into: str | None = None,
+) -> Composed:
+    """Subject, plain text and HTML of one message (``lang`` already passed by ``ui_lang``)."""
+    w = WORDS[lang]
+    state = status_name(status, lang)
+    subject = w["subject_follower" if follower else "subject_reporter"].format(
+        city=city, ref=reference, status=state
+    )
+    paragraphs: list[str] = [w["hello"], template]
+    if merged_into:
+        paragraphs.append(w["merged"].format(keep=merged_into))
+    if note:
+        paragraphs.append(f"{w['note']}\n{note}")
+    paragraphs.append(w["about"].format(ref=reference, service=service, status=state))
+    footer = [
+        city + (f" — {contact}" if contact else ""),
+        w["why_follower" if follower else "why_reporter"],
+        w["auto"],
+    ]
+
+    text_parts = [*paragraphs, f"{w['track']}\n{link}", "-- \n" + "\n".join(footer)]
+    body_text = "\n\n".join(text_parts) + "\n"
+
+    def para(p: str) -> str:
+        return "<p>" + html.escape(p).replace("\n", "<br>\n") + "</p>"
+
+    href = html.escape(link, quote=True)
+    body_html = (
+        f'<!DOCTYPE html>\n<html lang="{lang}">\n<head><meta charset="utf-8">'
+        f"<title>{html.escape(subject)}</title></head>\n<body>\n"
+        + "\n".join(para(p) for p in paragraphs)
+        + f'\n<p>{html.escape(w["track"])}<br>\n<a href="{href}">{html.escape(link)}</a></p>\n'
+        + '<hr>\n<p style="color:#555;font-size:small">'
+        + "<br>\n".join(html.escape(line) for line in footer)
+        + "</p>\n</body>\n</html>\n"
+    )
+    return Composed(subject=subject, body_text=body_text, body_html=body_html)
