@@ -102,15 +102,153 @@ class Settings(BaseSettings):
 
     # --- notifications --------------------------------------------------------
     # (add notification settings below this line)
+    notify_transport: str = Field(
+        "file",
+        description="How e-mails to residents leave the outbox: `file` writes RFC 5322 "
+        "`.eml` files under `<data_dir>/outbox/`, `smtp` sends them to `VIGIE_SMTP_HOST`, "
+        "`none` disables e-mail notifications (nothing is queued).",
+    )
+    smtp_host: str = Field("localhost", description="SMTP server (with `notify_transport=smtp`).")
+    smtp_port: int = Field(
+        0,
+        description="SMTP port; 0 picks the usual one for `smtp_security` "
+        "(25 for `none`, 587 for `starttls`, 465 for `ssl`).",
+    )
+    smtp_security: str = Field(
+        "starttls",
+        description="`starttls` (upgrade a plain connection; refused if the server does "
+        "not offer it), `ssl` (implicit TLS) or `none`. Certificates are verified.",
+    )
+    smtp_username: str = Field("", description="SMTP login; empty means no authentication.")
+    smtp_password: str = Field("", description="SMTP password.")
+    smtp_timeout_seconds: float = Field(
+        30.0, description="Timeout of each network operation with the SMTP server."
+    )
+    mail_from: str = Field(
+        "Vigie <no-reply@vigie.example>",
+        description="Sender of e-mails to residents (`From:` header and envelope sender); "
+        "its domain is also used in Message-IDs.",
+    )
+    outbox_poll_seconds: float = Field(
+        5.0, description="How often the outbox sender looks for messages that are due."
+    )
+    outbox_max_attempts: int = Field(
+        8,
+        description="Attempts to send one message before it is marked `failed` "
+        "(retries back off from 30 s, doubling, up to 1 h).",
+    )
+    outbox_retention_days: int = Field(
+        30,
+        description="Sent and failed messages (which hold e-mail addresses) are deleted "
+        "from the outbox after this many days; 0 keeps them.",
+    )
 
     # --- assets ---------------------------------------------------------------
     # (add asset settings below this line)
 
     # --- telemetry and MQTT --------------------------------------------------
     # (add telemetry settings below this line)
+    mqtt_url: str = Field(
+        "",
+        description="MQTT broker for telemetry ingest and lighting commands, e.g. "
+        "`mqtt://user:pass@127.0.0.1:1883` or `mqtts://broker.example:8883` (TLS). Empty: no "
+        "broker; the fleet simulator runs inside the web process and feeds the ingest directly.",
+    )
+    mqtt_protocol: str = Field(
+        "5", description="MQTT protocol version spoken to the broker: `5` or `3.1.1`."
+    )
+    mqtt_client_id: str = Field(
+        "vigie-ingest",
+        description="Fixed MQTT client id of the ingest: with a persistent session the broker "
+        "keeps QoS 1 messages published while the ingest is disconnected.",
+    )
+    mqtt_qos: int = Field(1, description="QoS of the ingest subscriptions and of commands (0 or 1).")
+    mqtt_session_expiry_seconds: int = Field(
+        86400,
+        description="How long the broker keeps the ingest's session (and queued QoS 1 "
+        "messages) while it is away (MQTT 5; MQTT 3.1.1 uses clean_session=False).",
+    )
+    mqtt_keepalive_seconds: int = Field(30, description="MQTT keep-alive interval.")
+    mqtt_reconnect_max_seconds: float = Field(
+        30.0, description="Longest wait between two reconnection attempts (backoff doubles up to it)."
+    )
+    mqtt_tls_ca_file: str = Field(
+        "", description="CA bundle for `mqtts://` (empty: the system's trusted CAs)."
+    )
+    mqtt_tls_cert_file: str = Field("", description="Client certificate for `mqtts://` (optional).")
+    mqtt_tls_key_file: str = Field("", description="Client private key for `mqtts://` (optional).")
+    mqtt_tls_insecure: bool = Field(
+        False, description="Skip the broker host name check (tests only)."
+    )
+    mqtt_topic_prefix: str = Field(
+        "vigie",
+        description="First topic level: `{prefix}/telemetry/{asset_id}`, "
+        "`{prefix}/command/{asset_id}`, `{prefix}/ack/{asset_id}`.",
+    )
+    telemetry_flush_ms: int = Field(
+        200, description="Ingest batches are written to the database at least this often (ms)."
+    )
+    telemetry_flush_max: int = Field(
+        2000, description="…or as soon as this many messages are waiting."
+    )
+    telemetry_latest_flush_seconds: float = Field(
+        5.0,
+        description="Interval at which the latest state per asset (kept in memory) is "
+        "copied to the database.",
+    )
+    telemetry_max_payload_bytes: int = Field(
+        8192, description="Largest telemetry payload accepted; larger ones are dead letters."
+    )
+    telemetry_raw_retention_days: int = Field(
+        7,
+        description="Raw telemetry samples are kept this many days, then folded into hourly "
+        "aggregates (count, min, max, mean, last value).",
+    )
+    telemetry_hourly_retention_days: int = Field(
+        400, description="Hourly aggregates are kept this many days."
+    )
+    telemetry_dead_letter_retention_days: int = Field(
+        30, description="Dead letters and finished commands are kept this many days."
+    )
+    telemetry_retention_interval_hours: float = Field(
+        6.0, description="How often the ingest applies retention (0 disables it)."
+    )
+    telemetry_dead_letters_per_second: int = Field(
+        200,
+        description="Most dead letters stored per second; beyond that they are only counted "
+        "(flood protection).",
+    )
+    telemetry_simulator: str = Field(
+        "auto",
+        description="Fleet simulator inside the web process: `auto` (on when no MQTT broker is "
+        "configured, except in tests), `on` or `off`.",
+    )
+    telemetry_simulator_speed: float = Field(
+        1.0,
+        description="Simulated time runs this many times faster than real time (the "
+        "embedded simulator and `vigie simulate`).",
+    )
+    command_ack_timeout_seconds: int = Field(
+        120, description="A lighting command not acknowledged within this delay is `expired`."
+    )
 
     # --- alarms ---------------------------------------------------------------
     # (add alarm settings below this line)
+    alarm_rules: str = Field(
+        "",
+        description="Alarm rules file (YAML). Empty: the city's bundled rules "
+        "(`src/vigie/alarms/rules/{city}.yaml`), or no rules when there is none.",
+    )
+    alarm_timer_seconds: float = Field(
+        15.0,
+        description="Period of the alarm timer: escalations, missing heartbeats, lighting "
+        "schedules and command time-outs.",
+    )
+    lighting_scheduler: bool = Field(
+        True,
+        description="Send each light group its daily switching program (astronomical on/off, "
+        "dimming) over MQTT.",
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
