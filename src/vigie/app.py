@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> 
     )
     app.state.ready = False
 
+    from vigie.assets.web import router as assets_router
     from vigie.catalogue.web import router as catalogue_router
     from vigie.open311.web import router as open311_router
     from vigie.reports.web import router as reports_router
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> 
     app.include_router(reports_router)
     app.include_router(auth_router)
     app.include_router(catalogue_router)
+    app.include_router(assets_router)
     app.include_router(events_router)
     app.include_router(open311_router)
     app.include_router(docs_router)

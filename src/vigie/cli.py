@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from vigie.assets.cli import import_assets
 from vigie.errors import ConfigurationError, VigieError
 from vigie.settings import Settings, settings_markdown
 
@@ -26,6 +27,7 @@ user_app = typer.Typer(help="Agent accounts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(import_app, name="import")
+import_app.command("assets")(import_assets)
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(user_app, name="user")
 outbox_app = typer.Typer(help="E-mails to residents waiting in the outbox.", no_args_is_help=True)

@@ -91,6 +91,9 @@ def load_demo(v: Vigie, progress: bool = False, reports: int = DEMO_REPORTS) -> 
             "Open311 demo key created earlier (keys are shown once); "
             "make another with: vigie apikey create --name NAME"
         )
+    from vigie.assets.demo import load_demo_fleet
+
+    lines += load_demo_fleet(v, progress)
     created = _demo_reports(v, reports, progress)
     lines.append(f"demo reports: {created} created")
     lines.append("demo accounts (password: " + DEMO_PASSWORD + "):")

@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     city: str = Field(
         "dijon",
         description="City profile: the name of a bundled profile (`dijon`, "
-        "`sanfrancisco`) or a path to a `city.yaml`.",
+        "`sanfrancisco`, `washingtondc`) or a path to a `city.yaml`.",
     )
     event_bus: str = Field(
         "auto",

@@ -23,6 +23,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "stats.read": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     "users.manage": frozenset({Role.ADMIN}),
     "audit.read": frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    "assets.manage": frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    "assets.status": frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN}),
 }
 
 

@@ -41,4 +41,6 @@ class AssetRow(Base):
         Index("ix_assets_lat_long", "lat", "long"),
         Index("ix_assets_group", "group"),
         Index("ix_assets_parent", "parent_id"),
+        # max(updated_at) is half of the data version that keys cached map layers.
+        Index("ix_assets_updated_at", "updated_at"),
     )

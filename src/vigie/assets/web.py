@@ -1,0 +1,186 @@
+"""Native API of the assets context (/api/v1/assets).
+
+Reading is public: asset data is not personal data, and camera locations are
+public in France (prefectoral lists of authorised video-protection systems).
+Writing needs an agent: creating an asset ``assets.manage`` (supervisor,
+admin), changing its status ``assets.status`` (operator, supervisor, admin).
+Errors are RFC 9457 problem JSON like the rest of the native API.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from vigie.assets import actions
+from vigie.assets.actions import AssetFilter
+from vigie.assets.domain import AssetDraft, registry_json
+from vigie.assets.geojson import geojson_layer
+from vigie.assets.views import asset_view
+from vigie.errors import ValidationFailed
+from vigie.reports.queries import parse_bbox
+from vigie.runtime import Vigie
+from vigie.web.deps import current_agent, get_vigie
+
+router = APIRouter(prefix="/api/v1/assets", tags=["assets"])
+
+
+def _csv(value: str | None) -> list[str]:
+    return [p.strip() for p in (value or "").split(",") if p.strip()]
+
+
+def _filter(
+    type: str | None,
+    status: str | None,
+    zone: str | None,
+    group: str | None,
+    bbox: str | None,
+    lat: float | None = None,
+    long: float | None = None,
+    radius: float | None = None,
+) -> AssetFilter:
+    for name, value in (("zone", zone), ("group", group)):
+        if value and ("\x00" in value or len(value) > 2000):
+            raise ValidationFailed(f"{name} is not a list of codes", field=name)
+    f = AssetFilter(types=_csv(type), statuses=_csv(status), zones=_csv(zone), groups=_csv(group))
+    if bbox:
+        f.bbox = parse_bbox(bbox)
+    if radius is not None or lat is not None or long is not None:
+        if lat is None or long is None or radius is None:
+            raise ValidationFailed("lat, long and radius go together", field="radius")
+        f.near = (lat, long, radius)
+    return f.check()
+
+
+_TYPE = Query(None, description="Comma list of asset types (street_light, camera…)")
+_STATUS = Query(None, description="Comma list of statuses (in_service, maintenance…)")
+_ZONE = Query(None, description="Comma list of zone (commune) codes")
+_GROUP = Query(None, description="Comma list of light groups (e.g. 21231-G012)")
+_BBOX = Query(None, description="min_long,min_lat,max_long,max_lat")
+
+
+@router.get("", summary="List and filter assets")
+def list_(
+    request: Request,
+    type: str | None = _TYPE,
+    status: str | None = _STATUS,
+    zone: str | None = _ZONE,
+    group: str | None = _GROUP,
+    bbox: str | None = _BBOX,
+    lat: float | None = Query(None, ge=-90, le=90),
+    long: float | None = Query(None, ge=-180, le=180),
+    radius: float | None = Query(None, gt=0, le=50_000, description="metres around lat/long"),
+    page: int = Query(1, ge=1, le=1_000_000),
+    page_size: int = Query(100, ge=1, le=actions.MAX_PAGE_SIZE),
+    v: Vigie = Depends(get_vigie),
+) -> dict[str, Any]:
+    f = _filter(type, status, zone, group, bbox, lat, long, radius)
+    rows, more = actions.list_assets(v, f, page, page_size)
+    return {
+        "items": [asset_view(r, v.city.zones) for r in rows],
+        "page": page,
+        "page_size": page_size,
+        "next_page": page + 1 if more else None,
+    }
+
+
+@router.get(
+    ".geojson",
+    summary="Assets as a GeoJSON FeatureCollection (map layers)",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/geo+json": {}}, "description": "FeatureCollection"},
+        304: {"description": "Not modified (If-None-Match)"},
+    },
+)
+def geojson(
+    request: Request,
+    type: str | None = _TYPE,
+    status: str | None = _STATUS,
+    zone: str | None = _ZONE,
+    group: str | None = _GROUP,
+    bbox: str | None = _BBOX,
+    attributes: str | None = Query(
+        None,
+        description="Comma list of typed attributes to add to the properties "
+        "(e.g. lampTechnology,powerRating)",
+    ),
+    v: Vigie = Depends(get_vigie),
+) -> Response:
+    f = _filter(type, status, zone, group, bbox)
+    layer = geojson_layer(v, f, _csv(attributes))
+    headers = {
+        "ETag": layer.etag,
+        "Cache-Control": "no-cache",
+        "Vary": "Accept-Encoding",
+        "X-Feature-Count": str(layer.features),
+    }
+    if layer.etag in _csv(request.headers.get("if-none-match")):
+        return Response(status_code=304, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", "").lower():
+        headers["Content-Encoding"] = "gzip"
+        return Response(layer.gzipped(), media_type="application/geo+json", headers=headers)
+    return Response(layer.body, media_type="application/geo+json", headers=headers)
+
+
+@router.get("/types", summary="Asset types, their typed attributes and the statuses")
+def types() -> dict[str, Any]:
+    return registry_json()
+
+
+def _telemetry(v: Vigie, asset_id: str) -> tuple[Any, list[Any]]:
+    """Latest state and recent history, from the telemetry context when it is installed."""
+    try:
+        from vigie.telemetry.queries import history, latest_state  # type: ignore[attr-defined]
+    except ImportError:
+        return None, []
+    return latest_state(v, asset_id), list(history(v, asset_id) or [])
+
+
+@router.get("/{asset_id}", summary="One asset, with its latest telemetry and history")
+def get_one(asset_id: str, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
+    row = actions.get_asset(v, asset_id)
+    out = asset_view(row, v.city.zones)
+    out["latest"], out["history"] = _telemetry(v, row.id)
+    return out
+
+
+class AssetIn(BaseModel):
+    id: str = Field(..., max_length=64, description="Stable id, e.g. CAM-0270 (MQTT topic safe)")
+    type: str = Field(..., max_length=32)
+    lat: float | None = None
+    long: float | None = None
+    status: str = "in_service"
+    name: str = Field("", max_length=200)
+    group: str = Field("", max_length=64)
+    installed_on: date | None = None
+    attributes: dict[str, Any] = Field(default_factory=dict)
+    links: dict[str, str] = Field(default_factory=dict)
+    parent_id: str | None = Field(None, max_length=64)
+    external_id: str | None = Field(None, max_length=128)
+
+
+class AssetStatusIn(BaseModel):
+    status: str = Field(..., max_length=24)
+    note: str = Field("", max_length=actions.MAX_NOTE)
+
+
+@router.post("", status_code=201, summary="Create an asset", tags=["agents"])
+def create(body: AssetIn, request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
+    agent = actions.require_asset_permission(current_agent(request), "assets.manage")
+    draft = AssetDraft(**body.model_dump())
+    row = actions.do_create_asset(v, draft, agent)
+    return asset_view(row, v.city.zones)
+
+
+@router.post("/{asset_id}/status", summary="Change an asset's status", tags=["agents"])
+def change_status(
+    asset_id: str, body: AssetStatusIn, request: Request, v: Vigie = Depends(get_vigie)
+) -> dict[str, Any]:
+    agent = actions.require_asset_permission(current_agent(request), "assets.status")
+    row = actions.do_update_asset_status(v, asset_id, agent, body.status, body.note)
+    return asset_view(row, v.city.zones)

@@ -1,0 +1,78 @@
+"""Property-based fuzzing of the assets API: no input may produce a server error."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+import uvicorn
+from hypothesis import HealthCheck, given, settings
+
+from vigie.app import create_app
+from vigie.assets.web import router
+from vigie.runtime import Vigie
+
+from .conftest import Fleet
+
+MAX_EXAMPLES = int(os.environ.get("VIGIE_FUZZ_EXAMPLES", "20"))
+
+
+@pytest.fixture
+def assets_server(vigie: Vigie, small_fleet: Fleet) -> Iterator[str]:
+    from tests.web.live import free_port
+
+    app = create_app(vigie=vigie)
+    if not any(getattr(r, "path", "") == "/api/v1/assets" for r in app.routes):
+        app.include_router(router)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_assets_api_never_answers_5xx(assets_server: str, auth: Callable[..., dict[str, str]]) -> None:
+    schema = schemathesis.openapi.from_url(assets_server + "/openapi.json")
+    headers = auth("admin")
+    failures: list[str] = []
+    tested = 0
+
+    def fuzz(operation: Any) -> None:
+        @settings(
+            max_examples=MAX_EXAMPLES,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+        )
+        @given(case=operation.as_strategy())
+        def check(case: Any) -> None:
+            for extra in ({}, headers):
+                response = case.call(base_url=assets_server, headers=extra, timeout=15)
+                if response.status_code >= 500:
+                    where = f"{case.method} {case.formatted_path} {case.query} {case.body!r:.200}"
+                    failures.append(f"{where} -> {response.status_code}: {response.text[:300]}")
+
+        check()
+
+    results: list[Any] = list(schema.get_all_operations())
+    for result in results:
+        operation = result.ok()
+        if not operation.path.startswith("/api/v1/assets"):
+            continue
+        tested += 1
+        fuzz(operation)
+    assert tested == 6
+    assert failures == []
