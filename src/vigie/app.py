@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
 
 from vigie import __version__
 from vigie.errors import VigieError
@@ -81,6 +82,9 @@ def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> 
     app.include_router(open311_router)
     app.include_router(docs_router)
     app.include_router(pages_router)
+    from vigie.citizen.web import router as citizen_router
+
+    app.include_router(citizen_router)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
@@ -148,6 +152,7 @@ def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> 
             media_type="application/problem+json",
         )
 
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(SecurityHeadersMiddleware, tile_url=settings.tile_url)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     return app

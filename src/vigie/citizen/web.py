@@ -1,0 +1,232 @@
+"""Residents' web app: report a problem, follow it, public map (an installable PWA).
+
+Pages are built on the native API (/api/v1); the only endpoint added here is
+the address autocomplete. The manifest, the service worker (served at /sw.js
+so its scope is the whole site) and the offline page live in ``pwa.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy import func, select
+
+from vigie.citizen.pwa import router as pwa_router
+from vigie.citizen.views import (
+    OPEN_STATUSES,
+    STATUS_FILTERS,
+    category_groups,
+    compressed,
+    day_bounds,
+    form_services,
+    history_label,
+    list_item,
+    local_time,
+    local_url,
+    media_items,
+    page_config,
+    parse_day,
+)
+from vigie.errors import NotFound
+from vigie.reports.actions import get_report, get_report_by_token, report_updates
+from vigie.reports.queries import ReportFilter, list_reports
+from vigie.reports.storage import ReportRow
+from vigie.reports.views import public_view, update_view
+from vigie.runtime import Vigie
+from vigie.web.i18n import request_language
+from vigie.web.pages import map_config
+from vigie.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+router.include_router(pwa_router)
+
+MAP_PAGE_SIZE = 50
+MAP_MARKERS = 500
+
+
+def _vigie(request: Request) -> Vigie:
+    v: Vigie = request.app.state.vigie
+    return v
+
+
+def _lang(request: Request) -> str:
+    return request_language(request, _vigie(request).city.default_language)
+
+
+def show_page(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
+    return compressed(request, render(request, template, status_code=status_code, **context))
+
+
+def _when(v: Vigie) -> Callable[[str | None], str]:
+    return lambda iso: local_time(v, iso)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> Response:
+    v = _vigie(request)
+    lang = _lang(request)
+    config = page_config(
+        request,
+        services=form_services(v, lang),
+        max_photos=v.settings.max_photos_per_report,
+        max_photo_bytes=v.settings.max_photo_bytes,
+    )
+    return show_page(
+        request,
+        "citizen/home.html",
+        groups=category_groups(v, lang),
+        config=config,
+        map_config=map_config(request),
+        nav="report",
+    )
+
+
+@router.get("/mes-signalements", response_class=HTMLResponse)
+def my_reports(request: Request) -> Response:
+    return show_page(request, "citizen/mine.html", config=page_config(request), nav="mine")
+
+
+def _tracking(v: Vigie, row: ReportRow, lang: str) -> dict[str, Any]:
+    base = v.settings.public_base_url.rstrip("/")
+    view = public_view(row, v.catalogue, lang)
+    history = []
+    for u in report_updates(v, row.id):
+        entry = update_view(u)
+        entry["label"] = history_label(lang, entry)
+        entry["media"] = media_items(entry, base)
+        history.append(entry)
+    view["history"] = history
+    for photo in view["photos"]:
+        photo["url"] = local_url(photo["url"], base) or photo["url"]
+        photo["thumbnail_url"] = local_url(photo["thumbnail_url"], base) or photo["thumbnail_url"]
+    zone = v.city.zones.by_code.get(row.zone or "")
+    view["zone_name"] = zone.name if zone else ""
+    if row.duplicate_of_id:
+        view["kept_reference"] = get_report(v, row.duplicate_of_id).reference
+    return view
+
+
+@router.get("/suivi/{token}", response_class=HTMLResponse)
+async def tracking_page(token: str, request: Request) -> Response:
+    v = _vigie(request)
+    lang = _lang(request)
+    try:
+        row = await run_in_threadpool(get_report_by_token, v, token[:128])
+    except NotFound:
+        return show_page(
+            request, "citizen/not_found.html", status_code=404, config=page_config(request), nav=""
+        )
+    report = await run_in_threadpool(_tracking, v, row, lang)
+    return show_page(
+        request,
+        "citizen/track.html",
+        report=report,
+        token=token,
+        config=page_config(request, token=token, report=report),
+        nav="",
+        when=_when(v),
+        # The URL holds the tracking token: never sent onwards, kept private to the device.
+        headers={"Cache-Control": "private, no-cache", "Referrer-Policy": "no-referrer"},
+    )
+
+
+def _map_filter(v: Vigie, request: Request) -> tuple[ReportFilter, dict[str, str]]:
+    """The public map's filters, from the query string (unknown values are ignored)."""
+    p = request.query_params
+    chosen = {k: p.get(k, "").strip()[:64] for k in ("service", "status", "zone", "start", "end")}
+    f = ReportFilter(public_only=True)
+    api: dict[str, str] = {}
+    service = v.catalogue.service(chosen["service"]) if chosen["service"] else None
+    if service is not None and service.public:
+        f.service_codes = [service.code]
+        api["service_code"] = service.code
+    else:
+        chosen["service"] = ""
+    if chosen["status"] in STATUS_FILTERS:
+        f.statuses = OPEN_STATUSES if chosen["status"] == "open" else [chosen["status"]]
+        api["status"] = ",".join(f.statuses)
+    else:
+        chosen["status"] = ""
+    if chosen["zone"] in v.city.zones.by_code:
+        f.zones = [chosen["zone"]]
+        api["zone"] = chosen["zone"]
+    else:
+        chosen["zone"] = ""
+    start, end = parse_day(chosen["start"]), parse_day(chosen["end"])
+    chosen["start"] = start.isoformat() if start else ""
+    chosen["end"] = end.isoformat() if end else ""
+    f.start, f.end = day_bounds(v, start, end)
+    if f.start:
+        api["start"] = f.start.isoformat()
+    if f.end:
+        api["end"] = f.end.isoformat()
+    return f, {**chosen, "api": urlencode(api)}
+
+
+@router.get("/carte", response_class=HTMLResponse)
+async def public_map(request: Request, page: int = Query(1, ge=1, le=10_000)) -> Response:
+    v = _vigie(request)
+    lang = _lang(request)
+    f, chosen = _map_filter(v, request)
+    rows, more = await run_in_threadpool(list_reports, v, f, page, MAP_PAGE_SIZE)
+    items = [list_item(public_view(r, v.catalogue, lang), v) for r in rows]
+    query = {k: chosen[k] for k in ("service", "status", "zone", "start", "end") if chosen[k]}
+    return show_page(
+        request,
+        "citizen/map.html",
+        groups=category_groups(v, lang, public_only=True),
+        zones=sorted(v.city.zones.zones, key=lambda z: z.name),
+        statuses=STATUS_FILTERS,
+        chosen=chosen,
+        items=items,
+        page=page,
+        prev_url=f"/carte?{urlencode({**query, 'page': page - 1})}" if page > 1 else "",
+        next_url=f"/carte?{urlencode({**query, 'page': page + 1})}" if more else "",
+        config=page_config(
+            request,
+            api_query=chosen["api"],
+            max_markers=MAP_MARKERS,
+        ),
+        when=_when(v),
+        map_config=map_config(request),
+        nav="map",
+    )
+
+
+def _known_addresses(v: Vigie, q: str) -> list[dict[str, Any]]:
+    escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    n = func.count(ReportRow.id)
+    stmt = (
+        select(ReportRow.address, func.avg(ReportRow.lat), func.avg(ReportRow.long), n)
+        .where(
+            ReportRow.public.is_(True),
+            ReportRow.address != "",
+            func.lower(ReportRow.address).like(f"%{escaped}%", escape="\\"),
+        )
+        .group_by(ReportRow.address)
+        .order_by(n.desc(), ReportRow.address)
+        .limit(10)
+    )
+    with v.db.session() as s:
+        rows = s.execute(stmt).all()
+    return [
+        {
+            "address": address,
+            "lat": round(lat, 6) if lat is not None else None,
+            "long": round(long, 6) if long is not None else None,
+        }
+        for address, lat, long, _ in rows
+    ]
+
+
+@router.get("/api/v1/addresses")
+async def addresses(request: Request, q: str = Query("", max_length=200)) -> JSONResponse:
+    """Addresses already given in public reports that contain ``q`` (at most 10)."""
+    q = " ".join(q.split())
+    found = await run_in_threadpool(_known_addresses, _vigie(request), q) if len(q) >= 2 else []
+    return JSONResponse(found, headers={"Cache-Control": "public, max-age=60"})
