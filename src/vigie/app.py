@@ -85,6 +85,11 @@ def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> 
     from vigie.citizen.web import router as citizen_router
 
     app.include_router(citizen_router)
+    from vigie.pilotage.api import router as pilotage_api_router
+    from vigie.pilotage.web import router as pilotage_router
+
+    app.include_router(pilotage_api_router)
+    app.include_router(pilotage_router)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:

@@ -105,7 +105,8 @@ def compose(
     paragraphs: list[str] = [w["hello"], template]
     if merged_into:
         paragraphs.append(w["merged"].format(keep=merged_into))
-    if note:
+    # Agents often send the procedure's template unchanged as the public note: say it once.
+    if note and note.strip() != template.strip():
         paragraphs.append(f"{w['note']}\n{note}")
     paragraphs.append(w["about"].format(ref=reference, service=service, status=state))
     footer = [

@@ -1,0 +1,229 @@
+// Shared pieces of the control room and field pages: messages, times and SLA
+// countdowns, dialogs with focus management, keyboard shortcuts, the live
+// stream and the new-report beep (WebAudio, no audio file).
+(function () {
+  "use strict";
+  const P = (window.Pilotage = window.Pilotage || {});
+  P.data = Vigie.data("pilotage-data") || {};
+  P.messages = Vigie.data("pilotage-messages") || {};
+  const locale = P.data.lang === "en" ? "en-GB" : "fr-FR";
+  const tz = P.data.timezone || "Europe/Paris";
+  const CLOSED = ["resolved", "rejected", "duplicate"];
+  P.CLOSED = CLOSED;
+
+  P.$ = function (id) { return document.getElementById(id); };
+
+  // A message of the page's language; {name} placeholders are replaced.
+  P.t = function (key, vars) {
+    let text = P.messages[key] || key;
+    Object.keys(vars || {}).forEach(function (k) { text = text.split("{" + k + "}").join(String(vars[k])); });
+    return text;
+  };
+
+  P.label = function (kind, code) {
+    const labels = (P.data.labels || {})[kind] || {};
+    return labels[code] || code || "";
+  };
+
+  // --- times ---------------------------------------------------------------
+  const short = new Intl.DateTimeFormat(locale, { timeZone: tz, day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit" });
+  const long = new Intl.DateTimeFormat(locale, { timeZone: tz, dateStyle: "medium", timeStyle: "short" });
+  P.shortDate = function (iso) { return iso ? short.format(new Date(iso)) : ""; };
+  P.longDate = function (iso) { return iso ? long.format(new Date(iso)) : ""; };
+  P.localiseTimes = function (root) {
+    (root || document).querySelectorAll("time[data-datetime]").forEach(function (el) {
+      el.textContent = P.longDate(el.getAttribute("datetime"));
+    });
+  };
+
+  P.slaState = function (expected, status, now) {
+    if (!expected || CLOSED.indexOf(status) >= 0) return "none";
+    const left = new Date(expected).getTime() - (now || Date.now());
+    if (left < 0) return "overdue";
+    return left <= 24 * 3600 * 1000 ? "due_soon" : "on_time";
+  };
+
+  function pad(n) { return String(n).padStart(2, "0"); }
+  P.duration = function (ms) {
+    let s = Math.floor(Math.abs(ms) / 1000);
+    const d = Math.floor(s / 86400); s -= d * 86400;
+    const h = Math.floor(s / 3600); s -= h * 3600;
+    const m = Math.floor(s / 60); s -= m * 60;
+    if (d > 0) return P.t("days_hours", { d: d, h: pad(h) });
+    return pad(h) + ":" + pad(m) + ":" + pad(s);
+  };
+
+  // "Overdue · 02:10:04" / "Due in 05:12:33", refreshed every second.
+  P.countdown = function (expected, status, now) {
+    const state = P.slaState(expected, status, now);
+    if (state === "none") return { state: state, text: P.label("sla", "none") };
+    const left = new Date(expected).getTime() - (now || Date.now());
+    const key = left < 0 ? "overdue_by" : "due_in";
+    return { state: state, text: P.t(key, { d: P.duration(left) }) };
+  };
+  P.tickCountdowns = function (root) {
+    const now = Date.now();
+    (root || document).querySelectorAll("[data-countdown]").forEach(function (el) {
+      const c = P.countdown(el.dataset.countdown, el.dataset.status, now);
+      if (el.textContent !== c.text) el.textContent = c.text;
+      const base = el.classList.contains("badge") ? "badge" : "countdown";
+      el.className = base + " " + base + "--" + c.state;
+    });
+  };
+  window.setInterval(function () { P.tickCountdowns(document); }, 1000);
+
+  // --- errors --------------------------------------------------------------
+  P.errorText = function (err) {
+    const known = { 401: "error_401", 403: "error_403", 404: "error_404", 409: "error_409", 413: "error_413", 415: "error_415", 422: "error_422" };
+    const key = known[err && err.status] || "error_other";
+    return P.t(key, { detail: (err && err.message) || "" });
+  };
+  P.showError = function (el, err) {
+    if (!el) return;
+    el.textContent = typeof err === "string" ? err : P.errorText(err);
+    el.hidden = false;
+  };
+  P.clearError = function (el) { if (el) { el.hidden = true; el.textContent = ""; } };
+
+  // Runs an async action with the submit button disabled (no double submission).
+  P.busy = async function (button, fn) {
+    if (button) { button.disabled = true; button.setAttribute("aria-busy", "true"); }
+    try { return await fn(); } finally {
+      if (button) { button.disabled = false; button.removeAttribute("aria-busy"); }
+    }
+  };
+
+  // --- dialogs -------------------------------------------------------------
+  P.openDialog = function (dialog, opener, focusSelector) {
+    if (!dialog) return;
+    dialog._opener = opener || document.activeElement;
+    P.clearError(dialog.querySelector("[data-error]"));
+    if (!dialog.open) dialog.showModal();
+    const first = (focusSelector && dialog.querySelector(focusSelector)) ||
+      dialog.querySelector("select, textarea, input:not([type=hidden]), button");
+    if (first) first.focus();
+  };
+  function restoreFocus(dialog) {
+    const opener = dialog._opener;
+    if (opener && document.body.contains(opener) && !opener.hidden && opener.offsetParent !== null) {
+      opener.focus();
+    } else {
+      const fallback = document.getElementById("report-title") || document.getElementById("page-title") || document.getElementById("main");
+      if (fallback) fallback.focus();
+    }
+  }
+  document.querySelectorAll("dialog").forEach(function (dialog) {
+    dialog.addEventListener("close", function () { restoreFocus(dialog); });
+    dialog.querySelectorAll("[data-close]").forEach(function (b) {
+      b.addEventListener("click", function () { dialog.close(); });
+    });
+  });
+  const help = document.getElementById("help-dialog");
+  const helpButton = document.getElementById("help-button");
+  if (helpButton && help) helpButton.addEventListener("click", function () { P.openDialog(help, helpButton, "[data-close]"); });
+
+  // --- keyboard shortcuts --------------------------------------------------
+  function typing(el) {
+    if (!el || el === document.body) return false;
+    if (el.isContentEditable) return true;
+    const tag = el.tagName;
+    if (tag === "TEXTAREA" || tag === "SELECT") return true;
+    if (tag !== "INPUT") return false;
+    return ["button", "submit", "reset", "checkbox", "radio", "file", "range", "color"].indexOf(el.type) < 0;
+  }
+  P.isTyping = typing;
+  // Single keys, never while typing in a field, never with Ctrl/Alt/Meta, never under a dialog.
+  P.shortcuts = function (handlers) {
+    document.addEventListener("keydown", function (e) {
+      if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || e.isComposing) return;
+      if (typing(e.target) || document.querySelector("dialog[open]")) return;
+      if (e.key === "?" && help) {
+        e.preventDefault();
+        P.openDialog(help, document.activeElement, "[data-close]");
+        return;
+      }
+      const fn = handlers[e.key];
+      if (fn && fn(e) !== false) e.preventDefault();
+    });
+  };
+
+  // --- sound ---------------------------------------------------------------
+  const MUTE_KEY = "vigie.pilotage.muted";
+  let audio = null;
+  function unlockAudio() {
+    const AC = window.AudioContext || window.webkitAudioContext;
+    if (!AC) return;
+    if (!audio) audio = new AC();
+    if (audio.state === "suspended") audio.resume();
+  }
+  // Browsers only allow sound after a gesture: the first click or key press unlocks it.
+  ["pointerdown", "keydown"].forEach(function (type) {
+    document.addEventListener(type, unlockAudio, { once: true, capture: true });
+  });
+  P.isMuted = function () { return window.localStorage.getItem(MUTE_KEY) === "1"; };
+  P.setMuted = function (muted) { window.localStorage.setItem(MUTE_KEY, muted ? "1" : "0"); };
+  P.beepCount = 0;
+  P.beep = function () {
+    if (P.isMuted()) return;
+    P.beepCount += 1;
+    document.documentElement.dataset.beeps = String(P.beepCount);
+    if (!audio || audio.state !== "running") return;
+    const t0 = audio.currentTime;
+    [[880, 0], [1320, 0.16]].forEach(function (tone) {
+      const osc = audio.createOscillator();
+      const gain = audio.createGain();
+      osc.type = "sine";
+      osc.frequency.value = tone[0];
+      gain.gain.setValueAtTime(0.0001, t0 + tone[1]);
+      gain.gain.exponentialRampToValueAtTime(0.25, t0 + tone[1] + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, t0 + tone[1] + 0.14);
+      osc.connect(gain).connect(audio.destination);
+      osc.start(t0 + tone[1]);
+      osc.stop(t0 + tone[1] + 0.15);
+    });
+  };
+
+  // --- live stream ---------------------------------------------------------
+  P.live = function (handlers, onReconnect) {
+    const box = document.getElementById("live-status");
+    const text = document.getElementById("live-status-text");
+    let wasLive = false;
+    function set(state) {
+      if (box) box.dataset.state = state;
+      if (text) text.textContent = P.t("live_" + state);
+    }
+    const source = Vigie.stream("/api/v1/events/agent", handlers);
+    source.addEventListener("open", function () {
+      set("live");
+      if (wasLive && onReconnect) onReconnect();
+      wasLive = true;
+    });
+    source.addEventListener("error", function () {
+      set(source.readyState === EventSource.CLOSED ? "error" : "connecting");
+    });
+    window.addEventListener("pagehide", function () { source.close(); });
+    return source;
+  };
+
+  // --- maps ----------------------------------------------------------------
+  P.pin = function (latlng, cls, title, options) {
+    return L.marker(latlng, Object.assign({
+      icon: L.divIcon({ className: "pin pin--" + cls, iconSize: [18, 18] }),
+      title: title,
+      alt: title,
+      keyboard: true,
+      riseOnHover: true,
+    }, options || {}));
+  };
+
+  // A message kept across a page change (announced and shown on the next page).
+  P.flash = function (text) { window.sessionStorage.setItem("vigie.pilotage.flash", text); };
+  P.takeFlash = function () {
+    const text = window.sessionStorage.getItem("vigie.pilotage.flash");
+    window.sessionStorage.removeItem("vigie.pilotage.flash");
+    return text;
+  };
+
+  P.localiseTimes(document);
+  P.tickCountdowns(document);
+})();

@@ -1,0 +1,398 @@
+// Report detail in the control room: actions in dialogs, pin move, duplicates
+// and merge, live refresh, keyboard shortcuts.
+(function () {
+  "use strict";
+  const P = window.Pilotage;
+  const D = P.data;
+  const $ = P.$;
+  let report = D.report;
+  const id = report.id;
+  const templates = D.templates || {};
+  const panel = $("report-panel");
+  const actionError = $("action-error");
+  let ownAction = false;
+  let missed = null;
+
+  function button(action) { return document.querySelector('[data-action="' + action + '"]'); }
+
+  function updateButtons() {
+    const st = report.status;
+    const allowed = (D.transitions[st] || []).filter(function (s) { return s !== "duplicate"; });
+    const open = P.CLOSED.indexOf(st) < 0;
+    const show = {
+      acknowledge: allowed.indexOf("acknowledged") >= 0 && (st === "new" || st === "reopened"),
+      assign: open,
+      status: allowed.length > 0,
+      resolve: allowed.indexOf("resolved") >= 0,
+      reject: allowed.indexOf("rejected") >= 0,
+      requalify: open,
+      move: open,
+      merge: (D.transitions[st] || []).indexOf("duplicate") >= 0,
+    };
+    Object.keys(show).forEach(function (k) { const b = button(k); if (b) b.hidden = !show[k]; });
+    $("move-form").querySelector("button").disabled = !open;
+  }
+
+  async function refresh(message) {
+    try {
+      report = await Vigie.api("/api/v1/reports/" + id);
+      const res = await fetch("/pilotage/signalements/" + id + "/panneau", { headers: { Accept: "text/html" } });
+      if (res.ok) {
+        panel.innerHTML = await res.text();
+        P.localiseTimes(panel);
+        P.tickCountdowns(panel);
+      }
+    } catch (err) {
+      P.showError(actionError, err);
+    }
+    updateButtons();
+    updateMarker();
+    if (message) Vigie.announce(message);
+  }
+
+  // Posts an action; shows the error in the dialog (or under the toolbar) and keeps it open.
+  async function act(url, body, dialog, message, submitter) {
+    const errorBox = dialog ? dialog.querySelector("[data-error]") : actionError;
+    P.clearError(errorBox);
+    ownAction = true;
+    try {
+      const updated = await P.busy(submitter, function () { return Vigie.api(url, { method: "POST", json: body }); });
+      if (dialog) dialog.close();
+      P.clearError(actionError);
+      await refresh(message ? P.t(message, { ref: updated.reference || report.reference }) : "");
+      // The button used may now be hidden (e.g. acknowledge): keep the focus on the page.
+      const active = document.activeElement;
+      if (!active || active === document.body || active.hidden || active.offsetParent === null) $("report-title").focus();
+      return updated;
+    } catch (err) {
+      P.showError(errorBox, err);
+      return null;
+    } finally {
+      ownAction = false;
+      if (missed && newer(missed)) refresh(P.t("updated_elsewhere", { ref: missed.reference }));
+      missed = null;
+    }
+  }
+
+  // --- acknowledge -------------------------------------------------------------
+  function acknowledge() {
+    if (button("acknowledge").hidden) return;
+    act("/api/v1/reports/" + id + "/acknowledge", {}, null, "acknowledged", button("acknowledge"));
+  }
+
+  // --- assign ------------------------------------------------------------------
+  const assignDialog = $("assign-dialog");
+  const userSelect = $("assign-user");
+  let agentsLoaded = false;
+  async function loadAgents() {
+    if (agentsLoaded) return;
+    const agents = await Vigie.api("/api/v1/pilotage/agents");
+    const groups = { field_agent: [], other: [] };
+    agents.forEach(function (a) { (a.role === "field_agent" ? groups.field_agent : groups.other).push(a); });
+    [["field_agent", P.t("agents_field")], ["other", P.t("agents_other")]].forEach(function (g) {
+      if (!groups[g[0]].length) return;
+      const og = document.createElement("optgroup");
+      og.label = g[1];
+      groups[g[0]].forEach(function (a) {
+        const o = document.createElement("option");
+        o.value = String(a.id);
+        o.textContent = a.name + (a.team ? " — " + P.label("teams", a.team) : "");
+        o.dataset.team = a.team || "";
+        og.appendChild(o);
+      });
+      userSelect.appendChild(og);
+    });
+    agentsLoaded = true;
+  }
+  async function openAssign(opener) {
+    if (button("assign").hidden) return;
+    try { await loadAgents(); } catch (err) { P.showError(actionError, err); return; }
+    $("assign-team").value = report.team;
+    userSelect.value = report.assigned_user_id ? String(report.assigned_user_id) : "";
+    $("assign-public").value = templates.assigned || "";
+    $("assign-internal").value = "";
+    P.openDialog(assignDialog, opener || button("assign"), "#assign-user");
+  }
+  $("assign-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    const team = $("assign-team").value;
+    const user = userSelect.value;
+    const body = {
+      public_note: $("assign-public").value,
+      internal_note: $("assign-internal").value,
+    };
+    // The chosen agent's team applies unless another team is picked explicitly.
+    if (team !== report.team || !user) body.team = team;
+    if (user) body.user_id = Number(user);
+    act("/api/v1/reports/" + id + "/assign", body, assignDialog, "assigned", e.submitter);
+  });
+
+  // --- status --------------------------------------------------------------------
+  const statusDialog = $("status-dialog");
+  const statusSelect = $("status-select");
+  const publicNote = $("status-public");
+  let lastTemplate = "";
+  function applyTemplate() {
+    const st = statusSelect.value;
+    $("reason-field").hidden = st !== "rejected";
+    $("status-reason").required = st === "rejected";
+    const next = templates[st] || "";
+    if (!publicNote.value.trim() || publicNote.value === lastTemplate) publicNote.value = next;
+    lastTemplate = next;
+  }
+  function openStatus(preset, opener) {
+    const allowed = (D.transitions[report.status] || []).filter(function (s) { return s !== "duplicate"; });
+    if (!allowed.length || (preset && allowed.indexOf(preset) < 0)) return;
+    statusSelect.replaceChildren.apply(statusSelect, allowed.map(function (s) {
+      const o = document.createElement("option");
+      o.value = s;
+      o.textContent = P.label("status", s);
+      return o;
+    }));
+    statusSelect.value = preset || allowed[0];
+    publicNote.value = "";
+    lastTemplate = "";
+    $("status-internal").value = "";
+    $("status-reason").value = "";
+    applyTemplate();
+    P.openDialog(statusDialog, opener, preset === "rejected" ? "#status-reason" : "#status-select");
+  }
+  statusSelect.addEventListener("change", applyTemplate);
+  $("status-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    const st = statusSelect.value;
+    if (st === "rejected" && !$("status-reason").value.trim()) {
+      P.showError(statusDialog.querySelector("[data-error]"), P.t("reason_required"));
+      $("status-reason").focus();
+      return;
+    }
+    act("/api/v1/reports/" + id + "/status", {
+      status: st,
+      public_note: publicNote.value,
+      internal_note: $("status-internal").value,
+      reason: st === "rejected" ? $("status-reason").value : "",
+    }, statusDialog, "status_changed", e.submitter);
+  });
+
+  // --- requalify -------------------------------------------------------------------
+  const requalifyDialog = $("requalify-dialog");
+  $("requalify-form").addEventListener("submit", async function (e) {
+    e.preventDefault();
+    const code = $("requalify-service").value;
+    if (code === report.service_code) { requalifyDialog.close(); return; }
+    const done = await act("/api/v1/reports/" + id + "/requalify", {
+      service_code: code,
+      internal_note: $("requalify-internal").value,
+    }, requalifyDialog, "", e.submitter);
+    if (done) {
+      // The procedure (team, SLA, message templates) may have changed: reload the page.
+      P.flash(P.t("requalified", { ref: done.reference }));
+      window.location.reload();
+    }
+  });
+
+  // --- move --------------------------------------------------------------------------
+  let map = null;
+  let marker = null;
+  const latInput = $("move-lat");
+  const longInput = $("move-long");
+  function setFields(latlng) {
+    latInput.value = latlng.lat.toFixed(6);
+    longInput.value = latlng.lng.toFixed(6);
+  }
+  function placeMarker(latlng) {
+    if (!map) return;
+    if (!marker) {
+      marker = P.pin(latlng, "drag", P.t("drag_pin"), { draggable: true, icon: L.divIcon({ className: "pin pin--drag", iconSize: [26, 26] }) }).addTo(map);
+      marker.on("dragend", function () {
+        setFields(marker.getLatLng());
+        Vigie.announce(P.t("pin_moved"));
+      });
+    } else {
+      marker.setLatLng(latlng);
+    }
+  }
+  function updateMarker() {
+    if (report.lat != null && report.long != null) {
+      placeMarker(L.latLng(report.lat, report.long));
+      if (document.activeElement !== latInput && document.activeElement !== longInput) {
+        latInput.value = Number(report.lat).toFixed(6);
+        longInput.value = Number(report.long).toFixed(6);
+      }
+    }
+  }
+  Vigie.map($("detail-map"), { keepView: report.lat != null, maxZoom: 19 }).then(function (m) {
+    map = m;
+    if (report.lat != null) map.setView([report.lat, report.long], 17);
+    updateMarker();
+    map.on("click", function (e) {
+      if (P.CLOSED.indexOf(report.status) >= 0) return;
+      placeMarker(e.latlng);
+      setFields(e.latlng);
+      Vigie.announce(P.t("pin_moved"));
+    });
+  });
+  [latInput, longInput].forEach(function (input) {
+    input.addEventListener("change", function () {
+      const lat = parseFloat(latInput.value);
+      const lng = parseFloat(longInput.value);
+      if (isFinite(lat) && isFinite(lng)) { placeMarker(L.latLng(lat, lng)); map && map.panTo([lat, lng]); }
+    });
+  });
+  $("move-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    const lat = parseFloat(latInput.value);
+    const lng = parseFloat(longInput.value);
+    if (!isFinite(lat) || !isFinite(lng)) {
+      P.showError(actionError, P.t("coordinates_required"));
+      latInput.setAttribute("aria-invalid", "true");
+      latInput.focus();
+      return;
+    }
+    latInput.removeAttribute("aria-invalid");
+    act("/api/v1/reports/" + id + "/move", { lat: lat, long: lng, address: $("move-address").value }, null, "moved", e.submitter);
+  });
+  function focusMove() {
+    $("location").scrollIntoView({ block: "start" });
+    latInput.focus();
+  }
+
+  // --- duplicates and merge ---------------------------------------------------------------
+  const mergeDialog = $("merge-dialog");
+  let candidate = null;
+  function openMerge(other, opener) {
+    candidate = other;
+    const otherOlder = new Date(other.requested_at) <= new Date(report.requested_at);
+    $("merge-keep-other-label").textContent = P.t("merge_keep", { keep: other.reference, dup: report.reference });
+    $("merge-keep-this-label").textContent = P.t("merge_keep", { keep: report.reference, dup: other.reference });
+    $("merge-keep-other").checked = otherOlder;
+    $("merge-keep-this").checked = !otherOlder;
+    $("merge-public").value = "";
+    P.openDialog(mergeDialog, opener, "#merge-keep-" + (otherOlder ? "other" : "this"));
+  }
+  $("merge-form").addEventListener("submit", async function (e) {
+    e.preventDefault();
+    const keepOther = $("merge-keep-other").checked;
+    const dupId = keepOther ? id : candidate.id;
+    const keepId = keepOther ? candidate.id : id;
+    const done = await act("/api/v1/reports/" + dupId + "/merge", { keep_id: Number(keepId), public_note: $("merge-public").value }, mergeDialog, "merged", e.submitter);
+    if (done) loadDuplicates();
+  });
+  async function loadDuplicates() {
+    const list = $("duplicates-list");
+    if (report.lat == null) { list.replaceChildren(item(P.t("duplicates_no_location"))); return; }
+    let found = [];
+    try {
+      const params = new URLSearchParams({ service_code: report.service_code, lat: report.lat, long: report.long });
+      found = (await Vigie.api("/api/v1/reports/duplicates?" + params)).filter(function (r) { return r.id !== id; });
+    } catch (err) {
+      list.replaceChildren(item(P.errorText(err)));
+      return;
+    }
+    if (!found.length) { list.replaceChildren(item(P.t("duplicates_none"))); return; }
+    list.replaceChildren.apply(list, found.map(function (r) {
+      const li = document.createElement("li");
+      const a = document.createElement("a");
+      a.href = "/pilotage/signalements/" + r.id;
+      a.textContent = r.reference;
+      li.appendChild(a);
+      li.appendChild(document.createTextNode(" · " + P.label("status", r.status) + " · " + P.t("distance", { m: Math.round(r.distance_m) }) + " · " + P.shortDate(r.requested_at) + " "));
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "button button--small";
+      b.textContent = P.t("merge_button");
+      const which = document.createElement("span");
+      which.className = "visually-hidden";
+      which.textContent = " " + r.reference;
+      b.appendChild(which);
+      b.setAttribute("aria-haspopup", "dialog");
+      b.hidden = P.CLOSED.indexOf(report.status) >= 0;
+      b.addEventListener("click", function () { openMerge(r, b); });
+      li.appendChild(b);
+      return li;
+    }));
+  }
+  function item(text) { const li = document.createElement("li"); li.textContent = text; return li; }
+  $("merge-manual").addEventListener("submit", async function (e) {
+    e.preventDefault();
+    const wanted = $("merge-id").value.trim().toUpperCase();
+    if (!wanted || wanted === id || wanted === report.reference) return;
+    P.clearError(actionError);
+    try {
+      let other = null;
+      if (/^\d+$/.test(wanted)) {
+        other = await Vigie.api("/api/v1/reports/" + wanted);
+      } else {
+        const found = await Vigie.api("/api/v1/reports?" + new URLSearchParams({ q: wanted, page_size: "5" }));
+        other = found.items.find(function (r) { return r.reference === wanted; });
+      }
+      if (!other) throw Object.assign(new Error(wanted), { status: 404 });
+      openMerge(other, e.submitter);
+    } catch (err) {
+      P.showError(actionError, err);
+      $("merge-id").focus();
+    }
+  });
+  function focusMerge() {
+    $("duplicates").scrollIntoView({ block: "start" });
+    const first = $("duplicates-list").querySelector("button:not([hidden])");
+    (first || $("merge-id")).focus();
+  }
+
+  // --- toolbar and shortcuts -------------------------------------------------------------
+  const handlers = {
+    acknowledge: acknowledge,
+    assign: function (b) { openAssign(b); },
+    status: function (b) { openStatus("", b); },
+    resolve: function (b) { openStatus("resolved", b); },
+    reject: function (b) { openStatus("rejected", b); },
+    requalify: function (b) { if (!button("requalify").hidden) P.openDialog(requalifyDialog, b, "#requalify-service"); },
+    move: focusMove,
+    merge: focusMerge,
+  };
+  $("actions").addEventListener("click", function (e) {
+    const b = e.target.closest("[data-action]");
+    if (b && handlers[b.dataset.action]) handlers[b.dataset.action](b);
+  });
+
+  const order = JSON.parse(window.sessionStorage.getItem("vigie.pilotage.queue") || "[]");
+  const here = order.indexOf(id);
+  function neighbour(step) { return here >= 0 ? order[here + step] : undefined; }
+  [["prev-link", -1], ["next-link", 1]].forEach(function (pair) {
+    const target = neighbour(pair[1]);
+    if (target) { $(pair[0]).href = "/pilotage/signalements/" + target; $(pair[0]).hidden = false; }
+  });
+  function go(step) { const target = neighbour(step); if (target) window.location.href = "/pilotage/signalements/" + target; }
+
+  function visible(action) { const b = button(action); return b && !b.hidden ? b : null; }
+  P.shortcuts({
+    a: function () { if (visible("acknowledge")) acknowledge(); },
+    s: function () { if (visible("assign")) openAssign(button("assign")); },
+    t: function () { if (visible("status")) openStatus("", button("status")); },
+    r: function () { if (visible("resolve")) openStatus("resolved", button("resolve")); },
+    x: function () { if (visible("reject")) openStatus("rejected", button("reject")); },
+    c: function () { if (visible("requalify")) handlers.requalify(button("requalify")); },
+    d: function () { if (visible("move")) focusMove(); },
+    f: focusMerge,
+    j: function () { go(1); },
+    k: function () { go(-1); },
+    u: function () { window.location.href = "/pilotage"; },
+  });
+
+  // Changes made by someone else appear without reloading. While one of our own
+  // actions is in flight its refresh shows the latest state; a later change seen
+  // meanwhile is applied right after.
+  function newer(r) { return r.updated_at && r.updated_at !== report.updated_at && new Date(r.updated_at) > new Date(report.updated_at); }
+  P.live({
+    "report.updated": function (r) {
+      if (r.id !== id) return;
+      if (ownAction) { missed = r; return; }
+      if (newer(r)) refresh(P.t("updated_elsewhere", { ref: r.reference }));
+    },
+  });
+
+  updateButtons();
+  loadDuplicates();
+  const flash = P.takeFlash();
+  if (flash) Vigie.announce(flash);
+})();

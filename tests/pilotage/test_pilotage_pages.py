@@ -1,0 +1,116 @@
+"""Control room and field pages: who may open what, languages, CSP-safe markup."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.pilotage.conftest import submit
+from vigie.reports import actions
+
+PAGES = ["/pilotage", "/pilotage/appel", "/pilotage/tableau-de-bord", "/terrain"]
+KEY_LEAK = re.compile(
+    r"(?<![\w/.-])(?:pilotage|terrain)\.[a-z_]+\.[a-z_]+|(?<![\w/.-])terrain\.(?!js\b)[a-z_]+"
+)
+
+
+def test_logged_out_visitors_are_sent_to_sign_in(anon):
+    report = submit(anon)
+    for path in [*PAGES, f"/pilotage/signalements/{report['id']}", f"/terrain/signalements/{report['id']}"]:
+        r = anon.get(path, follow_redirects=False)
+        assert r.status_code == 303, path
+        assert r.headers["location"] == "/connexion?next=" + path, path
+    r = anon.get(f"/pilotage/signalements/{report['id']}/panneau", follow_redirects=False)
+    assert r.status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        (
+            "operator",
+            {"/pilotage": 200, "/pilotage/appel": 200, "/pilotage/tableau-de-bord": 403, "/terrain": 200},
+        ),
+        (
+            "supervisor",
+            {"/pilotage": 200, "/pilotage/appel": 200, "/pilotage/tableau-de-bord": 200, "/terrain": 200},
+        ),
+        (
+            "admin",
+            {"/pilotage": 200, "/pilotage/appel": 200, "/pilotage/tableau-de-bord": 200, "/terrain": 200},
+        ),
+        (
+            "field_agent",
+            {"/pilotage": 303, "/pilotage/appel": 403, "/pilotage/tableau-de-bord": 403, "/terrain": 200},
+        ),
+    ],
+)
+def test_pages_follow_roles(role, expected, make_agent, session_client):
+    client = session_client(make_agent(role))
+    for path, status in expected.items():
+        r = client.get(path, follow_redirects=False)
+        assert r.status_code == status, (role, path, r.text[:200])
+        if status == 403:
+            assert "Accès refusé" in r.text
+        if status == 303:
+            assert r.headers["location"] == "/terrain"
+
+
+def test_report_pages_for_each_role(anon, vigie, make_agent, session_client):
+    field = make_agent("field_agent", "voirie-nord")
+    other_field = make_agent("field_agent")
+    operator = make_agent("operator")
+    report = submit(anon, reporter_name="Alix Déclarante", reporter_phone="06 12 34 56 78")
+    rid = report["id"]
+    actions.do_assign(vigie, rid, operator, user_id=field.id)
+
+    op = session_client(operator)
+    page = op.get(f"/pilotage/signalements/{rid}")
+    assert page.status_code == 200
+    assert "Alix Déclarante" in page.text and 'href="tel:0612345678"' in page.text
+    assert '<meta name="csrf-token"' in page.text
+    assert "Votre signalement a été confié" in page.text  # procedure template, page data
+    panel = op.get(f"/pilotage/signalements/{rid}/panneau")
+    assert panel.status_code == 200 and "<html" not in panel.text and "Alix Déclarante" in panel.text
+    assert op.get("/pilotage/signalements/999999").status_code == 404
+
+    mine = session_client(field)
+    assert mine.get(f"/terrain/signalements/{rid}").status_code == 200
+    r = mine.get(f"/pilotage/signalements/{rid}", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/terrain/signalements/{rid}"
+
+    stranger = session_client(other_field)
+    r = stranger.get(f"/terrain/signalements/{rid}")
+    assert r.status_code == 404 and "Alix" not in r.text
+    assert stranger.get(f"/pilotage/signalements/{rid}/panneau").status_code == 404
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_every_page_is_complete_in_both_languages_and_csp_safe(lang, anon, make_agent, session_client):
+    report = submit(anon, reporter_name="Alix")
+    client = session_client(make_agent("admin"))
+    paths = [*PAGES, f"/pilotage/signalements/{report['id']}", f"/terrain/signalements/{report['id']}"]
+    for path in paths:
+        r = client.get(path, params={"lang": lang})
+        assert r.status_code == 200, path
+        html = r.text
+        assert f'<html lang="{lang}">' in html
+        leaks = KEY_LEAK.findall(html)
+        assert leaks == [], (path, leaks)
+        assert " style=" not in html, path  # the CSP forbids inline styles
+        for script in re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", html):
+            assert 'type="application/json"' in script, (path, script)
+    english = client.get("/pilotage", params={"lang": "en"}).text
+    assert "Control room" in english and "Salle de contrôle" not in english
+
+
+def test_help_dialog_lists_the_shortcuts(make_agent, session_client, anon):
+    report = submit(anon)
+    client = session_client(make_agent("operator"))
+    html = client.get(f"/pilotage/signalements/{report['id']}").text
+    dialog = html[html.index('id="help-dialog"') :]
+    for key in ("a", "s", "t", "r", "x", "c", "d", "f", "j", "k", "u", "?"):
+        assert f'<kbd class="kbd">{key}</kbd>' in dialog, key
+    queue = client.get("/pilotage").text
+    assert 'aria-keyshortcuts="?"' in queue and '<th scope="col">' in queue
