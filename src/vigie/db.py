@@ -62,10 +62,22 @@ def make_engine(url: str, *, immediate: bool = False) -> Engine:
         memory = path in ("", ":memory:")
         if not memory:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # Each SQLite connection has its own page cache: few connections, modest caches,
+        # so a server on a 1,000,000-report file stays within its memory budget.
+        # Writers queue on the pool (cheap) rather than in SQLite's busy-retry sleeps.
+        pool_args: dict[str, Any] = (
+            {"poolclass": StaticPool}
+            if memory
+            else {
+                "pool_size": 3 if immediate else 8,
+                "max_overflow": 2 if immediate else 4,
+                "pool_timeout": 60,
+            }
+        )
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
-            poolclass=StaticPool if memory else None,
+            **pool_args,
         )
 
         @event.listens_for(engine, "connect")
@@ -78,7 +90,8 @@ def make_engine(url: str, *, immediate: bool = False) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=30000")
-            cur.execute("PRAGMA cache_size=-65536")
+            cur.execute("PRAGMA cache_size=-8192")
+            cur.execute("PRAGMA mmap_size=268435456")
             cur.execute("PRAGMA temp_store=MEMORY")
             cur.close()
 
@@ -89,7 +102,8 @@ def make_engine(url: str, *, immediate: bool = False) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
-    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+    # No pre-ping round trip per checkout; recycle instead so stale connections do not linger.
+    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
 
 
 class Database:

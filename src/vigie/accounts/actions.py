@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -49,9 +50,7 @@ def check_role(role: str) -> Role:
 
 def check_password(password: str) -> str:
     if len(password or "") < MIN_PASSWORD:
-        raise ValidationFailed(
-            f"password must have at least {MIN_PASSWORD} characters", field="password"
-        )
+        raise ValidationFailed(f"password must have at least {MIN_PASSWORD} characters", field="password")
     return password
 
 
@@ -157,13 +156,29 @@ def do_create_api_key(db: Database, name: str) -> str:
     return key
 
 
+# Valid keys are remembered briefly so high-rate Open311 clients cost no lookup per
+# request; a revoked key stops working within API_KEY_CACHE_SECONDS.
+API_KEY_CACHE_SECONDS = 60.0
+_key_cache: dict[tuple[int, str], tuple[float, ApiKeyRow]] = {}
+
+
 def check_api_key(db: Database, key: str | None) -> ApiKeyRow:
     if not key:
         raise Forbidden("api_key is required", field="api_key")
+    digest = hash_secret(key)
+    cache_key = (id(db), digest)
+    cached = _key_cache.get(cache_key)
+    now = time.monotonic()
+    if cached and cached[0] > now:
+        return cached[1]
     with db.session() as s:
-        row = s.scalar(select(ApiKeyRow).where(ApiKeyRow.key_hash == hash_secret(key)))
+        row = s.scalar(select(ApiKeyRow).where(ApiKeyRow.key_hash == digest))
     if row is None or row.revoked_at is not None:
+        _key_cache.pop(cache_key, None)
         raise Forbidden("invalid api_key", field="api_key")
+    if len(_key_cache) > 10_000:
+        _key_cache.clear()
+    _key_cache[cache_key] = (now + API_KEY_CACHE_SECONDS, row)
     return row
 
 

@@ -34,6 +34,16 @@ class DomainEvent:
         data["report_ids"] = tuple(data["report_ids"])
         return cls(**data)
 
+    def encoded(self, audience: str) -> bytes:
+        """The SSE frame for an audience, built once however many clients receive it."""
+        cache: dict[str, bytes] = self.__dict__.setdefault("_frames", {})
+        frame = cache.get(audience)
+        if frame is None:
+            data = json.dumps(self.view(audience), separators=(",", ":"), default=str)
+            frame = f"id: {self.id}\nevent: {self.type}\ndata: {data}\n\n".encode()
+            cache[audience] = frame
+        return frame
+
     def view(self, audience: str) -> dict[str, Any]:
         if audience == "agent":
             return {**self.payload, **self.agent}

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from vigie.accounts.actions import do_audit, require
 from vigie.accounts.domain import Agent
@@ -126,16 +127,13 @@ def check_submission(v: Vigie, sub: Submission) -> CheckedSubmission:
         zone = zones.locate(*point)
         if zone is None:
             raise ValidationFailed(
-                f"this location is outside {v.city.name}; reports are accepted only "
-                "within its zones",
+                f"this location is outside {v.city.name}; reports are accepted only within its zones",
                 field="lat",
             )
     elif address:
         folded = _fold(address)
         # Longest names first: "Neuilly-Crimolois" before a shorter name it contains.
-        matches = [
-            z for z in sorted(zones.zones, key=lambda z: -len(z.name)) if _fold(z.name) in folded
-        ]
+        matches = [z for z in sorted(zones.zones, key=lambda z: -len(z.name)) if _fold(z.name) in folded]
         if not matches:
             raise ValidationFailed(
                 f"cannot place this address in a zone of {v.city.name}; "
@@ -176,9 +174,7 @@ def _lang(v: Vigie, lang: str) -> str:
     return lang if lang in v.city.languages else v.city.default_language
 
 
-def _event(
-    v: Vigie, type_: str, row: ReportRow, extra_ids: tuple[int, ...] = (), **more: Any
-) -> DomainEvent:
+def _event(v: Vigie, type_: str, row: ReportRow, extra_ids: tuple[int, ...] = (), **more: Any) -> DomainEvent:
     payload = public_view(row, v.catalogue, v.city.default_language)
     payload.update(more.pop("public", {}))
     agent = agent_extra(row, utcnow())
@@ -191,9 +187,7 @@ def _event(
 def lookup_idempotent(v: Vigie, idem: Idempotency) -> int | None:
     with v.db.session() as s:
         row = s.scalar(
-            select(IdempotencyRow).where(
-                IdempotencyRow.scope == idem.scope, IdempotencyRow.key == idem.key
-            )
+            select(IdempotencyRow).where(IdempotencyRow.scope == idem.scope, IdempotencyRow.key == idem.key)
         )
     if row is None:
         return None
@@ -230,8 +224,9 @@ def do_submit_report(
     try:
         with v.db.session(write=True) as s:
             row = insert_report(v, s, checked, agent)
+            photo_rows: list[PhotoRow] = []
             for key, p in zip(photo_keys, photos or [], strict=True):
-                s.add(
+                photo_rows.append(
                     PhotoRow(
                         report_id=row.id,
                         key=key,
@@ -243,6 +238,7 @@ def do_submit_report(
                         created_at=now,
                     )
                 )
+            s.add_all(photo_rows)
             if idempotency:
                 s.add(
                     IdempotencyRow(
@@ -281,15 +277,15 @@ def do_submit_report(
             v.photos.delete(key)
             v.photos.delete(key + "_t")
         raise
-    row = get_report(v, report_id)
+    # The committed row is complete: no need to read it back (intake speed).
+    set_committed_value(row, "photos", photo_rows)
+    assert row.id == report_id
     if checked.channel != Channel.IMPORT:
         v.bus.publish([_event(v, "report.created", row)])
     return row, True
 
 
-def insert_report(
-    v: Vigie, s: Session, checked: CheckedSubmission, agent: Agent | None = None
-) -> ReportRow:
+def insert_report(v: Vigie, s: Session, checked: CheckedSubmission, agent: Agent | None = None) -> ReportRow:
     """Add a checked report and its first history entry to ``s`` (flushed, not committed).
 
     Shared by interactive submission and bulk import, which batches many rows
@@ -493,9 +489,7 @@ def do_change_status(
         raise ValidationFailed("a rejection needs a reason", field="reason")
     if status == Status.DUPLICATE:
         raise ValidationFailed("use merge to mark a report as a duplicate", field="status")
-    permission = (
-        "reports.work" if status in (Status.IN_PROGRESS, Status.RESOLVED) else "reports.triage"
-    )
+    permission = "reports.work" if status in (Status.IN_PROGRESS, Status.RESOLVED) else "reports.triage"
 
     def apply(s: Session, row: ReportRow) -> dict[str, Any]:
         _set_status(row, status)
@@ -514,9 +508,7 @@ def do_change_status(
     return _mutate(v, report_id, agent, permission, "report.status", apply)
 
 
-def do_acknowledge(
-    v: Vigie, report_id: int | str, agent: Agent, public_note: str = ""
-) -> ReportRow:
+def do_acknowledge(v: Vigie, report_id: int | str, agent: Agent, public_note: str = "") -> ReportRow:
     return do_change_status(v, report_id, agent, Status.ACKNOWLEDGED, public_note=public_note)
 
 
@@ -633,25 +625,17 @@ def do_merge(
     if keep.id == dup.id:
         raise ValidationFailed("a report cannot be merged into itself", field="keep_id")
     if keep.duplicate_of_id is not None:
-        raise Conflict(
-            f"report {keep.id} is itself a duplicate of {keep.duplicate_of_id}", field="keep_id"
-        )
-    public_note = (
-        check_note(public_note, "public_note") or f"Fusionné avec le signalement {keep.reference}"
-    )
+        raise Conflict(f"report {keep.id} is itself a duplicate of {keep.duplicate_of_id}", field="keep_id")
+    public_note = check_note(public_note, "public_note") or f"Fusionné avec le signalement {keep.reference}"
 
     def apply(s: Session, row: ReportRow) -> dict[str, Any]:
         _set_status(row, Status.DUPLICATE)
         row.duplicate_of_id = keep.id
         row.status_notes = public_note
         # Followers of the duplicate (and of reports merged into it) now follow the kept one.
+        s.execute(update(FollowerRow).where(FollowerRow.report_id == row.id).values(report_id=keep.id))
         s.execute(
-            update(FollowerRow).where(FollowerRow.report_id == row.id).values(report_id=keep.id)
-        )
-        s.execute(
-            update(ReportRow)
-            .where(ReportRow.duplicate_of_id == row.id)
-            .values(duplicate_of_id=keep.id)
+            update(ReportRow).where(ReportRow.duplicate_of_id == row.id).values(duplicate_of_id=keep.id)
         )
         s.add(
             FollowerRow(
@@ -669,14 +653,10 @@ def do_merge(
             "_detail": {"keep_id": str(keep.id)},
         }
 
-    return _mutate(
-        v, dup.id, agent, "reports.merge", "report.merge", apply, extra_event_ids=(keep.id,)
-    )
+    return _mutate(v, dup.id, agent, "reports.merge", "report.merge", apply, extra_event_ids=(keep.id,))
 
 
-def do_follow(
-    v: Vigie, report_id: int | str, email: str = "", lang: str = ""
-) -> tuple[ReportRow, str]:
+def do_follow(v: Vigie, report_id: int | str, email: str = "", lang: str = "") -> tuple[ReportRow, str]:
     """A resident follows an existing report instead of filing a duplicate."""
     row = get_report(v, report_id)
     if not row.public:
@@ -690,9 +670,7 @@ def do_follow(
     token = secrets.token_urlsafe(18)
     with v.db.session(write=True) as s:
         s.add(
-            FollowerRow(
-                report_id=row.id, token=token, email=email, lang=_lang(v, lang), created_at=utcnow()
-            )
+            FollowerRow(report_id=row.id, token=token, email=email, lang=_lang(v, lang), created_at=utcnow())
         )
         s.commit()
     return row, token

@@ -175,9 +175,7 @@ def check_attributes(service: Service, given: dict[str, Any]) -> dict[str, Any]:
             try:
                 number = float(value)
             except (TypeError, ValueError):
-                raise ValidationFailed(
-                    f"attribute '{attr.code}' must be a number", field=field
-                ) from None
+                raise ValidationFailed(f"attribute '{attr.code}' must be a number", field=field) from None
             if not math.isfinite(number):
                 raise ValidationFailed(f"attribute '{attr.code}' must be finite", field=field)
             clean[attr.code] = int(number) if number.is_integer() else number
@@ -220,9 +218,7 @@ def french_holidays(year: int) -> frozenset[date]:
     return frozenset(days)
 
 
-def expected_datetime(
-    start: datetime, hours: float, business: bool, bh: BusinessHours, tz: Any
-) -> datetime:
+def expected_datetime(start: datetime, hours: float, business: bool, bh: BusinessHours, tz: Any) -> datetime:
     """When the SLA ends: wall-clock hours, or hours counted in working time only."""
     if not business:
         return start + timedelta(hours=hours)

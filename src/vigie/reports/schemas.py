@@ -29,9 +29,7 @@ class ReportIn(_Body):
 
 
 class StatusIn(_Body):
-    status: str = Field(
-        ..., description="Target status, e.g. in_progress, resolved, rejected, reopened."
-    )
+    status: str = Field(..., description="Target status, e.g. in_progress, resolved, rejected, reopened.")
     public_note: str = Field("", max_length=4000)
     internal_note: str = Field("", max_length=4000)
     reason: str = Field("", max_length=4000, description="Required when rejecting.")

@@ -33,9 +33,7 @@ def photo_urls(row: ReportRow, base: str = "") -> list[dict[str, Any]]:
     ]
 
 
-def public_view(
-    row: ReportRow, catalogue: Catalogue, lang: str = "fr", base: str = ""
-) -> dict[str, Any]:
+def public_view(row: ReportRow, catalogue: Catalogue, lang: str = "fr", base: str = "") -> dict[str, Any]:
     service = catalogue.service(row.service_code)
     return {
         "id": str(row.id),
@@ -98,9 +96,7 @@ def update_view(u: ReportUpdateRow, agent: bool = False) -> dict[str, Any]:
         "at": iso(u.at),
     }
     if agent:
-        out.update(
-            {"internal_note": u.internal_note, "actor": u.actor_label, "detail": u.detail or {}}
-        )
+        out.update({"internal_note": u.internal_note, "actor": u.actor_label, "detail": u.detail or {}})
     elif u.detail and "media" in u.detail:
         out["media"] = u.detail["media"]
     return out

@@ -59,8 +59,7 @@ def services(
     lang_ = _lang(request, lang)
     return {
         "groups": [
-            {"code": g.code, "name": g.name.get(lang_), "icon": g.icon}
-            for g in v.catalogue.groups.values()
+            {"code": g.code, "name": g.name.get(lang_), "icon": g.icon} for g in v.catalogue.groups.values()
         ],
         "services": [
             {
@@ -118,16 +117,12 @@ async def _read_submission(request: Request) -> tuple[ReportIn, list[tuple[str, 
             try:
                 data["attributes"] = json.loads(data["attributes"]) if data["attributes"] else {}
             except ValueError:
-                raise ValidationFailed(
-                    "attributes must be a JSON object", field="attributes"
-                ) from None
+                raise ValidationFailed("attributes must be a JSON object", field="attributes") from None
         for key in ("lat", "long"):
             if data.get(key) == "":
                 data.pop(key)
     else:
-        raise UnsupportedMediaType(
-            "send the report as application/json or multipart/form-data (with photos)"
-        )
+        raise UnsupportedMediaType("send the report as application/json or multipart/form-data (with photos)")
     try:
         body = ReportIn.model_validate(data)
     except ValidationError as exc:
@@ -148,9 +143,7 @@ async def submit_report(request: Request) -> JSONResponse:
     v: Vigie = request.app.state.vigie
     body, raw_photos = await _read_submission(request)
     agent = await run_in_threadpool(current_agent, request, False)
-    if body.channel not in ("app", "web") and (
-        agent is None or body.channel not in ("phone", "email")
-    ):
+    if body.channel not in ("app", "web") and (agent is None or body.channel not in ("phone", "email")):
         raise ValidationFailed(
             "channel must be app or web (agents may also use phone or email)", field="channel"
         )
@@ -162,12 +155,8 @@ async def submit_report(request: Request) -> JSONResponse:
         )
     key = request.headers.get("idempotency-key", "").strip()
     if len(key) > 255:
-        raise ValidationFailed(
-            "Idempotency-Key is longer than 255 characters", field="Idempotency-Key"
-        )
-    return await run_in_threadpool(
-        _submit, v, body, raw_photos, agent, key, client_id(request), request
-    )
+        raise ValidationFailed("Idempotency-Key is longer than 255 characters", field="Idempotency-Key")
+    return await run_in_threadpool(_submit, v, body, raw_photos, agent, key, client_id(request), request)
 
 
 def _submit(
@@ -184,9 +173,7 @@ def _submit(
     idem = None
     if key:
         scope = f"agent:{agent.id}" if agent else f"device:{body.device_id or client}"
-        fingerprint = actions.Idempotency.fingerprint_of(
-            body.model_dump(), [len(p[1]) for p in raw_photos]
-        )
+        fingerprint = actions.Idempotency.fingerprint_of(body.model_dump(), [len(p[1]) for p in raw_photos])
         idem = actions.Idempotency(scope, key, fingerprint)
         existing = actions.lookup_idempotent(v, idem)
         if existing is not None:
@@ -344,9 +331,7 @@ def track(token: str, request: Request, v: Vigie = Depends(get_vigie)) -> dict[s
 
 
 @router.post("/reports/{report_id}/follow", status_code=201, summary="Follow an existing report")
-def follow(
-    report_id: str, body: FollowIn, request: Request, v: Vigie = Depends(get_vigie)
-) -> dict[str, Any]:
+def follow(report_id: str, body: FollowIn, request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
     row, token = actions.do_follow(v, report_id, body.email, body.lang or _lang(request))
     base = v.settings.public_base_url.rstrip("/")
     return {
@@ -365,9 +350,7 @@ def _done(v: Vigie, row: ReportRow, agent: Agent, request: Request) -> dict[str,
     return _view(v, row, agent, _lang(request))
 
 
-@router.post(
-    "/reports/{report_id}/acknowledge", summary="Acknowledge a new report", tags=["agents"]
-)
+@router.post("/reports/{report_id}/acknowledge", summary="Acknowledge a new report", tags=["agents"])
 def acknowledge(
     report_id: str, request: Request, body: NoteIn | None = None, v: Vigie = Depends(get_vigie)
 ) -> dict[str, Any]:
@@ -376,12 +359,8 @@ def acknowledge(
     return _done(v, row, agent, request)
 
 
-@router.post(
-    "/reports/{report_id}/assign", summary="Assign to a team and/or an agent", tags=["agents"]
-)
-def assign(
-    report_id: str, body: AssignIn, request: Request, v: Vigie = Depends(get_vigie)
-) -> dict[str, Any]:
+@router.post("/reports/{report_id}/assign", summary="Assign to a team and/or an agent", tags=["agents"])
+def assign(report_id: str, body: AssignIn, request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
     agent = _agent(request)
     row = actions.do_assign(
         v, report_id, agent, body.team, body.user_id, body.public_note, body.internal_note
@@ -400,9 +379,7 @@ def change_status(
     return _done(v, row, agent, request)
 
 
-@router.post(
-    "/reports/{report_id}/requalify", summary="Change the service (category)", tags=["agents"]
-)
+@router.post("/reports/{report_id}/requalify", summary="Change the service (category)", tags=["agents"])
 def requalify(
     report_id: str, body: RequalifyIn, request: Request, v: Vigie = Depends(get_vigie)
 ) -> dict[str, Any]:
@@ -412,9 +389,7 @@ def requalify(
 
 
 @router.post("/reports/{report_id}/move", summary="Move the report's location", tags=["agents"])
-def move(
-    report_id: str, body: MoveIn, request: Request, v: Vigie = Depends(get_vigie)
-) -> dict[str, Any]:
+def move(report_id: str, body: MoveIn, request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
     agent = _agent(request)
     row = actions.do_move(v, report_id, agent, body.lat, body.long, body.address)
     return _done(v, row, agent, request)
@@ -425,9 +400,7 @@ def move(
     summary="Merge this report into another (duplicate)",
     tags=["agents"],
 )
-def merge(
-    report_id: str, body: MergeIn, request: Request, v: Vigie = Depends(get_vigie)
-) -> dict[str, Any]:
+def merge(report_id: str, body: MergeIn, request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
     agent = _agent(request)
     row = actions.do_merge(v, report_id, agent, body.keep_id, body.public_note)
     return _done(v, row, agent, request)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator, Callable
 
 from fastapi import APIRouter, Request
@@ -37,8 +36,7 @@ def _stream(
                         return
                     yield b": keep-alive\n\n"
                     continue
-                data = json.dumps(event.view(audience), separators=(",", ":"), default=str)
-                yield f"id: {event.id}\nevent: {event.type}\ndata: {data}\n\n".encode()
+                yield event.encoded(audience)
         finally:
             sub.close()
 
