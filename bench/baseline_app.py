@@ -7,8 +7,10 @@ PostgreSQL pool of 20+20). What it does per request is the floor Vigie is
 compared with:
 
 * ``POST /requests.json``  parses the Open311 form and inserts one row in a one-table database;
-* ``GET /reports`` and ``GET /requests.json`` run the same SQL filter as Vigie's
-  list endpoints on the ``reports`` table and return the rows as JSON;
+* ``GET /reports`` and ``GET /requests.json`` run the same SQL as Vigie's list
+  endpoints on the ``reports`` table (on SQLite, Vigie's per-status index walks merged,
+  then the page's rows by id; on PostgreSQL one ``status IN (…)`` query) and return
+  the rows as JSON;
 * ``GET /events`` is an SSE stream and ``POST /events/trigger`` inserts a row
   then fans ``{"id": …}`` out to every stream (what Vigie's MemoryBus does).
 
@@ -143,19 +145,54 @@ def create_app(url: str) -> FastAPI:
             rows = c.execute(text(sql), {**params, "limit": size + 1}).mappings().all()
         return [{k: _jsonable(v) for k, v in r.items()} for r in rows[:size]]
 
+    def _select_per_status(
+        statuses: list[str], where: str, params: dict[str, Any], size: int
+    ) -> list[dict[str, Any]]:
+        """SQLite: the query shape of vigie.reports.queries._per_status_page, in plain SQL.
+
+        One ordered, limited walk of the (status, requested_at, lat, long, public) index
+        per status, merged, then the page's rows loaded by id (two statements, as Vigie).
+        """
+        heads = " UNION ALL ".join(
+            f"SELECT * FROM (SELECT id, requested_at FROM reports WHERE status = :s{i} "  # noqa: S608
+            f"AND {where} ORDER BY requested_at DESC, id DESC LIMIT :need)"
+            for i in range(len(statuses))
+        )
+        ids_sql = (
+            f"SELECT id FROM ({heads}) ORDER BY requested_at DESC, id DESC LIMIT :limit"  # noqa: S608
+        )
+        p = {**params, **{f"s{i}": s for i, s in enumerate(statuses)}}
+        with read.connect() as c:
+            ids = [r[0] for r in c.execute(text(ids_sql), {**p, "need": size + 1, "limit": size + 1})]
+            if not ids:
+                return []
+            marks = ", ".join(f":i{k}" for k in range(len(ids)))
+            rows = c.execute(
+                text(f"SELECT * FROM reports WHERE id IN ({marks})"),  # noqa: S608
+                {f"i{k}": i for k, i in enumerate(ids)},
+            ).mappings().all()
+        by_id = {r["id"]: r for r in rows}
+        return [{k: _jsonable(v) for k, v in by_id[i].items()} for i in ids[:size] if i in by_id]
+
+    sqlite = url.startswith("sqlite")
+
     @app.get("/reports")
     def list_reports(bbox: str, status: str, page_size: int = 100) -> Response:
         x1, y1, x2, y2 = (float(p) for p in bbox.split(","))
         statuses = status.split(",")
-        marks = ", ".join(f":s{i}" for i in range(len(statuses)))
-        params: dict[str, Any] = {f"s{i}": s for i, s in enumerate(statuses)}
-        params.update(x1=x1, y1=y1, x2=x2, y2=y2)
-        where = (
-            f"status IN ({marks}) AND public = :public "
-            "AND lat >= :y1 AND lat <= :y2 AND long >= :x1 AND long <= :x2"
-        )
-        params["public"] = True
-        rows = _select(where, params, page_size)
+        params: dict[str, Any] = {"x1": x1, "y1": y1, "x2": x2, "y2": y2, "public": True}
+        if sqlite:  # Vigie's SQLite shape: per-status walks, bbox kept off the (lat, long) index
+            where = ("public = :public AND lat + 0 >= :y1 AND lat + 0 <= :y2 "
+                     "AND long + 0 >= :x1 AND long + 0 <= :x2")
+            rows = _select_per_status(statuses, where, params, page_size)
+        else:
+            marks = ", ".join(f":s{i}" for i in range(len(statuses)))
+            params.update({f"s{i}": s for i, s in enumerate(statuses)})
+            where = (
+                f"status IN ({marks}) AND public = :public "
+                "AND lat >= :y1 AND lat <= :y2 AND long >= :x1 AND long <= :x2"
+            )
+            rows = _select(where, params, page_size)
         return Response(json.dumps({"items": rows}), media_type="application/json")
 
     @app.get("/requests.json")
@@ -172,11 +209,15 @@ def create_app(url: str) -> FastAPI:
         else:
             params.update(start=start, end=end)
         params["public"] = True
-        where = (
-            f"status IN ({marks}) AND public = :public "
-            "AND requested_at >= :start AND requested_at <= :end"
-        )
-        rows = _select(where, params, page_size)
+        if sqlite:
+            where = "public = :public AND requested_at >= :start AND requested_at <= :end"
+            rows = _select_per_status(statuses, where, params, page_size)
+        else:
+            where = (
+                f"status IN ({marks}) AND public = :public "
+                "AND requested_at >= :start AND requested_at <= :end"
+            )
+            rows = _select(where, params, page_size)
         return Response(json.dumps(rows), media_type="application/json")
 
     @app.get("/events")

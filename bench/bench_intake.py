@@ -25,6 +25,7 @@ from common import (
     banner,
     baseline_server,
     count_rows,
+    cpu_seconds,
     create_api_key,
     fresh_database,
     log,
@@ -93,9 +94,11 @@ def _load(
                 name=f"intake-{name}-warmup")
     before = count_rows(db_url, table)
     log(f"{name}: {args.duration}s at concurrency {args.connections}")
+    cpu0 = cpu_seconds(pid)
     with RssSampler(pid) as rss:
         w = run_wrk(base + path, lua, connections=args.connections, duration=args.duration,
                     name=f"intake-{name}")
+    cpu = cpu_seconds(pid) - cpu0
     after = count_rows(db_url, table)
     seconds = w["duration_us"] / 1e6
     created = after - before
@@ -110,6 +113,7 @@ def _load(
         "latency_ms": {k: v / 1000 for k, v in w["latency_us"].items()},
         "seconds": seconds,
         "max_rss_mb": rss.max_rss,
+        "cpu_ms_per_report": cpu * 1000 / created if created else float("nan"),
     }
     lat = out["latency_ms"]
     log(
@@ -164,6 +168,7 @@ def main() -> None:
         ("latency p99 ms", ("latency_ms", "p99"), "{:.1f}"),
         ("non-2xx responses", "non_2xx", "{:d}"),
         ("socket errors", "socket_errors", "{:d}"),
+        ("server CPU ms per report", "cpu_ms_per_report", "{:.2f}"),
         ("server max RSS MB", "max_rss_mb", "{:.0f}"),
     ]
     for label, key_, fmt in rows:

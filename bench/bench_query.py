@@ -38,6 +38,7 @@ from common import (
     add_backend_arg,
     banner,
     baseline_server,
+    cpu_seconds,
     free_port,
     log,
     pg_exists,
@@ -47,6 +48,7 @@ from common import (
     reproduce,
     require_wrk,
     rss_mb,
+    rss_parts,
     run_wrk,
     save_result,
     verdict,
@@ -339,7 +341,55 @@ def ensure_sqlite(n: int, rebuild: bool) -> Path:
         RESULTS.mkdir(parents=True, exist_ok=True)
         log(f"generating {n:,} reports into {path} (cached for later runs)")
         build_sqlite(path, n)
+    else:
+        # The cached file may predate new migrations: bring it to head (cheap when nothing to do),
+        # then refresh the planner's statistics if an index changed (a new index has none).
+        from vigie.migrate import upgrade
+
+        before = _sqlite_revision(path)
+        upgrade(f"sqlite:///{path.as_posix()}")
+        after = _sqlite_revision(path)
+        con = sqlite3.connect(path, isolation_level=None)
+        try:
+            stale = _sqlite_stale_stats(con)
+            if before != after or stale:
+                log(f"sqlite: migrated {before} -> {after}; ANALYZE (indexes without "
+                    f"statistics: {', '.join(stale) or 'none'})")
+                t0 = time.perf_counter()
+                con.execute("ANALYZE")
+                log(f"sqlite: ANALYZE done in {time.perf_counter() - t0:.0f}s")
+            con.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # Datasette --immutable ignores the WAL
+        finally:
+            con.close()
     return path
+
+
+def _sqlite_revision(path: Path) -> str | None:
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+        return row[0] if row else None
+    except sqlite3.Error:
+        return None
+    finally:
+        con.close()
+
+
+def _sqlite_stale_stats(con: sqlite3.Connection) -> list[str]:
+    """Indexes of `reports` whose sqlite_stat1 row is missing or has the wrong column count."""
+    try:
+        stats = {idx: stat for _, idx, stat in con.execute("SELECT tbl, idx, stat FROM sqlite_stat1")}
+    except sqlite3.Error:
+        return ["(no sqlite_stat1)"]
+    stale = []
+    for (name,) in con.execute(
+        "SELECT name FROM sqlite_master WHERE type='index' AND tbl_name='reports'"
+    ).fetchall():
+        ncols = len(con.execute(f'PRAGMA index_info("{name}")').fetchall())
+        stat = stats.get(name)
+        if stat is None or len(stat.split()) < ncols + 1:
+            stale.append(name)
+    return stale
 
 
 def _sqlite_count(path: Path) -> int:
@@ -362,11 +412,29 @@ def ensure_postgres(n: int, rebuild: bool) -> str:
             with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as c:
                 row = c.execute("SELECT count(*) FROM reports").fetchone()
             if row and row[0] == n:
+                from vigie.migrate import upgrade
+
+                dsn = url.replace("postgresql+psycopg://", "postgresql://")
+                before = _pg_revision(dsn)
+                upgrade(url)  # the cached database may predate new migrations
+                after = _pg_revision(dsn)
+                if before != after:
+                    log(f"postgres: migrated {before} -> {after}; ANALYZE")
+                    with psycopg.connect(dsn, autocommit=True) as c:
+                        c.execute("ANALYZE")
                 return url
         except psycopg.Error:
             pass
     log(f"generating {n:,} reports into PostgreSQL database {PG_DB} (kept for later runs)")
     return build_postgres(n)
+
+
+def _pg_revision(dsn: str) -> str | None:
+    import psycopg
+
+    with psycopg.connect(dsn) as c:
+        row = c.execute("SELECT version_num FROM alembic_version").fetchone()
+    return str(row[0]) if row else None
 
 
 def time_range(path: Path) -> tuple[datetime, datetime]:
@@ -459,14 +527,17 @@ def _run(name: str, srv: Server, paths: list[str], args: argparse.Namespace) -> 
     if args.warmup > 0:
         run_wrk(srv.base, lua, connections=args.connections, duration=args.warmup,
                 name=f"query-{name}-warmup")
+    cpu0 = cpu_seconds(srv.pid)
     w = run_wrk(srv.base, lua, connections=args.connections, duration=args.duration,
                 name=f"query-{name}")
+    cpu_ms = (cpu_seconds(srv.pid) - cpu0) * 1000 / max(1, w["requests"])
     lat = {k: v / 1000 for k, v in w["latency_us"].items()}
     log(f"{name}: {w['rps']:.0f} req/s p50 {lat['p50']:.1f} ms p95 {lat['p95']:.1f} ms "
-        f"p99 {lat['p99']:.1f} ms non-2xx {w['non_2xx']} socket errors {w['socket_errors']}")
+        f"p99 {lat['p99']:.1f} ms, CPU {cpu_ms:.2f} ms/req, non-2xx {w['non_2xx']} "
+        f"socket errors {w['socket_errors']}")
     return {"rps": w["rps"], "requests": w["requests"], "latency_ms": lat,
             "non_2xx": w["non_2xx"], "socket_errors": w["socket_errors"],
-            "statuses": w["statuses"]}
+            "statuses": w["statuses"], "cpu_ms_per_request": cpu_ms}
 
 
 def main() -> None:
@@ -499,7 +570,9 @@ def main() -> None:
             for kind in ("native", "open311"):
                 results[f"vigie-{kind}"] = _run(f"vigie-{kind}", srv, paths[f"vigie-{kind}"], args)
         after, hwm = rss_mb(srv.pid)
-        rss["vigie"] = {"idle": idle, "max_sampled": sampler.max_rss, "after": after, "hwm": hwm}
+        rss["vigie"] = {"idle": idle, "max_sampled": sampler.max_rss, "after": after, "hwm": hwm,
+                        "max_anon": sampler.max_anon, "max_file": sampler.max_file,
+                        "after_parts": rss_parts(srv.pid)}
 
     with baseline_server(f"query-baseline-{args.backend}", url) as srv:
         with RssSampler(srv.pid) as sampler:
@@ -530,15 +603,19 @@ def main() -> None:
 def report(args: argparse.Namespace, results: dict[str, Any], rss: dict[str, Any]) -> None:
     banner(f"Query, {args.count:,} reports, pages of 100, concurrency {args.connections}, "
            f"backend {args.backend} (Datasette: same data, SQLite file)")
-    print(f"{'':22}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'non-2xx':>9}")
+    print(f"{'':22}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}"
+          f"{'CPU ms/req':>12}")
     for name, r in results.items():
         lat = r["latency_ms"]
         print(f"{name:22}{r['rps']:8.0f}{lat['p50']:9.1f}{lat['p95']:9.1f}{lat['p99']:9.1f}"
-              f"{r['non_2xx'] + r['socket_errors']:9d}")
+              f"{r['non_2xx'] + r['socket_errors']:8d}{r['cpu_ms_per_request']:12.2f}")
     for kind in ("native", "open311"):
         v = results[f"vigie-{kind}"]["latency_ms"]["p95"]
         b = results[f"baseline-{kind}"]["latency_ms"]["p95"]
-        line = f"{kind}: Vigie p95 {v:.1f} ms; ÷ baseline p95 = {ratio(v, b)}"
+        vc = results[f"vigie-{kind}"]["cpu_ms_per_request"]
+        bc = results[f"baseline-{kind}"]["cpu_ms_per_request"]
+        line = (f"{kind}: Vigie p95 {v:.1f} ms; ÷ baseline p95 = {ratio(v, b)}; "
+                f"CPU/req ÷ baseline = {ratio(vc, bc)}")
         if f"datasette-{kind}" in results:
             d = results[f"datasette-{kind}"]["latency_ms"]["p95"]
             line += f"; ÷ Datasette p95 = {ratio(v, d)}"
@@ -552,6 +629,9 @@ def report(args: argparse.Namespace, results: dict[str, Any], rss: dict[str, Any
             m = rss[peer]["max_sampled"]
             line += f"; {peer} max {m:.0f} MB (Vigie {ratio(vr['max_sampled'], m)})"
     print(line)
+    if "max_anon" in vr:
+        print(f"  of which (max sampled) anonymous {vr['max_anon']:.0f} MB, file-backed "
+              f"{vr['max_file']:.0f} MB (page cache of the mmap'ed database file, shared)")
     print(f"  target RSS ≤ {TARGET_RSS_MB:.0f} MB: {verdict(vr['hwm'] <= TARGET_RSS_MB)} "
           f"(judged on the peak, VmHWM {vr['hwm']:.0f} MB)")
 

@@ -105,6 +105,38 @@ def rss_mb(pid: int) -> tuple[float, float]:
     return rss, hwm
 
 
+def rss_parts(pid: int) -> dict[str, float]:
+    """RssAnon / RssFile / RssShmem of a process in MiB (/proc/PID/status).
+
+    VmRSS = anon + file + shmem. File-backed pages include an mmap'ed SQLite file
+    (PRAGMA mmap_size): they are the kernel's page cache, shared and reclaimable,
+    but they count in VmRSS/VmHWM.
+    """
+    out = {"anon": float("nan"), "file": float("nan"), "shmem": float("nan")}
+    keys = {"RssAnon:": "anon", "RssFile:": "file", "RssShmem:": "shmem"}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            k = line.split(":", 1)[0] + ":"
+            if k in keys:
+                out[keys[k]] = int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return out
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (all its threads), from /proc/PID/stat.
+
+    CPU time per request is far less sensitive than throughput to other
+    processes sharing the cores, so every HTTP benchmark prints it too.
+    """
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
 class RssSampler:
     """Samples a process's VmRSS every `interval` seconds in a thread; keeps the maximum."""
 
@@ -112,6 +144,8 @@ class RssSampler:
         self.pid = pid
         self.interval = interval
         self.max_rss = 0.0
+        self.max_anon = 0.0
+        self.max_file = 0.0
         self.samples = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -121,6 +155,10 @@ class RssSampler:
             rss, _ = rss_mb(self.pid)
             if rss == rss:
                 self.max_rss = max(self.max_rss, rss)
+                parts = rss_parts(self.pid)
+                if parts["anon"] == parts["anon"]:
+                    self.max_anon = max(self.max_anon, parts["anon"])
+                    self.max_file = max(self.max_file, parts["file"])
                 self.samples += 1
             self._stop.wait(self.interval)
 

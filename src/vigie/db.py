@@ -91,7 +91,6 @@ def make_engine(url: str, *, immediate: bool = False) -> Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA cache_size=-8192")
-            cur.execute("PRAGMA mmap_size=268435456")
             cur.execute("PRAGMA temp_store=MEMORY")
             cur.close()
 
