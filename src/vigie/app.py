@@ -90,6 +90,15 @@ def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> 
 
     app.include_router(pilotage_api_router)
     app.include_router(pilotage_router)
+    from vigie.alarms.web import router as alarms_router
+    from vigie.pilotage.equipment import router as equipment_router
+    from vigie.telemetry.web import lighting_router
+    from vigie.telemetry.web import router as telemetry_router
+
+    app.include_router(alarms_router)
+    app.include_router(telemetry_router)
+    app.include_router(lighting_router)
+    app.include_router(equipment_router)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
@@ -135,9 +144,7 @@ def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> 
             from vigie.errors import NotFound, VigieError
             from vigie.open311.render import error_response
 
-            err = (
-                NotFound(str(exc.detail)) if exc.status_code == 404 else VigieError(str(exc.detail))
-            )
+            err = NotFound(str(exc.detail)) if exc.status_code == 404 else VigieError(str(exc.detail))
             err.status = exc.status_code
             return error_response(request, err)
         return http_error_response(request, exc)

@@ -9,18 +9,18 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from vigie.alarms.cli import alarms_app
 from vigie.assets.cli import import_assets
 from vigie.errors import ConfigurationError, VigieError
 from vigie.settings import Settings, settings_markdown
+from vigie.telemetry.cli import simulate, telemetry_app
 
 app = typer.Typer(
     help="Vigie: citizen reports, control centre and open data for a connected city.",
     no_args_is_help=True,
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-catalogue_app = typer.Typer(
-    help="Service catalogue and treatment procedures.", no_args_is_help=True
-)
+catalogue_app = typer.Typer(help="Service catalogue and treatment procedures.", no_args_is_help=True)
 import_app = typer.Typer(help="Import data from other systems.", no_args_is_help=True)
 apikey_app = typer.Typer(help="API keys for Open311 clients.", no_args_is_help=True)
 user_app = typer.Typer(help="Agent accounts.", no_args_is_help=True)
@@ -30,6 +30,9 @@ app.add_typer(import_app, name="import")
 import_app.command("assets")(import_assets)
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(user_app, name="user")
+app.command("simulate")(simulate)
+app.add_typer(telemetry_app, name="telemetry")
+app.add_typer(alarms_app, name="alarms")
 outbox_app = typer.Typer(help="E-mails to residents waiting in the outbox.", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
 
@@ -111,9 +114,7 @@ def demo() -> None:
 @catalogue_app.command("validate")
 def catalogue_validate(
     file: Path = typer.Argument(..., help="Catalogue YAML file."),
-    city: str = typer.Option(
-        None, help="City profile whose zones must all be covered (default VIGIE_CITY)."
-    ),
+    city: str = typer.Option(None, help="City profile whose zones must all be covered (default VIGIE_CITY)."),
 ) -> None:
     """Validate a catalogue file: schema, references and procedure coverage."""
     from vigie.catalogue.loader import load_catalogue

@@ -155,7 +155,10 @@ class Settings(BaseSettings):
         "broker; the fleet simulator runs inside the web process and feeds the ingest directly.",
     )
     mqtt_protocol: str = Field(
-        "5", description="MQTT protocol version spoken to the broker: `5` or `3.1.1`."
+        "3.1.1",
+        description="MQTT protocol version the ingest speaks to the broker: `3.1.1` (the "
+        "default: about a third less CPU per message with paho-mqtt) or `5`. Devices may use "
+        "either whatever the ingest speaks.",
     )
     mqtt_client_id: str = Field(
         "vigie-ingest",
@@ -192,7 +195,7 @@ class Settings(BaseSettings):
         2000, description="…or as soon as this many messages are waiting."
     )
     telemetry_latest_flush_seconds: float = Field(
-        5.0,
+        10.0,
         description="Interval at which the latest state per asset (kept in memory) is "
         "copied to the database.",
     )

@@ -282,6 +282,10 @@ def do_submit_report(
     assert row.id == report_id
     if checked.channel != Channel.IMPORT:
         v.bus.publish([_event(v, "report.created", row)])
+        # A lighting report near a light in alarm is linked to it (never fails the report).
+        from vigie.alarms.actions import on_report_created as link_alarms
+
+        link_alarms(v, row.id)
     return row, True
 
 

@@ -1,0 +1,155 @@
+"""Rule evaluation: plain Python, in memory, called by the ingest for every accepted message.
+
+The engine remembers which (asset, rule) pairs are active so that a repeat
+updates the existing alarm instead of raising a new one, thresholds clear only
+past their clearing limit (hysteresis) and heartbeats clear on the next message.
+It produces :class:`Op` values; :mod:`vigie.alarms.actions` writes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from vigie.alarms.rules import Rule
+from vigie.telemetry.registry import AssetInfo
+
+# Assets in these registry states raise no new alarm (maintenance window, removed…).
+SILENT_STATUSES = frozenset(
+    {"maintenance", "out_of_service", "decommissioned", "removed", "planned", "stock"}
+)
+
+
+@dataclass(slots=True)
+class Op:
+    kind: str  # raise | repeat | clear
+    asset: AssetInfo
+    rule: Rule
+    at: datetime
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.asset.id, self.rule.id)
+
+
+class RuleEngine:
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        self.rules = {r.id: r for r in rules}
+        self.by_kind: dict[str, list[Rule]] = {}
+        self.heartbeats: dict[str, list[Rule]] = {}
+        for r in self.rules.values():
+            target = self.heartbeats if r.kind == "heartbeat" else self.by_kind
+            for k in r.asset_kinds:
+                target.setdefault(k, []).append(r)
+        # (asset_id, rule_id) of every active alarm this engine knows of, and per asset.
+        self.active: set[tuple[str, str]] = set()
+        self._active_of: dict[str, set[str]] = {}
+        # asset_id -> rule ids of its active heartbeat alarms (cleared by any message).
+        self.silent: dict[str, set[str]] = {}
+
+    # --- state ---------------------------------------------------------------
+
+    def _activate(self, asset_id: str, rule_id: str) -> None:
+        self.active.add((asset_id, rule_id))
+        self._active_of.setdefault(asset_id, set()).add(rule_id)
+
+    def _deactivate(self, asset_id: str, rule_id: str) -> None:
+        self.active.discard((asset_id, rule_id))
+        ids = self._active_of.get(asset_id)
+        if ids is not None:
+            ids.discard(rule_id)
+            if not ids:
+                del self._active_of[asset_id]
+
+    def load_active(self, keys: Iterable[tuple[str, str]]) -> None:
+        for asset_id, rule_id in keys:
+            rule = self.rules.get(rule_id)
+            if rule is None:
+                continue
+            self._activate(asset_id, rule_id)
+            if rule.kind == "heartbeat":
+                self.silent.setdefault(asset_id, set()).add(rule_id)
+
+    def forget(self, asset_id: str, rule_id: str) -> None:
+        """An alarm was cleared by a person: a persisting condition raises a new one."""
+        self._deactivate(asset_id, rule_id)
+        ids = self.silent.get(asset_id)
+        if ids is not None:
+            ids.discard(rule_id)
+            if not ids:
+                del self.silent[asset_id]
+
+    # --- evaluation ------------------------------------------------------------
+
+    def evaluate(self, asset: AssetInfo, state: dict[str, Any], changed: Any, at: datetime) -> list[Op]:
+        """Ops caused by one message; ``state`` holds the merged latest values.
+
+        ``changed`` holds the measurements the message carried (a dict or a set):
+        only rules about one of them are evaluated.
+        """
+        ops: list[Op] = []
+        if asset.id in self.silent:
+            for rule_id in sorted(self.silent.pop(asset.id)):
+                self._deactivate(asset.id, rule_id)
+                ops.append(Op("clear", asset, self.rules[rule_id], at, {"reason": "reporting"}))
+        rules = self.by_kind.get(asset.kind)
+        if not rules:
+            return ops
+        active = self._active_of.get(asset.id)
+        for rule in rules:
+            if rule.fields.isdisjoint(changed):
+                continue
+            firing = rule.raise_when.test(state)  # type: ignore[union-attr]
+            if active is not None and rule.id in active:
+                if rule.clear_when is not None:
+                    clear = rule.clear_when.test(state) is True
+                else:
+                    clear = firing is False
+                if clear:
+                    self._deactivate(asset.id, rule.id)
+                    ops.append(Op("clear", asset, rule, at, _detail(rule, state)))
+                elif firing:
+                    ops.append(Op("repeat", asset, rule, at, _detail(rule, state)))
+            elif firing and asset.status not in SILENT_STATUSES:
+                self._activate(asset.id, rule.id)
+                active = self._active_of.get(asset.id)
+                ops.append(Op("raise", asset, rule, at, _detail(rule, state)))
+        return ops
+
+    def check_heartbeats(
+        self,
+        now: datetime,
+        assets: Iterable[AssetInfo],
+        last_seen: Callable[[str], datetime | None],
+        since: datetime,
+    ) -> list[Op]:
+        """Raise heartbeat alarms for assets silent longer than their rule allows.
+
+        ``since`` is when the ingest started: an asset never heard from is given
+        that long before it is reported silent.
+        """
+        if not self.heartbeats:
+            return []
+        ops: list[Op] = []
+        for asset in assets:
+            rules = self.heartbeats.get(asset.kind)
+            if not rules or asset.status in SILENT_STATUSES:
+                continue
+            seen = last_seen(asset.id) or since
+            for rule in rules:
+                assert rule.heartbeat is not None
+                key = (asset.id, rule.id)
+                if key in self.active or now - seen < rule.heartbeat:
+                    continue
+                self._activate(asset.id, rule.id)
+                self.silent.setdefault(asset.id, set()).add(rule.id)
+                minutes = int((now - seen).total_seconds() // 60)
+                ops.append(Op("raise", asset, rule, now, {"last_seen": seen.isoformat(), "minutes": minutes}))
+        return ops
+
+
+def _detail(rule: Rule, state: dict[str, Any]) -> dict[str, Any]:
+    return {f: state.get(f) for f in rule.detail_fields}

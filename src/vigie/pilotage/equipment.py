@@ -1,0 +1,187 @@
+"""Control room pages for the city's equipment: map layers, live alarms, one asset.
+
+- ``GET /pilotage/equipements``: map with one layer per asset type, coloured by
+  state, active alarms in red, and the live alarm panel;
+- ``GET /pilotage/alarmes``: the live alarm panel alone, full width (filters,
+  acknowledge, assign, comment, clear);
+- ``GET /pilotage/equipements/{asset_id}``: one asset (typed attributes, links,
+  status, latest telemetry, chart, alarms, history).
+
+Who may open them: operators, supervisors and administrators. Field agents get
+403 on the map and on the alarm panel (control-room tools; the alarms assigned
+to them reach them on their own stream) but may open an asset page, read-only:
+no status change and no alarm action, the API refusing those to them anyway.
+Clearing an alarm by hand is offered to supervisors and administrators only.
+
+The data come from the JSON APIs (``/api/v1/assets.geojson``,
+``/api/v1/alarms``, ``/api/v1/telemetry/{id}``) and the agents' event stream;
+these pages add no API of their own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
+
+from vigie.accounts.domain import Agent
+from vigie.alarms.actions import CLEARERS
+from vigie.assets.actions import get_asset
+from vigie.assets.domain import ASSET_TYPES, STATUSES
+from vigie.assets.views import asset_view
+from vigie.errors import NotFound
+from vigie.pilotage import context as ctx
+from vigie.pilotage import equipment_context as eq
+from vigie.runtime import Vigie
+from vigie.web.i18n import request_language
+from vigie.web.pages import forbidden_page, map_config, page_agent
+from vigie.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _lang(request: Request) -> str:
+    v: Vigie = request.app.state.vigie
+    return request_language(request, v.city.default_language)
+
+
+def _panel(v: Vigie, agent: Agent, lang: str, asset_id: str = "") -> dict[str, Any]:
+    """What the alarm panel's script needs (both pages and the asset page)."""
+    return {
+        "rules": eq.alarm_rules(v, lang),
+        "can_triage": agent.can("reports.triage"),
+        "can_clear": agent.role in CLEARERS,
+        "asset_filter": asset_id,
+    }
+
+
+def _base(request: Request, agent: Agent, csrf: str, **page: Any) -> dict[str, Any]:
+    v: Vigie = request.app.state.vigie
+    lang = _lang(request)
+    data = {
+        "lang": lang,
+        "timezone": str(v.city.timezone),
+        "agent": {"id": agent.id, "name": agent.label, "role": agent.role.value},
+        "labels": {**ctx.labels(v, lang), **eq.labels(v, lang)},
+        **page,
+    }
+    return {
+        "agent": agent,
+        "csrf_token": csrf,
+        "page_data": data,
+        "js_messages": eq.js_messages(lang, ctx.js_messages(lang)),
+        "map_cfg": map_config(request),
+    }
+
+
+def _filters(v: Vigie, lang: str) -> dict[str, Any]:
+    return {
+        "zones": ctx.sorted_zones(v),
+        "rules": eq.alarm_rules(v, lang),
+        "severities": eq.SEVERITIES,
+    }
+
+
+@router.get("/pilotage/equipements", response_class=HTMLResponse, response_model=None)
+async def equipment_map_page(request: Request) -> Response:
+    agent, csrf = await run_in_threadpool(page_agent, request)
+    if not agent.can("reports.triage"):
+        return forbidden_page(request)
+    v: Vigie = request.app.state.vigie
+    lang = _lang(request)
+    layers = [
+        {"type": code, "name": eq.type_name(code, lang)} for code in eq.LAYER_TYPES if code in ASSET_TYPES
+    ]
+    filters = await run_in_threadpool(_filters, v, lang)
+    return render(
+        request,
+        "pilotage/equipment.html",
+        layers=layers,
+        statuses=STATUSES,
+        **filters,
+        **_base(request, agent, csrf, layers=layers, statuses=list(STATUSES), panel=_panel(v, agent, lang)),
+    )
+
+
+@router.get("/pilotage/alarmes", response_class=HTMLResponse, response_model=None)
+async def alarms_page(request: Request) -> Response:
+    agent, csrf = await run_in_threadpool(page_agent, request)
+    if not agent.can("reports.triage"):
+        return forbidden_page(request)
+    v: Vigie = request.app.state.vigie
+    lang = _lang(request)
+    filters = await run_in_threadpool(_filters, v, lang)
+    return render(
+        request,
+        "pilotage/alarms.html",
+        **filters,
+        **_base(request, agent, csrf, panel=_panel(v, agent, lang)),
+    )
+
+
+def _asset_context(v: Vigie, asset_id: str, lang: str, days: int) -> dict[str, Any]:
+    row = get_asset(v, asset_id)
+    view = asset_view(row, v.city.zones)
+    metrics = eq.chart_config(row.type, lang)
+    latest = eq.latest_state(v, row.id)
+    series = eq.series_for(v, row.id, row.type, days)
+    return {
+        "row": row,
+        "item": view,
+        "type_name": eq.type_name(row.type, lang),
+        "installed": eq.display_value(view["installed_on"], lang) if view["installed_on"] else "",
+        "attributes": eq.attribute_rows(row, lang),
+        "links_out": eq.links_out(v, row, lang),
+        "links_in": eq.links_in(v, row, lang),
+        "history": eq.asset_history(v, row.id),
+        "latest": latest,
+        "latest_rows": eq.latest_rows(latest, lang),
+        "samples": eq.recent_samples(v, row.id, lang),
+        "metrics": metrics,
+        "series": series,
+        "series_rows": eq.series_table(series, metrics, v.city.timezone, lang),
+    }
+
+
+@router.get("/pilotage/equipements/{asset_id}", response_class=HTMLResponse, response_model=None)
+async def asset_page(asset_id: str, request: Request, periode: str = Query("24h", max_length=8)) -> Response:
+    agent, csrf = await run_in_threadpool(page_agent, request)
+    v: Vigie = request.app.state.vigie
+    lang = _lang(request)
+    days = eq.CHART_RANGES.get(periode, 1)
+    try:
+        if len(asset_id) > 64 or "\x00" in asset_id:
+            raise NotFound("no such asset")
+        info = await run_in_threadpool(_asset_context, v, asset_id, lang, days)
+    except NotFound:
+        return render(
+            request,
+            "error.html",
+            status_code=404,
+            title_key="error.not_found",
+            text_key="equipment.not_found_text",
+            agent=agent,
+            csrf_token=csrf,
+        )
+    view = info["item"]
+    page = {
+        "asset": {k: view[k] for k in ("id", "type", "name", "status", "lat", "long", "zone")},
+        "metrics": info["metrics"],
+        "series": info["series"],
+        "range": next((k for k, d in eq.CHART_RANGES.items() if d == days), "24h"),
+        "can_status": agent.can("assets.status"),
+        "panel": _panel(v, agent, lang, view["id"]),
+    }
+    return render(
+        request,
+        "pilotage/asset.html",
+        **info,
+        statuses=STATUSES,
+        ranges=list(eq.CHART_RANGES),
+        current_range=page["range"],
+        can_status=page["can_status"],
+        **_filters(v, lang),
+        **_base(request, agent, csrf, **page),
+    )

@@ -1,0 +1,474 @@
+"""The ingest pipeline: validate -> update latest state + append series -> evaluate rules.
+
+Sources (MQTT or the in-process simulator) call :meth:`IngestPipeline.submit`
+from their own thread. Per message the work is in memory only. A writer thread
+flushes the series every ``telemetry_flush_ms`` or ``telemetry_flush_max``
+messages, in transactions of a few thousand rows; alarm changes have a thread
+of their own (and go first), are written in their own transaction and their
+events are published after commit. Bad input never raises: it becomes a dead
+letter with its reason.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from vigie.telemetry import writer
+from vigie.telemetry.registry import AssetRegistry
+from vigie.telemetry.schema import VALIDATORS, SchemaError, parse_ts, validate_ack
+
+if TYPE_CHECKING:
+    from vigie.runtime import Vigie
+
+log = logging.getLogger(__name__)
+FUTURE_MS = 24 * 3600 * 1000  # a clock more than a day ahead is a broken clock
+MAX_PENDING = 200_000
+LATEST_PER_FLUSH = 1000
+CHUNK = (
+    4000  # samples per write transaction  # messages waiting for the writer before sources are slowed down
+)
+DEAD_PAYLOAD_CHARS = 2000
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+_decode = json.JSONDecoder(parse_constant=_reject_constant).decode
+
+
+class Engine(Protocol):
+    def evaluate(self, asset: Any, state: dict[str, Any], changed: Any, at: datetime) -> list[Any]: ...
+
+    def check_heartbeats(
+        self, now: datetime, assets: Any, last_seen: Callable[[str], datetime | None], since: datetime
+    ) -> list[Any]: ...
+
+    def forget(self, asset_id: str, rule_id: str) -> None: ...
+
+
+# Writes alarm ops in a session of its own; returns a callable to run after commit.
+AlarmSink = Callable[[list[Any]], Callable[[], None] | None]
+
+
+@dataclass(slots=True)
+class Latest:
+    ts_ms: int
+    received_ms: int
+    values: dict[str, Any]
+    text: str
+
+
+class IngestPipeline:
+    def __init__(
+        self,
+        v: Vigie,
+        registry: AssetRegistry,
+        engine: Engine | None = None,
+        alarm_sink: AlarmSink | None = None,
+    ) -> None:
+        st = v.settings
+        self.v = v
+        self.registry = registry
+        self.engine = engine
+        self.alarm_sink = alarm_sink
+        self.flush_interval = max(st.telemetry_flush_ms, 10) / 1000
+        self.flush_max = max(st.telemetry_flush_max, 1)
+        self.latest_interval = st.telemetry_latest_flush_seconds
+        self.max_bytes = st.telemetry_max_payload_bytes
+        self.dead_per_second = st.telemetry_dead_letters_per_second
+        prefix = st.mqtt_topic_prefix.strip("/")
+        self.telemetry_prefix = f"{prefix}/telemetry/"
+        self.ack_prefix = f"{prefix}/ack/"
+        self.lock = threading.Lock()
+        self.latest: dict[str, Latest] = {}
+        self.started_at = datetime.now(UTC)
+        self.stats: Counter[str] = Counter()
+        self.received = 0  # plain ints: counted on every message
+        self.accepted = 0
+        self._ts_cache: dict[str, tuple[int, datetime]] = {}
+        self.dead_reasons: Counter[str] = Counter()
+        self._samples: list[writer.Sample] = []
+        self._dead: list[dict[str, Any]] = []
+        self._ops: list[Any] = []
+        self._acks: list[tuple[str, str, str, str, int]] = []
+        self._dirty: set[str] = set()
+        self._dead_window = (0, 0)  # (second, count)
+        self._wake = threading.Event()
+        self._drained = threading.Condition(self.lock)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._alarm_wake = threading.Event()
+        self._alarm_thread: threading.Thread | None = None
+        self._alarm_lock = threading.Lock()
+        # Our two writer threads take turns here rather than in SQLite's busy handler,
+        # whose polling can starve the alarm thread for seconds under a heavy ingest.
+        self._db_write = threading.Lock()
+        self._backlog: dict[str, None] = {}  # assets whose latest state awaits its copy
+        self._last_latest_flush = time.monotonic()
+        self._flush_lock = threading.Lock()
+        self._failures = 0
+        self.listeners: list[Callable[[int], None]] = []
+
+    # --- lifecycle -------------------------------------------------------------
+
+    def start(self) -> None:
+        with self.v.db.session() as s:
+            rows = writer.load_latest(s)
+        with self.lock:
+            for asset_id, ts_ms, rcv_ms, values in rows:
+                self.latest[asset_id] = Latest(ts_ms, rcv_ms, values, "")
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="telemetry-writer", daemon=True)
+        self._thread.start()
+        # Alarms have their own thread: bulk writes never delay an alarm's event.
+        self._alarm_thread = threading.Thread(target=self._run_alarms, name="telemetry-alarms", daemon=True)
+        self._alarm_thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._alarm_wake.set()
+        for thread in (self._thread, self._alarm_thread):
+            if thread is not None:
+                thread.join(timeout=30)
+        self._thread = self._alarm_thread = None
+        try:
+            self.flush(latest=True)
+        except Exception:
+            log.exception("last telemetry flush failed; %d messages not written", self.pending())
+
+    def _run(self) -> None:
+        backoff = 0.5
+        while not self._stop.is_set():
+            self._wake.wait(self.flush_interval)
+            self._wake.clear()
+            try:
+                if self._ops:  # alarms first: they are what people wait for
+                    self.flush_alarms()
+                with self._flush_lock:
+                    self._flush(False)
+                backoff = 0.5
+            except Exception:
+                self.stats["flush_errors"] += 1
+                log.exception("telemetry flush failed; retrying in %.1fs", backoff)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, 30)
+
+    def _run_alarms(self) -> None:
+        while not self._stop.is_set():
+            self._alarm_wake.wait(1.0)
+            self._alarm_wake.clear()
+            try:
+                self.flush_alarms()
+            except Exception:
+                log.exception("alarm writer")
+
+    # --- hot path ----------------------------------------------------------------
+
+    def submit(self, topic: str, payload: bytes) -> None:
+        """A message from a broker: ``{prefix}/telemetry/{asset_id}`` or ``{prefix}/ack/{asset_id}``."""
+        if topic.startswith(self.telemetry_prefix):
+            self.ingest(topic[len(self.telemetry_prefix) :], payload, topic)
+        elif topic.startswith(self.ack_prefix):
+            self.ingest_ack(topic[len(self.ack_prefix) :], payload, topic)
+        else:
+            with self.lock:
+                self.received += 1
+                self._dead_letter(topic, None, "bad_topic", "unexpected topic", payload)
+
+    def ingest(self, asset_id: str, payload: bytes | str | dict[str, Any], topic: str = "") -> bool:
+        """Process one telemetry message; returns whether it was accepted. Never raises."""
+        now_ms = int(time.time() * 1000)
+        if len(self._samples) >= MAX_PENDING:
+            self._wait_for_writer()
+        with self.lock:
+            self.received += 1
+            asset = self.registry.assets.get(asset_id)
+            if asset is None:
+                return self._dead_letter(
+                    topic,
+                    asset_id[:64] or None,
+                    "unknown_asset",
+                    f"no asset '{asset_id[:64]}' in the registry",
+                    payload,
+                )
+            text: str
+            if isinstance(payload, dict):
+                data = payload
+                text = json.dumps(payload, separators=(",", ":"), default=str)
+            else:
+                if len(payload) > self.max_bytes:
+                    return self._dead_letter(
+                        topic, asset_id, "too_large", f"payload of {len(payload)} bytes", payload
+                    )
+                try:
+                    text = payload.decode() if isinstance(payload, bytes) else payload
+                    data = _decode(text)
+                except ValueError as exc:  # includes UnicodeDecodeError
+                    return self._dead_letter(topic, asset_id, "malformed_json", str(exc), payload)
+            if type(data) is not dict:
+                return self._dead_letter(
+                    topic, asset_id, "schema", "the payload is not a JSON object", payload
+                )
+            try:
+                VALIDATORS[asset.kind](data)
+                cached = self._ts_cache.get(data["ts"])
+                if cached is None:  # devices of one batch often share their timestamp
+                    ts = parse_ts(data["ts"])
+                    cached = (int(ts.timestamp() * 1000), ts)
+                    if len(self._ts_cache) > 4096:
+                        self._ts_cache.clear()
+                    self._ts_cache[data["ts"]] = cached
+                ts_ms, ts = cached
+            except SchemaError as exc:
+                return self._dead_letter(topic, asset_id, "schema", exc.message, payload)
+            except (ValueError, TypeError) as exc:
+                return self._dead_letter(topic, asset_id, "schema", f"ts: {exc}", payload)
+            if ts_ms > now_ms + FUTURE_MS:
+                return self._dead_letter(
+                    topic, asset_id, "schema", "ts is more than a day in the future", payload
+                )
+            st = self.latest.get(asset_id)
+            if st is not None and ts_ms <= st.ts_ms:
+                if ts_ms == st.ts_ms and text == st.text:
+                    self.stats["duplicates"] += 1  # QoS 1 redelivery
+                    return True
+                if ts_ms < st.ts_ms:
+                    # Late message: kept in the series, but it changes neither state nor alarms.
+                    self.stats["out_of_order"] += 1
+                    self.accepted += 1
+                    self._samples.append((asset_id, ts_ms, text))
+                    return True
+            changed = data.copy()
+            del changed["ts"]
+            if "x" in changed:
+                del changed["x"]
+            if st is None:
+                st = self.latest[asset_id] = Latest(ts_ms, now_ms, changed.copy(), text)
+            else:
+                st.values.update(changed)
+                st.ts_ms, st.received_ms, st.text = ts_ms, now_ms, text
+            self._dirty.add(asset_id)
+            self._samples.append((asset_id, ts_ms, text))
+            self.accepted += 1
+            if self.engine is not None:
+                ops = self.engine.evaluate(asset, st.values, changed, ts)
+                if ops:
+                    self._ops.extend(ops)
+                    self._alarm_wake.set()
+            if len(self._samples) == self.flush_max:
+                self._wake.set()
+            return True
+
+    def ingest_ack(self, asset_id: str, payload: bytes | str | dict[str, Any], topic: str = "") -> bool:
+        topic = topic or self.ack_prefix + asset_id
+        with self.lock:
+            self.stats["acks_received"] += 1
+            try:
+                if isinstance(payload, dict):
+                    data = payload
+                else:
+                    if len(payload) > self.max_bytes:
+                        raise ValueError("payload too large")
+                    data = _decode(payload.decode() if isinstance(payload, bytes) else payload)
+                validate_ack(data)
+            except SchemaError as exc:
+                return self._dead_letter(topic, asset_id[:64], "bad_ack", exc.message, payload)
+            except ValueError as exc:
+                return self._dead_letter(topic, asset_id[:64], "bad_ack", str(exc), payload)
+            self._acks.append(
+                (data["id"], asset_id, data["status"], data.get("detail", ""), int(time.time() * 1000))
+            )
+            self._wake.set()
+            return True
+
+    def _dead_letter(self, topic: str, asset_id: str | None, reason: str, detail: str, payload: Any) -> bool:
+        """Record a refused message (caller holds the lock). Always returns False."""
+        topic = topic or self.telemetry_prefix + (asset_id or "")
+        self.stats["dead_letters"] += 1
+        self.dead_reasons[reason] += 1
+        second = int(time.monotonic())
+        window, n = self._dead_window
+        n = n + 1 if window == second else 1
+        self._dead_window = (second, n)
+        if n > self.dead_per_second:
+            self.stats["dead_letters_not_stored"] += 1
+            return False
+        if isinstance(payload, bytes):
+            shown = payload[: DEAD_PAYLOAD_CHARS * 4].decode("utf-8", "replace")
+        elif isinstance(payload, str):
+            shown = payload
+        else:
+            shown = json.dumps(payload, default=str)
+        self._dead.append(
+            {
+                "received_at": datetime.now(UTC),
+                "topic": writer.clean_text(topic[:255]),
+                "asset_id": writer.clean_text(asset_id) if asset_id else None,
+                "reason": reason,
+                "detail": writer.clean_text(detail[:1000]),
+                "payload": writer.clean_text(shown[:DEAD_PAYLOAD_CHARS]),
+            }
+        )
+        return False
+
+    def _wait_for_writer(self) -> None:
+        with self._drained:
+            self._wake.set()
+            if not self._drained.wait_for(lambda: len(self._samples) < MAX_PENDING, timeout=10):
+                self.stats["slowed_down"] += 1
+
+    # --- queries on the in-memory state -------------------------------------------
+
+    def latest_values(self, asset_id: str) -> tuple[datetime, datetime, dict[str, Any]] | None:
+        with self.lock:
+            st = self.latest.get(asset_id)
+            if st is None:
+                return None
+            return writer.dt(st.ts_ms), writer.dt(st.received_ms), dict(st.values)
+
+    def last_seen(self, asset_id: str) -> datetime | None:
+        st = self.latest.get(asset_id)
+        return writer.dt(st.received_ms) if st is not None else None
+
+    def check_heartbeats(self, now: datetime | None = None) -> int:
+        if self.engine is None:
+            return 0
+        now = now or datetime.now(UTC)
+        with self.lock:
+            ops = self.engine.check_heartbeats(
+                now, list(self.registry.assets.values()), self.last_seen, self.started_at
+            )
+            self._ops.extend(ops)
+        if ops:
+            self._alarm_wake.set()
+        return len(ops)
+
+    def forget_alarm(self, asset_id: str, rule_id: str) -> None:
+        if self.engine is not None:
+            with self.lock:
+                self.engine.forget(asset_id, rule_id)
+
+    def pending(self) -> int:
+        return len(self._samples) + len(self._ops) + len(self._dead) + len(self._acks)
+
+    def snapshot(self) -> dict[str, Any]:
+        with self.lock:
+            return {
+                "received": self.received,
+                "accepted": self.accepted,
+                **self.stats,
+                "dead_letter_reasons": dict(self.dead_reasons),
+                "pending": self.pending(),
+                "assets_known": len(self.registry),
+                "assets_reporting": len(self.latest),
+            }
+
+    # --- writer ------------------------------------------------------------------
+
+    def flush(self, latest: bool = False) -> int:
+        """Write what is waiting; returns the number of samples written."""
+        with self._flush_lock:
+            n = self._flush(latest)
+        self.flush_alarms()
+        return n
+
+    def _flush(self, force_latest: bool) -> int:
+        if force_latest or time.monotonic() - self._last_latest_flush >= self.latest_interval:
+            self._last_latest_flush = time.monotonic()
+            with self.lock:
+                self._backlog.update(dict.fromkeys(self._dirty))
+                self._dirty = set()
+        with self.lock:
+            samples, self._samples = self._samples, []
+            dead, self._dead = self._dead, []
+            acks, self._acks = self._acks, []
+            # The latest-state copy trickles out a thousand rows per flush.
+            take = len(self._backlog) if force_latest else LATEST_PER_FLUSH
+            latest_rows: list[tuple[str, int, int, dict[str, Any]]] = []
+            for asset_id in list(itertools.islice(self._backlog, take)):
+                del self._backlog[asset_id]
+                st = self.latest[asset_id]
+                latest_rows.append((asset_id, st.ts_ms, st.received_ms, dict(st.values)))
+            self._drained.notify_all()
+        # In index order (fewer pages touched), in transactions of a few thousand rows so
+        # that alarms, written in between, never wait long behind a big backlog.
+        samples.sort()
+        chunks: list[tuple[list[Any], list[Any], list[Any], list[Any]]] = [
+            (samples[i : i + CHUNK], [], [], []) for i in range(0, len(samples), CHUNK)
+        ]
+        if dead or acks or latest_rows or not chunks:
+            chunks.append(([], dead, acks, latest_rows))
+        written = 0
+        for n, chunk in enumerate(chunks):
+            if not any(chunk):
+                continue
+            if self._ops:
+                self.flush_alarms()
+            try:
+                self._write_chunk(*chunk)
+            except Exception:
+                with self.lock:  # put the rest back: a database outage loses nothing
+                    for c in reversed(chunks[n:]):
+                        self._samples[:0] = c[0]
+                        self._dead[:0] = c[1]
+                        self._acks[:0] = c[2]
+                        self._dirty.update(r[0] for r in c[3])
+                raise
+            written += len(chunk[0])
+        if any(len(c[0]) or len(c[1]) or len(c[2]) or len(c[3]) for c in chunks):
+            self.stats["flushes"] += 1
+        for listener in list(self.listeners):
+            listener(written)
+        return written
+
+    def _write_chunk(self, samples: list[Any], dead: list[Any], acks: list[Any], latest: list[Any]) -> None:
+        try:
+            with self._db_write:
+                acked = writer.write_batch(self.v.db, samples, dead, acks, latest)
+            self._failures = 0
+        except Exception:
+            self._failures += 1
+            if self._failures < 3 or not writer.database_answers(self.v.db):
+                raise
+            # The database answers but refuses this batch: keep what it accepts.
+            log.exception("telemetry batch refused three times; writing it row by row")
+            with self._db_write:
+                acked, dropped = writer.salvage(self.v.db, samples, dead, acks, latest)
+            self.stats["unstorable"] += dropped
+        self.stats["acks_applied"] += acked
+        self.stats["samples_written"] += len(samples)
+
+    def flush_alarms(self) -> int:
+        """Write the engine's decisions (own transaction), then their follow-ups."""
+        with self._alarm_lock:
+            with self.lock:
+                ops, self._ops = self._ops, []
+            if not ops or self.alarm_sink is None:
+                return 0
+            after = None
+            for attempt in range(3):
+                try:
+                    with self._db_write:
+                        after = self.alarm_sink(ops)
+                    break
+                except Exception:
+                    self.stats["alarm_errors"] += 1
+                    log.exception("could not write %d alarm changes (attempt %d)", len(ops), attempt + 1)
+                    time.sleep(0.2 * (attempt + 1))
+            if after is not None:
+                try:
+                    after()
+                except Exception:
+                    log.exception("alarm follow-up (linked reports) failed")
+            return len(ops)

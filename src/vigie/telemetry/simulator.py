@@ -1,0 +1,381 @@
+"""A living Dijon fleet: realistic telemetry for every asset, and answers to commands.
+
+Street lights follow the astronomical clock (on at sunset, off at sunrise,
+70 % flux from 22:00 to 05:00 unless a program command says otherwise) and
+fail now and then; cameras drop offline, traffic controllers report faults,
+road weather stations see frost on winter nights and vehicles drive around.
+Each asset reports periodically and at once on a change (report by exception).
+The same code runs in-process (embedded default) and in ``vigie simulate``.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from vigie.telemetry import sun
+from vigie.telemetry.registry import AssetInfo
+from vigie.telemetry.schema import (
+    CABINET,
+    CAMERA,
+    STREETLIGHT,
+    TRAFFIC_CONTROLLER,
+    VEHICLE,
+    WEATHER_STATION,
+)
+
+PARIS = ZoneInfo("Europe/Paris")
+# Reporting periods (simulated seconds).
+PERIODS = {
+    STREETLIGHT: 600,
+    CABINET: 300,
+    CAMERA: 60,
+    TRAFFIC_CONTROLLER: 60,
+    WEATHER_STATION: 300,
+    VEHICLE: 15,
+}
+# Events per asset per simulated day.
+RATES = {
+    "lamp_failure": 1 / 400,
+    "camera_offline": 0.3,
+    "controller_fault": 0.15,
+    "cabinet_door": 0.01,
+    "cabinet_power": 0.005,
+}
+MONTHLY_MEAN_C = [2.5, 3.5, 7.5, 10.5, 14.5, 18.0, 20.5, 20.0, 16.0, 11.5, 6.0, 3.0]
+Message = tuple[str, dict[str, Any]]
+
+
+def _h(asset_id: str) -> int:
+    return zlib.crc32(asset_id.encode())
+
+
+def _iso(t: datetime) -> str:
+    return t.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass
+class Device:
+    asset: AssetInfo
+    phase: int
+    state: dict[str, Any] = field(default_factory=dict)
+    until: datetime | None = None  # end of the current incident
+    override: dict[str, Any] = field(default_factory=dict)
+
+
+class FleetSimulator:
+    def __init__(
+        self,
+        assets: Iterable[AssetInfo],
+        seed: int | None = None,
+        rates: dict[str, float] | None = None,
+        periods: dict[str, int] | None = None,
+    ) -> None:
+        self.rng = random.Random(seed)
+        self.rates = {**RATES, **(rates or {})}
+        self.periods = {**PERIODS, **(periods or {})}
+        self.devices: dict[str, Device] = {}
+        self.by_kind: dict[str, list[Device]] = {}
+        for a in assets:
+            d = Device(a, _h(a.id) % self.periods.get(a.kind, 600))
+            self.devices[a.id] = d
+            self.by_kind.setdefault(a.kind, []).append(d)
+        # kind -> phase second -> devices reporting at that second of their period
+        self.buckets: dict[str, dict[int, list[Device]]] = {}
+        for kind, devs in self.by_kind.items():
+            b: dict[int, list[Device]] = {}
+            for d in devs:
+                b.setdefault(d.phase, []).append(d)
+            self.buckets[kind] = b
+        self.last: datetime | None = None
+        self._sun: dict[date, tuple[datetime, datetime]] = {}
+        self._weather_day: dict[date, float] = {}
+        self.rain = 0.0
+        self.wet_until: datetime | None = None
+
+    # --- time ---------------------------------------------------------------------
+
+    def step(self, now: datetime) -> list[Message]:
+        """Messages due between the previous step and ``now`` (simulated time)."""
+        out: list[Message] = []
+        if self.last is None:
+            self.last = now - timedelta(seconds=1)
+        start = max(self.last, now - timedelta(seconds=max(self.periods.values())))
+        dt = (now - start).total_seconds()
+        if dt <= 0:
+            return out
+        self._weather(now, dt)
+        self._incidents(now, dt, out)
+        s0, s1 = int(start.timestamp()), int(now.timestamp())
+        for kind, buckets in self.buckets.items():
+            period = self.periods.get(kind, 600)
+            for sec in range(s0 + 1, s1 + 1):
+                for d in buckets.get(sec % period, ()):
+                    msg = self._report(d, now)
+                    if msg is not None:
+                        out.append(msg)
+        self.last = now
+        return out
+
+    def _sun_times(self, day: date) -> tuple[datetime, datetime]:
+        if day not in self._sun:
+            self._sun[day] = (sun.sunrise(day), sun.sunset(day))
+        return self._sun[day]
+
+    # --- incidents --------------------------------------------------------------------
+
+    def _draw(self, kind: str, rate_name: str, dt: float) -> list[Device]:
+        devs = self.by_kind.get(kind)
+        if not devs:
+            return []
+        expected = len(devs) * self.rates[rate_name] * dt / 86400
+        n = int(expected) + (1 if self.rng.random() < expected - int(expected) else 0)
+        return [self.rng.choice(devs) for _ in range(n)]
+
+    def _incidents(self, now: datetime, dt: float, out: list[Message]) -> None:
+        rng = self.rng
+        for d in self._draw(STREETLIGHT, "lamp_failure", dt):
+            if d.state.get("status", "ok") == "ok":
+                d.state["status"] = rng.choices(
+                    ["defectiveLamp", "brokenLantern", "columnIssue"], [80, 15, 5]
+                )[0]
+                d.until = now + timedelta(hours=rng.uniform(4, 48))
+                out.append(self._light(d, now))
+        for d in self._draw(CAMERA, "camera_offline", dt):
+            if d.state.get("online", True):
+                d.state["online"] = False
+                d.until = now + timedelta(minutes=rng.uniform(5, 90))
+                out.append((d.asset.id, {"ts": _iso(now), "online": False}))
+        for d in self._draw(TRAFFIC_CONTROLLER, "controller_fault", dt):
+            if not d.state.get("fault"):
+                d.state.update(
+                    fault=True,
+                    faultCode=rng.choice(["lampOut", "detectorFault", "conflict", "powerFailure"]),
+                )
+                d.until = now + timedelta(minutes=rng.uniform(10, 120))
+                out.append((d.asset.id, self._controller(d, now)))
+        for d in self._draw(CABINET, "cabinet_door", dt):
+            if not d.state.get("doorOpen"):
+                d.state["doorOpen"] = True
+                d.until = now + timedelta(minutes=rng.uniform(10, 60))
+                out.append((d.asset.id, self._cabinet(d, now)))
+        for d in self._draw(CABINET, "cabinet_power", dt):
+            if not d.state.get("powerLost"):
+                d.state["powerLost"] = True
+                d.until = now + timedelta(minutes=rng.uniform(20, 120))
+                out.append((d.asset.id, self._cabinet(d, now)))
+
+    def _ended(self, d: Device, now: datetime) -> bool:
+        if d.until is not None and now >= d.until:
+            d.until = None
+            return True
+        return False
+
+    # --- per kind -----------------------------------------------------------------------
+
+    def _report(self, d: Device, now: datetime) -> Message | None:
+        kind = d.asset.kind
+        ended = self._ended(d, now)
+        if kind == STREETLIGHT:
+            if ended:
+                d.state["status"] = "ok"  # repaired by the maintenance crew
+            return self._light(d, now)
+        if kind == CAMERA:
+            if ended:
+                d.state["online"] = True
+            return (d.asset.id, {"ts": _iso(now), "online": d.state.get("online", True)})
+        if kind == TRAFFIC_CONTROLLER:
+            if ended:
+                d.state.update(fault=False, faultCode="")
+            return (d.asset.id, self._controller(d, now))
+        if kind == CABINET:
+            if ended:
+                d.state.update(doorOpen=False, powerLost=False)
+            return (d.asset.id, self._cabinet(d, now))
+        if kind == WEATHER_STATION:
+            return (d.asset.id, self._station(d, now))
+        if kind == VEHICLE:
+            return (d.asset.id, self._vehicle(d, now))
+        return None
+
+    def target_level(self, d: Device, now: datetime) -> float:
+        """Light output the schedule (or the last program/command) asks for at ``now``."""
+        ov = d.override
+        if ov.get("until") and now < ov["until"]:
+            return float(ov["level"])
+        prog = ov.get("program")
+        jitter = timedelta(seconds=(_h(d.asset.id) % 240) - 120)  # photocells and clocks differ
+        t = now - jitter
+        if prog:
+            level = 0.0
+            for at, lvl in prog:
+                if at <= t:
+                    level = lvl
+            if prog and t < prog[-1][0] + timedelta(hours=12):
+                return level
+        day = t.astimezone(UTC).date()
+        rise, set_ = self._sun_times(day)
+        if rise <= t < set_:
+            return 0.0
+        local = t.astimezone(PARIS)
+        if local.hour >= 22 or local.hour < 5:
+            return 0.7
+        return 1.0
+
+    def _light(self, d: Device, now: datetime) -> Message:
+        status = d.state.get("status", "ok")
+        level = self.target_level(d, now)
+        raw = d.asset.attributes.get("powerRating")
+        rated = float(raw) if isinstance(raw, int | float) else (35, 50, 70, 100, 150)[_h(d.asset.id) % 5]
+        if level <= 0:
+            state, watts = "off", 0.4
+        else:
+            state = "low" if level < 1 else "on"
+            watts = rated * level * (1 + self.rng.gauss(0, 0.02))
+        if status == "defectiveLamp" and level > 0:
+            watts = 2.0
+        msg = {
+            "ts": _iso(now),
+            "powerState": state,
+            "illuminanceLevel": round(level if status == "ok" else 0.0, 2),
+            "powerConsumption": round(max(watts, 0.0), 1),
+            "status": status,
+        }
+        return (d.asset.id, msg)
+
+    def _controller(self, d: Device, now: datetime) -> dict[str, Any]:
+        msg: dict[str, Any] = {
+            "ts": _iso(now),
+            "fault": bool(d.state.get("fault")),
+            "operationMode": "flashing" if d.state.get("fault") else "normal",
+        }
+        if d.state.get("faultCode"):
+            msg["faultCode"] = d.state["faultCode"]
+        return msg
+
+    def _cabinet(self, d: Device, now: datetime) -> dict[str, Any]:
+        lost = bool(d.state.get("powerLost"))
+        rise, set_ = self._sun_times(now.astimezone(UTC).date())
+        night = not (rise <= now < set_)
+        e = d.state.get("energy", float(_h(d.asset.id) % 50_000))
+        watts = 0.0 if lost or not night else 2500 + self.rng.gauss(0, 50)
+        e += watts / 1000 * self.periods[CABINET] / 3600
+        d.state["energy"] = e
+        return {
+            "ts": _iso(now),
+            "powerState": "on" if night and not lost else "off",
+            "workingMode": "automatic",
+            "voltage": 0.0 if lost else round(230 + self.rng.gauss(0, 2), 1),
+            "powerConsumption": round(max(watts, 0), 1),
+            "energyConsumed": round(e, 2),
+            "doorOpen": bool(d.state.get("doorOpen")),
+        }
+
+    # --- weather ---------------------------------------------------------------------------
+
+    def _weather(self, now: datetime, dt: float) -> None:
+        # Rain comes and goes: a two-state Markov chain, a few hours per episode.
+        if self.rain > 0:
+            if self.rng.random() < dt / (3 * 3600):
+                self.rain = 0.0
+                self.wet_until = now + timedelta(hours=3)
+        elif self.rng.random() < dt / (30 * 3600):
+            self.rain = round(self.rng.uniform(0.2, 4.0), 1)
+
+    def air_temperature(self, now: datetime) -> float:
+        local = now.astimezone(PARIS)
+        day = local.date()
+        if day not in self._weather_day:
+            self._weather_day[day] = self.rng.gauss(0, 3.0)  # the day's weather regime
+        mean = MONTHLY_MEAN_C[local.month - 1] + self._weather_day[day]
+        # Coldest just before sunrise, warmest mid-afternoon.
+        hours = local.hour + local.minute / 60
+        return mean + 5.0 * math.cos((hours - 15) / 24 * 2 * math.pi)
+
+    def _station(self, d: Device, now: datetime) -> dict[str, Any]:
+        offset = ((_h(d.asset.id) % 140) - 70) / 100  # exposure: ±0.7 °C between stations
+        air = self.air_temperature(now) + offset
+        rise, set_ = self._sun_times(now.astimezone(UTC).date())
+        night = not (rise <= now < set_)
+        surface = air - 1.5 if night else air + 2.0 + 4.0 * (now.month in (5, 6, 7, 8))
+        surface += self.rng.gauss(0, 0.2)
+        if self.rain > 0:
+            status = "snow" if air < 0.5 else ("slush" if air < 1.5 else "wet")
+        elif self.wet_until and now < self.wet_until:
+            status = "ice" if surface <= 0 else "moist"
+        elif surface <= 0 and night and self.rng.random() < 0.3:
+            status = "frost"
+        else:
+            status = "dry"
+        return {
+            "ts": _iso(now),
+            "airTemperature": round(air, 1),
+            "surfaceTemperature": round(surface, 1),
+            "surfaceStatus": status,
+            "precipitation": self.rain,
+            "relativeHumidity": 0.95 if self.rain else round(0.6 + 0.3 * night, 2),
+        }
+
+    def _vehicle(self, d: Device, now: datetime) -> dict[str, Any]:
+        st = d.state
+        if "lat" not in st:
+            st["lat"] = d.asset.lat or 47.322 + self.rng.uniform(-0.03, 0.03)
+            st["long"] = d.asset.long or 5.041 + self.rng.uniform(-0.04, 0.04)
+            st["heading"] = self.rng.uniform(0, 360)
+        local = now.astimezone(PARIS)
+        working = 6 <= local.hour < 20
+        winter_night = local.month in (11, 12, 1, 2, 3) and not working
+        moving = (working or winter_night) and self.rng.random() < 0.8
+        speed = self.rng.uniform(10, 45) if moving else 0.0
+        st["heading"] = (st["heading"] + self.rng.gauss(0, 25)) % 360
+        dist = speed / 3.6 * self.periods[VEHICLE]
+        h = math.radians(st["heading"])
+        st["lat"] += dist * math.cos(h) / 111_320
+        st["long"] += dist * math.sin(h) / (111_320 * math.cos(math.radians(st["lat"])))
+        # Keep the fleet within the metropolis.
+        if abs(st["lat"] - 47.322) > 0.05 or abs(st["long"] - 5.041) > 0.08:
+            st["heading"] = (st["heading"] + 180) % 360
+        if not moving:
+            activity = "parked"
+        elif winter_night:
+            activity = "salting"
+        else:
+            activity = ["driving", "sweeping", "collecting", "patrolling"][_h(d.asset.id) % 4]
+        return {
+            "ts": _iso(now),
+            "location": {"type": "Point", "coordinates": [round(st["long"], 6), round(st["lat"], 6)]},
+            "speed": round(speed, 1),
+            "heading": round(st["heading"], 0),
+            "activity": activity,
+        }
+
+    # --- commands ------------------------------------------------------------------------
+
+    def on_command(self, asset_id: str, cmd: dict[str, Any], now: datetime) -> dict[str, Any]:
+        """Apply a command and return the acknowledgement the device sends back."""
+        ack: dict[str, Any] = {"id": str(cmd.get("id", "")), "ts": _iso(now)}
+        d = self.devices.get(asset_id)
+        if d is None or d.asset.kind != STREETLIGHT:
+            return {**ack, "status": "unsupported", "detail": "not a street light"}
+        action = cmd.get("action")
+        try:
+            if action == "switch":
+                level = 1.0 if cmd["powerState"] == "on" else 0.0
+                d.override.update(level=level, until=now + timedelta(hours=1))
+            elif action == "dim":
+                d.override.update(level=float(cmd["level"]), until=now + timedelta(hours=1))
+            elif action == "program":
+                prog = cmd["program"]
+                steps = sorted((datetime.fromisoformat(s["at"]), float(s["level"])) for s in prog["steps"])
+                d.override = {"program": steps}
+            else:
+                return {**ack, "status": "unsupported", "detail": f"unknown action {action!r}"}
+        except (KeyError, TypeError, ValueError) as exc:
+            return {**ack, "status": "error", "detail": f"bad command: {exc}"[:200]}
+        return {**ack, "status": "ok"}

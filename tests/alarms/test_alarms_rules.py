@@ -1,0 +1,271 @@
+"""Rules: loading with file:line errors, and each kind's evaluation (plain Python, no database)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from vigie.alarms.conditions import ConditionError, compile_condition, parse
+from vigie.alarms.engine import RuleEngine
+from vigie.alarms.rules import RULES_DIR, load_rules
+from vigie.errors import ConfigurationError
+from vigie.telemetry.registry import AssetInfo
+
+NOW = datetime(2026, 1, 15, 3, 0, tzinfo=UTC)
+
+
+def asset(asset_id: str = "SL-00001", kind: str = "streetlight", status: str = "in_service") -> AssetInfo:
+    return AssetInfo(asset_id, kind, kind, "21231", 47.32, 5.04, "G-001", status, {})
+
+
+def rules_from(tmp_path: Path, text: str, services: list[str] | None = None):  # type: ignore[no-untyped-def]
+    f = tmp_path / "rules.yaml"
+    f.write_text(text)
+    return load_rules(f, services)
+
+
+def engine_for(tmp_path: Path, text: str) -> RuleEngine:
+    return RuleEngine(rules_from(tmp_path, text))
+
+
+def kinds(ops):  # type: ignore[no-untyped-def]
+    return [(op.kind, op.rule.id) for op in ops]
+
+
+def test_rules_dijon_file_loads_every_kind():
+    rules = load_rules(
+        RULES_DIR / "dijon.yaml",
+        [
+            "luminaire-hors-service",
+            "rue-eteinte",
+            "candelabre-endommage",
+            "cables-apparents",
+            "armoire-electrique-ouverte",
+        ],
+    )
+    assert {r.kind for r in rules} == {"state", "threshold", "heartbeat", "combination"}
+    ice = next(r for r in rules if r.id == "ice-risk")
+    assert ice.scope == "zone" and ice.severity == "critical"
+    assert ice.where.endswith(".yaml:" + ice.where.rsplit(":", 1)[1])
+
+
+def test_rules_state_raises_repeats_and_clears(tmp_path):
+    eng = engine_for(
+        tmp_path,
+        """
+rules:
+  - {id: lamp-failure, kind: state, asset_types: [streetlight], condition: status != ok, severity: major}
+""",
+    )
+    a = asset()
+    state = {"status": "defectiveLamp"}
+    assert kinds(eng.evaluate(a, state, {"status"}, NOW)) == [("raise", "lamp-failure")]
+    assert kinds(eng.evaluate(a, state, {"status"}, NOW)) == [("repeat", "lamp-failure")]
+    # A message without the rule's measurement changes nothing.
+    assert eng.evaluate(a, {**state, "powerConsumption": 3}, {"powerConsumption"}, NOW) == []
+    assert kinds(eng.evaluate(a, {"status": "ok"}, {"status"}, NOW)) == [("clear", "lamp-failure")]
+    assert eng.evaluate(a, {"status": "ok"}, {"status"}, NOW) == []
+
+
+def test_rules_threshold_with_hysteresis(tmp_path):
+    eng = engine_for(
+        tmp_path,
+        """
+rules:
+  - id: overconsumption
+    kind: threshold
+    asset_types: [streetlight]
+    field: powerConsumption
+    above: 400
+    clear_below: 350
+    severity: minor
+""",
+    )
+    a = asset()
+
+    def at(w: float):  # type: ignore[no-untyped-def]
+        return kinds(eng.evaluate(a, {"powerConsumption": w}, {"powerConsumption"}, NOW))
+
+    assert at(399) == []
+    assert at(401) == [("raise", "overconsumption")]
+    assert at(380) == []  # inside the band: neither repeat nor clear
+    assert at(420) == [("repeat", "overconsumption")]
+    assert at(351) == []
+    assert at(349) == [("clear", "overconsumption")]
+    assert at(380) == []  # below 'above' again: no new alarm
+
+
+def test_rules_threshold_below_with_clear_above(tmp_path):
+    eng = engine_for(
+        tmp_path,
+        """
+rules:
+  - {id: freezing, kind: threshold, asset_types: [weather_station], field: surfaceTemperature,
+     below: 0, clear_above: 1, severity: warning}
+""",
+    )
+    a = asset("RWS-0001", "weather_station")
+    seq = [(0.5, []), (-0.2, [("raise", "freezing")]), (0.6, []), (1.2, [("clear", "freezing")])]
+    for t, expected in seq:
+        assert kinds(eng.evaluate(a, {"surfaceTemperature": t}, {"surfaceTemperature"}, NOW)) == expected
+
+
+def test_rules_heartbeat_raises_when_silent_and_clears_on_message(tmp_path):
+    eng = engine_for(
+        tmp_path,
+        """
+rules:
+  - {id: camera-silent, kind: heartbeat, asset_types: [camera], minutes: 10, severity: major}
+""",
+    )
+    cam, quiet = asset("CAM-0001", "camera"), asset("CAM-0002", "camera")
+    seen = {"CAM-0001": NOW - timedelta(minutes=11), "CAM-0002": NOW - timedelta(minutes=2)}
+    ops = eng.check_heartbeats(NOW, [cam, quiet], seen.get, NOW - timedelta(hours=1))
+    assert [(o.kind, o.asset.id) for o in ops] == [("raise", "CAM-0001")]
+    assert ops[0].detail["minutes"] == 11
+    # Already active: not raised twice.
+    assert eng.check_heartbeats(NOW, [cam], seen.get, NOW - timedelta(hours=1)) == []
+    # Any message clears it.
+    assert kinds(eng.evaluate(cam, {"online": True}, {"online"}, NOW)) == [("clear", "camera-silent")]
+    # A never-seen asset gets the grace period from the ingest's start.
+    never = asset("CAM-0003", "camera")
+    assert eng.check_heartbeats(NOW, [never], lambda _: None, NOW - timedelta(minutes=5)) == []
+    assert len(eng.check_heartbeats(NOW, [never], lambda _: None, NOW - timedelta(minutes=15))) == 1
+
+
+def test_rules_combination_ice_risk_with_clear_condition(tmp_path):
+    eng = engine_for(
+        tmp_path,
+        """
+rules:
+  - id: ice-risk
+    kind: combination
+    asset_types: [weather_station]
+    condition: {all: [surfaceTemperature <= 0.5, "surfaceStatus in [wet, moist]"]}
+    clear_condition: {any: [surfaceTemperature > 1.5, surfaceStatus == dry]}
+    severity: critical
+""",
+    )
+    a = asset("RWS-0001", "weather_station")
+    state: dict = {}
+
+    def msg(**values):  # type: ignore[no-untyped-def]
+        state.update(values)
+        return kinds(eng.evaluate(a, state, set(values), NOW))
+
+    assert msg(surfaceTemperature=0.3) == []  # status unknown yet: no decision
+    assert msg(surfaceStatus="dry") == []
+    assert msg(surfaceStatus="wet") == [("raise", "ice-risk")]
+    assert msg(surfaceTemperature=1.0) == []  # not cleared: still wet and ≤ 1.5
+    assert msg(surfaceTemperature=0.1) == [("repeat", "ice-risk")]
+    assert msg(surfaceStatus="dry") == [("clear", "ice-risk")]
+
+
+def test_rules_assets_in_maintenance_raise_nothing(tmp_path):
+    eng = engine_for(
+        tmp_path,
+        """
+rules:
+  - {id: lamp-failure, kind: state, asset_types: [streetlight], condition: status != ok, severity: major}
+""",
+    )
+    a = asset(status="maintenance")
+    assert eng.evaluate(a, {"status": "defectiveLamp"}, {"status"}, NOW) == []
+
+
+def test_rules_invalid_file_names_file_line_and_field(tmp_path):
+    with pytest.raises(ConfigurationError) as err:
+        rules_from(
+            tmp_path,
+            """rules:
+  - id: rule-a
+    kind: state
+    asset_types: [streetlight]
+    condition: status !! ok
+    severity: major
+  - id: rule-b
+    kind: threshold
+    asset_types: [streetlight]
+    field: colour
+    above: 3
+    severity: major
+  - id: rule-c
+    kind: state
+    asset_types: [rocket]
+    condition: status == ok
+    severity: urgent
+""",
+        )
+    text = str(err.value)
+    assert "rules.yaml:15: rules[2].asset_types[0]" in text
+    assert "rules.yaml:17: rules[2].severity" in text
+    with pytest.raises(ConfigurationError) as err:
+        rules_from(
+            tmp_path,
+            """rules:
+  - id: rule-a
+    kind: state
+    asset_types: [streetlight]
+    condition: status !! ok
+    severity: major
+  - id: rule-b
+    kind: threshold
+    asset_types: [streetlight]
+    field: colour
+    above: 3
+    severity: major
+  - id: rule-b
+    kind: heartbeat
+    asset_types: [camera]
+    severity: major
+    link_reports: {services: [no-such-service]}
+""",
+            ["luminaire-hors-service"],
+        )
+    problems = [str(p) for p in err.value.problems]
+    assert any(p.startswith(f"{tmp_path}/rules.yaml:5: rules[0].condition: cannot read") for p in problems)
+    assert any(
+        "rules.yaml:10: rules[1].field: 'colour' is not a measurement of streetlight" in p for p in problems
+    )
+    assert any("rules.yaml:13: rules[2].id: duplicate rule id 'rule-b'" in p for p in problems)
+
+
+def test_rules_heartbeat_needs_minutes_and_unknown_service_is_reported(tmp_path):
+    with pytest.raises(ConfigurationError) as err:
+        rules_from(
+            tmp_path,
+            """rules:
+  - id: silent
+    kind: heartbeat
+    asset_types: [camera]
+    severity: major
+  - id: lamp
+    kind: state
+    asset_types: [streetlight]
+    condition: status != ok
+    severity: major
+    link_reports: {services: [no-such-service], radius_m: 30}
+""",
+            ["luminaire-hors-service"],
+        )
+    problems = [str(p) for p in err.value.problems]
+    assert any("rules.yaml:2: rules[0]: a heartbeat rule needs 'minutes'" in p for p in problems)
+    assert any("rules.yaml:11: rules[1].link_reports.services[0]: unknown service" in p for p in problems)
+
+
+def test_conditions_values_and_types():
+    assert parse("status in [wet, moist]").test({"status": "wet"}) is True
+    assert parse("status not in [wet, moist]").test({"status": "wet"}) is False
+    assert parse("online == false").test({"online": False}) is True
+    assert parse("online == false").test({"online": 0}) is False  # 0 is not false
+    assert parse("fault == true").test({}) is None
+    assert parse("temp<=0.5").test({"temp": 0.5}) is True
+    assert parse("temp > 1").test({"temp": "hot"}) is None
+    cond = compile_condition({"any": ["a > 1", {"all": ["b == x", "c < 0"]}]})
+    assert cond.fields == {"a", "b", "c"}
+    assert cond.test({"a": 0, "b": "x", "c": -1}) is True
+    for bad in ["status", "status ~ ok", "t > warm", "s in ok", {"some": ["a > 1"]}]:
+        with pytest.raises(ConditionError):
+            compile_condition(bad)
