@@ -149,6 +149,18 @@ def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> 
             return error_response(request, err)
         return http_error_response(request, exc)
 
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, exc: OverflowError) -> Response:
+        # A number too large for the database driver is bad input, not a server fault.
+        from vigie.errors import ValidationFailed
+
+        err = ValidationFailed("a number in the request is out of range")
+        if request.url.path.startswith("/open311"):
+            from vigie.open311.render import error_response
+
+            return error_response(request, err)
+        return vigie_error_response(err)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         # Log the failure without the request body: it may hold personal data.

@@ -11,7 +11,7 @@ from vigie.accounts.actions import require
 from vigie.accounts.domain import Agent
 from vigie.alarms import actions, queries
 from vigie.runtime import Vigie
-from vigie.web.deps import current_agent, get_vigie
+from vigie.web.deps import DbId, current_agent, get_vigie
 
 router = APIRouter(prefix="/api/v1/alarms", tags=["alarms"])
 
@@ -68,14 +68,14 @@ def summary(request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
 
 
 @router.get("/{alarm_id}", summary="One alarm with its history and linked reports")
-def detail(alarm_id: int, request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
+def detail(alarm_id: DbId, request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
     _reader(request)
     return queries.alarm_detail(v, alarm_id)
 
 
 @router.post("/{alarm_id}/acknowledge", summary="Acknowledge (operators, supervisors)")
 def acknowledge(
-    alarm_id: int, request: Request, body: AlarmNoteIn | None = None, v: Vigie = Depends(get_vigie)
+    alarm_id: DbId, request: Request, body: AlarmNoteIn | None = None, v: Vigie = Depends(get_vigie)
 ) -> dict[str, Any]:
     actions.do_acknowledge(v, alarm_id, current_agent(request), (body or AlarmNoteIn()).note)
     return queries.alarm_detail(v, alarm_id)
@@ -83,7 +83,7 @@ def acknowledge(
 
 @router.post("/{alarm_id}/assign", summary="Hand the alarm to an agent (or unassign)")
 def assign(
-    alarm_id: int, body: AlarmAssignIn, request: Request, v: Vigie = Depends(get_vigie)
+    alarm_id: DbId, body: AlarmAssignIn, request: Request, v: Vigie = Depends(get_vigie)
 ) -> dict[str, Any]:
     actions.do_assign(v, alarm_id, current_agent(request), body.user_id, body.note)
     return queries.alarm_detail(v, alarm_id)
@@ -91,7 +91,7 @@ def assign(
 
 @router.post("/{alarm_id}/comment", summary="Add a comment to the alarm's history")
 def comment(
-    alarm_id: int, body: AlarmCommentIn, request: Request, v: Vigie = Depends(get_vigie)
+    alarm_id: DbId, body: AlarmCommentIn, request: Request, v: Vigie = Depends(get_vigie)
 ) -> dict[str, Any]:
     actions.do_comment(v, alarm_id, current_agent(request), body.note)
     return queries.alarm_detail(v, alarm_id)
@@ -99,7 +99,7 @@ def comment(
 
 @router.post("/{alarm_id}/clear", summary="Clear by hand (supervisors and administrators)")
 def clear(
-    alarm_id: int, request: Request, body: AlarmNoteIn | None = None, v: Vigie = Depends(get_vigie)
+    alarm_id: DbId, request: Request, body: AlarmNoteIn | None = None, v: Vigie = Depends(get_vigie)
 ) -> dict[str, Any]:
     actions.do_clear(v, alarm_id, current_agent(request), (body or AlarmNoteIn()).note)
     return queries.alarm_detail(v, alarm_id)

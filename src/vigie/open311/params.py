@@ -134,8 +134,8 @@ def parse_statuses(params: Params) -> list[str]:
 def parse_page(params: Params) -> tuple[int, int]:
     page = _int(params, "page", 1)
     size = _int(params, "page_size", DEFAULT_PAGE_SIZE)
-    if page < 1:
-        raise BadRequest("page starts at 1", field="page")
+    if not 1 <= page <= 1_000_000:
+        raise BadRequest("page must be between 1 and 1000000", field="page")
     if not 1 <= size <= MAX_PAGE_SIZE:
         raise BadRequest(f"page_size must be between 1 and {MAX_PAGE_SIZE}", field="page_size")
     return page, size

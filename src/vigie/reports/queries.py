@@ -125,8 +125,8 @@ def list_reports(
     v: Vigie, f: ReportFilter, page: int = 1, page_size: int = 100
 ) -> tuple[list[ReportRow], bool]:
     """One page, newest first, and whether there is another page."""
-    if page < 1:
-        raise ValidationFailed("page starts at 1", field="page")
+    if not 1 <= page <= 1_000_000:
+        raise ValidationFailed("page must be between 1 and 1000000", field="page")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise ValidationFailed(f"page_size must be between 1 and {MAX_PAGE_SIZE}", field="page_size")
     with v.db.session() as s:

@@ -13,7 +13,7 @@ from vigie.errors import NotFound, ValidationFailed
 from vigie.reports.domain import parse_datetime
 from vigie.runtime import Vigie
 from vigie.telemetry import lighting, queries
-from vigie.web.deps import current_agent, get_vigie
+from vigie.web.deps import DbId, current_agent, get_vigie
 
 router = APIRouter(prefix="/api/v1/telemetry", tags=["telemetry"])
 lighting_router = APIRouter(prefix="/api/v1", tags=["lighting"])
@@ -35,7 +35,7 @@ def dead_letters(
     reason: str = Query("", max_length=32),
     asset_id: str = Query("", max_length=64),
     limit: int = Query(100, ge=1, le=1000),
-    before_id: int | None = Query(None, ge=1),
+    before_id: int | None = Query(None, ge=1, le=2**63 - 1),
     v: Vigie = Depends(get_vigie),
 ) -> dict[str, Any]:
     _agent(request)
@@ -116,7 +116,7 @@ def create_schedule(body: ScheduleIn, request: Request, v: Vigie = Depends(get_v
 
 @lighting_router.patch("/lighting/schedules/{schedule_id}", summary="Change a schedule")
 def update_schedule(
-    schedule_id: int, body: ScheduleIn, request: Request, v: Vigie = Depends(get_vigie)
+    schedule_id: DbId, body: ScheduleIn, request: Request, v: Vigie = Depends(get_vigie)
 ) -> dict[str, Any]:
     _manager(request)
     return lighting.save_schedule(v, body.model_dump(exclude_none=True), schedule_id)
@@ -126,7 +126,7 @@ def update_schedule(
     "/lighting/schedules/{schedule_id}/program", summary="Tonight's switch points of a schedule"
 )
 def schedule_program(
-    schedule_id: int,
+    schedule_id: DbId,
     request: Request,
     date: str | None = Query(None, description="Local date of the night (YYYY-MM-DD)"),
     v: Vigie = Depends(get_vigie),

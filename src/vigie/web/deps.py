@@ -6,8 +6,9 @@ import hmac
 import threading
 import time
 from collections import deque
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Path, Request
 
 from vigie.accounts.actions import agent_for_token
 from vigie.accounts.domain import Agent
@@ -15,6 +16,8 @@ from vigie.errors import Forbidden, TooManyRequests
 from vigie.runtime import Vigie
 
 SESSION_COOKIE = "vigie_session"
+# A database id in a URL: out-of-range numbers are a 422, never an overflow in the driver.
+DbId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
