@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
@@ -150,7 +151,8 @@ def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> 
         return http_error_response(request, exc)
 
     @app.exception_handler(OverflowError)
-    async def _overflow(request: Request, exc: OverflowError) -> Response:
+    @app.exception_handler(DataError)
+    async def _overflow(request: Request, exc: Exception) -> Response:
         # A number too large for the database driver is bad input, not a server fault.
         from vigie.errors import ValidationFailed
 

@@ -156,7 +156,7 @@ def parse_ids(params: Params) -> list[int]:
     ids = params.csv("service_request_id")
     if len(ids) > MAX_IDS:
         raise BadRequest(f"at most {MAX_IDS} ids may be asked at once", field="service_request_id")
-    return [int(i) for i in ids if i.isdigit() and len(i) <= 18]
+    return [int(i) for i in ids if i.isdigit() and len(i) <= 10 and int(i) <= 2**31 - 1]
 
 
 def parse_attributes(params: Params) -> dict[str, Any]:

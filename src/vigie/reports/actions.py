@@ -370,7 +370,7 @@ def get_report(v: Vigie, report_id: int | str) -> ReportRow:
         rid = int(report_id)
     except (TypeError, ValueError):
         raise NotFound(f"no report with id '{report_id}'") from None
-    if not 1 <= rid <= 2**63 - 1:  # beyond any stored id (and the drivers' integers)
+    if not 1 <= rid <= 2**31 - 1:  # beyond any stored id (INTEGER columns)
         raise NotFound(f"no report with id '{report_id}'")
     with v.db.session() as s:
         row = s.get(ReportRow, rid)

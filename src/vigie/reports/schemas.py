@@ -58,7 +58,7 @@ class MoveIn(_Body):
 
 
 class MergeIn(_Body):
-    keep_id: int = Field(..., ge=1, le=2**63 - 1, description="The report that is kept.")
+    keep_id: int = Field(..., ge=1, le=2**31 - 1, description="The report that is kept.")
     public_note: str = Field("", max_length=4000)
 
 

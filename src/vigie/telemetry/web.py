@@ -35,7 +35,7 @@ def dead_letters(
     reason: str = Query("", max_length=32),
     asset_id: str = Query("", max_length=64),
     limit: int = Query(100, ge=1, le=1000),
-    before_id: int | None = Query(None, ge=1, le=2**63 - 1),
+    before_id: int | None = Query(None, ge=1, le=2**31 - 1),
     v: Vigie = Depends(get_vigie),
 ) -> dict[str, Any]:
     _agent(request)

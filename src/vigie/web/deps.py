@@ -16,8 +16,10 @@ from vigie.errors import Forbidden, TooManyRequests
 from vigie.runtime import Vigie
 
 SESSION_COOKIE = "vigie_session"
-# A database id in a URL: out-of-range numbers are a 422, never an overflow in the driver.
-DbId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+# Ids are 32-bit INTEGER columns on PostgreSQL: a larger number in a URL is a 422,
+# never an out-of-range error in the driver.
+MAX_ID = 2**31 - 1
+DbId = Annotated[int, Path(ge=1, le=MAX_ID)]
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
