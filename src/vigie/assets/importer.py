@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +31,7 @@ from vigie.assets.storage import AssetRow
 from vigie.db import utcnow
 from vigie.errors import VigieError
 from vigie.importer.mapping import RowError
-from vigie.importer.run import SHOWN_FAILURES, ImportResult, Record, open_source
+from vigie.importer.run import SHOWN_FAILURES, ImportResult, Record, open_source, progress_bar
 from vigie.runtime import Vigie
 
 BATCH_SIZE = 1000
@@ -49,33 +47,6 @@ class AssetImportResult(ImportResult):
             detail = ", ".join(f"{t} {n}" for t, n in sorted(self.created_by_type.items()))
             lines.insert(2, f"  created by type: {detail}")
         return lines
-
-
-@contextmanager
-def _progress(enabled: bool, total: int, label: str) -> Iterator[Callable[[int], None]]:
-    if not enabled:
-        yield lambda _n: None
-        return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-    ) as bar:
-        task = bar.add_task(f"importing assets from {label}", total=total)
-        yield lambda n: bar.advance(task, n)
 
 
 def _reason(exc: Exception) -> str:
@@ -195,7 +166,7 @@ def run_asset_import(
     path = Path(file)
     source = open_source(path, m)
     result = AssetImportResult(file=str(path), mapping=str(mapping), unit=source.unit)
-    with _progress(progress, source.total, path.name) as advance:
+    with progress_bar(progress, source.total, f"assets from {path.name}") as advance:
         batch: list[Record] = []
         for rec in source.records():
             batch.append(rec)

@@ -55,8 +55,7 @@ class ImportResult:
     def summary_lines(self, shown: int = SHOWN_FAILURES) -> list[str]:
         records = "features" if self.unit == "feature" else "records"
         lines = [
-            f"{self.file}: {self.total} {records} read in {self.elapsed:.1f} s "
-            f"(mapping {self.mapping})",
+            f"{self.file}: {self.total} {records} read in {self.elapsed:.1f} s (mapping {self.mapping})",
             f"  created: {self.created}",
             f"  skipped (already imported): {self.skipped}",
             f"  failed: {len(self.failed)}",
@@ -107,15 +106,12 @@ class CsvSource:
                 [
                     mapping.problem(
                         ("csv", "encoding"),
-                        f"{path} is not readable as {mapping.encoding}: {exc.reason} "
-                        f"at byte {exc.start}",
+                        f"{path} is not readable as {mapping.encoding}: {exc.reason} at byte {exc.start}",
                     )
                 ]
             ) from exc
         except csv.Error as exc:
-            raise ConfigurationError(
-                [ConfigProblem(str(path), line + 1, "(csv)", str(exc))]
-            ) from exc
+            raise ConfigurationError([ConfigProblem(str(path), line + 1, "(csv)", str(exc))]) from exc
         if not self.header:
             raise ConfigurationError([ConfigProblem(str(path), 1, "(csv)", "the file is empty")])
         columns = set(self.header)
@@ -240,7 +236,7 @@ def open_source(path: Path, mapping: Mapping) -> CsvSource | GeoJsonSource:
 
 
 @contextmanager
-def _progress(enabled: bool, total: int, label: str) -> Iterator[Callable[[int], None]]:
+def progress_bar(enabled: bool, total: int, label: str) -> Iterator[Callable[[int], None]]:
     if not enabled:
         yield lambda _n: None
         return
@@ -293,9 +289,7 @@ def _submission(row: MappedRow) -> Submission:
     )
 
 
-def _import_batch(
-    v: Vigie, mapping: Mapping, tz: tzinfo, batch: list[Record], result: ImportResult
-) -> None:
+def _import_batch(v: Vigie, mapping: Mapping, tz: tzinfo, batch: list[Record], result: ImportResult) -> None:
     mapped: list[tuple[int, MappedRow]] = []
     for rec in batch:
         if rec.error:
@@ -311,9 +305,7 @@ def _import_batch(
     failed: list[tuple[int, str]] = []
     with v.db.session(write=True) as s:
         wanted = {row.external_id for _, row in mapped}
-        existing = set(
-            s.scalars(select(ReportRow.external_id).where(ReportRow.external_id.in_(wanted)))
-        )
+        existing = set(s.scalars(select(ReportRow.external_id).where(ReportRow.external_id.in_(wanted))))
         for position, row in mapped:
             if row.external_id in existing:  # imported before, or earlier in this file
                 skipped += 1
@@ -331,9 +323,7 @@ def _import_batch(
                     s.flush()
             except IntegrityError as exc:
                 # Most likely a concurrent import of the same record.
-                found = s.scalar(
-                    select(ReportRow.id).where(ReportRow.external_id == row.external_id)
-                )
+                found = s.scalar(select(ReportRow.id).where(ReportRow.external_id == row.external_id))
                 if found is not None:
                     existing.add(row.external_id)
                     skipped += 1
@@ -370,7 +360,7 @@ def run_import(
     source = open_source(path, m)
     tz = m.timezone or v.city.timezone
     result = ImportResult(file=str(path), mapping=str(mapping), unit=source.unit)
-    with _progress(progress, source.total, path.name) as advance:
+    with progress_bar(progress, source.total, path.name) as advance:
         batch: list[Record] = []
         for rec in source.records():
             batch.append(rec)
