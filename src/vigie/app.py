@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -32,6 +33,7 @@ def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> 
         v = vigie or build_vigie(settings)
         app.state.vigie = v
         app.state.rate_limiter = RateLimiter(settings.anonymous_rate_limit)
+        app.state.read_limiter = anyio.CapacityLimiter(v.settings.read_concurrency)
         await v.bus.start()
         from vigie.background import background_services
 

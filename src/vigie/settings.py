@@ -47,6 +47,14 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address `vigie serve` binds to.")
     port: int = Field(8000, description="Port `vigie serve` listens on.")
     workers: int = Field(1, description="Number of API worker processes for `vigie serve`.")
+    read_concurrency: int = Field(
+        2,
+        ge=1,
+        le=64,
+        description="Database reads of list endpoints run in at most this many threads "
+        "per process. About the number of cores: more threads only queue on Python's "
+        "global lock and every request gets slower (see docs/benchmarks.md).",
+    )
     city: str = Field(
         "dijon",
         description="City profile: the name of a bundled profile (`dijon`, "

@@ -38,6 +38,7 @@ from vigie.reports.queries import ReportFilter, list_reports
 from vigie.reports.storage import ReportRow
 from vigie.reports.views import public_view, update_view
 from vigie.runtime import Vigie
+from vigie.web.deps import run_read
 from vigie.web.i18n import request_language
 from vigie.web.pages import map_config
 from vigie.web.templating import render
@@ -173,7 +174,7 @@ async def public_map(request: Request, page: int = Query(1, ge=1, le=10_000)) ->
     v = _vigie(request)
     lang = _lang(request)
     f, chosen = _map_filter(v, request)
-    rows, more = await run_in_threadpool(list_reports, v, f, page, MAP_PAGE_SIZE)
+    rows, more = await run_read(request, list_reports, v, f, page, MAP_PAGE_SIZE)
     items = [list_item(public_view(r, v.catalogue, lang), v) for r in rows]
     query = {k: chosen[k] for k in ("service", "status", "zone", "start", "end") if chosen[k]}
     return show_page(

@@ -9,11 +9,11 @@ attribute) becomes repeated elements named after the key.
 
 from __future__ import annotations
 
-import json
 import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
+import orjson
 from fastapi import Request
 from fastapi.responses import Response
 
@@ -90,7 +90,7 @@ def xml_document(root: str, value: Any) -> bytes:
 
 
 def json_document(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return orjson.dumps(value)
 
 
 def render(

@@ -12,7 +12,7 @@ from typing import Any
 
 from vigie.catalogue.domain import Attribute, Procedure, Service
 from vigie.reports.domain import CLOSED, Status, open311_status
-from vigie.reports.storage import ReportRow, ReportUpdateRow
+from vigie.reports.records import ReportData, UpdateData
 from vigie.reports.views import photo_urls
 from vigie.runtime import Vigie
 
@@ -73,7 +73,7 @@ def definition_view(ctx: Ctx, s: Service) -> dict[str, Any]:
     return {"service_code": s.code, "attributes": [_attribute(ctx, a) for a in attrs]}
 
 
-def service_notice(ctx: Ctx, row: ReportRow) -> str | None:
+def service_notice(ctx: Ctx, row: ReportData) -> str | None:
     """What the city says it will do: the procedure's message for the current status.
 
     A report not yet acknowledged falls back on the acknowledgement message, which
@@ -88,20 +88,20 @@ def service_notice(ctx: Ctx, row: ReportRow) -> str | None:
     return next((m for m in (proc.message(s, ctx.lang) for s in statuses) if m), None)
 
 
-def _media(u: ReportUpdateRow) -> str | None:
+def _media(u: UpdateData) -> str | None:
     media = (u.detail or {}).get("media")
     if isinstance(media, list) and media:
         return str(media[0])
     return str(media) if isinstance(media, str) and media else None
 
 
-def is_public_update(u: ReportUpdateRow) -> bool:
+def is_public_update(u: UpdateData) -> bool:
     """Creation, a status change or a public note: what residents may see of a history."""
     changed = u.previous_status is None or u.previous_status != u.status
     return u.kind == "created" or changed or bool(u.public_note)
 
 
-def note_view(ctx: Ctx, u: ReportUpdateRow) -> dict[str, Any]:
+def note_view(ctx: Ctx, u: UpdateData) -> dict[str, Any]:
     return {
         "datetime": local_iso(u.at, ctx.v.city.timezone),
         "type": u.kind,
@@ -114,8 +114,8 @@ def note_view(ctx: Ctx, u: ReportUpdateRow) -> dict[str, Any]:
 
 def request_view(
     ctx: Ctx,
-    row: ReportRow,
-    updates: list[ReportUpdateRow] | None = None,
+    row: ReportData,
+    updates: list[UpdateData] | None = None,
     extensions: bool = False,
 ) -> dict[str, Any]:
     """One ``request`` element; ``updates`` is the report's history, oldest first."""
@@ -163,13 +163,13 @@ def request_view(
     return out
 
 
-def _attribute_values(row: ReportRow) -> list[dict[str, Any]]:
+def _attribute_values(row: ReportData) -> list[dict[str, Any]]:
     """``[{"code": …, "value": …}]``; a multivaluelist value is a list (repeated in XML)."""
     values = sorted((row.attributes or {}).items())
     return [{"code": code, "value": value} for code, value in values]
 
 
-def update_view(ctx: Ctx, u: ReportUpdateRow) -> dict[str, Any]:
+def update_view(ctx: Ctx, u: UpdateData) -> dict[str, Any]:
     """One ``request_update`` of the mySociety servicerequestupdates extension."""
     return {
         "update_id": str(u.id),

@@ -12,7 +12,7 @@ account, tracking token) is ever rendered by a GET.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -32,9 +32,10 @@ from vigie.errors import BadRequest, NotFound, UnsupportedMediaType, VigieError
 from vigie.reports import actions
 from vigie.reports.domain import Channel
 from vigie.reports.queries import ReportFilter, list_reports
+from vigie.reports.records import ReportData, UpdateData
 from vigie.reports.storage import ReportRow, ReportUpdateRow
 from vigie.runtime import Vigie
-from vigie.web.deps import current_agent, get_vigie
+from vigie.web.deps import current_agent, get_vigie, run_read
 
 from .params import (
     Params,
@@ -124,23 +125,22 @@ def _visible(row: ReportRow, agent: Agent | None) -> bool:
     return agent is not None and row.assigned_user_id == agent.id
 
 
-def _updates(
-    v: Vigie, report_ids: list[int], created_only: bool
-) -> dict[int, list[ReportUpdateRow]]:
-    """Histories of a page of reports in one query (oldest first)."""
-    out: dict[int, list[ReportUpdateRow]] = {rid: [] for rid in report_ids}
+def _updates(v: Vigie, report_ids: list[int], created_only: bool) -> dict[int, list[UpdateData]]:
+    """Histories of a page of reports in one query (oldest first), as plain rows."""
+    out: dict[int, list[UpdateData]] = {rid: [] for rid in report_ids}
     if not report_ids:
         return out
-    q = select(ReportUpdateRow).where(ReportUpdateRow.report_id.in_(report_ids))
+    table = ReportUpdateRow.__table__
+    q = select(*table.columns).where(table.c.report_id.in_(report_ids))
     if created_only:
-        q = q.where(ReportUpdateRow.kind == "created")
-    with v.db.session() as s:
-        for u in s.scalars(q.order_by(ReportUpdateRow.id)):
+        q = q.where(table.c.kind == "created")
+    with v.db.engine.connect() as conn:
+        for u in conn.execute(q.order_by(table.c.id)):
             out[u.report_id].append(u)
     return out
 
 
-def _requests(ctx: Ctx, rows: list[ReportRow], extensions: bool) -> list[dict[str, Any]]:
+def _requests(ctx: Ctx, rows: Sequence[ReportData], extensions: bool) -> list[dict[str, Any]]:
     histories = _updates(ctx.v, [r.id for r in rows], created_only=not extensions)
     return [request_view(ctx, r, histories[r.id], extensions) for r in rows]
 
@@ -295,7 +295,11 @@ def _created(ctx: Ctx, row: ReportRow, fmt: str, replayed: bool) -> Response:
 
 
 @router.get(PREFIX + "/requests.{fmt}", summary="Open311: service requests")
-def get_requests(request: Request, fmt: str, v: Vigie = Depends(get_vigie)) -> Response:
+async def get_requests(request: Request, fmt: str, v: Vigie = Depends(get_vigie)) -> Response:
+    return await run_read(request, _get_requests, request, fmt, v)
+
+
+def _get_requests(request: Request, fmt: str, v: Vigie) -> Response:
     fmt, params, ctx = _context(request, fmt, v)
     agent = current_agent(request)
     page, size = parse_page(params)

@@ -9,14 +9,15 @@ common "status + date" lists.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, union_all
-from sqlalchemy.orm import Session
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, func, or_, select, union_all
 
 from vigie.errors import ValidationFailed
 from vigie.reports.domain import CLOSED, Status
+from vigie.reports.records import ReportRecord, read_records, report_columns
 from vigie.reports.storage import ReportRow
 from vigie.runtime import Vigie
 
@@ -67,50 +68,81 @@ def _radius_box(lat: float, long: float, r: float) -> tuple[float, float, float,
     return long - dlong, lat - dlat, long + dlong, lat + dlat
 
 
-def apply_filter(q: Select, f: ReportFilter, spatial_index: bool = True) -> Select:  # type: ignore[type-arg]
+# Which filters are set (not their values): statements are built once per shape
+# and cached, values travel as bound parameters. Building a SQLAlchemy statement
+# costs more than running it for a page of a list.
+Shape = tuple[bool, ...]
+
+
+def _shape(f: ReportFilter) -> Shape:
+    return (
+        bool(f.ids),
+        bool(f.statuses),
+        f.open_only,
+        bool(f.service_codes),
+        bool(f.groups),
+        bool(f.zones),
+        f.public_only,
+        f.assigned_user_id is not None,
+        f.bbox is not None,
+        f.near is not None,
+        f.start is not None,
+        f.end is not None,
+        f.updated_since is not None,
+        bool(f.text),
+    )
+
+
+def _conditions(shape: Shape, spatial_index: bool = True, one_status: str = "") -> list[ColumnElement[bool]]:
+    """The WHERE terms of a filter of this shape; ``one_status`` names a single-status parameter."""
     R = ReportRow
+    ids, statuses, open_only, services, groups, zones, public_only, assigned = shape[:8]
+    bbox, near, start, end, updated, text = shape[8:]
     # "+ 0" keeps the planner off the (lat, long) index when another index is better.
     lat_col = R.lat if spatial_index else R.lat + 0
     long_col = R.long if spatial_index else R.long + 0
     conds: list[ColumnElement[bool]] = []
-    if f.ids:
-        conds.append(R.id.in_(f.ids))
-    if f.statuses:
-        conds.append(R.status.in_(f.statuses))
-    if f.open_only:
+    if ids:
+        conds.append(R.id.in_(bindparam("ids", expanding=True)))
+    if one_status:
+        conds.append(R.status == bindparam(one_status))
+    elif statuses:
+        conds.append(R.status.in_(bindparam("statuses", expanding=True)))
+    if open_only:
         conds.append(R.status.not_in([s.value for s in CLOSED]))
-    if f.service_codes:
-        conds.append(R.service_code.in_(f.service_codes))
-    if f.groups:
-        conds.append(R.service_group.in_(f.groups))
-    if f.zones:
-        conds.append(R.zone.in_(f.zones))
-    if f.public_only:
+    for flag, column, name in (
+        (services, R.service_code, "service_codes"),
+        (groups, R.service_group, "groups"),
+        (zones, R.zone, "zones"),
+    ):
+        if flag:
+            conds.append(column.in_(bindparam(name, expanding=True)))
+    if public_only:
         conds.append(R.public.is_(True))
-    if f.assigned_user_id is not None:
-        conds.append(R.assigned_user_id == f.assigned_user_id)
-    boxes = []
-    if f.bbox:
-        boxes.append(f.bbox)
-    if f.near:
-        lat, long, r = f.near
-        boxes.append(_radius_box(lat, long, r))
-        k = math.cos(math.radians(lat))
-        conds.append(
-            ((R.lat - lat) * M_PER_DEG_LAT) * ((R.lat - lat) * M_PER_DEG_LAT)
-            + ((R.long - long) * M_PER_DEG_LAT * k) * ((R.long - long) * M_PER_DEG_LAT * k)
-            <= r * r
-        )
-    for x1, y1, x2, y2 in boxes:
-        conds.append(and_(lat_col >= y1, lat_col <= y2, long_col >= x1, long_col <= x2))
-    if f.start:
-        conds.append(R.requested_at >= f.start)
-    if f.end:
-        conds.append(R.requested_at <= f.end)
-    if f.updated_since:
-        conds.append(R.updated_at >= f.updated_since)
-    if f.text:
-        like = f"%{f.text.lower().replace('%', '').replace('_', '')}%"
+    if assigned:
+        conds.append(R.assigned_user_id == bindparam("assigned_user_id"))
+    for flag, box in ((bbox, "bbox"), (near, "near")):
+        if flag:
+            conds.append(
+                and_(
+                    lat_col >= bindparam(f"{box}_y1"),
+                    lat_col <= bindparam(f"{box}_y2"),
+                    long_col >= bindparam(f"{box}_x1"),
+                    long_col <= bindparam(f"{box}_x2"),
+                )
+            )
+    if near:
+        dy = (R.lat - bindparam("near_lat")) * M_PER_DEG_LAT
+        dx = (R.long - bindparam("near_long")) * bindparam("near_kx")
+        conds.append(dy * dy + dx * dx <= bindparam("near_r2"))
+    if start:
+        conds.append(R.requested_at >= bindparam("start"))
+    if end:
+        conds.append(R.requested_at <= bindparam("end"))
+    if updated:
+        conds.append(R.updated_at >= bindparam("updated_since"))
+    if text:
+        like: BindParameter[str] = bindparam("text")
         conds.append(
             or_(
                 func.lower(R.description).like(like),
@@ -118,63 +150,115 @@ def apply_filter(q: Select, f: ReportFilter, spatial_index: bool = True) -> Sele
                 func.lower(R.reference).like(like),
             )
         )
-    return q.where(*conds) if conds else q
+    return conds
+
+
+def _values(f: ReportFilter) -> dict[str, Any]:
+    """The bound parameters of :func:`_conditions` for this filter."""
+    p: dict[str, Any] = {
+        "ids": f.ids,
+        "statuses": f.statuses,
+        "service_codes": f.service_codes,
+        "groups": f.groups,
+        "zones": f.zones,
+        "assigned_user_id": f.assigned_user_id,
+        "start": f.start,
+        "end": f.end,
+        "updated_since": f.updated_since,
+    }
+    p.update({f"status_{i}": s for i, s in enumerate(f.statuses)})
+    boxes = [("bbox", f.bbox)]
+    if f.near:
+        lat, long, r = f.near
+        boxes.append(("near", _radius_box(lat, long, r)))
+        kx = M_PER_DEG_LAT * math.cos(math.radians(lat))
+        p.update(near_lat=lat, near_long=long, near_kx=kx, near_r2=r * r)
+    for name, box in boxes:
+        if box:
+            x1, y1, x2, y2 = box
+            p.update({f"{name}_x1": x1, f"{name}_y1": y1, f"{name}_x2": x2, f"{name}_y2": y2})
+    if f.text:
+        p["text"] = f"%{f.text.lower().replace('%', '').replace('_', '')}%"
+    return p
+
+
+def apply_filter(q: Select, f: ReportFilter, spatial_index: bool = True) -> Select:  # type: ignore[type-arg]
+    """``q`` restricted by ``f``, with the values bound (for one-off queries)."""
+    conds = _conditions(_shape(f), spatial_index)
+    return q.where(*conds).params(_values(f)) if conds else q
+
+
+_STATEMENTS: dict[tuple[Any, ...], Select] = {}  # type: ignore[type-arg]
+
+
+def _page_statement(dialect: str, f: ReportFilter) -> Select:  # type: ignore[type-arg]
+    per_status = dialect == "sqlite" and bool(f.statuses) and not f.ids
+    key = (per_status, len(f.statuses) if per_status else 0, _shape(f))
+    stmt = _STATEMENTS.get(key)
+    if stmt is None:
+        if per_status:
+            stmt = _per_status_page(key[2], len(f.statuses))
+        else:
+            stmt = (
+                report_columns()
+                .where(*_conditions(key[2]))
+                .order_by(ReportRow.requested_at.desc(), ReportRow.id.desc())
+                .limit(bindparam("limit"))
+                .offset(bindparam("offset"))
+            )
+        # The number of shapes is small and bounded; no eviction needed.
+        _STATEMENTS[key] = stmt
+    return stmt
 
 
 def list_reports(
     v: Vigie, f: ReportFilter, page: int = 1, page_size: int = 100
-) -> tuple[list[ReportRow], bool]:
+) -> tuple[list[ReportRecord], bool]:
     """One page, newest first, and whether there is another page."""
     if not 1 <= page <= 1_000_000:
         raise ValidationFailed("page must be between 1 and 1000000", field="page")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise ValidationFailed(f"page_size must be between 1 and {MAX_PAGE_SIZE}", field="page_size")
-    with v.db.session() as s:
-        if v.db.dialect == "sqlite" and f.statuses and not f.ids:
-            rows = _per_status_page(s, f, page, page_size)
-        else:
-            q = apply_filter(select(ReportRow), f).order_by(
-                ReportRow.requested_at.desc(), ReportRow.id.desc()
-            )
-            q = q.limit(page_size + 1).offset((page - 1) * page_size)
-            rows = list(s.scalars(q))
+    stmt = _page_statement(v.db.dialect, f)
+    params = _values(f)
+    params.update(limit=page_size + 1, offset=(page - 1) * page_size, need=page * page_size + 1)
+    with v.db.engine.connect() as conn:
+        rows = read_records(conn, stmt, params)
     return rows[:page_size], len(rows) > page_size
 
 
-def _per_status_page(s: Session, f: ReportFilter, page: int, page_size: int) -> list[ReportRow]:
+def _per_status_page(shape: Shape, statuses: int) -> Select:  # type: ignore[type-arg]
     """SQLite: one ordered, limited walk of the (status, requested_at, …) index per status, merged.
 
     SQLite cannot walk an index in order across an IN list, and with a bounding
     box it prefers the (lat, long) index and then sorts every match. Walking
     the covering status index newest-first per status and merging the heads
-    reads only about a page per status.
+    reads only about a page per status; the page's rows are then fetched by id
+    in the same statement.
     """
-    need = page * page_size + 1
     heads = []
-    for status in f.statuses:
+    for i in range(statuses):
         part = (
-            apply_filter(
-                select(ReportRow.id, ReportRow.requested_at),
-                replace(f, statuses=[status]),
-                spatial_index=False,
-            )
+            select(ReportRow.id, ReportRow.requested_at)
+            .where(*_conditions(shape, spatial_index=False, one_status=f"status_{i}"))
             .order_by(ReportRow.requested_at.desc(), ReportRow.id.desc())
-            .limit(need)
+            .limit(bindparam("need"))
             .subquery()
         )
         heads.append(select(part.c.id, part.c.requested_at))
     merged = union_all(*heads).subquery()
-    ids_q = (
-        select(merged.c.id)
+    ids = (
+        select(merged.c.id, merged.c.requested_at)
         .order_by(merged.c.requested_at.desc(), merged.c.id.desc())
-        .limit(page_size + 1)
-        .offset((page - 1) * page_size)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+        .subquery()
     )
-    ids = list(s.scalars(ids_q))
-    if not ids:
-        return []
-    by_id = {r.id: r for r in s.scalars(select(ReportRow).where(ReportRow.id.in_(ids)))}
-    return [by_id[i] for i in ids if i in by_id]
+    return (
+        report_columns()
+        .join_from(ReportRow.__table__, ids, ReportRow.id == ids.c.id)
+        .order_by(ids.c.requested_at.desc(), ids.c.id.desc())
+    )
 
 
 def find_duplicates(

@@ -12,14 +12,14 @@ from typing import Any
 
 from vigie.catalogue.domain import Catalogue
 from vigie.reports.domain import open311_status, sla_state
-from vigie.reports.storage import ReportRow, ReportUpdateRow
+from vigie.reports.records import ReportData, UpdateData
 
 
 def iso(dt: datetime | None) -> str | None:
     return dt.isoformat() if dt else None
 
 
-def photo_urls(row: ReportRow, base: str = "") -> list[dict[str, Any]]:
+def photo_urls(row: ReportData, base: str = "") -> list[dict[str, Any]]:
     return [
         {
             "id": p.key,
@@ -33,7 +33,7 @@ def photo_urls(row: ReportRow, base: str = "") -> list[dict[str, Any]]:
     ]
 
 
-def public_view(row: ReportRow, catalogue: Catalogue, lang: str = "fr", base: str = "") -> dict[str, Any]:
+def public_view(row: ReportData, catalogue: Catalogue, lang: str = "fr", base: str = "") -> dict[str, Any]:
     service = catalogue.service(row.service_code)
     return {
         "id": str(row.id),
@@ -60,7 +60,7 @@ def public_view(row: ReportRow, catalogue: Catalogue, lang: str = "fr", base: st
     }
 
 
-def agent_extra(row: ReportRow, now: datetime) -> dict[str, Any]:
+def agent_extra(row: ReportData, now: datetime) -> dict[str, Any]:
     return {
         "public": row.public,
         "channel": row.channel,
@@ -81,12 +81,12 @@ def agent_extra(row: ReportRow, now: datetime) -> dict[str, Any]:
 
 
 def agent_view(
-    row: ReportRow, catalogue: Catalogue, now: datetime, lang: str = "fr", base: str = ""
+    row: ReportData, catalogue: Catalogue, now: datetime, lang: str = "fr", base: str = ""
 ) -> dict[str, Any]:
     return {**public_view(row, catalogue, lang, base), **agent_extra(row, now)}
 
 
-def update_view(u: ReportUpdateRow, agent: bool = False) -> dict[str, Any]:
+def update_view(u: UpdateData, agent: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": str(u.id),
         "kind": u.kind,

@@ -16,7 +16,8 @@ from vigie.db import utcnow
 from vigie.errors import BadRequest, NotFound, UnsupportedMediaType, ValidationFailed
 from vigie.reports import actions
 from vigie.reports.domain import Channel, parse_datetime
-from vigie.reports.queries import ReportFilter, find_duplicates, list_reports, parse_bbox
+from vigie.reports.queries import STATUS_VALUES, ReportFilter, find_duplicates, list_reports, parse_bbox
+from vigie.reports.records import ReportData
 from vigie.reports.schemas import (
     AssignIn,
     FollowIn,
@@ -31,7 +32,8 @@ from vigie.reports.schemas import (
 from vigie.reports.storage import ReportRow
 from vigie.reports.views import agent_view, public_view, update_view
 from vigie.runtime import Vigie
-from vigie.web.deps import client_id, current_agent, get_vigie
+from vigie.web.deps import client_id, current_agent, get_vigie, run_read
+from vigie.web.json import FastJSONResponse
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 
@@ -43,7 +45,7 @@ def _lang(request: Request, lang: str | None = None) -> str:
     return "en" if header.lower().startswith("en") else "fr"
 
 
-def _view(v: Vigie, row: ReportRow, agent: Agent | None, lang: str) -> dict[str, Any]:
+def _view(v: Vigie, row: ReportData, agent: Agent | None, lang: str) -> dict[str, Any]:
     base = v.settings.public_base_url.rstrip("/")
     if agent is not None:
         return agent_view(row, v.catalogue, utcnow(), lang, base)
@@ -248,8 +250,8 @@ def _csv(value: str | None) -> list[str]:
     return [p.strip() for p in (value or "").split(",") if p.strip()]
 
 
-@router.get("/reports", summary="List and filter reports")
-def list_(
+@router.get("/reports", summary="List and filter reports", response_class=FastJSONResponse)
+async def list_(
     request: Request,
     status: str | None = Query(None, description="Comma list of statuses"),
     service_code: str | None = Query(None, description="Comma list of service codes"),
@@ -266,18 +268,14 @@ def list_(
     page: int = Query(1, ge=1, le=100_000),
     page_size: int = Query(100, ge=1, le=500),
     v: Vigie = Depends(get_vigie),
-) -> dict[str, Any]:
-    agent = current_agent(request)
+) -> Response:
     f = ReportFilter(
         statuses=_csv(status),
         service_codes=_csv(service_code),
         groups=_csv(group),
         zones=_csv(zone),
         text=(q or "").strip(),
-        public_only=agent is None,
     )
-    from vigie.reports.queries import STATUS_VALUES
-
     for s in f.statuses:
         if s not in STATUS_VALUES:
             raise ValidationFailed(f"unknown status '{s}'", field="status")
@@ -289,16 +287,24 @@ def list_(
         f.near = (lat, long, radius)
     f.start = parse_datetime(start, "start") if start else None
     f.end = parse_datetime(end, "end") if end else None
-    if agent is not None and (assigned_to_me or agent.role.value == "field_agent"):
-        f.assigned_user_id = agent.id
-    rows, more = list_reports(v, f, page, page_size)
     lang = _lang(request)
-    return {
-        "items": [_view(v, r, agent, lang) for r in rows],
-        "page": page,
-        "page_size": page_size,
-        "next_page": page + 1 if more else None,
-    }
+
+    def answer() -> Response:
+        agent = current_agent(request)
+        f.public_only = agent is None
+        if agent is not None and (assigned_to_me or agent.role.value == "field_agent"):
+            f.assigned_user_id = agent.id
+        rows, more = list_reports(v, f, page, page_size)
+        return FastJSONResponse(
+            {
+                "items": [_view(v, r, agent, lang) for r in rows],
+                "page": page,
+                "page_size": page_size,
+                "next_page": page + 1 if more else None,
+            }
+        )
+
+    return await run_read(request, answer)
 
 
 def _visible(v: Vigie, report_id: str, agent: Agent | None) -> ReportRow:

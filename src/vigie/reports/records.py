@@ -1,0 +1,111 @@
+"""Lean read model of reports, for pages of lists.
+
+A page of 100 reports is read, shaped and encoded many times a second (maps,
+Open311 clients paging through a month). ORM objects (identity map, state
+tracking, a lazy photo relationship) cost several times more than the SQL
+itself there, so lists read plain Core rows into slotted records that carry
+the same attribute names as ``ReportRow``: the views accept either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.engine import Connection, Row
+
+from vigie.reports.storage import PhotoRow, ReportRow, ReportUpdateRow
+
+REPORTS = ReportRow.__table__
+COLUMNS: tuple[str, ...] = tuple(c.name for c in REPORTS.columns)
+
+
+class PhotoRecord:
+    __slots__ = ("key", "kind", "width", "height")
+
+    def __init__(self, key: str, kind: str, width: int, height: int) -> None:
+        self.key = key
+        self.kind = kind
+        self.width = width
+        self.height = height
+
+
+class ReportRecord:
+    """One report as read for a list; ``photos`` is filled by :func:`attach_photos`."""
+
+    __slots__ = (*COLUMNS, "photos")
+
+    id: int
+    reference: str | None
+    service_code: str
+    service_group: str
+    status: str
+    public: bool
+    description: str
+    lat: float | None
+    long: float | None
+    address: str
+    zone: str
+    attributes: dict[str, Any]
+    channel: str
+    priority: str
+    procedure_id: str
+    team: str
+    assigned_user_id: int | None
+    status_notes: str
+    reject_reason: str
+    duplicate_of_id: int | None
+    reporter_name: str
+    reporter_email: str
+    reporter_phone: str
+    reporter_lang: str
+    device_id: str
+    account_id: str
+    token: str
+    external_id: str | None
+    requested_at: datetime
+    updated_at: datetime
+    expected_at: datetime | None
+    acknowledged_at: datetime | None
+    closed_at: datetime | None
+    photos: list[PhotoRecord]
+
+    def __init__(self, values: Sequence[Any]) -> None:
+        for name, value in zip(COLUMNS, values, strict=True):
+            setattr(self, name, value)
+        self.photos = []
+
+
+def report_columns() -> Select[Any]:
+    """``SELECT`` of every column of ``reports``, in :data:`COLUMNS` order."""
+    return select(*REPORTS.columns)
+
+
+def read_records(
+    conn: Connection, q: Select[Any], params: dict[str, Any] | None = None
+) -> list[ReportRecord]:
+    """Run ``q`` (built on :func:`report_columns`) and attach each report's photos."""
+    records = [ReportRecord(r) for r in conn.execute(q, params or {})]
+    attach_photos(conn, records)
+    return records
+
+
+def attach_photos(conn: Connection, records: list[ReportRecord]) -> None:
+    if not records:
+        return
+    by_id = {r.id: r for r in records}
+    q = (
+        select(PhotoRow.report_id, PhotoRow.key, PhotoRow.kind, PhotoRow.width, PhotoRow.height)
+        .where(PhotoRow.report_id.in_(list(by_id)))
+        .order_by(PhotoRow.id)
+    )
+    for report_id, key, kind, width, height in conn.execute(q):
+        by_id[report_id].photos.append(PhotoRecord(key, kind, width, height))
+
+
+# What the views read: an ORM row (detail pages, events) or a list record.
+ReportData = ReportRow | ReportRecord
+# A history entry: an ORM row or a plain Core row of ``report_updates``.
+UpdateData = ReportUpdateRow | Row[Any]
