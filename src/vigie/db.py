@@ -6,11 +6,14 @@ scale. Both run the same Alembic migrations and the same tests.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -105,18 +108,113 @@ def make_engine(url: str, *, immediate: bool = False) -> Engine:
     return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
 
 
+T = TypeVar("T")
+
+
+class GroupCommitter:
+    """One SQLite writer thread that commits concurrent callers' work together.
+
+    SQLite takes one writer at a time and a commit costs more than the few
+    inserts of a report: thirty residents submitting at once would queue for
+    thirty commits. Here each caller's unit of work runs in its own SAVEPOINT
+    (a failing unit is rolled back alone and its exception goes back to its
+    caller) inside one transaction per batch, committed once; callers return
+    when their batch is durable, so "after commit" still holds for them.
+    """
+
+    def __init__(self, factory: sessionmaker[Session], max_batch: int = 64) -> None:
+        self.factory = factory
+        self.max_batch = max_batch
+        self.queue: queue.SimpleQueue[tuple[Callable[[Session], Any], Future[Any]] | None] = (
+            queue.SimpleQueue()
+        )
+        self.lock = threading.Lock()
+        self.thread: threading.Thread | None = None
+
+    def run(self, unit: Callable[[Session], T]) -> T:
+        if self.thread is None:
+            with self.lock:
+                if self.thread is None:
+                    self.thread = threading.Thread(target=self._loop, name="vigie-sqlite-writer", daemon=True)
+                    self.thread.start()
+        done: Future[T] = Future()
+        self.queue.put((unit, done))
+        return done.result()
+
+    def stop(self) -> None:
+        if self.thread is not None:
+            self.queue.put(None)
+            self.thread.join(timeout=10)
+            self.thread = None
+
+    def _loop(self) -> None:
+        while True:
+            item = self.queue.get()
+            if item is None:
+                return
+            batch = [item]
+            while len(batch) < self.max_batch:
+                try:
+                    more = self.queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self.queue.put(None)  # finish this batch, then stop
+                    break
+                batch.append(more)
+            self._commit(batch)
+
+    def _commit(self, batch: list[tuple[Callable[[Session], Any], Future[Any]]]) -> None:
+        outcomes: list[tuple[Future[Any], Any, BaseException | None]] = []
+        try:
+            with self.factory() as s:
+                for unit, done in batch:
+                    try:
+                        with s.begin_nested():
+                            outcomes.append((done, unit(s), None))
+                    except Exception as exc:  # this caller's failure only
+                        outcomes.append((done, None, exc))
+                s.commit()
+        except BaseException as exc:  # the commit itself failed: nobody's work is saved
+            for _, done in batch:
+                if not done.done():
+                    done.set_exception(exc)
+            return
+        for done, result, error in outcomes:
+            if error is not None:
+                done.set_exception(error)
+            else:
+                done.set_result(result)
+
+
 class Database:
     """Engine plus session factory; one per application (or test)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, group_commit: bool = True) -> None:
         self.url = url
         self.engine = make_engine(url)
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+        self.committer: GroupCommitter | None = None
         if self.engine.dialect.name == "sqlite" and ":memory:" not in url:
             self.write_engine = make_engine(url, immediate=True)
         else:
             self.write_engine = self.engine
         self.write_session_factory = sessionmaker(self.write_engine, expire_on_commit=False)
+        if group_commit and self.write_engine is not self.engine:
+            self.committer = GroupCommitter(self.write_session_factory)
+
+    def write(self, unit: Callable[[Session], T]) -> T:
+        """Run ``unit(session)`` in a write transaction, commit, return its result.
+
+        ``unit`` must not commit. On SQLite concurrent units may share one
+        transaction (see :class:`GroupCommitter`); elsewhere each has its own.
+        """
+        if self.committer is not None:
+            return self.committer.run(unit)
+        with self.write_session_factory() as s:
+            result = unit(s)
+            s.commit()
+            return result
 
     @property
     def dialect(self) -> str:
@@ -132,6 +230,8 @@ class Database:
             session.close()
 
     def dispose(self) -> None:
+        if self.committer is not None:
+            self.committer.stop()
         self.engine.dispose()
         if self.write_engine is not self.engine:
             self.write_engine.dispose()

@@ -48,7 +48,7 @@ def build_vigie(settings: Settings | None = None) -> Vigie:
     settings = settings or Settings()
     city = load_profile(settings.city)
     catalogue = load_catalogue(city.catalogue_path, city.zones.codes())
-    db = Database(settings.resolved_database_url)
+    db = Database(settings.resolved_database_url, group_commit=settings.sqlite_group_commit)
     bus = make_bus(settings.event_bus, settings.resolved_database_url)
     photos = make_photo_store(settings.photo_storage, settings.data_dir)
     return Vigie(settings, city, catalogue, db, bus, photos)

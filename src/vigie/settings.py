@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address `vigie serve` binds to.")
     port: int = Field(8000, description="Port `vigie serve` listens on.")
     workers: int = Field(1, description="Number of API worker processes for `vigie serve`.")
+    sqlite_group_commit: bool = Field(
+        True,
+        description="SQLite: one writer thread commits concurrent writes together (one "
+        "transaction, a savepoint each) instead of one commit per request; callers still "
+        "return only once their write is committed.",
+    )
     read_concurrency: int = Field(
         2,
         ge=1,

@@ -343,19 +343,22 @@ def do_escalate_due(v: Vigie, now: datetime | None = None) -> int:
 # --- reports and assets ---------------------------------------------------------------
 
 
-def on_report_created(v: Vigie, report_id: int) -> list[int]:
+def on_report_created(
+    v: Vigie, report_id: int, service_code: str | None = None, group: str | None = None
+) -> list[int]:
     """Link a new report to active alarms on equipment nearby (call after commit).
 
-    Never raises: a problem here must not fail a resident's report.
+    With the report's service given, reports no rule links (most of them) cost
+    no database work. Never raises: a problem here must not fail a resident's report.
     """
     try:
-        return _link_report(v, report_id)
+        return _link_report(v, report_id, service_code, group)
     except Exception:
         log.exception("could not link report %s to alarms", report_id)
         return []
 
 
-def _link_report(v: Vigie, report_id: int) -> list[int]:
+def _link_report(v: Vigie, report_id: int, service_code: str | None, group: str | None) -> list[int]:
     from vigie.alarms.links import link_report_to_alarms
 
     try:
@@ -364,6 +367,10 @@ def _link_report(v: Vigie, report_id: int) -> list[int]:
         return []
     specs = report_link_specs(rules)
     if not specs:
+        return []
+    if service_code is not None and not any(
+        spec.matches(service_code, group or "") for spec in specs.values()
+    ):
         return []
     now = utcnow()
     with v.db.session(write=True) as s:
