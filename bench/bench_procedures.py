@@ -2,8 +2,9 @@
 
 Target: load_catalogue(path, dijon_zones) ≤ 1 s. Baseline in the same run: the time to
 yaml.safe_load the same file (parsing only, no validation), printed as a ratio.
-The catalogue is built like tests/catalogue/test_catalogue_loader.py builds its
-5,000-procedure file (conditional rules over two services and all 23 Dijon zones).
+The catalogue is built by vigie.catalogue.synthetic.build_catalogue, as the
+5,000-procedure file of tests/catalogue/test_catalogue_loader.py (conditional rules
+over two services and all 23 Dijon zones).
 
     .venv/bin/python bench/bench_procedures.py
     .venv/bin/python bench/bench_procedures.py --procedures 20000 --repeat 3
@@ -21,76 +22,9 @@ from typing import Any
 import yaml
 from common import RESULTS, banner, log, ratio, reproduce, save_result, verdict
 
+from vigie.catalogue.synthetic import build_catalogue
+
 TARGET_S = 1.0
-
-BASE = """\
-version: 1
-groups:
-  - code: voirie
-    name: {fr: Voirie, en: Roads}
-services:
-  - code: nid-de-poule
-    group: voirie
-    name: {fr: Nid-de-poule, en: Pothole}
-    description: {fr: Trou dans la chaussée, en: Hole in the road}
-    attributes:
-      - code: danger
-        datatype: singlevaluelist
-        description: {fr: "Danger immédiat ?"}
-        values:
-          - {key: "oui", name: {fr: Oui}}
-          - {key: "non", name: {fr: Non}}
-  - code: trottoir
-    group: voirie
-    name: {fr: Trottoir, en: Pavement}
-    description: {fr: Trottoir abîmé}
-teams:
-  - code: voirie
-    name: {fr: Voirie}
-  - code: urgence
-    name: {fr: Astreinte}
-  - code: chenove
-    name: {fr: Services techniques de Chenôve}
-procedures:
-  - id: voirie
-    match: {group: voirie}
-    team: voirie
-    sla: {hours: 40, business_hours: true}
-  - id: chenove
-    match: {zone: "21166", group: voirie}
-    team: chenove
-    sla: {hours: 48}
-  - id: danger
-    match: {service: nid-de-poule, when: {attribute: danger, in: ["oui"]}}
-    team: urgence
-    sla: {hours: 4}
-    priority: urgent
-"""
-
-
-def build_catalogue(count: int, zones: list[str]) -> str:
-    """A valid catalogue text with `count` procedures (3 general + count-3 conditional)."""
-    data: dict[str, Any] = yaml.safe_load(BASE)
-    for i in range(count - 3):
-        zone = zones[i % len(zones)]
-        if i % 2 == 0:
-            match = {"service": "nid-de-poule", "zone": zone,
-                     "when": {"attribute": "danger", "in": [f"v{i}"]}}
-        else:
-            match = {"service": "trottoir", "zone": zone,
-                     "when": {"attribute": "x", "in": [f"v{i}"]}}
-        data["procedures"].append(
-            {"id": f"p{i}", "match": match, "team": "voirie", "sla": {"hours": 10}}
-        )
-    # Conditional values must exist on the attribute for the file to be valid.
-    data["services"][0]["attributes"][0]["values"] += [
-        {"key": f"v{i}", "name": {"fr": f"v{i}"}} for i in range(0, count, 2)
-    ]
-    data["services"][1]["attributes"] = [{
-        "code": "x", "datatype": "singlevaluelist", "description": {"fr": "x"},
-        "values": [{"key": f"v{i}", "name": {"fr": "x"}} for i in range(1, count, 2)],
-    }]
-    return yaml.safe_dump(data, allow_unicode=True)
 
 
 def timed(fn: Callable[[], Any], repeat: int) -> tuple[list[float], Any]:

@@ -1,57 +1,14 @@
 from pathlib import Path
 
 import pytest
-import yaml
 
 from vigie.catalogue.loader import load_catalogue
+from vigie.catalogue.synthetic import SMALL_CATALOGUE as BASE
+from vigie.catalogue.synthetic import build_catalogue
 from vigie.city.profile import load_profile
 from vigie.errors import ConfigurationError
 
 ZONES = ["21231", "21166"]
-
-BASE = """\
-version: 1
-groups:
-  - code: voirie
-    name: {fr: Voirie, en: Roads}
-services:
-  - code: nid-de-poule
-    group: voirie
-    name: {fr: Nid-de-poule, en: Pothole}
-    description: {fr: Trou dans la chaussée, en: Hole in the road}
-    attributes:
-      - code: danger
-        datatype: singlevaluelist
-        description: {fr: "Danger immédiat ?"}
-        values:
-          - {key: "oui", name: {fr: Oui}}
-          - {key: "non", name: {fr: Non}}
-  - code: trottoir
-    group: voirie
-    name: {fr: Trottoir, en: Pavement}
-    description: {fr: Trottoir abîmé}
-teams:
-  - code: voirie
-    name: {fr: Voirie}
-  - code: urgence
-    name: {fr: Astreinte}
-  - code: chenove
-    name: {fr: Services techniques de Chenôve}
-procedures:
-  - id: voirie
-    match: {group: voirie}
-    team: voirie
-    sla: {hours: 40, business_hours: true}
-  - id: chenove
-    match: {zone: "21166", group: voirie}
-    team: chenove
-    sla: {hours: 48}
-  - id: danger
-    match: {service: nid-de-poule, when: {attribute: danger, in: ["oui"]}}
-    team: urgence
-    sla: {hours: 4}
-    priority: urgent
-"""
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -146,41 +103,8 @@ def test_catalogue_reload_keeps_running_catalogue_on_error(vigie, tmp_path):
 
 def test_catalogue_loads_5000_procedures(tmp_path):
     """Functional check of a large file; the timing lives in bench/bench_procedures.py."""
-    data = yaml.safe_load(BASE)
-    city = load_profile("dijon")
-    zones = city.zones.codes()
-    for i in range(5000 - 3):
-        data["procedures"].append(
-            {
-                "id": f"p{i}",
-                "match": {
-                    "service": ["nid-de-poule", "trottoir"][i % 2],
-                    "zone": zones[i % 23],
-                    "when": {"attribute": "danger", "in": [f"v{i}"]},
-                }
-                if i % 2 == 0
-                else {
-                    "service": "trottoir",
-                    "zone": zones[i % 23],
-                    "when": {"attribute": "x", "in": [f"v{i}"]},
-                },
-                "team": "voirie",
-                "sla": {"hours": 10},
-            }
-        )
-    # Keep the file valid: conditional values must exist on the attribute.
-    data["services"][0]["attributes"][0]["values"] += [
-        {"key": f"v{i}", "name": {"fr": f"v{i}"}} for i in range(0, 5000, 2)
-    ]
-    data["services"][1]["attributes"] = [
-        {
-            "code": "x",
-            "datatype": "singlevaluelist",
-            "description": {"fr": "x"},
-            "values": [{"key": f"v{i}", "name": {"fr": "x"}} for i in range(1, 5000, 2)],
-        }
-    ]
-    path = write(tmp_path, yaml.safe_dump(data, allow_unicode=True))
+    zones = load_profile("dijon").zones.codes()
+    path = write(tmp_path, build_catalogue(5000, zones))
     cat = load_catalogue(path, zones)
     assert len(cat.procedures) == 5000
     assert cat.resolve("trottoir", zones[1], {"x": "v1"}).id == "p1"

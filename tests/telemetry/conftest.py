@@ -1,53 +1,5 @@
-from __future__ import annotations
+"""Fixtures of the telemetry tests: see tests/telemetry/fixtures.py (shared with tests/alarms)."""
 
-from collections.abc import Iterator
-from pathlib import Path
+from tests.telemetry.fixtures import _live_server_routes, app, broker, make_pipeline
 
-import pytest
-
-from vigie.runtime import Vigie
-from vigie.telemetry.pipeline import IngestPipeline
-from vigie.telemetry.service import build_pipeline
-
-from .helpers import Broker, with_routes
-
-
-@pytest.fixture
-def make_pipeline(vigie: Vigie) -> Iterator:  # type: ignore[type-arg]
-    """make_pipeline() -> a started pipeline on the test database (stopped at the end)."""
-    made: list[IngestPipeline] = []
-
-    def make(start: bool = True) -> IngestPipeline:
-        p = build_pipeline(vigie)
-        if start:
-            p.start()
-        vigie.extra["telemetry.pipeline"] = p
-        made.append(p)
-        return p
-
-    yield make
-    for p in made:
-        p.stop()
-    vigie.extra.pop("telemetry.pipeline", None)
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[Broker]:
-    b = Broker(tmp_path / "mosquitto").start()
-    yield b
-    b.stop()
-
-
-@pytest.fixture
-def app(vigie: Vigie):  # type: ignore[no-untyped-def]
-    from vigie.app import create_app
-
-    return with_routes(create_app(vigie=vigie))
-
-
-@pytest.fixture(autouse=True)
-def _live_server_routes(monkeypatch: pytest.MonkeyPatch) -> None:
-    import tests.web.live as live
-    from vigie.app import create_app
-
-    monkeypatch.setattr(live, "create_app", lambda **kw: with_routes(create_app(**kw)))
+__all__ = ["make_pipeline", "broker", "app", "_live_server_routes"]

@@ -1,9 +1,13 @@
 """Declarative mappings for ``vigie import assets``.
 
-The same ideas as the reports importer (:mod:`vigie.importer.mapping`): a YAML
-file validated with a JSON Schema, every problem named by file, line and field;
-bundled mappings live in ``mappings/NAME.yaml`` next to this module and are
-found by name (``--mapping dc_streetlights``), any other value is a path.
+The same source side as the reports importer (:mod:`vigie.importer.mapping`),
+and the same code for it (:mod:`vigie.importer.source_mapping`,
+:mod:`vigie.importer.mapping_loader`): a YAML file validated with a JSON
+Schema, every problem named by file, line and field; bundled mappings live in
+``mappings/NAME.yaml`` next to this module and are found by name
+(``--mapping dc_streetlights``), any other value is a path. This module holds
+what is specific to assets: the targets, attributes and links, and
+:meth:`AssetMapping.map_asset`.
 
 .. code-block:: yaml
 
@@ -49,12 +53,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
 
 from vigie.assets.domain import (
     ASSET_TYPES,
@@ -65,95 +66,39 @@ from vigie.assets.domain import (
     AttrType,
     coerce_value,
 )
-from vigie.errors import ConfigProblem, ConfigurationError
-from vigie.importer.mapping import FieldSpec, Getter, Mapping, RowError
-from vigie.yamlfile import LocatedDocument, Path_, load_located
+from vigie.importer.mapping import Mapping
+from vigie.importer.mapping_loader import MappingKind, MappingLoader, field_schema, mapping_schema
+from vigie.importer.source_mapping import MAX_EXTERNAL_ID, FieldSpec, Getter, RowError
+from vigie.yamlfile import Path_
 
 MAPPINGS_DIR = Path(__file__).parent / "mappings"
 
 TARGETS = ("id", "type", "name", "status", "installed_on", "group", "parent_id")
 REQUIRED_TARGETS = ("id", "type")
 FREE_TYPES = ("string", "integer", "number", "boolean", "date")
-MAX_EXTERNAL_ID = 128
 
-_COLUMN = {"type": "string", "minLength": 1}
-_FIELD: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
-        "column": _COLUMN,
-        "columns": {"type": "array", "minItems": 1, "items": _COLUMN},
-        "join": {"type": "string"},
-        "value": {"type": ["string", "number", "boolean"]},
-        "value_map": {
-            "type": "object",
-            "additionalProperties": {"type": ["string", "number", "boolean"]},
-        },
-        "default": {"type": ["string", "number", "boolean"]},
-        "pattern": {"type": "string", "minLength": 1},
-        "prefix": {"type": "string", "maxLength": 64},
-        "multiply": {"type": "number"},
-        "round": {"type": "integer", "minimum": 0, "maximum": 10},
-    },
-}
+_FIELD = field_schema(
+    ["string", "number", "boolean"],
+    pattern={"type": "string", "minLength": 1},
+    prefix={"type": "string", "maxLength": 64},
+    multiply={"type": "number"},
+    round={"type": "integer", "minimum": 0, "maximum": 10},
+)
 _FREE_FIELD: dict[str, Any] = {
     **_FIELD,
     "properties": {**_FIELD["properties"], "as": {"enum": list(FREE_TYPES)}},
 }
 
-MAPPING_SCHEMA: dict[str, Any] = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "title": "Vigie asset import mapping",
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["external_id", "fields"],
-    "properties": {
-        "description": {"type": "string"},
-        "format": {"enum": ["csv", "geojson"]},
-        "csv": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {
-                "delimiter": {"type": "string", "minLength": 1, "maxLength": 1},
-                "encoding": {"type": "string", "minLength": 1},
-            },
-        },
-        "external_id": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["column"],
-            "properties": {"column": _COLUMN, "prefix": {"type": "string", "maxLength": 64}},
-        },
-        "null_values": {"type": "array", "items": {"type": "string"}},
-        "dates": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {
-                "formats": {
-                    "type": "array",
-                    "minItems": 1,
-                    "items": {"type": "string", "minLength": 1},
-                },
-            },
-        },
-        "location": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {"lat": _COLUMN, "long": _COLUMN, "point": _COLUMN},
-        },
-        "fields": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": list(REQUIRED_TARGETS),
-            "properties": {t: _FIELD for t in TARGETS},
-        },
-        "attributes": {"type": "object", "additionalProperties": _FIELD},
-        "free_attributes": {"type": "object", "additionalProperties": _FREE_FIELD},
-        "links": {"type": "object", "additionalProperties": _FIELD},
-    },
-}
+MAPPING_SCHEMA: dict[str, Any] = mapping_schema(
+    "Vigie asset import mapping",
+    {t: _FIELD for t in TARGETS},
+    REQUIRED_TARGETS,
+    attributes={"type": "object", "additionalProperties": _FIELD},
+    free_attributes={"type": "object", "additionalProperties": _FREE_FIELD},
+    links={"type": "object", "additionalProperties": _FIELD},
+)
 
-_VALIDATOR = Draft202012Validator(MAPPING_SCHEMA)
+_KIND = MappingKind(MAPPINGS_DIR, "asset mapping", MAPPING_SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -181,7 +126,11 @@ class ValueSpec(FieldSpec):
 
 @dataclass
 class AssetMapping(Mapping):
-    """A reports :class:`Mapping` (sources, location, errors) plus asset targets."""
+    """A mapping of records to assets: the fields, typed and free attributes, links.
+
+    It derives from the reports :class:`~vigie.importer.mapping.Mapping`, which
+    is the type the sources of :mod:`vigie.importer.run` read with.
+    """
 
     attributes: dict[str, ValueSpec] = field(default_factory=dict)
     free_attributes: dict[str, ValueSpec] = field(default_factory=dict)
@@ -192,22 +141,14 @@ class AssetMapping(Mapping):
         used = super().columns()  # external id, fields, location
         for group in (self.attributes, self.free_attributes, self.links):
             for spec in group.values():
-                if spec.single_column:
-                    used.append((spec.columns[0], spec.where + ("column",)))
-                else:
-                    used.extend((c, spec.where + ("columns", i)) for i, c in enumerate(spec.columns))
+                used.extend(spec.sources(spec.where))
         return used
 
     # --- one record ------------------------------------------------------
 
     def map_asset(self, get: Getter, geometry: Any = None) -> AssetDraft:
         """Translate one record; raises :class:`RowError` naming the field at fault."""
-        raw_id = get(self.external_id_column)
-        if raw_id is None:
-            raise RowError("external_id", f"{self.external_id_column} is empty")
-        external_id = self.external_id_prefix + raw_id
-        if len(external_id) > MAX_EXTERNAL_ID:
-            raise RowError("external_id", f"longer than {MAX_EXTERNAL_ID} characters")
+        external_id = self.external_id(get)
         values: dict[str, str | None] = {}
         for target, spec in self.fields.items():
             assert isinstance(spec, ValueSpec)
@@ -260,16 +201,13 @@ class AssetMapping(Mapping):
         )
 
     def parse_day(self, text: str, target: str) -> date:
-        for fmt in self.date_formats:
-            try:
-                return datetime.strptime(text, fmt).date()
-            except ValueError:
-                continue
+        parsed = self.strptime(text)
+        if parsed is not None:
+            return parsed.date()
         try:
             return date.fromisoformat(text[:10])
         except ValueError:
-            formats = " or ".join([f"'{f}'" for f in self.date_formats] + ["ISO 8601"])
-            raise RowError(target, f"'{text}' is not a date ({formats})") from None
+            raise self.not_a_date(target, text) from None
 
     def _convert(self, spec: AttributeSpec, text: str, where: str) -> Any:
         if spec.type is AttrType.DATE:
@@ -325,102 +263,20 @@ def _coordinate(value: Any, key: str) -> float | None:
 # --- loading ---------------------------------------------------------------
 
 
-def bundled_mappings() -> list[str]:
-    return sorted(p.stem for p in MAPPINGS_DIR.glob("*.yaml"))
+bundled_mappings = _KIND.bundled  # () -> the names of the bundled mappings
+resolve_mapping_path = _KIND.resolve  # (name or path) -> the file; ConfigurationError if none
 
 
-def resolve_mapping_path(name_or_path: str | Path) -> Path:
-    candidate = Path(name_or_path)
-    if candidate.is_file():
-        return candidate
-    name = str(name_or_path)
-    if re.fullmatch(r"[A-Za-z0-9_-]+", name):
-        bundled = MAPPINGS_DIR / f"{name}.yaml"
-        if bundled.is_file():
-            return bundled
-    known = ", ".join(bundled_mappings()) or "none"
-    raise ConfigurationError(
-        [
-            ConfigProblem(
-                name,
-                None,
-                "mapping",
-                f"no such asset mapping file or bundled mapping (bundled: {known})",
-            )
-        ]
-    )
-
-
-def _schema_problem(doc: LocatedDocument, err: ValidationError) -> ConfigProblem:
-    path: Path_ = tuple(err.absolute_path)
-    if err.validator == "additionalProperties" and isinstance(err.instance, dict):
-        schema = err.schema if isinstance(err.schema, dict) else {}
-        allowed = sorted((schema.get("properties") or {}).keys())
-        extra = [k for k in err.instance if k not in allowed]
-        if extra and allowed:
-            return doc.problem(
-                path + (extra[0],), f"unknown key '{extra[0]}' (expected one of: {', '.join(allowed)})"
-            )
-    return doc.problem(path, err.message)
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-class _Loader:
-    def __init__(self, doc: LocatedDocument) -> None:
-        self.doc = doc
-        self.problems: list[ConfigProblem] = []
-
-    def spec(self, target: str, raw: dict[str, Any], where: Path_) -> ValueSpec | None:
-        sources = [k for k in ("column", "columns", "value") if k in raw]
-        if len(sources) != 1:
-            self.problems.append(
-                self.doc.problem(
-                    where,
-                    "give exactly one of column, columns or value"
-                    + (f" (got {', '.join(sources)})" if sources else ""),
-                )
-            )
-            return None
-        value_map = None
-        if "value_map" in raw:
-            value_map = {}
-            for key, mapped in raw["value_map"].items():
-                if isinstance(key, bool) or key is None:
-                    self.problems.append(
-                        self.doc.problem(
-                            where + ("value_map", str(key)),
-                            f"YAML reads this key as {key!r}; quote it",
-                        )
-                    )
-                    continue
-                value_map[str(key).strip()] = _text(mapped)
+class _Loader(MappingLoader):
+    def make_spec(self, raw: dict[str, Any], where: Path_, **common: Any) -> ValueSpec:
         pattern = None
         if "pattern" in raw:
             try:
                 pattern = re.compile(raw["pattern"])
             except re.error as exc:
-                self.problems.append(
-                    self.doc.problem(where + ("pattern",), f"not a regular expression: {exc}")
-                )
-        if "value" in raw:
-            constant: str | None = _text(raw["value"])
-        else:
-            constant = None
+                self.problem(where + ("pattern",), f"not a regular expression: {exc}")
         return ValueSpec(
-            target=target,
-            columns=(raw["column"],) if "column" in raw else tuple(raw.get("columns", ())),
-            join=raw.get("join", " "),
-            value=constant,
-            value_map=value_map,
-            default=_text(raw["default"]) if "default" in raw else None,
-            single_column="column" in raw,
+            **common,
             pattern=pattern,
             prefix=raw.get("prefix", ""),
             multiply=raw.get("multiply"),
@@ -429,48 +285,30 @@ class _Loader:
             where=where,
         )
 
-    def outputs(self, raw: dict[str, Any], where: Path_) -> list[tuple[Path_, str]]:
-        """Every value the field can produce from its configuration, with where it is."""
-        out: list[tuple[Path_, str]] = [
-            (where + ("value_map", str(k)), _text(v)) for k, v in (raw.get("value_map") or {}).items()
-        ]
-        out += [(where + (k,), _text(raw[k])) for k in ("value", "default") if k in raw]
-        return out
+    def spec(self, target: str, raw: dict[str, Any], where: Path_) -> ValueSpec | None:
+        spec = super().spec(target, raw, where)
+        assert spec is None or isinstance(spec, ValueSpec)
+        return spec
 
 
 def load_asset_mapping(name_or_path: str | Path, text: str | None = None) -> AssetMapping:
     """Load and validate an asset mapping (schema, targets, types, attributes)."""
-    path = Path(name_or_path) if text is not None else resolve_mapping_path(name_or_path)
-    doc = load_located(path, text)
-    if doc.data is None:
-        raise ConfigurationError([ConfigProblem(doc.file, None, "(document)", "the mapping is empty")])
-    errors = sorted(_VALIDATOR.iter_errors(doc.data), key=lambda e: [str(p) for p in e.absolute_path])
-    if errors:
-        raise ConfigurationError(sorted((_schema_problem(doc, e) for e in errors), key=lambda p: p.line or 0))
-    data: dict[str, Any] = doc.data
-    loader = _Loader(doc)
-    problems = loader.problems
+    loader = _Loader(_KIND.load(name_or_path, text))
+    data = loader.data
 
     fields: dict[str, FieldSpec] = {}
-    for target in TARGETS:
-        raw = data["fields"].get(target)
-        if raw is None:
-            continue
-        where: Path_ = ("fields", target)
-        spec = loader.spec(target, raw, where)
+    for target, raw, where, spec in loader.field_specs(TARGETS):
         if spec is not None:
             fields[target] = spec
         if target == "status":
             for p, value in loader.outputs(raw, where):
                 if value not in STATUSES:
-                    problems.append(
-                        doc.problem(p, f"'{value}' is not an asset status ({', '.join(STATUSES)})")
-                    )
+                    loader.problem(p, f"'{value}' is not an asset status ({', '.join(STATUSES)})")
     type_raw = data["fields"]["type"]
     types: set[str] = set()
     for p, value in loader.outputs(type_raw, ("fields", "type")):
         if value not in ASSET_TYPES:
-            problems.append(doc.problem(p, f"'{value}' is not an asset type ({', '.join(ASSET_TYPES)})"))
+            loader.problem(p, f"'{value}' is not an asset type ({', '.join(ASSET_TYPES)})")
         else:
             types.add(value)
     # A type read from a column without value_map could be any type.
@@ -482,103 +320,51 @@ def load_asset_mapping(name_or_path: str | Path, text: str | None = None) -> Ass
         where = ("attributes", name)
         specs = [ASSET_TYPES[t].attributes[name] for t in possible if name in ASSET_TYPES[t].attributes]
         if not specs:
-            problems.append(
-                doc.problem(
-                    where,
-                    f"'{name}' is not an attribute of {', '.join(sorted(possible)) or 'these types'} "
-                    "(put other values under free_attributes)",
-                )
+            loader.problem(
+                where,
+                f"'{name}' is not an attribute of {', '.join(sorted(possible)) or 'these types'} "
+                "(put other values under free_attributes)",
             )
             continue
-        spec = loader.spec(name, raw, where)
-        if spec is None:
+        value_spec = loader.spec(name, raw, where)
+        if value_spec is None:
             continue
-        attributes[name] = spec
+        attributes[name] = value_spec
         for typed in specs:
             if typed.type is AttrType.ENUM and "pattern" not in raw and "prefix" not in raw:
                 for p, value in loader.outputs(raw, where):
                     if value not in typed.values:
-                        problems.append(
-                            doc.problem(
-                                p,
-                                f"'{value}' is not a {name} value ({', '.join(typed.values)})",
-                            )
-                        )
+                        loader.problem(p, f"'{value}' is not a {name} value ({', '.join(typed.values)})")
 
     free: dict[str, ValueSpec] = {}
     for name, raw in (data.get("free_attributes") or {}).items():
         where = ("free_attributes", name)
         if not FREE_NAME_RE.match(name):
-            problems.append(doc.problem(where, "free attribute names are camelCase letters and digits"))
+            loader.problem(where, "free attribute names are camelCase letters and digits")
             continue
         shadowed = sorted(t for t in possible if name in ASSET_TYPES[t].attributes)
         if shadowed:
-            problems.append(
-                doc.problem(
-                    where,
-                    f"'{name}' is a typed attribute of {', '.join(shadowed)}: map it under attributes",
-                )
+            loader.problem(
+                where, f"'{name}' is a typed attribute of {', '.join(shadowed)}: map it under attributes"
             )
             continue
-        spec = loader.spec(name, raw, where)
-        if spec is not None:
-            free[name] = spec
+        value_spec = loader.spec(name, raw, where)
+        if value_spec is not None:
+            free[name] = value_spec
 
     links: dict[str, ValueSpec] = {}
     for rel, raw in (data.get("links") or {}).items():
         where = ("links", rel)
         if not any(rel in ASSET_TYPES[t].links for t in possible):
-            problems.append(
-                doc.problem(
-                    where,
-                    f"'{rel}' is not a link of {', '.join(sorted(possible)) or 'these types'}",
-                )
-            )
+            loader.problem(where, f"'{rel}' is not a link of {', '.join(sorted(possible)) or 'these types'}")
             continue
-        spec = loader.spec(rel, raw, where)
-        if spec is not None:
-            links[rel] = spec
+        value_spec = loader.spec(rel, raw, where)
+        if value_spec is not None:
+            links[rel] = value_spec
 
-    location = data.get("location", {})
-    if location:
-        has_point = "point" in location
-        has_pair = "lat" in location or "long" in location
-        if has_point and has_pair:
-            problems.append(doc.problem(("location",), "give lat and long, or point, not both"))
-        elif has_pair and not ("lat" in location and "long" in location):
-            missing = "long" if "lat" in location else "lat"
-            problems.append(doc.problem(("location",), f"lat and long go together: {missing} is missing"))
-    elif "location" in data:
-        problems.append(doc.problem(("location",), "give lat and long, or point"))
-
-    for i, fmt in enumerate((data.get("dates") or {}).get("formats", [])):
-        if "%" not in fmt:
-            problems.append(
-                doc.problem(("dates", "formats", i), f"'{fmt}' is not a strptime format (e.g. %Y-%m-%d)")
-            )
-    csv_cfg = data.get("csv", {})
-    encoding = csv_cfg.get("encoding", "utf-8-sig")
-    try:
-        "".encode(encoding)
-    except LookupError:
-        problems.append(doc.problem(("csv", "encoding"), f"unknown encoding '{encoding}'"))
-
-    if problems:
-        raise ConfigurationError(sorted(problems, key=lambda p: p.line or 0))
-    return AssetMapping(
-        source=doc.file,
-        external_id_column=data["external_id"]["column"],
-        external_id_prefix=data["external_id"].get("prefix", ""),
-        fields=fields,
-        format=data.get("format"),
-        delimiter=csv_cfg.get("delimiter", ","),
-        encoding=encoding,
-        null_values=frozenset({""} | {v.strip() for v in data.get("null_values", [])}),
-        date_formats=tuple((data.get("dates") or {}).get("formats", ())),
-        lat_column=location.get("lat"),
-        long_column=location.get("long"),
-        point_column=location.get("point"),
-        doc=doc,
+    return loader.build(
+        AssetMapping,
+        fields,
         attributes=attributes,
         free_attributes=free,
         links=links,
@@ -593,4 +379,5 @@ __all__ = [
     "resolve_mapping_path",
     "bundled_mappings",
     "MAPPING_SCHEMA",
+    "MAX_EXTERNAL_ID",
 ]

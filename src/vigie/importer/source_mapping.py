@@ -1,0 +1,224 @@
+"""The source side of a declarative import mapping, shared by every importer.
+
+A mapping is a YAML file that says how the records of a CSV or GeoJSON export
+become Vigie objects: reports (:mod:`vigie.importer.mapping`) or assets
+(:mod:`vigie.assets.mapping`). Both read their source the same way:
+
+- :class:`SourceMapping`: the sections ``format``, ``csv``, ``external_id``,
+  ``null_values``, ``dates`` and ``location``, and the columns they read;
+- :class:`FieldSpec`: a field that takes its value from one ``column``, several
+  ``columns`` joined with ``join``, or a constant ``value``, translated by
+  ``value_map`` (:func:`lookup`) with ``default``;
+- points from a ``point`` column, a ``lat``/``long`` pair or a GeoJSON Point
+  (:func:`parse_point`, :func:`point_of_geometry`).
+
+A record that cannot be mapped raises :class:`RowError` naming the field.
+Loading and checking a mapping file is in :mod:`vigie.importer.mapping_loader`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from vigie.errors import ConfigProblem
+from vigie.yamlfile import LocatedDocument, Path_
+
+MAX_EXTERNAL_ID = 128  # reports.external_id and assets.external_id are VARCHAR(128)
+
+Getter = Callable[[str], "str | None"]
+
+# "(37.79, -122.44)" as in DataSF exports, or WKT "POINT (-122.44 37.79)".
+_NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
+_LAT_LONG = re.compile(rf"^\(?\s*({_NUMBER})\s*,\s*({_NUMBER})\s*\)?$")
+_WKT_POINT = re.compile(rf"^POINT\s*\(\s*({_NUMBER})\s+({_NUMBER})\s*\)$", re.IGNORECASE)
+
+
+class RowError(Exception):
+    """A record that cannot be imported; ``field`` is the Vigie field at fault."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    target: str
+    columns: tuple[str, ...] = ()
+    join: str = " "
+    value: str | None = None
+    value_map: dict[str, str] | None = None
+    default: str | None = None
+    single_column: bool = False  # written `column:` rather than `columns:`
+
+    @property
+    def separator(self) -> str:
+        return self.join if len(self.columns) > 1 and self.join else "/"
+
+    def sources(self, where: Path_) -> list[tuple[str, Path_]]:
+        """The columns this field reads, with where each is named (``where`` is the field's path)."""
+        if self.single_column:
+            return [(self.columns[0], where + ("column",))]
+        return [(c, where + ("columns", i)) for i, c in enumerate(self.columns)]
+
+    def raw(self, get: Getter) -> str | None:
+        if self.value is not None:
+            return self.value
+        parts: list[str] = []
+        for column in self.columns:
+            part = get(column)
+            if part is not None and part not in parts:
+                parts.append(part)
+        return self.join.join(parts) if parts else None
+
+    def extract(self, get: Getter) -> str | None:
+        raw = self.raw(get)
+        if raw is None:
+            return self.default
+        if self.value_map is None:
+            return raw
+        mapped = lookup(self.value_map, raw, self.separator)
+        if mapped is not None:
+            return mapped
+        if self.default is not None:
+            return self.default
+        raise RowError(self.target, f"'{raw}' is not in the value_map of {self.target} and it has no default")
+
+
+def lookup(value_map: dict[str, str], key: str, separator: str = "/") -> str | None:
+    """The exact key, then shorter and shorter prefixes cut at ``separator``."""
+    while True:
+        if key in value_map:
+            return value_map[key]
+        cut = key.rfind(separator)
+        if cut <= 0:
+            return None
+        key = key[:cut].rstrip()
+
+
+def parse_point(raw: str, column: str) -> tuple[float, float]:
+    """``(lat, long)`` from "(37.79, -122.44)" or WKT "POINT (-122.44 37.79)"."""
+    text = raw.strip()
+    m = _LAT_LONG.match(text)
+    if m:
+        return float(m.group(1)), float(m.group(2))
+    m = _WKT_POINT.match(text)
+    if m:
+        return float(m.group(2)), float(m.group(1))
+    raise RowError("lat", f"{column} '{raw}' is not a point '(lat, long)' or 'POINT (long lat)'")
+
+
+def point_of_geometry(geometry: Any) -> tuple[Any, Any]:
+    if not isinstance(geometry, dict):
+        raise RowError("lat", "the feature's geometry is not a GeoJSON object")
+    kind = geometry.get("type")
+    if kind != "Point":
+        raise RowError("lat", f"the feature's geometry is a {kind}; only Point features can be imported")
+    coords = geometry.get("coordinates")
+    if not isinstance(coords, list | tuple) or len(coords) < 2:
+        raise RowError("lat", "the feature's Point has no [long, lat] coordinates")
+    long, lat = coords[0], coords[1]
+    for v in (lat, long):
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            raise RowError("lat", f"the feature's coordinates {coords!r} are not numbers")
+    return lat, long
+
+
+@dataclass
+class SourceMapping:
+    """How to read a source file: format, external id, fields, dates, location."""
+
+    source: str
+    external_id_column: str
+    fields: dict[str, FieldSpec]
+    format: str | None = None
+    delimiter: str = ","
+    encoding: str = "utf-8-sig"
+    external_id_prefix: str = ""
+    null_values: frozenset[str] = frozenset({""})
+    date_formats: tuple[str, ...] = ()
+    timezone: ZoneInfo | None = None
+    lat_column: str | None = None
+    long_column: str | None = None
+    point_column: str | None = None
+    doc: LocatedDocument | None = field(default=None, repr=False)
+
+    def line_of(self, path: Path_) -> int | None:
+        return self.doc.line_of(path) if self.doc else None
+
+    def problem(self, path: Path_, message: str) -> ConfigProblem:
+        if self.doc is not None:
+            return self.doc.problem(path, message)
+        return ConfigProblem(self.source, None, ".".join(str(p) for p in path), message)
+
+    def columns(self) -> list[tuple[str, Path_]]:
+        """Every source column the mapping reads, with where it is named."""
+        used: list[tuple[str, Path_]] = [(self.external_id_column, ("external_id", "column"))]
+        for target, spec in self.fields.items():
+            used.extend(spec.sources(("fields", target)))
+        for key in ("lat", "long", "point"):
+            column = getattr(self, f"{key}_column")
+            if column:
+                used.append((column, ("location", key)))
+        return used
+
+    @property
+    def has_location_columns(self) -> bool:
+        return bool(self.point_column or self.lat_column)
+
+    def external_id(self, get: Getter) -> str:
+        """The record's prefixed external id; raises :class:`RowError` if it has none."""
+        raw_id = get(self.external_id_column)
+        if raw_id is None:
+            raise RowError("external_id", f"{self.external_id_column} is empty")
+        external_id = self.external_id_prefix + raw_id
+        if len(external_id) > MAX_EXTERNAL_ID:
+            raise RowError("external_id", f"longer than {MAX_EXTERNAL_ID} characters")
+        return external_id
+
+    def strptime(self, value: str) -> datetime | None:
+        """``value`` read with the first of ``dates.formats`` that fits (naive), else None."""
+        for fmt in self.date_formats:
+            try:
+                return datetime.strptime(value, fmt)
+            except ValueError:
+                continue
+        return None
+
+    def not_a_date(self, target: str, value: str) -> RowError:
+        formats = " or ".join([f"'{f}'" for f in self.date_formats] + ["ISO 8601"])
+        return RowError(target, f"'{value}' is not a date ({formats})")
+
+    def location(self, get: Getter, geometry: Any) -> tuple[Any, Any]:
+        if self.point_column:
+            raw = get(self.point_column)
+            if raw is None:
+                return None, None
+            return parse_point(raw, self.point_column)
+        if self.lat_column and self.long_column:
+            return get(self.lat_column), get(self.long_column)
+        if geometry is None:
+            return None, None
+        return point_of_geometry(geometry)
+
+
+__all__ = [
+    "MAX_EXTERNAL_ID",
+    "Getter",
+    "RowError",
+    "FieldSpec",
+    "SourceMapping",
+    "lookup",
+    "parse_point",
+    "point_of_geometry",
+]
