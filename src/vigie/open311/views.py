@@ -29,6 +29,7 @@ class Ctx:
     v: Vigie
     lang: str
     procedures: dict[str, Procedure] = field(default_factory=dict)
+    notices: dict[tuple[str, str], str | None] = field(default_factory=dict)
 
     @property
     def base(self) -> str:
@@ -79,11 +80,18 @@ def service_notice(ctx: Ctx, row: ReportData) -> str | None:
     A report not yet acknowledged falls back on the acknowledgement message, which
     is what catalogues write to say what happens next.
     """
-    proc = ctx.procedure(row.procedure_id)
+    key = (row.procedure_id, row.status)
+    if key not in ctx.notices:  # a page repeats the same few (procedure, status) pairs
+        ctx.notices[key] = _notice(ctx, *key)
+    return ctx.notices[key]
+
+
+def _notice(ctx: Ctx, procedure_id: str, status: str) -> str | None:
+    proc = ctx.procedure(procedure_id)
     if proc is None:
         return None
-    statuses = [row.status]
-    if row.status in (Status.NEW, Status.REOPENED):
+    statuses = [status]
+    if status in (Status.NEW, Status.REOPENED):
         statuses.append(Status.ACKNOWLEDGED.value)
     return next((m for m in (proc.message(s, ctx.lang) for s in statuses) if m), None)
 

@@ -131,9 +131,12 @@ def _updates(v: Vigie, report_ids: list[int], created_only: bool) -> dict[int, l
     if not report_ids:
         return out
     table = ReportUpdateRow.__table__
-    q = select(*table.columns).where(table.c.report_id.in_(report_ids))
-    if created_only:
-        q = q.where(table.c.kind == "created")
+    if created_only:  # only the media of the first entry is shown: read just that
+        q = select(table.c.report_id, table.c.kind, table.c.detail).where(
+            table.c.report_id.in_(report_ids), table.c.kind == "created"
+        )
+    else:
+        q = select(*table.columns).where(table.c.report_id.in_(report_ids))
     with v.db.engine.connect() as conn:
         for u in conn.execute(q.order_by(table.c.id)):
             out[u.report_id].append(u)
