@@ -34,6 +34,8 @@ def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> 
         app.state.vigie = v
         app.state.rate_limiter = RateLimiter(settings.anonymous_rate_limit)
         app.state.read_limiter = anyio.CapacityLimiter(v.settings.read_concurrency)
+        writers = v.settings.write_concurrency or (32 if v.db.dialect == "sqlite" else 4)
+        app.state.write_limiter = anyio.CapacityLimiter(writers)
         await v.bus.start()
         from vigie.background import background_services
 

@@ -53,6 +53,15 @@ class Settings(BaseSettings):
         "transaction, a savepoint each) instead of one commit per request; callers still "
         "return only once their write is committed.",
     )
+    write_concurrency: int = Field(
+        0,
+        ge=0,
+        le=64,
+        description="Report submissions (Open311 and native API) are processed in at most "
+        "this many threads per process; the others wait their turn in order. 0 chooses: "
+        "32 on SQLite (waiting threads fill the group commits), 4 on PostgreSQL (more "
+        "threads only queue on Python's global lock; see docs/benchmarks.md).",
+    )
     read_concurrency: int = Field(
         2,
         ge=1,

@@ -14,15 +14,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vigie.accounts.actions import check_api_key
@@ -35,7 +34,7 @@ from vigie.reports.queries import ReportFilter, list_reports
 from vigie.reports.records import ReportData, UpdateData
 from vigie.reports.storage import ReportRow, ReportUpdateRow
 from vigie.runtime import Vigie
-from vigie.web.deps import current_agent, get_vigie, run_read
+from vigie.web.deps import current_agent, get_vigie, run_read, run_write
 
 from .params import (
     Params,
@@ -131,6 +130,7 @@ def _updates(v: Vigie, report_ids: list[int], created_only: bool) -> dict[int, l
     if not report_ids:
         return out
     table = ReportUpdateRow.__table__
+    q: Select[Any]
     if created_only:  # only the media of the first entry is shown: read just that
         q = select(table.c.report_id, table.c.kind, table.c.detail).where(
             table.c.report_id.in_(report_ids), table.c.kind == "created"
@@ -139,7 +139,7 @@ def _updates(v: Vigie, report_ids: list[int], created_only: bool) -> dict[int, l
         q = select(*table.columns).where(table.c.report_id.in_(report_ids))
     with v.db.engine.connect() as conn:
         for u in conn.execute(q.order_by(table.c.id)):
-            out[u.report_id].append(u)
+            out[u.report_id].append(cast(UpdateData, u))
     return out
 
 
@@ -216,7 +216,7 @@ async def post_request(request: Request, fmt: str) -> Response:
     if len(key) > 255:
         raise BadRequest("longer than 255 characters", field="Idempotency-Key")
     lang = language(request, params, v)
-    return await run_in_threadpool(_create, v, params, key, lang, fmt)
+    return await run_write(request, _create, v, params, key, lang, fmt)
 
 
 def _create(v: Vigie, params: Params, key: str, lang: str, fmt: str) -> Response:

@@ -32,7 +32,7 @@ from vigie.reports.schemas import (
 from vigie.reports.storage import ReportRow
 from vigie.reports.views import agent_view, public_view, update_view
 from vigie.runtime import Vigie
-from vigie.web.deps import client_id, current_agent, get_vigie, run_read
+from vigie.web.deps import client_id, current_agent, get_vigie, run_read, run_write
 from vigie.web.json import FastJSONResponse
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
@@ -158,7 +158,7 @@ async def submit_report(request: Request) -> JSONResponse:
     key = request.headers.get("idempotency-key", "").strip()
     if len(key) > 255:
         raise ValidationFailed("Idempotency-Key is longer than 255 characters", field="Idempotency-Key")
-    return await run_in_threadpool(_submit, v, body, raw_photos, agent, key, client_id(request), request)
+    return await run_write(request, _submit, v, body, raw_photos, agent, key, client_id(request), request)
 
 
 def _submit(
