@@ -19,8 +19,8 @@ from vigie.accounts.actions import do_add_user, do_create_api_key
 from vigie.accounts.storage import ApiKeyRow, UserRow
 from vigie.db import utcnow
 from vigie.errors import Forbidden
-from vigie.reports.actions import Submission, check_submission, insert_report
 from vigie.reports.domain import Status
+from vigie.reports.intake import Submission, check_submission, insert_report
 from vigie.reports.storage import ReportRow, ReportUpdateRow
 from vigie.runtime import Vigie
 

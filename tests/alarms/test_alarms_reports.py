@@ -9,7 +9,8 @@ from vigie.accounts.domain import SYSTEM
 from vigie.alarms import actions
 from vigie.alarms.queries import alarm_detail, alarms_for_report
 from vigie.alarms.storage import AlarmRow
-from vigie.reports.actions import Submission, check_submission, do_submit_report, get_report, report_updates
+from vigie.reports.actions import get_report, report_updates
+from vigie.reports.intake import Submission, check_submission, do_submit_report
 
 
 def submit(v, service="luminaire-hors-service", at=NEAR_DARCY, email="habitant@example.org", **attrs):  # type: ignore[no-untyped-def]

@@ -29,7 +29,7 @@ from tests.reports.helpers import report_body
 from tests.web.live import LiveServer
 from vigie.accounts.actions import do_create_login
 from vigie.db import utcnow
-from vigie.reports import actions
+from vigie.reports import actions, intake
 
 DESKTOP = {"width": 1440, "height": 900}
 
@@ -312,7 +312,7 @@ def seed_history(vigie, operator) -> tuple[int, set[str]]:  # type: ignore[no-un
         zone = zones[i % len(zones)]
         point = zone.geometry.representative_point()
         code, attrs = services[i % len(services)]
-        sub = actions.Submission(
+        sub = intake.Submission(
             service_code=code,
             channel="web",
             lat=point.y,
@@ -320,7 +320,7 @@ def seed_history(vigie, operator) -> tuple[int, set[str]]:  # type: ignore[no-un
             attributes=attrs,
             requested_at=now - timedelta(days=(i * 5) % 70, hours=i % 7),
         )
-        row, _ = actions.do_submit_report(vigie, actions.check_submission(vigie, sub))
+        row, _ = intake.do_submit_report(vigie, intake.check_submission(vigie, sub))
         if i % 3 != 2:
             actions.do_acknowledge(vigie, row.id, operator)
         if i % 2 == 0:

@@ -17,7 +17,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import select
 
 from vigie.notifications.storage import OutboxRow
-from vigie.reports.actions import Submission, check_submission, do_submit_report
+from vigie.reports.intake import Submission, check_submission, do_submit_report
 from vigie.reports.storage import ReportRow
 from vigie.runtime import Vigie
 from vigie.settings import Settings

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from tests.pilotage.conftest import submit
 from vigie.pilotage.stats import compute_stats
-from vigie.reports import actions
+from vigie.reports import intake
 from vigie.reports.storage import ReportRow
 
 NOW = datetime(2026, 7, 15, 12, 0, tzinfo=UTC)  # 14:00 in Dijon (summer time)
@@ -16,16 +16,16 @@ H = timedelta(hours=1)
 def add(vigie, service, zone_address, requested, status, ack=None, closed=None, expected=None):  # type: ignore[no-untyped-def]
     """A report with exact dates, written through the same insert as submissions."""
     attrs = {"danger_immediat": "non"} if service == "nid-de-poule" else {}
-    sub = actions.Submission(
+    sub = intake.Submission(
         service_code=service,
         channel="web",
         address=zone_address,
         attributes=attrs,
         requested_at=requested,
     )
-    checked = actions.check_submission(vigie, sub)
+    checked = intake.check_submission(vigie, sub)
     with vigie.db.session(write=True) as s:
-        row = actions.insert_report(vigie, s, checked)
+        row = intake.insert_report(vigie, s, checked)
         row.status = status
         row.acknowledged_at = requested + ack if ack else None
         row.closed_at = requested + closed if closed else None

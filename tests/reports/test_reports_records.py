@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vigie.reports.actions import Submission, check_submission, do_submit_report
+from vigie.reports.intake import Submission, check_submission, do_submit_report
 from vigie.reports.queries import ReportFilter, list_reports
 from vigie.reports.records import COLUMNS, ReportRecord
 from vigie.reports.storage import ReportRow

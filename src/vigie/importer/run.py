@@ -26,8 +26,8 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from vigie.errors import ConfigProblem, ConfigurationError, VigieError
 from vigie.importer.mapping import Getter, MappedRow, Mapping, RowError, load_mapping
-from vigie.reports.actions import Submission, check_submission, insert_report
 from vigie.reports.domain import CLOSED, Channel
+from vigie.reports.intake import Submission, check_submission, insert_report
 from vigie.reports.storage import ReportRow
 from vigie.runtime import Vigie
 

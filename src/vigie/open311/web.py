@@ -28,7 +28,7 @@ from vigie.accounts.actions import check_api_key
 from vigie.accounts.domain import Agent
 from vigie.db import utcnow
 from vigie.errors import BadRequest, NotFound, UnsupportedMediaType, VigieError
-from vigie.reports import actions
+from vigie.reports import actions, intake
 from vigie.reports.domain import Channel
 from vigie.reports.queries import ReportFilter, list_reports
 from vigie.reports.records import ReportData, UpdateData
@@ -237,15 +237,15 @@ def _create(v: Vigie, params: Params, key: str, lang: str, fmt: str) -> Response
     ctx = Ctx(v, lang)
     idem = None
     if key:
-        fingerprint = actions.Idempotency.fingerprint_of(
+        fingerprint = intake.Idempotency.fingerprint_of(
             sorted((k, vals) for k, vals in params.values.items() if k != "api_key")
         )
-        idem = actions.Idempotency(f"open311:{api.id}", key, fingerprint)
-        existing = actions.lookup_idempotent(v, idem)
+        idem = intake.Idempotency(f"open311:{api.id}", key, fingerprint)
+        existing = intake.lookup_idempotent(v, idem)
         if existing is not None:
             return _created(ctx, actions.get_report(v, existing), fmt, replayed=True)
     name = " ".join(p for p in (params.get("first_name"), params.get("last_name")) if p)
-    sub = actions.Submission(
+    sub = intake.Submission(
         service_code=code,
         channel=Channel.OPEN311,
         description=params.get("description") or "",
@@ -261,8 +261,8 @@ def _create(v: Vigie, params: Params, key: str, lang: str, fmt: str) -> Response
         account_id=params.get("account_id") or "",
         media_urls=[media_url] if media_url else [],
     )
-    checked = actions.check_submission(v, sub)
-    row, created = actions.do_submit_report(v, checked, None, idem)
+    checked = intake.check_submission(v, sub)
+    row, created = intake.do_submit_report(v, checked, None, idem)
     return _created(ctx, row, fmt, replayed=not created)
 
 

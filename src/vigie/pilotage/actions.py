@@ -1,8 +1,8 @@
 """Use cases of the control room and field agents' view.
 
-Both build on the reports context's transaction helper so that each one is a
-single transaction (history entry, audit row, resident notification) followed
-by one ``report.updated`` event. They are candidates for ``reports/actions.py``.
+Both build on the reports context's ``mutate_report`` (and ``set_status``) so
+that each one is a single transaction (history entry, audit row, resident
+notification) followed by one ``report.updated`` event.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from vigie.accounts.domain import Agent
 from vigie.db import utcnow
 from vigie.errors import Conflict, NotFound, ValidationFailed
 from vigie.photos.storage import new_photo_key
-from vigie.reports.actions import _mutate, _set_status, check_note, get_report
+from vigie.reports.actions import check_note, get_report, mutate_report, set_status
 from vigie.reports.domain import Status
 from vigie.reports.storage import PhotoRow, ReportRow
 from vigie.runtime import Vigie
@@ -61,7 +61,7 @@ def do_resolve_with_photos(
     now = utcnow()
 
     def apply(s: Session, row: ReportRow) -> dict[str, Any]:
-        _set_status(row, Status.RESOLVED)
+        set_status(row, Status.RESOLVED)
         if public_note:
             row.status_notes = public_note
         for key, p in zip(keys, photos, strict=True):
@@ -92,7 +92,7 @@ def do_resolve_with_photos(
             v.photos.put(key, p.data, p.content_type)
             stored.append(key)
             v.photos.put(key + "_t", p.thumbnail, "image/jpeg")
-        return _mutate(v, report_id, agent, "reports.work", "report.status", apply)
+        return mutate_report(v, report_id, agent, "reports.work", "report.status", apply)
     except BaseException:
         for key in stored:
             v.photos.delete(key)
@@ -118,9 +118,9 @@ def do_hand_back(v: Vigie, report_id: int | str, agent: Agent, reason: str, note
         if row.assigned_user_id != agent.id:
             raise Conflict("the report was reassigned meanwhile", field="id")
         if row.status == Status.IN_PROGRESS:
-            _set_status(row, Status.ASSIGNED)
+            set_status(row, Status.ASSIGNED)
         if row.status != Status.ACKNOWLEDGED:
-            _set_status(row, Status.ACKNOWLEDGED)
+            set_status(row, Status.ACKNOWLEDGED)
         row.assigned_user_id = None
         return {
             "reason": reason,
@@ -129,4 +129,4 @@ def do_hand_back(v: Vigie, report_id: int | str, agent: Agent, reason: str, note
             "_detail": {"reason": reason, "from_user_id": agent.id},
         }
 
-    return _mutate(v, report_id, agent, "reports.work", "report.handback", apply)
+    return mutate_report(v, report_id, agent, "reports.work", "report.handback", apply)

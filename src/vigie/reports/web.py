@@ -14,7 +14,7 @@ from vigie.accounts.actions import require
 from vigie.accounts.domain import Agent
 from vigie.db import utcnow
 from vigie.errors import BadRequest, NotFound, UnsupportedMediaType, ValidationFailed
-from vigie.reports import actions
+from vigie.reports import actions, intake
 from vigie.reports.domain import Channel, parse_datetime
 from vigie.reports.queries import STATUS_VALUES, ReportFilter, find_duplicates, list_reports, parse_bbox
 from vigie.reports.records import ReportData
@@ -175,9 +175,9 @@ def _submit(
     idem = None
     if key:
         scope = f"agent:{agent.id}" if agent else f"device:{body.device_id or client}"
-        fingerprint = actions.Idempotency.fingerprint_of(body.model_dump(), [len(p[1]) for p in raw_photos])
-        idem = actions.Idempotency(scope, key, fingerprint)
-        existing = actions.lookup_idempotent(v, idem)
+        fingerprint = intake.Idempotency.fingerprint_of(body.model_dump(), [len(p[1]) for p in raw_photos])
+        idem = intake.Idempotency(scope, key, fingerprint)
+        existing = intake.lookup_idempotent(v, idem)
         if existing is not None:
             row = actions.get_report(v, existing)
             return JSONResponse(
@@ -200,7 +200,7 @@ def _submit(
         gps = next((p.gps for p in processed if p.gps), None)
         if gps:
             lat, long = gps
-    sub = actions.Submission(
+    sub = intake.Submission(
         service_code=body.service_code,
         channel=Channel(body.channel),
         description=body.description,
@@ -214,8 +214,8 @@ def _submit(
         reporter_lang=body.lang or _lang(request),
         device_id=body.device_id,
     )
-    checked = actions.check_submission(v, sub)
-    row, created = actions.do_submit_report(v, checked, processed, idem, agent)
+    checked = intake.check_submission(v, sub)
+    row, created = intake.do_submit_report(v, checked, processed, idem, agent)
     return JSONResponse(_submitted(v, row, agent, request), status_code=201 if created else 200)
 
 
