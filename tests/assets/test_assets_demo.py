@@ -8,6 +8,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
+from vigie.assets import demo
 from vigie.assets.actions import draft_of
 from vigie.assets.demo import CABINETS, LED_LIGHTS, LIGHTS, build_demo_fleet, load_demo_fleet
 from vigie.assets.domain import check_asset
@@ -109,3 +110,18 @@ def test_demo_fleet_refused_in_production(vigie: Vigie) -> None:
     vigie.settings = vigie.settings.model_copy(update={"environment": "production"})
     with pytest.raises(Forbidden):
         load_demo_fleet(vigie)
+
+
+def test_demo_camera_authorised_on_29_february_expires_on_28_february(
+    vigie: Vigie, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every date drawn is 29 February 2024 (the demo used to crash on such a camera).
+    monkeypatch.setattr(demo, "_day", lambda rng, start, end: "2024-02-29")
+    builder = demo.FleetBuilder(vigie)
+    builder.cameras()
+    cameras = [r for r in builder.rows if r["type"] == "camera"]
+    assert len(cameras) == 269
+    for r in cameras:
+        assert r["attributes"]["authorisationDate"] == "2024-02-29"
+        assert r["attributes"]["authorisationExpiry"] == "2029-02-28"
+        check_asset(draft_of(AssetRow(**r)))  # at most five years: the domain's rule agrees

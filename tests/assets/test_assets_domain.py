@@ -12,6 +12,7 @@ from vigie.assets.domain import (
     AssetDraft,
     AssetInvalid,
     AttrType,
+    add_years,
     check_asset,
     coerce_value,
     registry_json,
@@ -120,6 +121,16 @@ def test_domain_camera_rules_follow_the_french_legal_frame() -> None:
     assert "prefectoral authorisation" in problems["attributes.authorisationDate"]
     draft.status = "planned"
     assert check_asset(draft).status == "planned"
+
+
+def test_domain_add_years_keeps_the_anniversary_and_29_february_gives_28() -> None:
+    assert add_years(date(2024, 2, 29), 5) == date(2029, 2, 28)  # 2029 is a common year
+    assert add_years(date(2024, 2, 29), 4) == date(2028, 2, 29)
+    assert add_years(date(2023, 3, 1), 5) == date(2028, 3, 1)  # not 5 * 365 + 1 days (29 Feb)
+    leap = {"authorisationDate": "2024-02-29"}
+    assert check_asset(camera(**leap, authorisationExpiry="2029-02-28"))
+    problems = _problems(camera(**leap, authorisationExpiry="2029-03-01"))
+    assert "more than 5 years after authorisationDate" in problems["attributes.authorisationExpiry"]
 
 
 def test_domain_free_attributes_are_plain_values_with_camel_case_names() -> None:

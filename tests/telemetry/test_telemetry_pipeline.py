@@ -138,6 +138,31 @@ def test_pipeline_restart_reloads_latest_state(vigie, make_pipeline):
     assert p2.snapshot()["out_of_order"] == 1
 
 
+def test_pipeline_latest_snapshot_is_a_copy_of_every_reporting_asset(vigie, make_pipeline):
+    add_asset(vigie, "SL-00001")
+    add_asset(vigie, "SL-00002")
+    p = make_pipeline()
+    before_ms = int(datetime.now(UTC).timestamp() * 1000)
+    p.ingest("SL-00001", light("ok", at=0, powerConsumption=40.0))
+    p.ingest("SL-00001", light("defectiveLamp", at=1))
+    snap = p.latest_snapshot()
+    assert set(snap) == {"SL-00001"}  # SL-00002 never reported
+    received_ms, values = snap["SL-00001"]
+    assert received_ms >= before_ms
+    assert values == {
+        "status": "defectiveLamp",
+        "powerState": "on",
+        "illuminanceLevel": 1.0,
+        "powerConsumption": 40.0,
+    }
+    # Later messages change neither the snapshot's mapping nor its values.
+    p.ingest("SL-00001", light("ok", at=2))
+    p.ingest("SL-00002", light("ok", at=0))
+    assert set(snap) == {"SL-00001"} and values["status"] == "defectiveLamp"
+    values["status"] = "changed by the caller"
+    assert p.latest_values("SL-00001")[2]["status"] == "ok"
+
+
 def test_pipeline_acks_update_commands(vigie, make_pipeline):
     from vigie.telemetry.lighting import queue_commands
 

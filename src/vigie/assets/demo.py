@@ -26,6 +26,7 @@ import numpy as np
 import shapely
 from sqlalchemy import insert, select
 
+from vigie.assets.domain import AUTHORISATION_YEARS, add_years
 from vigie.assets.storage import AssetRow
 from vigie.city.zones import Zone
 from vigie.db import utcnow
@@ -431,7 +432,7 @@ class FleetBuilder:
                 authorised = date.fromisoformat(
                     _day(rng, REFERENCE_DATE - timedelta(days=5 * 365 - 30), REFERENCE_DATE)
                 )
-                expiry = authorised.replace(year=authorised.year + 5)
+                expiry = add_years(authorised, AUTHORISATION_YEARS)  # 29 February: 28 February
                 self.add(
                     f"CAM-{n:04d}",
                     "camera",

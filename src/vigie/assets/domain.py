@@ -135,7 +135,14 @@ RETENTION_MAX_DAYS = 30  # French video protection: images kept 30 days at most
 AUTHORISATION_YEARS = 5  # prefectoral authorisation, renewable
 
 
-def _add_years(d: date, years: int) -> date:
+def add_years(d: date, years: int) -> date:
+    """The same day ``years`` later; from 29 February, 28 February of a common year.
+
+    An anniversary, as authorisations are counted in years (a fixed 5 * 365 + 1 days
+    would land a day early whenever the five years hold two leap days); from 29
+    February it ends on the last day of February, so that it never lasts longer
+    than granted.
+    """
     try:
         return d.replace(year=d.year + years)
     except ValueError:  # 29 February
@@ -162,7 +169,7 @@ def _camera_rules(draft: AssetDraft) -> list[Problem]:
             problems.append(
                 ("attributes.authorisationExpiry", f"{end} is not after authorisationDate {start}")
             )
-        elif d1 > _add_years(d0, AUTHORISATION_YEARS):
+        elif d1 > add_years(d0, AUTHORISATION_YEARS):
             problems.append(
                 (
                     "attributes.authorisationExpiry",

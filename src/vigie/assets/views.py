@@ -33,3 +33,53 @@ def asset_view(row: AssetRow, zones: ZoneIndex | None = None) -> dict[str, Any]:
         "created_at": row.created_at.isoformat() if row.created_at else None,
         "updated_at": row.updated_at.isoformat() if row.updated_at else None,
     }
+
+
+# --- live state on the map, from the latest telemetry ----------------------------
+#
+# What a control-room map colours an asset by (docs/telemetry.md, "Live state on
+# the map"): ``offline`` when the asset has been silent longer than its
+# heartbeat alarm rule allows, else the first matching rule of its telemetry
+# kind below, else ``ok``; ``unknown`` when it never reported. A street light's
+# ``powerState`` is not a health state (lights are off by day, and some
+# communes switch them off at night): it stays on the asset page.
+
+STATES = ("ok", "fault", "offline", "unknown")
+
+_LAMP_FAULTS = frozenset({"defectiveLamp", "brokenLantern", "columnIssue"})
+# Per telemetry kind: (measurement, test, operand, state); the thresholds are
+# those of the default alarm rules (lamp-failure, cabinet-power-loss…).
+STATE_RULES: dict[str, tuple[tuple[str, str, Any, str], ...]] = {
+    "streetlight": (("status", "in", _LAMP_FAULTS, "fault"),),
+    "cabinet": (("voltage", "<", 180, "fault"), ("doorOpen", "is", True, "fault")),
+    "camera": (("online", "is", False, "offline"),),
+    "traffic_controller": (("fault", "is", True, "fault"),),
+}
+
+
+def _holds(test: str, value: Any, operand: Any) -> bool:
+    if value is None:
+        return False
+    if test == "is":  # booleans: 0 and 1 are not false and true here
+        return value is operand
+    if test == "in":
+        return isinstance(value, str) and value in operand
+    # "<": numbers only (True < 180 would hold in Python)
+    return isinstance(value, int | float) and not isinstance(value, bool) and value < operand
+
+
+def telemetry_state(
+    kind: str | None,
+    values: dict[str, Any] | None,
+    silent_for_s: float = 0.0,
+    silent_after_s: float | None = None,
+) -> str:
+    """ok, fault, offline or unknown, from an asset's latest values (None: never reported)."""
+    if values is None:
+        return "unknown"
+    if silent_after_s is not None and silent_for_s > silent_after_s:
+        return "offline"
+    for name, test, operand, state in STATE_RULES.get(kind or "", ()):
+        if _holds(test, values.get(name), operand):
+            return state
+    return "ok"

@@ -5,6 +5,11 @@ public in France (prefectoral lists of authorised video-protection systems).
 Writing needs an agent: creating an asset ``assets.manage`` (supervisor,
 admin), changing its status ``assets.status`` (operator, supervisor, admin).
 Errors are RFC 9457 problem JSON like the rest of the native API.
+
+The live state of the assets (from their latest telemetry: a camera offline, a
+lamp out) is for agents only: it tells where the city's equipment is weak.
+It is served apart from the layers (``/states``, or spliced with ``state=true``)
+so that thousands of telemetry messages a second never invalidate a layer.
 """
 
 from __future__ import annotations
@@ -16,10 +21,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from vigie.accounts.actions import require
 from vigie.assets import actions
 from vigie.assets.actions import AssetFilter
 from vigie.assets.domain import AssetDraft, registry_json
-from vigie.assets.geojson import geojson_layer
+from vigie.assets.geojson import Layer, geojson_layer
+from vigie.assets.states import state_layer, state_snapshot
 from vigie.assets.views import asset_view
 from vigie.errors import ValidationFailed
 from vigie.reports.queries import parse_bbox
@@ -88,6 +95,23 @@ def list_(
     }
 
 
+def _cached_response(request: Request, body: bytes, etag: str, media: str, **headers: str) -> Response:
+    """200 with the body, or 304 when the client has this version (If-None-Match)."""
+    headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding", **headers}
+    if etag in _csv(request.headers.get("if-none-match")):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=media, headers=headers)
+
+
+def _layer_response(request: Request, layer: Layer) -> Response:
+    extra = {"X-Feature-Count": str(layer.features)}
+    fresh = layer.etag not in _csv(request.headers.get("if-none-match"))
+    if fresh and "gzip" in request.headers.get("accept-encoding", "").lower():
+        extra["Content-Encoding"] = "gzip"
+        return _cached_response(request, layer.gzipped(), layer.etag, "application/geo+json", **extra)
+    return _cached_response(request, layer.body, layer.etag, "application/geo+json", **extra)
+
+
 @router.get(
     ".geojson",
     summary="Assets as a GeoJSON FeatureCollection (map layers)",
@@ -109,22 +133,39 @@ def geojson(
         description="Comma list of typed attributes to add to the properties "
         "(e.g. lampTechnology,powerRating)",
     ),
+    state: bool = Query(
+        False,
+        description="Agents: add `state` (ok, fault, offline, unknown) from the latest telemetry "
+        "to the properties, at most a few seconds old",
+    ),
     v: Vigie = Depends(get_vigie),
 ) -> Response:
+    if state:
+        require(current_agent(request), "reports.read")
     f = _filter(type, status, zone, group, bbox)
-    layer = geojson_layer(v, f, _csv(attributes))
-    headers = {
-        "ETag": layer.etag,
-        "Cache-Control": "no-cache",
-        "Vary": "Accept-Encoding",
-        "X-Feature-Count": str(layer.features),
-    }
-    if layer.etag in _csv(request.headers.get("if-none-match")):
-        return Response(status_code=304, headers=headers)
-    if "gzip" in request.headers.get("accept-encoding", "").lower():
-        headers["Content-Encoding"] = "gzip"
-        return Response(layer.gzipped(), media_type="application/geo+json", headers=headers)
-    return Response(layer.body, media_type="application/geo+json", headers=headers)
+    layer = state_layer(v, f, _csv(attributes)) if state else geojson_layer(v, f, _csv(attributes))
+    return _layer_response(request, layer)
+
+
+@router.get(
+    "/states",
+    summary="Live state of the assets from their latest telemetry (agents)",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/json": {}}, "description": "Counts and the assets not ok"},
+        304: {"description": "Not modified (If-None-Match)"},
+    },
+)
+def states(request: Request, type: str | None = _TYPE, v: Vigie = Depends(get_vigie)) -> Response:
+    """``{"as_of", "counts": {state: n}, "ids": {"fault"|"offline"|"unknown": [asset ids]}}``.
+
+    Assets not listed are ``ok``. Recomputed at most every few seconds; a map
+    merges it into its layers and asks again on alarm events and periodically.
+    """
+    require(current_agent(request), "reports.read")
+    f = _filter(type, None, None, None, None)
+    body, etag = state_snapshot(v).json_for(f.types)
+    return _cached_response(request, body, etag, "application/json")
 
 
 @router.get("/types", summary="Asset types, their typed attributes and the statuses")

@@ -1,7 +1,8 @@
 """Control room pages for the city's equipment: map layers, live alarms, one asset.
 
-- ``GET /pilotage/equipements``: map with one layer per asset type, coloured by
-  state, active alarms in red, and the live alarm panel;
+- ``GET /pilotage/equipements``: map with one layer per asset type; assets in
+  service coloured by their live state (telemetry: ok, fault, offline, unknown),
+  the others by their registry status; active alarms in red, and the live alarm panel;
 - ``GET /pilotage/alarmes``: the live alarm panel alone, full width (filters,
   acknowledge, assign, comment, clear);
 - ``GET /pilotage/equipements/{asset_id}``: one asset (typed attributes, links,
@@ -14,8 +15,8 @@ no status change and no alarm action, the API refusing those to them anyway.
 Clearing an alarm by hand is offered to supervisors and administrators only.
 
 The data come from the JSON APIs (``/api/v1/assets.geojson``,
-``/api/v1/alarms``, ``/api/v1/telemetry/{id}``) and the agents' event stream;
-these pages add no API of their own.
+``/api/v1/assets/states``, ``/api/v1/alarms``, ``/api/v1/telemetry/{id}``) and
+the agents' event stream; these pages add no API of their own.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from vigie.accounts.domain import Agent
 from vigie.alarms.actions import CLEARERS
 from vigie.assets.actions import get_asset
 from vigie.assets.domain import ASSET_TYPES, STATUSES
-from vigie.assets.views import asset_view
+from vigie.assets.views import STATES, asset_view
 from vigie.errors import NotFound
 from vigie.pilotage import context as ctx
 from vigie.pilotage import equipment_context as eq
@@ -64,7 +65,7 @@ def _base(request: Request, agent: Agent, csrf: str, **page: Any) -> dict[str, A
         "lang": lang,
         "timezone": str(v.city.timezone),
         "agent": {"id": agent.id, "name": agent.label, "role": agent.role.value},
-        "labels": {**ctx.labels(v, lang), **eq.labels(v, lang)},
+        "labels": {**ctx.labels(v, lang), **eq.labels(v, lang), "asset_state": _state_labels(lang)},
         **page,
     }
     return {
@@ -74,6 +75,11 @@ def _base(request: Request, agent: Agent, csrf: str, **page: Any) -> dict[str, A
         "js_messages": eq.js_messages(lang, ctx.js_messages(lang)),
         "map_cfg": map_config(request),
     }
+
+
+def _state_labels(lang: str) -> dict[str, str]:
+    """Short names of the live states (popups); the legend has longer ones."""
+    return {s: eq.tr(lang, f"equipment.live.{s}", s) for s in STATES}
 
 
 def _filters(v: Vigie, lang: str) -> dict[str, Any]:
@@ -100,6 +106,7 @@ async def equipment_map_page(request: Request) -> Response:
         "pilotage/equipment.html",
         layers=layers,
         statuses=STATUSES,
+        asset_states=STATES,
         **filters,
         **_base(request, agent, csrf, layers=layers, statuses=list(STATUSES), panel=_panel(v, agent, lang)),
     )

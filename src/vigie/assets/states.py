@@ -1,0 +1,262 @@
+"""Live state of the assets from their latest telemetry: ok, fault, offline, unknown.
+
+The state each asset's latest telemetry gives (:func:`vigie.assets.views.telemetry_state`)
+is computed for the whole fleet at most every ``STATE_TTL_S`` seconds
+(:func:`state_snapshot`) and shared by every request meanwhile. It is served
+apart from the map layers (``/api/v1/assets/states``), or spliced into a copy
+of a cached layer (:func:`state_layer`, ``state=true``), so that telemetry
+never invalidates the layers themselves.
+
+This module builds on :mod:`vigie.assets.geojson` (a state layer is a layer);
+that module knows nothing of states.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Float, Text, cast, func, select
+from sqlalchemy.orm import Session
+
+from vigie.assets.actions import AssetFilter, data_version
+from vigie.assets.geojson import Layer, cache_of, digest, feature_id, geojson_layer, new_layer
+from vigie.assets.storage import AssetRow
+from vigie.assets.views import STATES, telemetry_state
+from vigie.runtime import Vigie
+
+STATE_TTL_S = 5.0  # live states are recomputed at most this often
+_EXTRA_KEY = "assets.state_cache"
+# The end of an encoded feature with its state as the last property (features end with "}}").
+STATE_TAILS = {s: f',"state":"{s}"}}}}'.encode() for s in STATES}
+
+
+@dataclass
+class StateSnapshot:
+    """The live state of every asset at one moment: the states other than ok, and counts."""
+
+    at: datetime
+    taken: float  # time.monotonic() when computed
+    states: dict[str, str]  # asset id -> fault | offline | unknown (absent: ok)
+    types: dict[str, str]  # asset id -> asset type, for the assets not ok
+    counts: dict[str, Counter[str]]  # asset type -> state -> number of assets
+    version: str = ""
+    _tails: dict[bytes, bytes] | None = field(default=None, repr=False)
+    _bodies: dict[tuple[str, ...], tuple[bytes, str]] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def state_of(self, asset_id: str) -> str:
+        return self.states.get(asset_id, "ok")
+
+    def tails(self) -> dict[bytes, bytes]:
+        """Encoded id -> the end of its feature with its state, for the assets not ok."""
+        with self._lock:
+            if self._tails is None:
+                self._tails = {k.encode(): STATE_TAILS[s] for k, s in self.states.items()}
+            return self._tails
+
+    def summary(self, types: list[str]) -> dict[str, Any]:
+        """Counts and the ids of the assets not ok (sorted), for the asset types asked (all if none)."""
+        wanted = set(types or self.counts)
+        counts: Counter[str] = Counter({s: 0 for s in STATES})
+        for t in wanted:
+            counts.update(self.counts.get(t, Counter()))
+        ids: dict[str, list[str]] = {s: [] for s in STATES if s != "ok"}
+        for asset_id, state in self.states.items():
+            if self.types.get(asset_id) in wanted:
+                ids[state].append(asset_id)
+        for lst in ids.values():
+            lst.sort()
+        return {"counts": dict(counts), "ids": ids}
+
+    def json_for(self, types: list[str]) -> tuple[bytes, str]:
+        """The states document of some asset types and its ETag (which ignores ``as_of``)."""
+        key = tuple(sorted(set(types)))
+        with self._lock:
+            got = self._bodies.get(key)
+        if got is None:
+            summary = self.summary(list(key))
+            etag = f'W/"{digest(orjson.dumps(summary).decode())}"'
+            as_of = self.at.isoformat(timespec="seconds").replace("+00:00", "Z")
+            got = (orjson.dumps({"as_of": as_of, **summary}), etag)
+            with self._lock:
+                self._bodies[key] = got
+        return got
+
+
+class _StateCache:
+    """The latest snapshot, and the asset kinds it was computed from (one per Vigie)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()  # one computation at a time
+        self.snapshot: StateSnapshot | None = None
+        self.kinds: tuple[str, dict[str, tuple[str, str | None]]] | None = None
+
+
+def _state_cache_of(v: Vigie) -> _StateCache:
+    cache = v.extra.get(_EXTRA_KEY)
+    if not isinstance(cache, _StateCache):
+        cache = _StateCache()
+        v.extra[_EXTRA_KEY] = cache
+    return cache
+
+
+def _plain_rows(s: Session, stmt: Any) -> list[Any]:
+    """Rows of a statement as DB-API tuples: 100,000 rows through
+    SQLAlchemy's result objects and type processing cost several times more."""
+    # Its only literals are constants of this module: written inline, never user input.
+    sql = str(stmt.compile(dialect=s.get_bind().dialect, compile_kwargs={"literal_binds": True}))
+    cur = s.connection().connection.cursor()
+    try:
+        cur.execute(sql)
+        return list(cur.fetchall())
+    finally:
+        cur.close()
+
+
+def _asset_kinds(v: Vigie, cache: _StateCache) -> dict[str, tuple[str, str | None]]:
+    """asset id -> (asset type, telemetry kind), re-read only after an asset write."""
+    from vigie.telemetry.schema import kind_of
+
+    version = data_version(v)
+    got = cache.kinds
+    if got is not None and got[0] == version:
+        return got[1]
+    with v.db.session() as s:
+        rows = _plain_rows(s, select(AssetRow.id, AssetRow.type))
+    by_type: dict[str, tuple[str, str | None]] = {}  # one tuple per type, shared by its assets
+    kinds: dict[str, tuple[str, str | None]] = {}
+    for id_, type_ in rows:
+        pair = by_type.get(type_)
+        if pair is None:
+            pair = by_type[type_] = (type_, kind_of(type_))
+        kinds[id_] = pair if pair[1] is not None else (type_, kind_of(type_, id_))
+    cache.kinds = (version, kinds)
+    return kinds
+
+
+def _age_sql(s: Session, column: Any) -> Any:
+    """Seconds since a timestamp column, computed by the database (no date parsing in Python)."""
+    if s.get_bind().dialect.name == "postgresql":
+        return cast(func.extract("epoch", func.now() - column), Float)
+    return (func.julianday("now") - func.julianday(column)) * 86400.0
+
+
+def _latest_values(v: Vigie) -> Mapping[str, tuple[float, dict[str, Any]]]:
+    """asset id -> (when its latest message arrived, epoch ms; latest values): from the
+    ingest's memory when it runs in this process (up to date), else from its copy in the
+    database (as old as the ingest's copy interval, 10 s by default)."""
+    from vigie.telemetry.pipeline import IngestPipeline
+
+    pipeline = v.extra.get("telemetry.pipeline")
+    if isinstance(pipeline, IngestPipeline):
+        return pipeline.latest_snapshot()
+    from vigie.telemetry.storage import TelemetryLatestRow as L
+
+    with v.db.session() as s:
+        rows = _plain_rows(s, select(L.asset_id, _age_sql(s, L.received_at), cast(L.data, Text)))
+    now_ms = time.time() * 1000
+    return {a: (now_ms - float(age or 0.0) * 1000, orjson.loads(d) if d else {}) for a, age, d in rows}
+
+
+def _silent_after(v: Vigie) -> dict[str, float]:
+    """Telemetry kind -> seconds without a message after which an asset is offline.
+
+    The heartbeat alarm rules in force ("Street light not reporting": 60 min…),
+    so that the map and the alarms agree; kinds without one never go offline this way.
+    """
+    try:
+        from vigie.alarms.actions import get_rules
+
+        rules = get_rules(v)
+    except Exception:  # an invalid rules file is reported by the alarms context itself
+        return {}
+    out: dict[str, float] = {}
+    for rule in rules:
+        if rule.kind == "heartbeat" and rule.heartbeat is not None:
+            for kind in rule.asset_kinds:
+                out[kind] = min(out.get(kind, float("inf")), rule.heartbeat.total_seconds())
+    return out
+
+
+_NEVER_SEEN: tuple[float, None] = (0.0, None)  # telemetry_state: "unknown"
+
+
+def _compute_states(v: Vigie, cache: _StateCache) -> StateSnapshot:
+    kinds = _asset_kinds(v, cache)
+    latest = _latest_values(v)
+    silent = _silent_after(v)
+    now_ms = time.time() * 1000
+    states: dict[str, str] = {}
+    types: dict[str, str] = {}
+    counts: dict[str, Counter[str]] = {}
+    for asset_id, (type_, kind) in kinds.items():
+        received_ms, values = latest.get(asset_id, _NEVER_SEEN)
+        quiet_s = (now_ms - received_ms) / 1000 if values is not None else 0.0
+        state = telemetry_state(kind, values, quiet_s, silent.get(kind or ""))
+        counter = counts.get(type_)
+        if counter is None:
+            counter = counts[type_] = Counter()
+        counter[state] += 1
+        if state != "ok":
+            states[asset_id] = state
+            types[asset_id] = type_
+    snap = StateSnapshot(datetime.now(UTC), time.monotonic(), states, types, counts)
+    snap.version = digest(sorted(states.items()), sorted((t, sorted(c.items())) for t, c in counts.items()))
+    return snap
+
+
+def state_snapshot(v: Vigie, max_age_s: float | None = None) -> StateSnapshot:
+    """The live states, recomputed when older than ``max_age_s`` (default ``STATE_TTL_S``).
+
+    One computation at a time: concurrent callers wait for it and share it.
+    """
+    max_age = STATE_TTL_S if max_age_s is None else max_age_s
+    cache = _state_cache_of(v)
+    with cache.lock:
+        snap = cache.snapshot
+        if snap is None or time.monotonic() - snap.taken >= max_age:
+            snap = cache.snapshot = _compute_states(v, cache)
+        return snap
+
+
+# --- layers with the states spliced in --------------------------------------------------------
+
+
+def _with_states(parts: list[bytes], tails: dict[bytes, bytes]) -> list[bytes]:
+    """Each feature with ``"state"`` as its last property (features end with ``}}``)."""
+    ok = STATE_TAILS["ok"]
+    return [p[:-2] + tails.get(feature_id(p), ok) for p in parts]
+
+
+def state_layer(v: Vigie, f: AssetFilter, attributes: list[str] | None = None) -> Layer:
+    """The (cached) layer of :func:`vigie.assets.geojson.geojson_layer` with, in each
+    feature's properties, ``state`` (ok, fault, offline, unknown) from the latest
+    telemetry, at most ``STATE_TTL_S`` old.
+
+    A copy of the cached layer, made again when the layer or the states change.
+    """
+    base = geojson_layer(v, f, attributes)  # checks the filter and the attributes
+    snap = state_snapshot(v)
+    cache = cache_of(v)
+    key = (f.key(), tuple(attributes or []), "state")
+    version = f"{base.version}|{base.etag}|{snap.version}"
+    layer = cache.get(key, version)
+    if layer is not None:
+        return layer
+    with cache.builder(key):
+        layer = cache.get(key, version)
+        if layer is None:
+            parts = _with_states(base.parts, snap.tails())
+            layer = new_layer(key, version, parts, cache.previous(key))
+            cache.put(key, layer)
+        return layer
+
+
+__all__ = ["STATE_TAILS", "STATE_TTL_S", "StateSnapshot", "state_layer", "state_snapshot"]
