@@ -34,6 +34,7 @@ quiet() {
     quiet; $PY bench/bench_intake.py --backend "$b"
     quiet; $PY bench/bench_sse.py --backend "$b"
     quiet; $PY bench/bench_ingest.py --backend "$b"
+    quiet; $PY bench/bench_geojson.py --backend "$b"
     quiet; $PY bench/bench_query.py --backend "$b"
   done
   echo "run_all finished $(date -u '+%Y-%m-%d %H:%M UTC')"
