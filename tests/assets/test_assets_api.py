@@ -77,8 +77,8 @@ def test_api_detail_has_attributes_links_and_telemetry_slots(api: TestClient, sm
     assert (body["zone"], body["zone_name"]) == ("21231", "Dijon")
     assert body["attributes"] == {"lampTechnology": "HPS", "powerRating": 100, "lanternHeight": 6}
     assert body["links"] == {"refStreetlightControlCabinet": "CAB-9001"}
-    # Latest state and history come from the telemetry context when it is installed.
-    assert "latest" in body and isinstance(body["history"], list)
+    # Live state is for agents only: the public detail has empty telemetry slots.
+    assert body["latest"] is None and body["history"] == []
     body = _problem(api.get("/api/v1/assets/SL-NOPE"), 404)
     assert body["detail"] == "no asset with id 'SL-NOPE'"
     types = api.get("/api/v1/assets/types").json()

@@ -137,3 +137,13 @@ def test_lighting_commands_acknowledged_by_the_embedded_simulator(vigie, auth):
         # The embedded simulator also reports: the lights appear in the latest state.
         pipeline = vigie.extra["telemetry.pipeline"]
         assert pipeline is not None
+
+
+def test_telemetry_asset_detail_shows_live_state_to_agents_only(client, auth, vigie, make_pipeline):
+    add_asset(vigie, "SL-00001")
+    feed(make_pipeline(), n=5)
+    seen = client.get("/api/v1/assets/SL-00001", headers=auth("operator")).json()
+    assert seen["latest"]["values"]["powerConsumption"] == 4.0
+    public = client.get("/api/v1/assets/SL-00001").json()
+    assert public["id"] == "SL-00001"
+    assert public["latest"] is None and public["history"] == []

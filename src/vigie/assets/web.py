@@ -182,11 +182,19 @@ def _telemetry(v: Vigie, asset_id: str) -> tuple[Any, list[Any]]:
     return latest_state(v, asset_id), list(history(v, asset_id) or [])
 
 
-@router.get("/{asset_id}", summary="One asset, with its latest telemetry and history")
-def get_one(asset_id: str, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
+@router.get(
+    "/{asset_id}", summary="One asset; for agents, with its latest telemetry and history"
+)
+def get_one(asset_id: str, request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
     row = actions.get_asset(v, asset_id)
     out = asset_view(row, v.city.zones)
-    out["latest"], out["history"] = _telemetry(v, row.id)
+    # The registry is public (the city publishes where its equipment is), live state is
+    # not: which cameras are offline right now is for the control room only.
+    agent = current_agent(request, strict=False)
+    if agent is not None and agent.can("reports.read"):
+        out["latest"], out["history"] = _telemetry(v, row.id)
+    else:
+        out["latest"], out["history"] = None, []
     return out
 
 
