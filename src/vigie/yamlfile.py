@@ -6,6 +6,7 @@ map from JSON-pointer-like paths to line numbers while loading.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,32 @@ from vigie.errors import ConfigProblem, ConfigurationError
 
 Path_ = tuple[str | int, ...]
 _MISSING = object()
+
+
+# A line that starts a document ("---") or ends one ("..."), at the left margin.
+_DOCUMENT_MARK = re.compile(r"(?:---|\.\.\.)(?:[ \t]|$)")
+
+
+def _second_document_line(text: str) -> int | None:
+    """Line where a second YAML document starts, if the text holds more than one.
+
+    The Rust parser returns several documents as a list, which would pass for a
+    list document; a configuration file is one document.
+    """
+    content = ended = False
+    for number, line in enumerate(text.splitlines(), 1):
+        if _DOCUMENT_MARK.match(line):
+            if line.startswith("---") and content:
+                return number
+            ended = ended or (line.startswith("...") and content)
+            content = content or (line.startswith("---") and bool(line[3:].split("#")[0].strip()))
+            continue
+        stripped = line.strip()
+        if stripped and not stripped.startswith(("#", "%")):
+            if ended:
+                return number
+            content = True
+    return None
 
 
 def _fast_load(text: str) -> Any:
@@ -61,6 +88,8 @@ class LocatedDocument:
                 loader = loader_cls(self._text)
                 try:
                     node = loader.get_single_node()
+                except yaml.YAMLError:  # reporting a problem must not fail: no line then
+                    node = None
                 finally:
                     loader.dispose()
             if node is not None:
@@ -98,6 +127,10 @@ def load_located(path: Path | str, text: str | None = None) -> LocatedDocument:
         data = _fast_load(text)
     except Exception:
         data = _MISSING
+    if isinstance(data, list) and (second := _second_document_line(text)) is not None:
+        raise ConfigurationError(
+            [ConfigProblem(file, second, "(syntax)", "a second YAML document starts here; one per file")]
+        )
     # PyYAML explains syntax errors with a line; it also gives the node tree used,
     # only when a problem is reported, to find the line of any value.
     loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
