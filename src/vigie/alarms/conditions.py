@@ -110,31 +110,19 @@ def compile_condition(spec: Any) -> Condition:
             fields = frozenset().union(*(p.fields for p in parts))
             tests = [p.test for p in parts]
             text = f" {'and' if how == 'all' else 'or'} ".join(f"({p.text})" for p in parts)
-            if how == "all":
+            decisive = how == "any"  # one True decides "any", one False decides "all"
 
-                def all_of(values: Values) -> bool | None:
-                    unknown = False
-                    for t in tests:
-                        r = t(values)
-                        if r is False:
-                            return False
-                        if r is None:
-                            unknown = True
-                    return None if unknown else True
-
-                return Condition(fields, all_of, text)
-
-            def any_of(values: Values) -> bool | None:
+            def combined(values: Values) -> bool | None:
                 unknown = False
                 for t in tests:
                     r = t(values)
-                    if r is True:
-                        return True
+                    if r is decisive:
+                        return decisive
                     if r is None:
                         unknown = True
-                return None if unknown else False
+                return None if unknown else not decisive
 
-            return Condition(fields, any_of, text)
+            return Condition(fields, combined, text)
     raise ConditionError("a condition is a string 'field op value' or a mapping {all: [...]} / {any: [...]}")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi import Request
 from sqlalchemy import select
 
 from vigie.accounts.domain import Agent
@@ -15,12 +16,45 @@ from vigie.reports.domain import TRANSITIONS, Status
 from vigie.reports.storage import ReportRow
 from vigie.reports.views import agent_view, update_view
 from vigie.runtime import Vigie
-from vigie.web.i18n import catalog, translate
+from vigie.web.i18n import catalog, request_language, translate
+from vigie.web.pages import map_config
 
 OPEN_STATUSES = ["new", "acknowledged", "assigned", "in_progress", "reopened"]
 PRIORITIES = ["urgent", "high", "normal", "low"]
 SLA_STATES = ["overdue", "due_soon", "on_time", "none"]
 JS_PREFIX = "pilotage.js."
+
+
+def page_lang(request: Request) -> str:
+    v: Vigie = request.app.state.vigie
+    return request_language(request, v.city.default_language)
+
+
+def page_base(
+    request: Request,
+    agent: Agent,
+    csrf: str,
+    *,
+    labels: dict[str, Any],
+    messages: dict[str, str],
+    **page: Any,
+) -> dict[str, Any]:
+    """What every control-room page hands its template: the agent, CSRF token, page data."""
+    v: Vigie = request.app.state.vigie
+    data = {
+        "lang": page_lang(request),
+        "timezone": str(v.city.timezone),
+        "agent": {"id": agent.id, "name": agent.label, "role": agent.role.value},
+        "labels": labels,
+        **page,
+    }
+    return {
+        "agent": agent,
+        "csrf_token": csrf,
+        "page_data": data,
+        "js_messages": messages,
+        "map_cfg": map_config(request),
+    }
 
 
 def js_messages(lang: str) -> dict[str, str]:

@@ -36,16 +36,13 @@ from vigie.errors import NotFound
 from vigie.pilotage import context as ctx
 from vigie.pilotage import equipment_context as eq
 from vigie.runtime import Vigie
-from vigie.web.i18n import request_language
-from vigie.web.pages import forbidden_page, map_config, page_agent
+from vigie.web.pages import forbidden_page, page_agent
 from vigie.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 
-def _lang(request: Request) -> str:
-    v: Vigie = request.app.state.vigie
-    return request_language(request, v.city.default_language)
+_lang = ctx.page_lang
 
 
 def _panel(v: Vigie, agent: Agent, lang: str, asset_id: str = "") -> dict[str, Any]:
@@ -61,20 +58,9 @@ def _panel(v: Vigie, agent: Agent, lang: str, asset_id: str = "") -> dict[str, A
 def _base(request: Request, agent: Agent, csrf: str, **page: Any) -> dict[str, Any]:
     v: Vigie = request.app.state.vigie
     lang = _lang(request)
-    data = {
-        "lang": lang,
-        "timezone": str(v.city.timezone),
-        "agent": {"id": agent.id, "name": agent.label, "role": agent.role.value},
-        "labels": {**ctx.labels(v, lang), **eq.labels(v, lang), "asset_state": _state_labels(lang)},
-        **page,
-    }
-    return {
-        "agent": agent,
-        "csrf_token": csrf,
-        "page_data": data,
-        "js_messages": eq.js_messages(lang, ctx.js_messages(lang)),
-        "map_cfg": map_config(request),
-    }
+    labels = {**ctx.labels(v, lang), **eq.labels(v, lang), "asset_state": _state_labels(lang)}
+    messages = eq.js_messages(lang, ctx.js_messages(lang))
+    return ctx.page_base(request, agent, csrf, labels=labels, messages=messages, **page)
 
 
 def _state_labels(lang: str) -> dict[str, str]:

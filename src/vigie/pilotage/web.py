@@ -15,35 +15,21 @@ from vigie.pilotage.actions import HANDBACK_REASONS, check_visible_to
 from vigie.pilotage.stats import compute_stats
 from vigie.reports.domain import TRANSITIONS
 from vigie.runtime import Vigie
-from vigie.web.i18n import request_language
-from vigie.web.pages import forbidden_page, map_config, page_agent
+from vigie.web.pages import forbidden_page, page_agent
 from vigie.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 
-def _lang(request: Request) -> str:
-    v: Vigie = request.app.state.vigie
-    return request_language(request, v.city.default_language)
+_lang = ctx.page_lang
 
 
 def _base(request: Request, agent: Agent, csrf: str, **page: Any) -> dict[str, Any]:
     v: Vigie = request.app.state.vigie
     lang = _lang(request)
-    data = {
-        "lang": lang,
-        "timezone": str(v.city.timezone),
-        "agent": {"id": agent.id, "name": agent.label, "role": agent.role.value},
-        "labels": ctx.labels(v, lang),
-        **page,
-    }
-    return {
-        "agent": agent,
-        "csrf_token": csrf,
-        "page_data": data,
-        "js_messages": ctx.js_messages(lang),
-        "map_cfg": map_config(request),
-    }
+    return ctx.page_base(
+        request, agent, csrf, labels=ctx.labels(v, lang), messages=ctx.js_messages(lang), **page
+    )
 
 
 def _not_found(request: Request, agent: Agent, csrf: str) -> HTMLResponse:
