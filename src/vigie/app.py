@@ -79,12 +79,14 @@ def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> 
     from vigie.web.pages import LoginRequired, login_redirect
     from vigie.web.pages import router as pages_router
 
+    # FastAPI tries routes in order, a few microseconds each: the busiest public
+    # endpoints (Open311 intake and lists, the native list) come first.
+    app.include_router(open311_router)
     app.include_router(reports_router)
     app.include_router(auth_router)
     app.include_router(catalogue_router)
     app.include_router(assets_router)
     app.include_router(events_router)
-    app.include_router(open311_router)
     app.include_router(docs_router)
     app.include_router(pages_router)
     from vigie.citizen.web import router as citizen_router

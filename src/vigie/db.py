@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, MetaData, Table, create_engine, event, insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
@@ -111,6 +112,68 @@ def make_engine(url: str, *, immediate: bool = False) -> Engine:
 T = TypeVar("T")
 
 
+class Prepared:
+    """A Core statement compiled once per dialect and run straight on the driver's cursor.
+
+    For hot paths only (a resident's report: three statements per request).
+    SQLAlchemy's per-execution work (cache key, execution context, result
+    proxy) costs several times a SQLite insert itself; here the statement is
+    compiled once and each value goes through its type's own bind processor,
+    so what is stored is exactly what ``Connection.execute`` would store.
+    Parameters are plain dicts keyed by bind name; nothing is filled in.
+    """
+
+    def __init__(self, stmt: Any, column_keys: Sequence[str] | None = None) -> None:
+        self.stmt = stmt
+        self.column_keys = list(column_keys) if column_keys is not None else None
+        self._compiled: dict[str, tuple[str, list[tuple[str, Any]], bool]] = {}
+
+    def _prepare(self, conn: Connection) -> tuple[str, list[tuple[str, Any]], bool]:
+        dialect = conn.dialect
+        found = self._compiled.get(dialect.name)
+        if found is None:
+            compiled = self.stmt.compile(dialect=dialect, column_keys=self.column_keys)
+            binds = compiled.binds
+            positional = compiled.positiontup is not None
+            order = list(compiled.positiontup) if positional else list(binds)
+            processors = [
+                (name, binds[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in order
+            ]
+            found = (str(compiled), processors, positional)
+            self._compiled[dialect.name] = found
+        return found
+
+    def execute(self, conn: Connection, params: dict[str, Any]) -> Any:
+        """Run in ``conn``'s transaction; the first column of the first row returned, if any."""
+        sql, processors, positional = self._prepare(conn)
+        values = [proc(params[name]) if proc else params[name] for name, proc in processors]
+        args: Any = values if positional else {n: val for (n, _), val in zip(processors, values, strict=True)}
+        dbapi_error = conn.dialect.loaded_dbapi.Error
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(sql, args)
+            row = cursor.fetchone() if cursor.description else None
+            return row[0] if row else None
+        except dbapi_error as exc:
+            # The same exception classes callers get from Connection.execute.
+            raise DBAPIError.instance(sql, args, exc, dbapi_error) from exc
+        finally:
+            cursor.close()
+
+
+def prepared_insert(table: Table, names: Sequence[str], returning: str | None = None) -> Prepared:
+    """A :class:`Prepared` INSERT of ``names``; every column with a Python default must be named."""
+    missing = [
+        c.name for c in table.columns if c.default is not None and not c.primary_key and c.key not in names
+    ]
+    if missing:
+        raise ValueError(f"an insert into {table.name} must give {', '.join(missing)}")
+    stmt = insert(table)
+    if returning:
+        stmt = stmt.returning(table.c[returning])
+    return Prepared(stmt, names)
+
+
 class GroupCommitter:
     """One SQLite writer thread that commits concurrent callers' work together.
 
@@ -165,6 +228,13 @@ class GroupCommitter:
             self._commit(batch)
 
     def _commit(self, batch: list[tuple[Callable[[Session], Any], Future[Any]]]) -> None:
+        # Units nearly always succeed: run the batch plainly first (a savepoint per
+        # unit costs as much as the report's own inserts); only when one fails is
+        # the batch rolled back and replayed with a savepoint around each unit, so
+        # the failure stays its caller's own. Units only touch the session, so a
+        # replay after a rollback is safe.
+        if len(batch) > 1 and self._commit_plain(batch):
+            return
         outcomes: list[tuple[Future[Any], Any, BaseException | None]] = []
         try:
             with self.factory() as s:
@@ -185,6 +255,18 @@ class GroupCommitter:
                 done.set_exception(error)
             else:
                 done.set_result(result)
+
+    def _commit_plain(self, batch: list[tuple[Callable[[Session], Any], Future[Any]]]) -> bool:
+        """Run the whole batch in one transaction without savepoints; False if anything failed."""
+        try:
+            with self.factory() as s:
+                results = [unit(s) for unit, _ in batch]
+                s.commit()
+        except Exception:
+            return False
+        for (_, done), result in zip(batch, results, strict=True):
+            done.set_result(result)
+        return True
 
 
 class Database:

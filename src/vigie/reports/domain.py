@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -210,6 +211,7 @@ def easter(year: int) -> date:
     return date(year, month, day + 1)
 
 
+@functools.lru_cache(maxsize=32)
 def french_holidays(year: int) -> frozenset[date]:
     e = easter(year)
     fixed = [(1, 1), (5, 1), (5, 8), (7, 14), (8, 15), (11, 1), (11, 11), (12, 25)]

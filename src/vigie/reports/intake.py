@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -27,7 +27,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from vigie.accounts.actions import do_audit
 from vigie.accounts.domain import Agent
 from vigie.catalogue.domain import Procedure, Service
-from vigie.db import utcnow
+from vigie.db import Prepared, prepared_insert, utcnow
 from vigie.errors import Conflict, ValidationFailed
 from vigie.reports.actions import get_report, report_event, resident_lang
 from vigie.reports.domain import (
@@ -370,7 +370,16 @@ def insert_report(v: Vigie, s: Session, checked: CheckedSubmission, agent: Agent
 
 _REPORTS: Table = ReportRow.__table__  # type: ignore[assignment]
 _UPDATES: Table = ReportUpdateRow.__table__  # type: ignore[assignment]
-_SET_REFERENCE = update(_REPORTS).where(_REPORTS.c.id == bindparam("rid")).values(reference=bindparam("ref"))
+# Compiled once: the intake's statements run on the driver's cursor (vigie.db.Prepared).
+_INSERT_REPORT = prepared_insert(
+    _REPORTS, [c.key for c in _REPORTS.columns if c.key not in ("id", "reference")], returning="id"
+)
+_INSERT_UPDATE = prepared_insert(
+    _UPDATES, [c.key for c in _UPDATES.columns if c.key != "id"]
+)
+_SET_REFERENCE = Prepared(
+    update(_REPORTS).where(_REPORTS.c.id == bindparam("rid")).values(reference=bindparam("ref"))
+)
 
 
 def _write_report(v: Vigie, s: Session, checked: CheckedSubmission, agent: Agent | None) -> ReportRow:
@@ -381,10 +390,11 @@ def _write_report(v: Vigie, s: Session, checked: CheckedSubmission, agent: Agent
     """
     values, history = _new_report(v, checked, agent)
     conn = s.connection()
-    rid = conn.execute(insert(_REPORTS).returning(_REPORTS.c.id), values).scalar_one()
+    rid = _INSERT_REPORT.execute(conn, values)
     reference = _reference(v, rid, values["requested_at"])
-    conn.execute(_SET_REFERENCE, {"rid": rid, "ref": reference})
-    conn.execute(insert(_UPDATES), [{"report_id": rid, **h} for h in history])
+    _SET_REFERENCE.execute(conn, {"rid": rid, "ref": reference})
+    for h in history:
+        _INSERT_UPDATE.execute(conn, {"report_id": rid, **h})
     row = ReportRow(id=rid, reference=reference, **values)
     set_committed_value(row, "photos", [])
     return row
