@@ -37,7 +37,15 @@ class TelemetrySampleRow(Base):
     ts_ms: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     data: Mapped[str] = mapped_column(Text)
 
-    __table_args__ = (Index("ix_telemetry_samples_ts", "ts_ms"),)
+    # BRIN on PostgreSQL: samples arrive in time order (migration 0006 says why).
+    __table_args__ = (
+        Index(
+            "ix_telemetry_samples_ts",
+            "ts_ms",
+            postgresql_using="brin",
+            postgresql_with={"autosummarize": "on"},
+        ),
+    )
 
 
 class TelemetryHourlyRow(Base):
