@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
-import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -33,9 +33,10 @@ def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> 
         v = vigie or build_vigie(settings)
         app.state.vigie = v
         app.state.rate_limiter = RateLimiter(settings.anonymous_rate_limit)
-        app.state.read_limiter = anyio.CapacityLimiter(v.settings.read_concurrency)
+        # Plain executors: anyio's per-call bookkeeping cost ~10 % of a report's intake.
+        app.state.read_pool = ThreadPoolExecutor(v.settings.read_concurrency, thread_name_prefix="vigie-read")
         writers = v.settings.write_concurrency or (32 if v.db.dialect == "sqlite" else 4)
-        app.state.write_limiter = anyio.CapacityLimiter(writers)
+        app.state.write_pool = ThreadPoolExecutor(writers, thread_name_prefix="vigie-write")
         await v.bus.start()
         from vigie.background import background_services
 
@@ -55,6 +56,8 @@ def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> 
                 except Exception:
                     log.exception("stopping %s failed", service.name)
             await v.bus.stop()
+            app.state.read_pool.shutdown(wait=False)
+            app.state.write_pool.shutdown(wait=False)
             if vigie is None:
                 v.db.dispose()
 

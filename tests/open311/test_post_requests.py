@@ -266,3 +266,37 @@ def test_post_requests_service_notice_falls_back_on_acknowledgement(
     proc = next(p for p in vigie.catalogue.procedures if p.id == row.procedure_id)
     expected = proc.message("new", "fr") or proc.message("acknowledged", "fr")
     assert item["service_notice"] == expected
+
+
+def test_post_requests_urlencoded_body_is_read_as_utf8(
+    client: TestClient, api_key: str, vigie: Vigie
+) -> None:
+    from .helpers import required_attributes
+
+    extra = "&".join(f"{k}={v}" for k, v in required_attributes(vigie, POTHOLE).items())
+    body = (
+        f"api_key={api_key}&service_code={POTHOLE}&lat=47.3220&long=5.0415&{extra}"
+        "&description=Trou+profond+%C3%A0+c%C3%B4t%C3%A9+de+l%27%C3%A9cole"
+        "&address_string=rue+é+raw&email="
+    ).encode()
+    r = client.post(
+        f"{V2}/requests.json",
+        content=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+    )
+    assert r.status_code == 200, r.text
+    row = get_report(vigie, r.json()[0]["service_request_id"])
+    assert row.description == "Trou profond à côté de l'école"
+    assert row.address == "rue é raw"
+    assert row.reporter_email == ""  # an empty field is an absent one
+
+
+def test_post_requests_too_many_form_fields_is_a_400(client: TestClient, api_key: str) -> None:
+    body = f"api_key={api_key}&service_code={POTHOLE}&" + "&".join(f"x{i}=1" for i in range(1001))
+    r = client.post(
+        f"{V2}/requests.json",
+        content=body.encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert r.status_code == 400
+    assert "form fields" in r.text

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import hmac
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Executor
 from typing import Annotated, Any, TypeVar
 
 import anyio
@@ -35,14 +38,13 @@ T = TypeVar("T")
 
 
 async def run_read(request: Request, fn: Callable[..., T], *args: Any) -> T:
-    """Run a read-heavy handler body in the app's small read pool.
+    """Run a read-heavy handler body in the app's small read pool (``read_concurrency``).
 
     Eight threads reading SQLite at once on two cores spend their time handing
     Python's global lock to each other (it is released at every row stepped);
     two threads answer the same load with a third of the latency.
     """
-    limiter = getattr(request.app.state, "read_limiter", None)
-    return await anyio.to_thread.run_sync(lambda: fn(*args), limiter=limiter)
+    return await _in_pool(getattr(request.app.state, "read_pool", None), fn, *args)
 
 
 async def run_write(request: Request, fn: Callable[..., T], *args: Any) -> T:
@@ -52,8 +54,13 @@ async def run_write(request: Request, fn: Callable[..., T], *args: Any) -> T:
     other the global lock than working; four keep commits overlapping. On
     SQLite the waiting threads are what fills a group commit, so more is better.
     """
-    limiter = getattr(request.app.state, "write_limiter", None)
-    return await anyio.to_thread.run_sync(lambda: fn(*args), limiter=limiter)
+    return await _in_pool(getattr(request.app.state, "write_pool", None), fn, *args)
+
+
+async def _in_pool(pool: Executor | None, fn: Callable[..., T], *args: Any) -> T:
+    if pool is None:  # an app serving without its lifespan (never in production)
+        return await anyio.to_thread.run_sync(lambda: fn(*args))
+    return await asyncio.get_running_loop().run_in_executor(pool, functools.partial(fn, *args))
 
 
 def current_agent(request: Request, strict: bool = True) -> Agent | None:
