@@ -34,10 +34,14 @@ def test_lifecycle_repeats_update_one_alarm(vigie, make_pipeline, events):
     for i in range(3):
         assert p.ingest("SL-00001", light("defectiveLamp", at=i))
         p.flush()
+    # Repeats are folded: one write per alarm every REPEAT_WRITE_SECONDS at most.
     (a,) = alarms(vigie)
-    assert (a.type, a.state, a.count, a.severity) == ("lamp-failure", "active_unacknowledged", 3, "major")
+    assert (a.type, a.state, a.count, a.severity) == ("lamp-failure", "active_unacknowledged", 1, "major")
+    p.flush(latest=True)
+    (a,) = alarms(vigie)
+    assert a.count == 3
     assert a.last_seen > a.first_seen
-    assert [e.type for e in events] == ["alarm.raised", "alarm.updated", "alarm.updated"]
+    assert [e.type for e in events] == ["alarm.raised", "alarm.updated"]
     raised = events[0]
     assert raised.public is False and raised.payload["asset_id"] == "SL-00001"
     assert raised.agent["severity"] == "major" and raised.agent["title"] == "Lampadaire en panne"
@@ -156,3 +160,16 @@ def test_lifecycle_heartbeat_alarm_through_pipeline(vigie, make_pipeline, events
     )
     p.flush()
     assert not alarms(vigie)[0].active
+
+
+def test_lifecycle_clear_takes_held_repeats_with_it(vigie, make_pipeline, events):
+    add_asset(vigie, "SL-00001")
+    p = make_pipeline()
+    for i in range(4):
+        p.ingest("SL-00001", light("defectiveLamp", at=i))
+        p.flush()
+    p.ingest("SL-00001", light("ok", at=5))
+    p.flush()
+    (a,) = alarms(vigie)
+    assert (a.state, a.count) == ("cleared_unacknowledged", 4)
+    assert [e.type for e in events] == ["alarm.raised", "alarm.cleared"]

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from vigie.assets import demo
 from vigie.assets.actions import draft_of
-from vigie.assets.demo import CABINETS, LED_LIGHTS, LIGHTS, build_demo_fleet, load_demo_fleet
+from vigie.assets.demo import build_demo_fleet, load_demo_fleet
+from vigie.assets.demo_plan import CABINETS, LED_LIGHTS, LIGHTS
 from vigie.assets.domain import check_asset
 from vigie.assets.storage import AssetRow
 from vigie.errors import Forbidden
@@ -116,7 +117,7 @@ def test_demo_camera_authorised_on_29_february_expires_on_28_february(
     vigie: Vigie, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Every date drawn is 29 February 2024 (the demo used to crash on such a camera).
-    monkeypatch.setattr(demo, "_day", lambda rng, start, end: "2024-02-29")
+    monkeypatch.setattr(demo, "random_day", lambda rng, start, end: "2024-02-29")
     builder = demo.FleetBuilder(vigie)
     builder.cameras()
     cameras = [r for r in builder.rows if r["type"] == "camera"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vigie.assets.domain import ASSET_TYPES, STATUSES
 from vigie.assets.mapping import bundled_mappings
+from vigie.assets.types import ASSET_TYPES, STATUSES
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "assets.md"
 

@@ -6,17 +6,8 @@ from datetime import date
 
 import pytest
 
-from vigie.assets.domain import (
-    ASSET_TYPES,
-    STATUSES,
-    AssetDraft,
-    AssetInvalid,
-    AttrType,
-    add_years,
-    check_asset,
-    coerce_value,
-    registry_json,
-)
+from vigie.assets.domain import AssetDraft, AssetInvalid, check_asset, coerce_value
+from vigie.assets.types import ASSET_TYPES, STATUSES, AttrType, add_years, registry_json
 
 from .conftest import camera, light
 

@@ -117,7 +117,7 @@ def apply_ops(v: Vigie, ops: list[Op]) -> Callable[[], None] | None:
                 touched.add(row.id)
             elif op.kind in ("raise", "repeat") and row is not None:
                 rep = repeats.setdefault(key, [0, op.at, {}])
-                rep[0] += 1
+                rep[0] += op.count
                 rep[1] = max(rep[1], op.at)
                 rep[2] = op.detail
             elif op.kind == "clear" and row is not None:

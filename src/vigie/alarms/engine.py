@@ -29,6 +29,7 @@ class Op:
     rule: Rule
     at: datetime
     detail: dict[str, Any] = field(default_factory=dict)
+    count: int = 1  # a held repeat stands for this many messages
 
     @property
     def key(self) -> tuple[str, str]:

@@ -24,14 +24,12 @@ from sqlalchemy.orm import Session
 from vigie.accounts.actions import do_audit, require
 from vigie.accounts.domain import PERMISSIONS, Agent, Role
 from vigie.assets.domain import (
-    ASSET_TYPES,
-    STATUSES,
     AssetDraft,
     AssetInvalid,
-    Problem,
     check_asset,
 )
 from vigie.assets.storage import AssetRow
+from vigie.assets.types import ASSET_TYPES, STATUSES, Problem
 from vigie.db import utcnow
 from vigie.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from vigie.events.domain import DomainEvent

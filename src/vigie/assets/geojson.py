@@ -40,9 +40,9 @@ from sqlalchemy import Text, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from vigie.assets.actions import AssetFilter, apply_filter, data_version
-from vigie.assets.domain import ASSET_TYPES, AttrType
 from vigie.assets.gzipchunks import GZIP_LEVEL, HEAD, TAIL, ChunkCache, gzip_layer
 from vigie.assets.storage import AssetRow
+from vigie.assets.types import ASSET_TYPES, AttrType
 from vigie.errors import ValidationFailed
 from vigie.runtime import Vigie
 

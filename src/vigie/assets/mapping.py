@@ -58,14 +58,11 @@ from pathlib import Path
 from typing import Any
 
 from vigie.assets.domain import (
-    ASSET_TYPES,
     FREE_NAME_RE,
-    STATUSES,
     AssetDraft,
-    AttributeSpec,
-    AttrType,
     coerce_value,
 )
+from vigie.assets.types import ASSET_TYPES, STATUSES, AttributeSpec, AttrType
 from vigie.importer.mapping import Mapping
 from vigie.importer.mapping_loader import MappingKind, MappingLoader, field_schema, mapping_schema
 from vigie.importer.source_mapping import MAX_EXTERNAL_ID, FieldSpec, Getter, RowError

@@ -24,9 +24,10 @@ from pydantic import BaseModel, Field
 from vigie.accounts.actions import require
 from vigie.assets import actions
 from vigie.assets.actions import AssetFilter
-from vigie.assets.domain import AssetDraft, registry_json
+from vigie.assets.domain import AssetDraft
 from vigie.assets.geojson import Layer, geojson_layer
 from vigie.assets.states import state_layer, state_snapshot
+from vigie.assets.types import registry_json
 from vigie.assets.views import asset_view
 from vigie.errors import ValidationFailed
 from vigie.reports.queries import parse_bbox

@@ -126,24 +126,31 @@ class PostgresBus:
         import psycopg
 
         if self._conn is None or getattr(self._conn, "closed", True):
-            self._conn = psycopg.connect(self.dsn, autocommit=True)
+            conn = psycopg.connect(self.dsn, autocommit=True)
+            # A notification carries no data (what it announces is already committed)
+            # and reaches listeners at commit: no need to wait for its WAL flush, which
+            # under a heavy telemetry ingest took long enough to queue events for seconds.
+            conn.execute("SET synchronous_commit = off")
+            self._conn = conn
         return self._conn
 
     def publish(self, events: list[DomainEvent]) -> None:
         if not events:
             return
+        texts = [_fit(_with_id(event)) for event in events]
         with self._lock:
-            for event in events:
-                text = _fit(_with_id(event))
-                for attempt in range(2):
-                    try:
-                        conn = self._notify_conn()
-                        conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, text))
-                        break
-                    except Exception:
-                        self._conn = None
-                        if attempt:
-                            log.exception("could not publish event %s", event.type)
+            for attempt in range(2):
+                try:
+                    conn = self._notify_conn()
+                    # One transaction for the batch: delivered together, in order.
+                    with conn.transaction():
+                        for text in texts:
+                            conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, text))
+                    break
+                except Exception:
+                    self._conn = None
+                    if attempt:
+                        log.exception("could not publish %d events (%s…)", len(events), events[0].type)
 
     async def start(self) -> None:
         self.hub.bind(asyncio.get_running_loop())

@@ -30,7 +30,7 @@ from fastapi.responses import HTMLResponse, Response
 from vigie.accounts.domain import Agent
 from vigie.alarms.actions import CLEARERS
 from vigie.assets.actions import get_asset
-from vigie.assets.domain import ASSET_TYPES, STATUSES
+from vigie.assets.types import ASSET_TYPES, STATUSES
 from vigie.assets.views import STATES, asset_view
 from vigie.errors import NotFound
 from vigie.pilotage import context as ctx

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from vigie.accounts.storage import AuditRow
-from vigie.assets.domain import ASSET_TYPES, STATUSES, AttrType
 from vigie.assets.storage import AssetRow
+from vigie.assets.types import ASSET_TYPES, STATUSES, AttrType
 from vigie.runtime import Vigie
 from vigie.web.i18n import catalog, translate
 

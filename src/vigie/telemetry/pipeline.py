@@ -11,6 +11,7 @@ letter with its reason.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import logging
@@ -18,6 +19,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -27,12 +29,14 @@ from vigie.telemetry.registry import AssetRegistry
 from vigie.telemetry.schema import VALIDATORS, SchemaError, parse_ts, validate_ack
 
 if TYPE_CHECKING:
+    from vigie.alarms.engine import Op
     from vigie.runtime import Vigie
 
 log = logging.getLogger(__name__)
 FUTURE_MS = 24 * 3600 * 1000  # a clock more than a day ahead is a broken clock
 MAX_PENDING = 200_000
 LATEST_PER_FLUSH = 1000
+REPEAT_WRITE_SECONDS = 10.0  # at most one write per active alarm for its repeats
 CHUNK = (
     4000  # samples per write transaction  # messages waiting for the writer before sources are slowed down
 )
@@ -100,6 +104,8 @@ class IngestPipeline:
         self._samples: list[writer.Sample] = []
         self._dead: list[dict[str, Any]] = []
         self._ops: list[Any] = []
+        self._held: dict[tuple[str, str], Op] = {}  # folded repeats, per (asset, rule)
+        self._repeat_due: dict[tuple[str, str], float] = {}  # monotonic time of the next write
         self._acks: list[tuple[str, str, str, str, int]] = []
         self._dirty: set[str] = set()
         self._dead_window = (0, 0)  # (second, count)
@@ -110,9 +116,13 @@ class IngestPipeline:
         self._alarm_wake = threading.Event()
         self._alarm_thread: threading.Thread | None = None
         self._alarm_lock = threading.Lock()
-        # Our two writer threads take turns here rather than in SQLite's busy handler,
-        # whose polling can starve the alarm thread for seconds under a heavy ingest.
-        self._db_write = threading.Lock()
+        # On SQLite our two writer threads take turns here rather than in its busy
+        # handler, whose polling can starve the alarm thread for seconds under a heavy
+        # ingest. PostgreSQL locks rows, not the database: there an alarm never waits
+        # for a batch of samples (whose commit a checkpoint can slow for a second).
+        self._db_write: AbstractContextManager[Any] = (
+            threading.Lock() if v.db.dialect == "sqlite" else contextlib.nullcontext()
+        )
         self._backlog: dict[str, None] = {}  # assets whose latest state awaits its copy
         self._last_latest_flush = time.monotonic()
         self._flush_lock = threading.Lock()
@@ -142,6 +152,7 @@ class IngestPipeline:
             if thread is not None:
                 thread.join(timeout=30)
         self._thread = self._alarm_thread = None
+        self._release_held(everything=True)
         try:
             self.flush(latest=True)
         except Exception:
@@ -168,6 +179,7 @@ class IngestPipeline:
         while not self._stop.is_set():
             self._alarm_wake.wait(1.0)
             self._alarm_wake.clear()
+            self._release_held()
             try:
                 self.flush_alarms()
             except Exception:
@@ -264,8 +276,7 @@ class IngestPipeline:
             if self.engine is not None:
                 ops = self.engine.evaluate(asset, st.values, changed, ts)
                 if ops:
-                    self._ops.extend(ops)
-                    self._alarm_wake.set()
+                    self._queue_ops(ops)
             if len(self._samples) == self.flush_max:
                 self._wake.set()
             return True
@@ -365,15 +376,59 @@ class IngestPipeline:
             ops = self.engine.check_heartbeats(
                 now, list(self.registry.assets.values()), self.last_seen, self.started_at
             )
-            self._ops.extend(ops)
-        if ops:
-            self._alarm_wake.set()
+            self._queue_ops(ops)
         return len(ops)
 
     def forget_alarm(self, asset_id: str, rule_id: str) -> None:
         if self.engine is not None:
             with self.lock:
                 self.engine.forget(asset_id, rule_id)
+                self._held.pop((asset_id, rule_id), None)
+                self._repeat_due.pop((asset_id, rule_id), None)
+
+    def _queue_ops(self, ops: list[Op]) -> None:
+        """Queue the engine's decisions for the alarm writer (caller holds ``self.lock``).
+
+        A failing device repeats its fault with every message: writing each repeat
+        (count, last seen, an ``alarm.updated`` event) kept the alarm writer so busy
+        at 20,000 messages/s that new alarms waited seconds behind them. Repeats of
+        one alarm are folded into one write per ``REPEAT_WRITE_SECONDS``; a clear
+        takes the held repeats with it, so counts stay exact.
+        """
+        now = time.monotonic()
+        wake = False
+        for op in ops:
+            key = op.key
+            if op.kind == "repeat":
+                if now < self._repeat_due.get(key, 0.0):
+                    held = self._held.get(key)
+                    if held is not None:
+                        op.count += held.count
+                    self._held[key] = op
+                    continue
+                self._repeat_due[key] = now + REPEAT_WRITE_SECONDS
+            else:
+                held = self._held.pop(key, None)
+                if held is not None:
+                    self._ops.append(held)
+                if op.kind == "raise":
+                    self._repeat_due[key] = now + REPEAT_WRITE_SECONDS
+                else:
+                    self._repeat_due.pop(key, None)
+            self._ops.append(op)
+            wake = True
+        if wake:
+            self._alarm_wake.set()
+
+    def _release_held(self, everything: bool = False) -> None:
+        """Queue the held repeats whose time has come (all of them when stopping)."""
+        if not self._held:
+            return
+        now = time.monotonic()
+        with self.lock:
+            for key in [k for k in self._held if everything or self._repeat_due.get(k, 0.0) <= now]:
+                self._ops.append(self._held.pop(key))
+                self._repeat_due[key] = now + REPEAT_WRITE_SECONDS
 
     def pending(self) -> int:
         return len(self._samples) + len(self._ops) + len(self._dead) + len(self._acks)
@@ -393,7 +448,12 @@ class IngestPipeline:
     # --- writer ------------------------------------------------------------------
 
     def flush(self, latest: bool = False) -> int:
-        """Write what is waiting; returns the number of samples written."""
+        """Write what is waiting; returns the number of samples written.
+
+        ``latest=True`` forces everything out: the latest states and held alarm repeats.
+        """
+        if latest:
+            self._release_held(everything=True)
         with self._flush_lock:
             n = self._flush(latest)
         self.flush_alarms()

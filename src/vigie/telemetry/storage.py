@@ -43,7 +43,6 @@ class TelemetrySampleRow(Base):
             "ix_telemetry_samples_ts",
             "ts_ms",
             postgresql_using="brin",
-            postgresql_with={"autosummarize": "on"},
         ),
     )
 

@@ -26,14 +26,9 @@ def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
     op.drop_index("ix_telemetry_samples_ts", table_name="telemetry_samples")
-    # Summarised as each block range fills, so recent samples are indexed without a VACUUM.
-    op.create_index(
-        "ix_telemetry_samples_ts",
-        "telemetry_samples",
-        ["ts_ms"],
-        postgresql_using="brin",
-        postgresql_with={"autosummarize": "on"},
-    )
+    # Without autosummarize: at thousands of samples a second its requests overflow
+    # autovacuum's work-item queue (a log line each); VACUUM summarises the ranges.
+    op.create_index("ix_telemetry_samples_ts", "telemetry_samples", ["ts_ms"], postgresql_using="brin")
     op.execute("ALTER TABLE telemetry_latest SET (fillfactor = 50)")
 
 
