@@ -84,9 +84,10 @@ def _settings(url: str, data_dir: Path) -> Any:
 def load_fleet(url: str, assets: int) -> str:
     """The demo fleet scaled to ``assets`` (its counts are module constants, patched here)."""
     import vigie.assets.demo as demo
+    import vigie.assets.demo_plan as plan
     from vigie.runtime import build_vigie
 
-    fixed = demo.CAMERAS + demo.SIGNAL_CONTROLLERS + demo.WEATHER_STATIONS + demo.VEHICLES
+    fixed = plan.CAMERAS + plan.SIGNAL_CONTROLLERS + plan.WEATHER_STATIONS + plan.VEHICLES
     saved = (demo.LIGHTS, demo.LED_LIGHTS, demo.CABINETS)
     v = build_vigie(_settings(url, RESULTS / "run" / "geojson-data"))
     try:
