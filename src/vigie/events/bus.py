@@ -142,10 +142,13 @@ class PostgresBus:
             for attempt in range(2):
                 try:
                     conn = self._notify_conn()
-                    # One transaction for the batch: delivered together, in order.
-                    with conn.transaction():
-                        for text in texts:
-                            conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, text))
+                    if len(texts) == 1:
+                        conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, texts[0]))
+                    else:  # one statement, one transaction: delivered together, in order
+                        conn.execute(
+                            "SELECT pg_notify(%s, t) FROM unnest(%s::text[]) WITH ORDINALITY AS u(t, i)",
+                            (CHANNEL, texts),
+                        )
                     break
                 except Exception:
                     self._conn = None
