@@ -61,7 +61,7 @@ class Settings(BaseSettings):
         "may hold Python's global lock while another waits for it (Python's default: 5 ms). "
         "The alarm writer gives the lock up at every database call and waited that long to "
         "get it back from the busy ingest: 1 ms brought the PostgreSQL telemetry-to-alarm "
-        "p99 at 20,000 messages/s from 1.2-1.9 s to 0.25-0.56 s (docs/benchmarks.md).",
+        "p99 at 20,000 messages/s from up to 1.2-3.0 s to 0.19-0.56 s (docs/benchmarks.md).",
     )
     write_concurrency: int = Field(
         0,
