@@ -119,7 +119,7 @@ class IngestPipeline:
         # On SQLite our two writer threads take turns here rather than in its busy
         # handler, whose polling can starve the alarm thread for seconds under a heavy
         # ingest. PostgreSQL locks rows, not the database: there an alarm never waits
-        # for a batch of samples (whose commit a checkpoint can slow for a second).
+        # for a batch of 4,000 samples to be written.
         self._db_write: AbstractContextManager[Any] = (
             threading.Lock() if v.db.dialect == "sqlite" else contextlib.nullcontext()
         )
@@ -390,10 +390,10 @@ class IngestPipeline:
         """Queue the engine's decisions for the alarm writer (caller holds ``self.lock``).
 
         A failing device repeats its fault with every message: writing each repeat
-        (count, last seen, an ``alarm.updated`` event) kept the alarm writer so busy
-        at 20,000 messages/s that new alarms waited seconds behind them. Repeats of
-        one alarm are folded into one write per ``REPEAT_WRITE_SECONDS``; a clear
-        takes the held repeats with it, so counts stay exact.
+        (count, last seen, an ``alarm.updated`` event) kept the alarm writer busy at
+        20,000 messages/s, and new alarms queued behind the repeats. Repeats of one
+        alarm are folded into one write per ``REPEAT_WRITE_SECONDS``; a clear takes
+        the held repeats with it, so counts stay exact.
         """
         now = time.monotonic()
         wake = False
