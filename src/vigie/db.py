@@ -229,12 +229,27 @@ class GroupCommitter:
 
     def _commit(self, batch: list[tuple[Callable[[Session], Any], Future[Any]]]) -> None:
         # Units nearly always succeed: run the batch plainly first (a savepoint per
-        # unit costs as much as the report's own inserts); only when one fails is
-        # the batch rolled back and replayed with a savepoint around each unit, so
-        # the failure stays its caller's own. Units only touch the session, so a
-        # replay after a rollback is safe.
-        if len(batch) > 1 and self._commit_plain(batch):
+        # unit costs as much as the report's own inserts). When a unit of a larger
+        # batch fails, the batch is rolled back and replayed with a savepoint around
+        # each unit, so the failure stays its caller's own. Units only touch the
+        # session, so a replay after a rollback is safe.
+        try:
+            with self.factory() as s:
+                results = [unit(s) for unit, _ in batch]
+                s.commit()
+        except Exception as exc:
+            if len(batch) == 1:
+                batch[0][1].set_exception(exc)
+            else:
+                self._replay(batch)
             return
+        except BaseException as exc:  # not the units' own failure: nobody's work is saved
+            self._fail(batch, exc)
+            return
+        for (_, done), result in zip(batch, results, strict=True):
+            done.set_result(result)
+
+    def _replay(self, batch: list[tuple[Callable[[Session], Any], Future[Any]]]) -> None:
         outcomes: list[tuple[Future[Any], Any, BaseException | None]] = []
         try:
             with self.factory() as s:
@@ -246,9 +261,7 @@ class GroupCommitter:
                         outcomes.append((done, None, exc))
                 s.commit()
         except BaseException as exc:  # the commit itself failed: nobody's work is saved
-            for _, done in batch:
-                if not done.done():
-                    done.set_exception(exc)
+            self._fail(batch, exc)
             return
         for done, result, error in outcomes:
             if error is not None:
@@ -256,17 +269,11 @@ class GroupCommitter:
             else:
                 done.set_result(result)
 
-    def _commit_plain(self, batch: list[tuple[Callable[[Session], Any], Future[Any]]]) -> bool:
-        """Run the whole batch in one transaction without savepoints; False if anything failed."""
-        try:
-            with self.factory() as s:
-                results = [unit(s) for unit, _ in batch]
-                s.commit()
-        except Exception:
-            return False
-        for (_, done), result in zip(batch, results, strict=True):
-            done.set_result(result)
-        return True
+    @staticmethod
+    def _fail(batch: list[tuple[Callable[[Session], Any], Future[Any]]], exc: BaseException) -> None:
+        for _, done in batch:
+            if not done.done():
+                done.set_exception(exc)
 
 
 class Database:

@@ -146,7 +146,7 @@ class PostgresBus:
                         conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, texts[0]))
                     else:  # one statement, one transaction: delivered together, in order
                         conn.execute(
-                            "SELECT pg_notify(%s, t) FROM unnest(%s::text[]) WITH ORDINALITY AS u(t, i)",
+                            "SELECT pg_notify(%s, t) FROM unnest(%s::text[]) AS t",
                             (CHANNEL, texts),
                         )
                     break

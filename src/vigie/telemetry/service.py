@@ -102,7 +102,6 @@ class TelemetryService:
             gc.set_threshold(max(self._gc_threshold[0], 20_000), *self._gc_threshold[1:])
             # Hand the global lock round faster: the alarm writer's database calls each
             # wait for it (setting telemetry_switch_interval_ms says by how much).
-            self._switch_interval = sys.getswitchinterval()
             sys.setswitchinterval(v.settings.telemetry_switch_interval_ms / 1000)
             source.start(pipeline.submit)
             self.source = source
