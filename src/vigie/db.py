@@ -284,6 +284,8 @@ class Database:
         self.engine = make_engine(url)
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
         self.committer: GroupCommitter | None = None
+        # Zones whose offsets are in tz_offsets (SQLite; see vigie.sqljson).
+        self.zones_written: set[str] = set()
         if self.engine.dialect.name == "sqlite" and ":memory:" not in url:
             self.write_engine = make_engine(url, immediate=True)
         else:

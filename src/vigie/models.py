@@ -1,5 +1,6 @@
 """Import every context's tables so Base.metadata is complete (Alembic, tests)."""
 
+from vigie import sqljson
 from vigie.accounts import storage as accounts_storage
 from vigie.alarms import storage as alarms_storage
 from vigie.assets import storage as assets_storage
@@ -17,5 +18,6 @@ __all__ = [
     "assets_storage",
     "notifications_storage",
     "reports_storage",
+    "sqljson",
     "telemetry_storage",
 ]

@@ -55,7 +55,8 @@ def test_errors_unexpected_failure_is_a_spec_400(
     def boom(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("database exploded")
 
-    monkeypatch.setattr(web, "list_reports", boom)
+    monkeypatch.setattr(web, "list_reports", boom)  # XML and extensions=true
+    monkeypatch.setattr(web, "request_items", boom)  # JSON pages written by the database
     r = client.get(f"{V2}/requests.{fmt}")
     assert r.status_code == 400
     code, description = spec_error(r)

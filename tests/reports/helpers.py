@@ -66,3 +66,105 @@ def valid_attributes(service: Any) -> dict[str, Any]:
 def sensitive_service(vigie: Any) -> tuple[str, dict[str, Any]]:
     service = next(s for s in vigie.catalogue.services.values() if not s.public)
     return service.code, valid_attributes(service)
+
+
+def make_varied_reports(vigie: Any) -> list[int]:
+    """Reports covering every shape a list renders: photos, media links, closed, merged,
+    no location, quotes and accents, odd attributes, dates across DST changes and in 1905.
+
+    Written through the intake, then edited in place where only history or agents would
+    set a field. Returns the ids.
+    """
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from vigie.reports.intake import Submission, check_submission, do_submit_report
+    from vigie.reports.storage import PhotoRow, ReportRow, ReportUpdateRow
+
+    def submit(**over: Any) -> int:
+        values: dict[str, Any] = {
+            "service_code": "nid-de-poule",
+            "channel": "web",
+            "description": "Trou profond",
+            "lat": DIJON["lat"],
+            "long": DIJON["long"],
+            "attributes": {"danger_immediat": "non"},
+            "reporter_email": "habitant@example.org",
+            **over,
+        }
+        row, _ = do_submit_report(vigie, check_submission(vigie, Submission(**values)))
+        return int(row.id)
+
+    ids = [
+        submit(),
+        submit(description='Guillemets " et \\ barre, saut\nde ligne, accents éàç 🚧', address="1 rue Monge"),
+        submit(lat=None, long=None, address="Place Darcy, Dijon"),
+        submit(lat=47.30123456789012, long=5.012345678901234),
+        submit(media_urls=["https://example.org/a.jpg"]),
+        submit(description=""),
+        submit(
+            service_code="luminaire-hors-service",
+            attributes=valid_attributes(vigie.catalogue.services["luminaire-hors-service"]),
+        ),
+    ]
+    summer = datetime(2026, 7, 14, 10, 0, 0, tzinfo=UTC)
+    edits: list[dict[str, Any]] = [
+        {
+            "status": "resolved",
+            "closed_at": datetime(2026, 3, 29, 0, 59, 59, 999999, tzinfo=UTC),
+            "status_notes": "Réparé « vite »",
+            "requested_at": datetime(2026, 3, 28, 23, 0, tzinfo=UTC),
+        },
+        {
+            "status": "rejected",
+            "reject_reason": "Hors\tdomaine",
+            "closed_at": None,
+            "requested_at": datetime(2026, 10, 25, 1, 0, 0, tzinfo=UTC),
+            "expected_at": None,
+        },
+        {
+            "status": "duplicate",
+            "duplicate_of_id": None,
+            "requested_at": summer,
+            "updated_at": datetime(1905, 6, 1, 12, 0, tzinfo=UTC),
+        },
+        {"status": "in_progress", "attributes": {"danger_immediat": "oui", "liste": ["a", "b"], "n": 2.5}},
+        {"status": "acknowledged", "reference": None},
+        {"attributes": None, "address": ""},
+        {},
+    ]
+    with vigie.db.engine.begin() as conn:
+        for report_id, values in zip(ids, edits, strict=True):
+            if values.get("status") == "duplicate":
+                values["duplicate_of_id"] = ids[0]
+            if values:
+                conn.execute(update(ReportRow).where(ReportRow.id == report_id).values(**values))
+        now = datetime(2026, 11, 26, 9, 0, 0, 0, tzinfo=UTC)
+        for n, (report_id, kind) in enumerate(
+            [(ids[1], "report"), (ids[1], "report"), (ids[3], "resolution")]
+        ):
+            conn.execute(
+                PhotoRow.__table__.insert().values(
+                    report_id=report_id,
+                    key=f"photo{n}abc",
+                    kind=kind,
+                    content_type="image/jpeg",
+                    width=640 + n,
+                    height=480,
+                    size=1000,
+                    created_at=now,
+                )
+            )
+        created = ReportUpdateRow.__table__
+        for report_id, detail in [
+            (ids[2], {"media": "https://example.org/s.png"}),
+            (ids[5], {"media": []}),
+            (ids[6], {"media": [""]}),
+        ]:
+            conn.execute(
+                update(created)
+                .where(created.c.report_id == report_id, created.c.kind == "created")
+                .values(detail=detail)
+            )
+    return ids

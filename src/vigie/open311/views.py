@@ -80,7 +80,11 @@ def service_notice(ctx: Ctx, row: ReportData) -> str | None:
     A report not yet acknowledged falls back on the acknowledgement message, which
     is what catalogues write to say what happens next.
     """
-    key = (row.procedure_id, row.status)
+    return notice_for(ctx, row.procedure_id, row.status)
+
+
+def notice_for(ctx: Ctx, procedure_id: str, status: str) -> str | None:
+    key = (procedure_id, status)
     if key not in ctx.notices:  # a page repeats the same few (procedure, status) pairs
         ctx.notices[key] = _notice(ctx, *key)
     return ctx.notices[key]
@@ -195,6 +199,7 @@ __all__ = [
     "definition_view",
     "is_public_update",
     "note_view",
+    "notice_for",
     "request_view",
     "service_notice",
     "service_view",

@@ -46,7 +46,8 @@ from .params import (
     parse_statuses,
     parse_window,
 )
-from .render import FORMATS, error_response, render
+from .render import FORMATS, JSON_TYPE, error_response, render
+from .rendered import request_items
 from .views import (
     UPDATE_KINDS,
     Ctx,
@@ -343,14 +344,23 @@ def _get_requests(request: Request, fmt: str, v: Vigie) -> Response:
         f = ReportFilter(
             service_codes=codes, statuses=statuses, start=start, end=end, public_only=public_only
         )
-    rows, more = list_reports(v, f, page, size)
-    body = _requests(ctx, rows, params.flag("extensions"))
+    extensions = params.flag("extensions")
+    if fmt == "json" and not extensions:  # the common case: written by the database
+        items, more = request_items(ctx, f, page, size)
+        rendered: Response | None = Response(("[" + ",".join(items) + "]").encode(), media_type=JSON_TYPE)
+    else:
+        rows, more = list_reports(v, f, page, size)
+        rendered = None
     headers = None
     if more:
         query = [(k, val) for k, vals in params.values.items() if k != "page" for val in vals]
         url = f"{ctx.base}{request.url.path}?{urlencode([*query, ('page', str(page + 1))])}"
         headers = {"Link": f'<{url}>; rel="next"'}
-    return render(fmt, "service_requests", body, 200, headers)
+    if rendered is not None:
+        if headers:
+            rendered.headers.update(headers)
+        return rendered
+    return render(fmt, "service_requests", _requests(ctx, rows, extensions), 200, headers)
 
 
 @router.get(PREFIX + "/requests/{service_request_id}.{fmt}", summary="Open311: one request")

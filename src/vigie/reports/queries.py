@@ -191,17 +191,24 @@ def apply_filter(q: Select, f: ReportFilter, spatial_index: bool = True) -> Sele
 _STATEMENTS: dict[tuple[Any, ...], Select] = {}  # type: ignore[type-arg]
 
 
-def _page_statement(dialect: str, f: ReportFilter) -> Select:  # type: ignore[type-arg]
+def page_key(dialect: str, f: ReportFilter) -> tuple[Any, ...]:
+    """What the page statement of ``f`` depends on (never the filter's values)."""
     per_status = dialect == "sqlite" and bool(f.statuses) and not f.ids
-    key = (per_status, len(f.statuses) if per_status else 0, _shape(f))
+    return (per_status, len(f.statuses) if per_status else 0, _shape(f))
+
+
+def page_statement(dialect: str, f: ReportFilter) -> Select:  # type: ignore[type-arg]
+    """Every column of one page of reports matching ``f``'s shape, newest first."""
+    key = page_key(dialect, f)
     stmt = _STATEMENTS.get(key)
     if stmt is None:
+        per_status, statuses, shape = key
         if per_status:
-            stmt = _per_status_page(key[2], len(f.statuses))
+            stmt = _per_status_page(shape, statuses)
         else:
             stmt = (
                 report_columns()
-                .where(*_conditions(key[2]))
+                .where(*_conditions(shape))
                 .order_by(ReportRow.requested_at.desc(), ReportRow.id.desc())
                 .limit(bindparam("limit"))
                 .offset(bindparam("offset"))
@@ -211,17 +218,23 @@ def _page_statement(dialect: str, f: ReportFilter) -> Select:  # type: ignore[ty
     return stmt
 
 
-def list_reports(
-    v: Vigie, f: ReportFilter, page: int = 1, page_size: int = 100
-) -> tuple[list[ReportRecord], bool]:
-    """One page, newest first, and whether there is another page."""
+def page_params(f: ReportFilter, page: int, page_size: int) -> dict[str, Any]:
+    """The bound values of :func:`page_statement`: one row more than a page, to tell if another follows."""
     if not 1 <= page <= 1_000_000:
         raise ValidationFailed("page must be between 1 and 1000000", field="page")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise ValidationFailed(f"page_size must be between 1 and {MAX_PAGE_SIZE}", field="page_size")
-    stmt = _page_statement(v.db.dialect, f)
     params = _values(f)
     params.update(limit=page_size + 1, offset=(page - 1) * page_size, need=page * page_size + 1)
+    return params
+
+
+def list_reports(
+    v: Vigie, f: ReportFilter, page: int = 1, page_size: int = 100
+) -> tuple[list[ReportRecord], bool]:
+    """One page, newest first, and whether there is another page."""
+    params = page_params(f, page, page_size)
+    stmt = page_statement(v.db.dialect, f)
     with v.db.engine.connect() as conn:
         rows = read_records(conn, stmt, params)
     return rows[:page_size], len(rows) > page_size

@@ -1,0 +1,181 @@
+"""Open311 ``requests.json`` pages written as JSON by the database.
+
+The same ``request`` elements as ``request_view`` without extensions (checked
+field for field in ``tests/open311/test_open311_rendered.py``, both backends):
+dates in the city's time zone, ``media_url`` from the first photo or the
+creation entry. The catalogue's texts (service name, responsible team, the
+procedure's notice for the status) are put in by Python, memoised per
+(service, team, procedure, status). See :mod:`vigie.sqljson` for why.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    select,
+)
+
+from vigie.catalogue.domain import Catalogue
+from vigie.reports.domain import CLOSED
+from vigie.reports.queries import ReportFilter, page_key, page_params, page_statement
+from vigie.reports.rendered import open311_status, photo_url, service_name_pairs
+from vigie.reports.storage import PhotoRow, ReportRow, ReportUpdateRow
+from vigie.runtime import Vigie
+from vigie.sqljson import JsonSql, ensure_tz_offsets, lit
+
+from .views import Ctx, notice_for
+
+R = ReportRow.__table__.c
+P = PhotoRow.__table__
+U = ReportUpdateRow.__table__
+CLOSED_VALUES = [lit(s.value) for s in CLOSED]
+
+
+def _creation_media(j: JsonSql) -> ColumnElement[Any]:
+    """``_media`` of the first creation entry that has one (a URL given with an Open311 POST)."""
+    if j.sqlite:
+        media = case(
+            (
+                func.json_type(U.c.detail, lit("$.media")) == lit("array"),
+                func.json_extract(U.c.detail, lit("$.media[0]")),
+            ),
+            (
+                func.json_type(U.c.detail, lit("$.media")) == lit("text"),
+                func.json_extract(U.c.detail, lit("$.media")),
+            ),
+            else_=None,
+        )
+    else:
+        m = U.c.detail.op("->")(lit("media"))
+        media = case(
+            (func.json_typeof(m) == lit("array"), m.op("->>")(lit(0))),
+            (func.json_typeof(m) == lit("string"), U.c.detail.op("->>")(lit("media"))),
+            else_=None,
+        )
+    text = j.text(media)
+    return (
+        select(text)
+        .where(
+            and_(U.c.report_id == R.id, U.c.kind == lit("created"), func.coalesce(text, lit("")) != lit(""))
+        )
+        .order_by(U.c.id)
+        .limit(lit(1))
+        .scalar_subquery()
+    )
+
+
+def _media_url(j: JsonSql) -> ColumnElement[Any]:
+    first_photo = (
+        select(photo_url(j, P.c.key))
+        .where(P.c.report_id == R.id)
+        .order_by(P.c.id)
+        .limit(lit(1))
+        .scalar_subquery()
+    )
+    return func.coalesce(first_photo, _creation_media(j))
+
+
+def _item(j: JsonSql) -> tuple[ColumnElement[str], str, str]:
+    tz: BindParameter[str] = bindparam("tz")
+    name, name_mark = j.mark(1)
+    agency, agency_mark = j.mark(2)
+    closed = and_(R.status.in_(CLOSED_VALUES), R.closed_at.is_not(None))
+    pairs: list[tuple[str, ColumnElement[Any]]] = [
+        ("service_request_id", j.id_text(R.id)),
+        ("status", open311_status(R.status)),
+        ("status_notes", func.nullif(R.status_notes, lit(""))),
+        name,
+        ("service_code", R.service_code),
+        ("description", func.nullif(R.description, lit(""))),
+        agency,
+        ("requested_datetime", j.local_iso(R.requested_at, tz)),
+        ("updated_datetime", j.local_iso(case((closed, R.closed_at), else_=R.updated_at), tz)),
+        ("expected_datetime", j.local_iso(R.expected_at, tz)),
+        ("address", func.nullif(R.address, lit(""))),
+        ("address_id", literal_column("NULL")),
+        ("zipcode", literal_column("NULL")),
+        ("lat", j.number(R.lat)),
+        ("long", j.number(R.long)),
+        ("media_url", _media_url(j)),
+    ]
+    return j.obj(pairs), name_mark, agency_mark
+
+
+_STATEMENTS: dict[tuple[Any, ...], tuple[Select[Any], str, str]] = {}
+
+
+def _statement(dialect: str, f: ReportFilter) -> tuple[Select[Any], str, str]:
+    key = (dialect, page_key(dialect, f))
+    found = _STATEMENTS.get(key)
+    if found is None:
+        item, name_mark, agency_mark = _item(JsonSql(dialect))
+        stmt = page_statement(dialect, f).with_only_columns(
+            R.service_code, R.team, R.procedure_id, R.status, item
+        )
+        found = (stmt, name_mark, agency_mark)
+        _STATEMENTS[key] = found
+    return found
+
+
+_AGENCY: dict[tuple[int, str], tuple[Catalogue, dict[tuple[str, str, str], str]]] = {}
+
+
+def _agency_pairs(ctx: Ctx) -> dict[tuple[str, str, str], str]:
+    catalogue = ctx.v.catalogue
+    found = _AGENCY.get((id(catalogue), ctx.lang))
+    if found is None or found[0] is not catalogue:
+        if len(_AGENCY) > 16:
+            _AGENCY.clear()
+        found = (catalogue, {})
+        _AGENCY[(id(catalogue), ctx.lang)] = found
+    return found[1]
+
+
+def _agency_pair(ctx: Ctx, team: str, procedure_id: str, status: str) -> str:
+    """``"agency_responsible":…,"service_notice":…`` as ``request_view`` writes them."""
+    t = ctx.v.catalogue.teams.get(team)
+    agency = t.name.get(ctx.lang) if t else (team or None)
+    notice = notice_for(ctx, procedure_id, status)
+    return (
+        '"agency_responsible":'
+        + orjson.dumps(agency).decode()
+        + ',"service_notice":'
+        + orjson.dumps(notice).decode()
+    )
+
+
+def request_items(ctx: Ctx, f: ReportFilter, page: int, page_size: int) -> tuple[list[str], bool]:
+    """One page of ``request`` elements (no extensions) as JSON texts, and whether another follows."""
+    v: Vigie = ctx.v
+    tz = v.city.timezone.key
+    ensure_tz_offsets(v.db, tz)
+    params = page_params(f, page, page_size)
+    params.update(base=ctx.base, tz=tz)
+    stmt, name_mark, agency_mark = _statement(v.db.dialect, f)
+    with v.db.engine.connect() as conn:
+        rows = conn.execute(stmt, params).all()
+    names = service_name_pairs(v.catalogue, ctx.lang)
+    agencies = _agency_pairs(ctx)
+    items = []
+    for code, team, procedure_id, status, item in rows[:page_size]:
+        name = names.get(code)
+        if name is None:
+            name = '"service_name":' + orjson.dumps(code).decode()
+        agency = agencies.get((team, procedure_id, status))
+        if agency is None:
+            agency = agencies[(team, procedure_id, status)] = _agency_pair(ctx, team, procedure_id, status)
+        items.append(item.replace(name_mark, name, 1).replace(agency_mark, agency, 1))
+    return items, len(rows) > page_size
+
+
+__all__ = ["request_items"]

@@ -1,0 +1,147 @@
+"""The public list of reports, written as JSON by the database.
+
+The same items as ``public_view`` (field for field; checked against it in
+``tests/reports/test_reports_rendered.py`` on both backends), for the native
+list when no agent is logged in: the interpreter only fetches one string per
+report and puts in the service's name. See :mod:`vigie.sqljson` for why.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from sqlalchemy import ColumnElement, Select, bindparam, case, literal_column, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.sql import func
+
+from vigie.catalogue.domain import Catalogue
+from vigie.reports.domain import CLOSED
+from vigie.reports.queries import ReportFilter, page_key, page_params, page_statement
+from vigie.reports.storage import PhotoRow, ReportRow
+from vigie.runtime import Vigie
+from vigie.sqljson import JsonSql, lit
+
+R = ReportRow.__table__.c
+P = PhotoRow.__table__
+CLOSED_VALUES = sorted(s.value for s in CLOSED)
+
+
+def open311_status(column: ColumnElement[str]) -> ColumnElement[str]:
+    # Inlined: an anonymous parameter would be named after the column ("status_1") and
+    # clash with the filter's own status parameters.
+    closed: list[ColumnElement[str]] = [literal_column(f"'{value}'") for value in CLOSED_VALUES]
+    return case((column.in_(closed), literal_column("'closed'")), else_=literal_column("'open'"))
+
+
+def photo_url(j: JsonSql, column: ColumnElement[str], suffix: str = "") -> ColumnElement[str]:
+    """``{base}/api/v1/photos/{key}{suffix}``, ``base`` a bound parameter."""
+    url = j.text(bindparam("base")).concat(lit("/api/v1/photos/")).concat(column)
+    return url.concat(lit(suffix)) if suffix else url
+
+
+def photos_array(j: JsonSql) -> ColumnElement[Any]:
+    """``photo_urls(row)``: the report's photos in upload order, as a JSON array."""
+    item = [
+        ("id", P.c.key),
+        ("kind", P.c.kind),
+        ("url", photo_url(j, P.c.key)),
+        ("thumbnail_url", photo_url(j, P.c.key, "/thumbnail")),
+        ("width", P.c.width),
+        ("height", P.c.height),
+    ]
+    if j.sqlite:
+        # A derived table is not correlated by SQLAlchemy: name the outer row's id as text.
+        outer_id: ColumnElement[int] = literal_column("reports.id")
+        ordered = select(P).where(P.c.report_id == outer_id).order_by(P.c.id).subquery()
+        o = ordered.c
+        row = [
+            ("id", o.key),
+            ("kind", o.kind),
+            ("url", photo_url(j, o.key)),
+            ("thumbnail_url", photo_url(j, o.key, "/thumbnail")),
+            ("width", o.width),
+            ("height", o.height),
+        ]
+        return func.json(select(func.json_group_array(j.obj_value(row))).scalar_subquery())
+    agg = func.json_agg(aggregate_order_by(j.obj_value(item), P.c.id))
+    return func.coalesce(
+        select(agg).where(P.c.report_id == R.id).scalar_subquery(), literal_column("'[]'::json")
+    )
+
+
+def _item(j: JsonSql) -> tuple[ColumnElement[str], str]:
+    name, mark = j.mark(1)
+    pairs: list[tuple[str, ColumnElement[Any]]] = [
+        ("id", j.id_text(R.id)),
+        ("reference", R.reference),
+        ("service_code", R.service_code),
+        name,
+        ("group", R.service_group),
+        ("status", R.status),
+        ("open311_status", open311_status(R.status)),
+        ("description", R.description),
+        ("lat", j.number(R.lat)),
+        ("long", j.number(R.long)),
+        ("address", R.address),
+        ("zone", R.zone),
+        ("attributes", j.raw(R.attributes, "{}")),
+        ("status_notes", R.status_notes),
+        ("reject_reason", R.reject_reason),
+        ("duplicate_of", case((R.duplicate_of_id != lit(0), j.id_text(R.duplicate_of_id)), else_=None)),
+        ("requested_at", j.utc_iso(R.requested_at)),
+        ("updated_at", j.utc_iso(R.updated_at)),
+        ("expected_at", j.utc_iso(R.expected_at)),
+        ("closed_at", j.utc_iso(R.closed_at)),
+        ("photos", photos_array(j)),
+    ]
+    return j.obj(pairs), mark
+
+
+_STATEMENTS: dict[tuple[Any, ...], tuple[Select[Any], str]] = {}
+
+
+def _statement(dialect: str, f: ReportFilter) -> tuple[Select[Any], str]:
+    key = (dialect, page_key(dialect, f))
+    if key not in _STATEMENTS:
+        item, mark = _item(JsonSql(dialect))
+        _STATEMENTS[key] = (page_statement(dialect, f).with_only_columns(R.service_code, item), mark)
+    return _STATEMENTS[key]
+
+
+_NAMES: dict[tuple[int, str], tuple[Catalogue, dict[str, str]]] = {}
+
+
+def service_name_pairs(catalogue: Catalogue, lang: str) -> dict[str, str]:
+    """``"service_name":"…"`` per service code, memoised per catalogue and language."""
+    found = _NAMES.get((id(catalogue), lang))
+    if found is None or found[0] is not catalogue:
+        if len(_NAMES) > 16:
+            _NAMES.clear()
+        pairs = {
+            code: '"service_name":' + orjson.dumps(s.name.get(lang)).decode()
+            for code, s in catalogue.services.items()
+        }
+        found = (catalogue, pairs)
+        _NAMES[(id(catalogue), lang)] = found
+    return found[1]
+
+
+def public_items(v: Vigie, f: ReportFilter, page: int, page_size: int, lang: str) -> tuple[list[str], bool]:
+    """One page of ``public_view`` items as JSON texts, and whether another page follows."""
+    params = page_params(f, page, page_size)
+    params["base"] = v.settings.public_base_url.rstrip("/")
+    stmt, mark = _statement(v.db.dialect, f)
+    with v.db.engine.connect() as conn:
+        rows = conn.execute(stmt, params).all()
+    names = service_name_pairs(v.catalogue, lang)
+    items = []
+    for code, item in rows[:page_size]:
+        pair = names.get(code)
+        if pair is None:  # a service since removed from the catalogue: its code, as public_view
+            pair = '"service_name":' + orjson.dumps(code).decode()
+        items.append(item.replace(mark, pair, 1))
+    return items, len(rows) > page_size
+
+
+__all__ = ["open311_status", "photo_url", "photos_array", "public_items", "service_name_pairs"]
