@@ -35,6 +35,7 @@ from sqlalchemy import (
     literal_column,
     select,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import BindParameter
 
 from vigie.db import Base, Database
@@ -118,14 +119,13 @@ class JsonSql:
         """
         if not self.sqlite:
             return column
-        forms = [func.printf(lit(f"%!.{d}g"), column) for d in (15, 16, 17)]
-        return func.json(
-            case(
-                (column.is_(None), None),
-                (cast(forms[0], _Real()) == column, forms[0]),
-                (cast(forms[1], _Real()) == column, forms[1]),
-                else_=forms[2],
-            )
+        # Most coordinates need 15 digits or fewer: then the column goes in as it is.
+        fifteen, sixteen = (func.printf(lit(f"%!.{d}g"), column) for d in (15, 16))
+        return case(
+            (column.is_(None), None),
+            (cast(fifteen, _Real()) == column, column),
+            (cast(sixteen, _Real()) == column, func.json(sixteen)),
+            else_=func.json(func.printf(lit("%!.17g"), column)),
         )
 
     def raw(self, column: ColumnElement[Any], default: str) -> ColumnElement[Any]:
@@ -153,13 +153,11 @@ class JsonSql:
                 .concat(case((frac.in_([lit(""), lit(".000000")]), lit("")), else_=frac))
                 .concat(lit("+00:00")),
             )
-        utc = func.timezone(lit("UTC"), column)
-        whole = func.extract("microseconds", utc) % lit(1_000_000) == lit(0)
+        # One to_char; a zero fraction is dropped as isoformat() drops it.
+        text = func.to_char(func.timezone(lit("UTC"), column), lit('YYYY-MM-DD"T"HH24:MI:SS.US'))
         return case(
             (column.is_(None), None),
-            else_=func.to_char(utc, lit('YYYY-MM-DD"T"HH24:MI:SS'))
-            .concat(case((whole, lit("")), else_=func.to_char(utc, lit(".US"))))
-            .concat(lit("+00:00")),
+            else_=func.replace(text, lit(".000000"), lit("")).concat(lit("+00:00")),
         )
 
     def local_iso(self, column: ColumnElement[Any], tz: BindParameter[str]) -> ColumnElement[Any]:
@@ -183,26 +181,23 @@ class JsonSql:
                 .scalar_subquery()
             )
             return case((column.is_(None), None), else_=offset)
-        local = func.timezone(cast(tz, Text), column)
-        utc = func.timezone(lit("UTC"), column)
-        seconds = func.abs(cast(func.extract("epoch", local - utc), Integer))
-        sign = case((local < utc, lit("-")), else_=lit("+"))
-        hours = func.to_char(func.div(seconds, lit(3600)), lit("FM00"))
-        mins = func.to_char(func.div(seconds % lit(3600), lit(60)), lit("FM00"))
-        # Local mean time before 1911 (Paris: +00:09:21) has seconds, as isoformat writes them.
+        # The read runs with the session's TimeZone set to the zone (set_local_zone):
+        # one to_char gives the local time and its offset.
+        seconds = cast(func.extract("timezone", column), Integer)
         secs = case(
             (seconds % lit(60) == lit(0), lit("")),
-            else_=lit(":").concat(func.to_char(seconds % lit(60), lit("FM00"))),
+            else_=lit(":").concat(func.to_char(func.abs(seconds) % lit(60), lit("FM00"))),
         )
         return case(
             (column.is_(None), None),
-            else_=func.to_char(local, lit('YYYY-MM-DD"T"HH24:MI:SS'))
-            .concat(sign)
-            .concat(hours)
-            .concat(lit(":"))
-            .concat(mins)
-            .concat(secs),
+            else_=func.to_char(column, lit('YYYY-MM-DD"T"HH24:MI:SSTZH:TZM')).concat(secs),
         )
+
+
+def set_local_zone(conn: Connection, tz: str) -> None:
+    """PostgreSQL: this transaction's TimeZone, for :meth:`JsonSql.local_iso` (no-op on SQLite)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.set_config("TimeZone", tz, True)))
 
 
 class _Real(Integer):
@@ -276,4 +271,4 @@ def ensure_tz_offsets(db: Database, tz: str) -> None:
     db.zones_written.add(tz)
 
 
-__all__ = ["JsonSql", "TZ_OFFSETS", "ensure_tz_offsets", "key", "lit", "zone_offsets"]
+__all__ = ["JsonSql", "TZ_OFFSETS", "ensure_tz_offsets", "key", "lit", "set_local_zone", "zone_offsets"]

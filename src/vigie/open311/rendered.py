@@ -31,7 +31,7 @@ from vigie.reports.queries import ReportFilter, page_key, page_params, page_stat
 from vigie.reports.rendered import open311_status, photo_url, service_name_pairs
 from vigie.reports.storage import PhotoRow, ReportRow, ReportUpdateRow
 from vigie.runtime import Vigie
-from vigie.sqljson import JsonSql, ensure_tz_offsets, lit
+from vigie.sqljson import JsonSql, ensure_tz_offsets, lit, set_local_zone
 
 from .views import Ctx, notice_for
 
@@ -163,6 +163,7 @@ def request_items(ctx: Ctx, f: ReportFilter, page: int, page_size: int) -> tuple
     params.update(base=ctx.base, tz=tz)
     stmt, name_mark, agency_mark = _statement(v.db.dialect, f)
     with v.db.engine.connect() as conn:
+        set_local_zone(conn, tz)
         rows = conn.execute(stmt, params).all()
     names = service_name_pairs(v.catalogue, ctx.lang)
     agencies = _agency_pairs(ctx)
