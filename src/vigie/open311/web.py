@@ -34,7 +34,7 @@ from vigie.reports.queries import ReportFilter, list_reports
 from vigie.reports.records import ReportData, UpdateData
 from vigie.reports.storage import ReportRow, ReportUpdateRow
 from vigie.runtime import Vigie
-from vigie.web.deps import current_agent, get_vigie, run_read, run_write
+from vigie.web.deps import current_agent, get_vigie, run_read, run_write, vigie_of
 
 from .params import (
     Params,
@@ -204,7 +204,7 @@ def service_definition(
 @router.post(PREFIX + "/requests.{fmt}", summary="Open311: submit a service request")
 async def post_request(request: Request, fmt: str) -> Response:
     fmt = _format(fmt)
-    v = get_vigie(request)
+    v = vigie_of(request)
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype and ctype not in FORM_TYPES:
         raise UnsupportedMediaType(
