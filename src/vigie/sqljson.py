@@ -136,10 +136,6 @@ class JsonSql:
             cast(func.nullif(cast(column, Text), lit("null")), _Json()), literal_column(f"'{default}'::json")
         )
 
-    def embedded(self, value: ColumnElement[Any]) -> ColumnElement[Any]:
-        """A JSON text produced by a subquery, embedded as JSON (SQLite loses the subtype)."""
-        return func.json(value) if self.sqlite else value
-
     def utc_iso(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
         """``datetime.isoformat()`` of the stored UTC time: ``…T10:00:00[.123456]+00:00``."""
         if self.sqlite:
@@ -161,7 +157,12 @@ class JsonSql:
         )
 
     def local_iso(self, column: ColumnElement[Any], tz: BindParameter[str]) -> ColumnElement[Any]:
-        """``local_iso``: the time in zone ``tz`` to the second with its offset, ``…T11:00:00+01:00``."""
+        """``local_iso``: the local time to the second with its offset, ``…T11:00:00+01:00``.
+
+        SQLite looks the offset of zone ``tz`` up in ``tz_offsets`` (see
+        :func:`ensure_tz_offsets`); PostgreSQL uses the transaction's TimeZone,
+        set by :func:`set_local_zone`.
+        """
         if self.sqlite:
             o = TZ_OFFSETS.alias()
             offset = (

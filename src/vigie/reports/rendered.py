@@ -30,8 +30,8 @@ CLOSED_VALUES = sorted(s.value for s in CLOSED)
 def open311_status(column: ColumnElement[str]) -> ColumnElement[str]:
     # Inlined: an anonymous parameter would be named after the column ("status_1") and
     # clash with the filter's own status parameters.
-    closed: list[ColumnElement[str]] = [literal_column(f"'{value}'") for value in CLOSED_VALUES]
-    return case((column.in_(closed), literal_column("'closed'")), else_=literal_column("'open'"))
+    closed = [lit(value) for value in CLOSED_VALUES]
+    return case((column.in_(closed), lit("closed")), else_=lit("open"))
 
 
 def photo_url(j: JsonSql, column: ColumnElement[str], suffix: str = "") -> ColumnElement[str]:
@@ -40,31 +40,27 @@ def photo_url(j: JsonSql, column: ColumnElement[str], suffix: str = "") -> Colum
     return url.concat(lit(suffix)) if suffix else url
 
 
+def _photo_pairs(j: JsonSql, c: Any) -> list[tuple[str, ColumnElement[Any]]]:
+    return [
+        ("id", c.key),
+        ("kind", c.kind),
+        ("url", photo_url(j, c.key)),
+        ("thumbnail_url", photo_url(j, c.key, "/thumbnail")),
+        ("width", c.width),
+        ("height", c.height),
+    ]
+
+
 def photos_array(j: JsonSql) -> ColumnElement[Any]:
     """``photo_urls(row)``: the report's photos in upload order, as a JSON array."""
-    item = [
-        ("id", P.c.key),
-        ("kind", P.c.kind),
-        ("url", photo_url(j, P.c.key)),
-        ("thumbnail_url", photo_url(j, P.c.key, "/thumbnail")),
-        ("width", P.c.width),
-        ("height", P.c.height),
-    ]
     if j.sqlite:
-        # A derived table is not correlated by SQLAlchemy: name the outer row's id as text.
+        # SQLite 3.40 has no ORDER BY inside aggregates: aggregate an ordered derived
+        # table, which SQLAlchemy does not correlate: the outer row's id is named as text.
         outer_id: ColumnElement[int] = literal_column("reports.id")
         ordered = select(P).where(P.c.report_id == outer_id).order_by(P.c.id).subquery()
-        o = ordered.c
-        row = [
-            ("id", o.key),
-            ("kind", o.kind),
-            ("url", photo_url(j, o.key)),
-            ("thumbnail_url", photo_url(j, o.key, "/thumbnail")),
-            ("width", o.width),
-            ("height", o.height),
-        ]
-        return func.json(select(func.json_group_array(j.obj_value(row))).scalar_subquery())
-    agg = func.json_agg(aggregate_order_by(j.obj_value(item), P.c.id))
+        array = select(func.json_group_array(j.obj_value(_photo_pairs(j, ordered.c)))).scalar_subquery()
+        return func.json(array)  # the subquery's result is text again: json() makes it JSON
+    agg = func.json_agg(aggregate_order_by(j.obj_value(_photo_pairs(j, P.c)), P.c.id))
     return func.coalesce(
         select(agg).where(P.c.report_id == R.id).scalar_subquery(), literal_column("'[]'::json")
     )
