@@ -55,3 +55,15 @@ def test_db_status_and_date_filter_uses_index(vigie):
     assert "ix_reports_status_requested_at" in plan, plan
     plan = _captured_plan(vigie, ReportFilter(start=start, public_only=False))
     assert "ix_reports_requested_at" in plan, plan
+
+
+def test_db_status_walks_merge_in_index_order(vigie):
+    """SQLite: each status is walked in the list's order, so the walks merge without sorting."""
+    if vigie.db.dialect != "sqlite":
+        return
+    f = ReportFilter(statuses=["new", "acknowledged", "assigned"], bbox=(5.0, 47.3, 5.1, 47.35))
+    plan = _captured_plan(vigie, f)
+    assert plan.count("MERGE (UNION ALL)") == 2, plan
+    assert plan.count("COVERING INDEX ix_reports_status_requested_at") == 3, plan
+    # Only the page itself (101 rows joined back by id) is put in order, not each walk.
+    assert plan.count("TEMP B-TREE") <= 1, plan

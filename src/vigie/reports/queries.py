@@ -225,7 +225,7 @@ def page_params(f: ReportFilter, page: int, page_size: int) -> dict[str, Any]:
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise ValidationFailed(f"page_size must be between 1 and {MAX_PAGE_SIZE}", field="page_size")
     params = _values(f)
-    params.update(limit=page_size + 1, offset=(page - 1) * page_size, need=page * page_size + 1)
+    params.update(limit=page_size + 1, offset=(page - 1) * page_size)
     return params
 
 
@@ -241,28 +241,25 @@ def list_reports(
 
 
 def _per_status_page(shape: Shape, statuses: int) -> Select:  # type: ignore[type-arg]
-    """SQLite: one ordered, limited walk of the (status, requested_at, …) index per status, merged.
+    """SQLite: one walk of the (status, requested_at, id, …) index per status, merged lazily.
 
     SQLite cannot walk an index in order across an IN list, and with a bounding
-    box it prefers the (lat, long) index and then sorts every match. Walking
-    the covering status index newest-first per status and merging the heads
-    reads only about a page per status; the page's rows are then fetched by id
-    in the same statement.
+    box it prefers the (lat, long) index and then sorts every match. Here each
+    status is one arm of a UNION ALL ordered like the index, so SQLite merges
+    the arms' index walks as coroutines and stops once the page is full: it
+    reads about one page's worth of matching entries in all, not one per status.
+    The page's rows are then fetched by id in the same statement.
     """
-    heads = []
-    for i in range(statuses):
-        part = (
-            select(ReportRow.id, ReportRow.requested_at)
-            .where(*_conditions(shape, spatial_index=False, one_status=f"status_{i}"))
-            .order_by(ReportRow.requested_at.desc(), ReportRow.id.desc())
-            .limit(bindparam("need"))
-            .subquery()
+    arms = [
+        select(ReportRow.id, ReportRow.requested_at).where(
+            *_conditions(shape, spatial_index=False, one_status=f"status_{i}")
         )
-        heads.append(select(part.c.id, part.c.requested_at))
-    merged = union_all(*heads).subquery()
+        for i in range(statuses)
+    ]
+    merged = union_all(*arms) if statuses > 1 else arms[0]
+    columns = merged.selected_columns
     ids = (
-        select(merged.c.id, merged.c.requested_at)
-        .order_by(merged.c.requested_at.desc(), merged.c.id.desc())
+        merged.order_by(columns.requested_at.desc(), columns.id.desc())
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
         .subquery()

@@ -58,7 +58,9 @@ class ReportRow(Base):
         Index("ix_reports_updated_at", "updated_at"),
         # Covering the common list filters (status, newest first, bounding box, public):
         # a page is read from the index without visiting the table for rejected rows.
-        Index("ix_reports_status_requested_at", "status", "requested_at", "lat", "long", "public"),
+        # id after requested_at: the list's order (requested_at, id) is the index's, so
+        # SQLite merges the per-status walks lazily instead of sorting each one.
+        Index("ix_reports_status_requested_at", "status", "requested_at", "id", "lat", "long", "public"),
         Index("ix_reports_service_requested_at", "service_code", "requested_at"),
         Index("ix_reports_zone_requested_at", "zone", "requested_at"),
         Index("ix_reports_lat_long", "lat", "long"),
