@@ -106,7 +106,16 @@ def make_engine(url: str, *, immediate: bool = False) -> Engine:
 
         return engine
     # No pre-ping round trip per checkout; recycle instead so stale connections do not linger.
-    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
+    # Always a plan for the values at hand: psycopg prepares a statement after five runs,
+    # and PostgreSQL may then switch to a generic plan that ignores them; for a list in a
+    # small box that plan took 100-175 ms instead of 3-6 ms (tests/db/test_db_query_plans.py).
+    return create_engine(
+        url,
+        pool_size=10,
+        max_overflow=20,
+        pool_recycle=1800,
+        connect_args={"options": "-c plan_cache_mode=force_custom_plan"},
+    )
 
 
 T = TypeVar("T")

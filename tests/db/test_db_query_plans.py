@@ -67,3 +67,11 @@ def test_db_status_walks_merge_in_index_order(vigie):
     assert plan.count("COVERING INDEX ix_reports_status_requested_at") == 3, plan
     # Only the page itself (101 rows joined back by id) is put in order, not each walk.
     assert plan.count("TEMP B-TREE") <= 1, plan
+
+
+def test_db_postgres_plans_for_the_values_at_hand(vigie):
+    """PostgreSQL: prepared list statements are planned for each call's values, never generically."""
+    if vigie.db.dialect != "postgresql":
+        return
+    with vigie.db.engine.connect() as conn:
+        assert conn.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_custom_plan"
