@@ -69,6 +69,11 @@ def lit(value: str | int) -> ColumnElement[Any]:
     return literal_column("'" + value.replace("'", "''") + "'")
 
 
+def _flat(pairs: list[tuple[str, ColumnElement[Any]]]) -> list[ColumnElement[Any]]:
+    """``[key1, value1, key2, value2, …]``: the arguments of json_object / json_build_object."""
+    return [part for name, value in pairs for part in (key(name), value)]
+
+
 class JsonSql:
     """JSON-building expressions for one dialect (``sqlite`` or ``postgresql``)."""
 
@@ -77,12 +82,10 @@ class JsonSql:
         self.sqlite = dialect == "sqlite"
 
     def obj(self, pairs: list[tuple[str, ColumnElement[Any]]]) -> ColumnElement[str]:
-        args: list[ColumnElement[Any]] = []
-        for name, value in pairs:
-            args += [key(name), value]
+        """A JSON object as text (the column a page reads)."""
         if self.sqlite:
-            return func.json_object(*args, type_=Text)
-        return cast(func.json_build_object(*args), Text)
+            return func.json_object(*_flat(pairs), type_=Text)
+        return cast(self.obj_value(pairs), Text)
 
     def mark(self, n: int) -> tuple[tuple[str, ColumnElement[Any]], str]:
         """A placeholder pair for fields the catalogue fills in, and the text it renders as.
@@ -99,17 +102,12 @@ class JsonSql:
 
     def obj_value(self, pairs: list[tuple[str, ColumnElement[Any]]]) -> ColumnElement[Any]:
         """An object nested in another object (not cast to text on PostgreSQL)."""
-        args: list[ColumnElement[Any]] = []
-        for name, value in pairs:
-            args += [key(name), value]
+        args = _flat(pairs)
         return func.json_object(*args) if self.sqlite else func.json_build_object(*args)
 
     def text(self, value: BindParameter[Any] | ColumnElement[Any]) -> ColumnElement[str]:
-        """A text value; bound parameters need their type spelled out for PostgreSQL."""
+        """A value as text (ids as strings; bound parameters need their type for PostgreSQL)."""
         return cast(value, Text)
-
-    def id_text(self, column: ColumnElement[Any]) -> ColumnElement[str]:
-        return cast(column, Text)
 
     def number(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
         """A float that reads back as the same double, in as few digits as that takes.
@@ -261,7 +259,7 @@ def ensure_tz_offsets(db: Database, tz: str) -> None:
     if db.dialect != "sqlite" or tz in db.zones_written:
         return
     rows = zone_offsets(tz)
-    with db.engine.begin() as conn:
+    with db.write_engine.begin() as conn:  # SQLite: the engine whose BEGIN takes the write lock
         have = conn.execute(select(func.count()).where(TZ_OFFSETS.c.tz == tz)).scalar_one()
         if have != len(rows):
             conn.execute(TZ_OFFSETS.delete().where(TZ_OFFSETS.c.tz == tz))

@@ -68,6 +68,24 @@ def sensitive_service(vigie: Any) -> tuple[str, dict[str, Any]]:
     return service.code, valid_attributes(service)
 
 
+def submit_report(vigie: Any, **over: Any) -> int:
+    """A pothole report through the intake (web channel, with a reporter e-mail); its id."""
+    from vigie.reports.intake import Submission, check_submission, do_submit_report
+
+    values: dict[str, Any] = {
+        "service_code": "nid-de-poule",
+        "channel": "web",
+        "description": "Trou profond",
+        "lat": DIJON["lat"],
+        "long": DIJON["long"],
+        "attributes": {"danger_immediat": "non"},
+        "reporter_email": "habitant@example.org",
+        **over,
+    }
+    row, _ = do_submit_report(vigie, check_submission(vigie, Submission(**values)))
+    return int(row.id)
+
+
 def make_varied_reports(vigie: Any) -> list[int]:
     """Reports covering every shape a list renders: photos, media links, closed, merged,
     no location, quotes and accents, odd attributes, dates across DST changes and in 1905.
@@ -79,22 +97,10 @@ def make_varied_reports(vigie: Any) -> list[int]:
 
     from sqlalchemy import update
 
-    from vigie.reports.intake import Submission, check_submission, do_submit_report
     from vigie.reports.storage import PhotoRow, ReportRow, ReportUpdateRow
 
     def submit(**over: Any) -> int:
-        values: dict[str, Any] = {
-            "service_code": "nid-de-poule",
-            "channel": "web",
-            "description": "Trou profond",
-            "lat": DIJON["lat"],
-            "long": DIJON["long"],
-            "attributes": {"danger_immediat": "non"},
-            "reporter_email": "habitant@example.org",
-            **over,
-        }
-        row, _ = do_submit_report(vigie, check_submission(vigie, Submission(**values)))
-        return int(row.id)
+        return submit_report(vigie, **over)
 
     ids = [
         submit(),

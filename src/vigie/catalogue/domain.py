@@ -168,8 +168,9 @@ class Catalogue:
         return self.services.get(code)
 
     def procedure(self, procedure_id: str) -> Procedure | None:
-        if not self._by_id:  # filled once: the catalogue never changes after loading
-            self._by_id.update((p.id, p) for p in self.procedures)
+        if not self._by_id:  # filled once (the catalogue never changes after loading), in
+            # one update from a finished dict, so a concurrent reader never sees it half-filled
+            self._by_id.update({p.id: p for p in self.procedures})
         return self._by_id.get(procedure_id)
 
     def public_services(self) -> list[Service]:

@@ -26,9 +26,14 @@ from sqlalchemy import (
 )
 
 from vigie.catalogue.domain import Catalogue
-from vigie.reports.domain import CLOSED
 from vigie.reports.queries import ReportFilter, page_key, page_params, page_statement
-from vigie.reports.rendered import open311_status, photo_url, service_name_pairs
+from vigie.reports.rendered import (
+    CLOSED_VALUES,
+    open311_status,
+    per_catalogue,
+    photo_url,
+    service_name_pairs,
+)
 from vigie.reports.storage import PhotoRow, ReportRow, ReportUpdateRow
 from vigie.runtime import Vigie
 from vigie.sqljson import JsonSql, ensure_tz_offsets, lit, set_local_zone
@@ -38,7 +43,6 @@ from .views import Ctx, notice_for
 R = ReportRow.__table__.c
 P = PhotoRow.__table__
 U = ReportUpdateRow.__table__
-CLOSED_VALUES = [lit(s.value) for s in CLOSED]
 
 
 def _creation_media(j: JsonSql) -> ColumnElement[Any]:
@@ -91,7 +95,7 @@ def _item(j: JsonSql) -> tuple[ColumnElement[str], str, str]:
     agency, agency_mark = j.mark(2)
     closed = and_(R.status.in_(CLOSED_VALUES), R.closed_at.is_not(None))
     pairs: list[tuple[str, ColumnElement[Any]]] = [
-        ("service_request_id", j.id_text(R.id)),
+        ("service_request_id", j.text(R.id)),
         ("status", open311_status(R.status)),
         ("status_notes", func.nullif(R.status_notes, lit(""))),
         name,
@@ -116,29 +120,19 @@ _STATEMENTS: dict[tuple[Any, ...], tuple[Select[Any], str, str]] = {}
 
 def _statement(dialect: str, f: ReportFilter) -> tuple[Select[Any], str, str]:
     key = (dialect, page_key(dialect, f))
-    found = _STATEMENTS.get(key)
-    if found is None:
+    if key not in _STATEMENTS:
         item, name_mark, agency_mark = _item(JsonSql(dialect))
-        stmt = page_statement(dialect, f).with_only_columns(
-            R.service_code, R.team, R.procedure_id, R.status, item
-        )
-        found = (stmt, name_mark, agency_mark)
-        _STATEMENTS[key] = found
-    return found
+        columns = (R.service_code, R.team, R.procedure_id, R.status, item)
+        _STATEMENTS[key] = (page_statement(dialect, f).with_only_columns(*columns), name_mark, agency_mark)
+    return _STATEMENTS[key]
 
 
-_AGENCY: dict[tuple[int, str], tuple[Catalogue, dict[tuple[str, str, str], str]]] = {}
+_AGENCY: dict[tuple[int, str], tuple[Catalogue, Any]] = {}
 
 
 def _agency_pairs(ctx: Ctx) -> dict[tuple[str, str, str], str]:
-    catalogue = ctx.v.catalogue
-    found = _AGENCY.get((id(catalogue), ctx.lang))
-    if found is None or found[0] is not catalogue:
-        if len(_AGENCY) > 16:
-            _AGENCY.clear()
-        found = (catalogue, {})
-        _AGENCY[(id(catalogue), ctx.lang)] = found
-    return found[1]
+    """Filled as pages meet new (team, procedure, status) triples; see :func:`_agency_pair`."""
+    return per_catalogue(_AGENCY, ctx.v.catalogue, ctx.lang, dict)
 
 
 def _agency_pair(ctx: Ctx, team: str, procedure_id: str, status: str) -> str:
@@ -169,9 +163,7 @@ def request_items(ctx: Ctx, f: ReportFilter, page: int, page_size: int) -> tuple
     agencies = _agency_pairs(ctx)
     items = []
     for code, team, procedure_id, status, item in rows[:page_size]:
-        name = names.get(code)
-        if name is None:
-            name = '"service_name":' + orjson.dumps(code).decode()
+        name = names[code]
         agency = agencies.get((team, procedure_id, status))
         if agency is None:
             agency = agencies[(team, procedure_id, status)] = _agency_pair(ctx, team, procedure_id, status)

@@ -347,20 +347,15 @@ def _get_requests(request: Request, fmt: str, v: Vigie) -> Response:
     extensions = params.flag("extensions")
     if fmt == "json" and not extensions:  # the common case: written by the database
         items, more = request_items(ctx, f, page, size)
-        rendered: Response | None = Response(("[" + ",".join(items) + "]").encode(), media_type=JSON_TYPE)
+        response = Response(("[" + ",".join(items) + "]").encode(), media_type=JSON_TYPE)
     else:
         rows, more = list_reports(v, f, page, size)
-        rendered = None
-    headers = None
+        response = render(fmt, "service_requests", _requests(ctx, rows, extensions))
     if more:
         query = [(k, val) for k, vals in params.values.items() if k != "page" for val in vals]
         url = f"{ctx.base}{request.url.path}?{urlencode([*query, ('page', str(page + 1))])}"
-        headers = {"Link": f'<{url}>; rel="next"'}
-    if rendered is not None:
-        if headers:
-            rendered.headers.update(headers)
-        return rendered
-    return render(fmt, "service_requests", _requests(ctx, rows, extensions), 200, headers)
+        response.headers["Link"] = f'<{url}>; rel="next"'
+    return response
 
 
 @router.get(PREFIX + "/requests/{service_request_id}.{fmt}", summary="Open311: one request")

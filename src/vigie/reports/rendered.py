@@ -8,7 +8,8 @@ report and puts in the service's name. See :mod:`vigie.sqljson` for why.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import ColumnElement, Select, bindparam, case, literal_column, select
@@ -24,14 +25,14 @@ from vigie.sqljson import JsonSql, lit
 
 R = ReportRow.__table__.c
 P = PhotoRow.__table__
-CLOSED_VALUES = sorted(s.value for s in CLOSED)
+T = TypeVar("T")
+# Inlined: an anonymous parameter would be named after the column ("status_1") and
+# clash with the filter's own status parameters.
+CLOSED_VALUES = [lit(value) for value in sorted(s.value for s in CLOSED)]
 
 
 def open311_status(column: ColumnElement[str]) -> ColumnElement[str]:
-    # Inlined: an anonymous parameter would be named after the column ("status_1") and
-    # clash with the filter's own status parameters.
-    closed = [lit(value) for value in CLOSED_VALUES]
-    return case((column.in_(closed), lit("closed")), else_=lit("open"))
+    return case((column.in_(CLOSED_VALUES), lit("closed")), else_=lit("open"))
 
 
 def photo_url(j: JsonSql, column: ColumnElement[str], suffix: str = "") -> ColumnElement[str]:
@@ -69,7 +70,7 @@ def photos_array(j: JsonSql) -> ColumnElement[Any]:
 def _item(j: JsonSql) -> tuple[ColumnElement[str], str]:
     name, mark = j.mark(1)
     pairs: list[tuple[str, ColumnElement[Any]]] = [
-        ("id", j.id_text(R.id)),
+        ("id", j.text(R.id)),
         ("reference", R.reference),
         ("service_code", R.service_code),
         name,
@@ -84,7 +85,7 @@ def _item(j: JsonSql) -> tuple[ColumnElement[str], str]:
         ("attributes", j.raw(R.attributes, "{}")),
         ("status_notes", R.status_notes),
         ("reject_reason", R.reject_reason),
-        ("duplicate_of", case((R.duplicate_of_id != lit(0), j.id_text(R.duplicate_of_id)), else_=None)),
+        ("duplicate_of", case((R.duplicate_of_id != lit(0), j.text(R.duplicate_of_id)), else_=None)),
         ("requested_at", j.utc_iso(R.requested_at)),
         ("updated_at", j.utc_iso(R.updated_at)),
         ("expected_at", j.utc_iso(R.expected_at)),
@@ -105,22 +106,38 @@ def _statement(dialect: str, f: ReportFilter) -> tuple[Select[Any], str]:
     return _STATEMENTS[key]
 
 
-_NAMES: dict[tuple[int, str], tuple[Catalogue, dict[str, str]]] = {}
+_Memo = dict[tuple[int, str], tuple[Catalogue, Any]]
+_NAMES: _Memo = {}
 
 
-def service_name_pairs(catalogue: Catalogue, lang: str) -> dict[str, str]:
-    """``"service_name":"…"`` per service code, memoised per catalogue and language."""
-    found = _NAMES.get((id(catalogue), lang))
+def per_catalogue(cache: _Memo, catalogue: Catalogue, lang: str, build: Callable[[], T]) -> T:
+    """``build()`` memoised per catalogue and language (a reloaded catalogue starts afresh)."""
+    found = cache.get((id(catalogue), lang))
     if found is None or found[0] is not catalogue:
-        if len(_NAMES) > 16:
-            _NAMES.clear()
-        pairs = {
-            code: '"service_name":' + orjson.dumps(s.name.get(lang)).decode()
+        if len(cache) > 16:
+            cache.clear()
+        found = cache[(id(catalogue), lang)] = (catalogue, build())
+    result: T = found[1]
+    return result
+
+
+class NamePairs(dict[str, str]):
+    """``"service_name":"…"`` per service code; a code no longer in the catalogue names itself."""
+
+    def __missing__(self, code: str) -> str:
+        return '"service_name":' + orjson.dumps(code).decode()
+
+
+def service_name_pairs(catalogue: Catalogue, lang: str) -> NamePairs:
+    """The service names as ``public_view`` and ``request_view`` write them, per language."""
+
+    def build() -> NamePairs:
+        return NamePairs(
+            (code, '"service_name":' + orjson.dumps(s.name.get(lang)).decode())
             for code, s in catalogue.services.items()
-        }
-        found = (catalogue, pairs)
-        _NAMES[(id(catalogue), lang)] = found
-    return found[1]
+        )
+
+    return per_catalogue(_NAMES, catalogue, lang, build)
 
 
 def public_items(v: Vigie, f: ReportFilter, page: int, page_size: int, lang: str) -> tuple[list[str], bool]:
@@ -131,13 +148,17 @@ def public_items(v: Vigie, f: ReportFilter, page: int, page_size: int, lang: str
     with v.db.engine.connect() as conn:
         rows = conn.execute(stmt, params).all()
     names = service_name_pairs(v.catalogue, lang)
-    items = []
-    for code, item in rows[:page_size]:
-        pair = names.get(code)
-        if pair is None:  # a service since removed from the catalogue: its code, as public_view
-            pair = '"service_name":' + orjson.dumps(code).decode()
-        items.append(item.replace(mark, pair, 1))
+    items = [item.replace(mark, names[code], 1) for code, item in rows[:page_size]]
     return items, len(rows) > page_size
 
 
-__all__ = ["open311_status", "photo_url", "photos_array", "public_items", "service_name_pairs"]
+__all__ = [
+    "CLOSED_VALUES",
+    "NamePairs",
+    "open311_status",
+    "per_catalogue",
+    "photo_url",
+    "photos_array",
+    "public_items",
+    "service_name_pairs",
+]
