@@ -303,6 +303,19 @@ class Database:
         if group_commit and self.write_engine is not self.engine:
             self.committer = GroupCommitter(self.write_session_factory)
 
+    def read_connection(self) -> Connection:
+        """A connection for a read that is one statement (a list page).
+
+        On PostgreSQL it runs outside a transaction block: one statement sees one
+        snapshot anyway, and the BEGIN and the ROLLBACK at return were two round
+        trips of three (a map-view page: 370 → 470 req/s). SQLite's own
+        transactions cost no round trip: unchanged there.
+        """
+        conn = self.engine.connect()
+        if self.dialect == "postgresql":
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        return conn
+
     def write(self, unit: Callable[[Session], T]) -> T:
         """Run ``unit(session)`` in a write transaction, commit, return its result.
 

@@ -58,11 +58,14 @@ def test_db_status_and_date_filter_uses_index(vigie):
 
 
 def test_db_status_walks_merge_in_index_order(vigie):
-    """SQLite: each status is walked in the list's order, so the walks merge without sorting."""
-    if vigie.db.dialect != "sqlite":
-        return
+    """Each status is walked in the list's order, so the walks merge without sorting."""
     f = ReportFilter(statuses=["new", "acknowledged", "assigned"], bbox=(5.0, 47.3, 5.1, 47.35))
     plan = _captured_plan(vigie, f)
+    if vigie.db.dialect == "postgresql":
+        assert plan.count("Merge Append") == 1, plan
+        assert plan.count("Scan Backward using ix_reports_status_requested_at") == 3, plan
+        assert "Sort" not in plan.replace("Sort Key", ""), plan
+        return
     assert plan.count("MERGE (UNION ALL)") == 2, plan
     assert plan.count("COVERING INDEX ix_reports_status_requested_at") == 3, plan
     # Only the page itself (101 rows joined back by id) is put in order, not each walk.

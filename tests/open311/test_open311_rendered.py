@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import literal_column, select
 
 from tests.reports.helpers import make_varied_reports
 from vigie.open311.rendered import request_items
 from vigie.open311.views import Ctx, request_view
 from vigie.open311.web import _updates
 from vigie.reports.queries import ReportFilter, list_reports
-from vigie.sqljson import zone_offsets
+from vigie.sqljson import _label, _offset_label, zone_offsets
 
 from .helpers import V2
 
@@ -77,3 +79,17 @@ def test_open311_zone_offsets_follow_zoneinfo():
     assert ("2026-03-29 01:00:00.000000", 7200, "+02:00") in rows
     assert ("2026-10-25 01:00:00.000000", 3600, "+01:00") in rows
     assert [r[0] for r in rows] == sorted(r[0] for r in rows)
+
+
+def test_open311_offset_label_spells_offsets_the_zone_data_lacks(vigie):
+    """PostgreSQL names an offset missing from Python's zone data as ``isoformat`` would."""
+    if vigie.db.dialect != "postgresql":
+        return  # SQLite reads its labels from tz_offsets, written from zoneinfo
+    seconds = [0, 561, -561, 3600, -12600, 19800, -17762, 45900]
+    with vigie.db.engine.connect() as conn:
+        for n in seconds:
+            offset = literal_column(f"interval '{n} seconds'")
+            spelled = conn.execute(select(_offset_label(offset, []))).scalar_one()
+            known = conn.execute(select(_offset_label(offset, [(n, "known")]))).scalar_one()
+            assert spelled == _label(timedelta(seconds=n)), n
+            assert known == "known"

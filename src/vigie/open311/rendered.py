@@ -14,11 +14,9 @@ from typing import Any
 
 import orjson
 from sqlalchemy import (
-    BindParameter,
     ColumnElement,
     Select,
     and_,
-    bindparam,
     case,
     func,
     literal_column,
@@ -36,7 +34,7 @@ from vigie.reports.rendered import (
 )
 from vigie.reports.storage import PhotoRow, ReportRow, ReportUpdateRow
 from vigie.runtime import Vigie
-from vigie.sqljson import JsonSql, ensure_tz_offsets, lit, set_local_zone
+from vigie.sqljson import JsonSql, ensure_tz_offsets, lit
 
 from .views import Ctx, notice_for
 
@@ -89,8 +87,7 @@ def _media_url(j: JsonSql) -> ColumnElement[Any]:
     return func.coalesce(first_photo, _creation_media(j))
 
 
-def _item(j: JsonSql) -> tuple[ColumnElement[str], str, str]:
-    tz: BindParameter[str] = bindparam("tz")
+def _item(j: JsonSql, tz: str) -> tuple[ColumnElement[str], str, str]:
     name, name_mark = j.mark(1)
     agency, agency_mark = j.mark(2)
     closed = and_(R.status.in_(CLOSED_VALUES), R.closed_at.is_not(None))
@@ -118,10 +115,10 @@ def _item(j: JsonSql) -> tuple[ColumnElement[str], str, str]:
 _STATEMENTS: dict[tuple[Any, ...], tuple[Select[Any], str, str]] = {}
 
 
-def _statement(dialect: str, f: ReportFilter) -> tuple[Select[Any], str, str]:
-    key = (dialect, page_key(dialect, f))
+def _statement(dialect: str, f: ReportFilter, tz: str) -> tuple[Select[Any], str, str]:
+    key = (dialect, tz, page_key(dialect, f))
     if key not in _STATEMENTS:
-        item, name_mark, agency_mark = _item(JsonSql(dialect))
+        item, name_mark, agency_mark = _item(JsonSql(dialect), tz)
         columns = (R.service_code, R.team, R.procedure_id, R.status, item)
         _STATEMENTS[key] = (page_statement(dialect, f).with_only_columns(*columns), name_mark, agency_mark)
     return _STATEMENTS[key]
@@ -154,10 +151,9 @@ def request_items(ctx: Ctx, f: ReportFilter, page: int, page_size: int) -> tuple
     tz = v.city.timezone.key
     ensure_tz_offsets(v.db, tz)
     params = page_params(f, page, page_size)
-    params.update(base=ctx.base, tz=tz)
-    stmt, name_mark, agency_mark = _statement(v.db.dialect, f)
-    with v.db.engine.connect() as conn:
-        set_local_zone(conn, tz)
+    params["base"] = ctx.base
+    stmt, name_mark, agency_mark = _statement(v.db.dialect, f, tz)
+    with v.db.read_connection() as conn:
         rows = conn.execute(stmt, params).all()
     names = service_name_pairs(v.catalogue, ctx.lang)
     agencies = _agency_pairs(ctx)

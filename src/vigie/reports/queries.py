@@ -193,7 +193,7 @@ _STATEMENTS: dict[tuple[Any, ...], Select] = {}  # type: ignore[type-arg]
 
 def page_key(dialect: str, f: ReportFilter) -> tuple[Any, ...]:
     """What the page statement of ``f`` depends on (never the filter's values)."""
-    per_status = dialect == "sqlite" and bool(f.statuses) and not f.ids
+    per_status = bool(f.statuses) and not f.ids
     return (per_status, len(f.statuses) if per_status else 0, _shape(f))
 
 
@@ -204,7 +204,7 @@ def page_statement(dialect: str, f: ReportFilter) -> Select:  # type: ignore[typ
     if stmt is None:
         per_status, statuses, shape = key
         if per_status:
-            stmt = _per_status_page(shape, statuses)
+            stmt = _per_status_page(shape, statuses, dialect)
         else:
             stmt = (
                 report_columns()
@@ -240,22 +240,30 @@ def list_reports(
     return rows[:page_size], len(rows) > page_size
 
 
-def _per_status_page(shape: Shape, statuses: int) -> Select:  # type: ignore[type-arg]
-    """SQLite: one walk of the (status, requested_at, id, …) index per status, merged lazily.
+def _per_status_page(shape: Shape, statuses: int, dialect: str) -> Select:  # type: ignore[type-arg]
+    """One walk of the (status, requested_at, id, …) index per status, merged lazily.
 
-    SQLite cannot walk an index in order across an IN list, and with a bounding
-    box it prefers the (lat, long) index and then sorts every match. Here each
-    status is one arm of a UNION ALL ordered like the index, so SQLite merges
-    the arms' index walks as coroutines and stops once the page is full: it
-    reads about one page's worth of matching entries in all, not one per status.
-    The page's rows are then fetched by id in the same statement.
+    Neither backend walks an index in order across an IN list; with a bounding
+    box SQLite prefers the (lat, long) index and PostgreSQL the date index, and
+    both then sort or filter thousands of rows. Here each status is one arm of
+    a UNION ALL ordered like the index, so SQLite merges the arms' walks as
+    coroutines and PostgreSQL with a Merge Append, and both stop once the page
+    is full: about one page's worth of matching entries is read in all. The
+    index holds the position, so on PostgreSQL the walks are index-only. The
+    page's rows are then fetched by id in the same statement.
     """
+    sqlite = dialect == "sqlite"
     arms = [
         select(ReportRow.id, ReportRow.requested_at).where(
-            *_conditions(shape, spatial_index=False, one_status=f"status_{i}")
+            *_conditions(shape, spatial_index=not sqlite, one_status=f"status_{i}")
         )
         for i in range(statuses)
     ]
+    if not sqlite and statuses > 1:
+        # PostgreSQL merges the arms (Merge Append) only when each is ordered itself;
+        # unordered, it sorts every arm's matches. SQLite refuses ordered arms, and
+        # merges without.
+        arms = [arm.order_by(ReportRow.requested_at.desc(), ReportRow.id.desc()) for arm in arms]
     merged = union_all(*arms) if statuses > 1 else arms[0]
     columns = merged.selected_columns
     ids = (
