@@ -134,27 +134,25 @@ class JsonSql:
             cast(func.nullif(cast(column, Text), lit("null")), _Json()), literal_column(f"'{default}'::json")
         )
 
-    def utc_iso(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+    def utc_iso(self, column: ColumnElement[Any], nullable: bool = True) -> ColumnElement[Any]:
         """``datetime.isoformat()`` of the stored UTC time: ``…T10:00:00[.123456]+00:00``."""
         if self.sqlite:
             # Stored as 'YYYY-MM-DD HH:MM:SS.ffffff'; isoformat() drops a zero fraction.
             frac = func.substr(column, lit(20), lit(7))
-            return case(
-                (column.is_(None), None),
-                else_=func.substr(column, lit(1), lit(10))
+            text = (
+                func.substr(column, lit(1), lit(10))
                 .concat(lit("T"))
                 .concat(func.substr(column, lit(12), lit(8)))
                 .concat(case((frac.in_([lit(""), lit(".000000")]), lit("")), else_=frac))
-                .concat(lit("+00:00")),
+                .concat(lit("+00:00"))
             )
+            return _null_stays_null(column, text, nullable)
         # One to_char; a zero fraction is dropped as isoformat() drops it.
         text = func.to_char(func.timezone(lit("UTC"), column), lit('YYYY-MM-DD"T"HH24:MI:SS.US'))
-        return case(
-            (column.is_(None), None),
-            else_=func.replace(text, lit(".000000"), lit("")).concat(lit("+00:00")),
-        )
+        text = func.replace(text, lit(".000000"), lit("")).concat(lit("+00:00"))
+        return _null_stays_null(column, text, nullable)
 
-    def local_iso(self, column: ColumnElement[Any], tz: str) -> ColumnElement[Any]:
+    def local_iso(self, column: ColumnElement[Any], tz: str, nullable: bool = True) -> ColumnElement[Any]:
         """``local_iso``: the local time to the second with its offset, ``…T11:00:00+01:00``.
 
         SQLite looks the offset of zone ``tz`` up in ``tz_offsets`` (see
@@ -181,13 +179,20 @@ class JsonSql:
                 .limit(1)
                 .scalar_subquery()
             )
-            return case((column.is_(None), None), else_=offset)
+            return _null_stays_null(column, offset, nullable)
         local = func.timezone(lit(tz), column)
         utc_offset = local - func.timezone(lit("UTC"), column)
         # The latest offsets first: the usual match comes early.
         labels = list(dict.fromkeys((seconds, label) for _, seconds, label in reversed(zone_offsets(tz))))
         text = func.to_char(local, lit('YYYY-MM-DD"T"HH24:MI:SS'))
-        return case((column.is_(None), None), else_=text.concat(_offset_label(utc_offset, labels)))
+        return _null_stays_null(column, text.concat(_offset_label(utc_offset, labels)), nullable)
+
+
+def _null_stays_null(
+    column: ColumnElement[Any], text: ColumnElement[Any], nullable: bool
+) -> ColumnElement[Any]:
+    """``text``, or NULL where ``column`` is; a NOT NULL column spares the test on every row."""
+    return case((column.is_(None), None), else_=text) if nullable else text
 
 
 def _offset_label(offset: ColumnElement[Any], labels: list[tuple[int, str]]) -> ColumnElement[str]:

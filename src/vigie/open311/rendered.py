@@ -91,6 +91,8 @@ def _item(j: JsonSql, tz: str) -> tuple[ColumnElement[str], str, str]:
     name, name_mark = j.mark(1)
     agency, agency_mark = j.mark(2)
     closed = and_(R.status.in_(CLOSED_VALUES), R.closed_at.is_not(None))
+    # Never NULL: updated_at is NOT NULL, and closed_at is only taken when set.
+    updated = case((closed, R.closed_at), else_=R.updated_at)
     pairs: list[tuple[str, ColumnElement[Any]]] = [
         ("service_request_id", j.text(R.id)),
         ("status", open311_status(R.status)),
@@ -99,8 +101,8 @@ def _item(j: JsonSql, tz: str) -> tuple[ColumnElement[str], str, str]:
         ("service_code", R.service_code),
         ("description", func.nullif(R.description, lit(""))),
         agency,
-        ("requested_datetime", j.local_iso(R.requested_at, tz)),
-        ("updated_datetime", j.local_iso(case((closed, R.closed_at), else_=R.updated_at), tz)),
+        ("requested_datetime", j.local_iso(R.requested_at, tz, nullable=False)),
+        ("updated_datetime", j.local_iso(updated, tz, nullable=False)),
         ("expected_datetime", j.local_iso(R.expected_at, tz)),
         ("address", func.nullif(R.address, lit(""))),
         ("address_id", literal_column("NULL")),
