@@ -6,10 +6,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy import event
 
+from vigie.open311.rendered import request_items
+from vigie.open311.views import Ctx
 from vigie.reports.queries import ReportFilter, list_reports
 
 
-def _captured_plan(vigie, f: ReportFilter) -> str:
+def _captured_plan(vigie, f: ReportFilter, run=None) -> str:
+    """The plan of the first report query that ``run(vigie, f)`` (by default a list page) sends."""
     captured: list[tuple[str, object]] = []
 
     def grab(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
@@ -19,7 +22,7 @@ def _captured_plan(vigie, f: ReportFilter) -> str:
     engine = vigie.db.engine
     event.listen(engine, "before_cursor_execute", grab)
     try:
-        list_reports(vigie, f, 1, 100)
+        (run or (lambda v, f: list_reports(v, f, 1, 100)))(vigie, f)
     finally:
         event.remove(engine, "before_cursor_execute", grab)
     statement, params = captured[0]
@@ -78,3 +81,10 @@ def test_db_postgres_plans_for_the_values_at_hand(vigie):
         return
     with vigie.db.engine.connect() as conn:
         assert conn.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_custom_plan"
+
+
+def test_db_open311_media_fallback_uses_partial_index(vigie):
+    """A report without photos looks its creation media up in the partial index (migration 0009)."""
+    f = ReportFilter(statuses=["new", "acknowledged"])
+    plan = _captured_plan(vigie, f, lambda v, f: request_items(Ctx(v, "fr"), f, 1, 100))
+    assert "ix_report_updates_created_media" in plan, plan

@@ -65,10 +65,20 @@ def _creation_media(j: JsonSql) -> ColumnElement[Any]:
             else_=None,
         )
     text = j.text(media)
+    # The partial index of creation entries that carry media (migration 0009) holds the
+    # few such entries: most reports are looked up in a nearly empty index.
+    has_media = (
+        func.json_extract(U.c.detail, lit("$.media")) if j.sqlite else U.c.detail.op("->>")(lit("media"))
+    ).is_not(None)
     return (
         select(text)
         .where(
-            and_(U.c.report_id == R.id, U.c.kind == lit("created"), func.coalesce(text, lit("")) != lit(""))
+            and_(
+                U.c.report_id == R.id,
+                U.c.kind == lit("created"),
+                has_media,
+                func.coalesce(text, lit("")) != lit(""),
+            )
         )
         .order_by(U.c.id)
         .limit(lit(1))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vigie.db import Base, UTCDateTime
@@ -89,6 +89,15 @@ class ReportUpdateRow(Base):
     __table_args__ = (
         Index("ix_report_updates_report", "report_id", "id"),
         Index("ix_report_updates_at", "at"),
+        # The few creation entries that carry media URLs: Open311 lists look each
+        # report's media up here (migration 0009), nearly always finding nothing.
+        Index(
+            "ix_report_updates_created_media",
+            "report_id",
+            "id",
+            sqlite_where=text("kind = 'created' AND json_extract(detail, '$.media') IS NOT NULL"),
+            postgresql_where=text("kind = 'created' AND (detail ->> 'media') IS NOT NULL"),
+        ),
     )
 
 
