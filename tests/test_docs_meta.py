@@ -28,3 +28,18 @@ def test_readme_quick_start_is_two_commands():
     block = text.split("## Quick start", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
     commands = [line.split("#")[0].strip() for line in block.strip().splitlines()]
     assert commands == ["make run", "make test"]
+
+
+def test_openapi_has_unique_operation_ids(tmp_path):
+    """Every route is registered once: a duplicate would give the spec two operations of one id."""
+    import warnings
+
+    from vigie.app import create_app
+    from vigie.settings import Settings
+
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'v.db'}", environment="development"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # FastAPI warns "Duplicate Operation ID"
+        spec = app.openapi()
+    ids = [op["operationId"] for ops in spec["paths"].values() for op in ops.values() if "operationId" in op]
+    assert len(ids) == len(set(ids))

@@ -1,5 +1,5 @@
 """Fixtures of the alarms tests: see tests/telemetry/fixtures.py (shared with tests/telemetry)."""
 
-from tests.telemetry.fixtures import _live_server_routes, app, broker, make_pipeline
+from tests.telemetry.fixtures import app, broker, make_pipeline
 
-__all__ = ["make_pipeline", "broker", "app", "_live_server_routes"]
+__all__ = ["make_pipeline", "broker", "app"]

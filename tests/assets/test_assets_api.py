@@ -13,7 +13,6 @@ from sqlalchemy import select
 from vigie.accounts.storage import AuditRow
 from vigie.app import create_app
 from vigie.assets.storage import AssetRow
-from vigie.assets.web import router
 from vigie.runtime import Vigie
 
 from .conftest import DIJON_CENTRE, Fleet
@@ -23,10 +22,7 @@ Auth = Callable[..., dict[str, str]]
 
 @pytest.fixture
 def api(vigie: Vigie) -> Iterator[TestClient]:
-    """The app with the assets router (included here until app.py includes it)."""
     app = create_app(vigie=vigie)
-    if not any(getattr(r, "path", "") == "/api/v1/assets" for r in app.routes):
-        app.include_router(router)
     with TestClient(app) as c:
         yield c
 

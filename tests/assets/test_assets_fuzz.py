@@ -14,7 +14,6 @@ import uvicorn
 from hypothesis import HealthCheck, given, settings
 
 from vigie.app import create_app
-from vigie.assets.web import router
 from vigie.runtime import Vigie
 
 from .conftest import Fleet
@@ -27,8 +26,6 @@ def assets_server(vigie: Vigie, small_fleet: Fleet) -> Iterator[str]:
     from tests.web.live import free_port
 
     app = create_app(vigie=vigie)
-    if not any(getattr(r, "path", "") == "/api/v1/assets" for r in app.routes):
-        app.include_router(router)
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")

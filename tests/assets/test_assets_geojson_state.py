@@ -16,7 +16,6 @@ from vigie.assets import states
 from vigie.assets.actions import AssetFilter
 from vigie.assets.states import state_layer, state_snapshot
 from vigie.assets.views import telemetry_state
-from vigie.assets.web import router
 from vigie.runtime import Vigie
 from vigie.telemetry.writer import upsert_latest
 
@@ -30,8 +29,6 @@ MINUTE_MS = 60_000
 def api(vigie: Vigie, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     monkeypatch.setattr(states, "STATE_TTL_S", 0.0)  # every request sees the latest telemetry
     app = create_app(vigie=vigie)
-    if not any(getattr(r, "path", "") == "/api/v1/assets" for r in app.routes):
-        app.include_router(router)
     with TestClient(app) as c:
         yield c
 

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
 from tests.browser.conftest import check_a11y, screenshot
-from tests.citizen.helpers import pothole, with_citizen_routes
+from tests.citizen.helpers import pothole
 from tests.web.live import LiveServer
 from vigie.reports.storage import FollowerRow, ReportRow
 
@@ -23,9 +23,8 @@ DIJON = {"latitude": 47.3220, "longitude": 5.0415}
 
 @pytest.fixture
 def live(vigie) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
-    """The live server with the residents' app (added before start-up if app.py lacks it)."""
+    """The live server with the residents' app."""
     server = LiveServer(vigie)
-    with_citizen_routes(server.server.config.app)
     with server:
         yield server
 

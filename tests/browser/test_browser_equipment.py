@@ -21,8 +21,7 @@ from sqlalchemy import select
 from tests.browser.conftest import check_a11y, login, screenshot
 from tests.browser.test_browser_pilotage import DESKTOP, bearer, script_errors
 from tests.conftest import PASSWORD
-from tests.pilotage.conftest import include_pilotage
-from tests.pilotage.test_equipment_pages import include_equipment, light_series
+from tests.pilotage.test_equipment_pages import light_series
 from tests.reports.helpers import report_body
 from tests.web.live import LiveServer
 from vigie.assets.storage import AssetRow
@@ -55,7 +54,6 @@ def fleet(vigie: Vigie) -> None:
 @pytest.fixture
 def live(vigie) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
     server = LiveServer(vigie)
-    include_equipment(include_pilotage(server.server.config.app))
     with server:
         yield server
 

@@ -24,7 +24,6 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import check_a11y, login, screenshot
 from tests.conftest import PASSWORD
-from tests.pilotage.conftest import include_pilotage
 from tests.reports.helpers import report_body
 from tests.web.live import LiveServer
 from vigie.accounts.actions import do_create_login
@@ -36,9 +35,8 @@ DESKTOP = {"width": 1440, "height": 900}
 
 @contextmanager
 def pilotage_server(vigie) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
-    """The live server, with the control room routers (until app.py includes them)."""
+    """The live server, with the control room."""
     server = LiveServer(vigie)
-    include_pilotage(server.server.config.app)
     with server:
         yield server
 

@@ -15,22 +15,9 @@ from vigie.app import create_app
 from vigie.runtime import Vigie
 
 
-def include_pilotage(app: FastAPI) -> FastAPI:
-    paths = {getattr(r, "path", "") for r in app.routes}
-    if "/pilotage" not in paths:
-        from vigie.pilotage.web import router as pages
-
-        app.include_router(pages)
-    if "/api/v1/pilotage/stats" not in paths:
-        from vigie.pilotage.api import router as api
-
-        app.include_router(api)
-    return app
-
-
 @pytest.fixture
 def app(vigie: Vigie) -> FastAPI:
-    return include_pilotage(create_app(vigie=vigie))
+    return create_app(vigie=vigie)
 
 
 @pytest.fixture

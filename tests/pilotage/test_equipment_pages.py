@@ -15,7 +15,6 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import insert
 
-from tests.pilotage.conftest import include_pilotage
 from vigie.app import create_app
 from vigie.assets.storage import AssetRow
 from vigie.runtime import Vigie
@@ -26,26 +25,9 @@ KEY_LEAK = re.compile(r"(?<![\w/.-])equipment\.[a-z_]+\.[A-Za-z_.-]+")
 CABINET, LIGHT, OTHER_LIGHT = "CAB-9001", "SL-021231-90001", "SL-021231-90002"
 
 
-def include_equipment(app: FastAPI) -> FastAPI:
-    """The equipment pages, and the alarms and telemetry APIs, if app.py does not include them yet."""
-    paths = {getattr(r, "path", "") for r in app.routes}
-    if "/pilotage/equipements" not in paths:
-        from vigie.pilotage.equipment import router
-
-        app.include_router(router)
-    from vigie.alarms.web import router as alarms_router
-    from vigie.telemetry.web import router as telemetry_router
-
-    if "/api/v1/alarms" not in paths:
-        app.include_router(alarms_router)
-    if "/api/v1/telemetry/{asset_id}" not in paths:
-        app.include_router(telemetry_router)
-    return app
-
-
 @pytest.fixture
 def app(vigie: Vigie) -> FastAPI:
-    return include_equipment(include_pilotage(create_app(vigie=vigie)))
+    return create_app(vigie=vigie)
 
 
 def add_assets(v: Vigie) -> None:

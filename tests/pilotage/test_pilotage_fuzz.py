@@ -8,7 +8,6 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from tests.pilotage.conftest import include_pilotage
 from tests.web.live import LiveServer
 
 MAX_EXAMPLES = int(os.environ.get("VIGIE_FUZZ_EXAMPLES", "20"))
@@ -17,7 +16,6 @@ MAX_EXAMPLES = int(os.environ.get("VIGIE_FUZZ_EXAMPLES", "20"))
 @pytest.fixture
 def live_server(vigie):  # type: ignore[no-untyped-def]
     server = LiveServer(vigie)
-    include_pilotage(server.server.config.app)
     with server:
         yield server
 

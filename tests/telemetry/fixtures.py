@@ -2,7 +2,7 @@
 
 Both ``tests/telemetry/conftest.py`` and ``tests/alarms/conftest.py`` import
 them, which makes them fixtures of those two folders only (``app`` overrides
-the one of ``tests/conftest.py`` there, ``_live_server_routes`` is autouse).
+the one of ``tests/conftest.py`` there).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.telemetry.helpers import Broker, with_routes
+from tests.telemetry.helpers import Broker
 from vigie.runtime import Vigie
 from vigie.telemetry.pipeline import IngestPipeline
 from vigie.telemetry.service import build_pipeline
@@ -48,15 +48,7 @@ def broker(tmp_path: Path) -> Iterator[Broker]:
 def app(vigie: Vigie):  # type: ignore[no-untyped-def]
     from vigie.app import create_app
 
-    return with_routes(create_app(vigie=vigie))
+    return create_app(vigie=vigie)
 
 
-@pytest.fixture(autouse=True)
-def _live_server_routes(monkeypatch: pytest.MonkeyPatch) -> None:
-    import tests.web.live as live
-    from vigie.app import create_app
-
-    monkeypatch.setattr(live, "create_app", lambda **kw: with_routes(create_app(**kw)))
-
-
-__all__ = ["make_pipeline", "broker", "app", "_live_server_routes"]
+__all__ = ["make_pipeline", "broker", "app"]

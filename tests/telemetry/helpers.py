@@ -160,19 +160,3 @@ def publish(port: int, messages: list[tuple[str, bytes]], qos: int = 1, protocol
     finally:
         c.disconnect()
         c.loop_stop()
-
-
-def with_routes(app: Any) -> Any:
-    """Include the telemetry, lighting and alarms routers if app.py does not (yet)."""
-    from vigie.alarms.web import router as alarms_router
-    from vigie.telemetry.web import lighting_router
-    from vigie.telemetry.web import router as telemetry_router
-
-    paths = {getattr(r, "path", "") for r in app.routes}
-    if "/api/v1/alarms" not in paths:
-        app.include_router(alarms_router)
-    if "/api/v1/telemetry/status" not in paths:
-        app.include_router(telemetry_router)
-    if "/api/v1/commands" not in paths:
-        app.include_router(lighting_router)
-    return app

@@ -101,7 +101,6 @@ def test_lighting_api_schedules_for_supervisors(client, auth):
 def test_lighting_commands_acknowledged_by_the_embedded_simulator(vigie, auth):
     from vigie.app import create_app
 
-    from .helpers import with_routes
 
     add_asset(vigie, "SL-00001", group="G-007")
     add_asset(vigie, "SL-00002", group="G-007")
@@ -109,7 +108,7 @@ def test_lighting_commands_acknowledged_by_the_embedded_simulator(vigie, auth):
     vigie.settings.telemetry_simulator = "on"
     vigie.settings.lighting_scheduler = False
     sup = auth("supervisor")
-    with TestClient(with_routes(create_app(vigie=vigie))) as client:
+    with TestClient(create_app(vigie=vigie)) as client:
         assert (
             client.post(
                 "/api/v1/commands",
