@@ -7,7 +7,7 @@ DEVSTAMP := $(VENV)/.dev-installed-$(shell cat pyproject.toml | cksum | cut -d' 
 ASSETS := src/vigie/static/vendor/.stamp
 PORT := $(or $(VIGIE_PORT),8000)
 
-.PHONY: run install dev assets migrate demo serve test lint typecheck check settings-doc clean
+.PHONY: run install dev assets migrate demo serve test screenshots lint typecheck check settings-doc clean
 
 run: install assets migrate demo
 	@echo ""
@@ -56,6 +56,10 @@ test: dev assets
 		echo "== same suite on PostgreSQL ($$VIGIE_TEST_DATABASE_URL) =="; \
 		VIGIE_TEST_BACKEND=postgres $(BIN)/python -m pytest -q $(PYTEST_ARGS); \
 	fi
+
+# The README's screenshots, taken again by the browser tests (they need Debian's chromium).
+screenshots: dev assets
+	VIGIE_UPDATE_SCREENSHOTS=1 VIGIE_TEST_BACKEND=sqlite $(BIN)/python -m pytest -q tests/browser
 
 lint: dev
 	$(BIN)/ruff check src tests bench
