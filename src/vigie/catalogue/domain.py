@@ -164,13 +164,13 @@ class Catalogue:
     _index: dict[tuple[str, str], list[Procedure]] = field(default_factory=dict, repr=False)
     _by_id: dict[str, Procedure] = field(default_factory=dict, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        self._by_id.update((p.id, p) for p in self.procedures)
+
     def service(self, code: str) -> Service | None:
         return self.services.get(code)
 
     def procedure(self, procedure_id: str) -> Procedure | None:
-        if not self._by_id:  # filled once (the catalogue never changes after loading), in
-            # one update from a finished dict, so a concurrent reader never sees it half-filled
-            self._by_id.update({p.id: p for p in self.procedures})
         return self._by_id.get(procedure_id)
 
     def public_services(self) -> list[Service]:

@@ -32,7 +32,7 @@ from vigie.reports.rendered import (
     photo_url,
     service_name_pairs,
 )
-from vigie.reports.storage import PhotoRow, ReportRow, ReportUpdateRow
+from vigie.reports.storage import PhotoRow, ReportRow, ReportUpdateRow, creation_media
 from vigie.runtime import Vigie
 from vigie.sqljson import JsonSql, ensure_tz_offsets, lit
 
@@ -65,20 +65,12 @@ def _creation_media(j: JsonSql) -> ColumnElement[Any]:
             else_=None,
         )
     text = j.text(media)
-    # The partial index of creation entries that carry media (migration 0009) holds the
-    # few such entries: most reports are looked up in a nearly empty index.
-    has_media = (
-        func.json_extract(U.c.detail, lit("$.media")) if j.sqlite else U.c.detail.op("->>")(lit("media"))
-    ).is_not(None)
     return (
         select(text)
         .where(
-            and_(
-                U.c.report_id == R.id,
-                U.c.kind == lit("created"),
-                has_media,
-                func.coalesce(text, lit("")) != lit(""),
-            )
+            # creation_media is the partial index's own predicate: most reports are
+            # looked up in a nearly empty index instead of their whole history.
+            and_(U.c.report_id == R.id, creation_media(j.sqlite), func.coalesce(text, lit("")) != lit(""))
         )
         .order_by(U.c.id)
         .limit(lit(1))

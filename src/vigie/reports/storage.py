@@ -5,7 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    func,
+    literal_column,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vigie.db import Base, UTCDateTime
@@ -89,16 +102,30 @@ class ReportUpdateRow(Base):
     __table_args__ = (
         Index("ix_report_updates_report", "report_id", "id"),
         Index("ix_report_updates_at", "at"),
-        # The few creation entries that carry media URLs: Open311 lists look each
-        # report's media up here (migration 0009), nearly always finding nothing.
-        Index(
-            "ix_report_updates_created_media",
-            "report_id",
-            "id",
-            sqlite_where=text("kind = 'created' AND json_extract(detail, '$.media') IS NOT NULL"),
-            postgresql_where=text("kind = 'created' AND (detail ->> 'media') IS NOT NULL"),
-        ),
     )
+
+
+def creation_media(sqlite: bool) -> ColumnElement[bool]:
+    """History entries of a creation that carry media URLs: the predicate of the partial
+    index below, which a query must state to use it (Open311's media fallback does)."""
+    c = ReportUpdateRow.__table__.c
+    media = (
+        func.json_extract(c.detail, literal_column("'$.media'"))
+        if sqlite
+        else c.detail.op("->>")(literal_column("'media'"))
+    )
+    return and_(c.kind == literal_column("'created'"), media.is_not(None))
+
+
+# The few creation entries that carry media URLs: Open311 lists look each report's
+# media up here (migration 0009), nearly always finding nothing.
+Index(
+    "ix_report_updates_created_media",
+    ReportUpdateRow.report_id,
+    ReportUpdateRow.id,
+    sqlite_where=creation_media(sqlite=True),
+    postgresql_where=creation_media(sqlite=False),
+)
 
 
 class PhotoRow(Base):
