@@ -303,13 +303,14 @@ class Database:
         if group_commit and self.write_engine is not self.engine:
             self.committer = GroupCommitter(self.write_session_factory)
 
-    def read_connection(self) -> Connection:
-        """A connection for a read that is one statement (a list page).
+    def one_statement_connection(self) -> Connection:
+        """A connection for work that is one statement: a list page, a resident's plain report.
 
-        On PostgreSQL it runs outside a transaction block: one statement sees one
-        snapshot anyway, and the BEGIN and the ROLLBACK at return were two round
-        trips of three (a map-view page: 370 → 470 req/s). SQLite's own
-        transactions cost no round trip: unchanged there.
+        On PostgreSQL it runs outside a transaction block: one statement is its own
+        transaction, seen whole or not at all, and the BEGIN and COMMIT (or the
+        ROLLBACK at return) were two round trips of three (a map-view page: 370 → 470
+        req/s). SQLite's own transactions cost no round trip: unchanged there, and
+        its writes keep going through :meth:`write`.
         """
         conn = self.engine.connect()
         if self.dialect == "postgresql":

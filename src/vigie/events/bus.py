@@ -1,10 +1,12 @@
 """The event bus seam: in-process by default, PostgreSQL LISTEN/NOTIFY at scale.
 
 Publishers are synchronous use-case functions that call :meth:`publish`
-*after* their transaction commits. Subscribers are SSE streams running on the
-event loop; the :class:`Hub` fans events out to them. With PostgreSQL every
-worker listens on one channel, so an event published by any worker reaches the
-clients connected to all of them.
+*after* their transaction commits, or, when the bus travels through the
+database (:meth:`notification` gives the NOTIFY), send it from their own
+transaction: PostgreSQL delivers it at commit and never if it rolls back.
+Subscribers are SSE streams running on the event loop; the :class:`Hub` fans
+events out to them. With PostgreSQL every worker listens on one channel, so an
+event published by any worker reaches the clients connected to all of them.
 """
 
 from __future__ import annotations
@@ -89,6 +91,15 @@ class EventBus(Protocol):
 
     def publish(self, events: list[DomainEvent]) -> None: ...
 
+    def notification(self, event: DomainEvent) -> tuple[str, str] | None:
+        """The (channel, payload) of a NOTIFY that publishes ``event``, or None.
+
+        A writer whose work is one statement may send it from that statement
+        (one round trip instead of two); None: this bus publishes only through
+        :meth:`publish`, after commit.
+        """
+        ...
+
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
@@ -103,6 +114,9 @@ class MemoryBus:
     def publish(self, events: list[DomainEvent]) -> None:
         for event in events:
             self.hub.dispatch_threadsafe(_with_id(event))
+
+    def notification(self, event: DomainEvent) -> tuple[str, str] | None:
+        return None
 
     async def start(self) -> None:
         self.hub.bind(asyncio.get_running_loop())
@@ -154,6 +168,10 @@ class PostgresBus:
                     self._conn = None
                     if attempt:
                         log.exception("could not publish %d events (%s…)", len(events), events[0].type)
+
+    def notification(self, event: DomainEvent) -> tuple[str, str] | None:
+        # What publish() would send: every listener decodes it the same way.
+        return CHANNEL, _fit(_with_id(event))
 
     async def start(self) -> None:
         self.hub.bind(asyncio.get_running_loop())

@@ -89,9 +89,9 @@ class Recipient:
 
 def procedure_of(v: Vigie, row: ReportRow) -> Procedure | None:
     """The report's procedure; if the catalogue no longer has it, the one that applies now."""
-    for p in v.catalogue.procedures:
-        if p.id == row.procedure_id:
-            return p
+    found = v.catalogue.procedure(row.procedure_id)
+    if found is not None:
+        return found
     try:
         return v.catalogue.resolve(row.service_code, row.zone, row.attributes or {})
     except Exception:  # a service removed from the catalogue: nothing to announce
@@ -222,11 +222,25 @@ def _insert_ignoring_duplicates(s: Session, values: list[dict[str, Any]]) -> int
     return len(fresh)
 
 
+def creation_announced(v: Vigie, row: ReportRow) -> bool:
+    """Whether :func:`on_report_created` queues a message for this new report.
+
+    A report being created has no followers yet: its reporter's address is the
+    only possible recipient. Intake asks first so that a report announcing
+    nothing can be written in one statement.
+    """
+    if row.channel == "import" or row.status != "new":
+        return False  # history brought in from another system is not announced
+    if not notifications_enabled(v.settings) or "@" not in (row.reporter_email or ""):
+        return False
+    procedure = procedure_of(v, row)
+    return procedure is not None and "new" in procedure.messages
+
+
 def on_report_created(v: Vigie, s: Session, row: ReportRow) -> None:
     """Queue the acknowledgement of a new report, if its procedure has a ``new`` message."""
-    if row.channel == "import" or row.status != "new":
-        return  # history brought in from another system is not announced
-    queue_announcement(v, s, row, "new", cause=f"r{row.id}:new")
+    if creation_announced(v, row):
+        queue_announcement(v, s, row, "new", cause=f"r{row.id}:new")
 
 
 def on_report_update(v: Vigie, s: Session, row: ReportRow, update: ReportUpdateRow) -> None:
@@ -243,6 +257,7 @@ def on_report_update(v: Vigie, s: Session, row: ReportRow, update: ReportUpdateR
 
 
 __all__ = [
+    "creation_announced",
     "on_report_created",
     "on_report_update",
     "queue_announcement",

@@ -157,7 +157,7 @@ def request_items(ctx: Ctx, f: ReportFilter, page: int, page_size: int) -> tuple
     params = page_params(f, page, page_size)
     params["base"] = ctx.base
     stmt, name_mark, agency_mark = _statement(v.db.dialect, f, tz)
-    with v.db.read_connection() as conn:
+    with v.db.one_statement_connection() as conn:
         rows = conn.execute(stmt, params).all()
     names = service_name_pairs(v.catalogue, ctx.lang)
     agencies = _agency_pairs(ctx)

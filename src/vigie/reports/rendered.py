@@ -145,7 +145,7 @@ def public_items(v: Vigie, f: ReportFilter, page: int, page_size: int, lang: str
     params = page_params(f, page, page_size)
     params["base"] = v.settings.public_base_url.rstrip("/")
     stmt, mark = _statement(v.db.dialect, f)
-    with v.db.read_connection() as conn:
+    with v.db.one_statement_connection() as conn:
         rows = conn.execute(stmt, params).all()
     names = service_name_pairs(v.catalogue, lang)
     items = [item.replace(mark, names[code], 1) for code, item in rows[:page_size]]

@@ -1,4 +1,4 @@
-"""One-statement reads run outside a transaction block on PostgreSQL, and leave no trace."""
+"""One-statement work runs outside a transaction block on PostgreSQL, and leaves no trace."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ def _transaction_status(conn) -> str:
     return conn.connection.dbapi_connection.info.transaction_status.name
 
 
-def test_db_read_connection_runs_outside_a_transaction_on_postgres(vigie):
+def test_db_one_statement_connection_runs_outside_a_transaction_on_postgres(vigie):
     db = vigie.db
     if db.dialect != "postgresql":
         pytest.skip("SQLite reads keep their transaction: it costs no round trip")
-    with db.read_connection() as conn:
+    with db.one_statement_connection() as conn:
         conn.exec_driver_sql("SELECT 1").scalar_one()
         # No BEGIN was sent: the server is idle, not in a transaction block.
         assert _transaction_status(conn) == "IDLE"
