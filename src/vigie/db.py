@@ -60,7 +60,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def make_engine(url: str, *, immediate: bool = False) -> Engine:
+def make_engine(url: str, *, immediate: bool = False, autocommit: bool = False) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         memory = path in ("", ":memory:")
@@ -109,12 +109,15 @@ def make_engine(url: str, *, immediate: bool = False) -> Engine:
     # Always a plan for the values at hand: psycopg prepares a statement after five runs,
     # and PostgreSQL may then switch to a generic plan that ignores them; for a list in a
     # small box that plan took 100-175 ms instead of 3-6 ms (tests/db/test_db_query_plans.py).
+    # The autocommit pool serves the read and write thread pools' one-statement work
+    # (a few threads each): a smaller one keeps two pools within max_connections.
+    sizes = {"pool_size": 5, "max_overflow": 10} if autocommit else {"pool_size": 10, "max_overflow": 20}
     return create_engine(
         url,
-        pool_size=10,
-        max_overflow=20,
+        **sizes,
         pool_recycle=1800,
         connect_args={"options": "-c plan_cache_mode=force_custom_plan"},
+        **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}),
     )
 
 
@@ -300,6 +303,12 @@ class Database:
         else:
             self.write_engine = self.engine
         self.write_session_factory = sessionmaker(self.write_engine, expire_on_commit=False)
+        # PostgreSQL: a pool of its own whose connections stay in autocommit, rather than
+        # switching a shared connection there and back on every checkout (interpreter time
+        # on every list page and plain report).
+        self.one_statement_engine = (
+            make_engine(url, autocommit=True) if self.engine.dialect.name == "postgresql" else self.engine
+        )
         if group_commit and self.write_engine is not self.engine:
             self.committer = GroupCommitter(self.write_session_factory)
 
@@ -312,10 +321,7 @@ class Database:
         req/s). SQLite's own transactions cost no round trip: unchanged there, and
         its writes keep going through :meth:`write`.
         """
-        conn = self.engine.connect()
-        if self.dialect == "postgresql":
-            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-        return conn
+        return self.one_statement_engine.connect()
 
     def write(self, unit: Callable[[Session], T]) -> T:
         """Run ``unit(session)`` in a write transaction, commit, return its result.
@@ -349,3 +355,5 @@ class Database:
         self.engine.dispose()
         if self.write_engine is not self.engine:
             self.write_engine.dispose()
+        if self.one_statement_engine is not self.engine:
+            self.one_statement_engine.dispose()

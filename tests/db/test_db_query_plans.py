@@ -20,11 +20,14 @@ def _captured_plan(vigie, f: ReportFilter, run=None) -> str:
             captured.append((statement, parameters))
 
     engine = vigie.db.engine
-    event.listen(engine, "before_cursor_execute", grab)
+    engines = {engine, vigie.db.one_statement_engine}  # the public list pages use the latter
+    for e in engines:
+        event.listen(e, "before_cursor_execute", grab)
     try:
         (run or (lambda v, f: list_reports(v, f, 1, 100)))(vigie, f)
     finally:
-        event.remove(engine, "before_cursor_execute", grab)
+        for e in engines:
+            event.remove(e, "before_cursor_execute", grab)
     statement, params = captured[0]
     raw = engine.raw_connection()
     try:

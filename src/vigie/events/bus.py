@@ -202,6 +202,8 @@ class PostgresBus:
                     self._ready.set()
                     delay = 0.5
                     async for note in conn.notifies():
+                        if not self.hub.subscribers:
+                            continue  # nobody here to tell: not worth decoding
                         try:
                             self.hub.dispatch(DomainEvent.from_json(note.payload))
                         except Exception:
