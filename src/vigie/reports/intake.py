@@ -242,6 +242,8 @@ def do_submit_report(
     published = False
     try:
         alone = None
+        # Photo rows, an idempotency record or an agent's audit row must commit with the
+        # report: those keep the transaction. So does a report with a message to queue.
         if not photos and idempotency is None and agent is None and v.db.dialect == "postgresql":
             alone = _submit_in_one_statement(v, checked)
         if alone is not None:
