@@ -134,6 +134,35 @@ def test_reports_intake_one_statement_same_external_id_is_a_conflict_and_writes_
         assert s.scalar(select(func.count()).select_from(ReportUpdateRow)) == 1
 
 
+def test_reports_intake_one_statement_report_too_big_for_a_notify_is_saved_and_announced_slim(
+    vigie: Vigie, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL refuses NOTIFY payloads of 8,000 bytes: the event is slimmed, never the report refused."""
+    _needs_postgres(vigie)
+    seen = _statements_seen(monkeypatch)
+    emoji = "\U0001f573" * 4000  # 16,000 bytes in each field
+
+    def submit() -> ReportRow:
+        checked = intake.check_submission(
+            vigie,
+            _sub(
+                service_code="depot-amiante-suspect",
+                description=emoji,
+                attributes={"etat": "intacts", "acces": emoji},
+            ),
+        )
+        return intake.do_submit_report(vigie, checked)[0]
+
+    row, events = _received(vigie, submit)
+    assert [("pg_notify" in sql, alone) for sql, alone in seen] == [(True, True)]
+    stored = get_report(vigie, row.id)
+    assert stored.description == emoji and stored.attributes["acces"] == emoji
+    got = events[0]
+    assert got.report_ids == (row.id,) and got.payload["id"] == str(row.id)
+    assert got.payload["reference"] == row.reference and got.payload["truncated"] is True
+    assert "description" not in got.payload and "attributes" not in got.payload
+
+
 @pytest.fixture
 def announcing(vigie_settings: Settings) -> Any:
     """A platform that sends e-mail (to files) and acknowledges every new report.

@@ -231,16 +231,35 @@ def _with_id(event: DomainEvent) -> DomainEvent:
     )
 
 
+# What an event may lose, in order, to fit in a NOTIFY. Every free text a resident or an
+# agent can write is here: a text attribute of 4,000 emoji is 16,000 bytes on its own.
+_SHED = (
+    ({"description", "status_notes"}, {"internal_note", "description"}),
+    ({"attributes", "address", "reject_reason"}, {"reporter", "note"}),
+)
+# What is always kept: enough for a client to know which report changed, and how.
+_KEEP = {"id", "reference", "service_code", "status", "open311_status", "lat", "long", "zone"}
+
+
 def _fit(event: DomainEvent) -> str:
+    """The event's JSON, made to fit a NOTIFY: publishing never fails for its size.
+
+    Clients that receive ``truncated`` fetch the report for what is missing.
+    """
     text = event.to_json()
     if len(text.encode()) <= MAX_NOTIFY_BYTES:
         return text
-    # Long free text is the only thing that can overflow; clients refetch the report.
-    payload = {k: v for k, v in event.payload.items() if k not in ("description", "status_notes")}
-    agent = {k: v for k, v in event.agent.items() if k not in ("internal_note", "description")}
-    slim = DomainEvent(event.type, event.report_ids, event.public, payload, agent, event.id)
-    slim.payload["truncated"] = True
-    return slim.to_json()
+    payload, agent = dict(event.payload), dict(event.agent)
+    for public_keys, agent_keys in _SHED:
+        payload = {k: v for k, v in payload.items() if k not in public_keys}
+        agent = {k: v for k, v in agent.items() if k not in agent_keys}
+        marked = {**payload, "truncated": True}
+        text = DomainEvent(event.type, event.report_ids, event.public, marked, agent, event.id).to_json()
+        if len(text.encode()) <= MAX_NOTIFY_BYTES:
+            return text
+    bare = {k: v for k, v in payload.items() if k in _KEEP and (not isinstance(v, str) or len(v) <= 200)}
+    bare["truncated"] = True
+    return DomainEvent(event.type, event.report_ids[:100], event.public, bare, {}, event.id).to_json()
 
 
 def make_bus(kind: str, database_url: str) -> EventBus:
