@@ -201,6 +201,27 @@ def test_browser_report_goes_live_from_queue_to_field_resolution(new_context, li
     assert errors == []
 
 
+def test_browser_queue_gets_the_whole_report_when_its_event_was_too_large(
+    new_context, live, make_agent, vigie
+):
+    """On PostgreSQL an event over NOTIFY's limit comes without its long texts: the queue reads them back."""
+    operator = make_agent("operator")
+    ctx, _ = new_context(viewport=DESKTOP)
+    page = ctx.new_page()
+    errors = script_errors(page)
+    login(page, operator.email, PASSWORD)
+    page.wait_for_url("**/pilotage")
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
+    # The search looks in the description: only the whole report matches it.
+    page.locator("#f-q").fill("lampadaire-introuvable")
+    long_text = "lampadaire-introuvable " + "\U0001f573" * 3900  # over 15,000 bytes
+    report = submit(live, description=long_text)
+    row = page.locator(f'#queue-body tr[data-id="{report["id"]}"]')
+    expect(row).to_be_visible()
+    expect(row).to_have_class(re.compile("is-new"))
+    assert errors == []
+
+
 def test_browser_phone_intake_and_access_rules(new_context, live, make_agent, vigie):
     operator = make_agent("operator")
     field = make_agent("field_agent")

@@ -192,7 +192,21 @@
       if (box) box.dataset.state = state;
       if (text) text.textContent = P.t("live_" + state);
     }
-    const source = Vigie.stream("/api/v1/events/agent", handlers);
+    // An event too large for the bus arrives "truncated" (its long texts left out):
+    // the handlers get the whole report, read back from the API.
+    const complete = {};
+    Object.keys(handlers).forEach(function (type) {
+      complete[type] = async function (data, event) {
+        if (data && data.truncated && data.id && type.indexOf("report.") === 0) {
+          try {
+            data = Object.assign({}, data, await Vigie.api("/api/v1/reports/" + encodeURIComponent(data.id)));
+            delete data.truncated;
+          } catch (e) { /* keep what came: the next load() brings the rest */ }
+        }
+        handlers[type](data, event);
+      };
+    });
+    const source = Vigie.stream("/api/v1/events/agent", complete);
     source.addEventListener("open", function () {
       set("live");
       if (wasLive && onReconnect) onReconnect();
