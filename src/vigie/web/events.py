@@ -17,6 +17,13 @@ from vigie.web.deps import current_agent
 
 router = APIRouter(prefix="/api/v1/events", tags=["live events"])
 
+# Shown in the API docs of every stream: with PostgreSQL, events cross NOTIFY (< 8,000 bytes).
+_TRUNCATED = (
+    "Each event's `data` is the report's view for this audience. An event whose report has "
+    "very long texts (description, attributes, address) may come without them and with "
+    "`truncated: true`: read the report from `/api/v1/reports/{id}` for the rest."
+)
+
 
 def _stream(
     request: Request, accept: Callable[[DomainEvent], bool], audience: str
@@ -47,12 +54,16 @@ def _stream(
     )
 
 
-@router.get("/public", summary="Live changes of public reports (public fields only)")
+@router.get("/public", summary="Live changes of public reports (public fields only)", description=_TRUNCATED)
 async def public_stream(request: Request) -> StreamingResponse:
     return _stream(request, lambda e: e.public, "public")
 
 
-@router.get("/track/{token}", summary="Live changes of one report, for its reporter or followers")
+@router.get(
+    "/track/{token}",
+    summary="Live changes of one report, for its reporter or followers",
+    description=_TRUNCATED,
+)
 async def track_stream(token: str, request: Request) -> StreamingResponse:
     v: Vigie = request.app.state.vigie
     row = await run_in_threadpool(get_report_by_token, v, token)
@@ -70,7 +81,7 @@ async def track_stream(token: str, request: Request) -> StreamingResponse:
     return _stream(request, accept, "public")
 
 
-@router.get("/agent", summary="Every change, with agent fields (agents only)")
+@router.get("/agent", summary="Every change, with agent fields (agents only)", description=_TRUNCATED)
 async def agent_stream(request: Request) -> StreamingResponse:
     agent = await run_in_threadpool(current_agent, request)
     agent = require(agent, "reports.read")
