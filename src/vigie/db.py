@@ -111,13 +111,16 @@ def make_engine(url: str, *, immediate: bool = False, autocommit: bool = False) 
     # small box that plan took 100-175 ms instead of 3-6 ms (tests/db/test_db_query_plans.py).
     # The autocommit pool serves the read and write thread pools' one-statement work
     # (a few threads each): a smaller one keeps two pools within max_connections.
-    sizes = {"pool_size": 5, "max_overflow": 10} if autocommit else {"pool_size": 10, "max_overflow": 20}
+    pool: dict[str, Any] = (
+        {"pool_size": 5, "max_overflow": 10, "isolation_level": "AUTOCOMMIT"}
+        if autocommit
+        else {"pool_size": 10, "max_overflow": 20}
+    )
     return create_engine(
         url,
-        **sizes,
+        **pool,
         pool_recycle=1800,
         connect_args={"options": "-c plan_cache_mode=force_custom_plan"},
-        **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}),
     )
 
 
@@ -307,7 +310,7 @@ class Database:
         # switching a shared connection there and back on every checkout (interpreter time
         # on every list page and plain report).
         self.one_statement_engine = (
-            make_engine(url, autocommit=True) if self.engine.dialect.name == "postgresql" else self.engine
+            make_engine(url, autocommit=True) if self.dialect == "postgresql" else self.engine
         )
         if group_commit and self.write_engine is not self.engine:
             self.committer = GroupCommitter(self.write_session_factory)

@@ -79,15 +79,21 @@ def submit(live: LiveServer, **over: Any) -> dict[str, Any]:
     return r.json()  # type: ignore[no-any-return]
 
 
-def test_browser_report_goes_live_from_queue_to_field_resolution(new_context, live, make_agent, vigie):
-    operator = make_agent("operator")
-    field = make_agent("field_agent", "voirie-nord")
+def open_live_queue(new_context, agent):  # type: ignore[no-untyped-def]
+    """(page, script errors): ``agent`` logged in on the queue, its live stream connected."""
     ctx, _ = new_context(viewport=DESKTOP)
     page = ctx.new_page()
     errors = script_errors(page)
-    login(page, operator.email, PASSWORD)
+    login(page, agent.email, PASSWORD)
     page.wait_for_url("**/pilotage")
     expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
+    return page, errors
+
+
+def test_browser_report_goes_live_from_queue_to_field_resolution(new_context, live, make_agent, vigie):
+    operator = make_agent("operator")
+    field = make_agent("field_agent", "voirie-nord")
+    page, errors = open_live_queue(new_context, operator)
     check_a11y(page, "queue")
 
     # A resident reports through the API: the queue shows it without reloading.
@@ -205,13 +211,7 @@ def test_browser_queue_gets_the_whole_report_when_its_event_was_too_large(
     new_context, live, make_agent, vigie
 ):
     """On PostgreSQL an event over NOTIFY's limit comes without its long texts: the queue reads them back."""
-    operator = make_agent("operator")
-    ctx, _ = new_context(viewport=DESKTOP)
-    page = ctx.new_page()
-    errors = script_errors(page)
-    login(page, operator.email, PASSWORD)
-    page.wait_for_url("**/pilotage")
-    expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
+    page, errors = open_live_queue(new_context, make_agent("operator"))
     # The search looks in the description: only the whole report matches it.
     page.locator("#f-q").fill("lampadaire-introuvable")
     long_text = "lampadaire-introuvable " + "\U0001f573" * 3900  # over 15,000 bytes

@@ -10,6 +10,22 @@ from PIL import Image
 DIJON = {"lat": 47.3220, "long": 5.0415}
 
 
+def submission(**over: Any) -> Any:
+    """A pothole report in Dijon as intake's ``Submission`` (no HTTP), by phone unless told."""
+    from vigie.reports.intake import Submission
+
+    fields: dict[str, Any] = {
+        "service_code": "nid-de-poule",
+        "channel": "phone",
+        "description": "Trou devant l'école",
+        "lat": DIJON["lat"],
+        "long": DIJON["long"],
+        "attributes": {"danger_immediat": "non"},
+    }
+    fields.update(over)
+    return Submission(**fields)
+
+
 def report_body(**over: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "service_code": "nid-de-poule",

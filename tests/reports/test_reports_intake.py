@@ -10,20 +10,7 @@ from vigie.reports import intake
 from vigie.reports.actions import get_report
 from vigie.reports.storage import ReportRow, ReportUpdateRow
 
-from .helpers import DIJON
-
-
-def _sub(**over):  # type: ignore[no-untyped-def]
-    fields = {
-        "service_code": "nid-de-poule",
-        "channel": "phone",
-        "description": "Trou devant l'école",
-        "lat": DIJON["lat"],
-        "long": DIJON["long"],
-        "attributes": {"danger_immediat": "non"},
-    }
-    fields.update(over)
-    return intake.Submission(**fields)
+from .helpers import submission as _sub
 
 
 def test_reports_intake_row_matches_what_is_read_back(vigie) -> None:

@@ -28,22 +28,14 @@ from vigie.reports.storage import ReportRow, ReportUpdateRow
 from vigie.runtime import Vigie, build_vigie
 from vigie.settings import Settings
 
-from .helpers import DIJON
+from .helpers import submission
 
 pytestmark = pytest.mark.postgres
 
 
 def _sub(**over: Any) -> intake.Submission:
-    fields: dict[str, Any] = {
-        "service_code": "nid-de-poule",
-        "channel": "open311",
-        "description": "Trou devant l'école",
-        "lat": DIJON["lat"],
-        "long": DIJON["long"],
-        "attributes": {"danger_immediat": "non"},
-    }
-    fields.update(over)
-    return intake.Submission(**fields)
+    """A resident's plain report, as Open311 clients send them."""
+    return submission(**{"channel": "open311", **over})
 
 
 def _needs_postgres(v: Vigie) -> None:

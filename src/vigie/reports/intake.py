@@ -241,13 +241,14 @@ def do_submit_report(
 
     published = False
     try:
-        alone = None
+        plain = None
         # Photo rows, an idempotency record or an agent's audit row must commit with the
         # report: those keep the transaction. So does a report with a message to queue.
         if not photos and idempotency is None and agent is None and v.db.dialect == "postgresql":
-            alone = _submit_in_one_statement(v, checked)
-        if alone is not None:
-            (row, published), photo_rows = alone, list[PhotoRow]()
+            plain = _submit_in_one_statement(v, checked)
+        photo_rows: list[PhotoRow] = []
+        if plain is not None:
+            row, published = plain
         else:
             row, photo_rows = v.db.write(unit)
     except IntegrityError:
