@@ -15,7 +15,6 @@ import yaml
 from vigie.errors import ConfigProblem, ConfigurationError
 
 Path_ = tuple[str | int, ...]
-_MISSING = object()
 
 
 # A line that starts a document ("---") or ends one ("..."), at the left margin.
@@ -47,12 +46,67 @@ def _second_document_line(text: str) -> int | None:
 def _fast_load(text: str) -> Any:
     """Parse with the Rust YAML parser: 40x faster than PyYAML on large catalogues.
 
-    See docs/decisions/0001-yaml-parser.md. Any failure falls back to PyYAML,
-    which then reports the syntax error with its line.
+    See docs/decisions/0001-yaml-parser.md. Its values are the only ones used: a
+    text it refuses is an error, explained by :func:`_refusal`.
     """
     import yaml_rs
 
     return yaml_rs.loads(text)
+
+
+_RUST_LINE = re.compile(r"at line (\d+)")
+
+
+def _duplicate_key(node: yaml.Node | None, path: Path_ = ()) -> tuple[Path_, int, int] | None:
+    """The first key repeated in a mapping: (its path, line of the repeat, line of the first)."""
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value
+            line = key_node.start_mark.line + 1
+            if isinstance(key, str) and key in seen:
+                return path + (key,), line, seen[key]
+            if isinstance(key, str):
+                seen[key] = line
+            found = _duplicate_key(value_node, path + (key,))
+            if found:
+                return found
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            found = _duplicate_key(item, path + (i,))
+            if found:
+                return found
+    return None
+
+
+def _refusal(file: str, text: str, exc: Exception) -> ConfigProblem:
+    """Why the Rust parser refused ``text``, at which line.
+
+    PyYAML only locates: it explains syntax errors with their line, and its node
+    tree (which keeps repeated keys, where its loader would let the last one
+    win) shows where a key is repeated. Its values are never used.
+    """
+    loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = loader_cls(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.YAMLError as yexc:
+        mark = getattr(yexc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        return ConfigProblem(file, line, "(syntax)", str(getattr(yexc, "problem", yexc)))
+    finally:
+        loader.dispose()
+    duplicate = _duplicate_key(node)
+    if duplicate is not None:
+        where, line, first = duplicate
+        return ConfigProblem(
+            file, line, format_path(where), f"duplicate key '{where[-1]}' (first given at line {first})"
+        )
+    lines = [part.strip() for part in str(exc).splitlines() if part.strip()]
+    found = _RUST_LINE.search(lines[0]) if lines else None
+    return ConfigProblem(
+        file, int(found.group(1)) if found else None, "(syntax)", lines[-1] if lines else "invalid YAML"
+    )
 
 
 def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
@@ -125,27 +179,11 @@ def load_located(path: Path | str, text: str | None = None) -> LocatedDocument:
             raise ConfigurationError([ConfigProblem(file, None, "(file)", str(exc))]) from exc
     try:
         data = _fast_load(text)
-    except Exception:
-        data = _MISSING
+    except Exception as exc:
+        raise ConfigurationError([_refusal(file, text, exc)]) from exc
     if isinstance(data, list) and (second := _second_document_line(text)) is not None:
         raise ConfigurationError(
             [ConfigProblem(file, second, "(syntax)", "a second YAML document starts here; one per file")]
         )
-    # PyYAML explains syntax errors with a line; it also gives the node tree used,
-    # only when a problem is reported, to find the line of any value.
-    loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    if data is not _MISSING:
-        return LocatedDocument(file, data, None, text)
-    loader = loader_cls(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise ConfigurationError(
-            [ConfigProblem(file, line, "(syntax)", str(getattr(exc, "problem", exc)))]
-        ) from exc
-    finally:
-        loader.dispose()
-    return LocatedDocument(file, data, node, text)
+    # Lines are found (with PyYAML's node tree) only when a problem is reported.
+    return LocatedDocument(file, data, None, text)
