@@ -138,3 +138,56 @@ def test_reports_asset_repaired_clears_alarm_and_resolves(vigie, make_pipeline):
     assert active_alarm(vigie, "SL-00001") is None
     assert get_report(vigie, rid2).status == "resolved"
     assert get_report(vigie, rid).status == "new"  # a light out is not explained by a column issue
+
+
+def _published(v, monkeypatch):  # type: ignore[no-untyped-def]
+    seen: list = []
+    publish = v.bus.publish
+
+    def spy(events):  # type: ignore[no-untyped-def]
+        seen.extend(events)
+        publish(events)
+
+    monkeypatch.setattr(v.bus, "publish", spy)
+    return seen
+
+
+def _updated_since(v, since):  # type: ignore[no-untyped-def]
+    from vigie.reports.queries import ReportFilter, list_reports
+
+    rows, _ = list_reports(v, ReportFilter(updated_since=since, public_only=False), 1, 100)
+    return [r.id for r in rows]
+
+
+def test_reports_alarm_link_to_open_report_touches_it_and_publishes_report_updated(
+    vigie, make_pipeline, monkeypatch
+):
+    add_asset(vigie, "SL-00001")
+    rid = submit(vigie)
+    before = get_report(vigie, rid).updated_at
+    seen = _published(vigie, monkeypatch)
+    p = make_pipeline()
+    p.ingest("SL-00001", light("defectiveLamp"))
+    p.flush()
+    after = get_report(vigie, rid)
+    assert report_updates(vigie, rid)[-1].kind == "alarm_link"
+    assert after.updated_at > before
+    assert rid in _updated_since(vigie, after.updated_at)
+    updated = [e for e in seen if e.type == "report.updated" and e.report_ids[0] == rid]
+    assert len(updated) == 1 and updated[0].public
+    assert updated[0].payload["updated_at"] == after.updated_at.isoformat()
+
+
+def test_reports_new_report_linked_to_active_alarm_is_touched_and_published(
+    vigie, make_pipeline, monkeypatch
+):
+    add_asset(vigie, "SL-00001")
+    p = make_pipeline()
+    p.ingest("SL-00001", light("defectiveLamp"))
+    p.flush()
+    seen = _published(vigie, monkeypatch)
+    rid = submit(vigie)
+    entry = report_updates(vigie, rid)[-1]
+    assert entry.kind == "alarm_link"
+    assert get_report(vigie, rid).updated_at == entry.at
+    assert [e.report_ids[0] for e in seen if e.type == "report.updated"] == [rid]

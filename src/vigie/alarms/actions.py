@@ -21,7 +21,13 @@ from sqlalchemy import select
 from vigie.accounts.actions import do_audit, require
 from vigie.accounts.domain import SYSTEM, Agent, Role
 from vigie.accounts.storage import UserRow
-from vigie.alarms.links import link_alarm_to_reports, links_of, report_link_specs, resolve_linked
+from vigie.alarms.links import (
+    link_alarm_to_reports,
+    linked_reports_changed,
+    links_of,
+    report_link_specs,
+    resolve_linked,
+)
 from vigie.alarms.queries import alarm_view
 from vigie.alarms.rules import Rule, load_rules, rules_path
 from vigie.alarms.storage import AlarmEventRow, AlarmRow
@@ -94,6 +100,7 @@ def apply_ops(v: Vigie, ops: list[Op]) -> Callable[[], None] | None:
     touched: set[int] = set()
     cleared: list[int] = []
     repeats: dict[str, list[Any]] = {}  # active key -> [count, last_seen, detail]
+    linked_reports: list[int] = []
     with v.db.session(write=True) as s:
         keys = sorted({f"{op.asset.id}|{op.rule.id}" for op in ops})
         rows: dict[str, AlarmRow | None] = dict.fromkeys(keys)
@@ -112,7 +119,7 @@ def apply_ops(v: Vigie, ops: list[Op]) -> Callable[[], None] | None:
                 rows[key] = row
                 s.add(_history(row, "raised", SYSTEM, detail=op.detail, at=now))
                 if op.rule.link is not None:
-                    link_alarm_to_reports(s, row, op.rule.link, now)
+                    linked_reports.extend(link_alarm_to_reports(s, row, op.rule.link, now))
                 changed.append((row.id, "alarm.raised", "raised", alarm_view(row)))
                 touched.add(row.id)
             elif op.kind in ("raise", "repeat") and row is not None:
@@ -136,7 +143,9 @@ def apply_ops(v: Vigie, ops: list[Op]) -> Callable[[], None] | None:
                     changed.append((row.id, "alarm.updated", "repeated", alarm_view(row)))
         s.commit()
         links = links_of(s, sorted({c[0] for c in changed}))
+        reports_changed = linked_reports_changed(v, s, linked_reports)
     v.bus.publish([_snapshot_event(t, view, links.get(aid, []), change) for aid, t, change, view in changed])
+    v.bus.publish(reports_changed)
     if not cleared:
         return None
 
@@ -378,7 +387,9 @@ def _link_report(v: Vigie, report_id: int, service_code: str | None, group: str 
         s.commit()
         rows = [s.get(AlarmRow, aid) for aid in linked]
         links = links_of(s, linked)
+        reports_changed = linked_reports_changed(v, s, [report_id] if linked else [])
     v.bus.publish([alarm_event("alarm.updated", r, links.get(r.id, []), "report_linked") for r in rows if r])
+    v.bus.publish(reports_changed)
     return linked
 
 

@@ -21,6 +21,7 @@ from vigie.alarms.rules import LinkSpec, Rule
 from vigie.alarms.storage import AlarmEventRow, AlarmReportLinkRow, AlarmRow
 from vigie.db import utcnow
 from vigie.errors import VigieError
+from vigie.events.domain import DomainEvent
 from vigie.reports.domain import CLOSED
 from vigie.reports.queries import M_PER_DEG_LAT, distance_m
 from vigie.reports.storage import ReportRow, ReportUpdateRow
@@ -60,6 +61,9 @@ def links_of(s: Session, alarm_ids: list[int]) -> dict[int, list[int]]:
 
 
 def _add_link(s: Session, alarm: AlarmRow, report: ReportRow, distance: float, now: datetime) -> None:
+    # A public history entry is a change of the report: clients polling with
+    # ``updated_since`` must see it (the caller publishes ``report.updated``).
+    report.updated_at = now
     s.add(
         AlarmReportLinkRow(
             alarm_id=alarm.id,
@@ -233,3 +237,13 @@ def resolve_linked(v: Vigie, alarm_ids: list[int]) -> list[int]:
                 )
             s.commit()
     return resolved
+
+
+def linked_reports_changed(v: Vigie, s: Session, report_ids: list[int]) -> list[DomainEvent]:
+    """The ``report.updated`` events of reports just linked (read in ``s``, after its commit)."""
+    from vigie.reports.actions import report_event
+
+    if not report_ids:
+        return []
+    rows = s.scalars(select(ReportRow).where(ReportRow.id.in_(sorted(set(report_ids)))))
+    return [report_event(v, "report.updated", row, public={"change": "report.alarm_link"}) for row in rows]
