@@ -225,3 +225,42 @@ def test_pipeline_salvages_a_batch_the_database_keeps_refusing(vigie, make_pipel
     (dead,) = dead_letters(vigie)["items"]
     assert dead["payload"].startswith("\ufffd")
     assert p.pending() == 0 and p.snapshot().get("unstorable", 0) == 0
+
+
+DEEP = "[" * 3000 + "]" * 3000
+
+
+@pytest.mark.parametrize(
+    ("topic", "payload", "reason", "says"),
+    [
+        ("vigie/telemetry/SL-00001", DEEP.encode(), "malformed_json", "nested"),
+        (
+            "vigie/telemetry/SL-00001",
+            ('{"ts": "2026-11-26T10:00:00Z", "status": "ok", "x": {"a": ' + DEEP + "}}").encode(),
+            "malformed_json",
+            "nested",
+        ),
+        (
+            "vigie/telemetry/SL-00001",
+            ('{"ts": "2026-11-26T10:00:00Z", "x": {"a": ' + "[" * 35 + "1" + "]" * 35 + "}}").encode(),
+            "malformed_json",
+            "nested",
+        ),
+        ("vigie/telemetry/SL-00001", b'{"ts": "0001-01-01T00:00:00+01:00", "status": "ok"}', "schema", "ts"),
+        ("vigie/telemetry/SL-00001", b'{"ts": "9999-12-31T23:59:59-01:00", "status": "ok"}', "schema", "ts"),
+        ("vigie/telemetry/SL-00001", b'{"ts": "0001-01-01T00:00:00Z", "status": "ok"}', "schema", "ts"),
+        ("vigie/telemetry/SL-00001", b'{"ts": "9999-12-31T23:59:59Z", "status": "ok"}', "schema", "ts"),
+        ("vigie/ack/SL-00001", DEEP.encode(), "bad_ack", "nested"),
+    ],
+)
+def test_pipeline_every_refused_message_reaches_the_dead_letters(
+    vigie, make_pipeline, topic, payload, reason, says
+):
+    add_asset(vigie, "SL-00001")
+    p = make_pipeline()
+    p.submit(topic, payload)
+    p.flush()
+    (row,) = dead_letters(vigie)["items"]
+    assert row["reason"] == reason and says in row["detail"], row
+    assert p.snapshot()["dead_letter_reasons"] == {reason: 1}
+    assert count(vigie, TelemetrySampleRow) == 0

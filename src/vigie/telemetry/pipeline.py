@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from vigie.jsondepth import TOO_DEEP, too_deep
 from vigie.telemetry import writer
 from vigie.telemetry.registry import AssetRegistry
 from vigie.telemetry.schema import VALIDATORS, SchemaError, parse_ts, validate_ack
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 FUTURE_MS = 24 * 3600 * 1000  # a clock more than a day ahead is a broken clock
+PAST_MS = 946_684_800_000  # 2000-01-01T00:00:00Z: an earlier clock was never set
 MAX_PENDING = 200_000
 LATEST_PER_FLUSH = 1000
 REPEAT_WRITE_SECONDS = 10.0  # at most one write per active alarm for its repeats
@@ -189,14 +191,19 @@ class IngestPipeline:
 
     def submit(self, topic: str, payload: bytes) -> None:
         """A message from a broker: ``{prefix}/telemetry/{asset_id}`` or ``{prefix}/ack/{asset_id}``."""
-        if topic.startswith(self.telemetry_prefix):
-            self.ingest(topic[len(self.telemetry_prefix) :], payload, topic)
-        elif topic.startswith(self.ack_prefix):
-            self.ingest_ack(topic[len(self.ack_prefix) :], payload, topic)
-        else:
+        try:
+            if topic.startswith(self.telemetry_prefix):
+                self.ingest(topic[len(self.telemetry_prefix) :], payload, topic)
+            elif topic.startswith(self.ack_prefix):
+                self.ingest_ack(topic[len(self.ack_prefix) :], payload, topic)
+            else:
+                with self.lock:
+                    self.received += 1
+                    self._dead_letter(topic, None, "bad_topic", "unexpected topic", payload)
+        except Exception as exc:  # a case the checks missed: the message is kept, with why
+            log.exception("telemetry message on %s could not be processed", topic[:255])
             with self.lock:
-                self.received += 1
-                self._dead_letter(topic, None, "bad_topic", "unexpected topic", payload)
+                self._dead_letter(topic, None, "error", f"could not be processed: {exc!r}", payload)
 
     def ingest(self, asset_id: str, payload: bytes | str | dict[str, Any], topic: str = "") -> bool:
         """Process one telemetry message; returns whether it was accepted. Never raises."""
@@ -223,10 +230,12 @@ class IngestPipeline:
                     return self._dead_letter(
                         topic, asset_id, "too_large", f"payload of {len(payload)} bytes", payload
                     )
+                if too_deep(payload):
+                    return self._dead_letter(topic, asset_id, "malformed_json", TOO_DEEP, payload)
                 try:
                     text = payload.decode() if isinstance(payload, bytes) else payload
                     data = _decode(text)
-                except ValueError as exc:  # includes UnicodeDecodeError
+                except (ValueError, RecursionError) as exc:  # includes UnicodeDecodeError
                     return self._dead_letter(topic, asset_id, "malformed_json", str(exc), payload)
             if type(data) is not dict:
                 return self._dead_letter(
@@ -244,11 +253,16 @@ class IngestPipeline:
                 ts_ms, ts = cached
             except SchemaError as exc:
                 return self._dead_letter(topic, asset_id, "schema", exc.message, payload)
-            except (ValueError, TypeError) as exc:
+            except (ValueError, TypeError, OverflowError) as exc:
+                # OverflowError: a valid date whose offset takes it out of years 1-9999.
                 return self._dead_letter(topic, asset_id, "schema", f"ts: {exc}", payload)
             if ts_ms > now_ms + FUTURE_MS:
                 return self._dead_letter(
                     topic, asset_id, "schema", "ts is more than a day in the future", payload
+                )
+            if ts_ms < PAST_MS:
+                return self._dead_letter(
+                    topic, asset_id, "schema", "ts is before 2000: the device's clock is not set", payload
                 )
             st = self.latest.get(asset_id)
             if st is not None and ts_ms <= st.ts_ms:
@@ -291,11 +305,13 @@ class IngestPipeline:
                 else:
                     if len(payload) > self.max_bytes:
                         raise ValueError("payload too large")
+                    if too_deep(payload):
+                        raise ValueError(TOO_DEEP)
                     data = _decode(payload.decode() if isinstance(payload, bytes) else payload)
                 validate_ack(data)
             except SchemaError as exc:
                 return self._dead_letter(topic, asset_id[:64], "bad_ack", exc.message, payload)
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:
                 return self._dead_letter(topic, asset_id[:64], "bad_ack", str(exc), payload)
             self._acks.append(
                 (data["id"], asset_id, data["status"], data.get("detail", ""), int(time.time() * 1000))
