@@ -19,7 +19,7 @@ from vigie.errors import VigieError
 from vigie.runtime import Vigie, build_vigie
 from vigie.settings import Settings
 from vigie.web.deps import RateLimiter
-from vigie.web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from vigie.web.middleware import InputMiddleware, SecurityHeadersMiddleware
 from vigie.web.problems import http_error_response, validation_error_response, vigie_error_response
 
 log = logging.getLogger(__name__)
@@ -162,10 +162,11 @@ def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> 
     @app.exception_handler(OverflowError)
     @app.exception_handler(DataError)
     async def _overflow(request: Request, exc: Exception) -> Response:
-        # A number too large for the database driver is bad input, not a server fault.
-        from vigie.errors import ValidationFailed
+        # Input only the database refused (a number too large, NUL in text…) is bad input,
+        # not a server fault.
+        from vigie.web.problems import input_error_from_database
 
-        err = ValidationFailed("a number in the request is out of range")
+        err = input_error_from_database(exc)
         if request.url.path.startswith("/open311"):
             from vigie.open311.render import error_response
 
@@ -188,8 +189,13 @@ def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> 
         )
 
     app.add_middleware(GZipMiddleware, minimum_size=1024)
-    app.add_middleware(SecurityHeadersMiddleware, tile_url=settings.tile_url)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(InputMiddleware, max_bytes=settings.max_body_bytes)
+    # Outermost: the early answers of InputMiddleware (413, 400) get the headers too.
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        tile_url=settings.tile_url,
+        https=settings.public_base_url.startswith("https://"),
+    )
     return app
 
 

@@ -25,6 +25,7 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}$")
 MIN_PASSWORD = 10
+AUDIT_TARGET_ID_MAX = 64  # audit_log.target_id is String(64)
 
 
 def hash_secret(secret: str) -> str:
@@ -198,7 +199,15 @@ def do_audit(
     target_id: str,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    """Write an audit entry in the caller's transaction (it commits or rolls back with it)."""
+    """Write an audit entry in the caller's transaction (it commits or rolls back with it).
+
+    A target id longer than its column (a file path…) is kept whole in the
+    detail, and its end, the part that tells targets apart, in ``target_id``.
+    """
+    detail = dict(detail or {})
+    if len(target_id) > AUDIT_TARGET_ID_MAX:
+        detail["target_id"] = target_id
+        target_id = "…" + target_id[-(AUDIT_TARGET_ID_MAX - 1) :]
     s.add(
         AuditRow(
             at=utcnow(),
@@ -207,6 +216,6 @@ def do_audit(
             action=action,
             target_type=target_type,
             target_id=target_id,
-            detail=detail or {},
+            detail=detail,
         )
     )

@@ -22,6 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from sqlalchemy import Select, or_, select
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vigie.accounts.actions import check_api_key
@@ -35,6 +36,7 @@ from vigie.reports.records import ReportData, UpdateData
 from vigie.reports.storage import ReportRow, ReportUpdateRow
 from vigie.runtime import Vigie
 from vigie.web.deps import current_agent, get_vigie, run_read, run_write, vigie_of
+from vigie.web.problems import input_error_from_database
 
 from .params import (
     Params,
@@ -88,6 +90,8 @@ class Open311Route(APIRoute):
                 return error_response(request, exc)
             except (StarletteHTTPException, RequestValidationError):
                 raise  # rendered as spec errors by the app's handlers
+            except (DataError, OverflowError) as exc:  # bad input only the database caught
+                return error_response(request, input_error_from_database(exc))
             except Exception:
                 log.exception("Open311 %s %s failed", request.method, request.url.path)
                 return error_response(

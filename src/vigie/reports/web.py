@@ -14,6 +14,7 @@ from vigie.accounts.actions import require
 from vigie.accounts.domain import Agent
 from vigie.db import utcnow
 from vigie.errors import BadRequest, NotFound, UnsupportedMediaType, ValidationFailed
+from vigie.jsondepth import TOO_DEEP, too_deep
 from vigie.reports import actions, intake
 from vigie.reports.domain import Channel, parse_datetime
 from vigie.reports.queries import STATUS_VALUES, ReportFilter, find_duplicates, list_reports, parse_bbox
@@ -117,6 +118,8 @@ async def _read_submission(request: Request) -> tuple[ReportIn, list[tuple[str, 
             elif isinstance(value, str):
                 data[key] = value
         if "attributes" in data:
+            if too_deep(data["attributes"]):
+                raise ValidationFailed(f"attributes: {TOO_DEEP}", field="attributes")
             try:
                 data["attributes"] = json.loads(data["attributes"]) if data["attributes"] else {}
             except ValueError:

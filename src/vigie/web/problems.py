@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import Request
@@ -9,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from vigie.errors import VigieError
+from vigie.errors import ValidationFailed, VigieError
 
 PROBLEM_TYPE = "https://vigie.city/problems/"
 
@@ -69,3 +70,34 @@ def http_error_response(request: Request, exc: StarletteHTTPException) -> JSONRe
         str(exc.detail),
         "http_" + str(exc.status_code),
     )
+
+
+NUL_IN_TEXT = "the request contains a NUL character (U+0000), which text cannot hold"
+_VARCHAR = re.compile(r"character varying\((\d+)\)")
+
+
+def input_error_from_database(exc: Exception) -> ValidationFailed:
+    """Bad input that only the database caught, named for what it is.
+
+    ``exc`` is SQLAlchemy's ``DataError`` (PostgreSQL's class 22 errors, and
+    psycopg refusing NUL in text) or the ``OverflowError`` of a driver given a
+    number too large. Nothing of the value itself is repeated: it may be personal.
+    """
+    if isinstance(exc, OverflowError):
+        return ValidationFailed("a number in the request is out of range")
+    orig = getattr(exc, "orig", exc)
+    state = getattr(orig, "sqlstate", None)
+    text = str(orig)
+    if "NUL (0x00)" in text or state == "22P05":  # 22P05: \u0000 in a JSON value
+        return ValidationFailed(NUL_IN_TEXT)
+    if state == "22001":
+        size = _VARCHAR.search(text)
+        limit = f" (at most {size.group(1)} characters)" if size else ""
+        return ValidationFailed(f"a text in the request is too long for where it is stored{limit}")
+    if state == "22003":
+        return ValidationFailed("a number in the request is out of range")
+    if state in ("22007", "22008"):
+        return ValidationFailed("a date or time in the request is invalid or out of range")
+    if state == "22021":
+        return ValidationFailed("the request contains text that is not valid UTF-8")
+    return ValidationFailed("a value in the request cannot be stored (wrong form or out of range)")
