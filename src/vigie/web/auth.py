@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from vigie.accounts.actions import authenticate, do_create_login, do_logout, require
-from vigie.errors import BadRequest
+from vigie.errors import BadRequest, Forbidden
 from vigie.runtime import Vigie
-from vigie.web.deps import SESSION_COOKIE, current_agent, get_vigie
+from vigie.web.deps import SESSION_COOKIE, current_agent, get_vigie, same_origin
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -44,6 +44,8 @@ def token(
 def login(
     body: LoginIn, request: Request, response: Response, v: Vigie = Depends(get_vigie)
 ) -> dict[str, Any]:
+    if not same_origin(request):  # another site may not sign a browser in (login CSRF)
+        raise Forbidden("cross-site sign-in refused: the request's Origin is not this site")
     agent = authenticate(v.db, body.email, body.password)
     tok, csrf = do_create_login(v.db, agent, "session", v.settings.token_ttl_hours)
     response.set_cookie(

@@ -11,6 +11,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Annotated, Any, TypeVar
+from urllib.parse import urlsplit
 
 import anyio
 from fastapi import Path, Request
@@ -99,6 +100,37 @@ def current_agent(request: Request, strict: bool = True) -> Agent | None:
                     agent = None
     request.state.agent = agent
     return agent
+
+
+def same_origin(request: Request) -> bool:
+    """Whether an unsafe request comes from this site's own pages (login CSRF defence).
+
+    Browsers send ``Origin`` with every cross-site POST: it must be this
+    instance's public origin or the host the request was sent to (an attacker's
+    page cannot set a victim's ``Host``); ``null`` (sandboxed or privacy-stripped
+    contexts) is refused. Without ``Origin``, a ``Referer`` must point here too.
+    A request with neither comes from a non-browser client, which cannot carry
+    a victim's cookies: the CSRF tokens stay the defence there.
+    """
+    allowed = {_origin_of(vigie_of(request).settings.public_base_url)}
+    host = request.headers.get("host", "")
+    origin = request.headers.get("origin")
+    if origin is not None:
+        return origin in allowed or (bool(host) and _netloc(origin) == host and origin != "null")
+    referer = request.headers.get("referer")
+    if referer:
+        return _origin_of(referer) in allowed or (bool(host) and _netloc(referer) == host)
+    return True
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def _netloc(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.netloc if parts.scheme in ("http", "https") else ""
 
 
 def client_id(request: Request) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from typing import Any
 from urllib.parse import quote
 
@@ -12,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from vigie.accounts.actions import agent_for_token, authenticate, do_create_login, do_logout
 from vigie.accounts.domain import Agent
 from vigie.errors import Unauthorized
-from vigie.web.deps import SESSION_COOKIE
+from vigie.web.deps import SESSION_COOKIE, same_origin
 from vigie.web.i18n import request_language, translate
 from vigie.web.templating import render
 
@@ -68,9 +70,47 @@ def map_config(request: Request) -> dict[str, Any]:
     }
 
 
+# Login CSRF: the sign-in form carries a token that must match this cookie (set with
+# the form, readable by nobody else), and the POST must come from this site (Origin).
+LOGIN_CSRF_COOKIE = "vigie_login_csrf"
+LOGIN_CSRF_SECONDS = 2 * 3600
+
+
+def _login_form(
+    request: Request, next_url: str, status_code: int = 200, error: str | None = None, email: str = ""
+) -> HTMLResponse:
+    token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not 20 <= len(token) <= 64 or not token.replace("-", "").replace("_", "").isalnum():
+        token = secrets.token_urlsafe(24)
+    response = render(
+        request,
+        "login.html",
+        status_code=status_code,
+        next=next_url,
+        error=error,
+        email=email,
+        csrf_token=token,
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        max_age=LOGIN_CSRF_SECONDS,
+        httponly=True,
+        samesite="strict",
+        secure=request.app.state.vigie.settings.public_base_url.startswith("https://"),
+        path="/connexion",
+    )
+    return response
+
+
+def _login_form_is_ours(request: Request, sent: str) -> bool:
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    return same_origin(request) and bool(expected) and hmac.compare_digest(sent, expected)
+
+
 @router.get("/connexion", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "/pilotage") -> HTMLResponse:
-    return render(request, "login.html", next=safe_next(next), error=None, email="")
+    return _login_form(request, safe_next(next))
 
 
 @router.post("/connexion", response_model=None)
@@ -79,20 +119,17 @@ async def login_submit(
     email: str = Form("", max_length=320),
     password: str = Form("", max_length=1024),
     next: str = Form("/pilotage", max_length=2000),
+    csrf_token: str = Form("", max_length=128),
 ) -> Response:
     v = request.app.state.vigie
+    lang = request_language(request, v.city.default_language)
+    if not _login_form_is_ours(request, csrf_token):
+        # Another site's form, or this one kept open too long: a fresh form, nothing tried.
+        return _login_form(request, safe_next(next), 403, translate(lang, "login.expired"), email)
     try:
         agent = await run_in_threadpool(authenticate, v.db, email, password)
     except Unauthorized:
-        lang = request_language(request, v.city.default_language)
-        return render(
-            request,
-            "login.html",
-            status_code=401,
-            next=safe_next(next),
-            error=translate(lang, "login.failed"),
-            email=email,
-        )
+        return _login_form(request, safe_next(next), 401, translate(lang, "login.failed"), email)
     token, _ = await run_in_threadpool(
         do_create_login, v.db, agent, "session", v.settings.token_ttl_hours
     )
@@ -111,10 +148,14 @@ async def login_submit(
 
 
 @router.post("/deconnexion", response_model=None)
-def logout_submit(request: Request) -> Response:
+def logout_submit(request: Request, csrf_token: str = Form("", max_length=128)) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
-    if token:
-        do_logout(request.app.state.vigie.db, token)
+    found = agent_for_token(request.app.state.vigie.db, token, "session") if token else None
+    if found is not None:
+        # Another site may not sign an agent out: same origin and the session's own token.
+        if not same_origin(request) or not hmac.compare_digest(csrf_token, found[1]):
+            return forbidden_page(request)
+        do_logout(request.app.state.vigie.db, token or "")
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
