@@ -33,10 +33,11 @@ from vigie.citizen.views import (
     parse_day,
 )
 from vigie.errors import NotFound
-from vigie.reports.actions import get_report, get_report_by_token, report_updates
+from vigie.reports.actions import get_report
 from vigie.reports.queries import ReportFilter, list_reports
 from vigie.reports.storage import ReportRow
-from vigie.reports.views import public_view, update_view
+from vigie.reports.tracking import Tracked, find_tracked, report_view
+from vigie.reports.views import public_view
 from vigie.runtime import Vigie
 from vigie.web.deps import run_read
 from vigie.web.i18n import request_language
@@ -92,20 +93,20 @@ def my_reports(request: Request) -> Response:
     return show_page(request, "citizen/mine.html", config=page_config(request), nav="mine")
 
 
-def _tracking(v: Vigie, row: ReportRow, lang: str) -> dict[str, Any]:
+def _tracking(v: Vigie, tracked: Tracked, lang: str) -> dict[str, Any]:
     base = v.settings.public_base_url.rstrip("/")
-    view = public_view(row, v.catalogue, lang)
-    history = []
-    for u in report_updates(v, row.id):
-        entry = update_view(u)
+    row = tracked.row
+    # Same rule as /api/v1/track: a non-public report in full to its own reporter only.
+    view = report_view(v, row, tracked.in_full, lang)
+    view.setdefault("service_name", "")
+    view.setdefault("photos", [])
+    for entry in view["history"]:
         entry["label"] = history_label(lang, entry)
         entry["media"] = media_items(entry, base)
-        history.append(entry)
-    view["history"] = history
     for photo in view["photos"]:
         photo["url"] = local_url(photo["url"], base) or photo["url"]
         photo["thumbnail_url"] = local_url(photo["thumbnail_url"], base) or photo["thumbnail_url"]
-    zone = v.city.zones.by_code.get(row.zone or "")
+    zone = v.city.zones.by_code.get(row.zone or "") if tracked.in_full else None
     view["zone_name"] = zone.name if zone else ""
     if row.duplicate_of_id:
         view["kept_reference"] = get_report(v, row.duplicate_of_id).reference
@@ -117,12 +118,12 @@ async def tracking_page(token: str, request: Request) -> Response:
     v = _vigie(request)
     lang = _lang(request)
     try:
-        row = await run_in_threadpool(get_report_by_token, v, token[:128])
+        tracked = await run_in_threadpool(find_tracked, v, token[:128])
     except NotFound:
         return show_page(
             request, "citizen/not_found.html", status_code=404, config=page_config(request), nav=""
         )
-    report = await run_in_threadpool(_tracking, v, row, lang)
+    report = await run_in_threadpool(_tracking, v, tracked, lang)
     return show_page(
         request,
         "citizen/track.html",

@@ -15,6 +15,21 @@ def _dumps(value: Any) -> str:
     return orjson.dumps(value, default=str, option=_OPTIONS).decode()
 
 
+# What anyone holding a tracking token may see of any report, even a non-public one
+# (the "restricted" audience; see vigie.reports.tracking): no text, place or photo.
+RESTRICTED_FIELDS = (
+    "id",
+    "reference",
+    "status",
+    "open311_status",
+    "duplicate_of",
+    "requested_at",
+    "updated_at",
+    "expected_at",
+    "closed_at",
+)
+
+
 @dataclass(frozen=True)
 class DomainEvent:
     """A change that clients may want to see live.
@@ -67,4 +82,8 @@ class DomainEvent:
     def view(self, audience: str) -> dict[str, Any]:
         if audience == "agent":
             return {**self.payload, **self.agent}
+        if audience == "restricted":
+            out = {k: self.payload[k] for k in RESTRICTED_FIELDS if k in self.payload}
+            out["restricted"] = True
+            return out
         return dict(self.payload)

@@ -15,7 +15,7 @@ from vigie.accounts.domain import Agent
 from vigie.db import utcnow
 from vigie.errors import BadRequest, NotFound, UnsupportedMediaType, ValidationFailed
 from vigie.jsondepth import TOO_DEEP, too_deep
-from vigie.reports import actions, intake
+from vigie.reports import actions, intake, tracking
 from vigie.reports.domain import Channel, parse_datetime
 from vigie.reports.queries import STATUS_VALUES, ReportFilter, find_duplicates, list_reports, parse_bbox
 from vigie.reports.records import ReportData
@@ -337,13 +337,9 @@ def get_one(report_id: str, request: Request, v: Vigie = Depends(get_vigie)) -> 
 
 @router.get("/track/{token}", summary="A report by its tracking token (the reporter's view)")
 def track(token: str, request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
-    row = actions.get_report_by_token(v, token)
-    out = public_view(row, v.catalogue, _lang(request), v.settings.public_base_url.rstrip("/"))
-    out["history"] = [update_view(u) for u in actions.report_updates(v, row.id)]
-    if row.duplicate_of_id:
-        kept = actions.get_report(v, row.duplicate_of_id)
-        out["kept_report"] = public_view(kept, v.catalogue, _lang(request))
-    return out
+    # A non-public report shows in full to its own reporter only (see reports/tracking.py).
+    tracked = tracking.find_tracked(v, token)
+    return tracking.tracking_view(v, tracked, _lang(request), v.settings.public_base_url.rstrip("/"))
 
 
 @router.post("/reports/{report_id}/follow", status_code=201, summary="Follow an existing report")
@@ -424,30 +420,33 @@ def merge(report_id: str, body: MergeIn, request: Request, v: Vigie = Depends(ge
 
 @router.get(
     "/photos/{key}",
-    summary="A photo (re-encoded, without metadata)",
+    summary="A photo (re-encoded, without metadata); a non-public report's photos need an agent",
     tags=["photos"],
     response_class=Response,
 )
-def photo(key: str, v: Vigie = Depends(get_vigie)) -> Response:
-    return _photo(v, key)
+def photo(key: str, request: Request, v: Vigie = Depends(get_vigie)) -> Response:
+    return _photo(v, request, key)
 
 
 @router.get(
     "/photos/{key}/thumbnail",
-    summary="A photo's thumbnail",
+    summary="A photo's thumbnail; a non-public report's photos need an agent",
     tags=["photos"],
     response_class=Response,
 )
-def thumbnail(key: str, v: Vigie = Depends(get_vigie)) -> Response:
-    return _photo(v, key, "_t")
+def thumbnail(key: str, request: Request, v: Vigie = Depends(get_vigie)) -> Response:
+    return _photo(v, request, key, "_t")
 
 
-def _photo(v: Vigie, key: str, suffix: str = "") -> Response:
+def _photo(v: Vigie, request: Request, key: str, suffix: str = "") -> Response:
     if not key.isalnum() or len(key) != 32:
         raise NotFound("no such photo")
+    public = tracking.photo_is_public(v, key)
+    if public is None:
+        raise NotFound("no such photo")
+    if not public:
+        require(current_agent(request), "reports.read")
     data = v.photos.get(key + suffix)
-    return Response(
-        data,
-        media_type="image/jpeg",
-        headers={"Cache-Control": "public, max-age=31536000, immutable"},
-    )
+    # Public photos never change under their random key; others stay out of shared caches.
+    cache = "public, max-age=31536000, immutable" if public else "private, no-store"
+    return Response(data, media_type="image/jpeg", headers={"Cache-Control": cache})

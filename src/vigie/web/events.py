@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 
 from vigie.accounts.actions import require
 from vigie.events.domain import DomainEvent
-from vigie.reports.actions import get_report_by_token
+from vigie.reports.tracking import find_tracked
 from vigie.runtime import Vigie
 from vigie.web.deps import current_agent
 
@@ -26,7 +26,10 @@ _TRUNCATED = (
 
 
 def _stream(
-    request: Request, accept: Callable[[DomainEvent], bool], audience: str
+    request: Request,
+    accept: Callable[[DomainEvent], bool],
+    audience: str | Callable[[DomainEvent], str],
+    cache_control: str = "no-cache",
 ) -> StreamingResponse:
     v: Vigie = request.app.state.vigie
     sub = v.bus.hub.subscribe(accept)
@@ -43,14 +46,14 @@ def _stream(
                         return
                     yield b": keep-alive\n\n"
                     continue
-                yield event.encoded(audience)
+                yield event.encoded(audience if isinstance(audience, str) else audience(event))
         finally:
             sub.close()
 
     return StreamingResponse(
         body(),
         media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        headers={"Cache-Control": cache_control, "X-Accel-Buffering": "no"},
     )
 
 
@@ -66,10 +69,13 @@ async def public_stream(request: Request) -> StreamingResponse:
 )
 async def track_stream(token: str, request: Request) -> StreamingResponse:
     v: Vigie = request.app.state.vigie
-    row = await run_in_threadpool(get_report_by_token, v, token)
+    tracked = await run_in_threadpool(find_tracked, v, token)
+    row = tracked.row
     ids = {row.id}
     if row.duplicate_of_id:
         ids.add(row.duplicate_of_id)
+    # The one report this token may see in full even when it is not public (see reports.tracking).
+    own = row.id if tracked.own else None
 
     def accept(e: DomainEvent) -> bool:
         if ids & set(e.report_ids):
@@ -78,7 +84,12 @@ async def track_stream(token: str, request: Request) -> StreamingResponse:
             return True
         return False
 
-    return _stream(request, accept, "public")
+    def audience(e: DomainEvent) -> str:
+        if e.public or (own is not None and e.report_ids[:1] == (own,)):
+            return "public"
+        return "restricted"
+
+    return _stream(request, accept, audience)
 
 
 @router.get("/agent", summary="Every change, with agent fields (agents only)", description=_TRUNCATED)
@@ -87,5 +98,5 @@ async def agent_stream(request: Request) -> StreamingResponse:
     agent = require(agent, "reports.read")
     if agent.role.value == "field_agent":
         uid = agent.id
-        return _stream(request, lambda e: e.agent.get("assigned_user_id") == uid, "agent")
-    return _stream(request, lambda e: True, "agent")
+        return _stream(request, lambda e: e.agent.get("assigned_user_id") == uid, "agent", "no-store")
+    return _stream(request, lambda e: True, "agent", "no-store")
