@@ -18,7 +18,6 @@ from vigie import __version__
 from vigie.errors import VigieError
 from vigie.runtime import Vigie, build_vigie
 from vigie.settings import Settings
-from vigie.web.deps import RateLimiter
 from vigie.web.middleware import InputMiddleware, SecurityHeadersMiddleware
 from vigie.web.problems import http_error_response, validation_error_response, vigie_error_response
 
@@ -32,7 +31,6 @@ def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         v = vigie or build_vigie(settings)
         app.state.vigie = v
-        app.state.rate_limiter = RateLimiter(settings.anonymous_rate_limit)
         # Plain executors: anyio's per-call bookkeeping cost ~10 % of a report's intake.
         app.state.read_pool = ThreadPoolExecutor(v.settings.read_concurrency, thread_name_prefix="vigie-read")
         writers = v.settings.write_concurrency or (32 if v.db.dialect == "sqlite" else 4)
@@ -59,6 +57,8 @@ def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> 
             app.state.read_pool.shutdown(wait=False)
             app.state.write_pool.shutdown(wait=False)
             if vigie is None:
+                if v.limits is not None:
+                    v.limits.close()
                 v.db.dispose()
 
     app = FastAPI(

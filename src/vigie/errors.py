@@ -72,6 +72,10 @@ class TooManyRequests(VigieError):
     code = "too_many_requests"
     title = "Too many requests"
 
+    def __init__(self, message: str, *, field: str | None = None, retry_after: int | None = None) -> None:
+        super().__init__(message, field=field)
+        self.retry_after = retry_after  # seconds, sent as Retry-After
+
 
 class ConfigurationError(Exception):
     """A configuration file (catalogue, city profile, mapping) is invalid.

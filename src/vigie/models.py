@@ -5,6 +5,7 @@ from vigie.accounts import storage as accounts_storage
 from vigie.alarms import storage as alarms_storage
 from vigie.assets import storage as assets_storage
 from vigie.db import Base
+from vigie.limits import storage as limits_storage
 from vigie.notifications import storage as notifications_storage
 from vigie.reports import storage as reports_storage
 from vigie.telemetry import storage as telemetry_storage
@@ -16,6 +17,7 @@ __all__ = [
     "accounts_storage",
     "alarms_storage",
     "assets_storage",
+    "limits_storage",
     "notifications_storage",
     "reports_storage",
     "sqljson",

@@ -20,6 +20,7 @@ from vigie.events.bus import EventBus, make_bus
 from vigie.settings import Settings
 
 if TYPE_CHECKING:
+    from vigie.limits.store import LimitStore
     from vigie.photos.storage import PhotoStore
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class Vigie:
     bus: EventBus
     photos: PhotoStore
     extra: dict[str, object] = field(default_factory=dict)
+    limits: LimitStore | None = None  # shared counters (vigie.limits); set by build_vigie
 
     def reload_catalogue(self, path: Path | None = None) -> Catalogue:
         """Swap in a new catalogue; on any problem the running one is kept."""
@@ -51,7 +53,9 @@ def build_vigie(settings: Settings | None = None) -> Vigie:
     db = Database(settings.resolved_database_url, group_commit=settings.sqlite_group_commit)
     bus = make_bus(settings.event_bus, settings.resolved_database_url)
     photos = make_photo_store(settings.photo_storage, settings.data_dir)
-    return Vigie(settings, city, catalogue, db, bus, photos)
+    from vigie.limits.store import make_limit_store
+
+    return Vigie(settings, city, catalogue, db, bus, photos, limits=make_limit_store(settings, db))
 
 
 __all__ = ["Vigie", "build_vigie", "ConfigurationError"]

@@ -286,6 +286,31 @@ class Settings(BaseSettings):
         "dimming) over MQTT.",
     )
 
+    # --- security: shared limits and sign-in throttling (issue 15) -------------
+    redis_url: str = Field(
+        "",
+        description="Redis server for the counters every worker shares (anonymous submission "
+        "rate, sign-in throttling), e.g. `redis://127.0.0.1:6379/2`: the path is the database "
+        "index. Empty: the counters live in the database (PostgreSQL's table, or a SQLite file "
+        "next to the database). Give each program using the server its own index (an addok "
+        "geocoder uses another).",
+    )
+    redis_limits_db: int = Field(
+        -1,
+        description="Redis database index of the counters; -1 uses the index of `VIGIE_REDIS_URL`.",
+    )
+    redis_key_prefix: str = Field(
+        "vigie:", description="Prefix of every Redis key Vigie writes (tests use a unique one)."
+    )
+    login_max_delay_seconds: int = Field(
+        900,
+        ge=1,
+        description="Longest wait imposed between sign-in attempts after repeated failures: the "
+        "delay doubles with each failure (after a few free ones, per account and address, per "
+        "address, and per account from unknown addresses) up to this, so no one is locked out "
+        "for good.",
+    )
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if self.environment not in ("development", "test") and (

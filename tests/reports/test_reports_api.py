@@ -315,11 +315,13 @@ def test_health_reports_ready(client):
     assert r.status_code == 200 and r.json()["status"] == "ok" and r.json()["services"] >= 60
 
 
-def test_anonymous_submissions_are_rate_limited(client, app):
-    from vigie.web.deps import RateLimiter
-
-    app.state.rate_limiter = RateLimiter(2)
+def test_anonymous_submissions_are_rate_limited(client, vigie, auth):
+    vigie.settings = vigie.settings.model_copy(update={"anonymous_rate_limit": 2})
     assert client.post("/api/v1/reports", json=report_body()).status_code == 201
     assert client.post("/api/v1/reports", json=report_body()).status_code == 201
     r = client.post("/api/v1/reports", json=report_body())
     assert r.status_code == 429 and "at most 2 a minute" in r.json()["detail"]
+    assert 1 <= int(r.headers["retry-after"]) <= 30
+    # Agents are not limited.
+    by_phone = client.post("/api/v1/reports", json=report_body(channel="phone"), headers=auth())
+    assert by_phone.status_code == 201

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -13,8 +14,9 @@ from pydantic import ValidationError
 from vigie.accounts.actions import require
 from vigie.accounts.domain import Agent
 from vigie.db import utcnow
-from vigie.errors import BadRequest, NotFound, UnsupportedMediaType, ValidationFailed
+from vigie.errors import BadRequest, NotFound, TooManyRequests, UnsupportedMediaType, ValidationFailed
 from vigie.jsondepth import TOO_DEEP, too_deep
+from vigie.limits.store import store_of
 from vigie.reports import actions, intake, tracking
 from vigie.reports.domain import Channel, parse_datetime
 from vigie.reports.queries import STATUS_VALUES, ReportFilter, find_duplicates, list_reports, parse_bbox
@@ -153,8 +155,6 @@ async def submit_report(request: Request) -> JSONResponse:
         raise ValidationFailed(
             "channel must be app or web (agents may also use phone or email)", field="channel"
         )
-    if agent is None:
-        request.app.state.rate_limiter.check(client_id(request))
     if len(raw_photos) > v.settings.max_photos_per_report:
         raise ValidationFailed(
             f"at most {v.settings.max_photos_per_report} photos per report", field="photos"
@@ -176,6 +176,8 @@ def _submit(
 ) -> JSONResponse:
     from vigie.photos.processing import process_photo
 
+    if agent is None:
+        check_submission_rate(v, client)
     idem = None
     if key:
         scope = f"agent:{agent.id}" if agent else f"device:{body.device_id or client}"
@@ -221,6 +223,20 @@ def _submit(
     checked = intake.check_submission(v, sub)
     row, created = intake.do_submit_report(v, checked, processed, idem, agent)
     return JSONResponse(_submitted(v, row, agent, request), status_code=201 if created else 200)
+
+
+def check_submission_rate(v: Vigie, client: str) -> None:
+    """Anonymous submissions per client address, counted across every worker (the limits seam)."""
+    limit = v.settings.anonymous_rate_limit
+    if limit <= 0:
+        return
+    wait = store_of(v).take(f"submit:{client[:64]}", limit, 60.0)
+    if wait > 0:
+        seconds = math.ceil(wait)
+        raise TooManyRequests(
+            f"too many reports from this address; at most {limit} a minute (try again in {seconds} s)",
+            retry_after=seconds,
+        )
 
 
 def _submitted(v: Vigie, row: ReportRow, agent: Agent | None, request: Request) -> dict[str, Any]:

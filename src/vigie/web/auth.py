@@ -7,10 +7,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Form, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from vigie.accounts.actions import authenticate, do_create_login, do_logout, require
+from vigie.accounts.actions import do_create_login, do_logout, require
+from vigie.accounts.throttle import do_sign_in
 from vigie.errors import BadRequest, Forbidden
 from vigie.runtime import Vigie
-from vigie.web.deps import SESSION_COOKIE, current_agent, get_vigie, same_origin
+from vigie.web.deps import SESSION_COOKIE, client_id, current_agent, get_vigie, same_origin
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -23,6 +24,7 @@ class LoginIn(BaseModel):
 
 @router.post("/token", summary="OAuth2 password flow: get a bearer token")
 def token(
+    request: Request,
     username: str = Form(..., max_length=320),
     password: str = Form(..., max_length=1024),
     grant_type: str = Form("password", max_length=32),
@@ -30,7 +32,7 @@ def token(
 ) -> dict[str, Any]:
     if grant_type != "password":
         raise BadRequest("grant_type must be 'password'", field="grant_type")
-    agent = authenticate(v.db, username, password)
+    agent = do_sign_in(v, username, password, client_id(request))
     tok, _ = do_create_login(v.db, agent, "bearer", v.settings.token_ttl_hours)
     return {
         "access_token": tok,
@@ -46,7 +48,7 @@ def login(
 ) -> dict[str, Any]:
     if not same_origin(request):  # another site may not sign a browser in (login CSRF)
         raise Forbidden("cross-site sign-in refused: the request's Origin is not this site")
-    agent = authenticate(v.db, body.email, body.password)
+    agent = do_sign_in(v, body.email, body.password, client_id(request))
     tok, csrf = do_create_login(v.db, agent, "session", v.settings.token_ttl_hours)
     response.set_cookie(
         SESSION_COOKIE,

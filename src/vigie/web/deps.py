@@ -5,9 +5,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import hmac
-import threading
-import time
-from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Annotated, Any, TypeVar
@@ -18,7 +15,7 @@ from fastapi import Path, Request
 
 from vigie.accounts.actions import agent_for_token
 from vigie.accounts.domain import Agent
-from vigie.errors import Forbidden, TooManyRequests
+from vigie.errors import Forbidden
 from vigie.runtime import Vigie
 
 SESSION_COOKIE = "vigie_session"
@@ -135,28 +132,3 @@ def _netloc(url: str) -> str:
 
 def client_id(request: Request) -> str:
     return request.client.host if request.client else "unknown"
-
-
-class RateLimiter:
-    """Sliding one-minute window per client, in process memory."""
-
-    def __init__(self, per_minute: int) -> None:
-        self.per_minute = per_minute
-        self.hits: dict[str, deque[float]] = {}
-        self.lock = threading.Lock()
-
-    def check(self, client: str) -> None:
-        if self.per_minute <= 0:
-            return
-        now = time.monotonic()
-        with self.lock:
-            q = self.hits.setdefault(client, deque())
-            while q and now - q[0] > 60:
-                q.popleft()
-            if len(q) >= self.per_minute:
-                raise TooManyRequests(
-                    f"too many reports from this address; at most {self.per_minute} a minute"
-                )
-            q.append(now)
-            if len(self.hits) > 100_000:
-                self.hits = {k: d for k, d in self.hits.items() if d and now - d[-1] <= 60}

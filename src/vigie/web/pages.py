@@ -11,10 +11,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from vigie.accounts.actions import agent_for_token, authenticate, do_create_login, do_logout
+from vigie.accounts.actions import agent_for_token, do_create_login, do_logout
 from vigie.accounts.domain import Agent
-from vigie.errors import Unauthorized
-from vigie.web.deps import SESSION_COOKIE, same_origin
+from vigie.accounts.throttle import do_sign_in
+from vigie.errors import TooManyRequests, Unauthorized
+from vigie.web.deps import SESSION_COOKIE, client_id, same_origin
 from vigie.web.i18n import request_language, translate
 from vigie.web.templating import render
 
@@ -127,9 +128,15 @@ async def login_submit(
         # Another site's form, or this one kept open too long: a fresh form, nothing tried.
         return _login_form(request, safe_next(next), 403, translate(lang, "login.expired"), email)
     try:
-        agent = await run_in_threadpool(authenticate, v.db, email, password)
+        agent = await run_in_threadpool(do_sign_in, v, email, password, client_id(request))
     except Unauthorized:
         return _login_form(request, safe_next(next), 401, translate(lang, "login.failed"), email)
+    except TooManyRequests as exc:
+        seconds = exc.retry_after or 1
+        message = translate(lang, "login.throttled", seconds=seconds)
+        page = _login_form(request, safe_next(next), 429, message, email)
+        page.headers["Retry-After"] = str(seconds)
+        return page
     token, _ = await run_in_threadpool(
         do_create_login, v.db, agent, "session", v.settings.token_ttl_hours
     )

@@ -35,7 +35,11 @@ def problem(
 
 
 def vigie_error_response(exc: VigieError) -> JSONResponse:
-    return problem(exc.status, exc.title, exc.message, exc.code, exc.field)
+    response = problem(exc.status, exc.title, exc.message, exc.code, exc.field)
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def validation_error_response(exc: RequestValidationError) -> JSONResponse:

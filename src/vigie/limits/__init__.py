@@ -1,0 +1,1 @@
+"""Shared counters and limits: one seam for every worker process (login throttling, submission rates)."""
