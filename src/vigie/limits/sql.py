@@ -18,7 +18,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import sqlite as sqlite_dialect
-from sqlalchemy.schema import CreateIndex, CreateTable
+from sqlalchemy.schema import CreateTable
 
 from vigie.db import Database
 from vigie.limits.storage import LimitCounterRow
@@ -93,8 +93,6 @@ class DatabaseLimitStore:
             table = cast(Table, LimitCounterRow.__table__)
             dialect = sqlite_dialect.dialect()
             conn.execute(str(CreateTable(table, if_not_exists=True).compile(dialect=dialect)))
-            for index in table.indexes:
-                conn.execute(str(CreateIndex(index, if_not_exists=True).compile(dialect=dialect)))
             self._conn = conn
         return self._conn
 

@@ -15,7 +15,7 @@ single writer; the copy migrations create in the main file stays empty.
 
 from __future__ import annotations
 
-from sqlalchemy import Float, Index, Integer, String
+from sqlalchemy import Float, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vigie.db import Base
@@ -27,6 +27,7 @@ class LimitCounterRow(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
     value: Mapped[float] = mapped_column(Float)
+    # Not indexed: every count moves it, and an index there cost a third of a count's
+    # time (SQLite 82 → 50 µs; on PostgreSQL it would also rule out HOT updates). The
+    # purge of expired rows, once a minute per process, scans the table instead.
     expires_at: Mapped[float] = mapped_column(Float)
-
-    __table_args__ = (Index("ix_limit_counters_expires_at", "expires_at"),)

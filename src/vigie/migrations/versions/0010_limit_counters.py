@@ -30,11 +30,9 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_limit_counters")),
     )
-    op.create_index("ix_limit_counters_expires_at", "limit_counters", ["expires_at"], unique=False)
     if op.get_bind().dialect.name == "postgresql":
         op.execute("ALTER TABLE limit_counters SET UNLOGGED")
 
 
 def downgrade() -> None:
-    op.drop_index("ix_limit_counters_expires_at", table_name="limit_counters")
     op.drop_table("limit_counters")
