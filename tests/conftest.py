@@ -90,6 +90,8 @@ def vigie_settings(tmp_path: Path, database_url: str) -> Settings:
 def vigie(vigie_settings: Settings) -> Iterator[Vigie]:
     v = build_vigie(vigie_settings)
     yield v
+    if v.limits is not None:
+        v.limits.close()
     v.db.dispose()
 
 
