@@ -43,3 +43,10 @@ def test_openapi_has_unique_operation_ids(tmp_path):
         spec = app.openapi()
     ids = [op["operationId"] for ops in spec["paths"].values() for op in ops.values() if "operationId" in op]
     assert len(ids) == len(set(ids))
+
+
+def test_city_profiles_doc_lists_every_key_of_the_schema():
+    from vigie.city.schema import with_keys_table
+
+    text = (ROOT / "docs" / "city-profiles.md").read_text(encoding="utf-8")
+    assert text == with_keys_table(text), "docs/city-profiles.md is stale: run `make settings-doc`"

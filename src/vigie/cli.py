@@ -126,7 +126,7 @@ def catalogue_validate(
     except ConfigurationError as exc:
         for problem in exc.problems:
             err.print(str(problem), highlight=False, markup=False)
-        _fail(f"{len(exc.problems)} problem(s) in {file}")
+        _fail(exc.summary())
         return
     pairs = len(cat.services) * len(profile.zones.codes())
     out.print(

@@ -87,6 +87,13 @@ class ConfigurationError(Exception):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
 
+    def summary(self) -> str:
+        """The files at fault: "1 problem in city.yaml", "3 problems in catalogue.yaml and zones.geojson"."""
+        files = list(dict.fromkeys(p.file for p in self.problems))
+        count = len(self.problems)
+        names = " and ".join(files) if len(files) <= 2 else ", ".join(files[:-1]) + " and " + files[-1]
+        return f"{count} {'problem' if count == 1 else 'problems'} in {names}"
+
 
 class ConfigProblem:
     def __init__(self, file: str, line: int | None, field: str, message: str) -> None:

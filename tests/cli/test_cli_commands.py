@@ -87,6 +87,20 @@ def test_cli_catalogue_validate_reports_line_and_field(tmp_path: Path):
     result = run("catalogue", "validate", str(bad))
     assert result.exit_code == 1
     assert f"{bad}:1: groups: [] should be non-empty" in result.output
+    assert f"4 problems in {bad}" in result.output
+
+
+def test_cli_catalogue_validate_names_city_yaml_for_its_problems(tmp_path: Path):
+    city = tmp_path / "city.yaml"
+    source = Path("src/vigie/city/profiles/washingtondc")
+    text = (source / "city.yaml").read_text(encoding="utf-8").replace("America/New_York", "Mars/Olympus")
+    city.write_text(text, encoding="utf-8")
+    (tmp_path / "zones.geojson").write_text((source / "zones.geojson").read_text(encoding="utf-8"))
+    catalogue = source / "catalogue.yaml"
+    result = run("catalogue", "validate", str(catalogue), "--city", str(city))
+    assert result.exit_code == 1
+    assert f"1 problem in {city}" in result.output
+    assert "catalogue.yaml" not in result.output
 
 
 def test_cli_demo_is_idempotent(env, vigie):

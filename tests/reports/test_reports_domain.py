@@ -1,4 +1,4 @@
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,9 +11,7 @@ from vigie.reports.domain import (
     check_coordinates,
     check_description,
     check_transition,
-    easter,
     expected_datetime,
-    french_holidays,
     open311_status,
     sla_state,
 )
@@ -146,16 +144,6 @@ def test_description_limits_length():
     assert check_description("  ok ") == "ok"
     with pytest.raises(ValidationFailed):
         check_description("x" * 4001)
-
-
-def test_easter_and_french_holidays():
-    assert easter(2026) == date(2026, 4, 5)
-    assert easter(2027) == date(2027, 3, 28)
-    days = french_holidays(2026)
-    assert date(2026, 4, 6) in days  # Easter Monday
-    assert date(2026, 5, 14) in days  # Ascension
-    assert date(2026, 5, 25) in days  # Whit Monday
-    assert len(days) == 11
 
 
 def test_sla_wall_clock_hours():

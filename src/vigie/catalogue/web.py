@@ -38,7 +38,7 @@ def reload_catalogue(request: Request) -> dict[str, Any] | JSONResponse:
                 "type": "https://vigie.city/problems/invalid_catalogue",
                 "title": "Invalid catalogue",
                 "status": 422,
-                "detail": f"{len(problems)} problem(s); the running catalogue is kept",
+                "detail": f"{exc.summary()}; the running catalogue is kept",
                 "errors": problems,
             },
             status_code=422,

@@ -6,78 +6,45 @@ zones (a GeoJSON file), its catalogue and its working hours.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from jsonschema import Draft202012Validator
 
-from vigie.city.zones import Zone, ZoneIndex
+from vigie.city.schema import DAYS, PROFILE_SCHEMA
+from vigie.city.zones import Zone, ZoneIndex, ZonesProblem
 from vigie.errors import ConfigProblem, ConfigurationError
 from vigie.yamlfile import load_located
 
 PROFILES_DIR = Path(__file__).parent / "profiles"
-DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+_VALIDATOR = Draft202012Validator(PROFILE_SCHEMA)
 
-PROFILE_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["id", "jurisdiction_id", "name", "timezone", "zones", "catalogue"],
-    "properties": {
-        "id": {"type": "string", "pattern": "^[a-z0-9-]+$"},
-        "jurisdiction_id": {"type": "string", "minLength": 1},
-        "name": {"type": "string", "minLength": 1},
-        "timezone": {"type": "string"},
-        "languages": {"type": "array", "items": {"type": "string", "pattern": "^[a-z]{2}$"}},
-        "reference_prefix": {"type": "string", "pattern": "^[A-Z]{2,5}$"},
-        "contact": {"type": "string"},
-        "center": {
-            "type": "object",
-            "required": ["lat", "long"],
-            "properties": {
-                "lat": {"type": "number"},
-                "long": {"type": "number"},
-                "zoom": {"type": "number"},
-            },
-        },
-        "zones": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["file", "code_property", "name_property"],
-            "properties": {
-                "file": {"type": "string"},
-                "code_property": {"type": "string"},
-                "name_property": {"type": "string"},
-                "merge": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "required": ["code", "name", "members"],
-                        "properties": {
-                            "code": {"type": "string"},
-                            "name": {"type": "string"},
-                            "members": {"type": "array", "items": {"type": "string"}},
-                        },
-                    },
-                },
-            },
-        },
-        "catalogue": {"type": "string"},
-        "business_hours": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {
-                "days": {"type": "array", "items": {"enum": DAYS}},
-                "start": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"},
-                "end": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"},
-                "holidays": {"enum": ["fr", "none"]},
-            },
-        },
-    },
-}
+
+@functools.lru_cache(maxsize=16)
+def _holiday_calendar(country: str, subdivision: str | None) -> Any:
+    import holidays
+
+    return holidays.country_holidays(country, subdiv=subdivision)
+
+
+def check_holidays(country: str, subdivision: str | None) -> str | None:
+    """Why ``country``/``subdivision`` is not a calendar the holidays library knows, if it is not."""
+    import holidays
+
+    known = holidays.list_supported_countries()
+    if country not in known:
+        return f"unknown country '{country}' for public holidays (ISO 3166 code known to 'holidays')"
+    if subdivision is not None and subdivision not in known[country]:
+        return (
+            f"unknown subdivision '{subdivision}' of {country} "
+            f"(known: {', '.join(known[country]) or 'none'})"
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -85,7 +52,22 @@ class BusinessHours:
     days: frozenset[int] = frozenset({0, 1, 2, 3, 4})
     start: time = time(8, 0)
     end: time = time(17, 30)
-    holidays: str = "fr"
+    # ISO 3166 country (and subdivision) whose public holidays are not worked; None: every day counts.
+    holiday_country: str | None = "FR"
+    holiday_subdivision: str | None = None
+
+    def is_holiday(self, day: date) -> bool:
+        if self.holiday_country is None:
+            return False
+        return day in _holiday_calendar(self.holiday_country, self.holiday_subdivision)
+
+
+@dataclass(frozen=True)
+class ZoneLabel:
+    """What the profile calls its zones, per language (commune, arrondissement, district…)."""
+
+    singular: dict[str, str] = field(default_factory=lambda: {"fr": "Commune", "en": "Municipality"})
+    plural: dict[str, str] = field(default_factory=lambda: {"fr": "Communes", "en": "Municipalities"})
 
 
 @dataclass
@@ -102,6 +84,7 @@ class CityProfile:
     directory: Path
     center: dict[str, float] = field(default_factory=dict)
     contact: str = ""
+    zone_label: ZoneLabel = field(default_factory=ZoneLabel)
 
     @property
     def default_language(self) -> str:
@@ -124,11 +107,12 @@ def resolve_profile_path(name_or_path: str) -> Path:
 
 
 def load_profile(name_or_path: str) -> CityProfile:
+    """Load and check a profile; every problem names its file (city.yaml or the zones file)."""
     path = resolve_profile_path(name_or_path)
     doc = load_located(path)
     problems = [
         doc.problem(tuple(e.absolute_path), e.message)
-        for e in Draft202012Validator(PROFILE_SCHEMA).iter_errors(doc.data)
+        for e in sorted(_VALIDATOR.iter_errors(doc.data), key=lambda e: [str(p) for p in e.absolute_path])
     ]
     if problems:
         raise ConfigurationError(problems)
@@ -144,19 +128,40 @@ def load_profile(name_or_path: str) -> CityProfile:
         geojson = json.loads(zones_file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ConfigurationError([doc.problem(("zones", "file"), str(exc))]) from exc
-    zones = ZoneIndex.from_geojson(
-        geojson,
-        code_property=zones_cfg["code_property"],
-        name_property=zones_cfg["name_property"],
-        merges=zones_cfg.get("merge", []),
-    )
+    try:
+        zones = ZoneIndex.from_geojson(
+            geojson,
+            code_property=zones_cfg["code_property"],
+            name_property=zones_cfg["name_property"],
+            merges=zones_cfg.get("merge", []),
+        )
+    except ZonesProblem as exc:
+        raise ConfigurationError([ConfigProblem(str(zones_file), None, exc.where, exc.message)]) from exc
     bh = data.get("business_hours", {})
+    country = bh.get("holidays", "none")
+    subdivision = bh.get("holidays_subdivision")
+    if country == "none":
+        if subdivision is not None:
+            raise ConfigurationError(
+                [doc.problem(("business_hours", "holidays_subdivision"), "needs business_hours.holidays")]
+            )
+        country = None
+    else:
+        country = country.upper()
+        if why := check_holidays(country, subdivision):
+            key = "holidays" if "country" in why else "holidays_subdivision"
+            raise ConfigurationError([doc.problem(("business_hours", key), why)])
     hours = BusinessHours(
         days=frozenset(DAYS.index(d) for d in bh.get("days", DAYS[:5])),
         start=time.fromisoformat(bh.get("start", "08:00")),
         end=time.fromisoformat(bh.get("end", "17:30")),
-        holidays=bh.get("holidays", "none"),
+        holiday_country=country,
+        holiday_subdivision=subdivision,
     )
+    if hours.end <= hours.start:
+        problem = doc.problem(("business_hours", "end"), "must be after business_hours.start")
+        raise ConfigurationError([problem])
+    label = zones_cfg.get("label")
     return CityProfile(
         id=data["id"],
         jurisdiction_id=data["jurisdiction_id"],
@@ -170,7 +175,8 @@ def load_profile(name_or_path: str) -> CityProfile:
         directory=directory,
         center=data.get("center", {}),
         contact=data.get("contact", ""),
+        zone_label=ZoneLabel(dict(label["singular"]), dict(label["plural"])) if label else ZoneLabel(),
     )
 
 
-__all__ = ["CityProfile", "Zone", "load_profile", "BusinessHours"]
+__all__ = ["CityProfile", "Zone", "ZoneLabel", "load_profile", "BusinessHours", "check_holidays"]

@@ -11,6 +11,15 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
 
+class ZonesProblem(Exception):
+    """A zones GeoJSON file cannot be used: where in it (feature index, property) and why."""
+
+    def __init__(self, where: str, message: str) -> None:
+        self.where = where
+        self.message = message
+        super().__init__(f"{where}: {message}")
+
+
 @dataclass
 class Zone:
     code: str
@@ -41,13 +50,29 @@ class ZoneIndex:
         name_property: str,
         merges: list[dict[str, Any]] | None = None,
     ) -> ZoneIndex:
+        features = geojson.get("features") if isinstance(geojson, dict) else None
+        if not features or not isinstance(features, list) or geojson.get("type") != "FeatureCollection":
+            raise ZonesProblem("(document)", "must be a GeoJSON FeatureCollection with at least one feature")
         raw: dict[str, tuple[str, BaseGeometry]] = {}
-        for feature in geojson.get("features", []):
-            props = feature.get("properties") or {}
+        for i, feature in enumerate(features):
+            props = (feature.get("properties") if isinstance(feature, dict) else None) or {}
+            if props.get(code_property) in (None, ""):
+                raise ZonesProblem(f"features[{i}].properties", f"has no '{code_property}' (code_property)")
             code = str(props[code_property])
-            raw[code] = (str(props.get(name_property, code)), shape(feature["geometry"]))
+            if code in raw:
+                where = f"features[{i}].properties.{code_property}"
+                raise ZonesProblem(where, f"zone code '{code}' is repeated")
+            try:
+                geometry = shape(feature["geometry"])
+            except Exception as exc:  # shapely raises several types for a malformed geometry
+                raise ZonesProblem(f"features[{i}].geometry", f"not a valid geometry ({exc})") from exc
+            if geometry.geom_type not in ("Polygon", "MultiPolygon"):
+                raise ZonesProblem(f"features[{i}].geometry", f"a {geometry.geom_type}, not a (Multi)Polygon")
+            raw[code] = (str(props.get(name_property, code)), geometry)
         for merge in merges or []:
             members = [str(m) for m in merge["members"]]
+            if unknown := [m for m in members if m not in raw]:
+                raise ZonesProblem("(document)", f"merge '{merge['code']}' names unknown zones: {unknown}")
             geoms = [raw.pop(m)[1] for m in members if m in raw]
             if geoms:
                 raw[str(merge["code"])] = (merge["name"], unary_union(geoms))

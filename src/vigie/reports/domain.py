@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 import math
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -196,44 +195,17 @@ def check_attributes(service: Service, given: dict[str, Any]) -> dict[str, Any]:
 # --- SLA -------------------------------------------------------------------
 
 
-def easter(year: int) -> date:
-    """Gregorian Easter Sunday (anonymous Gregorian algorithm)."""
-    a = year % 19
-    b, c = divmod(year, 100)
-    d, e = divmod(b, 4)
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    l_ = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * l_) // 451
-    month, day = divmod(h + l_ - 7 * m + 114, 31)
-    return date(year, month, day + 1)
-
-
-@functools.lru_cache(maxsize=32)
-def french_holidays(year: int) -> frozenset[date]:
-    e = easter(year)
-    fixed = [(1, 1), (5, 1), (5, 8), (7, 14), (8, 15), (11, 1), (11, 11), (12, 25)]
-    days = {date(year, m, d) for m, d in fixed}
-    days |= {e + timedelta(days=1), e + timedelta(days=39), e + timedelta(days=50)}
-    return frozenset(days)
-
-
 def expected_datetime(start: datetime, hours: float, business: bool, bh: BusinessHours, tz: Any) -> datetime:
     """When the SLA ends: wall-clock hours, or hours counted in working time only."""
     if not business:
         return start + timedelta(hours=hours)
     remaining = timedelta(hours=hours)
     local = start.astimezone(tz)
-    holidays: dict[int, frozenset[date]] = {}
     for _ in range(3660):  # ten years of days: an SLA longer than that is a typo
         day = local.date()
-        if day.year not in holidays:
-            holidays[day.year] = french_holidays(day.year) if bh.holidays == "fr" else frozenset()
         day_start = datetime.combine(day, bh.start, tzinfo=tz)
         day_end = datetime.combine(day, bh.end, tzinfo=tz)
-        if day.weekday() in bh.days and day not in holidays[day.year] and local < day_end:
+        if day.weekday() in bh.days and local < day_end and not bh.is_holiday(day):
             begin = max(local, day_start)
             available = day_end - begin
             if remaining <= available:

@@ -1,0 +1,232 @@
+"""JSON Schema of a city profile (``city.yaml``).
+
+Every key carries a ``description``: docs/city-profiles.md lists them from
+here (``profile_keys_markdown``), and a meta-test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+TEXT: dict[str, Any] = {
+    "type": "object",
+    "description": "A text per language code, e.g. `{fr: ..., en: ...}`.",
+    "minProperties": 1,
+    "additionalProperties": {"type": "string", "minLength": 1},
+    "propertyNames": {"pattern": "^[a-z]{2}$"},
+}
+
+
+def _text(description: str) -> dict[str, Any]:
+    return {**TEXT, "description": description}
+
+
+LINK: dict[str, Any] = {
+    "type": "string",
+    "description": "An absolute https:// (or http://) address, or a path on this site starting with /.",
+    "pattern": r"^(https?://[^\s]+|/[^\s]*)$",
+}
+
+
+def _link(description: str) -> dict[str, Any]:
+    return {**LINK, "description": description}
+
+
+PROFILE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "jurisdiction_id", "name", "timezone", "zones", "catalogue"],
+    "properties": {
+        "id": {
+            "type": "string",
+            "pattern": "^[a-z0-9-]+$",
+            "description": "Short identifier of the profile (lower case letters, digits, dashes).",
+        },
+        "jurisdiction_id": {
+            "type": "string",
+            "minLength": 1,
+            "description": "Open311 `jurisdiction_id` (usually the city's domain name).",
+        },
+        "name": {"type": "string", "minLength": 1, "description": "The city's name, shown on every page."},
+        "timezone": {
+            "type": "string",
+            "description": "IANA time zone of the city (e.g. `Europe/Paris`); dates are shown in it.",
+        },
+        "languages": {
+            "type": "array",
+            "minItems": 1,
+            "items": {"type": "string", "pattern": "^[a-z]{2}$"},
+            "description": "Languages of the pages, the first being the default (`fr`, `en`).",
+        },
+        "reference_prefix": {
+            "type": "string",
+            "pattern": "^[A-Z]{2,5}$",
+            "description": "Prefix of report references (DIJ-2026-000123); default: the id's first letters.",
+        },
+        "contact": {
+            "type": "string",
+            "description": "How residents reach the city by phone or at the desk, shown in every footer.",
+        },
+        "center": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["lat", "long"],
+            "description": "Where the maps open.",
+            "properties": {
+                "lat": {"type": "number", "minimum": -90, "maximum": 90, "description": "Latitude (WGS 84)."},
+                "long": {
+                    "type": "number",
+                    "minimum": -180,
+                    "maximum": 180,
+                    "description": "Longitude (WGS 84).",
+                },
+                "zoom": {"type": "number", "minimum": 1, "maximum": 20, "description": "Map zoom level."},
+            },
+        },
+        "zones": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["file", "code_property", "name_property"],
+            "description": "The areas a report falls in (communes, arrondissements, districts…).",
+            "properties": {
+                "file": {
+                    "type": "string",
+                    "description": "GeoJSON FeatureCollection of (Multi)Polygons, beside city.yaml.",
+                },
+                "code_property": {
+                    "type": "string",
+                    "description": "Feature property with the zone code (catalogue rules name zones by it).",
+                },
+                "name_property": {
+                    "type": "string",
+                    "description": "Feature property holding the zone's name, as shown to people.",
+                },
+                "label": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["singular", "plural"],
+                    "description": "What a zone is called (default: commune / communes).",
+                    "properties": {
+                        "singular": _text("One zone: `{fr: Arrondissement, en: District}`."),
+                        "plural": _text("Several zones: `{fr: Arrondissements, en: Districts}`."),
+                    },
+                },
+                "merge": {
+                    "type": "array",
+                    "description": "Zones made of several features (e.g. merged communes).",
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["code", "name", "members"],
+                        "properties": {
+                            "code": {"type": "string", "description": "Code of the merged zone."},
+                            "name": {"type": "string", "description": "Name of the merged zone."},
+                            "members": {
+                                "type": "array",
+                                "minItems": 1,
+                                "items": {"type": "string"},
+                                "description": "Codes of the features it is made of.",
+                            },
+                        },
+                    },
+                },
+            },
+        },
+        "catalogue": {
+            "type": "string",
+            "description": "The catalogue file (services, teams, procedures: docs/catalogue.md).",
+        },
+        "business_hours": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "Working time, used by SLAs counted in business hours.",
+            "properties": {
+                "days": {
+                    "type": "array",
+                    "items": {"enum": DAYS},
+                    "description": "Working days (default mon to fri).",
+                },
+                "start": {
+                    "type": "string",
+                    "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$",
+                    "description": "Start of the working day, `HH:MM` (default 08:00).",
+                },
+                "end": {
+                    "type": "string",
+                    "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$",
+                    "description": "End of the working day, `HH:MM` (default 17:30).",
+                },
+                "holidays": {
+                    "type": "string",
+                    "pattern": "^([A-Za-z]{2,3}|none)$",
+                    "description": (
+                        "Public holidays not worked: an ISO 3166 country code known to the "
+                        "`holidays` library (`FR`, `US`, `BE`…), or `none` (default)."
+                    ),
+                },
+                "holidays_subdivision": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": (
+                        "The country's subdivision whose own holidays also count "
+                        "(`57` for Moselle, `CA` for California)."
+                    ),
+                },
+            },
+        },
+    },
+}
+
+
+def _type_of(schema: dict[str, Any]) -> str:
+    if "enum" in schema:
+        return " \\| ".join(f"`{v}`" for v in schema["enum"])
+    kind = schema.get("type", "")
+    if kind == "array":
+        items = schema.get("items", {})
+        return f"list of {_type_of(items)}" if items else "list"
+    if kind == "object" and "additionalProperties" in schema and isinstance(
+        schema["additionalProperties"], dict
+    ):
+        return "text per language"
+    return str(kind)
+
+
+def _rows(schema: dict[str, Any], prefix: str, required: set[str]) -> list[str]:
+    rows = []
+    for key, sub in schema.get("properties", {}).items():
+        path = f"{prefix}{key}"
+        need = "yes" if key in required else ""
+        rows.append(f"| `{path}` | {_type_of(sub)} | {need} | {sub.get('description', '')} |")
+        if sub.get("type") == "object" and "properties" in sub:
+            rows += _rows(sub, path + ".", set(sub.get("required", [])))
+        items = sub.get("items", {})
+        if sub.get("type") == "array" and items.get("type") == "object":
+            rows += _rows(items, path + "[].", set(items.get("required", [])))
+    return rows
+
+
+def profile_keys_markdown() -> str:
+    """The table of every city.yaml key, as docs/city-profiles.md holds it."""
+    head = ["| key | type | required | meaning |", "| --- | --- | --- | --- |"]
+    return "\n".join(head + _rows(PROFILE_SCHEMA, "", set(PROFILE_SCHEMA["required"]))) + "\n"
+
+
+KEYS_START = "<!-- city.yaml keys: generated from vigie/city/schema.py by `make settings-doc` -->"
+KEYS_END = "<!-- end of city.yaml keys -->"
+
+
+def with_keys_table(doc: str) -> str:
+    """``doc`` (docs/city-profiles.md) with its table of keys regenerated from the schema."""
+    head, rest = doc.split(KEYS_START, 1)
+    _, tail = rest.split(KEYS_END, 1)
+    return f"{head}{KEYS_START}\n{profile_keys_markdown()}{KEYS_END}{tail}"
+
+
+def update_keys_doc(path: str) -> None:
+    from pathlib import Path
+
+    doc = Path(path)
+    doc.write_text(with_keys_table(doc.read_text(encoding="utf-8")), encoding="utf-8")
