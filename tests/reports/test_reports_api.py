@@ -1,4 +1,4 @@
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from vigie.accounts.storage import AuditRow
 from vigie.reports.storage import ReportRow
@@ -173,6 +173,21 @@ def test_agent_actions_check_roles(client, auth, make_agent):
     assert client.get(f"/api/v1/reports/{rid}", headers=fa).status_code == 404
     bad = {"Authorization": "Bearer nope"}
     assert client.post(f"/api/v1/reports/{rid}/acknowledge", headers=bad).status_code == 401
+
+
+def test_reports_api_field_agent_cannot_file_by_phone_or_email(client, auth, vigie):
+    """Defect 7 (issue 15): filing on a resident's behalf needs reports.intake, not only the page."""
+    fa = auth("field_agent")
+    for channel in ("phone", "email"):
+        r = client.post("/api/v1/reports", json=report_body(channel=channel), headers=fa)
+        assert r.status_code == 403, (channel, r.text)
+        assert "reports.intake" in r.json()["detail"]
+    with vigie.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(ReportRow)) == 0
+    # Their own report from the field (app) is still theirs to file; an operator takes calls.
+    assert client.post("/api/v1/reports", json=report_body(channel="app"), headers=fa).status_code == 201
+    op = client.post("/api/v1/reports", json=report_body(channel="phone"), headers=auth("operator"))
+    assert op.status_code == 201 and op.json()["channel"] == "phone"
 
 
 def test_reject_needs_reason_and_shows_it(client, auth):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from vigie.errors import Conflict
+from vigie.errors import Conflict, Forbidden
 from vigie.reports import intake
 from vigie.reports.actions import get_report
 from vigie.reports.storage import ReportRow, ReportUpdateRow
@@ -35,3 +35,15 @@ def test_reports_intake_same_external_id_is_a_conflict_and_writes_nothing(vigie)
         assert s.scalar(select(func.count()).select_from(ReportRow)) == 1
         assert s.scalar(select(func.count()).select_from(ReportUpdateRow)) == 1
     assert get_report(vigie, first.id).external_id == "X-1"
+
+
+@pytest.mark.parametrize("channel", ["phone", "email"])
+def test_reports_intake_on_behalf_needs_the_intake_permission(vigie, make_agent, channel) -> None:
+    """The use case refuses it, whichever adapter calls it (defect 7 of issue 15)."""
+    checked = intake.check_submission(vigie, _sub(channel=channel))
+    with pytest.raises(Forbidden, match="reports.intake"):
+        intake.do_submit_report(vigie, checked, agent=make_agent("field_agent"))
+    with vigie.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(ReportRow)) == 0
+    row, created = intake.do_submit_report(vigie, checked, agent=make_agent("operator"))
+    assert created and row.channel == channel

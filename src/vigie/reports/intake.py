@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from vigie.accounts.actions import do_audit
+from vigie.accounts.actions import do_audit, require
 from vigie.accounts.domain import Agent
 from vigie.catalogue.domain import Procedure, Service
 from vigie.db import Prepared, prepared_insert, utcnow
@@ -165,6 +165,22 @@ def check_submission(v: Vigie, sub: Submission) -> CheckedSubmission:
     )
 
 
+# Channels an agent types in on a resident's behalf (a call, an e-mail received).
+ON_BEHALF_CHANNELS = frozenset({Channel.PHONE, Channel.EMAIL})
+
+
+def check_filer(agent: Agent | None, channel: Channel) -> None:
+    """An agent files on a resident's behalf only with ``reports.intake``.
+
+    Checked here, not only on the intake page, so that every adapter (the API
+    above all) is held to it. Without an agent the caller is the resident or the
+    platform itself; which channels an anonymous client may claim is the
+    adapter's input rule.
+    """
+    if agent is not None and channel in ON_BEHALF_CHANNELS:
+        require(agent, "reports.intake")
+
+
 def lookup_idempotent(v: Vigie, idem: Idempotency) -> int | None:
     with v.db.session() as s:
         row = s.scalar(
@@ -190,6 +206,7 @@ def do_submit_report(
 
     A replayed idempotent request returns the first report and creates nothing.
     """
+    check_filer(agent, checked.channel)
     if idempotency:
         existing = lookup_idempotent(v, idempotency)
         if existing is not None:

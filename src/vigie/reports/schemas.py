@@ -25,7 +25,9 @@ class ReportIn(_Body):
     reporter_phone: str = Field("", max_length=40)
     lang: str = Field("", max_length=8)
     device_id: str = Field("", max_length=128)
-    channel: str = Field("app", description="app or web; agents may also use phone or email.")
+    channel: str = Field(
+        "app", description="app or web; agents with reports.intake may also use phone or email."
+    )
 
 
 class StatusIn(_Body):

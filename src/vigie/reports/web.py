@@ -145,7 +145,10 @@ async def _read_submission(request: Request) -> tuple[ReportIn, list[tuple[str, 
     status_code=201,
     summary="Submit a report (JSON, or multipart with up to 5 photos)",
     openapi_extra=openapi_submit_body(),
-    responses={200: {"description": "Replay of an earlier request with the same Idempotency-Key"}},
+    responses={
+        200: {"description": "Replay of an earlier request with the same Idempotency-Key"},
+        403: {"description": "An agent without reports.intake filing by phone or e-mail"},
+    },
 )
 async def submit_report(request: Request) -> JSONResponse:
     v: Vigie = request.app.state.vigie
