@@ -71,16 +71,25 @@ def serve(
     """Serve the web app and APIs."""
     import uvicorn
 
+    # The app (and every worker) reads its settings from the environment: an address
+    # given here must reach them, or the default public URL would name another port.
+    if host:
+        os.environ["VIGIE_HOST"] = host
+    if port:
+        os.environ["VIGIE_PORT"] = str(port)
     s = _settings()
+    proxies = [p.strip() for p in s.trusted_proxies.split(",") if p.strip()]
     uvicorn.run(
         "vigie.app:app_from_env",
         factory=True,
-        host=host or s.host,
-        port=port or s.port,
+        host=s.host,
+        port=s.port,
         workers=workers or s.workers,
         log_level=s.log_level,
         access_log=False,
-        proxy_headers=True,
+        # X-Forwarded-* are believed only from the proxies listed in the settings.
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or None,
     )
 
 

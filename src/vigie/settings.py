@@ -40,12 +40,22 @@ class Settings(BaseSettings):
         description="Secret used to sign session cookies and CSRF tokens.",
     )
     public_base_url: str = Field(
-        "http://127.0.0.1:8000",
-        description="Public URL of this instance, used in links sent to residents "
-        "and in Open311 discovery.",
+        "",
+        description="Public URL of this instance, the only source of absolute links: e-mails "
+        "to residents, Open311 discovery, paging links and photo URLs. Empty: "
+        "`http://VIGIE_HOST:VIGIE_PORT` (127.0.0.1 when listening on every address). Set it "
+        "whenever people reach Vigie under another name, port or scheme (a reverse proxy, "
+        "https, a domain name).",
     )
     host: str = Field("127.0.0.1", description="Address `vigie serve` binds to.")
     port: int = Field(8000, description="Port `vigie serve` listens on.")
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated addresses of the reverse proxies whose `X-Forwarded-For` "
+        "and `X-Forwarded-Proto` headers `vigie serve` believes (the client's address for "
+        "limits and audit). Empty: none, the headers are ignored. Links never come from "
+        "request headers: they use `VIGIE_PUBLIC_BASE_URL`.",
+    )
     workers: int = Field(1, description="Number of API worker processes for `vigie serve`.")
     sqlite_group_commit: bool = Field(
         True,
@@ -310,6 +320,17 @@ class Settings(BaseSettings):
         "address, and per account from unknown addresses) up to this, so no one is locked out "
         "for good.",
     )
+
+    @model_validator(mode="after")
+    def _default_public_base_url(self) -> Settings:
+        if not self.public_base_url:
+            host = self.host
+            if host in ("", "0.0.0.0", "::"):  # noqa: S104 - reading the setting, not binding
+                host = "127.0.0.1"
+            elif ":" in host:
+                host = f"[{host}]"
+            self.public_base_url = f"http://{host}:{self.port}"
+        return self
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -309,9 +309,7 @@ def _created(ctx: Ctx, row: ReportRow, fmt: str, replayed: bool) -> Response:
             "service_request_id": str(row.id),
             "service_notice": service_notice(ctx, row),
             "account_id": None,
-            # Beyond the spec (which returns an id or a token): the tracking token
-            # lets the client follow the report like the resident app does.
-            "token": row.token,
+            # The spec answers an id or a token, never both: Vigie always knows the id.
         }
     ]
     headers = {"Idempotent-Replayed": "true"} if replayed else None

@@ -22,7 +22,7 @@ from vigie.reports.storage import ReportRow
 from vigie.runtime import Vigie
 
 M_PER_DEG_LAT = 111_320.0
-MAX_PAGE_SIZE = 500
+MAX_PAGE_SIZE = 1000  # Open311 answers the first 1,000 requests
 
 
 @dataclass
