@@ -95,6 +95,9 @@ def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> 
     from vigie.citizen.web import router as citizen_router
 
     app.include_router(citizen_router)
+    from vigie.notifications.web import router as mail_router
+
+    app.include_router(mail_router)
     from vigie.pilotage.api import router as pilotage_api_router
     from vigie.pilotage.web import router as pilotage_router
 

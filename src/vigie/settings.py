@@ -185,6 +185,19 @@ class Settings(BaseSettings):
         description="Sent and failed messages (which hold e-mail addresses) are deleted "
         "from the outbox after this many days; 0 keeps them.",
     )
+    follow_rate_limit: int = Field(
+        10,
+        ge=0,
+        description="Follows of reports (by e-mail or not) allowed per client address per "
+        "hour, counted across every worker (0 disables the limit).",
+    )
+    mail_unconfirmed_per_day: int = Field(
+        3,
+        ge=0,
+        description="E-mails an address that never confirmed may get per day: receipts of "
+        "reports made with it and requests to confirm a follow. Past it, a follow by e-mail "
+        "is refused (429) and a receipt is not sent (0: none at all).",
+    )
 
     # --- assets ---------------------------------------------------------------
     # (add asset settings below this line)

@@ -14,9 +14,11 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
+from vigie.notifications.consent import CONFIRM, do_confirm, link_code
 from vigie.notifications.storage import OutboxRow
+from vigie.reports.actions import do_follow
 from vigie.reports.intake import Submission, check_submission, do_submit_report
 from vigie.reports.storage import ReportRow
 from vigie.runtime import Vigie
@@ -69,6 +71,18 @@ def submit(vigie: Vigie) -> Callable[..., ReportRow]:
         return row
 
     return make
+
+
+def follow_confirmed(v: Vigie, report_id: int, email: str = "", lang: str = "fr") -> tuple[ReportRow, str]:
+    """do_follow, then the address confirms through its link; the request to confirm is
+    dropped from the outbox, so that tests of later messages see only those."""
+    row, token = do_follow(v, report_id, email=email, lang=lang)
+    if email:
+        do_confirm(v, token, link_code(v.settings.secret_key, CONFIRM, token))
+        with v.db.session(write=True) as s:
+            s.execute(delete(OutboxRow).where(OutboxRow.kind == "confirm", OutboxRow.token == token))
+            s.commit()
+    return row, token
 
 
 def outbox(v: Vigie) -> list[OutboxRow]:

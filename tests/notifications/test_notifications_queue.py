@@ -24,7 +24,7 @@ from vigie.reports.actions import (
 )
 from vigie.reports.storage import ReportRow, ReportUpdateRow
 
-from .conftest import outbox, with_settings
+from .conftest import follow_confirmed, outbox, with_settings
 
 BASE = "http://testserver"
 VOIRIE_ACK_FR = "Merci pour votre signalement. Il a bien été enregistré"
@@ -71,10 +71,10 @@ def test_unknown_language_falls_back_to_city_language(vigie, submit, make_agent)
 
 def test_status_change_queues_one_message_per_distinct_recipient(vigie, submit, make_agent):
     row = submit(email="alice@example.org", lang="fr")
-    _, follower_token = do_follow(vigie, row.id, email="dan@example.org", lang="en")
-    do_follow(vigie, row.id, email="ALICE@example.org", lang="en")  # the reporter again
+    _, follower_token = follow_confirmed(vigie, row.id, email="dan@example.org", lang="en")
+    follow_confirmed(vigie, row.id, email="ALICE@example.org", lang="en")  # the reporter again
     do_follow(vigie, row.id)  # anonymous follower: no e-mail, nothing to send
-    do_follow(vigie, row.id, email="dan@example.org", lang="fr")  # same follower twice
+    follow_confirmed(vigie, row.id, email="dan@example.org", lang="fr")  # same follower twice
 
     do_acknowledge(vigie, row.id, make_agent("operator"))
 
@@ -202,7 +202,7 @@ def test_rolled_back_change_queues_nothing(vigie, submit, make_agent, monkeypatc
 
 def test_same_update_never_queues_twice(vigie, submit, make_agent):
     row = submit(email="alice@example.org")
-    _, token = do_follow(vigie, row.id, email="dan@example.org")
+    _, token = follow_confirmed(vigie, row.id, email="dan@example.org")
     do_acknowledge(vigie, row.id, make_agent("operator"))
     assert len(outbox(vigie)) == 2
 

@@ -14,9 +14,9 @@ from vigie.db import utcnow
 from vigie.notifications.sender import FileSender, SmtpSender, make_sender
 from vigie.notifications.service import drain_outbox
 from vigie.notifications.storage import OutboxRow
-from vigie.reports.actions import do_acknowledge, do_follow
+from vigie.reports.actions import do_acknowledge
 
-from .conftest import SMTP_PASSWORD, SMTP_USER, free_port, outbox, with_settings
+from .conftest import SMTP_PASSWORD, SMTP_USER, follow_confirmed, free_port, outbox, with_settings
 
 
 def make_due(vigie) -> None:
@@ -93,7 +93,7 @@ def test_file_sender_does_not_write_the_same_message_twice(vigie, submit, make_a
 
 def test_smtp_delivers_to_local_server(vigie, submit, make_agent, smtp_server):
     row = submit(email="alice@example.org", lang="en")
-    do_follow(vigie, row.id, email="dan@example.org", lang="fr")
+    follow_confirmed(vigie, row.id, email="dan@example.org", lang="fr")
     do_acknowledge(vigie, row.id, make_agent("operator"))
     assert isinstance(make_sender(vigie.settings), SmtpSender)
 

@@ -27,9 +27,9 @@ from vigie.notifications.service import (
     retry_failed,
 )
 from vigie.notifications.storage import OutboxRow
-from vigie.reports.actions import do_acknowledge, do_change_status, do_follow
+from vigie.reports.actions import do_acknowledge, do_change_status
 
-from .conftest import outbox, run_async, with_settings
+from .conftest import follow_confirmed, outbox, run_async, with_settings
 
 
 class RecordingSender:
@@ -57,7 +57,7 @@ def queue_messages(vigie, submit, make_agent, reports: int, followers: int) -> i
     for i in range(reports):
         row = submit(email=f"reporter{i}@example.org")
         for j in range(followers):
-            do_follow(vigie, row.id, email=f"follower{i}-{j}@example.org")
+            follow_confirmed(vigie, row.id, email=f"follower{i}-{j}@example.org")
         do_acknowledge(vigie, row.id, operator)
     return reports * (followers + 1)
 
@@ -252,7 +252,7 @@ def test_logs_hold_no_personal_data(vigie, submit, make_agent, smtp_server, capl
     caplog.set_level(logging.DEBUG)
     smtp_server.handler.rcpt_reply = "550 5.1.1 <alice@example.org>: user unknown"
     row = submit(email="alice@example.org", lang="fr")
-    do_follow(vigie, row.id, email="bob@example.org", lang="en")
+    follow_confirmed(vigie, row.id, email="bob@example.org", lang="en")
     operator = make_agent("operator")
     do_acknowledge(vigie, row.id, operator, public_note="Rendez-vous au 12 rue Secrète")
     drain_outbox(vigie, 10)  # refused: failed

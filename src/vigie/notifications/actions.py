@@ -27,14 +27,15 @@ from sqlalchemy.engine import CursorResult
 from vigie.catalogue.domain import Procedure
 from vigie.db import utcnow
 from vigie.errors import ConfigProblem, ConfigurationError
-from vigie.notifications.messages import compose, ui_lang
-from vigie.notifications.storage import OutboxRow, OutboxStatus
+from vigie.notifications import consent
+from vigie.notifications.messages import compose, compose_confirmation, ui_lang
+from vigie.notifications.storage import MailKind, OutboxRow, OutboxStatus
 from vigie.settings import Settings
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from vigie.reports.storage import ReportRow, ReportUpdateRow
+    from vigie.reports.storage import FollowerRow, ReportRow, ReportUpdateRow
     from vigie.runtime import Vigie
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,7 @@ def procedure_of(v: Vigie, row: ReportRow) -> Procedure | None:
 
 
 def recipients_of(s: Session, row: ReportRow) -> list[Recipient]:
-    """Reporter first, then followers; one entry per distinct address."""
+    """Reporter first, then the followers whose address confirmed; one entry per distinct address."""
     from vigie.reports.storage import FollowerRow
 
     out: list[Recipient] = []
@@ -119,8 +120,11 @@ def recipients_of(s: Session, row: ReportRow) -> list[Recipient]:
         .where(FollowerRow.report_id == row.id, FollowerRow.email != "")
         .order_by(FollowerRow.id)
     )
-    for f in followers:
-        add(f.email, f.lang, f.token, True)
+    found = list(followers)
+    allowed = consent.allowed_tokens(s, [f.token for f in found])
+    for f in found:
+        if f.token in allowed:
+            add(f.email, f.lang, f.token, True)
     return out
 
 
@@ -188,6 +192,8 @@ def queue_announcement(
                 "dedupe_key": dedupe_key(cause, r.email),
                 "created_at": now,
                 "message_id": new_message_id(settings.mail_from),
+                "kind": MailKind.UPDATE.value,
+                "token": r.token,
             }
         )
     queued = _insert_ignoring_duplicates(s, values)
@@ -220,6 +226,56 @@ def _insert_ignoring_duplicates(s: Session, values: list[dict[str, Any]]) -> int
         s.add(OutboxRow(**val))
     s.flush()
     return len(fresh)
+
+
+def on_follow(v: Vigie, s: Session, row: ReportRow, follower: FollowerRow) -> None:
+    """A resident asked to follow ``row`` by e-mail: ask that address to confirm.
+
+    Inside the follow's transaction: past the address's daily cap of messages
+    to unconfirmed addresses the follow is refused (TooManyRequests) and rolls
+    back whole. The follower gets nothing else until the link is used.
+    """
+    if not notifications_enabled(v.settings) or "@" not in (follower.email or ""):
+        return
+    wait = consent.take_unconfirmed(v, follower.email)
+    if wait > 0:
+        raise consent.too_many_for_address(wait)
+    consent.add_pending(s, follower.token, follower.email)
+    if follower.id is None:
+        s.flush()
+    settings = v.settings
+    lang = ui_lang(follower.lang, v.city.default_language)
+    link = settings.public_base_url.rstrip("/") + consent.confirm_path(settings.secret_key, follower.token)
+    msg = compose_confirmation(
+        lang=lang,
+        city=v.city.name,
+        contact=v.city.contact,
+        reference=row.reference or str(row.id),
+        link=link,
+    )
+    now = utcnow()
+    _insert_ignoring_duplicates(
+        s,
+        [
+            {
+                "report_id": row.id,
+                "recipient": follower.email,
+                "lang": lang,
+                "subject": msg.subject[:500],
+                "body_text": msg.body_text,
+                "body_html": msg.body_html,
+                "status": OutboxStatus.PENDING.value,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "dedupe_key": dedupe_key(f"f{follower.id}:confirm", follower.email),
+                "created_at": now,
+                "message_id": new_message_id(settings.mail_from),
+                "kind": MailKind.CONFIRM.value,
+                "token": follower.token,
+            }
+        ],
+    )
+    log.info("queued a follow confirmation for report %s (follower %s)", row.id, follower.id)
 
 
 def creation_announced(v: Vigie, row: ReportRow) -> bool:
@@ -258,6 +314,7 @@ def on_report_update(v: Vigie, s: Session, row: ReportRow, update: ReportUpdateR
 
 __all__ = [
     "creation_announced",
+    "on_follow",
     "on_report_created",
     "on_report_update",
     "queue_announcement",

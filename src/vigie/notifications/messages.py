@@ -47,6 +47,14 @@ WORDS: dict[str, dict[str, str]] = {
         "why_reporter": "Vous recevez ce message parce que vous avez fait ce signalement.",
         "why_follower": "Vous recevez ce message parce que vous suivez ce signalement.",
         "auto": "Ce message est envoyé automatiquement ; merci de ne pas y répondre.",
+        "subject_confirm": "[{city}] Confirmez le suivi du signalement {ref}",
+        "confirm_asked": "Quelqu'un, peut-être vous, a demandé à recevoir par courriel "
+        "les nouvelles du signalement {ref}.",
+        "confirm_link": "Pour les recevoir, confirmez avec ce lien :",
+        "confirm_ignore": "Si ce n'est pas vous, ignorez ce message : "
+        "vous ne recevrez rien d'autre.",
+        "why_confirm": "Vous recevez ce message parce que votre adresse a été saisie "
+        "pour suivre ce signalement.",
     },
     "en": {
         "subject_reporter": "[{city}] Your report {ref}: {status}",
@@ -60,6 +68,12 @@ WORDS: dict[str, dict[str, str]] = {
         "why_reporter": "You are receiving this message because you made this report.",
         "why_follower": "You are receiving this message because you follow this report.",
         "auto": "This message was sent automatically; please do not reply.",
+        "subject_confirm": "[{city}] Confirm you want to follow report {ref}",
+        "confirm_asked": "Someone, perhaps you, asked to receive news of report {ref} by e-mail.",
+        "confirm_link": "To receive them, confirm with this link:",
+        "confirm_ignore": "If it was not you, ignore this message: you will receive nothing else.",
+        "why_confirm": "You are receiving this message because your address was entered "
+        "to follow this report.",
     },
 }
 
@@ -115,7 +129,23 @@ def compose(
         w["auto"],
     ]
 
-    text_parts = [*paragraphs, f"{w['track']}\n{link}", "-- \n" + "\n".join(footer)]
+    return _render(lang, subject, paragraphs, w["track"], link, footer)
+
+
+def compose_confirmation(*, lang: str, city: str, contact: str, reference: str, link: str) -> Composed:
+    """The request to confirm a follow by e-mail: the reference and the link, nothing the
+    person who typed the address could have chosen."""
+    w = WORDS[lang]
+    subject = w["subject_confirm"].format(city=city, ref=reference)
+    paragraphs = [w["hello"], w["confirm_asked"].format(ref=reference), w["confirm_ignore"]]
+    footer = [city + (f" — {contact}" if contact else ""), w["why_confirm"], w["auto"]]
+    return _render(lang, subject, paragraphs, w["confirm_link"], link, footer)
+
+
+def _render(
+    lang: str, subject: str, paragraphs: list[str], link_label: str, link: str, footer: list[str]
+) -> Composed:
+    text_parts = [*paragraphs, f"{link_label}\n{link}", "-- \n" + "\n".join(footer)]
     body_text = "\n\n".join(text_parts) + "\n"
 
     def para(p: str) -> str:
@@ -126,7 +156,7 @@ def compose(
         f'<!DOCTYPE html>\n<html lang="{lang}">\n<head><meta charset="utf-8">'
         f"<title>{html.escape(subject)}</title></head>\n<body>\n"
         + "\n".join(para(p) for p in paragraphs)
-        + f'\n<p>{html.escape(w["track"])}<br>\n<a href="{href}">{html.escape(link)}</a></p>\n'
+        + f'\n<p>{html.escape(link_label)}<br>\n<a href="{href}">{html.escape(link)}</a></p>\n'
         + '<hr>\n<p style="color:#555;font-size:small">'
         + "<br>\n".join(html.escape(line) for line in footer)
         + "</p>\n</body>\n</html>\n"

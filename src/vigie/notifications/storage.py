@@ -1,4 +1,4 @@
-"""Tables of the notifications context: the e-mail outbox.
+"""Tables of the notifications context: the e-mail outbox and residents' consents.
 
 A row is queued in the same transaction as the report change that causes it,
 then sent by the outbox worker (``service.py``). ``recipient`` and the bodies
@@ -46,6 +46,10 @@ class OutboxRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     message_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # What the message is (:class:`MailKind`), and the tracking token of the subscription
+    # it belongs to: the stop link and List-Unsubscribe are made from it when it is sent.
+    kind: Mapped[str] = mapped_column(String(16), default="update", server_default="update")
+    token: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     __table_args__ = (
         Index("ix_notification_outbox_status_next", "status", "next_attempt_at"),
@@ -53,4 +57,30 @@ class OutboxRow(Base):
     )
 
 
-__all__ = ["OutboxRow", "OutboxStatus"]
+class MailKind(StrEnum):
+    RECEIPT = "receipt"  # a report was made: reference, tracking link, confirmation of the address
+    CONFIRM = "confirm"  # a follow by e-mail asks its address to confirm
+    UPDATE = "update"  # a report the resident made or follows changed
+
+
+class ConsentRow(Base):
+    """Whether a subscription's address asked for e-mails (confirmed) or asked to stop.
+
+    One row per subscription, named by its tracking token (the report's token for its
+    reporter, the follower's token for a follower). The address is kept as a hash only:
+    it tells whether an address ever confirmed, without another copy of it.
+    """
+
+    __tablename__ = "mail_consents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    address_hash: Mapped[str] = mapped_column(String(64))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_mail_consents_address", "address_hash"),)
+
+
+__all__ = ["ConsentRow", "MailKind", "OutboxRow", "OutboxStatus"]

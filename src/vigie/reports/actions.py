@@ -379,7 +379,11 @@ def do_merge(
 
 
 def do_follow(v: Vigie, report_id: int | str, email: str = "", lang: str = "") -> tuple[ReportRow, str]:
-    """A resident follows an existing report instead of filing a duplicate."""
+    """A resident follows an existing report instead of filing a duplicate.
+
+    By e-mail, the address gets a request to confirm and nothing else until it
+    does (TooManyRequests past its daily cap, and nothing is written).
+    """
     row = get_report(v, report_id)
     if not row.public:
         raise NotFound(f"no report with id '{report_id}'")
@@ -391,11 +395,16 @@ def do_follow(v: Vigie, report_id: int | str, email: str = "", lang: str = "") -
         email = check_email(email)
     token = secrets.token_urlsafe(18)
     with v.db.session(write=True) as s:
-        s.add(
-            FollowerRow(
-                report_id=row.id, token=token, email=email, lang=resident_lang(v, lang), created_at=utcnow()
-            )
+        follower = FollowerRow(
+            report_id=row.id, token=token, email=email, lang=resident_lang(v, lang), created_at=utcnow()
         )
+        s.add(follower)
+        s.flush()
+        if email:
+            # Outbox: the request to confirm the address, in the same transaction (issue 15).
+            from vigie.notifications.actions import on_follow
+
+            on_follow(v, s, row, follower)
         s.commit()
     return row, token
 

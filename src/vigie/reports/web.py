@@ -242,6 +242,20 @@ def check_submission_rate(v: Vigie, client: str) -> None:
         )
 
 
+def check_follow_rate(v: Vigie, client: str) -> None:
+    """Follows per client address (by e-mail or not), counted across every worker."""
+    limit = v.settings.follow_rate_limit
+    if limit <= 0:
+        return
+    wait = store_of(v).take(f"follow:{client[:64]}", limit, 3600.0)
+    if wait > 0:
+        seconds = math.ceil(wait)
+        raise TooManyRequests(
+            f"too many follows from this address; at most {limit} an hour (try again in {seconds} s)",
+            retry_after=seconds,
+        )
+
+
 def _submitted(v: Vigie, row: ReportRow, agent: Agent | None, request: Request) -> dict[str, Any]:
     base = v.settings.public_base_url.rstrip("/")
     out = _view(v, row, agent, _lang(request))
@@ -363,6 +377,7 @@ def track(token: str, request: Request, v: Vigie = Depends(get_vigie)) -> dict[s
 
 @router.post("/reports/{report_id}/follow", status_code=201, summary="Follow an existing report")
 def follow(report_id: str, body: FollowIn, request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
+    check_follow_rate(v, client_id(request))
     row, token = actions.do_follow(v, report_id, body.email, body.lang or _lang(request))
     base = v.settings.public_base_url.rstrip("/")
     return {

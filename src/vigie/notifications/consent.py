@@ -1,0 +1,148 @@
+"""Residents' consent to e-mails: confirmation of a follow, stop links, limits per address.
+
+Anyone can type any address into a form, so an address is written to only
+once it has shown it wants to be (issue 15). A follow by e-mail gets one
+message asking to confirm, and nothing else until its link is used; messages
+to an address that never confirmed anything are capped per day through the
+limits seam, so that Vigie cannot be used to flood someone's mailbox.
+
+Links carry a code, ``HMAC(secret_key, purpose:token)``: only the e-mail
+holds it (the tracking token alone, which the person who typed the address
+also has, is not enough). Changing ``VIGIE_SECRET_KEY`` voids the links
+already sent.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import math
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from vigie.db import utcnow
+from vigie.errors import NotFound, TooManyRequests
+from vigie.limits.store import store_of
+from vigie.notifications.storage import ConsentRow
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from vigie.runtime import Vigie
+
+DAY = 86400.0
+CONFIRM = "confirm"
+STOP = "stop"
+MERGED_SUFFIX = ".m"  # reports.actions.do_merge: the duplicate's reporter follows the kept report
+
+
+def address_hash(email: str) -> str:
+    return hashlib.sha256(email.strip().casefold().encode()).hexdigest()
+
+
+def link_code(secret: str, purpose: str, token: str) -> str:
+    mac = hmac.new(secret.encode(), f"{purpose}:{token}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac[:16]).decode().rstrip("=")
+
+
+def check_code(secret: str, purpose: str, token: str, code: str) -> None:
+    if not hmac.compare_digest(link_code(secret, purpose, token), code):
+        raise NotFound("this link is not valid (it may have been copied incompletely)")
+
+
+def confirm_path(secret: str, token: str) -> str:
+    return f"/courriel/confirmer/{token}/{link_code(secret, CONFIRM, token)}"
+
+
+def take_unconfirmed(v: Vigie, email: str) -> float:
+    """Count one message to an address that never confirmed: 0.0, or the seconds to wait
+    when the daily cap is reached (the message is then not counted)."""
+    per_day = v.settings.mail_unconfirmed_per_day
+    if per_day <= 0:
+        return DAY
+    return store_of(v).take(f"mail:unconfirmed:{address_hash(email)[:40]}", per_day, DAY)
+
+
+def ever_confirmed(s: Session, email: str) -> bool:
+    found = s.scalar(
+        select(ConsentRow.id)
+        .where(ConsentRow.address_hash == address_hash(email), ConsentRow.confirmed_at.is_not(None))
+        .limit(1)
+    )
+    return found is not None
+
+
+def add_pending(s: Session, token: str, email: str) -> None:
+    """A subscription waiting for its address to confirm (in the caller's transaction)."""
+    s.add(ConsentRow(token=token, address_hash=address_hash(email), created_at=utcnow()))
+
+
+def allowed_tokens(s: Session, tokens: list[str]) -> set[str]:
+    """Among the followers' ``tokens``, those whose address confirmed and did not stop."""
+    if not tokens:
+        return set()
+    rows = s.execute(
+        select(ConsentRow.token, ConsentRow.confirmed_at, ConsentRow.stopped_at).where(
+            ConsentRow.token.in_(tokens)
+        )
+    ).all()
+    found = {token: (confirmed, stopped) for token, confirmed, stopped in rows}
+    out: set[str] = set()
+    for token in tokens:
+        if token in found:
+            confirmed, stopped = found[token]
+            if confirmed is not None and stopped is None:
+                out.add(token)
+        elif token.endswith(MERGED_SUFFIX):
+            out.add(token)  # a merged report's reporter: they made a report, they did not follow one
+    return out
+
+
+def do_confirm(v: Vigie, token: str, code: str) -> bool:
+    """Confirm the subscription ``token`` from the link's ``code``; False if it already was."""
+    check_code(v.settings.secret_key, CONFIRM, token, code)
+    with v.db.session(write=True) as s:
+        row = s.scalar(select(ConsentRow).where(ConsentRow.token == token))
+        if row is None:
+            raise NotFound("nothing to confirm for this link")
+        if row.confirmed_at is not None:
+            return False
+        row.confirmed_at = utcnow()
+        s.commit()
+    return True
+
+
+def consent_state(v: Vigie, token: str, purpose: str, code: str) -> ConsentRow:
+    """The subscription a link leads to, after checking its code."""
+    check_code(v.settings.secret_key, purpose, token, code)
+    with v.db.session() as s:
+        row = s.scalar(select(ConsentRow).where(ConsentRow.token == token))
+    if row is None:
+        raise NotFound("nothing to confirm for this link")
+    return row
+
+
+def too_many_for_address(wait: float) -> TooManyRequests:
+    seconds = max(1, math.ceil(wait))
+    return TooManyRequests(
+        "too many e-mails were asked for this address today; "
+        f"it can be asked again in {math.ceil(seconds / 3600)} h",
+        field="email",
+        retry_after=seconds,
+    )
+
+
+__all__ = [
+    "address_hash",
+    "add_pending",
+    "allowed_tokens",
+    "confirm_path",
+    "consent_state",
+    "do_confirm",
+    "ever_confirmed",
+    "link_code",
+    "take_unconfirmed",
+    "too_many_for_address",
+]
