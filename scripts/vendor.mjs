@@ -24,6 +24,7 @@ const files = {
     "leaflet.markercluster/dist/MarkerCluster.Default.css",
     "leaflet.markercluster/MIT-LICENCE.txt",
   ],
+  "protomaps-leaflet": ["protomaps-leaflet/dist/protomaps-leaflet.js", "protomaps-leaflet/LICENSE"],
   htmx: ["htmx.org/dist/htmx.min.js", "htmx.org/LICENSE"],
   uplot: ["uplot/dist/uPlot.iife.min.js", "uplot/dist/uPlot.min.css", "uplot/LICENSE"],
 };

@@ -26,11 +26,16 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> FastAPI:
     settings = settings or (vigie.settings if vigie else Settings())
+    from vigie.maps.basemap import make_basemap
+
+    # Checked here so that a wrong VIGIE_BASEMAP stops start-up with the reason.
+    basemap = make_basemap(settings.basemap, settings.basemap_attribution)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         v = vigie or build_vigie(settings)
         app.state.vigie = v
+        v.extra["maps.basemap"] = basemap
         # Plain executors: anyio's per-call bookkeeping cost ~10 % of a report's intake.
         app.state.read_pool = ThreadPoolExecutor(v.settings.read_concurrency, thread_name_prefix="vigie-read")
         writers = v.settings.write_concurrency or (32 if v.db.dialect == "sqlite" else 4)
@@ -112,6 +117,9 @@ def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> 
     app.include_router(telemetry_router)
     app.include_router(lighting_router)
     app.include_router(equipment_router)
+    from vigie.maps.web import router as maps_router
+
+    app.include_router(maps_router)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
@@ -196,7 +204,7 @@ def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> 
     # Outermost: the early answers of InputMiddleware (413, 400) get the headers too.
     app.add_middleware(
         SecurityHeadersMiddleware,
-        tile_url=settings.tile_url,
+        tile_origin=basemap.csp_origin(),
         https=settings.public_base_url.startswith("https://"),
     )
     return app

@@ -133,14 +133,33 @@ class Settings(BaseSettings):
 
     # --- web pages (issue 3) ------------------------------------------------
     # (add web page settings below this line)
-    tile_url: str = Field(
+    basemap: str = Field(
         "",
-        description="Map tile URL template, e.g. `https://tile.openstreetmap.org/{z}/{x}/{y}.png` "
-        "(its host is added to the Content-Security-Policy). Empty: maps use a basemap "
-        "drawn from the zones' boundaries, which also works offline.",
+        description="The map under every map of Vigie. A path to a PMTiles vector archive "
+        "(`.pmtiles`, e.g. the city's extract of the Protomaps OpenStreetMap build, see "
+        "docs/maps.md): Vigie serves it itself with HTTP range requests at "
+        "`/api/v1/map/basemap.pmtiles` and pages draw it on a canvas. Or a raster tile URL "
+        "template, e.g. `https://tile.example.org/{z}/{x}/{y}.png` (its host is added to the "
+        "Content-Security-Policy: the only third party pages then load from). Empty: no "
+        "basemap; maps draw the context layers (communes, public transport lines and stops) "
+        "and never make a third-party request.",
     )
-    tile_attribution: str = Field(
-        "", description="Attribution shown on maps for the tile source (HTML allowed)."
+    basemap_attribution: str = Field(
+        "",
+        description="Attribution shown on maps for the basemap (HTML allowed). Empty: "
+        "OpenStreetMap's contributors (and Protomaps for a PMTiles archive).",
+    )
+    transport_gtfs: str = Field(
+        "",
+        description="Public transport feed drawn as a context layer on every map: a GTFS "
+        "directory or `.zip` (routes, trips, shapes, stops). Empty: no transport layer. "
+        "`make run` uses Divia's feed from `../shared/data/dijon/divia_gtfs` when present.",
+    )
+    transport_stops: str = Field(
+        "",
+        description="Comma list of GeoJSON files of stops from the city's open data portal "
+        "whose properties name the lines serving each stop (`ligne`, `lignes`, `lines`, "
+        "`desserte`); a GTFS stop of the same name is shown with those lines.",
     )
 
     # --- notifications --------------------------------------------------------

@@ -100,18 +100,6 @@ class InputMiddleware:
                 await _refuse(scope, send, exc.detail, exc.status)
 
 
-def _origin(url: str) -> str:
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(
-        url.replace("{s}", "a").replace("{z}", "0").replace("{x}", "0").replace("{y}", "0")
-    )
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return ""
-    host = urlsplit(url).netloc
-    return f"{parts.scheme}://{host}"
-
-
 class _Refused(Exception):
     def __init__(self, detail: str, status: int) -> None:
         super().__init__(detail)
@@ -170,14 +158,13 @@ class SecurityHeadersMiddleware:
     handler chose a caching policy, no cache may keep it (``no-store``).
     """
 
-    def __init__(self, app: ASGIApp, tile_url: str = "", https: bool = False) -> None:
+    def __init__(self, app: ASGIApp, tile_origin: str = "", https: bool = False) -> None:
         self.app = app
         self.headers = list(SECURITY_HEADERS)
-        origin = _origin(tile_url)
-        if origin:
+        if tile_origin:
             # The configured tile server is the only third party a page may load from.
             self.headers = [
-                (name, value.replace(b"img-src 'self'", b"img-src 'self' " + origin.encode()))
+                (name, value.replace(b"img-src 'self'", b"img-src 'self' " + tile_origin.encode()))
                 for name, value in self.headers
             ]
         if https:

@@ -15,9 +15,10 @@ from vigie.accounts.actions import agent_for_token, do_create_login, do_logout
 from vigie.accounts.domain import Agent
 from vigie.accounts.throttle import do_sign_in
 from vigie.errors import TooManyRequests, Unauthorized
+from vigie.maps.basemap import basemap_of
 from vigie.web.deps import SESSION_COOKIE, client_id, same_origin
 from vigie.web.i18n import request_language, translate
-from vigie.web.templating import render
+from vigie.web.templating import asset_url, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -62,12 +63,14 @@ def forbidden_page(request: Request) -> HTMLResponse:
 def map_config(request: Request) -> dict[str, Any]:
     v = request.app.state.vigie
     center = v.city.center or {}
+    basemap = basemap_of(v).page_config()
+    if basemap["kind"] == "pmtiles":
+        basemap["script"] = asset_url("vendor/protomaps-leaflet/protomaps-leaflet.js")
     return {
         "lat": center.get("lat"),
         "long": center.get("long"),
         "zoom": center.get("zoom", 12),
-        "tile_url": v.settings.tile_url,
-        "tile_attribution": v.settings.tile_attribution,
+        "basemap": basemap,
     }
 
 

@@ -60,28 +60,68 @@
     return new Date(iso).toLocaleString(Vigie.lang === "fr" ? "fr-FR" : "en-GB", { dateStyle: "medium", timeStyle: "short" });
   };
 
-  // A Leaflet map: tiles when configured, else a basemap drawn from the zones (works offline).
+  // A Leaflet map over the configured basemap (VIGIE_BASEMAP): the city's PMTiles archive
+  // served by Vigie and drawn on a canvas, a raster tile server, or none: then the zones
+  // (and the context layers) are the map, and nothing is asked of a third party.
   Vigie.map = async function (element, options) {
     const cfg = Vigie.data("map-config") || {};
+    const basemap = cfg.basemap || { kind: "none" };
     const map = L.map(element, Object.assign({ zoomControl: true, attributionControl: true }, options || {}));
     map.setView([cfg.lat || 47.322, cfg.long || 5.0415], cfg.zoom || 12);
-    if (cfg.tile_url) {
-      L.tileLayer(cfg.tile_url, { maxZoom: 19, attribution: cfg.tile_attribution || "" }).addTo(map);
-    } else {
-      map.getContainer().classList.add("map--basemap");
+    let drawn = false;
+    if (basemap.kind === "pmtiles") {
+      drawn = await Vigie.pmtilesLayer(map, basemap);
+    } else if (basemap.kind === "raster") {
+      L.tileLayer(basemap.url, { maxZoom: 19, attribution: basemap.attribution || "" }).addTo(map);
+      drawn = true;
     }
+    if (!drawn) map.getContainer().classList.add("map--basemap");
     try {
       const zones = await fetch("/api/v1/zones").then(function (r) { return r.json(); });
       const layer = L.geoJSON(zones, {
-        style: { color: "#14532d", weight: 1.5, fillColor: "#dcfce7", fillOpacity: cfg.tile_url ? 0.05 : 0.55 },
+        style: drawn
+          ? { color: "#14532d", weight: 1.5, fill: false }
+          : { color: "#14532d", weight: 1.5, fillColor: "#dcfce7", fillOpacity: 0.55 },
         onEachFeature: function (feature, l) { l.bindTooltip(feature.properties.name, { sticky: true }); },
-        interactive: !cfg.tile_url,
+        interactive: !drawn,
       }).addTo(map);
       if (!options || !options.keepView) map.fitBounds(layer.getBounds(), { padding: [8, 8] });
     } catch (e) {
       /* offline without cached zones: the map still shows markers */
     }
     return map;
+  };
+
+  // protomaps-leaflet (vendored) is loaded only on the pages of a city that has an archive.
+  Vigie.pmtilesLayer = async function (map, basemap) {
+    try {
+      if (!window.protomapsL) await Vigie.script(basemap.script);
+      window.protomapsL.leafletLayer({
+        url: basemap.url,
+        flavor: "light",
+        lang: Vigie.lang,
+        maxDataZoom: basemap.max_zoom,
+        maxZoom: 19,
+        attribution: basemap.attribution,
+      }).addTo(map);
+      return true;
+    } catch (e) {
+      return false; // the zones still make a map
+    }
+  };
+
+  const scripts = {};
+  Vigie.script = function (url) {
+    if (!scripts[url]) {
+      scripts[url] = new Promise(function (resolve, reject) {
+        const el = document.createElement("script");
+        el.src = url;
+        el.onload = resolve;
+        el.onerror = function () { delete scripts[url]; el.remove(); reject(new Error("cannot load " + url)); };
+        document.head.appendChild(el);
+      });
+    }
+    return scripts[url];
   };
 
   Vigie.escape = function (text) {

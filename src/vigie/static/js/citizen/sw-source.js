@@ -79,6 +79,7 @@ async function cacheFirst(event) {
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   if (request.method !== "GET") return; // reports are sent by the page, never replayed from here
+  if (request.headers.has("range")) return; // the basemap's byte ranges: the HTTP cache keeps them
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
   const path = url.pathname;

@@ -1,0 +1,67 @@
+"""Map endpoints: the PMTiles basemap served by range requests, the context layers."""
+
+from __future__ import annotations
+
+import os
+
+import anyio
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, Response
+
+from vigie.errors import NotFound
+from vigie.maps.basemap import PmtilesBasemap, basemap_of
+from vigie.maps.ranges import RangeNotSatisfiable, requested_ranges
+from vigie.web.deps import vigie_of
+from vigie.web.problems import vigie_error_response
+
+router = APIRouter(prefix="/api/v1/map", tags=["maps"])
+
+# An archive is replaced rarely (a new extract); an hour keeps panning free of
+# round trips, and the ETag lets PMTiles clients notice a new archive.
+ARCHIVE_CACHE = "public, max-age=3600"
+PMTILES_TYPE = "application/vnd.pmtiles"
+
+
+def _matches(etag: str, if_none_match: str | None) -> bool:
+    if not if_none_match:
+        return False
+    tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+    return "*" in tags or etag in tags
+
+
+_RANGES = {206: {"description": "The requested byte range"}, 416: {"description": "Range past the end"}}
+
+
+@router.head("/basemap.pmtiles", summary="The basemap archive's size and version", response_class=Response)
+@router.get(
+    "/basemap.pmtiles",
+    summary="The basemap's PMTiles archive (HTTP range requests)",
+    response_class=Response,
+    responses=_RANGES,  # type: ignore[arg-type]
+)
+async def basemap_archive(request: Request) -> Response:
+    basemap = basemap_of(vigie_of(request))
+    if not isinstance(basemap, PmtilesBasemap):
+        raise NotFound("no PMTiles basemap is configured (VIGIE_BASEMAP)")
+    try:
+        stat = await anyio.to_thread.run_sync(os.stat, basemap.path)
+    except FileNotFoundError:
+        raise NotFound("the basemap archive has been removed from the server") from None
+    response = FileResponse(
+        basemap.path,
+        stat_result=stat,
+        media_type=PMTILES_TYPE,
+        headers={"Cache-Control": ARCHIVE_CACHE},
+    )
+    etag = response.headers["etag"]
+    if _matches(etag, request.headers.get("if-none-match")):
+        return Response(status_code=304, headers={"ETag": etag, "Cache-Control": ARCHIVE_CACHE})
+    try:
+        requested_ranges(request.headers.get("range"), stat.st_size)
+    except RangeNotSatisfiable as exc:
+        refused = vigie_error_response(exc)
+        refused.headers["Content-Range"] = f"bytes */{exc.size}"
+        refused.headers["ETag"] = etag
+        return refused
+    # Checked: FileResponse sends the same ranges (206, one part or multipart/byteranges).
+    return response

@@ -1,0 +1,20 @@
+"""Fixtures of the maps tests: a small PMTiles archive of the city's communes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.maps.archive import build_archive
+
+COMMUNES = (
+    Path(__file__).resolve().parents[2] / "src" / "vigie" / "city" / "profiles" / "dijon" / "communes.geojson"
+)
+
+
+@pytest.fixture(scope="session")
+def pmtiles_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("basemap") / "dijon.pmtiles"
+    return build_archive(path, json.loads(COMMUNES.read_text(encoding="utf-8")))
