@@ -9,10 +9,9 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import check_a11y
-from tests.maps.archive import build_archive
+from tests.maps.archive import COMMUNES, build_archive
 from vigie.settings import Settings
 
-COMMUNES = Path(__file__).resolve().parents[2] / "src" / "vigie" / "city" / "profiles" / "dijon" / "communes.geojson"
 ARCHIVE = "/api/v1/map/basemap.pmtiles"
 
 

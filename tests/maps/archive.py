@@ -21,6 +21,7 @@ from shapely.geometry import box, shape
 from shapely.geometry.base import BaseGeometry
 
 R = 6378137.0
+COMMUNES = Path(__file__).resolve().parents[2] / "src/vigie/city/profiles/dijon/communes.geojson"
 
 
 def _tile_bounds(z: int, x: int, y: int) -> tuple[float, float, float, float]:

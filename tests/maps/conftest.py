@@ -7,11 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.maps.archive import build_archive
-
-COMMUNES = (
-    Path(__file__).resolve().parents[2] / "src" / "vigie" / "city" / "profiles" / "dijon" / "communes.geojson"
-)
+from tests.maps.archive import COMMUNES, build_archive
 
 
 @pytest.fixture(scope="session")
