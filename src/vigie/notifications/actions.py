@@ -30,6 +30,7 @@ from vigie.errors import ConfigProblem, ConfigurationError
 from vigie.notifications import consent
 from vigie.notifications.messages import compose, compose_confirmation, ui_lang
 from vigie.notifications.storage import MailKind, OutboxRow, OutboxStatus
+from vigie.reports.tracking import shown_in_full
 from vigie.settings import Settings
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ class Recipient:
     email: str
     lang: str
     token: str
-    follower: bool
+    follower: bool  # False for the report's own reporter, through the report's own token
 
 
 def procedure_of(v: Vigie, row: ReportRow) -> Procedure | None:
@@ -165,15 +166,18 @@ def queue_announcement(
     values: list[dict[str, Any]] = []
     for r in recipients:
         lang = ui_lang(r.lang, v.city.default_language)
+        # The tracking rule (reports.tracking): a non-public report is told in full to its
+        # own reporter only; anyone else learns its reference and status, as on their page.
+        in_full = shown_in_full(row, own=not r.follower)
         msg = compose(
             lang=lang,
             city=v.city.name,
             contact=v.city.contact,
             reference=row.reference or str(row.id),
-            service=service.name.get(lang) if service else row.service_code,
+            service=(service.name.get(lang) if service else row.service_code) if in_full else "",
             status=status,
-            template=procedure.message(status, lang) or "",
-            note=note,
+            template=(procedure.message(status, lang) or "") if in_full else "",
+            note=note if in_full else "",
             link=tracking_link(settings, r.token),
             follower=r.follower,
             merged_into=merged_into,

@@ -40,6 +40,7 @@ WORDS: dict[str, dict[str, str]] = {
         "subject_follower": "[{city}] Signalement suivi {ref} : {status}",
         "hello": "Bonjour,",
         "about": "Signalement {ref} ({service}) : {status}.",
+        "about_restricted": "Signalement {ref} : {status}.",
         "note": "Précision du service :",
         "merged": "Votre signalement a été rattaché au signalement {keep}, "
         "qui reste suivi jusqu'à sa résolution.",
@@ -61,6 +62,7 @@ WORDS: dict[str, dict[str, str]] = {
         "subject_follower": "[{city}] Report you follow {ref}: {status}",
         "hello": "Hello,",
         "about": "Report {ref} ({service}): {status}.",
+        "about_restricted": "Report {ref}: {status}.",
         "note": "Note from the team:",
         "merged": "Your report has been linked to report {keep}, "
         "which will be followed until it is resolved.",
@@ -116,13 +118,14 @@ def compose(
     subject = w["subject_follower" if follower else "subject_reporter"].format(
         city=city, ref=reference, status=state
     )
-    paragraphs: list[str] = [w["hello"], template]
+    paragraphs: list[str] = [w["hello"]] + ([template] if template else [])
     if merged_into:
         paragraphs.append(w["merged"].format(keep=merged_into))
     # Agents often send the procedure's template unchanged as the public note: say it once.
     if note and note.strip() != template.strip():
         paragraphs.append(f"{w['note']}\n{note}")
-    paragraphs.append(w["about"].format(ref=reference, service=service, status=state))
+    about = w["about"] if service else w["about_restricted"]
+    paragraphs.append(about.format(ref=reference, service=service, status=state))
     footer = [
         city + (f" — {contact}" if contact else ""),
         w["why_follower" if follower else "why_reporter"],
