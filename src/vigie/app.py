@@ -94,6 +94,9 @@ def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> 
     app.include_router(auth_router)
     app.include_router(catalogue_router)
     app.include_router(assets_router)
+    from vigie.addresses.web import router as addresses_router
+
+    app.include_router(addresses_router)
     app.include_router(events_router)
     app.include_router(docs_router)
     app.include_router(pages_router)

@@ -94,6 +94,9 @@ def load_demo(v: Vigie, progress: bool = False, reports: int = DEMO_REPORTS) -> 
     from vigie.assets.demo import load_demo_fleet
 
     lines += load_demo_fleet(v, progress)
+    from vigie.addresses.demo import load_demo_gazetteer
+
+    lines += load_demo_gazetteer(v, progress)
     created = _demo_reports(v, reports, progress)
     lines.append(f"demo reports: {created} created")
     lines.append("demo accounts (password: " + DEMO_PASSWORD + "):")

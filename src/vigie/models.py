@@ -2,6 +2,7 @@
 
 from vigie import sqljson
 from vigie.accounts import storage as accounts_storage
+from vigie.addresses import storage as addresses_storage
 from vigie.alarms import storage as alarms_storage
 from vigie.assets import storage as assets_storage
 from vigie.db import Base
@@ -14,6 +15,7 @@ metadata = Base.metadata
 
 __all__ = [
     "metadata",
+    "addresses_storage",
     "accounts_storage",
     "alarms_storage",
     "assets_storage",

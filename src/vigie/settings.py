@@ -95,6 +95,32 @@ class Settings(BaseSettings):
         description="City profile: the name of a bundled profile (`dijon`, "
         "`sanfrancisco`, `washingtondc`) or a path to a `city.yaml`.",
     )
+    open_data_dir: Path = Field(
+        Path("../shared/data"),
+        description="Directory of the real open data the demo loads (the Dijon gazetteer from "
+        "`dijon/opendata/`: shops' addresses, tram and bus stops). Missing files are skipped.",
+    )
+    geocoder: str = Field(
+        "builtin",
+        description="Address search and reverse geocoding: `builtin` (the gazetteer in Vigie's "
+        "database, filled by `vigie import addresses`) or `ban` (a server with the BAN geocoder "
+        "API at `geocoder_url`, e.g. the city's own addok). See docs/addresses.md.",
+    )
+    geocoder_url: str = Field(
+        "",
+        description="Base URL of the BAN-API geocoder when `geocoder` is `ban` "
+        "(e.g. `http://127.0.0.1:7878`; `/search/` and `/reverse/` are appended).",
+    )
+    geocoder_timeout: float = Field(
+        3.0, gt=0, le=60, description="Seconds to wait for the `ban` geocoder before giving up."
+    )
+    geocoder_cache_size: int = Field(
+        4096,
+        ge=0,
+        le=1_000_000,
+        description="Recent geocoder answers kept in memory for 5 minutes (0: none): people type "
+        "the same first letters again and again.",
+    )
     event_bus: str = Field(
         "auto",
         description="`memory` (one process), `postgres` (LISTEN/NOTIFY, reaches every "

@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from vigie.errors import ConfigProblem, ConfigurationError, VigieError
 from vigie.importer.mapping import Getter, MappedRow, Mapping, RowError, load_mapping
+from vigie.importer.source_mapping import SourceMapping
 from vigie.reports.domain import CLOSED, Channel
 from vigie.reports.intake import Submission, check_submission, insert_report
 from vigie.reports.storage import ReportRow
@@ -87,7 +88,7 @@ class CsvSource:
 
     unit = "line"
 
-    def __init__(self, path: Path, mapping: Mapping) -> None:
+    def __init__(self, path: Path, mapping: SourceMapping) -> None:
         self.path = path
         self.mapping = mapping
         self.header: list[str] = []
@@ -180,7 +181,7 @@ class GeoJsonSource:
 
     unit = "feature"
 
-    def __init__(self, path: Path, mapping: Mapping) -> None:
+    def __init__(self, path: Path, mapping: SourceMapping) -> None:
         self.path = path
         self.mapping = mapping
         try:
@@ -223,7 +224,7 @@ class GeoJsonSource:
             yield Record(i, values.get, feature.get("geometry"))
 
 
-def open_source(path: Path, mapping: Mapping) -> CsvSource | GeoJsonSource:
+def open_source(path: Path, mapping: SourceMapping) -> CsvSource | GeoJsonSource:
     fmt = mapping.format
     if fmt is None:
         fmt = "geojson" if path.suffix.lower() in (".geojson", ".json") else "csv"

@@ -1,0 +1,105 @@
+"""What a geocoder answers, in any backend: :class:`Address`, a GeoJSON Feature like the BAN's.
+
+Distances are computed on an equirectangular projection around the point:
+exact to a few centimetres at a city's scale, and cheap.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import Any
+
+EARTH_M_PER_DEG = 111_320.0  # metres in a degree of latitude
+ADDRESS_RADIUS_M = 50.0  # reverse: an address this close, else the street, else the zone
+STREET_RADIUS_M = 50.0  # reverse: how far from a street's line counts as on the street
+
+TYPES = ("housenumber", "street", "poi", "municipality")
+KINDS = ("address", "street", "zone")  # what a reverse answer is
+
+
+@dataclass(frozen=True)
+class Address:
+    type: str  # housenumber | street | poi | municipality
+    label: str
+    lat: float
+    lon: float
+    id: str = ""
+    name: str = ""  # "12 Rue de la Liberté", the street's or the place's name
+    housenumber: str = ""
+    street: str = ""
+    postcode: str = ""
+    citycode: str = ""
+    city: str = ""
+    category: str = ""  # a named place's: "arrêt de tram"
+    score: float = 0.0
+    kind: str = ""  # reverse only: address | street | zone
+    distance: float | None = None  # reverse only: metres from the asked point
+
+    def with_reverse(self, kind: str, distance: float) -> Address:
+        return replace(self, kind=kind, distance=round(distance, 1))
+
+    def feature(self) -> dict[str, Any]:
+        props: dict[str, Any] = {
+            "label": self.label,
+            "score": round(self.score, 4),
+            "id": self.id,
+            "type": self.type,
+            "name": self.name,
+            "postcode": self.postcode,
+            "citycode": self.citycode,
+            "city": self.city,
+        }
+        if self.housenumber:
+            props["housenumber"] = self.housenumber
+        if self.street:
+            props["street"] = self.street
+        if self.category:
+            props["category"] = self.category
+        if self.kind:
+            props["kind"] = self.kind
+        if self.distance is not None:
+            props["distance"] = self.distance
+        return {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [round(self.lon, 7), round(self.lat, 7)]},
+            "properties": props,
+        }
+
+
+def label_of(*parts: str) -> str:
+    return " ".join(p.strip() for p in parts if p and p.strip())
+
+
+def metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    k = math.cos(math.radians((lat1 + lat2) / 2))
+    return math.hypot((lat2 - lat1) * EARTH_M_PER_DEG, (lon2 - lon1) * EARTH_M_PER_DEG * k)
+
+
+def metres_to_line(lat: float, lon: float, line: list[list[float]]) -> float:
+    """Distance from a point to a polyline of [lon, lat] vertices."""
+    k = math.cos(math.radians(lat)) * EARTH_M_PER_DEG
+    px, py = 0.0, 0.0
+    pts = [((x - lon) * k, (y - lat) * EARTH_M_PER_DEG) for x, y in line]
+    if len(pts) == 1:
+        return math.hypot(*pts[0])
+    best = math.inf
+    for (ax, ay), (bx, by) in zip(pts, pts[1:], strict=False):
+        dx, dy = bx - ax, by - ay
+        seg = dx * dx + dy * dy
+        t = 0.0 if seg == 0 else max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / seg))
+        best = min(best, math.hypot(ax + t * dx - px, ay + t * dy - py))
+    return best
+
+
+__all__ = [
+    "ADDRESS_RADIUS_M",
+    "Address",
+    "EARTH_M_PER_DEG",
+    "KINDS",
+    "STREET_RADIUS_M",
+    "TYPES",
+    "label_of",
+    "metres",
+    "metres_to_line",
+]
