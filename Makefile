@@ -7,7 +7,7 @@ DEVSTAMP := $(VENV)/.dev-installed-$(shell cat pyproject.toml | cksum | cut -d' 
 ASSETS := src/vigie/static/vendor/.stamp
 PORT := $(or $(VIGIE_PORT),8000)
 
-.PHONY: run install dev assets migrate demo serve test screenshots lint typecheck check settings-doc clean
+.PHONY: run install dev assets addok migrate demo serve test screenshots lint typecheck check settings-doc clean
 
 run: install assets migrate demo
 	@echo ""
@@ -31,6 +31,15 @@ $(DEVSTAMP): $(VENV)/bin/python pyproject.toml
 
 install: $(STAMP)
 
+# A real addok for the tests of VIGIE_GEOCODER=ban (tests/addresses/test_addresses_ban.py),
+# in a virtualenv of its own: its pinned dependencies do not mix with Vigie's.
+ADDOK := .venv-addok/bin/addok
+$(ADDOK):
+	$(PYTHON) -m venv .venv-addok
+	.venv-addok/bin/pip install --quiet "setuptools<81" addok==1.3.2 addok-france==1.2.0 addok-fr==1.1.0
+
+addok: $(ADDOK)
+
 dev: $(DEVSTAMP)
 
 $(ASSETS): package.json package-lock.json scripts/vendor.mjs
@@ -50,7 +59,7 @@ serve: install assets
 	$(BIN)/vigie serve
 
 # The whole suite on SQLite, then again on PostgreSQL when VIGIE_TEST_DATABASE_URL is set.
-test: dev assets
+test: dev assets addok
 	VIGIE_TEST_BACKEND=sqlite $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 	@if [ -n "$$VIGIE_TEST_DATABASE_URL" ]; then \
 		echo "== same suite on PostgreSQL ($$VIGIE_TEST_DATABASE_URL) =="; \

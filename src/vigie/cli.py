@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from vigie.addresses.cli import import_addresses
+from vigie.addresses.cli import addresses_app, import_addresses
 from vigie.alarms.cli import alarms_app
 from vigie.assets.cli import import_assets
 from vigie.errors import ConfigurationError, VigieError
@@ -30,6 +30,7 @@ app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(import_app, name="import")
 import_app.command("assets")(import_assets)
 import_app.command("addresses")(import_addresses)
+app.add_typer(addresses_app, name="addresses")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(user_app, name="user")
 app.command("simulate")(simulate)

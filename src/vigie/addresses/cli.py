@@ -46,4 +46,26 @@ def import_addresses(
         raise typer.Exit(1)
 
 
-__all__ = ["import_addresses"]
+addresses_app = typer.Typer(help="The gazetteer of the built-in geocoder.", no_args_is_help=True)
+
+
+@addresses_app.command("export-addok")
+def export_addok(
+    file: Path = typer.Argument(..., help="NDJSON file to write (one addok document a line)."),
+) -> None:
+    """Write the gazetteer as addok documents, to load a city's addok with `addok batch FILE`."""
+    from vigie.addresses.addok import write_addok
+    from vigie.cli import _vigie, out
+
+    v = _vigie()
+    try:
+        with file.open("w", encoding="utf-8") as f:
+            n = write_addok(v.db, f)
+    finally:
+        v.db.dispose()
+    out.print(
+        f"{file}: {n} addok documents (streets with their house numbers, named places)", highlight=False
+    )
+
+
+__all__ = ["addresses_app", "export_addok", "import_addresses"]
