@@ -7,6 +7,14 @@ DEVSTAMP := $(VENV)/.dev-installed-$(shell cat pyproject.toml | cksum | cut -d' 
 ASSETS := src/vigie/static/vendor/.stamp
 PORT := $(or $(VIGIE_PORT),8000)
 
+# The Dijon demo draws Divia's network from the shared open data when it sits beside the checkout.
+DIJON_DATA := ../shared/data/dijon
+ifneq ($(wildcard $(DIJON_DATA)/divia_gtfs/routes.txt),)
+run serve: export VIGIE_TRANSPORT_GTFS ?= $(DIJON_DATA)/divia_gtfs
+run serve: export VIGIE_TRANSPORT_ATTRIBUTION ?= Divia mobilités / Dijon Métropole
+run serve: export VIGIE_TRANSPORT_STOPS ?= $(DIJON_DATA)/opendata/arrets-tram.geojson,$(DIJON_DATA)/opendata/arrets_bus_divia.geojson
+endif
+
 .PHONY: run install dev assets addok migrate demo serve test screenshots lint typecheck check settings-doc clean
 
 run: install assets migrate demo

@@ -36,6 +36,12 @@ def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> 
         v = vigie or build_vigie(settings)
         app.state.vigie = v
         v.extra["maps.basemap"] = basemap
+        from fastapi.concurrency import run_in_threadpool
+
+        from vigie.maps.layers import context_layers
+
+        # Read (and checked) before the first page: a broken feed stops start-up with its reasons.
+        await run_in_threadpool(context_layers, v)
         # Plain executors: anyio's per-call bookkeeping cost ~10 % of a report's intake.
         app.state.read_pool = ThreadPoolExecutor(v.settings.read_concurrency, thread_name_prefix="vigie-read")
         writers = v.settings.write_concurrency or (32 if v.db.dialect == "sqlite" else 4)

@@ -15,6 +15,7 @@ from vigie.assets.cli import import_assets
 from vigie.errors import ConfigurationError, VigieError
 from vigie.settings import Settings, settings_markdown
 from vigie.telemetry.cli import simulate, telemetry_app
+from vigie.transport.cli import transport_app
 
 app = typer.Typer(
     help="Vigie: citizen reports, control centre and open data for a connected city.",
@@ -38,6 +39,7 @@ app.add_typer(telemetry_app, name="telemetry")
 app.add_typer(alarms_app, name="alarms")
 outbox_app = typer.Typer(help="E-mails to residents waiting in the outbox.", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(transport_app, name="transport")
 
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)

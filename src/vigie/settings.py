@@ -167,13 +167,31 @@ class Settings(BaseSettings):
         "`/api/v1/map/basemap.pmtiles` and pages draw it on a canvas. Or a raster tile URL "
         "template, e.g. `https://tile.example.org/{z}/{x}/{y}.png` (its host is added to the "
         "Content-Security-Policy: the only third party pages then load from). Empty: no "
-        "basemap; maps draw Vigie's own context layers (the communes…) and never make a "
-        "third-party request.",
+        "basemap; maps draw Vigie's own context layers (the communes, public transport lines "
+        "and stops) and never make a third-party request.",
     )
     basemap_attribution: str = Field(
         "",
         description="Attribution shown on maps for the basemap (HTML allowed). Empty: "
         "OpenStreetMap's contributors (and Protomaps for a PMTiles archive).",
+    )
+    transport_gtfs: str = Field(
+        "",
+        description="Public transport feed drawn as a context layer on every map without a "
+        "basemap: a GTFS directory or `.zip` (routes, trips, shapes, stops), read and checked "
+        "at start-up. Empty: no transport layer. `make run` uses Divia's feed from "
+        "`../shared/data/dijon/divia_gtfs` when it is there.",
+    )
+    transport_stops: str = Field(
+        "",
+        description="Comma list of GeoJSON files of stops from the city's open data whose "
+        "properties name the lines serving each stop (`lignes`, `ligne`, `lines`, `line` or "
+        "`desserte`, separated by `;` or `,`): a GTFS stop of the same name is shown with them.",
+    )
+    transport_attribution: str = Field(
+        "",
+        description="Credit shown on maps for the transport layers (plain text). Empty: the "
+        "feed's agency names (agency.txt).",
     )
 
     # --- notifications --------------------------------------------------------

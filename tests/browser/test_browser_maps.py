@@ -27,9 +27,11 @@ def test_public_map_draws_the_pmtiles_basemap_from_byte_ranges(new_context, live
     answers: list[tuple[str | None, int, str | None]] = []
     page.on(
         "response",
-        lambda r: answers.append((r.request.headers.get("range"), r.status, r.headers.get("content-range")))
-        if r.url.endswith(ARCHIVE)
-        else None,
+        lambda r: (
+            answers.append((r.request.headers.get("range"), r.status, r.headers.get("content-range")))
+            if r.url.endswith(ARCHIVE)
+            else None
+        ),
     )
     page.goto("/carte")
     # protomaps-leaflet draws each tile on a canvas of Leaflet's tile pane.

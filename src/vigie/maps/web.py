@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 
 import anyio
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import FileResponse, Response
 
 from vigie.errors import NotFound
 from vigie.maps.basemap import PmtilesBasemap, basemap_of
+from vigie.maps.layers import context_layers
 from vigie.maps.ranges import RangeNotSatisfiable, requested_ranges
 from vigie.web.deps import vigie_of
 from vigie.web.problems import vigie_error_response
@@ -65,3 +66,31 @@ async def basemap_archive(request: Request) -> Response:
         return refused
     # Checked: FileResponse sends the same ranges (206, one part or multipart/byteranges).
     return response
+
+
+LAYER_CACHE = "public, max-age=3600"
+
+
+@router.get(
+    "/layers/{name}.geojson",
+    summary="A context layer drawn on every map (public transport lines, stops…)",
+    response_class=Response,
+)
+async def context_layer(request: Request, name: str = Path(max_length=40)) -> Response:
+    layers = context_layers(vigie_of(request))
+    layer = layers.get(name)
+    if layer is None:
+        known = ", ".join(sorted(layers)) or "none is configured"
+        raise NotFound(f"no map layer {name!r} (layers: {known})")
+    headers = {
+        "ETag": layer.etag,
+        "Cache-Control": LAYER_CACHE,
+        "Vary": "Accept-Encoding",
+        "X-Feature-Count": str(layer.features),
+    }
+    if _matches(layer.etag, request.headers.get("if-none-match")):
+        return Response(status_code=304, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", "").lower():
+        headers["Content-Encoding"] = "gzip"
+        return Response(layer.gzipped, media_type="application/geo+json", headers=headers)
+    return Response(layer.body, media_type="application/geo+json", headers=headers)

@@ -16,6 +16,7 @@ from vigie.accounts.domain import Agent
 from vigie.accounts.throttle import do_sign_in
 from vigie.errors import TooManyRequests, Unauthorized
 from vigie.maps.basemap import basemap_of
+from vigie.maps.layers import context_layers
 from vigie.web.deps import SESSION_COOKIE, client_id, same_origin
 from vigie.web.i18n import request_language, translate
 from vigie.web.templating import asset_url, render
@@ -71,6 +72,8 @@ def map_config(request: Request) -> dict[str, Any]:
         "long": center.get("long"),
         "zoom": center.get("zoom", 12),
         "basemap": basemap,
+        # Context layers stand in for a basemap; over a street map they would only repeat it.
+        "layers": [] if basemap["kind"] != "none" else [c.page_config() for c in context_layers(v).values()],
     }
 
 

@@ -63,11 +63,13 @@
   // A Leaflet map over the configured basemap (VIGIE_BASEMAP): the city's PMTiles archive
   // served by Vigie and drawn on a canvas, a raster tile server, or none: then the zones
   // (and the context layers) are the map, and nothing is asked of a third party.
+  Vigie.maps = [];
   Vigie.map = async function (element, options) {
     const cfg = Vigie.data("map-config") || {};
     const basemap = cfg.basemap || { kind: "none" };
     const map = L.map(element, Object.assign({ zoomControl: true, attributionControl: true }, options || {}));
     map.setView([cfg.lat || 47.322, cfg.long || 5.0415], cfg.zoom || 12);
+    Vigie.maps.push(map); // the page's maps, for the browser tests and benchmarks
     let drawn = false;
     if (basemap.kind === "pmtiles") {
       drawn = await Vigie.pmtilesLayer(map, basemap);
@@ -78,7 +80,10 @@
     if (!drawn) map.getContainer().classList.add("map--basemap");
     try {
       const zones = await fetch("/api/v1/zones").then(function (r) { return r.json(); });
+      // The zones under the context layers, which are under everything else.
+      map.createPane("vigie-zones").style.zIndex = 300;
       const layer = L.geoJSON(zones, {
+        pane: "vigie-zones",
         style: drawn
           ? { color: "#14532d", weight: 1.5, fill: false }
           : { color: "#14532d", weight: 1.5, fillColor: "#dcfce7", fillOpacity: 0.55 },
@@ -89,8 +94,89 @@
     } catch (e) {
       /* offline without cached zones: the map still shows markers */
     }
+    if (!drawn) Vigie.contextLayers(map, cfg.layers || []);
     return map;
   };
+
+  // Context layers (public transport…) under everything else, on a canvas of their own:
+  // redrawing thousands of markers never redraws them, and they take no clicks (a tap
+  // on the map still places the pin).
+  const LINE_STYLE = {
+    tram: { color: "#6d28d9", weight: 4, opacity: 0.85 },
+    bus: { color: "#1d4ed8", weight: 2, opacity: 0.45 },
+  };
+  const LABEL_ZOOM = 17;
+
+  Vigie.contextLayers = function (map, layers) {
+    if (!layers.length) return;
+    const pane = map.createPane("vigie-context");
+    pane.style.zIndex = 350; // over the zones (300), under the overlay pane (400) of markers' vectors
+    pane.style.pointerEvents = "none";
+    const renderer = L.canvas({ pane: "vigie-context", padding: 0.3 });
+    layers.forEach(function (spec) {
+      fetch(spec.url)
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) {
+          if (!data) return;
+          if (spec.name === "transport-lines") drawLines(map, data, renderer, spec.attribution);
+          else if (spec.name === "transport-stops") drawStops(map, data, renderer, spec.min_zoom || 15);
+        })
+        .catch(function () { /* offline: the map works without them */ });
+    });
+  };
+
+  function drawLines(map, data, renderer, attribution) {
+    L.geoJSON(data, {
+      attribution: attribution,
+      renderer: renderer,
+      pane: "vigie-context",
+      interactive: false,
+      style: function (f) {
+        const base = LINE_STYLE[f.properties.kind] || LINE_STYLE.bus;
+        return Object.assign({}, base, f.properties.color ? { color: f.properties.color } : {});
+      },
+    }).addTo(map);
+  }
+
+  function drawStops(map, data, renderer, minZoom) {
+    const stops = L.geoJSON(data, {
+      pane: "vigie-context",
+      interactive: false,
+      pointToLayer: function (f, latlng) {
+        const tram = f.properties.kind === "tram";
+        return L.circleMarker(latlng, {
+          renderer: renderer, pane: "vigie-context", interactive: false,
+          radius: tram ? 5 : 3.5, weight: 1.5, color: "#ffffff",
+          fillColor: tram ? LINE_STYLE.tram.color : LINE_STYLE.bus.color, fillOpacity: 1,
+        });
+      },
+    });
+    // Names at street level only, and only for the stops in view: a few DOM labels, not a thousand.
+    const labels = L.layerGroup();
+    const features = data.features;
+    function update() {
+      const zoom = map.getZoom();
+      if (zoom >= minZoom) stops.addTo(map); else stops.remove();
+      labels.clearLayers();
+      if (zoom < LABEL_ZOOM) { labels.remove(); return; }
+      const bounds = map.getBounds().pad(0.1);
+      const seen = new Set();
+      features.forEach(function (f) {
+        const c = f.geometry.coordinates;
+        const latlng = L.latLng(c[1], c[0]);
+        const name = f.properties.name;
+        // Both directions' stops share a name: one label per name in view.
+        if (!bounds.contains(latlng) || seen.has(name)) return;
+        seen.add(name);
+        const lines = f.properties.lines.length ? " · " + f.properties.lines.join(" ") : "";
+        labels.addLayer(L.tooltip({ permanent: true, direction: "right", offset: [6, 0], className: "map-label", interactive: false })
+          .setLatLng(latlng).setContent(Vigie.escape(name + lines)));
+      });
+      labels.addTo(map);
+    }
+    map.on("zoomend moveend", update);
+    update();
+  }
 
   // protomaps-leaflet (vendored) is loaded only on the pages of a city that has an archive.
   Vigie.pmtilesLayer = async function (map, basemap) {

@@ -18,7 +18,7 @@ const STATIC = "vigie-static";
 const KEEP = [SHELL, PAGES, API, STATIC];
 const LIMITS = { [PAGES]: 40, [API]: 120, [STATIC]: 80 };
 const CITIZEN_PAGE = /^\/(mes-signalements|carte|hors-ligne|suivi\/[^/]+)?$/;
-const PUBLIC_API = /^\/api\/v1\/(services|zones|addresses|track\/[^/]+|reports\/duplicates)$/;
+const PUBLIC_API = /^\/api\/v1\/(services|zones|addresses|track\/[^/]+|reports\/duplicates|map\/layers\/[a-z-]+\.geojson)$/;
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
