@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from tests.telemetry.helpers import NEAR_DARCY, add_asset, light, publish, wait_until
 from tests.web.live import LiveServer
+from vigie.notifications.consent import confirm_path
 from vigie.reports.actions import get_report, report_updates
 
 pytestmark = pytest.mark.timeout(60)
@@ -57,6 +58,9 @@ def test_integration_light_failure_to_resolved_report(vigie, broker, auth):
         created = httpx.post(live.url + "/api/v1/reports", json=body, timeout=10)
         assert created.status_code == 201, created.text
         rid = int(created.json()["id"])
+        # The resident confirms their address from the receipt, so they hear what follows.
+        confirm = confirm_path(vigie.settings.secret_key, created.json()["token"])
+        assert httpx.post(live.url + confirm, timeout=10).status_code == 200
         out: queue.Queue = queue.Queue()
         ready = threading.Event()
         threading.Thread(

@@ -154,8 +154,8 @@ def test_merge_notifies_duplicate_reporter_with_kept_reference(vigie, submit, ma
     assert recipients == ["first@example.org", "second@example.org"]
 
 
-def test_submission_is_announced_when_procedure_has_new_message(vigie, client, make_agent):
-    # Dijon's procedures have no "new" template: a submission alone sends nothing.
+def test_submission_receipt_holds_the_procedures_new_message_when_there_is_one(vigie, client, make_agent):
+    # Dijon's procedures have no "new" template: the receipt alone says the report was received.
     body = {
         "service_code": "nid-de-poule",
         "description": "Trou",
@@ -167,7 +167,8 @@ def test_submission_is_announced_when_procedure_has_new_message(vigie, client, m
     }
     first = client.post("/api/v1/reports", json=body)
     assert first.status_code == 201, first.text
-    assert outbox(vigie) == []
+    [receipt] = outbox(vigie)
+    assert receipt.kind == "receipt" and "Received." not in receipt.body_text
 
     procs = tuple(
         dataclasses.replace(p, messages={**p.messages, "new": Text({"fr": "Bien reçu.", "en": "Received."})})
@@ -176,7 +177,7 @@ def test_submission_is_announced_when_procedure_has_new_message(vigie, client, m
     vigie.catalogue = dataclasses.replace(vigie.catalogue, procedures=procs)
     second = client.post("/api/v1/reports", json=body)
     assert second.status_code == 201, second.text
-    [msg] = outbox(vigie)
+    msg = outbox(vigie)[1]
     created = second.json()
     assert msg.report_id == int(created["id"])
     assert msg.subject == f"[Dijon Métropole] Your report {created['reference']}: received"
@@ -252,6 +253,6 @@ def test_dedupe_key_holds_no_address(vigie, submit, make_agent):
 
 def test_transport_none_queues_nothing(vigie, submit, make_agent):
     with_settings(vigie, notify_transport="none")
-    row = submit(email="alice@example.org")
+    row = submit(email="alice@example.org", confirmed=False)
     do_acknowledge(vigie, row.id, make_agent("operator"))
     assert outbox(vigie) == []

@@ -188,12 +188,15 @@ def test_reports_intake_creation_announced_only_with_an_address_and_a_transport(
     assert not creation_announced(announcing, row_of(announcing))  # nobody to tell
     imported = row_of(announcing, reporter_email="ada@example.org", channel="import")
     assert not creation_announced(announcing, imported)
+    vigie.settings = Settings(**{**vigie.settings.model_dump(), "notify_transport": "none"})
     assert not creation_announced(vigie, row_of(vigie, reporter_email="ada@example.org"))  # no transport
-    # Dijon as shipped: the reporter hears first when an agent acknowledges the report.
+    # Dijon as shipped (no "new" message): a report made with an address still gets its
+    # receipt (issue 14 §5); one without stays a plain report.
     data = announcing.settings.model_dump()
     dijon = build_vigie(Settings(**data))
     try:
-        assert not creation_announced(dijon, row_of(dijon, reporter_email="ada@example.org"))
+        assert creation_announced(dijon, row_of(dijon, reporter_email="ada@example.org"))
+        assert not creation_announced(dijon, row_of(dijon))
     finally:
         dijon.db.dispose()
 

@@ -28,7 +28,7 @@ from vigie.catalogue.domain import Procedure
 from vigie.db import utcnow
 from vigie.errors import ConfigProblem, ConfigurationError
 from vigie.notifications import consent
-from vigie.notifications.messages import compose, compose_confirmation, ui_lang
+from vigie.notifications.messages import compose, compose_confirmation, compose_receipt, ui_lang
 from vigie.notifications.storage import MailKind, OutboxRow, OutboxStatus
 from vigie.reports.tracking import shown_in_full
 from vigie.settings import Settings
@@ -101,7 +101,8 @@ def procedure_of(v: Vigie, row: ReportRow) -> Procedure | None:
 
 
 def recipients_of(s: Session, row: ReportRow) -> list[Recipient]:
-    """Reporter first, then the followers whose address confirmed; one entry per distinct address."""
+    """Reporter first, then followers, those whose address confirmed (``consent``) and did
+    not stop; one entry per distinct address."""
     from vigie.reports.storage import FollowerRow
 
     out: list[Recipient] = []
@@ -115,15 +116,17 @@ def recipients_of(s: Session, row: ReportRow) -> list[Recipient]:
         seen.add(key)
         out.append(Recipient(email, lang or "", token, follower))
 
-    add(row.reporter_email, row.reporter_lang, row.token, False)
-    followers = s.scalars(
-        select(FollowerRow)
-        .where(FollowerRow.report_id == row.id, FollowerRow.email != "")
-        .order_by(FollowerRow.id)
+    followers = list(
+        s.scalars(
+            select(FollowerRow)
+            .where(FollowerRow.report_id == row.id, FollowerRow.email != "")
+            .order_by(FollowerRow.id)
+        )
     )
-    found = list(followers)
-    allowed = consent.allowed_tokens(s, [f.token for f in found])
-    for f in found:
+    allowed = consent.allowed_tokens(s, [row.token] + [f.token for f in followers])
+    if row.token in allowed:
+        add(row.reporter_email, row.reporter_lang, row.token, False)
+    for f in followers:
         if f.token in allowed:
             add(f.email, f.lang, f.token, True)
     return out
@@ -244,7 +247,7 @@ def on_follow(v: Vigie, s: Session, row: ReportRow, follower: FollowerRow) -> No
     wait = consent.take_unconfirmed(v, follower.email)
     if wait > 0:
         raise consent.too_many_for_address(wait)
-    consent.add_pending(s, follower.token, follower.email)
+    consent.add_consent(s, follower.token, follower.email)
     if follower.id is None:
         s.flush()
     settings = v.settings
@@ -283,24 +286,72 @@ def on_follow(v: Vigie, s: Session, row: ReportRow, follower: FollowerRow) -> No
 
 
 def creation_announced(v: Vigie, row: ReportRow) -> bool:
-    """Whether :func:`on_report_created` queues a message for this new report.
+    """Whether :func:`on_report_created` writes anything for this new report.
 
-    A report being created has no followers yet: its reporter's address is the
-    only possible recipient. Intake asks first so that a report announcing
-    nothing can be written in one statement.
+    A report made with an address gets a receipt (which also asks the address to
+    confirm). Intake asks first so that a report with nothing to queue can be
+    written in one statement.
     """
     if row.channel == "import" or row.status != "new":
         return False  # history brought in from another system is not announced
-    if not notifications_enabled(v.settings) or "@" not in (row.reporter_email or ""):
-        return False
-    procedure = procedure_of(v, row)
-    return procedure is not None and "new" in procedure.messages
+    return notifications_enabled(v.settings) and "@" in (row.reporter_email or "")
 
 
 def on_report_created(v: Vigie, s: Session, row: ReportRow) -> None:
-    """Queue the acknowledgement of a new report, if its procedure has a ``new`` message."""
-    if creation_announced(v, row):
-        queue_announcement(v, s, row, "new", cause=f"r{row.id}:new")
+    """Queue the receipt of a new report, in its transaction.
+
+    The reporter's subscription is confirmed at once if the address ever confirmed
+    one; otherwise the receipt holds the link to confirm it, and counts against the
+    address's daily cap of messages to unconfirmed addresses (past it, the report is
+    taken and no receipt is sent).
+    """
+    if not creation_announced(v, row):
+        return
+    email = row.reporter_email.strip()
+    known = consent.ever_confirmed(s, email)
+    consent.add_consent(s, row.token, email, confirmed=known)
+    if not known:
+        wait = consent.take_unconfirmed(v, email)
+        if wait > 0:
+            log.info("no receipt for report %s: its address reached its daily cap", row.id)
+            return
+    settings = v.settings
+    base = settings.public_base_url.rstrip("/")
+    lang = ui_lang(row.reporter_lang, v.city.default_language)
+    procedure = procedure_of(v, row)
+    service = v.catalogue.service(row.service_code)
+    msg = compose_receipt(
+        lang=lang,
+        city=v.city.name,
+        contact=v.city.contact,
+        reference=row.reference or str(row.id),
+        service=service.name.get(lang) if service else row.service_code,
+        template=(procedure.message("new", lang) or "") if procedure else "",
+        link=tracking_link(settings, row.token),
+        confirm_link=None if known else base + consent.confirm_path(settings.secret_key, row.token),
+    )
+    now = utcnow()
+    _insert_ignoring_duplicates(
+        s,
+        [
+            {
+                "report_id": row.id,
+                "recipient": email,
+                "lang": lang,
+                "subject": msg.subject[:500],
+                "body_text": msg.body_text,
+                "body_html": msg.body_html,
+                "status": OutboxStatus.PENDING.value,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "dedupe_key": dedupe_key(f"r{row.id}:new", email),
+                "created_at": now,
+                "message_id": new_message_id(settings.mail_from),
+                "kind": MailKind.RECEIPT.value,
+                "token": row.token,
+            }
+        ],
+    )
 
 
 def on_report_update(v: Vigie, s: Session, row: ReportRow, update: ReportUpdateRow) -> None:

@@ -74,29 +74,42 @@ def ever_confirmed(s: Session, email: str) -> bool:
     return found is not None
 
 
-def add_pending(s: Session, token: str, email: str) -> None:
-    """A subscription waiting for its address to confirm (in the caller's transaction)."""
-    s.add(ConsentRow(token=token, address_hash=address_hash(email), created_at=utcnow()))
+def add_consent(s: Session, token: str, email: str, confirmed: bool = False) -> None:
+    """A subscription, waiting for its address to confirm unless ``confirmed`` (in the
+    caller's transaction)."""
+    now = utcnow()
+    s.add(
+        ConsentRow(
+            token=token,
+            address_hash=address_hash(email),
+            confirmed_at=now if confirmed else None,
+            created_at=now,
+        )
+    )
 
 
 def allowed_tokens(s: Session, tokens: list[str]) -> set[str]:
-    """Among the followers' ``tokens``, those whose address confirmed and did not stop."""
+    """Among subscriptions' ``tokens``, those whose address confirmed and did not stop.
+
+    A follower whose token ends in ``.m`` is the reporter of a report merged into
+    this one: without a row of its own, their consent as that report's reporter holds.
+    """
     if not tokens:
         return set()
+    wanted = set(tokens) | {t.removesuffix(MERGED_SUFFIX) for t in tokens if t.endswith(MERGED_SUFFIX)}
     rows = s.execute(
         select(ConsentRow.token, ConsentRow.confirmed_at, ConsentRow.stopped_at).where(
-            ConsentRow.token.in_(tokens)
+            ConsentRow.token.in_(sorted(wanted))
         )
     ).all()
-    found = {token: (confirmed, stopped) for token, confirmed, stopped in rows}
+    ok = {token: confirmed is not None and stopped is None for token, confirmed, stopped in rows}
     out: set[str] = set()
     for token in tokens:
-        if token in found:
-            confirmed, stopped = found[token]
-            if confirmed is not None and stopped is None:
-                out.add(token)
-        elif token.endswith(MERGED_SUFFIX):
-            out.add(token)  # a merged report's reporter: they made a report, they did not follow one
+        found = ok.get(token)
+        if found is None and token.endswith(MERGED_SUFFIX):
+            found = ok.get(token.removesuffix(MERGED_SUFFIX))
+        if found:
+            out.add(token)
     return out
 
 
@@ -136,7 +149,7 @@ def too_many_for_address(wait: float) -> TooManyRequests:
 
 __all__ = [
     "address_hash",
-    "add_pending",
+    "add_consent",
     "allowed_tokens",
     "confirm_path",
     "consent_state",

@@ -49,6 +49,11 @@ WORDS: dict[str, dict[str, str]] = {
         "why_follower": "Vous recevez ce message parce que vous suivez ce signalement.",
         "auto": "Ce message est envoyé automatiquement ; merci de ne pas y répondre.",
         "subject_confirm": "[{city}] Confirmez le suivi du signalement {ref}",
+        "receipt": "Votre signalement {ref} ({service}) a bien été enregistré.",
+        "receipt_confirm": "Pour recevoir par courriel les nouvelles de ce signalement, "
+        "confirmez votre adresse avec ce lien :",
+        "receipt_unconfirmed": "Sans cette confirmation, vous ne recevrez pas d'autre courriel "
+        "à son sujet ; le lien de suivi ci-dessous reste valable.",
         "confirm_asked": "Quelqu'un, peut-être vous, a demandé à recevoir par courriel "
         "les nouvelles du signalement {ref}.",
         "confirm_link": "Pour les recevoir, confirmez avec ce lien :",
@@ -71,6 +76,11 @@ WORDS: dict[str, dict[str, str]] = {
         "why_follower": "You are receiving this message because you follow this report.",
         "auto": "This message was sent automatically; please do not reply.",
         "subject_confirm": "[{city}] Confirm you want to follow report {ref}",
+        "receipt": "Your report {ref} ({service}) has been received.",
+        "receipt_confirm": "To receive news of this report by e-mail, confirm your address "
+        "with this link:",
+        "receipt_unconfirmed": "Without this confirmation you will get no other e-mail about it; "
+        "the tracking link below still works.",
         "confirm_asked": "Someone, perhaps you, asked to receive news of report {ref} by e-mail.",
         "confirm_link": "To receive them, confirm with this link:",
         "confirm_ignore": "If it was not you, ignore this message: you will receive nothing else.",
@@ -143,6 +153,30 @@ def compose_confirmation(*, lang: str, city: str, contact: str, reference: str, 
     paragraphs = [w["hello"], w["confirm_asked"].format(ref=reference), w["confirm_ignore"]]
     footer = [city + (f" — {contact}" if contact else ""), w["why_confirm"], w["auto"]]
     return _render(lang, subject, paragraphs, w["confirm_link"], link, footer)
+
+
+def compose_receipt(
+    *,
+    lang: str,
+    city: str,
+    contact: str,
+    reference: str,
+    service: str,
+    template: str,
+    link: str,
+    confirm_link: str | None,
+) -> Composed:
+    """The receipt of a new report: reference, tracking link and, for an address that never
+    confirmed, the link to confirm it. Not the description: whoever typed the address wrote it."""
+    w = WORDS[lang]
+    subject = w["subject_reporter"].format(city=city, ref=reference, status=status_name("new", lang))
+    paragraphs = [w["hello"], w["receipt"].format(ref=reference, service=service)]
+    if template:
+        paragraphs.append(template)
+    if confirm_link:
+        paragraphs += [f"{w['receipt_confirm']}\n{confirm_link}", w["receipt_unconfirmed"]]
+    footer = [city + (f" — {contact}" if contact else ""), w["why_reporter"], w["auto"]]
+    return _render(lang, subject, paragraphs, w["track"], link, footer)
 
 
 def _render(
