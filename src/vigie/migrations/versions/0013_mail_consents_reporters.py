@@ -1,7 +1,7 @@
 """mail_consents for the reporters of open reports made before receipts confirmed addresses
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 
 From now on a reporter is written to, beyond the receipt, only once their
 address confirmed (issue 14 §5). Reporters of reports still open when this
@@ -19,8 +19,8 @@ from alembic import op
 
 import vigie.db
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
