@@ -150,9 +150,11 @@ def _demo_reports(v: Vigie, count: int, progress: bool) -> int:
                         continue
                     attrs = _attributes(service, rng)
                     notes = NOTES.get(service.group, GENERIC)
+                    channel = rng.choice(["app", "app", "app", "web", "phone", "email"])
                     sub = Submission(
                         service_code=service.code,
-                        channel=rng.choice(["app", "app", "app", "web", "phone", "email"]),
+                        # Agents' own services come from agents (here: a call to the desk).
+                        channel="phone" if service.agents_only and channel in ("app", "web") else channel,
                         description=rng.choice(notes).format(n=rng.randint(1, 120)),
                         lat=round(lat, 6),
                         long=round(long, 6),

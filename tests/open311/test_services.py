@@ -36,7 +36,7 @@ def test_services_json_lists_every_catalogue_service(client: TestClient, vigie: 
     assert r.headers["content-type"] == "application/json; charset=utf-8"
     body = r.json()
     assert isinstance(body, list)
-    assert [s["service_code"] for s in body] == list(vigie.catalogue.services)
+    assert [s["service_code"] for s in body] == [s.code for s in vigie.catalogue.resident_services()]
     pothole = next(s for s in body if s["service_code"] == POTHOLE)
     assert list(pothole) == SERVICE_FIELDS
     assert pothole["service_name"] == "Nid-de-poule"
@@ -52,7 +52,7 @@ def test_services_xml_has_one_service_element_per_service(client: TestClient, vi
     root = xml_root(r)
     assert root.tag == "services"
     services = root.findall("service")
-    assert len(services) == len(vigie.catalogue.services)
+    assert len(services) == len(vigie.catalogue.resident_services())
     pothole = next(s for s in services if s.findtext("service_code") == POTHOLE)
     assert [c.tag for c in pothole] == SERVICE_FIELDS
     assert pothole.findtext("metadata") == "true"

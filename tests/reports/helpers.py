@@ -80,7 +80,7 @@ def valid_attributes(service: Any) -> dict[str, Any]:
 
 
 def sensitive_service(vigie: Any) -> tuple[str, dict[str, Any]]:
-    service = next(s for s in vigie.catalogue.services.values() if not s.public)
+    service = next(s for s in vigie.catalogue.services.values() if not s.public and not s.agents_only)
     return service.code, valid_attributes(service)
 
 

@@ -81,6 +81,9 @@ class Service:
     description: Text
     keywords: tuple[str, ...] = ()
     public: bool = True
+    # Agents' own services (found on patrol, requested by another department): residents never
+    # see them, neither in the lists nor through Open311, and their reports are never public.
+    agents_only: bool = False
     default_priority: Priority = Priority.NORMAL
     duplicate_radius_m: float = 50.0
     type: str = "realtime"
@@ -175,6 +178,10 @@ class Catalogue:
 
     def public_services(self) -> list[Service]:
         return [s for s in self.services.values() if s.public]
+
+    def resident_services(self) -> list[Service]:
+        """What residents may choose (app, web form, Open311): every service but the agents' own."""
+        return [s for s in self.services.values() if not s.agents_only]
 
     def resolve(
         self, service_code: str, zone: str, attributes: dict[str, object] | None = None

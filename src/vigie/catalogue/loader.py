@@ -100,7 +100,8 @@ def _build(doc: LocatedDocument) -> Catalogue:
             name=_text(s["name"]),
             description=_text(s["description"]),
             keywords=tuple(s.get("keywords", [])),
-            public=bool(s.get("public", True)),
+            public=bool(s.get("public", not s.get("agents_only", False))),
+            agents_only=bool(s.get("agents_only", False)),
             default_priority=Priority(s.get("default_priority", "normal")),
             duplicate_radius_m=float(s.get("duplicate_radius_m", 50)),
             type=s.get("type", "realtime"),
@@ -160,6 +161,10 @@ def _check_references(
     for i, s in enumerate(data["services"]):
         if s["group"] not in cat.groups:
             problems.append(doc.problem(("services", i, "group"), f"unknown group '{s['group']}'"))
+        if s.get("agents_only") and s.get("public") is True:
+            problems.append(
+                doc.problem(("services", i, "public"), "an agents_only service's reports are never public")
+            )
         seen_attr: set[str] = set()
         for j, a in enumerate(s.get("attributes", [])):
             apath: tuple[str | int, ...] = ("services", i, "attributes", j)

@@ -61,6 +61,7 @@ SERVICE = {
         "description": TEXT,
         "keywords": {"type": "array", "items": {"type": "string"}},
         "public": {"type": "boolean"},
+        "agents_only": {"type": "boolean"},
         "default_priority": {"enum": ["low", "normal", "high", "urgent"]},
         "duplicate_radius_m": {"type": "number", "exclusiveMinimum": 0, "maximum": 5000},
         "type": {"enum": ["realtime", "batch", "blackbox"]},

@@ -90,7 +90,7 @@ def _attribute(a: Any, lang: str) -> dict[str, Any]:
 def form_services(v: Vigie, lang: str) -> dict[str, Any]:
     """Per service: name, public flag and extra questions (for the report form's script)."""
     out: dict[str, Any] = {}
-    for s in v.catalogue.services.values():
+    for s in v.catalogue.resident_services():
         out[s.code] = {
             "name": s.name.get(lang),
             "public": s.public,
@@ -117,7 +117,7 @@ def category_groups(v: Vigie, lang: str, public_only: bool = False) -> list[dict
                 "search": _search_text(s, name, lang),
                 "public": s.public,
             }
-            for s in v.catalogue.services.values()
+            for s in v.catalogue.resident_services()
             if s.group == g.code and (s.public or not public_only)
         ]
         if services:

@@ -188,7 +188,7 @@ def discovery(request: Request, fmt: str, v: Vigie = Depends(get_vigie)) -> Resp
 @router.get(PREFIX + "/services.{fmt}", summary="Open311 service list")
 def services(request: Request, fmt: str, v: Vigie = Depends(get_vigie)) -> Response:
     fmt, _, ctx = _context(request, fmt, v)
-    return render(fmt, "services", [service_view(ctx, s) for s in v.catalogue.services.values()])
+    return render(fmt, "services", [service_view(ctx, s) for s in v.catalogue.resident_services()])
 
 
 @router.get(PREFIX + "/services/{service_code}.{fmt}", summary="Open311 service definition")
@@ -197,7 +197,7 @@ def service_definition(
 ) -> Response:
     fmt, _, ctx = _context(request, fmt, v)
     service = v.catalogue.service(service_code)
-    if service is None:
+    if service is None or service.agents_only:
         raise NotFound(f"no service '{service_code}'", field="service_code")
     return render(fmt, "service_definition", definition_view(ctx, service))
 
@@ -251,7 +251,8 @@ def _create(v: Vigie, params: Params, key: str, lang: str, fmt: str) -> Response
     code = params.get("service_code")
     if code is None:
         raise BadRequest("service_code is required", field="service_code")
-    if v.catalogue.service(code) is None:
+    service = v.catalogue.service(code)
+    if service is None or service.agents_only:
         raise NotFound(f"no service '{code}'", field="service_code")
     has_place = params.get("lat") or params.get("long") or params.get("address_string")
     if params.get("address_id") and not has_place:
@@ -339,7 +340,8 @@ def _get_requests(request: Request, fmt: str, v: Vigie) -> Response:
     else:
         codes = params.csv("service_code")
         for code in codes:
-            if v.catalogue.service(code) is None:
+            service = v.catalogue.service(code)
+            if service is None or (service.agents_only and public_only):
                 raise NotFound(f"no service '{code}'", field="service_code")
         start, end = parse_window(params, utcnow())
         statuses = parse_statuses(params)

@@ -95,6 +95,7 @@ def services_data(v: Vigie, lang: str) -> list[dict[str, Any]]:
                 "description": s.description.get(lang),
                 "keywords": list(s.keywords),
                 "public": s.public,
+                "agents_only": s.agents_only,
                 "attributes": [
                     {
                         "code": a.code,

@@ -36,6 +36,9 @@ class Channel(StrEnum):
     IMPORT = "import"
 
 
+# Channels residents use themselves: agents-only services are refused there.
+RESIDENT_CHANNELS = frozenset({Channel.APP, Channel.WEB, Channel.OPEN311})
+
 CLOSED = frozenset({Status.RESOLVED, Status.REJECTED, Status.DUPLICATE})
 _WORK = {Status.ACKNOWLEDGED, Status.ASSIGNED, Status.IN_PROGRESS}
 _ENDS = {Status.RESOLVED, Status.REJECTED, Status.DUPLICATE}

@@ -32,6 +32,7 @@ from vigie.errors import Conflict, ValidationFailed
 from vigie.reports.actions import get_report, report_event, resident_lang
 from vigie.reports.domain import (
     CLOSED,
+    RESIDENT_CHANNELS,
     Channel,
     Status,
     check_attributes,
@@ -112,6 +113,9 @@ def check_submission(v: Vigie, sub: Submission) -> CheckedSubmission:
         channel = Channel(sub.channel)
     except ValueError:
         raise ValidationFailed(f"unknown channel '{sub.channel}'", field="channel") from None
+    if service.agents_only and channel in RESIDENT_CHANNELS:
+        # Answered like an unknown code: residents' clients never learn these services exist.
+        raise ValidationFailed(f"unknown service_code '{code}'", field="service_code")
     description = check_description(sub.description)
     address = (sub.address or "").strip()
     if len(address) > 512:

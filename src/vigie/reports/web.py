@@ -63,6 +63,10 @@ def services(
     v: Vigie = Depends(get_vigie),
 ) -> dict[str, Any]:
     lang_ = _lang(request, lang)
+    # Agents also get their own services (control room, phone intake); residents never do.
+    listed = (
+        v.catalogue.services.values() if current_agent(request, False) else v.catalogue.resident_services()
+    )
     return {
         "groups": [
             {"code": g.code, "name": g.name.get(lang_), "icon": g.icon} for g in v.catalogue.groups.values()
@@ -75,6 +79,7 @@ def services(
                 "description": s.description.get(lang_),
                 "keywords": list(s.keywords),
                 "public": s.public,
+                "agents_only": s.agents_only,
                 "duplicate_radius_m": s.duplicate_radius_m,
                 "attributes": [
                     {
@@ -89,7 +94,7 @@ def services(
                 ],
             }
             # Sensitive services are listed too: they can be reported, never shown.
-            for s in v.catalogue.services.values()
+            for s in listed
         ],
     }
 
