@@ -50,3 +50,9 @@ def test_city_profiles_doc_lists_every_key_of_the_schema():
 
     text = (ROOT / "docs" / "city-profiles.md").read_text(encoding="utf-8")
     assert text == with_keys_table(text), "docs/city-profiles.md is stale: run `make settings-doc`"
+
+
+def test_city_profiles_doc_shows_the_example_profile_as_it_is():
+    text = (ROOT / "docs" / "city-profiles.md").read_text(encoding="utf-8")
+    example = (ROOT / "docs" / "example-profile" / "city.yaml").read_text(encoding="utf-8")
+    assert f"```yaml\n{example}```" in text, "docs/city-profiles.md: copy docs/example-profile/city.yaml"

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from vigie.catalogue.domain import Service
 from vigie.reports.domain import CLOSED, Status
 from vigie.runtime import Vigie
-from vigie.web.i18n import catalog, request_language, translate
+from vigie.web.i18n import catalog, city_terms, request_language, translate
 from vigie.web.templating import asset_url
 
 OPEN_STATUSES = [s.value for s in Status if s not in CLOSED]
@@ -41,10 +41,11 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def js_messages(lang: str) -> dict[str, str]:
-    """The texts the page scripts need, in the page's language."""
+def js_messages(lang: str, terms: dict[str, str] | None = None) -> dict[str, str]:
+    """The texts the page scripts need, in the page's language (the city's own words filled in)."""
     keys = [k for k in catalog()["fr"] if k.startswith(JS_PREFIXES)]
-    return {k.removeprefix("citizen."): translate(lang, k) for k in keys}
+    t = terms or {}
+    return {k.removeprefix("citizen."): translate(lang, k, **t) for k in keys}
 
 
 def page_config(request: Request, **extra: Any) -> dict[str, Any]:
@@ -53,7 +54,7 @@ def page_config(request: Request, **extra: Any) -> dict[str, Any]:
     lang = request_language(request, v.city.default_language)
     return {
         "lang": lang,
-        "messages": js_messages(lang),
+        "messages": js_messages(lang, city_terms(v.city, lang)),
         "public_base": v.settings.public_base_url.rstrip("/"),
         "leaflet": {
             "js": asset_url("vendor/leaflet/leaflet.js"),

@@ -7,13 +7,16 @@ so its scope is the whole site) and the offline page live in ``pwa.py``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from markupsafe import Markup
 from sqlalchemy import func, select
 
 from vigie.citizen.pwa import router as pwa_router
@@ -168,6 +171,29 @@ def _map_filter(v: Vigie, request: Request) -> tuple[ReportFilter, dict[str, str
     if f.end:
         api["end"] = f.end.isoformat()
     return f, {**chosen, "api": urlencode(api)}
+
+
+@functools.lru_cache(maxsize=16)
+def _markdown_page(path: Path, mtime_ns: int) -> Markup:
+    """A profile's Markdown page as HTML: raw HTML in it is escaped, not passed through."""
+    from markdown_it import MarkdownIt
+
+    html = MarkdownIt("js-default").render(path.read_text(encoding="utf-8"))
+    return Markup(html)  # noqa: S704 - markdown-it escapes the text (its html option is off)
+
+
+@router.get("/informations/{kind}", response_class=HTMLResponse)
+def legal_page(request: Request, kind: str) -> Response:
+    """The city's legal notice, privacy notice, accessibility statement or contact page."""
+    v = _vigie(request)
+    page = v.city.legal.get(kind)
+    if page is None or page.file is None:
+        raise NotFound(f"no page '{kind}'")
+    try:
+        body = _markdown_page(page.file, page.file.stat().st_mtime_ns)
+    except OSError:
+        raise NotFound(f"no page '{kind}'") from None
+    return show_page(request, "citizen/legal.html", kind=kind, body=body)
 
 
 @router.get("/carte", response_class=HTMLResponse)

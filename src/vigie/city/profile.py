@@ -70,6 +70,22 @@ class ZoneLabel:
     plural: dict[str, str] = field(default_factory=lambda: {"fr": "Communes", "en": "Municipalities"})
 
 
+LEGAL_KINDS = ("notice", "privacy", "accessibility", "contact")
+
+
+@dataclass(frozen=True)
+class LegalPage:
+    """One of the city's pages linked from every footer: a link, or a Markdown file Vigie serves."""
+
+    kind: str
+    href: str
+    file: Path | None = None
+
+
+def _pick(text: dict[str, str], lang: str) -> str:
+    return text.get(lang) or text.get("fr") or next(iter(text.values()), "")
+
+
 @dataclass
 class CityProfile:
     id: str
@@ -85,10 +101,26 @@ class CityProfile:
     center: dict[str, float] = field(default_factory=dict)
     contact: str = ""
     zone_label: ZoneLabel = field(default_factory=ZoneLabel)
+    phone_service: str | None = None
+    address_example: str | None = None
+    attribution: dict[str, str] = field(default_factory=dict)
+    legal: dict[str, LegalPage] = field(default_factory=dict)
+    accessibility_status: str = "none"
 
     @property
     def default_language(self) -> str:
         return self.languages[0] if self.languages else "fr"
+
+    def terms(self, lang: str) -> dict[str, str]:
+        """The profile's own words, for the ``{zone}``-style placeholders of product text."""
+        zone, zones = _pick(self.zone_label.singular, lang), _pick(self.zone_label.plural, lang)
+        return {
+            "zone": zone,
+            "zones": zones,
+            "zone_lower": zone.lower(),
+            "zones_lower": zones.lower(),
+            "city": self.name,
+        }
 
 
 def resolve_profile_path(name_or_path: str) -> Path:
@@ -162,6 +194,19 @@ def load_profile(name_or_path: str) -> CityProfile:
         problem = doc.problem(("business_hours", "end"), "must be after business_hours.start")
         raise ConfigurationError([problem])
     label = zones_cfg.get("label")
+    legal_cfg = data.get("legal", {})
+    legal: dict[str, LegalPage] = {}
+    for kind in LEGAL_KINDS:
+        target = legal_cfg.get(kind)
+        if target is None:
+            continue
+        if target.endswith(".md") and not target.startswith(("http://", "https://", "/")):
+            if not (directory / target).is_file():
+                missing = doc.problem(("legal", kind), f"no file '{target}' beside city.yaml")
+                raise ConfigurationError([missing])
+            legal[kind] = LegalPage(kind, f"/informations/{kind}", directory / target)
+        else:
+            legal[kind] = LegalPage(kind, target)
     return CityProfile(
         id=data["id"],
         jurisdiction_id=data["jurisdiction_id"],
@@ -176,7 +221,12 @@ def load_profile(name_or_path: str) -> CityProfile:
         center=data.get("center", {}),
         contact=data.get("contact", ""),
         zone_label=ZoneLabel(dict(label["singular"]), dict(label["plural"])) if label else ZoneLabel(),
+        phone_service=data.get("phone_service"),
+        address_example=data.get("address_example"),
+        attribution=dict(data.get("attribution", {})),
+        legal=legal,
+        accessibility_status=legal_cfg.get("accessibility_status", "none"),
     )
 
 
-__all__ = ["CityProfile", "Zone", "ZoneLabel", "load_profile", "BusinessHours", "check_holidays"]
+__all__ = ["CityProfile", "LegalPage", "Zone", "ZoneLabel", "load_profile", "BusinessHours", "check_holidays"]

@@ -23,15 +23,11 @@ def _text(description: str) -> dict[str, Any]:
     return {**TEXT, "description": description}
 
 
-LINK: dict[str, Any] = {
+# A link (https://…, or a path on this site) or a Markdown file beside city.yaml.
+LEGAL_PAGE: dict[str, Any] = {
     "type": "string",
-    "description": "An absolute https:// (or http://) address, or a path on this site starting with /.",
-    "pattern": r"^(https?://[^\s]+|/[^\s]*)$",
+    "pattern": r"^(https?://[^\s]+|/[^\s]*|[A-Za-z0-9_-]+\.md)$",
 }
-
-
-def _link(description: str) -> dict[str, Any]:
-    return {**LINK, "description": description}
 
 
 PROFILE_SCHEMA: dict[str, Any] = {
@@ -68,6 +64,44 @@ PROFILE_SCHEMA: dict[str, Any] = {
         "contact": {
             "type": "string",
             "description": "How residents reach the city by phone or at the desk, shown in every footer.",
+        },
+        "phone_service": {
+            "type": "string",
+            "minLength": 1,
+            "description": (
+                "Name of the city's phone service (`Allo mairie`, `SF311`), shown on the agents' "
+                "phone intake page; default: a plain «phone desk»."
+            ),
+        },
+        "address_example": {
+            "type": "string",
+            "minLength": 1,
+            "description": "A real address of the city given as an example under the address field.",
+        },
+        "attribution": _text("Credit for the profile's data (zone boundaries…), shown in every footer."),
+        "legal": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": (
+                "The city's own pages, linked from every page's footer. Each is a link, or the name of "
+                "a Markdown file beside city.yaml that Vigie serves at /informations/<key>."
+            ),
+            "properties": {
+                "notice": {**LEGAL_PAGE, "description": "Mentions légales (legal notice)."},
+                "privacy": {**LEGAL_PAGE, "description": "Données personnelles (privacy notice, GDPR)."},
+                "accessibility": {
+                    **LEGAL_PAGE,
+                    "description": "Déclaration d'accessibilité (required of French public sites, RGAA).",
+                },
+                "accessibility_status": {
+                    "enum": ["full", "partial", "none"],
+                    "description": (
+                        "RGAA compliance stated in the footer: totalement / partiellement / non conforme "
+                        "(default `none`, as the RGAA asks while no audit was made)."
+                    ),
+                },
+                "contact": {**LEGAL_PAGE, "description": "How to contact the city (a form, a page)."},
+            },
         },
         "center": {
             "type": "object",

@@ -57,10 +57,11 @@ def page_base(
     }
 
 
-def js_messages(lang: str) -> dict[str, str]:
-    """Every ``pilotage.js.*`` message, for the scripts (placeholders as {name})."""
+def js_messages(lang: str, terms: dict[str, str] | None = None) -> dict[str, str]:
+    """Every ``pilotage.js.*`` message, for the scripts (placeholders as {name}; the city's filled in)."""
     fr = catalog()["fr"]
-    return {key[len(JS_PREFIX) :]: translate(lang, key) for key in fr if key.startswith(JS_PREFIX)}
+    t = terms or {}
+    return {key[len(JS_PREFIX) :]: translate(lang, key, **t) for key in fr if key.startswith(JS_PREFIX)}
 
 
 def labels(v: Vigie, lang: str) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from vigie.errors import NotFound
 from vigie.pilotage import context as ctx
 from vigie.pilotage import equipment_context as eq
 from vigie.runtime import Vigie
+from vigie.web.i18n import city_terms
 from vigie.web.pages import forbidden_page, page_agent
 from vigie.web.templating import render
 
@@ -59,7 +60,8 @@ def _base(request: Request, agent: Agent, csrf: str, **page: Any) -> dict[str, A
     v: Vigie = request.app.state.vigie
     lang = _lang(request)
     labels = {**ctx.labels(v, lang), **eq.labels(v, lang), "asset_state": _state_labels(lang)}
-    messages = eq.js_messages(lang, ctx.js_messages(lang))
+    terms = city_terms(v.city, lang)
+    messages = eq.js_messages(lang, ctx.js_messages(lang, terms), terms)
     return ctx.page_base(request, agent, csrf, labels=labels, messages=messages, **page)
 
 

@@ -80,10 +80,11 @@ def tr(lang: str, key: str, default: str) -> str:
     return translate(lang, key) if has_message(lang, key) else default
 
 
-def js_messages(lang: str, base: dict[str, str]) -> dict[str, str]:
+def js_messages(lang: str, base: dict[str, str], terms: dict[str, str] | None = None) -> dict[str, str]:
     """The control room's script messages plus every ``equipment.js.*`` one (which win)."""
     fr = catalog()["fr"]
-    own = {key[len(JS_PREFIX) :]: translate(lang, key) for key in fr if key.startswith(JS_PREFIX)}
+    t = terms or {}
+    own = {key[len(JS_PREFIX) :]: translate(lang, key, **t) for key in fr if key.startswith(JS_PREFIX)}
     return {**base, **own}
 
 

@@ -15,6 +15,7 @@ from vigie.pilotage.actions import HANDBACK_REASONS, check_visible_to
 from vigie.pilotage.stats import compute_stats
 from vigie.reports.domain import TRANSITIONS
 from vigie.runtime import Vigie
+from vigie.web.i18n import city_terms
 from vigie.web.pages import forbidden_page, page_agent
 from vigie.web.templating import render
 
@@ -28,7 +29,12 @@ def _base(request: Request, agent: Agent, csrf: str, **page: Any) -> dict[str, A
     v: Vigie = request.app.state.vigie
     lang = _lang(request)
     return ctx.page_base(
-        request, agent, csrf, labels=ctx.labels(v, lang), messages=ctx.js_messages(lang), **page
+        request,
+        agent,
+        csrf,
+        labels=ctx.labels(v, lang),
+        messages=ctx.js_messages(lang, city_terms(v.city, lang)),
+        **page,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 from starlette.requests import Request
@@ -34,10 +35,24 @@ def catalog() -> dict[str, dict[str, str]]:
     return messages
 
 
+class _KeepMissing(dict[str, object]):
+    """Placeholders without a value stay as they are (``{n}`` is filled later by a script)."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
 def translate(lang: str, key: str, **values: object) -> str:
     messages = catalog()
     text = messages.get(lang, {}).get(key) or messages["fr"].get(key) or key
-    return text.format(**values) if values else text
+    return text.format_map(_KeepMissing(values)) if values else text
+
+
+def city_terms(city: Any, lang: str) -> dict[str, str]:
+    """The city profile's own words for product text: ``{zone}``, ``{zones_lower}``, ``{phone_service}``…"""
+    terms: dict[str, str] = city.terms(lang)
+    terms["phone_service"] = city.phone_service or translate(lang, "city.phone_service_default")
+    return terms
 
 
 def request_language(request: Request, default: str = "fr") -> str:

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from vigie.web.deps import SESSION_COOKIE
-from vigie.web.i18n import LANG_COOKIE, request_language, translate
+from vigie.web.i18n import LANG_COOKIE, city_terms, request_language, translate
 
 PACKAGE = Path(__file__).resolve().parent.parent
 STATIC = PACKAGE / "static"
@@ -60,8 +60,10 @@ def render(
     v = request.app.state.vigie
     lang = request_language(request, v.city.default_language)
 
+    terms = city_terms(v.city, lang)
+
     def t(key: str, **values: object) -> str:
-        return translate(lang, key, **values)
+        return translate(lang, key, **{**terms, **values})
 
     page = {
         "request": request,

@@ -1,0 +1,97 @@
+"""The example profile of docs/city-profiles.md, loaded and served like a real city."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import PASSWORD
+from vigie.app import create_app
+from vigie.city.profile import load_profile
+from vigie.runtime import Vigie, build_vigie
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "example-profile"
+CENTRE = {"lat": 48.9000, "long": 6.6120}  # in the Centre quartier
+
+
+@pytest.fixture
+def example(vigie_settings) -> Iterator[Vigie]:
+    v = build_vigie(vigie_settings.model_copy(update={"city": str(EXAMPLE)}))
+    yield v
+    if v.limits is not None:
+        v.limits.close()
+    v.db.dispose()
+
+
+@pytest.fixture
+def client(example: Vigie) -> Iterator[TestClient]:
+    with TestClient(create_app(vigie=example)) as c:
+        yield c
+
+
+def test_city_example_profile_loads_with_its_own_words_and_holidays():
+    city = load_profile(str(EXAMPLE))
+    assert city.name == "Sainte-Aube-sur-Seille" and city.reference_prefix == "SAS"
+    assert [z.code for z in city.zones.zones] == ["centre", "gare", "vignes", "za"]
+    assert city.terms("fr")["zone"] == "Quartier" and city.terms("en")["zones"] == "Neighbourhoods"
+    assert city.business_hours.is_holiday(date(2026, 12, 26))  # St Stephen's day in Moselle
+    assert sorted(city.legal) == ["accessibility", "contact", "notice", "privacy"]
+
+
+def test_city_example_profile_serves_residents_with_its_footer_and_pages(client: TestClient):
+    home = client.get("/")
+    assert home.status_code == 200
+    assert "Sainte-Aube-sur-Seille" in home.text
+    assert "3 rue des Vignes, Sainte-Aube-sur-Seille" in home.text  # the address hint
+    assert "12 rue de la Liberté" not in home.text and "Allo mairie" not in home.text
+    for href, label in [
+        ("/informations/notice", "Mentions légales"),
+        ("/informations/privacy", "Données personnelles"),
+        ("/informations/accessibility", "Accessibilité : partiellement conforme"),
+        ("/informations/contact", "Contact"),
+    ]:
+        assert f'<a href="{href}">{label}</a>' in home.text
+    assert "Quartiers : tracé fictif" in home.text
+    notice = client.get("/informations/notice")
+    assert notice.status_code == 200 and "<h1>Mentions légales</h1>" in notice.text
+    assert "Directeur de la publication" in notice.text
+    assert client.get("/informations/unknown").status_code == 404
+    carte = client.get("/carte")
+    assert '<label for="f-zone">Quartier</label>' in carte.text
+    assert "Zone d&#39;activités du Moulin" in carte.text
+    english = client.get("/carte?lang=en")
+    assert '<label for="f-zone">Neighbourhood</label>' in english.text
+    assert '<a href="/informations/notice">Legal notice</a>' in english.text
+
+
+def test_city_example_profile_takes_reports_in_its_zones(client: TestClient, api_key: str):
+    services = [s["service_code"] for s in client.get("/open311/v2/services.json").json()]
+    assert services == ["nid-de-poule", "lampadaire", "depot-sauvage", "seringues"]
+    r = client.post(
+        "/api/v1/reports",
+        json={"service_code": "depot-sauvage", "description": "Canapé sur le trottoir", **CENTRE},
+    )
+    assert r.status_code == 201, r.text
+    report = r.json()
+    assert report["reference"].startswith("SAS-") and report["zone"] == "centre"
+    outside = client.post(
+        "/api/v1/reports", json={"service_code": "depot-sauvage", "lat": 47.32, "long": 5.04}
+    )
+    assert outside.status_code == 422 and "outside Sainte-Aube-sur-Seille" in outside.text
+
+
+def test_city_example_profile_phone_intake_names_its_phone_service(client: TestClient, example: Vigie):
+    from vigie.accounts.actions import do_add_user
+
+    do_add_user(example.db, "accueil@sainte-aube.example", "operator", PASSWORD, name="Accueil")
+    r = client.post("/api/v1/auth/login", json={"email": "accueil@sainte-aube.example", "password": PASSWORD})
+    assert r.status_code == 200
+    page = client.get("/pilotage/appel")
+    assert page.status_code == 200
+    assert "Appel téléphonique — Sainte-Aube à l&#39;écoute" in page.text
+    assert "Appel (Sainte-Aube à l&#39;écoute)" in page.text and "balayage-programme" in page.text
+    assert '<a href="/informations/privacy">Données personnelles</a>' in page.text
