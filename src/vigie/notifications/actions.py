@@ -184,6 +184,7 @@ def queue_announcement(
             link=tracking_link(settings, r.token),
             follower=r.follower,
             merged_into=merged_into,
+            place=_place(v, row) if in_full else "",
         )
         values.append(
             {
@@ -367,6 +368,13 @@ def on_report_update(v: Vigie, s: Session, row: ReportRow, update: ReportUpdateR
     queue_announcement(v, s, row, update.status, cause=f"u{update.id}", note=update.public_note or "")
 
 
+def _place(v: Vigie, row: ReportRow) -> str:
+    if row.address:
+        return str(row.address)
+    zone = v.city.zones.by_code.get(row.zone)
+    return zone.name if zone is not None else ""
+
+
 __all__ = [
     "creation_announced",
     "on_follow",
@@ -379,3 +387,4 @@ __all__ = [
     "tracking_link",
     "new_message_id",
 ]
+

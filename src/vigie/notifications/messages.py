@@ -41,6 +41,7 @@ WORDS: dict[str, dict[str, str]] = {
         "hello": "Bonjour,",
         "about": "Signalement {ref} ({service}) : {status}.",
         "about_restricted": "Signalement {ref} : {status}.",
+        "place": "Lieu : {place}.",
         "note": "Précision du service :",
         "merged": "Votre signalement a été rattaché au signalement {keep}, "
         "qui reste suivi jusqu'à sa résolution.",
@@ -68,6 +69,7 @@ WORDS: dict[str, dict[str, str]] = {
         "hello": "Hello,",
         "about": "Report {ref} ({service}): {status}.",
         "about_restricted": "Report {ref}: {status}.",
+        "place": "Place: {place}.",
         "note": "Note from the team:",
         "merged": "Your report has been linked to report {keep}, "
         "which will be followed until it is resolved.",
@@ -121,6 +123,7 @@ def compose(
     link: str,
     follower: bool,
     merged_into: str | None = None,
+    place: str = "",
 ) -> Composed:
     """Subject, plain text and HTML of one message (``lang`` already passed by ``ui_lang``)."""
     w = WORDS[lang]
@@ -136,6 +139,8 @@ def compose(
         paragraphs.append(f"{w['note']}\n{note}")
     about = w["about"] if service else w["about_restricted"]
     paragraphs.append(about.format(ref=reference, service=service, status=state))
+    if place:  # where the report is: its address, else its commune
+        paragraphs[-1] += "\n" + w["place"].format(place=place)
     footer = [
         city + (f" — {contact}" if contact else ""),
         w["why_follower" if follower else "why_reporter"],

@@ -107,7 +107,7 @@ def _item(j: JsonSql, tz: str) -> tuple[ColumnElement[str], str, str]:
         ("updated_datetime", j.local_iso(updated, tz, nullable=False)),
         ("expected_datetime", j.local_iso(R.expected_at, tz)),
         ("address", func.nullif(R.address, lit(""))),
-        ("address_id", literal_column("NULL")),
+        ("address_id", func.nullif(R.address_id, lit(""))),
         ("zipcode", literal_column("NULL")),
         ("lat", j.number(R.lat)),
         ("long", j.number(R.long)),

@@ -152,7 +152,7 @@ def request_view(
         "updated_datetime": local_iso((row.closed_at if closed else None) or row.updated_at, tz),
         "expected_datetime": local_iso(row.expected_at, tz),
         "address": row.address or None,
-        "address_id": None,
+        "address_id": row.address_id or None,
         "zipcode": None,
         "lat": row.lat,
         "long": row.long,

@@ -254,12 +254,6 @@ def _create(v: Vigie, params: Params, key: str, lang: str, fmt: str) -> Response
     service = v.catalogue.service(code)
     if service is None or service.agents_only:
         raise NotFound(f"no service '{code}'", field="service_code")
-    has_place = params.get("lat") or params.get("long") or params.get("address_string")
-    if params.get("address_id") and not has_place:
-        raise BadRequest(
-            "address ids are not known here; send lat and long, or address_string",
-            field="address_id",
-        )
     media_url = _check_media_url(params.get("media_url"))
     ctx = Ctx(v, lang)
     idem = None
@@ -279,6 +273,7 @@ def _create(v: Vigie, params: Params, key: str, lang: str, fmt: str) -> Response
         lat=params.get("lat"),
         long=params.get("long"),
         address=params.get("address_string") or "",
+        address_id=params.get("address_id") or "",
         attributes=parse_attributes(params),
         reporter_name=name,
         reporter_email=params.get("email") or "",

@@ -321,11 +321,17 @@ def do_move(
     zone = v.city.zones.locate(*point)
     if zone is None:
         raise ValidationFailed(f"this location is outside {v.city.name}", field="lat")
+    typed = (address or "").strip()[:512]
+    address_id = ""
+    if not typed:  # the address under the new point (looked up before the transaction)
+        from vigie.addresses.placing import address_at
+
+        near = address_at(v, *point)
+        typed, address_id = (near.label, near.id) if near is not None else ("", "")
 
     def apply(s: Session, row: ReportRow) -> dict[str, Any]:
         row.lat, row.long = point
-        if address is not None:
-            row.address = address.strip()[:512]
+        row.address, row.address_id = typed, address_id
         if zone.code != row.zone:
             row.zone = zone.code
             proc = v.catalogue.resolve(row.service_code, zone.code, row.attributes or {})

@@ -27,6 +27,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from vigie.accounts.actions import do_audit, require
 from vigie.accounts.domain import Agent
 from vigie.catalogue.domain import Procedure, Service
+from vigie.city.zones import Zone
 from vigie.db import Prepared, prepared_insert, utcnow
 from vigie.errors import Conflict, ValidationFailed
 from vigie.reports.actions import get_report, report_event, resident_lang
@@ -56,6 +57,7 @@ class Submission:
     lat: Any = None
     long: Any = None
     address: str = ""
+    address_id: str = ""  # an id of the gazetteer (Open311 address_id)
     attributes: dict[str, Any] = field(default_factory=dict)
     reporter_name: str = ""
     reporter_email: str = ""
@@ -84,6 +86,8 @@ class CheckedSubmission:
     description: str
     procedure: Procedure
     channel: Channel
+    address: str = ""  # typed, or found from the point (reverse geocoding)
+    address_id: str = ""
 
 
 @dataclass
@@ -121,27 +125,7 @@ def check_submission(v: Vigie, sub: Submission) -> CheckedSubmission:
     if len(address) > 512:
         raise ValidationFailed("address is longer than 512 characters", field="address_string")
     point = check_coordinates(sub.lat, sub.long)
-    zones = v.city.zones
-    if point is not None:
-        zone = zones.locate(*point)
-        if zone is None:
-            raise ValidationFailed(
-                f"this location is outside {v.city.name}; reports are accepted only within its zones",
-                field="lat",
-            )
-    elif address:
-        folded = _fold(address)
-        # Longest names first: "Neuilly-Crimolois" before a shorter name it contains.
-        matches = [z for z in sorted(zones.zones, key=lambda z: -len(z.name)) if _fold(z.name) in folded]
-        if not matches:
-            raise ValidationFailed(
-                f"cannot place this address in a zone of {v.city.name}; "
-                "give lat and long, or include the commune (zone) name",
-                field="address_string",
-            )
-        zone = matches[0]
-    else:
-        raise ValidationFailed("a location is required: lat and long, or an address", field="lat")
+    point, address, address_id, zone = _place(v, point, address, (sub.address_id or "").strip())
     attributes = check_attributes(service, sub.attributes or {})
     for name, limit in (
         ("reporter_name", 200),
@@ -166,7 +150,58 @@ def check_submission(v: Vigie, sub: Submission) -> CheckedSubmission:
         description=description,
         procedure=procedure,
         channel=channel,
+        address=address,
+        address_id=address_id,
     )
+
+
+def _place(
+    v: Vigie, point: tuple[float, float] | None, address: str, address_id: str
+) -> tuple[tuple[float, float] | None, str, str, Zone]:
+    """(point, address, address id, zone) of a report.
+
+    An ``address_id`` of the gazetteer gives the point and the address; an
+    address typed without a point is geocoded inside the city's zones (else a
+    commune named in it places the report in that zone, without a point); a
+    point without an address gets the address or street under it.
+    """
+    from vigie.addresses.placing import address_at, place_of_id, place_of_text
+
+    zones = v.city.zones
+    if point is None and address_id:
+        placed = place_of_id(v, address_id)
+        point = (placed.lat, placed.lon)
+        address, address_id = address or placed.label, placed.address_id
+    elif point is None and address:
+        found = place_of_text(v, address)
+        if found is not None:
+            point, address_id = (found.lat, found.lon), found.address_id
+    elif address_id:
+        address_id = place_of_id(v, address_id).address_id
+    if point is not None:
+        zone = zones.locate(*point)
+        if zone is None:
+            raise ValidationFailed(
+                f"this location is outside {v.city.name}; reports are accepted only within its zones",
+                field="lat",
+            )
+        if not address:
+            near = address_at(v, *point)
+            if near is not None:
+                address, address_id = near.label, near.id
+        return point, address, address_id, zone
+    if not address:
+        raise ValidationFailed("a location is required: lat and long, or an address", field="lat")
+    folded = _fold(address)
+    # Longest names first: "Neuilly-Crimolois" before a shorter name it contains.
+    matches = [z for z in sorted(zones.zones, key=lambda z: -len(z.name)) if _fold(z.name) in folded]
+    if not matches:
+        raise ValidationFailed(
+            f"cannot place this address in a zone of {v.city.name}; "
+            "give lat and long, or include the commune (zone) name",
+            field="address_string",
+        )
+    return None, address, address_id, matches[0]
 
 
 # Channels an agent types in on a resident's behalf (a call, an e-mail received).
@@ -322,7 +357,8 @@ def _new_report(
         "description": checked.description,
         "lat": checked.lat,
         "long": checked.long,
-        "address": (sub.address or "").strip(),
+        "address": checked.address,
+        "address_id": checked.address_id,
         "zone": checked.zone,
         "attributes": checked.attributes,
         "channel": checked.channel.value,

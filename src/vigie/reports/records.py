@@ -48,6 +48,7 @@ class ReportRecord:
     lat: float | None
     long: float | None
     address: str
+    address_id: str
     zone: str
     attributes: dict[str, Any]
     channel: str
@@ -87,6 +88,7 @@ class ReportRecord:
             self.lat,
             self.long,
             self.address,
+            self.address_id,
             self.zone,
             self.attributes,
             self.channel,

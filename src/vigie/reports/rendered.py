@@ -81,6 +81,7 @@ def _item(j: JsonSql) -> tuple[ColumnElement[str], str]:
         ("lat", j.number(R.lat)),
         ("long", j.number(R.long)),
         ("address", R.address),
+        ("address_id", R.address_id),
         ("zone", R.zone),
         ("attributes", j.raw(R.attributes, "{}")),
         ("status_notes", R.status_notes),

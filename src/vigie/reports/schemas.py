@@ -19,6 +19,9 @@ class ReportIn(_Body):
     lat: float | None = Field(None, ge=-90, le=90)
     long: float | None = Field(None, ge=-180, le=180)
     address: str = Field("", max_length=512)
+    address_id: str = Field(
+        "", max_length=128, description="Id of an answer of /api/v1/addresses (places the report there)."
+    )
     attributes: dict[str, str | float | int | bool | list[str] | None] = Field(default_factory=dict)
     reporter_name: str = Field("", max_length=200)
     reporter_email: str = Field("", max_length=320)
@@ -80,6 +83,7 @@ def openapi_submit_body() -> dict[str, Any]:
             "lat": {"type": "number"},
             "long": {"type": "number"},
             "address": {"type": "string"},
+            "address_id": {"type": "string"},
             "attributes": {"type": "string", "description": "JSON object of attribute values"},
             "reporter_name": {"type": "string"},
             "reporter_email": {"type": "string"},

@@ -37,6 +37,7 @@ class ReportRow(Base):
     lat: Mapped[float | None] = mapped_column(Float)
     long: Mapped[float | None] = mapped_column(Float)
     address: Mapped[str] = mapped_column(String(512), default="")
+    address_id: Mapped[str] = mapped_column(String(128), default="")  # an id of the gazetteer
     zone: Mapped[str] = mapped_column(String(32))
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     channel: Mapped[str] = mapped_column(String(16))

@@ -47,6 +47,7 @@ def public_view(row: ReportData, catalogue: Catalogue, lang: str = "fr", base: s
         "lat": row.lat,
         "long": row.long,
         "address": row.address,
+        "address_id": row.address_id,
         "zone": row.zone,
         "attributes": row.attributes or {},
         "status_notes": row.status_notes,

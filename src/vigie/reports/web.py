@@ -221,6 +221,7 @@ def _submit(
         lat=lat,
         long=long,
         address=body.address,
+        address_id=body.address_id,
         attributes=dict(body.attributes),
         reporter_name=body.reporter_name,
         reporter_email=body.reporter_email,

@@ -98,6 +98,24 @@
     return span;
   }
 
+  // The report's address (street and number, without the postcode and commune) and its commune.
+  function place(r) {
+    const zone = P.label("zones", r.zone) || "";
+    if (!r.address) return zone;
+    const span = document.createElement("span");
+    let street = r.address;
+    const cut = street.search(/\s\d{5}\s/);
+    if (cut > 0) street = street.slice(0, cut);
+    span.textContent = street;
+    if (zone) {
+      const small = document.createElement("span");
+      small.className = "small";
+      small.textContent = " — " + zone;
+      span.appendChild(small);
+    }
+    return span;
+  }
+
   function row(r) {
     const tr = document.createElement("tr");
     tr.dataset.id = r.id;
@@ -117,7 +135,7 @@
     }
     tr.appendChild(th);
     cell(tr, P.label("services", r.service_code) || r.service_name);
-    cell(tr, P.label("zones", r.zone));
+    cell(tr, place(r));
     cell(tr, badge(r.status, P.label("status", r.status)));
     cell(tr, P.label("priority", r.priority), "priority priority--" + r.priority);
     const due = document.createElement("span");
