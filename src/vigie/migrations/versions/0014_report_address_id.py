@@ -1,7 +1,7 @@
 """reports.address_id: the gazetteer's id of a report's address
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 
 Set when the address comes from the gazetteer (typed by id, geocoded from an
 address string, or found under the report's point); Open311 ``address_id``.
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
