@@ -35,8 +35,12 @@ class LiveServer:
 
     def __enter__(self) -> LiveServer:
         self.thread.start()
-        deadline = time.monotonic() + 10
+        # Generous: the lifespan warms caches (34,000 lights in some tests) and CI machines are
+        # shared; this is a wait, not a timing assertion.
+        deadline = time.monotonic() + 60
         while not self.server.started:
+            if not self.thread.is_alive():
+                raise RuntimeError("live server stopped during start-up (see its log above)")
             if time.monotonic() > deadline:
                 raise RuntimeError("live server did not start")
             time.sleep(0.02)
