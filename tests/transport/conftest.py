@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-# The shared real-data directory sits next to the repository (../shared/data); a
-# worktree elsewhere names it with VIGIE_SHARED_DATA.
-DIJON = (
-    Path(os.environ.get("VIGIE_SHARED_DATA", Path(__file__).resolve().parents[3] / "shared" / "data"))
-    / "dijon"
-)
+from tests.addresses.conftest import OPEN_DATA
+
+DIJON = OPEN_DATA / "dijon"
 DIVIA = DIJON / "divia_gtfs"
 STOPS = [DIJON / "opendata" / "arrets-tram.geojson", DIJON / "opendata" / "arrets_bus_divia.geojson"]
 

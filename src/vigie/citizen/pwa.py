@@ -29,6 +29,7 @@ SHELL_ASSETS = [
     "css/vigie.css",
     "css/citizen.css",
     "js/vigie.js",
+    "js/address.js",
     "vendor/htmx/htmx.min.js",
     "js/citizen/common.js",
     "js/citizen/report.js",

@@ -18,7 +18,7 @@ from vigie.errors import TooManyRequests, Unauthorized
 from vigie.maps.basemap import basemap_of
 from vigie.maps.layers import context_layers
 from vigie.web.deps import SESSION_COOKIE, client_id, same_origin
-from vigie.web.i18n import request_language, translate
+from vigie.web.i18n import catalog, request_language, translate
 from vigie.web.templating import asset_url, render
 
 router = APIRouter(include_in_schema=False)
@@ -61,6 +61,12 @@ def forbidden_page(request: Request) -> HTMLResponse:
     )
 
 
+def address_messages(lang: str) -> dict[str, str]:
+    """The texts of the address box and of "près du …" (static/js/address.js)."""
+    keys = [k for k in catalog()["fr"] if k.startswith("address_box.")]
+    return {k.removeprefix("address_box."): translate(lang, k) for k in keys}
+
+
 def map_config(request: Request) -> dict[str, Any]:
     v = request.app.state.vigie
     center = v.city.center or {}
@@ -72,6 +78,7 @@ def map_config(request: Request) -> dict[str, Any]:
         "long": center.get("long"),
         "zoom": center.get("zoom", 12),
         "basemap": basemap,
+        "address_messages": address_messages(request_language(request, v.city.default_language)),
         # Context layers stand in for a basemap; over a street map they would only repeat it.
         "layers": [] if basemap["kind"] != "none" else [c.page_config() for c in context_layers(v).values()],
     }

@@ -67,7 +67,10 @@
   Vigie.map = async function (element, options) {
     const cfg = Vigie.data("map-config") || {};
     const basemap = cfg.basemap || { kind: "none" };
-    const map = L.map(element, Object.assign({ zoomControl: true, attributionControl: true }, options || {}));
+    const opts = Object.assign({ zoomControl: true, attributionControl: true }, options || {});
+    if (opts.tabbable === false) opts.keyboard = false;
+    const map = L.map(element, opts);
+    if (opts.tabbable === false) untabbable(element);
     map.setView([cfg.lat || 47.322, cfg.long || 5.0415], cfg.zoom || 12);
     Vigie.maps.push(map); // the page's maps, for the browser tests and benchmarks
     let drawn = false;
@@ -97,6 +100,20 @@
     if (!drawn) Vigie.contextLayers(map, cfg.layers || []);
     return map;
   };
+
+  // Keep a map out of the Tab order (phone intake: the keyboard has the address box and the
+  // coordinates): its zoom buttons, credits and markers, now and as they are added.
+  function untabbable(element) {
+    function apply() {
+      // Only what changes: rewriting the same value would be another mutation, endlessly.
+      element.querySelectorAll("a[href], button, path.leaflet-interactive, [tabindex]").forEach(function (el) {
+        if (el.getAttribute("tabindex") !== "-1") el.setAttribute("tabindex", "-1");
+      });
+    }
+    // Leaflet gives focus to markers and to shapes with a tooltip once they are on the map.
+    new MutationObserver(apply).observe(element, { subtree: true, childList: true, attributes: true, attributeFilter: ["tabindex"] });
+    apply();
+  }
 
   // Context layers (public transport…) under everything else, on a canvas of their own:
   // redrawing thousands of markers never redraws them, and they take no clicks (a tap

@@ -10,7 +10,7 @@
   const $ = function (id) { return document.getElementById(id); };
   const STEPS = ["category", "location", "duplicates", "details", "done", "queued"];
   const PROGRESS = { category: 0, location: 1, duplicates: 1, details: 2 };
-  const state = { service: null, lat: null, long: null, photos: [], key: null, map: null, marker: null, suggestions: [], checked: "" };
+  const state = { service: null, lat: null, long: null, photos: [], key: null, map: null, marker: null, addressAuto: false, checked: "" };
   let current = "category";
 
   function make(tag, props, children) {
@@ -81,14 +81,29 @@
   const status = $("location-status");
   const address = $("address");
 
+  // how: gps, map, photo or address: the step says where the position came from, then
+  // what it is near ("près du 12 rue de la Liberté"), which also fills an empty address.
+  let reverseSeq = 0;
   function setLocation(lat, long, how, label) {
     state.lat = Math.round(lat * 1e6) / 1e6;
     state.long = Math.round(long * 1e6) / 1e6;
     const coords = state.lat.toFixed(5) + ", " + state.long.toFixed(5);
-    status.textContent = t("js.location_" + how, { coords: coords, address: label || "" });
+    const said = t("js.location_" + how, { coords: coords, address: label || "" });
+    status.textContent = said;
     status.classList.add("is-set");
+    status.dataset.source = how;
     clearErrors("address");
     placeMarker();
+    if (how === "address") { state.addressAuto = false; return; }
+    const mine = (reverseSeq += 1);
+    Vigie.reverseAddress(state.lat, state.long).then(function (found) {
+      if (!found || mine !== reverseSeq) return;
+      status.textContent = said + " " + t("js.location_near", { near: found.text });
+      if (!address.value.trim() || state.addressAuto) {
+        address.value = found.label;
+        state.addressAuto = true;
+      }
+    });
   }
 
   $("geolocate").addEventListener("click", function () {
@@ -142,33 +157,35 @@
     setLocation(c.lat, c.lng, "map");
   });
 
-  // Address: suggestions among the addresses of reports already made (no third-party geocoder).
-  let addressTimer = 0;
-  let addressSeq = 0;
-  function pickAddress() {
-    const typed = address.value.trim().toLowerCase();
-    const hit = state.suggestions.find(function (a) { return a.address.toLowerCase() === typed && a.lat != null; });
-    if (hit && !(state.lat === hit.lat && state.long === hit.long)) setLocation(hit.lat, hit.long, "address", hit.address);
-  }
-  address.addEventListener("input", function () {
-    clearErrors("address");
-    pickAddress();
-    clearTimeout(addressTimer);
-    addressTimer = setTimeout(async function () {
-      const q = address.value.trim();
-      if (q.length < 2) return;
-      const seq = (addressSeq += 1);
-      try {
-        const list = await C.get("/api/v1/addresses?q=" + encodeURIComponent(q));
-        if (seq !== addressSeq) return;
-        state.suggestions = list;
-        $("address-options").replaceChildren.apply($("address-options"), list.map(function (a) { return make("option", { value: a.address }); }));
-        pickAddress();
-      } catch (e) { /* offline: the typed address is sent as it is */ }
-    }, 200);
+  // Address: the city's addresses as one types (Vigie's own geocoder); choosing one places the pin.
+  Vigie.addressCombobox(address, {
+    center: function () {
+      if (state.lat != null) return [state.lat, state.long];
+      if (state.map) { const c = state.map.getCenter(); return [c.lat, c.lng]; }
+      return null;
+    },
+    onPick: function (f) {
+      const c = f.geometry.coordinates;
+      setLocation(c[1], c[0], "address", f.properties.label);
+    },
   });
-  address.addEventListener("change", pickAddress);
-  address.addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); pickAddress(); } });
+  address.addEventListener("input", function () { state.addressAuto = false; clearErrors("address"); });
+
+  // A photo first (FixMyStreet's order): its own position is proposed, the resident confirms
+  // it or moves the pin; the photo joins the report.
+  $("location-photo").addEventListener("change", async function (e) {
+    const files = Array.from(e.target.files || []);
+    e.target.value = "";
+    if (!files.length) return;
+    const where = await Vigie.photoPosition(files[0]);
+    await addPhotos(files);
+    if (where) {
+      await initMap();
+      setLocation(where.lat, where.lon, "photo");
+    } else {
+      status.textContent = t("js.photo_no_position");
+    }
+  });
 
   async function afterLocation() {
     if (state.lat == null && !address.value.trim()) {
@@ -285,9 +302,13 @@
     return out;
   }
 
-  $("photos").addEventListener("change", async function (e) {
+  $("photos").addEventListener("change", function (e) {
     const files = Array.from(e.target.files || []);
     e.target.value = "";
+    addPhotos(files);
+  });
+
+  async function addPhotos(files) {
     clearErrors("photos");
     const problems = [];
     for (const f of files) {
@@ -300,7 +321,7 @@
     renderPhotos();
     if (problems.length) showErrors([{ field: "photos", text: problems.join(" ") }]);
     else if (files.length) Vigie.announce(C.plural("js.photos_count", state.photos.length));
-  });
+  }
 
   // Large pictures are reduced on the device (less data to send and to keep offline).
   async function shrink(file) {
@@ -434,7 +455,7 @@
   function reset() {
     form.reset();
     state.photos.forEach(function (p) { URL.revokeObjectURL(p.url); });
-    Object.assign(state, { service: null, lat: null, long: null, photos: [], checked: "" });
+    Object.assign(state, { service: null, lat: null, long: null, photos: [], addressAuto: false, checked: "" });
     if (state.marker) { state.marker.remove(); state.marker = null; }
     renderPhotos();
     $("attributes").replaceChildren();

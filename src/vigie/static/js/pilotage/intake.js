@@ -221,8 +221,42 @@
   function fill(latlng) {
     lat.value = latlng.lat.toFixed(6);
     lng.value = latlng.lng.toFixed(6);
+    showNear(latlng);
   }
-  Vigie.map($("intake-map"), { maxZoom: 19 }).then(function (m) {
+  // Under the pin: what it is near; an empty (or still automatic) address takes it.
+  const addressInput = $("intake-address");
+  const near = $("intake-near");
+  let addressAuto = false;
+  let nearSeq = 0;
+  function showNear(latlng) {
+    const mine = (nearSeq += 1);
+    Vigie.reverseAddress(latlng.lat, latlng.lng).then(function (found) {
+      if (mine !== nearSeq) return;
+      near.textContent = found ? found.text : "";
+      if (found && (!addressInput.value.trim() || addressAuto)) { addressInput.value = found.label; addressAuto = true; }
+    });
+  }
+  // The operator types the caller's address: the first suggestion is one arrow key away.
+  Vigie.addressCombobox(addressInput, {
+    center: function () {
+      if (!map) return null;
+      const c = map.getCenter();
+      return [c.lat, c.lng];
+    },
+    onPick: function (f) {
+      const ll = L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]);
+      setPin(ll, false);
+      lat.value = ll.lat.toFixed(6);
+      lng.value = ll.lng.toFixed(6);
+      addressAuto = false;
+      near.textContent = "";
+      if (map) map.setView(ll, Math.max(map.getZoom(), 17));
+      checkDuplicates();
+    },
+  });
+  addressInput.addEventListener("input", function () { addressAuto = false; });
+  // The map is for the mouse: keyboard users have the address box and the coordinates.
+  Vigie.map($("intake-map"), { maxZoom: 19, tabbable: false }).then(function (m) {
     map = m;
     map.on("click", function (e) { setPin(e.latlng, true); fill(e.latlng); checkDuplicates(); });
   });
@@ -230,7 +264,7 @@
     input.addEventListener("change", function () {
       const a = parseFloat(lat.value);
       const b = parseFloat(lng.value);
-      if (isFinite(a) && isFinite(b)) { setPin(L.latLng(a, b), false); map.panTo([a, b]); checkDuplicates(); }
+      if (isFinite(a) && isFinite(b)) { setPin(L.latLng(a, b), false); map.panTo([a, b]); showNear(L.latLng(a, b)); checkDuplicates(); }
     });
   });
 
@@ -320,6 +354,8 @@
       $("service-chosen").textContent = "";
       $("intake-duplicates").hidden = true;
       if (marker) { marker.remove(); marker = null; }
+      near.textContent = "";
+      addressAuto = false;
       P.clearError(errorBox);
       idempotencyKey = newKey();
     }, 0);
