@@ -41,10 +41,13 @@ from common import ROOT, banner, free_port, log, ratio, save_result
 
 CHROMIUM = "/usr/bin/chromium"
 # The shared real data: VIGIE_OPEN_DATA_DIR, else a shared/data above the repository.
-SHARED = next(
-    (p / "shared" / "data" for p in ROOT.parents if (p / "shared" / "data" / "dijon").is_dir()),
-    Path(os.environ.get("VIGIE_OPEN_DATA_DIR", "../shared/data")),
-) / "dijon"
+SHARED = (
+    next(
+        (p / "shared" / "data" for p in ROOT.parents if (p / "shared" / "data" / "dijon").is_dir()),
+        Path(os.environ.get("VIGIE_OPEN_DATA_DIR", "../shared/data")),
+    )
+    / "dijon"
+)
 if os.environ.get("VIGIE_OPEN_DATA_DIR"):
     SHARED = Path(os.environ["VIGIE_OPEN_DATA_DIR"]) / "dijon"
 OBSERVE = """() => {
@@ -66,7 +69,8 @@ def start_servers(reports: int) -> dict[str, str]:
     from vigie.settings import Settings
 
     data = Path(tempfile.mkdtemp(prefix="vigie-bench-pan-"))
-    archive = build_archive(data / "communes.pmtiles", json.loads(COMMUNES.read_text(encoding="utf-8")), range(8, 15))
+    communes = json.loads(COMMUNES.read_text(encoding="utf-8"))
+    archive = build_archive(data / "communes.pmtiles", communes, range(8, 15))
     gtfs = SHARED / "divia_gtfs"
     if not (gtfs / "routes.txt").is_file():
         raise SystemExit(f"{gtfs} missing: set VIGIE_OPEN_DATA_DIR to the shared data directory")
@@ -74,7 +78,9 @@ def start_servers(reports: int) -> dict[str, str]:
         "bare": {},
         "context": {
             "transport_gtfs": str(gtfs),
-            "transport_stops": f"{SHARED}/opendata/arrets-tram.geojson,{SHARED}/opendata/arrets_bus_divia.geojson",
+            "transport_stops": ",".join(
+                str(SHARED / "opendata" / f) for f in ("arrets-tram.geojson", "arrets_bus_divia.geojson")
+            ),
         },
         "pmtiles": {"basemap": str(archive)},
     }
@@ -94,7 +100,9 @@ def start_servers(reports: int) -> dict[str, str]:
         if name == "bare":
             log(f"loading the demo (34,000 lights, {reports} reports)…")
             load_demo(v, reports=reports)
-        server = uvicorn.Server(uvicorn.Config(create_app(vigie=v), host="127.0.0.1", port=port, log_level="warning"))
+        server = uvicorn.Server(
+            uvicorn.Config(create_app(vigie=v), host="127.0.0.1", port=port, log_level="warning")
+        )
         threading.Thread(target=server.run, daemon=True).start()
         while not server.started:
             time.sleep(0.05)
@@ -158,10 +166,15 @@ def main() -> None:
     pages = {"/carte": "public map", "/pilotage/equipements": "equipment map (34k lights)"}
     results: dict[str, Any] = {}
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
         for path, title in pages.items():
             print(f"\n{title} ({path}): {args.pans} drags, median of {args.runs} runs")
-            print(f"{'map':<10} {'long tasks':>10} {'total ms':>9} {'longest':>8} {'pan wall ms':>12} {'total vs bare':>14}")
+            print(
+                f"{'map':<10} {'long tasks':>10} {'total ms':>9} {'longest':>8}"
+                f" {'pan wall ms':>12} {'total vs bare':>14}"
+            )
             base_total = None
             for name, url in urls.items():
                 runs = [measure(browser, url, path, args.pans) for _ in range(args.runs)]
@@ -170,7 +183,8 @@ def main() -> None:
                 if base_total is None:
                     base_total = row["total"]
                 print(
-                    f"{name:<10} {row['count']:>10.0f} {row['total']:>9.0f} {row['max']:>8.0f} {row['wall']:>12.0f}"
+                    f"{name:<10} {row['count']:>10.0f} {row['total']:>9.0f} {row['max']:>8.0f}"
+                    f" {row['wall']:>12.0f}"
                     f" {ratio(row['total'], base_total) if base_total else '—':>14}"
                 )
         browser.close()

@@ -13,6 +13,7 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
+from tests.addresses.conftest import commerces, dijon_gazetteer  # noqa: F401 (fixtures)
 from tests.browser.conftest import check_a11y, screenshot
 from tests.citizen.helpers import pothole
 from tests.web.live import LiveServer
@@ -176,20 +177,27 @@ def test_resident_reports_a_pothole_with_a_photo_and_follows_it_live(new_context
     check_a11y(page, "my reports")
 
 
-def test_duplicate_suggestion_leads_to_following_the_existing_report(new_context, live, vigie):
-    existing = httpx.post(f"{live.url}/api/v1/reports", json=pothole(), timeout=10).json()
+def test_duplicate_suggestion_leads_to_following_the_existing_report(
+    new_context, live, vigie, dijon_gazetteer  # noqa: F811
+):
+    # Reported before at 12 rue de la Liberté (the gazetteer's point of that address).
+    spot = {"lat": 47.3227288, "long": 5.0358009, "address": "12 Rue de la Liberté 21000 Dijon"}
+    existing = httpx.post(f"{live.url}/api/v1/reports", json=pothole(**spot), timeout=10).json()
     ctx, _ = new_context(phone=True)
     page = ctx.new_page()
     page.goto("/")
-    # Keyboard only: search, Enter picks the single match; the address places the pin.
+    # Keyboard only: search, Enter picks the single match; a suggested address places the pin.
     page.get_by_label("Rechercher une catégorie").fill("nid de poule")
     expect(page.locator("#category-count")).to_have_text("1 catégorie trouvée")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Où se trouve le problème ?")).to_be_focused()
     address = page.get_by_label("Adresse ou lieu")
-    address.fill("Place de la Libération, Dijon")
+    address.press_sequentially("12 liber")
+    expect(page.get_by_role("option", name="12 Rue de la Liberté 21000 Dijon")).to_be_visible()
+    address.press("ArrowDown")
+    address.press("Enter")
     expect(page.locator("#location-status")).to_have_text(
-        "Emplacement choisi : Place de la Libération, Dijon."
+        "Emplacement choisi : 12 Rue de la Liberté 21000 Dijon."
     )
     page.get_by_role("button", name="Continuer").focus()
     page.keyboard.press("Enter")
