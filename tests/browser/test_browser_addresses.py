@@ -177,6 +177,7 @@ def test_phone_intake_with_the_keyboard_only_in_at_most_60_keystrokes(
     ).json()["items"][0]
     assert report["channel"] == "phone"
     assert report["address"] == "12 Rue de la Liberté 21000 Dijon"
+    assert report["address_id"] == "21231_rue_de_la_liberte_00012"  # the suggestion chosen
     assert abs(report["lat"] - 47.3227) < 0.0005 and abs(report["long"] - 5.0358) < 0.0005
     assert report["attributes"] == {"danger_immediat": "non"}
     print(f"\n[intake] complete phone report ({lang}) in {keys.count} keystrokes beyond the description")

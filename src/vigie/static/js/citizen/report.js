@@ -10,7 +10,7 @@
   const $ = function (id) { return document.getElementById(id); };
   const STEPS = ["category", "location", "duplicates", "details", "done", "queued"];
   const PROGRESS = { category: 0, location: 1, duplicates: 1, details: 2 };
-  const state = { service: null, lat: null, long: null, photos: [], key: null, map: null, marker: null, addressAuto: false, checked: "" };
+  const state = { service: null, lat: null, long: null, photos: [], key: null, map: null, marker: null, addressAuto: false, addressId: "", checked: "" };
   let current = "category";
 
   function make(tag, props, children) {
@@ -95,6 +95,7 @@
     clearErrors("address");
     placeMarker();
     if (how === "address") { state.addressAuto = false; return; }
+    if (state.addressAuto) state.addressId = "";
     const mine = (reverseSeq += 1);
     Vigie.reverseAddress(state.lat, state.long).then(function (found) {
       if (!found || mine !== reverseSeq) return;
@@ -102,6 +103,7 @@
       if (!address.value.trim() || state.addressAuto) {
         address.value = found.label;
         state.addressAuto = true;
+        state.addressId = found.feature.properties.kind !== "zone" ? found.feature.properties.id || "" : "";
       }
     });
   }
@@ -166,10 +168,11 @@
     },
     onPick: function (f) {
       const c = f.geometry.coordinates;
+      state.addressId = f.properties.id || "";
       setLocation(c[1], c[0], "address", f.properties.label);
     },
   });
-  address.addEventListener("input", function () { state.addressAuto = false; clearErrors("address"); });
+  address.addEventListener("input", function () { state.addressAuto = false; state.addressId = ""; clearErrors("address"); });
 
   // A photo first (FixMyStreet's order): its own position is proposed, the resident confirms
   // it or moves the pin; the photo joins the report.
@@ -418,7 +421,7 @@
       fields: {
         service_code: state.service, description: $("description").value.trim(),
         lat: state.lat == null ? "" : String(state.lat), long: state.long == null ? "" : String(state.long),
-        address: address.value.trim(), attributes: JSON.stringify(attributes),
+        address: address.value.trim(), address_id: state.addressId || "", attributes: JSON.stringify(attributes),
         reporter_name: $("reporter_name").value.trim(), reporter_email: email, reporter_phone: $("reporter_phone").value.trim(),
         lang: cfg.lang, device_id: C.deviceId(), channel: "app",
       },
@@ -455,7 +458,7 @@
   function reset() {
     form.reset();
     state.photos.forEach(function (p) { URL.revokeObjectURL(p.url); });
-    Object.assign(state, { service: null, lat: null, long: null, photos: [], addressAuto: false, checked: "" });
+    Object.assign(state, { service: null, lat: null, long: null, photos: [], addressAuto: false, addressId: "", checked: "" });
     if (state.marker) { state.marker.remove(); state.marker = null; }
     renderPhotos();
     $("attributes").replaceChildren();

@@ -227,13 +227,18 @@
   const addressInput = $("intake-address");
   const near = $("intake-near");
   let addressAuto = false;
+  let addressId = ""; // the gazetteer's id of the address chosen or found under the pin
   let nearSeq = 0;
   function showNear(latlng) {
     const mine = (nearSeq += 1);
     Vigie.reverseAddress(latlng.lat, latlng.lng).then(function (found) {
       if (mine !== nearSeq) return;
       near.textContent = found ? found.text : "";
-      if (found && (!addressInput.value.trim() || addressAuto)) { addressInput.value = found.label; addressAuto = true; }
+      if (found && (!addressInput.value.trim() || addressAuto)) {
+        addressInput.value = found.label;
+        addressAuto = true;
+        addressId = found.feature.properties.kind !== "zone" ? found.feature.properties.id || "" : "";
+      }
     });
   }
   // The operator types the caller's address: the first suggestion is one arrow key away.
@@ -249,12 +254,13 @@
       lat.value = ll.lat.toFixed(6);
       lng.value = ll.lng.toFixed(6);
       addressAuto = false;
+      addressId = f.properties.id || "";
       near.textContent = "";
       if (map) map.setView(ll, Math.max(map.getZoom(), 17));
       checkDuplicates();
     },
   });
-  addressInput.addEventListener("input", function () { addressAuto = false; });
+  addressInput.addEventListener("input", function () { addressAuto = false; addressId = ""; });
   // The map is for the mouse: keyboard users have the address box and the coordinates.
   Vigie.map($("intake-map"), { maxZoom: 19, tabbable: false }).then(function (m) {
     map = m;
@@ -327,6 +333,7 @@
       service_code: chosen.code,
       description: $("intake-description").value,
       address: address,
+      address_id: addressId,
       attributes: values,
       reporter_name: $("caller-name").value.trim(),
       reporter_phone: $("caller-phone").value.trim(),
@@ -356,6 +363,7 @@
       if (marker) { marker.remove(); marker = null; }
       near.textContent = "";
       addressAuto = false;
+      addressId = "";
       P.clearError(errorBox);
       idempotencyKey = newKey();
     }, 0);
