@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from vigie.accounts.domain import Agent
 from vigie.accounts.storage import UserRow
+from vigie.catalogue.domain import Procedure
 from vigie.db import utcnow
 from vigie.pilotage.actions import HANDBACK_REASONS
 from vigie.reports.actions import report_updates
@@ -132,10 +133,58 @@ def user_name(v: Vigie, user_id: int | None) -> str:
 
 
 def procedure_messages(v: Vigie, row: ReportRow, lang: str) -> dict[str, str]:
-    proc = next((p for p in v.catalogue.procedures if p.id == row.procedure_id), None)
-    if proc is None:
-        return {}
-    return {status: text.get(lang) for status, text in proc.messages.items()}
+    """Per status, the template that prefills a public note: the current team's."""
+    return {status: found[0]["text"] for status, found in template_choices(v, row, lang).items()}
+
+
+def template_choices(v: Vigie, row: ReportRow, lang: str) -> dict[str, list[dict[str, Any]]]:
+    """Per status, the templates an operator may pick for this report's public note.
+
+    They come from the procedures that can treat the report's service (in any
+    zone), one per team — the procedure of the report itself, else the one for
+    its zone, else the most specific — and the same text is offered once, naming
+    its teams. The current team's comes first (it prefills the note), not the
+    first procedure of the catalogue: a report reassigned from the north depot to
+    the south one is answered in the south depot's words.
+    """
+    service = v.catalogue.service(row.service_code)
+    group = service.group if service else None
+    own = v.catalogue.procedure(row.procedure_id)
+    candidates = [
+        p
+        for p in v.catalogue.procedures
+        if p.messages
+        and (p.service == row.service_code or (p.service is None and p.group in (None, group)))
+    ]
+    candidates.sort(
+        key=lambda p: (
+            p.team != row.team,
+            p is not own,
+            p.zone not in (None, row.zone),
+            tuple(-x for x in p.specificity),
+        )
+    )
+    per_team: dict[str, Procedure] = {}
+    for p in candidates:
+        per_team.setdefault(p.team, p)
+    if own is not None and own.team not in per_team:
+        per_team[own.team] = own
+    teams = v.catalogue.teams
+    out: dict[str, list[dict[str, Any]]] = {}
+    for team, proc in per_team.items():
+        name = teams[team].name.get(lang) if team in teams else team
+        for status, text in proc.messages.items():
+            body = text.get(lang)
+            if not body:
+                continue
+            entries = out.setdefault(status, [])
+            same = next((e for e in entries if e["text"] == body), None)
+            if same is not None:
+                same["label"] += ", " + name
+                same["teams"].append(team)
+                continue
+            entries.append({"teams": [team], "label": name, "text": body})
+    return out
 
 
 def next_statuses(status: str) -> list[str]:

@@ -81,10 +81,12 @@ async def _report_page(request: Request, report_id: str, template: str, field: b
     except NotFound:
         return _not_found(request, agent, csrf)
     info = await run_in_threadpool(ctx.report_context, v, row, lang, agent)
-    templates = ctx.procedure_messages(v, row, row.reporter_lang)
+    choices = ctx.template_choices(v, row, row.reporter_lang)
+    templates = {status: found[0]["text"] for status, found in choices.items()}
     page: dict[str, Any] = {
         "report": info["report"],
         "templates": templates,
+        "template_choices": choices,
         "template_lang": row.reporter_lang,
         "next_statuses": info["next_statuses"],
         "transitions": {s.value: sorted(t.value for t in allowed) for s, allowed in TRANSITIONS.items()},

@@ -7,7 +7,8 @@
   const $ = P.$;
   let report = D.report;
   const id = report.id;
-  const templates = D.templates || {};
+  // Per status, the procedure's templates per team, the current team's first.
+  const choices = D.template_choices || {};
   const panel = $("report-panel");
   const actionError = $("action-error");
   let ownAction = false;
@@ -104,12 +105,47 @@
     });
     agentsLoaded = true;
   }
+  // Fill a template picker for a status; the chosen team's template is selected
+  // (the current team's by default). Returns the selected template's text.
+  function fillTemplates(select, status, team) {
+    const list = choices[status] || [];
+    select.replaceChildren.apply(select, list.map(function (c, i) {
+      const o = document.createElement("option");
+      o.value = String(i);
+      o.textContent = c.teams.indexOf(report.team) >= 0 ? c.label + " (" + P.t("template_current") + ")" : c.label;
+      return o;
+    }));
+    $(select.id + "-field").hidden = list.length < 2;
+    let pick = list.findIndex(function (c) { return c.teams.indexOf(team) >= 0; });
+    if (pick < 0) pick = 0;
+    select.value = String(pick);
+    return list[pick] ? list[pick].text : "";
+  }
+  function chosenTemplate(select, status) {
+    const c = (choices[status] || [])[Number(select.value)];
+    return c ? c.text : "";
+  }
+  // A template replaces the note only while the note is empty or still the last template.
+  function offerTemplate(note, text, last) {
+    if (!note.value.trim() || note.value === last) note.value = text;
+    return text;
+  }
+  const assignTemplate = $("assign-template");
+  const assignPublic = $("assign-public");
+  let lastAssignTemplate = "";
+  $("assign-team").addEventListener("change", function () {
+    lastAssignTemplate = offerTemplate(assignPublic, fillTemplates(assignTemplate, "assigned", this.value), lastAssignTemplate);
+  });
+  assignTemplate.addEventListener("change", function () {
+    lastAssignTemplate = offerTemplate(assignPublic, chosenTemplate(assignTemplate, "assigned"), lastAssignTemplate);
+  });
   async function openAssign(opener) {
     if (button("assign").hidden) return;
     try { await loadAgents(); } catch (err) { P.showError(actionError, err); return; }
     $("assign-team").value = report.team;
     userSelect.value = report.assigned_user_id ? String(report.assigned_user_id) : "";
-    $("assign-public").value = templates.assigned || "";
+    lastAssignTemplate = fillTemplates(assignTemplate, "assigned", report.team);
+    assignPublic.value = lastAssignTemplate;
     $("assign-internal").value = "";
     P.openDialog(assignDialog, opener || button("assign"), "#assign-user");
   }
@@ -131,15 +167,17 @@
   const statusDialog = $("status-dialog");
   const statusSelect = $("status-select");
   const publicNote = $("status-public");
+  const statusTemplate = $("status-template");
   let lastTemplate = "";
   function applyTemplate() {
     const st = statusSelect.value;
     $("reason-field").hidden = st !== "rejected";
     $("status-reason").required = st === "rejected";
-    const next = templates[st] || "";
-    if (!publicNote.value.trim() || publicNote.value === lastTemplate) publicNote.value = next;
-    lastTemplate = next;
+    lastTemplate = offerTemplate(publicNote, fillTemplates(statusTemplate, st, report.team), lastTemplate);
   }
+  statusTemplate.addEventListener("change", function () {
+    lastTemplate = offerTemplate(publicNote, chosenTemplate(statusTemplate, statusSelect.value), lastTemplate);
+  });
   function openStatus(preset, opener) {
     const allowed = (D.transitions[report.status] || []).filter(function (s) { return s !== "duplicate"; });
     if (!allowed.length || (preset && allowed.indexOf(preset) < 0)) return;
