@@ -236,6 +236,30 @@ class Settings(BaseSettings):
         description="Sent and failed messages (which hold e-mail addresses) are deleted "
         "from the outbox after this many days; 0 keeps them.",
     )
+    dkim_private_key: str = Field(
+        "",
+        description="RSA private key (PEM text, or the path of a file holding it) that signs "
+        "outgoing e-mail with DKIM; empty: unsigned. Signed mail also offers one-click "
+        "unsubscription (RFC 8058 `List-Unsubscribe-Post`). Publish the public key as "
+        "`<selector>._domainkey.<domain>` TXT.",
+    )
+    dkim_selector: str = Field("", description="DKIM selector (required with `dkim_private_key`).")
+    dkim_domain: str = Field(
+        "", description="DKIM signing domain (`d=`); empty: the domain of `mail_from`."
+    )
+    unsubscribe_mailto: str = Field(
+        "",
+        description="Address given as the `mailto:` of `List-Unsubscribe` (its subject names the "
+        "stop link to open); empty: the address of `mail_from`.",
+    )
+    mail_digest_minutes: float = Field(
+        10.0,
+        ge=0,
+        le=1440,
+        description="Changes to a report within this many minutes of each other are told in "
+        "one e-mail (each change waits this long for the next; at most six windows in all). "
+        "0 sends each change at once.",
+    )
     follow_rate_limit: int = Field(
         10,
         ge=0,

@@ -39,6 +39,7 @@ def vigie_settings(vigie_settings: Settings) -> Settings:
         mail_from="Vigie <no-reply@vigie.example>",
         outbox_max_attempts=3,
         outbox_retention_days=30,
+        mail_digest_minutes=0,  # each change at once; the digest's tests set a window
     )
     return Settings(**data)
 

@@ -18,6 +18,7 @@ import hashlib
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from email.utils import parseaddr
 from typing import TYPE_CHECKING, Any, cast
 
@@ -28,7 +29,8 @@ from vigie.catalogue.domain import Procedure
 from vigie.db import utcnow
 from vigie.errors import ConfigProblem, ConfigurationError
 from vigie.notifications import consent
-from vigie.notifications.messages import compose, compose_confirmation, compose_receipt, ui_lang
+from vigie.notifications.digest import Update, add_to_waiting, changes_json
+from vigie.notifications.messages import compose_confirmation, compose_digest, compose_receipt, ui_lang
 from vigie.notifications.storage import MailKind, OutboxRow, OutboxStatus
 from vigie.reports.tracking import shown_in_full
 from vigie.settings import Settings
@@ -73,6 +75,10 @@ def new_message_id(mail_from: str) -> str:
 
 def tracking_link(settings: Settings, token: str) -> str:
     return f"{settings.public_base_url.rstrip('/')}/suivi/{token}"
+
+
+def stop_link(settings: Settings, token: str) -> str:
+    return settings.public_base_url.rstrip("/") + consent.stop_path(settings.secret_key, token)
 
 
 def dedupe_key(cause: str, email: str) -> str:
@@ -142,8 +148,9 @@ def queue_announcement(
 ) -> int:
     """Queue the message announcing ``status`` on ``row`` to everyone concerned.
 
-    Returns how many messages were queued (0 when the procedure has no template
-    for this status, nobody left an e-mail, or they were already queued).
+    Returns how many new messages were queued (0 when the procedure has no template
+    for this status, nobody left an e-mail, they were already queued, or the change
+    was added to updates still waiting in their digest window: ``digest.py``).
     """
     if not notifications_enabled(v.settings):
         return 0
@@ -165,43 +172,52 @@ def queue_announcement(
 
     settings = v.settings
     now = utcnow()
+    window = timedelta(minutes=settings.mail_digest_minutes)
     service = v.catalogue.service(row.service_code)
-    values: list[dict[str, Any]] = []
+    updates: list[Update] = []
     for r in recipients:
         lang = ui_lang(r.lang, v.city.default_language)
         # The tracking rule (reports.tracking): a non-public report is told in full to its
         # own reporter only; anyone else learns its reference and status, as on their page.
         in_full = shown_in_full(row, own=not r.follower)
-        msg = compose(
-            lang=lang,
-            city=v.city.name,
-            contact=v.city.contact,
-            reference=row.reference or str(row.id),
-            service=(service.name.get(lang) if service else row.service_code) if in_full else "",
-            status=status,
-            template=(procedure.message(status, lang) or "") if in_full else "",
-            note=note if in_full else "",
-            link=tracking_link(settings, r.token),
-            follower=r.follower,
-            merged_into=merged_into,
-            place=_place(v, row) if in_full else "",
-        )
+        common = {
+            "lang": lang,
+            "city": v.city.name,
+            "contact": v.city.contact,
+            "reference": row.reference or str(row.id),
+            "service": (service.name.get(lang) if service else row.service_code) if in_full else "",
+            "link": tracking_link(settings, r.token),
+            "follower": r.follower,
+            "stop_link": stop_link(settings, r.token),
+            "place": _place(v, row) if in_full else "",
+        }
+        change = {
+            "status": status,
+            "template": (procedure.message(status, lang) or "") if in_full else "",
+            "note": note if in_full else "",
+            "merged_into": merged_into or "",
+        }
+        updates.append(Update(r.token, r.email, common, change))
+    values: list[dict[str, Any]] = []
+    for u in add_to_waiting(s, updates, cause, now, window):
+        msg = compose_digest(changes=[u.change], **u.common)
         values.append(
             {
                 "report_id": row.id,
-                "recipient": r.email,
-                "lang": lang,
+                "recipient": u.email,
+                "lang": u.common["lang"],
                 "subject": msg.subject[:500],
                 "body_text": msg.body_text,
                 "body_html": msg.body_html,
                 "status": OutboxStatus.PENDING.value,
                 "attempts": 0,
-                "next_attempt_at": now,
-                "dedupe_key": dedupe_key(cause, r.email),
+                "next_attempt_at": now + window,
+                "dedupe_key": dedupe_key(cause, u.email),
                 "created_at": now,
                 "message_id": new_message_id(settings.mail_from),
                 "kind": MailKind.UPDATE.value,
-                "token": r.token,
+                "token": u.token,
+                "changes": changes_json(u, cause),
             }
         )
     queued = _insert_ignoring_duplicates(s, values)
@@ -211,6 +227,8 @@ def queue_announcement(
 
 def _insert_ignoring_duplicates(s: Session, values: list[dict[str, Any]]) -> int:
     """INSERT … ON CONFLICT (dedupe_key) DO NOTHING, inside the caller's transaction."""
+    if not values:
+        return 0
     dialect = s.get_bind().dialect.name
     stmt: Any = None
     if dialect == "sqlite":
@@ -260,6 +278,7 @@ def on_follow(v: Vigie, s: Session, row: ReportRow, follower: FollowerRow) -> No
         contact=v.city.contact,
         reference=row.reference or str(row.id),
         link=link,
+        stop_link=stop_link(settings, follower.token),
     )
     now = utcnow()
     _insert_ignoring_duplicates(
@@ -330,6 +349,7 @@ def on_report_created(v: Vigie, s: Session, row: ReportRow) -> None:
         template=(procedure.message("new", lang) or "") if procedure else "",
         link=tracking_link(settings, row.token),
         confirm_link=None if known else base + consent.confirm_path(settings.secret_key, row.token),
+        stop_link=stop_link(settings, row.token),
     )
     now = utcnow()
     _insert_ignoring_duplicates(
@@ -355,16 +375,55 @@ def on_report_created(v: Vigie, s: Session, row: ReportRow) -> None:
     )
 
 
+# How far along a report looks to a resident; a reopening starts a new round.
+PROGRESS = {
+    "new": 0,
+    "acknowledged": 1,
+    "assigned": 2,
+    "in_progress": 3,
+    "resolved": 4,
+    "rejected": 4,
+    "duplicate": 4,
+}
+
+
+def _moves_forward(s: Session, report_id: int, update_id: int, status: str) -> bool:
+    """Whether ``status`` goes further than every status reached since the last reopening.
+
+    A step back (the crew must come again: ``in_progress`` → ``assigned``) and a
+    status the resident was already told are not announced: to them, a report
+    never goes backwards (issue 14 §5).
+    """
+    from vigie.reports.storage import ReportUpdateRow
+
+    if status not in PROGRESS:
+        return True
+    earlier = s.scalars(
+        select(ReportUpdateRow.status)
+        .where(ReportUpdateRow.report_id == report_id, ReportUpdateRow.id < update_id)
+        .order_by(ReportUpdateRow.id.desc())
+    )
+    reached = 0
+    for previous in earlier:
+        if previous == "reopened":
+            break
+        reached = max(reached, PROGRESS.get(previous, 0))
+    return PROGRESS[status] > reached
+
+
 def on_report_update(v: Vigie, s: Session, row: ReportRow, update: ReportUpdateRow) -> None:
     """Queue the messages a report change announces to its reporter and followers.
 
-    Only actual status changes are announced (an assignment to another team of an
-    already assigned report, a move or a requalification are not).
+    Only status changes that move the report forward are announced (an assignment
+    to another team of an already assigned report, a move, a requalification or a
+    step back are not).
     """
     if update.previous_status is None or update.status == update.previous_status:
         return
     if update.id is None:
         s.flush()
+    if not _moves_forward(s, row.id, update.id, update.status):
+        return
     queue_announcement(v, s, row, update.status, cause=f"u{update.id}", note=update.public_note or "")
 
 

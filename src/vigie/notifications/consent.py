@@ -56,6 +56,10 @@ def confirm_path(secret: str, token: str) -> str:
     return f"/courriel/confirmer/{token}/{link_code(secret, CONFIRM, token)}"
 
 
+def stop_path(secret: str, token: str) -> str:
+    return f"/courriel/arreter/{token}/{link_code(secret, STOP, token)}"
+
+
 def take_unconfirmed(v: Vigie, email: str) -> float:
     """Count one message to an address that never confirmed: 0.0, or the seconds to wait
     when the daily cap is reached (the message is then not counted)."""
@@ -127,12 +131,41 @@ def do_confirm(v: Vigie, token: str, code: str) -> bool:
     return True
 
 
+def do_stop(v: Vigie, token: str, code: str) -> bool:
+    """Stop the e-mails of subscription ``token`` from the link's ``code``; False if they
+    already were. Messages to it not sent yet are dropped (``failed``, "stopped")."""
+    from sqlalchemy import update
+
+    from vigie.notifications.storage import OutboxRow, OutboxStatus
+
+    check_code(v.settings.secret_key, STOP, token, code)
+    now = utcnow()
+    with v.db.session(write=True) as s:
+        row = s.scalar(select(ConsentRow).where(ConsentRow.token == token))
+        if row is not None and row.stopped_at is not None:
+            return False
+        if row is None:  # a subscription older than consents: it stops all the same
+            s.add(ConsentRow(token=token, address_hash="", stopped_at=now, created_at=now))
+        else:
+            row.stopped_at = now
+        s.execute(
+            update(OutboxRow)
+            .where(OutboxRow.token == token, OutboxRow.status == OutboxStatus.PENDING.value)
+            .values(status=OutboxStatus.FAILED.value, last_error="stopped by the recipient")
+            .execution_options(synchronize_session=False)
+        )
+        s.commit()
+    return True
+
+
 def consent_state(v: Vigie, token: str, purpose: str, code: str) -> ConsentRow:
     """The subscription a link leads to, after checking its code."""
     check_code(v.settings.secret_key, purpose, token, code)
     with v.db.session() as s:
         row = s.scalar(select(ConsentRow).where(ConsentRow.token == token))
     if row is None:
+        if purpose == STOP:  # a subscription older than consents
+            return ConsentRow(token=token, address_hash="")
         raise NotFound("nothing to confirm for this link")
     return row
 
@@ -154,6 +187,8 @@ __all__ = [
     "confirm_path",
     "consent_state",
     "do_confirm",
+    "do_stop",
+    "stop_path",
     "ever_confirmed",
     "link_code",
     "take_unconfirmed",

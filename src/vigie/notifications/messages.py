@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from typing import Any
 
 # Languages this module can write; any other falls back (see ``ui_lang``).
 STATUS_NAMES: dict[str, dict[str, str]] = {
@@ -49,6 +50,8 @@ WORDS: dict[str, dict[str, str]] = {
         "why_reporter": "Vous recevez ce message parce que vous avez fait ce signalement.",
         "why_follower": "Vous recevez ce message parce que vous suivez ce signalement.",
         "auto": "Ce message est envoyé automatiquement ; merci de ne pas y répondre.",
+        "stop": "Ne plus recevoir ces courriels :",
+        "several": "Votre signalement a avancé en plusieurs étapes :",
         "subject_confirm": "[{city}] Confirmez le suivi du signalement {ref}",
         "receipt": "Votre signalement {ref} ({service}) a bien été enregistré.",
         "receipt_confirm": "Pour recevoir par courriel les nouvelles de ce signalement, "
@@ -77,6 +80,8 @@ WORDS: dict[str, dict[str, str]] = {
         "why_reporter": "You are receiving this message because you made this report.",
         "why_follower": "You are receiving this message because you follow this report.",
         "auto": "This message was sent automatically; please do not reply.",
+        "stop": "Stop these e-mails:",
+        "several": "Your report moved on in several steps:",
         "subject_confirm": "[{city}] Confirm you want to follow report {ref}",
         "receipt": "Your report {ref} ({service}) has been received.",
         "receipt_confirm": "To receive news of this report by e-mail, confirm your address "
@@ -122,6 +127,7 @@ def compose(
     note: str,
     link: str,
     follower: bool,
+    stop_link: str,
     merged_into: str | None = None,
     place: str = "",
 ) -> Composed:
@@ -147,17 +153,64 @@ def compose(
         w["auto"],
     ]
 
-    return _render(lang, subject, paragraphs, w["track"], link, footer)
+    return _render(lang, subject, paragraphs, w["track"], link, footer, stop_link)
 
 
-def compose_confirmation(*, lang: str, city: str, contact: str, reference: str, link: str) -> Composed:
+def compose_digest(*, changes: list[dict[str, str]], **common: Any) -> Composed:
+    """One message for several changes made within the digest window, oldest first.
+
+    ``changes`` hold ``status``, ``template``, ``note`` and ``merged_into`` each;
+    ``common`` the other arguments of :func:`compose`. One change reads as before.
+    """
+    if len(changes) == 1:
+        c = changes[0]
+        return compose(
+            **common,
+            status=c["status"],
+            template=c["template"],
+            note=c["note"],
+            merged_into=c.get("merged_into") or None,
+        )
+    lang = common["lang"]
+    w = WORDS[lang]
+    last = changes[-1]["status"]
+    state = status_name(last, lang)
+    subject = w["subject_follower" if common["follower"] else "subject_reporter"].format(
+        city=common["city"], ref=common["reference"], status=state
+    )
+    paragraphs: list[str] = [w["hello"], w["several"]]
+    for c in changes:
+        paragraphs.append("— " + status_name(c["status"], lang))
+        if c["template"]:
+            paragraphs.append(c["template"])
+        if c.get("merged_into"):
+            paragraphs.append(w["merged"].format(keep=c["merged_into"]))
+        if c["note"] and c["note"].strip() != c["template"].strip():
+            paragraphs.append(f"{w['note']}\n{c['note']}")
+    service = common["service"]
+    about = w["about"] if service else w["about_restricted"]
+    paragraphs.append(about.format(ref=common["reference"], service=service, status=state))
+    if common.get("place"):  # where the report is: its address, else its commune
+        paragraphs[-1] += "\n" + w["place"].format(place=common["place"])
+    contact = common["contact"]
+    footer = [
+        common["city"] + (f" — {contact}" if contact else ""),
+        w["why_follower" if common["follower"] else "why_reporter"],
+        w["auto"],
+    ]
+    return _render(lang, subject, paragraphs, w["track"], common["link"], footer, common["stop_link"])
+
+
+def compose_confirmation(
+    *, lang: str, city: str, contact: str, reference: str, link: str, stop_link: str
+) -> Composed:
     """The request to confirm a follow by e-mail: the reference and the link, nothing the
     person who typed the address could have chosen."""
     w = WORDS[lang]
     subject = w["subject_confirm"].format(city=city, ref=reference)
     paragraphs = [w["hello"], w["confirm_asked"].format(ref=reference), w["confirm_ignore"]]
     footer = [city + (f" — {contact}" if contact else ""), w["why_confirm"], w["auto"]]
-    return _render(lang, subject, paragraphs, w["confirm_link"], link, footer)
+    return _render(lang, subject, paragraphs, w["confirm_link"], link, footer, stop_link)
 
 
 def compose_receipt(
@@ -170,6 +223,7 @@ def compose_receipt(
     template: str,
     link: str,
     confirm_link: str | None,
+    stop_link: str,
 ) -> Composed:
     """The receipt of a new report: reference, tracking link and, for an address that never
     confirmed, the link to confirm it. Not the description: whoever typed the address wrote it."""
@@ -181,26 +235,40 @@ def compose_receipt(
     if confirm_link:
         paragraphs += [f"{w['receipt_confirm']}\n{confirm_link}", w["receipt_unconfirmed"]]
     footer = [city + (f" — {contact}" if contact else ""), w["why_reporter"], w["auto"]]
-    return _render(lang, subject, paragraphs, w["track"], link, footer)
+    return _render(lang, subject, paragraphs, w["track"], link, footer, stop_link)
 
 
 def _render(
-    lang: str, subject: str, paragraphs: list[str], link_label: str, link: str, footer: list[str]
+    lang: str,
+    subject: str,
+    paragraphs: list[str],
+    link_label: str,
+    link: str,
+    footer: list[str],
+    stop_link: str,
 ) -> Composed:
-    text_parts = [*paragraphs, f"{link_label}\n{link}", "-- \n" + "\n".join(footer)]
+    stop_label = WORDS[lang]["stop"]
+    text_parts = [
+        *paragraphs,
+        f"{link_label}\n{link}",
+        "-- \n" + "\n".join(footer) + f"\n{stop_label}\n{stop_link}",
+    ]
     body_text = "\n\n".join(text_parts) + "\n"
 
     def para(p: str) -> str:
         return "<p>" + html.escape(p).replace("\n", "<br>\n") + "</p>"
 
-    href = html.escape(link, quote=True)
+    def anchor(url: str) -> str:
+        return f'<a href="{html.escape(url, quote=True)}">{html.escape(url)}</a>'
+
     body_html = (
         f'<!DOCTYPE html>\n<html lang="{lang}">\n<head><meta charset="utf-8">'
         f"<title>{html.escape(subject)}</title></head>\n<body>\n"
         + "\n".join(para(p) for p in paragraphs)
-        + f'\n<p>{html.escape(link_label)}<br>\n<a href="{href}">{html.escape(link)}</a></p>\n'
+        + f"\n<p>{html.escape(link_label)}<br>\n{anchor(link)}</p>\n"
         + '<hr>\n<p style="color:#555;font-size:small">'
         + "<br>\n".join(html.escape(line) for line in footer)
+        + f"<br>\n{html.escape(stop_label)} {anchor(stop_link)}"
         + "</p>\n</body>\n</html>\n"
     )
     return Composed(subject=subject, body_text=body_text, body_html=body_html)

@@ -58,6 +58,13 @@ class Outgoing:
     body_html: str | None
     message_id: str
     created_at: datetime
+    token: str | None = None  # the subscription's, for List-Unsubscribe
+
+
+class OutgoingMessage(EmailMessage):
+    """A message, with its wire form fixed once it is signed (the signature covers those bytes)."""
+
+    wire: bytes | None = None
 
 
 class Sender(Protocol):
@@ -68,9 +75,19 @@ class Sender(Protocol):
     def delivered(self, outbox_id: int, message_id: str) -> bool | None: ...
 
 
-def build_message(item: Outgoing, mail_from: str) -> EmailMessage:
-    """RFC 5322 message: plain text, with an HTML alternative when there is one."""
-    msg = EmailMessage()
+def build_message(
+    item: Outgoing,
+    mail_from: str,
+    *,
+    unsubscribe: tuple[str, str] | None = None,
+    one_click: bool = False,
+) -> OutgoingMessage:
+    """RFC 5322 message: plain text, with an HTML alternative when there is one.
+
+    ``unsubscribe`` = (https URL, mailto URL) gives ``List-Unsubscribe`` (RFC 2369);
+    ``one_click`` adds ``List-Unsubscribe-Post`` (RFC 8058), for DKIM-signed mail only.
+    """
+    msg = OutgoingMessage()
     msg["From"] = mail_from
     msg["To"] = item.recipient
     msg["Subject"] = item.subject
@@ -79,6 +96,10 @@ def build_message(item: Outgoing, mail_from: str) -> EmailMessage:
     # RFC 3834: automatic messages; no out-of-office replies, please.
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Auto-Response-Suppress"] = "All"
+    if unsubscribe is not None:
+        msg["List-Unsubscribe"] = f"<{unsubscribe[0]}>, <{unsubscribe[1]}>"
+        if one_click:
+            msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg.set_content(item.body_text, charset="utf-8", cte="quoted-printable")
     if item.body_html:
         msg.add_alternative(item.body_html, subtype="html", charset="utf-8", cte="quoted-printable")
@@ -87,8 +108,10 @@ def build_message(item: Outgoing, mail_from: str) -> EmailMessage:
 
 
 def message_bytes(msg: EmailMessage) -> bytes:
-    """The wire form: CRLF line ends, non-ASCII headers encoded (RFC 2047)."""
-    return msg.as_bytes(policy=SMTP_POLICY)
+    """The wire form: CRLF line ends, non-ASCII headers encoded (RFC 2047); a signed
+    message's exactly as signed."""
+    wire = getattr(msg, "wire", None)
+    return wire if wire is not None else msg.as_bytes(policy=SMTP_POLICY)
 
 
 def describe_error(exc: BaseException) -> str:

@@ -30,13 +30,17 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from email.utils import parseaddr
 from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import quote
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.engine import CursorResult
 
 from vigie.db import utcnow
 from vigie.notifications.actions import new_message_id, notifications_enabled
+from vigie.notifications.consent import stop_path
+from vigie.notifications.dkim import make_signer
 from vigie.notifications.sender import (
     DeliveryUnknown,
     Outgoing,
@@ -45,12 +49,14 @@ from vigie.notifications.sender import (
     build_message,
     describe_error,
     make_sender,
+    message_bytes,
 )
 from vigie.notifications.storage import OutboxRow, OutboxStatus
 
 if TYPE_CHECKING:
     from vigie.background import BackgroundService
     from vigie.runtime import Vigie
+    from vigie.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +114,7 @@ def _claim(v: Vigie, outbox_id: int) -> Outgoing | None:
             body_html=row.body_html,
             message_id=row.message_id,
             created_at=row.created_at,
+            token=row.token,
         )
         attempts = row.attempts
         s.commit()
@@ -126,11 +133,28 @@ def _finish(v: Vigie, outbox_id: int, **values: Any) -> None:
         s.commit()
 
 
+def unsubscribe_urls(settings: Settings, token: str) -> tuple[str, str]:
+    """``List-Unsubscribe``'s https URL (the stop link; one-click POST) and its mailto:
+    a message to the city's address whose subject names the stop link to open."""
+    path = stop_path(settings.secret_key, token)
+    address = parseaddr(settings.unsubscribe_mailto or settings.mail_from)[1]
+    return settings.public_base_url.rstrip("/") + path, f"mailto:{address}?subject={quote('stop ' + path)}"
+
+
 def _deliver(v: Vigie, sender: Sender, item: Outgoing) -> bool:
     """Send one claimed row and record the outcome. True when it was sent."""
+    signer = make_signer(v.settings)
     try:
         try:
-            message = build_message(item, v.settings.mail_from)
+            message = build_message(
+                item,
+                v.settings.mail_from,
+                unsubscribe=unsubscribe_urls(v.settings, item.token) if item.token else None,
+                one_click=signer is not None,
+            )
+            if signer is not None:
+                wire = message_bytes(message)
+                message.wire = signer.signature(wire) + wire
         except Exception as exc:
             raise SendError(f"cannot build the message ({type(exc).__name__})", permanent=True) from None
         sender.send(message, item.recipient, item.id)
@@ -385,6 +409,7 @@ def make_background(v: Vigie) -> list[BackgroundService]:
     if not notifications_enabled(v.settings):
         return []
     sender = make_sender(v.settings)
+    make_signer(v.settings)  # a DKIM key that cannot be read stops the start, not each message
     return [OutboxWorker(v, sender)] if sender is not None else []
 
 

@@ -50,6 +50,8 @@ class OutboxRow(Base):
     # it belongs to: the stop link and List-Unsubscribe are made from it when it is sent.
     kind: Mapped[str] = mapped_column(String(16), default="update", server_default="update")
     token: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # An update still waiting for its digest window: the changes it tells (JSON list).
+    changes: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     __table_args__ = (
         Index("ix_notification_outbox_status_next", "status", "next_attempt_at"),

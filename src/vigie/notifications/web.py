@@ -1,4 +1,4 @@
-"""Pages residents reach from their e-mails: confirm a follow (and, later, stop e-mails).
+"""Pages residents reach from their e-mails: confirm an address, stop e-mails.
 
 Opening a link changes nothing: mail scanners fetch links to check them, so
 the page shows a button and only its POST acts. The code in the link is the
@@ -52,3 +52,23 @@ async def confirm(token: str, code: str, request: Request) -> HTMLResponse:
     except NotFound:
         return _page(request, "invalid", 404)
     return _page(request, "confirmed")
+
+
+@router.get("/courriel/arreter/{token}/{code}", response_class=HTMLResponse)
+async def stop_page(token: str, code: str, request: Request) -> HTMLResponse:
+    try:
+        row = await run_in_threadpool(consent.consent_state, _vigie(request), token, consent.STOP, code)
+    except NotFound:
+        return _page(request, "invalid", 404)
+    return _page(request, "stopped" if row.stopped_at is not None else "stop")
+
+
+@router.post("/courriel/arreter/{token}/{code}", response_class=HTMLResponse)
+async def stop(token: str, code: str, request: Request) -> HTMLResponse:
+    """The page's button, and RFC 8058 one-click: a mail provider POSTs
+    ``List-Unsubscribe=One-Click`` here, with no cookie and no page."""
+    try:
+        await run_in_threadpool(consent.do_stop, _vigie(request), token, code)
+    except NotFound:
+        return _page(request, "invalid", 404)
+    return _page(request, "stopped")

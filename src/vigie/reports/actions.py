@@ -259,7 +259,9 @@ def do_assign(
                 row.team = user.team
         if team is not None:
             row.team = team
-        if row.status != Status.ASSIGNED:
+        # Reassigning an ongoing job keeps it in progress: to the resident, a status
+        # never goes backwards (issue 14 §5).
+        if row.status not in (Status.ASSIGNED, Status.IN_PROGRESS):
             set_status(row, Status.ASSIGNED)
         if public_note:
             row.status_notes = public_note
