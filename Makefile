@@ -2,10 +2,23 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
-DEVSTAMP := $(VENV)/.dev-installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# Installs follow the lock files (exact versions, hashes checked; pip only); `make lock`
+# refreshes them from pyproject.toml.
+LOCK := requirements.lock
+DEVLOCK := requirements-dev.lock
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d' ' -f1)
+DEVSTAMP := $(VENV)/.dev-installed-$(shell cat pyproject.toml $(DEVLOCK) | cksum | cut -d' ' -f1)
+UV_COMPILE := $(BIN)/uv pip compile pyproject.toml --quiet --universal --python-version 3.11 \
+	--generate-hashes --custom-compile-command "make lock" $(LOCK_ARGS)
 ASSETS := src/vigie/static/vendor/.stamp
 PORT := $(or $(VIGIE_PORT),8000)
+# `make test`: pytest-xdist workers (0 = one process; each worker has its own database; a
+# test file runs whole on one worker, so module fixtures are built once) and coverage of
+# src/vigie (COVERAGE=0 to skip), e.g. `make test PYTEST_WORKERS=0 COVERAGE=0`.
+PYTEST_WORKERS ?= 2
+COVERAGE ?= 1
+PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile)
+PYTEST_COV := $(if $(filter 1,$(COVERAGE)),--cov=vigie --cov-report=term:skip-covered,)
 
 # The Dijon demo draws Divia's network from the shared open data when it sits beside the checkout.
 DIJON_DATA := ../shared/data/dijon
@@ -15,7 +28,7 @@ run serve: export VIGIE_TRANSPORT_ATTRIBUTION ?= Divia mobilités / Dijon Métro
 run serve: export VIGIE_TRANSPORT_STOPS ?= $(DIJON_DATA)/opendata/arrets-tram.geojson,$(DIJON_DATA)/opendata/arrets_bus_divia.geojson
 endif
 
-.PHONY: run install dev assets addok migrate demo serve test screenshots lint typecheck check settings-doc clean
+.PHONY: run install dev lock assets addok migrate demo serve test screenshots lint typecheck check settings-doc clean
 
 run: install assets migrate demo
 	@echo ""
@@ -29,12 +42,14 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP): $(VENV)/bin/python pyproject.toml
-	$(BIN)/pip install --quiet -e .
+$(STAMP): $(VENV)/bin/python pyproject.toml $(LOCK)
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	@touch $@
 
-$(DEVSTAMP): $(VENV)/bin/python pyproject.toml
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(DEVSTAMP): $(VENV)/bin/python pyproject.toml $(DEVLOCK)
+	$(BIN)/pip install --quiet --require-hashes -r $(DEVLOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	@touch $(STAMP) $@
 
 install: $(STAMP)
@@ -49,6 +64,13 @@ $(ADDOK):
 addok: $(ADDOK)
 
 dev: $(DEVSTAMP)
+
+# Versions already locked are kept unless pyproject.toml rules them out;
+# `make lock LOCK_ARGS=--upgrade` moves everything to the newest allowed.
+lock: $(VENV)/bin/python
+	@test -x $(BIN)/uv || $(BIN)/pip install --quiet uv
+	$(UV_COMPILE) -o $(LOCK)
+	$(UV_COMPILE) --extra dev -c $(LOCK) -o $(DEVLOCK)
 
 $(ASSETS): package.json package-lock.json scripts/vendor.mjs
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
@@ -66,12 +88,14 @@ demo: migrate
 serve: install assets
 	$(BIN)/vigie serve
 
-# The whole suite on SQLite, then again on PostgreSQL when VIGIE_TEST_DATABASE_URL is set.
+# The whole suite on SQLite, then again on PostgreSQL when VIGIE_TEST_DATABASE_URL is set
+# (coverage then adds up both runs). `PYTEST_ARGS='-m "not slow"'` is the quick loop.
 test: dev assets addok
-	VIGIE_TEST_BACKEND=sqlite $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	VIGIE_TEST_BACKEND=sqlite $(BIN)/python -m pytest -q $(PYTEST_PARALLEL) $(PYTEST_COV) $(PYTEST_ARGS)
 	@if [ -n "$$VIGIE_TEST_DATABASE_URL" ]; then \
 		echo "== same suite on PostgreSQL ($$VIGIE_TEST_DATABASE_URL) =="; \
-		VIGIE_TEST_BACKEND=postgres $(BIN)/python -m pytest -q $(PYTEST_ARGS); \
+		VIGIE_TEST_BACKEND=postgres $(BIN)/python -m pytest -q $(PYTEST_PARALLEL) \
+			$(if $(PYTEST_COV),$(PYTEST_COV) --cov-append,) $(PYTEST_ARGS); \
 	fi
 
 # The README's screenshots, taken again by the browser tests (they need Debian's chromium).

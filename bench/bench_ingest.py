@@ -142,9 +142,16 @@ def start_broker(workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
 # --- subcommands run in their own process ------------------------------------------------
 
 
-def serve_main(port: int) -> None:
+def serve_main(port: int, stock_paho: bool = False) -> None:
     """The Vigie web app (same code as `vigie serve`) with the telemetry routes included."""
     import uvicorn
+
+    if stock_paho:  # the comparison behind docs/decisions/0002-paho-mqtt.md
+        import paho.mqtt.client as paho
+
+        import vigie.telemetry.mqtt
+
+        vigie.telemetry.mqtt.FastClient = paho.Client  # type: ignore[misc,assignment]
 
     from vigie.alarms.web import router as alarms_router
     from vigie.app import create_app
@@ -284,12 +291,21 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=TARGET_RATE, help="phase C paced rate (msg/s)")
     parser.add_argument("--duration", type=float, default=30.0, help="phase C length (s)")
     parser.add_argument("--failures", type=float, default=20.0, help="lamp failures a second in phase C")
+    parser.add_argument(
+        "--stock-paho",
+        action="store_true",
+        help="ingest with paho's own Client instead of FastClient (docs/decisions/0002-paho-mqtt.md)",
+    )
     args = parser.parse_args()
-    banner(f"bench_ingest ({args.backend})")
+    banner(f"bench_ingest ({args.backend}{', stock paho client' if args.stock_paho else ''})")
     run_dir = RESULTS / "run" / f"ingest-{args.backend}"
     broker, port = start_broker(run_dir / "broker")
     server: Server | None = None
-    results: dict[str, Any] = {"backend": args.backend, "lights": args.lights}
+    results: dict[str, Any] = {
+        "backend": args.backend,
+        "lights": args.lights,
+        "client": "paho.Client" if args.stock_paho else "FastClient",
+    }
     try:
         url, data_dir = fresh_database(args.backend, "ingest")
         log("loading the fleet")
@@ -321,8 +337,9 @@ def main() -> None:
         # B. Vigie ingest, same burst
         sport = free_port()
         env = vigie_env(url, data_dir, sport, VIGIE_MQTT_URL=f"mqtt://127.0.0.1:{port}", **SERVER_ENV)
+        serve_cmd = [str(PYTHON), __file__, "serve", "--port", str(sport)]
         server = Server(
-            "ingest", [str(PYTHON), __file__, "serve", "--port", str(sport)], sport, env, start_timeout=120
+            "ingest", serve_cmd + (["--stock-paho"] if args.stock_paho else []), sport, env, start_timeout=120
         )
         server.start()
         deadline = time.monotonic() + 60
@@ -492,7 +509,7 @@ def main() -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "serve":
-        serve_main(int(sys.argv[sys.argv.index("--port") + 1]))
+        serve_main(int(sys.argv[sys.argv.index("--port") + 1]), "--stock-paho" in sys.argv)
     elif len(sys.argv) > 1 and sys.argv[1] == "bare":
         bare_main(int(sys.argv[sys.argv.index("--port") + 1]), int(sys.argv[sys.argv.index("--count") + 1]))
     else:

@@ -1,6 +1,6 @@
 // Copy the front-end libraries Vigie serves from node_modules into the package's
 // static directory, so pages load them from Vigie itself (no CDN, works offline).
-import { cpSync, mkdirSync, existsSync } from "node:fs";
+import { cpSync, mkdirSync, existsSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -25,9 +25,10 @@ const files = {
     "leaflet.markercluster/MIT-LICENCE.txt",
   ],
   "protomaps-leaflet": ["protomaps-leaflet/dist/protomaps-leaflet.js", "protomaps-leaflet/LICENSE"],
-  htmx: ["htmx.org/dist/htmx.min.js", "htmx.org/LICENSE"],
   uplot: ["uplot/dist/uPlot.iife.min.js", "uplot/dist/uPlot.min.css", "uplot/LICENSE"],
 };
+// Start empty, so that a library dropped from the list stops being served.
+rmSync(vendor, { recursive: true, force: true });
 for (const [name, list] of Object.entries(files)) {
   const dest = join(vendor, name);
   mkdirSync(dest, { recursive: true });

@@ -5,6 +5,13 @@ the PostgreSQL database named by VIGIE_TEST_DATABASE_URL (e.g.
 postgresql+psycopg://postgres@127.0.0.1:5432/test); `make test` does both
 runs when that variable is set. Tests that need PostgreSQL specifically are
 marked ``postgres``.
+
+Under pytest-xdist (`make test` runs `-n $(PYTEST_WORKERS)`) each worker has a
+database of its own: SQLite files live in each test's temporary directory, and
+on PostgreSQL worker ``gw0`` uses ``<database>_gw0``, created here through the
+base URL when missing and migrated once per worker. Data that is slow to build
+and only read (the demo fleet) lives in a second database per worker, fresh for
+each module that asks for it (``module_vigie``).
 """
 
 from __future__ import annotations
@@ -16,7 +23,8 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.exc import ProgrammingError
 
 from vigie.accounts.actions import do_add_user, do_create_api_key, do_create_login
 from vigie.accounts.domain import Agent
@@ -27,14 +35,56 @@ from vigie.runtime import Vigie, build_vigie
 from vigie.settings import Settings
 
 BACKEND = os.environ.get("VIGIE_TEST_BACKEND", "sqlite")
-PG_URL = os.environ.get("VIGIE_TEST_DATABASE_URL", "") if BACKEND == "postgres" else ""
-if BACKEND == "postgres" and not PG_URL:
+# xdist names its workers gw0, gw1, … in the environment before this file is imported.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def derived_database_url(base: str, *suffixes: str) -> str:
+    """``base`` with its database name followed by the non-empty suffixes, joined by ``_``."""
+    url = make_url(base)
+    name = "_".join([url.database or "", *[s for s in suffixes if s]])
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+BASE_PG_URL = os.environ.get("VIGIE_TEST_DATABASE_URL", "") if BACKEND == "postgres" else ""
+if BACKEND == "postgres" and not BASE_PG_URL:
     raise RuntimeError("VIGIE_TEST_BACKEND=postgres needs VIGIE_TEST_DATABASE_URL")
+PG_URL = derived_database_url(BASE_PG_URL, WORKER) if BASE_PG_URL and WORKER else BASE_PG_URL
 PASSWORD = "correct horse battery staple"
 
 
 def pytest_report_header(config: pytest.Config) -> str:
     return f"vigie database backend: {'postgresql' if PG_URL else 'sqlite'}"
+
+
+def ensure_pg_database(url: str) -> None:
+    """Create the database of ``url`` when missing, through a connection to the base URL."""
+    name = make_url(url).database
+    if not name or name == make_url(BASE_PG_URL).database:
+        return
+    engine = create_engine(BASE_PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+                return
+            quoted = conn.dialect.identifier_preparer.quote(name)
+            try:
+                conn.execute(text(f"CREATE DATABASE {quoted}"))
+            except ProgrammingError as exc:  # another run created it meanwhile
+                if "already exists" not in str(exc):
+                    raise
+    finally:
+        engine.dispose()
+
+
+def fresh_pg_schema(url: str) -> None:
+    ensure_pg_database(url)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    upgrade(url)
 
 
 @pytest.fixture(scope="session")
@@ -45,14 +95,16 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def _pg_schema() -> Iterator[str]:
-    engine = create_engine(PG_URL)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    upgrade(PG_URL)
-    yield PG_URL
+def _pg_schema() -> str:
+    fresh_pg_schema(PG_URL)
+    return PG_URL
+
+
+@pytest.fixture(scope="session")
+def _pg_module_schema() -> str:
+    url = derived_database_url(BASE_PG_URL, WORKER or "main", "module")
+    fresh_pg_schema(url)
+    return url
 
 
 def _truncate_pg(url: str) -> None:
@@ -75,11 +127,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return f"sqlite:///{target}"
 
 
-@pytest.fixture
-def vigie_settings(tmp_path: Path, database_url: str) -> Settings:
+def settings_for(data_dir: Path, database_url: str) -> Settings:
     return Settings(
         environment="test",
-        data_dir=tmp_path / "data",
+        data_dir=data_dir,
         database_url=database_url,
         public_base_url="http://testserver",
         anonymous_rate_limit=0,
@@ -87,12 +138,38 @@ def vigie_settings(tmp_path: Path, database_url: str) -> Settings:
 
 
 @pytest.fixture
-def vigie(vigie_settings: Settings) -> Iterator[Vigie]:
-    v = build_vigie(vigie_settings)
+def vigie_settings(tmp_path: Path, database_url: str) -> Settings:
+    return settings_for(tmp_path / "data", database_url)
+
+
+def _closing(v: Vigie) -> Iterator[Vigie]:
     yield v
     if v.limits is not None:
         v.limits.close()
     v.db.dispose()
+
+
+@pytest.fixture
+def vigie(vigie_settings: Settings) -> Iterator[Vigie]:
+    yield from _closing(build_vigie(vigie_settings))
+
+
+@pytest.fixture(scope="module")
+def module_vigie(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Vigie]:
+    """A platform on a database of its own, shared by the tests of one module.
+
+    For data that is slow to build and that the tests only read (the demo fleet):
+    built once per module instead of once per test. Tests that write use ``vigie``.
+    """
+    tmp = tmp_path_factory.mktemp("module")
+    if PG_URL:
+        url: str = request.getfixturevalue("_pg_module_schema")
+        _truncate_pg(url)
+    else:
+        template: Path = request.getfixturevalue("_sqlite_template")
+        shutil.copyfile(template, tmp / "vigie.db")
+        url = f"sqlite:///{tmp / 'vigie.db'}"
+    yield from _closing(build_vigie(settings_for(tmp / "data", url)))
 
 
 @pytest.fixture

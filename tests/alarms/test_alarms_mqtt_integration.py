@@ -17,7 +17,7 @@ from tests.web.live import LiveServer
 from vigie.notifications.consent import confirm_path
 from vigie.reports.actions import get_report, report_updates
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.slow]
 
 
 def _listen(url: str, headers: dict[str, str], out: queue.Queue, ready: threading.Event) -> None:

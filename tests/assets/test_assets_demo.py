@@ -33,14 +33,16 @@ WATTS = {
 }
 
 
-@pytest.fixture
-def fleet(vigie: Vigie) -> list[AssetRow]:
-    lines = load_demo_fleet(vigie)
+@pytest.fixture(scope="module")
+def fleet(module_vigie: Vigie) -> list[AssetRow]:
+    """The 35,693 assets, loaded once for the module: the tests below only read them."""
+    lines = load_demo_fleet(module_vigie)
     assert lines[0].startswith("demo assets: 35693 created")
-    with vigie.db.session() as s:
+    with module_vigie.db.session() as s:
         return list(s.scalars(select(AssetRow)))
 
 
+@pytest.mark.slow
 def test_demo_fleet_counts_follow_the_metropoles_figures(fleet: list[AssetRow]) -> None:
     assert Counter(r.type for r in fleet) == EXPECTED
     assert (LIGHTS, CABINETS, LED_LIGHTS) == (34_000, 1_100, 20_400)
@@ -66,8 +68,9 @@ def test_demo_fleet_counts_follow_the_metropoles_figures(fleet: list[AssetRow]) 
     assert {a["cameraType"] for a in cams} == {"fixed", "ptz"}
 
 
+@pytest.mark.slow
 def test_demo_fleet_links_hold_together_and_points_lie_in_their_commune(
-    vigie: Vigie, fleet: list[AssetRow]
+    module_vigie: Vigie, fleet: list[AssetRow]
 ) -> None:
     by_id = {r.id: r for r in fleet}
     assert {"SL-021231-00001", "CAB-0001", "CAB-1100", "CAM-0001", "CAM-0269", "TLC-001"} <= set(by_id)
@@ -88,15 +91,16 @@ def test_demo_fleet_links_hold_together_and_points_lie_in_their_commune(
     sample = random.Random(7).sample(fleet, 2000) + [r for r in fleet if r.type != "street_light"]
     for r in sample:
         assert r.lat is not None and r.long is not None
-        zone = vigie.city.zones.locate(r.lat, r.long)
+        zone = module_vigie.city.zones.locate(r.lat, r.long)
         assert zone is not None and zone.code == r.zone, r.id
 
 
-def test_demo_fleet_is_idempotent_and_deterministic(vigie: Vigie, fleet: list[AssetRow]) -> None:
-    assert load_demo_fleet(vigie) == ["demo assets: all 35693 already present"]
-    with vigie.db.session() as s:
+@pytest.mark.slow
+def test_demo_fleet_is_idempotent_and_deterministic(module_vigie: Vigie, fleet: list[AssetRow]) -> None:
+    assert load_demo_fleet(module_vigie) == ["demo assets: all 35693 already present"]
+    with module_vigie.db.session() as s:
         assert s.scalar(select(func.count()).select_from(AssetRow)) == 35_693
-    again = {r["id"]: r for r in build_demo_fleet(vigie)}
+    again = {r["id"]: r for r in build_demo_fleet(module_vigie)}
     for row in random.Random(5).sample(fleet, 500):
         other = again[row.id]
         assert (other["lat"], other["long"], other["attributes"], other["group"]) == (

@@ -41,6 +41,7 @@ def assets_server(vigie: Vigie, small_fleet: Fleet) -> Iterator[str]:
     thread.join(timeout=10)
 
 
+@pytest.mark.slow
 def test_assets_api_never_answers_5xx(assets_server: str, auth: Callable[..., dict[str, str]]) -> None:
     schema = schemathesis.openapi.from_url(assets_server + "/openapi.json")
     headers = auth("admin")

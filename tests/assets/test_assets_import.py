@@ -243,6 +243,7 @@ def test_import_bundled_dc_mapping_loads() -> None:
         load_asset_mapping("no_such_mapping")
 
 
+@pytest.mark.slow
 def test_import_dc_streetlights_sample_then_reimport_creates_nothing(dc: Vigie, dc_sample: Path) -> None:
     started = time.perf_counter()
     result = run_asset_import(dc, dc_sample, "dc_streetlights")

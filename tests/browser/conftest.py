@@ -22,14 +22,18 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 # test run writes its own under var/, leaving the committed ones alone.
 SCREENSHOTS = ROOT / ("docs" if os.environ.get("VIGIE_UPDATE_SCREENSHOTS") else "var") / "screenshots"
 
-pytestmark = pytest.mark.browser
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not Path(CHROMIUM).exists():
-        skip = pytest.mark.skip(reason=f"{CHROMIUM} not installed (.ci/run installs Debian's chromium)")
-        for item in items:
-            if "tests/browser" in str(item.fspath):
+    # A conftest's `pytestmark` marks nothing: every browser test is marked here (a few
+    # seconds each, so also `slow`).
+    missing = not Path(CHROMIUM).exists()
+    skip = pytest.mark.skip(reason=f"{CHROMIUM} not installed (.ci/run installs Debian's chromium)")
+    for item in items:
+        if "tests/browser" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.slow)
+            if missing:
                 item.add_marker(skip)
 
 

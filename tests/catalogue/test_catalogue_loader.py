@@ -101,6 +101,7 @@ def test_catalogue_reload_keeps_running_catalogue_on_error(vigie, tmp_path):
     assert vigie.catalogue is before
 
 
+@pytest.mark.slow
 def test_catalogue_loads_5000_procedures(tmp_path):
     """Functional check of a large file; the timing lives in bench/bench_procedures.py."""
     zones = load_profile("dijon").zones.codes()

@@ -103,6 +103,7 @@ def test_cli_catalogue_validate_names_city_yaml_for_its_problems(tmp_path: Path)
     assert "catalogue.yaml" not in result.output
 
 
+@pytest.mark.slow
 def test_cli_demo_is_idempotent(env, vigie):
     from sqlalchemy import func, select
 

@@ -17,7 +17,7 @@ from tests.conftest import PG_URL
 from tests.reports.helpers import report_body
 from tests.web.live import free_port
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
 def _start_worker(url: str, data_dir: Path) -> tuple[subprocess.Popen, str]:
@@ -33,7 +33,7 @@ def _start_worker(url: str, data_dir: Path) -> tuple[subprocess.Popen, str]:
     }
     proc = subprocess.Popen([sys.executable, "-m", "vigie.cli", "serve"], env=env)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # a loaded machine and parallel test workers start it slowly
     while time.monotonic() < deadline:
         try:
             if httpx.get(base + "/health", timeout=1).status_code == 200:

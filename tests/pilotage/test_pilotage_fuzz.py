@@ -20,6 +20,7 @@ def live_server(vigie):  # type: ignore[no-untyped-def]
         yield server
 
 
+@pytest.mark.slow
 def test_pilotage_api_never_answers_5xx(live_server, auth, client):
     client.post(
         "/api/v1/reports",

@@ -73,7 +73,7 @@ def light(status: str = "ok", at: float = 0.0, **more: Any) -> bytes:
     return json.dumps(body).encode()
 
 
-def wait_until(cond: Callable[[], Any], timeout: float = 10.0, every: float = 0.05) -> Any:
+def wait_until(cond: Callable[[], Any], timeout: float = 30.0, every: float = 0.05) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         got = cond()

@@ -28,6 +28,7 @@ def cli(vigie, monkeypatch):  # type: ignore[no-untyped-def]
     return app
 
 
+@pytest.mark.slow
 def test_cli_simulate_publishes_the_registered_fleet(cli, vigie, broker):
     import paho.mqtt.client as paho
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import threading
 import time
 
 import pytest
@@ -14,7 +15,7 @@ from vigie.telemetry.storage import DeadLetterRow, TelemetrySampleRow
 
 from .helpers import Broker, add_asset, light, publish, ts, wait_until
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.slow]
 
 
 def samples(v):  # type: ignore[no-untyped-def]
@@ -245,12 +246,14 @@ def test_mqtt_commands_are_acknowledged_by_the_device(vigie, make_pipeline, brok
             f"vigie/ack/{msg.topic.rsplit('/', 1)[-1]}", json.dumps({"id": cmd["id"], "status": "ok"}), qos=1
         )
 
+    subscribed = threading.Event()
     device.on_message = on_message
+    device.on_subscribe = lambda *args: subscribed.set()
     device.connect("127.0.0.1", broker.port)
     device.subscribe("vigie/command/+", qos=1)
     device.loop_start()
     try:
-        time.sleep(0.3)
+        assert subscribed.wait(30)  # a command sent before the SUBACK would reach no one
         (cid,) = queue_commands(vigie, ["SL-00001"], "switch", {"powerState": "off"}, "test")
         assert dispatch_pending(vigie, src.publish_command) == 1
         assert get_command(vigie, cid)["status"] == "sent"

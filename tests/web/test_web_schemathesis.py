@@ -23,6 +23,7 @@ def live_server(vigie):
         yield server
 
 
+@pytest.mark.slow
 def test_web_api_never_answers_5xx(live_server, auth):
     schema = schemathesis.openapi.from_url(live_server.url + "/openapi.json")
     headers = auth("admin")

@@ -30,7 +30,6 @@ SHELL_ASSETS = [
     "css/citizen.css",
     "js/vigie.js",
     "js/address.js",
-    "vendor/htmx/htmx.min.js",
     "js/citizen/common.js",
     "js/citizen/report.js",
     "js/citizen/track.js",

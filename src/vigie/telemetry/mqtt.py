@@ -23,6 +23,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from vigie.settings import Settings
+from vigie.telemetry.paho_fast import FastClient
 
 log = logging.getLogger(__name__)
 
@@ -79,97 +80,6 @@ class MqttConfig:
         if cfg.qos not in (0, 1):
             raise ValueError("VIGIE_MQTT_QOS must be 0 or 1")
         return cfg
-
-
-class FastClient(paho.Client):
-    """paho's client reading the socket in 64 KiB chunks instead of 3–4 reads per packet.
-
-    paho asks the socket for 1 byte, then the length bytes one by one, then the
-    body; at tens of thousands of small messages a second those system calls
-    and the select() between packets dominate. Serving them from a buffer and
-    draining it before returning to select() about doubles the receive rate.
-    """
-
-    _rbuf: bytes = b""
-    _rpos: int = 0
-    _recvs: int = 0
-    _rsock: Any = None
-
-    def _sock_recv(self, bufsize: int) -> bytes:
-        if self._sock is not self._rsock:  # new connection: never serve the old one's bytes
-            self._rsock, self._rbuf, self._rpos = self._sock, b"", 0
-        buf, pos = self._rbuf, self._rpos
-        if pos >= len(buf):
-            buf = super()._sock_recv(65536)
-            self._recvs += 1
-            if not buf:
-                return buf
-            self._rbuf, pos = buf, 0
-        end = pos + bufsize
-        self._rpos = end
-        return buf[pos:end]
-
-    def loop_read(self, max_packets: int = 1) -> MQTTErrorCode:
-        if self._sock is None:
-            return MQTTErrorCode.MQTT_ERR_NO_CONN
-        self._recvs = 0
-        while True:
-            if self._sock is None:
-                return MQTTErrorCode.MQTT_ERR_NO_CONN
-            rc = self._packet_read()
-            if rc > 0:
-                self._rbuf, self._rpos = b"", 0
-                return self._loop_rc_handle(rc)
-            if rc == MQTTErrorCode.MQTT_ERR_AGAIN:
-                return MQTTErrorCode.MQTT_ERR_SUCCESS
-            # Nothing buffered and a few reads done: give writes (PUBACK, PINGREQ) a turn.
-            if self._rpos >= len(self._rbuf) and self._recvs >= 4:
-                return MQTTErrorCode.MQTT_ERR_SUCCESS
-
-    # Set by MqttSource: (topic, payload) for every QoS 0/1 PUBLISH, without paho's
-    # MQTTMessage, MQTTMessageInfo and topic matching (a third of its cost per message).
-    fast_on_message: Callable[[str, bytes], None] | None = None
-
-    def _handle_publish(self) -> MQTTErrorCode:
-        cb = self.fast_on_message
-        header = self._in_packet["command"]
-        qos = (header & 0x06) >> 1
-        if cb is None or qos > 1 or self._manual_ack:
-            return super()._handle_publish()
-        packet = self._in_packet["packet"]
-        n = len(packet)
-        if n < 2:
-            return MQTTErrorCode.MQTT_ERR_PROTOCOL
-        end = 2 + ((packet[0] << 8) | packet[1])
-        topic_b = packet[2:end]
-        mid = 0
-        if qos:
-            if n < end + 2:
-                return MQTTErrorCode.MQTT_ERR_PROTOCOL
-            mid = (packet[end] << 8) | packet[end + 1]
-            end += 2
-        if self._protocol == paho.MQTTv5:  # skip the properties (no topic aliases asked for)
-            length, mult = 0, 1
-            while True:
-                if end >= n:
-                    return MQTTErrorCode.MQTT_ERR_PROTOCOL
-                b = packet[end]
-                end += 1
-                length += (b & 0x7F) * mult
-                mult *= 128
-                if not b & 0x80:
-                    break
-            end += length
-        if end > n or not topic_b:
-            return MQTTErrorCode.MQTT_ERR_PROTOCOL
-        try:
-            topic = topic_b.decode()
-        except UnicodeDecodeError:
-            topic = "(undecodable topic)"
-        cb(topic, bytes(packet[end:]))
-        if qos == 1:
-            return self._send_puback(mid)
-        return MQTTErrorCode.MQTT_ERR_SUCCESS
 
 
 def make_client(cfg: MqttConfig, client_id: str | None = None, persistent: bool | None = None):  # type: ignore[no-untyped-def]
@@ -231,6 +141,7 @@ class MqttSource:
         client = make_client(cfg)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
+        client.on_subscribe = self._on_subscribe
         client.on_message = self._on_message
         client.fast_on_message = self._fast_message
         client.connect_async(cfg.host, cfg.port, cfg.keepalive, **connect_kwargs(cfg))
@@ -245,14 +156,23 @@ class MqttSource:
         self.connects += 1
         self.connected_at.append(time.monotonic())
         prefix = self.cfg.prefix
+        # `connected` waits for the broker's SUBACK (_on_subscribe): until then a message
+        # published on a new session would reach no subscription and be lost.
         client.subscribe([(f"{prefix}/telemetry/+", self.cfg.qos), (f"{prefix}/ack/+", self.cfg.qos)])
-        self.connected.set()
         log.info(
             "MQTT connected to %s:%s (session present: %s)",
             self.cfg.host,
             self.cfg.port,
             getattr(flags, "session_present", None),
         )
+
+    def _on_subscribe(self, client: Any, userdata: Any, mid: int, reasons: Any, props: Any) -> None:
+        refused = [r for r in reasons if getattr(r, "is_failure", False)]
+        if refused:
+            self.last_error = f"subscription refused: {refused[0]}"
+            log.warning("MQTT broker refused the subscription: %s", refused[0])
+            return
+        self.connected.set()
 
     def _on_disconnect(self, client: Any, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         self.connected.clear()

@@ -1,0 +1,126 @@
+"""The fast paho client against the pinned paho-mqtt: same messages and acknowledgements as paho's own.
+
+``vigie.telemetry.paho_fast`` overrides private methods of paho-mqtt; these tests fail
+first when the installed paho is not the pinned release or lacks a member the
+overrides use (docs/decisions/0002-paho-mqtt.md).
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import tomllib
+from importlib.metadata import version
+from pathlib import Path
+
+import paho.mqtt.client as paho
+import pytest
+
+from vigie.telemetry.paho_fast import (
+    PAHO_PRIVATE_ATTRIBUTES,
+    PAHO_PRIVATE_METHODS,
+    PAHO_VERSION,
+    FastClient,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_paho_fast_installed_paho_is_the_pinned_release():
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    pins = [d for d in declared if re.match(r"paho-mqtt\b", d)]
+    assert pins == [f"paho-mqtt=={PAHO_VERSION}"], "paho-mqtt must be pinned exactly (private API overridden)"
+    assert version("paho-mqtt") == PAHO_VERSION
+    lock = (ROOT / "requirements.lock").read_text(encoding="utf-8")
+    assert f"\npaho-mqtt=={PAHO_VERSION} " in lock
+
+
+def test_paho_fast_private_members_exist_in_paho():
+    client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id="probe")
+    for name in PAHO_PRIVATE_METHODS:
+        assert callable(getattr(paho.Client, name, None)), f"paho.Client.{name} is gone"
+    for name in PAHO_PRIVATE_ATTRIBUTES:
+        assert hasattr(client, name), f"paho.Client().{name} is gone"
+
+
+def _publish_packet(topic: bytes, payload: bytes, qos: int, mid: int, v5: bool) -> bytes:
+    body = len(topic).to_bytes(2, "big") + topic
+    if qos:
+        body += mid.to_bytes(2, "big")
+    if v5:
+        body += b"\x02\x01\x01"  # properties: payload format indicator = 1 (skipped by the fast path)
+    body += payload
+    n, length = len(body), b""
+    while True:
+        n, digit = divmod(n, 128)
+        length += bytes([digit | (0x80 if n else 0)])
+        if not n:
+            break
+    return bytes([0x30 | (qos << 1)]) + length + body
+
+
+def _feed(client: paho.Client, stream: bytes, cuts: list[int]) -> bytes:
+    """Sends ``stream`` in pieces cut at ``cuts``, reading after each; returns what the client sent back."""
+    ours, theirs = socket.socketpair()
+    ours.setblocking(False)
+    client._sock = ours
+    start = 0
+    for end in [*cuts, len(stream)]:
+        theirs.sendall(stream[start:end])
+        start = end
+        for _ in range(50):  # paho's own loop_read takes one packet a call; extra calls find nothing
+            assert client.loop_read() == paho.MQTTErrorCode.MQTT_ERR_SUCCESS
+    client.loop_write()
+    theirs.setblocking(False)
+    try:
+        sent = theirs.recv(65536)
+    except BlockingIOError:
+        sent = b""
+    client._sock = None
+    ours.close()
+    theirs.close()
+    return sent
+
+
+@pytest.mark.parametrize("protocol", [paho.MQTTv5, paho.MQTTv311])
+@pytest.mark.parametrize("qos", [0, 1])
+def test_paho_fast_reads_what_paho_reads_and_acknowledges_alike(protocol, qos):
+    v5 = protocol == paho.MQTTv5
+    topics = [b"vigie/telemetry/SL-00001", b"vigie/ack/CAB-0001", b"vigie/telemetry/\xff\xfe"]
+    packets = [
+        _publish_packet(topics[i % 3], b'{"n": %d}' % i + b"x" * (i * 97), qos, i + 1, v5) for i in range(40)
+    ]
+    stream = b"".join(packets)
+    # Packets arriving whole, several per read, and cut anywhere (inside a header, a length, a body).
+    cuts = [1, 2, 3, 50, 51, 700, 1999, 2000, 2001, 9000, len(stream) - 1]
+
+    stock = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id="stock", protocol=protocol)
+    expected: list[tuple[str, bytes]] = []
+
+    def on_message(client, userdata, msg):  # type: ignore[no-untyped-def]
+        try:
+            topic = msg.topic
+        except UnicodeDecodeError:
+            topic = "(undecodable topic)"
+        expected.append((topic, msg.payload))
+
+    stock.on_message = on_message
+    stock_acks = _feed(stock, stream, cuts)
+
+    fast = FastClient(paho.CallbackAPIVersion.VERSION2, client_id="fast", protocol=protocol)
+    got: list[tuple[str, bytes]] = []
+    fast.fast_on_message = lambda topic, payload: got.append((topic, payload))
+    fast_acks = _feed(fast, stream, cuts)
+
+    assert len(expected) == 40 and got == expected
+    assert fast_acks == stock_acks
+    pubacks = b"".join(b"\x40\x02" + (i + 1).to_bytes(2, "big") for i in range(40))
+    assert fast_acks == (pubacks if qos else b"")
+
+
+def test_paho_fast_without_fast_callback_is_paho():
+    fast = FastClient(paho.CallbackAPIVersion.VERSION2, client_id="fast", protocol=paho.MQTTv311)
+    seen: list[str] = []
+    fast.on_message = lambda client, userdata, msg: seen.append(msg.topic)
+    _feed(fast, _publish_packet(b"vigie/telemetry/SL-1", b"{}", 1, 7, False), [])
+    assert seen == ["vigie/telemetry/SL-1"]
