@@ -181,3 +181,58 @@ def test_phone_intake_with_the_keyboard_only_in_at_most_60_keystrokes(
     assert abs(report["lat"] - 47.3227) < 0.0005 and abs(report["long"] - 5.0358) < 0.0005
     assert report["attributes"] == {"danger_immediat": "non"}
     print(f"\n[intake] complete phone report ({lang}) in {keys.count} keystrokes beyond the description")
+
+
+MAP_LANGS = [("fr", "fr-FR", "/carte"), ("en", "en-GB", "/carte?lang=en")]
+
+
+@pytest.mark.parametrize(("lang", "locale", "path"), MAP_LANGS)
+def test_public_map_search_goes_to_the_address(
+    new_context, live, dijon_gazetteer, lang, locale, path  # noqa: F811
+):
+    ctx, watch = new_context(locale=locale)
+    page = ctx.new_page()
+    page.goto(path)
+    box = page.get_by_role("combobox", name=tr(lang, "citizen.map.search"))
+    box.press_sequentially("12 liber")
+    expect(page.get_by_role("option", name="12 Rue de la Liberté 21000 Dijon")).to_be_visible()
+    check_a11y(page, f"public map search ({lang})")
+    box.press("ArrowDown")
+    box.press("Enter")
+    page.wait_for_function("() => Vigie.maps[0].getZoom() === 18")
+    centre = page.evaluate("() => { const c = Vigie.maps[0].getCenter(); return [c.lat, c.lng]; }")
+    assert abs(centre[0] - 47.3227) < 0.0005 and abs(centre[1] - 5.0358) < 0.0005
+    assert watch.third_party() == []
+
+
+def test_control_room_move_by_address_and_what_a_moved_pin_is_near(
+    new_context, live, dijon_gazetteer, make_agent, vigie  # noqa: F811
+):
+    import httpx
+
+    from tests.browser.conftest import login
+    from tests.browser.test_browser_pilotage import DESKTOP, bearer
+    from tests.citizen.helpers import pothole
+    from tests.conftest import PASSWORD
+
+    report = httpx.post(f"{live.url}/api/v1/reports", json=pothole(), timeout=10).json()
+    operator = make_agent("operator")
+    ctx, _ = new_context(viewport=DESKTOP)
+    page = ctx.new_page()
+    login(page, operator.email, PASSWORD)
+    page.goto(f"/pilotage/signalements/{report['id']}")
+    box = page.get_by_role("combobox", name="Adresse")
+    box.fill("")
+    box.press_sequentially("12 liber")
+    expect(page.get_by_role("option", name="12 Rue de la Liberté 21000 Dijon")).to_be_visible()
+    check_a11y(page, "move by address")
+    box.press("ArrowDown")
+    box.press("Enter")
+    expect(page.locator("#move-lat")).to_have_value(re.compile(r"^47\.3227"))
+    page.get_by_role("button", name="Enregistrer l'emplacement").click()
+    expect(page.locator("#live-region")).to_contain_text("Emplacement")
+    moved = httpx.get(f"{live.url}/api/v1/reports/{report['id']}", headers=bearer(vigie, operator)).json()
+    assert abs(moved["lat"] - 47.3227) < 0.0005 and moved["address"] == "12 Rue de la Liberté 21000 Dijon"
+    # A tap on the map: the place under the new pin, and the address follows it.
+    page.evaluate("() => { Vigie.maps[0].fire('click', {latlng: L.latLng(47.32273, 5.03580)}); }")
+    expect(page.locator("#move-near")).to_have_text("près du 12 Rue de la Liberté")

@@ -20,6 +20,17 @@
 
   Vigie.map(el, { maxZoom: 19 }) // the clusters need a maximum zoom, even without tiles
     .then(async function (map) {
+      // Going to an address: the map shows the street and rings the spot.
+      let spot = null;
+      Vigie.addressCombobox(document.getElementById("map-search"), {
+        center: function () { const c = map.getCenter(); return [c.lat, c.lng]; },
+        onPick: function (f) {
+          const ll = [f.geometry.coordinates[1], f.geometry.coordinates[0]];
+          if (spot) spot.remove();
+          spot = window.L.circleMarker(ll, { radius: 14, color: "#b91c1c", weight: 3, fill: false, interactive: false }).addTo(map);
+          map.setView(ll, 18);
+        },
+      });
       const cluster = window.L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50 });
       map.addLayer(cluster);
       const query = (cfg.api_query ? cfg.api_query + "&" : "") + "page_size=" + cfg.max_markers;

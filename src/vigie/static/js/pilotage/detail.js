@@ -234,10 +234,38 @@
   let marker = null;
   const latInput = $("move-lat");
   const longInput = $("move-long");
+  const moveAddress = $("move-address");
+  const moveNear = $("move-near");
+  let addressAuto = false;
+  let nearSeq = 0;
   function setFields(latlng) {
     latInput.value = latlng.lat.toFixed(6);
     longInput.value = latlng.lng.toFixed(6);
+    // What the new point is near; the address follows the pin unless it was typed.
+    const mine = (nearSeq += 1);
+    Vigie.reverseAddress(latlng.lat, latlng.lng).then(function (found) {
+      if (mine !== nearSeq) return;
+      moveNear.textContent = found ? found.text : "";
+      if (found && (addressAuto || !moveAddress.value.trim() || moveAddress.value === report.address)) {
+        moveAddress.value = found.label;
+        addressAuto = true;
+      }
+    });
   }
+  Vigie.addressCombobox(moveAddress, {
+    center: function () { return report.lat != null ? [report.lat, report.long] : null; },
+    onPick: function (f) {
+      const ll = L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]);
+      latInput.value = ll.lat.toFixed(6);
+      longInput.value = ll.lng.toFixed(6);
+      addressAuto = false;
+      moveNear.textContent = "";
+      placeMarker(ll);
+      if (map) map.setView(ll, Math.max(map.getZoom(), 17));
+      Vigie.announce(P.t("pin_moved"));
+    },
+  });
+  moveAddress.addEventListener("input", function () { addressAuto = false; });
   function placeMarker(latlng) {
     if (!map) return;
     if (!marker) {
