@@ -5,15 +5,18 @@ Search (same SQL on SQLite and PostgreSQL):
 1. the query is folded and split (:func:`vigie.addresses.text.parse_query`):
    a leading house number, whole words, and the word being typed as a prefix;
 2. the rarest word (``address_token_stats``) picks the candidate places
-   through ``address_tokens`` (a prefix is a range ``lib <= token < lic`` on
-   its primary key); every other word is checked with ``LIKE`` on the
-   candidate's ``tokens``; the nearest candidates to the given centre (or the
+   through ``address_tokens`` (a prefix is a range ``lib <= token < lic``),
+   first in the nine grid cells around the given centre (index
+   ``(cell, token)``), then everywhere if that found too few (primary key
+   ``(token, place_id)``); every other word is checked with ``LIKE`` on the
+   candidate's ``tokens``; the nearest candidates to the centre (or the
    largest streets without one) are kept;
 3. a house number is looked up in those places (``address_points`` by
    ``(place_id, number)``), and the answers are scored: how much of the name
    the query covers, and closeness to the centre.
 
-Reverse: the nearest address point within 50 m (index on ``(lat, lon)``), else
+Reverse: the nearest address point within 50 m (index on ``(strip, lat)``: the
+two or three longitude strips around the point, a latitude range in each), else
 the street whose line through its address points passes within 50 m (streets
 with points within 300 m are the candidates), else the zone (commune) of the
 city profile that holds the point.
@@ -33,9 +36,11 @@ from vigie.addresses.domain import (
     EARTH_M_PER_DEG,
     STREET_RADIUS_M,
     Address,
+    cells_around,
     label_of,
     metres,
     metres_to_line,
+    strip_of,
 )
 from vigie.addresses.text import HouseNumber, Term, index_tokens, parse_query
 from vigie.city.zones import ZoneIndex
@@ -55,14 +60,14 @@ _NUMBERS = text(
 ).bindparams(bindparam("ids", expanding=True))
 _NEAREST_POINT = text(
     f"SELECT {_POINT_COLUMNS} FROM address_points a JOIN address_places p ON p.id = a.place_id "  # noqa: S608
-    "WHERE a.lat BETWEEN :lat0 AND :lat1 AND a.lon BETWEEN :lon0 AND :lon1 "
+    "WHERE a.strip IN :strips AND a.lat BETWEEN :lat0 AND :lat1 AND a.lon BETWEEN :lon0 AND :lon1 "
     "ORDER BY (a.lat - :lat) * (a.lat - :lat) + (a.lon - :lon) * (a.lon - :lon) * :k2 LIMIT 1"
-)
+).bindparams(bindparam("strips", expanding=True))
 _STREETS_NEAR = text(
     f"SELECT {_PLACE_COLUMNS}, p.line FROM address_places p WHERE p.kind = 'street' AND p.id IN "  # noqa: S608
     "(SELECT DISTINCT place_id FROM address_points "
-    "WHERE lat BETWEEN :lat0 AND :lat1 AND lon BETWEEN :lon0 AND :lon1)"
-)
+    "WHERE strip IN :strips AND lat BETWEEN :lat0 AND :lat1 AND lon BETWEEN :lon0 AND :lon1)"
+).bindparams(bindparam("strips", expanding=True))
 _POINT_BY_ID = text(
     f"SELECT {_POINT_COLUMNS} FROM address_points a JOIN address_places p ON p.id = a.place_id "  # noqa: S608
     "WHERE a.id = :id"
@@ -103,7 +108,12 @@ class BuiltinGeocoder:
             if min(counts) == 0:
                 return []  # a word no place has: nothing matches every word
             driver = counts.index(min(counts))
-            rows = self._candidates(conn, terms, driver, lat, lon, max(CANDIDATES, limit * 3))
+            n = max(CANDIDATES, limit * 3)
+            rows = []
+            if lat is not None and lon is not None:  # around the centre first: a few index entries
+                rows = self._candidates(conn, terms, driver, lat, lon, n, cells_around(lat, lon))
+            if len(rows) < limit:
+                rows = self._candidates(conn, terms, driver, lat, lon, n)
             points = (
                 self._numbers(conn, [r.id for r in rows], parsed.housenumber) if parsed.housenumber else {}
             )
@@ -129,6 +139,7 @@ class BuiltinGeocoder:
         lat: float | None,
         lon: float | None,
         n: int,
+        cells: list[int] | None = None,
     ) -> list[Any]:
         params: dict[str, Any] = {"n": n}
         lead = terms[driver]
@@ -139,7 +150,11 @@ class BuiltinGeocoder:
         for j, alt in enumerate(lead.alternatives):
             entry.append(f"token = :da{j}")
             params[f"da{j}"] = alt
-        where = [f"p.id IN (SELECT place_id FROM address_tokens WHERE {' OR '.join(entry)})"]  # noqa: S608
+        near = ""
+        if cells:
+            near = "cell IN :cells AND "
+            params["cells"] = cells
+        where = [f"p.id IN (SELECT place_id FROM address_tokens WHERE {near}({' OR '.join(entry)}))"]  # noqa: S608
         for i, term in enumerate(terms):
             if i == driver:
                 continue
@@ -155,7 +170,10 @@ class BuiltinGeocoder:
         else:
             order = "p.points DESC, p.id"
         sql = f"SELECT {_PLACE_COLUMNS} FROM address_places p WHERE {' AND '.join(where)}"  # noqa: S608
-        return list(conn.execute(text(f"{sql} ORDER BY {order} LIMIT :n"), params))
+        stmt = text(f"{sql} ORDER BY {order} LIMIT :n")
+        if cells:
+            stmt = stmt.bindparams(bindparam("cells", expanding=True))
+        return list(conn.execute(stmt, params))
 
     def _numbers(self, conn: Connection, place_ids: list[int], hn: HouseNumber) -> dict[int, Any]:
         """The point of the house number in each place that has it (exact repetition first)."""
@@ -237,10 +255,17 @@ class BuiltinGeocoder:
             score=1.0,
         ).with_reverse("zone", 0.0)
 
-    def _box(self, lat: float, lon: float, radius: float) -> dict[str, float]:
+    def _box(self, lat: float, lon: float, radius: float) -> dict[str, Any]:
         dlat = radius / EARTH_M_PER_DEG
         dlon = radius / (EARTH_M_PER_DEG * max(math.cos(math.radians(lat)), 0.01))
-        return {"lat0": lat - dlat, "lat1": lat + dlat, "lon0": lon - dlon, "lon1": lon + dlon}
+        strips = list(range(strip_of(lon - dlon), strip_of(lon + dlon) + 1))
+        return {
+            "lat0": lat - dlat,
+            "lat1": lat + dlat,
+            "lon0": lon - dlon,
+            "lon1": lon + dlon,
+            "strips": strips,
+        }
 
     def _nearest_point(self, conn: Connection, lat: float, lon: float) -> Any:
         params = {**self._box(lat, lon, ADDRESS_RADIUS_M), "lat": lat, "lon": lon}

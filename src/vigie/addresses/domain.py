@@ -14,6 +14,32 @@ EARTH_M_PER_DEG = 111_320.0  # metres in a degree of latitude
 ADDRESS_RADIUS_M = 50.0  # reverse: an address this close, else the street, else the zone
 STREET_RADIUS_M = 50.0  # reverse: how far from a street's line counts as on the street
 
+# Grid keys kept in B-tree indexes, the same on SQLite and PostgreSQL (truncation toward
+# zero, as int() and the migrations' SQL do):
+# - a point's strip: 1/200 of a degree of longitude (about 380 m at 47°N); reverse reads
+#   the (strip, lat) index of the two or three strips around a point;
+# - a place's cell: a tenth of a degree square (about 11 x 7.5 km); a search with a centre
+#   reads the (cell, token) index of the nine cells around it before the whole gazetteer.
+STRIPS_PER_DEGREE = 200
+CELLS_PER_DEGREE = 10
+
+
+def strip_of(lon: float) -> int:
+    return int(lon * STRIPS_PER_DEGREE)
+
+
+def cell_of(lat: float, lon: float) -> int:
+    return (int(lat * CELLS_PER_DEGREE) + 1000) * 10_000 + int(lon * CELLS_PER_DEGREE) + 2000
+
+
+def cells_around(lat: float, lon: float) -> list[int]:
+    return [
+        cell_of(lat + dy / CELLS_PER_DEGREE, lon + dx / CELLS_PER_DEGREE)
+        for dy in (-1, 0, 1)
+        for dx in (-1, 0, 1)
+    ]
+
+
 TYPES = ("housenumber", "street", "poi", "municipality")
 KINDS = ("address", "street", "zone")  # what a reverse answer is
 
@@ -99,6 +125,9 @@ __all__ = [
     "KINDS",
     "STREET_RADIUS_M",
     "TYPES",
+    "cell_of",
+    "cells_around",
+    "strip_of",
     "label_of",
     "metres",
     "metres_to_line",

@@ -21,6 +21,7 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Table, delete, func, insert, select, text
 
+from vigie.addresses.domain import cell_of, strip_of
 from vigie.addresses.gazetteer import AddressRecord, Gazetteer, Place, Point
 from vigie.addresses.mapping import AddressMapping, load_address_mapping
 from vigie.addresses.storage import AddressPlaceRow, AddressPointRow, AddressTokenRow, AddressTokenStatRow
@@ -233,14 +234,17 @@ def _write(conn: Connection, source: str, gaz: Gazetteer, advance: Advance | Non
     tokens: list[tuple[Any, ...]] = []
     for place_id, place in enumerate(gaz.places.values(), start=next_id):
         pts: list[Point] = place.points()
-        places.append(_place_row(place_id, source, place, pts))
-        tokens.extend((t[:64], place_id) for t in place.tokens())
-        points.extend((p.id, source, place_id, p.number, p.rep, p.lat, p.lon) for p in pts)
+        words = place.tokens()
+        row = _place_row(place_id, source, place, pts, words)
+        places.append(row)
+        cell = cell_of(float(row["lat"]), float(row["lon"]))  # type: ignore[arg-type]
+        tokens.extend((t[:64], place_id, cell) for t in words)
+        points.extend((p.id, source, place_id, p.number, p.rep, p.lat, p.lon, strip_of(p.lon)) for p in pts)
     for start in range(0, len(places), _CHUNK):
         conn.execute(insert(P), places[start : start + _CHUNK])
-    point_columns = ("id", "source", "place_id", "number", "rep", "lat", "lon")
+    point_columns = ("id", "source", "place_id", "number", "rep", "lat", "lon", "strip")
     _bulk(conn, "address_points", point_columns, points, advance)
-    _bulk(conn, "address_tokens", ("token", "place_id"), tokens, None)
+    _bulk(conn, "address_tokens", ("token", "place_id", "cell"), tokens, None)
     # Counts over every source: a word's rarity is what the search starts from.
     S = cast(Table, AddressTokenStatRow.__table__)
     conn.execute(delete(S))
@@ -278,8 +282,9 @@ def _bulk(
         cursor.close()
 
 
-def _place_row(place_id: int, source: str, place: Place, points: list[Point]) -> dict[str, object]:
-    tokens = place.tokens()
+def _place_row(
+    place_id: int, source: str, place: Place, points: list[Point], tokens: list[str]
+) -> dict[str, object]:
     return {
         "id": place_id,
         "source": source,

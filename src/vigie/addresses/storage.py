@@ -6,8 +6,10 @@
   order, for "which street is this?") and ``tokens``, its folded words
   between spaces (`` rue liberte dijon 21000 ``) that candidate places are
   checked against with ``LIKE``;
-- ``address_points``: one numbered address (one point per address);
-- ``address_tokens``: which places a word leads to (the search's entry);
+- ``address_points``: one numbered address (one point per address), with its
+  longitude strip (reverse reads the ``(strip, lat)`` index);
+- ``address_tokens``: which places a word leads to (the search's entry), with the
+  place's grid cell so that a search around a centre reads only nearby entries;
 - ``address_token_stats``: how many places each word leads to, so a query
   starts from its rarest word.
 
@@ -53,7 +55,7 @@ class AddressPointRow(Base):
     __tablename__ = "address_points"
     __table_args__ = (
         Index("ix_address_points_place_number", "place_id", "number"),
-        Index("ix_address_points_lat_lon", "lat", "lon"),
+        Index("ix_address_points_strip_lat", "strip", "lat"),
     )
 
     id: Mapped[str] = mapped_column(String(128), primary_key=True)
@@ -63,13 +65,16 @@ class AddressPointRow(Base):
     rep: Mapped[str] = mapped_column(String(16), default="")
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
+    strip: Mapped[int] = mapped_column(Integer)  # domain.strip_of(lon)
 
 
 class AddressTokenRow(Base):
     __tablename__ = "address_tokens"
+    __table_args__ = (Index("ix_address_tokens_cell_token", "cell", "token"),)
 
     token: Mapped[str] = mapped_column(TOKEN, primary_key=True)
     place_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cell: Mapped[int] = mapped_column(Integer)  # the place's domain.cell_of
 
 
 class AddressTokenStatRow(Base):

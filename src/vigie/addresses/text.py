@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Abbreviations people type (and some files use), as whole words. "st" is
 # "saint" in addresses; "r" is "rue". Expanded on both sides of the index.
@@ -82,12 +83,20 @@ _ACCENTED_WORDS = (
 _ACCENTED = {fold(w): w for w in _ACCENTED_WORDS.split()}
 
 
-def words(text: str) -> list[str]:
-    """Folded words with abbreviations expanded ("Av. St-Michel" -> avenue saint michel)."""
+@lru_cache(maxsize=65536)
+def _words(text: str) -> tuple[str, ...]:
     out: list[str] = []
     for w in _TOKEN.findall(fold(text)):
         out.extend(ABBREVIATIONS.get(w, w).split())
-    return out
+    return tuple(out)
+
+
+def words(text: str) -> list[str]:
+    """Folded words with abbreviations expanded ("Av. St-Michel" -> avenue saint michel).
+
+    Memoised: a file names the same streets and communes again and again.
+    """
+    return list(_words(text))
 
 
 def index_tokens(*parts: str) -> list[str]:
