@@ -134,6 +134,7 @@ def test_reports_email_says_where() -> None:
         template="",
         note="",
         link="http://x/suivi/t",
+        stop_link="http://x/stop/t",
         follower=False,
         place="12 Rue de la Liberté 21000 Dijon",
     )

@@ -1,7 +1,7 @@
 """addresses: grid keys for searches around a centre and for reverse geocoding
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 
 ``address_points.strip`` (1/200 degree of longitude) with an index on
 ``(strip, lat)`` replaces the ``(lat, lon)`` index, which read every point of a
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015"
-down_revision = "0014"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
