@@ -202,6 +202,10 @@ def test_public_map_search_goes_to_the_address(
     page.wait_for_function("() => Vigie.maps[0].getZoom() === 18")
     centre = page.evaluate("() => { const c = Vigie.maps[0].getCenter(); return [c.lat, c.lng]; }")
     assert abs(centre[0] - 47.3227) < 0.0005 and abs(centre[1] - 5.0358) < 0.0005
+    # At street level the gazetteer's house numbers are written on the map.
+    expect(page.locator(".map-label--number", has_text="12").first).to_be_visible()
+    if lang == "fr":
+        screenshot(page, "citizen-map-address")
     assert watch.third_party() == []
 
 

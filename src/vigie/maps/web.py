@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 
 import anyio
-from fastapi import APIRouter, Path, Request
+import orjson
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import FileResponse, Response
 
 from vigie.errors import NotFound
+from vigie.maps.addresses_layer import address_points, parse_bbox
 from vigie.maps.basemap import PmtilesBasemap, basemap_of
 from vigie.maps.layers import context_layers
 from vigie.maps.ranges import RangeNotSatisfiable, requested_ranges
-from vigie.web.deps import vigie_of
+from vigie.web.deps import run_read, vigie_of
 from vigie.web.problems import vigie_error_response
 
 router = APIRouter(prefix="/api/v1/map", tags=["maps"])
@@ -69,6 +71,25 @@ async def basemap_archive(request: Request) -> Response:
 
 
 LAYER_CACHE = "public, max-age=3600"
+ADDRESSES_CACHE = "public, max-age=300"
+
+
+@router.get(
+    "/layers/addresses.geojson",
+    summary="The gazetteer's address points in a street-level view (house-number labels)",
+    response_class=Response,
+)
+async def address_labels(
+    request: Request,
+    bbox: str = Query(..., max_length=100, description="min_lon,min_lat,max_lon,max_lat (at most 0.03°)"),
+) -> Response:
+    v = vigie_of(request)
+    found = await run_read(request, address_points, v, parse_bbox(bbox))
+    return Response(
+        orjson.dumps(found),
+        media_type="application/geo+json",
+        headers={"Cache-Control": ADDRESSES_CACHE, "X-Feature-Count": str(len(found["features"]))},
+    )
 
 
 @router.get(

@@ -131,6 +131,7 @@
     pane.style.pointerEvents = "none";
     const renderer = L.canvas({ pane: "vigie-context", padding: 0.3 });
     layers.forEach(function (spec) {
+      if (spec.name === "addresses") { drawAddresses(map, spec, renderer); return; }
       fetch(spec.url)
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (data) {
@@ -153,6 +154,34 @@
         return Object.assign({}, base, f.properties.color ? { color: f.properties.color } : {});
       },
     }).addTo(map);
+  }
+
+  // House numbers at street level, asked for the view (a few hundred at most), dropped when zoomed out.
+  function drawAddresses(map, spec, renderer) {
+    const group = L.layerGroup();
+    let seq = 0;
+    function update() {
+      const mine = (seq += 1);
+      if (map.getZoom() < spec.min_zoom) { group.clearLayers(); group.remove(); return; }
+      const b = map.getBounds().pad(0.2);
+      const r = function (x) { return x.toFixed(3); }; // rounded: the same view is the same URL, cached
+      const bbox = [r(b.getWest() - 0.0005), r(b.getSouth() - 0.0005), r(b.getEast() + 0.0005), r(b.getNorth() + 0.0005)].join(",");
+      fetch(spec.url + "?bbox=" + bbox, { credentials: "omit" })
+        .then(function (res) { return res.ok ? res.json() : null; })
+        .then(function (data) {
+          if (!data || mine !== seq) return;
+          group.clearLayers();
+          data.features.forEach(function (f) {
+            const c = f.geometry.coordinates;
+            group.addLayer(L.tooltip({ permanent: true, direction: "center", className: "map-label map-label--number", interactive: false })
+              .setLatLng([c[1], c[0]]).setContent(Vigie.escape(f.properties.number)));
+          });
+          group.addTo(map);
+        })
+        .catch(function () { /* offline: no numbers */ });
+    }
+    map.on("moveend", update);
+    update();
   }
 
   function drawStops(map, data, renderer, minZoom) {
