@@ -1,6 +1,6 @@
 """The gazetteer's address points in a map view, for house-number labels at street level.
 
-Read straight from the built-in gazetteer's ``address_points`` (the ``(lat, lon)``
+Read straight from the built-in gazetteer's ``address_points`` (its ``(strip, lat)``
 index bounds the scan to the view), at most :data:`MAX_POINTS` per view; a view
 wider than :data:`MAX_SPAN` degrees is refused (labels are for street level, a
 whole city of numbers is not a map).
@@ -10,20 +10,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 
+from vigie.addresses.domain import strip_of
 from vigie.addresses.text import HouseNumber
 from vigie.errors import ValidationFailed
 from vigie.runtime import Vigie
 
 MAX_SPAN = 0.03  # degrees: about 3 km × 2 km at Dijon's latitude, well past zoom 16
 MAX_POINTS = 800
+# The gazetteer's (strip, lat) index: the view's few longitude strips, a latitude range in each.
 _IN_VIEW = text(
     "SELECT a.number, a.rep, a.lat, a.lon, p.name FROM address_points a "
     "JOIN address_places p ON p.id = a.place_id "
-    "WHERE a.lat BETWEEN :south AND :north AND a.lon BETWEEN :west AND :east "
+    "WHERE a.strip IN :strips AND a.lat BETWEEN :south AND :north AND a.lon BETWEEN :west AND :east "
     "LIMIT :limit"
-)
+).bindparams(bindparam("strips", expanding=True))
 
 
 def parse_bbox(value: str) -> tuple[float, float, float, float]:
@@ -46,7 +48,15 @@ def address_points(v: Vigie, bbox: tuple[float, float, float, float]) -> dict[st
     west, south, east, north = bbox
     with v.db.engine.connect() as conn:
         rows = conn.execute(
-            _IN_VIEW, {"south": south, "north": north, "west": west, "east": east, "limit": MAX_POINTS}
+            _IN_VIEW,
+            {
+                "strips": list(range(strip_of(west), strip_of(east) + 1)),
+                "south": south,
+                "north": north,
+                "west": west,
+                "east": east,
+                "limit": MAX_POINTS,
+            },
         ).all()
     features = [
         {
