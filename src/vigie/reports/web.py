@@ -381,7 +381,15 @@ def track(token: str, request: Request, v: Vigie = Depends(get_vigie)) -> dict[s
     return tracking.tracking_view(v, tracked, _lang(request), v.settings.public_base_url.rstrip("/"))
 
 
-@router.post("/reports/{report_id}/follow", status_code=201, summary="Follow an existing report")
+@router.post(
+    "/reports/{report_id}/follow",
+    status_code=201,
+    summary="Follow an existing report",
+    description="Returns a tracking token. With `email`, the address gets one message asking it "
+    "to confirm, and nothing else until it does. At most `VIGIE_FOLLOW_RATE_LIMIT` follows per "
+    "client address an hour, and `VIGIE_MAIL_UNCONFIRMED_PER_DAY` messages a day to an address "
+    "that never confirmed: past either, 429 with `Retry-After`, and nothing is written.",
+)
 def follow(report_id: str, body: FollowIn, request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
     check_follow_rate(v, client_id(request))
     row, token = actions.do_follow(v, report_id, body.email, body.lang or _lang(request))
