@@ -125,6 +125,8 @@ def test_resident_reports_a_pothole_with_a_photo_and_follows_it_live(new_context
     expect(page.get_by_role("heading", name="Merci, votre signalement est envoyé")).to_be_focused()
     reference = page.locator("#done-reference").inner_text()
     assert re.fullmatch(r"DIJ-\d{4}-\d{6}", reference)
+    # An address was given: its receipt asks it to confirm (issue 14 §5).
+    expect(page.locator("#done-email")).to_be_visible()
     check_a11y(page, "confirmation")
     screenshot(page, "citizen-confirmation")
     with vigie.db.session() as s:

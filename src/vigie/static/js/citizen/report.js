@@ -450,6 +450,8 @@
     $("done-reference").textContent = report.reference;
     $("done-link").href = "/suivi/" + encodeURIComponent(report.token);
     $("done-private").hidden = !(cfg.services[report.service_code] && cfg.services[report.service_code].public === false);
+    // The receipt asks a new address to confirm before anything else is sent to it.
+    $("done-email").hidden = !$("reporter_email").value.trim();
     state.key = null;
     reset();
     show("done");
