@@ -56,3 +56,10 @@ def test_city_profiles_doc_shows_the_example_profile_as_it_is():
     text = (ROOT / "docs" / "city-profiles.md").read_text(encoding="utf-8")
     example = (ROOT / "docs" / "example-profile" / "city.yaml").read_text(encoding="utf-8")
     assert f"```yaml\n{example}```" in text, "docs/city-profiles.md: copy docs/example-profile/city.yaml"
+
+
+def test_security_doc_shows_the_permission_registry():
+    from vigie.accounts.permissions import with_permissions_table
+
+    text = (ROOT / "docs" / "security.md").read_text(encoding="utf-8")
+    assert text == with_permissions_table(text), "docs/security.md is stale: run `make settings-doc`"

@@ -16,6 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from vigie.accounts.domain import Agent, Role
+
+# Re-exported: the check lives with the registry (accounts/permissions.py).
+from vigie.accounts.permissions import require as require
 from vigie.accounts.storage import ApiKeyRow, AuditRow, AuthTokenRow, UserRow
 from vigie.db import Database, utcnow
 from vigie.errors import Conflict, Forbidden, Unauthorized, ValidationFailed
@@ -181,14 +184,6 @@ def check_api_key(db: Database, key: str | None) -> ApiKeyRow:
         _key_cache.clear()
     _key_cache[cache_key] = (now + API_KEY_CACHE_SECONDS, row)
     return row
-
-
-def require(agent: Agent | None, permission: str) -> Agent:
-    if agent is None:
-        raise Unauthorized("log in as an agent to do this")
-    if not agent.can(permission):
-        raise Forbidden(f"your role ({agent.role.value}) does not allow {permission}")
-    return agent
 
 
 def do_audit(

@@ -1,31 +1,12 @@
-"""Agent roles and what each may do."""
+"""Agents (what each role may do is in accounts/permissions.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
+from vigie.accounts.permissions import Role, allows
 
-class Role(StrEnum):
-    OPERATOR = "operator"
-    SUPERVISOR = "supervisor"
-    FIELD_AGENT = "field_agent"
-    ADMIN = "admin"
-
-
-# Permission -> roles holding it. Checked server-side on every agent action.
-PERMISSIONS: dict[str, frozenset[Role]] = {
-    "reports.read": frozenset(Role),
-    "reports.triage": frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN}),
-    "reports.work": frozenset(Role),
-    "reports.merge": frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN}),
-    "reports.intake": frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN}),
-    "stats.read": frozenset({Role.SUPERVISOR, Role.ADMIN}),
-    "users.manage": frozenset({Role.ADMIN}),
-    "audit.read": frozenset({Role.SUPERVISOR, Role.ADMIN}),
-    "assets.manage": frozenset({Role.SUPERVISOR, Role.ADMIN}),
-    "assets.status": frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN}),
-}
+__all__ = ["SYSTEM", "Agent", "Role"]
 
 
 @dataclass(frozen=True)
@@ -37,7 +18,7 @@ class Agent:
     team: str
 
     def can(self, permission: str) -> bool:
-        return self.role in PERMISSIONS[permission]
+        return allows(self.role, permission)
 
     @property
     def label(self) -> str:

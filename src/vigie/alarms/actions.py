@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from vigie.accounts.actions import do_audit, require
-from vigie.accounts.domain import SYSTEM, Agent, Role
+from vigie.accounts.actions import do_audit
+from vigie.accounts.domain import SYSTEM, Agent
+from vigie.accounts.permissions import require
 from vigie.accounts.storage import UserRow
 from vigie.alarms.links import (
     link_alarm_to_reports,
@@ -32,7 +33,7 @@ from vigie.alarms.queries import alarm_view
 from vigie.alarms.rules import Rule, load_rules, rules_path
 from vigie.alarms.storage import AlarmEventRow, AlarmRow
 from vigie.db import utcnow
-from vigie.errors import ConfigurationError, Conflict, Forbidden, NotFound, ValidationFailed
+from vigie.errors import ConfigurationError, Conflict, NotFound, ValidationFailed
 from vigie.events.domain import DomainEvent
 from vigie.runtime import Vigie
 
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
     from vigie.alarms.engine import Op
 
 log = logging.getLogger(__name__)
-CLEARERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
 
 # --- rules --------------------------------------------------------------------
@@ -259,7 +259,7 @@ def _mutate(
 
 
 def do_acknowledge(v: Vigie, alarm_id: int, agent: Agent | None, note: str = "") -> AlarmRow:
-    agent = require(agent, "reports.triage")
+    agent = require(agent, "alarms.handle")
     note = _note(note)
 
     def apply(s: Session, row: AlarmRow) -> dict[str, Any]:
@@ -274,7 +274,7 @@ def do_acknowledge(v: Vigie, alarm_id: int, agent: Agent | None, note: str = "")
 
 
 def do_assign(v: Vigie, alarm_id: int, agent: Agent | None, user_id: int | None, note: str = "") -> AlarmRow:
-    agent = require(agent, "reports.triage")
+    agent = require(agent, "alarms.handle")
     note = _note(note)
 
     def apply(s: Session, row: AlarmRow) -> dict[str, Any]:
@@ -292,18 +292,14 @@ def do_assign(v: Vigie, alarm_id: int, agent: Agent | None, user_id: int | None,
 
 
 def do_comment(v: Vigie, alarm_id: int, agent: Agent | None, note: str) -> AlarmRow:
-    agent = require(agent, "reports.triage")
+    agent = require(agent, "alarms.handle")
     note = _note(note, required=True)
     return _mutate(v, alarm_id, agent, "comment", lambda s, row: {}, note)
 
 
 def do_clear(v: Vigie, alarm_id: int, agent: Agent | None, note: str = "") -> AlarmRow:
     """Clear by hand: supervisors, administrators and the platform only."""
-    if agent is None:
-        require(agent, "reports.triage")
-    assert agent is not None
-    if agent.role not in CLEARERS:
-        raise Forbidden(f"your role ({agent.role.value}) may not clear alarms; ask a supervisor")
+    agent = require(agent, "alarms.clear")
     note = _note(note)
 
     def apply(s: Session, row: AlarmRow) -> dict[str, Any]:

@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from vigie.accounts.actions import require
 from vigie.accounts.domain import Agent
+from vigie.accounts.permissions import require
 from vigie.alarms import actions, queries
 from vigie.runtime import Vigie
 from vigie.web.deps import DbId, current_agent, get_vigie

@@ -21,8 +21,9 @@ from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from vigie.accounts.actions import do_audit, require
-from vigie.accounts.domain import PERMISSIONS, Agent, Role
+from vigie.accounts.actions import do_audit
+from vigie.accounts.domain import Agent
+from vigie.accounts.permissions import require
 from vigie.assets.domain import (
     AssetDraft,
     AssetInvalid,
@@ -31,31 +32,13 @@ from vigie.assets.domain import (
 from vigie.assets.storage import AssetRow
 from vigie.assets.types import ASSET_TYPES, STATUSES, Problem
 from vigie.db import utcnow
-from vigie.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from vigie.errors import Conflict, NotFound, ValidationFailed
 from vigie.events.domain import DomainEvent
 from vigie.runtime import Vigie
 
 M_PER_DEG_LAT = 111_320.0
 MAX_PAGE_SIZE = 1000
 MAX_NOTE = 1000
-
-# Until accounts/domain.py declares these permissions, assets use this table;
-# a permission declared there takes over.
-ASSET_PERMISSIONS: dict[str, frozenset[Role]] = {
-    "assets.manage": frozenset({Role.SUPERVISOR, Role.ADMIN}),  # create, edit
-    "assets.status": frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN}),
-}
-
-
-def require_asset_permission(agent: Agent | None, permission: str) -> Agent:
-    if permission in PERMISSIONS:
-        return require(agent, permission)
-    # Operators, supervisors and admins (reports.triage), then the assets table.
-    agent = require(agent, "reports.triage")
-    if agent.role not in ASSET_PERMISSIONS[permission]:
-        raise Forbidden(f"your role ({agent.role.value}) does not allow {permission}")
-    return agent
-
 
 # --- checks that need the city or the database ------------------------------
 
@@ -165,8 +148,8 @@ def _event(type_: str, row: AssetRow, **extra: Any) -> DomainEvent:
     return DomainEvent(type=type_, report_ids=(), public=False, payload={"asset": payload})
 
 
-def do_create_asset(v: Vigie, draft: AssetDraft, agent: Agent) -> AssetRow:
-    agent = require_asset_permission(agent, "assets.manage")
+def do_create_asset(v: Vigie, draft: AssetDraft, agent: Agent | None) -> AssetRow:
+    agent = require(agent, "assets.manage")
     checked = check_asset(draft)
     zone = locate(v, checked)
     with v.db.session(write=True) as s:
@@ -193,9 +176,11 @@ def do_create_asset(v: Vigie, draft: AssetDraft, agent: Agent) -> AssetRow:
     return row
 
 
-def do_update_asset_status(v: Vigie, asset_id: str, agent: Agent, status: str, note: str = "") -> AssetRow:
+def do_update_asset_status(
+    v: Vigie, asset_id: str, agent: Agent | None, status: str, note: str = ""
+) -> AssetRow:
     """Put an asset in service, out of service, in maintenance…; audited with the note."""
-    agent = require_asset_permission(agent, "assets.status")
+    agent = require(agent, "assets.status")
     if status not in STATUSES:
         raise ValidationFailed(f"'{status}' is not an asset status ({', '.join(STATUSES)})", field="status")
     note = (note or "").strip()
@@ -377,5 +362,4 @@ __all__ = [
     "get_asset",
     "list_assets",
     "nearest_assets",
-    "require_asset_permission",
 ]

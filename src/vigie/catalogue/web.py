@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from vigie.accounts.actions import do_audit, require
-from vigie.catalogue.loader import load_catalogue
+from vigie.catalogue.actions import do_reload_catalogue
 from vigie.errors import ConfigurationError
 from vigie.runtime import Vigie
 from vigie.web.deps import current_agent
@@ -23,11 +21,9 @@ router = APIRouter(prefix="/api/v1/catalogue", tags=["catalogue"])
     response_model=None,
 )
 def reload_catalogue(request: Request) -> dict[str, Any] | JSONResponse:
-    agent = require(current_agent(request), "users.manage")
     v: Vigie = request.app.state.vigie
     try:
-        # Swapped in only once the reload is audited: a failure leaves the running one.
-        cat = load_catalogue(v.city.catalogue_path, v.city.zones.codes())
+        cat = do_reload_catalogue(v, current_agent(request))
     except ConfigurationError as exc:
         problems = [
             {"file": p.file, "line": p.line, "field": p.field, "detail": p.message}
@@ -44,18 +40,6 @@ def reload_catalogue(request: Request) -> dict[str, Any] | JSONResponse:
             status_code=422,
             media_type="application/problem+json",
         )
-    with v.db.session(write=True) as s:
-        # The path goes to the detail: it is often longer than an audit target id.
-        do_audit(
-            s,
-            agent,
-            "catalogue.reload",
-            "catalogue",
-            Path(cat.source).name,
-            {"source": cat.source, "services": len(cat.services)},
-        )
-        s.commit()
-    v.catalogue = cat
     return {
         "source": cat.source,
         "groups": len(cat.groups),

@@ -120,7 +120,7 @@ def _context(request: Request, fmt: str, v: Vigie) -> tuple[str, Params, Ctx]:
 
 def _sees_private(agent: Agent | None) -> bool:
     """Agents other than field agents may see reports of non-public services."""
-    return agent is not None and agent.can("reports.triage")
+    return agent is not None and agent.can("reports.all")
 
 
 def _visible(row: ReportRow, agent: Agent | None) -> bool:

@@ -34,7 +34,7 @@ HANDBACK_REASONS = ("not_city", "needs_other_team", "needs_equipment", "cannot_l
 def check_visible_to(v: Vigie, report_id: int | str, agent: Agent) -> ReportRow:
     """The report, or 404 when a field agent asks for one that is not theirs."""
     row = get_report(v, report_id)
-    if agent.role.value == "field_agent" and row.assigned_user_id != agent.id:
+    if not agent.can("reports.all") and row.assigned_user_id != agent.id:
         raise NotFound(f"no report with id '{report_id}' among your assignments")
     return row
 

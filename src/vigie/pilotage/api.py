@@ -9,8 +9,8 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from vigie.accounts.actions import require
 from vigie.accounts.domain import Agent, Role
+from vigie.accounts.permissions import require
 from vigie.accounts.storage import UserRow
 from vigie.db import utcnow
 from vigie.errors import UnsupportedMediaType, ValidationFailed

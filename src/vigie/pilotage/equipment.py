@@ -28,7 +28,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from vigie.accounts.domain import Agent
-from vigie.alarms.actions import CLEARERS
 from vigie.assets.actions import get_asset
 from vigie.assets.types import ASSET_TYPES, STATUSES
 from vigie.assets.views import STATES, asset_view
@@ -50,8 +49,8 @@ def _panel(v: Vigie, agent: Agent, lang: str, asset_id: str = "") -> dict[str, A
     """What the alarm panel's script needs (both pages and the asset page)."""
     return {
         "rules": eq.alarm_rules(v, lang),
-        "can_triage": agent.can("reports.triage"),
-        "can_clear": agent.role in CLEARERS,
+        "can_triage": agent.can("alarms.handle"),
+        "can_clear": agent.can("alarms.clear"),
         "asset_filter": asset_id,
     }
 
@@ -81,7 +80,7 @@ def _filters(v: Vigie, lang: str) -> dict[str, Any]:
 @router.get("/pilotage/equipements", response_class=HTMLResponse, response_model=None)
 async def equipment_map_page(request: Request) -> Response:
     agent, csrf = await run_in_threadpool(page_agent, request)
-    if not agent.can("reports.triage"):
+    if not agent.can("alarms.handle"):
         return forbidden_page(request)
     v: Vigie = request.app.state.vigie
     lang = _lang(request)
@@ -103,7 +102,7 @@ async def equipment_map_page(request: Request) -> Response:
 @router.get("/pilotage/alarmes", response_class=HTMLResponse, response_model=None)
 async def alarms_page(request: Request) -> Response:
     agent, csrf = await run_in_threadpool(page_agent, request)
-    if not agent.can("reports.triage"):
+    if not agent.can("alarms.handle"):
         return forbidden_page(request)
     v: Vigie = request.app.state.vigie
     lang = _lang(request)

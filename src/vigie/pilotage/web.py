@@ -53,7 +53,7 @@ def _not_found(request: Request, agent: Agent, csrf: str) -> HTMLResponse:
 @router.get("/pilotage", response_class=HTMLResponse, response_model=None)
 def queue_page(request: Request) -> Response:
     agent, csrf = page_agent(request)
-    if agent.role.value == "field_agent":
+    if not agent.can("reports.all"):
         return RedirectResponse("/terrain", status_code=303)
     v: Vigie = request.app.state.vigie
     lang = _lang(request)
@@ -72,7 +72,7 @@ def queue_page(request: Request) -> Response:
 
 async def _report_page(request: Request, report_id: str, template: str, field: bool) -> Response:
     agent, csrf = await run_in_threadpool(page_agent, request)
-    if not field and agent.role.value == "field_agent":
+    if not field and not agent.can("reports.all"):
         return RedirectResponse(f"/terrain/signalements/{report_id}", status_code=303)
     v: Vigie = request.app.state.vigie
     lang = _lang(request)

@@ -21,8 +21,9 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from vigie.accounts.actions import do_audit, require
+from vigie.accounts.actions import do_audit
 from vigie.accounts.domain import Agent
+from vigie.accounts.permissions import require
 from vigie.accounts.storage import UserRow
 from vigie.db import utcnow
 from vigie.errors import Conflict, NotFound, ValidationFailed
@@ -129,7 +130,7 @@ def mutate_report(
         row = s.get(ReportRow, rid)
         if row is None:
             raise NotFound(f"no report with id '{report_id}'")
-        if agent.role.value == "field_agent" and row.assigned_user_id != agent.id:
+        if not agent.can("reports.all") and row.assigned_user_id != agent.id:
             raise NotFound(f"no report with id '{report_id}' among your assignments")
         previous = row.status
         detail = fn(s, row)

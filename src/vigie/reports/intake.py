@@ -24,8 +24,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from vigie.accounts.actions import do_audit, require
+from vigie.accounts.actions import do_audit
 from vigie.accounts.domain import Agent
+from vigie.accounts.permissions import require
 from vigie.catalogue.domain import Procedure, Service
 from vigie.city.zones import Zone
 from vigie.db import Prepared, prepared_insert, utcnow

@@ -11,8 +11,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
-from vigie.accounts.actions import require
 from vigie.accounts.domain import Agent
+from vigie.accounts.permissions import require
 from vigie.db import utcnow
 from vigie.errors import BadRequest, NotFound, TooManyRequests, UnsupportedMediaType, ValidationFailed
 from vigie.jsondepth import TOO_DEEP, too_deep
@@ -335,7 +335,7 @@ async def list_(
     def answer() -> Response:
         agent = current_agent(request)
         f.public_only = agent is None
-        if agent is not None and (assigned_to_me or agent.role.value == "field_agent"):
+        if agent is not None and (assigned_to_me or not agent.can("reports.all")):
             f.assigned_user_id = agent.id
         if agent is None:  # the public list: written by the database
             items, more = public_items(v, f, page, page_size, lang)
@@ -360,7 +360,7 @@ def _visible(v: Vigie, report_id: str, agent: Agent | None) -> ReportRow:
     row = actions.get_report(v, report_id)
     if agent is None and not row.public:
         raise NotFound(f"no report with id '{report_id}'")
-    if agent is not None and agent.role.value == "field_agent" and row.assigned_user_id != agent.id:
+    if agent is not None and not agent.can("reports.all") and row.assigned_user_id != agent.id:
         raise NotFound(f"no report with id '{report_id}' among your assignments")
     return row
 

@@ -21,17 +21,17 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select, update
 
-from vigie.accounts.domain import Agent, Role
+from vigie.accounts.domain import Agent
+from vigie.accounts.permissions import require
 from vigie.assets.storage import AssetRow
 from vigie.db import utcnow
-from vigie.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
+from vigie.errors import NotFound, ValidationFailed
 from vigie.runtime import Vigie
 from vigie.telemetry import sun
 from vigie.telemetry.schema import STREETLIGHT, kind_of
 from vigie.telemetry.storage import CommandRow, LightingScheduleRow
 
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-MANAGERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 ACTIONS = ("switch", "dim", "program")
 DEFAULT_SCHEDULE = {
     "name": "Dijon Métropole – nuit, flux à 70 % de 22 h à 5 h",
@@ -42,14 +42,6 @@ DEFAULT_SCHEDULE = {
     "dim_end": "05:00",
     "dim_level": 0.7,
 }
-
-
-def require_manager(agent: Agent | None) -> Agent:
-    if agent is None:
-        raise Unauthorized("log in as an agent to do this")
-    if agent.role not in MANAGERS:
-        raise Forbidden(f"your role ({agent.role.value}) may not manage lighting; ask a supervisor")
-    return agent
 
 
 def _hm(text: str) -> time:
@@ -174,6 +166,14 @@ def list_schedules(v: Vigie) -> list[dict[str, Any]]:
         ]
 
 
+def do_save_schedule(
+    v: Vigie, agent: Agent | None, data: dict[str, Any], schedule_id: int | None = None
+) -> dict[str, Any]:
+    """An agent creates (``schedule_id`` None) or changes a schedule (lighting.manage)."""
+    require(agent, "lighting.manage")
+    return save_schedule(v, data, schedule_id)
+
+
 def save_schedule(v: Vigie, data: dict[str, Any], schedule_id: int | None = None) -> dict[str, Any]:
     clean = check_schedule(data)
     now = utcnow()
@@ -239,6 +239,24 @@ def check_command(action: str, params: dict[str, Any]) -> dict[str, Any]:
             raise ValidationFailed("program needs a program object", field="program")
         return {"program": params["program"]}
     raise ValidationFailed(f"unknown action '{action}' (expected {', '.join(ACTIONS)})", field="action")
+
+
+def do_send_commands(
+    v: Vigie,
+    agent: Agent | None,
+    asset_ids: list[str],
+    group: str | None,
+    action: str,
+    params: dict[str, Any],
+) -> list[str]:
+    """An agent commands lights by id and/or by group (lighting.manage). Returns the command ids."""
+    agent = require(agent, "lighting.manage")
+    ids = list(dict.fromkeys(asset_ids))
+    if group:
+        ids += [i for i in lights_of_group(v, group) if i not in set(ids)]
+    if not ids:
+        raise ValidationFailed("give asset_ids or a group with lights", field="asset_ids")
+    return queue_commands(v, ids, action, params, agent.label)
 
 
 def queue_commands(

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from vigie.accounts.actions import require
+from vigie.accounts.permissions import require
 from vigie.db import utcnow
 from vigie.errors import NotFound, ValidationFailed
 from vigie.reports.domain import parse_datetime
@@ -98,8 +98,8 @@ class CommandIn(_Body):
     program: dict[str, Any] | None = None
 
 
-def _manager(request: Request) -> Any:
-    return lighting.require_manager(current_agent(request))
+def _manager(request: Request) -> None:
+    require(current_agent(request), "lighting.manage")
 
 
 @lighting_router.get("/lighting/schedules", summary="Lighting schedules of the light groups")
@@ -110,16 +110,15 @@ def list_schedules(request: Request, v: Vigie = Depends(get_vigie)) -> dict[str,
 
 @lighting_router.post("/lighting/schedules", status_code=201, summary="Create a schedule")
 def create_schedule(body: ScheduleIn, request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
-    _manager(request)
-    return lighting.save_schedule(v, body.model_dump(exclude_none=True))
+    return lighting.do_save_schedule(v, current_agent(request), body.model_dump(exclude_none=True))
 
 
 @lighting_router.patch("/lighting/schedules/{schedule_id}", summary="Change a schedule")
 def update_schedule(
     schedule_id: DbId, body: ScheduleIn, request: Request, v: Vigie = Depends(get_vigie)
 ) -> dict[str, Any]:
-    _manager(request)
-    return lighting.save_schedule(v, body.model_dump(exclude_none=True), schedule_id)
+    data = body.model_dump(exclude_none=True)
+    return lighting.do_save_schedule(v, current_agent(request), data, schedule_id)
 
 
 @lighting_router.get(
@@ -157,18 +156,14 @@ def schedule_program(
 
 @lighting_router.post("/commands", status_code=202, summary="Send a command to lights")
 def send_command(body: CommandIn, request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
-    agent = _manager(request)
-    ids = list(dict.fromkeys(body.asset_ids))
-    if body.group:
-        ids += [i for i in lighting.lights_of_group(v, body.group) if i not in set(ids)]
-    if not ids:
-        raise ValidationFailed("give asset_ids or a group with lights", field="asset_ids")
     params = {
         k: val
         for k, val in {"powerState": body.powerState, "level": body.level, "program": body.program}.items()
         if val is not None
     }
-    command_ids = lighting.queue_commands(v, ids, body.action, params, agent.label)
+    command_ids = lighting.do_send_commands(
+        v, current_agent(request), body.asset_ids, body.group, body.action, params
+    )
     return {"count": len(command_ids), "command_ids": command_ids[:1000]}
 
 

@@ -7,7 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Form, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from vigie.accounts.actions import do_create_login, do_logout, require
+from vigie.accounts.actions import do_create_login, do_logout
+from vigie.accounts.permissions import require
 from vigie.accounts.throttle import do_sign_in
 from vigie.errors import BadRequest, Forbidden
 from vigie.runtime import Vigie

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from vigie.accounts.actions import require
+from vigie.accounts.permissions import require
 from vigie.events.domain import DomainEvent
 from vigie.reports.tracking import find_tracked
 from vigie.runtime import Vigie
@@ -96,7 +96,7 @@ async def track_stream(token: str, request: Request) -> StreamingResponse:
 async def agent_stream(request: Request) -> StreamingResponse:
     agent = await run_in_threadpool(current_agent, request)
     agent = require(agent, "reports.read")
-    if agent.role.value == "field_agent":
+    if not agent.can("reports.all"):
         uid = agent.id
         return _stream(request, lambda e: e.agent.get("assigned_user_id") == uid, "agent", "no-store")
     return _stream(request, lambda e: True, "agent", "no-store")

@@ -157,7 +157,7 @@ async def login_submit(
     token, _ = await run_in_threadpool(
         do_create_login, v.db, agent, "session", v.settings.token_ttl_hours
     )
-    default = "/terrain" if agent.role.value == "field_agent" else "/pilotage"
+    default = "/pilotage" if agent.can("reports.all") else "/terrain"
     response = RedirectResponse(safe_next(next, default), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,

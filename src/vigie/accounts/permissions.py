@@ -1,0 +1,227 @@
+"""Who may do what: the one permission registry.
+
+Permissions are data (a code, a group and a sentence for people), roles are
+granted sets of permissions, and ``require`` is the one check. The use cases
+(``actions.py`` of each context) call it, so every adapter (API, pages, CLI,
+MQTT) is held to the same rule; web handlers only translate the ``Unauthorized``
+/ ``Forbidden`` it raises. docs/security.md shows this registry as a table
+(``permissions_markdown``; a meta-test keeps the two equal), and
+tests/web/test_web_access_every_route.py checks every route against it.
+
+Residents have no account (a tracking token shows them their own report) and
+Open311 clients hold an API key that lets them post service requests: neither
+holds any permission here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from vigie.errors import Forbidden, Unauthorized
+
+if TYPE_CHECKING:
+    from vigie.accounts.domain import Agent
+
+
+class Role(StrEnum):
+    OPERATOR = "operator"
+    SUPERVISOR = "supervisor"
+    FIELD_AGENT = "field_agent"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Group:
+    code: str
+    en: str
+    fr: str
+
+
+@dataclass(frozen=True)
+class Permission:
+    code: str
+    group: str
+    en: str
+    fr: str
+
+
+GROUPS: tuple[Group, ...] = (
+    Group("reports", "Residents' reports", "Signalements des habitants"),
+    Group("equipment", "Equipment, alarms and lighting", "Équipements, alarmes et éclairage"),
+    Group("administration", "Administration", "Administration"),
+)
+
+PERMISSIONS: dict[str, Permission] = {
+    p.code: p
+    for p in (
+        Permission(
+            "reports.read",
+            "reports",
+            "See reports with the residents' contact details, the agents' live stream, equipment, "
+            "alarms and telemetry",
+            "Voir les signalements avec les coordonnées des habitants, le flux des agents, les "
+            "équipements, les alarmes et la télémétrie",
+        ),
+        Permission(
+            "reports.all",
+            "reports",
+            "See and act on every report, non-public ones included (without it: only the reports "
+            "assigned to you)",
+            "Voir et traiter tous les signalements, non publics compris (sinon : seulement ceux "
+            "qui vous sont affectés)",
+        ),
+        Permission(
+            "reports.triage",
+            "reports",
+            "Acknowledge, assign, reject, requalify and move reports",
+            "Prendre en compte, affecter, rejeter, requalifier et déplacer les signalements",
+        ),
+        Permission(
+            "reports.work",
+            "reports",
+            "Start and resolve work on a report, hand it back",
+            "Commencer et terminer une intervention, rendre un signalement",
+        ),
+        Permission(
+            "reports.merge",
+            "reports",
+            "Merge a duplicate into the report it repeats",
+            "Fusionner un doublon dans le signalement qu'il répète",
+        ),
+        Permission(
+            "reports.intake",
+            "reports",
+            "File a report on a resident's behalf (phone call, e-mail)",
+            "Saisir un signalement pour un habitant (appel, courriel)",
+        ),
+        Permission(
+            "stats.read",
+            "reports",
+            "See the dashboard figures",
+            "Voir le tableau de bord",
+        ),
+        Permission(
+            "assets.status",
+            "equipment",
+            "Change an equipment's status",
+            "Changer l'état d'un équipement",
+        ),
+        Permission(
+            "assets.manage",
+            "equipment",
+            "Add equipment to the registry",
+            "Ajouter des équipements au registre",
+        ),
+        Permission(
+            "alarms.handle",
+            "equipment",
+            "Acknowledge, assign and comment alarms",
+            "Prendre en compte, affecter et commenter les alarmes",
+        ),
+        Permission(
+            "alarms.clear",
+            "equipment",
+            "Clear an alarm by hand",
+            "Lever une alarme à la main",
+        ),
+        Permission(
+            "lighting.manage",
+            "equipment",
+            "Manage lighting schedules and send commands to lights",
+            "Gérer les programmes d'éclairage et commander les luminaires",
+        ),
+        Permission(
+            "catalogue.manage",
+            "administration",
+            "Reload the catalogue of services",
+            "Recharger le catalogue des services",
+        ),
+    )
+}
+
+# Each role holds the one before it and more: a supervisor does what an operator does.
+_FIELD_AGENT = frozenset({"reports.read", "reports.work"})
+_OPERATOR = _FIELD_AGENT | {
+    "reports.all",
+    "reports.triage",
+    "reports.merge",
+    "reports.intake",
+    "assets.status",
+    "alarms.handle",
+}
+_SUPERVISOR = _OPERATOR | {"stats.read", "assets.manage", "alarms.clear", "lighting.manage"}
+_ADMIN = _SUPERVISOR | {"catalogue.manage"}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
+    Role.FIELD_AGENT: _FIELD_AGENT,
+    Role.OPERATOR: _OPERATOR,
+    Role.SUPERVISOR: _SUPERVISOR,
+    Role.ADMIN: _ADMIN,
+}
+
+ROLE_NAMES: dict[Role, tuple[str, str]] = {
+    Role.FIELD_AGENT: ("field agent", "agent de terrain"),
+    Role.OPERATOR: ("operator", "opérateur"),
+    Role.SUPERVISOR: ("supervisor", "superviseur"),
+    Role.ADMIN: ("administrator", "administrateur"),
+}
+
+
+def allows(role: Role, permission: str) -> bool:
+    """Whether ``role`` holds ``permission``; an unknown permission is a programming error."""
+    if permission not in PERMISSIONS:
+        raise KeyError(f"unknown permission {permission!r} (declare it in accounts/permissions.py)")
+    return permission in ROLE_PERMISSIONS[role]
+
+
+def roles_with(permission: str) -> list[Role]:
+    return [r for r in ROLE_PERMISSIONS if allows(r, permission)]
+
+
+def require(agent: Agent | None, permission: str) -> Agent:
+    """The one check: the agent, or ``Unauthorized`` (nobody logged in) / ``Forbidden``."""
+    if agent is None:
+        raise Unauthorized("log in as an agent to do this")
+    if not allows(agent.role, permission):
+        what = PERMISSIONS[permission].en[0].lower() + PERMISSIONS[permission].en[1:]
+        raise Forbidden(f"your role ({agent.role.value}) does not allow {permission}: {what}")
+    return agent
+
+
+def permissions_markdown() -> str:
+    """The registry as docs/security.md shows it: one table per group, a column per role."""
+    roles = list(ROLE_PERMISSIONS)
+    lines: list[str] = []
+    for group in GROUPS:
+        lines += [
+            f"**{group.en}** ({group.fr})",
+            "",
+            "| permission | what it allows | " + " | ".join(ROLE_NAMES[r][0] for r in roles) + " |",
+            "| --- | --- | " + " | ".join(":---:" for _ in roles) + " |",
+        ]
+        for p in PERMISSIONS.values():
+            if p.group == group.code:
+                marks = " | ".join("yes" if allows(r, p.code) else "—" for r in roles)
+                lines.append(f"| `{p.code}` | {p.en} | {marks} |")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+TABLE_START = "<!-- permissions: generated from vigie/accounts/permissions.py by `make settings-doc` -->"
+TABLE_END = "<!-- end of permissions -->"
+
+
+def with_permissions_table(doc: str) -> str:
+    """``doc`` (docs/security.md) with its permission tables regenerated from the registry."""
+    head, rest = doc.split(TABLE_START, 1)
+    _, tail = rest.split(TABLE_END, 1)
+    return f"{head}{TABLE_START}\n{permissions_markdown()}{TABLE_END}{tail}"
+
+
+def update_permissions_doc(path: str) -> None:
+    from pathlib import Path
+
+    doc = Path(path)
+    doc.write_text(with_permissions_table(doc.read_text(encoding="utf-8")), encoding="utf-8")
