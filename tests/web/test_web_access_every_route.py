@@ -1,0 +1,534 @@
+"""Every route of the app × every kind of caller: the answer each gets, declared in one table.
+
+The routes are enumerated from the app's router, so a route missing from ``ROUTES``
+fails ``test_web_access_every_route_is_in_the_table``. Each row names what the route
+needs — a permission of the registry (``vigie.accounts.permissions``) or one of the
+needs below that are not permissions — and the status each caller gets.
+``test_web_access_table_agrees_with_the_registry`` checks every row against the
+registry: granting or withdrawing a permission fails it until the table says so.
+``test_web_access_every_route_answers_as_declared`` makes the requests, through a
+real server (the live streams need one), and lists every answer that differs.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.routing import iter_route_contexts
+
+from tests.conftest import PASSWORD
+from tests.maps.archive import COMMUNES, build_archive
+from tests.reports.helpers import DIJON, jpeg_bytes, report_body, sensitive_service
+from tests.telemetry.helpers import add_asset
+from tests.web.live import LiveServer
+from vigie.accounts.actions import do_create_api_key, do_create_login
+from vigie.accounts.domain import SYSTEM, Agent, Role
+from vigie.accounts.permissions import PERMISSIONS, allows
+from vigie.alarms.storage import AlarmRow
+from vigie.app import create_app
+from vigie.db import utcnow
+from vigie.notifications.consent import confirm_path
+from vigie.photos.processing import process_photo
+from vigie.reports import intake
+from vigie.reports.actions import do_assign, do_follow
+from vigie.runtime import Vigie
+from vigie.settings import Settings
+from vigie.telemetry import lighting
+from vigie.web.deps import CSRF_HEADER, SESSION_COOKIE
+
+CALLERS = ("anonymous", "resident", "api_key", "field_agent", "operator", "supervisor", "admin")
+AGENTS = {"field_agent": Role.FIELD_AGENT, "operator": Role.OPERATOR, "supervisor": Role.SUPERVISOR,
+          "admin": Role.ADMIN}
+
+# What a route needs when it is not a permission of the registry:
+PUBLIC = "public"  # anyone, with or without an account
+AGENT = "agent"  # any signed-in agent, whatever their role
+TOKEN = "token"  # the tracking token given to the resident who filed the report
+API_KEY = "api_key"  # an Open311 client's API key
+
+# A page's redirections that refuse a caller are told apart from the others (303):
+SIGN_IN = "sign-in"  # 303 to the sign-in form (/connexion): nobody is signed in
+TERRAIN = "terrain"  # 303 to the field agents' view: an agent without reports.all
+
+# Answers that refuse a caller for want of rights.
+DENIED = {401, 403, SIGN_IN, TERRAIN}
+
+
+@dataclass(frozen=True)
+class Row:
+    needs: str
+    answers: tuple[int | str, ...]  # in CALLERS order
+
+    def __init__(self, needs: str, *answers: int | str) -> None:
+        assert len(answers) == len(CALLERS), needs
+        object.__setattr__(self, "needs", needs)
+        object.__setattr__(self, "answers", answers)
+
+
+# fmt: off
+ROUTES: dict[str, Row] = {
+    #                                                          anon  resident key  field  oper  super admin
+    # -- meta, documentation, static files, the resident's app
+    "GET /health":                                  Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /openapi.json":                            Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /docs":                                    Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /static/{path:path}":                      Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /manifest.webmanifest":                    Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /sw.js":                                   Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /hors-ligne":                              Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /":                                        Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /mes-signalements":                        Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /carte":                                   Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /suivi/{token}":                           Row(TOKEN,      404, 200, 404, 404, 404, 404, 404),
+    "GET /api/v1/addresses":                        Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /api/v1/addresses/search":                 Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /api/v1/addresses/reverse":                Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    # the e-mail confirmation link sent to whoever follows a report (the resident here)
+    "GET /courriel/confirmer/{token}/{code}":       Row(TOKEN,      404, 200, 404, 404, 404, 404, 404),
+    "POST /courriel/confirmer/{token}/{code}":      Row(TOKEN,      404, 200, 404, 404, 404, 404, 404),
+    # maps: a small basemap archive; no context layer (they need the shared GTFS data, see tests/maps)
+    "GET /api/v1/map/basemap.pmtiles":              Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "HEAD /api/v1/map/basemap.pmtiles":             Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /api/v1/map/layers/{name}.geojson":        Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),
+    # -- Open311 GeoReport v2
+    "GET /open311/discovery.{fmt}":                 Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /open311/v2/services.{fmt}":               Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /open311/v2/services/{service_code}.{fmt}": Row(PUBLIC,    200, 200, 200, 200, 200, 200, 200),
+    "POST /open311/v2/requests.{fmt}":              Row(API_KEY,    403, 403, 200, 403, 403, 403, 403),
+    "GET /open311/v2/requests.{fmt}":               Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /open311/v2/requests/{service_request_id}.{fmt}": Row(PUBLIC, 200, 200, 200, 200, 200, 200, 200),
+    "GET /open311/v2/tokens/{token}.{fmt}":         Row(TOKEN,      404, 200, 404, 404, 404, 404, 404),
+    "GET /open311/v2/servicerequestupdates.{fmt}":  Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    # -- reports: public side
+    "GET /api/v1/services":                         Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /api/v1/zones":                            Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "POST /api/v1/reports":                         Row(PUBLIC,     201, 201, 201, 201, 201, 201, 201),
+    "GET /api/v1/reports/duplicates":               Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /api/v1/reports":                          Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    # a report not assigned to the field agent: without reports.all it does not exist for them
+    "GET /api/v1/reports/{report_id}":              Row(PUBLIC,     200, 200, 200, 404, 200, 200, 200),
+    "GET /api/v1/track/{token}":                    Row(TOKEN,      404, 200, 404, 404, 404, 404, 404),
+    "POST /api/v1/reports/{report_id}/follow":      Row(PUBLIC,     201, 201, 201, 201, 201, 201, 201),
+    # a photo of a non-public report
+    "GET /api/v1/photos/{key}":                     Row("reports.read", 401, 401, 401, 200, 200, 200, 200),
+    "GET /api/v1/photos/{key}/thumbnail":           Row("reports.read", 401, 401, 401, 200, 200, 200, 200),
+    "GET /api/v1/events/public":                    Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /api/v1/events/track/{token}":             Row(TOKEN,      404, 200, 404, 404, 404, 404, 404),
+    # -- reports: agents (a fresh report assigned to the field agent for each request)
+    "POST /api/v1/reports/{report_id}/acknowledge": Row("reports.triage", 401, 401, 401, 403, 200, 200, 200),
+    "POST /api/v1/reports/{report_id}/assign":      Row("reports.triage", 401, 401, 401, 403, 200, 200, 200),
+    "POST /api/v1/reports/{report_id}/status":      Row("reports.work", 401, 401, 401, 200, 200, 200, 200),
+    "POST /api/v1/reports/{report_id}/requalify":   Row("reports.triage", 401, 401, 401, 403, 200, 200, 200),
+    "POST /api/v1/reports/{report_id}/move":        Row("reports.triage", 401, 401, 401, 403, 200, 200, 200),
+    "POST /api/v1/reports/{report_id}/merge":       Row("reports.merge", 401, 401, 401, 403, 200, 200, 200),
+    "GET /api/v1/events/agent":                     Row("reports.read", 401, 401, 401, 200, 200, 200, 200),
+    "GET /api/v1/pilotage/agents":                  Row("reports.triage", 401, 401, 401, 403, 200, 200, 200),
+    "GET /api/v1/pilotage/stats":                   Row("stats.read", 401, 401, 401, 403, 403, 200, 200),
+    "GET /api/v1/pilotage/reports/{report_id}/messages": Row("reports.read", 401, 401, 401, 200, 200, 200, 200),
+    "POST /api/v1/pilotage/reports/{report_id}/resolution": Row("reports.work", 401, 401, 401, 200, 200, 200, 200),
+    # handing back is the assigned agent's: others get a conflict, not a refusal
+    "POST /api/v1/pilotage/reports/{report_id}/handback": Row("reports.work", 401, 401, 401, 200, 409, 409, 409),
+    # -- accounts
+    "POST /api/v1/auth/token":                      Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "POST /api/v1/auth/login":                      Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "POST /api/v1/auth/logout":                     Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /api/v1/auth/me":                          Row("reports.read", 401, 401, 401, 200, 200, 200, 200),
+    "GET /connexion":                               Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "POST /connexion":                              Row(PUBLIC,     303, 303, 303, 303, 303, 303, 303),
+    "POST /deconnexion":                            Row(PUBLIC,     303, 303, 303, 303, 303, 303, 303),
+    # -- catalogue
+    "POST /api/v1/catalogue/reload":                Row("catalogue.manage", 401, 401, 401, 403, 403, 403, 200),
+    # -- equipment
+    "GET /api/v1/assets":                           Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /api/v1/assets.geojson":                   Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /api/v1/assets/states":                    Row("reports.read", 401, 401, 401, 200, 200, 200, 200),
+    "GET /api/v1/assets/types":                     Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /api/v1/assets/{asset_id}":                Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "POST /api/v1/assets":                          Row("assets.manage", 401, 401, 401, 403, 403, 201, 201),
+    "POST /api/v1/assets/{asset_id}/status":        Row("assets.status", 401, 401, 401, 403, 200, 200, 200),
+    "GET /api/v1/alarms":                           Row("reports.read", 401, 401, 401, 200, 200, 200, 200),
+    "GET /api/v1/alarms/summary":                   Row("reports.read", 401, 401, 401, 200, 200, 200, 200),
+    "GET /api/v1/alarms/{alarm_id}":                Row("reports.read", 401, 401, 401, 200, 200, 200, 200),
+    "POST /api/v1/alarms/{alarm_id}/acknowledge":   Row("alarms.handle", 401, 401, 401, 403, 200, 200, 200),
+    "POST /api/v1/alarms/{alarm_id}/assign":        Row("alarms.handle", 401, 401, 401, 403, 200, 200, 200),
+    "POST /api/v1/alarms/{alarm_id}/comment":       Row("alarms.handle", 401, 401, 401, 403, 200, 200, 200),
+    "POST /api/v1/alarms/{alarm_id}/clear":         Row("alarms.clear", 401, 401, 401, 403, 403, 200, 200),
+    "GET /api/v1/telemetry/status":                 Row("reports.read", 401, 401, 401, 200, 200, 200, 200),
+    "GET /api/v1/telemetry/dead-letters":           Row("reports.read", 401, 401, 401, 200, 200, 200, 200),
+    "GET /api/v1/telemetry/{asset_id}":             Row("reports.read", 401, 401, 401, 200, 200, 200, 200),
+    "GET /api/v1/lighting/schedules":               Row("lighting.manage", 401, 401, 401, 403, 403, 200, 200),
+    "POST /api/v1/lighting/schedules":              Row("lighting.manage", 401, 401, 401, 403, 403, 201, 201),
+    "PATCH /api/v1/lighting/schedules/{schedule_id}": Row("lighting.manage", 401, 401, 401, 403, 403, 200, 200),
+    "GET /api/v1/lighting/schedules/{schedule_id}/program": Row("lighting.manage", 401, 401, 401, 403, 403, 200, 200),
+    "POST /api/v1/commands":                        Row("lighting.manage", 401, 401, 401, 403, 403, 202, 202),
+    "GET /api/v1/commands":                         Row("lighting.manage", 401, 401, 401, 403, 403, 200, 200),
+    "GET /api/v1/commands/{command_id}":            Row("lighting.manage", 401, 401, 401, 403, 403, 200, 200),
+    # -- agents' pages (anonymous callers are sent to the sign-in form: 303)
+    "GET /pilotage":                                Row("reports.all", SIGN_IN, SIGN_IN, SIGN_IN, TERRAIN, 200, 200, 200),
+    "GET /pilotage/signalements/{report_id}":       Row("reports.all", SIGN_IN, SIGN_IN, SIGN_IN, TERRAIN, 200, 200, 200),
+    "GET /pilotage/signalements/{report_id}/panneau": Row(AGENT, SIGN_IN, SIGN_IN, SIGN_IN, 200, 200, 200, 200),
+    "GET /pilotage/appel":                          Row("reports.intake", SIGN_IN, SIGN_IN, SIGN_IN, 403, 200, 200, 200),
+    "GET /pilotage/tableau-de-bord":                Row("stats.read", SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 200, 200),
+    "GET /pilotage/equipements":                    Row("alarms.handle", SIGN_IN, SIGN_IN, SIGN_IN, 403, 200, 200, 200),
+    "GET /pilotage/alarmes":                        Row("alarms.handle", SIGN_IN, SIGN_IN, SIGN_IN, 403, 200, 200, 200),
+    "GET /pilotage/equipements/{asset_id}":         Row(AGENT, SIGN_IN, SIGN_IN, SIGN_IN, 200, 200, 200, 200),
+    "GET /terrain":                                 Row(AGENT, SIGN_IN, SIGN_IN, SIGN_IN, 200, 200, 200, 200),
+    "GET /terrain/signalements/{report_id}":        Row(AGENT, SIGN_IN, SIGN_IN, SIGN_IN, 200, 200, 200, 200),
+}
+# fmt: on
+
+
+def app_routes(app: Any) -> list[str]:
+    """``METHOD path`` of every route the app serves (HEAD beside GET answers like GET)."""
+    found = set()
+    for route in iter_route_contexts(app.routes):
+        methods = route.methods or set()
+        for method in methods:
+            if method != "HEAD" or "GET" not in methods:
+                found.add(f"{method} {route.path}")
+    return sorted(found)
+
+
+def test_web_access_every_route_is_in_the_table(app) -> None:  # type: ignore[no-untyped-def]
+    served = app_routes(app)
+    assert len(served) > 50, "the router walk finds too few routes: it is out of date"
+    missing = [r for r in served if r not in ROUTES]
+    assert not missing, "declare who may call these routes in ROUTES:\n" + "\n".join(missing)
+    gone = sorted(set(ROUTES) - set(served))
+    assert not gone, f"ROUTES names routes the app does not serve: {gone}"
+
+
+def _refusal_expected(needs: str, caller: str) -> bool:
+    """Whether the registry (or a need that is not a permission) refuses ``caller``."""
+    if needs == PUBLIC:
+        return False
+    if needs == API_KEY:
+        return caller != "api_key"
+    if needs == TOKEN:
+        return caller != "resident"
+    if caller not in AGENTS:
+        return True
+    return needs != AGENT and not allows(AGENTS[caller], needs)
+
+
+def test_web_access_table_agrees_with_the_registry() -> None:
+    wrong = []
+    for route, row in ROUTES.items():
+        assert row.needs in PERMISSIONS or row.needs in (PUBLIC, AGENT, TOKEN, API_KEY), route
+        for caller, status in zip(CALLERS, row.answers, strict=True):
+            refused = _refusal_expected(row.needs, caller)
+            # Without the right token a report is not found; other refusals are DENIED answers.
+            said_no = status == 404 if row.needs == TOKEN else status in DENIED
+            if said_no != refused:
+                wrong.append(f"{route}: {caller} gets {status}, but needs {row.needs!r} "
+                             f"{'refuses' if refused else 'allows'} them")
+            # An agent told a report does not exist lacks the scope of every report.
+            scoped = "{report_id}" in route and caller in AGENTS
+            if scoped and status == 404 and allows(AGENTS[caller], "reports.all"):
+                wrong.append(f"{route}: {caller} gets 404, but holds reports.all")
+    assert not wrong, "the table and accounts/permissions.py disagree:\n" + "\n".join(wrong)
+
+
+# --- making the requests --------------------------------------------------------
+
+
+@dataclass
+class World:
+    """What the requests point at: reports, a photo, an asset, an alarm, lighting…"""
+
+    v: Vigie
+    agents: dict[str, Agent]
+    api_key: str
+    report_id: int = 0  # public, assigned to the field agent
+    other_id: int = 0  # public, assigned to nobody
+    token: str = ""
+    photo_key: str = ""  # of a non-public report
+    asset_id: str = "SL-00001"
+    alarm_id: int = 0
+    schedule_id: int = 0
+    command_id: str = ""
+    confirm_path: str = ""  # the e-mail confirmation link of a resident following a report
+    seq: Iterator[int] = field(default_factory=lambda: iter(range(1, 1_000_000)))
+
+    def new_report(self, assigned: bool = True, **over: Any) -> int:
+        photos = over.pop("photos", [])
+        body = report_body(channel="web", reporter_email="habitant@example.org")
+        body.update(over)
+        body["address"] = body.pop("address", "")
+        sub = intake.Submission(**body)
+        row, _ = intake.do_submit_report(self.v, intake.check_submission(self.v, sub), photos)
+        if assigned:
+            do_assign(self.v, row.id, SYSTEM, user_id=self.agents["field_agent"].id)
+        return int(row.id)
+
+    def new_alarm(self) -> int:
+        now = utcnow()
+        n = next(self.seq)
+        with self.v.db.session(write=True) as s:
+            row = AlarmRow(asset_id=self.asset_id, asset_type="streetlight", zone="21231", lat=DIJON["lat"],
+                           long=DIJON["long"], type="lamp-failure", severity="major",
+                           state="active_unacknowledged", active=True, active_key=f"test-{n}",
+                           title="Lampe en panne", details={}, first_seen=now, last_seen=now, updated_at=now)
+            s.add(row)
+            s.commit()
+            return int(row.id)
+
+
+@pytest.fixture
+def vigie_settings(vigie_settings: Settings, tmp_path: Path) -> Settings:
+    """The suite's settings with a small basemap archive, so that its route answers."""
+    archive = build_archive(tmp_path / "basemap.pmtiles", json.loads(COMMUNES.read_text(encoding="utf-8")))
+    return vigie_settings.model_copy(update={"basemap": str(archive)})
+
+
+@pytest.fixture
+def world(vigie: Vigie, make_agent: Callable[..., Agent]) -> World:
+    w = World(vigie, {name: make_agent(role.value) for name, role in AGENTS.items()},
+              do_create_api_key(vigie.db, "route walk"))
+    w.report_id = w.new_report()
+    w.other_id = w.new_report(assigned=False)
+    w.token = intake_token(vigie, w.report_id)
+    _, follower = do_follow(vigie, w.report_id, "voisine@example.org")
+    w.confirm_path = confirm_path(vigie.settings.secret_key, follower)
+    code, attributes = sensitive_service(vigie)
+    photo = process_photo(jpeg_bytes(), max_bytes=10_000_000, max_pixels=50_000_000, filename="p.jpg")
+    private = w.new_report(service_code=code, attributes=attributes, photos=[photo])
+    w.photo_key = photo_key(vigie, private)
+    add_asset(vigie, w.asset_id, "street_light", lampTechnology="LED", powerRating=40, lanternHeight=6)
+    w.alarm_id = w.new_alarm()
+    w.schedule_id = lighting.save_schedule(vigie, {"name": "Nuit", "group": "G-001"})["id"]
+    (w.command_id,) = lighting.queue_commands(vigie, [w.asset_id], "switch", {"powerState": "on"}, "test")
+    return w
+
+
+def intake_token(v: Vigie, report_id: int) -> str:
+    from vigie.reports.actions import get_report
+
+    return str(get_report(v, report_id).token)
+
+
+def photo_key(v: Vigie, report_id: int) -> str:
+    from sqlalchemy import select
+
+    from vigie.reports.storage import PhotoRow
+
+    with v.db.session() as s:
+        return str(s.scalar(select(PhotoRow.key).where(PhotoRow.report_id == report_id)))
+
+
+@dataclass
+class Call:
+    method: str
+    url: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+Fill = Callable[[World, str], Call]
+
+
+def _path(route: str, w: World, caller: str, **given: Any) -> str:
+    """The route's path with its parameters filled from the world (or ``given``)."""
+    values: dict[str, Any] = {
+        "fmt": "json",
+        "path": "css/vigie.css",
+        "report_id": w.report_id,
+        "service_request_id": w.report_id,
+        "token": w.token if caller == "resident" else "unknown-token-unknown-token-unknown",
+        "key": w.photo_key,
+        "service_code": "nid-de-poule",
+        "asset_id": w.asset_id,
+        "alarm_id": w.alarm_id,
+        "schedule_id": w.schedule_id,
+        "command_id": w.command_id,
+        "name": "lignes",
+        **given,
+    }
+    path = route.split(" ", 1)[1]
+    return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: str(values[m.group(1)]), path)
+
+
+def _plain(route: str, **kwargs: Any) -> Fill:
+    return lambda w, caller: Call(route.split(" ", 1)[0], _path(route, w, caller), kwargs)
+
+
+def _on_new_report(route: str, **kwargs: Any) -> Fill:
+    def fill(w: World, caller: str) -> Call:
+        extra = {k: (val(w) if callable(val) else val) for k, val in kwargs.items()}
+        return Call("POST", _path(route, w, caller, report_id=w.new_report()), extra)
+
+    return fill
+
+
+def _on_new_alarm(route: str, **kwargs: Any) -> Fill:
+    return lambda w, caller: Call("POST", _path(route, w, caller, alarm_id=w.new_alarm()), kwargs)
+
+
+def _confirm(method: str) -> Fill:
+    def fill(w: World, caller: str) -> Call:
+        unknown = "/courriel/confirmer/unknown-token-unknown-token/AAAAAAAAAAAAAAAAAAAAAA"
+        return Call(method, w.confirm_path if caller == "resident" else unknown)
+
+    return fill
+
+
+def _resolution(w: World, caller: str) -> Call:
+    rid = w.new_report()
+    files = [("photos", ("fix.jpg", io.BytesIO(jpeg_bytes()), "image/jpeg"))]
+    return Call("POST", f"/api/v1/pilotage/reports/{rid}/resolution",
+                {"files": files, "data": {"public_note": "Réparé"}})
+
+
+def _new_asset(w: World, caller: str) -> Call:
+    body = {"id": f"CAB-{next(w.seq):05d}", "type": "control_cabinet", "lat": DIJON["lat"], "long": DIJON["long"],
+            "attributes": {"workingMode": "automatic", "maximumPowerAvailable": 12}}
+    return Call("POST", "/api/v1/assets", {"json": body})
+
+
+def _open311_post(w: World, caller: str) -> Call:
+    data = {"service_code": "nid-de-poule", "lat": DIJON["lat"], "long": DIJON["long"],
+            "attribute[danger_immediat]": "non", "description": "Trou"}
+    return Call("POST", "/open311/v2/requests.json", {"data": data})
+
+
+CALLS: dict[str, Fill] = {
+    "GET /api/v1/reports/{report_id}": lambda w, c: Call("GET", f"/api/v1/reports/{w.other_id}"),
+    "GET /api/v1/reports/duplicates": _plain(
+        "GET /api/v1/reports/duplicates", params={"service_code": "nid-de-poule", **DIJON}
+    ),
+    "GET /api/v1/addresses": _plain("GET /api/v1/addresses", params={"q": "Dijon"}),
+    "POST /open311/v2/requests.{fmt}": _open311_post,
+    "GET /courriel/confirmer/{token}/{code}": _confirm("GET"),
+    "POST /courriel/confirmer/{token}/{code}": _confirm("POST"),
+    "POST /api/v1/reports": lambda w, c: Call("POST", "/api/v1/reports", {"json": report_body()}),
+    "POST /api/v1/reports/{report_id}/follow": lambda w, c: Call(
+        "POST", f"/api/v1/reports/{w.report_id}/follow", {"json": {"email": f"voisin{next(w.seq)}@example.org"}}
+    ),
+    "GET /api/v1/addresses/search": _plain("GET /api/v1/addresses/search", params={"q": "rue de la Liberté"}),
+    "GET /api/v1/addresses/reverse": _plain("GET /api/v1/addresses/reverse", params={"lat": DIJON["lat"],
+                                                                                     "lon": DIJON["long"]}),
+    "POST /api/v1/reports/{report_id}/acknowledge": _on_new_report("POST /api/v1/reports/{report_id}/acknowledge"),
+    "POST /api/v1/reports/{report_id}/assign": _on_new_report(
+        "POST /api/v1/reports/{report_id}/assign", json=lambda w: {"user_id": w.agents["operator"].id}
+    ),
+    "POST /api/v1/reports/{report_id}/status": _on_new_report(
+        "POST /api/v1/reports/{report_id}/status", json={"status": "in_progress"}
+    ),
+    "POST /api/v1/reports/{report_id}/requalify": _on_new_report(
+        "POST /api/v1/reports/{report_id}/requalify",
+        json=lambda w: {"service_code": next(c for c in w.v.catalogue.services if c != "nid-de-poule"
+                                             and w.v.catalogue.services[c].public
+                                             and not any(a.required for a in w.v.catalogue.services[c].attributes))},
+    ),
+    "POST /api/v1/reports/{report_id}/move": _on_new_report(
+        "POST /api/v1/reports/{report_id}/move", json={"lat": 47.3230, "long": 5.0420}
+    ),
+    "POST /api/v1/reports/{report_id}/merge": _on_new_report(
+        "POST /api/v1/reports/{report_id}/merge", json=lambda w: {"keep_id": w.new_report()}
+    ),
+    "POST /api/v1/pilotage/reports/{report_id}/resolution": _resolution,
+    "POST /api/v1/pilotage/reports/{report_id}/handback": _on_new_report(
+        "POST /api/v1/pilotage/reports/{report_id}/handback", json={"reason": "cannot_locate"}
+    ),
+    "POST /api/v1/auth/token": lambda w, c: Call("POST", "/api/v1/auth/token", {
+        "data": {"username": w.agents["operator"].email, "password": PASSWORD}}),
+    "POST /api/v1/auth/logout": _plain("POST /api/v1/auth/logout"),
+    "POST /api/v1/auth/login": lambda w, c: Call("POST", "/api/v1/auth/login", {
+        "json": {"email": w.agents["operator"].email, "password": PASSWORD}}),
+    "POST /api/v1/assets": _new_asset,
+    "POST /api/v1/assets/{asset_id}/status": _plain(
+        "POST /api/v1/assets/{asset_id}/status", json={"status": "maintenance", "note": "visite"}
+    ),
+    "POST /api/v1/alarms/{alarm_id}/acknowledge": _on_new_alarm("POST /api/v1/alarms/{alarm_id}/acknowledge"),
+    "POST /api/v1/alarms/{alarm_id}/assign": _on_new_alarm("POST /api/v1/alarms/{alarm_id}/assign", json={}),
+    "POST /api/v1/alarms/{alarm_id}/comment": _on_new_alarm(
+        "POST /api/v1/alarms/{alarm_id}/comment", json={"note": "vu"}
+    ),
+    "POST /api/v1/alarms/{alarm_id}/clear": _on_new_alarm("POST /api/v1/alarms/{alarm_id}/clear", json={}),
+    "POST /api/v1/lighting/schedules": _plain(
+        "POST /api/v1/lighting/schedules", json={"name": "Essai", "group": "G-001"}
+    ),
+    "PATCH /api/v1/lighting/schedules/{schedule_id}": _plain(
+        "PATCH /api/v1/lighting/schedules/{schedule_id}", json={"dim_level": 0.5}
+    ),
+    "POST /api/v1/commands": _plain("POST /api/v1/commands", json={"asset_ids": ["SL-00001"], "action": "switch",
+                                                                   "powerState": "off"}),
+}
+
+
+def _call_for(route: str, w: World, caller: str) -> Call:
+    fill = CALLS.get(route)
+    if fill is not None:
+        return fill(w, caller)
+    return Call(route.split(" ", 1)[0], _path(route, w, caller))  # no body, no query
+
+
+def _answer(r: httpx.Response) -> int | str:
+    if r.status_code == 303:
+        where = r.headers["location"]
+        if where.startswith("/connexion"):
+            return SIGN_IN
+        if where.startswith("/terrain"):
+            return TERRAIN
+    return r.status_code
+
+
+def _send(http: httpx.Client, w: World, route: str, caller: str) -> int | str:
+    """One request as ``caller``; its answer."""
+    headers = {"origin": str(http.base_url).rstrip("/")}
+    cookies: dict[str, str] = {}
+    call = _call_for(route, w, caller)
+    call.kwargs = dict(call.kwargs)  # a route's Call may be shared: never change it
+    params = dict(call.kwargs.pop("params", {}))
+    if caller == "api_key":
+        params["api_key"] = w.api_key
+    if caller in AGENTS:
+        # A browser session, the one credential both the API and the pages take.
+        token, csrf = do_create_login(w.v.db, w.agents[caller], "session", 1)
+        cookies[SESSION_COOKIE] = token
+        headers[CSRF_HEADER] = csrf
+        if route == "POST /deconnexion":
+            call.kwargs["data"] = {"csrf_token": csrf}
+    if route == "POST /connexion":
+        http.cookies.clear()
+        form = http.get("/connexion")
+        sent = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        assert sent, "the sign-in form carries a CSRF token"
+        cookies.update(form.cookies)
+        call.kwargs["data"] = {"email": w.agents["operator"].email, "password": PASSWORD,
+                               "next": "/pilotage", "csrf_token": sent.group(1)}
+    http.cookies.clear()
+    http.cookies.update(cookies)
+    if "/events/" in call.url:  # a live stream: its status is enough
+        with http.stream(call.method, call.url, params=params, headers=headers) as r:
+            return r.status_code
+    return _answer(http.request(call.method, call.url, params=params, headers=headers, **call.kwargs))
+
+
+@pytest.mark.slow  # about 600 requests through a real server
+def test_web_access_every_route_answers_as_declared(vigie: Vigie, world: World) -> None:
+    got: dict[str, list[int | str]] = {}
+    with LiveServer(vigie) as live, httpx.Client(base_url=live.url, timeout=30, follow_redirects=False) as http:
+        for route in app_routes(create_app(vigie=vigie)):
+            if route not in ROUTES:
+                continue  # test_web_access_every_route_is_in_the_table names it
+            got[route] = [_send(http, world, route, caller) for caller in CALLERS]
+    wrong = [
+        f"{route}:\n    declared {list(ROUTES[route].answers)}\n    answered {answers}"
+        for route, answers in got.items()
+        if tuple(answers) != ROUTES[route].answers
+    ]
+    header = "callers: " + ", ".join(CALLERS)
+    assert not wrong, f"{header}\n" + "\n".join(wrong)
+
+
+def test_web_access_callers_are_every_role() -> None:
+    """A new role must get a column: the table would silently ignore it."""
+    assert set(AGENTS.values()) == set(Role)
