@@ -87,6 +87,7 @@ ROUTES: dict[str, Row] = {
     "GET /":                                        Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /mes-signalements":                        Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /carte":                                   Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /informations/{kind}":                     Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /suivi/{token}":                           Row(TOKEN,      404, 200, 404, 404, 404, 404, 404),
     "GET /api/v1/addresses":                        Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /api/v1/addresses/search":                 Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
@@ -349,6 +350,7 @@ def _path(route: str, w: World, caller: str, **given: Any) -> str:
         "schedule_id": w.schedule_id,
         "command_id": w.command_id,
         "name": "lignes",
+        "kind": "privacy",
         **given,
     }
     path = route.split(" ", 1)[1]
