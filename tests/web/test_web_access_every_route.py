@@ -35,7 +35,7 @@ from vigie.accounts.permissions import PERMISSIONS, allows
 from vigie.alarms.storage import AlarmRow
 from vigie.app import create_app
 from vigie.db import utcnow
-from vigie.notifications.consent import confirm_path
+from vigie.notifications.consent import confirm_path, stop_path
 from vigie.photos.processing import process_photo
 from vigie.reports import intake
 from vigie.reports.actions import do_assign, do_follow
@@ -95,6 +95,9 @@ ROUTES: dict[str, Row] = {
     # the e-mail confirmation link sent to whoever follows a report (the resident here)
     "GET /courriel/confirmer/{token}/{code}":       Row(TOKEN,      404, 200, 404, 404, 404, 404, 404),
     "POST /courriel/confirmer/{token}/{code}":      Row(TOKEN,      404, 200, 404, 404, 404, 404, 404),
+    # and its stop link (in every e-mail; RFC 8058 one-click POSTs to it)
+    "GET /courriel/arreter/{token}/{code}":         Row(TOKEN,      404, 200, 404, 404, 404, 404, 404),
+    "POST /courriel/arreter/{token}/{code}":        Row(TOKEN,      404, 200, 404, 404, 404, 404, 404),
     # maps: a small basemap archive; no context layer (they need the shared GTFS data, see tests/maps)
     "GET /api/v1/map/basemap.pmtiles":              Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "HEAD /api/v1/map/basemap.pmtiles":             Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
@@ -256,7 +259,9 @@ class World:
     alarm_id: int = 0
     schedule_id: int = 0
     command_id: str = ""
-    confirm_path: str = ""  # the e-mail confirmation link of a resident following a report
+    # the e-mail links of a resident following a report: confirm the address, stop the e-mails
+    confirm_path: str = ""
+    stop_path: str = ""
     seq: Iterator[int] = field(default_factory=lambda: iter(range(1, 1_000_000)))
 
     def new_report(self, assigned: bool = True, **over: Any) -> int:
@@ -299,6 +304,7 @@ def world(vigie: Vigie, make_agent: Callable[..., Agent]) -> World:
     w.token = intake_token(vigie, w.report_id)
     _, follower = do_follow(vigie, w.report_id, "voisine@example.org")
     w.confirm_path = confirm_path(vigie.settings.secret_key, follower)
+    w.stop_path = stop_path(vigie.settings.secret_key, follower)
     code, attributes = sensitive_service(vigie)
     photo = process_photo(jpeg_bytes(), max_bytes=10_000_000, max_pixels=50_000_000, filename="p.jpg")
     private = w.new_report(service_code=code, attributes=attributes, photos=[photo])
@@ -373,10 +379,15 @@ def _on_new_alarm(route: str, **kwargs: Any) -> Fill:
     return lambda w, caller: Call("POST", _path(route, w, caller, alarm_id=w.new_alarm()), kwargs)
 
 
-def _confirm(method: str) -> Fill:
+def _mail_link(method: str, link: Callable[[World], str]) -> Fill:
+    """The resident opens their own link; the others, the same link with someone else's token."""
+
     def fill(w: World, caller: str) -> Call:
-        unknown = "/courriel/confirmer/unknown-token-unknown-token/AAAAAAAAAAAAAAAAAAAAAA"
-        return Call(method, w.confirm_path if caller == "resident" else unknown)
+        path = link(w)
+        if caller != "resident":
+            base, _token, code = path.rsplit("/", 2)
+            path = f"{base}/unknown-token-unknown-token/{code}"
+        return Call(method, path)
 
     return fill
 
@@ -407,8 +418,10 @@ CALLS: dict[str, Fill] = {
     ),
     "GET /api/v1/addresses": _plain("GET /api/v1/addresses", params={"q": "Dijon"}),
     "POST /open311/v2/requests.{fmt}": _open311_post,
-    "GET /courriel/confirmer/{token}/{code}": _confirm("GET"),
-    "POST /courriel/confirmer/{token}/{code}": _confirm("POST"),
+    "GET /courriel/confirmer/{token}/{code}": _mail_link("GET", lambda w: w.confirm_path),
+    "POST /courriel/confirmer/{token}/{code}": _mail_link("POST", lambda w: w.confirm_path),
+    "GET /courriel/arreter/{token}/{code}": _mail_link("GET", lambda w: w.stop_path),
+    "POST /courriel/arreter/{token}/{code}": _mail_link("POST", lambda w: w.stop_path),
     "POST /api/v1/reports": lambda w, c: Call("POST", "/api/v1/reports", {"json": report_body()}),
     "POST /api/v1/reports/{report_id}/follow": lambda w, c: Call(
         "POST", f"/api/v1/reports/{w.report_id}/follow", {"json": {"email": f"voisin{next(w.seq)}@example.org"}}
