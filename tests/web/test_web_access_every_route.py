@@ -102,6 +102,7 @@ ROUTES: dict[str, Row] = {
     "GET /api/v1/map/basemap.pmtiles":              Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "HEAD /api/v1/map/basemap.pmtiles":             Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /api/v1/map/layers/{name}.geojson":        Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),
+    "GET /api/v1/map/layers/addresses.geojson":     Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     # -- Open311 GeoReport v2
     "GET /open311/discovery.{fmt}":                 Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /open311/v2/services.{fmt}":               Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
@@ -425,6 +426,9 @@ CALLS: dict[str, Fill] = {
     "POST /api/v1/reports": lambda w, c: Call("POST", "/api/v1/reports", {"json": report_body()}),
     "POST /api/v1/reports/{report_id}/follow": lambda w, c: Call(
         "POST", f"/api/v1/reports/{w.report_id}/follow", {"json": {"email": f"voisin{next(w.seq)}@example.org"}}
+    ),
+    "GET /api/v1/map/layers/addresses.geojson": _plain(
+        "GET /api/v1/map/layers/addresses.geojson", params={"bbox": "5.03,47.31,5.05,47.33"}
     ),
     "GET /api/v1/addresses/search": _plain("GET /api/v1/addresses/search", params={"q": "rue de la Liberté"}),
     "GET /api/v1/addresses/reverse": _plain("GET /api/v1/addresses/reverse", params={"lat": DIJON["lat"],
