@@ -18,7 +18,7 @@ import pytest
 
 from vigie.errors import ConfigurationError
 from vigie.notifications.dkim import make_signer
-from vigie.notifications.service import drain_outbox
+from vigie.notifications.service import drain_outbox, retry_failed
 from vigie.reports.actions import do_acknowledge, do_assign
 
 from .conftest import follow_confirmed, outbox, with_settings
@@ -70,6 +70,7 @@ def test_stop_link_stops_the_messages_of_that_subscription(vigie, client, submit
 
     # The message not yet sent is not sent, and the next change is told to alice only.
     assert next(m for m in outbox(vigie) if m.id == to_carol.id).status == "failed"
+    assert retry_failed(vigie) == 0  # an operator's retry never undoes a stop
     do_assign(vigie, row.id, operator, team="voirie-sud")
     assert [m.recipient for m in outbox(vigie)][-1:] == ["alice@example.org"]
     assert client.post(path[:-2] + "xx").status_code == 404

@@ -36,6 +36,7 @@ DAY = 86400.0
 CONFIRM = "confirm"
 STOP = "stop"
 MERGED_SUFFIX = ".m"  # reports.actions.do_merge: the duplicate's reporter follows the kept report
+STOPPED = "stopped by the recipient"  # last_error of the messages a stop link dropped
 
 
 def address_hash(email: str) -> str:
@@ -151,7 +152,7 @@ def do_stop(v: Vigie, token: str, code: str) -> bool:
         s.execute(
             update(OutboxRow)
             .where(OutboxRow.token == token, OutboxRow.status == OutboxStatus.PENDING.value)
-            .values(status=OutboxStatus.FAILED.value, last_error="stopped by the recipient")
+            .values(status=OutboxStatus.FAILED.value, last_error=STOPPED)
             .execution_options(synchronize_session=False)
         )
         s.commit()

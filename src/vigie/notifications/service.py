@@ -39,7 +39,7 @@ from sqlalchemy.engine import CursorResult
 
 from vigie.db import utcnow
 from vigie.notifications.actions import new_message_id, notifications_enabled
-from vigie.notifications.consent import stop_path
+from vigie.notifications.consent import STOPPED, stop_path
 from vigie.notifications.dkim import make_signer
 from vigie.notifications.sender import (
     DeliveryUnknown,
@@ -317,8 +317,14 @@ def purge_outbox(v: Vigie, older_than: timedelta | None = None) -> int:
 
 
 def retry_failed(v: Vigie, ids: list[int] | None = None) -> int:
-    """Put failed rows (all, or those ids) back in the queue for a fresh series of attempts."""
-    stmt = update(OutboxRow).where(OutboxRow.status == FAILED)
+    """Put failed rows (all, or those ids) back in the queue for a fresh series of attempts.
+
+    Never a message its recipient stopped (``consent.do_stop``): stopping is final.
+    """
+    stmt = update(OutboxRow).where(
+        OutboxRow.status == FAILED,
+        or_(OutboxRow.last_error.is_(None), OutboxRow.last_error != STOPPED),
+    )
     if ids is not None:
         stmt = stmt.where(OutboxRow.id.in_(ids))
     with v.db.session(write=True) as s:
