@@ -124,8 +124,8 @@ def baseline_read(path: Path) -> float:
 
 def import_file(url: str, data_dir: Path, path: Path) -> float:
     from vigie.addresses.importer import do_import_addresses
+    from vigie.bootstrap import build_vigie
     from vigie.migrate import upgrade
-    from vigie.runtime import build_vigie
     from vigie.settings import Settings
 
     if url.startswith("postgresql"):
@@ -157,7 +157,7 @@ def in_process(url: str, data_dir: Path, search: list[str], reverse: list[str]) 
     from sqlalchemy import text
 
     from vigie.addresses.builtin import BuiltinGeocoder
-    from vigie.runtime import build_vigie
+    from vigie.bootstrap import build_vigie
     from vigie.settings import Settings
 
     v = build_vigie(Settings(database_url=url, data_dir=data_dir, background_services=False))

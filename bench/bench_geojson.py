@@ -85,7 +85,7 @@ def load_fleet(url: str, assets: int) -> str:
     """The demo fleet scaled to ``assets`` (its counts are module constants, patched here)."""
     import vigie.assets.demo as demo
     import vigie.assets.demo_plan as plan
-    from vigie.runtime import build_vigie
+    from vigie.bootstrap import build_vigie
 
     fixed = plan.CAMERAS + plan.SIGNAL_CONTROLLERS + plan.WEATHER_STATIONS + plan.VEHICLES
     saved = (demo.LIGHTS, demo.LED_LIGHTS, demo.CABINETS)

@@ -34,11 +34,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from vigie.accounts.actions import do_add_user  # noqa: E402
+from vigie.bootstrap import build_vigie  # noqa: E402
 from vigie.migrate import upgrade  # noqa: E402
 from vigie.notifications.consent import CONFIRM, do_confirm, link_code  # noqa: E402
 from vigie.reports.actions import do_acknowledge, do_follow  # noqa: E402
 from vigie.reports.intake import Submission, check_submission, do_submit_report  # noqa: E402
-from vigie.runtime import Vigie, build_vigie  # noqa: E402
+from vigie.runtime import Vigie  # noqa: E402
 from vigie.settings import Settings  # noqa: E402
 
 COUNTER = iter(range(10_000_000))

@@ -63,9 +63,9 @@ def start_servers(reports: int) -> dict[str, str]:
     sys.path.insert(0, str(ROOT))
     from tests.maps.archive import COMMUNES, build_archive
     from vigie.app import create_app
+    from vigie.bootstrap import build_vigie
     from vigie.demo import load_demo
     from vigie.migrate import upgrade
-    from vigie.runtime import build_vigie
     from vigie.settings import Settings
 
     data = Path(tempfile.mkdtemp(prefix="vigie-bench-pan-"))

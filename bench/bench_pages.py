@@ -68,10 +68,10 @@ def start_server(reports: int) -> tuple[Any, str, str]:
     import uvicorn
 
     from vigie.app import create_app
+    from vigie.bootstrap import build_vigie
     from vigie.citizen.web import router
     from vigie.demo import load_demo
     from vigie.migrate import upgrade
-    from vigie.runtime import build_vigie
     from vigie.settings import Settings
 
     data = Path(tempfile.mkdtemp(prefix="vigie-bench-pages-"))

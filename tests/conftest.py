@@ -29,9 +29,10 @@ from sqlalchemy.exc import ProgrammingError
 from vigie.accounts.actions import do_add_user, do_create_api_key, do_create_login
 from vigie.accounts.domain import Agent
 from vigie.app import create_app
+from vigie.bootstrap import build_vigie
 from vigie.migrate import upgrade
 from vigie.models import metadata
-from vigie.runtime import Vigie, build_vigie
+from vigie.runtime import Vigie
 from vigie.settings import Settings
 
 BACKEND = os.environ.get("VIGIE_TEST_BACKEND", "sqlite")

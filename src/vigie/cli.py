@@ -59,7 +59,7 @@ def _settings() -> Settings:
 
 
 def _vigie():  # type: ignore[no-untyped-def]
-    from vigie.runtime import build_vigie
+    from vigie.bootstrap import build_vigie
 
     try:
         return build_vigie(_settings())

@@ -1,29 +1,70 @@
 """The running platform: settings, city, catalogue, database, bus and stores.
 
-Built once by the app factory or the CLI and handed to use-case functions, so
-the web, CLI and (later) MQTT adapters all call the same code.
+Built once by :func:`vigie.bootstrap.build_vigie` (for the app, the CLI and
+the tests) and handed to use-case functions, so the web, CLI and MQTT adapters
+all call the same code. Everything a context keeps while the platform runs has
+a typed place here (:class:`Ingest`, :class:`Caches`), never a string-keyed bag.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vigie.catalogue.domain import Catalogue
 from vigie.catalogue.loader import load_catalogue
-from vigie.city.profile import CityProfile, load_profile
+from vigie.city.profile import CityProfile
 from vigie.db import Database
 from vigie.errors import ConfigurationError
-from vigie.events.bus import EventBus, make_bus
+from vigie.events.bus import EventBus
 from vigie.settings import Settings
 
 if TYPE_CHECKING:
+    from vigie.addresses.builtin import BuiltinGeocoder
+    from vigie.addresses.geocoder import CachedGeocoder
+    from vigie.alarms.rules import Rule
+    from vigie.assets.geojson import LayerCache
+    from vigie.assets.states import StateCache
     from vigie.limits.store import LimitStore
+    from vigie.maps.basemap import Basemap
+    from vigie.maps.layers import CachedLayer
     from vigie.photos.storage import PhotoStore
+    from vigie.telemetry.pipeline import IngestPipeline
+    from vigie.telemetry.sources import TelemetrySource
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class Ingest:
+    """The telemetry ingest of this process, while it holds the ingest lock.
+
+    Set by ``telemetry.service`` and read by queries of the latest state, the
+    alarm timers and manual alarm clearing; all None (and ``leader`` False) in
+    the processes that do not ingest.
+    """
+
+    pipeline: IngestPipeline | None = None
+    source: TelemetrySource | None = None
+    leader: bool = False
+    # Wakes the command dispatcher at once instead of at its next tick.
+    wake_dispatch: Callable[[], object] | None = None
+
+
+@dataclass
+class Caches:
+    """What contexts compute once per platform and keep while it runs."""
+
+    alarm_rules: list[Rule] | None = None
+    default_schedule_ensured: bool = False
+    layers: LayerCache | None = None
+    states: StateCache | None = None
+    map_layers: dict[str, CachedLayer] | None = None
+    geocoder: CachedGeocoder | None = None
+    gazetteer: BuiltinGeocoder | None = None
 
 
 @dataclass
@@ -34,8 +75,10 @@ class Vigie:
     db: Database
     bus: EventBus
     photos: PhotoStore
-    extra: dict[str, object] = field(default_factory=dict)
     limits: LimitStore | None = None  # shared counters (vigie.limits); set by build_vigie
+    ingest: Ingest = field(default_factory=Ingest)
+    basemap: Basemap | None = None  # checked by the app factory (vigie.maps.basemap.basemap_of)
+    caches: Caches = field(default_factory=Caches)
 
     def reload_catalogue(self, path: Path | None = None) -> Catalogue:
         """Swap in a new catalogue; on any problem the running one is kept."""
@@ -44,18 +87,4 @@ class Vigie:
         return new
 
 
-def build_vigie(settings: Settings | None = None) -> Vigie:
-    from vigie.photos.storage import make_photo_store
-
-    settings = settings or Settings()
-    city = load_profile(settings.city)
-    catalogue = load_catalogue(city.catalogue_path, city.zones.codes())
-    db = Database(settings.resolved_database_url, group_commit=settings.sqlite_group_commit)
-    bus = make_bus(settings.event_bus, settings.resolved_database_url)
-    photos = make_photo_store(settings.photo_storage, settings.data_dir)
-    from vigie.limits.store import make_limit_store
-
-    return Vigie(settings, city, catalogue, db, bus, photos, limits=make_limit_store(settings, db))
-
-
-__all__ = ["Vigie", "build_vigie", "ConfigurationError"]
+__all__ = ["Caches", "ConfigurationError", "Ingest", "Vigie"]

@@ -22,7 +22,8 @@ from fastapi.testclient import TestClient
 
 from vigie.addresses.addok import write_addok
 from vigie.app import create_app
-from vigie.runtime import Vigie, build_vigie
+from vigie.bootstrap import build_vigie
+from vigie.runtime import Vigie
 from vigie.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

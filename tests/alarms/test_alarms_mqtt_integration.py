@@ -44,7 +44,7 @@ def test_integration_light_failure_to_resolved_report(vigie, broker, auth):
     vigie.settings.mqtt_url = broker.url
     vigie.settings.mqtt_client_id = "vigie-ingest-integration"
     with LiveServer(vigie) as live:
-        source = wait_until(lambda: vigie.extra.get("telemetry.source"))
+        source = wait_until(lambda: vigie.ingest.source)
         assert source.connected.wait(10)
         # A resident reports the light out before the failure is known.
         body = {
@@ -99,7 +99,7 @@ def test_integration_malformed_payload_is_listed_for_agents(vigie, broker, auth)
     vigie.settings.mqtt_url = broker.url
     vigie.settings.mqtt_client_id = "vigie-ingest-dead"
     with LiveServer(vigie) as live:
-        source = wait_until(lambda: vigie.extra.get("telemetry.source"))
+        source = wait_until(lambda: vigie.ingest.source)
         assert source.connected.wait(10)
         publish(
             broker.port,

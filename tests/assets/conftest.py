@@ -12,7 +12,8 @@ from vigie.accounts.domain import SYSTEM
 from vigie.assets.actions import do_create_asset
 from vigie.assets.domain import AssetDraft
 from vigie.assets.storage import AssetRow
-from vigie.runtime import Vigie, build_vigie
+from vigie.bootstrap import build_vigie
+from vigie.runtime import Vigie
 from vigie.settings import Settings
 
 # The shared real-data directory sits next to the repository (../shared/data).

@@ -47,7 +47,7 @@ def _report(v: Vigie, values: dict[str, dict[str, Any]], minutes_ago: float = 0)
 
 def _ingest(v: Vigie, values: dict[str, dict[str, Any]]) -> None:
     """Messages through the ingest running in the app (whose memory is the freshest state)."""
-    pipeline = v.extra["telemetry.pipeline"]
+    pipeline = v.ingest.pipeline
     pipeline.registry.refresh()
     now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
     for asset_id, vals in values.items():

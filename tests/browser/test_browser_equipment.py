@@ -77,7 +77,7 @@ def test_browser_equipment_map_live_alarm_and_asset_page(fleet, new_context, liv
     supervisor = make_agent("supervisor")
     field = make_agent("field_agent", "eclairage")
     light = in_service_light(vigie)
-    pipeline = vigie.extra["telemetry.pipeline"]
+    pipeline = vigie.ingest.pipeline
     pipeline.registry.refresh()
     # A resident reported the light out before the failure is detected: the alarm will explain it.
     report = httpx.post(

@@ -11,8 +11,9 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import PASSWORD
 from vigie.app import create_app
+from vigie.bootstrap import build_vigie
 from vigie.city.profile import load_profile
-from vigie.runtime import Vigie, build_vigie
+from vigie.runtime import Vigie
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "example-profile"
 CENTRE = {"lat": 48.9000, "long": 6.6120}  # in the Centre quartier

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from vigie.runtime import Vigie, build_vigie
+from vigie.bootstrap import build_vigie
+from vigie.runtime import Vigie
 from vigie.settings import Settings
 
 # The shared real-data directory sits next to the repository (../shared/data).

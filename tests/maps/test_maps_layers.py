@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from vigie.app import create_app
+from vigie.bootstrap import build_vigie
 from vigie.errors import ConfigurationError
-from vigie.runtime import build_vigie
 
 LINES = "/api/v1/map/layers/transport-lines.geojson"
 STOPS = "/api/v1/map/layers/transport-stops.geojson"

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from vigie.app import create_app
-from vigie.runtime import build_vigie
+from vigie.bootstrap import build_vigie
 
 URL = "/api/v1/map/basemap.pmtiles"
 

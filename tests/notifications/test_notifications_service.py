@@ -229,7 +229,7 @@ def test_worker_runs_with_the_web_app(vigie_settings, tmp_path, submit, make_age
     from fastapi.testclient import TestClient
 
     from vigie.app import create_app
-    from vigie.runtime import build_vigie
+    from vigie.bootstrap import build_vigie
 
     data = vigie_settings.model_dump()
     data.update(background_services=True, outbox_poll_seconds=0.05)

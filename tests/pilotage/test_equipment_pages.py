@@ -73,7 +73,7 @@ def ingest(v: Vigie, asset_id: str, payloads: list[dict[str, Any]]) -> None:
     """Through the telemetry pipeline of the running app (or one of our own)."""
     from vigie.telemetry.service import build_pipeline
 
-    pipeline = v.extra.get("telemetry.pipeline")
+    pipeline = v.ingest.pipeline
     own = pipeline is None
     if own:
         pipeline = build_pipeline(v)

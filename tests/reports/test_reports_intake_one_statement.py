@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from vigie.bootstrap import build_vigie
 from vigie.catalogue.domain import Text
 from vigie.db import Prepared
 from vigie.errors import Conflict
@@ -25,7 +26,7 @@ from vigie.notifications.storage import OutboxRow
 from vigie.reports import intake
 from vigie.reports.actions import get_report, report_event
 from vigie.reports.storage import ReportRow, ReportUpdateRow
-from vigie.runtime import Vigie, build_vigie
+from vigie.runtime import Vigie
 from vigie.settings import Settings
 
 from .helpers import submission

@@ -27,14 +27,14 @@ def make_pipeline(vigie: Vigie) -> Iterator:  # type: ignore[type-arg]
         p = build_pipeline(vigie)
         if start:
             p.start()
-        vigie.extra["telemetry.pipeline"] = p
+        vigie.ingest.pipeline = p
         made.append(p)
         return p
 
     yield make
     for p in made:
         p.stop()
-    vigie.extra.pop("telemetry.pipeline", None)
+    vigie.ingest.pipeline = None
 
 
 @pytest.fixture

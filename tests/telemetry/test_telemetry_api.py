@@ -134,7 +134,7 @@ def test_lighting_commands_acknowledged_by_the_embedded_simulator(vigie, auth):
         bad = client.post("/api/v1/commands", headers=sup, json={"asset_ids": ["SL-00001"], "action": "dim"})
         assert bad.status_code == 422
         # The embedded simulator also reports: the lights appear in the latest state.
-        pipeline = vigie.extra["telemetry.pipeline"]
+        pipeline = vigie.ingest.pipeline
         assert pipeline is not None
 
 

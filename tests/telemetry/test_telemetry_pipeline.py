@@ -36,7 +36,7 @@ def test_pipeline_accepts_valid_messages_into_latest_and_series(vigie, make_pipe
     }
     assert [h["powerState"] for h in history(vigie, "SL-00001")] == ["on", "low"]
     # Without the in-memory pipeline, the database copy answers.
-    vigie.extra.pop("telemetry.pipeline")
+    vigie.ingest.pipeline = None
     assert latest_state(vigie, "SL-00001")["values"]["powerState"] == "low"
     assert latest_state(vigie, "SL-99999") is None
     assert p.snapshot()["accepted"] == 2

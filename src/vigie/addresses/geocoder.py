@@ -136,23 +136,23 @@ _LOCK = threading.Lock()
 
 def geocoder_of(v: Vigie) -> CachedGeocoder:
     """The platform's geocoder, made on first use (no network or file opened before)."""
-    found = v.extra.get("geocoder")
+    found = v.caches.geocoder
     if found is None:
         with _LOCK:
-            found = v.extra.get("geocoder")
+            found = v.caches.geocoder
             if found is None:
-                found = v.extra["geocoder"] = make_geocoder(v)
-    return found  # type: ignore[return-value]
+                found = v.caches.geocoder = make_geocoder(v)
+    return found
 
 
 def gazetteer_of(v: Vigie) -> BuiltinGeocoder:
     """The built-in gazetteer, whatever the geocoder: Open311 ``address_id`` is its ids."""
     from vigie.addresses.builtin import BuiltinGeocoder  # noqa: F811 - the class, at run time
 
-    found = v.extra.get("gazetteer")
+    found = v.caches.gazetteer
     if found is None:
-        found = v.extra["gazetteer"] = BuiltinGeocoder(v.db, v.city.zones)
-    return found  # type: ignore[return-value]
+        found = v.caches.gazetteer = BuiltinGeocoder(v.db, v.city.zones)
+    return found
 
 
 __all__ = ["CachedGeocoder", "GEOCODERS", "Geocoder", "gazetteer_of", "geocoder_of", "make_geocoder"]

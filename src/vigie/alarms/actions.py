@@ -50,16 +50,15 @@ log = logging.getLogger(__name__)
 
 def get_rules(v: Vigie) -> list[Rule]:
     """The rules in force (loaded once per platform; invalid files raise ConfigurationError)."""
-    rules = v.extra.get("alarms.rules")
+    rules = v.caches.alarm_rules
     if rules is None:
         path = rules_path(v.city.id, v.settings.alarm_rules)
-        rules = load_rules(path, v.catalogue.services.keys()) if path else []
-        v.extra["alarms.rules"] = rules
-    return rules  # type: ignore[return-value]
+        rules = v.caches.alarm_rules = load_rules(path, v.catalogue.services.keys()) if path else []
+    return rules
 
 
 def set_rules(v: Vigie, rules: list[Rule]) -> None:
-    v.extra["alarms.rules"] = rules
+    v.caches.alarm_rules = rules
 
 
 # --- events -------------------------------------------------------------------
@@ -309,9 +308,9 @@ def do_clear(v: Vigie, alarm_id: int, agent: Agent | None, note: str = "") -> Al
         return {"state": row.state}
 
     row = _mutate(v, alarm_id, agent, "cleared", apply, note, event_type="alarm.cleared")
-    pipeline = v.extra.get("telemetry.pipeline")
+    pipeline = v.ingest.pipeline
     if pipeline is not None:
-        pipeline.forget_alarm(row.asset_id, row.type)  # type: ignore[attr-defined]
+        pipeline.forget_alarm(row.asset_id, row.type)
     resolve_linked(v, [row.id])
     return row
 

@@ -38,7 +38,7 @@ def validate(
 def escalate() -> None:
     """Escalate now the alarms nobody acknowledged in time (the web process does it every tick)."""
     from vigie.alarms.actions import do_escalate_due
-    from vigie.runtime import build_vigie
+    from vigie.bootstrap import build_vigie
     from vigie.settings import Settings
 
     v = build_vigie(Settings())

@@ -21,15 +21,15 @@ def tick(v: Vigie) -> dict[str, int]:
     from vigie.telemetry.lighting import ensure_default_schedule, expire_commands, run_schedules
 
     done = {"heartbeats": 0, "escalated": 0, "expired": 0, "programs": 0}
-    pipeline = v.extra.get("telemetry.pipeline")
+    pipeline = v.ingest.pipeline
     if pipeline is not None:
-        done["heartbeats"] = pipeline.check_heartbeats()  # type: ignore[attr-defined]
+        done["heartbeats"] = pipeline.check_heartbeats()
     done["escalated"] = do_escalate_due(v)
     done["expired"] = expire_commands(v)
-    if v.settings.lighting_scheduler and v.extra.get("telemetry.source") is not None:
-        if not v.extra.get("alarms.default_schedule"):
+    if v.settings.lighting_scheduler and v.ingest.source is not None:
+        if not v.caches.default_schedule_ensured:
             ensure_default_schedule(v)
-            v.extra["alarms.default_schedule"] = True
+            v.caches.default_schedule_ensured = True
         done["programs"] = run_schedules(v)
     return done
 
@@ -48,7 +48,7 @@ class AlarmTimers:
         period = max(self.v.settings.alarm_timer_seconds, 0.5)
         while True:
             await asyncio.sleep(period)
-            if not self.v.extra.get("telemetry.leader"):
+            if not self.v.ingest.leader:
                 continue
             try:
                 await asyncio.to_thread(tick, self.v)

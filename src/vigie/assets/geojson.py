@@ -51,7 +51,6 @@ MAX_BYTES = 256 * 1024 * 1024
 MAX_LAYER_ATTRIBUTES = 5
 MAX_STORES = 4  # feature stores (attribute lists) kept; the map uses the plain one
 FETCH_CHUNK = 1000  # ids per "id IN (…)" when re-encoding changed assets
-_EXTRA_KEY = "assets.geojson_cache"
 
 # Keys: "id␟updated_at"; the database joins them with ␞. Ids are checked
 # (letters, digits, "_.-"); a key list that does not split right is re-read row by row.
@@ -189,10 +188,9 @@ class LayerCache:
 
 
 def cache_of(v: Vigie) -> LayerCache:
-    cache = v.extra.get(_EXTRA_KEY)
-    if not isinstance(cache, LayerCache):
-        cache = LayerCache()
-        v.extra[_EXTRA_KEY] = cache
+    cache = v.caches.layers
+    if cache is None:
+        cache = v.caches.layers = LayerCache()
     return cache
 
 

@@ -32,7 +32,6 @@ from vigie.assets.views import STATES, telemetry_state
 from vigie.runtime import Vigie
 
 STATE_TTL_S = 5.0  # live states are recomputed at most this often
-_EXTRA_KEY = "assets.state_cache"
 # The end of an encoded feature with its state as the last property (features end with "}}").
 STATE_TAILS = {s: f',"state":"{s}"}}}}'.encode() for s in STATES}
 
@@ -90,7 +89,7 @@ class StateSnapshot:
         return got
 
 
-class _StateCache:
+class StateCache:
     """The latest snapshot, and the asset kinds it was computed from (one per Vigie)."""
 
     def __init__(self) -> None:
@@ -99,11 +98,10 @@ class _StateCache:
         self.kinds: tuple[str, dict[str, tuple[str, str | None]]] | None = None
 
 
-def _state_cache_of(v: Vigie) -> _StateCache:
-    cache = v.extra.get(_EXTRA_KEY)
-    if not isinstance(cache, _StateCache):
-        cache = _StateCache()
-        v.extra[_EXTRA_KEY] = cache
+def _state_cache_of(v: Vigie) -> StateCache:
+    cache = v.caches.states
+    if cache is None:
+        cache = v.caches.states = StateCache()
     return cache
 
 
@@ -120,7 +118,7 @@ def _plain_rows(s: Session, stmt: Any) -> list[Any]:
         cur.close()
 
 
-def _asset_kinds(v: Vigie, cache: _StateCache) -> dict[str, tuple[str, str | None]]:
+def _asset_kinds(v: Vigie, cache: StateCache) -> dict[str, tuple[str, str | None]]:
     """asset id -> (asset type, telemetry kind), re-read only after an asset write."""
     from vigie.telemetry.schema import kind_of
 
@@ -154,7 +152,7 @@ def _latest_values(v: Vigie) -> Mapping[str, tuple[float, dict[str, Any]]]:
     database (as old as the ingest's copy interval, 10 s by default)."""
     from vigie.telemetry.pipeline import IngestPipeline
 
-    pipeline = v.extra.get("telemetry.pipeline")
+    pipeline = v.ingest.pipeline
     if isinstance(pipeline, IngestPipeline):
         return pipeline.latest_snapshot()
     from vigie.telemetry.storage import TelemetryLatestRow as L
@@ -188,7 +186,7 @@ def _silent_after(v: Vigie) -> dict[str, float]:
 _NEVER_SEEN: tuple[float, None] = (0.0, None)  # telemetry_state: "unknown"
 
 
-def _compute_states(v: Vigie, cache: _StateCache) -> StateSnapshot:
+def _compute_states(v: Vigie, cache: StateCache) -> StateSnapshot:
     kinds = _asset_kinds(v, cache)
     latest = _latest_values(v)
     silent = _silent_after(v)

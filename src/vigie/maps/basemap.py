@@ -142,8 +142,7 @@ def make_basemap(value: str, attribution: str = "") -> Basemap:
 
 def basemap_of(v: Vigie) -> Basemap:
     """The platform's basemap, checked once (the app factory asks first, so a bad setting stops start-up)."""
-    found = v.extra.get("maps.basemap")
-    if not isinstance(found, Basemap):
-        found = make_basemap(v.settings.basemap, v.settings.basemap_attribution)
-        v.extra["maps.basemap"] = found
+    found = v.basemap
+    if found is None:
+        found = v.basemap = make_basemap(v.settings.basemap, v.settings.basemap_attribution)
     return found

@@ -72,8 +72,7 @@ def build_layers(v: Vigie) -> dict[str, CachedLayer]:
 
 
 def context_layers(v: Vigie) -> dict[str, CachedLayer]:
-    found = v.extra.get("maps.layers")
-    if not isinstance(found, dict):
-        found = build_layers(v)
-        v.extra["maps.layers"] = found
+    found = v.caches.map_layers
+    if found is None:
+        found = v.caches.map_layers = build_layers(v)
     return found

@@ -17,7 +17,7 @@ out = Console(soft_wrap=True)
 
 
 def _vigie():  # type: ignore[no-untyped-def]
-    from vigie.runtime import build_vigie
+    from vigie.bootstrap import build_vigie
     from vigie.settings import Settings
 
     try:

@@ -290,8 +290,8 @@ def queue_commands(
         for i in range(0, len(rows), 2000):
             s.execute(insert(CommandRow), rows[i : i + 2000])
         s.commit()
-    send = v.extra.get("telemetry.dispatch")
-    if callable(send):
+    send = v.ingest.wake_dispatch
+    if send is not None:
         send()
     return [r["id"] for r in rows]
 

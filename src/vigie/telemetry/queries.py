@@ -38,9 +38,9 @@ def latest_state(v: Vigie, asset_id: str) -> dict[str, Any] | None:
     ``{"asset_id", "ts", "received_at", "values": {...}}``; from memory in the
     ingest process, else from the database copy (at most a few seconds old).
     """
-    pipeline = v.extra.get("telemetry.pipeline")
+    pipeline = v.ingest.pipeline
     if pipeline is not None:
-        got = pipeline.latest_values(asset_id)  # type: ignore[attr-defined]
+        got = pipeline.latest_values(asset_id)
         if got is not None:
             ts, received, values = got
             return {"asset_id": asset_id, "ts": _iso(ts), "received_at": _iso(received), "values": values}
@@ -220,7 +220,7 @@ def dead_letters(
     with v.db.session() as s:
         rows = list(s.scalars(q))
         counts = dict(s.execute(select(D.reason, func.count()).group_by(D.reason)).all())
-    pipeline = v.extra.get("telemetry.pipeline")
+    pipeline = v.ingest.pipeline
     return {
         "items": [
             {
@@ -236,16 +236,15 @@ def dead_letters(
         ],
         "stored_by_reason": {k: int(n) for k, n in counts.items()},
         "counted_since_start": (
-            pipeline.snapshot()["dead_letter_reasons"] if pipeline is not None else None  # type: ignore[attr-defined]
+            pipeline.snapshot()["dead_letter_reasons"] if pipeline is not None else None
         ),
     }
 
 
 def ingest_status(v: Vigie) -> dict[str, Any]:
-    pipeline = v.extra.get("telemetry.pipeline")
-    source = v.extra.get("telemetry.source")
+    pipeline, source = v.ingest.pipeline, v.ingest.source
     return {
         "ingest_here": pipeline is not None,
-        "pipeline": pipeline.snapshot() if pipeline is not None else None,  # type: ignore[attr-defined]
-        "source": source.status() if source is not None else None,  # type: ignore[attr-defined]
+        "pipeline": pipeline.snapshot() if pipeline is not None else None,
+        "source": source.status() if source is not None else None,
     }

@@ -2,7 +2,7 @@
 
 Started by the app lifespan (``make_background``). Only the process holding the
 ingest lock runs it (see :mod:`vigie.telemetry.leader`); the others retry now
-and then. The pipeline is published as ``v.extra["telemetry.pipeline"]`` for
+and then. The pipeline is published as ``v.ingest.pipeline`` for
 queries of the latest state, the alarm timers and manual alarm clearing.
 """
 
@@ -17,7 +17,7 @@ import time
 from functools import partial
 from typing import Any
 
-from vigie.runtime import Vigie
+from vigie.runtime import Ingest, Vigie
 from vigie.telemetry.leader import Leadership
 from vigie.telemetry.pipeline import IngestPipeline
 from vigie.telemetry.registry import AssetRegistry
@@ -89,8 +89,8 @@ class TelemetryService:
         pipeline = build_pipeline(v)
         pipeline.start()
         self.pipeline = pipeline
-        v.extra["telemetry.pipeline"] = pipeline
-        v.extra["telemetry.leader"] = True
+        v.ingest.pipeline = pipeline
+        v.ingest.leader = True
         source = build_source(v, pipeline)
         if source is not None:
             # The registry, the latest states and the libraries live as long as the process:
@@ -105,7 +105,7 @@ class TelemetryService:
             sys.setswitchinterval(v.settings.telemetry_switch_interval_ms / 1000)
             source.start(pipeline.submit)
             self.source = source
-            v.extra["telemetry.source"] = source
+            v.ingest.source = source
         log.info(
             "telemetry ingest started (%d assets, source: %s)",
             len(pipeline.registry),
@@ -119,7 +119,7 @@ class TelemetryService:
         v = self.v
         last_refresh = last_retention = time.monotonic()
         loop = asyncio.get_running_loop()
-        v.extra["telemetry.dispatch"] = lambda: loop.call_soon_threadsafe(self._dispatch.set)
+        v.ingest.wake_dispatch = lambda: loop.call_soon_threadsafe(self._dispatch.set)
         while True:
             try:
                 if self.pipeline is None:
@@ -181,8 +181,7 @@ class TelemetryService:
         if self.pipeline is not None:
             await asyncio.to_thread(self.pipeline.stop)
             self.pipeline = None
-        for key in ("telemetry.pipeline", "telemetry.source", "telemetry.leader", "telemetry.dispatch"):
-            v.extra.pop(key, None)
+        v.ingest = Ingest()
         await asyncio.to_thread(self.leader.release)
         if self._gc_threshold is not None:
             gc.unfreeze()

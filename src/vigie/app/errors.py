@@ -1,0 +1,82 @@
+"""Exceptions turned into answers: problem JSON, or Open311's own error format under /open311."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from vigie.errors import BadRequest, NotFound, VigieError
+from vigie.open311.render import error_response
+from vigie.web.pages import LoginRequired, login_redirect
+from vigie.web.problems import (
+    http_error_response,
+    input_error_from_database,
+    validation_error_response,
+    vigie_error_response,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _open311(request: Request) -> bool:
+    return request.url.path.startswith("/open311")
+
+
+async def _login_required(request: Request, exc: LoginRequired) -> Response:
+    return login_redirect(exc.next_url)
+
+
+async def _vigie_error(request: Request, exc: VigieError) -> Response:
+    if _open311(request):
+        return error_response(request, exc)
+    return vigie_error_response(exc)
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+    if _open311(request):
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ())[1:]) or "request"
+        return error_response(request, BadRequest(f"{where}: {first.get('msg', 'invalid')}"))
+    return validation_error_response(exc)
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    if _open311(request):
+        err = NotFound(str(exc.detail)) if exc.status_code == 404 else VigieError(str(exc.detail))
+        err.status = exc.status_code
+        return error_response(request, err)
+    return http_error_response(request, exc)
+
+
+async def _database_refusal(request: Request, exc: Exception) -> Response:
+    # Input only the database refused (a number too large, NUL in text…) is bad input,
+    # not a server fault.
+    err = input_error_from_database(exc)
+    if _open311(request):
+        return error_response(request, err)
+    return vigie_error_response(err)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    # Log the failure without the request body: it may hold personal data.
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return JSONResponse(
+        {"type": "about:blank", "title": "Internal error", "status": 500, "detail": "internal error"},
+        status_code=500,
+        media_type="application/problem+json",
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(LoginRequired, _login_required)  # type: ignore[arg-type]
+    app.add_exception_handler(VigieError, _vigie_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(OverflowError, _database_refusal)
+    app.add_exception_handler(DataError, _database_refusal)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,55 @@
+"""Application factory: assembles routers, error handlers, middleware and lifespan."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+from starlette.middleware.gzip import GZipMiddleware
+
+from vigie import __version__
+from vigie.app.errors import install_error_handlers
+from vigie.app.lifespan import lifespan_for
+from vigie.app.routers import include_routers
+from vigie.maps.basemap import Basemap, make_basemap
+from vigie.runtime import Vigie
+from vigie.settings import Settings
+from vigie.web.middleware import InputMiddleware, SecurityHeadersMiddleware
+
+
+def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> FastAPI:
+    """The app for ``settings``; a ``vigie`` given here is used as is and not closed."""
+    settings = settings or (vigie.settings if vigie else Settings())
+    # Checked here so that a wrong VIGIE_BASEMAP stops start-up with the reason.
+    basemap = make_basemap(settings.basemap, settings.basemap_attribution)
+    app = FastAPI(
+        title="Vigie API",
+        version=__version__,
+        description="Citizen reports, control centre and open data for a connected city. "
+        "The Open311 GeoReport v2 API lives under /open311/v2.",
+        lifespan=lifespan_for(settings, vigie, basemap),
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.ready = False
+    include_routers(app)
+    install_error_handlers(app)
+    install_middleware(app, settings, basemap)
+    return app
+
+
+def install_middleware(app: FastAPI, settings: Settings, basemap: Basemap) -> None:
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(InputMiddleware, max_bytes=settings.max_body_bytes)
+    # Outermost: the early answers of InputMiddleware (413, 400) get the headers too.
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        tile_origin=basemap.csp_origin(),
+        https=settings.public_base_url.startswith("https://"),
+    )
+
+
+def app_from_env() -> FastAPI:
+    """Entry point for uvicorn workers (`vigie.app:app_from_env --factory`)."""
+    logging.basicConfig(level=Settings().log_level.upper())
+    return create_app()

@@ -1,0 +1,54 @@
+"""Every router of the app, in the order FastAPI tries them."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+
+from vigie.addresses.web import router as addresses_router
+from vigie.alarms.web import router as alarms_router
+from vigie.app.health import router as health_router
+from vigie.assets.web import router as assets_router
+from vigie.catalogue.web import router as catalogue_router
+from vigie.citizen.web import router as citizen_router
+from vigie.maps.web import router as maps_router
+from vigie.notifications.web import router as mail_router
+from vigie.open311.web import router as open311_router
+from vigie.pilotage.api import router as pilotage_api_router
+from vigie.pilotage.equipment import router as equipment_router
+from vigie.pilotage.web import router as pilotage_router
+from vigie.reports.web import router as reports_router
+from vigie.telemetry.web import lighting_router
+from vigie.telemetry.web import router as telemetry_router
+from vigie.web.auth import router as auth_router
+from vigie.web.docs import router as docs_router
+from vigie.web.events import router as events_router
+from vigie.web.pages import router as pages_router
+
+# FastAPI tries routes in order, a few microseconds each: the busiest public
+# endpoints (Open311 intake and lists, the native list) come first.
+ROUTERS: tuple[APIRouter, ...] = (
+    open311_router,
+    reports_router,
+    auth_router,
+    catalogue_router,
+    assets_router,
+    addresses_router,
+    events_router,
+    docs_router,
+    pages_router,
+    citizen_router,
+    mail_router,
+    pilotage_api_router,
+    pilotage_router,
+    alarms_router,
+    telemetry_router,
+    lighting_router,
+    equipment_router,
+    maps_router,
+    health_router,
+)
+
+
+def include_routers(app: FastAPI) -> None:
+    for router in ROUTERS:
+        app.include_router(router)
