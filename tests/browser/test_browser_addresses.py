@@ -14,9 +14,25 @@ from playwright.sync_api import Page, expect
 
 from tests.addresses.conftest import commerces, dijon_gazetteer  # noqa: F401 (fixtures)
 from tests.browser.conftest import check_a11y, screenshot
+from tests.transport.conftest import DIVIA, STOPS
+from vigie.settings import Settings
 from vigie.web.i18n import translate
 
 LANGS = [("fr", "fr-FR", "/"), ("en", "en-GB", "/?lang=en")]
+
+
+@pytest.fixture
+def vigie_settings(vigie_settings: Settings) -> Settings:
+    """With Divia's network when the shared data is there: the maps as the Dijon demo shows them."""
+    if not (DIVIA / "routes.txt").is_file():
+        return vigie_settings
+    return vigie_settings.model_copy(
+        update={
+            "transport_gtfs": str(DIVIA),
+            "transport_stops": ",".join(str(p) for p in STOPS if p.is_file()),
+            "transport_attribution": "Divia mobilités / Dijon Métropole",
+        }
+    )
 
 
 def tr(lang: str, key: str, **values: object) -> str:
@@ -99,7 +115,7 @@ def test_photo_first_proposes_its_position_and_says_what_it_is_near(
     expect(page.locator("#photo-previews li")).to_have_count(1)
     check_a11y(page, f"location from a photo ({lang})")
     # Tapping the map elsewhere: the step says so and what the new place is near.
-    page.evaluate("() => Vigie.maps[0].fire('click', {latlng: L.latLng(47.3220, 5.0415)})")
+    page.evaluate("() => { Vigie.maps[0].fire('click', {latlng: L.latLng(47.3220, 5.0415)}); }")
     expect(status).to_have_attribute("data-source", "map")
     expect(status).to_contain_text(tr(lang, "citizen.js.location_near", near="").rstrip(" ."))
 
@@ -159,6 +175,8 @@ def test_phone_intake_with_the_keyboard_only_in_at_most_60_keystrokes(
     option = page.get_by_role("option", name="12 Rue de la Liberté 21000 Dijon")
     expect(option).to_be_visible()
     check_a11y(page, f"phone intake with address suggestions ({lang})")
+    if lang == "fr":
+        screenshot(page, "pilotage-phone-intake-address")
     keys.press("ArrowDown")
     keys.press("Enter")
     expect(page.locator("#intake-lat")).to_have_value(re.compile(r"^47\.322"))

@@ -105,6 +105,8 @@
         list.append(li);
       });
       const open = features.length > 0;
+      // Right under the input, whatever layout holds the field (grid, flex or block).
+      list.style.top = input.offsetTop + input.offsetHeight + "px";
       list.hidden = !open;
       input.setAttribute("aria-expanded", open ? "true" : "false");
       active = -1;
