@@ -39,6 +39,11 @@ def test_public_map_draws_the_pmtiles_basemap_from_byte_ranges(new_context, live
     page.wait_for_function(
         "() => [...document.querySelectorAll('.leaflet-tile-pane canvas')].some(c => c.width > 0)"
     )
+    # Leaflet sizes a tile's canvas before its bytes arrive: wait for the answers themselves.
+    for _ in range(150):
+        if len(answers) >= 2:
+            break
+        page.wait_for_timeout(100)
     assert answers, "the map never asked for the archive"
     assert all(rng and rng.startswith("bytes=") for rng, _, _ in answers), answers
     assert all(status == 206 and (cr or "").startswith("bytes ") for _, status, cr in answers), answers
