@@ -157,13 +157,22 @@ def import_requests(
     mapping: str = typer.Option(
         ..., "--mapping", help="Mapping YAML file, or the name of a bundled mapping (e.g. sf311)."
     ),
+    mode: str = typer.Option(
+        "history",
+        "--mode",
+        help="history: reports as they were in the source (statuses, dates, notes; no SLA clock, "
+        "no e-mail, one event at the end). live: taken in as current work (SLA from their date).",
+    ),
+    check: bool = typer.Option(
+        False, "--check", help="Map and check every record, print what would be refused, write nothing."
+    ),
 ) -> None:
-    """Import historical reports with a declarative column mapping."""
+    """Import a city's reports from another system with a declarative mapping (docs/import.md)."""
     from vigie.importer.run import run_import
 
     v = _vigie()
     try:
-        result = run_import(v, file, mapping, progress=True)
+        result = run_import(v, file, mapping, progress=True, mode=mode, check=check)
     except ConfigurationError as exc:
         _fail(f"invalid mapping:\n{exc}")
         return

@@ -20,7 +20,7 @@ from vigie.accounts.storage import ApiKeyRow, UserRow
 from vigie.db import utcnow
 from vigie.errors import Forbidden
 from vigie.reports.domain import Status
-from vigie.reports.intake import Submission, check_submission, insert_report
+from vigie.reports.intake import Submission, check_submission, do_create_reports
 from vigie.reports.storage import ReportRow, ReportUpdateRow
 from vigie.runtime import Vigie
 
@@ -140,33 +140,38 @@ def _demo_reports(v: Vigie, count: int, progress: bool) -> int:
     with bar:
         task = bar.add_task("Dijon demo reports", total=count)
         for start in range(0, count, 250):
+            chunk = plan[start : start + 250]
+            wanted = [f"demo-{n}" for n, *_ in chunk]
+            with v.db.session() as s:
+                taken = select(ReportRow.external_id).where(ReportRow.external_id.in_(wanted))
+                present = set(s.scalars(taken))
+            batch = []
+            for n, service, lat, long, when in chunk:
+                ext = f"demo-{n}"
+                if ext in present:
+                    continue
+                attrs = _attributes(service, rng)
+                notes = NOTES.get(service.group, GENERIC)
+                channel = rng.choice(["app", "app", "app", "web", "phone", "email"])
+                sub = Submission(
+                    service_code=service.code,
+                    # Agents' own services come from agents (here: a call to the desk).
+                    channel="phone" if service.agents_only and channel in ("app", "web") else channel,
+                    description=rng.choice(notes).format(n=rng.randint(1, 120)),
+                    lat=round(lat, 6),
+                    long=round(long, 6),
+                    attributes=attrs,
+                    external_id=ext,
+                    requested_at=when,
+                )
+                batch.append(check_submission(v, sub))
+            ids = do_create_reports(v, batch).ids
+            # Then each walks its lifecycle, as the control room would have moved it.
             with v.db.session(write=True) as s:
-                for n, service, lat, long, when in plan[start : start + 250]:
-                    ext = f"demo-{n}"
-                    if (
-                        s.scalar(select(ReportRow.id).where(ReportRow.external_id == ext))
-                        is not None
-                    ):
-                        continue
-                    attrs = _attributes(service, rng)
-                    notes = NOTES.get(service.group, GENERIC)
-                    channel = rng.choice(["app", "app", "app", "web", "phone", "email"])
-                    sub = Submission(
-                        service_code=service.code,
-                        # Agents' own services come from agents (here: a call to the desk).
-                        channel="phone" if service.agents_only and channel in ("app", "web") else channel,
-                        description=rng.choice(notes).format(n=rng.randint(1, 120)),
-                        lat=round(lat, 6),
-                        long=round(long, 6),
-                        attributes=attrs,
-                        external_id=ext,
-                        requested_at=when,
-                    )
-                    checked = check_submission(v, sub)
-                    row = insert_report(v, s, checked)
+                for row in s.scalars(select(ReportRow).where(ReportRow.id.in_(ids)).order_by(ReportRow.id)):
                     _advance(s, row, rng, agents, now)
-                    created += 1
                 s.commit()
+            created += len(ids)
             bar.update(task, advance=min(250, count - start))
     return created
 

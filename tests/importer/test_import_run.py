@@ -148,15 +148,14 @@ def test_import_row_database_error_rolls_back_only_that_row(
     sf: Vigie, files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data, mapping = files
-    real_insert = run_module.insert_report
+    real_create = run_module.do_create_reports
 
-    def flaky_insert(v: Vigie, s: Any, checked: Any) -> ReportRow:
-        row = real_insert(v, s, checked)  # added and flushed, then the row fails
-        if checked.sub.external_id == "test:4":
+    def flaky_create(v: Vigie, batch: Any, **kw: Any) -> Any:
+        if any(c.sub.external_id == "test:4" for c in batch):
             raise SQLAlchemyError("disk on fire")
-        return row
+        return real_create(v, batch, **kw)
 
-    monkeypatch.setattr(run_module, "insert_report", flaky_insert)
+    monkeypatch.setattr(run_module, "do_create_reports", flaky_create)
     result = run_import(sf, data, str(mapping))
     assert (5, "database: disk on fire") in result.failed
     assert result.created == 3

@@ -161,7 +161,8 @@ def test_mapping_point_column_reads_lat_long_pairs_and_wkt() -> None:
         parse_point("somewhere", "Point")
     assert (
         str(exc.value)
-        == "lat: Point 'somewhere' is not a point '(lat, long)' or 'POINT (long lat)'"
+        == "lat: Point 'somewhere' is not a point: '(lat, long)', 'POINT (long lat)', "
+        "a GeoJSON geometry or a {lat, long} object"
     )
 
 
@@ -184,7 +185,11 @@ def test_mapping_point_location_imports_reports(sf: Vigie, tmp_path: Path) -> No
     result = run_import(sf, data, str(mapping))
     assert result.created == 1
     assert result.failed == [
-        (3, "lat: Point 'nowhere' is not a point '(lat, long)' or 'POINT (long lat)'")
+        (
+            3,
+            "lat: Point 'nowhere' is not a point: '(lat, long)', 'POINT (long lat)', "
+            "a GeoJSON geometry or a {lat, long} object",
+        )
     ]
 
 

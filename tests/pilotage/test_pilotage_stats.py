@@ -24,8 +24,10 @@ def add(vigie, service, zone_address, requested, status, ack=None, closed=None, 
         requested_at=requested,
     )
     checked = intake.check_submission(vigie, sub)
+    rid = intake.do_create_reports(vigie, [checked], history=True).ids[0]
     with vigie.db.session(write=True) as s:
-        row = intake.insert_report(vigie, s, checked)
+        row = s.get(ReportRow, rid)
+        assert row is not None
         row.status = status
         row.acknowledged_at = requested + ack if ack else None
         row.closed_at = requested + closed if closed else None

@@ -47,3 +47,42 @@ def test_reports_intake_on_behalf_needs_the_intake_permission(vigie, make_agent,
         assert s.scalar(select(func.count()).select_from(ReportRow)) == 0
     row, created = intake.do_submit_report(vigie, checked, agent=make_agent("operator"))
     assert created and row.channel == channel
+
+
+def test_reports_intake_batch_writes_what_one_by_one_writes(vigie, monkeypatch) -> None:
+    published: list = []
+    monkeypatch.setattr(vigie.bus, "publish", lambda events: published.extend(events))
+    single = intake.do_create_reports(vigie, intake.check_submission(vigie, _sub(description="seul")))
+    batch = [intake.check_submission(vigie, _sub(description=f"lot {i}")) for i in range(3)]
+    published.clear()  # on PostgreSQL a plain report's event leaves with its INSERT instead
+    done = intake.do_create_reports(vigie, batch)
+    assert done.ids == [single.ids[0] + 1, single.ids[0] + 2, single.ids[0] + 3]
+    assert [e.type for e in published] == ["report.created"] * 3
+    assert [e.report_ids[0] for e in published] == done.ids
+    columns = ("service_code", "status", "zone", "attributes", "public", "team", "procedure_id", "channel")
+    one = get_report(vigie, single.ids[0])
+    for rid, row in zip(done.ids, done.rows, strict=True):
+        stored = get_report(vigie, rid)
+        assert stored.reference == row.reference and stored.reference.endswith(f"-{rid:06d}")
+        assert stored.token != one.token and stored.expected_at is not None
+        for name in columns:
+            assert getattr(stored, name) == getattr(one, name), name
+    with vigie.db.session() as s:
+        kinds = s.scalars(select(ReportUpdateRow.kind).where(ReportUpdateRow.report_id.in_(done.ids))).all()
+    assert kinds == ["created"] * 3
+
+
+def test_reports_intake_batch_is_all_or_nothing(vigie) -> None:
+    intake.do_create_reports(vigie, intake.check_submission(vigie, _sub(external_id="X-2")))
+    batch = [intake.check_submission(vigie, _sub(external_id=e)) for e in ("X-3", "X-2", "X-4")]
+    with pytest.raises(Conflict):
+        intake.do_create_reports(vigie, batch)
+    with vigie.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(ReportRow)) == 1
+        assert s.scalar(select(func.count()).select_from(ReportUpdateRow)) == 1
+
+
+def test_reports_intake_photos_and_keys_go_with_one_submission(vigie) -> None:
+    batch = [intake.check_submission(vigie, _sub()) for _ in range(2)]
+    with pytest.raises(ValueError, match="one submission"):
+        intake.do_create_reports(vigie, batch, idempotency=intake.Idempotency("s", "k", "f"))

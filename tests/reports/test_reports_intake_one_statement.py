@@ -23,7 +23,7 @@ from vigie.errors import Conflict
 from vigie.events.domain import DomainEvent
 from vigie.notifications.actions import creation_announced
 from vigie.notifications.storage import OutboxRow
-from vigie.reports import intake
+from vigie.reports import inserts, intake
 from vigie.reports.actions import get_report, report_event
 from vigie.reports.storage import ReportRow, ReportUpdateRow
 from vigie.runtime import Vigie
@@ -109,7 +109,7 @@ def test_reports_intake_one_statement_event_is_the_one_publish_would_send(
     assert got.agent == expected.agent
     assert got.agent["reporter"]["name"] == "Ada"
     assert got.id  # an event id, for SSE clients' Last-Event-ID
-    assert str(intake._ID_MARK) not in str(got.payload) + str(got.agent)
+    assert str(inserts.ID_MARK) not in str(got.payload) + str(got.agent)
 
 
 def test_reports_intake_one_statement_same_external_id_is_a_conflict_and_writes_nothing(
@@ -182,7 +182,7 @@ def test_reports_intake_creation_announced_only_with_an_address_and_a_transport(
 ) -> None:
     def row_of(v: Vigie, **over: Any) -> ReportRow:
         checked = intake.check_submission(v, _sub(**over))
-        values, _ = intake._new_report(v, checked, None)
+        values, _ = inserts._new_report(v, checked, None)
         return ReportRow(id=1, reference="X", **values)
 
     assert creation_announced(announcing, row_of(announcing, reporter_email="ada@example.org"))

@@ -48,7 +48,7 @@ reports: the targets, statuses and service codes, and :meth:`Mapping.map_record`
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -67,6 +67,8 @@ from vigie.importer.source_mapping import (
 from vigie.reports.domain import Status
 
 MAPPINGS_DIR = Path(__file__).parent / "mappings"
+# reports.reference is VARCHAR(32): "PREFIX-YEAR-" leaves room for this many characters.
+MAX_SOURCE_NUMBER = 20
 
 TARGETS = (
     "service_code",
@@ -82,12 +84,40 @@ DATE_TARGETS = frozenset({"requested_at", "closed_at", "updated_at"})
 STATUSES = tuple(s.value for s in Status)
 
 _FIELD = field_schema("string")
+_ATTRIBUTE = field_schema(
+    ["string", "number", "boolean"],
+    split={
+        "type": "string",
+        "minLength": 1,
+        "description": "For a multivaluelist: the separator of the values in the source text.",
+    },
+)
 
 MAPPING_SCHEMA: dict[str, Any] = mapping_schema(
     "Vigie import mapping",
     {t: _FIELD for t in TARGETS},
     ["service_code"],
     timezone=True,
+    attributes={
+        "type": "object",
+        "description": "Attribute values (the catalogue's codes as keys), each a constant `value` or "
+        "mapped from columns like any field. A report gets the attributes its service defines; "
+        "the others are left out. Values are checked like any submission's.",
+        "additionalProperties": _ATTRIBUTE,
+    },
+    reference={
+        "type": "object",
+        "additionalProperties": False,
+        "description": "How imported reports are numbered.",
+        "properties": {
+            "keep_source_number": {
+                "type": "boolean",
+                "description": "true: the reference is the city's scheme with the source's number "
+                "(the external id column, without prefix) in place of Vigie's: `DIJ-2019-48213`. "
+                "false (default): Vigie numbers them.",
+            }
+        },
+    },
 )
 
 _KIND = MappingKind(MAPPINGS_DIR, "mapping", MAPPING_SCHEMA)
@@ -108,11 +138,24 @@ class MappedRow:
     status_notes: str = ""
     lat: Any = None
     long: Any = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+    source_number: str | None = None  # the external id column's value, without prefix
 
 
 @dataclass
 class Mapping(SourceMapping):
     """A mapping of records to reports."""
+
+    # Named apart from AssetMapping's own attributes, which derives from this class.
+    report_attributes: dict[str, FieldSpec] = field(default_factory=dict)
+    attribute_split: dict[str, str] = field(default_factory=dict)
+    keep_source_number: bool = False
+
+    def columns(self) -> list[tuple[str, Any]]:
+        used = super().columns()
+        for code, spec in self.report_attributes.items():
+            used.extend(spec.sources(("attributes", code)))
+        return used
 
     def map_record(self, get: Getter, geometry: Any = None, default_tz: tzinfo = UTC) -> MappedRow:
         """Translate one record; raises :class:`RowError` naming the field at fault."""
@@ -135,6 +178,18 @@ class Mapping(SourceMapping):
                 setattr(row, target, value or "")
         if "requested_at" in self.fields and row.requested_at is None:
             raise RowError("requested_at", "no date")
+        for code, spec in self.report_attributes.items():
+            value = spec.extract(get)
+            if value is None:
+                continue
+            split = self.attribute_split.get(code)
+            row.attributes[code] = [p.strip() for p in value.split(split) if p.strip()] if split else value
+        if self.keep_source_number:
+            number = get(self.external_id_column) or ""
+            if len(number) > MAX_SOURCE_NUMBER:
+                limit = MAX_SOURCE_NUMBER
+                raise RowError("reference", f"the source's number '{number}' is over {limit} characters")
+            row.source_number = number
         row.lat, row.long = self.location(get, geometry)
         return row
 
@@ -178,7 +233,18 @@ def load_mapping(
                 loader.problem(p, f"'{v}' is not a Vigie status (expected: {', '.join(STATUSES)})")
             elif target == "service_code" and known is not None and v not in known:
                 loader.problem(p, f"unknown service '{v}' (not in the catalogue)")
-    return loader.build(Mapping, fields)
+    attributes: dict[str, FieldSpec] = {}
+    split: dict[str, str] = {}
+    for code, raw in (loader.data.get("attributes") or {}).items():
+        spec = loader.spec(f"attribute[{code}]", raw, ("attributes", code))
+        if spec is not None:
+            attributes[code] = spec
+            if "split" in raw:
+                split[code] = raw["split"]
+    keep = bool((loader.data.get("reference") or {}).get("keep_source_number", False))
+    return loader.build(
+        Mapping, fields, report_attributes=attributes, attribute_split=split, keep_source_number=keep
+    )
 
 
 __all__ = [

@@ -100,7 +100,24 @@ def mapping_schema(
             "location": {
                 "type": "object",
                 "additionalProperties": False,
-                "properties": {"lat": COLUMN, "long": COLUMN, "point": COLUMN},
+                "description": "Where the point is. `lat` and `long`: two columns of numbers. "
+                "`point`: one column holding \"(lat, long)\", WKT `POINT (long lat)`, a GeoJSON "
+                "geometry, or a JSON / Python-literal object such as `{'lon': 2.33, 'lat': 48.88}` "
+                "(the shape is recognised per value). `keys` names an object's latitude and "
+                "longitude keys when they are not the usual ones. Without `location`, a GeoJSON "
+                "feature's Point geometry.",
+                "properties": {
+                    "lat": {**COLUMN, "description": "Column of the latitude."},
+                    "long": {**COLUMN, "description": "Column of the longitude."},
+                    "point": {**COLUMN, "description": "Column holding the whole point."},
+                    "keys": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["lat", "long"],
+                        "description": "With `point`: an object's keys, e.g. `{lat: y, long: x}`.",
+                        "properties": {"lat": COLUMN, "long": COLUMN},
+                    },
+                },
             },
             "fields": {
                 "type": "object",
@@ -270,6 +287,8 @@ class MappingLoader:
             elif has_pair and not ("lat" in location and "long" in location):
                 missing = "long" if "lat" in location else "lat"
                 self.problem(("location",), f"lat and long go together: {missing} is missing")
+            if "keys" in location and not has_point:
+                self.problem(("location", "keys"), "keys name the fields of a point column: give point too")
         elif "location" in data:
             self.problem(("location",), "give lat and long, or point")
 
@@ -304,6 +323,7 @@ class MappingLoader:
             "lat_column": location.get("lat"),
             "long_column": location.get("long"),
             "point_column": location.get("point"),
+            "point_keys": (location["keys"]["lat"], location["keys"]["long"]) if "keys" in location else None,
             "doc": self.doc,
         }
 

@@ -22,13 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from vigie.errors import ConfigProblem, ConfigurationError, VigieError
+from vigie.events.domain import DomainEvent
 from vigie.importer.mapping import Getter, MappedRow, Mapping, RowError, load_mapping
 from vigie.importer.source_mapping import SourceMapping
 from vigie.reports.domain import CLOSED, Channel
-from vigie.reports.intake import Submission, check_submission, insert_report
+from vigie.reports.intake import CheckedSubmission, Submission, check_submission, do_create_reports
 from vigie.reports.storage import ReportRow
 from vigie.runtime import Vigie
 
@@ -45,6 +46,7 @@ class ImportResult:
     skipped: int = 0
     failed: list[tuple[int, str]] = field(default_factory=list)
     elapsed: float = 0.0
+    checked_only: bool = False  # --check: nothing was written, "created" would be
 
     @property
     def total(self) -> int:
@@ -57,7 +59,9 @@ class ImportResult:
         records = "features" if self.unit == "feature" else "records"
         lines = [
             f"{self.file}: {self.total} {records} read in {self.elapsed:.1f} s (mapping {self.mapping})",
-            f"  created: {self.created}",
+            f"  would be created (--check, nothing written): {self.created}"
+            if self.checked_only
+            else f"  created: {self.created}",
             f"  skipped (already imported): {self.skipped}",
             f"  failed: {len(self.failed)}",
         ]
@@ -237,7 +241,9 @@ def open_source(path: Path, mapping: SourceMapping) -> CsvSource | GeoJsonSource
 
 
 @contextmanager
-def progress_bar(enabled: bool, total: int, label: str) -> Iterator[Callable[[int], None]]:
+def progress_bar(
+    enabled: bool, total: int, label: str, verb: str = "importing"
+) -> Iterator[Callable[[int], None]]:
     if not enabled:
         yield lambda _n: None
         return
@@ -259,7 +265,7 @@ def progress_bar(enabled: bool, total: int, label: str) -> Iterator[Callable[[in
         TimeRemainingColumn(),
         console=Console(stderr=True),
     ) as bar:
-        task = bar.add_task(f"importing {label}", total=total)
+        task = bar.add_task(f"{verb} {label}", total=total)
         yield lambda n: bar.advance(task, n)
 
 
@@ -271,7 +277,12 @@ def _reason(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _submission(row: MappedRow) -> Submission:
+def _submission(v: Vigie, row: MappedRow, keep_number: bool) -> Submission:
+    attributes = row.attributes
+    if attributes:  # a mapping's attributes go to the services that define them
+        service = v.catalogue.service(row.service_code or "")
+        defined = {a.code for a in service.attributes} if service else set()
+        attributes = {code: value for code, value in attributes.items() if code in defined}
     closed_at = row.closed_at
     if closed_at is None and row.status in CLOSED:
         closed_at = row.updated_at
@@ -282,15 +293,27 @@ def _submission(row: MappedRow) -> Submission:
         lat=row.lat,
         long=row.long,
         address=row.address,
+        attributes=attributes,
         external_id=row.external_id,
         requested_at=row.requested_at,
         status=row.status,
         closed_at=closed_at,
+        updated_at=row.updated_at,
         status_notes=row.status_notes,
+        reference_number=row.source_number if keep_number else None,
     )
 
 
-def _import_batch(v: Vigie, mapping: Mapping, tz: tzinfo, batch: list[Record], result: ImportResult) -> None:
+def _import_batch(
+    v: Vigie,
+    mapping: Mapping,
+    tz: tzinfo,
+    batch: list[Record],
+    result: ImportResult,
+    history: bool,
+    write: bool = True,
+) -> None:
+    """Map and check a batch, then create its reports in one call (the same checks on a list)."""
     mapped: list[tuple[int, MappedRow]] = []
     for rec in batch:
         if rec.error:
@@ -302,44 +325,46 @@ def _import_batch(v: Vigie, mapping: Mapping, tz: tzinfo, batch: list[Record], r
             result.failed.append((rec.position, _reason(exc)))
     if not mapped:
         return
-    created = skipped = 0
-    failed: list[tuple[int, str]] = []
-    with v.db.session(write=True) as s:
+    with v.db.session() as s:
         wanted = {row.external_id for _, row in mapped}
         existing = set(s.scalars(select(ReportRow.external_id).where(ReportRow.external_id.in_(wanted))))
-        for position, row in mapped:
-            if row.external_id in existing:  # imported before, or earlier in this file
-                skipped += 1
-                continue
-            try:
-                checked = check_submission(v, _submission(row))
-            except Exception as exc:  # a bad record never stops the import
-                failed.append((position, _reason(exc)))
-                continue
-            try:
-                with s.begin_nested():
-                    report = insert_report(v, s, checked)
-                    if row.updated_at is not None:
-                        report.updated_at = row.updated_at
-                    s.flush()
-            except IntegrityError as exc:
-                # Most likely a concurrent import of the same record.
-                found = s.scalar(select(ReportRow.id).where(ReportRow.external_id == row.external_id))
-                if found is not None:
-                    existing.add(row.external_id)
-                    skipped += 1
-                else:
-                    failed.append((position, f"database: {exc.orig}"))
-                continue
-            except Exception as exc:  # the savepoint is rolled back; the batch goes on
-                failed.append((position, _reason(exc)))
-                continue
-            existing.add(row.external_id)
-            created += 1
-        s.commit()
-    result.created += created
-    result.skipped += skipped
-    result.failed.extend(failed)
+    checked: list[tuple[int, CheckedSubmission]] = []
+    for position, row in mapped:
+        if row.external_id in existing:  # imported before, or earlier in this file
+            result.skipped += 1
+            continue
+        try:
+            checked.append((position, check_submission(v, _submission(v, row, mapping.keep_source_number))))
+        except Exception as exc:  # a bad record never stops the import
+            result.failed.append((position, _reason(exc)))
+            continue
+        existing.add(row.external_id)
+    if not write:  # --check: what would be created
+        result.created += len(checked)
+        return
+    if not checked:
+        return
+    try:
+        do_create_reports(v, [c for _, c in checked], history=history)
+        result.created += len(checked)
+        return
+    except Exception:  # noqa: S110 - the batch wrote nothing: name the records at fault below
+        pass
+    for position, one in checked:
+        try:
+            do_create_reports(v, [one], history=history)
+        except Exception as exc:
+            with v.db.session() as s:
+                found = s.scalar(select(ReportRow.id).where(ReportRow.external_id == one.sub.external_id))
+            if found is not None:  # most likely a concurrent import of the same record
+                result.skipped += 1
+            else:
+                result.failed.append((position, _reason(exc)))
+            continue
+        result.created += 1
+
+
+MODES = ("history", "live")
 
 
 def run_import(
@@ -349,32 +374,61 @@ def run_import(
     progress: bool = False,
     *,
     batch_size: int = BATCH_SIZE,
+    mode: str = "history",
+    check: bool = False,
 ) -> ImportResult:
     """Import every record of ``file``; bad records are reported, never fatal.
+
+    ``mode``: ``history`` (the default) brings a previous system's reports as
+    they were: statuses, dates and notes from the source, no SLA clock (never
+    overdue), no e-mail, no event per report. ``live`` takes them in as current
+    work: their SLA clock runs from their requested date. Either way one
+    ``reports.imported`` event is published at the end, so that the control
+    room reloads once. ``check`` maps and checks every record, writes nothing
+    and reports what would be refused.
 
     Raises :class:`ConfigurationError` (before writing anything) when the
     mapping is invalid or does not fit the file.
     """
+    if mode not in MODES:
+        raise ConfigurationError(
+            [ConfigProblem("(command line)", None, "--mode", f"'{mode}' is not one of {', '.join(MODES)}")]
+        )
     started = time.perf_counter()
     m = load_mapping(mapping, service_codes=v.catalogue.services.keys())
     path = Path(file)
     source = open_source(path, m)
     tz = m.timezone or v.city.timezone
-    result = ImportResult(file=str(path), mapping=str(mapping), unit=source.unit)
-    with progress_bar(progress, source.total, path.name) as advance:
+    result = ImportResult(file=str(path), mapping=str(mapping), unit=source.unit, checked_only=check)
+    history = mode == "history"
+    with progress_bar(progress, source.total, path.name, "checking" if check else "importing") as advance:
         batch: list[Record] = []
         for rec in source.records():
             batch.append(rec)
             if len(batch) >= batch_size:
-                _import_batch(v, m, tz, batch, result)
+                _import_batch(v, m, tz, batch, result, history, write=not check)
                 advance(len(batch))
                 batch = []
         if batch:
-            _import_batch(v, m, tz, batch, result)
+            _import_batch(v, m, tz, batch, result, history, write=not check)
             advance(len(batch))
     result.failed.sort(key=lambda f: f[0])
     result.elapsed = time.perf_counter() - started
+    if result.created:
+        v.bus.publish([imported_event(result, mode)])
     return result
 
 
-__all__ = ["ImportResult", "run_import", "open_source", "BATCH_SIZE"]
+def imported_event(result: ImportResult, mode: str) -> DomainEvent:
+    """The one event of an import: counts only, for agents (no report's data)."""
+    counts = {"created": result.created, "skipped": result.skipped, "failed": len(result.failed)}
+    return DomainEvent(
+        type="reports.imported",
+        report_ids=(),
+        public=False,
+        payload={},
+        agent={"file": Path(result.file).name, "mode": mode, **counts},
+    )
+
+
+__all__ = ["ImportResult", "run_import", "open_source", "imported_event", "BATCH_SIZE", "MODES"]

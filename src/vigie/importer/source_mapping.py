@@ -9,8 +9,9 @@ become Vigie objects: reports (:mod:`vigie.importer.mapping`) or assets
 - :class:`FieldSpec`: a field that takes its value from one ``column``, several
   ``columns`` joined with ``join``, or a constant ``value``, translated by
   ``value_map`` (:func:`lookup`) with ``default``;
-- points from a ``point`` column, a ``lat``/``long`` pair or a GeoJSON Point
-  (:func:`parse_point`, :func:`point_of_geometry`).
+- points from a ``lat``/``long`` pair of columns, a ``point`` column holding
+  "(lat, long)", WKT, a GeoJSON geometry or a JSON / Python-literal object, or
+  a GeoJSON feature's Point (:func:`parse_point`, :func:`point_of_geometry`).
 
 A record that cannot be mapped raises :class:`RowError` naming the field.
 Loading and checking a mapping file is in :mod:`vigie.importer.mapping_loader`.
@@ -18,6 +19,8 @@ Loading and checking a mapping file is in :mod:`vigie.importer.mapping_loader`.
 
 from __future__ import annotations
 
+import ast
+import json
 import math
 import re
 from collections.abc import Callable
@@ -106,31 +109,71 @@ def lookup(value_map: dict[str, str], key: str, separator: str = "/") -> str | N
         key = key[:cut].rstrip()
 
 
-def parse_point(raw: str, column: str) -> tuple[float, float]:
-    """``(lat, long)`` from "(37.79, -122.44)" or WKT "POINT (-122.44 37.79)"."""
+LAT_KEYS = ("lat", "latitude", "y")
+LONG_KEYS = ("lon", "long", "lng", "longitude", "x")
+
+
+def parse_point(raw: str, column: str, keys: tuple[str, str] | None = None) -> tuple[Any, Any]:
+    """``(lat, long)`` from any of the point shapes exports use, told apart by their text.
+
+    - "(37.79, -122.44)" or "37.79, -122.44": latitude first (DataSF);
+    - WKT "POINT (-122.44 37.79)": longitude first;
+    - a GeoJSON geometry ``{"type": "Point", "coordinates": [-122.44, 37.79]}``;
+    - a JSON object or a Python dict literal ``{'lon': 2.33, 'lat': 48.88}`` (what
+      pandas writes for a dict column): its keys are ``keys`` (lat, long) when
+      given, else the usual names (lat/latitude/y and lon/long/lng/longitude/x).
+    """
     text = raw.strip()
+    if text.startswith("{"):
+        return _point_of_object(text, column, keys)
     m = _LAT_LONG.match(text)
     if m:
         return float(m.group(1)), float(m.group(2))
     m = _WKT_POINT.match(text)
     if m:
         return float(m.group(2)), float(m.group(1))
-    raise RowError("lat", f"{column} '{raw}' is not a point '(lat, long)' or 'POINT (long lat)'")
+    raise RowError(
+        "lat",
+        f"{column} '{raw}' is not a point: '(lat, long)', 'POINT (long lat)', "
+        "a GeoJSON geometry or a {lat, long} object",
+    )
 
 
-def point_of_geometry(geometry: Any) -> tuple[Any, Any]:
+def _point_of_object(text: str, column: str, keys: tuple[str, str] | None) -> tuple[Any, Any]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        try:  # a Python literal: single quotes, True/None; never evaluated as code
+            value = ast.literal_eval(text)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            raise RowError("lat", f"{column} '{text[:80]}' is neither JSON nor a Python dict") from None
+    if not isinstance(value, dict):
+        raise RowError("lat", f"{column} '{text[:80]}' is not an object")
+    if "coordinates" in value or "type" in value:
+        return point_of_geometry(value, column)
+    lat_keys, long_keys = ((keys[0],), (keys[1],)) if keys else (LAT_KEYS, LONG_KEYS)
+    lower = {str(k).lower(): v for k, v in value.items()} if keys is None else value
+    lat = next((lower[k] for k in lat_keys if k in lower), None)
+    long = next((lower[k] for k in long_keys if k in lower), None)
+    if lat is None or long is None:
+        wanted = f"'{keys[0]}' and '{keys[1]}'" if keys else "latitude (lat) and longitude (lon)"
+        raise RowError("lat", f"{column} '{text[:80]}' has no {wanted}")
+    return lat, long
+
+
+def point_of_geometry(geometry: Any, where: str = "the feature's geometry") -> tuple[Any, Any]:
     if not isinstance(geometry, dict):
-        raise RowError("lat", "the feature's geometry is not a GeoJSON object")
+        raise RowError("lat", f"{where} is not a GeoJSON object")
     kind = geometry.get("type")
     if kind != "Point":
-        raise RowError("lat", f"the feature's geometry is a {kind}; only Point features can be imported")
+        raise RowError("lat", f"{where} is a {kind}; only Point features can be imported")
     coords = geometry.get("coordinates")
     if not isinstance(coords, list | tuple) or len(coords) < 2:
-        raise RowError("lat", "the feature's Point has no [long, lat] coordinates")
+        raise RowError("lat", f"{where}: the Point has no [long, lat] coordinates")
     long, lat = coords[0], coords[1]
     for v in (lat, long):
         if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-            raise RowError("lat", f"the feature's coordinates {coords!r} are not numbers")
+            raise RowError("lat", f"{where}: the coordinates {coords!r} are not numbers")
     return lat, long
 
 
@@ -151,6 +194,7 @@ class SourceMapping:
     lat_column: str | None = None
     long_column: str | None = None
     point_column: str | None = None
+    point_keys: tuple[str, str] | None = None  # the lat and long keys of an object point
     doc: LocatedDocument | None = field(default=None, repr=False)
 
     def line_of(self, path: Path_) -> int | None:
@@ -204,7 +248,7 @@ class SourceMapping:
             raw = get(self.point_column)
             if raw is None:
                 return None, None
-            return parse_point(raw, self.point_column)
+            return parse_point(raw, self.point_column, self.point_keys)
         if self.lat_column and self.long_column:
             return get(self.lat_column), get(self.long_column)
         if geometry is None:

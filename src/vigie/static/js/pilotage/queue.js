@@ -293,7 +293,8 @@
     items.set(r.id, Object.assign({}, known || {}, r));
     if (known || matches(r, filters())) render();
   }
-  P.live({ "report.created": onCreated, "report.updated": onUpdated }, load);
+  // An import publishes one summary event, not one per report: reload the list once.
+  P.live({ "report.created": onCreated, "report.updated": onUpdated, "reports.imported": function () { load(); } }, load);
 
   // Re-render every half minute so the SLA filter follows the clock.
   window.setInterval(function () { if (filters().sla) render(); }, 30000);
