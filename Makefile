@@ -114,6 +114,7 @@ settings-doc: install
 	$(BIN)/vigie settings-doc --write docs/settings.md
 	$(BIN)/python -c "from vigie.city.schema import update_keys_doc; update_keys_doc('docs/city-profiles.md')"
 	$(BIN)/python -c "from vigie.accounts.permissions import update_permissions_doc; update_permissions_doc('docs/security.md')"
+	$(BIN)/python -c "from vigie.importer.doc import update_keys_doc; update_keys_doc('docs/import.md')"
 
 clean:
 	rm -rf $(VENV) node_modules src/vigie/static/vendor .pytest_cache .mypy_cache .ruff_cache

@@ -63,3 +63,23 @@ def test_security_doc_shows_the_permission_registry():
 
     text = (ROOT / "docs" / "security.md").read_text(encoding="utf-8")
     assert text == with_permissions_table(text), "docs/security.md is stale: run `make settings-doc`"
+
+
+def test_import_doc_lists_every_key_of_the_mapping_schema():
+    from vigie.importer.doc import with_keys_table
+
+    text = (ROOT / "docs" / "import.md").read_text(encoding="utf-8")
+    assert text == with_keys_table(text), "docs/import.md is stale: run `make settings-doc`"
+
+
+def test_import_doc_examples_are_valid_mappings(vigie):
+    """Every YAML example of docs/import.md loads against the Dijon catalogue."""
+    import re
+
+    from vigie.importer.mapping import load_mapping
+
+    text = (ROOT / "docs" / "import.md").read_text(encoding="utf-8")
+    examples = re.findall(r"```yaml\n(.*?)```", text, re.S)
+    assert len(examples) >= 6
+    for example in examples:
+        load_mapping("import.md", service_codes=vigie.catalogue.services.keys(), text=example)

@@ -84,6 +84,16 @@ DATE_TARGETS = frozenset({"requested_at", "closed_at", "updated_at"})
 STATUSES = tuple(s.value for s in Status)
 
 _FIELD = field_schema("string")
+TARGET_MEANINGS = {
+    "service_code": "The catalogue's service code (`value_map` turns the source's categories into codes).",
+    "description": "The report's text.",
+    "address": "The address as written.",
+    "requested_at": "When the report was made (a record without it is refused when mapped).",
+    "closed_at": "When it was closed (resolved or rejected reports); default `updated_at`.",
+    "updated_at": "When it last changed.",
+    "status": "A Vigie status: " + ", ".join(f"`{s.value}`" for s in Status) + ".",
+    "status_notes": "The city's public answer, kept as the public note of the status change.",
+}
 _ATTRIBUTE = field_schema(
     ["string", "number", "boolean"],
     split={
@@ -95,7 +105,7 @@ _ATTRIBUTE = field_schema(
 
 MAPPING_SCHEMA: dict[str, Any] = mapping_schema(
     "Vigie import mapping",
-    {t: _FIELD for t in TARGETS},
+    {t: {**_FIELD, "description": TARGET_MEANINGS[t]} for t in TARGETS},
     ["service_code"],
     timezone=True,
     attributes={

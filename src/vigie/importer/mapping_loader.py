@@ -42,12 +42,25 @@ def field_schema(scalar: str | list[str] = "string", **more: dict[str, Any]) -> 
         "type": "object",
         "additionalProperties": False,
         "properties": {
-            "column": COLUMN,
-            "columns": {"type": "array", "minItems": 1, "items": COLUMN},
-            "join": {"type": "string"},
-            "value": {"type": scalar},
-            "value_map": {"type": "object", "additionalProperties": {"type": scalar}},
-            "default": {"type": scalar},
+            "column": {**COLUMN, "description": "The source column of the value."},
+            "columns": {
+                "type": "array",
+                "minItems": 1,
+                "items": COLUMN,
+                "description": "Several columns, joined with `join`; missing and repeated parts left out.",
+            },
+            "join": {"type": "string", "description": "What joins `columns` (default a space)."},
+            "value": {"type": scalar, "description": "A constant instead of a column."},
+            "value_map": {
+                "type": "object",
+                "additionalProperties": {"type": scalar},
+                "description": "Source value → Vigie value: the exact value first, then shorter and "
+                "shorter prefixes cut at `join` (or `/`).",
+            },
+            "default": {
+                "type": scalar,
+                "description": "The value when the source is missing or not in `value_map`.",
+            },
             **more,
         },
     }
@@ -68,10 +81,19 @@ def mapping_schema(
     importer's own top-level ``sections``.
     """
     dates: dict[str, Any] = {
-        "formats": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}},
+        "formats": {
+            "type": "array",
+            "minItems": 1,
+            "items": {"type": "string", "minLength": 1},
+            "description": "strptime formats, e.g. `[\"%d/%m/%Y %H:%M\"]`.",
+        },
     }
     if timezone:
-        dates["timezone"] = {"type": "string", "minLength": 1}
+        dates["timezone"] = {
+            "type": "string",
+            "minLength": 1,
+            "description": "The zone of dates written without one (default: the city's): `Europe/Paris`.",
+        }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": title,
@@ -79,24 +101,56 @@ def mapping_schema(
         "additionalProperties": False,
         "required": ["external_id", "fields"],
         "properties": {
-            "description": {"type": "string"},
-            "format": {"enum": ["csv", "geojson"]},
+            "description": {"type": "string", "description": "What the mapping reads (free text)."},
+            "format": {
+                "enum": ["csv", "geojson"],
+                "description": "The source's format; default: from the file's suffix "
+                "(`.geojson`/`.json`: GeoJSON, else CSV).",
+            },
             "csv": {
                 "type": "object",
                 "additionalProperties": False,
+                "description": "How the CSV file is written.",
                 "properties": {
-                    "delimiter": {"type": "string", "minLength": 1, "maxLength": 1},
-                    "encoding": {"type": "string", "minLength": 1},
+                    "delimiter": {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": 1,
+                        "description": "The field separator (default `,`).",
+                    },
+                    "encoding": {
+                        "type": "string",
+                        "minLength": 1,
+                        "description": "The text encoding (default `utf-8-sig`, which also reads a BOM).",
+                    },
                 },
             },
             "external_id": {
                 "type": "object",
                 "additionalProperties": False,
                 "required": ["column"],
-                "properties": {"column": COLUMN, "prefix": {"type": "string", "maxLength": 64}},
+                "description": "The source's own identifier: a record already imported is skipped, "
+                "so running the same import twice creates nothing the second time.",
+                "properties": {
+                    "column": {**COLUMN, "description": "The column of the identifier."},
+                    "prefix": {
+                        "type": "string",
+                        "maxLength": 64,
+                        "description": "Put before the identifier (`sf311:`), to tell sources apart.",
+                    },
+                },
             },
-            "null_values": {"type": "array", "items": {"type": "string"}},
-            "dates": {"type": "object", "additionalProperties": False, "properties": dates},
+            "null_values": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Values read as missing (an empty cell always is), e.g. `[NA, \"-\"]`.",
+            },
+            "dates": {
+                "type": "object",
+                "additionalProperties": False,
+                "description": "How dates are read: the `formats` in turn, then ISO 8601.",
+                "properties": dates,
+            },
             "location": {
                 "type": "object",
                 "additionalProperties": False,
@@ -115,7 +169,10 @@ def mapping_schema(
                         "additionalProperties": False,
                         "required": ["lat", "long"],
                         "description": "With `point`: an object's keys, e.g. `{lat: y, long: x}`.",
-                        "properties": {"lat": COLUMN, "long": COLUMN},
+                        "properties": {
+                            "lat": {**COLUMN, "description": "The latitude's key."},
+                            "long": {**COLUMN, "description": "The longitude's key."},
+                        },
                     },
                 },
             },
@@ -123,6 +180,7 @@ def mapping_schema(
                 "type": "object",
                 "additionalProperties": False,
                 "required": list(required),
+                "description": "Where each value comes from: a column, several columns or a constant.",
                 "properties": fields,
             },
             **sections,

@@ -42,6 +42,15 @@ _LAT_LONG = re.compile(rf"^\(?\s*({_NUMBER})\s*,\s*({_NUMBER})\s*\)?$")
 _WKT_POINT = re.compile(rf"^POINT\s*\(\s*({_NUMBER})\s+({_NUMBER})\s*\)$", re.IGNORECASE)
 
 
+# Formats whose strptime reading is datetime.fromisoformat's, for values of exactly that shape.
+_ISO_FORMATS = {
+    "%Y-%m-%d %H:%M:%S": re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$"),
+    "%Y-%m-%dT%H:%M:%S": re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$"),
+    "%Y-%m-%d %H:%M": re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d$"),
+    "%Y-%m-%d": re.compile(r"^\d{4}-\d\d-\d\d$"),
+}
+
+
 class RowError(Exception):
     """A record that cannot be imported; ``field`` is the Vigie field at fault."""
 
@@ -139,7 +148,16 @@ def parse_point(raw: str, column: str, keys: tuple[str, str] | None = None) -> t
     )
 
 
+# A flat object of numbers, quoted either way: {'lon': 2.33, 'lat': 48.88} or {"lat": 48.88, ...}.
+# Read with a regular expression: literal_eval parses and compiles, ten times the cost.
+_FLAT_OBJECT = re.compile(rf"^\{{\s*(?:(['\"])\w+\1\s*:\s*{_NUMBER}\s*(?:,\s*|(?=\}})))+\}}$")
+_PAIR = re.compile(rf"(['\"])(\w+)\1\s*:\s*({_NUMBER})")
+
+
 def _point_of_object(text: str, column: str, keys: tuple[str, str] | None) -> tuple[Any, Any]:
+    if _FLAT_OBJECT.match(text):
+        value: Any = {m.group(2): float(m.group(3)) for m in _PAIR.finditer(text)}
+        return _point_of_keys(value, text, column, keys)
     try:
         value = json.loads(text)
     except ValueError:
@@ -151,6 +169,12 @@ def _point_of_object(text: str, column: str, keys: tuple[str, str] | None) -> tu
         raise RowError("lat", f"{column} '{text[:80]}' is not an object")
     if "coordinates" in value or "type" in value:
         return point_of_geometry(value, column)
+    return _point_of_keys(value, text, column, keys)
+
+
+def _point_of_keys(
+    value: dict[Any, Any], text: str, column: str, keys: tuple[str, str] | None
+) -> tuple[Any, Any]:
     lat_keys, long_keys = ((keys[0],), (keys[1],)) if keys else (LAT_KEYS, LONG_KEYS)
     lower = {str(k).lower(): v for k, v in value.items()} if keys is None else value
     lat = next((lower[k] for k in lat_keys if k in lower), None)
@@ -233,6 +257,12 @@ class SourceMapping:
     def strptime(self, value: str) -> datetime | None:
         """``value`` read with the first of ``dates.formats`` that fits (naive), else None."""
         for fmt in self.date_formats:
+            if fmt in _ISO_FORMATS and _ISO_FORMATS[fmt].match(value):
+                # The same reading as strptime's for these formats, at a tenth of its cost.
+                try:
+                    return datetime.fromisoformat(value)
+                except ValueError:
+                    continue  # "2019-13-02": not a date in this format either
             try:
                 return datetime.strptime(value, fmt)
             except ValueError:

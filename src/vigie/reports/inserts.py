@@ -4,7 +4,7 @@ One report goes in with statements compiled once (:class:`vigie.db.Prepared`):
 on PostgreSQL a single statement (:func:`pg_insert`), on SQLite three. A batch
 (imports, the demo, any list of submissions) goes in set-based: its ids drawn
 at once, then one multi-row insert of the reports and one of their history
-(:func:`insert_many`). Which is used is decided by
+(:func:`insert_many`: COPY on PostgreSQL, executemany on SQLite). Which is used is decided by
 :func:`vigie.reports.intake.do_create_reports` alone.
 """
 
@@ -30,6 +30,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -151,11 +152,46 @@ def insert_many(
         if not row.get("reference"):
             row["reference"] = reference(rid, values)
         rows.append(row)
-    conn.execute(insert(_REPORTS), rows)
+    write_rows(conn, _REPORTS, rows)
     entries = [{**h, "report_id": rid} for rid, history in zip(ids, histories, strict=True) for h in history]
     if entries:
-        conn.execute(insert(_UPDATES), entries)
+        write_rows(conn, _UPDATES, entries)
     return ids
+
+
+def write_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Rows (same keys) into ``table`` in ``conn``'s transaction, the fastest way each driver has.
+
+    PostgreSQL: COPY (a quarter of multi-row INSERTs' cost); SQLite: the driver's
+    executemany of one compiled INSERT. Values go through their column type's bind
+    processor, so what is stored is what ``Connection.execute`` would store, and a
+    driver error comes back as SQLAlchemy's exception (IntegrityError…).
+    """
+    if not rows:
+        return
+    dialect = conn.dialect
+    names = list(rows[0])
+    processors = [(n, table.c[n].type.dialect_impl(dialect).bind_processor(dialect)) for n in names]
+    values = [[proc(row[n]) if proc else row[n] for n, proc in processors] for row in rows]
+    columns = ", ".join(names)
+    dbapi_error = dialect.loaded_dbapi.Error
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    # Table and column names come from the metadata, never from input.
+    if dialect.name == "postgresql":
+        sql = f"COPY {table.name} ({columns}) FROM STDIN"
+    else:
+        sql = f"INSERT INTO {table.name} ({columns}) VALUES ({', '.join('?' * len(names))})"  # noqa: S608
+    try:
+        if dialect.name == "postgresql":
+            with cursor.copy(sql) as copy:
+                for row_values in values:
+                    copy.write_row(row_values)
+        else:
+            cursor.executemany(sql, values)
+    except dbapi_error as exc:
+        raise DBAPIError.instance(sql, {}, exc, dbapi_error) from exc
+    finally:
+        cursor.close()
 
 
 # --- the rows of a new report -------------------------------------------------
@@ -355,6 +391,7 @@ __all__ = [
     "SET_REFERENCE",
     "draw_ids",
     "insert_many",
+    "write_rows",
     "pg_insert",
     "pg_params",
     "submit_in_one_statement",
