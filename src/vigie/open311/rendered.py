@@ -1,6 +1,7 @@
 """Open311 ``requests.json`` pages written as JSON by the database.
 
-The same ``request`` elements as ``request_view`` without extensions (checked
+The same ``request`` elements as ``request_view`` without extensions, from the
+same field list (``open311/fields.py``; checked
 field for field in ``tests/open311/test_open311_rendered.py``, both backends):
 dates in the city's time zone, ``media_url`` from the first photo or the
 creation entry. The catalogue's texts (service name, responsible team, the
@@ -19,15 +20,12 @@ from sqlalchemy import (
     and_,
     case,
     func,
-    literal_column,
     select,
 )
 
 from vigie.catalogue.domain import Catalogue
 from vigie.reports.queries import ReportFilter, page_key, page_params, page_statement
 from vigie.reports.rendered import (
-    CLOSED_VALUES,
-    open311_status,
     per_catalogue,
     photo_url,
     service_name_pairs,
@@ -36,6 +34,8 @@ from vigie.reports.storage import PhotoRow, ReportRow, ReportUpdateRow, creation
 from vigie.runtime import Vigie
 from vigie.sqljson import JsonSql, ensure_tz_offsets, lit
 
+from . import fields
+from .fields import Open311Field
 from .views import Ctx, notice_for
 
 R = ReportRow.__table__.c
@@ -78,7 +78,8 @@ def _creation_media(j: JsonSql) -> ColumnElement[Any]:
     )
 
 
-def _media_url(j: JsonSql) -> ColumnElement[Any]:
+def media_url_sql(j: JsonSql) -> ColumnElement[Any]:
+    """``media_url``: the first photo's URL, else the creation entry's media link."""
     first_photo = (
         select(photo_url(j, P.c.key))
         .where(P.c.report_id == R.id)
@@ -89,30 +90,21 @@ def _media_url(j: JsonSql) -> ColumnElement[Any]:
     return func.coalesce(first_photo, _creation_media(j))
 
 
-def _item(j: JsonSql, tz: str) -> tuple[ColumnElement[str], str, str]:
+def _item(j: JsonSql, tz: str, request: tuple[Open311Field, ...]) -> tuple[ColumnElement[str], str, str]:
+    """The JSON object of ``request``'s fields, with placeholders for the catalogue's texts."""
     name, name_mark = j.mark(1)
-    agency, agency_mark = j.mark(2)
-    closed = and_(R.status.in_(CLOSED_VALUES), R.closed_at.is_not(None))
-    # Never NULL: updated_at is NOT NULL, and closed_at is only taken when set.
-    updated = case((closed, R.closed_at), else_=R.updated_at)
-    pairs: list[tuple[str, ColumnElement[Any]]] = [
-        ("service_request_id", j.text(R.id)),
-        ("status", open311_status(R.status)),
-        ("status_notes", func.nullif(R.status_notes, lit(""))),
-        name,
-        ("service_code", R.service_code),
-        ("description", func.nullif(R.description, lit(""))),
-        agency,
-        ("requested_datetime", j.local_iso(R.requested_at, tz, nullable=False)),
-        ("updated_datetime", j.local_iso(updated, tz, nullable=False)),
-        ("expected_datetime", j.local_iso(R.expected_at, tz)),
-        ("address", func.nullif(R.address, lit(""))),
-        ("address_id", func.nullif(R.address_id, lit(""))),
-        ("zipcode", literal_column("NULL")),
-        ("lat", j.number(R.lat)),
-        ("long", j.number(R.long)),
-        ("media_url", _media_url(j)),
-    ]
+    agency, agency_mark = j.mark(2)  # filled with agency_responsible and service_notice together
+    pairs: list[tuple[str, ColumnElement[Any]]] = []
+    names = [f.name for f in request]
+    for i, f in enumerate(request):
+        if f.sql is not None:
+            pairs.append((f.name, f.sql(j, tz)))
+        elif f.name == "service_name":
+            pairs.append(name)
+        elif f.name == "agency_responsible" and names[i + 1 : i + 2] == ["service_notice"]:
+            pairs.append(agency)
+        elif f.name != "service_notice":
+            raise ValueError(f"Open311 field {f.name!r} has no SQL form")
     return j.obj(pairs), name_mark, agency_mark
 
 
@@ -120,9 +112,10 @@ _STATEMENTS: dict[tuple[Any, ...], tuple[Select[Any], str, str]] = {}
 
 
 def _statement(dialect: str, f: ReportFilter, tz: str) -> tuple[Select[Any], str, str]:
-    key = (dialect, tz, page_key(dialect, f))
+    request = fields.request_fields()
+    key = (dialect, tz, page_key(dialect, f), request)
     if key not in _STATEMENTS:
-        item, name_mark, agency_mark = _item(JsonSql(dialect), tz)
+        item, name_mark, agency_mark = _item(JsonSql(dialect), tz, request)
         columns = (R.service_code, R.team, R.procedure_id, R.status, item)
         _STATEMENTS[key] = (page_statement(dialect, f).with_only_columns(*columns), name_mark, agency_mark)
     return _STATEMENTS[key]

@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vigie.catalogue.domain import Attribute, Procedure, Service
-from vigie.reports.domain import CLOSED, Status, open311_status
+from vigie.reports.domain import Status, open311_status
+from vigie.reports.fields import photo_urls
 from vigie.reports.records import ReportData, UpdateData
-from vigie.reports.views import photo_urls
 from vigie.runtime import Vigie
 
+from . import fields
+from .fields import Seen, media
 from .params import local_iso
 
 # History entries that say something to the public (with a status change or a note).
@@ -97,13 +99,6 @@ def _notice(ctx: Ctx, procedure_id: str, status: str) -> str | None:
     return next((m for m in (proc.message(s, ctx.lang) for s in statuses) if m), None)
 
 
-def _media(u: UpdateData) -> str | None:
-    media = (u.detail or {}).get("media")
-    if isinstance(media, list) and media:
-        return str(media[0])
-    return str(media) if isinstance(media, str) and media else None
-
-
 def is_public_update(u: UpdateData) -> bool:
     """Creation, a status change or a public note: what residents may see of a history."""
     changed = u.previous_status is None or u.previous_status != u.status
@@ -117,7 +112,7 @@ def note_view(ctx: Ctx, u: UpdateData) -> dict[str, Any]:
         "status": open311_status(u.status),
         "detailed_status": u.status,
         "description": u.public_note or None,
-        "media_url": _media(u),
+        "media_url": media(u),
     }
 
 
@@ -127,37 +122,14 @@ def request_view(
     updates: list[UpdateData] | None = None,
     extensions: bool = False,
 ) -> dict[str, Any]:
-    """One ``request`` element; ``updates`` is the report's history, oldest first."""
-    tz = ctx.v.city.timezone
-    service = ctx.v.catalogue.service(row.service_code)
-    team = ctx.v.catalogue.teams.get(row.team)
+    """One ``request`` element; ``updates`` is the report's history, oldest first.
+
+    Its elements are ``fields.REQUEST``'s, the list the database's pages are written from.
+    """
     photos = photo_urls(row, ctx.base)
     updates = updates or []
-    media = (
-        photos[0]["url"]
-        if photos
-        else next((m for m in (_media(u) for u in updates if u.kind == "created") if m), None)
-    )
-    closed = row.status in CLOSED
-    out: dict[str, Any] = {
-        "service_request_id": str(row.id),
-        "status": open311_status(row.status),
-        "status_notes": row.status_notes or None,
-        "service_name": service.name.get(ctx.lang) if service else row.service_code,
-        "service_code": row.service_code,
-        "description": row.description or None,
-        "agency_responsible": team.name.get(ctx.lang) if team else (row.team or None),
-        "service_notice": service_notice(ctx, row),
-        "requested_datetime": local_iso(row.requested_at, tz),
-        "updated_datetime": local_iso((row.closed_at if closed else None) or row.updated_at, tz),
-        "expected_datetime": local_iso(row.expected_at, tz),
-        "address": row.address or None,
-        "address_id": row.address_id or None,
-        "zipcode": None,
-        "lat": row.lat,
-        "long": row.long,
-        "media_url": media,
-    }
+    seen = Seen(ctx, updates, photos)
+    out: dict[str, Any] = {f.name: f.value(row, seen) for f in fields.request_fields()}
     if extensions:
         out["attributes"] = _attribute_values(row)
         out["extended_attributes"] = {
@@ -186,7 +158,7 @@ def update_view(ctx: Ctx, u: UpdateData) -> dict[str, Any]:
         "status": open311_status(u.status),
         "updated_datetime": local_iso(u.at, ctx.v.city.timezone),
         "description": u.public_note or "",
-        "media_url": _media(u),
+        "media_url": media(u),
     }
 
 

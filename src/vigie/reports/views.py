@@ -1,7 +1,8 @@
 """What each audience may see of a report.
 
 ``public_view`` is the only shape that reaches public pages, public streams
-and open data: it never contains personal data. ``agent_view`` adds the
+and open data: it never contains personal data. Its fields are declared once,
+in ``reports/fields.py``, for this view and for the database-written list. ``agent_view`` adds the
 reporter's contact and internal fields for agents.
 """
 
@@ -11,54 +12,16 @@ from datetime import datetime
 from typing import Any
 
 from vigie.catalogue.domain import Catalogue
-from vigie.reports.domain import open311_status, sla_state
+from vigie.reports import fields
+from vigie.reports.domain import sla_state
+from vigie.reports.fields import Shown, iso
 from vigie.reports.records import ReportData, UpdateData
 
 
-def iso(dt: datetime | None) -> str | None:
-    return dt.isoformat() if dt else None
-
-
-def photo_urls(row: ReportData, base: str = "") -> list[dict[str, Any]]:
-    return [
-        {
-            "id": p.key,
-            "kind": p.kind,
-            "url": f"{base}/api/v1/photos/{p.key}",
-            "thumbnail_url": f"{base}/api/v1/photos/{p.key}/thumbnail",
-            "width": p.width,
-            "height": p.height,
-        }
-        for p in row.photos
-    ]
-
-
 def public_view(row: ReportData, catalogue: Catalogue, lang: str = "fr", base: str = "") -> dict[str, Any]:
-    service = catalogue.service(row.service_code)
-    return {
-        "id": str(row.id),
-        "reference": row.reference,
-        "service_code": row.service_code,
-        "service_name": service.name.get(lang) if service else row.service_code,
-        "group": row.service_group,
-        "status": row.status,
-        "open311_status": open311_status(row.status),
-        "description": row.description,
-        "lat": row.lat,
-        "long": row.long,
-        "address": row.address,
-        "address_id": row.address_id,
-        "zone": row.zone,
-        "attributes": row.attributes or {},
-        "status_notes": row.status_notes,
-        "reject_reason": row.reject_reason,
-        "duplicate_of": str(row.duplicate_of_id) if row.duplicate_of_id else None,
-        "requested_at": iso(row.requested_at),
-        "updated_at": iso(row.updated_at),
-        "expected_at": iso(row.expected_at),
-        "closed_at": iso(row.closed_at),
-        "photos": photo_urls(row, base),
-    }
+    """The public fields of ``fields.PUBLIC``, rendered by Python."""
+    shown = Shown(catalogue, lang, base)
+    return {f.name: f.value(row, shown) for f in fields.public_fields()}
 
 
 def agent_extra(row: ReportData, now: datetime) -> dict[str, Any]:
