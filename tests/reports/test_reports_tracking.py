@@ -129,3 +129,25 @@ def test_tracking_stream_of_a_merged_report_hides_the_private_kept_report(client
         assert data["restricted"] is True
         assert_no_leak(got[0])
         assert "Équipe envoyée" not in got[0]
+
+
+def test_tracking_photos_of_a_private_report_follow_a_field_agents_assignments(
+    client, auth, vigie, make_agent
+):
+    from vigie.accounts.actions import do_create_login
+
+    private = submit(client, PRIVATE, photo=True)
+    (photo,) = client.get(f"/api/v1/reports/{private['id']}", headers=auth("operator")).json()["photos"]
+    path = photo["url"].removeprefix("http://testserver")
+    field_agent = make_agent("field_agent", "voirie-sud")
+    token, _ = do_create_login(vigie.db, field_agent, "bearer", 1)
+    as_field_agent = {"Authorization": f"Bearer {token}"}
+    # Not theirs: the report answers 404 to them, so does its photo.
+    assert client.get(f"/api/v1/reports/{private['id']}", headers=as_field_agent).status_code == 404
+    assert client.get(path, headers=as_field_agent).status_code == 404
+    r = client.post(
+        f"/api/v1/reports/{private['id']}/assign", json={"user_id": field_agent.id}, headers=auth("operator")
+    )
+    assert r.status_code == 200, r.text
+    r = client.get(path, headers=as_field_agent)
+    assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg"

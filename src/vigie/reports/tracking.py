@@ -94,12 +94,13 @@ def tracking_view(v: Vigie, tracked: Tracked, lang: str, base: str = "") -> dict
     return view
 
 
-def photo_is_public(v: Vigie, key: str) -> bool | None:
-    """Whether the report a photo belongs to is public; None for an unknown photo."""
+def photo_owner(v: Vigie, key: str) -> tuple[bool, int | None] | None:
+    """Whether the report a photo belongs to is public, and whom it is assigned to; None for an
+    unknown photo (a non-public report's photo follows the report's own visibility rules)."""
     with v.db.session() as s:
         found = s.execute(
-            select(ReportRow.public)
+            select(ReportRow.public, ReportRow.assigned_user_id)
             .join(PhotoRow, PhotoRow.report_id == ReportRow.id)
             .where(PhotoRow.key == key)
         ).first()
-    return None if found is None else bool(found[0])
+    return None if found is None else (bool(found[0]), found[1])

@@ -489,11 +489,15 @@ def thumbnail(key: str, request: Request, v: Vigie = Depends(get_vigie)) -> Resp
 def _photo(v: Vigie, request: Request, key: str, suffix: str = "") -> Response:
     if not key.isalnum() or len(key) != 32:
         raise NotFound("no such photo")
-    public = tracking.photo_is_public(v, key)
-    if public is None:
+    owner = tracking.photo_owner(v, key)
+    if owner is None:
         raise NotFound("no such photo")
+    public, assigned_user_id = owner
     if not public:
-        require(current_agent(request), "reports.read")
+        agent = require(current_agent(request), "reports.read")
+        # A field agent sees a non-public report only when it is assigned to them: its photos too.
+        if not agent.can("reports.all") and assigned_user_id != agent.id:
+            raise NotFound("no such photo")
     data = v.photos.get(key + suffix)
     # Public photos never change under their random key; others stay out of shared caches.
     cache = "public, max-age=31536000, immutable" if public else "private, no-store"
