@@ -127,6 +127,7 @@ def floor(v: Any, path: Path) -> float:
                 "id": rid, "reference": f"DIJ-F-{rec[0]}", "service_code": "nid-de-poule",
                 "service_group": "voirie", "status": "resolved" if closed else "acknowledged",
                 "public": True, "description": rec[2], "lat": lat, "long": lon, "address": rec[3],
+                "address_id": "",
                 "zone": "21231", "attributes": {"danger_immediat": "non"}, "channel": "import",
                 "priority": "normal", "procedure_id": "p", "team": "voirie", "assigned_user_id": None,
                 "reject_reason": "", "duplicate_of_id": None, "reporter_name": "", "reporter_email": "",
@@ -180,9 +181,9 @@ def main() -> None:
     parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/bench_intake")
     args = parser.parse_args()
 
+    from vigie.bootstrap import build_vigie
     from vigie.importer.run import run_import
     from vigie.migrate import upgrade
-    from vigie.runtime import build_vigie
     from vigie.settings import Settings
 
     with tempfile.TemporaryDirectory(prefix="vigie-bench-import-") as tmp:
