@@ -20,6 +20,7 @@ from vigie.city.profile import CityProfile
 from vigie.db import Database
 from vigie.errors import ConfigurationError
 from vigie.events.bus import EventBus
+from vigie.events.messagebus import MessageBus
 from vigie.settings import Settings
 
 if TYPE_CHECKING:
@@ -76,6 +77,8 @@ class Vigie:
     bus: EventBus
     photos: PhotoStore
     limits: LimitStore | None = None  # shared counters (vigie.limits); set by build_vigie
+    # The subscribers of each event, wired by vigie.bootstrap.
+    messages: MessageBus = field(default_factory=MessageBus)
     ingest: Ingest = field(default_factory=Ingest)
     basemap: Basemap | None = None  # checked by the app factory (vigie.maps.basemap.basemap_of)
     caches: Caches = field(default_factory=Caches)

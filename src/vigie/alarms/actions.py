@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,7 @@ from vigie.alarms.rules import Rule, load_rules, rules_path
 from vigie.alarms.storage import AlarmEventRow, AlarmRow
 from vigie.db import utcnow
 from vigie.errors import ConfigurationError, Conflict, NotFound, ValidationFailed
+from vigie.events.changes import ReportCreated
 from vigie.events.domain import DomainEvent
 from vigie.runtime import Vigie
 
@@ -118,7 +119,7 @@ def apply_ops(v: Vigie, ops: list[Op]) -> Callable[[], None] | None:
                 rows[key] = row
                 s.add(_history(row, "raised", SYSTEM, detail=op.detail, at=now))
                 if op.rule.link is not None:
-                    linked_reports.extend(link_alarm_to_reports(s, row, op.rule.link, now))
+                    linked_reports.extend(link_alarm_to_reports(v, s, row, op.rule.link, now))
                 changed.append((row.id, "alarm.raised", "raised", alarm_view(row)))
                 touched.add(row.id)
             elif op.kind in ("raise", "repeat") and row is not None:
@@ -143,8 +144,10 @@ def apply_ops(v: Vigie, ops: list[Op]) -> Callable[[], None] | None:
         s.commit()
         links = links_of(s, sorted({c[0] for c in changed}))
         reports_changed = linked_reports_changed(v, s, linked_reports)
-    v.bus.publish([_snapshot_event(t, view, links.get(aid, []), change) for aid, t, change, view in changed])
-    v.bus.publish(reports_changed)
+    v.messages.publish(
+        [_snapshot_event(t, view, links.get(aid, []), change) for aid, t, change, view in changed]
+        + reports_changed
+    )
     if not cleared:
         return None
 
@@ -253,7 +256,7 @@ def _mutate(
         do_audit(s, agent, f"alarm.{kind}", "alarm", str(row.id), detail)
         s.commit()
         links = links_of(s, [row.id]).get(row.id, [])
-    v.bus.publish([alarm_event(event_type, row, links, kind)])
+    v.messages.publish([alarm_event(event_type, row, links, kind)])
     return row
 
 
@@ -340,7 +343,8 @@ def do_escalate_due(v: Vigie, now: datetime | None = None) -> int:
         s.commit()
         links = links_of(s, [r.id for r in rows])
     if rows:
-        v.bus.publish([alarm_event("alarm.escalated", r, links.get(r.id, []), "escalated") for r in rows])
+        escalated = [alarm_event("alarm.escalated", r, links.get(r.id, []), "escalated") for r in rows]
+        v.messages.publish(escalated)
     return len(rows)
 
 
@@ -362,6 +366,12 @@ def on_report_created(
         return []
 
 
+def link_new_reports(v: Vigie, events: Sequence[ReportCreated]) -> None:
+    """Subscriber: a lighting report filed near a light in alarm is linked to it."""
+    for event in events:
+        on_report_created(v, event.report.id, event.report.service_code, event.report.service_group)
+
+
 def _link_report(v: Vigie, report_id: int, service_code: str | None, group: str | None) -> list[int]:
     from vigie.alarms.links import link_report_to_alarms
 
@@ -378,13 +388,15 @@ def _link_report(v: Vigie, report_id: int, service_code: str | None, group: str 
         return []
     now = utcnow()
     with v.db.session(write=True) as s:
-        linked = link_report_to_alarms(s, report_id, specs, now)
+        linked = link_report_to_alarms(v, s, report_id, specs, now)
         s.commit()
         rows = [s.get(AlarmRow, aid) for aid in linked]
         links = links_of(s, linked)
         reports_changed = linked_reports_changed(v, s, [report_id] if linked else [])
-    v.bus.publish([alarm_event("alarm.updated", r, links.get(r.id, []), "report_linked") for r in rows if r])
-    v.bus.publish(reports_changed)
+    v.messages.publish(
+        [alarm_event("alarm.updated", r, links.get(r.id, []), "report_linked") for r in rows if r]
+        + reports_changed
+    )
     return linked
 
 

@@ -1,10 +1,11 @@
 """Where alarms and residents' reports meet.
 
 A link says "this report is explained by that alarm on that asset". It is made
-both ways (alarm raised near open reports; report filed near an active alarm)
-and written to the report's history. When no linked alarm is active any more,
-the report is resolved through the reports use case, which queues the message
-to the reporter in the same transaction.
+both ways (alarm raised near open reports; report filed near an active alarm).
+The alarm side is written here; the report's history entry is written by the
+reports context, which hears ``AlarmLinked`` in the same transaction. When no
+linked alarm is active any more, the report is resolved through the reports use
+case, which queues the message to the reporter in the same transaction.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from vigie.alarms.rules import LinkSpec, Rule
 from vigie.alarms.storage import AlarmEventRow, AlarmReportLinkRow, AlarmRow
 from vigie.db import utcnow
 from vigie.errors import VigieError
+from vigie.events.changes import AlarmLinked
 from vigie.events.domain import DomainEvent
 from vigie.reports.domain import CLOSED
 from vigie.reports.queries import M_PER_DEG_LAT, distance_m
-from vigie.reports.storage import ReportRow, ReportUpdateRow
+from vigie.reports.storage import ReportRow
 from vigie.runtime import Vigie
 
 log = logging.getLogger(__name__)
@@ -60,10 +62,9 @@ def links_of(s: Session, alarm_ids: list[int]) -> dict[int, list[int]]:
     return out
 
 
-def _add_link(s: Session, alarm: AlarmRow, report: ReportRow, distance: float, now: datetime) -> None:
-    # A public history entry is a change of the report: clients polling with
-    # ``updated_since`` must see it (the caller publishes ``report.updated``).
-    report.updated_at = now
+def _add_link(
+    v: Vigie, s: Session, alarm: AlarmRow, report: ReportRow, distance: float, now: datetime
+) -> None:
     s.add(
         AlarmReportLinkRow(
             alarm_id=alarm.id,
@@ -73,21 +74,19 @@ def _add_link(s: Session, alarm: AlarmRow, report: ReportRow, distance: float, n
             linked_at=now,
         )
     )
-    lang = report.reporter_lang if report.reporter_lang in LINK_NOTE else "fr"
-    s.add(
-        ReportUpdateRow(
+    # The report's public history entry (the caller publishes ``report.updated``).
+    v.messages.stage(
+        s,
+        AlarmLinked(
             report_id=report.id,
-            kind="alarm_link",
-            status=report.status,
-            previous_status=report.status,
-            actor_user_id=None,
-            actor_label=SYSTEM.label,
-            public_note=LINK_NOTE[lang].format(asset=alarm.asset_id),
+            alarm_id=alarm.id,
+            asset_id=alarm.asset_id,
+            at=now,
+            public_notes={lang: note.format(asset=alarm.asset_id) for lang, note in LINK_NOTE.items()},
             internal_note=f"Lié à l'alarme n° {alarm.id} ({alarm.title}) sur {alarm.asset_id}, "
             f"à {distance:.0f} m",
             detail={"alarm_id": str(alarm.id), "asset_id": alarm.asset_id},
-            at=now,
-        )
+        ),
     )
     s.add(
         AlarmEventRow(
@@ -100,7 +99,7 @@ def _add_link(s: Session, alarm: AlarmRow, report: ReportRow, distance: float, n
     )
 
 
-def link_alarm_to_reports(s: Session, alarm: AlarmRow, spec: LinkSpec, now: datetime) -> list[int]:
+def link_alarm_to_reports(v: Vigie, s: Session, alarm: AlarmRow, spec: LinkSpec, now: datetime) -> list[int]:
     """An alarm was just raised: link the open reports it explains nearby."""
     if alarm.lat is None or alarm.long is None:
         return []
@@ -124,7 +123,7 @@ def link_alarm_to_reports(s: Session, alarm: AlarmRow, spec: LinkSpec, now: date
             found.append((d, report))
     found.sort(key=lambda t: t[0])
     for d, report in found[:MAX_LINKS]:
-        _add_link(s, alarm, report, d, now)
+        _add_link(v, s, alarm, report, d, now)
     return [r.id for _, r in found[:MAX_LINKS]]
 
 
@@ -132,7 +131,9 @@ def report_link_specs(rules: list[Rule]) -> dict[str, LinkSpec]:
     return {r.id: r.link for r in rules if r.link is not None}
 
 
-def link_report_to_alarms(s: Session, report_id: int, specs: dict[str, LinkSpec], now: datetime) -> list[int]:
+def link_report_to_alarms(
+    v: Vigie, s: Session, report_id: int, specs: dict[str, LinkSpec], now: datetime
+) -> list[int]:
     """A report was just filed: link it to the active alarms nearby that explain it."""
     report = s.get(ReportRow, report_id)
     if report is None or report.lat is None or report.long is None:
@@ -165,7 +166,7 @@ def link_report_to_alarms(s: Session, report_id: int, specs: dict[str, LinkSpec]
             found.append((d, alarm))
     found.sort(key=lambda t: t[0])
     for d, alarm in found[:MAX_LINKS]:
-        _add_link(s, alarm, report, d, now)
+        _add_link(v, s, alarm, report, d, now)
     return [a.id for _, a in found[:MAX_LINKS]]
 
 

@@ -172,7 +172,7 @@ def do_create_asset(v: Vigie, draft: AssetDraft, agent: Agent | None) -> AssetRo
             s.commit()
         except IntegrityError:
             raise Conflict(f"an asset '{checked.id}' already exists", field="id") from None
-    v.bus.publish([_event("asset.created", row)])
+    v.messages.publish([_event("asset.created", row)])
     return row
 
 
@@ -214,7 +214,7 @@ def do_update_asset_status(
             {"from": previous, "to": status, "note": note},
         )
         s.commit()
-    v.bus.publish([_event("asset.updated", row, previous_status=previous, note=note)])
+    v.messages.publish([_event("asset.updated", row, previous_status=previous, note=note)])
     return row
 
 

@@ -1,7 +1,8 @@
 """Notifications to residents: queue e-mails in the outbox.
 
-Called by the reports use cases *inside* their transaction, so a queued message
-commits or rolls back with the change that caused it (outbox pattern). Nothing
+Subscribed (by ``vigie.bootstrap``) to the reports' changes *inside* their
+transaction, so a queued message commits or rolls back with the change that
+caused it (outbox pattern). Nothing
 here sends anything or commits: the outbox worker (``service.py``) sends later.
 
 What is announced: a status change (or a new report) for which the report's
@@ -38,6 +39,7 @@ from vigie.settings import Settings
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from vigie.events.changes import ReportChanged, ReportCreated
     from vigie.reports.storage import FollowerRow, ReportRow, ReportUpdateRow
     from vigie.runtime import Vigie
 
@@ -443,7 +445,24 @@ def _place(v: Vigie, row: ReportRow) -> str:
     return zone.name if zone is not None else ""
 
 
+def announce_new_report(v: Vigie, s: Session, event: ReportCreated) -> None:
+    """Subscriber (in the report's transaction) of ``ReportCreated``."""
+    on_report_created(v, s, event.report)
+
+
+def announces_new_report(v: Vigie, event: ReportCreated) -> bool:
+    return creation_announced(v, event.report)
+
+
+def announce_change(v: Vigie, s: Session, event: ReportChanged) -> None:
+    """Subscriber (in the change's transaction) of ``ReportChanged``."""
+    on_report_update(v, s, event.report, event.update)
+
+
 __all__ = [
+    "announce_change",
+    "announce_new_report",
+    "announces_new_report",
     "creation_announced",
     "on_follow",
     "on_report_created",

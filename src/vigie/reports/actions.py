@@ -27,6 +27,7 @@ from vigie.accounts.permissions import require
 from vigie.accounts.storage import UserRow
 from vigie.db import utcnow
 from vigie.errors import Conflict, NotFound, ValidationFailed
+from vigie.events.changes import ReportChanged
 from vigie.events.domain import DomainEvent
 from vigie.reports.domain import (
     CLOSED,
@@ -149,10 +150,8 @@ def mutate_report(
         )
         s.add(update_row)
         s.flush()
-        # Outbox: the resident's notification is queued in the same transaction.
-        from vigie.notifications.actions import on_report_update
-
-        on_report_update(v, s, row, update_row)
+        # Outbox: the residents' notifications are queued in the same transaction.
+        later = v.messages.stage(s, ReportChanged(row, update_row))
         do_audit(
             s,
             agent,
@@ -163,7 +162,9 @@ def mutate_report(
         )
         s.commit()
     row = get_report(v, rid)
-    v.bus.publish([report_event(v, "report.updated", row, extra_event_ids, public={"change": action})])
+    v.messages.publish(
+        [report_event(v, "report.updated", row, extra_event_ids, public={"change": action}), *later]
+    )
     return row
 
 

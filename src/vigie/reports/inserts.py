@@ -36,6 +36,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from vigie.accounts.domain import Agent
 from vigie.db import Prepared, prepared_insert, utcnow
+from vigie.events.changes import ReportCreated
 from vigie.reports.actions import report_event, resident_lang
 from vigie.reports.domain import CLOSED, Channel, Status, expected_datetime
 from vigie.reports.storage import ReportRow, ReportUpdateRow
@@ -307,13 +308,11 @@ def submit_in_one_statement(v: Vigie, checked: CheckedSubmission) -> tuple[Repor
     NOTIFY on the bus's own connection); the driver's share of each is interpreter
     time that limited a server process to about 870 reports/s.
     """
-    from vigie.notifications.actions import creation_announced
-
     values, history = _new_report(v, checked, None)
     requested = values["requested_at"]
     row = ReportRow(id=ID_MARK, reference=_reference(v, ID_MARK, requested), **values)
     set_committed_value(row, "photos", [])
-    if creation_announced(v, row):
+    if v.messages.needs_transaction(ReportCreated(row)):
         return None
     params = pg_params(_reference_prefix(v, requested), values, history)
     notice = None

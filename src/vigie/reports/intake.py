@@ -32,6 +32,7 @@ from vigie.catalogue.domain import Procedure, Service
 from vigie.city.zones import Zone
 from vigie.db import utcnow
 from vigie.errors import Conflict, ValidationFailed
+from vigie.events.changes import ReportCreated
 from vigie.reports import inserts
 from vigie.reports.actions import get_report, report_event
 from vigie.reports.domain import (
@@ -328,10 +329,9 @@ def do_create_reports(
             for row in rows:
                 do_audit(s, agent, "report.create", "report", str(row.id), {"channel": row.channel})
         if not history:  # history is never announced
-            from vigie.notifications.actions import on_report_created
-
+            # The reporter's receipt (e-mail outbox) commits with the report.
             for row in rows:
-                on_report_created(v, s, row)
+                v.messages.stage(s, ReportCreated(row))
         s.flush()
         return ids, rows, photo_rows
 
@@ -380,13 +380,10 @@ def do_create_reports(
         set_committed_value(rows[0], "photos", photo_rows)
     live = [row for row in rows if row.channel != Channel.IMPORT.value]
     if live and not history:
-        if not published:
-            v.bus.publish([report_event(v, "report.created", row) for row in live])
-        # A lighting report near a light in alarm is linked to it (never fails the report).
-        from vigie.alarms.actions import on_report_created as link_alarms
-
-        for row in live:
-            link_alarms(v, row.id, row.service_code, row.service_group)
+        # The live events may already have left with the one-statement insert;
+        # subscribers (alarm links…) hear of each report after commit.
+        events: list[object] = [] if published else [report_event(v, "report.created", row) for row in live]
+        v.messages.publish(events + [ReportCreated(row) for row in live])
     return CreatedReports(ids, rows)
 
 
