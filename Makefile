@@ -104,6 +104,7 @@ screenshots: dev assets
 
 lint: dev
 	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports
 
 typecheck: dev
 	$(BIN)/mypy
@@ -117,4 +118,4 @@ settings-doc: install
 	$(BIN)/python -c "from vigie.importer.doc import update_keys_doc; update_keys_doc('docs/import.md')"
 
 clean:
-	rm -rf $(VENV) node_modules src/vigie/static/vendor .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules src/vigie/static/vendor .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -1,26 +1,20 @@
-"""Background services started with the web app (outbox sender, MQTT ingest, simulator…).
+"""Background services started with the web app (outbox sender, MQTT ingest, alarm timers).
 
-Each context that needs one exposes ``make_background(vigie) -> list[BackgroundService]``;
-the app lifespan starts them after the event bus and stops them in reverse order.
+The app lifespan starts them after the event bus and stops them in reverse
+order. Like :mod:`vigie.bootstrap`, this module wires contexts together (the
+ingest pipeline comes with the alarm rules listening to it), so that they need
+not know each other.
 """
 
 from __future__ import annotations
 
-import importlib
-import logging
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from vigie.runtime import Vigie
-
-log = logging.getLogger(__name__)
-
-# Modules providing make_background(vigie); order is start order.
-PROVIDERS = [
-    "vigie.notifications.service",
-    "vigie.telemetry.service",
-    "vigie.alarms.service",
-]
+from vigie.alarms.ingest import build_pipeline
+from vigie.alarms.service import make_background as alarm_timers
+from vigie.notifications.service import make_background as outbox
+from vigie.runtime import Vigie
+from vigie.telemetry.service import TelemetryService
 
 
 class BackgroundService(Protocol):
@@ -32,13 +26,5 @@ class BackgroundService(Protocol):
 
 
 def background_services(v: Vigie) -> list[BackgroundService]:
-    services: list[BackgroundService] = []
-    for module_name in PROVIDERS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue  # context not installed in this build
-            raise
-        services.extend(module.make_background(v))
-    return services
+    """In start order: the outbox sender, the telemetry ingest, the alarm timers."""
+    return [*outbox(v), TelemetryService(v, build_pipeline), *alarm_timers(v)]

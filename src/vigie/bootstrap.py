@@ -3,7 +3,7 @@
 The app lifespan, the CLI and the tests all get their :class:`~vigie.runtime.Vigie`
 from :func:`build_vigie`: the seams picked by configuration (database, event bus,
 photo store, shared limits) are made here, and every context's subscribers are
-registered here (:func:`subscribe_all`), so that no context calls another to
+registered here (:func:`wire_contexts`), so that no context calls another to
 tell it what happened.
 """
 
@@ -11,19 +11,27 @@ from __future__ import annotations
 
 from functools import partial
 
-from vigie.alarms.actions import link_new_reports
+from vigie.alarms.actions import heartbeat_silences, link_new_reports
+from vigie.assets.states import TelemetryFeed
 from vigie.catalogue.loader import load_catalogue
 from vigie.city.profile import load_profile
 from vigie.db import Database
 from vigie.events.bus import make_bus
-from vigie.events.changes import AlarmLinked, ReportChanged, ReportCreated
+from vigie.events.changes import AlarmLinked, ReportChanged, ReportCreated, ReportFollowed
 from vigie.events.domain import DomainEvent
 from vigie.limits.store import make_limit_store
-from vigie.notifications.actions import announce_change, announce_new_report, announces_new_report
+from vigie.notifications.actions import (
+    announce_change,
+    announce_new_report,
+    announces_new_report,
+    ask_follower_to_confirm,
+)
 from vigie.photos.storage import make_photo_store
 from vigie.reports.subscribers import record_alarm_link
 from vigie.runtime import Vigie
 from vigie.settings import Settings
+from vigie.telemetry.queries import history, latest_state, latest_values
+from vigie.telemetry.schema import kind_of
 
 
 def build_vigie(settings: Settings | None = None) -> Vigie:
@@ -33,12 +41,13 @@ def build_vigie(settings: Settings | None = None) -> Vigie:
     db = Database(settings.resolved_database_url, group_commit=settings.sqlite_group_commit)
     bus = make_bus(settings.event_bus, settings.resolved_database_url)
     photos = make_photo_store(settings.photo_storage, settings.data_dir)
-    v = Vigie(settings, city, catalogue, db, bus, photos, limits=make_limit_store(settings, db))
-    subscribe_all(v)
+    limits = make_limit_store(settings, db)
+    v = Vigie(settings, city, catalogue, db, bus, photos, limits=limits)
+    wire_contexts(v)
     return v
 
 
-def subscribe_all(v: Vigie) -> None:
+def wire_contexts(v: Vigie) -> None:
     """Who hears of what (see vigie.events.messagebus for the two moments)."""
     m = v.messages
     # Live streams (SSE) of every worker, through the bus seam.
@@ -48,14 +57,24 @@ def subscribe_all(v: Vigie) -> None:
         ReportCreated, partial(announce_new_report, v), wants=partial(announces_new_report, v)
     )
     m.subscribe_in_transaction(ReportChanged, partial(announce_change, v))
+    m.subscribe_in_transaction(ReportFollowed, partial(ask_follower_to_confirm, v))
     # Alarms and residents' reports: a new report is linked to the alarms nearby (after
     # commit: never fails the report); an alarm's link is a history entry of the report.
     m.subscribe(ReportCreated, partial(link_new_reports, v))
     m.subscribe_in_transaction(AlarmLinked, record_alarm_link)
+    # The equipment's live state (assets) reads telemetry and the alarm rules, which build
+    # on assets: they are handed to it rather than imported by it.
+    v.asset_telemetry = TelemetryFeed(
+        kind_of=kind_of,
+        latest_values=partial(latest_values, v),
+        silent_after=partial(heartbeat_silences, v),
+        latest_state=partial(latest_state, v),
+        history=partial(history, v),
+    )
 
 
 def _to_live_streams(v: Vigie, events: list[DomainEvent]) -> None:
     v.bus.publish(events)  # looked up each time: the bus may be replaced (tests spy on it)
 
 
-__all__ = ["build_vigie", "subscribe_all"]
+__all__ = ["build_vigie", "wire_contexts"]

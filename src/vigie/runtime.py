@@ -11,12 +11,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vigie.catalogue.domain import Catalogue
-from vigie.catalogue.loader import load_catalogue
-from vigie.city.profile import CityProfile
 from vigie.db import Database
 from vigie.errors import ConfigurationError
 from vigie.events.bus import EventBus
@@ -28,7 +24,9 @@ if TYPE_CHECKING:
     from vigie.addresses.geocoder import CachedGeocoder
     from vigie.alarms.rules import Rule
     from vigie.assets.geojson import LayerCache
-    from vigie.assets.states import StateCache
+    from vigie.assets.states import StateCache, TelemetryFeed
+    from vigie.catalogue.domain import Catalogue
+    from vigie.city.profile import CityProfile
     from vigie.limits.store import LimitStore
     from vigie.maps.basemap import Basemap
     from vigie.maps.layers import CachedLayer
@@ -79,15 +77,11 @@ class Vigie:
     limits: LimitStore | None = None  # shared counters (vigie.limits); set by build_vigie
     # The subscribers of each event, wired by vigie.bootstrap.
     messages: MessageBus = field(default_factory=MessageBus)
+    # What the assets' live state reads from telemetry and alarms, wired by vigie.bootstrap.
+    asset_telemetry: TelemetryFeed | None = None
     ingest: Ingest = field(default_factory=Ingest)
     basemap: Basemap | None = None  # checked by the app factory (vigie.maps.basemap.basemap_of)
     caches: Caches = field(default_factory=Caches)
-
-    def reload_catalogue(self, path: Path | None = None) -> Catalogue:
-        """Swap in a new catalogue; on any problem the running one is kept."""
-        new = load_catalogue(path or self.city.catalogue_path, self.city.zones.codes())
-        self.catalogue = new
-        return new
 
 
 __all__ = ["Caches", "ConfigurationError", "Ingest", "Vigie"]

@@ -12,10 +12,10 @@ import typer
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from vigie.assets.cli import import_assets
 from vigie.assets.importer import run_asset_import
 from vigie.assets.mapping import load_asset_mapping
 from vigie.assets.storage import AssetRow
+from vigie.cli.assets import import_assets
 from vigie.errors import ConfigurationError
 from vigie.runtime import Vigie
 

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from vigie.catalogue.loader import load_catalogue
+from vigie.catalogue.loader import load_catalogue, reload_catalogue
 from vigie.catalogue.synthetic import SMALL_CATALOGUE as BASE
 from vigie.catalogue.synthetic import build_catalogue
 from vigie.city.profile import load_profile
@@ -97,7 +97,7 @@ def test_catalogue_dijon_default_covers_every_pair():
 def test_catalogue_reload_keeps_running_catalogue_on_error(vigie, tmp_path):
     before = vigie.catalogue
     with pytest.raises(ConfigurationError):
-        vigie.reload_catalogue(write(tmp_path, "groups: []\n"))
+        reload_catalogue(vigie, write(tmp_path, "groups: []\n"))
     assert vigie.catalogue is before
 
 

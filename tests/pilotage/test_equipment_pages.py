@@ -71,7 +71,7 @@ def add_assets(v: Vigie) -> None:
 
 def ingest(v: Vigie, asset_id: str, payloads: list[dict[str, Any]]) -> None:
     """Through the telemetry pipeline of the running app (or one of our own)."""
-    from vigie.telemetry.service import build_pipeline
+    from vigie.alarms.ingest import build_pipeline
 
     pipeline = v.ingest.pipeline
     own = pipeline is None

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from tests.telemetry.helpers import Broker
+from vigie.alarms.ingest import build_pipeline
 from vigie.runtime import Vigie
 from vigie.telemetry.pipeline import IngestPipeline
-from vigie.telemetry.service import build_pipeline
 
 
 @pytest.fixture

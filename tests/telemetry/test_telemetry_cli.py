@@ -9,7 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from vigie.telemetry.cli import simulate, telemetry_app
+from vigie.cli.telemetry import simulate, telemetry_app
 
 from .helpers import add_asset
 

@@ -58,6 +58,25 @@ def get_rules(v: Vigie) -> list[Rule]:
     return rules
 
 
+def heartbeat_silences(v: Vigie) -> dict[str, float]:
+    """Telemetry kind -> seconds without a message after which an asset is offline.
+
+    The heartbeat alarm rules in force ("Street light not reporting": 60 min…),
+    so that the equipment map and the alarms agree; kinds without one never go
+    offline this way.
+    """
+    try:
+        rules = get_rules(v)
+    except Exception:  # an invalid rules file is reported by the alarms context itself
+        return {}
+    out: dict[str, float] = {}
+    for rule in rules:
+        if rule.kind == "heartbeat" and rule.heartbeat is not None:
+            for kind in rule.asset_kinds:
+                out[kind] = min(out.get(kind, float("inf")), rule.heartbeat.total_seconds())
+    return out
+
+
 def set_rules(v: Vigie, rules: list[Rule]) -> None:
     v.caches.alarm_rules = rules
 

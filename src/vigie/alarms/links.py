@@ -13,8 +13,9 @@ from __future__ import annotations
 import logging
 import math
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vigie.accounts.domain import SYSTEM
@@ -24,14 +25,15 @@ from vigie.db import utcnow
 from vigie.errors import VigieError
 from vigie.events.changes import AlarmLinked
 from vigie.events.domain import DomainEvent
-from vigie.reports.domain import CLOSED
+from vigie.reports.lookups import CLOSED_VALUES, open_reports_in_box, report_in, reports_in
 from vigie.reports.queries import M_PER_DEG_LAT, distance_m
-from vigie.reports.storage import ReportRow
 from vigie.runtime import Vigie
+
+if TYPE_CHECKING:
+    from vigie.reports.storage import ReportRow
 
 log = logging.getLogger(__name__)
 MAX_LINKS = 50
-CLOSED_VALUES = [s.value for s in CLOSED]
 
 LINK_NOTE = {
     "fr": "Ce signalement correspond à une panne détectée automatiquement sur l'équipement "
@@ -103,21 +105,9 @@ def link_alarm_to_reports(v: Vigie, s: Session, alarm: AlarmRow, spec: LinkSpec,
     """An alarm was just raised: link the open reports it explains nearby."""
     if alarm.lat is None or alarm.long is None:
         return []
-    lat0, lat1, long0, long1 = _box(alarm.lat, alarm.long, spec.radius_m)
-    R = ReportRow
-    q = (
-        select(R)
-        .where(
-            R.lat.between(lat0, lat1),
-            R.long.between(long0, long1),
-            R.status.not_in(CLOSED_VALUES),
-            R.duplicate_of_id.is_(None),
-            or_(R.service_code.in_(sorted(spec.services)), R.service_group.in_(sorted(spec.groups))),
-        )
-        .limit(500)
-    )
+    box = _box(alarm.lat, alarm.long, spec.radius_m)
     found = []
-    for report in s.scalars(q):
+    for report in open_reports_in_box(s, box, spec.services, spec.groups):
         d = distance_m(alarm.lat, alarm.long, report.lat or 0.0, report.long or 0.0)
         if d <= spec.radius_m:
             found.append((d, report))
@@ -135,7 +125,7 @@ def link_report_to_alarms(
     v: Vigie, s: Session, report_id: int, specs: dict[str, LinkSpec], now: datetime
 ) -> list[int]:
     """A report was just filed: link it to the active alarms nearby that explain it."""
-    report = s.get(ReportRow, report_id)
+    report = report_in(s, report_id)
     if report is None or report.lat is None or report.long is None:
         return []
     if report.status in CLOSED_VALUES:
@@ -201,7 +191,7 @@ def resolve_linked(v: Vigie, alarm_ids: list[int]) -> list[int]:
                     .having(func.count() > 0)
                 )
             )
-        reports = {r.id: r for r in s.scalars(select(ReportRow).where(ReportRow.id.in_(report_ids)))}
+        reports = {r.id: r for r in reports_in(s, report_ids)}
     assets = dict(pairs)
     resolved = []
     for rid in report_ids:
@@ -246,5 +236,5 @@ def linked_reports_changed(v: Vigie, s: Session, report_ids: list[int]) -> list[
 
     if not report_ids:
         return []
-    rows = s.scalars(select(ReportRow).where(ReportRow.id.in_(sorted(set(report_ids)))))
+    rows = reports_in(s, report_ids)
     return [report_event(v, "report.updated", row, public={"change": "report.alarm_link"}) for row in rows]

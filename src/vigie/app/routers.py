@@ -7,6 +7,7 @@ from fastapi import APIRouter, FastAPI
 from vigie.addresses.web import router as addresses_router
 from vigie.alarms.web import router as alarms_router
 from vigie.app.health import router as health_router
+from vigie.app.streams import router as events_router
 from vigie.assets.web import router as assets_router
 from vigie.catalogue.web import router as catalogue_router
 from vigie.citizen.web import router as citizen_router
@@ -21,7 +22,6 @@ from vigie.telemetry.web import lighting_router
 from vigie.telemetry.web import router as telemetry_router
 from vigie.web.auth import router as auth_router
 from vigie.web.docs import router as docs_router
-from vigie.web.events import router as events_router
 from vigie.web.pages import router as pages_router
 
 # FastAPI tries routes in order, a few microseconds each: the busiest public

@@ -16,20 +16,49 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Float, Text, cast, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from vigie.assets.actions import AssetFilter, data_version
 from vigie.assets.geojson import Layer, cache_of, digest, feature_id, geojson_layer, new_layer
 from vigie.assets.storage import AssetRow
 from vigie.assets.views import STATES, telemetry_state
+from vigie.db import plain_rows
 from vigie.runtime import Vigie
+
+
+@dataclass(frozen=True)
+class TelemetryFeed:
+    """What live states need from the telemetry and alarms contexts.
+
+    Plugged in by :mod:`vigie.bootstrap` (``Vigie.asset_telemetry``): those
+    contexts build on assets, so assets may not import them.
+    """
+
+    # asset type, asset id -> telemetry kind (None: the asset sends none)
+    kind_of: Callable[[str, str], str | None]
+    # asset id -> (when its latest message arrived, epoch ms; its latest values)
+    latest_values: Callable[[], Mapping[str, tuple[float, dict[str, Any]]]]
+    # telemetry kind -> seconds without a message after which an asset is offline
+    silent_after: Callable[[], dict[str, float]]
+    # one asset's latest values and recent history (its page, for agents)
+    latest_state: Callable[[str], dict[str, Any] | None]
+    history: Callable[[str], list[dict[str, Any]]]
+
+
+# Without telemetry every asset's state is "unknown".
+NO_TELEMETRY = TelemetryFeed(
+    kind_of=lambda asset_type, asset_id: None,
+    latest_values=dict,
+    silent_after=dict,
+    latest_state=lambda asset_id: None,
+    history=lambda asset_id: [],
+)
 
 STATE_TTL_S = 5.0  # live states are recomputed at most this often
 # The end of an encoded feature with its state as the last property (features end with "}}").
@@ -105,91 +134,36 @@ def _state_cache_of(v: Vigie) -> StateCache:
     return cache
 
 
-def _plain_rows(s: Session, stmt: Any) -> list[Any]:
-    """Rows of a statement as DB-API tuples: 100,000 rows through
-    SQLAlchemy's result objects and type processing cost several times more."""
-    # Its only literals are constants of this module: written inline, never user input.
-    sql = str(stmt.compile(dialect=s.get_bind().dialect, compile_kwargs={"literal_binds": True}))
-    cur = s.connection().connection.cursor()
-    try:
-        cur.execute(sql)
-        return list(cur.fetchall())
-    finally:
-        cur.close()
-
-
-def _asset_kinds(v: Vigie, cache: StateCache) -> dict[str, tuple[str, str | None]]:
+def _asset_kinds(
+    v: Vigie, feed: TelemetryFeed, cache: StateCache
+) -> dict[str, tuple[str, str | None]]:
     """asset id -> (asset type, telemetry kind), re-read only after an asset write."""
-    from vigie.telemetry.schema import kind_of
-
+    kind_of = feed.kind_of
     version = data_version(v)
     got = cache.kinds
     if got is not None and got[0] == version:
         return got[1]
     with v.db.session() as s:
-        rows = _plain_rows(s, select(AssetRow.id, AssetRow.type))
+        rows = plain_rows(s, select(AssetRow.id, AssetRow.type))
     by_type: dict[str, tuple[str, str | None]] = {}  # one tuple per type, shared by its assets
     kinds: dict[str, tuple[str, str | None]] = {}
     for id_, type_ in rows:
         pair = by_type.get(type_)
         if pair is None:
-            pair = by_type[type_] = (type_, kind_of(type_))
+            pair = by_type[type_] = (type_, kind_of(type_, ""))
         kinds[id_] = pair if pair[1] is not None else (type_, kind_of(type_, id_))
     cache.kinds = (version, kinds)
     return kinds
-
-
-def _age_sql(s: Session, column: Any) -> Any:
-    """Seconds since a timestamp column, computed by the database (no date parsing in Python)."""
-    if s.get_bind().dialect.name == "postgresql":
-        return cast(func.extract("epoch", func.now() - column), Float)
-    return (func.julianday("now") - func.julianday(column)) * 86400.0
-
-
-def _latest_values(v: Vigie) -> Mapping[str, tuple[float, dict[str, Any]]]:
-    """asset id -> (when its latest message arrived, epoch ms; latest values): from the
-    ingest's memory when it runs in this process (up to date), else from its copy in the
-    database (as old as the ingest's copy interval, 10 s by default)."""
-    from vigie.telemetry.pipeline import IngestPipeline
-
-    pipeline = v.ingest.pipeline
-    if isinstance(pipeline, IngestPipeline):
-        return pipeline.latest_snapshot()
-    from vigie.telemetry.storage import TelemetryLatestRow as L
-
-    with v.db.session() as s:
-        rows = _plain_rows(s, select(L.asset_id, _age_sql(s, L.received_at), cast(L.data, Text)))
-    now_ms = time.time() * 1000
-    return {a: (now_ms - float(age or 0.0) * 1000, orjson.loads(d) if d else {}) for a, age, d in rows}
-
-
-def _silent_after(v: Vigie) -> dict[str, float]:
-    """Telemetry kind -> seconds without a message after which an asset is offline.
-
-    The heartbeat alarm rules in force ("Street light not reporting": 60 min…),
-    so that the map and the alarms agree; kinds without one never go offline this way.
-    """
-    try:
-        from vigie.alarms.actions import get_rules
-
-        rules = get_rules(v)
-    except Exception:  # an invalid rules file is reported by the alarms context itself
-        return {}
-    out: dict[str, float] = {}
-    for rule in rules:
-        if rule.kind == "heartbeat" and rule.heartbeat is not None:
-            for kind in rule.asset_kinds:
-                out[kind] = min(out.get(kind, float("inf")), rule.heartbeat.total_seconds())
-    return out
 
 
 _NEVER_SEEN: tuple[float, None] = (0.0, None)  # telemetry_state: "unknown"
 
 
 def _compute_states(v: Vigie, cache: StateCache) -> StateSnapshot:
-    kinds = _asset_kinds(v, cache)
-    latest = _latest_values(v)
-    silent = _silent_after(v)
+    feed = v.asset_telemetry or NO_TELEMETRY
+    kinds = _asset_kinds(v, feed, cache)
+    latest = feed.latest_values()
+    silent = feed.silent_after()
     now_ms = time.time() * 1000
     states: dict[str, str] = {}
     types: dict[str, str] = {}
@@ -257,4 +231,12 @@ def state_layer(v: Vigie, f: AssetFilter, attributes: list[str] | None = None) -
         return layer
 
 
-__all__ = ["STATE_TAILS", "STATE_TTL_S", "StateSnapshot", "state_layer", "state_snapshot"]
+__all__ = [
+    "NO_TELEMETRY",
+    "STATE_TAILS",
+    "STATE_TTL_S",
+    "StateSnapshot",
+    "TelemetryFeed",
+    "state_layer",
+    "state_snapshot",
+]

@@ -26,7 +26,7 @@ from vigie.assets import actions
 from vigie.assets.actions import AssetFilter
 from vigie.assets.domain import AssetDraft
 from vigie.assets.geojson import Layer, geojson_layer
-from vigie.assets.states import state_layer, state_snapshot
+from vigie.assets.states import NO_TELEMETRY, state_layer, state_snapshot
 from vigie.assets.types import registry_json
 from vigie.assets.views import asset_view
 from vigie.errors import ValidationFailed
@@ -175,12 +175,9 @@ def types() -> dict[str, Any]:
 
 
 def _telemetry(v: Vigie, asset_id: str) -> tuple[Any, list[Any]]:
-    """Latest state and recent history, from the telemetry context when it is installed."""
-    try:
-        from vigie.telemetry.queries import history, latest_state  # type: ignore[attr-defined]
-    except ImportError:
-        return None, []
-    return latest_state(v, asset_id), list(history(v, asset_id) or [])
+    """Latest state and recent history, from the telemetry context when it is wired in."""
+    feed = v.asset_telemetry or NO_TELEMETRY
+    return feed.latest_state(asset_id), list(feed.history(asset_id) or [])
 
 
 @router.get(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import fastjsonschema
 from jsonschema import Draft202012Validator
@@ -26,6 +26,9 @@ from vigie.catalogue.domain import (
 from vigie.catalogue.procedures import build_index, check_coverage
 from vigie.catalogue.schema import CATALOGUE_SCHEMA
 from vigie.errors import ConfigProblem, ConfigurationError
+
+if TYPE_CHECKING:
+    from vigie.runtime import Vigie
 from vigie.yamlfile import LocatedDocument, load_located
 
 _VALIDATOR = Draft202012Validator(CATALOGUE_SCHEMA)
@@ -228,3 +231,10 @@ def _check_references(
                     )
                 )
     return problems
+
+
+def reload_catalogue(v: Vigie, path: Path | None = None) -> Catalogue:
+    """Swap in a new catalogue; on any problem the running one is kept."""
+    new = load_catalogue(path or v.city.catalogue_path, v.city.zones.codes())
+    v.catalogue = new
+    return new

@@ -36,6 +36,7 @@ from vigie.citizen.views import (
     parse_day,
 )
 from vigie.errors import NotFound
+from vigie.maps.pages import map_config
 from vigie.reports.actions import get_report
 from vigie.reports.queries import ReportFilter, list_reports
 from vigie.reports.storage import ReportRow
@@ -44,7 +45,6 @@ from vigie.reports.views import public_view
 from vigie.runtime import Vigie
 from vigie.web.deps import run_read
 from vigie.web.i18n import request_language
-from vigie.web.pages import map_config
 from vigie.web.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from vigie.reports.storage import ReportRow, ReportUpdateRow
+    from vigie.reports.storage import FollowerRow, ReportRow, ReportUpdateRow
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,15 @@ class ReportChanged:
 
     report: ReportRow
     update: ReportUpdateRow
+
+
+@dataclass(frozen=True)
+class ReportFollowed:
+    """A resident follows ``report`` by e-mail (staged in the follow's transaction: the
+    request to confirm the address commits with it, and a refusal rolls it back)."""
+
+    report: ReportRow
+    follower: FollowerRow
 
 
 @dataclass(frozen=True)

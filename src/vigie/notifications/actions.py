@@ -39,7 +39,7 @@ from vigie.settings import Settings
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from vigie.events.changes import ReportChanged, ReportCreated
+    from vigie.events.changes import ReportChanged, ReportCreated, ReportFollowed
     from vigie.reports.storage import FollowerRow, ReportRow, ReportUpdateRow
     from vigie.runtime import Vigie
 
@@ -111,7 +111,7 @@ def procedure_of(v: Vigie, row: ReportRow) -> Procedure | None:
 def recipients_of(s: Session, row: ReportRow) -> list[Recipient]:
     """Reporter first, then followers, those whose address confirmed (``consent``) and did
     not stop; one entry per distinct address."""
-    from vigie.reports.storage import FollowerRow
+    from vigie.reports.lookups import followers_with_email
 
     out: list[Recipient] = []
     seen: set[str] = set()
@@ -124,13 +124,7 @@ def recipients_of(s: Session, row: ReportRow) -> list[Recipient]:
         seen.add(key)
         out.append(Recipient(email, lang or "", token, follower))
 
-    followers = list(
-        s.scalars(
-            select(FollowerRow)
-            .where(FollowerRow.report_id == row.id, FollowerRow.email != "")
-            .order_by(FollowerRow.id)
-        )
-    )
+    followers = followers_with_email(s, row.id)
     allowed = consent.allowed_tokens(s, [row.token] + [f.token for f in followers])
     if row.token in allowed:
         add(row.reporter_email, row.reporter_lang, row.token, False)
@@ -163,11 +157,11 @@ def queue_announcement(
     if not recipients:
         return 0
 
-    from vigie.reports.storage import ReportRow as _ReportRow
+    from vigie.reports.lookups import report_in
 
     merged_into: str | None = None
     if status == "duplicate" and row.duplicate_of_id is not None:
-        keep = s.get(_ReportRow, row.duplicate_of_id)
+        keep = report_in(s, row.duplicate_of_id)
         merged_into = keep.reference if keep is not None else None
         if merged_into and note == f"Fusionné avec le signalement {merged_into}":
             note = ""  # the default note of a merge says the same, in French only
@@ -454,6 +448,11 @@ def announces_new_report(v: Vigie, event: ReportCreated) -> bool:
     return creation_announced(v, event.report)
 
 
+def ask_follower_to_confirm(v: Vigie, s: Session, event: ReportFollowed) -> None:
+    """Subscriber (in the follow's transaction) of ``ReportFollowed``."""
+    on_follow(v, s, event.report, event.follower)
+
+
 def announce_change(v: Vigie, s: Session, event: ReportChanged) -> None:
     """Subscriber (in the change's transaction) of ``ReportChanged``."""
     on_report_update(v, s, event.report, event.update)
@@ -463,6 +462,7 @@ __all__ = [
     "announce_change",
     "announce_new_report",
     "announces_new_report",
+    "ask_follower_to_confirm",
     "creation_announced",
     "on_follow",
     "on_report_created",

@@ -14,9 +14,9 @@ from vigie.accounts.permissions import require
 from vigie.accounts.storage import UserRow
 from vigie.db import utcnow
 from vigie.errors import UnsupportedMediaType, ValidationFailed
-from vigie.pilotage import actions
 from vigie.pilotage.context import procedure_messages
 from vigie.pilotage.stats import compute_stats
+from vigie.reports import field as actions
 from vigie.reports.storage import ReportRow
 from vigie.reports.views import agent_view
 from vigie.runtime import Vigie

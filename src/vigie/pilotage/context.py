@@ -11,14 +11,14 @@ from vigie.accounts.domain import Agent
 from vigie.accounts.storage import UserRow
 from vigie.catalogue.domain import Procedure
 from vigie.db import utcnow
-from vigie.pilotage.actions import HANDBACK_REASONS
+from vigie.maps.pages import map_config
 from vigie.reports.actions import report_updates
 from vigie.reports.domain import TRANSITIONS, Status
+from vigie.reports.field import HANDBACK_REASONS
 from vigie.reports.storage import ReportRow
 from vigie.reports.views import agent_view, update_view
 from vigie.runtime import Vigie
 from vigie.web.i18n import catalog, request_language, translate
-from vigie.web.pages import map_config
 
 OPEN_STATUSES = ["new", "acknowledged", "assigned", "in_progress", "reopened"]
 PRIORITIES = ["urgent", "high", "normal", "low"]

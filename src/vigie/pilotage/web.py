@@ -11,9 +11,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from vigie.accounts.domain import Agent
 from vigie.errors import NotFound
 from vigie.pilotage import context as ctx
-from vigie.pilotage.actions import HANDBACK_REASONS, check_visible_to
 from vigie.pilotage.stats import compute_stats
 from vigie.reports.domain import TRANSITIONS
+from vigie.reports.field import HANDBACK_REASONS, check_visible_to
 from vigie.runtime import Vigie
 from vigie.web.i18n import city_terms
 from vigie.web.pages import forbidden_page, page_agent

@@ -27,7 +27,7 @@ from vigie.accounts.permissions import require
 from vigie.accounts.storage import UserRow
 from vigie.db import utcnow
 from vigie.errors import Conflict, NotFound, ValidationFailed
-from vigie.events.changes import ReportChanged
+from vigie.events.changes import ReportChanged, ReportFollowed
 from vigie.events.domain import DomainEvent
 from vigie.reports.domain import (
     CLOSED,
@@ -412,9 +412,7 @@ def do_follow(v: Vigie, report_id: int | str, email: str = "", lang: str = "") -
         s.flush()
         if email:
             # Outbox: the request to confirm the address, in the same transaction (issue 15).
-            from vigie.notifications.actions import on_follow
-
-            on_follow(v, s, row, follower)
+            v.messages.stage(s, ReportFollowed(row, follower))
         s.commit()
     return row, token
 

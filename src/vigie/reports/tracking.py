@@ -9,7 +9,7 @@ non-public one, and its reporter and followers then learn when the kept report
 moves, never what it says, where it is or what it looks like. Photos of a
 non-public report are served to agents only (``/api/v1/photos``), so even its
 own reporter's view lists none. The tracking API, the tracking page and the
-live stream (``vigie.web.events``) all follow this rule.
+live stream (``vigie.app.streams``) all follow this rule.
 """
 
 from __future__ import annotations

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+import orjson
+from sqlalchemy import Text, cast, func, select
 
+from vigie.db import age_seconds_sql, plain_rows
 from vigie.errors import ValidationFailed
 from vigie.runtime import Vigie
 from vigie.telemetry.schema import NUMERIC, iso
@@ -30,6 +34,20 @@ STEPS = {"raw": 0, "1m": 60, "5m": 300, "15m": 900, "1h": 3600, "6h": 21600, "1d
 
 def _iso(d: datetime | None) -> str | None:
     return d.astimezone(UTC).isoformat().replace("+00:00", "Z") if d else None
+
+
+def latest_values(v: Vigie) -> Mapping[str, tuple[float, dict[str, Any]]]:
+    """asset id -> (when its latest message arrived, epoch ms; latest values): from the
+    ingest's memory when it runs in this process (up to date), else from its copy in the
+    database (as old as the ingest's copy interval, 10 s by default)."""
+    pipeline = v.ingest.pipeline
+    if pipeline is not None:
+        return pipeline.latest_snapshot()
+    L = TelemetryLatestRow
+    with v.db.session() as s:
+        rows = plain_rows(s, select(L.asset_id, age_seconds_sql(s, L.received_at), cast(L.data, Text)))
+    now_ms = time.time() * 1000
+    return {a: (now_ms - float(age or 0.0) * 1000, orjson.loads(d) if d else {}) for a, age, d in rows}
 
 
 def latest_state(v: Vigie, asset_id: str) -> dict[str, Any] | None:

@@ -1,7 +1,7 @@
 """Background service of the telemetry context: ingest pipeline, its source, retention.
 
-Started by the app lifespan (``make_background``). Only the process holding the
-ingest lock runs it (see :mod:`vigie.telemetry.leader`); the others retry now
+Started by the app lifespan (``vigie.background`` hands it the pipeline to run).
+Only the process holding the ingest lock runs it (see :mod:`vigie.telemetry.leader`); the others retry now
 and then. The pipeline is published as ``v.ingest.pipeline`` for
 queries of the latest state, the alarm timers and manual alarm clearing.
 """
@@ -14,13 +14,12 @@ import gc
 import logging
 import sys
 import time
-from functools import partial
+from collections.abc import Callable
 from typing import Any
 
 from vigie.runtime import Ingest, Vigie
 from vigie.telemetry.leader import Leadership
 from vigie.telemetry.pipeline import IngestPipeline
-from vigie.telemetry.registry import AssetRegistry
 
 log = logging.getLogger(__name__)
 REGISTRY_REFRESH_SECONDS = 30.0
@@ -35,19 +34,6 @@ def simulator_enabled(v: Vigie) -> bool:
     if mode == "off" or v.settings.mqtt_url:
         return False
     return v.settings.environment != "test"
-
-
-def build_pipeline(v: Vigie) -> IngestPipeline:
-    """Registry + rule engine (with the alarms already active) + pipeline, not started."""
-    from vigie.alarms.actions import apply_ops, get_rules
-    from vigie.alarms.engine import RuleEngine
-    from vigie.alarms.queries import active_keys
-
-    registry = AssetRegistry(v.db)
-    registry.refresh()
-    engine = RuleEngine(get_rules(v))
-    engine.load_active(active_keys(v))
-    return IngestPipeline(v, registry, engine, alarm_sink=partial(apply_ops, v))
 
 
 def build_source(v: Vigie, pipeline: IngestPipeline) -> Any:
@@ -69,8 +55,11 @@ def build_source(v: Vigie, pipeline: IngestPipeline) -> Any:
 class TelemetryService:
     name = "telemetry"
 
-    def __init__(self, v: Vigie) -> None:
+    def __init__(self, v: Vigie, build_pipeline: Callable[[Vigie], IngestPipeline]) -> None:
         self.v = v
+        # The pipeline comes with its listeners (the alarm rules) from the wiring: this
+        # context does not know who listens to its messages.
+        self.build_pipeline = build_pipeline
         self.leader = Leadership(v.settings.resolved_database_url)
         self.pipeline: IngestPipeline | None = None
         self.source: Any = None
@@ -86,7 +75,7 @@ class TelemetryService:
 
     def _start_ingest(self) -> None:
         v = self.v
-        pipeline = build_pipeline(v)
+        pipeline = self.build_pipeline(v)
         pipeline.start()
         self.pipeline = pipeline
         v.ingest.pipeline = pipeline
@@ -188,7 +177,3 @@ class TelemetryService:
             gc.set_threshold(*self._gc_threshold)
             self._gc_threshold = None
             sys.setswitchinterval(self._switch_interval)
-
-
-def make_background(v: Vigie) -> list[TelemetryService]:
-    return [TelemetryService(v)]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
@@ -15,11 +14,9 @@ from vigie.accounts.actions import agent_for_token, do_create_login, do_logout
 from vigie.accounts.domain import Agent
 from vigie.accounts.throttle import do_sign_in
 from vigie.errors import TooManyRequests, Unauthorized
-from vigie.maps.basemap import basemap_of
-from vigie.maps.layers import context_layers
 from vigie.web.deps import SESSION_COOKIE, client_id, same_origin
 from vigie.web.i18n import catalog, request_language, translate
-from vigie.web.templating import asset_url, render
+from vigie.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -67,6 +64,7 @@ def address_messages(lang: str) -> dict[str, str]:
     return {k.removeprefix("address_box."): translate(lang, k) for k in keys}
 
 
+<<<<<<< HEAD
 def map_config(request: Request) -> dict[str, Any]:
     v = request.app.state.vigie
     center = v.city.center or {}
@@ -88,6 +86,8 @@ def map_config(request: Request) -> dict[str, Any]:
     }
 
 
+=======
+>>>>>>> 08aae27 (Contexts without cycles, enforced: import-linter contracts (layered contexts, no package cycle, layers inside contexts, storage modules protected) run by make lint; telemetry gets its pipeline with the alarm rules from background.py, assets read telemetry through a TelemetryFeed port, the SSE streams move to app/streams.py, the contexts' CLI to cli/, field agents' use cases to reports/field.py, reads of reports through reports/lookups.py; runtime imports no context; architecture.md draws the flow; decision 0002)
 # Login CSRF: the sign-in form carries a token that must match this cookie (set with
 # the form, readable by nobody else), and the POST must come from this site (Origin).
 LOGIN_CSRF_COOKIE = "vigie_login_csrf"

@@ -9,13 +9,13 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from vigie.addresses.cli import addresses_app, import_addresses
-from vigie.alarms.cli import alarms_app
-from vigie.assets.cli import import_assets
+from vigie.cli.addresses import addresses_app, import_addresses
+from vigie.cli.alarms import alarms_app
+from vigie.cli.assets import import_assets
+from vigie.cli.telemetry import simulate, telemetry_app
+from vigie.cli.transport import transport_app
 from vigie.errors import ConfigurationError, VigieError
 from vigie.settings import Settings, settings_markdown
-from vigie.telemetry.cli import simulate, telemetry_app
-from vigie.transport.cli import transport_app
 
 app = typer.Typer(
     help="Vigie: citizen reports, control centre and open data for a connected city.",

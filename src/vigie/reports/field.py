@@ -1,8 +1,9 @@
-"""Use cases of the control room and field agents' view.
+"""Use cases of field agents (and the control room): resolving with photos, handing back.
 
-Both build on the reports context's ``mutate_report`` (and ``set_status``) so
-that each one is a single transaction (history entry, audit row, resident
-notification) followed by one ``report.updated`` event.
+They change reports, so they live in the reports context (the control room's
+pages in ``pilotage`` call them). Both build on ``mutate_report`` (and
+``set_status``) so that each one is a single transaction (history entry, audit
+row, resident notification) followed by one ``report.updated`` event.
 """
 
 from __future__ import annotations

@@ -1,0 +1,64 @@
+"""What other contexts read of reports, in their own session.
+
+The reports' tables are written by this context only; the alarms and the
+notifications read them through these functions rather than querying
+``reports.storage`` themselves (an import-linter contract holds them to it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from vigie.reports.domain import CLOSED
+from vigie.reports.storage import FollowerRow, ReportRow
+
+CLOSED_VALUES = [s.value for s in CLOSED]
+
+
+def report_in(s: Session, report_id: int) -> ReportRow | None:
+    return s.get(ReportRow, report_id)
+
+
+def reports_in(s: Session, report_ids: Iterable[int]) -> list[ReportRow]:
+    ids = sorted(set(report_ids))
+    if not ids:
+        return []
+    return list(s.scalars(select(ReportRow).where(ReportRow.id.in_(ids))))
+
+
+def open_reports_in_box(
+    s: Session,
+    box: tuple[float, float, float, float],
+    services: Iterable[str],
+    groups: Iterable[str],
+    limit: int = 500,
+) -> list[ReportRow]:
+    """Open reports (not merged) of these services or groups inside (lat0, lat1, long0, long1)."""
+    lat0, lat1, long0, long1 = box
+    R = ReportRow
+    q = (
+        select(R)
+        .where(
+            R.lat.between(lat0, lat1),
+            R.long.between(long0, long1),
+            R.status.not_in(CLOSED_VALUES),
+            R.duplicate_of_id.is_(None),
+            or_(R.service_code.in_(sorted(services)), R.service_group.in_(sorted(groups))),
+        )
+        .limit(limit)
+    )
+    return list(s.scalars(q))
+
+
+def followers_with_email(s: Session, report_id: int) -> list[FollowerRow]:
+    """The report's followers who left an e-mail address, in the order they followed."""
+    return list(
+        s.scalars(
+            select(FollowerRow)
+            .where(FollowerRow.report_id == report_id, FollowerRow.email != "")
+            .order_by(FollowerRow.id)
+        )
+    )
