@@ -59,8 +59,8 @@ class Caches:
 
     alarm_rules: list[Rule] | None = None
     default_schedule_ensured: bool = False
-    layers: LayerCache | None = None
-    states: StateCache | None = None
+    asset_layers: LayerCache | None = None
+    asset_states: StateCache | None = None
     map_layers: dict[str, CachedLayer] | None = None
     geocoder: CachedGeocoder | None = None
     gazetteer: BuiltinGeocoder | None = None

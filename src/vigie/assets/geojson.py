@@ -188,9 +188,9 @@ class LayerCache:
 
 
 def cache_of(v: Vigie) -> LayerCache:
-    cache = v.caches.layers
+    cache = v.caches.asset_layers
     if cache is None:
-        cache = v.caches.layers = LayerCache()
+        cache = v.caches.asset_layers = LayerCache()
     return cache
 
 

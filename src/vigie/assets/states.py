@@ -128,9 +128,9 @@ class StateCache:
 
 
 def _state_cache_of(v: Vigie) -> StateCache:
-    cache = v.caches.states
+    cache = v.caches.asset_states
     if cache is None:
-        cache = v.caches.states = StateCache()
+        cache = v.caches.asset_states = StateCache()
     return cache
 
 
