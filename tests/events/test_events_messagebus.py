@@ -10,7 +10,6 @@ import pytest
 from tests.reports.helpers import submit_report
 from vigie.accounts.domain import SYSTEM
 from vigie.events.changes import ReportChanged, ReportCreated
-from vigie.events.domain import DomainEvent
 from vigie.events.messagebus import MessageBus
 from vigie.reports.actions import do_change_status, get_report, report_updates
 
@@ -97,15 +96,14 @@ def test_messagebus_in_transaction_failure_rolls_the_change_back(vigie):
 
 
 def test_messagebus_after_commit_failure_never_fails_a_report(vigie, caplog):
-    heard: list[DomainEvent] = []
-    vigie.messages.subscribe(DomainEvent, heard.extend)
-
     def broken(events: list[ReportCreated]) -> None:
         raise RuntimeError("alarm links down")
 
+    heard: list[int] = []
     vigie.messages.subscribe(ReportCreated, broken)
+    vigie.messages.subscribe(ReportCreated, lambda events: heard.extend(e.report.id for e in events))
     with caplog.at_level(logging.ERROR, logger="vigie.events.messagebus"):
         rid = submit_report(vigie)
     assert get_report(vigie, rid).id == rid
-    assert [e.type for e in heard] == ["report.created"]
+    assert heard == [rid]  # the next subscriber still heard of it
     assert "a subscriber of ReportCreated failed" in caplog.text
