@@ -399,15 +399,11 @@ def _moves_forward(s: Session, report_id: int, update_id: int, status: str) -> b
     status the resident was already told are not announced: to them, a report
     never goes backwards (issue 14 §5).
     """
-    from vigie.reports.storage import ReportUpdateRow
+    from vigie.reports.lookups import statuses_before
 
     if status not in PROGRESS:
         return True
-    earlier = s.scalars(
-        select(ReportUpdateRow.status)
-        .where(ReportUpdateRow.report_id == report_id, ReportUpdateRow.id < update_id)
-        .order_by(ReportUpdateRow.id.desc())
-    )
+    earlier = statuses_before(s, report_id, update_id)
     reached = 0
     for previous in earlier:
         if previous == "reopened":

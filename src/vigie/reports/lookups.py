@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from vigie.reports.domain import CLOSED
-from vigie.reports.storage import FollowerRow, ReportRow
+from vigie.reports.storage import FollowerRow, ReportRow, ReportUpdateRow
 
 CLOSED_VALUES = [s.value for s in CLOSED]
 
@@ -51,6 +51,14 @@ def open_reports_in_box(
         .limit(limit)
     )
     return list(s.scalars(q))
+
+
+def statuses_before(s: Session, report_id: int, update_id: int) -> Iterable[str]:
+    """The statuses of the report's history entries before ``update_id``, newest first."""
+    U = ReportUpdateRow
+    return s.scalars(
+        select(U.status).where(U.report_id == report_id, U.id < update_id).order_by(U.id.desc())
+    )
 
 
 def followers_with_email(s: Session, report_id: int) -> list[FollowerRow]:
