@@ -64,30 +64,6 @@ def address_messages(lang: str) -> dict[str, str]:
     return {k.removeprefix("address_box."): translate(lang, k) for k in keys}
 
 
-<<<<<<< HEAD
-def map_config(request: Request) -> dict[str, Any]:
-    v = request.app.state.vigie
-    center = v.city.center or {}
-    basemap = basemap_of(v).page_config()
-    if basemap["kind"] == "pmtiles":
-        basemap["script"] = asset_url("vendor/protomaps-leaflet/protomaps-leaflet.js")
-    return {
-        "lat": center.get("lat"),
-        "long": center.get("long"),
-        "zoom": center.get("zoom", 12),
-        "basemap": basemap,
-        "address_messages": address_messages(request_language(request, v.city.default_language)),
-        # Context layers stand in for a basemap; over a street map they would only repeat it.
-        "layers": [] if basemap["kind"] != "none" else [
-            *(c.page_config() for c in context_layers(v).values()),
-            # House numbers of the gazetteer, asked for the view at street level.
-            {"name": "addresses", "url": "/api/v1/map/layers/addresses.geojson", "min_zoom": 18},
-        ],
-    }
-
-
-=======
->>>>>>> 08aae27 (Contexts without cycles, enforced: import-linter contracts (layered contexts, no package cycle, layers inside contexts, storage modules protected) run by make lint; telemetry gets its pipeline with the alarm rules from background.py, assets read telemetry through a TelemetryFeed port, the SSE streams move to app/streams.py, the contexts' CLI to cli/, field agents' use cases to reports/field.py, reads of reports through reports/lookups.py; runtime imports no context; architecture.md draws the flow; decision 0002)
 # Login CSRF: the sign-in form carries a token that must match this cookie (set with
 # the form, readable by nobody else), and the POST must come from this site (Origin).
 LOGIN_CSRF_COOKIE = "vigie_login_csrf"
