@@ -12,12 +12,12 @@ UV_COMPILE := $(BIN)/uv pip compile pyproject.toml --quiet --universal --python-
 	--generate-hashes --custom-compile-command "make lock" $(LOCK_ARGS)
 ASSETS := src/vigie/static/vendor/.stamp
 PORT := $(or $(VIGIE_PORT),8000)
-# `make test`: pytest-xdist workers (0 = one process; each worker has its own database; a
-# test file runs whole on one worker, so module fixtures are built once) and coverage of
-# src/vigie (COVERAGE=0 to skip), e.g. `make test PYTEST_WORKERS=0 COVERAGE=0`.
+# `make test`: pytest-xdist workers (0 = one process; each worker has its own database;
+# tests are dealt one by one, which balanced better than a file per worker: docs/benchmarks.md)
+# and coverage of src/vigie (COVERAGE=0 to skip), e.g. `make test PYTEST_WORKERS=0 COVERAGE=0`.
 PYTEST_WORKERS ?= 2
 COVERAGE ?= 1
-PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile)
+PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS))
 PYTEST_COV := $(if $(filter 1,$(COVERAGE)),--cov=vigie --cov-report=term:skip-covered,)
 
 # The Dijon demo draws Divia's network from the shared open data when it sits beside the checkout.

@@ -11,7 +11,8 @@ database of its own: SQLite files live in each test's temporary directory, and
 on PostgreSQL worker ``gw0`` uses ``<database>_gw0``, created here through the
 base URL when missing and migrated once per worker. Data that is slow to build
 and only read (the demo fleet) lives in a second database per worker, fresh for
-each module that asks for it (``module_vigie``).
+each module that asks for it (``module_vigie``): built at most once per module and
+worker instead of once per test.
 """
 
 from __future__ import annotations
