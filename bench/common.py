@@ -228,7 +228,8 @@ def _pg_connect():  # type: ignore[no-untyped-def]
 
 
 def _check_pg_name(dbname: str) -> None:
-    if not dbname.startswith(PG_PREFIX) or not dbname.replace("_", "").isalnum():
+    # vigie_bench*, or an engineer's own bench_<name> database.
+    if not dbname.startswith((PG_PREFIX, "bench_")) or not dbname.replace("_", "").isalnum():
         raise SystemExit(f"refusing to touch database '{dbname}' (not a {PG_PREFIX}* name)")
 
 

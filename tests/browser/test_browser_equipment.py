@@ -151,7 +151,7 @@ def test_browser_equipment_map_live_alarm_and_asset_page(fleet, new_context, liv
     expect(row).to_be_visible(timeout=10_000)
     expect(row).to_have_class(re.compile("is-new"))
     expect(row).to_contain_text("Lampadaire en panne")
-    expect(row).to_contain_text("1 signalement(s) lié(s)")
+    expect(row).to_contain_text("1 signalement lié")
     expect(page.locator("#live-region")).to_contain_text(light.id)
     expect(page.locator("#layer-count-alarms")).to_have_text("(1)")
     assert page.evaluate("window.Pilotage.beepCount") == beeps + 1

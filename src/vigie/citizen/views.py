@@ -17,6 +17,7 @@ from starlette.responses import Response
 from vigie.catalogue.domain import Service
 from vigie.reports.domain import CLOSED, Status
 from vigie.runtime import Vigie
+from vigie.web import formats
 from vigie.web.i18n import catalog, city_terms, request_language, translate
 from vigie.web.templating import asset_url
 
@@ -146,7 +147,7 @@ def local_time(v: Vigie, iso: str | None) -> str:
         return iso
     if dt.tzinfo is not None:
         dt = dt.astimezone(v.city.timezone)
-    return dt.strftime("%d/%m/%Y %H:%M")
+    return formats.when(dt, "fr")
 
 
 def parse_day(text: str) -> date | None:

@@ -38,7 +38,8 @@ from vigie.citizen.views import (
 from vigie.errors import NotFound
 from vigie.maps.pages import map_config
 from vigie.reports.actions import get_report
-from vigie.reports.queries import ReportFilter, list_reports
+from vigie.reports.clusters import map_view, parse_zoom
+from vigie.reports.queries import ReportFilter, apply_filter, list_reports, parse_bbox
 from vigie.reports.storage import ReportRow
 from vigie.reports.tracking import Tracked, find_tracked, report_view
 from vigie.reports.views import public_view
@@ -51,7 +52,6 @@ router = APIRouter(include_in_schema=False)
 router.include_router(pwa_router)
 
 MAP_PAGE_SIZE = 50
-MAP_MARKERS = 500
 
 
 def _vigie(request: Request) -> Vigie:
@@ -218,12 +218,40 @@ async def public_map(request: Request, page: int = Query(1, ge=1, le=10_000)) ->
         config=page_config(
             request,
             api_query=chosen["api"],
-            max_markers=MAP_MARKERS,
+            map_query=urlencode(query),
         ),
         when=_when(v),
         map_config=map_config(request),
         nav="map",
     )
+
+
+@router.get("/api/v1/map", summary="Public reports in view, clustered by the database (the public map)")
+async def public_map_view(
+    request: Request,
+    bbox: str = Query(..., description="min_long,min_lat,max_long,max_lat"),
+    zoom: str = Query("13", description="The map's zoom level (0 to 22)"),
+) -> Response:
+    """What the public map shows of the area in view, at any number of reports (no cap).
+
+    Filters as on /carte (service, status, zone, days); only public reports, public fields.
+    """
+    v = _vigie(request)
+    lang = _lang(request)
+    f, _ = _map_filter(v, request)
+    f.bbox = parse_bbox(bbox)
+    level = parse_zoom(zoom)
+
+    def answer() -> dict[str, Any]:
+        key = ("public", tuple(f.service_codes), tuple(f.statuses), tuple(f.zones), f.start, f.end)
+        view = map_view(v, lambda stmt: apply_filter(stmt, f), f.bbox or (0, 0, 0, 0), level, key)
+        return {
+            "total": view.total,
+            "clusters": [{"lat": c.lat, "long": c.long, "count": c.count} for c in view.clusters],
+            "points": [public_view(r, v.catalogue, lang) for r in view.points],
+        }
+
+    return JSONResponse(await run_read(request, answer), headers={"Cache-Control": "no-cache"})
 
 
 def _known_addresses(v: Vigie, q: str) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from vigie.accounts.storage import UserRow
 from vigie.db import utcnow
 from vigie.errors import UnsupportedMediaType, ValidationFailed
 from vigie.pilotage.context import procedure_messages
+from vigie.pilotage.queue_api import router as queue_router
 from vigie.pilotage.stats import compute_stats
 from vigie.reports import field as actions
 from vigie.reports.storage import ReportRow
@@ -23,6 +24,7 @@ from vigie.runtime import Vigie
 from vigie.web.deps import current_agent, get_vigie
 
 router = APIRouter(prefix="/api/v1/pilotage", tags=["control room"])
+router.include_router(queue_router)
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Not logged in (problem JSON)"},

@@ -15,6 +15,7 @@ from vigie.accounts.storage import AuditRow
 from vigie.assets.storage import AssetRow
 from vigie.assets.types import ASSET_TYPES, STATUSES, AttrType
 from vigie.runtime import Vigie
+from vigie.web import formats
 from vigie.web.i18n import catalog, translate
 
 JS_PREFIX = "equipment.js."
@@ -127,7 +128,7 @@ def display_value(value: Any, lang: str, unit: str = "", name: str = "") -> str:
     text = str(value)
     if len(text) == 10 and text[4] == "-" and text[7] == "-":
         try:
-            return date.fromisoformat(text).strftime("%d/%m/%Y" if lang == "fr" else "%d %b %Y")
+            return formats.when(date.fromisoformat(text), lang)
         except ValueError:
             return text
     return tr(lang, f"equipment.value.{text}", text)

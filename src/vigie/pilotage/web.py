@@ -66,6 +66,10 @@ def queue_page(request: Request) -> Response:
         all_statuses=[s.value for s in TRANSITIONS],
         priorities=ctx.PRIORITIES,
         sla_states=ctx.SLA_STATES[:3],
+        teams=sorted(
+            ({"code": c, "name": tm.name.get(lang)} for c, tm in v.catalogue.teams.items()),
+            key=lambda tm: tm["name"],
+        ),
         **_base(request, agent, csrf, open_statuses=ctx.OPEN_STATUSES),
     )
 

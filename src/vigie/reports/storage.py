@@ -18,10 +18,23 @@ from sqlalchemy import (
     and_,
     func,
     literal_column,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vigie.db import Base, UTCDateTime
+
+# Statuses of a report still to be dealt with: the control room's queue. Written as
+# literals in the partial indexes below and in the queries meant to use them
+# (vigie.pilotage.queue.open_condition): a planner matches an index's predicate
+# only against the same constants, never against bound parameters.
+OPEN_STATUSES = ("new", "acknowledged", "assigned", "in_progress", "reopened")
+OPEN_PREDICATE = "status IN ('new', 'acknowledged', 'assigned', 'in_progress', 'reopened')"
+
+
+def _open_index(name: str, *columns: str) -> Index:
+    where = text(OPEN_PREDICATE)
+    return Index(name, *columns, sqlite_where=where, postgresql_where=where)
 
 
 class ReportRow(Base):
@@ -80,6 +93,20 @@ class ReportRow(Base):
         Index("ix_reports_lat_long", "lat", "long"),
         Index("ix_reports_duplicate_of", "duplicate_of_id"),
         Index("ix_reports_assigned_user", "assigned_user_id"),
+        # The queue over the open reports only (a tenth of them in a city's history):
+        # newest or most urgent first, and counts with the queue's usual filters read
+        # from the index alone (status too: SQLite reads a column of the predicate from
+        # the table unless the index holds it).
+        _open_index(
+            "ix_reports_open_requested",
+            *("requested_at", "id", "service_group", "zone", "priority", "expected_at", "status"),
+        ),
+        _open_index(
+            "ix_reports_open_expected", "expected_at", "id", "service_group", "zone", "priority", "status"
+        ),
+        _open_index(
+            "ix_reports_open_lat_long", "lat", "long", "service_group", "zone", "priority", "public", "status"
+        ),
     )
 
 

@@ -13,6 +13,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from vigie.web import formats
 from vigie.web.deps import SESSION_COOKIE
 from vigie.web.i18n import LANG_COOKIE, city_terms, request_language, translate
 
@@ -70,6 +71,9 @@ def render(
         "lang": lang,
         "other_lang": "en" if lang == "fr" else "fr",
         "t": t,
+        # Numbers and dates by the language's rules (Babel): num(10.0, 1) is "10,0" in French.
+        "num": lambda value, digits=None: formats.number(value, lang, digits),
+        "when": lambda value: formats.when(value, lang, v.city.timezone),
         "city": v.city,
         "settings": v.settings,
         "path": request.url.path,

@@ -1,4 +1,4 @@
-// Public map: the reports of the list (same filters), clustered. Public fields only.
+// Public map: the reports of the list's filters in view, clustered by the server. Public fields only.
 (function () {
   "use strict";
   const Vigie = window.Vigie;
@@ -9,7 +9,7 @@
   const el = document.getElementById("reports-map");
   const state = document.getElementById("map-state");
   if (!el) return;
-  if (!window.L || !window.L.markerClusterGroup) { state.textContent = t("js.map_failed"); return; }
+  if (!window.L) { state.textContent = t("js.map_failed"); return; }
 
   function popup(r) {
     return '<div class="popup"><p><strong>' + esc(r.service_name) + "</strong></p>" +
@@ -18,8 +18,16 @@
       "<p>" + esc(r.reference) + " · " + esc(Vigie.formatDate(r.requested_at)) + "</p></div>";
   }
 
+  // The server sends what is in view: clusters counted by the database, and the
+  // reports themselves where few enough (every public report, no cap).
+  function clusterIcon(n) {
+    const size = n < 100 ? 34 : n < 1000 ? 42 : 50;
+    return window.L.divIcon({ html: "<span>" + esc(numbers.format(n)) + "</span>", className: "server-cluster", iconSize: [size, size] });
+  }
+  const numbers = new Intl.NumberFormat(cfg.lang === "en" ? "en-GB" : "fr-FR");
+
   Vigie.map(el, { maxZoom: 19 }) // the clusters need a maximum zoom, even without tiles
-    .then(async function (map) {
+    .then(function (map) {
       // Going to an address: the map shows the street and rings the spot.
       let spot = null;
       Vigie.addressCombobox(document.getElementById("map-search"), {
@@ -31,20 +39,33 @@
           map.setView(ll, 18);
         },
       });
-      const cluster = window.L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50 });
-      map.addLayer(cluster);
-      const query = (cfg.api_query ? cfg.api_query + "&" : "") + "page_size=" + cfg.max_markers;
-      const data = await C.get("/api/v1/reports?" + query);
-      const markers = data.items
-        .filter(function (r) { return r.lat != null && r.long != null; })
-        .map(function (r) {
-          const name = r.service_name + " — " + t("status." + r.status);
-          return window.L.marker([r.lat, r.long], { title: name, alt: name }).bindPopup(popup(r));
+      const layer = window.L.layerGroup().addTo(map);
+      let ticket = 0;
+      async function load() {
+        const mine = ++ticket;
+        const b = map.getBounds();
+        const box = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (x) { return x.toFixed(5); }).join(",");
+        const query = (cfg.map_query ? cfg.map_query + "&" : "") + "bbox=" + box + "&zoom=" + map.getZoom();
+        const view = await C.get("/api/v1/map?" + query);
+        if (mine !== ticket) return;
+        layer.clearLayers();
+        view.clusters.forEach(function (c) {
+          const label = t("js.cluster", { n: numbers.format(c.count) });
+          window.L.marker([c.lat, c.long], { icon: clusterIcon(c.count), title: label, alt: label, keyboard: true })
+            .on("click", function () { map.setView([c.lat, c.long], Math.min(map.getZoom() + 2, 19)); })
+            .addTo(layer);
         });
-      cluster.addLayers(markers);
-      if (markers.length) map.fitBounds(cluster.getBounds(), { padding: [24, 24], maxZoom: 16 });
-      if (window.performance && performance.mark) performance.mark("vigie-ready"); // markers shown (bench/bench_pages.py)
-      state.textContent = C.plural("js.markers", markers.length) + (data.next_page ? " " + t("js.markers_more", { n: cfg.max_markers }) : "");
+        view.points.forEach(function (r) {
+          const name = r.service_name + " — " + t("status." + r.status);
+          window.L.marker([r.lat, r.long], { title: name, alt: name }).bindPopup(popup(r)).addTo(layer);
+        });
+        state.textContent = C.plural("js.markers", view.total);
+        if (window.performance && performance.mark) performance.mark("vigie-ready"); // markers shown (bench/bench_pages.py)
+      }
+      let moving = null;
+      map.on("moveend", function () { window.clearTimeout(moving); moving = window.setTimeout(function () { load().catch(fail); }, 150); });
+      return load();
     })
-    .catch(function (e) { state.textContent = t("js.map_failed"); window.console.error(e); });
+    .catch(fail);
+  function fail(e) { state.textContent = t("js.map_failed"); window.console.error(e); }
 })();

@@ -101,7 +101,7 @@
     const extra = [];
     if (a.assignee) extra.push(P.t("assigned_to", { name: a.assignee }));
     if (a.count > 1) extra.push(P.t("occurrences", { n: a.count }));
-    if ((a.report_ids || []).length) extra.push(P.t("linked_reports", { n: a.report_ids.length }));
+    if ((a.report_ids || []).length) extra.push(P.plural("linked_reports", a.report_ids.length));
     if (a.details && a.details.area && a.details.area !== label("zones", a.zone)) extra.push(a.details.area);
     if (extra.length) what.appendChild(el("span", "alarm-meta", extra.join(" · ")));
     tr.appendChild(what);
@@ -144,7 +144,7 @@
     $("alarm-empty").hidden = shown.length > 0;
     $("alarm-count").textContent = beyond
       ? P.t("alarm_count_partial", { n: shown.length, total: shown.length + beyond })
-      : P.t("alarm_count", { n: shown.length });
+      : P.plural("alarm_count", shown.length);
     if (refocus) {
       const tr = body.querySelector('tr[data-id="' + refocus[0] + '"]');
       const target = tr && (tr.querySelector('[data-act="' + refocus[1] + '"]') || tr.querySelector('[data-act="open"]'));
@@ -178,7 +178,7 @@
       cueTimer = null;
       lastCue = Date.now();
       P.beep();
-      Vigie.announce(P.t("more_alarms", { n: missedCues }));
+      Vigie.announce(P.plural("more_alarms", missedCues));
       missedCues = 0;
     }, 2000 - (now - lastCue));
   }

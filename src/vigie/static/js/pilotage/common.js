@@ -20,6 +20,16 @@
     return text;
   };
 
+  // Numbers and plurals by the page's language rules (CLDR, as Babel on the server):
+  // "1 234,5" and "0 signalement" in French, "1,234.5" and "0 reports" in English.
+  const numbers = new Intl.NumberFormat(locale);
+  const plurals = new Intl.PluralRules(locale);
+  P.number = function (n) { return numbers.format(n); };
+  P.plural = function (key, n, vars) {
+    const form = plurals.select(n) === "one" ? "_one" : "_other";
+    return P.t(key + form, Object.assign({ n: P.number(n) }, vars || {}));
+  };
+
   P.label = function (kind, code) {
     const labels = (P.data.labels || {})[kind] || {};
     return labels[code] || code || "";

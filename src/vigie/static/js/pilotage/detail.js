@@ -457,6 +457,10 @@
     },
   });
 
+  // The work order is the page itself, printed with the print stylesheet.
+  const printButton = document.getElementById("print-order");
+  if (printButton) printButton.addEventListener("click", function () { window.print(); });
+
   updateButtons();
   loadDuplicates();
   const flash = P.takeFlash();

@@ -1,13 +1,12 @@
-// Control room queue: live list of reports (SSE), filters, sort, countdowns,
-// clustered map, and keyboard navigation.
+// Control room queue: one page of the reports the server filters, searches,
+// sorts and counts over all of them; live updates (SSE), countdowns, a map of
+// what is in view clustered by the server, bulk actions, CSV export, keyboard.
 (function () {
   "use strict";
   const P = window.Pilotage;
   const D = P.data;
   const $ = P.$;
   const OPEN = D.open_statuses || [];
-  const RANK = { urgent: 3, high: 2, normal: 1, low: 0 };
-  const STATUS_ORDER = ["new", "reopened", "acknowledged", "assigned", "in_progress", "resolved", "rejected", "duplicate"];
   const ORDER_KEY = "vigie.pilotage.queue";
   const form = $("queue-filters");
   const body = $("queue-body");
@@ -16,7 +15,6 @@
   let current = null;
   let shown = [];
   let map = null;
-  let cluster = null;
   const baseTitle = document.title;
 
   function filters() {
@@ -25,63 +23,58 @@
     return f;
   }
 
-  function serverQuery(f) {
-    const params = new URLSearchParams({ page_size: "500" });
-    if (f.status === "open") params.set("status", OPEN.join(","));
-    else if (f.status !== "all") params.set("status", f.status);
-    if (f.group) params.set("group", f.group);
-    if (f.zone) params.set("zone", f.zone);
+  // Every filter, the search and the sort run on the server over all reports;
+  // the page shows one page of them and the count of all.
+  const PAGE_SIZE = 50;
+  let page = 1;
+  let total = 0;
+  let pages = 1;
+  const selected = new Set();
+
+  function serverQuery(f, withPage) {
+    const params = new URLSearchParams();
+    ["status", "group", "zone", "priority", "sla", "q", "sort"].forEach(function (k) { if (f[k]) params.set(k, f[k]); });
+    if (withPage) { params.set("page", String(page)); params.set("page_size", String(PAGE_SIZE)); }
     return params;
   }
 
   let loading = 0;
   async function load() {
     const ticket = ++loading;
-    const params = serverQuery(filters());
-    const list = [];
+    let res;
     try {
-      for (let page = 1; page <= 4; page++) {
-        params.set("page", String(page));
-        const res = await Vigie.api("/api/v1/reports?" + params.toString());
-        list.push.apply(list, res.items);
-        if (!res.next_page) break;
-      }
+      res = await Vigie.api("/api/v1/pilotage/queue?" + serverQuery(filters(), true).toString());
       P.clearError($("queue-error"));
     } catch (err) {
       P.showError($("queue-error"), err);
-      return;
+      return null;
     }
-    if (ticket !== loading) return;
+    if (ticket !== loading) return null;
     items.clear();
-    list.forEach(function (r) { items.set(r.id, r); });
+    res.items.forEach(function (r) { items.set(r.id, r); });
+    total = res.total;
+    pages = res.pages;
+    if (page > pages) { page = pages; return load(); }
     render();
+    return res;
   }
 
   function fold(text) {
     return String(text || "").toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "");
   }
 
+  // Only to decide whether a live event concerns this view (the server decides what is shown).
   function matches(r, f) {
     if (f.status === "open" && OPEN.indexOf(r.status) < 0) return false;
     if (f.status !== "open" && f.status !== "all" && r.status !== f.status) return false;
     if (f.group && r.group !== f.group) return false;
     if (f.zone && r.zone !== f.zone) return false;
     if (f.priority && r.priority !== f.priority) return false;
-    if (f.sla && P.slaState(r.expected_at, r.status) !== f.sla) return false;
     if (f.q) {
-      const hay = fold([r.reference, r.description, r.address, P.label("services", r.service_code), P.label("zones", r.zone)].join(" "));
+      const hay = fold([r.reference, r.description, r.address].join(" "));
       if (hay.indexOf(fold(f.q)) < 0) return false;
     }
     return true;
-  }
-
-  function time(iso) { return iso ? new Date(iso).getTime() : Infinity; }
-  function compare(sort) {
-    const byReceived = function (a, b) { return time(b.requested_at) - time(a.requested_at) || Number(b.id) - Number(a.id); };
-    if (sort === "due") return function (a, b) { return time(a.expected_at) - time(b.expected_at) || byReceived(a, b); };
-    if (sort === "priority") return function (a, b) { return (RANK[b.priority] || 0) - (RANK[a.priority] || 0) || time(a.expected_at) - time(b.expected_at); };
-    if (sort === "status") return function (a, b) { return STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) || byReceived(a, b); };
-    return byReceived;
   }
 
   function cell(tr, content, cls) {
@@ -121,6 +114,12 @@
     tr.dataset.id = r.id;
     if (fresh.has(r.id)) tr.classList.add("is-new");
     if (r.id === current) tr.classList.add("is-current");
+    const pick = document.createElement("input");
+    pick.type = "checkbox";
+    pick.className = "queue-pick";
+    pick.checked = selected.has(r.id);
+    pick.setAttribute("aria-label", P.t("select_report", { ref: r.reference || "#" + r.id }));
+    cell(tr, pick, "queue-table__pick");
     const th = document.createElement("th");
     th.scope = "row";
     const a = document.createElement("a");
@@ -135,7 +134,7 @@
     }
     tr.appendChild(th);
     cell(tr, P.label("services", r.service_code) || r.service_name);
-    cell(tr, place(r));
+    cell(tr, place(r), "queue-table__address");
     cell(tr, badge(r.status, P.label("status", r.status)));
     cell(tr, P.label("priority", r.priority), "priority priority--" + r.priority);
     const due = document.createElement("span");
@@ -146,24 +145,26 @@
     when.dateTime = r.requested_at;
     when.textContent = P.shortDate(r.requested_at);
     cell(tr, when);
-    cell(tr, P.label("channel", r.channel));
     return tr;
   }
 
   function render() {
-    const f = filters();
     const focusedId = document.activeElement && document.activeElement.closest && document.activeElement.closest("#queue-body tr");
     const refocus = focusedId ? focusedId.dataset.id : null;
-    shown = Array.from(items.values()).filter(function (r) { return matches(r, f); }).sort(compare(f.sort));
+    shown = Array.from(items.values());
     const frag = document.createDocumentFragment();
     shown.forEach(function (r) { frag.appendChild(row(r)); });
     body.replaceChildren(frag);
     P.tickCountdowns(body);
     $("queue-empty").hidden = shown.length > 0;
-    $("queue-count").textContent = P.t("queue_count", { n: shown.length });
+    $("queue-count").textContent = P.plural("queue_count", total);
+    $("queue-page").textContent = P.t("queue_page", { page: P.number(page), pages: P.number(pages) });
+    $("queue-prev").disabled = page <= 1;
+    $("queue-next").disabled = page >= pages;
+    $("queue-export").href = "/api/v1/pilotage/queue.csv?" + serverQuery(filters(), false).toString();
+    showSelection();
     window.sessionStorage.setItem(ORDER_KEY, JSON.stringify(shown.map(function (r) { return r.id; })));
     if (refocus) focusRow(refocus);
-    drawMap();
     document.title = (fresh.size ? "(" + fresh.size + ") " : "") + baseTitle;
   }
 
@@ -197,18 +198,66 @@
   });
   body.addEventListener("click", function (e) {
     const tr = e.target.closest("tr");
-    if (tr && !e.target.closest("a")) window.location.href = "/pilotage/signalements/" + tr.dataset.id;
+    if (e.target.classList.contains("queue-pick")) {
+      if (e.target.checked) selected.add(tr.dataset.id); else selected.delete(tr.dataset.id);
+      showSelection();
+      return;
+    }
+    if (tr && !e.target.closest("a") && !e.target.closest(".queue-table__pick")) window.location.href = "/pilotage/signalements/" + tr.dataset.id;
   });
   body.addEventListener("keydown", function (e) {
     if (e.key === "ArrowDown" || e.key === "ArrowUp") { e.preventDefault(); move(e.key === "ArrowDown" ? 1 : -1); }
   });
 
-  // Server-side filters reload; client-side ones (priority, SLA, text, sort) only re-render.
-  form.addEventListener("change", function (e) {
-    if (["status", "group", "zone"].indexOf(e.target.name) >= 0) load(); else render();
+  // Every filter goes to the server: back to the first page, list and map again.
+  function refilter() { page = 1; selected.clear(); load(); loadMap(); }
+  let typing = null;
+  form.addEventListener("change", function (e) { if (e.target.name !== "q") refilter(); });
+  form.addEventListener("input", function (e) {
+    if (e.target.name !== "q") return;
+    window.clearTimeout(typing);
+    typing = window.setTimeout(refilter, 250);
   });
-  form.addEventListener("input", function (e) { if (e.target.name === "q") render(); });
-  form.addEventListener("submit", function (e) { e.preventDefault(); });
+  form.addEventListener("submit", function (e) { e.preventDefault(); window.clearTimeout(typing); refilter(); });
+  $("queue-prev").addEventListener("click", function () { if (page > 1) { page--; load(); } });
+  $("queue-next").addEventListener("click", function () { if (page < pages) { page++; load(); } });
+
+  // --- bulk actions ------------------------------------------------------------
+  function showSelection() {
+    const n = selected.size;
+    $("bulk-count").textContent = P.plural("selected_count", n);
+    $("bulk-acknowledge").disabled = n === 0;
+    $("bulk-assign").disabled = n === 0 || !$("bulk-team").value;
+    const all = $("queue-pick-all");
+    const onPage = shown.filter(function (r) { return selected.has(r.id); }).length;
+    all.checked = shown.length > 0 && onPage === shown.length;
+    all.indeterminate = onPage > 0 && onPage < shown.length;
+  }
+  $("queue-pick-all").addEventListener("change", function (e) {
+    shown.forEach(function (r) { if (e.target.checked) selected.add(r.id); else selected.delete(r.id); });
+    body.querySelectorAll(".queue-pick").forEach(function (box) { box.checked = e.target.checked; });
+    showSelection();
+  });
+  $("bulk-team").addEventListener("change", showSelection);
+  async function bulk(action) {
+    const payload = { action: action, ids: Array.from(selected) };
+    if (action === "assign") payload.team = $("bulk-team").value;
+    try {
+      const res = await Vigie.api("/api/v1/pilotage/queue/bulk", { method: "POST", json: payload });
+      selected.clear();
+      res.failed.forEach(function (f) { selected.add(f.id); });
+      const text = P.plural(action === "assign" ? "bulk_assigned" : "bulk_acknowledged", res.done.length) +
+        (res.failed.length ? " " + P.plural("bulk_failed", res.failed.length) : "");
+      $("bulk-result").textContent = text;
+      Vigie.announce(text);
+      await load();
+      loadMap();
+    } catch (err) {
+      P.showError($("queue-error"), err);
+    }
+  }
+  $("bulk-acknowledge").addEventListener("click", function () { bulk("acknowledge"); });
+  $("bulk-assign").addEventListener("click", function () { bulk("assign"); });
 
   async function acknowledgeCurrent() {
     const r = items.get(current);
@@ -261,43 +310,80 @@
     div.appendChild(document.createTextNode(P.label("services", r.service_code) + " · " + P.label("status", r.status)));
     return div;
   }
-  function drawMap() {
-    if (!cluster) return;
-    cluster.clearLayers();
-    const markers = shown.filter(function (r) { return r.lat != null && r.long != null; }).map(function (r) {
-      const title = r.reference + " — " + P.label("services", r.service_code) + " (" + P.label("status", r.status) + ")";
-      return P.pin([r.lat, r.long], colourOf(r), title).bindPopup(function () { return popup(r); });
-    });
-    cluster.addLayers(markers);
+  // The map asks the server for what is in view: clusters counted by the database,
+  // single reports as pins (every report of the filter, not only this page's).
+  let layer = null;
+  let mapTicket = 0;
+  function clusterIcon(n) {
+    const size = n < 100 ? 34 : n < 1000 ? 42 : 50;
+    return L.divIcon({ html: "<span>" + P.number(n) + "</span>", className: "server-cluster", iconSize: [size, size] });
   }
-  $("map-colour").addEventListener("change", function () { drawLegend(); drawMap(); });
+  async function loadMap() {
+    if (!map) return;
+    const ticket = ++mapTicket;
+    const b = map.getBounds();
+    const params = serverQuery(filters(), false);
+    params.set("bbox", [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (x) { return x.toFixed(5); }).join(","));
+    params.set("zoom", String(map.getZoom()));
+    let view;
+    try {
+      view = await Vigie.api("/api/v1/pilotage/queue/map?" + params.toString());
+    } catch (err) {
+      P.showError($("queue-error"), err);
+      return;
+    }
+    if (ticket !== mapTicket) return;
+    layer.clearLayers();
+    view.clusters.forEach(function (c) {
+      const label = P.t("map_cluster", { n: P.number(c.count) });
+      L.marker([c.lat, c.long], { icon: clusterIcon(c.count), title: label, alt: label, keyboard: true })
+        .on("click", function () { map.setView([c.lat, c.long], Math.min(map.getZoom() + 2, 19)); })
+        .addTo(layer);
+    });
+    view.points.forEach(function (r) {
+      const title = r.reference + " — " + P.label("services", r.service_code) + " (" + P.label("status", r.status) + ")";
+      P.pin([r.lat, r.long], colourOf(r), title).bindPopup(function () { return popup(r); }).addTo(layer);
+    });
+  }
+  let moving = null;
+  $("map-colour").addEventListener("change", function () { drawLegend(); loadMap(); });
   drawLegend();
   Vigie.map($("queue-map"), { maxZoom: 19 }).then(function (m) {
     map = m;
-    cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50, disableClusteringAtZoom: 17, chunkedLoading: true });
-    map.addLayer(cluster);
-    drawMap();
+    layer = L.layerGroup().addTo(map);
+    map.on("moveend", function () { window.clearTimeout(moving); moving = window.setTimeout(loadMap, 150); });
+    loadMap();
   });
 
   // --- live ------------------------------------------------------------------
-  function onCreated(r) {
-    items.set(r.id, r);
-    if (!matches(r, filters())) return;
-    fresh.add(r.id);
-    render();
-    P.beep();
-    Vigie.announce(P.t("new_report", { ref: r.reference, service: P.label("services", r.service_code), zone: P.label("zones", r.zone) }));
+  // An event says something changed; the server says what this view shows now.
+  const arriving = new Set();
+  let reloading = null;
+  function reloadSoon() {
+    window.clearTimeout(reloading);
+    reloading = window.setTimeout(async function () {
+      const res = await load();
+      loadMap();
+      if (!res) return;
+      arriving.forEach(function (id) {
+        const r = items.get(id);
+        if (!r) return;
+        fresh.add(id);
+        P.beep();
+        Vigie.announce(P.t("new_report", { ref: r.reference, service: P.label("services", r.service_code), zone: P.label("zones", r.zone) }));
+      });
+      arriving.clear();
+      render();
+    }, 200);
   }
-  function onUpdated(r) {
-    const known = items.get(r.id);
-    items.set(r.id, Object.assign({}, known || {}, r));
-    if (known || matches(r, filters())) render();
-  }
+  function onCreated(r) { arriving.add(r.id); reloadSoon(); }
+  function onUpdated(r) { if (items.has(r.id) || matches(r, filters())) reloadSoon(); }
   // An import publishes one summary event, not one per report: reload the list once.
-  P.live({ "report.created": onCreated, "report.updated": onUpdated, "reports.imported": function () { load(); } }, load);
+  P.live({ "report.created": onCreated, "report.updated": onUpdated, "reports.imported": function () { load(); loadMap(); } },
+    function () { load(); loadMap(); });
 
-  // Re-render every half minute so the SLA filter follows the clock.
-  window.setInterval(function () { if (filters().sla) render(); }, 30000);
+  // The SLA filter follows the clock: ask again every half minute.
+  window.setInterval(function () { if (filters().sla) { load(); loadMap(); } }, 30000);
 
   P.shortcuts({
     j: function () { move(1); },

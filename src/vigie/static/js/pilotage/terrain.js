@@ -121,7 +121,7 @@
       items.forEach(function (r) { seen.add(r.id); });
       first = false;
       $("terrain-empty").hidden = items.length > 0;
-      $("terrain-count").textContent = P.t("work_count", { n: items.length });
+      $("terrain-count").textContent = P.plural("work_count", items.length);
       draw();
     };
 

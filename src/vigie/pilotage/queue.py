@@ -1,0 +1,314 @@
+"""The control room's queue, read on the server over every report.
+
+The queue filters (status, group, zone, priority, SLA state, text), sorts,
+counts and pages in SQL, so a city with 100,000 open reports sees all of them
+(the page used to load 2,000 and filter those in the browser). The open
+reports have partial indexes of their own (``ix_reports_open_requested``,
+``ix_reports_open_expected``): the default views (open, newest or most urgent
+first) walk one of them and stop after a page, and their count reads only
+that index. The open-status condition is written exactly as the indexes'
+predicate so that both planners can use them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, and_, case, func, literal, or_, select, text, union_all
+
+from vigie.errors import ValidationFailed
+from vigie.reports.domain import CLOSED, Status
+from vigie.reports.records import ReportRecord, read_records, report_columns
+from vigie.reports.storage import OPEN_PREDICATE, ReportRow
+from vigie.reports.versioned import COUNTS
+from vigie.runtime import Vigie
+
+R = ReportRow
+SORTS = ("received", "due", "priority", "status")
+SLA_STATES = ("overdue", "due_soon", "on_time", "none")
+PRIORITIES = ("urgent", "high", "normal", "low")
+STATUS_ORDER = [
+    "new",
+    "reopened",
+    "acknowledged",
+    "assigned",
+    "in_progress",
+    "resolved",
+    "rejected",
+    "duplicate",
+]
+MAX_PAGE_SIZE = 200
+DUE_SOON = timedelta(hours=24)  # the same horizon as reports.domain.sla_state
+
+
+@dataclass
+class QueueQuery:
+    """What the queue shows: ``status`` is "open", "all" or one status."""
+
+    status: str = "open"
+    groups: tuple[str, ...] = ()
+    zones: tuple[str, ...] = ()
+    priority: str = ""
+    sla: str = ""
+    text: str = ""
+    sort: str = "received"
+    page: int = 1
+    page_size: int = 50
+
+    def check(self) -> QueueQuery:
+        if self.status not in ("open", "all") and self.status not in {s.value for s in Status}:
+            raise ValidationFailed(f"unknown status '{self.status}'", field="status")
+        if self.sort not in SORTS:
+            raise ValidationFailed(f"sort must be one of {', '.join(SORTS)}", field="sort")
+        if self.sla and self.sla not in SLA_STATES:
+            raise ValidationFailed(f"sla must be one of {', '.join(SLA_STATES)}", field="sla")
+        if self.priority and self.priority not in PRIORITIES:
+            raise ValidationFailed(f"priority must be one of {', '.join(PRIORITIES)}", field="priority")
+        if not 1 <= self.page_size <= MAX_PAGE_SIZE:
+            raise ValidationFailed(f"page_size must be between 1 and {MAX_PAGE_SIZE}", field="page_size")
+        if not 1 <= self.page <= 100_000:
+            raise ValidationFailed("page must be between 1 and 100000", field="page")
+        if len(self.text) > 200:
+            raise ValidationFailed("the search text is longer than 200 characters", field="q")
+        return self
+
+
+def open_condition() -> Any:
+    """The open reports, written as the partial indexes' predicate (constants, not parameters)."""
+    return text(OPEN_PREDICATE.replace("status", "reports.status", 1))
+
+
+REFERENCE = re.compile(r"^[A-Za-z]{2,5}-\d{4}-\d{1,10}$")
+
+
+def _conditions(q: QueueQuery, now: datetime) -> list[Any]:
+    conds: list[Any] = []
+    is_open = q.status == "open"
+    if is_open:
+        conds.append(open_condition())
+    elif q.status != "all":
+        conds.append(R.status == q.status)
+
+    def col(c: Any) -> Any:
+        # Over the open reports, read group, zone and priority from the partial index that
+        # holds them (an index of one of these columns alone would visit every closed report
+        # of the zone too): "|| ''" keeps the planners off those indexes.
+        return c.concat("") if is_open else c
+
+    if q.groups:
+        conds.append(col(R.service_group).in_(q.groups))
+    if q.zones:
+        conds.append(col(R.zone).in_(q.zones))
+    if q.priority:
+        conds.append(col(R.priority) == q.priority)
+    if q.sla:
+        closed = [s.value for s in CLOSED]
+        if q.sla == "none":
+            none = R.expected_at.is_(None)
+            conds.append(none if is_open else or_(none, R.status.in_(closed)))
+        else:
+            if not is_open:
+                conds.append(R.status.not_in(closed))
+            if q.sla == "overdue":
+                conds.append(R.expected_at < now)
+            elif q.sla == "due_soon":
+                conds.append(and_(R.expected_at >= now, R.expected_at <= now + DUE_SOON))
+            else:
+                conds.append(R.expected_at > now + DUE_SOON)
+    text = q.text.strip()
+    if REFERENCE.match(text):
+        # A reference finds its report through the unique index.
+        conds.append(R.reference == text.upper())
+    elif text:
+        # Other words, anywhere in the description or the address.
+        pattern = "%" + text.lower().replace("%", "").replace("_", "") + "%"
+        conds.append(or_(func.lower(R.description).like(pattern), func.lower(R.address).like(pattern)))
+    return conds
+
+
+def _order(sort: str) -> list[Any]:
+    if sort == "due":
+        # The partial index's order. A report without a due time (no SLA) comes first on
+        # SQLite and last on PostgreSQL, each backend's order of NULLs in an index.
+        return [R.expected_at.asc(), R.id.asc()]
+    if sort == "priority":
+        rank = case({p: i for i, p in enumerate(PRIORITIES)}, value=R.priority, else_=len(PRIORITIES))
+        return [rank, R.expected_at.is_(None), R.expected_at.asc(), R.id.asc()]
+    if sort == "status":
+        rank = case({s: i for i, s in enumerate(STATUS_ORDER)}, value=R.status, else_=len(STATUS_ORDER))
+        return [rank, R.requested_at.desc(), R.id.desc()]
+    return [R.requested_at.desc(), R.id.desc()]
+
+
+# Sorted by priority or by status, a page is read rank by rank: one walk of an index per
+# priority (urgent first, soonest due first) or per status (newest first), each stopped
+# after the page's end, then the few rows kept are ordered. Sorting by a CASE over every
+# matching report would sort 100,000 rows for a page of 50.
+_RANKED: dict[str, tuple[Any, tuple[str, ...], Callable[[], list[Any]]]] = {
+    "priority": (R.priority, PRIORITIES, lambda: [R.expected_at.asc(), R.id.asc()]),
+    "status": (R.status, tuple(STATUS_ORDER), lambda: [R.requested_at.desc(), R.id.desc()]),
+}
+
+
+def queue_statement(q: QueueQuery, now: datetime) -> Select[Any]:
+    """Every column of the page's reports."""
+    conds = _conditions(q, now)
+    offset = (q.page - 1) * q.page_size
+    if q.sort not in _RANKED:
+        return report_columns().where(*conds).order_by(*_order(q.sort)).limit(q.page_size).offset(offset)
+    column, ranks, within = _RANKED[q.sort]
+    if q.sort == "status" and q.status not in ("open", "all"):
+        ranks = (q.status,)
+    elif q.sort == "status" and q.status == "open":
+        ranks = tuple(s for s in STATUS_ORDER if s in OPEN_PREDICATE)
+    arms = []
+    for i, value in enumerate(ranks):
+        arm = (
+            select(R.id, literal(i).label("rank"), R.requested_at, R.expected_at)
+            .where(*conds, column == value)
+            .order_by(*within())
+            .limit(offset + q.page_size)
+            .subquery()
+        )
+        arms.append(select(arm))
+    merged = union_all(*arms).subquery() if len(arms) > 1 else arms[0].subquery()
+    key = merged.c.expected_at if q.sort == "priority" else merged.c.requested_at
+    ids = (
+        select(merged.c.id, merged.c.rank, key.label("k"))
+        .order_by(merged.c.rank, key.asc() if q.sort == "priority" else key.desc(), merged.c.id)
+        .limit(q.page_size)
+        .offset(offset)
+        .subquery()
+    )
+    return (
+        report_columns()
+        .join_from(R.__table__, ids, R.id == ids.c.id)
+        .order_by(ids.c.rank, ids.c.k.asc() if q.sort == "priority" else ids.c.k.desc(), ids.c.id)
+    )
+
+
+# A search by words counts at most this many matches ("1,000 or more"): counting every
+# match of a common word would read every open report's text.
+TEXT_COUNT_CAP = 1000
+
+
+def count_statement(q: QueueQuery, now: datetime) -> Select[Any]:
+    base = select(R.id).where(*_conditions(q, now))
+    if q.text.strip() and not REFERENCE.match(q.text.strip()):
+        base = base.limit(TEXT_COUNT_CAP + 1)
+    return select(func.count()).select_from(base.subquery())
+
+
+def _count(conn: Any, q: QueueQuery, now: datetime) -> int:
+    if conn.dialect.name != "sqlite" or q.status != "open" or not (q.groups or q.zones or q.priority):
+        return int(conn.execute(count_statement(q, now)).scalar_one())
+    # SQLite counts the open reports of a zone, group or priority through the status index
+    # and a visit of the table per row (its statistics know nothing of the partial index);
+    # the partial index holds every column those filters read, so the count reads it alone.
+    where = and_(*_conditions(q, now)).compile(
+        dialect=conn.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    limit = f" LIMIT {TEXT_COUNT_CAP + 1}" if q.text.strip() and not REFERENCE.match(q.text.strip()) else ""
+    sql = (
+        "SELECT count(*) FROM (SELECT 1 FROM reports INDEXED BY ix_reports_open_requested "  # noqa: S608
+        f"WHERE {where}{limit})"
+    )
+    params = tuple(where.params[name] for name in where.positiontup or ())
+    return int(conn.exec_driver_sql(sql, params).scalar_one())
+
+
+def queue_page(v: Vigie, q: QueueQuery, now: datetime) -> tuple[list[ReportRecord], int]:
+    """One page of the queue and how many reports match in all (a word search stops at 1,001)."""
+    q.check()
+    with v.db.engine.connect() as conn:
+        # SLA states move with the clock: such counts are kept for the minute only.
+        minute = now.replace(second=0, microsecond=0) if q.sla else None
+        key = ("queue", q.status, q.groups, q.zones, q.priority, q.sla, q.text.strip(), minute)
+        total = COUNTS.get(conn, key, lambda: _count(conn, q, now))
+        rows = read_records(conn, queue_statement(q, now)) if total else []
+    return rows, total
+
+
+CSV_COLUMNS = (
+    "reference",
+    "service",
+    "group",
+    "zone",
+    "address",
+    "status",
+    "priority",
+    "team",
+    "channel",
+    "requested_at",
+    "expected_at",
+    "description",
+)
+CSV_BATCH = 2000
+CSV_MAX_ROWS = 1_000_000
+
+
+def queue_csv(v: Vigie, q: QueueQuery, now: datetime, lang: str) -> Iterator[str]:
+    """The whole current filter as CSV, in the queue's order, read in batches (memory stays flat).
+
+    Reporters' contact data are left out: an export travels further than the screen.
+    """
+    q.check()
+    services = {code: s.name.get(lang) for code, s in v.catalogue.services.items()}
+    groups = {code: g.name.get(lang) for code, g in v.catalogue.groups.items()}
+    zones = {z.code: z.name for z in v.city.zones.zones}
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    yield "\ufeff" + out.getvalue()  # a byte-order mark: spreadsheet programs then read UTF-8
+    stmt = report_columns().where(*_conditions(q, now)).order_by(*_order(q.sort)).limit(CSV_MAX_ROWS)
+    with v.db.engine.connect() as conn:
+        # Streamed (a server-side cursor on PostgreSQL): memory holds one batch, not the export.
+        result = conn.execution_options(stream_results=True, yield_per=CSV_BATCH).execute(stmt)
+        for batch in result.partitions(CSV_BATCH):
+            out.seek(0)
+            out.truncate()
+            for values in batch:
+                r = ReportRecord(values)
+                writer.writerow(
+                    (
+                        r.reference,
+                        services.get(r.service_code, r.service_code),
+                        groups.get(r.service_group, r.service_group),
+                        zones.get(r.zone, r.zone),
+                        _csv_safe(r.address),
+                        r.status,
+                        r.priority,
+                        r.team,
+                        r.channel,
+                        r.requested_at.isoformat() if r.requested_at else "",
+                        r.expected_at.isoformat() if r.expected_at else "",
+                        _csv_safe(r.description),
+                    )
+                )
+            yield out.getvalue()
+
+
+def _csv_safe(text: str) -> str:
+    """Text a spreadsheet would run as a formula gets a leading quote (CSV injection)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def cache_key(q: QueueQuery, now: datetime) -> tuple[Any, ...]:
+    """What the queue's map view depends on besides the view (never the page or the sort)."""
+    minute = now.replace(second=0, microsecond=0) if q.sla else None
+    return ("queue", q.status, q.groups, q.zones, q.priority, q.sla, q.text.strip(), minute)
+
+
+def restrict(q: QueueQuery, now: datetime) -> Callable[[Select[Any]], Select[Any]]:
+    """The queue's filter as a function on a statement (its map shares it)."""
+    conds = _conditions(q.check(), now)
+    return lambda stmt: stmt.where(*conds)
+
+
+__all__ = ["QueueQuery", "queue_page", "queue_csv", "restrict", "cache_key"]

@@ -1,0 +1,51 @@
+"""Answers of costly read queries (counts, clustered map views), kept until the reports change.
+
+A count over 100,000 open reports or a city-wide clustered view reads every open report
+(tens to hundreds of milliseconds); asked again and again by every control room screen
+and map, it gives the same answer until a report is created or changed. The version of
+the data is the newest report id and the newest ``updated_at`` (two index look-ups):
+any new report or any change moves one of them, so an answer is never stale. Per process.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+from sqlalchemy import func, select
+
+from vigie.reports.storage import ReportRow
+
+T = TypeVar("T")
+# Two subqueries: each max is then one index look-up (SQLite optimises a lone min/max only).
+VERSION = select(
+    select(func.max(ReportRow.id)).scalar_subquery(),
+    select(func.max(ReportRow.updated_at)).scalar_subquery(),
+)
+
+
+class VersionedCache:
+    def __init__(self, size: int = 512) -> None:
+        self._size = size
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, conn: Any, key: Hashable, compute: Callable[[], T]) -> T:
+        version = tuple(conn.execute(VERSION).one())
+        full = (version, key)
+        with self._lock:
+            if full in self._items:
+                self._items.move_to_end(full)
+                return self._items[full]  # type: ignore[no-any-return]
+        value = compute()
+        with self._lock:
+            self._items[full] = value
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return value
+
+
+COUNTS = VersionedCache()
+MAP_VIEWS = VersionedCache(256)

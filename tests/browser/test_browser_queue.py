@@ -1,0 +1,104 @@
+"""The control room's queue at 1440×900: what it shows, pages, bulk actions, CSV export, print."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import httpx
+from playwright.sync_api import expect
+
+from tests.browser.conftest import check_a11y, login
+from tests.browser.test_browser_pilotage import DESKTOP, live, script_errors  # noqa: F401 - fixture
+from tests.conftest import PASSWORD
+from tests.reports.helpers import submit_report
+
+
+def test_browser_queue_fits_pages_and_acts_in_bulk(new_context, live, make_agent, vigie):  # noqa: F811
+    ids = [
+        str(submit_report(vigie, description=f"Trou numéro {i}", address=f"{i} rue de la Préfecture, Dijon"))
+        for i in range(55)
+    ]
+    operator = make_agent("operator")
+    ctx, _ = new_context(viewport=DESKTOP)
+    page = ctx.new_page()
+    errors = script_errors(page)
+    login(page, operator.email, PASSWORD)
+    page.wait_for_url("**/pilotage")
+    expect(page.locator("#queue-count")).to_have_text("55 signalements")
+    expect(page.locator("#queue-body tr")).to_have_count(50)
+    # Due time, address and status in view without scrolling sideways.
+    scroll = page.locator("#queue-scroll")
+    assert scroll.evaluate("e => e.scrollWidth <= e.clientWidth"), "the queue scrolls sideways at 1440 px"
+    first = page.locator("#queue-body tr").first
+    for selector in ("[data-countdown]", ".queue-table__address", ".badge"):
+        cell = first.locator(selector)
+        box = cell.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= DESKTOP["width"]
+    expect(first.locator(".queue-table__address")).to_contain_text("rue de la Préfecture")
+    check_a11y(page, "queue with selection boxes")
+
+    # The second page comes from the server.
+    page.locator("#queue-next").click()
+    expect(page.locator("#queue-body tr")).to_have_count(5)
+    expect(page.locator("#queue-page")).to_have_text("Page 2 sur 2")
+    page.locator("#queue-prev").click()
+    expect(page.locator("#queue-body tr")).to_have_count(50)
+
+    # A search runs on the server over every report.
+    page.locator("#f-q").fill("numéro 3")
+    expect(page.locator("#queue-count")).to_have_text(re.compile(r"^\d+ signalements?$"))
+    expect(page.locator("#queue-body tr")).to_have_count(11)  # 3, 30–39
+    page.locator("#f-q").fill("")
+    expect(page.locator("#queue-count")).to_have_text("55 signalements")
+
+    # CSV export of the current filter.
+    page.select_option("#f-zone", "21231")
+    expect(page.locator("#queue-export")).to_have_attribute("href", re.compile("zone=21231"))
+    href = page.locator("#queue-export").get_attribute("href")
+    assert href
+    cookies = {c["name"]: c["value"] for c in ctx.cookies()}
+    export = httpx.get(live.url + href, cookies=cookies, timeout=30)
+    rows = list(csv.DictReader(io.StringIO(export.text.lstrip("\ufeff"))))
+    assert export.status_code == 200 and len(rows) == 55 and rows[0]["zone"] == "Dijon"
+    page.select_option("#f-zone", "")
+
+    # Bulk: select the page, acknowledge all of it at once.
+    page.locator("#queue-pick-all").check()
+    expect(page.locator("#bulk-count")).to_have_text("50 sélectionnés")
+    page.locator("#bulk-acknowledge").click()
+    expect(page.locator("#queue-error")).to_be_hidden()
+    expect(page.locator("#bulk-result")).to_have_text("50 signalements pris en compte.", timeout=60_000)
+    page.select_option("#f-status", "new")
+    expect(page.locator("#queue-count")).to_have_text("5 signalements")
+    # Then assign two of the remaining ones to a team.
+    boxes = page.locator("#queue-body .queue-pick")
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    page.select_option("#bulk-team", "voirie-nord")
+    page.locator("#bulk-assign").click()
+    expect(page.locator("#bulk-result")).to_have_text("2 signalements affectés.")
+    expect(page.locator("#queue-count")).to_have_text("3 signalements")
+    assert errors == []
+    assert ids
+
+
+def test_browser_report_prints_as_a_work_order(new_context, live, make_agent, vigie):  # noqa: F811
+    rid = submit_report(vigie, description="Trou profond", address="3 rue Monge, Dijon")
+    operator = make_agent("operator")
+    ctx, _ = new_context(viewport=DESKTOP)
+    page = ctx.new_page()
+    login(page, operator.email, PASSWORD)
+    page.goto(f"/pilotage/signalements/{rid}")
+    expect(page.locator("#print-order")).to_be_visible()
+    expect(page.locator(".print-title")).to_be_hidden()
+    page.emulate_media(media="print")
+    expect(page.locator(".print-title")).to_have_text(re.compile("^Bon d'intervention — Dijon"))
+    expect(page.locator(".print-sign")).to_be_visible()
+    for hidden in ("#actions", ".site-header", ".detail-nav", "#move-form"):
+        expect(page.locator(hidden)).to_be_hidden()
+    expect(page.locator("#report-title")).to_be_visible()
+    expect(page.get_by_text("3 rue Monge, Dijon")).to_be_visible()
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF")
