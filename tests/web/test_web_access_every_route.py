@@ -88,6 +88,7 @@ ROUTES: dict[str, Row] = {
     "GET /mes-signalements":                        Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /carte":                                   Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /informations/{kind}":                     Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /api/v1/map":                              Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /suivi/{token}":                           Row(TOKEN,      404, 200, 404, 404, 404, 404, 404),
     "GET /api/v1/addresses":                        Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /api/v1/addresses/search":                 Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
@@ -136,6 +137,10 @@ ROUTES: dict[str, Row] = {
     "POST /api/v1/reports/{report_id}/merge":       Row("reports.merge", 401, 401, 401, 403, 200, 200, 200),
     "GET /api/v1/events/agent":                     Row("reports.read", 401, 401, 401, 200, 200, 200, 200),
     "GET /api/v1/pilotage/agents":                  Row("reports.triage", 401, 401, 401, 403, 200, 200, 200),
+    "GET /api/v1/pilotage/queue":                   Row("reports.triage", 401, 401, 401, 403, 200, 200, 200),
+    "GET /api/v1/pilotage/queue/map":               Row("reports.triage", 401, 401, 401, 403, 200, 200, 200),
+    "GET /api/v1/pilotage/queue.csv":               Row("reports.triage", 401, 401, 401, 403, 200, 200, 200),
+    "POST /api/v1/pilotage/queue/bulk":             Row("reports.triage", 401, 401, 401, 403, 200, 200, 200),
     "GET /api/v1/pilotage/stats":                   Row("stats.read", 401, 401, 401, 403, 403, 200, 200),
     "GET /api/v1/pilotage/reports/{report_id}/messages": Row("reports.read", 401, 401, 401, 200, 200, 200, 200),
     "POST /api/v1/pilotage/reports/{report_id}/resolution": Row("reports.work", 401, 401, 401, 200, 200, 200, 200),
@@ -429,6 +434,13 @@ CALLS: dict[str, Fill] = {
     ),
     "GET /api/v1/map/layers/addresses.geojson": _plain(
         "GET /api/v1/map/layers/addresses.geojson", params={"bbox": "5.03,47.31,5.05,47.33"}
+    ),
+    "GET /api/v1/map": _plain("GET /api/v1/map", params={"bbox": "4.9,47.2,5.2,47.45", "zoom": 12}),
+    "GET /api/v1/pilotage/queue/map": _plain(
+        "GET /api/v1/pilotage/queue/map", params={"bbox": "4.9,47.2,5.2,47.45", "zoom": 12}
+    ),
+    "POST /api/v1/pilotage/queue/bulk": lambda w, c: Call(
+        "POST", "/api/v1/pilotage/queue/bulk", {"json": {"action": "acknowledge", "ids": [str(w.new_report())]}}
     ),
     "GET /api/v1/addresses/search": _plain("GET /api/v1/addresses/search", params={"q": "rue de la Liberté"}),
     "GET /api/v1/addresses/reverse": _plain("GET /api/v1/addresses/reverse", params={"lat": DIJON["lat"],

@@ -1,7 +1,7 @@
 """reports: partial indexes over the open reports, for the control room at full scale
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0017
+Revises: 0016
 
 The queue pages, sorts and counts the open reports (a tenth of a city's
 history) on the server, and its map clusters them: each of these indexes
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015"
-down_revision = "0014"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
