@@ -93,7 +93,9 @@
         onEachFeature: function (feature, l) { l.bindTooltip(feature.properties.name, { sticky: true }); },
         interactive: !drawn,
       }).addTo(map);
-      if (!options || !options.keepView) map.fitBounds(layer.getBounds(), { padding: [8, 8] });
+      // Not animated: a zoom animation still running would end by moving the map back over a view
+      // the user (or a script) set meanwhile.
+      if (!options || !options.keepView) map.fitBounds(layer.getBounds(), { padding: [8, 8], animate: false });
     } catch (e) {
       /* offline without cached zones: the map still shows markers */
     }
