@@ -12,6 +12,9 @@
   const body = $("queue-body");
   const items = new Map();
   const fresh = new Set();
+  // Reports a live event announced, by id, with the last load started before the event: whichever
+  // load shows them first flags them (a search typed meanwhile may supersede the event's own reload).
+  const arriving = new Map();
   let current = null;
   let shown = [];
   let map = null;
@@ -55,8 +58,22 @@
     total = res.total;
     pages = res.pages;
     if (page > pages) { page = pages; return load(); }
+    welcome(ticket);
     render();
     return res;
+  }
+
+  function welcome(ticket) {
+    arriving.forEach(function (since, id) {
+      const r = items.get(id);
+      if (r) {
+        fresh.add(id);
+        P.beep();
+        Vigie.announce(P.t("new_report", { ref: r.reference, service: P.label("services", r.service_code), zone: P.label("zones", r.zone) }));
+      }
+      // Shown now, or asked for after the event and not in this view: either way, done.
+      if (r || ticket > since) arriving.delete(id);
+    });
   }
 
   function fold(text) {
@@ -357,26 +374,12 @@
 
   // --- live ------------------------------------------------------------------
   // An event says something changed; the server says what this view shows now.
-  const arriving = new Set();
   let reloading = null;
   function reloadSoon() {
     window.clearTimeout(reloading);
-    reloading = window.setTimeout(async function () {
-      const res = await load();
-      loadMap();
-      if (!res) return;
-      arriving.forEach(function (id) {
-        const r = items.get(id);
-        if (!r) return;
-        fresh.add(id);
-        P.beep();
-        Vigie.announce(P.t("new_report", { ref: r.reference, service: P.label("services", r.service_code), zone: P.label("zones", r.zone) }));
-      });
-      arriving.clear();
-      render();
-    }, 200);
+    reloading = window.setTimeout(function () { load(); loadMap(); }, 200);
   }
-  function onCreated(r) { arriving.add(r.id); reloadSoon(); }
+  function onCreated(r) { arriving.set(r.id, loading); reloadSoon(); }
   function onUpdated(r) { if (items.has(r.id) || matches(r, filters())) reloadSoon(); }
   // An import publishes one summary event, not one per report: reload the list once.
   P.live({ "report.created": onCreated, "report.updated": onUpdated, "reports.imported": function () { load(); loadMap(); } },
