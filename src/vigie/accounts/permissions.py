@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from vigie.docsection import rewrite_section, with_section
 from vigie.errors import Forbidden, Unauthorized
 
 if TYPE_CHECKING:
@@ -215,13 +216,8 @@ TABLE_END = "<!-- end of permissions -->"
 
 def with_permissions_table(doc: str) -> str:
     """``doc`` (docs/security.md) with its permission tables regenerated from the registry."""
-    head, rest = doc.split(TABLE_START, 1)
-    _, tail = rest.split(TABLE_END, 1)
-    return f"{head}{TABLE_START}\n{permissions_markdown()}{TABLE_END}{tail}"
+    return with_section(doc, TABLE_START, TABLE_END, permissions_markdown())
 
 
 def update_permissions_doc(path: str) -> None:
-    from pathlib import Path
-
-    doc = Path(path)
-    doc.write_text(with_permissions_table(doc.read_text(encoding="utf-8")), encoding="utf-8")
+    rewrite_section(path, TABLE_START, TABLE_END, permissions_markdown())

@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from vigie.addresses.domain import ADDRESS_RADIUS_M, Address, label_of, metres
+from vigie.addresses.domain import ADDRESS_RADIUS_M, Address, label_of, metres, zone_address
 from vigie.city.zones import ZoneIndex
 from vigie.errors import VigieError
 
@@ -102,17 +102,7 @@ class BanGeocoder:
         zone = self.zones.locate(lat, lon)
         if zone is None:
             return None
-        return Address(
-            type="municipality",
-            label=zone.name,
-            lat=lat,
-            lon=lon,
-            id=zone.code,
-            name=zone.name,
-            citycode=zone.code,
-            city=zone.name,
-            score=1.0,
-        ).with_reverse("zone", 0.0)
+        return zone_address(zone.name, zone.code, lat, lon)
 
 
 def _address(feature: dict[str, Any]) -> Address | None:

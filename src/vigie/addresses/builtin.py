@@ -41,6 +41,7 @@ from vigie.addresses.domain import (
     metres,
     metres_to_line,
     strip_of,
+    zone_address,
 )
 from vigie.addresses.text import HouseNumber, Term, index_tokens, parse_query
 from vigie.city.zones import ZoneIndex
@@ -243,17 +244,7 @@ class BuiltinGeocoder:
         zone = self.zones.locate(lat, lon)
         if zone is None:
             return None
-        return Address(
-            type="municipality",
-            label=zone.name,
-            lat=lat,
-            lon=lon,
-            id=zone.code,
-            name=zone.name,
-            citycode=zone.code,
-            city=zone.name,
-            score=1.0,
-        ).with_reverse("zone", 0.0)
+        return zone_address(zone.name, zone.code, lat, lon)
 
     def _box(self, lat: float, lon: float, radius: float) -> dict[str, Any]:
         dlat = radius / EARTH_M_PER_DEG

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from vigie.docsection import rewrite_section, with_section
+
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 TEXT: dict[str, Any] = {
@@ -254,13 +256,8 @@ KEYS_END = "<!-- end of city.yaml keys -->"
 
 def with_keys_table(doc: str) -> str:
     """``doc`` (docs/city-profiles.md) with its table of keys regenerated from the schema."""
-    head, rest = doc.split(KEYS_START, 1)
-    _, tail = rest.split(KEYS_END, 1)
-    return f"{head}{KEYS_START}\n{profile_keys_markdown()}{KEYS_END}{tail}"
+    return with_section(doc, KEYS_START, KEYS_END, profile_keys_markdown())
 
 
 def update_keys_doc(path: str) -> None:
-    from pathlib import Path
-
-    doc = Path(path)
-    doc.write_text(with_keys_table(doc.read_text(encoding="utf-8")), encoding="utf-8")
+    rewrite_section(path, KEYS_START, KEYS_END, profile_keys_markdown())

@@ -7,9 +7,9 @@ is one change.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
+from vigie.docsection import rewrite_section, with_section
 from vigie.importer.mapping import MAPPING_SCHEMA
 
 KEYS_START = "<!-- mapping keys: generated from vigie/importer/mapping.py by `make settings-doc` -->"
@@ -59,14 +59,11 @@ def mapping_keys_markdown() -> str:
 
 def with_keys_table(doc: str) -> str:
     """``doc`` (docs/import.md) with its table of keys regenerated from the schema."""
-    head, rest = doc.split(KEYS_START, 1)
-    _, tail = rest.split(KEYS_END, 1)
-    return f"{head}{KEYS_START}\n{mapping_keys_markdown()}{KEYS_END}{tail}"
+    return with_section(doc, KEYS_START, KEYS_END, mapping_keys_markdown())
 
 
 def update_keys_doc(path: str) -> None:
-    doc = Path(path)
-    doc.write_text(with_keys_table(doc.read_text(encoding="utf-8")), encoding="utf-8")
+    rewrite_section(path, KEYS_START, KEYS_END, mapping_keys_markdown())
 
 
 __all__ = ["KEYS_END", "KEYS_START", "mapping_keys_markdown", "update_keys_doc", "with_keys_table"]
