@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 
 from vigie.events.domain import DomainEvent
 from vigie.importer.run import run_import
-from vigie.importer.source_mapping import RowError, parse_point
 from vigie.pilotage.stats import compute_stats
 from vigie.reports.storage import ReportRow, ReportUpdateRow
 from vigie.runtime import Vigie
+from vigie.sources.mapping import RowError, parse_point
 
 MAPPING = """\
 external_id: {column: numero, prefix: "ancien:"}

@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from vigie.importer import run as run_module
-from vigie.importer.run import ImportResult, run_import
+from vigie.importer.run import run_import
 from vigie.reports.storage import ReportRow, ReportUpdateRow
 from vigie.runtime import Vigie
+from vigie.sources.reading import ImportResult
 
 MAPPING = """\
 format: csv

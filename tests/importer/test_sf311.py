@@ -9,9 +9,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from vigie.importer.mapping import load_mapping
-from vigie.importer.run import CsvSource, run_import
+from vigie.importer.run import run_import
 from vigie.reports.storage import ReportRow, ReportUpdateRow
 from vigie.runtime import Vigie
+from vigie.sources.reading import CsvSource
 
 SF_SAMPLE_ROWS = 4984  # documented in /work/shared/data/README.md
 

@@ -28,9 +28,9 @@ from vigie.addresses.storage import AddressPlaceRow, AddressPointRow, AddressTok
 from vigie.addresses.text import HouseNumber, parse_housenumber, proper_case
 from vigie.city.zones import ZoneIndex
 from vigie.errors import ConfigProblem, ConfigurationError
-from vigie.importer.run import open_source, progress_bar
-from vigie.importer.source_mapping import Getter, RowError
 from vigie.runtime import Vigie
+from vigie.sources.mapping import Getter, RowError
+from vigie.sources.reading import open_source, progress_bar
 
 BAN_COLUMNS = (
     "id",

@@ -4,7 +4,7 @@ A mapping says which columns (CSV) or properties (GeoJSON) hold the house
 number, the street, the postcode, the commune code and name, or, for named
 places such as tram stops (``kind: poi``), the place's name and category.
 Points come from the GeoJSON geometry or ``location`` columns, as for the
-other importers (:mod:`vigie.importer.source_mapping`). A commune left out of
+other importers (:mod:`vigie.sources.mapping`). A commune left out of
 the mapping is the city profile's zone that holds the point. Bundled mappings
 live in ``addresses/mappings/`` (``vigie import addresses FILE --mapping NAME``).
 """
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vigie.importer.mapping_loader import MappingKind, MappingLoader, field_schema, mapping_schema
-from vigie.importer.source_mapping import FieldSpec, Getter, SourceMapping
+from vigie.sources.loader import MappingKind, MappingLoader, field_schema, mapping_schema
+from vigie.sources.mapping import FieldSpec, Getter, SourceMapping
 from vigie.yamlfile import Path_
 
 TARGETS = ("housenumber", "street", "name", "category", "postcode", "citycode", "city")

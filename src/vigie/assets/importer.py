@@ -30,9 +30,9 @@ from vigie.assets.mapping import AssetMapping, load_asset_mapping
 from vigie.assets.storage import AssetRow
 from vigie.db import utcnow
 from vigie.errors import VigieError
-from vigie.importer.mapping import RowError
-from vigie.importer.run import SHOWN_FAILURES, ImportResult, Record, open_source, progress_bar
 from vigie.runtime import Vigie
+from vigie.sources.mapping import RowError
+from vigie.sources.reading import SHOWN_FAILURES, ImportResult, Record, open_source, progress_bar
 
 BATCH_SIZE = 1000
 

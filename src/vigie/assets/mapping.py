@@ -1,8 +1,8 @@
 """Declarative mappings for ``vigie import assets``.
 
 The same source side as the reports importer (:mod:`vigie.importer.mapping`),
-and the same code for it (:mod:`vigie.importer.source_mapping`,
-:mod:`vigie.importer.mapping_loader`): a YAML file validated with a JSON
+and the same code for it (:mod:`vigie.sources.mapping`,
+:mod:`vigie.sources.loader`): a YAML file validated with a JSON
 Schema, every problem named by file, line and field; bundled mappings live in
 ``mappings/NAME.yaml`` next to this module and are found by name
 (``--mapping dc_streetlights``), any other value is a path. This module holds
@@ -64,8 +64,8 @@ from vigie.assets.domain import (
 )
 from vigie.assets.types import ASSET_TYPES, STATUSES, AttributeSpec, AttrType
 from vigie.importer.mapping import Mapping
-from vigie.importer.mapping_loader import MappingKind, MappingLoader, field_schema, mapping_schema
-from vigie.importer.source_mapping import MAX_EXTERNAL_ID, FieldSpec, Getter, RowError
+from vigie.sources.loader import MappingKind, MappingLoader, field_schema, mapping_schema
+from vigie.sources.mapping import MAX_EXTERNAL_ID, FieldSpec, Getter, RowError
 from vigie.yamlfile import Path_
 
 MAPPINGS_DIR = Path(__file__).parent / "mappings"

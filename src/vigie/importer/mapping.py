@@ -40,8 +40,8 @@ in the city's catalogue. There is deliberately no target for personal data
 (reporter name, e-mail, phone): imported history stays anonymous.
 
 What every importer shares (the source sections, field specs, points, loading
-and its error reporting) lives in :mod:`vigie.importer.source_mapping` and
-:mod:`vigie.importer.mapping_loader`; this module holds what is specific to
+and its error reporting) lives in :mod:`vigie.sources.mapping` and
+:mod:`vigie.sources.loader`; this module holds what is specific to
 reports: the targets, statuses and service codes, and :meth:`Mapping.map_record`.
 """
 
@@ -53,8 +53,9 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from vigie.importer.mapping_loader import MappingKind, MappingLoader, field_schema, mapping_schema
-from vigie.importer.source_mapping import (
+from vigie.reports.domain import Status
+from vigie.sources.loader import MappingKind, MappingLoader, field_schema, mapping_schema
+from vigie.sources.mapping import (
     MAX_EXTERNAL_ID,
     FieldSpec,
     Getter,
@@ -64,7 +65,6 @@ from vigie.importer.source_mapping import (
     parse_point,
     point_of_geometry,
 )
-from vigie.reports.domain import Status
 
 MAPPINGS_DIR = Path(__file__).parent / "mappings"
 # reports.reference is VARCHAR(32): "PREFIX-YEAR-" leaves room for this many characters.

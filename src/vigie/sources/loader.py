@@ -26,7 +26,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from vigie.errors import ConfigProblem, ConfigurationError
-from vigie.importer.source_mapping import FieldSpec, SourceMapping
+from vigie.sources.mapping import FieldSpec, SourceMapping
 from vigie.yamlfile import LocatedDocument, Path_, load_located
 
 COLUMN: dict[str, Any] = {"type": "string", "minLength": 1}

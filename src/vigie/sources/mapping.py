@@ -14,7 +14,7 @@ become Vigie objects: reports (:mod:`vigie.importer.mapping`) or assets
   a GeoJSON feature's Point (:func:`parse_point`, :func:`point_of_geometry`).
 
 A record that cannot be mapped raises :class:`RowError` naming the field.
-Loading and checking a mapping file is in :mod:`vigie.importer.mapping_loader`.
+Loading and checking a mapping file is in :mod:`vigie.sources.loader`.
 """
 
 from __future__ import annotations

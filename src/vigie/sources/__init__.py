@@ -1,0 +1,1 @@
+"""Declarative reading of source files (CSV, GeoJSON) shared by every import."""
