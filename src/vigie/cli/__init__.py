@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -65,6 +67,23 @@ def _vigie():  # type: ignore[no-untyped-def]
         return build_vigie(_settings())
     except ConfigurationError as exc:
         _fail(f"invalid configuration:\n{exc}")
+
+
+def run_file_import(run: Callable[[Any], Any], problem: str, took_nothing: Callable[[Any], bool]) -> None:
+    """The imports' command-line shape: run on the platform, print the summary, exit 1 when
+    nothing of the file could be taken (a bad mapping is an error naming ``problem``)."""
+    v = _vigie()
+    try:
+        result = run(v)
+    except ConfigurationError as exc:
+        _fail(f"{problem}:\n{exc}")
+        return
+    finally:
+        v.db.dispose()
+    for line in result.summary_lines():
+        out.print(line, highlight=False, markup=False)
+    if took_nothing(result):
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -170,18 +189,11 @@ def import_requests(
     """Import a city's reports from another system with a declarative mapping (docs/import.md)."""
     from vigie.importer.run import run_import
 
-    v = _vigie()
-    try:
-        result = run_import(v, file, mapping, progress=True, mode=mode, check=check)
-    except ConfigurationError as exc:
-        _fail(f"invalid mapping:\n{exc}")
-        return
-    finally:
-        v.db.dispose()
-    for line in result.summary_lines():
-        out.print(line, highlight=False, markup=False)
-    if result.failed and not result.created and not result.skipped:
-        raise typer.Exit(1)
+    run_file_import(
+        lambda v: run_import(v, file, mapping, progress=True, mode=mode, check=check),
+        "invalid mapping",
+        lambda r: bool(r.failed and not r.created and not r.skipped),
+    )
 
 
 @apikey_app.command("create")

@@ -9,8 +9,6 @@ from pathlib import Path
 
 import typer
 
-from vigie.errors import ConfigurationError
-
 
 def import_addresses(
     file: Path = typer.Argument(
@@ -30,20 +28,13 @@ def import_addresses(
 ) -> None:
     """Fill the gazetteer of the built-in geocoder (addresses, streets, named places)."""
     from vigie.addresses.importer import do_import_addresses
-    from vigie.cli import _fail, _vigie, out
+    from vigie.cli import run_file_import
 
-    v = _vigie()
-    try:
-        result = do_import_addresses(v, file, mapping, source, progress=True)
-    except ConfigurationError as exc:
-        _fail(f"cannot import {file}:\n{exc}")
-        return
-    finally:
-        v.db.dispose()
-    for line in result.summary_lines():
-        out.print(line, highlight=False, markup=False)
-    if not result.points and not result.places:
-        raise typer.Exit(1)
+    run_file_import(
+        lambda v: do_import_addresses(v, file, mapping, source, progress=True),
+        f"cannot import {file}",
+        lambda r: not r.points and not r.places,
+    )
 
 
 addresses_app = typer.Typer(help="The gazetteer of the built-in geocoder.", no_args_is_help=True)

@@ -11,8 +11,6 @@ from pathlib import Path
 
 import typer
 
-from vigie.errors import ConfigurationError
-
 
 def import_assets(
     file: Path = typer.Argument(..., help="CSV or GeoJSON file."),
@@ -24,20 +22,13 @@ def import_assets(
 ) -> None:
     """Import an asset inventory (lights, cabinets, cameras…) with a declarative mapping."""
     from vigie.assets.importer import run_asset_import
-    from vigie.cli import _fail, _vigie, out
+    from vigie.cli import run_file_import
 
-    v = _vigie()
-    try:
-        result = run_asset_import(v, file, mapping, progress=True)
-    except ConfigurationError as exc:
-        _fail(f"invalid mapping:\n{exc}")
-        return
-    finally:
-        v.db.dispose()
-    for line in result.summary_lines():
-        out.print(line, highlight=False, markup=False)
-    if result.failed and not result.created and not result.skipped:
-        raise typer.Exit(1)
+    run_file_import(
+        lambda v: run_asset_import(v, file, mapping, progress=True),
+        "invalid mapping",
+        lambda r: bool(r.failed and not r.created and not r.skipped),
+    )
 
 
 __all__ = ["import_assets"]
