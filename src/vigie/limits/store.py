@@ -20,10 +20,13 @@ are let through (and the failure logged) rather than refused.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
+
+from vigie.errors import TooManyRequests
 
 if TYPE_CHECKING:
     from vigie.db import Database
@@ -181,3 +184,14 @@ def store_of(v: Vigie) -> LimitStore:
     if v.limits is None:
         v.limits = make_limit_store(v.settings, v.db)
     return v.limits
+
+
+def check_rate(v: Vigie, key: str, limit: int, period: float, too_many: str) -> None:
+    """Refuse with a 429 and ``Retry-After`` past ``limit`` uses of ``key`` per ``period``
+    seconds, shared by every worker; a limit of 0 or less turns the check off."""
+    if limit <= 0:
+        return
+    wait = store_of(v).take(key, limit, period)
+    if wait > 0:
+        seconds = math.ceil(wait)
+        raise TooManyRequests(f"{too_many} (try again in {seconds} s)", retry_after=seconds)

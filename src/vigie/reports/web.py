@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,9 +13,9 @@ from pydantic import ValidationError
 from vigie.accounts.domain import Agent
 from vigie.accounts.permissions import require
 from vigie.db import utcnow
-from vigie.errors import BadRequest, NotFound, TooManyRequests, UnsupportedMediaType, ValidationFailed
+from vigie.errors import BadRequest, NotFound, UnsupportedMediaType, ValidationFailed
 from vigie.jsondepth import TOO_DEEP, too_deep
-from vigie.limits.store import store_of
+from vigie.limits.store import check_rate
 from vigie.reports import actions, intake, tracking
 from vigie.reports.domain import Channel, parse_datetime
 from vigie.reports.queries import STATUS_VALUES, ReportFilter, find_duplicates, list_reports, parse_bbox
@@ -237,29 +236,25 @@ def _submit(
 def check_submission_rate(v: Vigie, client: str) -> None:
     """Anonymous submissions per client address, counted across every worker (the limits seam)."""
     limit = v.settings.anonymous_rate_limit
-    if limit <= 0:
-        return
-    wait = store_of(v).take(f"submit:{client[:64]}", limit, 60.0)
-    if wait > 0:
-        seconds = math.ceil(wait)
-        raise TooManyRequests(
-            f"too many reports from this address; at most {limit} a minute (try again in {seconds} s)",
-            retry_after=seconds,
-        )
+    check_rate(
+        v,
+        f"submit:{client[:64]}",
+        limit,
+        60.0,
+        f"too many reports from this address; at most {limit} a minute",
+    )
 
 
 def check_follow_rate(v: Vigie, client: str) -> None:
     """Follows per client address (by e-mail or not), counted across every worker."""
     limit = v.settings.follow_rate_limit
-    if limit <= 0:
-        return
-    wait = store_of(v).take(f"follow:{client[:64]}", limit, 3600.0)
-    if wait > 0:
-        seconds = math.ceil(wait)
-        raise TooManyRequests(
-            f"too many follows from this address; at most {limit} an hour (try again in {seconds} s)",
-            retry_after=seconds,
-        )
+    check_rate(
+        v,
+        f"follow:{client[:64]}",
+        limit,
+        3600.0,
+        f"too many follows from this address; at most {limit} an hour",
+    )
 
 
 def _submitted(v: Vigie, row: ReportRow, agent: Agent | None, request: Request) -> dict[str, Any]:
