@@ -127,7 +127,7 @@ COMMON = (
     A("description", T.STRING, "Free description"),
 )
 
-LAMP_TECHNOLOGIES = ("HPS", "LPS", "LED", "MH", "MV", "other")
+LAMP_TECHNOLOGIES = ("HPS", "LPS", "LED", "MH", "MV", "INC", "other")
 RETENTION_MAX_DAYS = 30  # French video protection: images kept 30 days at most
 AUTHORISATION_YEARS = 5  # prefectoral authorisation, renewable
 
@@ -189,7 +189,8 @@ ASSET_TYPES: dict[str, AssetType] = {
                 A(
                     "lampTechnology",
                     T.ENUM,
-                    "Lamp technology: high/low pressure sodium, LED, metal halide, mercury vapour, other",
+                    "Lamp technology: high/low pressure sodium, LED, metal halide, mercury vapour, "
+                    "incandescent, other",
                     values=LAMP_TECHNOLOGIES,
                     required=True,
                 ),
@@ -401,6 +402,7 @@ ASSET_TYPES: dict[str, AssetType] = {
     )
 }
 
+
 def asset_type(code: str) -> AssetType:
     try:
         return ASSET_TYPES[code]
@@ -409,7 +411,6 @@ def asset_type(code: str) -> AssetType:
             f"unknown asset type '{code}' (expected one of: {', '.join(ASSET_TYPES)})",
             field="type",
         ) from None
-
 
 
 def registry_json(types: Iterable[AssetType] | None = None) -> dict[str, Any]:

@@ -41,8 +41,7 @@ def check_holidays(country: str, subdivision: str | None) -> str | None:
         return f"unknown country '{country}' for public holidays (ISO 3166 code known to 'holidays')"
     if subdivision is not None and subdivision not in known[country]:
         return (
-            f"unknown subdivision '{subdivision}' of {country} "
-            f"(known: {', '.join(known[country]) or 'none'})"
+            f"unknown subdivision '{subdivision}' of {country} (known: {', '.join(known[country]) or 'none'})"
         )
     return None
 
@@ -68,6 +67,29 @@ class ZoneLabel:
 
     singular: dict[str, str] = field(default_factory=lambda: {"fr": "Commune", "en": "Municipality"})
     plural: dict[str, str] = field(default_factory=lambda: {"fr": "Communes", "en": "Municipalities"})
+
+
+@dataclass(frozen=True)
+class LightingTarget:
+    """An energy cut of the lighting fleet against a reference year's fleet, by ``year``."""
+
+    id: str
+    reduction: float
+    year: int
+    reference_year: int
+    label: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LightingProfile:
+    """What the lighting energy model and the compliance rules take from the city."""
+
+    currency: str = "EUR"
+    tariff_per_kwh: float = 0.25
+    co2_kg_per_kwh: float = 0.06
+    compliance: str = "none"
+    programme_start: int | None = None
+    targets: tuple[LightingTarget, ...] = ()
 
 
 LEGAL_KINDS = ("notice", "privacy", "accessibility", "contact")
@@ -106,6 +128,7 @@ class CityProfile:
     attribution: dict[str, str] = field(default_factory=dict)
     legal: dict[str, LegalPage] = field(default_factory=dict)
     accessibility_status: str = "none"
+    lighting: LightingProfile = field(default_factory=LightingProfile)
 
     @property
     def default_language(self) -> str:
@@ -207,6 +230,20 @@ def load_profile(name_or_path: str) -> CityProfile:
             legal[kind] = LegalPage(kind, f"/informations/{kind}", directory / target)
         else:
             legal[kind] = LegalPage(kind, target)
+    light = data.get("lighting", {})
+    lighting = LightingProfile(
+        currency=light.get("currency", "EUR"),
+        tariff_per_kwh=float(light.get("tariff_per_kwh", 0.25)),
+        co2_kg_per_kwh=float(light.get("co2_kg_per_kwh", 0.06)),
+        compliance=light.get("compliance", "none"),
+        programme_start=light.get("programme_start"),
+        targets=tuple(
+            LightingTarget(
+                t["id"], float(t["reduction"]), int(t["year"]), int(t["reference_year"]), t.get("label", {})
+            )
+            for t in light.get("targets", [])
+        ),
+    )
     return CityProfile(
         id=data["id"],
         jurisdiction_id=data["jurisdiction_id"],
@@ -226,7 +263,18 @@ def load_profile(name_or_path: str) -> CityProfile:
         attribution=dict(data.get("attribution", {})),
         legal=legal,
         accessibility_status=legal_cfg.get("accessibility_status", "none"),
+        lighting=lighting,
     )
 
 
-__all__ = ["CityProfile", "LegalPage", "Zone", "ZoneLabel", "load_profile", "BusinessHours", "check_holidays"]
+__all__ = [
+    "CityProfile",
+    "LegalPage",
+    "LightingProfile",
+    "LightingTarget",
+    "Zone",
+    "ZoneLabel",
+    "load_profile",
+    "BusinessHours",
+    "check_holidays",
+]

@@ -174,6 +174,81 @@ PROFILE_SCHEMA: dict[str, Any] = {
             "type": "string",
             "description": "The catalogue file (services, teams, procedures: docs/catalogue.md).",
         },
+        "lighting": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": (
+                "Public lighting: the energy model's prices and factors, the energy targets, and the "
+                "national rules light points are judged by (docs/lighting.md)."
+            ),
+            "properties": {
+                "currency": {
+                    "type": "string",
+                    "pattern": "^[A-Z]{3}$",
+                    "description": "ISO 4217 currency of the tariff and of investments (default `EUR`).",
+                },
+                "tariff_per_kwh": {
+                    "type": "number",
+                    "exclusiveMinimum": 0,
+                    "maximum": 10,
+                    "description": "Electricity price per kWh, taxes included, in `currency` (default 0.25).",
+                },
+                "co2_kg_per_kwh": {
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": 2,
+                    "description": "Emission factor of the electricity used, kg CO2e per kWh (default 0.06).",
+                },
+                "compliance": {
+                    "enum": ["fr-2018", "none"],
+                    "description": (
+                        "Rule set light points are judged by: `fr-2018` (French order of 27 December 2018 "
+                        "on light nuisance) or `none` (default)."
+                    ),
+                },
+                "programme_start": {
+                    "type": "integer",
+                    "minimum": 1950,
+                    "maximum": 2100,
+                    "description": "Year the lighting programme started (its fleet is the reference fleet).",
+                },
+                "targets": {
+                    "type": "array",
+                    "description": "Energy targets: a cut against a reference year's fleet by a given year.",
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["id", "reduction", "year", "reference_year"],
+                        "properties": {
+                            "id": {
+                                "type": "string",
+                                "pattern": "^[a-z0-9-]+$",
+                                "description": "Identifier of the target (`ville`, `metropole`).",
+                            },
+                            "label": _text("Name shown on the pages."),
+                            "reduction": {
+                                "type": "number",
+                                "exclusiveMinimum": 0,
+                                "maximum": 1,
+                                "description": "Energy cut to reach, as a share (0.65 for -65 %).",
+                            },
+                            "year": {
+                                "type": "integer",
+                                "minimum": 1950,
+                                "maximum": 2100,
+                                "description": "Year by which the cut is reached.",
+                            },
+                            "reference_year": {
+                                "type": "integer",
+                                "minimum": 1950,
+                                "maximum": 2100,
+                                "description": "Year whose fleet (on its 1 January) the cut is against.",
+                            },
+                        },
+                    },
+                },
+            },
+        },
         "business_hours": {
             "type": "object",
             "additionalProperties": False,
@@ -223,8 +298,10 @@ def _type_of(schema: dict[str, Any]) -> str:
     if kind == "array":
         items = schema.get("items", {})
         return f"list of {_type_of(items)}" if items else "list"
-    if kind == "object" and "additionalProperties" in schema and isinstance(
-        schema["additionalProperties"], dict
+    if (
+        kind == "object"
+        and "additionalProperties" in schema
+        and isinstance(schema["additionalProperties"], dict)
     ):
         return "text per language"
     return str(kind)

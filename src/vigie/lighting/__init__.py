@@ -1,0 +1,1 @@
+"""Public lighting: the fleet's energy model, savings against the targets, compliance, the plan."""

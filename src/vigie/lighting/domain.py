@@ -1,0 +1,363 @@
+"""The energy model of a lighting fleet, one light point at a time but computed in arrays.
+
+A light point draws its **system watts**: the lamp's rated power plus what its
+control gear loses. Discharge lamps (sodium, metal halide, mercury vapour) run
+on a magnetic ballast whose share of losses falls as the lamp's power grows; the
+sodium figures are the programme's own (70 W draws about 94.5 W, 100 W 135 W,
+150 W 187.5 W, 250 W 300 W, 400 W 460 W) and are interpolated between them.
+Metal halide and mercury vapour lamps use the same family of ballasts and are
+given the same factor at the same lamp power (a magnetic ballast's losses depend
+on its rating more than on the lamp's chemistry), as are low-pressure sodium
+lamps for want of better data: replace :data:`BALLAST_CURVES` with measured
+figures where a city has them. An LED luminaire's power is its driver's
+(its rated power), an incandescent lamp's its own.
+
+A point burns from sunset to sunrise (with the schedule's offsets), at reduced
+flux in the dimming window (70 % from 22:00 to 05:00 in Dijon) and not at all in
+a part-night switch-off window. Its **equivalent full-power hours** are the
+integral of the level over the year's nights; power is taken as proportional to
+the level (LED drivers draw in proportion to their flux; bi-power ballasts
+roughly so). Then ``kWh = system W x equivalent hours / 1000``, money and CO2
+follow from the city's tariff and emission factor.
+
+Everything here is plain numpy over arrays of points: a fleet of a million
+points is a handful of array operations (bench/bench_lighting_energy.py).
+Positions are grouped in cells of :data:`CELL_DEGREES` (sunset moves by about
+24 s across a tenth of a degree of longitude), and the sun's times are computed
+once per cell and schedule for every day of the year.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+# Lamp technologies, by their code in the registry (assets.types.LAMP_TECHNOLOGIES):
+# high/low pressure sodium, LED, metal halide, mercury vapour, incandescent, other.
+TECHNOLOGIES: tuple[str, ...] = ("HPS", "LPS", "LED", "MH", "MV", "INC", "other")
+TECH_INDEX = {t: i for i, t in enumerate(TECHNOLOGIES)}
+DISCHARGE = ("HPS", "LPS", "MH", "MV")
+
+# (lamp W, system W / lamp W) points of the magnetic ballast curve; flat outside.
+HID_BALLAST = ((70.0, 1.35), (100.0, 1.35), (150.0, 1.25), (250.0, 1.2), (400.0, 1.15))
+NO_GEAR = ((0.0, 1.0),)
+BALLAST_CURVES: dict[str, tuple[tuple[float, float], ...]] = {
+    "HPS": HID_BALLAST,
+    "LPS": HID_BALLAST,
+    "MH": HID_BALLAST,
+    "MV": HID_BALLAST,
+    "LED": NO_GEAR,
+    "INC": NO_GEAR,
+    "other": NO_GEAR,
+}
+
+CELL_DEGREES = 0.1
+MINUTES_PER_DAY = 1440.0
+
+
+# --- system watts ---------------------------------------------------------------------
+
+
+def tech_codes(technologies: Sequence[str] | np.ndarray) -> np.ndarray:
+    """Registry lamp technologies as small integer codes (unknown texts: ``other``)."""
+    other = TECH_INDEX["other"]
+    return np.fromiter((TECH_INDEX.get(str(t), other) for t in technologies), dtype=np.int8)
+
+
+def system_watts(tech: np.ndarray, lamp_watts: np.ndarray) -> np.ndarray:
+    """What each point draws at full flux (W): lamp power times its gear's factor.
+
+    ``tech`` holds codes from :func:`tech_codes`; ``lamp_watts`` the rated lamp
+    powers (NaN or 0 where unknown gives 0: nothing can be said of that point).
+    """
+    tech = np.asarray(tech)
+    watts = np.nan_to_num(np.asarray(lamp_watts, dtype=np.float64), nan=0.0)
+    factor = np.ones_like(watts)
+    for name, curve in BALLAST_CURVES.items():
+        if curve is NO_GEAR:
+            continue
+        mask = tech == TECH_INDEX[name]
+        if mask.any():
+            xs = np.array([p[0] for p in curve])
+            ys = np.array([p[1] for p in curve])
+            factor[mask] = np.interp(watts[mask], xs, ys)
+    return watts * factor
+
+
+def point_system_watts(technology: str, lamp_watts: float) -> float:
+    """One point's system watts (the same model, for a single lamp)."""
+    return float(system_watts(tech_codes([technology]), np.array([lamp_watts]))[0])
+
+
+# --- burning hours ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """How a group of lights burns each night (the lighting schedules' fields, plain).
+
+    Times are local ``HH:MM``; a window's times before noon are the next morning.
+    ``off_start``/``off_end``: part-night switch-off (a commune's choice).
+    """
+
+    on_offset_minutes: int = 0
+    off_offset_minutes: int = 0
+    dim_start: str | None = "22:00"
+    dim_end: str | None = "05:00"
+    dim_level: float = 0.7
+    off_start: str | None = None
+    off_end: str | None = None
+
+    def with_switch_off(self, start: str | None, end: str | None) -> Schedule:
+        return Schedule(
+            self.on_offset_minutes,
+            self.off_offset_minutes,
+            self.dim_start,
+            self.dim_end,
+            self.dim_level,
+            start,
+            end,
+        )
+
+
+ALL_NIGHT = Schedule(dim_start=None, dim_end=None)
+
+
+def _julian_century(day_ordinals: np.ndarray, minutes: np.ndarray) -> np.ndarray:
+    jd = day_ordinals + 1721424.5 + 0.5 + (minutes - 720.0) / 1440.0
+    return (jd - 2451545.0) / 36525.0
+
+
+def _sun(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Equation of time (minutes) and declination (degrees): vigie.telemetry.sun, in arrays."""
+    l0 = np.mod(280.46646 + t * (36000.76983 + 0.0003032 * t), 360)
+    m = 357.52911 + t * (35999.05029 - 0.0001537 * t)
+    e = 0.016708634 - t * (0.000042037 + 0.0000001267 * t)
+    mr = np.radians(m)
+    c = (
+        np.sin(mr) * (1.914602 - t * (0.004817 + 0.000014 * t))
+        + np.sin(2 * mr) * (0.019993 - 0.000101 * t)
+        + np.sin(3 * mr) * 0.000289
+    )
+    omega = 125.04 - 1934.136 * t
+    app_long = l0 + c - 0.00569 - 0.00478 * np.sin(np.radians(omega))
+    obliq0 = 23 + (26 + (21.448 - t * (46.815 + t * (0.00059 - t * 0.001813))) / 60) / 60
+    obliq = obliq0 + 0.00256 * np.cos(np.radians(omega))
+    decl = np.degrees(np.arcsin(np.sin(np.radians(obliq)) * np.sin(np.radians(app_long))))
+    y = np.tan(np.radians(obliq / 2)) ** 2
+    l0r = np.radians(l0)
+    eq_time = 4 * np.degrees(
+        y * np.sin(2 * l0r)
+        - 2 * e * np.sin(mr)
+        + 4 * e * y * np.sin(mr) * np.cos(2 * l0r)
+        - 0.5 * y * y * np.sin(4 * l0r)
+        - 1.25 * e * e * np.sin(2 * mr)
+    )
+    return eq_time, decl
+
+
+def sun_minutes(day_ordinals: np.ndarray, lat: float, long: float, rising: bool) -> np.ndarray:
+    """Sunrise or sunset of each day, in minutes after that day's 00:00 UTC.
+
+    The same NOAA calculation as :mod:`vigie.telemetry.sun` (two passes), over
+    arrays; polar day or night is clipped (the sun then never sets or rises:
+    an hour angle of 180° or 0°).
+    """
+    days = np.asarray(day_ordinals, dtype=np.float64)
+    minutes = np.full(days.shape, 720.0)
+    for _ in range(2):
+        eq_time, decl = _sun(_julian_century(days, minutes))
+        latr, declr = np.radians(lat), np.radians(decl)
+        cos_ha = np.cos(np.radians(90.833)) / (np.cos(latr) * np.cos(declr)) - np.tan(latr) * np.tan(declr)
+        ha = np.degrees(np.arccos(np.clip(cos_ha, -1.0, 1.0)))
+        minutes = 720 - 4 * (long + (ha if rising else -ha)) - eq_time
+    return minutes
+
+
+def _hm_minutes(text: str) -> float:
+    h, m = text.split(":")
+    return int(h) * 60.0 + int(m)
+
+
+def _window(text_start: str, text_end: str, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A local-time window of each night, in UTC minutes after the night's own 00:00 UTC.
+
+    ``offsets[i]`` is day ``i``'s UTC offset in minutes (one more day than nights:
+    a time before noon is the next morning, whose offset differs on a DST night).
+    """
+    out = []
+    for text in (text_start, text_end):
+        local = _hm_minutes(text)
+        if local < 720:
+            out.append(local + MINUTES_PER_DAY - offsets[1:])
+        else:
+            out.append(local - offsets[:-1])
+    return out[0], out[1]
+
+
+def _overlap(a0: np.ndarray, a1: np.ndarray, b0: np.ndarray, b1: np.ndarray) -> np.ndarray:
+    return np.clip(np.minimum(a1, b1) - np.maximum(a0, b0), 0.0, None)
+
+
+def _utc_offsets_minutes(first: date, count: int, tz: ZoneInfo) -> np.ndarray:
+    """UTC offset (minutes) at local noon of ``count`` days from ``first``."""
+    out = np.empty(count)
+    for i in range(count):
+        d = first + timedelta(days=i)
+        off = datetime(d.year, d.month, d.day, 12, tzinfo=tz).utcoffset()
+        out[i] = off.total_seconds() / 60 if off else 0.0
+    return out
+
+
+def yearly_hours(schedule: Schedule, year: int, tz: ZoneInfo, lat: float, long: float) -> tuple[float, float]:
+    """(burning hours, equivalent full-power hours) of the nights starting in ``year``.
+
+    A night starts at the day's sunset (+ on offset) and ends at the next day's
+    sunrise (+ off offset); the level is 1 but the dimming level in the dimming
+    window and 0 in the switch-off window (the lower wins).
+    """
+    nights = [
+        date(year, 1, 1) + timedelta(days=i) for i in range((date(year + 1, 1, 1) - date(year, 1, 1)).days)
+    ]
+    ordinals = np.array([d.toordinal() for d in nights] + [nights[-1].toordinal() + 1], dtype=np.float64)
+    sets = sun_minutes(ordinals[:-1], lat, long, rising=False)
+    rises = sun_minutes(ordinals[1:], lat, long, rising=True) + MINUTES_PER_DAY
+    on = sets + schedule.on_offset_minutes
+    off = rises + schedule.off_offset_minutes
+    night = np.clip(off - on, 0.0, None)
+    offsets = _utc_offsets_minutes(nights[0], len(nights) + 1, tz)
+    zero = np.zeros(len(nights))
+    switched_off = zero
+    if schedule.off_start and schedule.off_end:
+        s0, s1 = _window(schedule.off_start, schedule.off_end, offsets)
+        switched_off = _overlap(on, off, s0, s1)
+    dimmed = zero
+    if schedule.dim_start and schedule.dim_end and schedule.dim_level < 1:
+        d0, d1 = _window(schedule.dim_start, schedule.dim_end, offsets)
+        dimmed = _overlap(on, off, d0, d1)
+        if schedule.off_start and schedule.off_end:
+            s0, s1 = _window(schedule.off_start, schedule.off_end, offsets)
+            # The part of the dimming window that is also switched off counts as off.
+            dimmed = dimmed - _overlap(np.maximum(on, d0), np.minimum(off, d1), s0, s1)
+    burning = night - switched_off
+    equivalent = burning - (1.0 - schedule.dim_level) * dimmed
+    return float(burning.sum() / 60.0), float(equivalent.sum() / 60.0)
+
+
+def equivalent_hours(
+    lat: np.ndarray,
+    long: np.ndarray,
+    schedule_index: np.ndarray,
+    schedules: Sequence[Schedule],
+    year: int,
+    tz: ZoneInfo,
+) -> np.ndarray:
+    """Each point's equivalent full-power hours in ``year``, from its position and schedule.
+
+    ``schedule_index[i]`` is the index in ``schedules`` of point ``i``'s schedule.
+    Points without a position (NaN) take the mean position of those with one.
+    """
+    lat = np.asarray(lat, dtype=np.float64)
+    long = np.asarray(long, dtype=np.float64)
+    known = ~(np.isnan(lat) | np.isnan(long))
+    if not known.all():
+        fill_lat = float(lat[known].mean()) if known.any() else 0.0
+        fill_long = float(long[known].mean()) if known.any() else 0.0
+        lat = np.where(known, lat, fill_lat)
+        long = np.where(known, long, fill_long)
+    cell_lat = np.round(lat / CELL_DEGREES).astype(np.int64)
+    cell_long = np.round(long / CELL_DEGREES).astype(np.int64)
+    sched = np.asarray(schedule_index, dtype=np.int64)
+    keys = np.stack([cell_lat, cell_long, sched], axis=1)
+    unique, inverse = np.unique(keys, axis=0, return_inverse=True)
+    hours = np.empty(len(unique))
+    for k, (clat, clong, si) in enumerate(unique):
+        _, hours[k] = yearly_hours(
+            schedules[int(si)], year, tz, float(clat) * CELL_DEGREES, float(clong) * CELL_DEGREES
+        )
+    return hours[np.asarray(inverse).reshape(-1)]
+
+
+# --- energy, money, CO2 --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Prices:
+    """The city's tariff (per kWh, taxes included) and emission factor (kg CO2e per kWh)."""
+
+    tariff_per_kwh: float = 0.25
+    co2_kg_per_kwh: float = 0.06
+    currency: str = "EUR"
+
+
+@dataclass
+class PointEnergy:
+    """Per-point arrays of a fleet's yearly energy (same order as the points given)."""
+
+    system_watts: np.ndarray  # W at full flux
+    hours: np.ndarray  # equivalent full-power hours a year
+    kwh: np.ndarray  # kWh a year
+    cost: np.ndarray  # money a year (Prices.currency)
+    co2_kg: np.ndarray  # kg CO2e a year
+
+    def total(self) -> dict[str, float]:
+        return {
+            "points": int(len(self.kwh)),
+            "system_kw": float(self.system_watts.sum() / 1000.0),
+            "kwh": float(self.kwh.sum()),
+            "cost": float(self.cost.sum()),
+            "co2_kg": float(self.co2_kg.sum()),
+        }
+
+
+def point_energy(
+    tech: np.ndarray,
+    lamp_watts: np.ndarray,
+    hours: np.ndarray,
+    prices: Prices,
+    second_lamp_watts: np.ndarray | None = None,
+    lit: np.ndarray | None = None,
+) -> PointEnergy:
+    """Yearly kWh, money and CO2 of each point.
+
+    ``tech`` from :func:`tech_codes`; ``lamp_watts`` the rated lamp powers (a
+    second lamp of the same technology on the pole in ``second_lamp_watts``);
+    ``hours`` from :func:`equivalent_hours` (or any per-point array); ``lit``
+    False where a point draws nothing (removed, planned, switched off for good).
+    """
+    watts = system_watts(tech, lamp_watts)
+    if second_lamp_watts is not None:
+        watts = watts + system_watts(tech, second_lamp_watts)
+    if lit is not None:
+        watts = np.where(lit, watts, 0.0)
+    kwh = watts * np.asarray(hours, dtype=np.float64) / 1000.0
+    return PointEnergy(
+        watts,
+        np.asarray(hours, dtype=np.float64),
+        kwh,
+        kwh * prices.tariff_per_kwh,
+        kwh * prices.co2_kg_per_kwh,
+    )
+
+
+__all__ = [
+    "ALL_NIGHT",
+    "BALLAST_CURVES",
+    "DISCHARGE",
+    "PointEnergy",
+    "Prices",
+    "Schedule",
+    "TECHNOLOGIES",
+    "TECH_INDEX",
+    "equivalent_hours",
+    "point_energy",
+    "point_system_watts",
+    "sun_minutes",
+    "system_watts",
+    "tech_codes",
+    "yearly_hours",
+]
