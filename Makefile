@@ -104,6 +104,7 @@ screenshots: dev assets
 
 lint: dev
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/lint-imports
 
 typecheck: dev

@@ -113,7 +113,10 @@ def create_app(url: str) -> FastAPI:
         with write.begin() as c:
             row = c.execute(
                 insert(items).values(
-                    service_code=code, lat=lat, long=long, description=description,
+                    service_code=code,
+                    lat=lat,
+                    long=long,
+                    description=description,
                     created_at=datetime.now(UTC),
                 )
             )
@@ -158,19 +161,21 @@ def create_app(url: str) -> FastAPI:
             f"AND {where} ORDER BY requested_at DESC, id DESC LIMIT :need)"
             for i in range(len(statuses))
         )
-        ids_sql = (
-            f"SELECT id FROM ({heads}) ORDER BY requested_at DESC, id DESC LIMIT :limit"  # noqa: S608
-        )
+        ids_sql = f"SELECT id FROM ({heads}) ORDER BY requested_at DESC, id DESC LIMIT :limit"  # noqa: S608
         p = {**params, **{f"s{i}": s for i, s in enumerate(statuses)}}
         with read.connect() as c:
             ids = [r[0] for r in c.execute(text(ids_sql), {**p, "need": size + 1, "limit": size + 1})]
             if not ids:
                 return []
             marks = ", ".join(f":i{k}" for k in range(len(ids)))
-            rows = c.execute(
-                text(f"SELECT * FROM reports WHERE id IN ({marks})"),  # noqa: S608
-                {f"i{k}": i for k, i in enumerate(ids)},
-            ).mappings().all()
+            rows = (
+                c.execute(
+                    text(f"SELECT * FROM reports WHERE id IN ({marks})"),  # noqa: S608
+                    {f"i{k}": i for k, i in enumerate(ids)},
+                )
+                .mappings()
+                .all()
+            )
         by_id = {r["id"]: r for r in rows}
         return [{k: _jsonable(v) for k, v in by_id[i].items()} for i in ids[:size] if i in by_id]
 
@@ -182,8 +187,10 @@ def create_app(url: str) -> FastAPI:
         statuses = status.split(",")
         params: dict[str, Any] = {"x1": x1, "y1": y1, "x2": x2, "y2": y2, "public": True}
         if sqlite:  # Vigie's SQLite shape: per-status walks, bbox kept off the (lat, long) index
-            where = ("public = :public AND lat + 0 >= :y1 AND lat + 0 <= :y2 "
-                     "AND long + 0 >= :x1 AND long + 0 <= :x2")
+            where = (
+                "public = :public AND lat + 0 >= :y1 AND lat + 0 <= :y2 "
+                "AND long + 0 >= :x1 AND long + 0 <= :x2"
+            )
             rows = _select_per_status(statuses, where, params, page_size)
         else:
             marks = ", ".join(f":s{i}" for i in range(len(statuses)))
@@ -196,9 +203,7 @@ def create_app(url: str) -> FastAPI:
         return Response(json.dumps({"items": rows}), media_type="application/json")
 
     @app.get("/requests.json")
-    def list_requests(
-        status: str, start_date: str, end_date: str, page_size: int = 100
-    ) -> Response:
+    def list_requests(status: str, start_date: str, end_date: str, page_size: int = 100) -> Response:
         statuses = OPEN if status == "open" else CLOSED
         marks = ", ".join(f":s{i}" for i in range(len(statuses)))
         params: dict[str, Any] = {f"s{i}": s for i, s in enumerate(statuses)}
@@ -244,7 +249,10 @@ def create_app(url: str) -> FastAPI:
     async def trigger(request: Request) -> Response:
         body = await request.json()
         rid = await run_in_threadpool(
-            _insert, str(body["service_code"]), float(body["lat"]), float(body["long"]),
+            _insert,
+            str(body["service_code"]),
+            float(body["lat"]),
+            float(body["long"]),
             str(body.get("description", "")),
         )
         data = json.dumps({"id": str(rid)}).encode()
@@ -272,8 +280,11 @@ def bulk_insert(url: str, count: int) -> None:
         for i in range(count):
             c.execute(
                 insert(items).values(
-                    service_code="nid-de-poule", lat=47.32 + i * 1e-6, long=5.04,
-                    description=f"baseline {i}", created_at=now,
+                    service_code="nid-de-poule",
+                    lat=47.32 + i * 1e-6,
+                    long=5.04,
+                    description=f"baseline {i}",
+                    created_at=now,
                 )
             )
     engine.dispose()
@@ -298,8 +309,12 @@ def main() -> None:
     import uvicorn
 
     uvicorn.run(
-        create_app(args.url), host="127.0.0.1", port=args.port, log_level="warning",
-        access_log=False, proxy_headers=True,
+        create_app(args.url),
+        host="127.0.0.1",
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=True,
     )
 
 

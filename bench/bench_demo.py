@@ -39,8 +39,7 @@ TARGET_S = 20.0
 
 def timed_run(cmd: list[str], env: dict[str, str], timeout: float) -> tuple[float, str]:
     t = time.perf_counter()
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout,
-                         check=False)
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
     elapsed = time.perf_counter() - t
     if out.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
@@ -69,19 +68,37 @@ def main() -> None:
         base_url = pg_recreate(f"{PG_PREFIX}_baseline")
     log(f"baseline: a fresh process inserting {reports} rows")
     base_s, _ = timed_run(
-        [str(PYTHON), str(BENCH / "baseline_app.py"), "bulk-insert", "--url", base_url,
-         "--count", str(reports)], dict(os.environ), args.timeout)
+        [
+            str(PYTHON),
+            str(BENCH / "baseline_app.py"),
+            "bulk-insert",
+            "--url",
+            base_url,
+            "--count",
+            str(reports),
+        ],
+        dict(os.environ),
+        args.timeout,
+    )
 
     banner(f"vigie demo, fresh {args.backend} database")
     print(f"vigie demo                 {demo_s:7.2f} s  ({reports} reports created)")
     print(f"baseline ({reports} inserts)   {base_s:7.2f} s  — ratio {ratio(demo_s, base_s)}")
     print(f"vigie --help (start-up)    {startup_s:7.2f} s  (reference)")
     print(f"target ≤ {TARGET_S:.0f} s: {verdict(demo_s <= TARGET_S)} ({demo_s:.2f} s)")
-    print("demo output: " + " | ".join(line for line in stdout.splitlines()
-                                         if line.startswith("demo reports")))
-    saved = save_result(f"bench_demo-{args.backend}", {
-        "demo_s": demo_s, "baseline_s": base_s, "startup_s": startup_s, "reports": reports,
-        "args": vars(args)})
+    print(
+        "demo output: " + " | ".join(line for line in stdout.splitlines() if line.startswith("demo reports"))
+    )
+    saved = save_result(
+        f"bench_demo-{args.backend}",
+        {
+            "demo_s": demo_s,
+            "baseline_s": base_s,
+            "startup_s": startup_s,
+            "reports": reports,
+            "args": vars(args),
+        },
+    )
     print(f"reproduce: {reproduce('bench_demo.py')}")
     print(f"raw results: {saved.relative_to(RESULTS.parent.parent)}")
 

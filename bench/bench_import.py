@@ -124,28 +124,65 @@ def floor(v: Any, path: Path) -> float:
             lon = float(geo.split("'lon': ")[1].split(",")[0])
             closed = rec[6] == "Clos"
             row = {
-                "id": rid, "reference": f"DIJ-F-{rec[0]}", "service_code": "nid-de-poule",
-                "service_group": "voirie", "status": "resolved" if closed else "acknowledged",
-                "public": True, "description": rec[2], "lat": lat, "long": lon, "address": rec[3],
+                "id": rid,
+                "reference": f"DIJ-F-{rec[0]}",
+                "service_code": "nid-de-poule",
+                "service_group": "voirie",
+                "status": "resolved" if closed else "acknowledged",
+                "public": True,
+                "description": rec[2],
+                "lat": lat,
+                "long": lon,
+                "address": rec[3],
                 "address_id": "",
-                "zone": "21231", "attributes": {"danger_immediat": "non"}, "channel": "import",
-                "priority": "normal", "procedure_id": "p", "team": "voirie", "assigned_user_id": None,
-                "reject_reason": "", "duplicate_of_id": None, "reporter_name": "", "reporter_email": "",
-                "reporter_phone": "", "reporter_lang": "fr", "device_id": "", "account_id": "",
-                "token": secrets.token_urlsafe(18), "external_id": "floor:" + rec[0], "requested_at": now,
-                "updated_at": now, "expected_at": None, "acknowledged_at": None,
-                "closed_at": now if closed else None, "status_notes": rec[7],
+                "zone": "21231",
+                "attributes": {"danger_immediat": "non"},
+                "channel": "import",
+                "priority": "normal",
+                "procedure_id": "p",
+                "team": "voirie",
+                "assigned_user_id": None,
+                "reject_reason": "",
+                "duplicate_of_id": None,
+                "reporter_name": "",
+                "reporter_email": "",
+                "reporter_phone": "",
+                "reporter_lang": "fr",
+                "device_id": "",
+                "account_id": "",
+                "token": secrets.token_urlsafe(18),
+                "external_id": "floor:" + rec[0],
+                "requested_at": now,
+                "updated_at": now,
+                "expected_at": None,
+                "acknowledged_at": None,
+                "closed_at": now if closed else None,
+                "status_notes": rec[7],
             }
             report_rows.append({k: row.get(k) for k in rcols})
             entry = {
-                "report_id": rid, "kind": "created", "status": "new", "previous_status": None,
-                "actor_user_id": None, "actor_label": "import", "public_note": "", "internal_note": "",
-                "detail": {}, "at": now,
+                "report_id": rid,
+                "kind": "created",
+                "status": "new",
+                "previous_status": None,
+                "actor_user_id": None,
+                "actor_label": "import",
+                "public_note": "",
+                "internal_note": "",
+                "detail": {},
+                "at": now,
             }
             history.append({k: entry.get(k) for k in ucols})
             if closed:
-                history.append({**history[-1], "kind": "status", "status": "resolved",
-                                "previous_status": "new", "public_note": rec[7]})
+                history.append(
+                    {
+                        **history[-1],
+                        "kind": "status",
+                        "status": "resolved",
+                        "previous_status": "new",
+                        "public_note": rec[7],
+                    }
+                )
             if len(report_rows) >= BATCH:
                 _flush(conn, report_rows, history)
                 report_rows, history = [], []
@@ -191,8 +228,12 @@ def main() -> None:
         url = args.database_url if args.backend == "postgres" else f"sqlite:///{work / 'vigie.db'}"
         upgrade(url)
         settings = Settings(
-            environment="test", data_dir=work / "data", database_url=url, background_services=False,
-            notify_transport="none", event_bus="memory",
+            environment="test",
+            data_dir=work / "data",
+            database_url=url,
+            background_services=False,
+            notify_transport="none",
+            event_bus="memory",
         )
         v = build_vigie(settings)
         clean(v)
@@ -201,13 +242,17 @@ def main() -> None:
         mapping.write_text(MAPPING, encoding="utf-8")
         t0 = time.perf_counter()
         write_csv(data, args.rows, v)
-        print(f"{args.backend}: {args.rows:,} rows written to CSV in {time.perf_counter() - t0:.1f} s "
-              f"({data.stat().st_size / 1e6:.0f} MB)")
+        print(
+            f"{args.backend}: {args.rows:,} rows written to CSV in {time.perf_counter() - t0:.1f} s "
+            f"({data.stat().st_size / 1e6:.0f} MB)"
+        )
 
         floor_rate = floor(v, data)
         clean(v)
-        print(f"  floor (no checks, {'COPY' if args.backend == 'postgres' else 'executemany'}): "
-              f"{floor_rate:,.0f} rows/s")
+        print(
+            f"  floor (no checks, {'COPY' if args.backend == 'postgres' else 'executemany'}): "
+            f"{floor_rate:,.0f} rows/s"
+        )
 
         samples: list[tuple[float, float]] = []
         stop = threading.Event()
@@ -224,14 +269,20 @@ def main() -> None:
         stop.set()
         sampler.join()
         rate = result.total / result.elapsed
-        print(f"  import (history mode): {result.created:,} created, {len(result.failed)} failed, "
-              f"{result.elapsed:.1f} s, {rate:,.0f} rows/s")
-        print(f"  ratio import/floor: {rate / floor_rate:.2f} (target >= 0.30); "
-              f"rows/s target 5,000: {'met' if rate >= 5000 else 'missed'}")
+        print(
+            f"  import (history mode): {result.created:,} created, {len(result.failed)} failed, "
+            f"{result.elapsed:.1f} s, {rate:,.0f} rows/s"
+        )
+        print(
+            f"  ratio import/floor: {rate / floor_rate:.2f} (target >= 0.30); "
+            f"rows/s target 5,000: {'met' if rate >= 5000 else 'missed'}"
+        )
         if samples:
             tenth = samples[max(0, len(samples) // 10 - 1)][1]
-            print(f"  resident memory: {rss_before:.0f} MB before, {tenth:.0f} MB at 10 % of the run, "
-                  f"{max(s[1] for s in samples):.0f} MB peak, {samples[-1][1]:.0f} MB at the end")
+            print(
+                f"  resident memory: {rss_before:.0f} MB before, {tenth:.0f} MB at 10 % of the run, "
+                f"{max(s[1] for s in samples):.0f} MB peak, {samples[-1][1]:.0f} MB at the end"
+            )
         if result.failed:
             print("  first failures:", result.failed[:3])
         v.db.dispose()

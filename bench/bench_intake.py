@@ -67,8 +67,14 @@ end
 def _sanity_post(url: str, key: str, extra: list[tuple[str, str]]) -> None:
     """One request by hand: the server must create a report before we load it."""
     body = urllib.parse.urlencode(
-        [("api_key", key), ("service_code", "nid-de-poule"), ("lat", "47.3221"),
-         ("long", "5.0412"), ("description", "sanity check"), *extra]
+        [
+            ("api_key", key),
+            ("service_code", "nid-de-poule"),
+            ("lat", "47.3221"),
+            ("long", "5.0412"),
+            ("description", "sanity check"),
+            *extra,
+        ]
     ).encode()
     req = urllib.request.Request(url, data=body, method="POST")  # noqa: S310
     req.add_header("Content-Type", "application/x-www-form-urlencoded")
@@ -82,22 +88,31 @@ def _sanity_post(url: str, key: str, extra: list[tuple[str, str]]) -> None:
 
 
 def _load(
-    name: str, base: str, path: str, key: str, table: str, db_url: str, pid: int,
-    args: argparse.Namespace, extra: list[tuple[str, str]],
+    name: str,
+    base: str,
+    path: str,
+    key: str,
+    table: str,
+    db_url: str,
+    pid: int,
+    args: argparse.Namespace,
+    extra: list[tuple[str, str]],
 ) -> dict[str, Any]:
     encoded = ("&" + urllib.parse.urlencode(extra)) if extra else ""
     lua = LUA_POST % {"path": lua_str(path), "key": lua_str(key), "extra": lua_str(encoded)}
     _sanity_post(base + path, key, extra)
     if args.warmup > 0:
         log(f"{name}: warm-up {args.warmup}s")
-        run_wrk(base + path, lua, connections=args.connections, duration=args.warmup,
-                name=f"intake-{name}-warmup")
+        run_wrk(
+            base + path, lua, connections=args.connections, duration=args.warmup, name=f"intake-{name}-warmup"
+        )
     before = count_rows(db_url, table)
     log(f"{name}: {args.duration}s at concurrency {args.connections}")
     cpu0 = cpu_seconds(pid)
     with RssSampler(pid) as rss:
-        w = run_wrk(base + path, lua, connections=args.connections, duration=args.duration,
-                    name=f"intake-{name}")
+        w = run_wrk(
+            base + path, lua, connections=args.connections, duration=args.duration, name=f"intake-{name}"
+        )
     cpu = cpu_seconds(pid) - cpu0
     after = count_rows(db_url, table)
     seconds = w["duration_us"] / 1e6
@@ -138,8 +153,7 @@ def main() -> None:
     port_env = vigie_env(url, data_dir, 0)
     key = create_api_key(port_env)
     path = "/open311/v2/requests.json"
-    with vigie_server(f"intake-vigie-{args.backend}", url, data_dir,
-                      VIGIE_ANONYMOUS_RATE_LIMIT="0") as srv:
+    with vigie_server(f"intake-vigie-{args.backend}", url, data_dir, VIGIE_ANONYMOUS_RATE_LIMIT="0") as srv:
         extra = required_attributes(srv.base)
         vigie = _load("vigie", srv.base, path, key, "reports", url, srv.pid, args, extra)
 
@@ -153,8 +167,9 @@ def main() -> None:
     else:
         base_url = pg_recreate(f"{PG_PREFIX}_baseline")
     with baseline_server(f"intake-baseline-{args.backend}", base_url) as srv:
-        base = _load("baseline", srv.base, "/requests.json", "x", "bench_items", base_url,
-                     srv.pid, args, extra)
+        base = _load(
+            "baseline", srv.base, "/requests.json", "x", "bench_items", base_url, srv.pid, args, extra
+        )
 
     r = vigie["created_per_s"] / base["created_per_s"] if base["created_per_s"] else 0.0
     ok_abs = vigie["created_per_s"] >= TARGET_RPS
@@ -175,13 +190,16 @@ def main() -> None:
         a = vigie[key_[0]][key_[1]] if isinstance(key_, tuple) else vigie[key_]
         b = base[key_[0]][key_[1]] if isinstance(key_, tuple) else base[key_]
         print(f"{label:28}{fmt.format(a):>12}{fmt.format(b):>12}{ratio(a, b):>9}")
-    print(f"created in DB: Vigie {vigie['created']}, baseline {base['created']}; "
-          f"HTTP answers: Vigie {vigie['statuses']}, baseline {base['statuses']}")
+    print(
+        f"created in DB: Vigie {vigie['created']}, baseline {base['created']}; "
+        f"HTTP answers: Vigie {vigie['statuses']}, baseline {base['statuses']}"
+    )
     got = vigie["created_per_s"]
     print(f"target ≥ {TARGET_RPS:.0f} created/s: {verdict(ok_abs)} ({got:.0f}/s)")
     print(f"target ≥ {TARGET_RATIO}× baseline: {verdict(ok_ratio)} ({r:.2f}×)")
-    saved = save_result(f"bench_intake-{args.backend}", {"vigie": vigie, "baseline": base,
-                                                         "args": vars(args)})
+    saved = save_result(
+        f"bench_intake-{args.backend}", {"vigie": vigie, "baseline": base, "args": vars(args)}
+    )
     print(f"reproduce: {reproduce('bench_intake.py')}")
     print(f"raw results: {saved.relative_to(RESULTS.parent.parent)}")
 

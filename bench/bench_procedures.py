@@ -66,22 +66,26 @@ def main() -> None:
     c_loader = getattr(yaml, "CSafeLoader", None)
     c_parses: list[float] = []
     if c_loader is not None:
-        c_parses, _ = timed(lambda: yaml.load(path.read_text(encoding="utf-8"), Loader=c_loader),
-                            args.repeat)
+        c_parses, _ = timed(lambda: yaml.load(path.read_text(encoding="utf-8"), Loader=c_loader), args.repeat)
 
     load_med, parse_med = statistics.median(loads), statistics.median(parses)
-    banner(f"Catalogue of {args.procedures:,} procedures × {len(zones)} Dijon zones "
-           f"({size_kb:.0f} KiB), {args.repeat} runs each")
-    print(f"load_catalogue      median {load_med:.3f} s  (min {min(loads):.3f}, "
-          f"max {max(loads):.3f})")
+    banner(
+        f"Catalogue of {args.procedures:,} procedures × {len(zones)} Dijon zones "
+        f"({size_kb:.0f} KiB), {args.repeat} runs each"
+    )
+    print(f"load_catalogue      median {load_med:.3f} s  (min {min(loads):.3f}, max {max(loads):.3f})")
     print(f"yaml.safe_load      median {parse_med:.3f} s  (min {min(parses):.3f}) — baseline")
     if c_parses:
         print(f"yaml CSafeLoader    median {statistics.median(c_parses):.3f} s  (reference)")
     print(f"ratio load_catalogue / yaml.safe_load: {ratio(load_med, parse_med)}")
-    print(f"target ≤ {TARGET_S:.0f} s: {verdict(max(loads) <= TARGET_S)} "
-          f"(judged on the slowest run, {max(loads):.3f} s)")
-    saved = save_result("bench_procedures", {
-        "load_s": loads, "safe_load_s": parses, "c_safe_load_s": c_parses, "args": vars(args)})
+    print(
+        f"target ≤ {TARGET_S:.0f} s: {verdict(max(loads) <= TARGET_S)} "
+        f"(judged on the slowest run, {max(loads):.3f} s)"
+    )
+    saved = save_result(
+        "bench_procedures",
+        {"load_s": loads, "safe_load_s": parses, "c_safe_load_s": c_parses, "args": vars(args)},
+    )
     print(f"reproduce: {reproduce('bench_procedures.py')}")
     print(f"raw results: {saved.relative_to(RESULTS.parent.parent)}")
 

@@ -63,12 +63,39 @@ LONG = (4.98, 5.10)
 PG_DB = PG_PREFIX  # "vigie_bench"
 
 COLUMNS = [
-    "id", "reference", "service_code", "service_group", "status", "public", "description",
-    "lat", "long", "address", "zone", "attributes", "channel", "priority", "procedure_id",
-    "team", "assigned_user_id", "status_notes", "reject_reason", "duplicate_of_id",
-    "reporter_name", "reporter_email", "reporter_phone", "reporter_lang", "device_id",
-    "account_id", "token", "external_id", "requested_at", "updated_at", "expected_at",
-    "acknowledged_at", "closed_at",
+    "id",
+    "reference",
+    "service_code",
+    "service_group",
+    "status",
+    "public",
+    "description",
+    "lat",
+    "long",
+    "address",
+    "zone",
+    "attributes",
+    "channel",
+    "priority",
+    "procedure_id",
+    "team",
+    "assigned_user_id",
+    "status_notes",
+    "reject_reason",
+    "duplicate_of_id",
+    "reporter_name",
+    "reporter_email",
+    "reporter_phone",
+    "reporter_lang",
+    "device_id",
+    "account_id",
+    "token",
+    "external_id",
+    "requested_at",
+    "updated_at",
+    "expected_at",
+    "acknowledged_at",
+    "closed_at",
 ]
 DATETIME_COLUMNS = {"requested_at", "updated_at", "expected_at", "acknowledged_at", "closed_at"}
 OPEN = ["new", "acknowledged", "assigned", "in_progress", "reopened"]
@@ -78,9 +105,18 @@ CLOSED_WEIGHTS = [85, 8, 7]
 CHANNELS = ["app", "web", "open311", "phone", "email"]
 CHANNEL_WEIGHTS = [45, 25, 15, 10, 5]
 STREETS = [
-    "rue de la Liberté", "avenue du Drapeau", "boulevard de Strasbourg", "rue Monge",
-    "rue Chabot-Charny", "avenue Victor Hugo", "rue d'Auxonne", "boulevard Carnot",
-    "rue de Mirande", "avenue Jean Jaurès", "rue des Godrans", "quai Nicolas Rolin",
+    "rue de la Liberté",
+    "avenue du Drapeau",
+    "boulevard de Strasbourg",
+    "rue Monge",
+    "rue Chabot-Charny",
+    "avenue Victor Hugo",
+    "rue d'Auxonne",
+    "boulevard Carnot",
+    "rue de Mirande",
+    "avenue Jean Jaurès",
+    "rue des Godrans",
+    "quai Nicolas Rolin",
 ]
 DESCRIPTIONS = [
     "Trou profond devant le n° {n}, dangereux pour les vélos.",
@@ -185,7 +221,8 @@ def generate_rows(n: int, now: datetime, seed: int = SEED) -> Iterator[tuple[Any
             rng.choice(DESCRIPTIONS).format(n=rng.randint(1, 120)),
             round(lat, 6),
             round(long, 6),
-            "" if rng.random() < 0.4
+            ""
+            if rng.random() < 0.4
             else f"{rng.randint(1, 120)} {rng.choice(STREETS)}, {names.get(zone, '')}",
             zone,
             attrs[service.code],
@@ -237,9 +274,13 @@ def build_sqlite(path: Path, n: int) -> None:
     con.execute("PRAGMA synchronous=OFF")
     con.execute("PRAGMA cache_size=-1000000")
     # Secondary indexes are dropped during the load and rebuilt after (same definitions).
-    indexes = [r for r in con.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type='index' AND sql IS NOT NULL "
-        "AND tbl_name IN ('reports', 'report_updates')")]
+    indexes = [
+        r
+        for r in con.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type='index' AND sql IS NOT NULL "
+            "AND tbl_name IN ('reports', 'report_updates')"
+        )
+    ]
     for name, _ in indexes:
         con.execute(f'DROP INDEX "{name}"')
     marks = ", ".join("?" for _ in COLUMNS)
@@ -306,9 +347,12 @@ def build_postgres(n: int) -> str:
             conn.execute(f'DROP INDEX "{name}"')
         now = datetime.now(UTC).replace(microsecond=0)
         done = 0
-        with conn.cursor() as cur, cur.copy(
-            f"COPY reports ({', '.join(COLUMNS)}) FROM STDIN"  # noqa: S608
-        ) as copy:
+        with (
+            conn.cursor() as cur,
+            cur.copy(
+                f"COPY reports ({', '.join(COLUMNS)}) FROM STDIN"  # noqa: S608
+            ) as copy,
+        ):
             for row in generate_rows(n, now):
                 copy.write_row(row)
                 done += 1
@@ -353,8 +397,10 @@ def ensure_sqlite(n: int, rebuild: bool) -> Path:
         try:
             stale = _sqlite_stale_stats(con)
             if before != after or stale:
-                log(f"sqlite: migrated {before} -> {after}; ANALYZE (indexes without "
-                    f"statistics: {', '.join(stale) or 'none'})")
+                log(
+                    f"sqlite: migrated {before} -> {after}; ANALYZE (indexes without "
+                    f"statistics: {', '.join(stale) or 'none'})"
+                )
                 t0 = time.perf_counter()
                 con.execute("ANALYZE")
                 log(f"sqlite: ANALYZE done in {time.perf_counter() - t0:.0f}s")
@@ -443,22 +489,32 @@ def time_range(path: Path) -> tuple[datetime, datetime]:
         lo, hi = con.execute("SELECT min(requested_at), max(requested_at) FROM reports").fetchone()
     finally:
         con.close()
-    return (datetime.fromisoformat(lo).replace(tzinfo=UTC),
-            datetime.fromisoformat(hi).replace(tzinfo=UTC))
+    return (datetime.fromisoformat(lo).replace(tzinfo=UTC), datetime.fromisoformat(hi).replace(tzinfo=UTC))
 
 
 # --- the queries ---------------------------------------------------------------------
 
 
-def query_paths(dbname: str, lo: datetime, hi: datetime, count: int = 1000,
-                seed: int = 7) -> dict[str, list[str]]:
+def query_paths(
+    dbname: str, lo: datetime, hi: datetime, count: int = 1000, seed: int = 7
+) -> dict[str, list[str]]:
     """The same random queries for each server, written in each one's dialect."""
     rng = random.Random(seed)
-    out: dict[str, list[str]] = {k: [] for k in (
-        "vigie-native", "baseline-native", "datasette-native",
-        "vigie-open311", "baseline-open311", "datasette-open311")}
-    ds = f"/{urllib.parse.quote(dbname)}/reports.json?_shape=array&_size=100&_nocount=1" \
-         "&_nofacet=1&_nosuggest=1&public__exact=1&_sort_desc=requested_at"
+    out: dict[str, list[str]] = {
+        k: []
+        for k in (
+            "vigie-native",
+            "baseline-native",
+            "datasette-native",
+            "vigie-open311",
+            "baseline-open311",
+            "datasette-open311",
+        )
+    }
+    ds = (
+        f"/{urllib.parse.quote(dbname)}/reports.json?_shape=array&_size=100&_nocount=1"
+        "&_nofacet=1&_nosuggest=1&public__exact=1&_sort_desc=requested_at"
+    )
     for _ in range(count):
         # A map view of 0.9–2.2 km across somewhere in Dijon.
         h = rng.uniform(0.008, 0.02)
@@ -482,13 +538,13 @@ def query_paths(dbname: str, lo: datetime, hi: datetime, count: int = 1000,
         end = start + timedelta(days=days)
         s_iso, e_iso = (d.strftime("%Y-%m-%dT%H:%M:%SZ") for d in (start, end))
         q = urllib.parse.urlencode(
-            {"status": "open", "start_date": s_iso, "end_date": e_iso, "page_size": 100})
+            {"status": "open", "start_date": s_iso, "end_date": e_iso, "page_size": 100}
+        )
         out["vigie-open311"].append(f"/open311/v2/requests.json?{q}")
         out["baseline-open311"].append(f"/requests.json?{q}")
         s_sql, e_sql = (urllib.parse.quote(_sqlite_dt(d) or "") for d in (start, end))
         out["datasette-open311"].append(
-            f"{ds}&status__in={','.join(sorted(OPEN))}"
-            f"&requested_at__gte={s_sql}&requested_at__lte={e_sql}"
+            f"{ds}&status__in={','.join(sorted(OPEN))}&requested_at__gte={s_sql}&requested_at__lte={e_sql}"
         )
     return out
 
@@ -525,19 +581,27 @@ def _run(name: str, srv: Server, paths: list[str], args: argparse.Namespace) -> 
     lua = LUA_PATHS % {"paths": _lua_table(paths)}
     _check(srv.base, paths[0])
     if args.warmup > 0:
-        run_wrk(srv.base, lua, connections=args.connections, duration=args.warmup,
-                name=f"query-{name}-warmup")
+        run_wrk(
+            srv.base, lua, connections=args.connections, duration=args.warmup, name=f"query-{name}-warmup"
+        )
     cpu0 = cpu_seconds(srv.pid)
-    w = run_wrk(srv.base, lua, connections=args.connections, duration=args.duration,
-                name=f"query-{name}")
+    w = run_wrk(srv.base, lua, connections=args.connections, duration=args.duration, name=f"query-{name}")
     cpu_ms = (cpu_seconds(srv.pid) - cpu0) * 1000 / max(1, w["requests"])
     lat = {k: v / 1000 for k, v in w["latency_us"].items()}
-    log(f"{name}: {w['rps']:.0f} req/s p50 {lat['p50']:.1f} ms p95 {lat['p95']:.1f} ms "
+    log(
+        f"{name}: {w['rps']:.0f} req/s p50 {lat['p50']:.1f} ms p95 {lat['p95']:.1f} ms "
         f"p99 {lat['p99']:.1f} ms, CPU {cpu_ms:.2f} ms/req, non-2xx {w['non_2xx']} "
-        f"socket errors {w['socket_errors']}")
-    return {"rps": w["rps"], "requests": w["requests"], "latency_ms": lat,
-            "non_2xx": w["non_2xx"], "socket_errors": w["socket_errors"],
-            "statuses": w["statuses"], "cpu_ms_per_request": cpu_ms}
+        f"socket errors {w['socket_errors']}"
+    )
+    return {
+        "rps": w["rps"],
+        "requests": w["requests"],
+        "latency_ms": lat,
+        "non_2xx": w["non_2xx"],
+        "socket_errors": w["socket_errors"],
+        "statuses": w["statuses"],
+        "cpu_ms_per_request": cpu_ms,
+    }
 
 
 def main() -> None:
@@ -570,9 +634,15 @@ def main() -> None:
             for kind in ("native", "open311"):
                 results[f"vigie-{kind}"] = _run(f"vigie-{kind}", srv, paths[f"vigie-{kind}"], args)
         after, hwm = rss_mb(srv.pid)
-        rss["vigie"] = {"idle": idle, "max_sampled": sampler.max_rss, "after": after, "hwm": hwm,
-                        "max_anon": sampler.max_anon, "max_file": sampler.max_file,
-                        "after_parts": rss_parts(srv.pid)}
+        rss["vigie"] = {
+            "idle": idle,
+            "max_sampled": sampler.max_rss,
+            "after": after,
+            "hwm": hwm,
+            "max_anon": sampler.max_anon,
+            "max_file": sampler.max_file,
+            "after_parts": rss_parts(srv.pid),
+        }
 
     with baseline_server(f"query-baseline-{args.backend}", url) as srv:
         with RssSampler(srv.pid) as sampler:
@@ -583,8 +653,19 @@ def main() -> None:
 
     if not args.no_datasette:
         port = free_port()
-        cmd = [str(BIN / "datasette"), "serve", "--immutable", str(db_file), "-h", "127.0.0.1",
-               "-p", str(port), "--setting", "sql_time_limit_ms", "5000"]
+        cmd = [
+            str(BIN / "datasette"),
+            "serve",
+            "--immutable",
+            str(db_file),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "--setting",
+            "sql_time_limit_ms",
+            "5000",
+        ]
         ds = Server("query-datasette", cmd, port, dict(os.environ), health="/-/versions.json")
         with ds as srv:
             with RssSampler(srv.pid) as sampler:
@@ -594,46 +675,56 @@ def main() -> None:
             rss["datasette"] = {"max_sampled": sampler.max_rss, "hwm": rss_mb(srv.pid)[1]}
 
     report(args, results, rss)
-    saved = save_result(f"bench_query-{args.backend}", {"results": results, "rss": rss,
-                                                        "args": vars(args)})
+    saved = save_result(f"bench_query-{args.backend}", {"results": results, "rss": rss, "args": vars(args)})
     print(f"reproduce: {reproduce('bench_query.py')}")
     print(f"raw results: {saved.relative_to(RESULTS.parent.parent)}")
 
 
 def report(args: argparse.Namespace, results: dict[str, Any], rss: dict[str, Any]) -> None:
-    banner(f"Query, {args.count:,} reports, pages of 100, concurrency {args.connections}, "
-           f"backend {args.backend} (Datasette: same data, SQLite file)")
-    print(f"{'':22}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}"
-          f"{'CPU ms/req':>12}")
+    banner(
+        f"Query, {args.count:,} reports, pages of 100, concurrency {args.connections}, "
+        f"backend {args.backend} (Datasette: same data, SQLite file)"
+    )
+    print(f"{'':22}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}{'CPU ms/req':>12}")
     for name, r in results.items():
         lat = r["latency_ms"]
-        print(f"{name:22}{r['rps']:8.0f}{lat['p50']:9.1f}{lat['p95']:9.1f}{lat['p99']:9.1f}"
-              f"{r['non_2xx'] + r['socket_errors']:8d}{r['cpu_ms_per_request']:12.2f}")
+        print(
+            f"{name:22}{r['rps']:8.0f}{lat['p50']:9.1f}{lat['p95']:9.1f}{lat['p99']:9.1f}"
+            f"{r['non_2xx'] + r['socket_errors']:8d}{r['cpu_ms_per_request']:12.2f}"
+        )
     for kind in ("native", "open311"):
         v = results[f"vigie-{kind}"]["latency_ms"]["p95"]
         b = results[f"baseline-{kind}"]["latency_ms"]["p95"]
         vc = results[f"vigie-{kind}"]["cpu_ms_per_request"]
         bc = results[f"baseline-{kind}"]["cpu_ms_per_request"]
-        line = (f"{kind}: Vigie p95 {v:.1f} ms; ÷ baseline p95 = {ratio(v, b)}; "
-                f"CPU/req ÷ baseline = {ratio(vc, bc)}")
+        line = (
+            f"{kind}: Vigie p95 {v:.1f} ms; ÷ baseline p95 = {ratio(v, b)}; "
+            f"CPU/req ÷ baseline = {ratio(vc, bc)}"
+        )
         if f"datasette-{kind}" in results:
             d = results[f"datasette-{kind}"]["latency_ms"]["p95"]
             line += f"; ÷ Datasette p95 = {ratio(v, d)}"
         print(line)
         print(f"  target p95 ≤ {TARGET_P95_MS:.0f} ms: {verdict(v <= TARGET_P95_MS)}")
     vr = rss["vigie"]
-    line = (f"Vigie RSS: idle {vr['idle']:.0f} MB, max while serving {vr['max_sampled']:.0f} MB, "
-            f"after {vr['after']:.0f} MB, peak (VmHWM) {vr['hwm']:.0f} MB")
+    line = (
+        f"Vigie RSS: idle {vr['idle']:.0f} MB, max while serving {vr['max_sampled']:.0f} MB, "
+        f"after {vr['after']:.0f} MB, peak (VmHWM) {vr['hwm']:.0f} MB"
+    )
     for peer in ("baseline", "datasette"):
         if peer in rss:
             m = rss[peer]["max_sampled"]
             line += f"; {peer} max {m:.0f} MB (Vigie {ratio(vr['max_sampled'], m)})"
     print(line)
     if "max_anon" in vr:
-        print(f"  of which (max sampled) anonymous {vr['max_anon']:.0f} MB, file-backed "
-              f"{vr['max_file']:.0f} MB (page cache of the mmap'ed database file, shared)")
-    print(f"  target RSS ≤ {TARGET_RSS_MB:.0f} MB: {verdict(vr['hwm'] <= TARGET_RSS_MB)} "
-          f"(judged on the peak, VmHWM {vr['hwm']:.0f} MB)")
+        print(
+            f"  of which (max sampled) anonymous {vr['max_anon']:.0f} MB, file-backed "
+            f"{vr['max_file']:.0f} MB (page cache of the mmap'ed database file, shared)"
+        )
+    print(
+        f"  target RSS ≤ {TARGET_RSS_MB:.0f} MB: {verdict(vr['hwm'] <= TARGET_RSS_MB)} "
+        f"(judged on the peak, VmHWM {vr['hwm']:.0f} MB)"
+    )
 
 
 if __name__ == "__main__":

@@ -71,8 +71,10 @@ def queue_paths(db_file: Path, rng: random.Random) -> tuple[list[str], list[str]
         zones = [r[0] for r in con.execute("SELECT DISTINCT zone FROM reports LIMIT 30")]
         groups = [r[0] for r in con.execute("SELECT DISTINCT service_group FROM reports LIMIT 20")]
         refs = [r[0] for r in con.execute("SELECT reference FROM reports WHERE id % 9973 = 0 LIMIT 50")]
-        streets = [r[0].split(",")[0].split(" ", 1)[1] for r in con.execute(
-            "SELECT address FROM reports WHERE address != '' AND id % 7919 = 0 LIMIT 30")]
+        streets = [
+            r[0].split(",")[0].split(" ", 1)[1]
+            for r in con.execute("SELECT address FROM reports WHERE address != '' AND id % 7919 = 0 LIMIT 30")
+        ]
     finally:
         con.close()
     q = "/api/v1/pilotage/queue?"
@@ -101,8 +103,11 @@ def map_paths(rng: random.Random) -> list[str]:
 
 def _token(base: str) -> str:
     body = urllib.parse.urlencode({"username": EMAIL, "password": PASSWORD}).encode()
-    req = urllib.request.Request(base + "/api/v1/auth/token", data=body,  # noqa: S310
-                                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+    req = urllib.request.Request(
+        base + "/api/v1/auth/token",
+        data=body,  # noqa: S310
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     with urllib.request.urlopen(req, timeout=30) as r:  # noqa: S310
         return str(json.loads(r.read())["access_token"])
 
@@ -110,7 +115,12 @@ def _token(base: str) -> str:
 def _add_operator(env: dict[str, str]) -> None:
     out = subprocess.run(
         [str(VIGIE), "user", "add", EMAIL, "--role", "operator", "--password-stdin"],
-        input=PASSWORD + "\n", env=env, capture_output=True, text=True, check=False, timeout=120,
+        input=PASSWORD + "\n",
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
     )
     if out.returncode != 0 and "already exists" not in out.stdout + out.stderr:
         raise SystemExit(f"vigie user add failed:\n{out.stdout}\n{out.stderr}")
@@ -131,26 +141,35 @@ def _cold(name: str, base: str, paths: list[str], auth: str) -> dict[str, float]
         times.append((time.perf_counter() - t0) * 1000)
     times.sort()
     out = {"n": len(times), "p50": percentile(times, 50), "p95": percentile(times, 95), "max": times[-1]}
-    log(f"{name} cold (first request of each of {len(times)} kinds, one at a time): "
-        f"p50 {out['p50']:.1f} ms p95 {out['p95']:.1f} ms max {out['max']:.1f} ms")
+    log(
+        f"{name} cold (first request of each of {len(times)} kinds, one at a time): "
+        f"p50 {out['p50']:.1f} ms p95 {out['p95']:.1f} ms max {out['max']:.1f} ms"
+    )
     return out
 
 
-def _measure(
-    name: str, srv: Any, paths: list[str], auth: str, args: argparse.Namespace
-) -> dict[str, Any]:
+def _measure(name: str, srv: Any, paths: list[str], auth: str, args: argparse.Namespace) -> dict[str, Any]:
     lua = LUA % {"paths": "{" + ",".join(json.dumps(p) for p in paths) + "}", "auth": json.dumps(auth)}
     if args.warmup > 0:
-        run_wrk(srv.base, lua, connections=args.connections, duration=args.warmup,
-                name=f"queue-{name}-warmup")
+        run_wrk(
+            srv.base, lua, connections=args.connections, duration=args.warmup, name=f"queue-{name}-warmup"
+        )
     cpu0 = cpu_seconds(srv.pid)
     w = run_wrk(srv.base, lua, connections=args.connections, duration=args.duration, name=f"queue-{name}")
     cpu_ms = (cpu_seconds(srv.pid) - cpu0) * 1000 / max(1, w["requests"])
     lat = {k: v / 1000 for k, v in w["latency_us"].items()}
-    log(f"{name}: {w['rps']:.0f} req/s p50 {lat['p50']:.1f} ms p95 {lat['p95']:.1f} ms "
-        f"p99 {lat['p99']:.1f} ms, CPU {cpu_ms:.2f} ms/req, non-2xx {w['non_2xx']}")
-    return {"rps": w["rps"], "latency_ms": lat, "non_2xx": w["non_2xx"], "cpu_ms_per_request": cpu_ms,
-            "requests": w["requests"], "paths": len(paths)}
+    log(
+        f"{name}: {w['rps']:.0f} req/s p50 {lat['p50']:.1f} ms p95 {lat['p95']:.1f} ms "
+        f"p99 {lat['p99']:.1f} ms, CPU {cpu_ms:.2f} ms/req, non-2xx {w['non_2xx']}"
+    )
+    return {
+        "rps": w["rps"],
+        "latency_ms": lat,
+        "non_2xx": w["non_2xx"],
+        "cpu_ms_per_request": cpu_ms,
+        "requests": w["requests"],
+        "paths": len(paths),
+    }
 
 
 def main() -> None:
@@ -165,16 +184,21 @@ def main() -> None:
     require_wrk()
     bench_query.PG_DB = args.pg_db
     db_file = bench_query.ensure_sqlite(args.count, False)
-    url = bench_query.ensure_postgres(args.count, False) if args.backend == "postgres" else (
-        f"sqlite:///{db_file.as_posix()}")
+    url = (
+        bench_query.ensure_postgres(args.count, False)
+        if args.backend == "postgres"
+        else (f"sqlite:///{db_file.as_posix()}")
+    )
     con = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
     open_count = con.execute(
         "SELECT count(*) FROM reports "
         "WHERE status IN ('new','acknowledged','assigned','in_progress','reopened')"
     ).fetchone()[0]
     con.close()
-    banner(f"queue and map over {args.count:,} reports ({open_count:,} open), {args.backend}, "
-           f"concurrency {args.connections}")
+    banner(
+        f"queue and map over {args.count:,} reports ({open_count:,} open), {args.backend}, "
+        f"concurrency {args.connections}"
+    )
     rng = random.Random(14)
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
@@ -198,14 +222,26 @@ def main() -> None:
     ok = queue["latency_ms"]["p95"] <= TARGET_P95_MS and mapv["latency_ms"]["p95"] <= TARGET_P95_MS
     ok = ok and queue["non_2xx"] == 0 and mapv["non_2xx"] == 0
     for name, r in (("queue page", queue), ("map view", mapv), ("word search (no target)", words)):
-        log(f"{name}: p95 {r['latency_ms']['p95']:.1f} ms (target ≤ {TARGET_P95_MS:.0f}) "
+        log(
+            f"{name}: p95 {r['latency_ms']['p95']:.1f} ms (target ≤ {TARGET_P95_MS:.0f}) "
             f"{verdict(r['latency_ms']['p95'] <= TARGET_P95_MS)}; "
-            f"p95 vs bare list {ratio(r['latency_ms']['p95'], baseline['latency_ms']['p95'])}")
-    save_result(f"queue-{args.backend}", {
-        "backend": args.backend, "reports": args.count, "open": open_count, "connections": args.connections,
-        "baseline_list": baseline, "queue_page": queue, "map_view": mapv, "word_search": words, "pass": ok,
-        "reproduce": reproduce("bench_queue.py"),
-    })
+            f"p95 vs bare list {ratio(r['latency_ms']['p95'], baseline['latency_ms']['p95'])}"
+        )
+    save_result(
+        f"queue-{args.backend}",
+        {
+            "backend": args.backend,
+            "reports": args.count,
+            "open": open_count,
+            "connections": args.connections,
+            "baseline_list": baseline,
+            "queue_page": queue,
+            "map_view": mapv,
+            "word_search": words,
+            "pass": ok,
+            "reproduce": reproduce("bench_queue.py"),
+        },
+    )
     log(f"overall: {verdict(ok)}")
 
 

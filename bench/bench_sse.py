@@ -78,20 +78,24 @@ class Stream:
                     self.seen.setdefault(m.group(1).decode(), now)
                 cut = buf.rfind(b"\n\n")
                 if cut >= 0:
-                    buf = buf[cut + 2:]
+                    buf = buf[cut + 2 :]
         finally:
             self.closed = True
             writer.close()
 
 
 async def _post(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, port: int, path: str,
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    port: int,
+    path: str,
     body: bytes,
 ) -> tuple[int, bytes]:
     """One HTTP/1.1 POST on a kept-alive connection (Content-Length answers)."""
     writer.write(
         f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n".encode() + body
+        f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body
     )
     await writer.drain()
     head = await reader.readuntil(b"\r\n\r\n")
@@ -115,7 +119,11 @@ async def _post(
 
 
 async def measure(
-    port: int, stream_path: str, post_path: str, attrs: dict[str, Any], args: argparse.Namespace,
+    port: int,
+    stream_path: str,
+    post_path: str,
+    attrs: dict[str, Any],
+    args: argparse.Namespace,
 ) -> dict[str, Any]:
     stop = asyncio.Event()
     streams = [Stream() for _ in range(args.clients)]
@@ -138,11 +146,16 @@ async def measure(
     failures = 0
     post_ms: list[float] = []
     for n in range(args.posts):
-        body = json.dumps({
-            "service_code": "nid-de-poule", "channel": "app",
-            "lat": 47.3220 + (n % 50) * 0.0001, "long": 5.0410 + (n % 37) * 0.0001,
-            "description": f"bench SSE {n}", "attributes": attrs,
-        }).encode()
+        body = json.dumps(
+            {
+                "service_code": "nid-de-poule",
+                "channel": "app",
+                "lat": 47.3220 + (n % 50) * 0.0001,
+                "long": 5.0410 + (n % 37) * 0.0001,
+                "description": f"bench SSE {n}",
+                "attributes": attrs,
+            }
+        ).encode()
         t = time.perf_counter()
         status, answer = await _post(reader, writer, port, post_path, body)
         post_ms.append((time.perf_counter() - t) * 1000)
@@ -174,23 +187,32 @@ async def measure(
             else:
                 latencies.append((got - t) * 1000)
     out = {
-        "clients": args.clients, "posts": args.posts, "created": len(sent),
-        "post_failures": failures, "deliveries": len(latencies), "missing": missing,
+        "clients": args.clients,
+        "posts": args.posts,
+        "created": len(sent),
+        "post_failures": failures,
+        "deliveries": len(latencies),
+        "missing": missing,
         "closed_early": sum(1 for s in streams if s.closed and not stop.is_set()),
         "latency_ms": {
-            "p50": percentile(latencies, 50), "p90": percentile(latencies, 90),
-            "p99": percentile(latencies, 99), "max": max(latencies) if latencies else float("nan"),
+            "p50": percentile(latencies, 50),
+            "p90": percentile(latencies, 90),
+            "p99": percentile(latencies, 99),
+            "max": max(latencies) if latencies else float("nan"),
         },
         "post_ms": {"p50": percentile(post_ms, 50), "p99": percentile(post_ms, 99)},
     }
     lat = out["latency_ms"]
-    log(f"deliveries {len(latencies)}, missing {missing}; p50 {lat['p50']:.1f} ms "
-        f"p99 {lat['p99']:.1f} ms max {lat['max']:.1f} ms")
+    log(
+        f"deliveries {len(latencies)}, missing {missing}; p50 {lat['p50']:.1f} ms "
+        f"p99 {lat['p99']:.1f} ms max {lat['max']:.1f} ms"
+    )
     return out
 
 
-def run(port: int, stream_path: str, post_path: str, attrs: dict[str, Any],
-        args: argparse.Namespace) -> dict[str, Any]:
+def run(
+    port: int, stream_path: str, post_path: str, attrs: dict[str, Any], args: argparse.Namespace
+) -> dict[str, Any]:
     try:
         import uvloop
 
@@ -213,9 +235,8 @@ def main() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(want, hard), hard))
 
     url, data_dir = fresh_database(args.backend, "sse")
-    with vigie_server(f"sse-vigie-{args.backend}", url, data_dir,
-                      VIGIE_ANONYMOUS_RATE_LIMIT="0") as srv:
-        attrs = {k[len("attribute["):].split("]")[0]: v for k, v in required_attributes(srv.base)}
+    with vigie_server(f"sse-vigie-{args.backend}", url, data_dir, VIGIE_ANONYMOUS_RATE_LIMIT="0") as srv:
+        attrs = {k[len("attribute[") :].split("]")[0]: v for k, v in required_attributes(srv.base)}
         with RssSampler(srv.pid) as rss:
             vigie = run(srv.port, "/api/v1/events/public", "/api/v1/reports", attrs, args)
         vigie["max_rss_mb"] = rss.max_rss
@@ -234,24 +255,34 @@ def main() -> None:
 
     banner(f"Live, {args.clients} SSE clients, {args.posts} POSTs, backend {args.backend}")
     print(f"{'':30}{'Vigie':>10}{'baseline':>10}{'ratio':>8}")
-    for label, k in (("POST→event p50 ms", "p50"), ("POST→event p90 ms", "p90"),
-                     ("POST→event p99 ms", "p99"), ("POST→event max ms", "max")):
+    for label, k in (
+        ("POST→event p50 ms", "p50"),
+        ("POST→event p90 ms", "p90"),
+        ("POST→event p99 ms", "p99"),
+        ("POST→event max ms", "max"),
+    ):
         a, b = vigie["latency_ms"][k], base["latency_ms"][k]
         print(f"{label:30}{a:10.1f}{b:10.1f}{ratio(a, b):>8}")
     for label, k in (("POST answer p50 ms", "p50"), ("POST answer p99 ms", "p99")):
         a, b = vigie["post_ms"][k], base["post_ms"][k]
         print(f"{label:30}{a:10.1f}{b:10.1f}{ratio(a, b):>8}")
-    for label, k in (("events delivered", "deliveries"), ("events missing", "missing"),
-                     ("POST failures", "post_failures")):
+    for label, k in (
+        ("events delivered", "deliveries"),
+        ("events missing", "missing"),
+        ("POST failures", "post_failures"),
+    ):
         print(f"{label:30}{vigie[k]:10d}{base[k]:10d}")
-    print(f"{'server max RSS MB':30}{vigie['max_rss_mb']:10.0f}{base['max_rss_mb']:10.0f}"
-          f"{ratio(vigie['max_rss_mb'], base['max_rss_mb']):>8}")
+    print(
+        f"{'server max RSS MB':30}{vigie['max_rss_mb']:10.0f}{base['max_rss_mb']:10.0f}"
+        f"{ratio(vigie['max_rss_mb'], base['max_rss_mb']):>8}"
+    )
     p99 = vigie["latency_ms"]["p99"]
     ok = p99 <= TARGET_P99_MS and vigie["missing"] == 0
-    print(f"target p99 ≤ {TARGET_P99_MS:.0f} ms (and no event missing): {verdict(ok)} "
-          f"({p99:.1f} ms, {vigie['missing']} missing)")
-    saved = save_result(f"bench_sse-{args.backend}", {"vigie": vigie, "baseline": base,
-                                                      "args": vars(args)})
+    print(
+        f"target p99 ≤ {TARGET_P99_MS:.0f} ms (and no event missing): {verdict(ok)} "
+        f"({p99:.1f} ms, {vigie['missing']} missing)"
+    )
+    saved = save_result(f"bench_sse-{args.backend}", {"vigie": vigie, "baseline": base, "args": vars(args)})
     print(f"reproduce: {reproduce('bench_sse.py')}")
     print(f"raw results: {saved.relative_to(RESULTS.parent.parent)}")
 

@@ -83,8 +83,10 @@ def loadavg() -> str:
 def banner(title: str) -> None:
     m = machine_info()
     print(f"\n=== {title} ===", flush=True)
-    print(f"machine: {m['cpu']}, {m['memory']}, Python {m['python']}, SQLite {m['sqlite']}; "
-          f"{m['date']}; load average now {loadavg()} (other processes share these cores)")
+    print(
+        f"machine: {m['cpu']}, {m['memory']}, Python {m['python']}, SQLite {m['sqlite']}; "
+        f"{m['date']}; load average now {loadavg()} (other processes share these cores)"
+    )
 
 
 def log(msg: str) -> None:
@@ -316,7 +318,11 @@ def create_api_key(env: dict[str, str]) -> str:
     """`vigie apikey create --name bench` against the bench database; the key is the last line."""
     out = subprocess.run(
         [str(VIGIE), "apikey", "create", "--name", "bench"],
-        env=env, capture_output=True, text=True, check=False, timeout=120,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
     )
     if out.returncode != 0 or not out.stdout.strip():
         raise SystemExit(f"vigie apikey create failed:\n{out.stderr}")
@@ -327,8 +333,13 @@ class Server:
     """A server subprocess, ready once GET `health` answers 200; stopped with SIGINT."""
 
     def __init__(
-        self, name: str, cmd: Sequence[str], port: int, env: dict[str, str] | None = None,
-        health: str = "/health", start_timeout: float = 90.0,
+        self,
+        name: str,
+        cmd: Sequence[str],
+        port: int,
+        env: dict[str, str] | None = None,
+        health: str = "/health",
+        start_timeout: float = 90.0,
     ) -> None:
         self.name = name
         self.cmd = list(cmd)
@@ -354,7 +365,11 @@ class Server:
         log(f"starting {self.name}: {' '.join(self.cmd)} (port {self.port})")
         logf = self.log_path.open("wb")
         self.proc = subprocess.Popen(
-            self.cmd, env=self.env, stdout=logf, stderr=subprocess.STDOUT, cwd=ROOT,
+            self.cmd,
+            env=self.env,
+            stdout=logf,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
             start_new_session=True,
         )
         deadline = time.monotonic() + self.start_timeout
@@ -369,9 +384,7 @@ class Server:
                 pass
             time.sleep(0.2)
         self.stop()
-        raise SystemExit(
-            f"{self.name} was not ready after {self.start_timeout}s; log:\n{self.tail()}"
-        )
+        raise SystemExit(f"{self.name} was not ready after {self.start_timeout}s; log:\n{self.tail()}")
 
     def tail(self, n: int = 40) -> str:
         try:
@@ -400,9 +413,7 @@ class Server:
         self.stop()
 
 
-def vigie_server(
-    name: str, url: str, data_dir: Path, port: int | None = None, **extra: str
-) -> Server:
+def vigie_server(name: str, url: str, data_dir: Path, port: int | None = None, **extra: str) -> Server:
     port = port or free_port()
     return Server(name, [str(VIGIE), "serve"], port, vigie_env(url, data_dir, port, **extra))
 
@@ -472,8 +483,14 @@ def require_wrk() -> str:
 
 
 def run_wrk(
-    url: str, lua_body: str, *, connections: int, duration: float, threads: int = 1,
-    timeout: float = 10.0, name: str = "wrk",
+    url: str,
+    lua_body: str,
+    *,
+    connections: int,
+    duration: float,
+    threads: int = 1,
+    timeout: float = 10.0,
+    name: str = "wrk",
 ) -> dict[str, Any]:
     """Run wrk with a script (its `request` function plus the JSON reporter)."""
     wrk = require_wrk()
@@ -481,13 +498,23 @@ def run_wrk(
     script.parent.mkdir(parents=True, exist_ok=True)
     script.write_text(WRK_SEED + lua_body + WRK_REPORT, encoding="utf-8")
     cmd = [
-        wrk, "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(duration))}s",
-        "--timeout", f"{int(timeout)}s", "-s", str(script), url,
+        wrk,
+        "-t",
+        str(threads),
+        "-c",
+        str(connections),
+        "-d",
+        f"{max(1, round(duration))}s",
+        "--timeout",
+        f"{int(timeout)}s",
+        "-s",
+        str(script),
+        url,
     ]
     out = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=duration + 120)
     for line in out.stdout.splitlines():
         if line.startswith("WRK_JSON "):
-            data: dict[str, Any] = json.loads(line[len("WRK_JSON "):])
+            data: dict[str, Any] = json.loads(line[len("WRK_JSON ") :])
             data["rps"] = data["requests"] / (data["duration_us"] / 1e6)
             data["non_2xx"] = sum(v for k, v in data["statuses"].items() if not k.startswith("2"))
             socket_errors = sum(data["errors"][k] for k in ("connect", "read", "write", "timeout"))

@@ -73,9 +73,7 @@ GENERIC = [
 
 def load_demo(v: Vigie, progress: bool = False, reports: int = DEMO_REPORTS) -> list[str]:
     if v.settings.environment == "production":
-        raise Forbidden(
-            "the demo cannot be loaded in production (demo accounts have a public password)"
-        )
+        raise Forbidden("the demo cannot be loaded in production (demo accounts have a public password)")
     lines: list[str] = []
     with v.db.session() as s:
         existing = set(s.scalars(select(UserRow.email)))
@@ -107,11 +105,7 @@ def load_demo(v: Vigie, progress: bool = False, reports: int = DEMO_REPORTS) -> 
 def _demo_reports(v: Vigie, count: int, progress: bool) -> int:
     with v.db.session() as s:
         done = (
-            s.scalar(
-                select(func.count())
-                .select_from(ReportRow)
-                .where(ReportRow.external_id.like("demo-%"))
-            )
+            s.scalar(select(func.count()).select_from(ReportRow).where(ReportRow.external_id.like("demo-%")))
             or 0
         )
     if done >= count:
@@ -193,9 +187,7 @@ def _attributes(service, rng: random.Random) -> dict[str, object]:  # type: igno
         elif a.datatype.value == "number":
             out[a.code] = rng.randint(1, 10)
         elif a.datatype.value == "datetime":
-            out[a.code] = (
-                (utcnow() - timedelta(days=rng.randint(1, 10))).replace(microsecond=0).isoformat()
-            )
+            out[a.code] = (utcnow() - timedelta(days=rng.randint(1, 10))).replace(microsecond=0).isoformat()
         else:
             out[a.code] = "Voir description"
     return out

@@ -138,8 +138,7 @@ class Settings(BaseSettings):
     max_photos_per_report: int = Field(5, description="Most photos on one report.")
     max_photo_pixels: int = Field(
         40_000_000,
-        description="Largest decoded image (pixels); bigger images are refused as "
-        "decompression bombs.",
+        description="Largest decoded image (pixels); bigger images are refused as decompression bombs.",
     )
     anonymous_rate_limit: int = Field(
         30,
@@ -244,9 +243,7 @@ class Settings(BaseSettings):
         "`<selector>._domainkey.<domain>` TXT.",
     )
     dkim_selector: str = Field("", description="DKIM selector (required with `dkim_private_key`).")
-    dkim_domain: str = Field(
-        "", description="DKIM signing domain (`d=`); empty: the domain of `mail_from`."
-    )
+    dkim_domain: str = Field("", description="DKIM signing domain (`d=`); empty: the domain of `mail_from`.")
     unsubscribe_mailto: str = Field(
         "",
         description="Address given as the `mailto:` of `List-Unsubscribe` (its subject names the "
@@ -311,9 +308,7 @@ class Settings(BaseSettings):
     )
     mqtt_tls_cert_file: str = Field("", description="Client certificate for `mqtts://` (optional).")
     mqtt_tls_key_file: str = Field("", description="Client private key for `mqtts://` (optional).")
-    mqtt_tls_insecure: bool = Field(
-        False, description="Skip the broker host name check (tests only)."
-    )
+    mqtt_tls_insecure: bool = Field(False, description="Skip the broker host name check (tests only).")
     mqtt_topic_prefix: str = Field(
         "vigie",
         description="First topic level: `{prefix}/telemetry/{asset_id}`, "
@@ -322,9 +317,7 @@ class Settings(BaseSettings):
     telemetry_flush_ms: int = Field(
         200, description="Ingest batches are written to the database at least this often (ms)."
     )
-    telemetry_flush_max: int = Field(
-        2000, description="…or as soon as this many messages are waiting."
-    )
+    telemetry_flush_max: int = Field(2000, description="…or as soon as this many messages are waiting.")
     telemetry_latest_flush_seconds: float = Field(
         10.0,
         description="Interval at which the latest state per asset (kept in memory) is "

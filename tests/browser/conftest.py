@@ -23,7 +23,6 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / ("docs" if os.environ.get("VIGIE_UPDATE_SCREENSHOTS") else "var") / "screenshots"
 
 
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # A conftest's `pytestmark` marks nothing: every browser test is marked here (a few
     # seconds each, so also `slow`).

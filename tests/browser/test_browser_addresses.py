@@ -1,6 +1,8 @@
 """Address journeys in a browser, French and English: autocomplete places the pin, a pin
 (tap, photo) shows what it is near, and the location step says where the position came from."""
 
+# ruff: noqa: F811 - the fixtures imported from tests.addresses.conftest are parameters here
+
 from __future__ import annotations
 
 import io
@@ -64,7 +66,7 @@ def open_location_step(page: Page, lang: str, path: str) -> None:
 
 @pytest.mark.parametrize(("lang", "locale", "path"), LANGS)
 def test_resident_types_an_address_and_the_pin_lands_on_it(
-    new_context, live, dijon_gazetteer, lang, locale, path  # noqa: F811
+    new_context, live, dijon_gazetteer, lang, locale, path
 ):
     ctx, watch = new_context(phone=True, locale=locale)
     page = ctx.new_page()
@@ -97,7 +99,7 @@ def test_resident_types_an_address_and_the_pin_lands_on_it(
 
 @pytest.mark.parametrize(("lang", "locale", "path"), LANGS)
 def test_photo_first_proposes_its_position_and_says_what_it_is_near(
-    new_context, live, dijon_gazetteer, gps_photo, lang, locale, path  # noqa: F811
+    new_context, live, dijon_gazetteer, gps_photo, lang, locale, path
 ):
     ctx, _ = new_context(phone=True, locale=locale)
     page = ctx.new_page()
@@ -139,7 +141,7 @@ class Keyboard:
 
 @pytest.mark.parametrize(("lang", "path"), [("fr", "/pilotage/appel"), ("en", "/pilotage/appel?lang=en")])
 def test_phone_intake_with_the_keyboard_only_in_at_most_60_keystrokes(
-    new_context, live, dijon_gazetteer, make_agent, vigie, lang, path  # noqa: F811
+    new_context, live, dijon_gazetteer, make_agent, vigie, lang, path
 ):
     import httpx
 
@@ -155,9 +157,12 @@ def test_phone_intake_with_the_keyboard_only_in_at_most_60_keystrokes(
     expect(page.locator("#caller-name")).to_be_focused()
     # Nothing of the map can take the focus.
     expect(page.locator("#intake-map .leaflet-control-zoom-in")).to_be_attached()
-    assert page.evaluate(
-        "() => [...document.querySelectorAll('#intake-map *')].filter(e => e.tabIndex >= 0).length"
-    ) == 0
+    assert (
+        page.evaluate(
+            "() => [...document.querySelectorAll('#intake-map *')].filter(e => e.tabIndex >= 0).length"
+        )
+        == 0
+    )
     keys = Keyboard(page)
     keys.press("Tab", 4)  # past the caller's (optional) phone, e-mail and language: the category search
     expect(page.locator("#service-search")).to_be_focused()
@@ -205,9 +210,7 @@ MAP_LANGS = [("fr", "fr-FR", "/carte"), ("en", "en-GB", "/carte?lang=en")]
 
 
 @pytest.mark.parametrize(("lang", "locale", "path"), MAP_LANGS)
-def test_public_map_search_goes_to_the_address(
-    new_context, live, dijon_gazetteer, lang, locale, path  # noqa: F811
-):
+def test_public_map_search_goes_to_the_address(new_context, live, dijon_gazetteer, lang, locale, path):
     ctx, watch = new_context(locale=locale)
     page = ctx.new_page()
     page.goto(path)
@@ -228,7 +231,7 @@ def test_public_map_search_goes_to_the_address(
 
 
 def test_control_room_move_by_address_and_what_a_moved_pin_is_near(
-    new_context, live, dijon_gazetteer, make_agent, vigie  # noqa: F811
+    new_context, live, dijon_gazetteer, make_agent, vigie
 ):
     import httpx
 

@@ -180,7 +180,10 @@ def test_resident_reports_a_pothole_with_a_photo_and_follows_it_live(new_context
 
 
 def test_duplicate_suggestion_leads_to_following_the_existing_report(
-    new_context, live, vigie, dijon_gazetteer  # noqa: F811
+    new_context,
+    live,
+    vigie,
+    dijon_gazetteer,  # noqa: F811
 ):
     # Reported before at 12 rue de la Liberté (the gazetteer's point of that address).
     spot = {"lat": 47.3227288, "long": 5.0358009, "address": "12 Rue de la Liberté 21000 Dijon"}

@@ -34,9 +34,7 @@ def test_catalogue_schema_error_names_file_line_and_field(tmp_path):
     problem = exc.value.problems[0]
     assert problem.field == "procedures[1].sla.hours"
     assert problem.line == text.splitlines().index("    sla: {hours: -3}") + 1
-    assert str(problem).startswith(
-        f"{tmp_path / 'catalogue.yaml'}:{problem.line}: procedures[1].sla.hours"
-    )
+    assert str(problem).startswith(f"{tmp_path / 'catalogue.yaml'}:{problem.line}: procedures[1].sla.hours")
 
 
 def test_catalogue_unknown_references_are_reported(tmp_path):
@@ -111,9 +109,7 @@ def test_catalogue_loads_5000_procedures(tmp_path):
     assert cat.resolve("trottoir", zones[1], {"x": "v1"}).id == "p1"
 
 
-def test_catalogue_reload_endpoint_admin_only_and_keeps_running_on_error(
-    client, auth, vigie, tmp_path
-):
+def test_catalogue_reload_endpoint_admin_only_and_keeps_running_on_error(client, auth, vigie, tmp_path):
     assert client.post("/api/v1/catalogue/reload", headers=auth("operator")).status_code == 403
     r = client.post("/api/v1/catalogue/reload", headers=auth("admin"))
     assert r.status_code == 200 and r.json()["services"] == len(vigie.catalogue.services)

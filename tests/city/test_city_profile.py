@@ -48,8 +48,12 @@ def test_city_profile_holidays_of_a_subdivision(tmp_path):
     ("old", "new", "field", "message"),
     [
         ("holidays: US", "holidays: XX", "business_hours.holidays", "unknown country 'XX'"),
-        ("holidays_subdivision: DC", "holidays_subdivision: ZZ", "business_hours.holidays_subdivision",
-         "unknown subdivision 'ZZ' of US"),
+        (
+            "holidays_subdivision: DC",
+            "holidays_subdivision: ZZ",
+            "business_hours.holidays_subdivision",
+            "unknown subdivision 'ZZ' of US",
+        ),
         ("America/New_York", "Mars/Olympus", "timezone", "unknown time zone"),
         ('end: "17:00"', 'end: "07:00"', "business_hours.end", "must be after"),
         ("reference_prefix: DC", "reference_prefix: dc", "reference_prefix", "does not match"),
@@ -71,8 +75,11 @@ def test_city_profile_errors_name_city_yaml_line_and_field(tmp_path, old, new, f
     ("change", "where", "message"),
     [
         (lambda g: g["features"][0]["properties"].pop("code"), "features[0].properties", "has no 'code'"),
-        (lambda g: g["features"][0].update(geometry={"type": "Point", "coordinates": [0, 0]}),
-         "features[0].geometry", "not a (Multi)Polygon"),
+        (
+            lambda g: g["features"][0].update(geometry={"type": "Point", "coordinates": [0, 0]}),
+            "features[0].geometry",
+            "not a (Multi)Polygon",
+        ),
         (lambda g: g.update(features=[]), "(document)", "FeatureCollection"),
     ],
 )

@@ -53,10 +53,7 @@ def test_cli_user_add_reads_password_from_stdin(env, vigie):
     assert result.exit_code == 0, result.output
     from vigie.accounts.actions import authenticate
 
-    assert (
-        authenticate(vigie.db, "chef@example.org", "a long enough password").role.value
-        == "supervisor"
-    )
+    assert authenticate(vigie.db, "chef@example.org", "a long enough password").role.value == "supervisor"
     again = run(
         "user",
         "add",

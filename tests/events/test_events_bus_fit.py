@@ -11,9 +11,19 @@ EMOJI = "\U0001f573"  # four bytes in UTF-8, not escaped by the JSON encoder
 
 
 def _event(**payload: object) -> DomainEvent:
-    base = {"id": "42", "reference": "DIJ-2026-000042", "service_code": "nid-de-poule", "status": "new",
-            "open311_status": "open", "lat": 47.32, "long": 5.04, "zone": "21231", "description": "Trou",
-            "attributes": {"danger_immediat": "non"}, "address": "Place de la Libération"}
+    base = {
+        "id": "42",
+        "reference": "DIJ-2026-000042",
+        "service_code": "nid-de-poule",
+        "status": "new",
+        "open311_status": "open",
+        "lat": 47.32,
+        "long": 5.04,
+        "zone": "21231",
+        "description": "Trou",
+        "attributes": {"danger_immediat": "non"},
+        "address": "Place de la Libération",
+    }
     base.update(payload)
     agent = {"reporter": {"name": "Ada", "email": "ada@example.org"}, "channel": "app"}
     return DomainEvent("report.created", (42,), True, base, agent, "e1")
@@ -46,7 +56,14 @@ def test_events_bus_fit_long_attribute_and_address_are_dropped_next() -> None:
 
 def test_events_bus_fit_anything_else_too_long_leaves_the_essentials() -> None:
     got = _decoded(_fit(_event(photos=["http://x/" + "p" * 3000] * 5, zone=EMOJI * 3000)))
-    assert got["payload"] == {"id": "42", "reference": "DIJ-2026-000042", "service_code": "nid-de-poule",
-                              "status": "new", "open311_status": "open", "lat": 47.32, "long": 5.04,
-                              "truncated": True}
+    assert got["payload"] == {
+        "id": "42",
+        "reference": "DIJ-2026-000042",
+        "service_code": "nid-de-poule",
+        "status": "new",
+        "open311_status": "open",
+        "lat": 47.32,
+        "long": 5.04,
+        "truncated": True,
+    }
     assert got["agent"] == {}

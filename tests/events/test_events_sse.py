@@ -86,9 +86,7 @@ def test_events_public_stream_gets_public_fields_only(live):
 def test_events_sensitive_reports_stay_off_the_public_stream(live, vigie):
     sensitive, attrs = sensitive_service(vigie)
     out, stop = _subscribe(live.url + "/api/v1/events/public")
-    httpx.post(
-        live.url + "/api/v1/reports", json=report_body(service_code=sensitive, attributes=attrs)
-    )
+    httpx.post(live.url + "/api/v1/reports", json=report_body(service_code=sensitive, attributes=attrs))
     public = httpx.post(live.url + "/api/v1/reports", json=report_body())
     kind, data = _next_event(out)
     stop.set()
@@ -115,9 +113,5 @@ def test_events_tracking_stream_follows_status_changes(live, auth):
     )
     kind, data = _next_event(out)
     stop.set()
-    assert (
-        kind == "report.updated"
-        and data["status"] == "acknowledged"
-        and data["status_notes"] == "Vu"
-    )
+    assert kind == "report.updated" and data["status"] == "acknowledged" and data["status_notes"] == "Vu"
     assert httpx.get(live.url + "/api/v1/events/track/nope").status_code == 404

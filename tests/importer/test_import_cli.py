@@ -64,25 +64,17 @@ def test_cli_import_requests_loads_then_skips(cli_env: dict[str, str], tmp_path:
     assert "skipped (already imported): 2" in out
 
 
-def test_cli_import_requests_bad_mapping_exits_with_error(
-    cli_env: dict[str, str], tmp_path: Path
-) -> None:
+def test_cli_import_requests_bad_mapping_exits_with_error(cli_env: dict[str, str], tmp_path: Path) -> None:
     data = tmp_path / "sf311.csv"
     data.write_text(SF_HEADER + SF_ROWS, encoding="utf-8")
-    result = CliRunner().invoke(
-        app, ["import", "requests", str(data), "--mapping", "nosuch"], env=cli_env
-    )
+    result = CliRunner().invoke(app, ["import", "requests", str(data), "--mapping", "nosuch"], env=cli_env)
     assert result.exit_code == 1
     assert "no such mapping file or bundled mapping (bundled: sf311)" in _flat(result.output)
 
 
-def test_cli_import_requests_only_failures_exits_with_error(
-    cli_env: dict[str, str], tmp_path: Path
-) -> None:
+def test_cli_import_requests_only_failures_exits_with_error(cli_env: dict[str, str], tmp_path: Path) -> None:
     data = tmp_path / "sf311.csv"
     data.write_text(SF_HEADER + SF_ROWS.splitlines(keepends=True)[-1], encoding="utf-8")
-    result = CliRunner().invoke(
-        app, ["import", "requests", str(data), "--mapping", "sf311"], env=cli_env
-    )
+    result = CliRunner().invoke(app, ["import", "requests", str(data), "--mapping", "sf311"], env=cli_env)
     assert result.exit_code == 1
     assert "line 2: lat: this location is outside San Francisco" in _flat(result.stdout)

@@ -96,19 +96,13 @@ def test_import_bad_rows_are_reported_by_line_and_good_rows_loaded(
 
     assert [line for line, _ in result.failed] == [3, 4, 8, 9, 10, 11, 12]
     reasons = dict(result.failed)
-    assert (
-        reasons[3]
-        == "requested_at: '2015-13-45 10:00:00' is not a date ('%Y-%m-%d %H:%M:%S' or ISO 8601)"
-    )
+    assert reasons[3] == "requested_at: '2015-13-45 10:00:00' is not a date ('%Y-%m-%d %H:%M:%S' or ISO 8601)"
     assert reasons[4].startswith("address_string: cannot place this address")
     assert reasons[8].startswith("lat: this location is outside San Francisco")
     assert reasons[9] == (
-        "service_code: 'Alien Landing/Saucer' is not in the value_map of service_code "
-        "and it has no default"
+        "service_code: 'Alien Landing/Saucer' is not in the value_map of service_code and it has no default"
     )
-    assert (
-        reasons[10] == "status: 'Pending' is not in the value_map of status and it has no default"
-    )
+    assert reasons[10] == "status: 'Pending' is not in the value_map of status and it has no default"
     assert reasons[11] == "long: lat and long must be given together"
     assert reasons[12] == "external_id: id is empty"
     # Line 14 repeats id 1: the first one wins, the repeat is skipped.
@@ -198,9 +192,7 @@ def _feature(props: dict[str, Any], geometry: Any, **extra: Any) -> dict[str, An
     return {"type": "Feature", "properties": props, "geometry": geometry, **extra}
 
 
-def test_import_geojson_uses_point_geometry_and_reports_feature_indexes(
-    sf: Vigie, tmp_path: Path
-) -> None:
+def test_import_geojson_uses_point_geometry_and_reports_feature_indexes(sf: Vigie, tmp_path: Path) -> None:
     point = {"type": "Point", "coordinates": [-122.4193, 37.7793]}
     features = [
         _feature(
@@ -222,18 +214,14 @@ def test_import_geojson_uses_point_geometry_and_reports_feature_indexes(
             {"id": 104, "kind": "hole", "opened": "2015-03-01T10:00:00"},
             {
                 "type": "Polygon",
-                "coordinates": [
-                    [[-122.42, 37.77], [-122.41, 37.77], [-122.41, 37.78], [-122.42, 37.77]]
-                ],
+                "coordinates": [[[-122.42, 37.77], [-122.41, 37.77], [-122.41, 37.78], [-122.42, 37.77]]],
             },
         ),
         _feature({"kind": "hole", "opened": "2015-03-01 10:00:00", "state": None}, point, id="abc"),
         "not a feature",
     ]
     path = tmp_path / "reports.geojson"
-    path.write_text(
-        json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8"
-    )
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
     mapping = tmp_path / "geo.yaml"
     mapping.write_text(GEO_MAPPING, encoding="utf-8")
 
@@ -245,10 +233,7 @@ def test_import_geojson_uses_point_geometry_and_reports_feature_indexes(
     reasons = dict(result.failed)
     assert reasons[1].startswith("lat: this location is outside San Francisco")
     assert reasons[2].startswith("lat: a location is required")
-    assert (
-        reasons[3]
-        == "lat: the feature's geometry is a Polygon; only Point features can be imported"
-    )
+    assert reasons[3] == "lat: the feature's geometry is a Polygon; only Point features can be imported"
     assert reasons[5] == "the feature is not a JSON object"
     assert any(line.startswith("  features[1]: lat:") for line in result.summary_lines())
 
@@ -262,6 +247,4 @@ def test_import_geojson_uses_point_geometry_and_reports_feature_indexes(
     assert light.requested_at == datetime(2015, 3, 1, 18, 0, tzinfo=UTC)  # explicit offset kept
     hole = _report(sf, "geo:abc")  # the feature's own id when properties have none
     assert (hole.service_code, hole.status) == ("street-defect", "new")
-    assert hole.requested_at == datetime(
-        2015, 3, 1, 9, 0, tzinfo=UTC
-    )  # naive: Europe/Paris (UTC+1)
+    assert hole.requested_at == datetime(2015, 3, 1, 9, 0, tzinfo=UTC)  # naive: Europe/Paris (UTC+1)

@@ -75,11 +75,9 @@ def test_mapping_value_errors_name_file_line_and_field(tmp_path: Path) -> None:
         f"{path}:5: location: lat and long go together: long is missing",
         f"{path}:11: fields.service_code.value_map.Potholes: unknown service 'pothole-repair' "
         "(not in the catalogue)",
-        f"{path}:14: fields.status.value_map.Open: 'opened' is not a Vigie status "
-        f"(expected: {statuses})",
+        f"{path}:14: fields.status.value_map.Open: 'opened' is not a Vigie status (expected: {statuses})",
         f"{path}:15: fields.status.default: 'closed' is not a Vigie status (expected: {statuses})",
-        f"{path}:16: fields.description: give exactly one of column, columns or value "
-        "(got column, value)",
+        f"{path}:16: fields.description: give exactly one of column, columns or value (got column, value)",
     ]
 
 
@@ -95,9 +93,7 @@ def test_mapping_yaml_syntax_error_has_its_line(tmp_path: Path) -> None:
 def test_mapping_unknown_name_lists_bundled_mappings() -> None:
     with pytest.raises(ConfigurationError) as exc:
         load_mapping("sf312")
-    assert _problems(exc) == [
-        "sf312: mapping: no such mapping file or bundled mapping (bundled: sf311)"
-    ]
+    assert _problems(exc) == ["sf312: mapping: no such mapping file or bundled mapping (bundled: sf311)"]
     assert bundled_mappings() == ["sf311"]
 
 
@@ -160,8 +156,7 @@ def test_mapping_point_column_reads_lat_long_pairs_and_wkt() -> None:
     with pytest.raises(RowError) as exc:
         parse_point("somewhere", "Point")
     assert (
-        str(exc.value)
-        == "lat: Point 'somewhere' is not a point: '(lat, long)', 'POINT (long lat)', "
+        str(exc.value) == "lat: Point 'somewhere' is not a point: '(lat, long)', 'POINT (long lat)', "
         "a GeoJSON geometry or a {lat, long} object"
     )
 

@@ -79,9 +79,12 @@ def test_maps_layers_broken_feed_stops_start_up(vigie_settings, small_feed: Path
     (small_feed / "routes.txt").write_text("route_id,route_type\n4-T1,tram\n")
     v = build_vigie(vigie_settings.model_copy(update={"transport_gtfs": str(small_feed)}))
     try:
-        with pytest.raises(
-            ConfigurationError, match=r"routes.txt:2: route_type: 'tram' is not a GTFS route type"
-        ), TestClient(create_app(vigie=v)):
+        with (
+            pytest.raises(
+                ConfigurationError, match=r"routes.txt:2: route_type: 'tram' is not a GTFS route type"
+            ),
+            TestClient(create_app(vigie=v)),
+        ):
             pass
     finally:
         v.db.dispose()

@@ -87,9 +87,7 @@ def small_bodies(vigie_settings: Settings) -> Iterator[None]:
     yield
 
 
-def test_errors_oversize_streamed_body_is_413(
-    small_bodies: None, client: TestClient, api_key: str
-) -> None:
+def test_errors_oversize_streamed_body_is_413(small_bodies: None, client: TestClient, api_key: str) -> None:
     def chunks() -> Iterator[bytes]:
         yield f"api_key={api_key}&description=".encode()
         for _ in range(10):
@@ -104,14 +102,10 @@ def test_errors_oversize_streamed_body_is_413(
     assert spec_error(r)[0] == 413
 
 
-def test_errors_control_characters_keep_xml_well_formed(
-    client: TestClient, post: Callable[..., Any]
-) -> None:
+def test_errors_control_characters_keep_xml_well_formed(client: TestClient, post: Callable[..., Any]) -> None:
     rid = post(service_code=POTHOLE, **CENTRE, description="trou\x0bvertical\x1f ici").json()[0][
         "service_request_id"
     ]
     root = xml_root(client.get(f"{V2}/requests/{rid}.xml"))
     assert root.findtext("request/description") == "trouvertical ici"
-    assert client.get(f"{V2}/requests/{rid}.json").json()[0]["description"] == (
-        "trou\x0bvertical\x1f ici"
-    )
+    assert client.get(f"{V2}/requests/{rid}.json").json()[0]["description"] == ("trou\x0bvertical\x1f ici")

@@ -54,9 +54,7 @@ def _age(vigie: Vigie, report_id: str, days: float) -> None:
         s.commit()
 
 
-def test_get_requests_json_has_spec_fields(
-    client: TestClient, new_report: NewReport, vigie: Vigie
-) -> None:
+def test_get_requests_json_has_spec_fields(client: TestClient, new_report: NewReport, vigie: Vigie) -> None:
     rid = new_report(address_string="Place de la Libération, Dijon")
     r = client.get(f"{V2}/requests.json")
     assert r.status_code == 200
@@ -96,9 +94,7 @@ def test_get_requests_empty_list_in_both_formats(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_get_request_returns_one_element_list(
-    client: TestClient, new_report: NewReport, fmt: str
-) -> None:
+def test_get_request_returns_one_element_list(client: TestClient, new_report: NewReport, fmt: str) -> None:
     rid = new_report()
     r = client.get(f"{V2}/requests/{rid}.{fmt}")
     assert r.status_code == 200
@@ -247,9 +243,7 @@ def test_get_requests_bad_parameters_are_400(
     assert spec_error(r)[1].startswith(prefix)
 
 
-def test_get_requests_empty_parameters_are_absent(
-    client: TestClient, new_report: NewReport
-) -> None:
+def test_get_requests_empty_parameters_are_absent(client: TestClient, new_report: NewReport) -> None:
     rid = new_report()
     params = {
         k: ""
@@ -379,9 +373,7 @@ def test_get_requests_never_show_personal_data(
     token = row.token
     assert row.reporter_email == personal["email"]
     assert row.reporter_name == "Jeannesecret Dupontsecret"
-    actions.do_change_status(
-        extra_services, rid, make_agent("operator"), "acknowledged", public_note="Vu"
-    )
+    actions.do_change_status(extra_services, rid, make_agent("operator"), "acknowledged", public_note="Vu")
     paths = [
         "/services",
         f"/services/{POTHOLE}",

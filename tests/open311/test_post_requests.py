@@ -46,9 +46,7 @@ def test_post_requests_xml_answers_service_requests(post: Post, vigie: Vigie) ->
     assert get_report(vigie, req.findtext("service_request_id") or "").service_code == POTHOLE
 
 
-def test_post_requests_service_notice_comes_from_procedure(
-    post: Post, extra_services: Vigie
-) -> None:
+def test_post_requests_service_notice_comes_from_procedure(post: Post, extra_services: Vigie) -> None:
     r = post(service_code=BULKY, **CENTRE, **{"attribute[objets]": "meuble"})
     assert r.json()[0]["service_notice"] == NOTICE_FR
     r = post(
@@ -86,9 +84,7 @@ def test_post_requests_empty_parameters_are_absent(post: Post, vigie: Vigie) -> 
     assert row.reporter_email == "" and "diametre_cm" not in (row.attributes or {})
 
 
-def test_post_requests_multivaluelist_takes_bracket_values(
-    post: Post, extra_services: Vigie
-) -> None:
+def test_post_requests_multivaluelist_takes_bracket_values(post: Post, extra_services: Vigie) -> None:
     r = post(
         service_code=BULKY,
         **CENTRE,
@@ -107,19 +103,13 @@ def test_post_requests_multivaluelist_takes_bracket_values(
     }
 
 
-def test_post_requests_multivaluelist_single_bracket_value(
-    post: Post, extra_services: Vigie
-) -> None:
+def test_post_requests_multivaluelist_single_bracket_value(post: Post, extra_services: Vigie) -> None:
     r = post(service_code=BULKY, **CENTRE, **{"attribute[objets][]": "meuble"})
     assert r.status_code == 200, r.text
-    assert get_report(extra_services, r.json()[0]["service_request_id"]).attributes == {
-        "objets": ["meuble"]
-    }
+    assert get_report(extra_services, r.json()[0]["service_request_id"]).attributes == {"objets": ["meuble"]}
 
 
-def test_post_requests_media_url_is_kept_and_shown(
-    post: Post, client: TestClient, vigie: Vigie
-) -> None:
+def test_post_requests_media_url_is_kept_and_shown(post: Post, client: TestClient, vigie: Vigie) -> None:
     url = "https://photos.example.org/trou.jpg"
     rid = post(service_code=POTHOLE, media_url=url, **CENTRE).json()[0]["service_request_id"]
     assert report_updates(vigie, int(rid))[0].detail == {"media": [url]}
@@ -127,12 +117,8 @@ def test_post_requests_media_url_is_kept_and_shown(
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize(
-    ("key", "message"), [("", "api_key is required"), ("vk_nope", "invalid api_key")]
-)
-def test_post_requests_empty_or_bad_api_key_is_403(
-    post: Post, fmt: str, key: str, message: str
-) -> None:
+@pytest.mark.parametrize(("key", "message"), [("", "api_key is required"), ("vk_nope", "invalid api_key")])
+def test_post_requests_empty_or_bad_api_key_is_403(post: Post, fmt: str, key: str, message: str) -> None:
     r = post(fmt, key=key, service_code=POTHOLE, **CENTRE)
     assert r.status_code == 403
     assert spec_error(r)[1] == f"api_key: {message}"
@@ -199,9 +185,7 @@ def test_post_requests_missing_service_code_is_400(post: Post) -> None:
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_post_requests_missing_required_attribute_is_400(
-    post: Post, extra_services: Vigie, fmt: str
-) -> None:
+def test_post_requests_missing_required_attribute_is_400(post: Post, extra_services: Vigie, fmt: str) -> None:
     r = post(fmt, service_code=BULKY, **CENTRE)
     assert r.status_code == 400
     assert spec_error(r)[1].startswith("attribute[objets]: ")
@@ -214,9 +198,7 @@ def test_post_requests_bad_multivaluelist_value_is_400(post: Post, extra_service
 
 
 def test_post_requests_json_body_is_400(client: TestClient, api_key: str) -> None:
-    r = client.post(
-        f"{V2}/requests.json", json={"api_key": api_key, "service_code": POTHOLE, **CENTRE}
-    )
+    r = client.post(f"{V2}/requests.json", json={"api_key": api_key, "service_code": POTHOLE, **CENTRE})
     assert r.status_code == 400
     assert spec_error(r)[1].startswith("Content-Type: ")
 
@@ -241,9 +223,7 @@ def test_post_requests_idempotency_key_replays_first_answer(post: Post, vigie: V
 
 def test_post_requests_idempotency_key_reused_for_other_body_is_400(post: Post) -> None:
     post(headers={"Idempotency-Key": "k"}, service_code=POTHOLE, description="a", **CENTRE)
-    r = post(
-        "xml", headers={"Idempotency-Key": "k"}, service_code=POTHOLE, description="b", **CENTRE
-    )
+    r = post("xml", headers={"Idempotency-Key": "k"}, service_code=POTHOLE, description="b", **CENTRE)
     assert r.status_code == 400
     assert spec_error(r)[1].startswith("Idempotency-Key: ")
 
@@ -258,9 +238,7 @@ def test_post_requests_idempotency_is_scoped_per_api_key(post: Post, vigie: Vigi
     assert a.json()[0]["service_request_id"] != b.json()[0]["service_request_id"]
 
 
-def test_post_requests_service_notice_falls_back_on_acknowledgement(
-    post: Post, vigie: Vigie
-) -> None:
+def test_post_requests_service_notice_falls_back_on_acknowledgement(post: Post, vigie: Vigie) -> None:
     item = post(service_code=POTHOLE, **CENTRE).json()[0]
     row = get_report(vigie, item["service_request_id"])
     proc = next(p for p in vigie.catalogue.procedures if p.id == row.procedure_id)

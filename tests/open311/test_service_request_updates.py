@@ -26,9 +26,7 @@ UPDATE_FIELDS = [
 
 
 @pytest.fixture
-def history(
-    new_report: Callable[..., str], vigie: Vigie, make_agent: Callable[..., Agent]
-) -> dict[str, str]:
+def history(new_report: Callable[..., str], vigie: Vigie, make_agent: Callable[..., Agent]) -> dict[str, str]:
     """One report created, acknowledged silently, requalified (no public change), resolved."""
     rid = new_report()
     agent = make_agent("operator")
@@ -39,9 +37,7 @@ def history(
     return {"id": rid}
 
 
-def test_servicerequestupdates_json_lists_public_changes(
-    client: TestClient, history: dict[str, str]
-) -> None:
+def test_servicerequestupdates_json_lists_public_changes(client: TestClient, history: dict[str, str]) -> None:
     r = client.get(f"{V2}/servicerequestupdates.json")
     assert r.status_code == 200
     body = r.json()
@@ -69,9 +65,7 @@ def test_servicerequestupdates_xml_layout(client: TestClient, history: dict[str,
     assert updates[-1].findtext("service_request_id") == history["id"]
 
 
-def test_servicerequestupdates_window_and_pages(
-    client: TestClient, history: dict[str, str]
-) -> None:
+def test_servicerequestupdates_window_and_pages(client: TestClient, history: dict[str, str]) -> None:
     now = datetime.now(UTC)
     past = {
         "start_date": (now - timedelta(days=10)).isoformat(),

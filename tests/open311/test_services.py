@@ -77,9 +77,7 @@ def test_services_service_name_follows_language(
     assert next(s for s in body if s["service_code"] == POTHOLE)["service_name"] == expected
 
 
-def test_service_definition_json_describes_attributes(
-    client: TestClient, extra_services: Vigie
-) -> None:
+def test_service_definition_json_describes_attributes(client: TestClient, extra_services: Vigie) -> None:
     r = client.get(f"{V2}/services/{BULKY}.json")
     assert r.status_code == 200
     body = r.json()
@@ -97,9 +95,7 @@ def test_service_definition_json_describes_attributes(
     assert attrs[1]["datatype_description"] is None and attrs[1]["values"] == []
 
 
-def test_service_definition_xml_matches_spec_layout(
-    client: TestClient, extra_services: Vigie
-) -> None:
+def test_service_definition_xml_matches_spec_layout(client: TestClient, extra_services: Vigie) -> None:
     r = client.get(f"{V2}/services/{BULKY}.xml", headers={"Accept-Language": "en"})
     root = xml_root(r)
     assert root.tag == "service_definition"
@@ -149,9 +145,7 @@ def test_format_unknown_route_is_spec_404(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize(
-    "path", ["/services", f"/services/{POTHOLE}", "/requests", "/servicerequestupdates"]
-)
+@pytest.mark.parametrize("path", ["/services", f"/services/{POTHOLE}", "/requests", "/servicerequestupdates"])
 def test_jurisdiction_unknown_is_404(client: TestClient, fmt: str, path: str) -> None:
     r = client.get(f"{V2}{path}.{fmt}", params={"jurisdiction_id": "paris.fr"})
     assert r.status_code == 404
@@ -160,9 +154,7 @@ def test_jurisdiction_unknown_is_404(client: TestClient, fmt: str, path: str) ->
 
 
 @pytest.mark.parametrize("value", ["", "dijon-metropole.fr"])
-def test_jurisdiction_empty_or_own_is_accepted(
-    client: TestClient, vigie: Vigie, value: str
-) -> None:
+def test_jurisdiction_empty_or_own_is_accepted(client: TestClient, vigie: Vigie, value: str) -> None:
     assert vigie.city.jurisdiction_id == "dijon-metropole.fr"
     r = client.get(f"{V2}/services.json", params={"jurisdiction_id": value})
     assert r.status_code == 200

@@ -92,9 +92,7 @@ def png_header_only(width: int, height: int, *, bit_depth: int = 8, color_type: 
     """A PNG whose header declares a size but whose pixel data is a few bytes."""
 
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-        )
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
     ihdr = struct.pack(">IIBBBBB", width, height, bit_depth, color_type, 0, 0, 0)
     return (
@@ -109,9 +107,7 @@ def one_bit_png(width: int, height: int) -> bytes:
     """A genuine, valid 1-bit PNG of the given size; compresses to almost nothing."""
 
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-        )
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
     row = b"\x00" + b"\x00" * ((width + 7) // 8)
     compressor = zlib.compressobj(9)

@@ -46,9 +46,7 @@ def test_submit_bad_inputs_get_4xx_problems(client):
         r = client.post("/api/v1/reports", json=body)
         assert r.status_code == status, (body, r.text)
         assert r.json()["field"] == field, r.json()
-    r = client.post(
-        "/api/v1/reports", content=b"{not json", headers={"content-type": "application/json"}
-    )
+    r = client.post("/api/v1/reports", content=b"{not json", headers={"content-type": "application/json"})
     assert r.status_code == 400
     r = client.post("/api/v1/reports", content=b"x", headers={"content-type": "text/plain"})
     assert r.status_code == 415
@@ -156,9 +154,7 @@ def test_agent_lifecycle_with_history_and_audit(client, auth, vigie, make_agent)
     agent_view = client.get(f"/api/v1/reports/{rid}", headers=op).json()
     assert agent_view["history"][2]["internal_note"] == "urgent"
     with vigie.db.session() as s:
-        actions = [
-            a.action for a in s.scalars(select(AuditRow).where(AuditRow.target_type == "report"))
-        ]
+        actions = [a.action for a in s.scalars(select(AuditRow).where(AuditRow.target_type == "report"))]
     assert actions == ["report.status", "report.assign", "report.status"]
 
 
@@ -213,9 +209,7 @@ def test_requalify_and_move_recompute_procedure(client, auth):
     )
     assert r.status_code == 200 and r.json()["service_code"] == "luminaire-hors-service"
     assert r.json()["group"] == "eclairage"
-    r = client.post(
-        f"/api/v1/reports/{rid}/move", json={"lat": 47.2900, "long": 5.0050}, headers=op
-    )
+    r = client.post(f"/api/v1/reports/{rid}/move", json={"lat": 47.2900, "long": 5.0050}, headers=op)
     assert r.json()["zone"] == "21166"
     r = client.post(f"/api/v1/reports/{rid}/move", json={"lat": 45.0, "long": 5.0}, headers=op)
     assert r.status_code == 422
@@ -238,20 +232,14 @@ def test_duplicates_suggested_then_followed_and_merged(client, auth, vigie):
         params={"service_code": "nid-de-poule", "lat": DIJON["lat"] + 0.01, "long": DIJON["long"]},
     )
     assert far.json() == []
-    followed = client.post(
-        f"/api/v1/reports/{kept['id']}/follow", json={"email": "bob@example.org"}
-    )
+    followed = client.post(f"/api/v1/reports/{kept['id']}/follow", json={"email": "bob@example.org"})
     assert followed.status_code == 201
     assert client.get(f"/api/v1/track/{followed.json()['token']}").json()["id"] == kept["id"]
     dup = submit(client, description="même trou")
     op = auth("operator")
-    r = client.post(
-        f"/api/v1/reports/{dup['id']}/merge", json={"keep_id": int(kept["id"])}, headers=op
-    )
+    r = client.post(f"/api/v1/reports/{dup['id']}/merge", json={"keep_id": int(kept["id"])}, headers=op)
     assert (
-        r.status_code == 200
-        and r.json()["status"] == "duplicate"
-        and r.json()["duplicate_of"] == kept["id"]
+        r.status_code == 200 and r.json()["status"] == "duplicate" and r.json()["duplicate_of"] == kept["id"]
     )
     tracked = client.get(f"/api/v1/track/{dup['token']}").json()
     assert tracked["kept_report"]["id"] == kept["id"]
@@ -297,24 +285,18 @@ def test_sensitive_service_reports_are_never_public(client, auth, vigie):
     assert client.get(f"/api/v1/reports/{report['id']}").status_code == 404
     assert client.get("/api/v1/reports").json()["items"] == []
     assert client.get(f"/api/v1/track/{report['token']}").status_code == 200
-    assert (
-        client.get(f"/api/v1/reports/{report['id']}", headers=auth("operator")).status_code == 200
-    )
+    assert client.get(f"/api/v1/reports/{report['id']}", headers=auth("operator")).status_code == 200
 
 
 def test_token_login_and_session_csrf(client, make_agent):
     from tests.conftest import PASSWORD
 
     agent = make_agent("supervisor")
-    r = client.post(
-        "/api/v1/auth/token", data={"username": agent.email, "password": "wrong password!"}
-    )
+    r = client.post("/api/v1/auth/token", data={"username": agent.email, "password": "wrong password!"})
     assert r.status_code == 401
     r = client.post("/api/v1/auth/token", data={"username": agent.email, "password": PASSWORD})
     assert r.status_code == 200 and r.json()["token_type"] == "bearer"
-    me = client.get(
-        "/api/v1/auth/me", headers={"Authorization": f"Bearer {r.json()['access_token']}"}
-    )
+    me = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {r.json()['access_token']}"})
     assert me.json()["role"] == "supervisor"
     login = client.post("/api/v1/auth/login", json={"email": agent.email, "password": PASSWORD})
     assert login.status_code == 200

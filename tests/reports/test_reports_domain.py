@@ -148,25 +148,19 @@ def test_description_limits_length():
 
 def test_sla_wall_clock_hours():
     start = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
-    assert expected_datetime(start, 4, False, BH, PARIS) == datetime(
-        2026, 11, 27, 20, 0, tzinfo=UTC
-    )
+    assert expected_datetime(start, 4, False, BH, PARIS) == datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
 
 
 def test_sla_business_hours_skip_weekend():
     # Friday 27 Nov 2026, 16:30 in Paris; 2 working hours: 1 h Friday, 1 h Monday from 08:00.
     start = datetime(2026, 11, 27, 16, 30, tzinfo=PARIS)
-    assert expected_datetime(start, 2, True, BH, PARIS) == datetime(
-        2026, 11, 30, 9, 0, tzinfo=PARIS
-    )
+    assert expected_datetime(start, 2, True, BH, PARIS) == datetime(2026, 11, 30, 9, 0, tzinfo=PARIS)
 
 
 def test_sla_business_hours_skip_public_holiday():
     # Tuesday 10 Nov 2026 17:00; Wednesday 11 Nov is Armistice day.
     start = datetime(2026, 11, 10, 17, 0, tzinfo=PARIS)
-    assert expected_datetime(start, 1, True, BH, PARIS) == datetime(
-        2026, 11, 12, 8, 30, tzinfo=PARIS
-    )
+    assert expected_datetime(start, 1, True, BH, PARIS) == datetime(2026, 11, 12, 8, 30, tzinfo=PARIS)
 
 
 def test_sla_state_buckets():

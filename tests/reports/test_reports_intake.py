@@ -18,8 +18,20 @@ def test_reports_intake_row_matches_what_is_read_back(vigie) -> None:
     row, created = intake.do_submit_report(vigie, checked)
     assert created
     stored = get_report(vigie, row.id)
-    for name in ("reference", "service_code", "status", "zone", "attributes", "token", "requested_at",
-                 "expected_at", "reporter_email", "public", "team", "procedure_id"):
+    for name in (
+        "reference",
+        "service_code",
+        "status",
+        "zone",
+        "attributes",
+        "token",
+        "requested_at",
+        "expected_at",
+        "reporter_email",
+        "public",
+        "team",
+        "procedure_id",
+    ):
         assert getattr(stored, name) == getattr(row, name), name
     assert stored.reference == row.reference and row.reference.endswith(f"-{row.id:06d}")
     with vigie.db.session() as s:

@@ -101,7 +101,6 @@ def test_lighting_api_schedules_for_supervisors(client, auth):
 def test_lighting_commands_acknowledged_by_the_embedded_simulator(vigie, auth):
     from vigie.app import create_app
 
-
     add_asset(vigie, "SL-00001", group="G-007")
     add_asset(vigie, "SL-00002", group="G-007")
     add_asset(vigie, "CAM-0001", "camera", group="G-007")

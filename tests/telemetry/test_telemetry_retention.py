@@ -60,7 +60,6 @@ def test_retention_folds_old_samples_into_hourly_aggregates(vigie, make_pipeline
     assert count(vigie, TelemetryHourlyRow) == 0
 
 
-
 def test_retention_finds_old_samples_through_the_time_index(vigie):
     """The probe for samples past the cut reads the ts_ms index (BRIN on PostgreSQL), not the table."""
     from sqlalchemy import text

@@ -45,8 +45,12 @@ from vigie.telemetry import lighting
 from vigie.web.deps import CSRF_HEADER, SESSION_COOKIE
 
 CALLERS = ("anonymous", "resident", "api_key", "field_agent", "operator", "supervisor", "admin")
-AGENTS = {"field_agent": Role.FIELD_AGENT, "operator": Role.OPERATOR, "supervisor": Role.SUPERVISOR,
-          "admin": Role.ADMIN}
+AGENTS = {
+    "field_agent": Role.FIELD_AGENT,
+    "operator": Role.OPERATOR,
+    "supervisor": Role.SUPERVISOR,
+    "admin": Role.ADMIN,
+}
 
 # What a route needs when it is not a permission of the registry:
 PUBLIC = "public"  # anyone, with or without an account
@@ -238,8 +242,10 @@ def test_web_access_table_agrees_with_the_registry() -> None:
             # Without the right token a report is not found; other refusals are DENIED answers.
             said_no = status == 404 if row.needs == TOKEN else status in DENIED
             if said_no != refused:
-                wrong.append(f"{route}: {caller} gets {status}, but needs {row.needs!r} "
-                             f"{'refuses' if refused else 'allows'} them")
+                wrong.append(
+                    f"{route}: {caller} gets {status}, but needs {row.needs!r} "
+                    f"{'refuses' if refused else 'allows'} them"
+                )
             # An agent told a report does not exist lacks the scope of every report.
             scoped = "{report_id}" in route and caller in AGENTS
             if scoped and status == 404 and allows(AGENTS[caller], "reports.all"):
@@ -285,10 +291,23 @@ class World:
         now = utcnow()
         n = next(self.seq)
         with self.v.db.session(write=True) as s:
-            row = AlarmRow(asset_id=self.asset_id, asset_type="streetlight", zone="21231", lat=DIJON["lat"],
-                           long=DIJON["long"], type="lamp-failure", severity="major",
-                           state="active_unacknowledged", active=True, active_key=f"test-{n}",
-                           title="Lampe en panne", details={}, first_seen=now, last_seen=now, updated_at=now)
+            row = AlarmRow(
+                asset_id=self.asset_id,
+                asset_type="streetlight",
+                zone="21231",
+                lat=DIJON["lat"],
+                long=DIJON["long"],
+                type="lamp-failure",
+                severity="major",
+                state="active_unacknowledged",
+                active=True,
+                active_key=f"test-{n}",
+                title="Lampe en panne",
+                details={},
+                first_seen=now,
+                last_seen=now,
+                updated_at=now,
+            )
             s.add(row)
             s.commit()
             return int(row.id)
@@ -303,8 +322,11 @@ def vigie_settings(vigie_settings: Settings, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def world(vigie: Vigie, make_agent: Callable[..., Agent]) -> World:
-    w = World(vigie, {name: make_agent(role.value) for name, role in AGENTS.items()},
-              do_create_api_key(vigie.db, "route walk"))
+    w = World(
+        vigie,
+        {name: make_agent(role.value) for name, role in AGENTS.items()},
+        do_create_api_key(vigie.db, "route walk"),
+    )
     w.report_id = w.new_report()
     w.other_id = w.new_report(assigned=False)
     w.token = intake_token(vigie, w.report_id)
@@ -401,19 +423,32 @@ def _mail_link(method: str, link: Callable[[World], str]) -> Fill:
 def _resolution(w: World, caller: str) -> Call:
     rid = w.new_report()
     files = [("photos", ("fix.jpg", io.BytesIO(jpeg_bytes()), "image/jpeg"))]
-    return Call("POST", f"/api/v1/pilotage/reports/{rid}/resolution",
-                {"files": files, "data": {"public_note": "Réparé"}})
+    return Call(
+        "POST",
+        f"/api/v1/pilotage/reports/{rid}/resolution",
+        {"files": files, "data": {"public_note": "Réparé"}},
+    )
 
 
 def _new_asset(w: World, caller: str) -> Call:
-    body = {"id": f"CAB-{next(w.seq):05d}", "type": "control_cabinet", "lat": DIJON["lat"], "long": DIJON["long"],
-            "attributes": {"workingMode": "automatic", "maximumPowerAvailable": 12}}
+    body = {
+        "id": f"CAB-{next(w.seq):05d}",
+        "type": "control_cabinet",
+        "lat": DIJON["lat"],
+        "long": DIJON["long"],
+        "attributes": {"workingMode": "automatic", "maximumPowerAvailable": 12},
+    }
     return Call("POST", "/api/v1/assets", {"json": body})
 
 
 def _open311_post(w: World, caller: str) -> Call:
-    data = {"service_code": "nid-de-poule", "lat": DIJON["lat"], "long": DIJON["long"],
-            "attribute[danger_immediat]": "non", "description": "Trou"}
+    data = {
+        "service_code": "nid-de-poule",
+        "lat": DIJON["lat"],
+        "long": DIJON["long"],
+        "attribute[danger_immediat]": "non",
+        "description": "Trou",
+    }
     return Call("POST", "/open311/v2/requests.json", {"data": data})
 
 
@@ -430,7 +465,9 @@ CALLS: dict[str, Fill] = {
     "POST /courriel/arreter/{token}/{code}": _mail_link("POST", lambda w: w.stop_path),
     "POST /api/v1/reports": lambda w, c: Call("POST", "/api/v1/reports", {"json": report_body()}),
     "POST /api/v1/reports/{report_id}/follow": lambda w, c: Call(
-        "POST", f"/api/v1/reports/{w.report_id}/follow", {"json": {"email": f"voisin{next(w.seq)}@example.org"}}
+        "POST",
+        f"/api/v1/reports/{w.report_id}/follow",
+        {"json": {"email": f"voisin{next(w.seq)}@example.org"}},
     ),
     "GET /api/v1/map/layers/addresses.geojson": _plain(
         "GET /api/v1/map/layers/addresses.geojson", params={"bbox": "5.03,47.31,5.05,47.33"}
@@ -440,12 +477,17 @@ CALLS: dict[str, Fill] = {
         "GET /api/v1/pilotage/queue/map", params={"bbox": "4.9,47.2,5.2,47.45", "zoom": 12}
     ),
     "POST /api/v1/pilotage/queue/bulk": lambda w, c: Call(
-        "POST", "/api/v1/pilotage/queue/bulk", {"json": {"action": "acknowledge", "ids": [str(w.new_report())]}}
+        "POST",
+        "/api/v1/pilotage/queue/bulk",
+        {"json": {"action": "acknowledge", "ids": [str(w.new_report())]}},
     ),
     "GET /api/v1/addresses/search": _plain("GET /api/v1/addresses/search", params={"q": "rue de la Liberté"}),
-    "GET /api/v1/addresses/reverse": _plain("GET /api/v1/addresses/reverse", params={"lat": DIJON["lat"],
-                                                                                     "lon": DIJON["long"]}),
-    "POST /api/v1/reports/{report_id}/acknowledge": _on_new_report("POST /api/v1/reports/{report_id}/acknowledge"),
+    "GET /api/v1/addresses/reverse": _plain(
+        "GET /api/v1/addresses/reverse", params={"lat": DIJON["lat"], "lon": DIJON["long"]}
+    ),
+    "POST /api/v1/reports/{report_id}/acknowledge": _on_new_report(
+        "POST /api/v1/reports/{report_id}/acknowledge"
+    ),
     "POST /api/v1/reports/{report_id}/assign": _on_new_report(
         "POST /api/v1/reports/{report_id}/assign", json=lambda w: {"user_id": w.agents["operator"].id}
     ),
@@ -454,9 +496,15 @@ CALLS: dict[str, Fill] = {
     ),
     "POST /api/v1/reports/{report_id}/requalify": _on_new_report(
         "POST /api/v1/reports/{report_id}/requalify",
-        json=lambda w: {"service_code": next(c for c in w.v.catalogue.services if c != "nid-de-poule"
-                                             and w.v.catalogue.services[c].public
-                                             and not any(a.required for a in w.v.catalogue.services[c].attributes))},
+        json=lambda w: {
+            "service_code": next(
+                c
+                for c in w.v.catalogue.services
+                if c != "nid-de-poule"
+                and w.v.catalogue.services[c].public
+                and not any(a.required for a in w.v.catalogue.services[c].attributes)
+            )
+        },
     ),
     "POST /api/v1/reports/{report_id}/move": _on_new_report(
         "POST /api/v1/reports/{report_id}/move", json={"lat": 47.3230, "long": 5.0420}
@@ -468,11 +516,13 @@ CALLS: dict[str, Fill] = {
     "POST /api/v1/pilotage/reports/{report_id}/handback": _on_new_report(
         "POST /api/v1/pilotage/reports/{report_id}/handback", json={"reason": "cannot_locate"}
     ),
-    "POST /api/v1/auth/token": lambda w, c: Call("POST", "/api/v1/auth/token", {
-        "data": {"username": w.agents["operator"].email, "password": PASSWORD}}),
+    "POST /api/v1/auth/token": lambda w, c: Call(
+        "POST", "/api/v1/auth/token", {"data": {"username": w.agents["operator"].email, "password": PASSWORD}}
+    ),
     "POST /api/v1/auth/logout": _plain("POST /api/v1/auth/logout"),
-    "POST /api/v1/auth/login": lambda w, c: Call("POST", "/api/v1/auth/login", {
-        "json": {"email": w.agents["operator"].email, "password": PASSWORD}}),
+    "POST /api/v1/auth/login": lambda w, c: Call(
+        "POST", "/api/v1/auth/login", {"json": {"email": w.agents["operator"].email, "password": PASSWORD}}
+    ),
     "POST /api/v1/assets": _new_asset,
     "POST /api/v1/assets/{asset_id}/status": _plain(
         "POST /api/v1/assets/{asset_id}/status", json={"status": "maintenance", "note": "visite"}
@@ -489,8 +539,9 @@ CALLS: dict[str, Fill] = {
     "PATCH /api/v1/lighting/schedules/{schedule_id}": _plain(
         "PATCH /api/v1/lighting/schedules/{schedule_id}", json={"dim_level": 0.5}
     ),
-    "POST /api/v1/commands": _plain("POST /api/v1/commands", json={"asset_ids": ["SL-00001"], "action": "switch",
-                                                                   "powerState": "off"}),
+    "POST /api/v1/commands": _plain(
+        "POST /api/v1/commands", json={"asset_ids": ["SL-00001"], "action": "switch", "powerState": "off"}
+    ),
 }
 
 
@@ -533,8 +584,12 @@ def _send(http: httpx.Client, w: World, route: str, caller: str) -> int | str:
         sent = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
         assert sent, "the sign-in form carries a CSRF token"
         cookies.update(form.cookies)
-        call.kwargs["data"] = {"email": w.agents["operator"].email, "password": PASSWORD,
-                               "next": "/pilotage", "csrf_token": sent.group(1)}
+        call.kwargs["data"] = {
+            "email": w.agents["operator"].email,
+            "password": PASSWORD,
+            "next": "/pilotage",
+            "csrf_token": sent.group(1),
+        }
     http.cookies.clear()
     http.cookies.update(cookies)
     if "/events/" in call.url:  # a live stream: its status is enough
@@ -546,7 +601,10 @@ def _send(http: httpx.Client, w: World, route: str, caller: str) -> int | str:
 @pytest.mark.slow  # about 600 requests through a real server
 def test_web_access_every_route_answers_as_declared(vigie: Vigie, world: World) -> None:
     got: dict[str, list[int | str]] = {}
-    with LiveServer(vigie) as live, httpx.Client(base_url=live.url, timeout=30, follow_redirects=False) as http:
+    with (
+        LiveServer(vigie) as live,
+        httpx.Client(base_url=live.url, timeout=30, follow_redirects=False) as http,
+    ):
         for route in app_routes(create_app(vigie=vigie)):
             if route not in ROUTES:
                 continue  # test_web_access_every_route_is_in_the_table names it

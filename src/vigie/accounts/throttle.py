@@ -100,9 +100,7 @@ def do_sign_in(v: Vigie, email: str, password: str, client: str) -> Agent:
     wait = wait_before_attempt(v, keys)
     if wait > 0:
         seconds = math.ceil(wait)
-        raise TooManyRequests(
-            f"too many failed sign-ins; try again in {seconds} s", retry_after=seconds
-        )
+        raise TooManyRequests(f"too many failed sign-ins; try again in {seconds} s", retry_after=seconds)
     try:
         agent = authenticate(v.db, email, password)
     except Unauthorized:

@@ -134,9 +134,7 @@ def _state_cache_of(v: Vigie) -> StateCache:
     return cache
 
 
-def _asset_kinds(
-    v: Vigie, feed: TelemetryFeed, cache: StateCache
-) -> dict[str, tuple[str, str | None]]:
+def _asset_kinds(v: Vigie, feed: TelemetryFeed, cache: StateCache) -> dict[str, tuple[str, str | None]]:
     """asset id -> (asset type, telemetry kind), re-read only after an asset write."""
     kind_of = feed.kind_of
     version = data_version(v)

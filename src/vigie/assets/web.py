@@ -180,9 +180,7 @@ def _telemetry(v: Vigie, asset_id: str) -> tuple[Any, list[Any]]:
     return feed.latest_state(asset_id), list(feed.history(asset_id) or [])
 
 
-@router.get(
-    "/{asset_id}", summary="One asset; for agents, with its latest telemetry and history"
-)
+@router.get("/{asset_id}", summary="One asset; for agents, with its latest telemetry and history")
 def get_one(asset_id: str, request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
     row = actions.get_asset(v, asset_id)
     out = asset_view(row, v.city.zones)

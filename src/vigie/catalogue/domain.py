@@ -183,9 +183,7 @@ class Catalogue:
         """What residents may choose (app, web form, Open311): every service but the agents' own."""
         return [s for s in self.services.values() if not s.agents_only]
 
-    def resolve(
-        self, service_code: str, zone: str, attributes: dict[str, object] | None = None
-    ) -> Procedure:
+    def resolve(self, service_code: str, zone: str, attributes: dict[str, object] | None = None) -> Procedure:
         """The procedure for a report: the most specific rule that matches."""
         from vigie.catalogue.procedures import resolve
 

@@ -74,9 +74,7 @@ def _text(value: dict[str, str] | None) -> Text:
 
 def _build(doc: LocatedDocument) -> Catalogue:
     data: dict[str, Any] = doc.data
-    groups = {
-        g["code"]: Group(g["code"], _text(g["name"]), g.get("icon", "")) for g in data["groups"]
-    }
+    groups = {g["code"]: Group(g["code"], _text(g["name"]), g.get("icon", "")) for g in data["groups"]}
     services: dict[str, Service] = {}
     for s in data["services"]:
         attrs = []
@@ -110,9 +108,7 @@ def _build(doc: LocatedDocument) -> Catalogue:
             type=s.get("type", "realtime"),
             attributes=tuple(sorted(attrs, key=lambda a: a.order)),
         )
-    teams = {
-        t["code"]: Team(t["code"], _text(t["name"]), t.get("email", "")) for t in data["teams"]
-    }
+    teams = {t["code"]: Team(t["code"], _text(t["name"]), t.get("email", "")) for t in data["teams"]}
     procedures = []
     for p in data["procedures"]:
         match = p.get("match", {})
@@ -144,9 +140,7 @@ def _build(doc: LocatedDocument) -> Catalogue:
     return catalogue
 
 
-def _check_references(
-    doc: LocatedDocument, cat: Catalogue, zones: list[str] | None
-) -> list[ConfigProblem]:
+def _check_references(doc: LocatedDocument, cat: Catalogue, zones: list[str] | None) -> list[ConfigProblem]:
     problems: list[ConfigProblem] = []
     data = doc.data
 
@@ -172,9 +166,7 @@ def _check_references(
         for j, a in enumerate(s.get("attributes", [])):
             apath: tuple[str | int, ...] = ("services", i, "attributes", j)
             if a["code"] in seen_attr:
-                problems.append(
-                    doc.problem(apath + ("code",), f"duplicate attribute '{a['code']}'")
-                )
+                problems.append(doc.problem(apath + ("code",), f"duplicate attribute '{a['code']}'"))
             seen_attr.add(a["code"])
             is_list = a["datatype"] in ("singlevaluelist", "multivaluelist")
             if is_list and not a.get("values"):
@@ -190,23 +182,15 @@ def _check_references(
         if "service" in match and "group" in match:
             problems.append(doc.problem(path + ("match",), "give service or group, not both"))
         if "service" in match and match["service"] not in cat.services:
-            problems.append(
-                doc.problem(path + ("match", "service"), f"unknown service '{match['service']}'")
-            )
+            problems.append(doc.problem(path + ("match", "service"), f"unknown service '{match['service']}'"))
         if "group" in match and match["group"] not in cat.groups:
-            problems.append(
-                doc.problem(path + ("match", "group"), f"unknown group '{match['group']}'")
-            )
+            problems.append(doc.problem(path + ("match", "group"), f"unknown group '{match['group']}'"))
         if zone_set is not None and "zone" in match and str(match["zone"]) not in zone_set:
-            problems.append(
-                doc.problem(path + ("match", "zone"), f"unknown zone '{match['zone']}'")
-            )
+            problems.append(doc.problem(path + ("match", "zone"), f"unknown zone '{match['zone']}'"))
         when = match.get("when")
         if when and "service" not in match:
             scope = [
-                svc
-                for svc in cat.services.values()
-                if "group" not in match or svc.group == match["group"]
+                svc for svc in cat.services.values() if "group" not in match or svc.group == match["group"]
             ]
             if not any(svc.attribute(when["attribute"]) for svc in scope):
                 problems.append(
@@ -226,9 +210,7 @@ def _check_references(
                 )
             elif attr.values and not {str(v) for v in when["in"]} <= attr.keys:
                 problems.append(
-                    doc.problem(
-                        path + ("match", "when", "in"), "value not offered by the attribute"
-                    )
+                    doc.problem(path + ("match", "when", "in"), "value not offered by the attribute")
                 )
     return problems
 

@@ -43,9 +43,7 @@ def _buckets(catalogue: Catalogue, service_code: str, zone: str) -> Iterable[Key
         yield (skey, ANY)
 
 
-def resolve(
-    catalogue: Catalogue, service_code: str, zone: str, attributes: dict[str, object]
-) -> Procedure:
+def resolve(catalogue: Catalogue, service_code: str, zone: str, attributes: dict[str, object]) -> Procedure:
     if service_code not in catalogue.services:
         raise ValidationFailed(f"unknown service '{service_code}'", field="service_code")
     index = catalogue._index
@@ -82,23 +80,17 @@ def check_coverage(catalogue: Catalogue, zones: list[str]) -> list[str]:
     for code in catalogue.services:
         for zone in zones:
             if not any(
-                r.condition is None
-                for key in _buckets(catalogue, code, zone)
-                for r in index.get(key, ())
+                r.condition is None for key in _buckets(catalogue, code, zone) for r in index.get(key, ())
             ):
                 missing.append(f"{code}@{zone}")
     if missing:
-        shown = ", ".join(missing[:10]) + (
-            f" and {len(missing) - 10} more" if len(missing) > 10 else ""
-        )
+        shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
         problems.append(f"no procedure covers {shown}")
     return problems
 
 
 def _show(key: Key) -> str:
     skey, zone = key
-    what = (
-        "every service" if skey == ANY else skey.replace("s:", "service ").replace("g:", "group ")
-    )
+    what = "every service" if skey == ANY else skey.replace("s:", "service ").replace("g:", "group ")
     where = "everywhere" if zone == ANY else f"in zone {zone}"
     return f"({what}, {where})"

@@ -30,9 +30,7 @@ ATTRIBUTE = {
     "required": ["code", "datatype", "description"],
     "properties": {
         "code": CODE,
-        "datatype": {
-            "enum": ["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]
-        },
+        "datatype": {"enum": ["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]},
         "required": {"type": "boolean"},
         "variable": {"type": "boolean"},
         "order": {"type": "integer", "minimum": 1},

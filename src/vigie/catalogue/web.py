@@ -26,8 +26,7 @@ def reload_catalogue(request: Request) -> dict[str, Any] | JSONResponse:
         cat = do_reload_catalogue(v, current_agent(request))
     except ConfigurationError as exc:
         problems = [
-            {"file": p.file, "line": p.line, "field": p.field, "detail": p.message}
-            for p in exc.problems
+            {"file": p.file, "line": p.line, "field": p.field, "detail": p.message} for p in exc.problems
         ]
         return JSONResponse(
             {

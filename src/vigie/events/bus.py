@@ -211,9 +211,7 @@ class PostgresBus:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning(
-                    "event listener lost its connection (%s); retrying in %.1fs", exc, delay
-                )
+                log.warning("event listener lost its connection (%s); retrying in %.1fs", exc, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10)
 

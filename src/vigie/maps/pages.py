@@ -29,7 +29,9 @@ def map_config(request: Request) -> dict[str, Any]:
         "basemap": basemap,
         "address_messages": address_messages(request_language(request, v.city.default_language)),
         # Context layers stand in for a basemap; over a street map they would only repeat it.
-        "layers": [] if basemap["kind"] != "none" else [
+        "layers": []
+        if basemap["kind"] != "none"
+        else [
             *(c.page_config() for c in context_layers(v).values()),
             # House numbers of the gazetteer, asked for the view at street level.
             {"name": "addresses", "url": "/api/v1/map/layers/addresses.geojson", "min_zoom": 18},

@@ -470,4 +470,3 @@ __all__ = [
     "tracking_link",
     "new_message_id",
 ]
-

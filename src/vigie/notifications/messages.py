@@ -61,8 +61,7 @@ WORDS: dict[str, dict[str, str]] = {
         "confirm_asked": "Quelqu'un, peut-être vous, a demandé à recevoir par courriel "
         "les nouvelles du signalement {ref}.",
         "confirm_link": "Pour les recevoir, confirmez avec ce lien :",
-        "confirm_ignore": "Si ce n'est pas vous, ignorez ce message : "
-        "vous ne recevrez rien d'autre.",
+        "confirm_ignore": "Si ce n'est pas vous, ignorez ce message : vous ne recevrez rien d'autre.",
         "why_confirm": "Vous recevez ce message parce que votre adresse a été saisie "
         "pour suivre ce signalement.",
     },
@@ -84,8 +83,7 @@ WORDS: dict[str, dict[str, str]] = {
         "several": "Your report moved on in several steps:",
         "subject_confirm": "[{city}] Confirm you want to follow report {ref}",
         "receipt": "Your report {ref} ({service}) has been received.",
-        "receipt_confirm": "To receive news of this report by e-mail, confirm your address "
-        "with this link:",
+        "receipt_confirm": "To receive news of this report by e-mail, confirm your address with this link:",
         "receipt_unconfirmed": "Without this confirmation you will get no other e-mail about it; "
         "the tracking link below still works.",
         "confirm_asked": "Someone, perhaps you, asked to receive news of report {ref} by e-mail.",

@@ -177,10 +177,7 @@ def parse_attributes(params: Params) -> dict[str, Any]:
         found.setdefault(code, []).extend(values)
         if match.group(2):
             multi.add(code)
-    return {
-        code: values if code in multi or len(values) > 1 else values[0]
-        for code, values in found.items()
-    }
+    return {code: values if code in multi or len(values) > 1 else values[0] for code, values in found.items()}
 
 
 def local_iso(dt: datetime | None, tz: tzinfo) -> str | None:

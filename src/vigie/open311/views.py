@@ -59,9 +59,7 @@ def _attribute(ctx: Ctx, a: Attribute) -> dict[str, Any]:
         "code": a.code,
         "datatype": a.datatype.value,
         "required": a.required,
-        "datatype_description": (
-            a.datatype_description.get(ctx.lang) if a.datatype_description else None
-        ),
+        "datatype_description": (a.datatype_description.get(ctx.lang) if a.datatype_description else None),
         "order": a.order,
         "description": a.description.get(ctx.lang),
         "values": [{"key": val.key, "name": val.name.get(ctx.lang)} for val in a.values],

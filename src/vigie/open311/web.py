@@ -293,9 +293,7 @@ def _check_media_url(url: str | None) -> str | None:
         return None
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > MAX_MEDIA_URL:
-        raise BadRequest(
-            f"must be an http(s) URL of at most {MAX_MEDIA_URL} characters", field="media_url"
-        )
+        raise BadRequest(f"must be an http(s) URL of at most {MAX_MEDIA_URL} characters", field="media_url")
     return url
 
 

@@ -91,9 +91,7 @@ class ProcessedPhoto:
     """(latitude, longitude) in decimal degrees read from EXIF, or ``None``."""
 
 
-def process_photo(
-    raw: bytes, *, max_bytes: int, max_pixels: int, filename: str = ""
-) -> ProcessedPhoto:
+def process_photo(raw: bytes, *, max_bytes: int, max_pixels: int, filename: str = "") -> ProcessedPhoto:
     """Validate ``raw`` and return it re-encoded, stripped of metadata.
 
     ``filename`` is only used to make error messages clearer; it plays no part
@@ -103,8 +101,7 @@ def process_photo(
 
     if len(raw) > max_bytes:
         raise PayloadTooLarge(
-            f"{what} is {_format_bytes(len(raw))}; the largest photo accepted is "
-            f"{_format_bytes(max_bytes)}.",
+            f"{what} is {_format_bytes(len(raw))}; the largest photo accepted is {_format_bytes(max_bytes)}.",
             field=_FIELD,
         )
     if not raw:
@@ -206,8 +203,7 @@ def _bomb(
         match = _PILLOW_PIXELS.search(str(pillow_error or ""))
         size = f" is {_format_pixels(int(match[1]))};" if match else " has too many pixels;"
     return ValidationFailed(
-        f"{what}{size} the largest image accepted is {_format_pixels(limit)}. "
-        "Please send a smaller photo.",
+        f"{what}{size} the largest image accepted is {_format_pixels(limit)}. Please send a smaller photo.",
         field=_FIELD,
     )
 
@@ -318,9 +314,7 @@ def _read_gps(image: Image.Image) -> tuple[float, float] | None:
 def _parse_gps(gps: Mapping[int, Any]) -> tuple[float, float] | None:
     if not gps:
         return None
-    lat = _coordinate(
-        gps.get(ExifTags.GPS.GPSLatitude), gps.get(ExifTags.GPS.GPSLatitudeRef), "N", "S", 90
-    )
+    lat = _coordinate(gps.get(ExifTags.GPS.GPSLatitude), gps.get(ExifTags.GPS.GPSLatitudeRef), "N", "S", 90)
     lon = _coordinate(
         gps.get(ExifTags.GPS.GPSLongitude), gps.get(ExifTags.GPS.GPSLongitudeRef), "E", "W", 180
     )

@@ -99,8 +99,7 @@ def _extension(content_type: str) -> str:
         return _EXTENSIONS[content_type]
     except KeyError:
         raise ValueError(
-            f"Unsupported photo content type {content_type!r}; "
-            f"expected one of: {', '.join(_EXTENSIONS)}."
+            f"Unsupported photo content type {content_type!r}; expected one of: {', '.join(_EXTENSIONS)}."
         ) from None
 
 

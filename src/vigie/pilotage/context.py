@@ -153,8 +153,7 @@ def template_choices(v: Vigie, row: ReportRow, lang: str) -> dict[str, list[dict
     candidates = [
         p
         for p in v.catalogue.procedures
-        if p.messages
-        and (p.service == row.service_code or (p.service is None and p.group in (None, group)))
+        if p.messages and (p.service == row.service_code or (p.service is None and p.group in (None, group)))
     ]
     candidates.sort(
         key=lambda p: (

@@ -73,9 +73,7 @@ def map_view(
         return MAP_VIEWS.get(conn, (cache_key, bbox, zoom), lambda: _map_view(v, restrict, bbox, zoom))
 
 
-def _map_view(
-    v: Vigie, restrict: Restrict, bbox: tuple[float, float, float, float], zoom: float
-) -> MapView:
+def _map_view(v: Vigie, restrict: Restrict, bbox: tuple[float, float, float, float], zoom: float) -> MapView:
     x1, y1, x2, y2 = bbox
     in_view = (R.lat >= y1, R.lat <= y2, R.long >= x1, R.long <= x2)
     dialect = v.db.dialect

@@ -56,9 +56,7 @@ def open_reports_in_box(
 def statuses_before(s: Session, report_id: int, update_id: int) -> Iterable[str]:
     """The statuses of the report's history entries before ``update_id``, newest first."""
     U = ReportUpdateRow
-    return s.scalars(
-        select(U.status).where(U.report_id == report_id, U.id < update_id).order_by(U.id.desc())
-    )
+    return s.scalars(select(U.status).where(U.report_id == report_id, U.id < update_id).order_by(U.id.desc()))
 
 
 def followers_with_email(s: Session, report_id: int) -> list[FollowerRow]:

@@ -85,7 +85,7 @@ def mapping_schema(
             "type": "array",
             "minItems": 1,
             "items": {"type": "string", "minLength": 1},
-            "description": "strptime formats, e.g. `[\"%d/%m/%Y %H:%M\"]`.",
+            "description": 'strptime formats, e.g. `["%d/%m/%Y %H:%M"]`.',
         },
     }
     if timezone:
@@ -143,7 +143,7 @@ def mapping_schema(
             "null_values": {
                 "type": "array",
                 "items": {"type": "string"},
-                "description": "Values read as missing (an empty cell always is), e.g. `[NA, \"-\"]`.",
+                "description": 'Values read as missing (an empty cell always is), e.g. `[NA, "-"]`.',
             },
             "dates": {
                 "type": "object",
@@ -155,7 +155,7 @@ def mapping_schema(
                 "type": "object",
                 "additionalProperties": False,
                 "description": "Where the point is. `lat` and `long`: two columns of numbers. "
-                "`point`: one column holding \"(lat, long)\", WKT `POINT (long lat)`, a GeoJSON "
+                '`point`: one column holding "(lat, long)", WKT `POINT (long lat)`, a GeoJSON '
                 "geometry, or a JSON / Python-literal object such as `{'lon': 2.33, 'lat': 48.88}` "
                 "(the shape is recognised per value). `keys` names an object's latitude and "
                 "longitude keys when they are not the usual ones. Without `location`, a GeoJSON "

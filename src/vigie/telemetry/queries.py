@@ -253,9 +253,7 @@ def dead_letters(
             for r in rows
         ],
         "stored_by_reason": {k: int(n) for k, n in counts.items()},
-        "counted_since_start": (
-            pipeline.snapshot()["dead_letter_reasons"] if pipeline is not None else None
-        ),
+        "counted_since_start": (pipeline.snapshot()["dead_letter_reasons"] if pipeline is not None else None),
     }
 
 

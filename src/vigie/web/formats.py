@@ -40,5 +40,5 @@ def when(value: datetime | date | None, lang: str, tz: tzinfo | None = None) -> 
 
 
 def plural_form(n: float | int, lang: str) -> str:
-    """"one" or "other" by the language's rule (French: 0 and 1 are singular)."""
+    """ "one" or "other" by the language's rule (French: 0 and 1 are singular)."""
     return "one" if Locale.parse(_locale(lang)).plural_form(abs(n)) == "one" else "other"

@@ -38,9 +38,7 @@ def page_agent(request: Request) -> tuple[Agent, str]:
     token = request.cookies.get(SESSION_COOKIE)
     found = agent_for_token(request.app.state.vigie.db, token, "session") if token else None
     if not found:
-        raise LoginRequired(
-            request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        )
+        raise LoginRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
     return found
 
 
@@ -130,9 +128,7 @@ async def login_submit(
         page = _login_form(request, safe_next(next), 429, message, email)
         page.headers["Retry-After"] = str(seconds)
         return page
-    token, _ = await run_in_threadpool(
-        do_create_login, v.db, agent, "session", v.settings.token_ttl_hours
-    )
+    token, _ = await run_in_threadpool(do_create_login, v.db, agent, "session", v.settings.token_ttl_hours)
     default = "/pilotage" if agent.can("reports.all") else "/terrain"
     response = RedirectResponse(safe_next(next, default), status_code=303)
     response.set_cookie(

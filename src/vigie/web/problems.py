@@ -29,9 +29,7 @@ def problem(
         body["errors"] = [{"field": field, "detail": detail}]
     body.update(extra)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(
-        body, status_code=status, media_type="application/problem+json", headers=headers
-    )
+    return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
 
 
 def vigie_error_response(exc: VigieError) -> JSONResponse:
@@ -45,11 +43,7 @@ def vigie_error_response(exc: VigieError) -> JSONResponse:
 def validation_error_response(exc: RequestValidationError) -> JSONResponse:
     errors = []
     for err in exc.errors():
-        loc = [
-            str(p)
-            for p in err.get("loc", ())
-            if p not in ("body", "query", "path", "header", "form")
-        ]
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header", "form")]
         errors.append({"field": ".".join(loc) or "(request)", "detail": err.get("msg", "invalid")})
     first = errors[0] if errors else {"field": "(request)", "detail": "invalid request"}
     return JSONResponse(

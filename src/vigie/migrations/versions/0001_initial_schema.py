@@ -144,13 +144,9 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_reports_service_requested_at", ["service_code", "requested_at"], unique=False
         )
-        batch_op.create_index(
-            "ix_reports_status_requested_at", ["status", "requested_at"], unique=False
-        )
+        batch_op.create_index("ix_reports_status_requested_at", ["status", "requested_at"], unique=False)
         batch_op.create_index("ix_reports_updated_at", ["updated_at"], unique=False)
-        batch_op.create_index(
-            "ix_reports_zone_requested_at", ["zone", "requested_at"], unique=False
-        )
+        batch_op.create_index("ix_reports_zone_requested_at", ["zone", "requested_at"], unique=False)
 
     op.create_table(
         "report_followers",

@@ -22,7 +22,13 @@ depends_on = None
 OPEN = "status IN ('new', 'acknowledged', 'assigned', 'in_progress', 'reopened')"
 INDEXES = {
     "ix_reports_open_requested": [
-        "requested_at", "id", "service_group", "zone", "priority", "expected_at", "status"
+        "requested_at",
+        "id",
+        "service_group",
+        "zone",
+        "priority",
+        "expected_at",
+        "status",
     ],
     "ix_reports_open_expected": ["expected_at", "id", "service_group", "zone", "priority", "status"],
     "ix_reports_open_lat_long": ["lat", "long", "service_group", "zone", "priority", "public", "status"],
@@ -31,9 +37,7 @@ INDEXES = {
 
 def upgrade() -> None:
     for name, columns in INDEXES.items():
-        op.create_index(
-            name, "reports", columns, sqlite_where=sa.text(OPEN), postgresql_where=sa.text(OPEN)
-        )
+        op.create_index(name, "reports", columns, sqlite_where=sa.text(OPEN), postgresql_where=sa.text(OPEN))
 
 
 def downgrade() -> None:
