@@ -26,6 +26,7 @@ from vigie.notifications.actions import (
     announces_new_report,
     ask_follower_to_confirm,
 )
+from vigie.objectstore import s3_location
 from vigie.photos.storage import make_photo_store
 from vigie.reports.subscribers import record_alarm_link
 from vigie.runtime import Vigie
@@ -40,7 +41,7 @@ def build_vigie(settings: Settings | None = None) -> Vigie:
     catalogue = load_catalogue(city.catalogue_path, city.zones.codes())
     db = Database(settings.resolved_database_url, group_commit=settings.sqlite_group_commit)
     bus = make_bus(settings.event_bus, settings.resolved_database_url)
-    photos = make_photo_store(settings.photo_storage, settings.data_dir)
+    photos = make_photo_store(settings.photo_storage, settings.data_dir, s3_location(settings, "photos"))
     limits = make_limit_store(settings, db)
     v = Vigie(settings, city, catalogue, db, bus, photos, limits=limits)
     wire_contexts(v)

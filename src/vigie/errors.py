@@ -77,6 +77,14 @@ class TooManyRequests(VigieError):
         self.retry_after = retry_after  # seconds, sent as Retry-After
 
 
+class ServiceUnavailable(VigieError):
+    """A backing service (object store, broker…) cannot be reached: try again later."""
+
+    status = 503
+    code = "service_unavailable"
+    title = "Service unavailable"
+
+
 class ConfigurationError(Exception):
     """A configuration file (catalogue, city profile, mapping) is invalid.
 

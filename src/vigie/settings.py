@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -126,9 +127,38 @@ class Settings(BaseSettings):
         description="`memory` (one process), `postgres` (LISTEN/NOTIFY, reaches every "
         "worker) or `auto` (postgres when the database is PostgreSQL).",
     )
-    photo_storage: str = Field(
+    photo_storage: Literal["local", "s3", "memory"] = Field(
         "local",
-        description="Photo storage backend. `local` stores files under `<data_dir>/photos`.",
+        description="Photo storage backend. `local` stores files under `<data_dir>/photos` "
+        "(one machine); `s3` stores them in an S3-compatible object store (`VIGIE_S3_…`), "
+        "which every node of a deployment shares; `memory` is for tests.",
+    )
+    photo_urls: Literal["proxy", "signed"] = Field(
+        "proxy",
+        description="How photos reach people: `proxy` streams every photo through Vigie; "
+        "`signed` (with `s3` storage) redirects requests for a public report's photo to a "
+        "short-lived signed URL of the object store, so photo traffic bypasses Vigie. The "
+        "photos of non-public reports are always served through Vigie, after its access check.",
+    )
+    photo_url_ttl_seconds: int = Field(
+        300, ge=10, le=86_400, description="Lifetime of a signed photo URL (`VIGIE_PHOTO_URLS=signed`)."
+    )
+    s3_bucket: str = Field("", description="Bucket of the object store (`VIGIE_PHOTO_STORAGE=s3`).")
+    s3_endpoint_url: str = Field(
+        "",
+        description="URL of an S3-compatible server (MinIO, Garage, Ceph, a cloud provider's). "
+        "Empty: AWS S3.",
+    )
+    s3_region: str = Field("us-east-1", description="Region of the bucket.")
+    s3_access_key_id: str = Field(
+        "", description="Access key. Empty: boto3's own chain (environment, instance role)."
+    )
+    s3_secret_access_key: str = Field("", description="Secret key matching `VIGIE_S3_ACCESS_KEY_ID`.")
+    s3_prefix: str = Field(
+        "vigie/",
+        pattern=r"^([A-Za-z0-9._-]+/)*$",
+        description="Prefix of every object Vigie writes (photos under `<prefix>photos/`), so "
+        "one bucket can serve several cities.",
     )
     max_body_bytes: int = Field(
         56 * 1024 * 1024,
@@ -421,6 +451,17 @@ class Settings(BaseSettings):
             raise ValueError(
                 "VIGIE_SECRET_KEY must be set to a private value of at least 16 "
                 f"characters when VIGIE_ENVIRONMENT={self.environment}"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _s3_needs_a_bucket(self) -> Settings:
+        if (self.photo_storage == "s3" or self.photo_urls == "signed") and not (
+            self.photo_storage == "s3" and self.s3_bucket
+        ):
+            raise ValueError(
+                "VIGIE_PHOTO_STORAGE=s3 needs VIGIE_S3_BUCKET, and VIGIE_PHOTO_URLS=signed needs "
+                "VIGIE_PHOTO_STORAGE=s3"
             )
         return self
 

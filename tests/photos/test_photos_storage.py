@@ -274,10 +274,10 @@ def test_make_photo_store_memory() -> None:
 
 def test_make_photo_store_unknown_kind_names_valid_kinds(tmp_path: Path) -> None:
     with pytest.raises(ValueError) as caught:
-        make_photo_store("s3", tmp_path)
+        make_photo_store("ftp", tmp_path)
 
     message = str(caught.value)
-    assert "'s3'" in message
+    assert "'ftp'" in message
     assert "local" in message
     assert "memory" in message
 

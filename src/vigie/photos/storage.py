@@ -25,15 +25,19 @@ import secrets
 import tempfile
 import threading
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from vigie.errors import NotFound, ValidationFailed
+
+if TYPE_CHECKING:
+    from vigie.objectstore import S3Location
 
 __all__ = [
     "KEY_PATTERN",
     "LocalPhotoStore",
     "MemoryPhotoStore",
     "PhotoStore",
+    "SignsUrls",
     "STORE_KINDS",
     "make_photo_store",
     "new_photo_key",
@@ -42,7 +46,7 @@ __all__ = [
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 """Valid photo keys. ``fullmatch`` is used, so a trailing newline is refused too."""
 
-STORE_KINDS = ("local", "memory")
+STORE_KINDS = ("local", "s3", "memory")
 
 # Content type -> file extension used by LocalPhotoStore.
 _EXTENSIONS = {"image/jpeg": ".jpg", "image/webp": ".webp"}
@@ -70,6 +74,13 @@ class PhotoStore(Protocol):
     def exists(self, key: str) -> bool:
         """Whether something is stored under ``key``."""
         ...
+
+
+@runtime_checkable
+class SignsUrls(Protocol):
+    """A store that can let people fetch a photo from it directly, for a short while."""
+
+    def signed_url(self, key: str, ttl_seconds: int) -> str: ...
 
 
 def new_photo_key() -> str:
@@ -229,15 +240,22 @@ class MemoryPhotoStore:
             return len(self._items)
 
 
-def make_photo_store(kind: str, data_dir: Path) -> PhotoStore:
+def make_photo_store(kind: str, data_dir: Path, s3: S3Location | None = None) -> PhotoStore:
     """The store selected by the ``photo_storage`` setting.
 
     ``"local"`` -> :class:`LocalPhotoStore` under ``data_dir / "photos"``;
+    ``"s3"`` -> :class:`~vigie.photos.s3.S3PhotoStore` at ``s3`` (the ``s3_…`` settings);
     ``"memory"`` -> :class:`MemoryPhotoStore`. Anything else is a ``ValueError``.
     """
     normalized = kind.strip().lower()
     if normalized == "local":
         return LocalPhotoStore(Path(data_dir) / "photos")
+    if normalized == "s3":
+        if s3 is None or not s3.bucket:
+            raise ValueError("VIGIE_PHOTO_STORAGE=s3 needs VIGIE_S3_BUCKET.")
+        from vigie.photos.s3 import S3PhotoStore  # boto3 is loaded only when S3 is chosen
+
+        return S3PhotoStore(s3)
     if normalized == "memory":
         return MemoryPhotoStore()
     raise ValueError(f"Unknown photo storage {kind!r}; valid kinds are: {', '.join(STORE_KINDS)}.")

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from vigie.accounts.domain import Agent
@@ -16,6 +16,7 @@ from vigie.db import utcnow
 from vigie.errors import BadRequest, NotFound, UnsupportedMediaType, ValidationFailed
 from vigie.jsondepth import TOO_DEEP, too_deep
 from vigie.limits.store import check_rate
+from vigie.photos.storage import SignsUrls
 from vigie.reports import actions, intake, tracking
 from vigie.reports.domain import Channel, parse_datetime
 from vigie.reports.queries import STATUS_VALUES, ReportFilter, find_duplicates, list_reports, parse_bbox
@@ -493,6 +494,13 @@ def _photo(v: Vigie, request: Request, key: str, suffix: str = "") -> Response:
         # A field agent sees a non-public report only when it is assigned to them: its photos too.
         if not agent.can("reports.all") and assigned_user_id != agent.id:
             raise NotFound("no such photo")
+    if public and v.settings.photo_urls == "signed" and isinstance(v.photos, SignsUrls):
+        # The object store serves the bytes; the redirect lives a little less than the URL it
+        # names, so no cache hands out an expired signature.
+        ttl = v.settings.photo_url_ttl_seconds
+        url = v.photos.signed_url(key + suffix, ttl)
+        headers = {"Cache-Control": f"public, max-age={max(ttl // 2, 1)}"}
+        return RedirectResponse(url, status_code=307, headers=headers)
     data = v.photos.get(key + suffix)
     # Public photos never change under their random key; others stay out of shared caches.
     cache = "public, max-age=31536000, immutable" if public else "private, no-store"
