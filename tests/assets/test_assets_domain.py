@@ -28,7 +28,7 @@ def test_domain_registry_has_the_six_types_with_smart_data_model_names() -> None
         "vehicle",
     }
     sl = ASSET_TYPES["street_light"].attributes
-    assert sl["lampTechnology"].values == ("HPS", "LPS", "LED", "MH", "MV", "other")
+    assert sl["lampTechnology"].values == ("HPS", "LPS", "LED", "MH", "MV", "INC", "other")
     assert sl["lampTechnology"].required
     assert sl["powerRating"].unit == "W"
     assert sl["lanternHeight"].unit == "m"
@@ -75,7 +75,7 @@ def test_domain_check_asset_names_every_field_at_fault() -> None:
         "attributes.lanternHeight",
         "links.refCabinet",
     }
-    assert "not one of HPS, LPS, LED, MH, MV, other" in problems["attributes.lampTechnology"]
+    assert "not one of HPS, LPS, LED, MH, MV, INC, other" in problems["attributes.lampTechnology"]
     assert "below the minimum 0 W" in problems["attributes.powerRating"]
     assert "is not a number" in problems["attributes.lanternHeight"]
     assert "its links: refStreetlightControlCabinet" in problems["links.refCabinet"]

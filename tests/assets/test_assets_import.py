@@ -184,7 +184,7 @@ attributes:
         (
             MAPPING.replace("Sodium: HPS}", "Sodium: sodium}"),
             19,
-            "'sodium' is not a lampTechnology value (HPS, LPS, LED, MH, MV, other)",
+            "'sodium' is not a lampTechnology value (HPS, LPS, LED, MH, MV, INC, other)",
         ),
         (
             MAPPING.replace("  powerRating: {column: watts}", "  power: {column: watts}"),
