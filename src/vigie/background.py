@@ -2,8 +2,8 @@
 
 The app lifespan starts them after the event bus and stops them in reverse
 order. Like :mod:`vigie.bootstrap`, this module wires contexts together (the
-ingest pipeline comes with the alarm rules listening to it), so that they need
-not know each other.
+ingest pipeline comes with the alarm rules and the traffic and winter contexts
+listening to it), so that they need not know each other.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from vigie.alarms.ingest import build_pipeline
 from vigie.alarms.service import make_background as alarm_timers
 from vigie.notifications.service import make_background as outbox
 from vigie.runtime import Vigie
+from vigie.telemetry.pipeline import IngestPipeline
 from vigie.telemetry.service import TelemetryService
+from vigie.traffic.observer import TrafficObserver
 
 
 class BackgroundService(Protocol):
@@ -25,6 +27,14 @@ class BackgroundService(Protocol):
     async def stop(self) -> None: ...
 
 
+def build_ingest(v: Vigie) -> IngestPipeline:
+    """The ingest pipeline with its listeners: the alarm rules, and the contexts that
+    follow their devices message by message (traffic counts and priority requests)."""
+    pipeline = build_pipeline(v)
+    pipeline.add_observer(TrafficObserver(v))
+    return pipeline
+
+
 def background_services(v: Vigie) -> list[BackgroundService]:
     """In start order: the outbox sender, the telemetry ingest, the alarm timers."""
-    return [*outbox(v), TelemetryService(v, build_pipeline), *alarm_timers(v)]
+    return [*outbox(v), TelemetryService(v, build_ingest), *alarm_timers(v)]

@@ -395,3 +395,27 @@ class Database:
             self.write_engine.dispose()
         if self.one_statement_engine is not self.engine:
             self.one_statement_engine.dispose()
+
+
+def upsert(
+    s: Session, table: Any, rows: Sequence[dict[str, Any]], keys: Sequence[str], chunk: int = 2000
+) -> None:
+    """Insert ``rows`` into ``table``, replacing the other columns of rows whose ``keys``
+    exist (INSERT … ON CONFLICT DO UPDATE, the same on SQLite and PostgreSQL)."""
+    if not rows:
+        return
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    pg = s.get_bind().dialect.name == "postgresql"
+    columns = [c for c in rows[0] if c not in keys]
+    for i in range(0, len(rows), chunk):
+        stmt: Any = (postgresql.insert(table) if pg else sqlite.insert(table)).values(
+            list(rows[i : i + chunk])
+        )
+        if columns:
+            stmt = stmt.on_conflict_do_update(
+                index_elements=list(keys), set_={c: stmt.excluded[c] for c in columns}
+            )
+        else:
+            stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
+        s.execute(stmt)

@@ -10,6 +10,7 @@ from vigie.limits import storage as limits_storage
 from vigie.notifications import storage as notifications_storage
 from vigie.reports import storage as reports_storage
 from vigie.telemetry import storage as telemetry_storage
+from vigie.traffic import storage as traffic_storage
 
 metadata = Base.metadata
 
@@ -24,4 +25,5 @@ __all__ = [
     "reports_storage",
     "sqljson",
     "telemetry_storage",
+    "traffic_storage",
 ]

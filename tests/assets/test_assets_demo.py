@@ -24,6 +24,7 @@ EXPECTED = {
     "traffic_signal_controller": 113,
     "road_weather_station": 6,
     "vehicle": 205,
+    "traffic_detector": 226,  # two counting loops per signalled junction
 }
 WATTS = {
     "HPS": {70, 100, 150, 250},
@@ -35,9 +36,9 @@ WATTS = {
 
 @pytest.fixture(scope="module")
 def fleet(module_vigie: Vigie) -> list[AssetRow]:
-    """The 35,693 assets, loaded once for the module: the tests below only read them."""
+    """The 35,919 assets, loaded once for the module: the tests below only read them."""
     lines = load_demo_fleet(module_vigie)
-    assert lines[0].startswith("demo assets: 35693 created")
+    assert lines[0].startswith("demo assets: 35919 created")
     with module_vigie.db.session() as s:
         return list(s.scalars(select(AssetRow)))
 
@@ -97,9 +98,9 @@ def test_demo_fleet_links_hold_together_and_points_lie_in_their_commune(
 
 @pytest.mark.slow
 def test_demo_fleet_is_idempotent_and_deterministic(module_vigie: Vigie, fleet: list[AssetRow]) -> None:
-    assert load_demo_fleet(module_vigie) == ["demo assets: all 35693 already present"]
+    assert load_demo_fleet(module_vigie) == ["demo assets: all 35919 already present"]
     with module_vigie.db.session() as s:
-        assert s.scalar(select(func.count()).select_from(AssetRow)) == 35_693
+        assert s.scalar(select(func.count()).select_from(AssetRow)) == 35_919
     again = {r["id"]: r for r in build_demo_fleet(module_vigie)}
     for row in random.Random(5).sample(fleet, 500):
         other = again[row.id]

@@ -18,7 +18,7 @@ from jsonschema import Draft202012Validator
 
 from vigie.alarms.conditions import Condition, ConditionError, compile_condition, threshold
 from vigie.errors import ConfigProblem, ConfigurationError
-from vigie.telemetry.schema import KINDS, SCHEMAS
+from vigie.telemetry.schema import DERIVED, KINDS, SCHEMAS
 from vigie.yamlfile import LocatedDocument, load_located
 
 SEVERITIES = ("critical", "major", "minor", "warning")
@@ -179,7 +179,7 @@ def _check_fields(
     problems: list[ConfigProblem],
 ) -> None:
     for kind in sorted(kinds):
-        known = SCHEMAS[kind]["properties"]
+        known = {**SCHEMAS[kind]["properties"], **DERIVED.get(kind, {})}
         for f in sorted(cond.fields):
             if f not in known or f in ("ts", "x"):
                 problems.append(doc.problem(path, f"'{f}' is not a measurement of {kind} devices"))

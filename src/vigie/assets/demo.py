@@ -31,6 +31,7 @@ from vigie.assets.demo_plan import (
     CAMERAS,
     CAMERAS_BY_ZONE,
     DEPOTS,
+    DETECTORS_PER_JUNCTION,
     KVA_TIERS,
     LED_LIGHTS,
     LED_POWERS,
@@ -369,6 +370,40 @@ class FleetBuilder:
                     installed_on=random_day(rng, date(2012, 1, 1), date(2026, 6, 30)),
                 )
 
+    def detectors(self) -> None:
+        """Counting loops on two approaches of each signalled junction (drawn last, with a
+        generator of their own, so that the rest of the fleet stays as it was)."""
+        rng = np.random.default_rng(SEED + 1)
+        controllers = [r for r in self.rows if r["type"] == "traffic_signal_controller"]
+        n = 0
+        for c in controllers:
+            for lane in range(DETECTORS_PER_JUNCTION):
+                n += 1
+                zone = self.zones[c["zone"]]
+                xy = (c["long"], c["lat"])
+                for _ in range(20):  # upstream of the stop line, in the junction's commune
+                    angle = rng.uniform(0, 2 * np.pi)
+                    dist = rng.uniform(25, 60)
+                    y = c["lat"] + dist * np.cos(angle) / M_PER_DEG
+                    x = c["long"] + dist * np.sin(angle) / (M_PER_DEG * np.cos(np.radians(c["lat"])))
+                    if zone.contains(float(y), float(x)):
+                        xy = (float(x), float(y))
+                        break
+                self.add(
+                    f"DET-{n:03d}",
+                    "traffic_detector",
+                    xy,
+                    c["zone"],
+                    {
+                        "detectorType": str(rng.choice(("inductiveLoop", "inductiveLoop", "radar"))),
+                        "laneId": 1 + lane % 2,
+                        "laneDirection": ("forward", "backward")[lane % 2],
+                    },
+                    name=f"Boucle de comptage {n:03d} — {c['name'].split(' — ', 1)[-1]}",
+                    installed_on=c["installed_on"].isoformat() if c["installed_on"] else None,
+                    links={"refTrafficSignalController": c["id"]},
+                )
+
     def _present(self, wanted: dict[str, int], total: int) -> dict[str, int]:
         """The per-commune counts, moved to the largest commune for absent communes."""
         out = {c: n for c, n in wanted.items() if c in self.zones}
@@ -384,6 +419,7 @@ class FleetBuilder:
         self.signals()
         self.weather_stations()
         self.vehicles()
+        self.detectors()
         return self.rows
 
 

@@ -24,6 +24,7 @@ LED_LIGHTS = 20_400
 CABINETS = 1_100
 CAMERAS = 269
 SIGNAL_CONTROLLERS = 113
+DETECTORS_PER_JUNCTION = 2  # counting loops on two approaches (an invented but usual set-up)
 WEATHER_STATIONS = 6
 VEHICLES = 205
 BATCH = 5_000

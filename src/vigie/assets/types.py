@@ -325,6 +325,38 @@ ASSET_TYPES: dict[str, AssetType] = {
             ),
         ),
         AssetType(
+            code="traffic_detector",
+            name={"fr": "Boucle de comptage", "en": "Traffic detector"},
+            id_prefix="DET",
+            smart_data_model="Device / TrafficFlowObserved",
+            attributes=_attrs(
+                A(
+                    "detectorType",
+                    T.ENUM,
+                    "How vehicles are detected",
+                    values=("inductiveLoop", "radar", "camera", "magnetometer"),
+                    required=True,
+                    sdm=False,
+                ),
+                A("laneId", T.INTEGER, "Lane counted (1 = the rightmost)", minimum=1, maximum=12),
+                A(
+                    "laneDirection",
+                    T.ENUM,
+                    "Direction of the traffic counted, along the road's own direction",
+                    values=("forward", "backward"),
+                ),
+                A("roadName", T.STRING, "Road counted", sdm=False),
+                *COMMON,
+            ),
+            links={
+                "refTrafficSignalController": LinkSpec(
+                    "refTrafficSignalController",
+                    "traffic_signal_controller",
+                    "Controller whose junction this detector serves",
+                )
+            },
+        ),
+        AssetType(
             code="road_weather_station",
             name={"fr": "Station météo routière", "en": "Road weather station"},
             id_prefix="RWS",

@@ -62,6 +62,25 @@ class Engine(Protocol):
     def forget(self, asset_id: str, rule_id: str) -> None: ...
 
 
+class Observer(Protocol):
+    """A context that follows some kinds of devices message by message (traffic counts,
+    vehicle positions). ``observe`` runs on the ingest's hot path, under its lock: it must
+    only update memory and return at once; what it writes, it writes from its own thread
+    (``start``/``stop`` bracket the pipeline's life). What it returns is a set of derived
+    measurements (``schema.DERIVED``) added to the asset's latest values before the alarm
+    rules see them."""
+
+    kinds: frozenset[str]
+
+    def observe(
+        self, asset: Any, values: dict[str, Any], changed: dict[str, Any], at: datetime
+    ) -> dict[str, Any] | None: ...
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
 # Writes alarm ops in a session of its own; returns a callable to run after commit.
 AlarmSink = Callable[[list[Any]], Callable[[], None] | None]
 
@@ -130,6 +149,14 @@ class IngestPipeline:
         self._flush_lock = threading.Lock()
         self._failures = 0
         self.listeners: list[Callable[[int], None]] = []
+        self.observers: list[Observer] = []
+        self._observers_of: dict[str, tuple[Observer, ...]] = {}
+
+    def add_observer(self, observer: Observer) -> None:
+        """Have ``observer`` follow the messages of its kinds (before ``start``)."""
+        self.observers.append(observer)
+        for kind in observer.kinds:
+            self._observers_of[kind] = (*self._observers_of.get(kind, ()), observer)
 
     # --- lifecycle -------------------------------------------------------------
 
@@ -139,6 +166,8 @@ class IngestPipeline:
         with self.lock:
             for asset_id, ts_ms, rcv_ms, values in rows:
                 self.latest[asset_id] = Latest(ts_ms, rcv_ms, values, "")
+        for observer in self.observers:
+            observer.start()
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="telemetry-writer", daemon=True)
         self._thread.start()
@@ -159,6 +188,11 @@ class IngestPipeline:
             self.flush(latest=True)
         except Exception:
             log.exception("last telemetry flush failed; %d messages not written", self.pending())
+        for observer in self.observers:
+            try:
+                observer.stop()
+            except Exception:
+                log.exception("telemetry observer %r did not stop cleanly", observer)
 
     def _run(self) -> None:
         backoff = 0.5
@@ -289,6 +323,9 @@ class IngestPipeline:
             self._dirty.add(asset_id)
             self._samples.append((asset_id, ts_ms, text))
             self.accepted += 1
+            observers = self._observers_of.get(asset.kind)
+            if observers:
+                self._observe(observers, asset, st, changed, ts)
             if self.engine is not None:
                 ops = self.engine.evaluate(asset, st.values, changed, ts)
                 if ops:
@@ -296,6 +333,20 @@ class IngestPipeline:
             if len(self._samples) == self.flush_max:
                 self._wake.set()
             return True
+
+    def _observe(
+        self, observers: tuple[Observer, ...], asset: Any, st: Latest, changed: dict[str, Any], ts: datetime
+    ) -> None:
+        for observer in observers:
+            try:
+                derived = observer.observe(asset, st.values, changed, ts)
+            except Exception:  # an observer's bug must not lose the message or its alarms
+                self.stats["observer_errors"] += 1
+                log.exception("telemetry observer %r failed on %s", observer, asset.id)
+                continue
+            if derived:
+                st.values.update(derived)
+                changed.update(derived)
 
     def ingest_ack(self, asset_id: str, payload: bytes | str | dict[str, Any], topic: str = "") -> bool:
         topic = topic or self.ack_prefix + asset_id

@@ -21,7 +21,8 @@ CAMERA = "camera"
 TRAFFIC_CONTROLLER = "traffic_controller"
 WEATHER_STATION = "weather_station"
 VEHICLE = "vehicle"
-KINDS = (STREETLIGHT, CABINET, CAMERA, TRAFFIC_CONTROLLER, WEATHER_STATION, VEHICLE)
+TRAFFIC_DETECTOR = "traffic_detector"
+KINDS = (STREETLIGHT, CABINET, CAMERA, TRAFFIC_CONTROLLER, WEATHER_STATION, VEHICLE, TRAFFIC_DETECTOR)
 
 # Asset types as the registry may spell them -> telemetry kind (compared without
 # case, spaces, dashes or underscores).
@@ -45,6 +46,7 @@ _ALIASES = {
     ],
     WEATHER_STATION: ["weatherstation", "roadweatherstation", "weatherobserved", "rws"],
     VEHICLE: ["vehicle", "fleetvehicle", "vehicule"],
+    TRAFFIC_DETECTOR: ["trafficdetector", "trafficflowobserved", "detector", "countingstation"],
 }
 _ALIAS_TO_KIND = {alias: kind for kind, names in _ALIASES.items() for alias in names}
 # Identifier prefixes of the Dijon fleet, used when the type is not recognised.
@@ -55,6 +57,7 @@ ID_PREFIXES = {
     "TLC-": TRAFFIC_CONTROLLER,
     "RWS-": WEATHER_STATION,
     "VEH-": VEHICLE,
+    "DET-": TRAFFIC_DETECTOR,
 }
 
 
@@ -131,8 +134,40 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "Traffic light controller telemetry",
         {
             "fault": {"type": "boolean", "description": "The controller reports a fault."},
-            "faultCode": {"type": "string", "maxLength": 64, "description": "Vendor fault code."},
+            "faultCode": {
+                "type": "string",
+                "maxLength": 64,
+                "description": "What the fault is: lampFailure, conflict, communication (the alarm "
+                "rules name these three), detectorFault, powerFailure or a vendor code; empty "
+                "when there is none.",
+            },
             "operationMode": {"enum": ["normal", "flashing", "off", "manual"]},
+            "timingPlan": {
+                "type": "string",
+                "maxLength": 32,
+                "description": "The timing plan the controller runs (its own name: P1, PM-peak…).",
+            },
+            "priorityRequest": {
+                "type": "object",
+                "description": "A tram or bus priority request the controller has just handled.",
+                "required": ["line", "vehicleType", "outcome"],
+                "additionalProperties": False,
+                "properties": {
+                    "line": {"type": "string", "minLength": 1, "maxLength": 16},
+                    "vehicleType": {"enum": ["tram", "bus"]},
+                    "outcome": {"enum": ["granted", "extended", "refused", "cancelled"]},
+                    "delaySeconds": _num(0, 600, "Time the vehicle waited at the stop line (s)."),
+                },
+            },
+        },
+    ),
+    TRAFFIC_DETECTOR: _object(
+        "Traffic detector counts (TrafficFlowObserved)",
+        {
+            "periodSeconds": _num(1, 3600, "Length of the observation period ending at ts (s)."),
+            "intensity": _num(0, 100_000, "Vehicles counted during the period."),
+            "occupancy": _num(0, 1, "Share of the period the detector was occupied (0–1)."),
+            "averageVehicleSpeed": _num(0, 250, "Mean speed of the vehicles counted (km/h)."),
         },
     ),
     WEATHER_STATION: _object(
@@ -289,6 +324,18 @@ def _validator(schema: dict[str, Any]) -> Validator:
 
     return validate
 
+
+# Measurements Vigie derives from a message rather than reads in it (the device may not
+# send them): alarm rules may name them. ``congested`` follows TrafficFlowObserved.
+DERIVED: dict[str, dict[str, dict[str, Any]]] = {
+    TRAFFIC_DETECTOR: {
+        "congested": {
+            "type": "boolean",
+            "description": "Occupancy well above this detector's usual for the weekday and time "
+            "(set by the traffic context).",
+        }
+    },
+}
 
 VALIDATORS: dict[str, Validator] = {k: _validator(s) for k, s in SCHEMAS.items()}
 validate_ack: Validator = fastjsonschema.compile(ACK_SCHEMA)

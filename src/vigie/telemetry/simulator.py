@@ -26,6 +26,7 @@ from vigie.telemetry.schema import (
     CAMERA,
     STREETLIGHT,
     TRAFFIC_CONTROLLER,
+    TRAFFIC_DETECTOR,
     VEHICLE,
     WEATHER_STATION,
 )
@@ -39,6 +40,7 @@ PERIODS = {
     TRAFFIC_CONTROLLER: 60,
     WEATHER_STATION: 300,
     VEHICLE: 15,
+    TRAFFIC_DETECTOR: 300,
 }
 # Events per asset per simulated day.
 RATES = {
@@ -47,7 +49,20 @@ RATES = {
     "controller_fault": 0.15,
     "cabinet_door": 0.01,
     "cabinet_power": 0.005,
+    "detector_congestion": 0.04,
 }
+# A controller's faults: (code, weight, operating mode it falls back to). Conflicting greens
+# send a junction to flashing amber, a power cut leaves it dark; the others keep it running.
+CONTROLLER_FAULTS = (
+    ("lampFailure", 50, "normal"),
+    ("detectorFault", 15, "normal"),
+    ("communication", 15, "normal"),
+    ("conflict", 10, "flashing"),
+    ("powerFailure", 10, "off"),
+)
+FAULT_MODES = {code: mode for code, _, mode in CONTROLLER_FAULTS}
+# Divia lines crossing signalled junctions: trams T1 and T2, the main bus lines.
+PRIORITY_LINES = ("T1", "T2", "L3", "L4", "L5", "L6", "L7", "Corol", "10", "11", "12", "13", "15", "16")
 MONTHLY_MEAN_C = [2.5, 3.5, 7.5, 10.5, 14.5, 18.0, 20.5, 20.0, 16.0, 11.5, 6.0, 3.0]
 Message = tuple[str, dict[str, Any]]
 
@@ -58,6 +73,41 @@ def _h(asset_id: str) -> int:
 
 def _iso(t: datetime) -> str:
     return t.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def timing_plan(local: datetime) -> str:
+    """The plan a junction runs at a local time: peak plans on working days, a night plan."""
+    hours = local.hour + local.minute / 60
+    if hours < 6 or hours >= 22:
+        return "P0-nuit"
+    if local.weekday() < 5 and 7 <= hours < 9.5:
+        return "P2-pointe-matin"
+    if local.weekday() < 5 and 16.5 <= hours < 19:
+        return "P3-pointe-soir"
+    return "P1-base"
+
+
+def _bump(hours: float, at: float, width: float) -> float:
+    return math.exp(-(((hours - at) / width) ** 2) / 2)
+
+
+def daily_profile(local: datetime) -> float:
+    """Share of a road's peak flow at a local time (0-1): the usual urban shape, two peaks
+    on working days (08:00 and 17:30), one broad afternoon hump on weekends (lower on
+    Sundays), little traffic at night."""
+    hours = local.hour + local.minute / 60
+    day = local.weekday()
+    night = 0.04 + 0.06 * _bump(hours, 23, 1.5)
+    if day < 5:
+        return min(
+            1.0,
+            night
+            + 0.95 * _bump(hours, 8.0, 0.9)
+            + 0.5 * _bump(hours, 13, 3.5)
+            + 0.9 * _bump(hours, 17.5, 1.2),
+        )
+    weekend = 0.6 if day == 5 else 0.42
+    return min(1.0, night + weekend * _bump(hours, 15, 3.5))
 
 
 @dataclass
@@ -154,12 +204,11 @@ class FleetSimulator:
                 out.append((d.asset.id, {"ts": _iso(now), "online": False}))
         for d in self._draw(TRAFFIC_CONTROLLER, "controller_fault", dt):
             if not d.state.get("fault"):
-                d.state.update(
-                    fault=True,
-                    faultCode=rng.choice(["lampOut", "detectorFault", "conflict", "powerFailure"]),
-                )
-                d.until = now + timedelta(minutes=rng.uniform(10, 120))
-                out.append((d.asset.id, self._controller(d, now)))
+                code = rng.choices([c[0] for c in CONTROLLER_FAULTS], [c[1] for c in CONTROLLER_FAULTS])[0]
+                out.append(self.fail_controller(d.asset.id, code, now, rng.uniform(10, 120)))
+        for d in self._draw(TRAFFIC_DETECTOR, "detector_congestion", dt):
+            if not d.state.get("jam"):
+                self.congest(d.asset.id, now, rng.uniform(20, 75))
         for d in self._draw(CABINET, "cabinet_door", dt):
             if not d.state.get("doorOpen"):
                 d.state["doorOpen"] = True
@@ -170,6 +219,20 @@ class FleetSimulator:
                 d.state["powerLost"] = True
                 d.until = now + timedelta(minutes=rng.uniform(20, 120))
                 out.append((d.asset.id, self._cabinet(d, now)))
+
+    def fail_controller(self, asset_id: str, code: str, now: datetime, minutes: float) -> Message:
+        """Put a controller in fault for ``minutes`` (random draws and scripted days)."""
+        d = self.devices[asset_id]
+        d.state.update(fault=True, faultCode=code)
+        d.until = now + timedelta(minutes=minutes)
+        return (asset_id, self._controller(d, now))
+
+    def congest(self, asset_id: str, now: datetime, minutes: float) -> None:
+        """A queue over a detector for ``minutes``: occupancy high, speed low (an accident, a
+        delivery lorry, a closed lane)."""
+        d = self.devices[asset_id]
+        d.state["jam"] = True
+        d.until = now + timedelta(minutes=minutes)
 
     def _ended(self, d: Device, now: datetime) -> bool:
         if d.until is not None and now >= d.until:
@@ -198,6 +261,10 @@ class FleetSimulator:
             if ended:
                 d.state.update(doorOpen=False, powerLost=False)
             return (d.asset.id, self._cabinet(d, now))
+        if kind == TRAFFIC_DETECTOR:
+            if ended:
+                d.state["jam"] = False
+            return (d.asset.id, self._detector(d, now))
         if kind == WEATHER_STATION:
             return (d.asset.id, self._station(d, now))
         if kind == VEHICLE:
@@ -250,14 +317,50 @@ class FleetSimulator:
         return (d.asset.id, msg)
 
     def _controller(self, d: Device, now: datetime) -> dict[str, Any]:
+        fault = bool(d.state.get("fault"))
+        code = str(d.state.get("faultCode") or "") if fault else ""
         msg: dict[str, Any] = {
             "ts": _iso(now),
-            "fault": bool(d.state.get("fault")),
-            "operationMode": "flashing" if d.state.get("fault") else "normal",
+            "fault": fault,
+            "faultCode": code,
+            "operationMode": FAULT_MODES.get(code, "flashing") if fault else "normal",
+            "timingPlan": timing_plan(now.astimezone(PARIS)),
         }
-        if d.state.get("faultCode"):
-            msg["faultCode"] = d.state["faultCode"]
+        local = now.astimezone(PARIS)
+        in_service = local.hour >= 5 or local.hour < 1  # trams and buses run 05:00-01:00
+        if d.asset.attributes.get("busPriority") and in_service and not fault and self.rng.random() < 0.35:
+            line = self.rng.choice(PRIORITY_LINES)
+            outcome = self.rng.choices(["granted", "extended", "refused", "cancelled"], [84, 6, 8, 2])[0]
+            wait = self.rng.uniform(20, 60) if outcome == "refused" else self.rng.uniform(0, 8)
+            msg["priorityRequest"] = {
+                "line": line,
+                "vehicleType": "tram" if line.startswith("T") else "bus",
+                "outcome": outcome,
+                "delaySeconds": round(wait, 1),
+            }
         return msg
+
+    def _detector(self, d: Device, now: datetime) -> dict[str, Any]:
+        period = self.periods[TRAFFIC_DETECTOR]
+        scale = 450 + _h(d.asset.id) % 700  # the detector's peak flow, vehicles/hour
+        hourly = scale * daily_profile(now.astimezone(PARIS))
+        expected = hourly * period / 3600
+        count = max(0, round(self.rng.gauss(expected, math.sqrt(expected + 1))))
+        # Below saturation, occupancy follows the flow (about 1.8 s over a loop per vehicle)
+        # and speed falls as the road fills.
+        occupancy = min(0.95, count * 1.8 / period * self.rng.uniform(0.9, 1.1))
+        speed = max(8.0, 52 - 60 * occupancy + self.rng.gauss(0, 3))
+        if d.state.get("jam"):
+            occupancy = self.rng.uniform(0.6, 0.9)
+            speed = self.rng.uniform(3, 12)
+            count = round(count * self.rng.uniform(0.3, 0.6))  # a queue lets few vehicles by
+        return {
+            "ts": _iso(now),
+            "periodSeconds": period,
+            "intensity": count,
+            "occupancy": round(occupancy, 3),
+            "averageVehicleSpeed": round(speed, 1),
+        }
 
     def _cabinet(self, d: Device, now: datetime) -> dict[str, Any]:
         lost = bool(d.state.get("powerLost"))

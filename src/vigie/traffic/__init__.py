@@ -1,0 +1,1 @@
+"""Traffic regulation: signal controllers, traffic counts and congestion, roadworks and closures."""
