@@ -27,6 +27,8 @@ from vigie.notifications.actions import (
     ask_follower_to_confirm,
 )
 from vigie.objectstore import s3_location
+from vigie.opendata.builtin import register_builtin_sources
+from vigie.opendata.uploads import register_upload_source
 from vigie.photos.storage import make_photo_store
 from vigie.reports.subscribers import record_alarm_link
 from vigie.runtime import Vigie
@@ -72,6 +74,10 @@ def wire_contexts(v: Vigie) -> None:
         latest_state=partial(latest_state, v),
         history=partial(history, v),
     )
+    # Open data: the sources datasets are built from (other contexts register theirs here:
+    # vigie.opendata.sources.register_source).
+    register_builtin_sources()
+    register_upload_source()
 
 
 def _to_live_streams(v: Vigie, events: list[DomainEvent]) -> None:

@@ -431,6 +431,12 @@ class Settings(BaseSettings):
         "address, and per account from unknown addresses) up to this, so no one is locked out "
         "for good.",
     )
+    opendata_quorum: int = Field(
+        2,
+        ge=1,
+        description="Members of the data ethics committee who must vote on a proposal (a new "
+        "open dataset or changed publication rules) before its decision can be recorded.",
+    )
 
     @model_validator(mode="after")
     def _default_public_base_url(self) -> Settings:

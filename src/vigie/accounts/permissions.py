@@ -51,6 +51,7 @@ class Permission:
 GROUPS: tuple[Group, ...] = (
     Group("reports", "Residents' reports", "Signalements des habitants"),
     Group("equipment", "Equipment, alarms and lighting", "Équipements, alarmes et éclairage"),
+    Group("opendata", "Open data", "Données ouvertes"),
     Group("administration", "Administration", "Administration"),
 )
 
@@ -134,6 +135,19 @@ PERMISSIONS: dict[str, Permission] = {
             "Gérer les programmes d'éclairage et commander les luminaires",
         ),
         Permission(
+            "opendata.publish",
+            "opendata",
+            "Create open datasets, upload their files, propose their rules and publish releases",
+            "Créer des jeux de données ouverts, déposer leurs fichiers, proposer leurs règles et "
+            "publier leurs versions",
+        ),
+        Permission(
+            "opendata.committee",
+            "opendata",
+            "Choose the members of the data ethics committee",
+            "Désigner les membres du comité d'éthique des données",
+        ),
+        Permission(
             "catalogue.manage",
             "administration",
             "Reload the catalogue of services",
@@ -152,8 +166,14 @@ _OPERATOR = _FIELD_AGENT | {
     "assets.status",
     "alarms.handle",
 }
-_SUPERVISOR = _OPERATOR | {"stats.read", "assets.manage", "alarms.clear", "lighting.manage"}
-_ADMIN = _SUPERVISOR | {"catalogue.manage"}
+_SUPERVISOR = _OPERATOR | {
+    "stats.read",
+    "assets.manage",
+    "alarms.clear",
+    "lighting.manage",
+    "opendata.publish",
+}
+_ADMIN = _SUPERVISOR | {"catalogue.manage", "opendata.committee"}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.FIELD_AGENT: _FIELD_AGENT,

@@ -1,0 +1,79 @@
+"""Where release files live: the release store seam.
+
+A published release is one Parquet file, written once and never changed
+(a new release is a new file). The store hands out *keys*
+(``<dataset>/<version>.parquet``); :class:`LocalReleaseStore` keeps them
+under ``<data_dir>/opendata/releases``. Readers that need a path on disk
+(DuckDB, pyarrow's memory-mapped reads) ask :meth:`ReleaseStore.local_path`:
+an object-storage store would download the file to a local cache there and
+upload it in :meth:`ReleaseStore.put`, and nothing else changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Protocol
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+# Row groups of this many rows: small enough to page a records API and to skip by
+# statistics, large enough for good compression.
+ROW_GROUP = 128 * 1024
+
+
+class ReleaseStore(Protocol):
+    def put(self, key: str, table: pa.Table) -> tuple[int, str]:
+        """Write ``table`` as Parquet under ``key`` (atomically); its size and SHA-256."""
+        ...
+
+    def local_path(self, key: str) -> Path:
+        """A path where the file can be read (for DuckDB, pyarrow)."""
+        ...
+
+    def delete(self, key: str) -> None: ...
+
+    def exists(self, key: str) -> bool: ...
+
+
+class LocalReleaseStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if self.root.resolve() not in path.parents:
+            raise ValueError(f"release key outside the store: {key!r}")
+        return path
+
+    def put(self, key: str, table: pa.Table) -> tuple[int, str]:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        pq.write_table(table, tmp, compression="zstd", row_group_size=ROW_GROUP, write_statistics=True)
+        digest = hashlib.sha256()
+        with tmp.open("rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                digest.update(chunk)
+        size = tmp.stat().st_size
+        os.replace(tmp, path)  # readers see the whole file or none
+        return size, digest.hexdigest()
+
+    def local_path(self, key: str) -> Path:
+        return self._path(key)
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+
+def release_key(dataset_id: str, version: int) -> str:
+    return f"{dataset_id}/{version}.parquet"
+
+
+def make_release_store(data_dir: Path) -> ReleaseStore:
+    return LocalReleaseStore(data_dir / "opendata" / "releases")
