@@ -1,7 +1,7 @@
 """opendata: datasets, releases, ethics review proposals, comments, votes, committee
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 
 Open data (issue 17): a dataset's metadata, columns and approved rules; each
 release attempt (published with a version and its Parquet file's key, or
@@ -16,8 +16,8 @@ from alembic import op
 
 import vigie.db
 
-revision = "0018"
-down_revision = "0017"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
