@@ -23,6 +23,7 @@ from vigie.reports.domain import Status
 from vigie.reports.intake import Submission, check_submission, do_create_reports
 from vigie.reports.storage import ReportRow, ReportUpdateRow
 from vigie.runtime import Vigie
+from vigie.triage.demo import demo_text
 
 DEMO_PASSWORD = "vigie-demo-2026"  # noqa: S105 - public on purpose: demo only, refused in production
 DEMO_ACCOUNTS = [
@@ -47,28 +48,6 @@ ZONE_WEIGHTS = {
     "21278": 0.8,
     "21390": 0.5,
 }
-
-NOTES = {
-    "voirie": [
-        "Trou profond devant le n° {n}, dangereux pour les vélos.",
-        "Chaussée affaissée sur plusieurs mètres.",
-    ],
-    "eclairage": [
-        "Le lampadaire ne s'allume plus depuis plusieurs soirs.",
-        "Lampadaire qui clignote toute la nuit.",
-    ],
-    "proprete": [
-        "Sacs et cartons déposés au pied des conteneurs.",
-        "Dépôt de gravats sur le trottoir.",
-    ],
-}
-GENERIC = [
-    "Constaté ce matin en passant, merci d'intervenir.",
-    "Problème signalé par plusieurs voisins.",
-    "Situation qui dure depuis une semaine.",
-    "Gêne le passage des poussettes.",
-    "",
-]
 
 
 def load_demo(v: Vigie, progress: bool = False, reports: int = DEMO_REPORTS) -> list[str]:
@@ -145,13 +124,13 @@ def _demo_reports(v: Vigie, count: int, progress: bool) -> int:
                 if ext in present:
                     continue
                 attrs = _attributes(service, rng)
-                notes = NOTES.get(service.group, GENERIC)
                 channel = rng.choice(["app", "app", "app", "web", "phone", "email"])
                 sub = Submission(
                     service_code=service.code,
                     # Agents' own services come from agents (here: a call to the desk).
                     channel="phone" if service.agents_only and channel in ("app", "web") else channel,
-                    description=rng.choice(notes).format(n=rng.randint(1, 120)),
+                    # Generated from the catalogue (vigie.triage.demo): the history triage learns from.
+                    description=demo_text(service, rng),
                     lat=round(lat, 6),
                     long=round(long, 6),
                     attributes=attrs,

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from vigie.photos.storage import PhotoStore
     from vigie.telemetry.pipeline import IngestPipeline
     from vigie.telemetry.sources import TelemetrySource
+    from vigie.triage.actions import TrainedRanker
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class Caches:
     map_layers: dict[str, CachedLayer] | None = None
     geocoder: CachedGeocoder | None = None
     gazetteer: BuiltinGeocoder | None = None
+    service_ranker: TrainedRanker | None = None  # vigie.triage: retrained as history grows
 
 
 @dataclass

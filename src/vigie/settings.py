@@ -301,6 +301,20 @@ class Settings(BaseSettings):
         "is refused (429) and a receipt is not sent (0: none at all).",
     )
 
+    # --- service suggestion (triage) -------------------------------------------
+    triage_history_limit: int = Field(
+        50_000,
+        ge=0,
+        description="Newest reports handled by the control room that service suggestion "
+        "learns from (their text and the service finally chosen).",
+    )
+    triage_retrain_minutes: float = Field(
+        60.0,
+        ge=0,
+        description="Service suggestion is trained again from the history after this long "
+        "(0: every time, for tests).",
+    )
+
     # --- assets ---------------------------------------------------------------
     # (add asset settings below this line)
 

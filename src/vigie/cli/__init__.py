@@ -16,6 +16,7 @@ from vigie.cli.alarms import alarms_app
 from vigie.cli.assets import import_assets
 from vigie.cli.telemetry import simulate, telemetry_app
 from vigie.cli.transport import transport_app
+from vigie.cli.triage import triage_app
 from vigie.errors import ConfigurationError, VigieError
 from vigie.settings import Settings, settings_markdown
 
@@ -42,6 +43,7 @@ app.add_typer(alarms_app, name="alarms")
 outbox_app = typer.Typer(help="E-mails to residents waiting in the outbox.", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(transport_app, name="transport")
+app.add_typer(triage_app, name="triage")
 
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)

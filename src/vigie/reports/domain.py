@@ -128,8 +128,12 @@ def parse_datetime(value: str, field: str) -> datetime:
     return dt
 
 
-def check_attributes(service: Service, given: dict[str, Any]) -> dict[str, Any]:
-    """Validate attribute values against the service definition; returns clean values."""
+def check_attributes(service: Service, given: dict[str, Any], require: bool = True) -> dict[str, Any]:
+    """Validate attribute values against the service definition; returns clean values.
+
+    ``require=False`` lets required attributes be missing: a report that came by
+    e-mail could not answer the service's questions, the operator completes them.
+    """
     clean: dict[str, Any] = {}
     known = {a.code for a in service.attributes}
     for code in given:
@@ -147,7 +151,7 @@ def check_attributes(service: Service, given: dict[str, Any]) -> dict[str, Any]:
         else:
             values = [raw]
         if not values:
-            if attr.required:
+            if attr.required and require:
                 raise ValidationFailed(
                     f"attribute '{attr.code}' is required for service '{service.code}'",
                     field=field,

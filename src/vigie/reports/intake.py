@@ -129,7 +129,8 @@ def check_submission(v: Vigie, sub: Submission) -> CheckedSubmission:
         raise ValidationFailed("address is longer than 512 characters", field="address_string")
     point = check_coordinates(sub.lat, sub.long)
     point, address, address_id, zone = _place(v, point, address, (sub.address_id or "").strip())
-    attributes = check_attributes(service, sub.attributes or {})
+    # An e-mail cannot answer the service's questions: the operator completes them.
+    attributes = check_attributes(service, sub.attributes or {}, require=channel != Channel.EMAIL)
     for name, limit in (
         ("reporter_name", 200),
         ("reporter_phone", 40),

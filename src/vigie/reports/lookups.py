@@ -68,3 +68,18 @@ def followers_with_email(s: Session, report_id: int) -> list[FollowerRow]:
             .order_by(FollowerRow.id)
         )
     )
+
+
+def chosen_services(s: Session, limit: int) -> list[tuple[int, str, str]]:
+    """(id, description, service) of the newest reports an operator dealt with.
+
+    A report past ``new`` carries the service the control room finally kept (a
+    requalification changes it): the history that service suggestion learns from.
+    """
+    rows = s.execute(
+        select(ReportRow.id, ReportRow.description, ReportRow.service_code)
+        .where(ReportRow.status != "new", ReportRow.description != "")
+        .order_by(ReportRow.id.desc())
+        .limit(limit)
+    )
+    return [(int(i), str(d), str(c)) for i, d, c in rows]

@@ -1,0 +1,1 @@
+"""Service suggestion from free text (e-mail and phone intake)."""
