@@ -17,7 +17,7 @@ from vigie.catalogue.loader import load_catalogue
 from vigie.city.profile import load_profile
 from vigie.db import Database
 from vigie.events.bus import make_bus
-from vigie.events.changes import AlarmLinked, ReportChanged, ReportCreated, ReportFollowed
+from vigie.events.changes import AlarmLinked, Logged, ReportChanged, ReportCreated, ReportFollowed
 from vigie.events.domain import DomainEvent
 from vigie.limits.store import make_limit_store
 from vigie.notifications.actions import (
@@ -29,6 +29,7 @@ from vigie.notifications.actions import (
 from vigie.objectstore import s3_location
 from vigie.opendata.builtin import register_builtin_sources
 from vigie.opendata.uploads import register_upload_source
+from vigie.oplog.actions import record_logged
 from vigie.photos.storage import make_photo_store
 from vigie.reports.subscribers import record_alarm_link
 from vigie.runtime import Vigie
@@ -65,6 +66,9 @@ def wire_contexts(v: Vigie) -> None:
     # commit: never fails the report); an alarm's link is a history entry of the report.
     m.subscribe(ReportCreated, partial(link_new_reports, v))
     m.subscribe_in_transaction(AlarmLinked, record_alarm_link)
+    # The operations log (main courante): every service's notable events, written with the
+    # change they record (alarms, plan levels, image extractions…).
+    m.subscribe_in_transaction(Logged, record_logged)
     # The equipment's live state (assets) reads telemetry and the alarm rules, which build
     # on assets: they are handed to it rather than imported by it.
     v.asset_telemetry = TelemetryFeed(

@@ -9,6 +9,7 @@ from vigie.db import Base
 from vigie.limits import storage as limits_storage
 from vigie.notifications import storage as notifications_storage
 from vigie.opendata import storage as opendata_storage
+from vigie.oplog import storage as oplog_storage
 from vigie.reports import storage as reports_storage
 from vigie.telemetry import storage as telemetry_storage
 from vigie.traffic import storage as traffic_storage
@@ -24,6 +25,7 @@ __all__ = [
     "limits_storage",
     "notifications_storage",
     "opendata_storage",
+    "oplog_storage",
     "reports_storage",
     "sqljson",
     "telemetry_storage",

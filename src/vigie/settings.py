@@ -7,11 +7,12 @@ and a meta-test keeps the two in step.
 
 from __future__ import annotations
 
+from datetime import time
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Values that ship in the source tree and therefore protect nothing.
@@ -421,6 +422,13 @@ class Settings(BaseSettings):
         "dimming) over MQTT.",
     )
 
+    # --- operations log (main courante) and video protection (issue 18) ------
+    oplog_shift_starts: str = Field(
+        "06:00,14:00,22:00",
+        description="Local times at which a control-room shift begins (comma-separated HH:MM): "
+        "the end-of-shift summary of the operations log covers the shift under way by default.",
+    )
+
     # --- security: shared limits and sign-in throttling (issue 15) -------------
     redis_url: str = Field(
         "",
@@ -451,6 +459,13 @@ class Settings(BaseSettings):
         description="Members of the data ethics committee who must vote on a proposal (a new "
         "open dataset or changed publication rules) before its decision can be recorded.",
     )
+
+    @field_validator("oplog_shift_starts")
+    @classmethod
+    def _shift_starts(cls, value: str) -> str:
+        for part in value.split(","):
+            time.fromisoformat(part.strip())  # ValueError names the bad part
+        return value
 
     @model_validator(mode="after")
     def _default_public_base_url(self) -> Settings:

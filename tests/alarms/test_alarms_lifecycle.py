@@ -73,7 +73,8 @@ def test_lifecycle_acknowledge_assign_comment_then_clear(vigie, make_pipeline, m
     p.ingest("CAM-0001", b'{"ts": "%s", "online": false}' % utcnow().isoformat().encode())
     p.flush()
     (a,) = alarms(vigie)
-    op, field = make_agent("operator"), make_agent("field_agent")
+    # A camera's alarm is handled by the video-protection role (see test_alarms_api).
+    op, field = make_agent("video_operator"), make_agent("field_agent")
     with pytest.raises(Unauthorized):
         actions.do_acknowledge(vigie, a.id, None)
     with pytest.raises(Forbidden):

@@ -36,6 +36,7 @@ from vigie.alarms.storage import AlarmRow
 from vigie.app import create_app
 from vigie.db import utcnow
 from vigie.notifications.consent import confirm_path, stop_path
+from vigie.oplog.actions import do_write
 from vigie.photos.processing import process_photo
 from vigie.reports import intake
 from vigie.reports.actions import do_assign, do_follow
@@ -44,19 +45,34 @@ from vigie.settings import Settings
 from vigie.telemetry import lighting
 from vigie.web.deps import CSRF_HEADER, SESSION_COOKIE
 
-CALLERS = ("anonymous", "resident", "api_key", "field_agent", "operator", "supervisor", "admin")
+CALLERS = (
+    "anonymous",
+    "resident",
+    "api_key",
+    "field_agent",
+    "operator",
+    "supervisor",
+    "admin",
+    "video_operator",
+    "video_registrar",
+)
 AGENTS = {
     "field_agent": Role.FIELD_AGENT,
     "operator": Role.OPERATOR,
     "supervisor": Role.SUPERVISOR,
     "admin": Role.ADMIN,
+    "video_operator": Role.VIDEO_OPERATOR,
+    "video_registrar": Role.VIDEO_REGISTRAR,
 }
+# The roles that stand apart from the nested ones (field agent < operator < supervisor < admin).
+APART = CALLERS[7:]
 
 # What a route needs when it is not a permission of the registry:
 PUBLIC = "public"  # anyone, with or without an account
 AGENT = "agent"  # any signed-in agent, whatever their role
 TOKEN = "token"  # the tracking token given to the resident who filed the report
 API_KEY = "api_key"  # an Open311 client's API key
+ALARMS = "alarms"  # reports.read (every alarm but cameras') or video.cameras (cameras' alarms)
 
 # A page's redirections that refuse a caller are told apart from the others (303):
 SIGN_IN = "sign-in"  # 303 to the sign-in form (/connexion): nobody is signed in
@@ -72,9 +88,22 @@ class Row:
     answers: tuple[int | str, ...]  # in CALLERS order
 
     def __init__(self, needs: str, *answers: int | str) -> None:
+        """The answers of every caller, or of the first seven only: the video-protection roles
+        then get what the registry implies (see ``_apart``)."""
+        if len(answers) == len(CALLERS) - len(APART):
+            answers = answers + tuple(_apart(needs, answers, AGENTS[c]) for c in APART)
         assert len(answers) == len(CALLERS), needs
         object.__setattr__(self, "needs", needs)
         object.__setattr__(self, "answers", answers)
+
+
+def _apart(needs: str, answers: tuple[int | str, ...], role: Role) -> int | str:
+    """A video-protection role's answer where a row does not say it: the field agent's (the
+    other role with fewest rights) when the registry treats both alike, else the
+    administrator's when the role is allowed, else 403."""
+    if needs not in PERMISSIONS or allows(role, needs) == allows(Role.FIELD_AGENT, needs):
+        return answers[CALLERS.index("field_agent")]
+    return answers[CALLERS.index("admin")] if allows(role, needs) else 403
 
 
 # fmt: off
@@ -168,13 +197,22 @@ ROUTES: dict[str, Row] = {
     "GET /api/v1/assets/{asset_id}":                Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "POST /api/v1/assets":                          Row("assets.manage", 401, 401, 401, 403, 403, 201, 201),
     "POST /api/v1/assets/{asset_id}/status":        Row("assets.status", 401, 401, 401, 403, 200, 200, 200),
-    "GET /api/v1/alarms":                           Row("reports.read", 401, 401, 401, 200, 200, 200, 200),
-    "GET /api/v1/alarms/summary":                   Row("reports.read", 401, 401, 401, 200, 200, 200, 200),
-    "GET /api/v1/alarms/{alarm_id}":                Row("reports.read", 401, 401, 401, 200, 200, 200, 200),
-    "POST /api/v1/alarms/{alarm_id}/acknowledge":   Row("alarms.handle", 401, 401, 401, 403, 200, 200, 200),
-    "POST /api/v1/alarms/{alarm_id}/assign":        Row("alarms.handle", 401, 401, 401, 403, 200, 200, 200),
-    "POST /api/v1/alarms/{alarm_id}/comment":       Row("alarms.handle", 401, 401, 401, 403, 200, 200, 200),
-    "POST /api/v1/alarms/{alarm_id}/clear":         Row("alarms.clear", 401, 401, 401, 403, 403, 200, 200),
+    # -- operations log (main courante)
+    "GET /api/v1/oplog":                            Row("oplog.read", 401, 401, 401, 403, 200, 200, 200),
+    "GET /api/v1/oplog/services":                   Row("oplog.read", 401, 401, 401, 403, 200, 200, 200),
+    "GET /api/v1/oplog.csv":                        Row("oplog.read", 401, 401, 401, 403, 200, 200, 200),
+    "GET /api/v1/oplog/summary":                    Row("oplog.read", 401, 401, 401, 403, 200, 200, 200),
+    "GET /api/v1/oplog/{entry_id}":                 Row("oplog.read", 401, 401, 401, 403, 200, 200, 200),
+    "POST /api/v1/oplog":                           Row("oplog.write", 401, 401, 401, 403, 201, 201, 201),
+    "POST /api/v1/oplog/{entry_id}/corrections":    Row("oplog.write", 401, 401, 401, 403, 201, 201, 201),
+    # the video-protection roles see the cameras' alarms only: a street light's does not exist for them
+    "GET /api/v1/alarms":                           Row(ALARMS, 401, 401, 401, 200, 200, 200, 200, 200, 200),
+    "GET /api/v1/alarms/summary":                   Row(ALARMS, 401, 401, 401, 200, 200, 200, 200, 200, 200),
+    "GET /api/v1/alarms/{alarm_id}":                Row(ALARMS, 401, 401, 401, 200, 200, 200, 200, 404, 404),
+    "POST /api/v1/alarms/{alarm_id}/acknowledge":   Row("alarms.handle", 401, 401, 401, 403, 200, 200, 200, 404, 403),
+    "POST /api/v1/alarms/{alarm_id}/assign":        Row("alarms.handle", 401, 401, 401, 403, 200, 200, 200, 404, 403),
+    "POST /api/v1/alarms/{alarm_id}/comment":       Row("alarms.handle", 401, 401, 401, 403, 200, 200, 200, 404, 403),
+    "POST /api/v1/alarms/{alarm_id}/clear":         Row("alarms.clear", 401, 401, 401, 403, 403, 200, 200, 404, 403),
     "GET /api/v1/telemetry/status":                 Row("reports.read", 401, 401, 401, 200, 200, 200, 200),
     "GET /api/v1/telemetry/dead-letters":           Row("reports.read", 401, 401, 401, 200, 200, 200, 200),
     "GET /api/v1/telemetry/{asset_id}":             Row("reports.read", 401, 401, 401, 200, 200, 200, 200),
@@ -188,14 +226,14 @@ ROUTES: dict[str, Row] = {
     # -- agents' pages (anonymous callers are sent to the sign-in form: 303)
     "GET /pilotage":                                Row("reports.all", SIGN_IN, SIGN_IN, SIGN_IN, TERRAIN, 200, 200, 200),
     "GET /pilotage/signalements/{report_id}":       Row("reports.all", SIGN_IN, SIGN_IN, SIGN_IN, TERRAIN, 200, 200, 200),
-    "GET /pilotage/signalements/{report_id}/panneau": Row(AGENT, SIGN_IN, SIGN_IN, SIGN_IN, 200, 200, 200, 200),
+    "GET /pilotage/signalements/{report_id}/panneau": Row(AGENT, SIGN_IN, SIGN_IN, SIGN_IN, 200, 200, 200, 200, 404, 404),
     "GET /pilotage/appel":                          Row("reports.intake", SIGN_IN, SIGN_IN, SIGN_IN, 403, 200, 200, 200),
     "GET /pilotage/tableau-de-bord":                Row("stats.read", SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 200, 200),
     "GET /pilotage/equipements":                    Row("alarms.handle", SIGN_IN, SIGN_IN, SIGN_IN, 403, 200, 200, 200),
     "GET /pilotage/alarmes":                        Row("alarms.handle", SIGN_IN, SIGN_IN, SIGN_IN, 403, 200, 200, 200),
     "GET /pilotage/equipements/{asset_id}":         Row(AGENT, SIGN_IN, SIGN_IN, SIGN_IN, 200, 200, 200, 200),
     "GET /terrain":                                 Row(AGENT, SIGN_IN, SIGN_IN, SIGN_IN, 200, 200, 200, 200),
-    "GET /terrain/signalements/{report_id}":        Row(AGENT, SIGN_IN, SIGN_IN, SIGN_IN, 200, 200, 200, 200),
+    "GET /terrain/signalements/{report_id}":        Row(AGENT, SIGN_IN, SIGN_IN, SIGN_IN, 200, 200, 200, 200, 404, 404),
 }
 # fmt: on
 
@@ -226,6 +264,10 @@ def _refusal_expected(needs: str, caller: str) -> bool:
         return False
     if needs == API_KEY:
         return caller != "api_key"
+    if needs == ALARMS:
+        return caller not in AGENTS or not any(
+            allows(AGENTS[caller], p) for p in ("reports.read", "video.cameras")
+        )
     if needs == TOKEN:
         return caller != "resident"
     if caller not in AGENTS:
@@ -236,7 +278,7 @@ def _refusal_expected(needs: str, caller: str) -> bool:
 def test_web_access_table_agrees_with_the_registry() -> None:
     wrong = []
     for route, row in ROUTES.items():
-        assert row.needs in PERMISSIONS or row.needs in (PUBLIC, AGENT, TOKEN, API_KEY), route
+        assert row.needs in PERMISSIONS or row.needs in (PUBLIC, AGENT, TOKEN, API_KEY, ALARMS), route
         for caller, status in zip(CALLERS, row.answers, strict=True):
             refused = _refusal_expected(row.needs, caller)
             # Without the right token a report is not found; other refusals are DENIED answers.
@@ -269,6 +311,7 @@ class World:
     photo_key: str = ""  # of a non-public report
     asset_id: str = "SL-00001"
     alarm_id: int = 0
+    entry_id: int = 0  # an entry of the operations log
     schedule_id: int = 0
     command_id: str = ""
     # the e-mail links of a resident following a report: confirm the address, stop the e-mails
@@ -339,6 +382,7 @@ def world(vigie: Vigie, make_agent: Callable[..., Agent]) -> World:
     w.photo_key = photo_key(vigie, private)
     add_asset(vigie, w.asset_id, "street_light", lampTechnology="LED", powerRating=40, lanternHeight=6)
     w.alarm_id = w.new_alarm()
+    w.entry_id = do_write(vigie, w.agents["operator"], "control", "Prise de poste")["id"]
     w.schedule_id = lighting.save_schedule(vigie, {"name": "Nuit", "group": "G-001"})["id"]
     (w.command_id,) = lighting.queue_commands(vigie, [w.asset_id], "switch", {"powerState": "on"}, "test")
     return w
@@ -381,6 +425,7 @@ def _path(route: str, w: World, caller: str, **given: Any) -> str:
         "service_code": "nid-de-poule",
         "asset_id": w.asset_id,
         "alarm_id": w.alarm_id,
+        "entry_id": w.entry_id,
         "schedule_id": w.schedule_id,
         "command_id": w.command_id,
         "name": "lignes",
@@ -526,6 +571,10 @@ CALLS: dict[str, Fill] = {
     "POST /api/v1/assets": _new_asset,
     "POST /api/v1/assets/{asset_id}/status": _plain(
         "POST /api/v1/assets/{asset_id}/status", json={"status": "maintenance", "note": "visite"}
+    ),
+    "POST /api/v1/oplog": _plain("POST /api/v1/oplog", json={"service": "control", "text": "Ronde faite"}),
+    "POST /api/v1/oplog/{entry_id}/corrections": _plain(
+        "POST /api/v1/oplog/{entry_id}/corrections", json={"text": "Ronde faite à 14 h, pas 13 h"}
     ),
     "POST /api/v1/alarms/{alarm_id}/acknowledge": _on_new_alarm("POST /api/v1/alarms/{alarm_id}/acknowledge"),
     "POST /api/v1/alarms/{alarm_id}/assign": _on_new_alarm("POST /api/v1/alarms/{alarm_id}/assign", json={}),

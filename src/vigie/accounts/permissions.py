@@ -31,6 +31,11 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     FIELD_AGENT = "field_agent"
     ADMIN = "admin"
+    # Video protection stands apart from the other roles, by law: camera positions and
+    # details, and the register of image extractions, are for these roles only (not even
+    # administrators), and each consultation is audited.
+    VIDEO_OPERATOR = "video_operator"
+    VIDEO_REGISTRAR = "video_registrar"
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,8 @@ GROUPS: tuple[Group, ...] = (
     Group("reports", "Residents' reports", "Signalements des habitants"),
     Group("equipment", "Equipment, alarms and lighting", "Équipements, alarmes et éclairage"),
     Group("opendata", "Open data", "Données ouvertes"),
+    Group("operations", "Operations log (main courante)", "Main courante"),
+    Group("video", "Video protection", "Vidéoprotection"),
     Group("administration", "Administration", "Administration"),
 )
 
@@ -148,6 +155,27 @@ PERMISSIONS: dict[str, Permission] = {
             "Désigner les membres du comité d'éthique des données",
         ),
         Permission(
+            "oplog.read",
+            "operations",
+            "Read the operations log of the services one may see, its export and shift summary",
+            "Lire la main courante des services que l'on peut voir, son export et sa synthèse de fin "
+            "de poste",
+        ),
+        Permission(
+            "oplog.write",
+            "operations",
+            "Write entries in the operations log and correct them (by a new entry)",
+            "Écrire dans la main courante et rectifier une entrée (par une nouvelle entrée)",
+        ),
+        Permission(
+            "video.cameras",
+            "video",
+            "See cameras (positions, details, health), camera systems and their compliance; each "
+            "consultation is audited",
+            "Voir les caméras (positions, détails, état), les systèmes et leur conformité ; chaque "
+            "consultation est tracée",
+        ),
+        Permission(
             "catalogue.manage",
             "administration",
             "Reload the catalogue of services",
@@ -159,6 +187,8 @@ PERMISSIONS: dict[str, Permission] = {
 # Each role holds the one before it and more: a supervisor does what an operator does.
 _FIELD_AGENT = frozenset({"reports.read", "reports.work"})
 _OPERATOR = _FIELD_AGENT | {
+    "oplog.read",
+    "oplog.write",
     "reports.all",
     "reports.triage",
     "reports.merge",
@@ -174,12 +204,17 @@ _SUPERVISOR = _OPERATOR | {
     "opendata.publish",
 }
 _ADMIN = _SUPERVISOR | {"catalogue.manage", "opendata.committee"}
+_OPLOG = frozenset({"oplog.read", "oplog.write"})
+_VIDEO_OPERATOR = _OPLOG | {"video.cameras", "alarms.handle", "alarms.clear"}
+_VIDEO_REGISTRAR = _OPLOG | {"video.cameras"}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.FIELD_AGENT: _FIELD_AGENT,
     Role.OPERATOR: _OPERATOR,
     Role.SUPERVISOR: _SUPERVISOR,
     Role.ADMIN: _ADMIN,
+    Role.VIDEO_OPERATOR: _VIDEO_OPERATOR,
+    Role.VIDEO_REGISTRAR: _VIDEO_REGISTRAR,
 }
 
 ROLE_NAMES: dict[Role, tuple[str, str]] = {
@@ -187,6 +222,8 @@ ROLE_NAMES: dict[Role, tuple[str, str]] = {
     Role.OPERATOR: ("operator", "opérateur"),
     Role.SUPERVISOR: ("supervisor", "superviseur"),
     Role.ADMIN: ("administrator", "administrateur"),
+    Role.VIDEO_OPERATOR: ("video-protection operator", "opérateur de vidéoprotection"),
+    Role.VIDEO_REGISTRAR: ("extractions registrar", "référent des extractions"),
 }
 
 

@@ -29,14 +29,15 @@ from vigie.alarms.links import (
     report_link_specs,
     resolve_linked,
 )
-from vigie.alarms.queries import alarm_view
+from vigie.alarms.queries import alarm_view, check_sees
 from vigie.alarms.rules import Rule, load_rules, rules_path
 from vigie.alarms.storage import AlarmEventRow, AlarmRow
 from vigie.db import utcnow
 from vigie.errors import ConfigurationError, Conflict, NotFound, ValidationFailed
-from vigie.events.changes import ReportCreated
+from vigie.events.changes import Logged, ReportCreated
 from vigie.events.domain import DomainEvent
 from vigie.runtime import Vigie
+from vigie.telemetry.schema import CAMERA, kind_of
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -137,6 +138,7 @@ def apply_ops(v: Vigie, ops: list[Op]) -> Callable[[], None] | None:
                 s.flush()
                 rows[key] = row
                 s.add(_history(row, "raised", SYSTEM, detail=op.detail, at=now))
+                _log(v, s, row, "raised", SYSTEM)
                 if op.rule.link is not None:
                     linked_reports.extend(link_alarm_to_reports(v, s, row, op.rule.link, now))
                 changed.append((row.id, "alarm.raised", "raised", alarm_view(row)))
@@ -150,6 +152,7 @@ def apply_ops(v: Vigie, ops: list[Op]) -> Callable[[], None] | None:
                 _apply_repeat(row, repeats.pop(key, None), now)
                 _clear(row, SYSTEM, now)
                 s.add(_history(row, "cleared", SYSTEM, detail=op.detail, at=now))
+                _log(v, s, row, "cleared", SYSTEM)
                 rows[key] = None
                 cleared.append(row.id)
                 changed.append((row.id, "alarm.cleared", "cleared", alarm_view(row)))
@@ -243,6 +246,51 @@ def _history(
     )
 
 
+# --- the operations log -------------------------------------------------------------
+
+# Which service of the control centre an alarm belongs to, by the telemetry kind of its asset.
+_SERVICE_OF_KIND = {
+    "streetlight": "lighting",
+    "cabinet": "lighting",
+    "camera": "video",
+    "traffic_controller": "traffic",
+    "weather_station": "winter",
+    "vehicle": "winter",
+}
+_CHANGES = {
+    "raised": ("déclenchée", "raised"),
+    "cleared": ("levée", "cleared"),
+    "acknowledged": ("prise en compte", "acknowledged"),
+    "assigned": ("affectée", "assigned"),
+    "comment": ("commentée", "commented"),
+    "escalated": ("non prise en compte à temps : signalée au superviseur", "escalated to the supervisor"),
+}
+_URGENCY = {"critical": "urgent", "major": "notable"}
+
+
+def _log(v: Vigie, s: Session, row: AlarmRow, change: str, agent: Agent, note: str = "") -> None:
+    """Stage the change's entry of the operations log (it commits with the change)."""
+    kind = kind_of(row.asset_type, row.asset_id) or ""
+    fr, en = _CHANGES.get(change, (change, change))
+    tail = f" — {note}" if note else ""
+    v.messages.stage(
+        s,
+        Logged(
+            service=_SERVICE_OF_KIND.get(kind, "control"),
+            kind=f"alarm.{change}",
+            text_fr=f"Alarme « {row.title} » sur {row.asset_id} {fr}{tail}",
+            text_en=f'Alarm "{row.title}" on {row.asset_id} {en}{tail}',
+            actor="" if agent.is_system else agent.label,
+            actor_id=None if agent.is_system else agent.id,
+            ref=f"alarm:{row.id}",
+            severity=_URGENCY.get(row.severity, "info") if change in ("raised", "escalated") else "info",
+            # A camera's alarm names a camera: for the video-protection roles only.
+            visible_to="video.cameras" if kind == CAMERA else "oplog.read",
+            detail={"alarm_id": row.id, "asset_id": row.asset_id, "type": row.type, "severity": row.severity},
+        ),
+    )
+
+
 # --- agents ---------------------------------------------------------------------
 
 
@@ -269,9 +317,12 @@ def _mutate(
         row = s.get(AlarmRow, alarm_id)
         if row is None:
             raise NotFound(f"no alarm with id {alarm_id}")
+        if not agent.is_system:
+            check_sees(agent, row)
         detail = fn(s, row)
         row.updated_at = now
         s.add(_history(row, kind, agent, note, detail, now))
+        _log(v, s, row, kind, agent, note)
         do_audit(s, agent, f"alarm.{kind}", "alarm", str(row.id), detail)
         s.commit()
         links = links_of(s, [row.id]).get(row.id, [])
@@ -359,6 +410,7 @@ def do_escalate_due(v: Vigie, now: datetime | None = None) -> int:
             row.updated_at = now
             waited = int((now - row.first_seen).total_seconds() // 60)
             s.add(_history(row, "escalated", SYSTEM, "", {"to": "supervisor", "minutes": waited}, now))
+            _log(v, s, row, "escalated", SYSTEM)
         s.commit()
         links = links_of(s, [r.id for r in rows])
     if rows:

@@ -8,9 +8,41 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 
+from vigie.accounts.domain import Agent
+from vigie.accounts.permissions import require
 from vigie.alarms.storage import AlarmEventRow, AlarmReportLinkRow, AlarmRow
 from vigie.errors import NotFound, ValidationFailed
 from vigie.runtime import Vigie
+from vigie.telemetry.schema import CAMERA, type_names
+
+# Camera alarms are for the video-protection roles (they name cameras and place them).
+CAMERA_TYPES = type_names(CAMERA)
+
+
+def audience(agent: Agent | None) -> bool | None:
+    """Which alarms ``agent`` may see: True cameras' only, False all but cameras', None all."""
+    cameras, others = (
+        agent is not None and agent.can("video.cameras"),
+        agent is not None and agent.can("reports.read"),
+    )
+    if not cameras and not others:
+        require(agent, "reports.read")  # raises: nobody signed in, or no right at all
+    return None if cameras and others else cameras
+
+
+def _seen_by(cameras: bool | None) -> list[ColumnElement[bool]]:
+    if cameras is None:
+        return []
+    is_camera = AlarmRow.asset_type.in_(CAMERA_TYPES)
+    return [is_camera if cameras else ~is_camera]
+
+
+def check_sees(agent: Agent | None, row: AlarmRow) -> None:
+    """An alarm the agent may not see does not exist for them."""
+    cameras = audience(agent)
+    if cameras is not None and (row.asset_type in CAMERA_TYPES) != cameras:
+        raise NotFound(f"no alarm with id {row.id}")
+
 
 STATES = (
     "active_unacknowledged",
@@ -78,6 +110,7 @@ class AlarmFilter:
     zones: list[str]
     asset_id: str = ""
     active: bool | None = None
+    cameras: bool | None = None  # see audience()
 
     def check(self) -> None:
         for s in self.states:
@@ -115,6 +148,7 @@ def list_alarms(
         conds.append(A.asset_id == f.asset_id)
     if f.active is not None:
         conds.append(A.active.is_(f.active))
+    conds += _seen_by(f.cameras)
     with v.db.session() as s:
         total = s.scalar(select(func.count()).select_from(A).where(*conds)) or 0
         rows = list(
@@ -150,11 +184,14 @@ def get_alarm(v: Vigie, alarm_id: int) -> AlarmRow:
     return row
 
 
-def alarm_detail(v: Vigie, alarm_id: int) -> dict[str, Any]:
+def alarm_detail(v: Vigie, alarm_id: int, agent: Agent | None = None, check: bool = False) -> dict[str, Any]:
+    """One alarm in full; with ``check``, only if ``agent`` may see it."""
     with v.db.session() as s:
         row = s.get(AlarmRow, alarm_id)
         if row is None:
             raise NotFound(f"no alarm with id {alarm_id}")
+        if check:
+            check_sees(agent, row)
         events = list(
             s.scalars(
                 select(AlarmEventRow).where(AlarmEventRow.alarm_id == alarm_id).order_by(AlarmEventRow.id)
@@ -192,18 +229,19 @@ def active_keys(v: Vigie) -> list[tuple[str, str]]:
         return [(a, t) for a, t in s.execute(select(AlarmRow.asset_id, AlarmRow.type).where(AlarmRow.active))]
 
 
-def summary(v: Vigie) -> dict[str, Any]:
+def summary(v: Vigie, cameras: bool | None = None) -> dict[str, Any]:
     """Active alarms by severity and state, for the control room's header."""
+    seen = _seen_by(cameras)
     with v.db.session() as s:
         q = (
             select(AlarmRow.severity, AlarmRow.state, func.count())
-            .where(AlarmRow.active)
+            .where(AlarmRow.active, *seen)
             .group_by(AlarmRow.severity, AlarmRow.state)
         )
         by: dict[str, dict[str, int]] = {}
         for sev, state, n in s.execute(q):
             by.setdefault(sev, {})[state] = int(n)
         escalated = s.scalar(
-            select(func.count()).select_from(AlarmRow).where(AlarmRow.active, AlarmRow.escalated)
+            select(func.count()).select_from(AlarmRow).where(AlarmRow.active, AlarmRow.escalated, *seen)
         )
     return {"active": by, "escalated": int(escalated or 0)}

@@ -7,8 +7,6 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from vigie.accounts.domain import Agent
-from vigie.accounts.permissions import require
 from vigie.alarms import actions, queries
 from vigie.runtime import Vigie
 from vigie.web.deps import DbId, current_agent, get_vigie
@@ -37,8 +35,8 @@ def _split(values: list[str] | None) -> list[str]:
     return [p.strip() for v in values or [] for p in v.split(",") if p.strip()]
 
 
-def _reader(request: Request) -> Agent:
-    return require(current_agent(request), "reports.read")
+def _audience(request: Request) -> bool | None:
+    return queries.audience(current_agent(request))
 
 
 @router.get("", summary="Alarms, newest activity first (filters: state, severity, type, zone)")
@@ -55,22 +53,21 @@ def list_alarms(
     page_size: int = Query(100, ge=1, le=500),
     v: Vigie = Depends(get_vigie),
 ) -> dict[str, Any]:
-    _reader(request)
-    f = queries.AlarmFilter(_split(state), _split(severity), _split(type), _split(zone), asset_id)
+    f = queries.AlarmFilter(
+        _split(state), _split(severity), _split(type), _split(zone), asset_id, cameras=_audience(request)
+    )
     items, total = queries.list_alarms(v, f, page, page_size)
     return {"items": items, "total": total, "page": page, "page_size": page_size}
 
 
 @router.get("/summary", summary="Active alarms by severity and state")
 def summary(request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
-    _reader(request)
-    return queries.summary(v)
+    return queries.summary(v, _audience(request))
 
 
 @router.get("/{alarm_id}", summary="One alarm with its history and linked reports")
 def detail(alarm_id: DbId, request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
-    _reader(request)
-    return queries.alarm_detail(v, alarm_id)
+    return queries.alarm_detail(v, alarm_id, current_agent(request), check=True)
 
 
 @router.post("/{alarm_id}/acknowledge", summary="Acknowledge (operators, supervisors)")

@@ -14,6 +14,7 @@ from vigie.citizen.web import router as citizen_router
 from vigie.maps.web import router as maps_router
 from vigie.notifications.web import router as mail_router
 from vigie.open311.web import router as open311_router
+from vigie.oplog.web import router as oplog_router
 from vigie.pilotage.api import router as pilotage_api_router
 from vigie.pilotage.equipment import router as equipment_router
 from vigie.pilotage.web import router as pilotage_router
@@ -41,6 +42,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     pilotage_api_router,
     pilotage_router,
     alarms_router,
+    oplog_router,
     telemetry_router,
     lighting_router,
     equipment_router,

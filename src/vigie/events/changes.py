@@ -59,3 +59,27 @@ class AlarmLinked:
     public_notes: Mapping[str, str]
     internal_note: str
     detail: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Logged:
+    """A notable event for the operations log (main courante).
+
+    A context stages it in the transaction of the change it records
+    (``v.messages.stage(s, Logged(...))``), so that the entry commits or rolls back
+    with that change; the oplog context writes it. ``service`` is one of
+    ``vigie.oplog.domain.SERVICES``; ``visible_to`` the permission a reader needs
+    (a camera's alarm or an image extraction is not for every operator).
+    """
+
+    service: str
+    kind: str
+    text_fr: str
+    text_en: str = ""
+    at: datetime | None = None  # None: now
+    actor: str = ""
+    actor_id: int | None = None
+    ref: str = ""  # what the entry is about: "alarm:12", "extraction:3", "plan:7"…
+    severity: str = "info"  # info, notable, urgent
+    visible_to: str = "oplog.read"
+    detail: Mapping[str, Any] = field(default_factory=dict)

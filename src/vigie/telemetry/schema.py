@@ -49,6 +49,14 @@ _ALIASES = {
     TRAFFIC_DETECTOR: ["trafficdetector", "trafficflowobserved", "detector", "countingstation"],
 }
 _ALIAS_TO_KIND = {alias: kind for kind, names in _ALIASES.items() for alias in names}
+
+
+def type_names(kind: str) -> tuple[str, ...]:
+    """The registry types a kind goes by, as assets and alarms store them (``camera``…)."""
+    names = _ALIASES[kind]
+    return tuple(dict.fromkeys([kind, *names, *(n.replace(" ", "_") for n in names)]))
+
+
 # Identifier prefixes of the Dijon fleet, used when the type is not recognised.
 ID_PREFIXES = {
     "SL-": STREETLIGHT,
