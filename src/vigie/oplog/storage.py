@@ -1,7 +1,7 @@
 """Table of the operations log: one row per entry, never updated nor deleted.
 
 The database refuses UPDATE and DELETE on it (triggers created by migration
-0018), so that append-only holds whoever writes, not only through this code.
+0020), so that append-only holds whoever writes, not only through this code.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """oplog: the operations log (main courante), append-only
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0020
+Revises: 0019
 
 Entries are never changed: a correction is a new entry referencing the old
 one. Triggers make the database itself refuse UPDATE and DELETE on the table.
@@ -14,8 +14,8 @@ from alembic import op
 
 from vigie.db import UTCDateTime
 
-revision = "0018"
-down_revision = "0017"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
