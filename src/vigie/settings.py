@@ -181,6 +181,24 @@ class Settings(BaseSettings):
         15.0, description="Interval of keep-alive comments on Server-Sent Event streams."
     )
     log_level: str = Field("info", description="Log level.")
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="`text` for people at a terminal; `json` for a log pipeline: one JSON object "
+        "per line with the time, level, logger, message and the request id (`X-Request-ID`), and "
+        "one line per request with its route template, status and duration. Logs never carry "
+        "personal data: no client address, no query string, no path with a token; e-mail "
+        "addresses and phone numbers in messages are masked.",
+    )
+    metrics_token: str = Field(
+        "",
+        description="Bearer token that opens `/metrics` (Prometheus) from anywhere. Empty: only "
+        "the addresses of `VIGIE_METRICS_NETWORKS` may read it.",
+    )
+    metrics_networks: str = Field(
+        "127.0.0.1/32,::1/128",
+        description="Comma-separated networks (CIDR) of the operators' monitoring, allowed to read "
+        "`/metrics` without a token. Empty: the token only.",
+    )
     background_services: bool = Field(
         True,
         description="Run background services (notification sender, MQTT ingest, "

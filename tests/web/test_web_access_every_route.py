@@ -73,6 +73,9 @@ AGENT = "agent"  # any signed-in agent, whatever their role
 TOKEN = "token"  # the tracking token given to the resident who filed the report
 API_KEY = "api_key"  # an Open311 client's API key
 ALARMS = "alarms"  # reports.read (every alarm but cameras') or video.cameras (cameras' alarms)
+# The operators' monitoring network or the metrics token (VIGIE_METRICS_…); the test
+# server is reached from 127.0.0.1, inside the default network (tests/app: the refusals).
+MONITORING = "monitoring"
 
 # A page's redirections that refuse a caller are told apart from the others (303):
 SIGN_IN = "sign-in"  # 303 to the sign-in form (/connexion): nobody is signed in
@@ -111,6 +114,9 @@ ROUTES: dict[str, Row] = {
     #                                                          anon  resident key  field  oper  super admin
     # -- meta, documentation, static files, the resident's app
     "GET /health":                                  Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /readyz":                                  Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /livez":                                   Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /metrics":                                 Row(MONITORING, 200, 200, 200, 200, 200, 200, 200),
     "GET /openapi.json":                            Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /docs":                                    Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /static/{path:path}":                      Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
@@ -260,7 +266,7 @@ def test_web_access_every_route_is_in_the_table(app) -> None:  # type: ignore[no
 
 def _refusal_expected(needs: str, caller: str) -> bool:
     """Whether the registry (or a need that is not a permission) refuses ``caller``."""
-    if needs == PUBLIC:
+    if needs in (PUBLIC, MONITORING):  # MONITORING: every caller is on the loopback network
         return False
     if needs == API_KEY:
         return caller != "api_key"
@@ -278,7 +284,9 @@ def _refusal_expected(needs: str, caller: str) -> bool:
 def test_web_access_table_agrees_with_the_registry() -> None:
     wrong = []
     for route, row in ROUTES.items():
-        assert row.needs in PERMISSIONS or row.needs in (PUBLIC, AGENT, TOKEN, API_KEY, ALARMS), route
+        assert row.needs in PERMISSIONS or row.needs in (PUBLIC, AGENT, TOKEN, API_KEY, ALARMS, MONITORING), (
+            route
+        )
         for caller, status in zip(CALLERS, row.answers, strict=True):
             refused = _refusal_expected(row.needs, caller)
             # Without the right token a report is not found; other refusals are DENIED answers.

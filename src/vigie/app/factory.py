@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import logging
-
 from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
 from vigie import __version__
 from vigie.app.errors import install_error_handlers
 from vigie.app.lifespan import lifespan_for
+from vigie.app.observability import RequestMiddleware
 from vigie.app.routers import include_routers
+from vigie.logs import configure_logging
 from vigie.maps.basemap import Basemap, make_basemap
 from vigie.runtime import Vigie
 from vigie.settings import Settings
@@ -41,15 +41,18 @@ def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> 
 def install_middleware(app: FastAPI, settings: Settings, basemap: Basemap) -> None:
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(InputMiddleware, max_bytes=settings.max_body_bytes)
-    # Outermost: the early answers of InputMiddleware (413, 400) get the headers too.
+    # The early answers of InputMiddleware (413, 400) get the headers too.
     app.add_middleware(
         SecurityHeadersMiddleware,
         tile_origin=basemap.csp_origin(),
         https=settings.public_base_url.startswith("https://"),
     )
+    # Outermost: every answer has a request id and is counted.
+    app.add_middleware(RequestMiddleware, access_lines=settings.log_format == "json")
 
 
 def app_from_env() -> FastAPI:
     """Entry point for uvicorn workers (`vigie.app:app_from_env --factory`)."""
-    logging.basicConfig(level=Settings().log_level.upper())
-    return create_app()
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return create_app(settings)

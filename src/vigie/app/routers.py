@@ -7,6 +7,7 @@ from fastapi import APIRouter, FastAPI
 from vigie.addresses.web import router as addresses_router
 from vigie.alarms.web import router as alarms_router
 from vigie.app.health import router as health_router
+from vigie.app.observability import router as metrics_router
 from vigie.app.streams import router as events_router
 from vigie.assets.web import router as assets_router
 from vigie.catalogue.web import router as catalogue_router
@@ -48,6 +49,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     equipment_router,
     maps_router,
     health_router,
+    metrics_router,
 )
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
+from vigie import metrics
 from vigie.accounts.permissions import require
 from vigie.events.domain import DomainEvent
 from vigie.reports.tracking import find_tracked
@@ -35,8 +36,11 @@ def _stream(
     sub = v.bus.hub.subscribe(accept)
     keepalive = v.settings.sse_keepalive_seconds
 
+    stream = audience if isinstance(audience, str) else "tracking"
+
     async def body() -> AsyncIterator[bytes]:
         try:
+            metrics.SSE_CLIENTS.labels(stream).inc()
             yield b"retry: 3000\n: connected\n\n"
             while True:
                 try:
@@ -48,6 +52,7 @@ def _stream(
                     continue
                 yield event.encoded(audience if isinstance(audience, str) else audience(event))
         finally:
+            metrics.SSE_CLIENTS.labels(stream).dec()
             sub.close()
 
     return StreamingResponse(

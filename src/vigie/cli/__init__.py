@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -105,12 +106,20 @@ def serve(
         os.environ["VIGIE_PORT"] = str(port)
     s = _settings()
     proxies = [p.strip() for p in s.trusted_proxies.split(",") if p.strip()]
+    n_workers = workers or s.workers
+    if n_workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Several workers: each writes its metrics under one directory, which /metrics
+        # adds up whichever worker answers (emptied at each start: counters restart at 0).
+        metrics_dir = s.data_dir / "run" / f"metrics-{s.port}"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir.resolve())
     uvicorn.run(
         "vigie.app:app_from_env",
         factory=True,
         host=s.host,
         port=s.port,
-        workers=workers or s.workers,
+        workers=n_workers,
         log_level=s.log_level,
         access_log=False,
         # X-Forwarded-* are believed only from the proxies listed in the settings.

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from vigie import metrics
 from vigie.jsondepth import MAX_DEPTH, TOO_DEEP, too_deep
 from vigie.telemetry import writer
 from vigie.telemetry.registry import AssetRegistry
@@ -122,6 +123,9 @@ class IngestPipeline:
         self.accepted = 0
         self._ts_cache: dict[str, tuple[int, datetime]] = {}
         self.dead_reasons: Counter[str] = Counter()
+        # What the Prometheus counters were last told (vigie.metrics): they learn the
+        # difference once per flush rather than once per message.
+        self._reported: tuple[int, int, Counter[str]] = (0, 0, Counter())
         self._samples: list[writer.Sample] = []
         self._dead: list[dict[str, Any]] = []
         self._ops: list[Any] = []
@@ -546,6 +550,8 @@ class IngestPipeline:
                 st = self.latest[asset_id]
                 latest_rows.append((asset_id, st.ts_ms, st.received_ms, dict(st.values)))
             self._drained.notify_all()
+            counts = (self.received, self.accepted, Counter(self.dead_reasons))
+        self._report_metrics(*counts)
         # In index order (fewer pages touched), in transactions of a few thousand rows so
         # that alarms, written in between, never wait long behind a big backlog.
         samples.sort()
@@ -576,6 +582,14 @@ class IngestPipeline:
         for listener in list(self.listeners):
             listener(written)
         return written
+
+    def _report_metrics(self, received: int, accepted: int, dead: Counter[str]) -> None:
+        was_received, was_accepted, was_dead = self._reported
+        metrics.INGEST_RECEIVED.inc(received - was_received)
+        metrics.INGEST_ACCEPTED.inc(accepted - was_accepted)
+        for reason, n in (dead - was_dead).items():
+            metrics.DEAD_LETTERS.labels(reason).inc(n)
+        self._reported = (received, accepted, dead)
 
     def _write_chunk(self, samples: list[Any], dead: list[Any], acks: list[Any], latest: list[Any]) -> None:
         try:
