@@ -27,6 +27,15 @@ run serve: export VIGIE_TRANSPORT_GTFS ?= $(DIJON_DATA)/divia_gtfs
 run serve: export VIGIE_TRANSPORT_ATTRIBUTION ?= Divia mobilités / Dijon Métropole
 run serve: export VIGIE_TRANSPORT_STOPS ?= $(DIJON_DATA)/opendata/arrets-tram.geojson,$(DIJON_DATA)/opendata/arrets_bus_divia.geojson
 endif
+# Divia's recorded day of 31 October 2023 replayed as the real-time feed (the timetable is
+# rebuilt from it by `vigie demo`), and the DiviaPark car parks with their recorded occupancy.
+ifneq ($(wildcard $(DIJON_DATA)/divia_gtfs_2023-10/observed_stop_times_2023-10-31_gtfsrt.csv),)
+run serve: export VIGIE_TRANSPORT_REPLAY ?= $(DIJON_DATA)/divia_gtfs_2023-10/observed_stop_times_2023-10-31_gtfsrt.csv
+endif
+run serve: export VIGIE_TRANSPORT_CAR_PARKS ?= src/vigie/city/profiles/dijon/car_parks.yaml
+ifneq ($(wildcard $(DIJON_DATA)/opendata/diviapark_occupancy_timeseries.csv),)
+run serve: export VIGIE_TRANSPORT_CAR_PARKS_REPLAY ?= $(DIJON_DATA)/opendata/diviapark_occupancy_timeseries.csv
+endif
 
 .PHONY: run install dev lock assets addok migrate demo serve test screenshots lint typecheck check settings-doc clean
 

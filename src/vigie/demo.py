@@ -74,6 +74,9 @@ def load_demo(v: Vigie, progress: bool = False, reports: int = DEMO_REPORTS) -> 
     from vigie.addresses.demo import load_demo_gazetteer
 
     lines += load_demo_gazetteer(v, progress)
+    from vigie.transport.demo import load_demo_timetable
+
+    lines += load_demo_timetable(v, progress)
     created = _demo_reports(v, reports, progress)
     lines.append(f"demo reports: {created} created")
     lines.append("demo accounts (password: " + DEMO_PASSWORD + "):")

@@ -13,6 +13,7 @@ from vigie.oplog import storage as oplog_storage
 from vigie.reports import storage as reports_storage
 from vigie.telemetry import storage as telemetry_storage
 from vigie.traffic import storage as traffic_storage
+from vigie.transport import storage as transport_storage
 
 metadata = Base.metadata
 
@@ -30,4 +31,5 @@ __all__ = [
     "sqljson",
     "telemetry_storage",
     "traffic_storage",
+    "transport_storage",
 ]

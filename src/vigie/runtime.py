@@ -34,6 +34,9 @@ if TYPE_CHECKING:
     from vigie.telemetry.pipeline import IngestPipeline
     from vigie.telemetry.sources import TelemetrySource
     from vigie.triage.actions import TrainedRanker
+    from vigie.transport.parking import CarParks
+    from vigie.transport.realtime import RealtimeFeed
+    from vigie.transport.replay import Replay
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +69,10 @@ class Caches:
     geocoder: CachedGeocoder | None = None
     gazetteer: BuiltinGeocoder | None = None
     service_ranker: TrainedRanker | None = None  # vigie.triage: retrained as history grows
+    transit_realtime: RealtimeFeed | None = None
+    transit_replay: Replay | None = None
+    transit_timezone: str | None = None  # the imported timetable's, read once
+    car_parks: CarParks | None = None
 
 
 @dataclass

@@ -241,6 +241,37 @@ class Settings(BaseSettings):
         description="Credit shown on maps for the transport layers (plain text). Empty: the "
         "feed's agency names (agency.txt).",
     )
+    transport_realtime_url: str = Field(
+        "",
+        description="GTFS-Realtime TripUpdates feed (protobuf over HTTP) whose delays the next "
+        "departures show. Empty: the replay of `transport_replay` when set, else timetable "
+        "times only.",
+    )
+    transport_realtime_ttl: int = Field(
+        30,
+        ge=5,
+        le=3600,
+        description="Seconds the delays read from the real-time feed are kept before it is read again.",
+    )
+    transport_replay: str = Field(
+        "",
+        description="Demo: a recording of GTFS-Realtime observations (CSV: trip_id, stop_id, "
+        "arrival/departure delay and time) replayed as the TripUpdates feed, its day shifted to "
+        "today; also served at `/api/v1/transport/realtime/replay.pb`. `make run` uses Divia's "
+        "recording of 31 October 2023. Empty: no replay.",
+    )
+    transport_car_parks: str = Field(
+        "",
+        description="YAML list of car parks (id, name, lat, lon, capacity and its source) shown "
+        "with their occupancy on the transport page. Empty: no car parks. `make run` uses the "
+        "Dijon profile's `car_parks.yaml`.",
+    )
+    transport_car_parks_replay: str = Field(
+        "",
+        description="Demo: a recording of car-park occupancy (CSV: datetime, parking, pourcentage) "
+        "replayed on the same weekday and time of day as now. `make run` uses Dijon's DiviaPark "
+        "recording of summer 2023.",
+    )
 
     # --- notifications --------------------------------------------------------
     # (add notification settings below this line)

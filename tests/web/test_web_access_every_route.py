@@ -132,6 +132,12 @@ ROUTES: dict[str, Row] = {
     "GET /api/v1/addresses":                        Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /api/v1/addresses/search":                 Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /api/v1/addresses/reverse":                Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /transports":                              Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "GET /transports/arrets/{stop_id}":             Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404, 404, 404),
+    "GET /api/v1/transport/stops/near":             Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "GET /api/v1/transport/stops/{stop_id}/departures": Row(PUBLIC, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    "GET /api/v1/transport/car-parks":              Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "GET /api/v1/transport/realtime/replay.pb":     Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404, 404, 404),
     # the e-mail confirmation link sent to whoever follows a report (the resident here)
     "GET /courriel/confirmer/{token}/{code}":       Row(TOKEN,      404, 200, 404, 404, 404, 404, 404),
     "POST /courriel/confirmer/{token}/{code}":      Row(TOKEN,      404, 200, 404, 404, 404, 404, 404),
@@ -438,6 +444,7 @@ def _path(route: str, w: World, caller: str, **given: Any) -> str:
         "command_id": w.command_id,
         "name": "lignes",
         "kind": "privacy",
+        "stop_id": "no-timetable-in-this-world",
         **given,
     }
     path = route.split(" ", 1)[1]
@@ -511,6 +518,9 @@ CALLS: dict[str, Fill] = {
         "GET /api/v1/reports/duplicates", params={"service_code": "nid-de-poule", **DIJON}
     ),
     "GET /api/v1/addresses": _plain("GET /api/v1/addresses", params={"q": "Dijon"}),
+    "GET /api/v1/transport/stops/near": _plain(
+        "GET /api/v1/transport/stops/near", params={"lat": DIJON["lat"], "lon": DIJON["long"]}
+    ),
     "POST /open311/v2/requests.{fmt}": _open311_post,
     "GET /courriel/confirmer/{token}/{code}": _mail_link("GET", lambda w: w.confirm_path),
     "POST /courriel/confirmer/{token}/{code}": _mail_link("POST", lambda w: w.confirm_path),

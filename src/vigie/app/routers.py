@@ -11,6 +11,7 @@ from vigie.app.observability import router as metrics_router
 from vigie.app.streams import router as events_router
 from vigie.assets.web import router as assets_router
 from vigie.catalogue.web import router as catalogue_router
+from vigie.citizen.transport import router as citizen_transport_router
 from vigie.citizen.web import router as citizen_router
 from vigie.maps.web import router as maps_router
 from vigie.notifications.web import router as mail_router
@@ -22,6 +23,7 @@ from vigie.pilotage.web import router as pilotage_router
 from vigie.reports.web import router as reports_router
 from vigie.telemetry.web import lighting_router
 from vigie.telemetry.web import router as telemetry_router
+from vigie.transport.web import router as transport_router
 from vigie.web.auth import router as auth_router
 from vigie.web.docs import router as docs_router
 from vigie.web.pages import router as pages_router
@@ -35,10 +37,12 @@ ROUTERS: tuple[APIRouter, ...] = (
     catalogue_router,
     assets_router,
     addresses_router,
+    transport_router,
     events_router,
     docs_router,
     pages_router,
     citizen_router,
+    citizen_transport_router,
     mail_router,
     pilotage_api_router,
     pilotage_router,

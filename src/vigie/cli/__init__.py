@@ -16,7 +16,7 @@ from vigie.cli.addresses import addresses_app, import_addresses
 from vigie.cli.alarms import alarms_app
 from vigie.cli.assets import import_assets
 from vigie.cli.telemetry import simulate, telemetry_app
-from vigie.cli.transport import transport_app
+from vigie.cli.transport import import_gtfs, transport_app
 from vigie.cli.triage import triage_app
 from vigie.errors import ConfigurationError, VigieError
 from vigie.settings import Settings, settings_markdown
@@ -35,6 +35,7 @@ app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(import_app, name="import")
 import_app.command("assets")(import_assets)
 import_app.command("addresses")(import_addresses)
+import_app.command("gtfs")(import_gtfs)
 app.add_typer(addresses_app, name="addresses")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(user_app, name="user")

@@ -1,8 +1,9 @@
-"""Commands of the transport context: `vigie transport check`."""
+"""Commands of the transport context: `vigie transport check|rebuild-day`, `vigie import gtfs`."""
 
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 import typer
@@ -13,6 +14,16 @@ err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 
 
+def _problems(exc: Exception) -> None:
+    from vigie.errors import ConfigurationError
+
+    assert isinstance(exc, ConfigurationError)
+    for problem in exc.problems:
+        err.print(str(problem), highlight=False, markup=False)
+    err.print(f"[red]error:[/red] {exc.summary()}", highlight=False)
+    raise typer.Exit(1)
+
+
 @transport_app.command("check")
 def check(feed: Path = typer.Argument(..., help="GTFS directory or .zip.")) -> None:
     """Read a GTFS feed as the maps will: each problem with its file, line and field."""
@@ -21,10 +32,8 @@ def check(feed: Path = typer.Argument(..., help="GTFS directory or .zip.")) -> N
     try:
         f = read_feed(feed)
     except GtfsError as exc:
-        for problem in exc.problems:
-            err.print(str(problem), highlight=False, markup=False)
-        err.print(f"[red]error:[/red] {exc.summary()}", highlight=False)
-        raise typer.Exit(1) from None
+        _problems(exc)
+        return
     kinds = Counter(r.kind for r in f.routes.values())
     routes = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
     drawn = len(f.shapes_by_route())
@@ -34,3 +43,54 @@ def check(feed: Path = typer.Argument(..., help="GTFS directory or .zip.")) -> N
         highlight=False,
         markup=False,
     )
+
+
+@transport_app.command("rebuild-day")
+def rebuild_day(
+    feed: Path = typer.Argument(..., help="GTFS directory of the recorded day (without stop_times.txt)."),
+    observed: Path = typer.Argument(
+        ..., help="CSV of GTFS-Realtime observations (trip_id, stop_id, delays, times)."
+    ),
+    out_dir: Path = typer.Argument(..., help="Directory to write the rebuilt GTFS feed to."),
+    start: str = typer.Option("", help="First day the rebuilt day runs (YYYY-MM-DD); default today."),
+    days: int = typer.Option(366, min=1, max=1000, help="Days it runs from then on."),
+) -> None:
+    """Rebuild a recorded day's timetable (scheduled = observed - delay) as a GTFS feed."""
+    from vigie.transport.gtfs import GtfsError
+    from vigie.transport.replay import rebuild_day as rebuild
+
+    try:
+        first = date.fromisoformat(start) if start else date.today()
+    except ValueError:
+        err.print(f"[red]error:[/red] --start {start!r} is not a date (YYYY-MM-DD)", highlight=False)
+        raise typer.Exit(2) from None
+    try:
+        day, trips, stop_times = rebuild(feed, observed, out_dir, first, days)
+    except GtfsError as exc:
+        _problems(exc)
+        return
+    out.print(
+        f"{out_dir}: {trips} trips of {day} with {stop_times} stop times, running every day from {first}",
+        highlight=False,
+        markup=False,
+    )
+
+
+def import_gtfs(feed: Path = typer.Argument(..., help="GTFS directory or .zip with stop_times.txt.")) -> None:
+    """Import a GTFS feed's timetable (replaces the one imported before; nothing is written if invalid)."""
+    from vigie.cli import _vigie
+    from vigie.transport.gtfs import GtfsError
+    from vigie.transport.importer import do_import_gtfs
+
+    v = _vigie()
+    try:
+        result = do_import_gtfs(v, feed, progress=True)
+    except GtfsError as exc:
+        _problems(exc)
+        return
+    finally:
+        v.db.dispose()
+    out.print(result.summary(), highlight=False, markup=False)
+
+
+__all__ = ["import_gtfs", "transport_app"]

@@ -1,13 +1,13 @@
 """A GTFS static feed reader (https://gtfs.org/documentation/schedule/reference/).
 
-Reads what Vigie draws today — routes, trips (which shape belongs to which
-route), shapes and stops — from a directory or a ``.zip``, and checks it as it
+Reads what Vigie draws — routes, trips (which shape belongs to which
+route, their service and headsign), shapes and stops — from a directory or a ``.zip``, and checks it as it
 reads: required files and columns, numbers and coordinates, identifiers that are
 unique and that point at something. Every problem names the file, the line and
 the field (:class:`GtfsError`, a :class:`~vigie.errors.ConfigurationError`), up
 to :data:`MAX_PROBLEMS` of them, so a city fixes its feed in one pass.
-Other files (``stop_times.txt``, calendars…) are left for the contexts that need
-them.
+Timetables (``stop_times.txt``, calendars) are read by :mod:`vigie.transport.schedule`
+with the same checks.
 """
 
 from __future__ import annotations
@@ -80,6 +80,8 @@ class Trip:
     route_id: str
     shape_id: str | None
     direction_id: int | None
+    service_id: str = ""
+    headsign: str = ""
 
 
 @dataclass
@@ -89,6 +91,7 @@ class Feed:
     trips: list[Trip]
     shapes: dict[str, list[tuple[float, float]]]  # shape_id -> (lon, lat) in sequence order
     agencies: list[str] = field(default_factory=list)
+    timezone: str = ""  # agency_timezone of the first agency
 
     def shapes_by_route(self) -> dict[str, set[str]]:
         out: dict[str, set[str]] = {}
@@ -194,11 +197,11 @@ def read_feed(path: str | Path) -> Feed:
             if not source.has(name):
                 problems.add(name, None, "file", "required file missing")
         problems.raise_if_any()
-        agencies = []
+        agencies, zones = [], []
         if source.has("agency.txt"):
-            agencies = [
-                row.get("agency_name", "") for _, row in source.rows("agency.txt", problems, ("agency_name",))
-            ]
+            for _, row in source.rows("agency.txt", problems, ("agency_name",)):
+                agencies.append(row.get("agency_name", ""))
+                zones.append(row.get("agency_timezone", ""))
         routes = _routes(source, problems)
         shapes = _shapes(source, problems) if source.has("shapes.txt") else {}
         trips = _trips(source, problems, routes, shapes)
@@ -206,7 +209,7 @@ def read_feed(path: str | Path) -> Feed:
     finally:
         source.close()
     problems.raise_if_any()
-    return Feed(routes, stops, trips, shapes, [a for a in agencies if a])
+    return Feed(routes, stops, trips, shapes, [a for a in agencies if a], next((z for z in zones if z), ""))
 
 
 def _routes(source: _Source, problems: _Problems) -> dict[str, Route]:
@@ -286,7 +289,11 @@ def _trips(
         else:
             seen.add(tid)
             direction = _int(row.get("direction_id", ""))
-            trips.append(Trip(tid, rid, sid or None, direction))
+            trips.append(
+                Trip(
+                    tid, rid, sid or None, direction, row.get("service_id", ""), row.get("trip_headsign", "")
+                )
+            )
         if problems.full:
             break
     return trips
