@@ -33,10 +33,10 @@ if TYPE_CHECKING:
     from vigie.photos.storage import PhotoStore
     from vigie.telemetry.pipeline import IngestPipeline
     from vigie.telemetry.sources import TelemetrySource
-    from vigie.triage.actions import TrainedRanker
     from vigie.transport.parking import CarParks
     from vigie.transport.realtime import RealtimeFeed
     from vigie.transport.replay import Replay
+    from vigie.triage.actions import TrainedRanker
 
 log = logging.getLogger(__name__)
 

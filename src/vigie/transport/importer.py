@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Connection, Table, delete, insert
+from sqlalchemy import Connection, delete, insert
 
 from vigie.db import utcnow
 from vigie.errors import ConfigProblem
@@ -106,9 +106,8 @@ def _chunks(rows: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
 def _write(
     conn: Connection, model: Any, rows: Iterable[dict[str, Any]], advance: Callable[[int], None]
 ) -> None:
-    table: Table = model.__table__
     for chunk in _chunks(rows):
-        conn.execute(insert(table), chunk)
+        conn.execute(insert(model), chunk)
         advance(len(chunk))
 
 
@@ -121,9 +120,9 @@ def do_import_gtfs(v: Vigie, path: str | Path, *, progress: bool = False) -> Gtf
     total = len(feed.routes) + len(feed.stops) + len(feed.trips) + len(schedule.stop_times)
     with progress_bar(progress, total, path.name) as advance, v.db.write_engine.begin() as conn:
         for model in TABLES:
-            conn.execute(delete(model.__table__))
+            conn.execute(delete(model))
         conn.execute(
-            insert(TransitFeedRow.__table__),
+            insert(TransitFeedRow),
             [
                 {
                     "id": 1,

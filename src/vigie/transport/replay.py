@@ -99,9 +99,10 @@ def read_observed(path: Path, timezone: str) -> tuple[date, dict[str, list[Obser
         days[d] = days.get(d, 0) + 1
     day = max(days, key=lambda d: days[d])
     midnight = int(datetime.combine(day, time(0), zone).timestamp())
-    trips: dict[str, list[tuple[int, str, int, int, int, int]]] = {}
+    # Per trip: (scheduled arrival, order in the file, stop, scheduled departure, delays).
+    trips: dict[str, list[tuple[int, int, str, int, int, int]]] = {}
     for order, (tid, sid, arr, dep, arr_d, dep_d) in enumerate(rows):
-        trips.setdefault(tid, []).append((arr - midnight, order, sid, dep - midnight, arr_d, dep_d))  # type: ignore[arg-type]
+        trips.setdefault(tid, []).append((arr - midnight, order, sid, dep - midnight, arr_d, dep_d))
     out: dict[str, list[Observed]] = {}
     for tid, stops in trips.items():
         stops.sort()

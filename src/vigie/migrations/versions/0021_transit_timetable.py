@@ -1,7 +1,7 @@
 """transport: the imported timetable (stops, routes, trips, stop times, service days)
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0021
+Revises: 0020
 
 ``vigie import gtfs`` replaces these rows whole; the next departures read
 ``transit_stop_times`` by ``(stop_id, departure)`` (see ``vigie.transport.storage``).
@@ -14,8 +14,8 @@ from alembic import op
 
 import vigie.db
 
-revision = "0018"
-down_revision = "0017"
+revision = "0021"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
