@@ -216,6 +216,12 @@ ASSET_TYPES: dict[str, AssetType] = {
                 A("luminousFlux", T.NUMBER, "Luminous flux", unit="lm", minimum=0),
                 A("numberOfLamps", T.INTEGER, "Lamps on this light point", minimum=1, maximum=20, sdm=False),
                 A("illuminanceLevel", T.NUMBER, "Configured dimming level (0-1)", minimum=0, maximum=1),
+                A(
+                    "heritage",
+                    T.BOOLEAN,
+                    "Heritage luminaire: kept as it is, never in the LED retrofit plan",
+                    sdm=False,
+                ),
                 *COMMON,
             ),
             links={

@@ -15,6 +15,7 @@ from rich.console import Console
 from vigie.cli.addresses import addresses_app, import_addresses
 from vigie.cli.alarms import alarms_app
 from vigie.cli.assets import import_assets
+from vigie.cli.lighting import lighting_app
 from vigie.cli.telemetry import simulate, telemetry_app
 from vigie.cli.transport import import_gtfs, transport_app
 from vigie.cli.triage import triage_app
@@ -46,6 +47,7 @@ outbox_app = typer.Typer(help="E-mails to residents waiting in the outbox.", no_
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(transport_app, name="transport")
 app.add_typer(triage_app, name="triage")
+app.add_typer(lighting_app, name="lighting")
 
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)

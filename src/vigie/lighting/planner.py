@@ -41,11 +41,12 @@ Method = Literal["auto", "exact", "fast"]
 Together = Literal["cabinet", "street"]
 PRIORITY_CLASSES = ("mercury", "end_of_life", "non_compliant")
 DEFAULT_PRIORITIES: tuple[str, ...] = PRIORITY_CLASSES
-# Above this many (class, year) variables "auto" uses the fast method: proving
-# an optimum takes HiGHS seconds to minutes, the fast method well under a
-# second for the same plan within a few hundredths of a percent
-# (docs/benchmarks.md).
-EXACT_LIMIT = 400
+# "auto" also runs the exact solver (for AUTO_TIME_LIMIT seconds at most) on
+# problems of up to this many (item, year) pairs: proving an optimum takes HiGHS
+# seconds to minutes on a city's fleet, the fast method well under a second for
+# a plan within a few hundredths of a percent of it (docs/benchmarks.md).
+EXACT_LIMIT = 5_000
+AUTO_TIME_LIMIT = 5.0
 
 
 class PlanInfeasible(ValidationFailed):
@@ -380,17 +381,22 @@ def check_solution(problem: Problem, year: np.ndarray) -> list[str]:
 
 
 def solve(problem: Problem, options: PlanOptions) -> Solution:
+    """``exact``: the MILP; ``fast``: the priced greedy; ``auto``: fast, then exact when small.
+
+    The fast plan is handed to the MILP as its first incumbent.
+    """
     from vigie.lighting import planner_fast, planner_milp
 
-    method = options.method
-    if method == "auto":
-        # The exact model counts classes of interchangeable items, not items.
-        size = len(planner_milp.classes(problem)[0]) * len(problem.weights) if len(problem.items) else 0
-    if method == "auto":
-        method = "exact" if size <= EXACT_LIMIT else "fast"
-    if method == "exact":
+    if options.method == "exact":
         return planner_milp.solve_exact(problem, time_limit=options.time_limit)
-    return planner_fast.solve_fast(problem)
+    fast = planner_fast.solve_fast(problem)
+    if options.method == "fast" or len(problem.items) * len(problem.weights) > EXACT_LIMIT or fast.gap == 0:
+        return fast
+    exact = planner_milp.solve_exact(problem, time_limit=AUTO_TIME_LIMIT, start=fast.year)
+    better = (
+        exact.objective > fast.objective if problem.mode == "budget" else exact.objective < fast.objective
+    )
+    return exact if better or exact.gap <= fast.gap else fast
 
 
 def make_plan(fleet: FleetArrays, options: PlanOptions) -> Plan:

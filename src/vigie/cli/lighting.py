@@ -1,0 +1,121 @@
+"""Commands of the lighting context: `vigie lighting plan`."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+lighting_app = typer.Typer(
+    help="Public lighting: energy, targets, the LED retrofit plan.", no_args_is_help=True
+)
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
+
+
+class ModeChoice(StrEnum):
+    budget = "budget"
+    target = "target"
+
+
+class ObjectiveChoice(StrEnum):
+    energy = "energy"
+    money = "money"
+
+
+class MethodChoice(StrEnum):
+    auto = "auto"
+    exact = "exact"
+    fast = "fast"
+
+
+class TogetherChoice(StrEnum):
+    cabinet = "cabinet"
+    street = "street"
+
+
+@lighting_app.command("plan")
+def plan(
+    budget: float | None = typer.Option(None, help="Budget per year (the city's currency)."),
+    years: int = typer.Option(5, help="Years of the plan (target mode: up to the target year)."),
+    crew: int | None = typer.Option(None, help="Conversions the crews can make per year."),
+    mode: ModeChoice = typer.Option(
+        ModeChoice.budget, help="budget: best use of the budget; target: least cost."
+    ),
+    objective: ObjectiveChoice = typer.Option(ObjectiveChoice.energy, help="What the budget mode maximises."),
+    target_kwh: float | None = typer.Option(None, help="Target mode: the fleet's annual kWh to reach."),
+    start_year: int | None = typer.Option(None, help="First year of the plan (default: next year)."),
+    priorities: str = typer.Option(
+        "mercury,end_of_life,non_compliant", help="Priority classes in order, comma-separated ('' for none)."
+    ),
+    together: TogetherChoice | None = typer.Option(None, help="Convert whole cabinets or streets at once."),
+    method: MethodChoice = typer.Option(MethodChoice.auto, help="exact (HiGHS MILP), fast, or auto by size."),
+    cost_base: float = typer.Option(450.0, help="Conversion cost: fixed part per point."),
+    cost_per_watt: float = typer.Option(4.0, help="Conversion cost: per watt of the LED luminaire."),
+    csv_file: Path | None = typer.Option(None, "--csv", help="Write the converted points as CSV."),
+    xlsx_file: Path | None = typer.Option(None, "--xlsx", help="Write the plan as an XLSX workbook."),
+    lang: str = typer.Option("en", help="Language of the exported column names (fr or en)."),
+) -> None:
+    """The LED retrofit plan of the city's street lights: what to convert each year."""
+    from vigie.cli import _vigie
+    from vigie.errors import VigieError
+    from vigie.lighting.planner import PlanOptions
+    from vigie.lighting.planner_fleet import CostModel
+    from vigie.lighting.planner_service import plan_city, plan_csv, plan_xlsx
+
+    options = PlanOptions(
+        mode=mode.value,  # type: ignore[arg-type]
+        start_year=start_year or date.today().year + 1,
+        years=years,
+        budget=budget,
+        crew=crew,
+        objective=objective.value,  # type: ignore[arg-type]
+        target_kwh=target_kwh,
+        priorities=tuple(p.strip() for p in priorities.split(",") if p.strip()),
+        together=together.value if together else None,  # type: ignore[arg-type]
+        method=method.value,  # type: ignore[arg-type]
+    )
+    v = _vigie()
+    try:
+        with err.status("Planning: reading the fleet, its energy, then solving…"):
+            cp = plan_city(v, None, options, CostModel(cost_base, cost_per_watt), check_permission=False)
+    except VigieError as exc:
+        err.print(f"[red]error:[/red] {exc.message}", highlight=False, markup=True)
+        raise typer.Exit(2) from None
+    finally:
+        v.db.dispose()
+    p, cur = cp.plan, cp.currency
+    table = Table(title=f"LED plan ({p.method}, gap {p.gap:.4%}, {p.seconds:.2f} s)")
+    for col in ("year", "conversions", f"investment ({cur})", "kWh/year saved", "fleet kWh/year after"):
+        table.add_column(col, justify="right")
+    for r in p.years:
+        table.add_row(
+            str(r.year), f"{r.conversions:,}", f"{r.cost:,.0f}", f"{r.kwh_saved:,.0f}", f"{r.fleet_kwh:,.0f}"
+        )
+    out.print(table)
+    f = cp.finance
+    out.print(
+        f"{p.points:,} points, {p.eligible:,} convertible, {p.excluded_heritage:,} heritage kept; "
+        f"fleet today {p.fleet_kwh_now:,.0f} kWh/year. "
+        + (
+            "Deadlines: " + ", ".join(f"{k} by {y}" for k, y in p.deadlines.items()) + ". "
+            if p.deadlines
+            else ""
+        )
+        + f"Investment {f.investment:,.0f} {cur}, NPV {f.npv:,.0f} {cur}, payback "
+        + (str(f.payback_year) if f.payback_year else "beyond the horizon")
+        + (
+            f", CEE estimate {f.cee:,.0f} {cur} ({f.cee_luminaires:,} luminaires)" if f.cee_luminaires else ""
+        ),
+        highlight=False,
+    )
+    if csv_file:
+        csv_file.write_text(plan_csv(cp, lang), encoding="utf-8")
+        out.print(f"CSV written to {csv_file}", highlight=False)
+    if xlsx_file:
+        xlsx_file.write_bytes(plan_xlsx(cp, lang))
+        out.print(f"XLSX written to {xlsx_file}", highlight=False)
