@@ -38,6 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import BindParameter
 
+from vigie.city.publication import OPEN, PublicationPolicy
 from vigie.db import Base, Database
 
 # SQLite only: the UTC offset of a zone from ``since`` (UTC, in the stored date format) on.
@@ -77,9 +78,12 @@ def _flat(pairs: list[tuple[str, ColumnElement[Any]]]) -> list[ColumnElement[Any
 class JsonSql:
     """JSON-building expressions for one dialect (``sqlite`` or ``postgresql``)."""
 
-    def __init__(self, dialect: str) -> None:
+    def __init__(self, dialect: str, policy: PublicationPolicy = OPEN) -> None:
         self.dialect = dialect
         self.sqlite = dialect == "sqlite"
+        # What the public may see of a report (the city's publication policy): the public
+        # fields' SQL forms read it (reports/publication.py).
+        self.policy = policy
 
     def obj(self, pairs: list[tuple[str, ColumnElement[Any]]]) -> ColumnElement[str]:
         """A JSON object as text (the column a page reads)."""

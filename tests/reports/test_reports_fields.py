@@ -35,7 +35,7 @@ def test_reports_fields_one_entry_reaches_every_public_rendering(
 ) -> None:
     row = intake.do_create_reports(vigie, [intake.check_submission(vigie, submission(channel="app"))]).row
     # Python's view: the API's report and everything built on public_view.
-    assert public_view(row, vigie.catalogue)[with_new_field] == "app"
+    assert public_view(row, vigie.catalogue, policy=vigie.city.publication)[with_new_field] == "app"
     assert client.get(f"/api/v1/reports/{row.id}").json()[with_new_field] == "app"
     # The live event's public payload (the bus or PostgreSQL's NOTIFY carries this event).
     assert report_event(vigie, "report.created", row).payload[with_new_field] == "app"
@@ -43,7 +43,8 @@ def test_reports_fields_one_entry_reaches_every_public_rendering(
     items, _ = public_items(vigie, ReportFilter(ids=[row.id]), 1, 10, "fr")
     got = json.loads(items[0])
     assert got[with_new_field] == "app"
-    assert list(got) == list(public_view(row, vigie.catalogue, "fr", "http://testserver"))
+    policy = vigie.city.publication
+    assert list(got) == list(public_view(row, vigie.catalogue, "fr", "http://testserver", policy=policy))
     listed = client.get("/api/v1/reports").json()  # the only report; anonymous: the database's JSON
     assert [item[with_new_field] for item in listed["items"]] == ["app"]
 

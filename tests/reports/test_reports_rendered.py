@@ -20,7 +20,7 @@ def test_reports_rendered_items_equal_public_view(vigie, lang):
     items, more = public_items(vigie, f, 1, 50, lang)
     records, _ = list_reports(vigie, f, 1, 50)
     base = vigie.settings.public_base_url.rstrip("/")
-    expected = [public_view(r, vigie.catalogue, lang, base) for r in records]
+    expected = [public_view(r, vigie.catalogue, lang, base, policy=vigie.city.publication) for r in records]
     assert not more
     assert len(items) == len(ids)
     got = [json.loads(item) for item in items]

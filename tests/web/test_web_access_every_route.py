@@ -180,6 +180,9 @@ ROUTES: dict[str, Row] = {
     "POST /api/v1/reports/{report_id}/requalify":   Row("reports.triage", 401, 401, 401, 403, 200, 200, 200),
     "POST /api/v1/reports/{report_id}/move":        Row("reports.triage", 401, 401, 401, 403, 200, 200, 200),
     "POST /api/v1/reports/{report_id}/merge":       Row("reports.merge", 401, 401, 401, 403, 200, 200, 200),
+    "POST /api/v1/reports/{report_id}/moderation":  Row("reports.moderate", 401, 401, 401, 403, 200, 200, 200),
+    "POST /api/v1/reports/{report_id}/photos/{key}/moderation":
+        Row("reports.moderate", 401, 401, 401, 403, 200, 200, 200),
     "GET /api/v1/events/agent":                     Row("reports.read", 401, 401, 401, 200, 200, 200, 200),
     "GET /api/v1/pilotage/agents":                  Row("reports.triage", 401, 401, 401, 403, 200, 200, 200),
     "GET /api/v1/pilotage/queue":                   Row("reports.triage", 401, 401, 401, 403, 200, 200, 200),
@@ -463,6 +466,14 @@ def _on_new_report(route: str, **kwargs: Any) -> Fill:
     return fill
 
 
+def _on_new_photo(w: World, caller: str) -> Call:
+    photo = process_photo(jpeg_bytes(), max_bytes=10_000_000, max_pixels=50_000_000, filename="p.jpg")
+    rid = w.new_report(photos=[photo])
+    route = "POST /api/v1/reports/{report_id}/photos/{key}/moderation"
+    path = _path(route, w, caller, report_id=rid, key=photo_key(w.v, rid))
+    return Call("POST", path, {"json": {"state": "blurred"}})
+
+
 def _on_new_alarm(route: str, **kwargs: Any) -> Fill:
     return lambda w, caller: Call("POST", _path(route, w, caller, alarm_id=w.new_alarm()), kwargs)
 
@@ -575,6 +586,10 @@ CALLS: dict[str, Fill] = {
     "POST /api/v1/reports/{report_id}/merge": _on_new_report(
         "POST /api/v1/reports/{report_id}/merge", json=lambda w: {"keep_id": w.new_report()}
     ),
+    "POST /api/v1/reports/{report_id}/moderation": _on_new_report(
+        "POST /api/v1/reports/{report_id}/moderation", json={"checked": True, "public_description": "Trou"}
+    ),
+    "POST /api/v1/reports/{report_id}/photos/{key}/moderation": _on_new_photo,
     "POST /api/v1/pilotage/reports/{report_id}/resolution": _resolution,
     "POST /api/v1/pilotage/reports/{report_id}/handback": _on_new_report(
         "POST /api/v1/pilotage/reports/{report_id}/handback", json={"reason": "cannot_locate"}

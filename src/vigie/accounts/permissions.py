@@ -100,6 +100,14 @@ PERMISSIONS: dict[str, Permission] = {
             "Fusionner un doublon dans le signalement qu'il répète",
         ),
         Permission(
+            "reports.moderate",
+            "reports",
+            "Check what the public sees of a report: its text, a public text instead, each photo "
+            "shown, hidden or blurred",
+            "Vérifier ce que le public voit d'un signalement : son texte, un texte public à la "
+            "place, chaque photo montrée, masquée ou floutée",
+        ),
+        Permission(
             "reports.intake",
             "reports",
             "File a report on a resident's behalf (phone call, e-mail)",
@@ -192,6 +200,7 @@ _OPERATOR = _FIELD_AGENT | {
     "reports.all",
     "reports.triage",
     "reports.merge",
+    "reports.moderate",
     "reports.intake",
     "assets.status",
     "alarms.handle",

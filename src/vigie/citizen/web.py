@@ -39,7 +39,7 @@ from vigie.errors import NotFound
 from vigie.maps.pages import map_config
 from vigie.reports.actions import get_report
 from vigie.reports.clusters import map_view, parse_zoom
-from vigie.reports.queries import ReportFilter, apply_filter, list_reports, parse_bbox
+from vigie.reports.queries import ReportFilter, apply_filter, list_reports, parse_bbox, public_filter
 from vigie.reports.storage import ReportRow
 from vigie.reports.tracking import Tracked, find_tracked, report_view
 from vigie.reports.views import public_view
@@ -201,8 +201,9 @@ async def public_map(request: Request, page: int = Query(1, ge=1, le=10_000)) ->
     v = _vigie(request)
     lang = _lang(request)
     f, chosen = _map_filter(v, request)
-    rows, more = await run_read(request, list_reports, v, f, page, MAP_PAGE_SIZE)
-    items = [list_item(public_view(r, v.catalogue, lang), v) for r in rows]
+    policy = v.city.publication
+    rows, more = await run_read(request, list_reports, v, public_filter(policy, f), page, MAP_PAGE_SIZE)
+    items = [list_item(public_view(r, v.catalogue, lang, policy=policy), v) for r in rows]
     query = {k: chosen[k] for k in ("service", "status", "zone", "start", "end") if chosen[k]}
     return show_page(
         request,
@@ -241,20 +242,26 @@ async def public_map_view(
     f, _ = _map_filter(v, request)
     f.bbox = parse_bbox(bbox)
     level = parse_zoom(zoom)
+    policy = v.city.publication
+    f = public_filter(policy, f)
 
     def answer() -> dict[str, Any]:
         key = ("public", tuple(f.service_codes), tuple(f.statuses), tuple(f.zones), f.start, f.end)
         view = map_view(v, lambda stmt: apply_filter(stmt, f), f.bbox or (0, 0, 0, 0), level, key)
+        # A cluster's centre is an average of positions: snapped like a single report's.
+        centres = [(policy.position(c.lat, c.long), c.count) for c in view.clusters]
         return {
             "total": view.total,
-            "clusters": [{"lat": c.lat, "long": c.long, "count": c.count} for c in view.clusters],
-            "points": [public_view(r, v.catalogue, lang) for r in view.points],
+            "clusters": [{"lat": lat, "long": long, "count": n} for (lat, long), n in centres],
+            "points": [public_view(r, v.catalogue, lang, policy=policy) for r in view.points],
         }
 
     return JSONResponse(await run_read(request, answer), headers={"Cache-Control": "no-cache"})
 
 
 def _known_addresses(v: Vigie, q: str) -> list[dict[str, Any]]:
+    if not v.city.publication.exact_position:
+        return []  # addresses name houses: not published where positions are coarsened
     escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     n = func.count(ReportRow.id)
     stmt = (

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from jsonschema import Draft202012Validator
 
+from vigie.city.publication import PublicationPolicy, Shown, TimePrecision
 from vigie.city.schema import DAYS, PROFILE_SCHEMA
 from vigie.city.zones import Zone, ZoneIndex, ZonesProblem
 from vigie.errors import ConfigProblem, ConfigurationError
@@ -129,6 +130,7 @@ class CityProfile:
     legal: dict[str, LegalPage] = field(default_factory=dict)
     accessibility_status: str = "none"
     lighting: LightingProfile = field(default_factory=LightingProfile)
+    publication: PublicationPolicy = field(default_factory=PublicationPolicy)
 
     @property
     def default_language(self) -> str:
@@ -244,6 +246,16 @@ def load_profile(name_or_path: str) -> CityProfile:
             for t in light.get("targets", [])
         ),
     )
+    pub = data.get("publication", {})
+    center = data.get("center", {})
+    publication = PublicationPolicy(
+        description=Shown(pub.get("description", "always")),
+        photos=Shown(pub.get("photos", "always")),
+        position_m=int(pub.get("position_m", 0)),
+        time=TimePrecision(pub.get("time", "exact")),
+        centre_lat=float(center.get("lat", (zones.bbox[1] + zones.bbox[3]) / 2)),
+        timezone=data["timezone"],
+    )
     return CityProfile(
         id=data["id"],
         jurisdiction_id=data["jurisdiction_id"],
@@ -264,6 +276,7 @@ def load_profile(name_or_path: str) -> CityProfile:
         legal=legal,
         accessibility_status=legal_cfg.get("accessibility_status", "none"),
         lighting=lighting,
+        publication=publication,
     )
 
 

@@ -249,6 +249,49 @@ PROFILE_SCHEMA: dict[str, Any] = {
                 },
             },
         },
+        "publication": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": (
+                "What the public sees of a report (public API, Open311, public map, live streams, "
+                "tracking pages); default: everything, as filed. Agents always see everything."
+            ),
+            "properties": {
+                "description": {
+                    "enum": ["always", "after_check", "never"],
+                    "description": (
+                        "The resident's text (and the answers to the service's questions): shown "
+                        "`always`, `after_check` (once an operator has checked it, or the public "
+                        "text they wrote instead) or `never` (default `always`)."
+                    ),
+                },
+                "photos": {
+                    "enum": ["always", "after_check", "never"],
+                    "description": (
+                        "Residents' photos: shown `always` (unless hidden), `after_check` (once an "
+                        "operator has shown or blurred each one) or `never` (default `always`). "
+                        "Agents' photos follow `always`."
+                    ),
+                },
+                "position_m": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "maximum": 5000,
+                    "description": (
+                        "Size in metres of the grid cell whose centre stands for a report's position "
+                        "(0: exact, the default). Above 0 the address is not published and public "
+                        "filters by area are widened to whole cells."
+                    ),
+                },
+                "time": {
+                    "enum": ["exact", "minute", "hour", "day"],
+                    "description": (
+                        "Precision of the published dates (`day`: the city's local day); public "
+                        "date filters are widened to whole units (default `exact`)."
+                    ),
+                },
+            },
+        },
         "business_hours": {
             "type": "object",
             "additionalProperties": False,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vigie.db import Base, UTCDateTime
@@ -56,6 +56,7 @@ class OutboxRow(Base):
     __table_args__ = (
         Index("ix_notification_outbox_status_next", "status", "next_attempt_at"),
         Index("ix_notification_outbox_report", "report_id"),
+        Index("ix_notification_outbox_recipient", "recipient"),
     )
 
 
@@ -63,6 +64,29 @@ class MailKind(StrEnum):
     RECEIPT = "receipt"  # a report was made: reference, tracking link, confirmation of the address
     CONFIRM = "confirm"  # a follow by e-mail asks its address to confirm
     UPDATE = "update"  # a report the resident made or follows changed
+    ERASURE = "erasure"  # a resident asked to erase their data: the link that confirms it
+
+
+class ErasureRow(Base):
+    """A resident's request to erase their personal data, confirmed from an e-mail.
+
+    ``email`` is kept only until the request is done or expires (then emptied: the
+    request itself becomes a tombstone saying what was erased, and when).
+    """
+
+    __tablename__ = "erasure_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(320))
+    address_hash: Mapped[str] = mapped_column(String(64))
+    lang: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16))  # pending, done, expired
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (Index("ix_erasure_requests_address", "address_hash"),)
 
 
 class ConsentRow(Base):
@@ -85,4 +109,4 @@ class ConsentRow(Base):
     __table_args__ = (Index("ix_mail_consents_address", "address_hash"),)
 
 
-__all__ = ["ConsentRow", "MailKind", "OutboxRow", "OutboxStatus"]
+__all__ = ["ConsentRow", "ErasureRow", "MailKind", "OutboxRow", "OutboxStatus"]

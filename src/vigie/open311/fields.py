@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, and_, case, func, literal_column
 
+from vigie.reports import publication as pub
 from vigie.reports.domain import CLOSED, open311_status
 from vigie.reports.fields import CLOSED_VALUES, open311_status_sql
+from vigie.reports.publication import creation_media_shown
 from vigie.reports.records import ReportData, UpdateData
 from vigie.reports.storage import ReportRow
 from vigie.sqljson import JsonSql, lit
@@ -68,6 +70,8 @@ def media(u: UpdateData) -> str | None:
 def _media_url(row: ReportData, seen: Seen) -> str | None:
     if seen.photos:
         return str(seen.photos[0]["url"])
+    if not creation_media_shown(seen.ctx.publication, row.public_checked_at is not None):
+        return None
     return next((m for m in (media(u) for u in seen.updates if u.kind == "created") if m), None)
 
 
@@ -89,13 +93,46 @@ def _notice(row: ReportData, seen: Seen) -> str | None:
 
 def _updated(row: ReportData, seen: Seen) -> str | None:
     closed = row.status in CLOSED
-    return local_iso((row.closed_at if closed else None) or row.updated_at, seen.tz)
+    when = seen.ctx.publication.when
+    return local_iso(when((row.closed_at if closed else None) or row.updated_at), seen.tz)
 
 
 def _updated_sql(j: JsonSql, tz: str) -> ColumnElement[Any]:
     closed = and_(R.status.in_(CLOSED_VALUES), R.closed_at.is_not(None))
     # Never NULL: updated_at is NOT NULL, and closed_at is only taken when set.
-    return j.local_iso(case((closed, R.closed_at), else_=R.updated_at), tz, nullable=False)
+    moment = case(
+        (closed, pub.when_sql(j, j.policy, R.closed_at)), else_=pub.when_sql(j, j.policy, R.updated_at)
+    )
+    return j.local_iso(moment, tz, nullable=False)
+
+
+def _text(row: ReportData, seen: Seen) -> str | None:
+    checked = row.public_checked_at is not None
+    return seen.ctx.publication.public_text(row.description, row.public_description, checked) or None
+
+
+def _local(column: str, nullable: bool) -> Open311Field:
+    name = column.replace("_at", "_datetime")
+
+    def value(r: ReportData, s: Seen) -> str | None:
+        return local_iso(s.ctx.publication.when(getattr(r, column)), s.tz)
+
+    def sql(j: JsonSql, tz: str) -> ColumnElement[Any]:
+        return j.local_iso(pub.when_sql(j, j.policy, R[column]), tz, nullable=nullable)
+
+    return Open311Field(name, value, sql)
+
+
+def _exact_only(name: str) -> Open311Field:
+    """The address and its gazetteer id name a house: only where positions are exact."""
+
+    def value(r: ReportData, s: Seen) -> str | None:
+        return (getattr(r, name) or None) if s.ctx.publication.exact_position else None
+
+    def sql(j: JsonSql, tz: str) -> ColumnElement[Any]:
+        return func.nullif(pub.address_sql(j.policy, R[name]), lit(""))
+
+    return Open311Field(name, value, sql)
 
 
 def _media_sql(j: JsonSql, tz: str) -> ColumnElement[Any]:
@@ -114,29 +151,25 @@ REQUEST: tuple[Open311Field, ...] = (
     ),
     Open311Field("service_name", _service_name, None),
     Open311Field("service_code", lambda r, _: r.service_code, lambda j, tz: R.service_code),
-    Open311Field(
-        "description", lambda r, _: r.description or None, lambda j, tz: func.nullif(R.description, lit(""))
-    ),
+    Open311Field("description", _text, lambda j, tz: func.nullif(pub.description_sql(j, j.policy), lit(""))),
     Open311Field("agency_responsible", _agency, None),
     Open311Field("service_notice", _notice, None),
-    Open311Field(
-        "requested_datetime",
-        lambda r, s: local_iso(r.requested_at, s.tz),
-        lambda j, tz: j.local_iso(R.requested_at, tz, nullable=False),
-    ),
+    _local("requested_at", nullable=False),
     Open311Field("updated_datetime", _updated, _updated_sql),
-    Open311Field(
-        "expected_datetime",
-        lambda r, s: local_iso(r.expected_at, s.tz),
-        lambda j, tz: j.local_iso(R.expected_at, tz),
-    ),
-    Open311Field("address", lambda r, _: r.address or None, lambda j, tz: func.nullif(R.address, lit(""))),
-    Open311Field(
-        "address_id", lambda r, _: r.address_id or None, lambda j, tz: func.nullif(R.address_id, lit(""))
-    ),
+    _local("expected_at", nullable=True),
+    _exact_only("address"),
+    _exact_only("address_id"),
     Open311Field("zipcode", lambda r, _: None, lambda j, tz: literal_column("NULL")),
-    Open311Field("lat", lambda r, _: r.lat, lambda j, tz: j.number(R.lat)),
-    Open311Field("long", lambda r, _: r.long, lambda j, tz: j.number(R.long)),
+    Open311Field(
+        "lat",
+        lambda r, s: s.ctx.publication.position(r.lat, r.long)[0],
+        lambda j, tz: pub.lat_sql(j, j.policy),
+    ),
+    Open311Field(
+        "long",
+        lambda r, s: s.ctx.publication.position(r.lat, r.long)[1],
+        lambda j, tz: pub.long_sql(j, j.policy),
+    ),
     Open311Field("media_url", _media_url, _media_sql),
 )
 

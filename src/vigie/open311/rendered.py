@@ -24,6 +24,8 @@ from sqlalchemy import (
 )
 
 from vigie.catalogue.domain import Catalogue
+from vigie.city.publication import PublicationPolicy
+from vigie.reports import publication as pub
 from vigie.reports.queries import ReportFilter, page_key, page_params, page_statement
 from vigie.reports.rendered import (
     per_catalogue,
@@ -79,15 +81,16 @@ def _creation_media(j: JsonSql) -> ColumnElement[Any]:
 
 
 def media_url_sql(j: JsonSql) -> ColumnElement[Any]:
-    """``media_url``: the first photo's URL, else the creation entry's media link."""
+    """``media_url``: the first photo's URL, else the creation entry's media link (those the
+    publication policy shows)."""
     first_photo = (
         select(photo_url(j, P.c.key))
-        .where(P.c.report_id == R.id)
+        .where(P.c.report_id == R.id, pub.photo_shown_sql(j.policy, P.c.kind, P.c.moderation))
         .order_by(P.c.id)
         .limit(lit(1))
         .scalar_subquery()
     )
-    return func.coalesce(first_photo, _creation_media(j))
+    return func.coalesce(first_photo, case((pub.creation_media_shown_sql(j.policy), _creation_media(j))))
 
 
 def _item(j: JsonSql, tz: str, request: tuple[Open311Field, ...]) -> tuple[ColumnElement[str], str, str]:
@@ -111,11 +114,13 @@ def _item(j: JsonSql, tz: str, request: tuple[Open311Field, ...]) -> tuple[Colum
 _STATEMENTS: dict[tuple[Any, ...], tuple[Select[Any], str, str]] = {}
 
 
-def _statement(dialect: str, f: ReportFilter, tz: str) -> tuple[Select[Any], str, str]:
+def _statement(
+    dialect: str, f: ReportFilter, tz: str, policy: PublicationPolicy
+) -> tuple[Select[Any], str, str]:
     request = fields.request_fields()
-    key = (dialect, tz, page_key(dialect, f), request)
+    key = (dialect, tz, page_key(dialect, f), request, policy)
     if key not in _STATEMENTS:
-        item, name_mark, agency_mark = _item(JsonSql(dialect), tz, request)
+        item, name_mark, agency_mark = _item(JsonSql(dialect, policy), tz, request)
         columns = (R.service_code, R.team, R.procedure_id, R.status, item)
         _STATEMENTS[key] = (page_statement(dialect, f).with_only_columns(*columns), name_mark, agency_mark)
     return _STATEMENTS[key]
@@ -149,7 +154,7 @@ def request_items(ctx: Ctx, f: ReportFilter, page: int, page_size: int) -> tuple
     ensure_tz_offsets(v.db, tz)
     params = page_params(f, page, page_size)
     params["base"] = ctx.base
-    stmt, name_mark, agency_mark = _statement(v.db.dialect, f, tz)
+    stmt, name_mark, agency_mark = _statement(v.db.dialect, f, tz, ctx.publication)
     with v.db.one_statement_connection() as conn:
         rows = conn.execute(stmt, params).all()
     names = service_name_pairs(v.catalogue, ctx.lang)

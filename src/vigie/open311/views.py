@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vigie.catalogue.domain import Attribute, Procedure, Service
+from vigie.city.publication import PublicationPolicy, Shown
 from vigie.reports.domain import Status, open311_status
 from vigie.reports.fields import photo_urls
+from vigie.reports.publication import creation_media_shown
 from vigie.reports.records import ReportData, UpdateData
 from vigie.runtime import Vigie
 
@@ -31,6 +33,13 @@ class Ctx:
     v: Vigie
     lang: str
     notices: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    # What the client may see of reports: None is the city's publication policy (the
+    # public's); agents who see private reports get everything as filed.
+    policy: PublicationPolicy | None = None
+
+    @property
+    def publication(self) -> PublicationPolicy:
+        return self.policy if self.policy is not None else self.v.city.publication
 
     @property
     def base(self) -> str:
@@ -103,14 +112,14 @@ def is_public_update(u: UpdateData) -> bool:
     return u.kind == "created" or changed or bool(u.public_note)
 
 
-def note_view(ctx: Ctx, u: UpdateData) -> dict[str, Any]:
+def note_view(ctx: Ctx, u: UpdateData, media_shown: bool = True) -> dict[str, Any]:
     return {
-        "datetime": local_iso(u.at, ctx.v.city.timezone),
+        "datetime": local_iso(ctx.publication.when(u.at), ctx.v.city.timezone),
         "type": u.kind,
         "status": open311_status(u.status),
         "detailed_status": u.status,
         "description": u.public_note or None,
-        "media_url": media(u),
+        "media_url": media(u) if media_shown or u.kind != "created" else None,
     }
 
 
@@ -124,12 +133,14 @@ def request_view(
 
     Its elements are ``fields.REQUEST``'s, the list the database's pages are written from.
     """
-    photos = photo_urls(row, ctx.base)
+    policy = ctx.publication
+    photos = photo_urls(row, ctx.base, policy)
     updates = updates or []
     seen = Seen(ctx, updates, photos)
     out: dict[str, Any] = {f.name: f.value(row, seen) for f in fields.request_fields()}
     if extensions:
-        out["attributes"] = _attribute_values(row)
+        checked = row.public_checked_at is not None
+        out["attributes"] = _attribute_values(row) if policy.description_shown(checked) else []
         out["extended_attributes"] = {
             "reference": row.reference,
             "zone": row.zone,
@@ -138,7 +149,8 @@ def request_view(
             "duplicate_of": str(row.duplicate_of_id) if row.duplicate_of_id else None,
             "photos": [{"url": p["url"], "thumbnail_url": p["thumbnail_url"]} for p in photos],
         }
-        out["notes"] = [note_view(ctx, u) for u in updates if is_public_update(u)]
+        media_shown = creation_media_shown(policy, checked)
+        out["notes"] = [note_view(ctx, u, media_shown) for u in updates if is_public_update(u)]
     return out
 
 
@@ -154,9 +166,10 @@ def update_view(ctx: Ctx, u: UpdateData) -> dict[str, Any]:
         "update_id": str(u.id),
         "service_request_id": str(u.report_id),
         "status": open311_status(u.status),
-        "updated_datetime": local_iso(u.at, ctx.v.city.timezone),
+        "updated_datetime": local_iso(ctx.publication.when(u.at), ctx.v.city.timezone),
         "description": u.public_note or "",
-        "media_url": media(u),
+        # A resident's media link, given with the report, cannot wait for a check here.
+        "media_url": media(u) if u.kind != "created" or ctx.publication.photos is Shown.ALWAYS else None,
     }
 
 

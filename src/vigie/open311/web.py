@@ -31,9 +31,10 @@ from vigie.db import utcnow
 from vigie.errors import BadRequest, NotFound, UnsupportedMediaType, VigieError
 from vigie.reports import actions, intake
 from vigie.reports.domain import Channel
-from vigie.reports.queries import ReportFilter, list_reports
+from vigie.reports.queries import ReportFilter, list_reports, public_filter
 from vigie.reports.records import ReportData, UpdateData
 from vigie.reports.storage import ReportRow, ReportUpdateRow
+from vigie.reports.views import AGENTS
 from vigie.runtime import Vigie
 from vigie.web.deps import current_agent, get_vigie, run_read, run_write, vigie_of
 from vigie.web.problems import input_error_from_database
@@ -325,6 +326,8 @@ def _get_requests(request: Request, fmt: str, v: Vigie) -> Response:
     agent = current_agent(request)
     page, size = parse_page(params)
     public_only = not _sees_private(agent)
+    if not public_only:
+        ctx.policy = AGENTS  # agents who see private reports see them as filed
     if params.get("service_request_id") is not None:
         ids = parse_ids(params)  # overrides every other filter
         if not ids:
@@ -341,6 +344,7 @@ def _get_requests(request: Request, fmt: str, v: Vigie) -> Response:
         f = ReportFilter(
             service_codes=codes, statuses=statuses, start=start, end=end, public_only=public_only
         )
+        f = public_filter(ctx.publication, f)  # dates widened to what the public is shown
     extensions = params.flag("extensions")
     if fmt == "json" and not extensions:  # the common case: written by the database
         items, more = request_items(ctx, f, page, size)
@@ -361,8 +365,11 @@ def get_request(
 ) -> Response:
     fmt, params, ctx = _context(request, fmt, v)
     row = actions.get_report(v, service_request_id)
-    if not _visible(row, current_agent(request)):
+    agent = current_agent(request)
+    if not _visible(row, agent):
         raise NotFound(f"no report with id '{service_request_id}'")
+    if _sees_private(agent):
+        ctx.policy = AGENTS
     # A one-element list, as the spec shows (clients read element 0).
     return render(fmt, "service_requests", _requests(ctx, [row], params.flag("extensions")))
 
@@ -386,6 +393,8 @@ def get_updates(request: Request, fmt: str, v: Vigie = Depends(get_vigie)) -> Re
     fmt, params, ctx = _context(request, fmt, v)
     page, size = parse_page(params)
     start, end = parse_window(params, utcnow())
+    # Dates widened to what the public is shown of them.
+    start, end = ctx.publication.widen_start(start) or start, ctx.publication.widen_end(end) or end
     U = ReportUpdateRow
     q = (
         select(U)

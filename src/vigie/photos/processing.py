@@ -40,7 +40,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from PIL import ExifTags, Image, ImageOps
+from PIL import ExifTags, Image, ImageFilter, ImageOps
 
 from vigie.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 
@@ -50,6 +50,7 @@ __all__ = [
     "THUMBNAIL_LONG_SIDE",
     "THUMBNAIL_QUALITY",
     "ProcessedPhoto",
+    "blur_jpeg",
     "process_photo",
 ]
 
@@ -368,3 +369,15 @@ def _number(value: Any) -> float | None:
     except (TypeError, ValueError, ZeroDivisionError, OverflowError):
         return None
     return number if math.isfinite(number) else None
+
+
+def blur_jpeg(data: bytes, thumbnail: bool = False) -> bytes:
+    """A stored JPEG blurred beyond recognition (faces, plates): what the public sees of a
+    photo an operator chose to blur. The radius follows the picture's size."""
+    with Image.open(io.BytesIO(data)) as image:
+        image.load()
+        rgb = image.convert("RGB")
+    radius = max(4.0, max(rgb.size) / 40)
+    blurred = rgb.filter(ImageFilter.GaussianBlur(radius))
+    quality = THUMBNAIL_QUALITY if thumbnail else JPEG_QUALITY
+    return _encode_jpeg(blurred, quality=quality, progressive=not thumbnail)

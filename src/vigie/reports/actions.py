@@ -50,7 +50,7 @@ def report_event(
     v: Vigie, type_: str, row: ReportRow, extra_ids: tuple[int, ...] = (), **more: Any
 ) -> DomainEvent:
     """The domain event published after a report is written (``public``/``agent`` add to its views)."""
-    payload = public_view(row, v.catalogue, v.city.default_language)
+    payload = public_view(row, v.catalogue, v.city.default_language, policy=v.city.publication)
     payload.update(more.pop("public", {}))
     agent = agent_extra(row, utcnow())
     agent.update(more.pop("agent", {}))

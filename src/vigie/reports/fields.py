@@ -22,6 +22,8 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql import func
 
 from vigie.catalogue.domain import Catalogue
+from vigie.city.publication import PublicationPolicy
+from vigie.reports import publication as pub
 from vigie.reports.domain import CLOSED, open311_status
 from vigie.reports.records import ReportData
 from vigie.reports.storage import PhotoRow, ReportRow
@@ -39,6 +41,7 @@ class Shown:
     """What Python renderings need besides the row."""
 
     catalogue: Catalogue
+    policy: PublicationPolicy  # the city's publication policy (city/publication.py)
     lang: str = "fr"
     base: str = ""  # the public base URL, before photo paths
 
@@ -62,7 +65,10 @@ def iso(dt: datetime | None) -> str | None:
     return dt.isoformat() if dt else None
 
 
-def photo_urls(row: ReportData, base: str = "") -> list[dict[str, Any]]:
+def photo_urls(
+    row: ReportData, base: str = "", policy: PublicationPolicy | None = None
+) -> list[dict[str, Any]]:
+    """The report's photos as URLs; with a ``policy``, only those it lets the public see."""
     return [
         {
             "id": p.key,
@@ -73,6 +79,7 @@ def photo_urls(row: ReportData, base: str = "") -> list[dict[str, Any]]:
             "height": p.height,
         }
         for p in row.photos
+        if policy is None or policy.photo_shown(p.kind, p.moderation)
     ]
 
 
@@ -103,12 +110,16 @@ def photos_array(j: JsonSql) -> ColumnElement[Any]:
         # SQLite 3.40 has no ORDER BY inside aggregates: aggregate an ordered derived
         # table, which SQLAlchemy does not correlate: the outer row's id is named as text.
         outer_id: ColumnElement[int] = literal_column("reports.id")
-        ordered = select(P).where(P.c.report_id == outer_id).order_by(P.c.id).subquery()
+        shown = pub.photo_shown_sql(j.policy, P.c.kind, P.c.moderation)
+        ordered = select(P).where(P.c.report_id == outer_id, shown).order_by(P.c.id).subquery()
         array = select(func.json_group_array(j.obj_value(_photo_pairs(j, ordered.c)))).scalar_subquery()
         return func.json(array)  # the subquery's result is text again: json() makes it JSON
     agg = func.json_agg(aggregate_order_by(j.obj_value(_photo_pairs(j, P.c)), P.c.id))
     return func.coalesce(
-        select(agg).where(P.c.report_id == R.id).scalar_subquery(), literal_column("'[]'::json")
+        select(agg)
+        .where(P.c.report_id == R.id, pub.photo_shown_sql(j.policy, P.c.kind, P.c.moderation))
+        .scalar_subquery(),
+        literal_column("'[]'::json"),
     )
 
 
@@ -116,6 +127,30 @@ def _service_name(row: ReportData, shown: Shown) -> str:
     service = shown.catalogue.service(row.service_code)
     return service.name.get(shown.lang) if service else row.service_code
 
+
+def _checked(r: ReportData) -> bool:
+    return r.public_checked_at is not None
+
+
+def _text(r: ReportData, s: Shown) -> str:
+    return s.policy.public_text(r.description, r.public_description, _checked(r))
+
+
+def _attributes(r: ReportData, s: Shown) -> dict[str, Any]:
+    return (r.attributes or {}) if s.policy.description_shown(_checked(r)) else {}
+
+
+def _when(column: str) -> Field:
+    def value(r: ReportData, s: Shown) -> str | None:
+        return iso(s.policy.when(getattr(r, column)))
+
+    def sql(j: JsonSql) -> ColumnElement[Any]:
+        return j.utc_iso(pub.when_sql(j, j.policy, R[column]), nullable=column not in NOT_NULL)
+
+    return Field(column, value, sql)
+
+
+NOT_NULL = ("requested_at", "updated_at")
 
 PUBLIC: tuple[Field, ...] = (
     Field("id", lambda r, _: str(r.id), lambda j: j.text(R.id)),
@@ -125,13 +160,21 @@ PUBLIC: tuple[Field, ...] = (
     Field("group", lambda r, _: r.service_group, lambda j: R.service_group),
     Field("status", lambda r, _: r.status, lambda j: R.status),
     Field("open311_status", lambda r, _: open311_status(r.status), lambda j: open311_status_sql(R.status)),
-    Field("description", lambda r, _: r.description, lambda j: R.description),
-    Field("lat", lambda r, _: r.lat, lambda j: j.number(R.lat)),
-    Field("long", lambda r, _: r.long, lambda j: j.number(R.long)),
-    Field("address", lambda r, _: r.address, lambda j: R.address),
-    Field("address_id", lambda r, _: r.address_id, lambda j: R.address_id),
+    Field("description", _text, lambda j: pub.description_sql(j, j.policy)),
+    Field("lat", lambda r, s: s.policy.position(r.lat, r.long)[0], lambda j: pub.lat_sql(j, j.policy)),
+    Field("long", lambda r, s: s.policy.position(r.lat, r.long)[1], lambda j: pub.long_sql(j, j.policy)),
+    Field(
+        "address",
+        lambda r, s: r.address if s.policy.exact_position else "",
+        lambda j: pub.address_sql(j.policy, R.address),
+    ),
+    Field(
+        "address_id",
+        lambda r, s: r.address_id if s.policy.exact_position else "",
+        lambda j: pub.address_sql(j.policy, R.address_id),
+    ),
     Field("zone", lambda r, _: r.zone, lambda j: R.zone),
-    Field("attributes", lambda r, _: r.attributes or {}, lambda j: j.raw(R.attributes, "{}")),
+    Field("attributes", _attributes, lambda j: pub.attributes_sql(j, j.policy)),
     Field("status_notes", lambda r, _: r.status_notes, lambda j: R.status_notes),
     Field("reject_reason", lambda r, _: r.reject_reason, lambda j: R.reject_reason),
     Field(
@@ -139,13 +182,11 @@ PUBLIC: tuple[Field, ...] = (
         lambda r, _: str(r.duplicate_of_id) if r.duplicate_of_id else None,
         lambda j: case((R.duplicate_of_id != lit(0), j.text(R.duplicate_of_id)), else_=None),
     ),
-    Field(
-        "requested_at", lambda r, _: iso(r.requested_at), lambda j: j.utc_iso(R.requested_at, nullable=False)
-    ),
-    Field("updated_at", lambda r, _: iso(r.updated_at), lambda j: j.utc_iso(R.updated_at, nullable=False)),
-    Field("expected_at", lambda r, _: iso(r.expected_at), lambda j: j.utc_iso(R.expected_at)),
-    Field("closed_at", lambda r, _: iso(r.closed_at), lambda j: j.utc_iso(R.closed_at)),
-    Field("photos", lambda r, s: photo_urls(r, s.base), photos_array),
+    _when("requested_at"),
+    _when("updated_at"),
+    _when("expected_at"),
+    _when("closed_at"),
+    Field("photos", lambda r, s: photo_urls(r, s.base, s.policy), photos_array),
 )
 
 

@@ -250,6 +250,9 @@ def _new_report(
         ),
         "acknowledged_at": None,
         "closed_at": sub.closed_at if status in CLOSED else None,
+        "public_description": None,
+        "public_checked_at": None,
+        "erased_at": None,
         "status_notes": sub.status_notes or "",
     }
     if sub.reference_number:

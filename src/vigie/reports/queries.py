@@ -9,12 +9,13 @@ common "status + date" lists.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, func, or_, select, union_all
 
+from vigie.city.publication import PublicationPolicy
 from vigie.errors import ValidationFailed
 from vigie.reports.domain import CLOSED, Status
 from vigie.reports.records import ReportRecord, read_records, report_columns
@@ -41,6 +42,8 @@ class ReportFilter:
     public_only: bool = True
     assigned_user_id: int | None = None
     open_only: bool = False
+    # Where words are looked for; the public looks only in what it is shown (publication.py).
+    text_scope: tuple[str, ...] = ("description", "address", "reference")
 
 
 def parse_bbox(text: str) -> tuple[float, float, float, float]:
@@ -62,7 +65,7 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
     return x1, y1, x2, y2
 
 
-def _radius_box(lat: float, long: float, r: float) -> tuple[float, float, float, float]:
+def radius_box(lat: float, long: float, r: float) -> tuple[float, float, float, float]:
     dlat = r / M_PER_DEG_LAT
     dlong = r / (M_PER_DEG_LAT * max(math.cos(math.radians(lat)), 0.01))
     return long - dlong, lat - dlat, long + dlong, lat + dlat
@@ -71,7 +74,7 @@ def _radius_box(lat: float, long: float, r: float) -> tuple[float, float, float,
 # Which filters are set (not their values): statements are built once per shape
 # and cached, values travel as bound parameters. Building a SQLAlchemy statement
 # costs more than running it for a page of a list.
-Shape = tuple[bool, ...]
+Shape = tuple[Any, ...]
 
 
 def _shape(f: ReportFilter) -> Shape:
@@ -90,6 +93,7 @@ def _shape(f: ReportFilter) -> Shape:
         f.end is not None,
         f.updated_since is not None,
         bool(f.text),
+        f.text_scope if f.text else (),
     )
 
 
@@ -97,7 +101,7 @@ def _conditions(shape: Shape, spatial_index: bool = True, one_status: str = "") 
     """The WHERE terms of a filter of this shape; ``one_status`` names a single-status parameter."""
     R = ReportRow
     ids, statuses, open_only, services, groups, zones, public_only, assigned = shape[:8]
-    bbox, near, start, end, updated, text = shape[8:]
+    bbox, near, start, end, updated, text, scope = shape[8:]
     # "+ 0" keeps the planner off the (lat, long) index when another index is better.
     lat_col = R.lat if spatial_index else R.lat + 0
     long_col = R.long if spatial_index else R.long + 0
@@ -143,13 +147,8 @@ def _conditions(shape: Shape, spatial_index: bool = True, one_status: str = "") 
         conds.append(R.updated_at >= bindparam("updated_since"))
     if text:
         like: BindParameter[str] = bindparam("text")
-        conds.append(
-            or_(
-                func.lower(R.description).like(like),
-                func.lower(R.address).like(like),
-                func.lower(R.reference).like(like),
-            )
-        )
+        columns = {"description": R.description, "address": R.address, "reference": R.reference}
+        conds.append(or_(*(func.lower(columns[name]).like(like) for name in scope)))
     return conds
 
 
@@ -170,7 +169,7 @@ def _values(f: ReportFilter) -> dict[str, Any]:
     boxes = [("bbox", f.bbox)]
     if f.near:
         lat, long, r = f.near
-        boxes.append(("near", _radius_box(lat, long, r)))
+        boxes.append(("near", radius_box(lat, long, r)))
         kx = M_PER_DEG_LAT * math.cos(math.radians(lat))
         p.update(near_lat=lat, near_long=long, near_kx=kx, near_r2=r * r)
     for name, box in boxes:
@@ -304,3 +303,39 @@ def distance_m(lat1: float, long1: float, lat2: float, long2: float) -> float:
 
 
 STATUS_VALUES = [s.value for s in Status]
+
+
+def public_filter(policy: PublicationPolicy, f: ReportFilter) -> ReportFilter:
+    """``f`` as the public may ask it: never finer than what the public is shown.
+
+    Areas grow to whole grid cells (a radius becomes the cells around it), dates
+    to whole units, and words are looked for only in what the public can read, so
+    that narrowing a filter step by step never finds a hidden position, time or text.
+    """
+    out = replace(f)
+    grid = policy.grid
+    if grid is not None:
+        if f.near is not None:
+            box = radius_box(*f.near)
+            out.bbox = grid.widen(box if f.bbox is None else _intersection(f.bbox, box))
+            out.near = None
+        elif f.bbox is not None:
+            out.bbox = grid.widen(f.bbox)
+    out.start = policy.widen_start(f.start)
+    out.end = policy.widen_end(f.end)
+    out.updated_since = policy.widen_start(f.updated_since)
+    if f.text:
+        scope = ["reference"]
+        if policy.open_text:
+            scope.append("description")
+        if policy.exact_position:
+            scope.append("address")
+        out.text_scope = tuple(scope)
+    return out
+
+
+def _intersection(
+    a: tuple[float, float, float, float], b: tuple[float, float, float, float]
+) -> tuple[float, float, float, float]:
+    x1, y1 = max(a[0], b[0]), max(a[1], b[1])
+    return x1, y1, max(x1, min(a[2], b[2])), max(y1, min(a[3], b[3]))

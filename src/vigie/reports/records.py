@@ -24,13 +24,14 @@ COLUMNS: tuple[str, ...] = tuple(c.name for c in REPORTS.columns)
 
 
 class PhotoRecord:
-    __slots__ = ("key", "kind", "width", "height")
+    __slots__ = ("key", "kind", "width", "height", "moderation")
 
-    def __init__(self, key: str, kind: str, width: int, height: int) -> None:
+    def __init__(self, key: str, kind: str, width: int, height: int, moderation: str = "") -> None:
         self.key = key
         self.kind = kind
         self.width = width
         self.height = height
+        self.moderation = moderation
 
 
 class ReportRecord:
@@ -72,6 +73,9 @@ class ReportRecord:
     expected_at: datetime | None
     acknowledged_at: datetime | None
     closed_at: datetime | None
+    public_description: str | None
+    public_checked_at: datetime | None
+    erased_at: datetime | None
     photos: list[PhotoRecord]
 
     def __init__(self, values: Sequence[Any]) -> None:
@@ -112,6 +116,9 @@ class ReportRecord:
             self.expected_at,
             self.acknowledged_at,
             self.closed_at,
+            self.public_description,
+            self.public_checked_at,
+            self.erased_at,
         ) = values
         self.photos = []
 
@@ -135,12 +142,24 @@ class _ListDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-_DATETIMES = frozenset({"requested_at", "updated_at", "expected_at", "acknowledged_at", "closed_at"})
+_DATETIMES = frozenset(
+    {
+        "requested_at",
+        "updated_at",
+        "expected_at",
+        "acknowledged_at",
+        "closed_at",
+        "public_checked_at",
+        "erased_at",
+    }
+)
 _SELECT_COLUMNS = [
     type_coerce(c, _ListDateTime()).label(c.name) if c.name in _DATETIMES else c for c in REPORTS.columns
 ]
 _PHOTOS = (
-    select(PhotoRow.report_id, PhotoRow.key, PhotoRow.kind, PhotoRow.width, PhotoRow.height)
+    select(
+        PhotoRow.report_id, PhotoRow.key, PhotoRow.kind, PhotoRow.width, PhotoRow.height, PhotoRow.moderation
+    )
     .where(PhotoRow.report_id.in_(bindparam("report_ids", expanding=True)))
     .order_by(PhotoRow.id)
 )
@@ -164,8 +183,8 @@ def attach_photos(conn: Connection, records: list[ReportRecord]) -> None:
     if not records:
         return
     by_id = {r.id: r for r in records}
-    for report_id, key, kind, width, height in conn.execute(_PHOTOS, {"report_ids": list(by_id)}):
-        by_id[report_id].photos.append(PhotoRecord(key, kind, width, height))
+    for report_id, key, kind, width, height, moderation in conn.execute(_PHOTOS, {"report_ids": list(by_id)}):
+        by_id[report_id].photos.append(PhotoRecord(key, kind, width, height, moderation))
 
 
 # What the views read: an ORM row (detail pages, events) or a list record.

@@ -16,12 +16,13 @@ import orjson
 from sqlalchemy import ColumnElement, Select
 
 from vigie.catalogue.domain import Catalogue
+from vigie.city.publication import PublicationPolicy, TimePrecision
 from vigie.reports import fields
 from vigie.reports.fields import CLOSED_VALUES, Field, open311_status_sql, photo_url, photos_array
 from vigie.reports.queries import ReportFilter, page_key, page_params, page_statement
 from vigie.reports.storage import ReportRow
 from vigie.runtime import Vigie
-from vigie.sqljson import JsonSql
+from vigie.sqljson import JsonSql, ensure_tz_offsets
 
 R = ReportRow.__table__.c
 T = TypeVar("T")
@@ -45,11 +46,11 @@ def _item(j: JsonSql, public: tuple[Field, ...]) -> tuple[ColumnElement[str], st
 _STATEMENTS: dict[tuple[Any, ...], tuple[Select[Any], str]] = {}
 
 
-def _statement(dialect: str, f: ReportFilter) -> tuple[Select[Any], str]:
+def _statement(dialect: str, f: ReportFilter, policy: PublicationPolicy) -> tuple[Select[Any], str]:
     public = fields.public_fields()
-    key = (dialect, page_key(dialect, f), public)
+    key = (dialect, page_key(dialect, f), public, policy)
     if key not in _STATEMENTS:
-        item, mark = _item(JsonSql(dialect), public)
+        item, mark = _item(JsonSql(dialect, policy), public)
         _STATEMENTS[key] = (page_statement(dialect, f).with_only_columns(R.service_code, item), mark)
     return _STATEMENTS[key]
 
@@ -92,7 +93,10 @@ def public_items(v: Vigie, f: ReportFilter, page: int, page_size: int, lang: str
     """One page of ``public_view`` items as JSON texts, and whether another page follows."""
     params = page_params(f, page, page_size)
     params["base"] = v.settings.public_base_url.rstrip("/")
-    stmt, mark = _statement(v.db.dialect, f)
+    policy = v.city.publication
+    if policy.time is TimePrecision.DAY:
+        ensure_tz_offsets(v.db, policy.timezone)
+    stmt, mark = _statement(v.db.dialect, f, policy)
     with v.db.one_statement_connection() as conn:
         rows = conn.execute(stmt, params).all()
     names = service_name_pairs(v.catalogue, lang)

@@ -40,6 +40,22 @@ class StatusIn(_Body):
     reason: str = Field("", max_length=4000, description="Required when rejecting.")
 
 
+class ModerationIn(_Body):
+    checked: bool = Field(
+        True, description="The report's text may show (under a policy that waits for a check)."
+    )
+    public_description: str | None = Field(
+        None,
+        max_length=4000,
+        description="The text the public reads instead of the resident's; null: the resident's "
+        "text again; left out: unchanged.",
+    )
+
+
+class PhotoModerationIn(_Body):
+    state: str = Field(..., description="shown, hidden or blurred (for the public; agents see the photo).")
+
+
 class NoteIn(_Body):
     public_note: str = Field("", max_length=4000)
 

@@ -75,6 +75,12 @@ class ReportRow(Base):
     expected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Moderation (the city's publication policy): the text the public reads instead of
+    # the resident's, and when an operator checked what the report shows.
+    public_description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    public_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Set when the reporter's personal data was erased (a tombstone stands in its place).
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     photos: Mapped[list[PhotoRow]] = relationship(
         back_populates="report", order_by="PhotoRow.id", lazy="selectin"
@@ -93,6 +99,7 @@ class ReportRow(Base):
         Index("ix_reports_lat_long", "lat", "long"),
         Index("ix_reports_duplicate_of", "duplicate_of_id"),
         Index("ix_reports_assigned_user", "assigned_user_id"),
+        Index("ix_reports_reporter_email", "reporter_email"),  # erasure finds a resident's reports
         # The queue over the open reports only (a tenth of them in a city's history):
         # newest or most urgent first, and counts with the queue's usual filters read
         # from the index alone (status too: SQLite reads a column of the predicate from
@@ -169,6 +176,8 @@ class PhotoRow(Base):
     height: Mapped[int] = mapped_column(Integer)
     size: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # An operator's decision (city/publication.py): "" unchecked, shown, hidden, blurred.
+    moderation: Mapped[str] = mapped_column(String(16), default="", server_default="")
 
     report: Mapped[ReportRow] = relationship(back_populates="photos")
 
@@ -187,7 +196,10 @@ class FollowerRow(Base):
     lang: Mapped[str] = mapped_column(String(8), default="fr")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index("ix_report_followers_report", "report_id"),)
+    __table_args__ = (
+        Index("ix_report_followers_report", "report_id"),
+        Index("ix_report_followers_email", "email"),
+    )
 
 
 class IdempotencyRow(Base):

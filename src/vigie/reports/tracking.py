@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from vigie.errors import NotFound
 from vigie.events.domain import RESTRICTED_FIELDS
+from vigie.reports.publication import creation_media_shown
 from vigie.reports.storage import FollowerRow, PhotoRow, ReportRow
 from vigie.reports.views import public_view, update_view
 from vigie.runtime import Vigie
@@ -64,17 +65,21 @@ def restricted(view: dict[str, Any]) -> dict[str, Any]:
 
 def report_view(v: Vigie, row: ReportRow, in_full: bool, lang: str, base: str = "") -> dict[str, Any]:
     """The view of ``row`` for a resident (``in_full`` from :func:`shown_in_full`), with its history."""
-    view = public_view(row, v.catalogue, lang, base)
+    policy = v.city.publication
+    view = public_view(row, v.catalogue, lang, base, policy=policy)
+    media = creation_media_shown(policy, row.public_checked_at is not None)
     from vigie.reports.actions import report_updates
 
     updates = report_updates(v, row.id)
     if not in_full:
         view = restricted(view)
         view["history"] = [
-            {**update_view(u), "public_note": "", "media": []} for u in updates if u.kind != "alarm_link"
+            {**update_view(u, False, policy), "public_note": "", "media": []}
+            for u in updates
+            if u.kind != "alarm_link"
         ]
         return view
-    view["history"] = [update_view(u) for u in updates]
+    view["history"] = [update_view(u, False, policy, media) for u in updates]
     if not row.public:
         view["photos"] = []  # agents only
         for entry in view["history"]:
@@ -89,18 +94,29 @@ def tracking_view(v: Vigie, tracked: Tracked, lang: str, base: str = "") -> dict
     view = report_view(v, tracked.row, tracked.in_full, lang, base)
     if tracked.row.duplicate_of_id:
         kept = get_report(v, tracked.row.duplicate_of_id)
-        kept_view = public_view(kept, v.catalogue, lang, base)
+        kept_view = public_view(kept, v.catalogue, lang, base, policy=v.city.publication)
         view["kept_report"] = kept_view if kept.public else restricted(kept_view)
     return view
 
 
-def photo_owner(v: Vigie, key: str) -> tuple[bool, int | None] | None:
-    """Whether the report a photo belongs to is public, and whom it is assigned to; None for an
-    unknown photo (a non-public report's photo follows the report's own visibility rules)."""
+@dataclass(frozen=True)
+class PhotoOwner:
+    """What decides who may see a photo: its report's visibility and assignee, its kind
+    (a resident's or an agent's) and an operator's moderation of it."""
+
+    public: bool
+    assigned_user_id: int | None
+    kind: str
+    moderation: str
+
+
+def photo_owner(v: Vigie, key: str) -> PhotoOwner | None:
+    """Who may see photo ``key``; None for an unknown photo (a non-public report's photo
+    follows the report's own visibility rules)."""
     with v.db.session() as s:
         found = s.execute(
-            select(ReportRow.public, ReportRow.assigned_user_id)
+            select(ReportRow.public, ReportRow.assigned_user_id, PhotoRow.kind, PhotoRow.moderation)
             .join(PhotoRow, PhotoRow.report_id == ReportRow.id)
             .where(PhotoRow.key == key)
         ).first()
-    return None if found is None else (bool(found[0]), found[1])
+    return None if found is None else PhotoOwner(bool(found[0]), found[1], found[2], found[3] or "")

@@ -12,22 +12,35 @@ from pydantic import ValidationError
 
 from vigie.accounts.domain import Agent
 from vigie.accounts.permissions import require
+from vigie.city.publication import PHOTO_BLURRED
+from vigie.city.publication import Shown as PublicationShown
 from vigie.db import utcnow
 from vigie.errors import BadRequest, NotFound, UnsupportedMediaType, ValidationFailed
 from vigie.jsondepth import TOO_DEEP, too_deep
 from vigie.limits.store import check_rate
 from vigie.photos.storage import SignsUrls
-from vigie.reports import actions, intake, tracking
+from vigie.reports import actions, intake, moderation, tracking
 from vigie.reports.domain import Channel, parse_datetime
-from vigie.reports.queries import STATUS_VALUES, ReportFilter, find_duplicates, list_reports, parse_bbox
+from vigie.reports.moderation import BLURRED_SUFFIX
+from vigie.reports.publication import creation_media_shown
+from vigie.reports.queries import (
+    STATUS_VALUES,
+    ReportFilter,
+    find_duplicates,
+    list_reports,
+    parse_bbox,
+    public_filter,
+)
 from vigie.reports.records import ReportData
 from vigie.reports.rendered import public_items
 from vigie.reports.schemas import (
     AssignIn,
     FollowIn,
     MergeIn,
+    ModerationIn,
     MoveIn,
     NoteIn,
+    PhotoModerationIn,
     ReportIn,
     RequalifyIn,
     StatusIn,
@@ -53,7 +66,7 @@ def _view(v: Vigie, row: ReportData, agent: Agent | None, lang: str) -> dict[str
     base = v.settings.public_base_url.rstrip("/")
     if agent is not None:
         return agent_view(row, v.catalogue, utcnow(), lang, base)
-    return public_view(row, v.catalogue, lang, base)
+    return public_view(row, v.catalogue, lang, base, policy=v.city.publication)
 
 
 @router.get("/services", summary="Service catalogue (report categories) with groups")
@@ -276,10 +289,14 @@ def duplicates(
 ) -> list[dict[str, Any]]:
     lang = _lang(request)
     found = find_duplicates(v, service_code, lat, long)
+    policy = v.city.publication
+    base = v.settings.public_base_url.rstrip("/")
+    # The distance to a coarsened position says no more than the position does.
+    step = policy.position_m or 0.1
     return [
         {
-            **public_view(r, v.catalogue, lang, v.settings.public_base_url.rstrip("/")),
-            "distance_m": round(d, 1),
+            **public_view(r, v.catalogue, lang, base, policy=policy),
+            "distance_m": round(round(d / step) * step, 1),
         }
         for r, d in found
     ]
@@ -334,7 +351,7 @@ async def list_(
         if agent is not None and (assigned_to_me or not agent.can("reports.all")):
             f.assigned_user_id = agent.id
         if agent is None:  # the public list: written by the database
-            items, more = public_items(v, f, page, page_size, lang)
+            items, more = public_items(v, public_filter(v.city.publication, f), page, page_size, lang)
             next_page = str(page + 1) if more else "null"
             tail = f'"page":{page},"page_size":{page_size},"next_page":{next_page}'
             body = '{"items":[' + ",".join(items) + "]," + tail + "}"
@@ -366,7 +383,11 @@ def get_one(report_id: str, request: Request, v: Vigie = Depends(get_vigie)) -> 
     agent = current_agent(request)
     row = _visible(v, report_id, agent)
     out = _view(v, row, agent, _lang(request))
-    out["history"] = [update_view(u, agent is not None) for u in actions.report_updates(v, row.id)]
+    policy = v.city.publication
+    media = creation_media_shown(policy, row.public_checked_at is not None)
+    out["history"] = [
+        update_view(u, agent is not None, policy, media) for u in actions.report_updates(v, row.id)
+    ]
     return out
 
 
@@ -462,6 +483,40 @@ def merge(report_id: str, body: MergeIn, request: Request, v: Vigie = Depends(ge
     return _done(v, row, agent, request)
 
 
+@router.post(
+    "/reports/{report_id}/moderation",
+    summary="Check the report's text for the public, or set the public text instead",
+    tags=["agents"],
+)
+def moderate(
+    report_id: str, body: ModerationIn, request: Request, v: Vigie = Depends(get_vigie)
+) -> dict[str, Any]:
+    agent = _agent(request)
+    keep = "public_description" not in body.model_fields_set
+    row = moderation.do_moderate(
+        v,
+        report_id,
+        agent,
+        checked=body.checked,
+        public_description=body.public_description,
+        keep_description=keep,
+    )
+    return _done(v, row, agent, request)
+
+
+@router.post(
+    "/reports/{report_id}/photos/{key}/moderation",
+    summary="Show, hide or blur one of the report's photos for the public",
+    tags=["agents"],
+)
+def moderate_photo(
+    report_id: str, key: str, body: PhotoModerationIn, request: Request, v: Vigie = Depends(get_vigie)
+) -> dict[str, Any]:
+    agent = _agent(request)
+    row = moderation.do_moderate_photo(v, report_id, key, agent, body.state)
+    return _done(v, row, agent, request)
+
+
 @router.get(
     "/photos/{key}",
     summary="A photo (re-encoded, without metadata); a non-public report's photos need an agent",
@@ -488,20 +543,29 @@ def _photo(v: Vigie, request: Request, key: str, suffix: str = "") -> Response:
     owner = tracking.photo_owner(v, key)
     if owner is None:
         raise NotFound("no such photo")
-    public, assigned_user_id = owner
-    if not public:
-        agent = require(current_agent(request), "reports.read")
+    agent = current_agent(request)
+    if agent is not None and agent.can("reports.read"):
         # A field agent sees a non-public report only when it is assigned to them: its photos too.
-        if not agent.can("reports.all") and assigned_user_id != agent.id:
+        if not owner.public and not agent.can("reports.all") and owner.assigned_user_id != agent.id:
             raise NotFound("no such photo")
-    if public and v.settings.photo_urls == "signed" and isinstance(v.photos, SignsUrls):
+        data = v.photos.get(key + suffix)  # agents see the photo as taken
+        return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
+    if not owner.public:
+        require(agent, "reports.read")
+    policy = v.city.publication
+    if not policy.photo_shown(owner.kind, owner.moderation):
+        raise NotFound("no such photo")
+    stored = key + (BLURRED_SUFFIX if owner.moderation == PHOTO_BLURRED else "") + suffix
+    if v.settings.photo_urls == "signed" and isinstance(v.photos, SignsUrls):
         # The object store serves the bytes; the redirect lives a little less than the URL it
         # names, so no cache hands out an expired signature.
         ttl = v.settings.photo_url_ttl_seconds
-        url = v.photos.signed_url(key + suffix, ttl)
-        headers = {"Cache-Control": f"public, max-age={max(ttl // 2, 1)}"}
+        url = v.photos.signed_url(stored, ttl)
+        headers = {"Cache-Control": f"public, max-age={max(min(ttl // 2, 3600), 1)}"}
         return RedirectResponse(url, status_code=307, headers=headers)
-    data = v.photos.get(key + suffix)
-    # Public photos never change under their random key; others stay out of shared caches.
-    cache = "public, max-age=31536000, immutable" if public else "private, no-store"
+    data = v.photos.get(stored)
+    # An operator may hide a photo later: caches keep it an hour at most, unless the policy
+    # shows every photo as taken (a random key never changes what it names).
+    moderated = policy.photos is not PublicationShown.ALWAYS or owner.moderation
+    cache = "public, max-age=3600" if moderated else "public, max-age=31536000, immutable"
     return Response(data, media_type="image/jpeg", headers={"Cache-Control": cache})
