@@ -79,6 +79,10 @@ def load_demo(v: Vigie, progress: bool = False, reports: int = DEMO_REPORTS) -> 
     lines += load_demo_timetable(v, progress)
     created = _demo_reports(v, reports, progress)
     lines.append(f"demo reports: {created} created")
+    from vigie.opendata.demo import load_demo_opendata
+
+    # The supervisor publishes; the administrator and the supervisor sit on the ethics committee.
+    lines += load_demo_opendata(v, DEMO_ACCOUNTS[1][0], [DEMO_ACCOUNTS[3][0], DEMO_ACCOUNTS[1][0]])
     lines.append("demo accounts (password: " + DEMO_PASSWORD + "):")
     lines += [f"  {role:<12} {email}" for email, role, _, _ in DEMO_ACCOUNTS]
     return lines

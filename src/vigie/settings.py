@@ -508,6 +508,13 @@ class Settings(BaseSettings):
         description="Members of the data ethics committee who must vote on a proposal (a new "
         "open dataset or changed publication rules) before its decision can be recorded.",
     )
+    opendata_schedule_seconds: float = Field(
+        3600,
+        ge=0,
+        description="How often the web app looks for open datasets whose update frequency makes "
+        "a release due, and releases them (in the process holding the ingest lock); 0 turns "
+        "scheduled releases off (`vigie opendata release-due` does the same from cron).",
+    )
 
     @field_validator("oplog_shift_starts")
     @classmethod

@@ -73,3 +73,14 @@ def test_opendata_upload_that_does_not_fit_the_columns_is_refused_with_the_reaso
     # Nothing was kept: a release has no file to read.
     with pytest.raises(ValidationFailed, match="no uploaded file"):
         do_release(vigie, publisher, "parkings")
+
+
+def test_opendata_scheduled_release_only_when_its_frequency_is_due(vigie, make_agent):
+    from vigie.opendata.actions import do_release_due
+
+    members = committee(vigie, make_agent)
+    carpark_dataset(vigie, make_agent("supervisor"), members, rows=20)  # DAILY
+
+    [first] = do_release_due(vigie)
+    assert first.status == "published" and first.trigger == "schedule"
+    assert do_release_due(vigie) == []

@@ -16,6 +16,7 @@ from vigie.cli.addresses import addresses_app, import_addresses
 from vigie.cli.alarms import alarms_app
 from vigie.cli.assets import import_assets
 from vigie.cli.lighting import lighting_app
+from vigie.cli.opendata import opendata_app
 from vigie.cli.telemetry import simulate, telemetry_app
 from vigie.cli.transport import import_gtfs, transport_app
 from vigie.cli.triage import triage_app
@@ -48,6 +49,7 @@ app.add_typer(outbox_app, name="outbox")
 app.add_typer(transport_app, name="transport")
 app.add_typer(triage_app, name="triage")
 app.add_typer(lighting_app, name="lighting")
+app.add_typer(opendata_app, name="opendata")
 
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
