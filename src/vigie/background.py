@@ -18,6 +18,7 @@ from vigie.runtime import Vigie
 from vigie.telemetry.pipeline import IngestPipeline
 from vigie.telemetry.service import TelemetryService
 from vigie.traffic.observer import TrafficObserver
+from vigie.winter.coverage import CoverageTracker
 
 
 class BackgroundService(Protocol):
@@ -30,9 +31,11 @@ class BackgroundService(Protocol):
 
 def build_ingest(v: Vigie) -> IngestPipeline:
     """The ingest pipeline with its listeners: the alarm rules, and the contexts that
-    follow their devices message by message (traffic counts and priority requests)."""
+    follow their devices message by message (traffic counts and priority requests, the
+    salting vehicles' positions)."""
     pipeline = build_pipeline(v)
     pipeline.add_observer(TrafficObserver(v))
+    pipeline.add_observer(CoverageTracker(v))
     return pipeline
 
 

@@ -36,6 +36,7 @@ from vigie.runtime import Vigie
 from vigie.settings import Settings
 from vigie.telemetry.queries import history, latest_state, latest_values
 from vigie.telemetry.schema import kind_of
+from vigie.winter.actions import propose_from_alarms
 
 
 def build_vigie(settings: Settings | None = None) -> Vigie:
@@ -69,6 +70,8 @@ def wire_contexts(v: Vigie) -> None:
     # The operations log (main courante): every service's notable events, written with the
     # change they record (alarms, plan levels, image extractions…).
     m.subscribe_in_transaction(Logged, record_logged)
+    # Winter service: a road weather station's ice alarm proposes a level of the winter plan.
+    m.subscribe(DomainEvent, partial(propose_from_alarms, v))
     # The equipment's live state (assets) reads telemetry and the alarm rules, which build
     # on assets: they are handed to it rather than imported by it.
     v.asset_telemetry = TelemetryFeed(

@@ -14,6 +14,7 @@ from vigie.reports import storage as reports_storage
 from vigie.telemetry import storage as telemetry_storage
 from vigie.traffic import storage as traffic_storage
 from vigie.transport import storage as transport_storage
+from vigie.winter import storage as winter_storage
 
 metadata = Base.metadata
 
@@ -32,4 +33,5 @@ __all__ = [
     "telemetry_storage",
     "traffic_storage",
     "transport_storage",
+    "winter_storage",
 ]

@@ -17,6 +17,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,9 @@ from vigie.reports.actions import do_assign, do_follow
 from vigie.runtime import Vigie
 from vigie.settings import Settings
 from vigie.telemetry import lighting
+from vigie.traffic import actions as traffic_actions
 from vigie.web.deps import CSRF_HEADER, SESSION_COOKIE
+from vigie.winter import actions as winter_actions
 
 CALLERS = (
     "anonymous",
@@ -108,6 +111,19 @@ def _apart(needs: str, answers: tuple[int | str, ...], role: Role) -> int | str:
         return answers[CALLERS.index("field_agent")]
     return answers[CALLERS.index("admin")] if allows(role, needs) else 403
 
+ROAD_EVENT = {
+    "kind": "roadworks",
+    "title": "Rue de la Liberté : réfection",
+    "geometry": {"type": "LineString", "coordinates": [[5.0375, 47.3222], [5.0410, 47.3219]]},
+    "starts_at": (utcnow() - timedelta(days=1)).isoformat(),  # in force, for a month
+    "ends_at": (utcnow() + timedelta(days=30)).isoformat(),
+}
+CIRCUIT = {
+    "code": "C-0",
+    "name": "Centre",
+    "tier": "P2",
+    "geometry": {"type": "LineString", "coordinates": [[5.0375, 47.3222], [5.0410, 47.3219]]},
+}
 
 # fmt: off
 ROUTES: dict[str, Row] = {
@@ -238,6 +254,24 @@ ROUTES: dict[str, Row] = {
     "POST /api/v1/commands":                        Row("lighting.manage", 401, 401, 401, 403, 403, 202, 202),
     "GET /api/v1/commands":                         Row("lighting.manage", 401, 401, 401, 403, 403, 200, 200),
     "GET /api/v1/commands/{command_id}":            Row("lighting.manage", 401, 401, 401, 403, 403, 200, 200),
+    # -- traffic regulation
+    "GET /api/v1/traffic/controllers":              Row("traffic.read", 401, 401, 401, 403, 200, 200, 200),
+    "GET /api/v1/traffic/priority":                 Row("traffic.read", 401, 401, 401, 403, 200, 200, 200),
+    "GET /api/v1/traffic/detectors/{asset_id}/flow": Row("traffic.read", 401, 401, 401, 403, 200, 200, 200),
+    "GET /api/v1/traffic/events.geojson":           Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "POST /api/v1/traffic/events":                  Row("traffic.manage", 401, 401, 401, 403, 201, 201, 201),
+    "PUT /api/v1/traffic/events/{event_id}":        Row("traffic.manage", 401, 401, 401, 403, 200, 200, 200),
+    "POST /api/v1/traffic/events/{event_id}/end":   Row("traffic.manage", 401, 401, 401, 403, 200, 200, 200),
+    # -- winter service
+    "GET /api/v1/winter":                           Row("winter.read", 401, 401, 401, 403, 200, 200, 200),
+    "POST /api/v1/winter/level":                    Row("winter.manage", 401, 401, 401, 403, 200, 200, 200),
+    "POST /api/v1/winter/proposals/{proposal_id}/decision": Row("winter.manage", 401, 401, 401, 403, 200, 200, 200),
+    "GET /api/v1/winter/circuits":                  Row("winter.read", 401, 401, 401, 403, 200, 200, 200),
+    "POST /api/v1/winter/circuits":                 Row("winter.manage", 401, 401, 401, 403, 201, 201, 201),
+    "POST /api/v1/winter/circuits/{circuit_id}/vehicle": Row("winter.manage", 401, 401, 401, 403, 200, 200, 200),
+    "GET /api/v1/winter/conditions":                Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "POST /api/v1/winter/conditions":               Row("winter.manage", 401, 401, 401, 403, 200, 200, 200),
+    "POST /api/v1/winter/salt":                     Row("winter.manage", 401, 401, 401, 403, 200, 200, 200),
     # -- agents' pages (anonymous callers are sent to the sign-in form: 303)
     "GET /pilotage":                                Row("reports.all", SIGN_IN, SIGN_IN, SIGN_IN, TERRAIN, 200, 200, 200),
     "GET /pilotage/signalements/{report_id}":       Row("reports.all", SIGN_IN, SIGN_IN, SIGN_IN, TERRAIN, 200, 200, 200),
@@ -334,7 +368,29 @@ class World:
     # the e-mail links of a resident following a report: confirm the address, stop the e-mails
     confirm_path: str = ""
     stop_path: str = ""
+    detector_id: str = "DET-001"
+    circuit_id: int = 0
     seq: Iterator[int] = field(default_factory=lambda: iter(range(1, 1_000_000)))
+
+    def new_road_event(self) -> int:
+        draft = traffic_actions.check_event(ROAD_EVENT)
+        return int(traffic_actions.do_create_event(self.v, SYSTEM, draft)["id"])
+
+    def new_proposal(self) -> int:
+        from vigie.winter.storage import ProposalRow
+
+        with self.v.db.session(write=True) as s:
+            row = ProposalRow(
+                level="alerte",
+                rule="surface-freezing",
+                alarm_id=next(self.seq) + 10_000,
+                station_id="RWS-01",
+                title="Chaussée sous zéro",
+                created_at=utcnow(),
+            )
+            s.add(row)
+            s.commit()
+            return int(row.id)
 
     def new_report(self, assigned: bool = True, **over: Any) -> int:
         photos = over.pop("photos", [])
@@ -400,6 +456,10 @@ def world(vigie: Vigie, make_agent: Callable[..., Agent]) -> World:
     add_asset(vigie, w.asset_id, "street_light", lampTechnology="LED", powerRating=40, lanternHeight=6)
     w.alarm_id = w.new_alarm()
     w.entry_id = do_write(vigie, w.agents["operator"], "control", "Prise de poste")["id"]
+    add_asset(vigie, w.detector_id, "traffic_detector", detectorType="inductiveLoop")
+    (w.circuit_id,) = winter_actions.do_create_circuits(
+        vigie, SYSTEM, [winter_actions.check_circuit(CIRCUIT)]
+    )
     w.schedule_id = lighting.save_schedule(vigie, {"name": "Nuit", "group": "G-001"})["id"]
     (w.command_id,) = lighting.queue_commands(vigie, [w.asset_id], "switch", {"powerState": "on"}, "test")
     return w
@@ -621,6 +681,30 @@ CALLS: dict[str, Fill] = {
     "PATCH /api/v1/lighting/schedules/{schedule_id}": _plain(
         "PATCH /api/v1/lighting/schedules/{schedule_id}", json={"dim_level": 0.5}
     ),
+    "GET /api/v1/traffic/detectors/{asset_id}/flow": lambda w, c: Call(
+        "GET", f"/api/v1/traffic/detectors/{w.detector_id}/flow"
+    ),
+    "POST /api/v1/traffic/events": _plain("POST /api/v1/traffic/events", json=ROAD_EVENT),
+    "PUT /api/v1/traffic/events/{event_id}": lambda w, c: Call(
+        "PUT", f"/api/v1/traffic/events/{w.new_road_event()}", {"json": ROAD_EVENT}
+    ),
+    "POST /api/v1/traffic/events/{event_id}/end": lambda w, c: Call(
+        "POST", f"/api/v1/traffic/events/{w.new_road_event()}/end"
+    ),
+    "POST /api/v1/winter/level": _plain("POST /api/v1/winter/level", json={"level": "alerte"}),
+    "POST /api/v1/winter/proposals/{proposal_id}/decision": lambda w, c: Call(
+        "POST", f"/api/v1/winter/proposals/{w.new_proposal()}/decision", {"json": {"accept": False}}
+    ),
+    "POST /api/v1/winter/circuits": lambda w, c: Call(
+        "POST", "/api/v1/winter/circuits", {"json": {**CIRCUIT, "code": f"C-{next(w.seq)}"}}
+    ),
+    "POST /api/v1/winter/circuits/{circuit_id}/vehicle": lambda w, c: Call(
+        "POST", f"/api/v1/winter/circuits/{w.circuit_id}/vehicle", {"json": {"vehicle_id": "VEH-001"}}
+    ),
+    "POST /api/v1/winter/conditions": _plain(
+        "POST /api/v1/winter/conditions", json={"tier": "P1", "condition": "C2"}
+    ),
+    "POST /api/v1/winter/salt": _plain("POST /api/v1/winter/salt", json={"kind": "delivery", "tonnes": 25}),
     "POST /api/v1/commands": _plain(
         "POST /api/v1/commands", json={"asset_ids": ["SL-00001"], "action": "switch", "powerState": "off"}
     ),
@@ -674,7 +758,7 @@ def _send(http: httpx.Client, w: World, route: str, caller: str) -> int | str:
         }
     http.cookies.clear()
     http.cookies.update(cookies)
-    if "/events/" in call.url:  # a live stream: its status is enough
+    if call.url.startswith("/api/v1/events/"):  # a live stream: its status is enough
         with http.stream(call.method, call.url, params=params, headers=headers) as r:
             return r.status_code
     return _answer(http.request(call.method, call.url, params=params, headers=headers, **call.kwargs))

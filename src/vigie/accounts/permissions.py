@@ -59,6 +59,8 @@ GROUPS: tuple[Group, ...] = (
     Group("opendata", "Open data", "Données ouvertes"),
     Group("operations", "Operations log (main courante)", "Main courante"),
     Group("video", "Video protection", "Vidéoprotection"),
+    Group("traffic", "Traffic regulation", "Régulation du trafic"),
+    Group("winter", "Winter service", "Viabilité hivernale"),
     Group("administration", "Administration", "Administration"),
 )
 
@@ -184,6 +186,33 @@ PERMISSIONS: dict[str, Permission] = {
             "consultation est tracée",
         ),
         Permission(
+            "traffic.read",
+            "traffic",
+            "See signal controllers, traffic counts, priority requests and road events",
+            "Voir les contrôleurs de feux, les comptages, les demandes de priorité et les "
+            "événements de voirie",
+        ),
+        Permission(
+            "traffic.manage",
+            "traffic",
+            "Declare, change and end roadworks and closures",
+            "Déclarer, modifier et clore les chantiers et fermetures de voies",
+        ),
+        Permission(
+            "winter.read",
+            "winter",
+            "See the winter plan, circuits, coverage and salt",
+            "Voir le plan hivernal, les circuits, leur traitement et le sel",
+        ),
+        Permission(
+            "winter.manage",
+            "winter",
+            "Set the winter plan's level, decide proposals, declare driving conditions, manage "
+            "circuits and salt",
+            "Fixer le niveau du plan hivernal, trancher les propositions, déclarer les conditions "
+            "de circulation, gérer les circuits et le sel",
+        ),
+        Permission(
             "catalogue.manage",
             "administration",
             "Reload the catalogue of services",
@@ -204,6 +233,10 @@ _OPERATOR = _FIELD_AGENT | {
     "reports.intake",
     "assets.status",
     "alarms.handle",
+    "traffic.read",
+    "traffic.manage",
+    "winter.read",
+    "winter.manage",
 }
 _SUPERVISOR = _OPERATOR | {
     "stats.read",

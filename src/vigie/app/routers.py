@@ -23,10 +23,12 @@ from vigie.pilotage.web import router as pilotage_router
 from vigie.reports.web import router as reports_router
 from vigie.telemetry.web import lighting_router
 from vigie.telemetry.web import router as telemetry_router
+from vigie.traffic.web import router as traffic_router
 from vigie.transport.web import router as transport_router
 from vigie.web.auth import router as auth_router
 from vigie.web.docs import router as docs_router
 from vigie.web.pages import router as pages_router
+from vigie.winter.web import router as winter_router
 
 # FastAPI tries routes in order, a few microseconds each: the busiest public
 # endpoints (Open311 intake and lists, the native list) come first.
@@ -52,6 +54,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     lighting_router,
     equipment_router,
     maps_router,
+    traffic_router,
+    winter_router,
     health_router,
     metrics_router,
 )

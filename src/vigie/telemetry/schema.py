@@ -215,6 +215,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                 "description": "What the vehicle is doing: driving, parked, salting, "
                 "sweeping, collecting, patrolling, maintenance…",
             },
+            "spreadRate": _num(0, 100, "Salt spreader's dosage while salting (g/m²)."),
+            "spreadWidth": _num(0, 15, "Width the spreader covers (m)."),
         },
     ),
 }

@@ -425,8 +425,57 @@ class FleetSimulator:
             "relativeHumidity": 0.95 if self.rain else round(0.6 + 0.3 * night, 2),
         }
 
+    def drive(
+        self, asset_id: str, path: list[tuple[float, float]], salting: bool = True, speed_kmh: float = 35.0
+    ) -> None:
+        """Send a vehicle along ``path`` (lon, lat), salting (dosage 15 g/m² over 6 m) or not;
+        it goes back and forth until told otherwise (``drive(asset_id, [])`` frees it)."""
+        d = self.devices[asset_id]
+        path = [p for i, p in enumerate(path) if i == 0 or p != path[i - 1]]
+        if len(path) < 2:
+            d.state.pop("path", None)
+            return
+        d.state.update(path=list(path), at=0, offset=0.0, salting=salting, speed=speed_kmh)
+        d.state["long"], d.state["lat"] = path[0]
+
+    def _follow(self, d: Device, now: datetime) -> dict[str, Any]:
+        st = d.state
+        path: list[tuple[float, float]] = st["path"]
+        speed = st["speed"] * self.rng.uniform(0.85, 1.1)
+        left = speed / 3.6 * self.periods[VEHICLE]
+        i, off = st["at"], st["offset"]
+        while True:
+            if i + 1 >= len(path):  # end of the circuit: back the other way
+                path.reverse()
+                i, off = 0, 0.0
+            (x0, y0), (x1, y1) = path[i], path[i + 1]
+            dx = (x1 - x0) * 111_320 * math.cos(math.radians(y0))
+            dy = (y1 - y0) * 111_320
+            seg = math.hypot(dx, dy)
+            if seg - off > left:
+                off += left
+                break
+            left -= seg - off
+            i, off = i + 1, 0.0
+        f = off / seg if seg else 0.0
+        lon, lat = x0 + (x1 - x0) * f, y0 + (y1 - y0) * f
+        heading = math.degrees(math.atan2(dx, dy)) % 360
+        st.update(at=i, offset=off, long=lon, lat=lat, heading=heading)
+        msg: dict[str, Any] = {
+            "ts": _iso(now),
+            "location": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
+            "speed": round(speed, 1),
+            "heading": round(heading, 0),
+            "activity": "salting" if st["salting"] else "driving",
+        }
+        if st["salting"]:
+            msg.update(spreadRate=15.0, spreadWidth=6.0)
+        return msg
+
     def _vehicle(self, d: Device, now: datetime) -> dict[str, Any]:
         st = d.state
+        if st.get("path"):
+            return self._follow(d, now)
         if "lat" not in st:
             st["lat"] = d.asset.lat or 47.322 + self.rng.uniform(-0.03, 0.03)
             st["long"] = d.asset.long or 5.041 + self.rng.uniform(-0.04, 0.04)

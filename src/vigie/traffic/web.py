@@ -1,0 +1,91 @@
+"""Native API of the traffic context: /api/v1/traffic (agents; road events also public)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends, Path, Request
+from fastapi.responses import JSONResponse
+
+from vigie.accounts.permissions import require
+from vigie.runtime import Vigie
+from vigie.traffic import actions
+from vigie.web.deps import DbId, current_agent, get_vigie
+
+router = APIRouter(prefix="/api/v1/traffic", tags=["traffic"])
+
+EVENT_EXAMPLE = {
+    "kind": "roadworks",
+    "title": "Rue de la Liberté : réfection de chaussée",
+    "restriction": "laneClosed",
+    "geometry": {"type": "LineString", "coordinates": [[5.0375, 47.3222], [5.0410, 47.3219]]},
+    "starts_at": "2026-12-08T07:00:00+01:00",
+    "ends_at": "2026-12-12T18:00:00+01:00",
+}
+
+
+@router.get("/controllers", summary="Signal controllers: live mode, timing plan, fault, priority today")
+def list_controllers(request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
+    agent = current_agent(request)
+    require(agent, "traffic.read")
+    return {"items": actions.controllers(v)}
+
+
+@router.get("/priority", summary="Tram and bus priority requests per line over the last 24 hours")
+def priority(request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
+    agent = current_agent(request)
+    require(agent, "traffic.read")
+    return {"items": actions.priority_summary(v)}
+
+
+@router.get(
+    "/detectors/{asset_id}/flow", summary="A detector's counts today beside its usual profile for the weekday"
+)
+def detector_flow(
+    request: Request, asset_id: str = Path(..., max_length=64), v: Vigie = Depends(get_vigie)
+) -> dict[str, Any]:
+    agent = current_agent(request)
+    require(agent, "traffic.read")
+    return actions.detector_flow(v, asset_id)
+
+
+@router.get(
+    "/events.geojson",
+    summary="Roadworks and closures in force or coming within 30 days (open data, GeoJSON)",
+)
+def events_geojson(v: Vigie = Depends(get_vigie)) -> JSONResponse:
+    return JSONResponse(
+        actions.events_geojson(v),
+        media_type="application/geo+json",
+        headers={"Cache-Control": "public, max-age=60"},
+    )
+
+
+@router.post("/events", status_code=201, summary="Declare roadworks or a closure")
+def create_event(
+    request: Request,
+    body: dict[str, Any] = Body(..., examples=[EVENT_EXAMPLE]),
+    v: Vigie = Depends(get_vigie),
+) -> dict[str, Any]:
+    agent = current_agent(request)
+    agent = require(agent, "traffic.manage")
+    return actions.do_create_event(v, agent, actions.check_event(body))
+
+
+@router.put("/events/{event_id}", summary="Change a road event (geometry, period, what it does)")
+def update_event(
+    request: Request,
+    event_id: DbId,
+    body: dict[str, Any] = Body(..., examples=[EVENT_EXAMPLE]),
+    v: Vigie = Depends(get_vigie),
+) -> dict[str, Any]:
+    agent = current_agent(request)
+    agent = require(agent, "traffic.manage")
+    return actions.do_update_event(v, agent, event_id, actions.check_event(body))
+
+
+@router.post("/events/{event_id}/end", summary="End a road event now (cancel it if not begun)")
+def end_event(request: Request, event_id: DbId, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
+    agent = current_agent(request)
+    agent = require(agent, "traffic.manage")
+    return actions.do_end_event(v, agent, event_id)

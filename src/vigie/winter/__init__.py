@@ -1,0 +1,1 @@
+"""Winter service (PC neige): plan levels, priority network, salting circuits and coverage."""

@@ -1,0 +1,469 @@
+"""Winter service use cases: plan levels and proposals, circuits, coverage, conditions, salt.
+
+Each ``do_…`` checks the permission, writes in one transaction (with its audit
+row) and publishes its events after commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from vigie.accounts.actions import do_audit
+from vigie.accounts.domain import Agent
+from vigie.accounts.permissions import require
+from vigie.db import utcnow
+from vigie.errors import Conflict, NotFound, ValidationFailed
+from vigie.events.domain import DomainEvent
+from vigie.runtime import Vigie
+from vigie.winter.domain import (
+    PROPOSING_RULES,
+    Condition,
+    PlanLevel,
+    Projection,
+    Tier,
+    check_line,
+    cut,
+    line_length_m,
+    parse_enum,
+    raises,
+)
+from vigie.winter.storage import (
+    CircuitRow,
+    ConditionRow,
+    CoverageRow,
+    PlanLevelRow,
+    ProposalRow,
+    SaltRow,
+)
+
+MAX_NOTE = 2000
+
+
+def _note(text: str, field_name: str = "reason") -> str:
+    text = (text or "").strip()
+    if len(text) > MAX_NOTE:
+        raise ValidationFailed(f"{field_name} is longer than {MAX_NOTE} characters", field=field_name)
+    return text
+
+
+def _event(type_: str, payload: dict[str, Any], public: bool = False) -> DomainEvent:
+    return DomainEvent(
+        type=type_,
+        report_ids=(),
+        public=public,
+        payload={"kind": "winter", **payload},
+        agent={"kind": "winter", **payload},
+    )
+
+
+# --- plan levels -------------------------------------------------------------------
+
+
+def _current(s: Session) -> PlanLevelRow | None:
+    return s.scalars(select(PlanLevelRow).order_by(PlanLevelRow.id.desc()).limit(1)).first()
+
+
+def current_level(v: Vigie) -> dict[str, Any]:
+    """The plan's level now (``veille`` until someone sets one), since when, and the round."""
+    with v.db.session() as s:
+        row = _current(s)
+        start = round_start(s)
+    if row is None:
+        return {"level": PlanLevel.VEILLE.value, "since": None, "reason": "", "round_started": None}
+    return {"level": row.level, "since": row.at, "reason": row.reason, "round_started": start}
+
+
+def round_start(s: Session) -> datetime | None:
+    """When the latest intervention began: coverage is counted from then."""
+    rows = list(
+        s.execute(select(PlanLevelRow.level, PlanLevelRow.at).order_by(PlanLevelRow.id.desc()).limit(500))
+    )
+    start = None
+    for level, at in rows:
+        if level == PlanLevel.INTERVENTION:
+            start = at
+        elif start is not None:
+            break
+    return start
+
+
+def _set_level(
+    s: Session, agent: Agent, level: PlanLevel, reason: str, proposal_id: int | None = None
+) -> PlanLevelRow:
+    row = PlanLevelRow(
+        level=level.value,
+        reason=reason,
+        proposal_id=proposal_id,
+        set_by=None if agent.is_system else agent.id,
+        at=utcnow(),
+    )
+    s.add(row)
+    s.flush()
+    do_audit(s, agent, "winter.level", "winter_plan", str(row.id), {"level": level.value, "reason": reason})
+    return row
+
+
+def do_set_level(v: Vigie, agent: Agent | None, level: str, reason: str = "") -> dict[str, Any]:
+    agent = require(agent, "winter.manage")
+    lvl = parse_enum(PlanLevel, level, "level")
+    reason = _note(reason)
+    with v.db.session(write=True) as s:
+        cur = _current(s)
+        if cur is not None and cur.level == lvl.value:  # a retry, or two operators at once
+            return {"id": cur.id, "level": cur.level, "since": cur.at, "reason": cur.reason}
+        row = _set_level(s, agent, PlanLevel(lvl), reason)
+        s.commit()
+        out = {"id": row.id, "level": row.level, "since": row.at, "reason": row.reason}
+    v.messages.publish([_event("winter.level", {"level": out["level"], "reason": reason})])
+    return out
+
+
+def propose_from_alarms(v: Vigie, events: list[DomainEvent]) -> None:
+    """Subscriber of the live events: a road weather station's ice alarm proposes a level.
+
+    Only a level above the current one is proposed, once per alarm (``alarm_id`` is
+    unique); an operator accepts or dismisses it.
+    """
+    wanted = [e for e in events if e.type == "alarm.raised" and e.payload.get("type") in PROPOSING_RULES]
+    if not wanted:
+        return
+    made = []
+    with v.db.session(write=True) as s:
+        cur = _current(s)
+        current = PlanLevel(cur.level) if cur else PlanLevel.VEILLE
+        for e in wanted:
+            level = PROPOSING_RULES[e.payload["type"]]
+            if not raises(current, level):
+                continue
+            alarm_id = int(e.payload["alarm_id"])
+            if s.scalar(select(ProposalRow.id).where(ProposalRow.alarm_id == alarm_id)) is not None:
+                continue
+            row = ProposalRow(
+                level=level.value,
+                rule=e.payload["type"],
+                alarm_id=alarm_id,
+                station_id=str(e.payload.get("asset_id", ""))[:64],
+                title=str(e.agent.get("title", ""))[:200],
+                created_at=utcnow(),
+            )
+            s.add(row)
+            s.flush()
+            made.append({"proposal_id": row.id, "level": row.level, "station_id": row.station_id})
+        s.commit()
+    if made:
+        v.messages.publish([_event("winter.proposal", m) for m in made])
+
+
+def open_proposals(v: Vigie) -> list[dict[str, Any]]:
+    with v.db.session() as s:
+        rows = s.scalars(select(ProposalRow).where(ProposalRow.decision.is_(None)).order_by(ProposalRow.id))
+        return [_proposal_view(r) for r in rows]
+
+
+def _proposal_view(r: ProposalRow) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "level": r.level,
+        "rule": r.rule,
+        "alarm_id": r.alarm_id,
+        "station_id": r.station_id,
+        "title": r.title,
+        "created_at": r.created_at,
+        "decision": r.decision,
+        "decided_at": r.decided_at,
+    }
+
+
+def do_decide_proposal(v: Vigie, agent: Agent | None, proposal_id: int, accept: bool) -> dict[str, Any]:
+    """Accept (the plan takes the proposed level, if still higher) or dismiss a proposal."""
+    agent = require(agent, "winter.manage")
+    events = []
+    with v.db.session(write=True) as s:
+        row = s.get(ProposalRow, proposal_id)
+        if row is None:
+            raise NotFound(f"no winter plan proposal {proposal_id}")
+        if row.decision is not None:
+            raise Conflict(f"proposal {proposal_id} was already {row.decision}")
+        row.decision = "accepted" if accept else "dismissed"
+        row.decided_by = None if agent.is_system else agent.id
+        row.decided_at = utcnow()
+        do_audit(
+            s, agent, f"winter.proposal.{row.decision}", "winter_proposal", str(row.id), {"level": row.level}
+        )
+        cur = _current(s)
+        if accept and raises(PlanLevel(cur.level) if cur else None, PlanLevel(row.level)):
+            reason = f"{row.title} ({row.station_id})"
+            _set_level(s, agent, PlanLevel(row.level), reason, proposal_id=row.id)
+            events.append(_event("winter.level", {"level": row.level, "reason": reason}))
+        s.commit()
+        out = _proposal_view(row)
+    v.messages.publish(
+        [_event("winter.proposal", {"proposal_id": out["id"], "decision": out["decision"]}), *events]
+    )
+    return out
+
+
+def level_history(v: Vigie, limit: int = 50) -> list[dict[str, Any]]:
+    with v.db.session() as s:
+        rows = s.scalars(select(PlanLevelRow).order_by(PlanLevelRow.id.desc()).limit(limit))
+        return [
+            {"level": r.level, "at": r.at, "reason": r.reason, "proposal_id": r.proposal_id} for r in rows
+        ]
+
+
+# --- circuits ----------------------------------------------------------------------
+
+
+@dataclass
+class CircuitDraft:
+    code: str
+    name: str
+    tier: Tier
+    points: list[tuple[float, float]]
+    vehicle_id: str | None
+
+
+def check_circuit(body: dict[str, Any]) -> CircuitDraft:
+    code = str(body.get("code") or "").strip()
+    if not code or len(code) > 64:
+        raise ValidationFailed("code is required (64 characters at most)", field="code")
+    name = str(body.get("name") or code).strip()[:200]
+    tier = Tier(parse_enum(Tier, body.get("tier"), "tier"))
+    geometry = body.get("geometry")
+    if not isinstance(geometry, dict) or geometry.get("type") != "LineString":
+        raise ValidationFailed("geometry must be a GeoJSON LineString", field="geometry")
+    points = check_line(geometry.get("coordinates"))
+    vehicle = body.get("vehicle_id")
+    if vehicle is not None and (not isinstance(vehicle, str) or len(vehicle) > 64):
+        raise ValidationFailed("vehicle_id must be an asset id", field="vehicle_id")
+    return CircuitDraft(code, name, tier, points, vehicle or None)
+
+
+def _circuit_row(d: CircuitDraft) -> dict[str, Any]:
+    pieces = len(cut(d.points, Projection(*d.points[0]), 0))
+    return {
+        "code": d.code,
+        "name": d.name,
+        "tier": d.tier.value,
+        "coordinates": [list(p) for p in d.points],
+        "length_m": round(line_length_m(d.points), 1),
+        "pieces": pieces,
+        "vehicle_id": d.vehicle_id,
+        "created_at": utcnow(),
+    }
+
+
+def do_create_circuits(v: Vigie, agent: Agent | None, drafts: list[CircuitDraft]) -> list[int]:
+    agent = require(agent, "winter.manage")
+    with v.db.session(write=True) as s:
+        codes = [d.code for d in drafts]
+        taken = set(s.scalars(select(CircuitRow.code).where(CircuitRow.code.in_(codes))))
+        if taken or len(set(codes)) != len(codes):
+            raise Conflict(
+                f"circuit codes already used: {', '.join(sorted(taken)) or 'repeated in the batch'}"
+            )
+        rows = [CircuitRow(**_circuit_row(d)) for d in drafts]
+        s.add_all(rows)
+        s.flush()
+        do_audit(s, agent, "winter.circuits", "winter_circuit", ",".join(codes)[:200], {"count": len(rows)})
+        s.commit()
+        return [r.id for r in rows]
+
+
+def do_assign_circuit(v: Vigie, agent: Agent | None, circuit_id: int, vehicle_id: str | None) -> None:
+    agent = require(agent, "winter.manage")
+    with v.db.session(write=True) as s:
+        row = s.get(CircuitRow, circuit_id)
+        if row is None:
+            raise NotFound(f"no circuit {circuit_id}")
+        row.vehicle_id = vehicle_id
+        do_audit(s, agent, "winter.assign", "winter_circuit", str(circuit_id), {"vehicle_id": vehicle_id})
+        s.commit()
+
+
+def circuits_from_gtfs(path: str | Path) -> list[CircuitDraft]:
+    """One P1 circuit per shape of a GTFS feed (cities salt their bus and tram network first)."""
+    from vigie.transport.gtfs import read_feed
+
+    feed = read_feed(path)
+    names: dict[str, str] = {}
+    for trip in feed.trips:
+        route = feed.routes.get(trip.route_id)
+        if trip.shape_id and route and trip.shape_id not in names:
+            names[trip.shape_id] = f"{route.kind.capitalize()} {route.name} — {trip.shape_id}"
+    return [
+        CircuitDraft(f"gtfs-{sid}", names.get(sid, sid), Tier.P1, pts, None)
+        for sid, pts in sorted(feed.shapes.items())
+        if len(pts) >= 2
+    ]
+
+
+def assign_round_robin(drafts: list[CircuitDraft], vehicles: list[str]) -> None:
+    for i, d in enumerate(drafts):
+        d.vehicle_id = vehicles[i % len(vehicles)] if vehicles else None
+
+
+def list_circuits(
+    v: Vigie, since: datetime | None = None, with_geometry: bool = False
+) -> list[dict[str, Any]]:
+    """Circuits with their coverage since ``since`` (the current round when None): share,
+    last treatment, the vehicles that treated them. Set-based: two GROUP BYs."""
+    with v.db.session() as s:
+        since = since or round_start(s)
+        cov = select(CoverageRow.circuit_id, func.count(), func.max(CoverageRow.treated_at))
+        by = select(CoverageRow.circuit_id, CoverageRow.vehicle_id, func.count())
+        if since is not None:
+            cov = cov.where(CoverageRow.treated_at >= since)
+            by = by.where(CoverageRow.treated_at >= since)
+        done = {c: (n, last) for c, n, last in s.execute(cov.group_by(CoverageRow.circuit_id))}
+        vehicles: dict[int, list[tuple[str, int]]] = {}
+        for c, vid, n in s.execute(by.group_by(CoverageRow.circuit_id, CoverageRow.vehicle_id)):
+            vehicles.setdefault(c, []).append((vid, n))
+        cols = [
+            CircuitRow.id,
+            CircuitRow.code,
+            CircuitRow.name,
+            CircuitRow.tier,
+            CircuitRow.length_m,
+            CircuitRow.pieces,
+            CircuitRow.vehicle_id,
+        ]
+        if with_geometry:
+            cols.append(CircuitRow.coordinates)
+        out = []
+        for r in s.execute(select(*cols).order_by(CircuitRow.tier, CircuitRow.id)):
+            n, last = done.get(r.id, (0, None))
+            item = {
+                "id": r.id,
+                "code": r.code,
+                "name": r.name,
+                "tier": r.tier,
+                "length_m": r.length_m,
+                "vehicle_id": r.vehicle_id,
+                "share": round(min(1.0, n / r.pieces), 4) if r.pieces else 0.0,
+                "last_treated_at": last,
+                "treated_by": [vid for vid, _ in sorted(vehicles.get(r.id, []), key=lambda x: -x[1])],
+            }
+            if with_geometry:
+                item["coordinates"] = r.coordinates
+            out.append(item)
+        return out
+
+
+def coverage_summary(circuits: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """Per tier: kilometres of circuits and the share treated (weighted by length)."""
+    out: dict[str, dict[str, float]] = {}
+    for c in circuits:
+        t = out.setdefault(c["tier"], {"km": 0.0, "treated_km": 0.0})
+        t["km"] += c["length_m"] / 1000
+        t["treated_km"] += c["length_m"] * c["share"] / 1000
+    for t in out.values():
+        t["share"] = round(t["treated_km"] / t["km"], 4) if t["km"] else 0.0
+        t["km"], t["treated_km"] = round(t["km"], 1), round(t["treated_km"], 1)
+    return out
+
+
+# --- driving conditions --------------------------------------------------------------
+
+
+def do_declare_conditions(
+    v: Vigie, agent: Agent | None, tier: str, condition: str, note: str = ""
+) -> dict[str, Any]:
+    agent = require(agent, "winter.manage")
+    t = parse_enum(Tier, tier, "tier")
+    c = parse_enum(Condition, condition, "condition")
+    note = _note(note, "note")
+    with v.db.session(write=True) as s:
+        row = ConditionRow(
+            tier=t.value,
+            condition=c.value,
+            note=note,
+            declared_by=None if agent.is_system else agent.id,
+            at=utcnow(),
+        )
+        s.add(row)
+        s.flush()
+        do_audit(s, agent, "winter.conditions", "winter_conditions", t.value, {"condition": c.value})
+        s.commit()
+        out = {"tier": row.tier, "condition": row.condition, "note": row.note, "at": row.at}
+    # Residents see conditions live on the public map.
+    v.messages.publish(
+        [_event("winter.conditions", {"tier": out["tier"], "condition": out["condition"]}, public=True)]
+    )
+    return out
+
+
+def published_conditions(v: Vigie) -> list[dict[str, Any]]:
+    """The latest declaration per tier: what residents are told (no one's name)."""
+    with v.db.session() as s:
+        latest = (
+            select(ConditionRow.tier, func.max(ConditionRow.id).label("id"))
+            .group_by(ConditionRow.tier)
+            .subquery()
+        )
+        rows = s.scalars(select(ConditionRow).join(latest, ConditionRow.id == latest.c.id))
+        by_tier = {r.tier: r for r in rows}
+    return [
+        {
+            "tier": t.value,
+            "condition": by_tier[t.value].condition,
+            "note": by_tier[t.value].note,
+            "at": by_tier[t.value].at,
+        }
+        for t in Tier
+        if t.value in by_tier
+    ]
+
+
+# --- salt --------------------------------------------------------------------------
+
+
+def do_record_salt(v: Vigie, agent: Agent | None, kind: str, tonnes: float, note: str = "") -> dict[str, Any]:
+    """A delivery (tonnes added) or a stock count (the stock is then ``tonnes``)."""
+    agent = require(agent, "winter.manage")
+    if kind not in ("delivery", "count"):
+        raise ValidationFailed("kind must be delivery or count", field="kind")
+    if not isinstance(tonnes, int | float) or isinstance(tonnes, bool) or not 0 <= tonnes <= 1_000_000:
+        raise ValidationFailed("tonnes must be a number between 0 and 1,000,000", field="tonnes")
+    with v.db.session(write=True) as s:
+        row = SaltRow(
+            kind=kind,
+            tonnes=float(tonnes),
+            vehicle_id=None,
+            note=_note(note, "note"),
+            recorded_by=None if agent.is_system else agent.id,
+            at=utcnow(),
+        )
+        s.add(row)
+        s.flush()
+        do_audit(s, agent, f"winter.salt.{kind}", "winter_salt", str(row.id), {"tonnes": tonnes})
+        s.commit()
+    return salt_stock(v)
+
+
+def salt_stock(v: Vigie, since: datetime | None = None) -> dict[str, Any]:
+    """Stock = the last count + what came and went since; spread per vehicle since ``since``."""
+    with v.db.session() as s:
+        last_count = s.scalars(
+            select(SaltRow).where(SaltRow.kind == "count").order_by(SaltRow.id.desc()).limit(1)
+        ).first()
+        moves = select(func.coalesce(func.sum(SaltRow.tonnes), 0.0)).where(SaltRow.kind != "count")
+        if last_count is not None:
+            moves = moves.where(SaltRow.id > last_count.id)
+        stock = (last_count.tonnes if last_count else 0.0) + float(s.scalar(moves) or 0.0)
+        spread_q = select(SaltRow.vehicle_id, func.sum(SaltRow.tonnes)).where(SaltRow.kind == "spread")
+        if since is not None:
+            spread_q = spread_q.where(SaltRow.at >= since)
+        spread = {vid: round(-t, 3) for vid, t in s.execute(spread_q.group_by(SaltRow.vehicle_id))}
+    return {
+        "stock_tonnes": round(stock, 3),
+        "spread_tonnes": round(sum(spread.values()), 3),
+        "spread_by_vehicle": spread,
+        "counted_at": last_count.at if last_count else None,
+    }
