@@ -1,7 +1,7 @@
 """winter service: plan levels, proposals, circuits, coverage, driving conditions, salt
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from alembic import op
 
 from vigie.db import UTCDateTime
 
-revision = "0022"
-down_revision = "0021"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
