@@ -20,7 +20,7 @@ from vigie.citizen.web import show_page
 from vigie.errors import NotFound
 from vigie.maps.pages import map_config
 from vigie.runtime import Vigie
-from vigie.transport.departures import Departure, get_stop, next_departures, stops_near
+from vigie.transport.departures import Departure, stop_departures, stops_near
 from vigie.transport.parking import car_parks_now
 
 router = APIRouter(include_in_schema=False)
@@ -74,9 +74,8 @@ async def stop_page(request: Request, stop_id: str) -> Response:
     v = _vigie(request)
 
     def load() -> dict[str, Any]:
-        stop = get_stop(v, stop_id[:128])
         now = datetime.now().astimezone()
-        found = next_departures(v, stop.id, now, 10)
+        stop, found = stop_departures(v, stop_id[:128], now, 10)
         return {"stop": stop.as_dict(), "departures": [departure_view(d, now) for d in found]}
 
     try:

@@ -116,16 +116,19 @@ def stops_near(v: Vigie, lat: float, lon: float, radius: float = 600, limit: int
         TransitStopRow.lat.between(lat - dlat, lat + dlat),
         TransitStopRow.lon.between(lon - dlon, lon + dlon),
     )
-    with v.db.session() as s:
-        rows = s.scalars(stmt).all()
+    with v.db.engine.connect() as conn:
+        rows = conn.execute(stmt).all()
     found = [(distance_m(lat, lon, r.lat, r.lon), r) for r in rows]
-    found = sorted((d, r) for d, r in found if d <= radius)  # type: ignore[type-var]
+    found = sorted(((d, r) for d, r in found if d <= radius), key=lambda x: (x[0], x[1].id))
     return [_stop(r, d) for d, r in found[:limit]]
 
 
+_STOP = select(TransitStopRow).where(TransitStopRow.id == bindparam("stop"))
+
+
 def get_stop(v: Vigie, stop_id: str) -> StopInfo:
-    with v.db.session() as s:
-        row = s.get(TransitStopRow, stop_id)
+    with v.db.engine.connect() as conn:
+        row = conn.execute(_STOP, {"stop": stop_id}).first()
     if row is None:
         raise NotFound(f"no stop '{stop_id}' in the timetable", field="stop_id")
     return _stop(row)
@@ -208,33 +211,43 @@ _DEPARTURES = (
 )
 
 
-def next_departures(v: Vigie, stop_id: str, now: datetime, limit: int = 8) -> list[Departure]:
-    """The next ``limit`` departures from the stop after ``now`` (aware), live delays applied."""
+def stop_departures(
+    v: Vigie, stop_id: str, now: datetime, limit: int = 8
+) -> tuple[StopInfo, list[Departure]]:
+    """The stop and its next ``limit`` departures after ``now`` (aware), live delays applied.
+
+    One connection and Core statements: this is the busiest read of the residents' app.
+    """
     zone = timetable_zone(v)
     local = now.astimezone(zone)
     today = local.date()
     feed = realtime_of(v)
     delays = feed.current() if feed is not None else None
     out: list[Departure] = []
-    with v.db.session() as s:
-        if s.get(TransitStopRow, stop_id) is None:
+    with v.db.engine.connect() as conn:
+        row = conn.execute(_STOP, {"stop": stop_id}).first()
+        if row is None:
             raise NotFound(f"no stop '{stop_id}' in the timetable", field="stop_id")
         for day in (today - timedelta(days=1), today):
             midnight = datetime.combine(day, time(0), zone)
             clock = int((local - midnight).total_seconds())
-            rows = s.execute(
-                _DEPARTURES,
-                {
-                    "day": day,
-                    "stop": stop_id,
-                    "low": clock - LOOK_BACK,
-                    "high": clock + HORIZON,
-                    "n": limit * 3,
-                },
-            ).all()
-            out.extend(_departure(r, stop_id, midnight, day, delays) for r in rows)
+            params = {
+                "day": day,
+                "stop": stop_id,
+                "low": clock - LOOK_BACK,
+                "high": clock + HORIZON,
+                "n": limit * 3,
+            }
+            out.extend(
+                _departure(r, stop_id, midnight, day, delays) for r in conn.execute(_DEPARTURES, params)
+            )
     upcoming = sorted((d for d in out if d.expected >= now), key=lambda d: d.expected)
-    return upcoming[:limit]
+    return _stop(row), upcoming[:limit]
+
+
+def next_departures(v: Vigie, stop_id: str, now: datetime, limit: int = 8) -> list[Departure]:
+    """The next ``limit`` departures from the stop after ``now`` (aware), live delays applied."""
+    return stop_departures(v, stop_id, now, limit)[1]
 
 
 def _departure(row: Any, stop_id: str, midnight: datetime, day: date, delays: Delays | None) -> Departure:
@@ -257,6 +270,7 @@ __all__ = [
     "next_departures",
     "realtime_of",
     "replay_of",
+    "stop_departures",
     "stops_near",
     "timetable_zone",
 ]

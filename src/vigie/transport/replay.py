@@ -119,13 +119,15 @@ def read_observed(path: Path, timezone: str) -> tuple[date, dict[str, list[Obser
 
 
 def rebuild_day(
-    feed_dir: Path, observed: Path, out: Path, first_day: date, days: int = 366
+    feed_dir: Path, observed: Path, out: Path, first_day: date, days: int = 366, shift: int = 0
 ) -> tuple[date, int, int]:
     """Write to ``out`` a GTFS feed of the recorded day's trips that runs every day from ``first_day``.
 
     Routes, stops, shapes and agency are the feed's own; trips are those of the
     recording found in the feed; stop times are the scheduled times rebuilt from
-    it. Returns (recorded day, trips, stop times).
+    it, moved by ``shift`` seconds (benchmarks: the recorded morning at any hour; a trip
+    that would start before midnight moves to the end of the day). Returns (recorded day,
+    trips, stop times).
     """
     feed = read_feed(feed_dir)
     timezone = feed.timezone or "Europe/Paris"
@@ -160,10 +162,10 @@ def rebuild_day(
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence"])
         for tid, stops in kept.items():
+            moved = shift + (86400 if stops[0].arrival + shift < 0 else 0)
             for s in stops:
-                w.writerow(
-                    [tid, format_time(s.arrival), format_time(s.departure), s.stop_id, s.stop_sequence]
-                )
+                arr, dep = s.arrival + moved, s.departure + moved
+                w.writerow([tid, format_time(arr), format_time(dep), s.stop_id, s.stop_sequence])
                 n += 1
     last = first_day + timedelta(days=days - 1)
     (out / "calendar.txt").write_text(

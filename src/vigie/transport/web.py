@@ -13,7 +13,7 @@ from fastapi.responses import Response
 
 from vigie.errors import NotFound
 from vigie.runtime import Vigie
-from vigie.transport.departures import get_stop, next_departures, replay_of, stops_near
+from vigie.transport.departures import replay_of, stop_departures, stops_near
 from vigie.transport.parking import car_parks_now
 from vigie.web.deps import get_vigie, run_read
 from vigie.web.json import FastJSONResponse
@@ -50,8 +50,7 @@ async def departures(
     v: Vigie = Depends(get_vigie),
 ) -> Response:
     def answer() -> dict[str, object]:
-        stop = get_stop(v, stop_id[:128])
-        found = next_departures(v, stop.id, datetime.now().astimezone(), limit)
+        stop, found = stop_departures(v, stop_id[:128], datetime.now().astimezone(), limit)
         return {"stop": stop.as_dict(), "departures": [d.as_dict() for d in found]}
 
     return FastJSONResponse(await run_read(request, answer), headers={"Cache-Control": "no-cache"})
