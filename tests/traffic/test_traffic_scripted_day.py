@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import insert, select
 
 from vigie.alarms.storage import AlarmRow
 from vigie.assets.demo import build_demo_fleet
 from vigie.assets.storage import AssetRow
 from vigie.background import build_ingest
+from vigie.oplog.actions import OplogFilter, list_entries
 from vigie.runtime import Vigie
 from vigie.telemetry.registry import AssetInfo
 from vigie.telemetry.schema import kind_of
@@ -57,7 +59,7 @@ def active(v: Vigie) -> dict[str, str]:
         return {a.type: a.asset_id for a in s.scalars(select(AlarmRow).where(AlarmRow.active.is_(True)))}
 
 
-def test_traffic_scripted_day_controller_fails_and_detector_congests(vigie: Vigie) -> None:
+def test_traffic_scripted_day_controller_fails_and_detector_congests(vigie: Vigie, make_agent) -> None:
     rows = junction(vigie)
     tlc, det, other = (r["id"] for r in rows)
     # Three weeks of the detectors' counts teach their usual profile.
@@ -112,5 +114,63 @@ def test_traffic_scripted_day_controller_fails_and_detector_congests(vigie: Vigi
         outcomes = list(
             s.scalars(select(PriorityRequestRow.outcome).where(PriorityRequestRow.controller_id == tlc))
         )
+    # The day in the operations log, under traffic regulation.
+    entries, _ = list_entries(vigie, make_agent("operator"), OplogFilter(services=("traffic",)))
+    raised = {e["detail"]["type"] for e in entries if e["kind"] == "alarm.raised"}
+    assert raised == {"controller-conflict", "controller-degraded-mode", "detector-congestion"}
     assert len(outcomes) > 100
     assert 0.7 < outcomes.count("granted") / len(outcomes) < 0.95
+
+
+def test_traffic_road_events_checked_logged_and_published(vigie: Vigie, make_agent) -> None:
+    from datetime import UTC
+
+    from vigie.errors import Conflict, Forbidden, ValidationFailed
+    from vigie.traffic import actions
+
+    operator = make_agent("operator")
+    now = datetime.now(UTC)
+    body = {
+        "kind": "closure",
+        "title": "Fermeture de la rue Musette (marché de Noël)",
+        "geometry": {"type": "LineString", "coordinates": [[5.0405, 47.3229], [5.0418, 47.3235]]},
+        "starts_at": (now - timedelta(hours=1)).isoformat(),
+        "ends_at": (now + timedelta(days=2)).isoformat(),
+    }
+    with pytest.raises(ValidationFailed):
+        actions.check_event({**body, "kind": "parade"})
+    with pytest.raises(ValidationFailed):
+        actions.check_event({**body, "ends_at": "demain"})
+    with pytest.raises(Forbidden):
+        actions.do_create_event(vigie, make_agent("field_agent"), actions.check_event(body))
+    made = actions.do_create_event(vigie, operator, actions.check_event(body))
+    assert made["restriction"] == "roadClosed"  # a closure closes the road unless told
+    later = actions.do_create_event(
+        vigie,
+        operator,
+        actions.check_event(
+            {
+                **body,
+                "kind": "roadworks",
+                "title": "Réfection",
+                "starts_at": (now + timedelta(days=3)).isoformat(),
+                "ends_at": (now + timedelta(days=5)).isoformat(),
+            }
+        ),
+    )
+    geo = actions.events_geojson(vigie)
+    assert [f["id"] for f in geo["features"]] == [made["id"], later["id"]]
+    assert geo["features"][0]["properties"]["in_force"] and not geo["features"][1]["properties"]["in_force"]
+    assert "created_by" not in geo["features"][0]["properties"]
+    actions.do_end_event(vigie, operator, later["id"])  # not begun: cancelled
+    actions.do_end_event(vigie, operator, made["id"])  # in force: ends now
+    with pytest.raises(Conflict):
+        actions.do_end_event(vigie, operator, made["id"])
+    assert actions.events_geojson(vigie)["features"] == []
+    entries, _ = list_entries(vigie, operator, OplogFilter(services=("traffic",)))
+    assert [e["kind"] for e in reversed(entries)] == [
+        "traffic.event.declared",
+        "traffic.event.declared",
+        "traffic.event.cancelled",
+        "traffic.event.ended",
+    ]

@@ -16,6 +16,7 @@ from vigie.assets.demo import build_demo_fleet
 from vigie.assets.storage import AssetRow
 from vigie.background import build_ingest
 from vigie.errors import Conflict, Forbidden
+from vigie.oplog.actions import OplogFilter, list_entries
 from vigie.runtime import Vigie
 from vigie.telemetry.registry import AssetInfo
 from vigie.telemetry.schema import kind_of
@@ -125,3 +126,16 @@ def test_winter_scripted_night_ice_risk_salting_and_coverage(vigie: Vigie, make_
     assert set(salt["spread_by_vehicle"]) <= set(winter_vehicles)
     (published,) = actions.published_conditions(vigie)
     assert published["condition"] == "C3" and "declared_by" not in published
+    # The night in the operations log: the alarm, the proposal, the level, the conditions.
+    entries, _ = list_entries(vigie, operator, OplogFilter(services=("winter",)))
+    kinds = [e["kind"] for e in reversed(entries)]
+    for kind in (
+        "alarm.raised",
+        "winter.proposal",
+        "winter.proposal.accepted",
+        "winter.level",
+        "winter.conditions",
+    ):
+        assert kind in kinds, kinds
+    level = next(e for e in entries if e["kind"] == "winter.level")
+    assert level["severity"] == "urgent" and "Intervention" in level["text"] + level["text_en"]

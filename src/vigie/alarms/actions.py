@@ -254,6 +254,7 @@ _SERVICE_OF_KIND = {
     "cabinet": "lighting",
     "camera": "video",
     "traffic_controller": "traffic",
+    "traffic_detector": "traffic",
     "weather_station": "winter",
     "vehicle": "winter",
 }

@@ -14,6 +14,7 @@ from vigie.accounts.permissions import require
 from vigie.assets.actions import AssetFilter, get_asset, list_assets
 from vigie.db import utcnow
 from vigie.errors import Conflict, NotFound, ValidationFailed
+from vigie.events.changes import Logged
 from vigie.events.domain import DomainEvent
 from vigie.runtime import Vigie
 from vigie.telemetry.queries import latest_values, series
@@ -95,6 +96,30 @@ def _published(type_: str, view: dict[str, Any]) -> DomainEvent:
     return DomainEvent(type=type_, report_ids=(), public=True, payload=payload, agent=payload)
 
 
+KIND_NAMES = {"roadworks": ("Chantier", "Roadworks"), "closure": ("Fermeture", "Closure")}
+
+
+def _log(v: Vigie, s: Any, agent: Agent, row: RoadEventRow, what: tuple[str, str]) -> None:
+    """The operations log's entry, written with the change (same transaction)."""
+    fr, en = KIND_NAMES.get(row.kind, (row.kind, row.kind))
+    tz = v.city.timezone
+    period = f"{row.starts_at.astimezone(tz):%d/%m %H:%M} → {row.ends_at.astimezone(tz):%d/%m %H:%M}"
+    v.messages.stage(
+        s,
+        Logged(
+            service="traffic",
+            kind=f"traffic.event.{what[1]}",
+            text_fr=f"{fr} {what[0]} : {row.title} ({period})",
+            text_en=f"{en} {what[1]}: {row.title} ({period})",
+            actor="" if agent.is_system else agent.label,
+            actor_id=None if agent.is_system else agent.id,
+            ref=f"road_event:{row.id}",
+            severity="notable" if row.kind == "closure" else "info",
+            detail={"kind": row.kind, "restriction": row.restriction},
+        ),
+    )
+
+
 def do_create_event(v: Vigie, agent: Agent | None, draft: EventDraft) -> dict[str, Any]:
     agent = require(agent, "traffic.manage")
     now = utcnow()
@@ -118,6 +143,7 @@ def do_create_event(v: Vigie, agent: Agent | None, draft: EventDraft) -> dict[st
         s.add(row)
         s.flush()
         do_audit(s, agent, "traffic.event.create", "road_event", str(row.id), {"kind": row.kind})
+        _log(v, s, agent, row, ("déclaré", "declared"))
         s.commit()
         view = _event_view(row, agent=True)
     v.messages.publish([_published("traffic.event", view)])
@@ -137,6 +163,7 @@ def do_update_event(v: Vigie, agent: Agent | None, event_id: int, draft: EventDr
         row.min_long, row.min_lat, row.max_long, row.max_lat = draft.bbox
         row.starts_at, row.ends_at, row.updated_at = draft.starts_at, draft.ends_at, utcnow()
         do_audit(s, agent, "traffic.event.update", "road_event", str(row.id), {})
+        _log(v, s, agent, row, ("modifié", "changed"))
         s.commit()
         view = _event_view(row, agent=True)
     v.messages.publish([_published("traffic.event", view)])
@@ -159,6 +186,7 @@ def do_end_event(v: Vigie, agent: Agent | None, event_id: int) -> dict[str, Any]
             row.ends_at = now
         row.updated_at = now
         do_audit(s, agent, "traffic.event.end", "road_event", str(row.id), {})
+        _log(v, s, agent, row, ("annulé", "cancelled") if row.cancelled_at else ("terminé", "ended"))
         s.commit()
         view = _event_view(row, agent=True)
     v.messages.publish([_published("traffic.event", view)])

@@ -19,9 +19,12 @@ from vigie.accounts.domain import Agent
 from vigie.accounts.permissions import require
 from vigie.db import utcnow
 from vigie.errors import Conflict, NotFound, ValidationFailed
+from vigie.events.changes import Logged
 from vigie.events.domain import DomainEvent
 from vigie.runtime import Vigie
 from vigie.winter.domain import (
+    CONDITION_NAMES,
+    LEVEL_NAMES,
     PROPOSING_RULES,
     Condition,
     PlanLevel,
@@ -94,7 +97,7 @@ def round_start(s: Session) -> datetime | None:
 
 
 def _set_level(
-    s: Session, agent: Agent, level: PlanLevel, reason: str, proposal_id: int | None = None
+    v: Vigie, s: Session, agent: Agent, level: PlanLevel, reason: str, proposal_id: int | None = None
 ) -> PlanLevelRow:
     row = PlanLevelRow(
         level=level.value,
@@ -106,7 +109,49 @@ def _set_level(
     s.add(row)
     s.flush()
     do_audit(s, agent, "winter.level", "winter_plan", str(row.id), {"level": level.value, "reason": reason})
+    fr, en = LEVEL_NAMES[level]
+    tail = f" — {reason}" if reason else ""
+    _log(
+        v,
+        s,
+        agent,
+        "winter.level",
+        f"Plan hivernal : niveau {fr}{tail}",
+        f"Winter plan: level {en}{tail}",
+        f"plan:{row.id}",
+        "urgent" if level == PlanLevel.INTERVENTION else "notable",
+        {"level": level.value, "proposal_id": proposal_id},
+    )
     return row
+
+
+def _log(
+    v: Vigie,
+    s: Session,
+    agent: Agent | None,
+    kind: str,
+    fr: str,
+    en: str,
+    ref: str,
+    severity: str = "info",
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """An entry of the operations log, written with the change (same transaction)."""
+    human = agent is not None and not agent.is_system
+    v.messages.stage(
+        s,
+        Logged(
+            service="winter",
+            kind=kind,
+            text_fr=fr,
+            text_en=en,
+            actor=agent.label if human and agent else "",
+            actor_id=agent.id if human and agent else None,
+            ref=ref,
+            severity=severity,
+            detail=detail or {},
+        ),
+    )
 
 
 def do_set_level(v: Vigie, agent: Agent | None, level: str, reason: str = "") -> dict[str, Any]:
@@ -117,7 +162,7 @@ def do_set_level(v: Vigie, agent: Agent | None, level: str, reason: str = "") ->
         cur = _current(s)
         if cur is not None and cur.level == lvl.value:  # a retry, or two operators at once
             return {"id": cur.id, "level": cur.level, "since": cur.at, "reason": cur.reason}
-        row = _set_level(s, agent, PlanLevel(lvl), reason)
+        row = _set_level(v, s, agent, PlanLevel(lvl), reason)
         s.commit()
         out = {"id": row.id, "level": row.level, "since": row.at, "reason": row.reason}
     v.messages.publish([_event("winter.level", {"level": out["level"], "reason": reason})])
@@ -155,6 +200,18 @@ def propose_from_alarms(v: Vigie, events: list[DomainEvent]) -> None:
             s.add(row)
             s.flush()
             made.append({"proposal_id": row.id, "level": row.level, "station_id": row.station_id})
+            fr, en = LEVEL_NAMES[level]
+            _log(
+                v,
+                s,
+                None,
+                "winter.proposal",
+                f"Niveau {fr} proposé par {row.station_id} ({row.title})",
+                f"Level {en} proposed by {row.station_id} ({row.title})",
+                f"proposal:{row.id}",
+                "notable",
+                {"alarm_id": alarm_id, "level": level.value},
+            )
         s.commit()
     if made:
         v.messages.publish([_event("winter.proposal", m) for m in made])
@@ -196,10 +253,21 @@ def do_decide_proposal(v: Vigie, agent: Agent | None, proposal_id: int, accept: 
         do_audit(
             s, agent, f"winter.proposal.{row.decision}", "winter_proposal", str(row.id), {"level": row.level}
         )
+        fr, en = LEVEL_NAMES[PlanLevel(row.level)]
+        verdict = ("acceptée", "accepted") if accept else ("écartée", "dismissed")
+        _log(
+            v,
+            s,
+            agent,
+            f"winter.proposal.{row.decision}",
+            f"Proposition de niveau {fr} {verdict[0]}",
+            f"Proposed level {en} {verdict[1]}",
+            f"proposal:{row.id}",
+        )
         cur = _current(s)
         if accept and raises(PlanLevel(cur.level) if cur else None, PlanLevel(row.level)):
             reason = f"{row.title} ({row.station_id})"
-            _set_level(s, agent, PlanLevel(row.level), reason, proposal_id=row.id)
+            _set_level(v, s, agent, PlanLevel(row.level), reason, proposal_id=row.id)
             events.append(_event("winter.level", {"level": row.level, "reason": reason}))
         s.commit()
         out = _proposal_view(row)
@@ -390,6 +458,17 @@ def do_declare_conditions(
         s.add(row)
         s.flush()
         do_audit(s, agent, "winter.conditions", "winter_conditions", t.value, {"condition": c.value})
+        fr_c, en_c = CONDITION_NAMES[Condition(c.value)]
+        _log(
+            v,
+            s,
+            agent,
+            "winter.conditions",
+            f"Conditions de circulation {t.value} : {c.value} ({fr_c.lower()})",
+            f"Driving conditions {t.value}: {c.value} ({en_c.lower()})",
+            f"conditions:{row.id}",
+            "notable" if c.value in ("C3", "C4") else "info",
+        )
         s.commit()
         out = {"tier": row.tier, "condition": row.condition, "note": row.note, "at": row.at}
     # Residents see conditions live on the public map.
