@@ -137,3 +137,28 @@ def test_cli_settings_refuse_default_secret_in_production(monkeypatch):
     monkeypatch.delenv("VIGIE_SECRET_KEY", raising=False)
     result = run("db", "upgrade")
     assert result.exit_code == 1 and "VIGIE_SECRET_KEY" in result.output
+
+
+def test_cli_backup_then_restore_into_an_empty_installation(env, vigie, tmp_path: Path, monkeypatch):
+    from tests.reports.helpers import submit_report
+
+    submit_report(vigie)
+    result = run("backup", str(tmp_path / "b"))
+    assert result.exit_code == 0, result.output
+    assert "backup written to" in result.stdout and "rows" in result.stdout
+
+    again = run("backup", str(tmp_path / "b"))  # never over an earlier backup
+    assert again.exit_code == 1 and "not empty" in again.output
+
+    # Into this same, non-empty installation: refused, named.
+    refused = run("restore", str(tmp_path / "b"))
+    assert refused.exit_code == 1 and "not empty" in refused.output
+
+    monkeypatch.setenv("VIGIE_DATABASE_URL", f"sqlite:///{tmp_path / 'new' / 'vigie.db'}")
+    monkeypatch.setenv("VIGIE_DATA_DIR", str(tmp_path / "new"))
+    restored = run("restore", str(tmp_path / "b"))
+    assert restored.exit_code == 0, restored.output
+    assert "restored" in restored.stdout
+
+    missing = run("restore", str(tmp_path / "nowhere"))
+    assert missing.exit_code == 1 and "not a Vigie backup" in missing.output

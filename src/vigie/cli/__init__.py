@@ -15,6 +15,7 @@ from rich.console import Console
 from vigie.cli.addresses import addresses_app, import_addresses
 from vigie.cli.alarms import alarms_app
 from vigie.cli.assets import import_assets
+from vigie.cli.backup import backup, restore
 from vigie.cli.lighting import lighting_app
 from vigie.cli.opendata import opendata_app
 from vigie.cli.telemetry import simulate, telemetry_app
@@ -50,6 +51,8 @@ app.add_typer(transport_app, name="transport")
 app.add_typer(triage_app, name="triage")
 app.add_typer(lighting_app, name="lighting")
 app.add_typer(opendata_app, name="opendata")
+app.command("backup")(backup)
+app.command("restore")(restore)
 
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
