@@ -111,6 +111,7 @@ def _apart(needs: str, answers: tuple[int | str, ...], role: Role) -> int | str:
         return answers[CALLERS.index("field_agent")]
     return answers[CALLERS.index("admin")] if allows(role, needs) else 403
 
+
 ROAD_EVENT = {
     "kind": "roadworks",
     "title": "Rue de la Liberté : réfection",
@@ -272,6 +273,22 @@ ROUTES: dict[str, Row] = {
     "GET /api/v1/winter/conditions":                Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "POST /api/v1/winter/conditions":               Row("winter.manage", 401, 401, 401, 403, 200, 200, 200),
     "POST /api/v1/winter/salt":                     Row("winter.manage", 401, 401, 401, 403, 200, 200, 200),
+    # -- open data: the public portal, the publishers' API, the ethics committee's
+    "GET /donnees":                                 Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /donnees/comite":                          Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /donnees/{dataset_id}":                    Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),
+    "GET /donnees/{dataset_id}/versions/{version}": Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),
+    "GET /api/v1/opendata/datasets":                Row("opendata.publish", 401, 401, 401, 403, 403, 200, 200),
+    "POST /api/v1/opendata/datasets":               Row("opendata.publish", 401, 401, 401, 403, 403, 422, 422),
+    "POST /api/v1/opendata/datasets/{dataset_id}/file": Row("opendata.publish", 401, 401, 401, 403, 403, 404, 404),
+    "POST /api/v1/opendata/datasets/{dataset_id}/releases": Row("opendata.publish", 401, 401, 401, 403, 403, 404, 404),
+    "POST /api/v1/opendata/datasets/{dataset_id}/proposals": Row("opendata.publish", 401, 401, 401, 403, 403, 404, 404),
+    # (a caller whose role may sit on the committee is seated first; an empty body is refused)
+    "POST /api/v1/opendata/proposals/{proposal_id}/comments": Row("opendata.review", 401, 401, 401, 403, 403, 422, 422),
+    "POST /api/v1/opendata/proposals/{proposal_id}/votes": Row("opendata.review", 401, 401, 401, 403, 403, 422, 422),
+    "POST /api/v1/opendata/proposals/{proposal_id}/decision": Row("opendata.review", 401, 401, 401, 403, 403, 422, 422),
+    "PUT /api/v1/opendata/committee/{user_id}":     Row("opendata.committee", 401, 401, 401, 403, 403, 403, 404),
+    "DELETE /api/v1/opendata/committee/{user_id}":  Row("opendata.committee", 401, 401, 401, 403, 403, 403, 200),
     # -- agents' pages (anonymous callers are sent to the sign-in form: 303)
     "GET /pilotage":                                Row("reports.all", SIGN_IN, SIGN_IN, SIGN_IN, TERRAIN, 200, 200, 200),
     "GET /pilotage/signalements/{report_id}":       Row("reports.all", SIGN_IN, SIGN_IN, SIGN_IN, TERRAIN, 200, 200, 200),
@@ -508,6 +525,10 @@ def _path(route: str, w: World, caller: str, **given: Any) -> str:
         "name": "lignes",
         "kind": "privacy",
         "stop_id": "no-timetable-in-this-world",
+        "dataset_id": "no-such-dataset",
+        "version": 1,
+        "proposal_id": 999_999,
+        "user_id": 999_999,
         **given,
     }
     path = route.split(" ", 1)[1]
@@ -583,7 +604,29 @@ def _open311_post(w: World, caller: str) -> Call:
     return Call("POST", "/open311/v2/requests.json", {"data": data})
 
 
+def _seated(route: str) -> Fill:
+    """The caller sits on the ethics committee when their role may (only members vote)."""
+
+    def fill(w: World, caller: str) -> Call:
+        from vigie.opendata.review import do_add_member
+
+        if caller in AGENTS and allows(AGENTS[caller], "opendata.review"):
+            do_add_member(w.v, SYSTEM, w.agents[caller].id)
+        return Call("POST", _path(route, w, caller))
+
+    return fill
+
+
 CALLS: dict[str, Fill] = {
+    "POST /api/v1/opendata/proposals/{proposal_id}/comments": _seated(
+        "POST /api/v1/opendata/proposals/{proposal_id}/comments"
+    ),
+    "POST /api/v1/opendata/proposals/{proposal_id}/votes": _seated(
+        "POST /api/v1/opendata/proposals/{proposal_id}/votes"
+    ),
+    "POST /api/v1/opendata/proposals/{proposal_id}/decision": _seated(
+        "POST /api/v1/opendata/proposals/{proposal_id}/decision"
+    ),
     "GET /api/v1/reports/{report_id}": lambda w, c: Call("GET", f"/api/v1/reports/{w.other_id}"),
     "GET /api/v1/reports/duplicates": _plain(
         "GET /api/v1/reports/duplicates", params={"service_code": "nid-de-poule", **DIJON}

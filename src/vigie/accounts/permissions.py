@@ -159,6 +159,13 @@ PERMISSIONS: dict[str, Permission] = {
             "publier leurs versions",
         ),
         Permission(
+            "opendata.review",
+            "opendata",
+            "Sit on the data ethics committee when chosen: comment, vote and record its decisions",
+            "Siéger au comité d'éthique des données quand on y est désigné : commenter, voter et "
+            "consigner ses décisions",
+        ),
+        Permission(
             "opendata.committee",
             "opendata",
             "Choose the members of the data ethics committee",
@@ -244,6 +251,7 @@ _SUPERVISOR = _OPERATOR | {
     "alarms.clear",
     "lighting.manage",
     "opendata.publish",
+    "opendata.review",
 }
 _ADMIN = _SUPERVISOR | {"catalogue.manage", "opendata.committee"}
 _OPLOG = frozenset({"oplog.read", "oplog.write"})

@@ -16,6 +16,7 @@ from vigie.citizen.web import router as citizen_router
 from vigie.maps.web import router as maps_router
 from vigie.notifications.web import router as mail_router
 from vigie.open311.web import router as open311_router
+from vigie.opendata.web import router as opendata_router
 from vigie.oplog.web import router as oplog_router
 from vigie.pilotage.api import router as pilotage_api_router
 from vigie.pilotage.equipment import router as equipment_router
@@ -56,6 +57,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     maps_router,
     traffic_router,
     winter_router,
+    opendata_router,
     health_router,
     metrics_router,
 )

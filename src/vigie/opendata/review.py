@@ -54,9 +54,7 @@ def is_member(v: Vigie, agent: Agent) -> bool:
 
 
 def _member(v: Vigie, agent: Agent | None) -> Agent:
-    if agent is None:
-        require(agent, "opendata.publish")  # raises Unauthorized
-        raise AssertionError
+    agent = require(agent, "opendata.review")
     if not is_member(v, agent):
         raise Forbidden("only members of the data ethics committee may do this")
     return agent

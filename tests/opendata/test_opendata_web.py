@@ -1,0 +1,122 @@
+"""The open data portal and the publishers' and committee's API."""
+
+from __future__ import annotations
+
+import io
+
+import pyarrow.parquet as pq
+
+from tests.opendata.helpers import CARPARK_COLUMNS, METADATA, carpark_csv
+from tests.reports.helpers import submit_report
+from vigie.accounts.actions import do_create_login
+from vigie.opendata.review import proposals
+
+
+def _flow(client, auth, make_agent, vigie):
+    """A supervisor creates and uploads; two committee members approve; the dataset is released."""
+    publisher = auth("supervisor")
+    body = {
+        "id": "parkings",
+        "metadata": {**METADATA, "title_en": "Car parks", "title_fr": "Parkings"},
+        "source": "upload",
+        "columns": CARPARK_COLUMNS,
+        "rules": {"time": {"datetime": "hour"}},
+        "summary": "Occupation des parkings",
+    }
+    assert client.post("/api/v1/opendata/datasets", json=body, headers=publisher).status_code == 201
+    r = client.post(
+        "/api/v1/opendata/datasets/parkings/file?format=csv", content=carpark_csv(50), headers=publisher
+    )
+    assert r.status_code == 200 and r.json()["rows"] == 50
+    refused = client.post("/api/v1/opendata/datasets/parkings/releases", headers=publisher)
+    assert refused.status_code == 409 and "ethics committee" in refused.json()["detail"]
+    admin = auth("admin")
+    members = [make_agent("supervisor") for _ in range(2)]
+    for m in members:
+        assert client.put(f"/api/v1/opendata/committee/{m.id}", headers=admin).status_code == 200
+    heads = [{"Authorization": "Bearer " + do_create_login(vigie.db, m, "bearer", 1)[0]} for m in members]
+    [proposal] = proposals(vigie)
+    url = f"/api/v1/opendata/proposals/{proposal.id}"
+    assert (
+        client.post(
+            url + "/comments", json={"body": "Aucune donnée personnelle."}, headers=heads[0]
+        ).status_code
+        == 201
+    )
+    early = client.post(url + "/decision", json={"reasons": "ok"}, headers=heads[0])
+    assert early.status_code == 409 and "voted" in early.json()["detail"]
+    for h in heads:
+        assert client.post(url + "/votes", json={"vote": "approve"}, headers=h).status_code == 200
+    decided = client.post(
+        url + "/decision", json={"reasons": "Mesures de capteurs agrégées."}, headers=heads[1]
+    )
+    assert decided.json()["status"] == "approved"
+    released = client.post("/api/v1/opendata/datasets/parkings/releases", headers=publisher)
+    assert released.status_code == 200 and released.json()["status"] == "published"
+    return publisher
+
+
+def test_opendata_web_publish_review_and_read_on_the_portal(client, auth, make_agent, vigie):
+    _flow(client, auth, make_agent, vigie)
+
+    page = client.get("/donnees/parkings")
+    assert page.status_code == 200
+    assert "Parkings" in page.text and "CLEMENCEAU" in page.text  # the preview table
+    assert "Mesures de capteurs agrégées." in page.text  # the committee's reasons, public
+    assert "First release: 50 rows." in page.text  # the changelog
+    assert "/api/explore/v2.1/catalog/datasets/parkings/records" in page.text
+    assert "Car parks" in client.get("/donnees/parkings?lang=en").text
+
+    portal = client.get("/donnees", params={"q": "parkings"})
+    assert 'href="/donnees/parkings"' in portal.text
+    assert 'href="/donnees/parkings"' not in client.get("/donnees", params={"q": "trams"}).text
+    assert 'href="/donnees/parkings"' not in client.get("/donnees", params={"licence": "odbl-1.0"}).text
+    assert 'href="/donnees/parkings"' in client.get("/donnees", params={"theme": "TRAN"}).text
+    assert "Occupation des parkings" in client.get("/donnees/comite").text
+
+    parquet = client.get("/donnees/parkings/versions/1")
+    assert parquet.status_code == 200
+    assert pq.read_table(io.BytesIO(parquet.content)).num_rows == 50
+    again = client.get("/donnees/parkings/versions/1", headers={"If-None-Match": parquet.headers["etag"]})
+    assert again.status_code == 304
+
+
+def test_opendata_web_unpublished_dataset_is_not_on_the_portal(client, auth):
+    body = {"id": "brouillon", "metadata": METADATA, "source": "upload", "columns": CARPARK_COLUMNS}
+    assert client.post("/api/v1/opendata/datasets", json=body, headers=auth("supervisor")).status_code == 201
+    assert client.get("/donnees/brouillon").status_code == 404
+    assert client.get("/donnees/brouillon/versions/1").status_code == 404
+    assert "brouillon" not in client.get("/donnees").text
+
+
+def test_opendata_web_bad_inputs_are_4xx_naming_the_problem(client, auth):
+    h = auth("supervisor")
+    r = client.post("/api/v1/opendata/datasets", content=b"{not json", headers=h)
+    assert r.status_code == 422 and "not JSON" in r.json()["detail"]
+    r = client.post("/api/v1/opendata/datasets", json={"id": "x"}, headers=h)
+    assert r.status_code == 422 and "id must be" in r.json()["detail"]
+    body = {
+        "id": "ok-id",
+        "metadata": {**METADATA, "licence": "cc-by"},
+        "source": "upload",
+        "columns": CARPARK_COLUMNS,
+    }
+    r = client.post("/api/v1/opendata/datasets", json=body, headers=h)
+    assert r.status_code == 422 and "licence" in r.json()["detail"]
+    body = {"id": "ok-id", "metadata": METADATA, "source": "reports", "rules": {"k": 2}}
+    r = client.post("/api/v1/opendata/datasets", json=body, headers=h)
+    assert r.status_code == 422 and "rules.k" in r.json()["detail"]
+
+
+def test_opendata_web_blocked_release_says_why_on_the_dataset_page(client, auth, make_agent, vigie):
+    publisher = _flow(client, auth, make_agent, vigie)
+    # The next upload carries a resident's e-mail in a published column: blocked, and the page says why.
+    leaked = carpark_csv(5) + b"2023-06-21T10:00:00,ecrire a jean.dupont@example.org,40\n"
+    client.post("/api/v1/opendata/datasets/parkings/file?format=csv", content=leaked, headers=publisher)
+    r = client.post("/api/v1/opendata/datasets/parkings/releases", headers=publisher)
+    assert r.json()["status"] == "blocked"
+    page = client.get("/donnees/parkings").text
+    assert "look like e-mail addresses" in page
+    assert "jean.dupont" not in page
+    submit_report(vigie)  # nothing of a report reaches the portal of an upload
+    assert "habitant@example.org" not in page
