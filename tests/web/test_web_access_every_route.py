@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.routing import iter_route_contexts
+from sqlalchemy import select
 
 from tests.conftest import PASSWORD
 from tests.maps.archive import COMMUNES, build_archive
@@ -37,6 +38,8 @@ from vigie.alarms.storage import AlarmRow
 from vigie.app import create_app
 from vigie.db import utcnow
 from vigie.notifications.consent import confirm_path, stop_path
+from vigie.notifications.erasure import do_request_erasure, erase_path
+from vigie.notifications.storage import ErasureRow
 from vigie.oplog.actions import do_write
 from vigie.photos.processing import process_photo
 from vigie.reports import intake
@@ -161,6 +164,11 @@ ROUTES: dict[str, Row] = {
     # and its stop link (in every e-mail; RFC 8058 one-click POSTs to it)
     "GET /courriel/arreter/{token}/{code}":         Row(TOKEN,      404, 200, 404, 404, 404, 404, 404),
     "POST /courriel/arreter/{token}/{code}":        Row(TOKEN,      404, 200, 404, 404, 404, 404, 404),
+    # erasure by e-mail confirmation: the form for anyone, the link for its address's holder
+    "GET /effacement":                              Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "POST /effacement":                             Row(PUBLIC,     202, 202, 202, 202, 202, 202, 202),
+    "GET /courriel/effacer/{token}/{code}":         Row(TOKEN,      404, 200, 404, 404, 404, 404, 404),
+    "POST /courriel/effacer/{token}/{code}":        Row(TOKEN,      404, 200, 404, 404, 404, 404, 404),
     # maps: a small basemap archive; no context layer (they need the shared GTFS data, see tests/maps)
     "GET /api/v1/map/basemap.pmtiles":              Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "HEAD /api/v1/map/basemap.pmtiles":             Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
@@ -387,6 +395,7 @@ class World:
     stop_path: str = ""
     detector_id: str = "DET-001"
     circuit_id: int = 0
+    erase_path: str = ""  # the link of a resident's erasure request
     seq: Iterator[int] = field(default_factory=lambda: iter(range(1, 1_000_000)))
 
     def new_road_event(self) -> int:
@@ -466,6 +475,10 @@ def world(vigie: Vigie, make_agent: Callable[..., Agent]) -> World:
     _, follower = do_follow(vigie, w.report_id, "voisine@example.org")
     w.confirm_path = confirm_path(vigie.settings.secret_key, follower)
     w.stop_path = stop_path(vigie.settings.secret_key, follower)
+    do_request_erasure(vigie, "efface@example.org")
+    with vigie.db.session() as s:
+        token = s.scalar(select(ErasureRow.token))
+    w.erase_path = erase_path(vigie.settings.secret_key, str(token))
     code, attributes = sensitive_service(vigie)
     photo = process_photo(jpeg_bytes(), max_bytes=10_000_000, max_pixels=50_000_000, filename="p.jpg")
     private = w.new_report(service_code=code, attributes=attributes, photos=[photo])
@@ -640,6 +653,11 @@ CALLS: dict[str, Fill] = {
     "POST /courriel/confirmer/{token}/{code}": _mail_link("POST", lambda w: w.confirm_path),
     "GET /courriel/arreter/{token}/{code}": _mail_link("GET", lambda w: w.stop_path),
     "POST /courriel/arreter/{token}/{code}": _mail_link("POST", lambda w: w.stop_path),
+    "GET /courriel/effacer/{token}/{code}": _mail_link("GET", lambda w: w.erase_path),
+    "POST /courriel/effacer/{token}/{code}": _mail_link("POST", lambda w: w.erase_path),
+    "POST /effacement": lambda w, c: Call(
+        "POST", "/effacement", {"data": {"email": f"efface{next(w.seq)}@example.org"}}
+    ),
     "POST /api/v1/reports": lambda w, c: Call("POST", "/api/v1/reports", {"json": report_body()}),
     "POST /api/v1/reports/{report_id}/follow": lambda w, c: Call(
         "POST",

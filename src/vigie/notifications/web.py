@@ -1,4 +1,4 @@
-"""Pages residents reach from their e-mails: confirm an address, stop e-mails.
+"""Pages residents reach from their e-mails: confirm an address, stop e-mails, erase their data.
 
 Opening a link changes nothing: mail scanners fetch links to check them, so
 the page shows a button and only its POST acts. The code in the link is the
@@ -11,9 +11,12 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
-from vigie.errors import NotFound
-from vigie.notifications import consent
+from vigie.errors import NotFound, ValidationFailed
+from vigie.limits.store import check_rate
+from vigie.notifications import consent, erasure
 from vigie.runtime import Vigie
+from vigie.web.deps import client_id
+from vigie.web.i18n import request_language
 from vigie.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -72,3 +75,46 @@ async def stop(token: str, code: str, request: Request) -> HTMLResponse:
     except NotFound:
         return _page(request, "invalid", 404)
     return _page(request, "stopped")
+
+
+# --- erasure (erasure.py) ----------------------------------------------------
+
+
+@router.get("/effacement", response_class=HTMLResponse)
+async def erase_request_page(request: Request) -> HTMLResponse:
+    return _page(request, "erase_request")
+
+
+@router.post("/effacement", response_class=HTMLResponse)
+async def erase_request(request: Request) -> HTMLResponse:
+    """The form's answer never says whether the address is known."""
+    form = await request.form(max_files=0, max_fields=5)
+    email = form.get("email")
+    v = _vigie(request)
+    check_rate(
+        v, f"erase:{client_id(request)[:64]}", 10, 3600.0, "too many erasure requests from this address"
+    )
+    lang = request_language(request, v.city.default_language)
+    try:
+        await run_in_threadpool(erasure.do_request_erasure, v, email if isinstance(email, str) else "", lang)
+    except ValidationFailed:
+        return _page(request, "erase_request", 400)
+    return _page(request, "erase_requested", 202)
+
+
+@router.get("/courriel/effacer/{token}/{code}", response_class=HTMLResponse)
+async def erase_page(token: str, code: str, request: Request) -> HTMLResponse:
+    try:
+        row = await run_in_threadpool(erasure.erasure_state, _vigie(request), token, code)
+    except NotFound:
+        return _page(request, "invalid", 404)
+    return _page(request, {"pending": "erase", "done": "erased"}.get(row.status, "erase_expired"))
+
+
+@router.post("/courriel/effacer/{token}/{code}", response_class=HTMLResponse)
+async def erase(token: str, code: str, request: Request) -> HTMLResponse:
+    try:
+        row = await run_in_threadpool(erasure.do_erase, _vigie(request), token, code)
+    except NotFound:
+        return _page(request, "invalid", 404)
+    return _page(request, "erased" if row.status == "done" else "erase_expired")

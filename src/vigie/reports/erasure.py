@@ -1,0 +1,90 @@
+"""Erasure of a resident's personal data in the reports context (the GDPR's right to erasure).
+
+Called by the erasure request once its e-mail link is used
+(``notifications/erasure.py``), inside that request's transaction: the
+reports a resident filed keep what the city needs to run its service
+(category, place, status, history of the work) and lose what tells who filed
+them and what they wrote — contact, device, account, tracking token, text,
+photos and media links — each replaced by a tombstone (an empty value, a fixed
+text, ``erased_at``). Follows by that address lose the address and their token.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from vigie.db import utcnow
+from vigie.reports.storage import FollowerRow, PhotoRow, ReportRow, ReportUpdateRow
+
+TOMBSTONE = {
+    "fr": "[texte effacé à la demande de la personne qui a fait le signalement]",
+    "en": "[text erased at the request of the person who made the report]",
+}
+
+
+@dataclass
+class Erased:
+    """What an erasure changed, and the photo files to delete once it has committed."""
+
+    reports: int = 0
+    follows: int = 0
+    photos: int = 0
+    photo_keys: list[str] = field(default_factory=list)
+
+
+def erase_reporter(s: Session, email: str, lang: str = "fr") -> Erased:
+    """Replace the personal data tied to ``email`` by tombstones, in session ``s`` (not committed)."""
+    address = email.strip().casefold()
+    now = utcnow()
+    out = Erased()
+    report_ids = list(s.scalars(select(ReportRow.id).where(func.lower(ReportRow.reporter_email) == address)))
+    if report_ids:
+        text = TOMBSTONE.get(lang, TOMBSTONE["fr"])
+        for rid in report_ids:
+            # A fresh random token per report: the old tracking link leads nowhere.
+            s.execute(
+                update(ReportRow)
+                .where(ReportRow.id == rid)
+                .values(
+                    reporter_name="",
+                    reporter_email="",
+                    reporter_phone="",
+                    device_id="",
+                    account_id="",
+                    token=secrets.token_urlsafe(24),
+                    description=text,
+                    public_description=None,
+                    erased_at=now,
+                )
+            )
+        photos = list(
+            s.execute(
+                select(PhotoRow.id, PhotoRow.key).where(
+                    PhotoRow.report_id.in_(report_ids), PhotoRow.kind == "report"
+                )
+            )
+        )
+        out.photo_keys = [key for _, key in photos]
+        if photos:
+            s.execute(delete(PhotoRow).where(PhotoRow.id.in_([pid for pid, _ in photos])))
+        # Media links given with the reports are the resident's pictures too.
+        s.execute(
+            update(ReportUpdateRow)
+            .where(ReportUpdateRow.report_id.in_(report_ids), ReportUpdateRow.kind == "created")
+            .values(detail={})
+        )
+        out.reports, out.photos = len(report_ids), len(photos)
+    follower_ids = list(s.scalars(select(FollowerRow.id).where(func.lower(FollowerRow.email) == address)))
+    for fid in follower_ids:
+        s.execute(
+            update(FollowerRow).where(FollowerRow.id == fid).values(email="", token=secrets.token_urlsafe(24))
+        )
+    out.follows = len(follower_ids)
+    return out
+
+
+__all__ = ["Erased", "TOMBSTONE", "erase_reporter"]
