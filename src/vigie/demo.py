@@ -77,6 +77,9 @@ def load_demo(v: Vigie, progress: bool = False, reports: int = DEMO_REPORTS) -> 
     from vigie.transport.demo import load_demo_timetable
 
     lines += load_demo_timetable(v, progress)
+    from vigie.places.demo import load_demo_places
+
+    lines += load_demo_places(v, progress)
     created = _demo_reports(v, reports, progress)
     lines.append(f"demo reports: {created} created")
     from vigie.opendata.demo import load_demo_opendata

@@ -10,6 +10,7 @@ from vigie.limits import storage as limits_storage
 from vigie.notifications import storage as notifications_storage
 from vigie.opendata import storage as opendata_storage
 from vigie.oplog import storage as oplog_storage
+from vigie.places import storage as places_storage
 from vigie.reports import storage as reports_storage
 from vigie.telemetry import storage as telemetry_storage
 from vigie.traffic import storage as traffic_storage
@@ -33,5 +34,6 @@ __all__ = [
     "telemetry_storage",
     "traffic_storage",
     "transport_storage",
+    "places_storage",
     "winter_storage",
 ]

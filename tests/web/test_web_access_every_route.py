@@ -157,6 +157,10 @@ ROUTES: dict[str, Row] = {
     "GET /api/v1/transport/stops/near":             Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200, 200, 200),
     "GET /api/v1/transport/stops/{stop_id}/departures": Row(PUBLIC, 404, 404, 404, 404, 404, 404, 404, 404, 404),
     "GET /api/v1/transport/car-parks":              Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "GET /lieux":                                   Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /lieux/{place_id}":                        Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),
+    "GET /api/v1/places":                           Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /api/v1/places/{place_id}":                Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),
     "GET /api/v1/transport/realtime/replay.pb":     Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404, 404, 404),
     # the e-mail confirmation link sent to whoever follows a report (the resident here)
     "GET /courriel/confirmer/{token}/{code}":       Row(TOKEN,      404, 200, 404, 404, 404, 404, 404),
@@ -542,6 +546,7 @@ def _path(route: str, w: World, caller: str, **given: Any) -> str:
         "version": 1,
         "proposal_id": 999_999,
         "user_id": 999_999,
+        "place_id": "no-place-in-this-world",
         **given,
     }
     path = route.split(" ", 1)[1]

@@ -11,6 +11,7 @@ from vigie.app.observability import router as metrics_router
 from vigie.app.streams import router as events_router
 from vigie.assets.web import router as assets_router
 from vigie.catalogue.web import router as catalogue_router
+from vigie.citizen.places import router as citizen_places_router
 from vigie.citizen.transport import router as citizen_transport_router
 from vigie.citizen.web import router as citizen_router
 from vigie.maps.web import router as maps_router
@@ -21,6 +22,7 @@ from vigie.oplog.web import router as oplog_router
 from vigie.pilotage.api import router as pilotage_api_router
 from vigie.pilotage.equipment import router as equipment_router
 from vigie.pilotage.web import router as pilotage_router
+from vigie.places.web import router as places_router
 from vigie.reports.web import router as reports_router
 from vigie.telemetry.web import lighting_router
 from vigie.telemetry.web import router as telemetry_router
@@ -41,11 +43,13 @@ ROUTERS: tuple[APIRouter, ...] = (
     assets_router,
     addresses_router,
     transport_router,
+    places_router,
     events_router,
     docs_router,
     pages_router,
     citizen_router,
     citizen_transport_router,
+    citizen_places_router,
     mail_router,
     pilotage_api_router,
     pilotage_router,

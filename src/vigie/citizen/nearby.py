@@ -30,15 +30,18 @@ def _coordinate(text: str | None, low: float, high: float) -> float | None:
     return value if low <= value <= high else None
 
 
-def spot_of(v: Vigie, request: Request) -> tuple[Spot | None, str]:
-    """The point asked for, and the text typed (for the form); (None, q) when nothing matches."""
+def spot_of(v: Vigie, request: Request, geocode: bool = True) -> tuple[Spot | None, str]:
+    """The point asked for, and the text typed (for the form); (None, q) when nothing matches.
+
+    Without ``geocode`` only a position counts (the text is then searched for otherwise).
+    """
     p = request.query_params
     q = " ".join(p.get("q", "").split())[:200].replace("\x00", "")
     lat = _coordinate(p.get("lat"), -90, 90)
     lon = _coordinate(p.get("lon"), -180, 180)
     if lat is not None and lon is not None:
         return Spot(lat, lon, q), q
-    if sum(c.isalnum() for c in q) >= 3:
+    if geocode and sum(c.isalnum() for c in q) >= 3:
         center = v.city.center or {}
         found = geocoder_of(v).search(q, center.get("lat"), center.get("long"), 1)
         if found:

@@ -19,7 +19,7 @@ from vigie.cli.backup import backup, restore
 from vigie.cli.lighting import lighting_app
 from vigie.cli.opendata import opendata_app
 from vigie.cli.telemetry import simulate, telemetry_app
-from vigie.cli.transport import import_gtfs, transport_app
+from vigie.cli.transport import import_gtfs, import_places, transport_app
 from vigie.cli.triage import triage_app
 from vigie.errors import ConfigurationError, VigieError
 from vigie.settings import Settings, settings_markdown
@@ -39,6 +39,7 @@ app.add_typer(import_app, name="import")
 import_app.command("assets")(import_assets)
 import_app.command("addresses")(import_addresses)
 import_app.command("gtfs")(import_gtfs)
+import_app.command("places")(import_places)
 app.add_typer(addresses_app, name="addresses")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(user_app, name="user")

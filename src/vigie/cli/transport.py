@@ -93,4 +93,26 @@ def import_gtfs(feed: Path = typer.Argument(..., help="GTFS directory or .zip wi
     out.print(result.summary(), highlight=False, markup=False)
 
 
-__all__ = ["import_gtfs", "transport_app"]
+def import_places(
+    file: Path = typer.Argument(..., help="CSV or GeoJSON file of points of interest."),
+    mapping: str = typer.Option(
+        ...,
+        "--mapping",
+        help="Mapping YAML file, or the name of a bundled places mapping (e.g. dijon_schools).",
+    ),
+    source: str = typer.Option(
+        "", help="Name of the source (default: the mapping's); importing it again replaces it."
+    ),
+) -> None:
+    """Import points of interest (schools, shops, stations…) with a declarative mapping."""
+    from vigie.cli import run_file_import
+    from vigie.places.importer import do_import_places
+
+    run_file_import(
+        lambda v: do_import_places(v, file, mapping, source or None, progress=True),
+        "invalid mapping",
+        lambda r: not r.imported,
+    )
+
+
+__all__ = ["import_gtfs", "import_places", "transport_app"]
