@@ -12,6 +12,7 @@ from typing import Protocol
 
 from vigie.alarms.ingest import build_pipeline
 from vigie.alarms.service import make_background as alarm_timers
+from vigie.inbound.service import make_background as inbound_mail
 from vigie.notifications.service import make_background as outbox
 from vigie.opendata.service import make_background as opendata_releases
 from vigie.runtime import Vigie
@@ -40,6 +41,12 @@ def build_ingest(v: Vigie) -> IngestPipeline:
 
 
 def background_services(v: Vigie) -> list[BackgroundService]:
-    """In start order: the outbox sender, the telemetry ingest, the alarm timers, the
-    scheduled open data releases."""
-    return [*outbox(v), TelemetryService(v, build_ingest), *alarm_timers(v), *opendata_releases(v)]
+    """In start order: the outbox sender, the inbound mail channel, the telemetry ingest,
+    the alarm timers, the scheduled open data releases."""
+    return [
+        *outbox(v),
+        *inbound_mail(v),
+        TelemetryService(v, build_ingest),
+        *alarm_timers(v),
+        *opendata_releases(v),
+    ]

@@ -6,6 +6,7 @@ from vigie.addresses import storage as addresses_storage
 from vigie.alarms import storage as alarms_storage
 from vigie.assets import storage as assets_storage
 from vigie.db import Base
+from vigie.inbound import storage as inbound_storage
 from vigie.limits import storage as limits_storage
 from vigie.notifications import storage as notifications_storage
 from vigie.opendata import storage as opendata_storage
@@ -25,6 +26,7 @@ __all__ = [
     "accounts_storage",
     "alarms_storage",
     "assets_storage",
+    "inbound_storage",
     "limits_storage",
     "notifications_storage",
     "opendata_storage",

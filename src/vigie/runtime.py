@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from vigie.assets.states import StateCache, TelemetryFeed
     from vigie.catalogue.domain import Catalogue
     from vigie.city.profile import CityProfile
+    from vigie.inbound.auth import Resolver
     from vigie.limits.store import LimitStore
     from vigie.maps.basemap import Basemap
     from vigie.maps.layers import CachedLayer
@@ -68,6 +69,7 @@ class Caches:
     map_layers: dict[str, CachedLayer] | None = None
     geocoder: CachedGeocoder | None = None
     gazetteer: BuiltinGeocoder | None = None
+    dns_resolver: Resolver | None = None  # vigie.inbound: SPF/DKIM/DMARC lookups (tests: their own)
     service_ranker: TrainedRanker | None = None  # vigie.triage: retrained as history grows
     transit_realtime: RealtimeFeed | None = None
     transit_replay: Replay | None = None

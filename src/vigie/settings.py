@@ -351,6 +351,55 @@ class Settings(BaseSettings):
         "is refused (429) and a receipt is not sent (0: none at all).",
     )
 
+    # --- inbound e-mail (Allo mairie) --------------------------------------------
+    mail_inbound: str = Field(
+        "none",
+        description="How reports sent by e-mail reach Vigie: `smtp` runs an SMTP listener "
+        "(aiosmtpd) on `VIGIE_MAIL_INBOUND_SMTP_HOST`/`_PORT` for the city's MX to relay to, "
+        "`imap` polls the city's mailbox (`VIGIE_MAIL_INBOUND_IMAP_URL`), `none` receives "
+        "nothing.",
+    )
+    mail_inbound_address: str = Field(
+        "",
+        description="The city's address residents write to (e.g. `allo@ville.example`): "
+        "given as `Reply-To` of the receipts so that replies join the report, and never "
+        "answered to itself (loops). Empty: the address of `mail_from`.",
+    )
+    mail_inbound_smtp_host: str = Field(
+        "127.0.0.1", description="Address the inbound SMTP listener binds to (`mail_inbound=smtp`)."
+    )
+    mail_inbound_smtp_port: int = Field(
+        8025, ge=0, le=65535, description="Port of the inbound SMTP listener (`mail_inbound=smtp`)."
+    )
+    mail_inbound_imap_url: str = Field(
+        "",
+        description="The city's mailbox (`mail_inbound=imap`): "
+        "`imaps://user:password@imap.ville.example/INBOX` (TLS) or `imap://…` (STARTTLS when "
+        "the server offers it). Messages read are flagged `\\Seen` and moved to the folder "
+        "`VIGIE_MAIL_INBOUND_IMAP_DONE` when it is set.",
+    )
+    mail_inbound_imap_done: str = Field(
+        "", description="IMAP folder where handled messages are moved; empty: left flagged seen."
+    )
+    mail_inbound_poll_seconds: float = Field(
+        30.0, gt=0, description="How often the city's mailbox is polled (`mail_inbound=imap`)."
+    )
+    mail_inbound_max_bytes: int = Field(
+        30 * 1024 * 1024,
+        ge=1024,
+        description="Largest inbound message accepted (bytes, attachments included); bigger "
+        "ones are refused with an answer saying the limit.",
+    )
+    mail_inbound_authserv_id: str = Field(
+        "",
+        description="Authentication-Results (RFC 8601) written by the city's own mail server "
+        "under this id are believed (IMAP); empty: Vigie checks DKIM and DMARC itself, and "
+        "SPF too when it receives by SMTP (it knows the client's address).",
+    )
+    mail_inbound_dns_timeout_seconds: float = Field(
+        5.0, gt=0, description="DNS time-out of the SPF, DKIM and DMARC checks of inbound mail."
+    )
+
     # --- service suggestion (triage) -------------------------------------------
     triage_history_limit: int = Field(
         50_000,

@@ -75,6 +75,86 @@ def new_message_id(mail_from: str) -> str:
     return f"<{uuid.uuid4().hex}@{domain}>"
 
 
+def inbound_address(settings: Settings) -> str:
+    """The city's mailbox residents write to, when Vigie receives e-mail (else "")."""
+    if settings.mail_inbound.strip().lower() in ("", "none"):
+        return ""
+    return settings.mail_inbound_address or parseaddr(settings.mail_from)[1]
+
+
+def own_addresses(settings: Settings) -> frozenset[str]:
+    """Addresses Vigie writes from or receives at: mail from them is a loop, never answered."""
+    found = {parseaddr(settings.mail_from)[1], settings.mail_inbound_address, settings.unsubscribe_mailto}
+    return frozenset(a.strip().lower() for a in found if a and "@" in a)
+
+
+def report_of_thread(s: Session, message_ids: list[str]) -> int | None:
+    """The report an e-mail Vigie sent (one of ``message_ids``, without brackets) was about."""
+    if not message_ids:
+        return None
+    wanted = [f"<{m}>" for m in message_ids[:50]]
+    return s.scalar(
+        select(OutboxRow.report_id)
+        .where(OutboxRow.message_id.in_(wanted), OutboxRow.report_id.is_not(None))
+        .limit(1)
+    )
+
+
+def may_answer(v: Vigie, email: str, verdict: str) -> bool:
+    """Whether Vigie may write to the sender of an inbound message (``verdict``: SPF/DKIM/DMARC).
+
+    Authenticated (``pass``): yes. Forged (``fail``): never. Cannot tell
+    (``none``): only an address that confirmed e-mails from Vigie before.
+    """
+    if "@" not in email or verdict == "fail" or not notifications_enabled(v.settings):
+        return False
+    if verdict == "pass":
+        return True
+    with v.db.session() as s:
+        return consent.ever_confirmed(s, email)
+
+
+def queue_answer(v: Vigie, recipient: str, lang: str, subject: str, body: str, cause: str) -> bool:
+    """Queue one plain answer to an inbound message (a refusal and its reason).
+
+    The caller has checked :func:`may_answer`. An address that never confirmed
+    counts against its daily cap; ``cause`` (the inbound message's id) makes a
+    second delivery of the same message queue nothing. True if queued.
+    """
+    if not notifications_enabled(v.settings):
+        return False
+    with v.db.session(write=True) as s:
+        if not consent.ever_confirmed(s, recipient) and consent.take_unconfirmed(v, recipient) > 0:
+            return False
+        now = utcnow()
+        key = dedupe_key("in:" + hashlib.sha256(cause.encode()).hexdigest()[:40], recipient)
+        _insert_ignoring_duplicates(
+            s,
+            [
+                {
+                    "report_id": None,
+                    "recipient": recipient,
+                    "lang": lang,
+                    "subject": subject[:500],
+                    "body_text": body,
+                    "body_html": None,
+                    "status": OutboxStatus.PENDING.value,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "dedupe_key": key,
+                    "created_at": now,
+                    "message_id": new_message_id(v.settings.mail_from),
+                    "kind": MailKind.ANSWER.value,
+                    "token": None,
+                }
+            ],
+        )
+        # Read back rather than trusting the driver's row count (-1 for a batch on psycopg).
+        queued = s.scalar(select(OutboxRow.id).where(OutboxRow.dedupe_key == key)) is not None
+        s.commit()
+    return queued
+
+
 def tracking_link(settings: Settings, token: str) -> str:
     return f"{settings.public_base_url.rstrip('/')}/suivi/{token}"
 
@@ -455,6 +535,11 @@ def announce_change(v: Vigie, s: Session, event: ReportChanged) -> None:
 
 
 __all__ = [
+    "inbound_address",
+    "may_answer",
+    "own_addresses",
+    "queue_answer",
+    "report_of_thread",
     "announce_change",
     "announce_new_report",
     "announces_new_report",

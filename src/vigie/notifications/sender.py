@@ -81,6 +81,7 @@ def build_message(
     *,
     unsubscribe: tuple[str, str] | None = None,
     one_click: bool = False,
+    reply_to: str = "",
 ) -> OutgoingMessage:
     """RFC 5322 message: plain text, with an HTML alternative when there is one.
 
@@ -93,6 +94,8 @@ def build_message(
     msg["Subject"] = item.subject
     msg["Date"] = format_datetime(item.created_at)
     msg["Message-ID"] = item.message_id
+    if reply_to:  # the city's inbound mailbox: a resident's reply joins the report (vigie.inbound)
+        msg["Reply-To"] = reply_to
     # RFC 3834: automatic messages; no out-of-office replies, please.
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Auto-Response-Suppress"] = "All"

@@ -38,7 +38,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.engine import CursorResult
 
 from vigie.db import utcnow
-from vigie.notifications.actions import new_message_id, notifications_enabled
+from vigie.notifications.actions import inbound_address, new_message_id, notifications_enabled
 from vigie.notifications.consent import STOPPED, stop_path
 from vigie.notifications.dkim import make_signer
 from vigie.notifications.sender import (
@@ -151,6 +151,7 @@ def _deliver(v: Vigie, sender: Sender, item: Outgoing) -> bool:
                 v.settings.mail_from,
                 unsubscribe=unsubscribe_urls(v.settings, item.token) if item.token else None,
                 one_click=signer is not None,
+                reply_to=inbound_address(v.settings),
             )
             if signer is not None:
                 wire = message_bytes(message)

@@ -64,6 +64,7 @@ class MailKind(StrEnum):
     RECEIPT = "receipt"  # a report was made: reference, tracking link, confirmation of the address
     CONFIRM = "confirm"  # a follow by e-mail asks its address to confirm
     UPDATE = "update"  # a report the resident made or follows changed
+    ANSWER = "answer"  # an answer to an e-mail the city received (vigie.inbound): why it was refused
     ERASURE = "erasure"  # a resident asked to erase their data: the link that confirms it
 
 

@@ -388,6 +388,29 @@ def do_merge(
 # --- residents -------------------------------------------------------------
 
 
+def do_add_resident_message(
+    v: Vigie, report_id: int | str, text: str, channel: str, detail: dict[str, Any]
+) -> ReportRow:
+    """A resident wrote again about their report (a reply to its e-mail): a history entry.
+
+    The words are an internal note (agents only: people write names, numbers and
+    addresses in them); the status does not change, so nobody is notified.
+    """
+    from vigie.accounts.domain import SYSTEM
+
+    note = check_note(text, "description")
+
+    def apply(s: Session, row: ReportRow) -> dict[str, Any]:
+        return {
+            "channel": channel,
+            "_kind": "message",
+            "_internal_note": note,
+            "_detail": {"channel": channel, **detail},
+        }
+
+    return mutate_report(v, report_id, SYSTEM, "reports.triage", "report.message", apply)
+
+
 def do_follow(v: Vigie, report_id: int | str, email: str = "", lang: str = "") -> tuple[ReportRow, str]:
     """A resident follows an existing report instead of filing a duplicate.
 

@@ -83,3 +83,11 @@ def chosen_services(s: Session, limit: int) -> list[tuple[int, str, str]]:
         .limit(limit)
     )
     return [(int(i), str(d), str(c)) for i, d, c in rows]
+
+
+def reporter_of_reference(s: Session, reference: str) -> tuple[int, str] | None:
+    """(id, reporter's e-mail) of the report with this reference."""
+    found = s.execute(
+        select(ReportRow.id, ReportRow.reporter_email).where(ReportRow.reference == reference)
+    ).first()
+    return (int(found[0]), str(found[1] or "")) if found else None

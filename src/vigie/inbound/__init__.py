@@ -1,0 +1,1 @@
+"""Reports by e-mail (Allo mairie): the inbound mail channel, SMTP listener and IMAP polling."""
