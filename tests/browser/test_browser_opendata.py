@@ -1,0 +1,89 @@
+"""The open data portal in a browser: search, facets, KPI charts, a dataset's map and chart, axe-core."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import check_a11y, screenshot
+from tests.opendata.helpers import CARPARKS, METADATA, approve, carpark_dataset, committee, create
+from tests.reports.helpers import submit_report
+from vigie.opendata.actions import do_release, do_upload
+
+STATIONS = [
+    {"name": "numero_station", "type": "int", "kind": "id", "fr": "Numéro", "en": "Number"},
+    {"name": "adresse_station", "type": "string", "kind": "category", "fr": "Adresse", "en": "Address"},
+    {"name": "nb_emplacement_total", "type": "int", "kind": "measure", "fr": "Emplacements", "en": "Docks"},
+    {"name": "lat", "type": "float", "kind": "latitude", "fr": "Latitude", "en": "Latitude"},
+    {"name": "long", "type": "float", "kind": "longitude", "fr": "Longitude", "en": "Longitude"},
+]
+
+
+def _publish(vigie, make_agent):
+    members = committee(vigie, make_agent)
+    publisher = make_agent("supervisor")
+    carpark_dataset(vigie, publisher, members, rows=300)
+    do_release(vigie, publisher, "parkings")
+    meta = {
+        **METADATA,
+        "title_fr": "Stations Vélodi",
+        "title_en": "Vélodi stations",
+        "themes": ["TRAN"],
+        "keywords": ["vélo"],
+        "licence": "odbl-1.0",
+    }
+    create(vigie, publisher, "velodi", metadata=meta, columns=STATIONS)
+    do_upload(
+        vigie,
+        publisher,
+        "velodi",
+        (CARPARKS / "caracteristiques_stations_velodi.geojson").read_bytes(),
+        "geojson",
+    )
+    approve(vigie, members, "velodi")
+    do_release(vigie, publisher, "velodi")
+    for _ in range(6):
+        submit_report(vigie)
+    kpi_meta = {**METADATA, "title_fr": "Indicateurs", "themes": ["GOVE"], "keywords": ["indicateurs"]}
+    create(vigie, publisher, "indicateurs", source="kpis", metadata=kpi_meta, rules={"min_count": 5})
+    approve(vigie, members, "indicateurs")
+    assert do_release(vigie, publisher, "indicateurs").status == "published"
+
+
+def test_browser_opendata_portal_and_dataset_pages(vigie, make_agent, new_context):
+    _publish(vigie, make_agent)
+    ctx, _ = new_context()
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    page.goto("/donnees")
+    expect(page.get_by_role("heading", name="Données ouvertes", level=1)).to_be_visible()
+    expect(page.locator(".dataset-card")).to_have_count(3)
+    expect(page.locator("#kpi-per-month canvas").first).to_be_attached()  # uPlot drew the KPI chart
+    check_a11y(page, "on the portal")
+    screenshot(page, "opendata-portal")
+
+    page.get_by_label("Rechercher un jeu de données").fill("vélodi")
+    page.get_by_role("button", name="Rechercher").click()
+    expect(page.locator(".dataset-card")).to_have_count(1)
+    page.goto("/donnees")
+    page.locator(".facets").get_by_role("link", name="Open Database License (ODbL) 1.0").click()
+    expect(page.locator(".dataset-card")).to_have_count(1)
+    page.locator(".dataset-card a").click()
+
+    expect(page.get_by_role("heading", name="Stations Vélodi", level=1)).to_be_visible()
+    expect(page.locator("#dataset-map canvas").first).to_be_attached()  # Leaflet drew the points
+    expect(page.locator("table.preview tbody tr")).to_have_count(20)
+    expect(page.locator("#dataset-chart canvas").first).to_be_attached()
+    check_a11y(page, "on a geographic dataset's page")
+    screenshot(page, "opendata-dataset")
+
+    page.goto("/donnees/parkings?lang=en")
+    expect(page.get_by_role("heading", name="Release history")).to_be_visible()
+    expect(page.locator("#dataset-chart canvas").first).to_be_attached()  # occupancy over time
+    check_a11y(page, "on a time series' page, in English")
+
+    page.goto("/donnees/comite")
+    expect(page.locator(".proposal")).to_have_count(3)
+    check_a11y(page, "on the committee's record")
+    assert errors == []
