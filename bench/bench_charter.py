@@ -188,7 +188,8 @@ def main() -> None:
         f"(the whole charter takes {ratio(med, loop_k)} of it)"
     )
     print(
-        f"target ≤ {TARGET_S:.0f} s: {verdict(max(totals) <= TARGET_S)} (judged on the slowest run, {max(totals):.2f} s)"
+        f"target ≤ {TARGET_S:.0f} s: {verdict(max(totals) <= TARGET_S)} "
+        f"(judged on the slowest run, {max(totals):.2f} s)"
     )
     saved = save_result(
         "bench_charter", {"runs": runs, "floor_s": floor, "loop_k_s": loop_k, "args": vars(args)}
