@@ -71,6 +71,9 @@ def load_demo(v: Vigie, progress: bool = False, reports: int = DEMO_REPORTS) -> 
     from vigie.assets.demo import load_demo_fleet
 
     lines += load_demo_fleet(v, progress)
+    from vigie.lighting.demo import load_demo_lighting
+
+    lines += load_demo_lighting(v)
     from vigie.addresses.demo import load_demo_gazetteer
 
     lines += load_demo_gazetteer(v, progress)

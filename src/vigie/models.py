@@ -7,6 +7,7 @@ from vigie.alarms import storage as alarms_storage
 from vigie.assets import storage as assets_storage
 from vigie.db import Base
 from vigie.inbound import storage as inbound_storage
+from vigie.lighting import storage as lighting_storage
 from vigie.limits import storage as limits_storage
 from vigie.notifications import storage as notifications_storage
 from vigie.opendata import storage as opendata_storage
@@ -27,6 +28,7 @@ __all__ = [
     "alarms_storage",
     "assets_storage",
     "inbound_storage",
+    "lighting_storage",
     "limits_storage",
     "notifications_storage",
     "opendata_storage",

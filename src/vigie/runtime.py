@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from vigie.catalogue.domain import Catalogue
     from vigie.city.profile import CityProfile
     from vigie.inbound.auth import Resolver
+    from vigie.lighting.fleet import Fleet
     from vigie.limits.store import LimitStore
     from vigie.maps.basemap import Basemap
     from vigie.maps.layers import CachedLayer
@@ -75,6 +76,7 @@ class Caches:
     transit_replay: Replay | None = None
     transit_timezone: str | None = None  # the imported timetable's, read once
     car_parks: CarParks | None = None
+    lighting_fleet: tuple[object, Fleet] | None = None  # (data version, fleet)
 
 
 @dataclass

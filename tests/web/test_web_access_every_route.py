@@ -146,6 +146,7 @@ ROUTES: dict[str, Row] = {
     "GET /":                                        Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /mes-signalements":                        Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /carte":                                   Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /eclairage":                               Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /informations/{kind}":                     Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /api/v1/map":                              Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /suivi/{token}":                           Row(TOKEN,      404, 200, 404, 404, 404, 404, 404),
@@ -257,6 +258,15 @@ ROUTES: dict[str, Row] = {
     "POST /api/v1/alarms/{alarm_id}/assign":        Row("alarms.handle", 401, 401, 401, 403, 200, 200, 200, 404, 403),
     "POST /api/v1/alarms/{alarm_id}/comment":       Row("alarms.handle", 401, 401, 401, 403, 200, 200, 200, 404, 403),
     "POST /api/v1/alarms/{alarm_id}/clear":         Row("alarms.clear", 401, 401, 401, 403, 403, 200, 200, 404, 403),
+    "GET /api/v1/assets/{asset_id}/lamps":          Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "POST /api/v1/assets/{asset_id}/lamps":         Row("assets.manage", 401, 401, 401, 403, 403, 201, 201),
+    "GET /api/v1/lighting/energy":                  Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /api/v1/lighting/compliance":              Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /api/v1/lighting/switch-off":              Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /api/v1/lighting/cabinets":                Row("reports.read", 401, 401, 401, 200, 200, 200, 200),
+    "GET /api/v1/lighting/compliance/points.geojson": Row("reports.read", 401, 401, 401, 200, 200, 200, 200),
+    "PUT /api/v1/lighting/switch-off/{zone}":       Row("lighting.manage", 401, 401, 401, 403, 403, 200, 200),
+    "DELETE /api/v1/lighting/switch-off/{zone}":    Row("lighting.manage", 401, 401, 401, 403, 403, 204, 204),
     "GET /api/v1/telemetry/status":                 Row("reports.read", 401, 401, 401, 200, 200, 200, 200),
     "GET /api/v1/telemetry/dead-letters":           Row("reports.read", 401, 401, 401, 200, 200, 200, 200),
     "GET /api/v1/telemetry/{asset_id}":             Row("reports.read", 401, 401, 401, 200, 200, 200, 200),
@@ -307,6 +317,7 @@ ROUTES: dict[str, Row] = {
     "GET /pilotage/signalements/{report_id}/panneau": Row(AGENT, SIGN_IN, SIGN_IN, SIGN_IN, 200, 200, 200, 200, 404, 404),
     "GET /pilotage/appel":                          Row("reports.intake", SIGN_IN, SIGN_IN, SIGN_IN, 403, 200, 200, 200),
     "GET /pilotage/tableau-de-bord":                Row("stats.read", SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 200, 200),
+    "GET /pilotage/eclairage":                      Row("stats.read", SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 200, 200),
     "GET /pilotage/equipements":                    Row("alarms.handle", SIGN_IN, SIGN_IN, SIGN_IN, 403, 200, 200, 200),
     "GET /pilotage/alarmes":                        Row("alarms.handle", SIGN_IN, SIGN_IN, SIGN_IN, 403, 200, 200, 200),
     "GET /pilotage/equipements/{asset_id}":         Row(AGENT, SIGN_IN, SIGN_IN, SIGN_IN, 200, 200, 200, 200),
@@ -547,6 +558,7 @@ def _path(route: str, w: World, caller: str, **given: Any) -> str:
         "proposal_id": 999_999,
         "user_id": 999_999,
         "place_id": "no-place-in-this-world",
+        "zone": "21231",
         **given,
     }
     path = route.split(" ", 1)[1]
@@ -734,6 +746,20 @@ CALLS: dict[str, Fill] = {
     "POST /api/v1/oplog": _plain("POST /api/v1/oplog", json={"service": "control", "text": "Ronde faite"}),
     "POST /api/v1/oplog/{entry_id}/corrections": _plain(
         "POST /api/v1/oplog/{entry_id}/corrections", json={"text": "Ronde faite à 14 h, pas 13 h"}
+    ),
+    "POST /api/v1/assets/{asset_id}/lamps": lambda w, c: Call(
+        "POST",
+        f"/api/v1/assets/{w.asset_id}/lamps",
+        {
+            "json": {
+                "changed_on": f"{2000 + next(w.seq) % 20}-0{1 + next(w.seq) % 9}-1{next(w.seq) % 10}",
+                "lampTechnology": "LED",
+                "powerRating": 30,
+            }
+        },
+    ),
+    "PUT /api/v1/lighting/switch-off/{zone}": _plain(
+        "PUT /api/v1/lighting/switch-off/{zone}", json={"off_start": "00:30", "off_end": "05:00"}
     ),
     "POST /api/v1/alarms/{alarm_id}/acknowledge": _on_new_alarm("POST /api/v1/alarms/{alarm_id}/acknowledge"),
     "POST /api/v1/alarms/{alarm_id}/assign": _on_new_alarm("POST /api/v1/alarms/{alarm_id}/assign", json={}),

@@ -11,9 +11,11 @@ from vigie.app.observability import router as metrics_router
 from vigie.app.streams import router as events_router
 from vigie.assets.web import router as assets_router
 from vigie.catalogue.web import router as catalogue_router
+from vigie.citizen.lighting import router as citizen_lighting_router
 from vigie.citizen.places import router as citizen_places_router
 from vigie.citizen.transport import router as citizen_transport_router
 from vigie.citizen.web import router as citizen_router
+from vigie.lighting.web import router as lighting_api_router
 from vigie.maps.web import router as maps_router
 from vigie.notifications.web import router as mail_router
 from vigie.open311.web import router as open311_router
@@ -21,6 +23,7 @@ from vigie.opendata.web import router as opendata_router
 from vigie.oplog.web import router as oplog_router
 from vigie.pilotage.api import router as pilotage_api_router
 from vigie.pilotage.equipment import router as equipment_router
+from vigie.pilotage.lighting import router as pilotage_lighting_router
 from vigie.pilotage.web import router as pilotage_router
 from vigie.places.web import router as places_router
 from vigie.reports.web import router as reports_router
@@ -50,6 +53,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     citizen_router,
     citizen_transport_router,
     citizen_places_router,
+    citizen_lighting_router,
+    pilotage_lighting_router,
     mail_router,
     pilotage_api_router,
     pilotage_router,
@@ -57,6 +62,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     oplog_router,
     telemetry_router,
     lighting_router,
+    lighting_api_router,
     equipment_router,
     maps_router,
     traffic_router,

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import insert, select
 
+from vigie.assets.demo_lamps import LampDrawer
 from vigie.assets.demo_plan import (
     BASE_POPULATION,
     BATCH,
@@ -57,7 +58,7 @@ from vigie.assets.demo_plan import (
     split_total,
     zone_code,
 )
-from vigie.assets.storage import AssetRow
+from vigie.assets.storage import AssetRow, LampChangeRow
 from vigie.assets.types import AUTHORISATION_YEARS, add_years
 from vigie.db import utcnow
 from vigie.errors import Forbidden
@@ -73,6 +74,7 @@ class FleetBuilder:
         self.rows: list[dict[str, Any]] = []
         self.now = utcnow()
         self._cabinet_pending: list[tuple[str, str, tuple[float, float], list[str]]] = []
+        self.lamp_rows: list[dict[str, Any]] = []  # the lights' lamp history (demo_lamps)
 
     def sampler(self, code: str) -> Sampler:
         if code not in self.samplers:
@@ -185,6 +187,7 @@ class FleetBuilder:
 
     def _assign_lamps(self, sectors: list[dict[str, Any]]) -> None:
         rng = self.rng
+        lamps = LampDrawer.seeded()  # its own generator: the rest of the fleet is drawn as before
         order = rng.permutation(len(sectors))
         led_left = LED_LIGHTS
         power_by_cab: dict[str, float] = {}
@@ -198,33 +201,34 @@ class FleetBuilder:
             led_n = min(n, led_left)
             led_left -= led_n
             installed = random_day(rng, date(1972, 1, 1), date(2017, 12, 31))
-            # One technology and power per street; LED conversions since 2018.
+            # One technology and power per street; LED conversions since 2012 (demo_lamps).
             legacy = LEGACY[int(rng.choice(len(LEGACY), p=legacy_p))]
             legacy_w = int(rng.choice(legacy[2], p=legacy[3]))
-            led_w = int(rng.choice(LED_POWERS[0], p=LED_POWERS[1]))
-            led_day = random_day(rng, date(2018, 1, 1), date(2026, 6, 30))
+            rng.choice(LED_POWERS[0], p=LED_POWERS[1])  # kept: later draws stay as they were
+            random_day(rng, date(2018, 1, 1), date(2026, 6, 30))
             cct = int(rng.choice((2700, 3000, 4000), p=(0.25, 0.7, 0.05)))
             status_draw = rng.choice(len(statuses), size=n, p=status_p)
             relamp = rng.integers(0, (REFERENCE_DATE - date(2016, 1, 1)).days, n)
+            street = lamps.sector(sector["zone"], led_n, n)
             for i in range(n):
                 if i < led_n:
-                    tech, watts = "LED", led_w
-                    attrs: dict[str, Any] = {
-                        "lampTechnology": "LED",
-                        "powerRating": led_w,
-                        "lanternHeight": lantern_height(watts, True, rng),
-                        "dateLastLampChange": led_day,
-                        "colorTemperature": cct,
-                    }
+                    attrs: dict[str, Any] = {"lampTechnology": "LED", "colorTemperature": cct}
+                    height = lantern_height(int(street["previous_watts"]) // 2, True, rng)
+                    attrs["lanternHeight"] = height
+                    watts = lamps.led(street, attrs, height, installed)
                 else:
                     tech, watts = legacy[0], legacy_w
+                    height = lantern_height(watts, False, rng)
                     attrs = {
                         "lampTechnology": tech,
                         "powerRating": watts,
-                        "lanternHeight": lantern_height(watts, False, rng),
+                        "lanternHeight": height,
                         "dateLastLampChange": (date(2016, 1, 1) + timedelta(days=int(relamp[i]))).isoformat(),
+                        "luminaireInstalledOn": installed,
                     }
+                    lamps.legacy(street, attrs, tech, watts, height)
                 power_by_cab[sector["cabinet"]] = power_by_cab.get(sector["cabinet"], 0.0) + watts
+                self.lamp_rows += lamps.history(sector["ids"][i], installed, attrs, street, self.now)
                 self.add(
                     sector["ids"][i],
                     "street_light",
@@ -438,17 +442,25 @@ def load_demo_fleet(v: Vigie, progress: bool = False) -> list[str]:
     if v.settings.environment == "production":
         raise Forbidden("the demo fleet cannot be loaded in production")
     started = time.perf_counter()
-    rows = build_demo_fleet(v)
+    builder = FleetBuilder(v)
+    rows = builder.build()
     with v.db.session() as s:
         existing = set(s.scalars(select(AssetRow.id)))
     todo = [r for r in rows if r["id"] not in existing]
+    lamp_rows = [r for r in builder.lamp_rows if r["asset_id"] not in existing]
     from rich.progress import Progress
 
     with Progress(transient=False, disable=not progress) as bar:
-        task = bar.add_task("Dijon demo fleet", total=len(todo))
+        task = bar.add_task("Dijon demo fleet", total=len(todo) + len(lamp_rows))
         for chunk in _batches(todo, BATCH):
             with v.db.session(write=True) as s:
                 s.execute(insert(AssetRow), chunk)
+                s.commit()
+            bar.update(task, advance=len(chunk))
+        # The lamp history of the lights (illustrative: see demo_lamps).
+        for chunk in _batches(lamp_rows, BATCH):
+            with v.db.session(write=True) as s:
+                s.execute(insert(LampChangeRow), chunk)
                 s.commit()
             bar.update(task, advance=len(chunk))
     counts: dict[str, int] = {}
@@ -458,7 +470,10 @@ def load_demo_fleet(v: Vigie, progress: bool = False) -> list[str]:
     if not todo:
         return [f"demo assets: all {len(rows)} already present"]
     detail = ", ".join(f"{n} {t}" for t, n in counts.items())
-    return [f"demo assets: {len(todo)} created in {elapsed:.1f} s ({detail})"]
+    return [
+        f"demo assets: {len(todo)} created in {elapsed:.1f} s ({detail}; "
+        f"{len(lamp_rows)} lamp changes, an illustrative history)"
+    ]
 
 
 __all__ = ["load_demo_fleet", "build_demo_fleet", "LIGHTS", "LED_LIGHTS", "CABINETS"]

@@ -22,7 +22,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from vigie.accounts.permissions import require
-from vigie.assets import actions
+from vigie.assets import actions, lamps
 from vigie.assets.actions import AssetFilter
 from vigie.assets.domain import AssetDraft
 from vigie.assets.geojson import Layer, geojson_layer
@@ -227,3 +227,30 @@ def change_status(
 ) -> dict[str, Any]:
     row = actions.do_update_asset_status(v, asset_id, current_agent(request), body.status, body.note)
     return asset_view(row, v.city.zones)
+
+
+@router.get("/{asset_id}/lamps", summary="A light point's dated lamp history (installation, conversions)")
+def lamp_history(asset_id: str, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
+    return {"asset_id": asset_id, "changes": lamps.lamp_history(v, asset_id)}
+
+
+class LampChangeIn(BaseModel):
+    changed_on: date = Field(..., description="Day of the change")
+    kind: str = Field("conversion", max_length=16, description="installed, conversion or relamp")
+    lampTechnology: str = Field(..., max_length=8, description="HPS, LPS, LED, MH, MV, INC or other")
+    powerRating: float | None = Field(None, description="Rated lamp power (W)")
+    colorTemperature: float | None = Field(None, description="Colour temperature (K)")
+    upwardLightRatio: float | None = Field(None, description="Upward light ratio as installed (%)")
+    note: str = Field("", max_length=lamps.MAX_NOTE)
+
+
+@router.post(
+    "/{asset_id}/lamps",
+    status_code=201,
+    summary="Record a light point's conversion or relamp",
+    tags=["agents"],
+)
+def record_lamp_change(
+    asset_id: str, body: LampChangeIn, request: Request, v: Vigie = Depends(get_vigie)
+) -> dict[str, Any]:
+    return lamps.do_record_lamp_change(v, current_agent(request), {"asset_id": asset_id, **body.model_dump()})

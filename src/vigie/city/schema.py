@@ -242,7 +242,7 @@ PROFILE_SCHEMA: dict[str, Any] = {
                                 "type": "integer",
                                 "minimum": 1950,
                                 "maximum": 2100,
-                                "description": "Year whose fleet (on its 1 January) the cut is against.",
+                                "description": "Year whose fleet (on its 31 December) the cut is against.",
                             },
                         },
                     },

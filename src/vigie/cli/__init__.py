@@ -16,7 +16,7 @@ from vigie.cli.addresses import addresses_app, import_addresses
 from vigie.cli.alarms import alarms_app
 from vigie.cli.assets import import_assets
 from vigie.cli.backup import backup, restore
-from vigie.cli.lighting import lighting_app
+from vigie.cli.lighting import import_lamps, lighting_app
 from vigie.cli.opendata import opendata_app
 from vigie.cli.telemetry import simulate, telemetry_app
 from vigie.cli.transport import import_gtfs, import_places, transport_app
@@ -40,6 +40,7 @@ import_app.command("assets")(import_assets)
 import_app.command("addresses")(import_addresses)
 import_app.command("gtfs")(import_gtfs)
 import_app.command("places")(import_places)
+import_app.command("lamps")(import_lamps)
 app.add_typer(addresses_app, name="addresses")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(user_app, name="user")

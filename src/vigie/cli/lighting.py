@@ -1,10 +1,16 @@
-"""Commands of the lighting context: `vigie lighting plan`."""
+"""Commands of the lighting context: `vigie lighting energy`, `vigie lighting plan`, `vigie import lamps`.
+
+app.add_typer(lighting_app, name="lighting")
+import_app.command("lamps")(import_lamps)
+"""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -119,3 +125,113 @@ def plan(
     if xlsx_file:
         xlsx_file.write_bytes(plan_xlsx(cp, lang))
         out.print(f"XLSX written to {xlsx_file}", highlight=False)
+
+
+def _kwh(x: float | None) -> str:
+    return "—" if x is None else f"{x / 1000:,.0f} MWh"
+
+
+@lighting_app.command("energy")
+def energy(
+    as_json: bool = typer.Option(False, "--json", help="Print the whole report as JSON."),
+    zones: bool = typer.Option(False, "--zones", help="Also list every zone (commune)."),
+) -> None:
+    """The fleet's yearly energy, money and CO2 today, against the city's targets."""
+    from vigie.cli import _vigie
+    from vigie.lighting.actions import compliance_report, energy_report
+
+    v = _vigie()
+    try:
+        report = energy_report(v)
+        comp = compliance_report(v)
+    finally:
+        v.db.dispose()
+    if as_json:
+        out.print_json(json.dumps({"energy": report, "compliance": comp}, ensure_ascii=False))
+        return
+    cur = report["currency"]
+    out.print(
+        f"{v.city.name}: {report['points']:,} light points in use, {report['led']:,} LED; "
+        f"{_kwh(report['kwh'])}, {report['cost']:,} {cur}, {report['co2_kg'] / 1000:,.0f} t CO2e a year "
+        f"(model year {report['model_year']}, {report['tariff_per_kwh']} {cur}/kWh)",
+        highlight=False,
+    )
+    for t in report["targets"]:
+        saved = t["saving"]
+        out.print(
+            f"- {t['label'].get('en') or t['id']}: {saved * 100:.1f} % saved against {t['reference_year']} "
+            f"({_kwh(t['reference_kwh'])}), aiming at {_kwh(t['target_kwh'])} in {t['year']}: "
+            + ("reached" if t["reached"] else f"{_kwh(t['remaining_kwh'])} still to save")
+            if saved is not None
+            else f"- {t['id']}: no fleet known for {t['reference_year']}",
+            highlight=False,
+        )
+    table = Table("year", "points", "LED", "LED share", "energy", f"cost ({cur})")
+    for y in report["trajectory"]:
+        share = y["led_share"]
+        table.add_row(
+            str(y["year"]),
+            f"{y['points']:,}",
+            f"{y['led']:,}",
+            "—" if share is None else f"{share * 100:.0f} %",
+            _kwh(y["kwh"]),
+            f"{y['cost']:,}",
+        )
+    out.print(table)
+    if comp["rule_set"] != "none":
+        c = comp["counts"]
+        out.print(
+            f"Compliance ({comp['rule_set']}): {c['compliant']:,} compliant, {c['non_compliant']:,} "
+            f"non-compliant, {c['unknown']:,} unknown",
+            highlight=False,
+        )
+        for r in comp["rules"]:
+            if r["points"]:
+                out.print(f"  {r['points']:>6,}  {r['text']['en']}", highlight=False)
+    if zones:
+        zt = Table("zone", "points", "LED", "energy", "saving")
+        for z in report["zones"]:
+            zt.add_row(z["name"], f"{z['points']:,}", f"{z['led']:,}", _kwh(z["kwh"]), _saving(z))
+        out.print(zt)
+
+
+def _saving(row: dict[str, Any]) -> str:
+    s = row.get("saving")
+    return "—" if s is None else f"{s * 100:.1f} %"
+
+
+def import_lamps(
+    file: Path = typer.Argument(
+        ..., help="CSV file: asset_id, changed_on, kind, lampTechnology, powerRating…"
+    ),
+    check: bool = typer.Option(False, "--check", help="Check every line, write nothing."),
+) -> None:
+    """Import a city's past lamp changes (installations, LED conversions) into the registry."""
+    from vigie.assets.lamps import import_lamp_changes
+    from vigie.cli import _vigie
+    from vigie.errors import VigieError
+
+    v = _vigie()
+    try:
+        result = import_lamp_changes(v, None, file, check_only=check)
+    except VigieError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+        raise typer.Exit(1) from None
+    finally:
+        v.db.dispose()
+    for p in result.problems:
+        err.print(p, highlight=False, markup=False)
+    if result.problems:
+        err.print(f"[red]nothing imported[/red]: {len(result.problems)} problem(s) in {result.lines} lines")
+        raise typer.Exit(1)
+    if check:
+        out.print(f"{file.name}: {result.lines} lines, all valid (nothing written)", highlight=False)
+        return
+    out.print(
+        f"{file.name}: {result.added} lamp changes added, {result.skipped} already known, "
+        f"{result.updated_points} light points now show their latest change",
+        highlight=False,
+    )
+
+
+__all__ = ["import_lamps", "lighting_app"]

@@ -1,0 +1,38 @@
+"""The control room's lighting page (/pilotage/eclairage): where the city stands.
+
+Fleet, energy and trajectory against the targets, communes, compliance with the
+national rules; its figures come from the lighting context (the same as
+/api/v1/lighting/energy and /compliance) and are rendered on the server, tables
+included, so that the page reads without JavaScript; a script draws the charts.
+Who may open it: those who see the dashboard (``stats.read``).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
+
+from vigie.lighting.views import page_data
+from vigie.pilotage import context as ctx
+from vigie.runtime import Vigie
+from vigie.web.i18n import city_terms
+from vigie.web.pages import forbidden_page, page_agent
+from vigie.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/pilotage/eclairage", response_class=HTMLResponse, response_model=None)
+async def lighting_page(request: Request) -> Response:
+    agent, csrf = await run_in_threadpool(page_agent, request)
+    if not agent.can("stats.read"):
+        return forbidden_page(request)
+    v: Vigie = request.app.state.vigie
+    lang = ctx.page_lang(request)
+    data = await run_in_threadpool(page_data, v, lang)
+    messages = ctx.js_messages(lang, city_terms(v.city, lang))
+    base = ctx.page_base(request, agent, csrf, labels=ctx.labels(v, lang), messages=messages)
+    return render(
+        request, "pilotage/lighting.html", light=data, demo=v.settings.environment != "production", **base
+    )

@@ -1,0 +1,104 @@
+"""The lighting pages in a real browser: the control room's and the residents', French and English."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import httpx
+from playwright.sync_api import expect
+
+from tests.browser.conftest import check_a11y, login, screenshot
+from tests.conftest import PASSWORD
+from tests.lighting.helpers import add_light
+from vigie.telemetry.lighting import ensure_default_schedule
+
+
+def seed_fleet(vigie) -> None:  # type: ignore[no-untyped-def]
+    """Four lights: two converted to LED (2018 and 2022, one at 4,000 K), two sodium."""
+    ensure_default_schedule(vigie)
+    add_light(
+        vigie,
+        "SL-1",
+        "LED",
+        40,
+        installed_on=date(2001, 1, 1),
+        history=[(date(2001, 1, 1), "installed", "HPS", 100), (date(2018, 4, 2), "conversion", "LED", 40)],
+        luminaireInstalledOn="2018-04-02",
+        upwardLightRatio=0,
+    )
+    add_light(
+        vigie,
+        "SL-2",
+        "LED",
+        60,
+        installed_on=date(1999, 1, 1),
+        history=[(date(1999, 1, 1), "installed", "HPS", 150), (date(2022, 9, 1), "conversion", "LED", 60)],
+        luminaireInstalledOn="2022-09-01",
+        colorTemperature=4000,
+    )
+    add_light(vigie, "SL-3", "HPS", 100, installed_on=date(2005, 1, 1), upwardLightRatio=3, zone="21166")
+    add_light(vigie, "SL-4", "MV", 125, installed_on=date(1990, 1, 1), upwardLightRatio=55, zone="21166")
+
+
+def test_browser_lighting_control_room_page(vigie, live, new_context, make_agent) -> None:  # type: ignore[no-untyped-def]
+    seed_fleet(vigie)
+    energy = httpx.get(live.url + "/api/v1/lighting/energy", timeout=30).json()
+    supervisor = make_agent("supervisor")
+    ctx, _ = new_context(viewport={"width": 1440, "height": 1200})
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    login(page, supervisor.email, PASSWORD)
+    page.goto("/pilotage/eclairage")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Éclairage public")
+    expect(page.locator("#chart-lighting-energy canvas")).to_be_visible()
+    expect(page.locator("#chart-lighting-led canvas")).to_be_visible()
+    # The figures are the API's: today's MWh and the city target's saving.
+    mwh = f"{energy['kwh'] / 1000:,.0f}".replace(",", "\u202f")
+    expect(page.locator(".kpis")).to_contain_text(mwh)
+    ville = next(t for t in energy["targets"] if t["id"] == "ville")
+    expect(page.locator("#targets-heading ~ p").first).to_contain_text(
+        f"{ville['saving'] * 100:.1f}".replace(".", ",")
+    )
+    # Two communes, compliance: SL-2 (4,000 K since 2022) and SL-4 (a globe) break a rule.
+    expect(page.locator("#zones-heading ~ div tbody tr")).to_have_count(2)
+    expect(page.locator("#compliance-heading ~ table tbody tr").nth(1)).to_contain_text("2")
+    table = page.locator("#energy-heading ~ details")
+    table.locator("summary").click()
+    expect(table.locator("tbody tr").first).to_contain_text("2017")
+    check_a11y(page, "lighting control room (fr)")
+    screenshot(page, "pilotage-lighting")
+    page.goto("/pilotage/eclairage?lang=en")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Street lighting")
+    expect(page.locator("#chart-lighting-energy canvas")).to_be_visible()
+    check_a11y(page, "lighting control room (en)")
+    assert errors == []
+    # Operators do not see it (the dashboard's permission).
+    operator = make_agent("operator")
+    octx, _ = new_context()
+    opage = octx.new_page()
+    login(opage, operator.email, PASSWORD)
+    response = opage.goto("/pilotage/eclairage")
+    assert response is not None and response.status == 403
+
+
+def test_browser_lighting_public_page(vigie, live, new_context) -> None:  # type: ignore[no-untyped-def]
+    seed_fleet(vigie)
+    ctx, _ = new_context(phone=True)
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto("/eclairage")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("L'éclairage public de")
+    expect(page.locator("#chart-lighting-led canvas")).to_be_visible()
+    expect(page.locator(".kpis")).to_contain_text("50")  # two LED of four points
+    expect(page.locator("#targets-heading")).to_be_visible()
+    # No per-commune or per-point detail for the public.
+    expect(page.locator("#zones-heading")).to_have_count(0)
+    check_a11y(page, "lighting public page (fr)")
+    screenshot(page, "citizen-lighting")
+    page.goto("/eclairage?lang=en")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Street lighting in")
+    expect(page.locator("#chart-lighting-energy canvas")).to_be_visible()
+    check_a11y(page, "lighting public page (en)")
+    assert errors == []
