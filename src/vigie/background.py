@@ -15,6 +15,7 @@ from vigie.alarms.service import make_background as alarm_timers
 from vigie.inbound.service import make_background as inbound_mail
 from vigie.notifications.service import make_background as outbox
 from vigie.opendata.service import make_background as opendata_releases
+from vigie.retention import RetentionService
 from vigie.runtime import Vigie
 from vigie.telemetry.pipeline import IngestPipeline
 from vigie.telemetry.service import TelemetryService
@@ -42,11 +43,12 @@ def build_ingest(v: Vigie) -> IngestPipeline:
 
 def background_services(v: Vigie) -> list[BackgroundService]:
     """In start order: the outbox sender, the inbound mail channel, the telemetry ingest,
-    the alarm timers, the scheduled open data releases."""
+    the alarm timers, the scheduled open data releases, the retention periods."""
     return [
         *outbox(v),
         *inbound_mail(v),
         TelemetryService(v, build_ingest),
         *alarm_timers(v),
         *opendata_releases(v),
+        RetentionService(v),
     ]

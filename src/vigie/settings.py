@@ -557,6 +557,20 @@ class Settings(BaseSettings):
         description="Members of the data ethics committee who must vote on a proposal (a new "
         "open dataset or changed publication rules) before its decision can be recorded.",
     )
+    retention_contact_days: int = Field(
+        365,
+        ge=0,
+        description="Days after a report is closed before its reporter's name, e-mail, phone, "
+        "device and account ids and its followers' e-mail addresses are emptied "
+        "(docs/retention.md); 0 keeps them.",
+    )
+    retention_release_days: int = Field(
+        365,
+        ge=0,
+        description="Days a superseded open data release keeps its file (the latest release of "
+        "a dataset always does; the changelog keeps every version); superseded uploads go after "
+        "the same time; 0 keeps them.",
+    )
     opendata_schedule_seconds: float = Field(
         3600,
         ge=0,

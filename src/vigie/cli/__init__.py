@@ -17,7 +17,7 @@ from vigie.cli.alarms import alarms_app
 from vigie.cli.assets import import_assets
 from vigie.cli.backup import backup, restore
 from vigie.cli.lighting import import_lamps, lighting_app
-from vigie.cli.opendata import opendata_app
+from vigie.cli.opendata import opendata_app, retention_app
 from vigie.cli.telemetry import simulate, telemetry_app
 from vigie.cli.transport import import_gtfs, import_places, transport_app
 from vigie.cli.triage import triage_app
@@ -53,6 +53,7 @@ app.add_typer(transport_app, name="transport")
 app.add_typer(triage_app, name="triage")
 app.add_typer(lighting_app, name="lighting")
 app.add_typer(opendata_app, name="opendata")
+app.add_typer(retention_app, name="retention")
 app.command("backup")(backup)
 app.command("restore")(restore)
 

@@ -79,3 +79,23 @@ def release_due() -> None:
         out.print(f"{row.dataset_id}: {state}", highlight=False, markup=False)
     if not rows:
         out.print("no release due")
+
+
+retention_app = typer.Typer(
+    help="Retention periods per kind of data (docs/retention.md).", no_args_is_help=True
+)
+
+
+@retention_app.command("run")
+def retention_run() -> None:
+    """Apply every retention period now (the web app does it daily)."""
+    from vigie.bootstrap import build_vigie
+    from vigie.retention import run_retention
+
+    v = build_vigie()
+    try:
+        done = run_retention(v)
+    finally:
+        v.db.dispose()
+    for kind, counts in done.items():
+        out.print(f"{kind}: " + ", ".join(f"{n} {what}" for what, n in counts.items()), highlight=False)
