@@ -33,6 +33,8 @@ ifneq ($(wildcard $(DIJON_DATA)/divia_gtfs_2023-10/observed_stop_times_2023-10-3
 run serve: export VIGIE_TRANSPORT_REPLAY ?= $(DIJON_DATA)/divia_gtfs_2023-10/observed_stop_times_2023-10-31_gtfsrt.csv
 endif
 run serve: export VIGIE_TRANSPORT_CAR_PARKS ?= src/vigie/city/profiles/dijon/car_parks.yaml
+# Illustrative waste rounds (no Dijon data at hand: docs/waste.md).
+run serve: export VIGIE_WASTE_ROUNDS ?= src/vigie/city/profiles/dijon/waste.yaml
 ifneq ($(wildcard $(DIJON_DATA)/opendata/diviapark_occupancy_timeseries.csv),)
 run serve: export VIGIE_TRANSPORT_CAR_PARKS_REPLAY ?= $(DIJON_DATA)/opendata/diviapark_occupancy_timeseries.csv
 endif

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from vigie.transport.realtime import RealtimeFeed
     from vigie.transport.replay import Replay
     from vigie.triage.actions import TrainedRanker
+    from vigie.waste.domain import Rounds
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,7 @@ class Caches:
     transit_timezone: str | None = None  # the imported timetable's, read once
     car_parks: CarParks | None = None
     lighting_fleet: tuple[object, Fleet] | None = None  # (data version, fleet)
+    waste_rounds: Rounds | None = None
 
 
 @dataclass

@@ -272,6 +272,12 @@ class Settings(BaseSettings):
         "replayed on the same weekday and time of day as now. `make run` uses Dijon's DiviaPark "
         "recording of summer 2023.",
     )
+    waste_rounds: str = Field(
+        "",
+        description="YAML of the waste collection rounds (streams, zones by commune or street, "
+        "weekdays, holiday rule, exceptions; see docs/waste.md). Empty: no waste pages. `make run` "
+        "uses the Dijon profile's `waste.yaml`, whose rounds are illustrative.",
+    )
 
     # --- notifications --------------------------------------------------------
     # (add notification settings below this line)

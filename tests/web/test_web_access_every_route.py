@@ -158,6 +158,8 @@ ROUTES: dict[str, Row] = {
     "GET /api/v1/transport/stops/near":             Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200, 200, 200),
     "GET /api/v1/transport/stops/{stop_id}/departures": Row(PUBLIC, 404, 404, 404, 404, 404, 404, 404, 404, 404),
     "GET /api/v1/transport/car-parks":              Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "GET /dechets":                                 Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /dechets/calendrier.ics":                  Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),
     "GET /lieux":                                   Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /lieux/{place_id}":                        Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),
     "GET /api/v1/places":                           Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
@@ -662,6 +664,7 @@ CALLS: dict[str, Fill] = {
         "GET /api/v1/reports/duplicates", params={"service_code": "nid-de-poule", **DIJON}
     ),
     "GET /api/v1/addresses": _plain("GET /api/v1/addresses", params={"q": "Dijon"}),
+    "GET /dechets/calendrier.ics": _plain("GET /dechets/calendrier.ics", params={"commune": "21231"}),
     "GET /api/v1/transport/stops/near": _plain(
         "GET /api/v1/transport/stops/near", params={"lat": DIJON["lat"], "lon": DIJON["long"]}
     ),

@@ -14,6 +14,7 @@ from vigie.catalogue.web import router as catalogue_router
 from vigie.citizen.lighting import router as citizen_lighting_router
 from vigie.citizen.places import router as citizen_places_router
 from vigie.citizen.transport import router as citizen_transport_router
+from vigie.citizen.waste import router as citizen_waste_router
 from vigie.citizen.web import router as citizen_router
 from vigie.lighting.web import router as lighting_api_router
 from vigie.maps.web import router as maps_router
@@ -55,6 +56,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     citizen_places_router,
     citizen_lighting_router,
     pilotage_lighting_router,
+    citizen_waste_router,
     mail_router,
     pilotage_api_router,
     pilotage_router,
