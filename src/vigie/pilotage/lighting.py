@@ -4,7 +4,11 @@ Fleet, energy and trajectory against the targets, communes, compliance with the
 national rules; its figures come from the lighting context (the same as
 /api/v1/lighting/energy and /compliance) and are rendered on the server, tables
 included, so that the page reads without JavaScript; a script draws the charts.
-Who may open it: those who see the dashboard (``stats.read``).
+A plan section answers what a yearly budget buys: the form (budget, crews,
+years, objective; prefilled with an example) runs the retrofit planner and shows
+each year's conversions, the savings, the financing and the reasons (priority
+classes and the year each is done). Who may open it: those who see the
+dashboard (``stats.read``).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
+from vigie.lighting.plan_view import PlanForm, plan_view
 from vigie.lighting.views import page_data
 from vigie.pilotage import context as ctx
 from vigie.runtime import Vigie
@@ -31,8 +36,17 @@ async def lighting_page(request: Request) -> Response:
     v: Vigie = request.app.state.vigie
     lang = ctx.page_lang(request)
     data = await run_in_threadpool(page_data, v, lang)
+    form = PlanForm.of(dict(request.query_params))
+    plan = await run_in_threadpool(plan_view, v, agent, form)
     messages = ctx.js_messages(lang, city_terms(v.city, lang))
     base = ctx.page_base(request, agent, csrf, labels=ctx.labels(v, lang), messages=messages)
     return render(
-        request, "pilotage/lighting.html", light=data, demo=v.settings.environment != "production", **base
+        request,
+        "pilotage/lighting.html",
+        light=data,
+        form=form,
+        plan=plan,
+        demo=v.settings.environment != "production",
+        status_code=422 if "error" in plan else 200,
+        **base,
     )
