@@ -31,6 +31,8 @@ DEMO_ACCOUNTS = [
     ("superviseur@demo.vigie.example", "supervisor", "Samir Superviseur", ""),
     ("terrain@demo.vigie.example", "field_agent", "Fanny Terrain", "voirie-sud"),
     ("admin@demo.vigie.example", "admin", "Adam Admin", ""),
+    ("video@demo.vigie.example", "video_operator", "Victor Vidéo", ""),
+    ("extractions@demo.vigie.example", "video_registrar", "Rachel Registre", ""),
 ]
 DEMO_KEY_NAME = "demo (Dijon)"
 DEMO_REPORTS = 2000
@@ -74,6 +76,9 @@ def load_demo(v: Vigie, progress: bool = False, reports: int = DEMO_REPORTS) -> 
     from vigie.lighting.demo import load_demo_lighting
 
     lines += load_demo_lighting(v)
+    from vigie.videoprotection.demo import load_demo_sites
+
+    lines += load_demo_sites(v)
     from vigie.addresses.demo import load_demo_gazetteer
 
     lines += load_demo_gazetteer(v, progress)

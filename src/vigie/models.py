@@ -17,6 +17,7 @@ from vigie.reports import storage as reports_storage
 from vigie.telemetry import storage as telemetry_storage
 from vigie.traffic import storage as traffic_storage
 from vigie.transport import storage as transport_storage
+from vigie.videoprotection import storage as videoprotection_storage
 from vigie.winter import storage as winter_storage
 
 metadata = Base.metadata
@@ -33,6 +34,7 @@ __all__ = [
     "notifications_storage",
     "opendata_storage",
     "oplog_storage",
+    "videoprotection_storage",
     "reports_storage",
     "sqljson",
     "telemetry_storage",

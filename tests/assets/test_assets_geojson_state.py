@@ -131,7 +131,7 @@ def test_states_endpoint_follows_live_telemetry(
     first = api.get("/api/v1/assets/states", headers=headers)
     assert first.status_code == 200
     doc = first.json()
-    assert doc["counts"]["unknown"] == len(small_fleet)
+    assert doc["counts"]["unknown"] == len(small_fleet) - 1  # not the camera: video protection's
     assert datetime.fromisoformat(doc["as_of"]).tzinfo is not None
     etag = first.headers["etag"]
     again = api.get("/api/v1/assets/states", headers={**headers, "if-none-match": etag})
@@ -150,7 +150,9 @@ def test_states_endpoint_follows_live_telemetry(
     after = api.get("/api/v1/assets/states", headers={**headers, "if-none-match": etag})
     assert after.status_code == 200 and after.headers["etag"] != etag
     doc = after.json()
-    assert doc["ids"]["fault"] == ["SL-T-1"] and doc["ids"]["offline"] == ["CAM-9001"]
+    assert doc["ids"]["fault"] == ["SL-T-1"] and doc["ids"]["offline"] == []
+    video = api.get("/api/v1/assets/states", params={"type": "camera"}, headers=auth("video_operator")).json()
+    assert video["ids"]["offline"] == ["CAM-9001"]
     assert "SL-T-2" not in json.dumps(doc["ids"])  # ok: not listed
     lights = api.get("/api/v1/assets/states", params={"type": "street_light"}, headers=headers).json()
     assert lights["ids"]["offline"] == [] and lights["counts"]["ok"] == 1
@@ -180,7 +182,9 @@ def test_geojson_state_option_adds_the_state_to_every_feature(
         "state": "fault",
     }
     assert props["SL-T-2"]["state"] == "ok"
-    assert props["CAM-9001"]["state"] == "unknown"
+    assert "CAM-9001" not in props
+    video = api.get("/api/v1/assets.geojson", params={"state": "true"}, headers=auth("video_operator")).json()
+    assert {f["id"]: f["properties"] for f in video["features"]}["CAM-9001"]["state"] == "unknown"
     assert r.headers["etag"] != api.get("/api/v1/assets.geojson").headers["etag"]
     with_attrs = api.get(
         "/api/v1/assets.geojson",

@@ -105,6 +105,7 @@ def test_cli_demo_is_idempotent(env, vigie):
     from sqlalchemy import func, select
 
     from vigie.accounts.storage import UserRow
+    from vigie.demo import DEMO_ACCOUNTS
     from vigie.reports.storage import ReportRow
 
     first = run("demo")
@@ -115,7 +116,7 @@ def test_cli_demo_is_idempotent(env, vigie):
             s.scalar(select(func.count()).select_from(ReportRow)),
             s.scalar(select(func.count()).select_from(UserRow)),
         )
-    assert counts[0] >= 2000 and counts[1] == 4
+    assert counts[0] >= 2000 and counts[1] == len(DEMO_ACCOUNTS)  # one per role
     second = run("demo")
     assert second.exit_code == 0 and "0 created" in second.output
     with vigie.db.session() as s:

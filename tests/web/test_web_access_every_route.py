@@ -30,6 +30,7 @@ from tests.conftest import PASSWORD
 from tests.maps.archive import COMMUNES, build_archive
 from tests.reports.helpers import DIJON, jpeg_bytes, report_body, sensitive_service
 from tests.telemetry.helpers import add_asset
+from tests.videoprotection.helpers import extraction, site_body, video_site
 from tests.web.live import LiveServer
 from vigie.accounts.actions import do_create_api_key, do_create_login
 from vigie.accounts.domain import SYSTEM, Agent, Role
@@ -48,6 +49,8 @@ from vigie.runtime import Vigie
 from vigie.settings import Settings
 from vigie.telemetry import lighting
 from vigie.traffic import actions as traffic_actions
+from vigie.videoprotection import actions as video
+from vigie.videoprotection import register
 from vigie.web.deps import CSRF_HEADER, SESSION_COOKIE
 from vigie.winter import actions as winter_actions
 
@@ -78,7 +81,7 @@ PUBLIC = "public"  # anyone, with or without an account
 AGENT = "agent"  # any signed-in agent, whatever their role
 TOKEN = "token"  # the tracking token given to the resident who filed the report
 API_KEY = "api_key"  # an Open311 client's API key
-ALARMS = "alarms"  # reports.read (every alarm but cameras') or video.cameras (cameras' alarms)
+ALARMS = "alarms"  # reports.read (every alarm or state but cameras') or video.cameras (cameras')
 # The operators' monitoring network or the metrics token (VIGIE_METRICS_…); the test
 # server is reached from 127.0.0.1, inside the default network (tests/app: the refusals).
 MONITORING = "monitoring"
@@ -239,11 +242,29 @@ ROUTES: dict[str, Row] = {
     # -- equipment
     "GET /api/v1/assets":                           Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /api/v1/assets.geojson":                   Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
-    "GET /api/v1/assets/states":                    Row("reports.read", 401, 401, 401, 200, 200, 200, 200),
+    "GET /api/v1/assets/states":                    Row(ALARMS, 401, 401, 401, 200, 200, 200, 200, 200, 200),
     "GET /api/v1/assets/types":                     Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /api/v1/assets/{asset_id}":                Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "POST /api/v1/assets":                          Row("assets.manage", 401, 401, 401, 403, 403, 201, 201),
     "POST /api/v1/assets/{asset_id}/status":        Row("assets.status", 401, 401, 401, 403, 200, 200, 200),
+    # -- video protection: its two roles only (not even administrators); the public list for all
+    "GET /api/v1/videoprotection/sites":            Row("video.cameras", 401, 401, 401, 403, 403, 403, 403, 200, 200),
+    "POST /api/v1/videoprotection/sites":           Row("video.manage", 401, 401, 401, 403, 403, 403, 403, 201, 403),
+    "GET /api/v1/videoprotection/sites/{site_id}":  Row("video.cameras", 401, 401, 401, 403, 403, 403, 403, 200, 200),
+    "PUT /api/v1/videoprotection/sites/{site_id}":  Row("video.manage", 401, 401, 401, 403, 403, 403, 403, 200, 403),
+    "GET /api/v1/videoprotection/cameras":          Row("video.cameras", 401, 401, 401, 403, 403, 403, 403, 200, 200),
+    "GET /api/v1/videoprotection/cameras/{asset_id}": Row("video.cameras", 401, 401, 401, 403, 403, 403, 403, 200, 200),
+    "PUT /api/v1/videoprotection/cameras/{asset_id}": Row("video.manage", 401, 401, 401, 403, 403, 403, 403, 200, 403),
+    "GET /api/v1/videoprotection/alerts":           Row("video.cameras", 401, 401, 401, 403, 403, 403, 403, 200, 200),
+    "POST /api/v1/videoprotection/alerts/check":    Row("video.manage", 401, 401, 401, 403, 403, 403, 403, 200, 403),
+    "GET /api/v1/videoprotection/register":         Row("video.extractions", 401, 401, 401, 403, 403, 403, 403, 403, 200),
+    "POST /api/v1/videoprotection/register":        Row("video.extractions", 401, 401, 401, 403, 403, 403, 403, 403, 201),
+    "GET /api/v1/videoprotection/register/{extraction_id}": Row("video.extractions", 401, 401, 401, 403, 403, 403, 403, 403, 200),
+    "POST /api/v1/videoprotection/register/{extraction_id}/destruction": Row("video.extractions", 401, 401, 401, 403, 403, 403, 403, 403, 200),
+    "GET /api/v1/videoprotection/consultations":    Row("video.extractions", 401, 401, 401, 403, 403, 403, 403, 403, 200),
+    "GET /api/v1/videoprotection/public.json":      Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /api/v1/videoprotection/public.csv":       Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /videoprotection":                         Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     # -- operations log (main courante)
     "GET /api/v1/oplog":                            Row("oplog.read", 401, 401, 401, 403, 200, 200, 200),
     "GET /api/v1/oplog/services":                   Row("oplog.read", 401, 401, 401, 403, 200, 200, 200),
@@ -405,6 +426,9 @@ class World:
     asset_id: str = "SL-00001"
     alarm_id: int = 0
     entry_id: int = 0  # an entry of the operations log
+    camera_id: str = "CAM-00001"  # a camera, in a video-protection site
+    site_id: int = 0
+    extraction_id: int = 0
     schedule_id: int = 0
     command_id: str = ""
     # the e-mail links of a resident following a report: confirm the address, stop the e-mails
@@ -507,6 +531,20 @@ def world(vigie: Vigie, make_agent: Callable[..., Agent]) -> World:
     (w.circuit_id,) = winter_actions.do_create_circuits(
         vigie, SYSTEM, [winter_actions.check_circuit(CIRCUIT)]
     )
+    add_asset(vigie, w.camera_id, "camera")
+    w.site_id = video_site(vigie, w.agents["video_operator"])["id"]
+    video.do_set_camera(
+        vigie,
+        w.agents["video_operator"],
+        w.camera_id,
+        w.site_id,
+        overlooks_private=False,
+        privacy_masks=False,
+        signage=True,
+    )
+    w.extraction_id = register.do_register_extraction(
+        vigie, w.agents["video_registrar"], extraction(w.camera_id)
+    )["id"]
     w.schedule_id = lighting.save_schedule(vigie, {"name": "Nuit", "group": "G-001"})["id"]
     (w.command_id,) = lighting.queue_commands(vigie, [w.asset_id], "switch", {"powerState": "on"}, "test")
     return w
@@ -550,6 +588,8 @@ def _path(route: str, w: World, caller: str, **given: Any) -> str:
         "asset_id": w.asset_id,
         "alarm_id": w.alarm_id,
         "entry_id": w.entry_id,
+        "site_id": w.site_id,
+        "extraction_id": w.extraction_id,
         "schedule_id": w.schedule_id,
         "command_id": w.command_id,
         "name": "lignes",
@@ -745,6 +785,23 @@ CALLS: dict[str, Fill] = {
     "POST /api/v1/assets": _new_asset,
     "POST /api/v1/assets/{asset_id}/status": _plain(
         "POST /api/v1/assets/{asset_id}/status", json={"status": "maintenance", "note": "visite"}
+    ),
+    "POST /api/v1/videoprotection/sites": lambda w, c: Call(
+        "POST", "/api/v1/videoprotection/sites", {"json": site_body(f"SITE-{next(w.seq)}")}
+    ),
+    "PUT /api/v1/videoprotection/sites/{site_id}": lambda w, c: Call(
+        "PUT", f"/api/v1/videoprotection/sites/{w.site_id}", {"json": site_body("DIJ-VP-TEST")}
+    ),
+    "GET /api/v1/videoprotection/cameras/{asset_id}": lambda w, c: Call(
+        "GET", f"/api/v1/videoprotection/cameras/{w.camera_id}"
+    ),
+    "PUT /api/v1/videoprotection/cameras/{asset_id}": lambda w, c: Call(
+        "PUT",
+        f"/api/v1/videoprotection/cameras/{w.camera_id}",
+        {"json": {"site_id": w.site_id, "signage": True}},
+    ),
+    "POST /api/v1/videoprotection/register": lambda w, c: Call(
+        "POST", "/api/v1/videoprotection/register", {"json": extraction(w.camera_id, as_json=True)}
     ),
     "POST /api/v1/oplog": _plain("POST /api/v1/oplog", json={"service": "control", "text": "Ronde faite"}),
     "POST /api/v1/oplog/{entry_id}/corrections": _plain(

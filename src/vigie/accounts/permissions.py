@@ -220,6 +220,21 @@ PERMISSIONS: dict[str, Permission] = {
             "de circulation, gérer les circuits et le sel",
         ),
         Permission(
+            "video.manage",
+            "video",
+            "Record camera systems, their prefectoral authorisations and their cameras' masks and signage",
+            "Enregistrer les systèmes de vidéoprotection, leurs autorisations préfectorales, les masques et "
+            "panneaux de leurs caméras",
+        ),
+        Permission(
+            "video.extractions",
+            "video",
+            "Keep and read the register of image extractions and the audit of consultations (each "
+            "reading is audited)",
+            "Tenir et consulter le registre des extractions d'images et la trace des consultations "
+            "(chaque consultation est tracée)",
+        ),
+        Permission(
             "catalogue.manage",
             "administration",
             "Reload the catalogue of services",
@@ -255,8 +270,8 @@ _SUPERVISOR = _OPERATOR | {
 }
 _ADMIN = _SUPERVISOR | {"catalogue.manage", "opendata.committee"}
 _OPLOG = frozenset({"oplog.read", "oplog.write"})
-_VIDEO_OPERATOR = _OPLOG | {"video.cameras", "alarms.handle", "alarms.clear"}
-_VIDEO_REGISTRAR = _OPLOG | {"video.cameras"}
+_VIDEO_OPERATOR = _OPLOG | {"video.cameras", "video.manage", "alarms.handle", "alarms.clear"}
+_VIDEO_REGISTRAR = _OPLOG | {"video.cameras", "video.extractions"}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.FIELD_AGENT: _FIELD_AGENT,

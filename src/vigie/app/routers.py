@@ -32,6 +32,8 @@ from vigie.telemetry.web import lighting_router
 from vigie.telemetry.web import router as telemetry_router
 from vigie.traffic.web import router as traffic_router
 from vigie.transport.web import router as transport_router
+from vigie.videoprotection.web import pages as videoprotection_pages
+from vigie.videoprotection.web import router as videoprotection_router
 from vigie.web.auth import router as auth_router
 from vigie.web.docs import router as docs_router
 from vigie.web.pages import router as pages_router
@@ -62,6 +64,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     pilotage_router,
     alarms_router,
     oplog_router,
+    videoprotection_router,
+    videoprotection_pages,
     telemetry_router,
     lighting_router,
     lighting_api_router,

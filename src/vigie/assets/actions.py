@@ -230,6 +230,7 @@ class AssetFilter:
     groups: list[str] = field(default_factory=list)
     bbox: tuple[float, float, float, float] | None = None  # min_long, min_lat, max_long, max_lat
     near: tuple[float, float, float] | None = None  # lat, long, radius_m
+    hidden: tuple[str, ...] = ()  # types the reader may not see (hidden_types)
 
     def check(self) -> AssetFilter:
         for t in self.types:
@@ -249,6 +250,7 @@ class AssetFilter:
             tuple(sorted(self.groups)),
             self.bbox,
             self.near,
+            self.hidden,
         )
 
 
@@ -271,6 +273,8 @@ def apply_filter(q: Select, f: AssetFilter) -> Select:  # type: ignore[type-arg]
         conds.append(R.zone.in_(f.zones))
     if f.groups:
         conds.append(R.group.in_(f.groups))
+    if f.hidden:
+        conds.append(R.type.not_in(f.hidden))
     boxes = [f.bbox] if f.bbox else []
     if f.near:
         lat, long, r = f.near
@@ -282,6 +286,38 @@ def apply_filter(q: Select, f: AssetFilter) -> Select:  # type: ignore[type-arg]
     for x1, y1, x2, y2 in boxes:
         conds.append(and_(R.lat >= y1, R.lat <= y2, R.long >= x1, R.long <= x2))
     return q.where(*conds) if conds else q
+
+
+def hidden_types(agent: Agent | None) -> tuple[str, ...]:
+    """The asset types ``agent`` (None: the public) may not see: cameras unless video protection."""
+    return tuple(
+        t.code
+        for t in ASSET_TYPES.values()
+        if t.restricted_to is not None and (agent is None or not agent.can(t.restricted_to))
+    )
+
+
+def visible_types(agent: Agent | None, asked: list[str]) -> list[str]:
+    """``asked`` (every type when empty) less the hidden ones, for the reads keyed by types."""
+    hidden = hidden_types(agent)
+    if not hidden:
+        return asked
+    return [t for t in (asked or list(ASSET_TYPES)) if t not in hidden]
+
+
+def get_visible_asset(v: Vigie, asset_id: str, agent: Agent | None) -> AssetRow:
+    """One asset as ``agent`` may see it: a restricted one (a camera) does not exist for the
+    others, and each opening of one by its role is audited (who consulted which camera, when)."""
+    row = get_asset(v, asset_id)
+    restricted = ASSET_TYPES[row.type].restricted_to if row.type in ASSET_TYPES else None
+    if restricted is None:
+        return row
+    if agent is None or not agent.can(restricted):
+        raise NotFound(f"no asset with id '{asset_id}'")
+    with v.db.session(write=True) as s:
+        do_audit(s, agent, "asset.consulted", "asset", row.id, {"type": row.type})
+        s.commit()
+    return row
 
 
 def get_asset(v: Vigie, asset_id: str) -> AssetRow:

@@ -96,6 +96,9 @@ class AssetType:
     links: dict[str, LinkSpec] = field(default_factory=dict)
     mobile: bool = False  # vehicles: location optional, may be outside every zone
     rules: tuple[Rule, ...] = ()
+    # The permission needed to see assets of this type at all (None: the public registry).
+    # Cameras: their positions and details are for the video-protection roles only.
+    restricted_to: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -104,6 +107,7 @@ class AssetType:
             "id_prefix": self.id_prefix,
             "smart_data_model": self.smart_data_model,
             "mobile": self.mobile,
+            "restricted": self.restricted_to is not None,
             "attributes": [a.to_json() for a in self.attributes.values()],
             "links": [
                 {"name": link.name, "target_type": link.target_type, "description": link.description}
@@ -344,6 +348,7 @@ ASSET_TYPES: dict[str, AssetType] = {
                 *COMMON,
             ),
             rules=(_camera_rules,),
+            restricted_to="video.cameras",
         ),
         AssetType(
             code="traffic_signal_controller",

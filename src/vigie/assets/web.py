@@ -87,6 +87,7 @@ def list_(
     v: Vigie = Depends(get_vigie),
 ) -> dict[str, Any]:
     f = _filter(type, status, zone, group, bbox, lat, long, radius)
+    f.hidden = actions.hidden_types(current_agent(request, strict=False))
     rows, more = actions.list_assets(v, f, page, page_size)
     return {
         "items": [asset_view(r, v.city.zones) for r in rows],
@@ -141,9 +142,11 @@ def geojson(
     ),
     v: Vigie = Depends(get_vigie),
 ) -> Response:
-    if state:
+    agent = current_agent(request, strict=False)
+    if state and not (agent is not None and agent.can("video.cameras")):
         require(current_agent(request), "reports.read")
     f = _filter(type, status, zone, group, bbox)
+    f.hidden = actions.hidden_types(agent)
     layer = state_layer(v, f, _csv(attributes)) if state else geojson_layer(v, f, _csv(attributes))
     return _layer_response(request, layer)
 
@@ -163,9 +166,11 @@ def states(request: Request, type: str | None = _TYPE, v: Vigie = Depends(get_vi
     Assets not listed are ``ok``. Recomputed at most every few seconds; a map
     merges it into its layers and asks again on alarm events and periodically.
     """
-    require(current_agent(request), "reports.read")
+    agent = current_agent(request)
+    if not (agent is not None and agent.can("video.cameras")):
+        require(agent, "reports.read")
     f = _filter(type, None, None, None, None)
-    body, etag = state_snapshot(v).json_for(f.types)
+    body, etag = state_snapshot(v).json_for(actions.visible_types(agent, f.types))
     return _cached_response(request, body, etag, "application/json")
 
 
@@ -182,12 +187,12 @@ def _telemetry(v: Vigie, asset_id: str) -> tuple[Any, list[Any]]:
 
 @router.get("/{asset_id}", summary="One asset; for agents, with its latest telemetry and history")
 def get_one(asset_id: str, request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
-    row = actions.get_asset(v, asset_id)
+    agent = current_agent(request, strict=False)
+    row = actions.get_visible_asset(v, asset_id, agent)
     out = asset_view(row, v.city.zones)
     # The registry is public (the city publishes where its equipment is), live state is
-    # not: which cameras are offline right now is for the control room only.
-    agent = current_agent(request, strict=False)
-    if agent is not None and agent.can("reports.read"):
+    # not: which lights are out right now is for the control room only.
+    if agent is not None and (agent.can("reports.read") or agent.can("video.cameras")):
         out["latest"], out["history"] = _telemetry(v, row.id)
     else:
         out["latest"], out["history"] = None, []

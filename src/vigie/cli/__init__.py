@@ -21,6 +21,7 @@ from vigie.cli.opendata import opendata_app, retention_app
 from vigie.cli.telemetry import simulate, telemetry_app
 from vigie.cli.transport import import_gtfs, import_places, transport_app
 from vigie.cli.triage import triage_app
+from vigie.cli.videoprotection import import_video_sites, video_app
 from vigie.errors import ConfigurationError, VigieError
 from vigie.settings import Settings, settings_markdown
 
@@ -41,6 +42,8 @@ import_app.command("addresses")(import_addresses)
 import_app.command("gtfs")(import_gtfs)
 import_app.command("places")(import_places)
 import_app.command("lamps")(import_lamps)
+import_app.command("video-sites")(import_video_sites)
+app.add_typer(video_app, name="video")
 app.add_typer(addresses_app, name="addresses")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(user_app, name="user")

@@ -28,7 +28,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from vigie.accounts.domain import Agent
-from vigie.assets.actions import get_asset
+from vigie.assets.actions import get_visible_asset
 from vigie.assets.types import ASSET_TYPES, STATUSES
 from vigie.assets.views import STATES, asset_view
 from vigie.errors import NotFound
@@ -115,8 +115,8 @@ async def alarms_page(request: Request) -> Response:
     )
 
 
-def _asset_context(v: Vigie, asset_id: str, lang: str, days: int) -> dict[str, Any]:
-    row = get_asset(v, asset_id)
+def _asset_context(v: Vigie, asset_id: str, lang: str, days: int, agent: Agent) -> dict[str, Any]:
+    row = get_visible_asset(v, asset_id, agent)
     view = asset_view(row, v.city.zones)
     metrics = eq.chart_config(row.type, lang)
     latest = eq.latest_state(v, row.id)
@@ -148,7 +148,7 @@ async def asset_page(asset_id: str, request: Request, periode: str = Query("24h"
     try:
         if len(asset_id) > 64 or "\x00" in asset_id:
             raise NotFound("no such asset")
-        info = await run_in_threadpool(_asset_context, v, asset_id, lang, days)
+        info = await run_in_threadpool(_asset_context, v, asset_id, lang, days, agent)
     except NotFound:
         return render(
             request,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from vigie.accounts.permissions import require
+from vigie.assets.actions import get_asset, hidden_types
 from vigie.db import utcnow
 from vigie.errors import NotFound, ValidationFailed
 from vigie.reports.domain import parse_datetime
@@ -17,6 +18,13 @@ from vigie.web.deps import DbId, current_agent, get_vigie
 
 router = APIRouter(prefix="/api/v1/telemetry", tags=["telemetry"])
 lighting_router = APIRouter(prefix="/api/v1", tags=["lighting"])
+
+
+def _asset_type(v: Vigie, asset_id: str) -> str:
+    try:
+        return get_asset(v, asset_id).type
+    except NotFound:
+        return ""  # telemetry may name assets the registry does not know yet
 
 
 def _agent(request: Request) -> None:
@@ -57,6 +65,10 @@ def asset_series(
     _agent(request)
     if len(asset_id) > 64:
         raise ValidationFailed("asset_id is at most 64 characters", field="asset_id")
+    hidden = hidden_types(current_agent(request))
+    if hidden and _asset_type(v, asset_id) in hidden:
+        # A camera's series tells when it is down: for the video-protection roles only.
+        raise NotFound(f"no asset with id '{asset_id}'")
     out = queries.series(
         v,
         asset_id,
