@@ -408,14 +408,14 @@ def upsert(
 
     pg = s.get_bind().dialect.name == "postgresql"
     columns = [c for c in rows[0] if c not in keys]
-    for i in range(0, len(rows), chunk):
-        stmt: Any = (postgresql.insert(table) if pg else sqlite.insert(table)).values(
-            list(rows[i : i + chunk])
+    # One statement with parameters (compiled once, cached), run over the rows at once:
+    # SQLAlchemy batches them into multi-row VALUES itself.
+    stmt: Any = postgresql.insert(table) if pg else sqlite.insert(table)
+    if columns:
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(keys), set_={c: stmt.excluded[c] for c in columns}
         )
-        if columns:
-            stmt = stmt.on_conflict_do_update(
-                index_elements=list(keys), set_={c: stmt.excluded[c] for c in columns}
-            )
-        else:
-            stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
-        s.execute(stmt)
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
+    for i in range(0, len(rows), chunk):
+        s.execute(stmt, list(rows[i : i + chunk]))

@@ -344,6 +344,8 @@ ROUTES: dict[str, Row] = {
     "GET /pilotage/equipements":                    Row("alarms.handle", SIGN_IN, SIGN_IN, SIGN_IN, 403, 200, 200, 200),
     "GET /pilotage/alarmes":                        Row("alarms.handle", SIGN_IN, SIGN_IN, SIGN_IN, 403, 200, 200, 200),
     "GET /pilotage/equipements/{asset_id}":         Row(AGENT, SIGN_IN, SIGN_IN, SIGN_IN, 200, 200, 200, 200),
+    "GET /pilotage/trafic":                         Row("traffic.read", SIGN_IN, SIGN_IN, SIGN_IN, 403, 200, 200, 200),
+    "GET /pilotage/hiver":                          Row("winter.read", SIGN_IN, SIGN_IN, SIGN_IN, 403, 200, 200, 200),
     "GET /terrain":                                 Row(AGENT, SIGN_IN, SIGN_IN, SIGN_IN, 200, 200, 200, 200),
     "GET /terrain/signalements/{report_id}":        Row(AGENT, SIGN_IN, SIGN_IN, SIGN_IN, 200, 200, 200, 200, 404, 404),
 }

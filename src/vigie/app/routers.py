@@ -25,6 +25,7 @@ from vigie.oplog.web import router as oplog_router
 from vigie.pilotage.api import router as pilotage_api_router
 from vigie.pilotage.equipment import router as equipment_router
 from vigie.pilotage.lighting import router as pilotage_lighting_router
+from vigie.pilotage.services import router as services_router
 from vigie.pilotage.web import router as pilotage_router
 from vigie.places.web import router as places_router
 from vigie.reports.web import router as reports_router
@@ -72,6 +73,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     equipment_router,
     maps_router,
     traffic_router,
+    services_router,
     winter_router,
     opendata_router,
     health_router,

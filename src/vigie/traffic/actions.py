@@ -261,6 +261,12 @@ def controllers(v: Vigie) -> list[dict[str, Any]]:
     return out
 
 
+def detector_ids(v: Vigie) -> list[dict[str, str]]:
+    """Every traffic detector (id, name), for the chart's picker."""
+    rows, _ = list_assets(v, AssetFilter(types=["traffic_detector"]), page_size=1000)
+    return [{"id": r.id, "name": r.name or r.id} for r in rows]
+
+
 def priority_summary(v: Vigie, hours: int = 24) -> list[dict[str, Any]]:
     """Per line and vehicle type: requests, share served, mean wait, over the last hours."""
     since = utcnow() - timedelta(hours=hours)

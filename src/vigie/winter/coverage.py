@@ -58,6 +58,7 @@ class CoverageTracker:
         self._salt_kg: dict[str, float] = {}
         self._salt_due = time.monotonic() + SALT_FLUSH_SECONDS
         self.latencies: deque[float] = deque(maxlen=100_000)
+        self.flush_timings: deque[tuple[float, float]] = deque(maxlen=10_000)  # (write s, publish s)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -180,6 +181,7 @@ class CoverageTracker:
         if not dirty and not kg:
             return 0
         now = datetime.now(UTC)
+        began = time.monotonic()
         rows = [
             {"circuit_id": c, "seq": seq, "treated_at": _utc(ms), "vehicle_id": vehicle}
             for (c, seq), (ms, vehicle) in sorted(dirty.items())
@@ -219,4 +221,5 @@ class CoverageTracker:
                     )
                 ]
             )
+        self.flush_timings.append((done - began, time.monotonic() - done))
         return len(rows)
