@@ -45,7 +45,7 @@ def test_rules_dijon_file_loads_every_kind():
             "armoire-electrique-ouverte",
         ],
     )
-    assert {r.kind for r in rules} == {"state", "threshold", "heartbeat", "combination"}
+    assert {r.kind for r in rules} == {"state", "threshold", "heartbeat", "combination", "daylight"}
     ice = next(r for r in rules if r.id == "ice-risk")
     assert ice.scope == "zone" and ice.severity == "critical"
     assert ice.where.endswith(".yaml:" + ice.where.rsplit(":", 1)[1])
@@ -269,3 +269,43 @@ def test_conditions_values_and_types():
     for bad in ["status", "status ~ ok", "t > warm", "s in ok", {"some": ["a > 1"]}]:
         with pytest.raises(ConditionError):
             compile_condition(bad)
+
+
+DAY_BURNER = """
+rules:
+  - id: day-burner
+    kind: daylight
+    asset_types: [streetlight]
+    condition: powerState in ['on', 'low']
+    minutes: 30
+    severity: minor
+"""
+
+
+def test_rules_daylight_raises_a_day_burner_only_while_the_sun_is_up(tmp_path: Path) -> None:
+    """Dijon, 15 June 2026: sunrise about 03:33 UTC, sunset about 19:27 UTC."""
+    engine = engine_for(tmp_path, DAY_BURNER)
+    light = asset()
+    noon = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
+    night = datetime(2026, 6, 15, 23, 0, tzinfo=UTC)
+    dawn = datetime(2026, 6, 15, 3, 50, tzinfo=UTC)  # 17 minutes after sunrise: within the margin
+    assert engine.evaluate(light, {"powerState": "on"}, {"powerState"}, night) == []
+    assert engine.evaluate(light, {"powerState": "on"}, {"powerState"}, dawn) == []
+    ops = engine.evaluate(light, {"powerState": "low"}, {"powerState"}, noon)
+    assert [(o.kind, o.rule.id) for o in ops] == [("raise", "day-burner")]
+    assert [o.kind for o in engine.evaluate(light, {"powerState": "on"}, {"powerState"}, noon)] == ["repeat"]
+    # Switched off in the afternoon: cleared.
+    later = noon + timedelta(hours=2)
+    assert [o.kind for o in engine.evaluate(light, {"powerState": "off"}, {"powerState"}, later)] == ["clear"]
+    # Still on when night falls: cleared too (burning at night is its job).
+    engine.evaluate(light, {"powerState": "on"}, {"powerState"}, noon)
+    assert [o.kind for o in engine.evaluate(light, {"powerState": "on"}, {"powerState"}, night)] == ["clear"]
+
+
+def test_rules_daylight_needs_a_position_and_a_condition(tmp_path: Path) -> None:
+    engine = engine_for(tmp_path, DAY_BURNER)
+    nowhere = AssetInfo("SL-9", "streetlight", "streetlight", "", None, None, "", "in_service", {})
+    noon = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
+    assert engine.evaluate(nowhere, {"powerState": "on"}, {"powerState"}, noon) == []
+    with pytest.raises(ConfigurationError, match="needs 'condition'"):
+        rules_from(tmp_path, DAY_BURNER.replace("    condition: powerState in ['on', 'low']\n", ""))

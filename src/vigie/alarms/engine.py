@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from vigie.alarms.rules import Rule
+from vigie.telemetry import sun
 from vigie.telemetry.registry import AssetInfo
 
 # Assets in these registry states raise no new alarm (maintenance window, removed…).
@@ -50,6 +51,8 @@ class RuleEngine:
         self._active_of: dict[str, set[str]] = {}
         # asset_id -> rule ids of its active heartbeat alarms (cleared by any message).
         self.silent: dict[str, set[str]] = {}
+        # (UTC day, lat, long rounded to 0.1°) -> (sunrise, sunset), for daylight rules.
+        self._sun: dict[tuple[date, float, float], tuple[datetime, datetime]] = {}
 
     # --- state ---------------------------------------------------------------
 
@@ -104,6 +107,8 @@ class RuleEngine:
             if rule.fields.isdisjoint(changed):
                 continue
             firing = rule.raise_when.test(state)  # type: ignore[union-attr]
+            if rule.daylight_margin is not None and firing:
+                firing = self.daylight(asset, at, rule.daylight_margin)
             if active is not None and rule.id in active:
                 if rule.clear_when is not None:
                     clear = rule.clear_when.test(state) is True
@@ -119,6 +124,28 @@ class RuleEngine:
                 active = self._active_of.get(asset.id)
                 ops.append(Op("raise", asset, rule, at, _detail(rule, state)))
         return ops
+
+    def daylight(self, asset: AssetInfo, at: datetime, margin: timedelta) -> bool | None:
+        """Whether the sun is up at the asset, ``margin`` past sunrise and before sunset.
+
+        The sun's times are kept per day and 0.1° cell: a day-burner rule costs the
+        ingest a dictionary look-up per message, not a solar calculation. None
+        (not judged) for an asset without a position.
+        """
+        if asset.lat is None or asset.long is None:
+            return None
+        at = at.astimezone(UTC)
+        key = (at.date(), round(asset.lat, 1), round(asset.long, 1))
+        times = self._sun.get(key)
+        if times is None:
+            if len(self._sun) > 10_000:
+                self._sun.clear()
+            try:
+                times = (sun.sunrise(key[0], key[1], key[2]), sun.sunset(key[0], key[1], key[2]))
+            except ValueError:  # polar day or night: no judgement
+                return None
+            self._sun[key] = times
+        return times[0] + margin <= at <= times[1] - margin
 
     def check_heartbeats(
         self,

@@ -1,9 +1,11 @@
 """Alarm rules declared in YAML (src/vigie/alarms/rules/dijon.yaml), validated with file:line errors.
 
-Four kinds: ``state`` (a condition on the latest values), ``threshold`` (a
+Five kinds: ``state`` (a condition on the latest values), ``threshold`` (a
 number above or below a limit, with a separate clearing limit: hysteresis),
-``heartbeat`` (no message for N minutes) and ``combination`` (all / any of
-several conditions, e.g. road surface at or below 0.5 °C and wet -> ice risk).
+``heartbeat`` (no message for N minutes), ``combination`` (all / any of
+several conditions, e.g. road surface at or below 0.5 °C and wet -> ice risk)
+and ``daylight`` (a condition that is a fault only while the sun is up at the
+asset's position, e.g. a street light burning in daylight: a day-burner).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from vigie.telemetry.schema import DERIVED, KINDS, SCHEMAS
 from vigie.yamlfile import LocatedDocument, load_located
 
 SEVERITIES = ("critical", "major", "minor", "warning")
-RULE_KINDS = ("state", "threshold", "heartbeat", "combination")
+RULE_KINDS = ("state", "threshold", "heartbeat", "combination", "daylight")
 RULES_DIR = Path(__file__).parent / "rules"
 
 _TEXT = {
@@ -103,6 +105,8 @@ class Rule:
     raise_when: Condition | None = None
     clear_when: Condition | None = None
     heartbeat: timedelta | None = None
+    # daylight rules: judged only from this long after sunrise to this long before sunset.
+    daylight_margin: timedelta | None = None
     escalate_after: timedelta | None = None
     scope: str = "asset"
     link: LinkSpec | None = None
@@ -192,7 +196,7 @@ def _build(
     kinds = frozenset(spec["asset_types"])
     before = len(problems)
     raise_when = clear_when = None
-    heartbeat = None
+    heartbeat = margin = None
 
     def need(name: str) -> bool:
         if name not in spec:
@@ -200,7 +204,10 @@ def _build(
             return False
         return True
 
-    if kind in ("state", "combination"):
+    if kind == "daylight":
+        # Lights may burn a little past sunrise and before sunset (switching offsets).
+        margin = timedelta(minutes=float(spec.get("minutes", 30)))
+    if kind in ("state", "combination", "daylight"):
         if need("condition"):
             raise_when = _compile(doc, spec["condition"], (*where, "condition"), problems)
             if kind == "combination" and not isinstance(spec["condition"], dict):
@@ -258,6 +265,7 @@ def _build(
         raise_when=raise_when,
         clear_when=clear_when,
         heartbeat=heartbeat,
+        daylight_margin=margin,
         escalate_after=timedelta(minutes=float(esc)) if esc else None,
         scope=spec.get("scope", "asset"),
         link=link,
