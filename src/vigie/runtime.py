@@ -79,6 +79,8 @@ class Caches:
     car_parks: CarParks | None = None
     lighting_fleet: tuple[object, Fleet] | None = None  # (data version, fleet)
     waste_rounds: Rounds | None = None
+    # vigie.lighting.planner_service: the registry's points and hours, keyed by their versions.
+    lighting_points: tuple[object, ...] | None = None
 
 
 @dataclass

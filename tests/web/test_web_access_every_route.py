@@ -300,6 +300,11 @@ ROUTES: dict[str, Row] = {
     "POST /api/v1/commands":                        Row("lighting.manage", 401, 401, 401, 403, 403, 202, 202),
     "GET /api/v1/commands":                         Row("lighting.manage", 401, 401, 401, 403, 403, 200, 200),
     "GET /api/v1/commands/{command_id}":            Row("lighting.manage", 401, 401, 401, 403, 403, 200, 200),
+    # The LED plan needs a budget or a crew: asked without a query, it says so (422).
+    "GET /api/v1/lighting/plan":                    Row("stats.read", 401, 401, 401, 403, 403, 422, 422),
+    "GET /api/v1/lighting/plan.csv":                Row("stats.read", 401, 401, 401, 403, 403, 422, 422),
+    "GET /api/v1/lighting/plan.xlsx":               Row("stats.read", 401, 401, 401, 403, 403, 422, 422),
+    "GET /api/v1/lighting/plan.geojson":            Row("stats.read", 401, 401, 401, 403, 403, 422, 422),
     # -- traffic regulation
     "GET /api/v1/traffic/controllers":              Row("traffic.read", 401, 401, 401, 403, 200, 200, 200),
     "GET /api/v1/traffic/priority":                 Row("traffic.read", 401, 401, 401, 403, 200, 200, 200),

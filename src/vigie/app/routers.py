@@ -17,6 +17,7 @@ from vigie.citizen.transport import router as citizen_transport_router
 from vigie.citizen.waste import router as citizen_waste_router
 from vigie.citizen.web import router as citizen_router
 from vigie.lighting.web import router as lighting_api_router
+from vigie.lighting.planner_web import router as lighting_plan_router
 from vigie.maps.web import router as maps_router
 from vigie.notifications.web import router as mail_router
 from vigie.open311.web import router as open311_router
@@ -70,6 +71,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     telemetry_router,
     lighting_router,
     lighting_api_router,
+    lighting_plan_router,
     equipment_router,
     maps_router,
     traffic_router,

@@ -14,6 +14,7 @@ from datetime import date
 import numpy as np
 
 from vigie.accounts.permissions import require
+from vigie.errors import ValidationFailed
 from vigie.lighting import domain
 from vigie.lighting.finance import Finance, FinanceOptions, finance
 from vigie.lighting.planner import FleetArrays, Plan, PlanOptions, make_plan
@@ -34,18 +35,64 @@ class CityPlan:
     notes: list[str] = field(default_factory=list)
 
 
-def city_fleet(
-    v: Vigie, year: int, costs: CostModel, today: date | None = None
-) -> tuple[FleetArrays, PointTable]:
+@dataclass(frozen=True)
+class Scenario:
+    """What a scenario changes besides the plan's options: the tariff, the night dimming."""
+
+    tariff_per_kwh: float | None = None  # None: the city's
+    dim_level: float | None = None  # None: each group's schedule as it is
+
+    def check(self) -> None:
+        if self.tariff_per_kwh is not None and not 0 <= self.tariff_per_kwh <= 10:
+            raise ValidationFailed("tariff must be between 0 and 10 per kWh", field="tariff")
+        if self.dim_level is not None and not 0 <= self.dim_level <= 1:
+            raise ValidationFailed("dim_level must be between 0 and 1", field="dim_level")
+
+
+def _dimmed(schedule: domain.Schedule, level: float) -> domain.Schedule:
+    """The schedule with its night dimming at ``level`` (22:00-05:00 where it had none)."""
+    return domain.Schedule(
+        schedule.on_offset_minutes,
+        schedule.off_offset_minutes,
+        schedule.dim_start or "22:00",
+        schedule.dim_end or "05:00",
+        level,
+        schedule.off_start,
+        schedule.off_end,
+    )
+
+
+def _points_and_hours(v: Vigie, year: int, dim_level: float | None) -> tuple[PointTable, np.ndarray]:
+    """The registry's points and their yearly hours, kept while the registry and schedules stay."""
+    from vigie.assets.actions import data_version
+    from vigie.telemetry.lighting import list_schedules
+
+    key = (data_version(v), repr(list_schedules(v)), year, dim_level)
+    hit = v.caches.lighting_points
+    if hit is not None and hit[0] == key:
+        return hit[1], hit[2]  # type: ignore[return-value]
     points = read_points(v)
     sched_index, schedules = schedules_of(v, points.group)
+    if dim_level is not None:
+        schedules = [_dimmed(sch, dim_level) for sch in schedules]
     hours = (
         domain.equivalent_hours(points.lat, points.long, sched_index, schedules, year, v.city.timezone)
         if len(points.ids)
         else np.zeros(0)
     )
+    v.caches.lighting_points = (key, points, hours)  # the latest only
+    return points, hours
+
+
+def city_fleet(
+    v: Vigie, year: int, costs: CostModel, today: date | None = None, scenario: Scenario | None = None
+) -> tuple[FleetArrays, PointTable]:
+    scenario = scenario or Scenario()
+    scenario.check()
+    points, hours = _points_and_hours(v, year, scenario.dim_level)
     light = v.city.lighting
-    prices = domain.Prices(light.tariff_per_kwh, light.co2_kg_per_kwh, light.currency)
+    tariff = light.tariff_per_kwh if scenario.tariff_per_kwh is None else scenario.tariff_per_kwh
+    prices = domain.Prices(tariff, light.co2_kg_per_kwh, light.currency)
     return fleet_arrays(points, hours, prices, costs, today or date.today()), points
 
 
@@ -61,18 +108,97 @@ def plan_city(
     costs: CostModel | None = None,
     finance_options: FinanceOptions | None = None,
     *,
+    scenario: Scenario | None = None,
     check_permission: bool = True,
 ) -> CityPlan:
     """The plan for the city's fleet (stats.read: supervisors and administrators)."""
     if check_permission:
         require(agent, PERMISSION)  # type: ignore[arg-type]
-    fleet, points = city_fleet(v, options.start_year, costs or CostModel())
+    fleet, points = city_fleet(v, options.start_year, costs or CostModel(), scenario=scenario)
     plan = make_plan(fleet, options)
     fin_opts = finance_options or FinanceOptions()
     fin_opts = FinanceOptions(**{**fin_opts.__dict__, "cee": cee_applies(v)})
     known = (points.tech != domain.TECH_INDEX["other"]) & (np.nan_to_num(points.watts) > 0)
     fin = finance(plan, fin_opts, cee_eligible=known)
     return CityPlan(plan, fin, fleet, points, v.city.lighting.currency)
+
+
+def plan_json(cp: CityPlan) -> dict[str, object]:
+    """The plan as the API and the pages show it (no per-point list: see the exports)."""
+    p, f = cp.plan, cp.finance
+    converted = p.point_year > 0
+    return {
+        "mode": p.options.mode,
+        "objective": p.options.objective,
+        "method": p.method,
+        "gap": p.gap,
+        "bound": p.bound,
+        "value": p.objective,
+        "seconds": round(p.seconds, 3),
+        "currency": cp.currency,
+        "points": p.points,
+        "eligible": p.eligible,
+        "heritage_kept": p.excluded_heritage,
+        "conversions": p.conversions,
+        "investment": round(p.investment, 2),
+        "fleet_kwh_now": round(p.fleet_kwh_now, 1),
+        "fleet_money_now": round(p.fleet_money_now, 2),
+        "deadlines": p.deadlines,
+        "priorities": {name: int((cp.fleet.flag(name) & converted).sum()) for name in p.options.priorities},
+        "years": [
+            {
+                "year": r.year,
+                "conversions": r.conversions,
+                "investment": round(r.cost, 2),
+                "kwh_saved": round(r.kwh_saved, 1),
+                "money_saved": round(r.money_saved, 2),
+                "fleet_kwh": round(r.fleet_kwh, 1),
+                "fleet_money": round(r.fleet_money, 2),
+            }
+            for r in p.years
+        ],
+        "finance": {
+            "investment": round(f.investment, 2),
+            "savings": round(f.savings, 2),
+            "cee": round(f.cee, 2),
+            "cee_luminaires": f.cee_luminaires,
+            "npv": round(f.npv, 2),
+            "payback_year": f.payback_year,
+            "years": [
+                {
+                    "year": r.year,
+                    "investment": round(r.investment, 2),
+                    "savings": round(r.savings, 2),
+                    "cee": round(r.cee, 2),
+                    "net": round(r.net, 2),
+                    "cumulative_investment": round(r.cumulative_investment, 2),
+                    "cumulative_savings": round(r.cumulative_savings, 2),
+                    "cumulative_net": round(r.cumulative_net, 2),
+                }
+                for r in f.years
+            ],
+        },
+    }
+
+
+def plan_geojson(cp: CityPlan) -> dict[str, object]:
+    """The converted points with their year: the plan drawn on the map, year by year."""
+    p = cp.points
+    idx = np.flatnonzero((cp.plan.point_year > 0) & ~np.isnan(p.lat) & ~np.isnan(p.long))
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [round(float(p.long[i]), 6), round(float(p.lat[i]), 6)],
+                },
+                "properties": {"id": str(p.ids[i]), "year": int(cp.plan.point_year[i])},
+            }
+            for i in idx
+        ],
+    }
 
 
 # --- exports ------------------------------------------------------------------------------
