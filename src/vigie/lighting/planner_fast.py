@@ -29,16 +29,20 @@ def solve_fast(problem: Problem) -> Solution:
     it = problem.items
     if len(it) == 0:
         return Solution(np.full(0, -1, dtype=np.int64), 0.0, 0.0, "fast")
-    lam, mu, alpha = bucket_prices(problem)
+    lam, mu, alpha, rounded = bucket_relaxation(problem)
     bound = lagrangian_bound(problem, lam, mu, alpha)
-    if problem.mode == "budget":
-        year = greedy_budget(problem, lam, mu)
-        objective = objective_of(problem, year)
-        bound = max(bound, objective)
-    else:
-        year = greedy_target(problem, lam, mu, alpha)
-        objective = objective_of(problem, year)
-        bound = min(-bound, objective)
+    greedy = greedy_budget if problem.mode == "budget" else greedy_target
+    candidates = []
+    for start in (rounded, None):
+        try:
+            candidates.append(greedy(problem, lam, mu, alpha, start))
+        except PlanInfeasible:
+            if start is None and not candidates:
+                raise
+    values = [objective_of(problem, y) for y in candidates]
+    best = int(np.argmax(values) if problem.mode == "budget" else np.argmin(values))
+    year, objective = candidates[best], values[best]
+    bound = max(bound, objective) if problem.mode == "budget" else min(-bound, objective)
     return Solution(year, objective, bound, "fast")
 
 
@@ -53,7 +57,9 @@ def _bins(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def bucket_prices(problem: Problem) -> tuple[np.ndarray, np.ndarray, float]:
+def bucket_relaxation(problem: Problem) -> tuple[np.ndarray, np.ndarray, float, np.ndarray | None]:
+    """Prices from the relaxation over buckets, and its solution rounded down onto the items
+    (the best items of a bucket in its earliest years), trimmed to each year's resources."""
     it = problem.items
     key = np.column_stack(
         [_bins(it.value), _bins(it.cost), _bins(it.crew), it.deadline, it.forced.astype(np.int64)]
@@ -67,21 +73,41 @@ def bucket_prices(problem: Problem) -> tuple[np.ndarray, np.ndarray, float]:
     first = np.zeros(len(size), dtype=np.int64)
     first[inverse[::-1]] = np.arange(len(inverse))[::-1]
     model = Model(
-        problem,
-        mean(it.value),
-        mean(it.cost),
-        mean(it.crew),
-        it.deadline[first],
-        it.forced[first],
-        size,
+        problem, mean(it.value), mean(it.cost), mean(it.crew), it.deadline[first], it.forced[first], size
     )
+    years = len(problem.weights)
     try:
-        return model.prices()
+        lam, mu, alpha, counts = model.relaxation()
     except PlanInfeasible:
         # Bucket means may make a tight instance look infeasible; zero prices
         # still give a valid (looser) bound.
-        years = len(problem.weights)
-        return np.zeros(years), np.zeros(years), 0.0
+        return np.zeros(years), np.zeros(years), 0.0, None
+    return lam, mu, alpha, _round(problem, inverse, np.floor(counts + 1e-6).astype(np.int64))
+
+
+def _round(problem: Problem, bucket: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    it = problem.items
+    density = it.value / np.maximum(it.cost, 1e-12)
+    order = np.lexsort((-density, bucket))
+    sorted_bucket = bucket[order]
+    first = np.searchsorted(sorted_bucket, np.arange(counts.shape[0]))
+    position = np.arange(len(bucket)) - first[sorted_bucket]
+    t = (position[:, None] >= np.cumsum(counts, axis=1)[sorted_bucket]).sum(axis=1)
+    year = np.full(len(bucket), -1, dtype=np.int64)
+    year[order] = np.where(t < counts.shape[1], t, -1)
+    # Bucket means are not the items' own figures: drop what a year cannot hold,
+    # the items that gain least first, those that must be converted last.
+    for t in range(counts.shape[1]):
+        idx = np.flatnonzero(year == t)
+        over_b = it.cost[idx].sum() - problem.budget[t]
+        over_c = it.crew[idx].sum() - problem.crew[t]
+        if over_b <= 1e-6 and over_c <= 1e-9:
+            continue
+        idx = idx[np.lexsort((density[idx], it.forced[idx]))]
+        drop_b = np.searchsorted(np.cumsum(it.cost[idx]), over_b - 1e-6) + 1 if over_b > 1e-6 else 0
+        drop_c = np.searchsorted(np.cumsum(it.crew[idx]), over_c - 1e-9) + 1 if over_c > 1e-9 else 0
+        year[idx[: max(drop_b, drop_c)]] = -1
+    return year
 
 
 def lagrangian_bound(problem: Problem, lam: np.ndarray, mu: np.ndarray, alpha: float) -> float:
@@ -132,27 +158,46 @@ def _take(order: np.ndarray, cost: np.ndarray, crew: np.ndarray, budget: float, 
     return np.concatenate(taken) if taken else np.zeros(0, dtype=np.int64)
 
 
-def _must(problem: Problem, year: np.ndarray, t: int) -> np.ndarray:
-    """Priority items that must go in year ``t``: deadline reached, or no room later."""
+def _density(problem: Problem, idx: np.ndarray, lam: float, mu: float) -> np.ndarray:
+    """Saving per priced resource; with no price (a resource to spare), per cost."""
+    it = problem.items
+    price = lam * it.cost[idx] + mu * it.crew[idx]
+    if not (price > 0).any():
+        price = it.cost[idx] + 1e-9 * it.crew[idx]
+    return it.value[idx] / np.maximum(price, 1e-12)
+
+
+def _must(problem: Problem, year: np.ndarray, t: int, lam: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    """Priority items that must go in year ``t``: deadline reached, or no room later.
+
+    The later years are given the priority items that gain least from coming
+    early (lowest saving per priced resource); those left over go now.
+    """
     it = problem.items
     waiting = np.flatnonzero(it.forced & (year < 0))
     now = waiting[it.deadline[waiting] <= t]
     later = waiting[it.deadline[waiting] > t]
-    # Place the others as late as possible; what does not fit goes now.
     for s in range(len(problem.weights) - 1, t, -1):
         if not len(later):
             break
         pool = later[it.deadline[later] >= s]
-        got = _take(pool, it.cost, it.crew, float(problem.budget[s]), float(problem.crew[s]))
+        pool = pool[np.argsort(_density(problem, pool, lam[s], mu[s]), kind="stable")]
+        placed = year == s
+        room_b = float(problem.budget[s]) - float(it.cost[placed].sum())
+        room_c = float(problem.crew[s]) - float(it.crew[placed].sum())
+        got = _take(pool, it.cost, it.crew, room_b, room_c)
         later = np.setdiff1d(later, got, assume_unique=True)
     return np.concatenate([now, later])
 
 
-def _place_must(problem: Problem, year: np.ndarray, t: int) -> tuple[float, float]:
+def _place_must(
+    problem: Problem, year: np.ndarray, t: int, lam: np.ndarray, mu: np.ndarray
+) -> tuple[float, float]:
     it = problem.items
-    must = _must(problem, year, t)
-    budget = float(problem.budget[t]) - float(it.cost[must].sum())
-    crews = float(problem.crew[t]) - float(it.crew[must].sum())
+    must = _must(problem, year, t, lam, mu)
+    placed = year == t
+    budget = float(problem.budget[t]) - float(it.cost[must].sum()) - float(it.cost[placed].sum())
+    crews = float(problem.crew[t]) - float(it.crew[must].sum()) - float(it.crew[placed].sum())
     if budget < -1e-6 * max(1.0, float(problem.budget[t])) or crews < -1e-9:
         raise PlanInfeasible(
             f"the priority points due by year {t + 1} of the plan do not fit its budget and crew",
@@ -162,27 +207,26 @@ def _place_must(problem: Problem, year: np.ndarray, t: int) -> tuple[float, floa
     return budget, crews
 
 
-def greedy_budget(problem: Problem, lam: np.ndarray, mu: np.ndarray) -> np.ndarray:
+def greedy_budget(
+    problem: Problem, lam: np.ndarray, mu: np.ndarray, alpha: float = 0.0, start: np.ndarray | None = None
+) -> np.ndarray:
     it = problem.items
-    year = np.full(len(it), -1, dtype=np.int64)
+    year = np.full(len(it), -1, dtype=np.int64) if start is None else start.copy()
     for t in range(len(problem.weights)):
-        budget, crews = _place_must(problem, year, t)
+        budget, crews = _place_must(problem, year, t, lam, mu)
         free = np.flatnonzero((year < 0) & (it.value > 0))
-        # Saving per priced resource; with no price (a resource to spare), per cost.
-        price = lam[t] * it.cost[free] + mu[t] * it.crew[free]
-        if not (price > 0).any():
-            price = it.cost[free] + 1e-9 * it.crew[free]
-        density = it.value[free] / np.maximum(price, 1e-12)
-        order = free[np.argsort(-density, kind="stable")]
+        order = free[np.argsort(-_density(problem, free, lam[t], mu[t]), kind="stable")]
         year[_take(order, it.cost, it.crew, budget, crews)] = t
     return year
 
 
-def greedy_target(problem: Problem, lam: np.ndarray, mu: np.ndarray, alpha: float) -> np.ndarray:
+def greedy_target(
+    problem: Problem, lam: np.ndarray, mu: np.ndarray, alpha: float = 0.0, start: np.ndarray | None = None
+) -> np.ndarray:
     it = problem.items
-    year = np.full(len(it), -1, dtype=np.int64)
+    year = np.full(len(it), -1, dtype=np.int64) if start is None else start.copy()
     for t in range(len(problem.weights)):
-        budget, crews = _place_must(problem, year, t)
+        budget, crews = _place_must(problem, year, t, lam, mu)
         missing = problem.required - float(it.value[year >= 0].sum())
         if missing <= 0:
             continue

@@ -34,8 +34,14 @@ def classes(problem: Problem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return first, inverse.reshape(-1), counts
 
 
-def solve_exact(problem: Problem, *, time_limit: float = 120.0, start: np.ndarray | None = None) -> Solution:
-    """The optimum, proven within :data:`MIP_REL_GAP` (or the best found in ``time_limit``)."""
+def solve_exact(
+    problem: Problem,
+    *,
+    time_limit: float = 120.0,
+    start: np.ndarray | None = None,
+    mip_gap: float = MIP_REL_GAP,
+) -> Solution:
+    """The optimum, proven within ``mip_gap`` (or the best found in ``time_limit``, with its gap)."""
     it = problem.items
     years = len(problem.weights)
     if len(it) == 0:
@@ -48,7 +54,7 @@ def solve_exact(problem: Problem, *, time_limit: float = 120.0, start: np.ndarra
         counts0 = np.zeros((len(rep), years))
         np.add.at(counts0, (cls[on], start[on]), 1)
         initial = counts0[model.col_cls, model.col_t]
-    h = model.run(integer=True, time_limit=time_limit, start=initial)
+    h = model.run(integer=True, time_limit=time_limit, start=initial, mip_gap=mip_gap)
     info = h.getInfo()
     if info.primal_solution_status != 2:  # no feasible point found in the time allowed
         raise PlanInfeasible(
@@ -146,7 +152,12 @@ class Model:
         self.years = years
 
     def run(
-        self, *, integer: bool, time_limit: float = 120.0, start: np.ndarray | None = None
+        self,
+        *,
+        integer: bool,
+        time_limit: float = 120.0,
+        start: np.ndarray | None = None,
+        mip_gap: float = MIP_REL_GAP,
     ) -> highspy.Highs:
         if integer:
             self.lp.integrality_ = [highspy.HighsVarType.kInteger] * self.lp.num_col_
@@ -154,7 +165,7 @@ class Model:
         h.setOptionValue("output_flag", False)
         h.setOptionValue("threads", 1)
         h.setOptionValue("time_limit", float(time_limit))
-        h.setOptionValue("mip_rel_gap", MIP_REL_GAP)
+        h.setOptionValue("mip_rel_gap", float(mip_gap))
         h.passModel(self.lp)
         if start is not None:
             sol = highspy.HighsSolution()
@@ -170,16 +181,20 @@ class Model:
             )
         return h
 
-    def prices(self) -> tuple[np.ndarray, np.ndarray, float]:
-        """Shadow prices of the relaxation: per year budget and crew, and the target's."""
+    def relaxation(self) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
+        """The linear relaxation: shadow prices per year of the budget and the crew, the
+        target's, and the count of each class converted each year (classes x years)."""
         h = self.run(integer=False)
-        dual = np.abs(np.asarray(h.getSolution().row_dual))
+        sol = h.getSolution()
+        dual = np.abs(np.asarray(sol.row_dual))
         lam = np.zeros(self.years)
         mu = np.zeros(self.years)
         lam[self.budget_years] = dual[self.row_of_budget[self.budget_years]]
         mu[self.crew_years] = dual[self.row_of_crew[self.crew_years]]
         alpha = float(dual[self.cover_row]) if self.mode == "target" else 0.0
-        return lam, mu, alpha
+        counts = np.zeros((int(self.col_cls.max(initial=-1)) + 1, self.years))
+        counts[self.col_cls, self.col_t] = np.asarray(sol.col_value)
+        return lam, mu, alpha, counts
 
 
 def _spread(cls: np.ndarray, counts: np.ndarray) -> np.ndarray:
