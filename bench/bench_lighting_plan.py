@@ -23,6 +23,7 @@ saved, mercury then end-of-life points first.
 
     .venv/bin/python bench/bench_lighting_plan.py
     .venv/bin/python bench/bench_lighting_plan.py --big 0 --exact-limit 600
+    .venv/bin/python bench/bench_lighting_plan.py --together cabinet --priorities mercury --big 0
 """
 
 from __future__ import annotations
@@ -89,6 +90,10 @@ def draw(n: int, seed: int = 16) -> tuple[PointTable, np.ndarray]:
     return points, schedule
 
 
+TOGETHER: str | None = None
+PRIORITIES: tuple[str, ...] = ("mercury", "end_of_life")
+
+
 def options(n: int, method: str) -> PlanOptions:
     scale = n / 34_000
     return PlanOptions(
@@ -97,7 +102,8 @@ def options(n: int, method: str) -> PlanOptions:
         years=5,
         budget=1_500_000.0 * scale,
         crew=int(2_000 * scale),
-        priorities=("mercury", "end_of_life"),
+        priorities=PRIORITIES,
+        together=TOGETHER,  # type: ignore[arg-type]
         method=method,  # type: ignore[arg-type]
     )
 
@@ -117,7 +123,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="timed runs of the fast plan")
     parser.add_argument("--exact-limit", type=float, default=900.0, help="seconds HiGHS may take")
     parser.add_argument("--mip-gap", type=float, default=1e-5, help="relative gap HiGHS must prove")
+    parser.add_argument("--together", choices=("cabinet", "street"), help="whole cabinets at once")
+    parser.add_argument("--priorities", default="mercury,end_of_life", help="priority classes, in order")
     args = parser.parse_args()
+    global TOGETHER, PRIORITIES
+    TOGETHER = args.together
+    PRIORITIES = tuple(p for p in args.priorities.split(",") if p)
 
     points, schedule = draw(args.points)
     runs = []

@@ -346,6 +346,7 @@ ROUTES: dict[str, Row] = {
     "GET /pilotage/appel":                          Row("reports.intake", SIGN_IN, SIGN_IN, SIGN_IN, 403, 200, 200, 200),
     "GET /pilotage/tableau-de-bord":                Row("stats.read", SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 200, 200),
     "GET /pilotage/eclairage":                      Row("stats.read", SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 200, 200),
+    "GET /pilotage/eclairage/plan":                 Row("stats.read", SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 200, 200),
     "GET /pilotage/equipements":                    Row("alarms.handle", SIGN_IN, SIGN_IN, SIGN_IN, 403, 200, 200, 200),
     "GET /pilotage/alarmes":                        Row("alarms.handle", SIGN_IN, SIGN_IN, SIGN_IN, 403, 200, 200, 200),
     "GET /pilotage/equipements/{asset_id}":         Row(AGENT, SIGN_IN, SIGN_IN, SIGN_IN, 200, 200, 200, 200),

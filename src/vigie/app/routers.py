@@ -16,8 +16,8 @@ from vigie.citizen.places import router as citizen_places_router
 from vigie.citizen.transport import router as citizen_transport_router
 from vigie.citizen.waste import router as citizen_waste_router
 from vigie.citizen.web import router as citizen_router
-from vigie.lighting.web import router as lighting_api_router
 from vigie.lighting.planner_web import router as lighting_plan_router
+from vigie.lighting.web import router as lighting_api_router
 from vigie.maps.web import router as maps_router
 from vigie.notifications.web import router as mail_router
 from vigie.open311.web import router as open311_router
@@ -26,6 +26,7 @@ from vigie.oplog.web import router as oplog_router
 from vigie.pilotage.api import router as pilotage_api_router
 from vigie.pilotage.equipment import router as equipment_router
 from vigie.pilotage.lighting import router as pilotage_lighting_router
+from vigie.pilotage.lighting_plan import router as lighting_plan_page_router
 from vigie.pilotage.services import router as services_router
 from vigie.pilotage.web import router as pilotage_router
 from vigie.places.web import router as places_router
@@ -73,6 +74,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     lighting_api_router,
     lighting_plan_router,
     equipment_router,
+    lighting_plan_page_router,
     maps_router,
     traffic_router,
     services_router,

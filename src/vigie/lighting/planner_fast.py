@@ -82,7 +82,14 @@ def bucket_relaxation(problem: Problem) -> tuple[np.ndarray, np.ndarray, float, 
         # Bucket means may make a tight instance look infeasible; zero prices
         # still give a valid (looser) bound.
         return np.zeros(years), np.zeros(years), 0.0, None
-    return lam, mu, alpha, _round(problem, inverse, np.floor(counts + 1e-6).astype(np.int64))
+    whole = np.floor(counts + 1e-6).astype(np.int64)
+    # A priority bucket is converted whole: what rounding down left goes to the
+    # years with the largest fractions (they add up to it in the relaxation).
+    left = np.where(it.forced[first], size - whole.sum(axis=1), 0)
+    for b in np.flatnonzero(left > 0):
+        top = np.argsort(-(counts[b] - whole[b]), kind="stable")[: left[b]]
+        whole[b, top] += 1
+    return lam, mu, alpha, _round(problem, inverse, whole)
 
 
 def _round(problem: Problem, bucket: np.ndarray, counts: np.ndarray) -> np.ndarray:
