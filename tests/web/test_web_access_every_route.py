@@ -328,6 +328,13 @@ ROUTES: dict[str, Row] = {
     "GET /donnees/comite":                          Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /donnees/{dataset_id}":                    Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),
     "GET /donnees/{dataset_id}/versions/{version}": Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),
+    # the records API on Opendatasoft's Explore v2.1 URLs (a dataset nobody published: 404)
+    "GET /api/explore/v2.1/catalog/datasets":       Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /api/explore/v2.1/catalog/datasets/{dataset_id}": Row(PUBLIC, 404, 404, 404, 404, 404, 404, 404),
+    "GET /api/explore/v2.1/catalog/datasets/{dataset_id}/records":
+        Row(PUBLIC, 404, 404, 404, 404, 404, 404, 404),
+    "GET /api/explore/v2.1/catalog/datasets/{dataset_id}/exports/{fmt}":
+        Row(PUBLIC, 404, 404, 404, 404, 404, 404, 404),
     "GET /api/v1/opendata/datasets":                Row("opendata.publish", 401, 401, 401, 403, 403, 200, 200),
     "POST /api/v1/opendata/datasets":               Row("opendata.publish", 401, 401, 401, 403, 403, 422, 422),
     "POST /api/v1/opendata/datasets/{dataset_id}/file": Row("opendata.publish", 401, 401, 401, 403, 403, 404, 404),

@@ -21,6 +21,7 @@ from vigie.lighting.web import router as lighting_api_router
 from vigie.maps.web import router as maps_router
 from vigie.notifications.web import router as mail_router
 from vigie.open311.web import router as open311_router
+from vigie.opendata.explore_web import router as explore_router
 from vigie.opendata.web import router as opendata_router
 from vigie.oplog.web import router as oplog_router
 from vigie.pilotage.api import router as pilotage_api_router
@@ -80,6 +81,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     services_router,
     winter_router,
     opendata_router,
+    explore_router,
     health_router,
     metrics_router,
 )

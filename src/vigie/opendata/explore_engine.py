@@ -1,0 +1,120 @@
+"""One read-only DuckDB over published releases: what the records API, exports and the data lab run on.
+
+Each connection sees only the Parquet files it is opened on (``allowed_paths``),
+with ``enable_external_access`` off, no extension installed or loaded, and its
+configuration locked before any user text runs: no other file, no network, no
+``COPY``/``ATTACH``/``INSTALL``, no ``SET`` that would lift a limit. Each release
+is a view named after its dataset. A statement that runs past its time is
+interrupted; memory and threads are capped per connection.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from vigie.errors import BadRequest, ServiceUnavailable
+
+
+class QueryTimeout(ServiceUnavailable):
+    """The statement ran past its time budget and was interrupted."""
+
+
+def quote(name: str) -> str:
+    """A SQL identifier, quoted (names come from the catalogue or were checked by a parser)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+@contextmanager
+def sandbox(
+    views: Mapping[str, Path], *, memory_mb: int = 256, threads: int = 1
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A locked connection where each ``views`` name reads its Parquet file and nothing else."""
+    conn = duckdb.connect(
+        ":memory:",
+        config={
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+            "threads": threads,
+            "memory_limit": f"{memory_mb}MB",
+        },
+    )
+    try:
+        paths = [str(p) for p in views.values()]
+        listed = "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in paths) + "]"
+        conn.execute(f"SET allowed_paths = {listed}")
+        conn.execute("SET enable_external_access = false")
+        for name, path in views.items():
+            literal = "'" + str(path).replace("'", "''") + "'"
+            conn.execute(f"CREATE VIEW {quote(name)} AS SELECT * FROM read_parquet({literal})")  # noqa: S608 - quoted identifier and literal of our own paths
+        conn.execute("SET lock_configuration = true")
+        yield conn
+    finally:
+        conn.close()
+
+
+@contextmanager
+def time_limit(conn: duckdb.DuckDBPyConnection, seconds: float) -> Iterator[None]:
+    """Interrupt the connection's running statement after ``seconds``."""
+    fired = threading.Event()
+
+    def stop() -> None:
+        fired.set()
+        conn.interrupt()
+
+    timer = threading.Timer(seconds, stop)
+    timer.start()
+    try:
+        yield
+    except duckdb.InterruptException:
+        raise QueryTimeout(f"the query ran longer than {seconds:g} s and was stopped") from None
+    finally:
+        timer.cancel()
+    if fired.is_set():
+        raise QueryTimeout(f"the query ran longer than {seconds:g} s and was stopped")
+
+
+def run(
+    conn: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None, *, seconds: float = 10.0
+) -> pa.Table:
+    """Run ``sql`` within the time budget, its rows as Arrow; DuckDB's errors become 400s naming them."""
+    with _translated(conn, seconds):
+        return conn.sql(sql, params=params or None).to_arrow_table()
+
+
+def stream(
+    conn: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None, *, batch: int = 20_000
+) -> pa.RecordBatchReader:
+    """The rows of ``sql`` in batches, read as they are consumed (exports)."""
+    with _translated(conn, 600.0):
+        return conn.sql(sql, params=params or None).to_arrow_reader(batch)
+
+
+@contextmanager
+def _translated(conn: duckdb.DuckDBPyConnection, seconds: float) -> Iterator[None]:
+    with time_limit(conn, seconds):
+        try:
+            yield
+        except duckdb.InterruptException:
+            raise
+        except (duckdb.ParserException, duckdb.BinderException, duckdb.CatalogException) as exc:
+            raise BadRequest(f"query refused: {_first_line(exc)}") from None
+        except duckdb.PermissionException as exc:
+            raise BadRequest(f"query refused: {_first_line(exc)}") from None
+        except duckdb.OutOfMemoryException:
+            raise BadRequest("the query needs more memory than allowed: filter or aggregate more") from None
+        except duckdb.Error as exc:
+            raise BadRequest(f"query failed: {_first_line(exc)}") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+
+
+__all__ = ["QueryTimeout", "quote", "run", "sandbox", "stream", "time_limit"]

@@ -1,0 +1,419 @@
+"""The subset of Opendatasoft's query language (ODSQL) the records API understands, as DuckDB SQL.
+
+Text from the URL is tokenised and parsed here, never pasted into SQL: fields
+must be columns of the release (written as quoted identifiers), values become
+bound parameters. What is outside the subset is refused with an
+``ODSQLError`` naming it. The subset (docs/opendata-api.md):
+
+- ``where``: ``field = value`` (``!=``, ``<>``, ``<``, ``<=``, ``>``, ``>=``),
+  ``field IN (v1, v2)``, ``field NOT IN (…)``, ``field LIKE "pat*"``,
+  ``field IS NULL`` / ``IS NOT NULL``, ``search(field, "text")``,
+  ``startswith(field, "text")``, a bare ``"text"`` (searched in every text
+  field), ``AND`` / ``OR`` / ``NOT`` and parentheses; values are strings
+  (``"…"`` or ``'…'``), numbers, ``true``/``false``, ``date'2026-01-31'``.
+- ``select``: ``*``, fields, ``count(*)``, ``count(f)``, ``sum``/``avg``/
+  ``min``/``max(f)``, ``year(f)``/``month(f)``/``day(f)``, each with ``as alias``.
+- ``group_by``: fields and ``year``/``month``/``day(f)``, with ``as alias``.
+- ``order_by``: any select item or alias, ``asc``/``desc``.
+- ``refine`` / ``exclude``: ``field:value`` (a date field matches by prefix:
+  ``date:2026-03``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from vigie.errors import VigieError
+from vigie.opendata.explore_engine import quote
+
+
+class ODSQLError(VigieError):
+    status = 400
+    error_code = "ODSQLError"
+
+
+class RESTParameterError(VigieError):
+    status = 400
+    error_code = "InvalidRESTParameterError"
+
+
+_TOKEN = re.compile(
+    r"""\s*(?:
+        (?P<date>date'[^']*')
+      | (?P<string>"(?:[^"\\]|\\.|"")*"|'(?:[^'\\]|\\.|'')*')
+      | (?P<number>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
+      | (?P<ident>`[^`]+`|[A-Za-z_][A-Za-z0-9_]*)
+      | (?P<op><=|>=|!=|<>|=|<|>)
+      | (?P<punct>[(),*:])
+    )""",
+    re.VERBOSE,
+)
+KEYWORDS = {"and", "or", "not", "in", "like", "is", "null", "true", "false", "as", "asc", "desc"}
+AGGREGATES = {"count", "sum", "avg", "min", "max"}
+DATE_PARTS = {"year", "month", "day"}
+
+
+@dataclass
+class Tok:
+    kind: str
+    text: str
+    value: Any = None
+
+
+def tokenize(text: str, param: str) -> list[Tok]:
+    out: list[Tok] = []
+    pos = 0
+    text = text.strip()
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if m is None or m.end() == pos:
+            raise ODSQLError(f"{param}: cannot read {text[pos : pos + 20]!r} (position {pos + 1})")
+        pos = m.end()
+        kind = m.lastgroup or ""
+        raw = m.group(kind)
+        if kind == "string":
+            q = raw[0]
+            body = raw[1:-1].replace(q + q, q)
+            out.append(Tok("string", raw, re.sub(r"\\(.)", r"\1", body)))
+        elif kind == "date":
+            out.append(Tok("date", raw, raw[5:-1]))
+        elif kind == "number":
+            out.append(Tok("number", raw, float(raw) if any(c in raw for c in ".eE") else int(raw)))
+        elif kind == "ident":
+            name = raw[1:-1] if raw.startswith("`") else raw
+            low = name.lower()
+            out.append(Tok("kw" if low in KEYWORDS and not raw.startswith("`") else "ident", name, low))
+        else:
+            out.append(Tok(kind, raw))
+    return out
+
+
+@dataclass
+class Columns:
+    """The release's columns: name -> Arrow/DuckDB type family (text, number, bool, time)."""
+
+    types: dict[str, str]
+
+    def field(self, name: str, param: str) -> str:
+        if name not in self.types:
+            known = ", ".join(sorted(self.types))
+            raise ODSQLError(f"{param}: unknown field {name!r} (fields: {known})")
+        return quote(name)
+
+    def text_fields(self) -> list[str]:
+        return [n for n, t in self.types.items() if t == "text"]
+
+
+class _Parser:
+    def __init__(self, text: str, param: str, cols: Columns, params: list[Any]) -> None:
+        self.toks = tokenize(text, param)
+        self.i = 0
+        self.param = param
+        self.cols = cols
+        self.params = params
+
+    # -- helpers
+    def peek(self, offset: int = 0) -> Tok | None:
+        j = self.i + offset
+        return self.toks[j] if j < len(self.toks) else None
+
+    def take(self) -> Tok:
+        tok = self.peek()
+        if tok is None:
+            raise ODSQLError(f"{self.param}: unexpected end of expression")
+        self.i += 1
+        return tok
+
+    def accept(self, kind: str, value: str | None = None) -> Tok | None:
+        tok = self.peek()
+        if tok is not None and tok.kind == kind and (value is None or (tok.value or tok.text) == value):
+            self.i += 1
+            return tok
+        return None
+
+    def expect(self, kind: str, value: str | None = None) -> Tok:
+        tok = self.accept(kind, value)
+        if tok is None:
+            got = self.peek()
+            raise ODSQLError(
+                f"{self.param}: expected {value or kind}, got {got.text if got else 'the end'!r}"
+            )
+        return tok
+
+    def bind(self, value: Any) -> str:
+        self.params.append(value)
+        return "?"
+
+    def done(self) -> None:
+        if self.peek() is not None:
+            raise ODSQLError(f"{self.param}: unexpected {self.peek().text!r}")  # type: ignore[union-attr]
+
+    # -- where
+    def expr(self) -> str:
+        left = self.conj()
+        while self.accept("kw", "or"):
+            left = f"({left} OR {self.conj()})"
+        return left
+
+    def conj(self) -> str:
+        left = self.neg()
+        while self.accept("kw", "and"):
+            left = f"({left} AND {self.neg()})"
+        return left
+
+    def neg(self) -> str:
+        if self.accept("kw", "not"):
+            return f"(NOT {self.neg()})"
+        return self.primary()
+
+    def literal(self) -> str:
+        tok = self.take()
+        if tok.kind in ("string", "number"):
+            return self.bind(tok.value)
+        if tok.kind == "date":
+            return f"CAST({self.bind(tok.value)} AS TIMESTAMP)"
+        if tok.kind == "kw" and tok.value in ("true", "false"):
+            return "TRUE" if tok.value == "true" else "FALSE"
+        raise ODSQLError(f"{self.param}: expected a value, got {tok.text!r}")
+
+    def operand(self) -> str:
+        tok = self.peek()
+        if tok is not None and tok.kind == "ident":
+            if (nxt := self.peek(1)) is not None and nxt.kind == "punct" and nxt.text == "(":
+                return self.call_value()
+            self.i += 1
+            return self.cols.field(tok.text, self.param)
+        return self.literal()
+
+    def call_value(self) -> str:
+        name = self.take().text.lower()
+        if name not in DATE_PARTS:
+            raise ODSQLError(f"{self.param}: function {name}() is not supported here")
+        self.expect("punct", "(")
+        inner = self.cols.field(self.expect("ident").text, self.param)
+        self.expect("punct", ")")
+        return f"{name}({inner})"
+
+    def primary(self) -> str:
+        if self.accept("punct", "("):
+            inner = self.expr()
+            self.expect("punct", ")")
+            return f"({inner})"
+        tok = self.peek()
+        if tok is not None and tok.kind == "string":
+            self.i += 1
+            like = self.bind(f"%{tok.value}%")
+            texts = [f"CAST({quote(n)} AS VARCHAR) ILIKE {like}" for n in self.cols.text_fields()]
+            for _ in texts[1:]:
+                self.params.append(f"%{tok.value}%")
+            return "(" + " OR ".join(texts) + ")" if texts else "FALSE"
+        if (
+            tok is not None
+            and tok.kind == "ident"
+            and tok.text.lower() in ("search", "startswith")
+            and (nxt := self.peek(1)) is not None
+            and nxt.text == "("
+        ):
+            fn = self.take().text.lower()
+            self.expect("punct", "(")
+            target = self.cols.field(self.expect("ident").text, self.param)
+            self.expect("punct", ",")
+            text = self.expect("string").value
+            self.expect("punct", ")")
+            pattern = f"%{text}%" if fn == "search" else f"{text}%"
+            return f"(CAST({target} AS VARCHAR) ILIKE {self.bind(pattern)})"
+        left = self.operand()
+        if self.accept("kw", "is"):
+            negated = bool(self.accept("kw", "not"))
+            self.expect("kw", "null")
+            return f"({left} IS {'NOT ' if negated else ''}NULL)"
+        negated = bool(self.accept("kw", "not"))
+        if self.accept("kw", "in"):
+            self.expect("punct", "(")
+            values = [self.literal()]
+            while self.accept("punct", ","):
+                values.append(self.literal())
+            self.expect("punct", ")")
+            return f"({left} {'NOT ' if negated else ''}IN ({', '.join(values)}))"
+        if self.accept("kw", "like"):
+            pattern = self.expect("string").value.replace("%", "\\%").replace("_", "\\_").replace("*", "%")
+            return (
+                f"(CAST({left} AS VARCHAR) {'NOT ' if negated else ''}LIKE {self.bind(pattern)} ESCAPE '\\')"
+            )
+        if negated:
+            raise ODSQLError(f"{self.param}: NOT goes before a condition, or before IN / LIKE")
+        op = self.accept("op")
+        if op is None:
+            if left.startswith('"'):
+                return f"({left} = TRUE)"  # a boolean field on its own
+            raise ODSQLError(f"{self.param}: expected a comparison after {self.toks[self.i - 1].text!r}")
+        sql_op = "!=" if op.text == "<>" else op.text
+        return f"({left} {sql_op} {self.operand()})"
+
+    # -- select / group_by / order_by items
+    def item(self, allow_aggregates: bool) -> tuple[str, str]:
+        """One item: (SQL, the name of its column in the answer)."""
+        tok = self.take()
+        if tok.kind == "punct" and tok.text == "*":
+            return "*", "*"
+        if tok.kind != "ident":
+            raise ODSQLError(f"{self.param}: expected a field or a function, got {tok.text!r}")
+        if self.accept("punct", "("):
+            fn = tok.text.lower()
+            if fn in AGGREGATES:
+                if not allow_aggregates:
+                    raise ODSQLError(f"{self.param}: {fn}() is not allowed here")
+                if fn == "count" and self.accept("punct", "*"):
+                    arg, label = "*", "*"
+                else:
+                    label = self.expect("ident").text
+                    arg = self.cols.field(label, self.param)
+                self.expect("punct", ")")
+                return f"{fn}({arg})", f"{fn}({label})"
+            if fn in DATE_PARTS:
+                label = self.expect("ident").text
+                inner = self.cols.field(label, self.param)
+                self.expect("punct", ")")
+                return f"{fn}({inner})", f"{fn}({label})"
+            raise ODSQLError(f"{self.param}: function {fn}() is not supported (see docs/opendata-api.md)")
+        return self.cols.field(tok.text, self.param), tok.text
+
+    def items(self, allow_aggregates: bool) -> list[tuple[str, str]]:
+        out = []
+        while True:
+            sql, label = self.item(allow_aggregates)
+            if self.accept("kw", "as"):
+                label = self.expect("ident").text
+            out.append((sql, label))
+            if not self.accept("punct", ","):
+                break
+        self.done()
+        return out
+
+
+def where_sql(text: str, cols: Columns, params: list[Any]) -> str:
+    p = _Parser(text, "where", cols, params)
+    sql = p.expr()
+    p.done()
+    return sql
+
+
+def select_items(text: str, cols: Columns) -> list[tuple[str, str]]:
+    return _Parser(text, "select", cols, []).items(True)
+
+
+def group_items(text: str, cols: Columns) -> list[tuple[str, str]]:
+    return _Parser(text, "group_by", cols, []).items(False)
+
+
+def order_items(text: str, cols: Columns, aliases: dict[str, str]) -> list[str]:
+    out = []
+    for part in _split_top(text):
+        words = part.strip().rsplit(None, 1)
+        direction = "ASC"
+        if len(words) == 2 and words[1].lower() in ("asc", "desc"):
+            direction, part = words[1].upper(), words[0]
+        name = part.strip()
+        if name in aliases:
+            out.append(f"{quote(name)} {direction}")
+            continue
+        sql, _ = _Parser(name, "order_by", cols, []).items(True)[0]
+        out.append(f"{sql} {direction}")
+    return out
+
+
+def _split_top(text: str) -> list[str]:
+    """Split on commas outside parentheses and quotes."""
+    parts, depth, current, quote_char = [], 0, "", ""
+    for ch in text:
+        if quote_char:
+            quote_char = "" if ch == quote_char else quote_char
+        elif ch in "\"'":
+            quote_char = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(current)
+            current = ""
+            continue
+        current += ch
+    if current.strip():
+        parts.append(current)
+    return parts
+
+
+def facet_condition(spec: str, cols: Columns, params: list[Any], param: str) -> str:
+    """``field:value`` of ``refine``/``exclude``: equality, or a prefix for a date field."""
+    name, sep, value = spec.partition(":")
+    if not sep:
+        raise RESTParameterError(f"{param} must be field:value, got {spec!r}")
+    column = cols.field(name.strip(), param)
+    params.append(value if cols.types[name.strip()] != "time" else value + "%")
+    if cols.types[name.strip()] == "time":
+        return f"(CAST({column} AS VARCHAR) LIKE ?)"
+    return f"(CAST({column} AS VARCHAR) = ?)"
+
+
+@dataclass
+class Query:
+    """A records or exports query, checked, as one DuckDB statement with its parameters."""
+
+    sql: str
+    params: list[Any] = field(default_factory=list)
+    count_sql: str = ""
+    count_params: list[Any] = field(default_factory=list)
+
+
+def build(
+    table: str,
+    cols: Columns,
+    *,
+    select: str = "",
+    where: list[str] | None = None,
+    group_by: str = "",
+    order_by: str = "",
+    refine: list[str] | None = None,
+    exclude: list[str] | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> Query:
+    params: list[Any] = []
+    conds = [where_sql(w, cols, params) for w in (where or []) if w.strip()]
+    conds += [facet_condition(r, cols, params, "refine") for r in (refine or [])]
+    conds += [f"(NOT {facet_condition(e, cols, params, 'exclude')})" for e in (exclude or [])]
+    items = select_items(select, cols) if select.strip() else [("*", "*")]
+    groups = group_items(group_by, cols) if group_by.strip() else []
+    aliases = {label: sql for sql, label in items if label != "*"}
+    aliases.update({label: sql for sql, label in groups})
+    if groups:
+        columns = [f"{sql} AS {quote(label)}" for sql, label in groups]
+        columns += [
+            f"{sql} AS {quote(label)}"
+            for sql, label in items
+            if sql != "*" and label not in dict((lbl, s) for s, lbl in groups)
+        ]
+    else:
+        columns = ["*" if sql == "*" else f"{sql} AS {quote(label)}" for sql, label in items]
+    has_aggregate = any(sql.split("(")[0] in AGGREGATES for sql, _ in items)
+    base = f"SELECT {', '.join(columns)} FROM {quote(table)}"  # noqa: S608 - parsed items, quoted names
+    if conds:
+        base += " WHERE " + " AND ".join(conds)
+    if groups:
+        base += " GROUP BY " + ", ".join(sql for sql, _ in groups)
+    elif has_aggregate and any(sql != "*" and sql.split("(")[0] not in AGGREGATES for sql, _ in items):
+        raise ODSQLError("select: mixing aggregates and fields needs a group_by on those fields")
+    orders = order_items(order_by, cols, aliases) if order_by.strip() else []
+    sql = base + (" ORDER BY " + ", ".join(orders) if orders else "")
+    if limit is not None:
+        sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
+    elif offset:
+        sql += f" OFFSET {int(offset)}"
+    count_sql = f"SELECT count(*) FROM ({base})"  # noqa: S608 - built above from parsed parts
+    return Query(sql, list(params), count_sql, list(params))
+
+
+__all__ = ["Columns", "ODSQLError", "Query", "RESTParameterError", "build"]

@@ -1,0 +1,173 @@
+"""Exports of a published release, streamed: CSV (``;`` or ``,``, optional BOM), JSON, JSON lines,
+GeoJSON, Parquet and XLSX (the app's gzip middleware compresses the text ones for clients that
+accept it).
+
+Each writer takes Arrow record batches (from DuckDB, see ``explore_engine``)
+and yields bytes as it goes, so memory stays flat whatever the release's size
+(XLSX excepted: the format is a zip written at the end, through a temporary
+file, and capped at a sheet's 1,048,575 rows).
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import orjson
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from vigie.errors import BadRequest
+
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "jsonl": "application/jsonl",
+    "geojson": "application/geo+json",
+    "parquet": "application/vnd.apache.parquet",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+DELIMITERS = {";": ";", ",": ",", "\t": "\t", "|": "|"}
+XLSX_MAX_ROWS = 1_048_575
+BOM = "\ufeff".encode()
+
+
+def plain(value: Any, tz: ZoneInfo) -> Any:
+    """A value as JSON writes it: moments in the asked time zone, ISO 8601."""
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=ZoneInfo("UTC"))
+        return aware.astimezone(tz).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def rows(batch: pa.RecordBatch, tz: ZoneInfo) -> Iterator[dict[str, Any]]:
+    for row in batch.to_pylist():
+        yield {k: plain(val, tz) for k, val in row.items()}
+
+
+def csv_chunks(
+    batches: Iterable[pa.RecordBatch], schema: pa.Schema, delimiter: str = ";", bom: bool = True
+) -> Iterator[bytes]:
+    if delimiter not in DELIMITERS:
+        raise BadRequest("delimiter must be one of ; , | or a tab", field="delimiter")
+    if bom:
+        yield BOM
+    header = True
+    for batch in batches:
+        out = io.BytesIO()
+        pacsv.write_csv(batch, out, pacsv.WriteOptions(include_header=header, delimiter=delimiter))
+        header = False
+        yield out.getvalue()
+    if header:  # no rows: the header alone
+        out = io.BytesIO()
+        pacsv.write_csv(
+            schema.empty_table(), out, pacsv.WriteOptions(include_header=True, delimiter=delimiter)
+        )
+        yield out.getvalue()
+
+
+def json_chunks(batches: Iterable[pa.RecordBatch], tz: ZoneInfo) -> Iterator[bytes]:
+    yield b"["
+    first = True
+    for batch in batches:
+        parts = [orjson.dumps(r) for r in rows(batch, tz)]
+        if parts:
+            yield (b"" if first else b",") + b",".join(parts)
+            first = False
+    yield b"]"
+
+
+def jsonl_chunks(batches: Iterable[pa.RecordBatch], tz: ZoneInfo) -> Iterator[bytes]:
+    for batch in batches:
+        parts = [orjson.dumps(r) for r in rows(batch, tz)]
+        if parts:
+            yield b"\n".join(parts) + b"\n"
+
+
+def geojson_chunks(batches: Iterable[pa.RecordBatch], tz: ZoneInfo, lat: str, long: str) -> Iterator[bytes]:
+    yield b'{"type":"FeatureCollection","features":['
+    first = True
+    for batch in batches:
+        parts = []
+        for r in rows(batch, tz):
+            y, x = r.pop(lat, None), r.pop(long, None)
+            geometry = {"type": "Point", "coordinates": [x, y]} if x is not None and y is not None else None
+            parts.append(orjson.dumps({"type": "Feature", "geometry": geometry, "properties": r}))
+        if parts:
+            yield (b"" if first else b",") + b",".join(parts)
+            first = False
+    yield b"]}"
+
+
+class _Sink(io.RawIOBase):
+    """A write-only stream whose bytes are handed out as they come (Parquet's writer needs tell())."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.position = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        b = bytes(data)
+        self.chunks.append(b)
+        self.position += len(b)
+        return len(b)
+
+    def tell(self) -> int:
+        return self.position
+
+    def take(self) -> bytes:
+        out = b"".join(self.chunks)
+        self.chunks.clear()
+        return out
+
+
+def parquet_chunks(batches: Iterable[pa.RecordBatch], schema: pa.Schema) -> Iterator[bytes]:
+    sink = _Sink()
+    with pq.ParquetWriter(sink, schema, compression="zstd") as writer:
+        for batch in batches:
+            writer.write_batch(batch)
+            if chunk := sink.take():
+                yield chunk
+    if chunk := sink.take():
+        yield chunk
+
+
+def xlsx_chunks(batches: Iterable[pa.RecordBatch], schema: pa.Schema, tz: ZoneInfo) -> Iterator[bytes]:
+    import xlsxwriter
+
+    with tempfile.TemporaryFile() as tmp:
+        book = xlsxwriter.Workbook(tmp, {"constant_memory": True, "strings_to_formulas": False})
+        sheet = book.add_worksheet("data")
+        sheet.write_row(0, 0, schema.names)
+        n = 0
+        for batch in batches:
+            for r in rows(batch, tz):
+                n += 1
+                if n > XLSX_MAX_ROWS:
+                    raise BadRequest("more rows than a spreadsheet holds: filter, or export CSV or Parquet")
+                sheet.write_row(n, 0, list(r.values()))
+        book.close()
+        tmp.seek(0)
+        while chunk := tmp.read(1 << 16):
+            yield chunk
+
+
+__all__ = [
+    "FORMATS",
+    "csv_chunks",
+    "geojson_chunks",
+    "json_chunks",
+    "jsonl_chunks",
+    "parquet_chunks",
+    "xlsx_chunks",
+]

@@ -1,0 +1,163 @@
+"""The records API on Opendatasoft's Explore v2.1 URLs, and the exports, over published releases."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+
+import pyarrow.parquet as pq
+import pytest
+
+from tests.opendata.helpers import approve, carpark_dataset, committee, create
+from vigie.opendata.actions import do_release, do_upload
+
+BASE = "/api/explore/v2.1/catalog/datasets"
+STOPS_COLUMNS = [
+    {"name": "code", "type": "string", "kind": "id", "fr": "Code", "en": "Code"},
+    {"name": "nom", "type": "string", "kind": "category", "fr": "Nom", "en": "Name"},
+    {"name": "lat", "type": "float", "kind": "latitude", "fr": "Latitude", "en": "Latitude"},
+    {"name": "lon", "type": "float", "kind": "longitude", "fr": "Longitude", "en": "Longitude"},
+]
+STOPS = b"code,nom,lat,lon\nA,Darcy,47.3225,5.0333\nB,Godrans,47.3230,5.0401\nC,Republique,47.3268,5.0440\n"
+
+
+@pytest.fixture
+def published(vigie, make_agent):
+    members = committee(vigie, make_agent)
+    publisher = make_agent("supervisor")
+    carpark_dataset(vigie, publisher, members, rows=300)
+    do_release(vigie, publisher, "parkings")
+    create(vigie, publisher, "arrets", columns=STOPS_COLUMNS, rules={})
+    do_upload(vigie, publisher, "arrets", STOPS, "csv")
+    approve(vigie, members, "arrets")
+    do_release(vigie, publisher, "arrets")
+    return publisher
+
+
+def test_opendata_explore_catalog_lists_published_datasets(client, published):
+    r = client.get(BASE)
+    assert r.status_code == 200
+    body = r.json()
+    assert body["total_count"] == 2
+    ids = [d["dataset_id"] for d in body["results"]]
+    assert ids == ["arrets", "parkings"]
+    parkings = client.get(f"{BASE}/parkings", params={"lang": "en"}).json()
+    assert [f["name"] for f in parkings["fields"]] == ["datetime", "parking", "pourcentage"]
+    assert (
+        parkings["fields"][1]["label"] == "Car park" and parkings["metas"]["default"]["records_count"] == 300
+    )
+    assert "geo" in client.get(f"{BASE}/arrets").json()["features"]
+
+
+def test_opendata_explore_records_query_the_release(client, published):
+    r = client.get(f"{BASE}/parkings/records")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["total_count"] == 300 and len(body["results"]) == 10  # ten by default
+    some = body["results"][0]["parking"]
+    r = client.get(
+        f"{BASE}/parkings/records",
+        params={
+            "where": f'parking = "{some}" and pourcentage >= 0',
+            "order_by": "datetime desc",
+            "limit": 100,
+        },
+    )
+    rows = r.json()["results"]
+    assert rows and all(x["parking"] == some for x in rows)
+    assert [x["datetime"] for x in rows] == sorted((x["datetime"] for x in rows), reverse=True)
+    grouped = client.get(
+        f"{BASE}/parkings/records",
+        params={
+            "select": "parking, count(*) as n, avg(pourcentage) as moyenne",
+            "group_by": "parking",
+            "order_by": "n desc",
+        },
+    ).json()
+    assert sum(g["n"] for g in grouped["results"]) == 300 and grouped["total_count"] == len(
+        grouped["results"]
+    )
+    refined = client.get(f"{BASE}/parkings/records", params={"refine": f"parking:{some}", "limit": 0}).json()
+    excluded = client.get(
+        f"{BASE}/parkings/records", params={"exclude": f"parking:{some}", "limit": 0}
+    ).json()
+    assert refined["total_count"] + excluded["total_count"] == 300 and refined["results"] == []
+    paris = client.get(f"{BASE}/parkings/records", params={"limit": 1, "timezone": "Europe/Paris"}).json()
+    assert paris["results"][0]["datetime"].endswith(("+01:00", "+02:00"))
+    search = client.get(f"{BASE}/arrets/records", params={"where": '"godr"'}).json()
+    assert [x["code"] for x in search["results"]] == ["B"]
+    like = client.get(f"{BASE}/arrets/records", params={"where": 'nom like "Re*" or code in ("A")'}).json()
+    assert sorted(x["code"] for x in like["results"]) == ["A", "C"]
+
+
+@pytest.mark.parametrize(
+    ("params", "code", "words"),
+    [
+        ({"limit": 101}, "InvalidRESTParameterError", "limit"),
+        ({"limit": 100, "offset": 9950}, "InvalidRESTParameterError", "10000"),
+        ({"offset": -1}, "InvalidRESTParameterError", "offset"),
+        ({"where": "nope = 1"}, "ODSQLError", "unknown field"),
+        ({"where": "parking = "}, "ODSQLError", "end"),
+        ({"where": "parking = 'x'; drop table t"}, "ODSQLError", "cannot read"),
+        ({"select": "sqrt(pourcentage)"}, "ODSQLError", "not supported"),
+        ({"refine": "parking"}, "InvalidRESTParameterError", "field:value"),
+        ({"timezone": "Mars/Olympus"}, "InvalidRESTParameterError", "timezone"),
+        ({"sql": "select 1"}, "InvalidRESTParameterError", "unknown parameter"),
+    ],
+)
+def test_opendata_explore_refuses_clearly(client, published, params, code, words):
+    r = client.get(f"{BASE}/parkings/records", params=params)
+    assert r.status_code == 400, r.text
+    assert r.json()["error_code"] == code and words in r.json()["message"]
+
+
+def test_opendata_explore_unknown_or_unpublished_is_404(client, vigie, make_agent, published):
+    create(vigie, make_agent("supervisor"), "brouillon", columns=STOPS_COLUMNS, rules={})
+    for url in (f"{BASE}/brouillon/records", f"{BASE}/nope", f"{BASE}/brouillon/exports/csv"):
+        r = client.get(url)
+        assert r.status_code == 404 and r.json()["error_code"] == "NotFound"
+
+
+def test_opendata_exports_every_format(client, published):
+    url = f"{BASE}/parkings/exports"
+    r = client.get(f"{url}/csv")
+    assert r.status_code == 200 and r.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == ["datetime", "parking", "pourcentage"] and len(rows) == 301
+    plain = client.get(
+        f"{url}/csv", params={"delimiter": ",", "with_bom": "false", "where": "pourcentage > 50"}
+    )
+    assert not plain.content.startswith(b"\xef\xbb\xbf") and plain.text.splitlines()[0].count(",") == 2
+    assert len(client.get(f"{url}/json").json()) == 300
+    assert len(client.get(f"{url}/jsonl").text.splitlines()) == 300
+    table = pq.read_table(io.BytesIO(client.get(f"{url}/parquet").content))
+    assert table.num_rows == 300 and table.column_names == ["datetime", "parking", "pourcentage"]
+    with zipfile.ZipFile(io.BytesIO(client.get(f"{url}/xlsx").content)) as book:
+        sheet = book.read("xl/worksheets/sheet1.xml").decode()
+    assert sheet.count("<row ") == 301 and "pourcentage" in book_strings(sheet, url, client)
+    geo = client.get(f"{BASE}/arrets/exports/geojson").json()
+    assert geo["type"] == "FeatureCollection" and len(geo["features"]) == 3
+    assert geo["features"][0]["geometry"]["coordinates"] == [5.0333, 47.3225]
+    assert client.get(f"{url}/geojson").status_code == 400  # no position in it
+    assert client.get(f"{url}/shp").status_code == 404
+
+
+def book_strings(sheet: str, url: str, client) -> str:
+    """The sheet's text, shared strings included (xlsxwriter writes inline strings in constant memory)."""
+    return sheet
+
+
+def test_opendata_exports_are_cached_and_gzipped(client, published):
+    url = f"{BASE}/parkings/exports/csv"
+    r = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert r.headers["content-encoding"] == "gzip" and r.headers["etag"] and r.headers["last-modified"]
+    assert r.text.splitlines()[0].lstrip("\ufeff") == '"datetime";"parking";"pourcentage"'  # decoded
+    again = client.get(url, headers={"If-None-Match": r.headers["etag"]})
+    assert again.status_code == 304
+    since = client.get(url, headers={"If-Modified-Since": r.headers["last-modified"]})
+    assert since.status_code == 304
+    other = client.get(url, params={"where": "pourcentage > 50"})
+    assert other.headers["etag"] != r.headers["etag"]
+    assert json.loads(client.get(f"{BASE}/parkings/exports/json", params={"limit": 2}).text).__len__() == 2
