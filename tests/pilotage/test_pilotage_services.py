@@ -91,3 +91,15 @@ def test_pilotage_services_locales_are_complete() -> None:
     fr = {k for k in catalog()["fr"] if k.startswith("services.")}
     en = {k for k in catalog()["en"] if k.startswith("services.")}
     assert fr == en and len(fr) > 100
+
+
+def test_pilotage_services_road_news_on_the_residents_map(world, client) -> None:
+    r = client.get("/carte")
+    assert r.status_code == 200
+    assert "Rue Musette fermée" in r.text and "route fermée" in r.text
+    assert "C2, conditions délicates" in r.text
+    geo = client.get("/api/v1/traffic/events.geojson")
+    assert geo.headers["content-type"].startswith("application/geo+json")
+    (feature,) = geo.json()["features"]
+    assert feature["properties"]["kind"] == "closure" and "created_by" not in feature["properties"]
+    assert client.get("/api/v1/winter/conditions").json()["items"][0]["condition"] == "C2"

@@ -44,9 +44,11 @@ from vigie.reports.storage import ReportRow
 from vigie.reports.tracking import Tracked, find_tracked, report_view
 from vigie.reports.views import public_view
 from vigie.runtime import Vigie
+from vigie.traffic.actions import list_events
 from vigie.web.deps import run_read
 from vigie.web.i18n import request_language
 from vigie.web.templating import render
+from vigie.winter.actions import published_conditions
 
 router = APIRouter(include_in_schema=False)
 router.include_router(pwa_router)
@@ -196,6 +198,12 @@ def legal_page(request: Request, kind: str) -> Response:
     return show_page(request, "citizen/legal.html", kind=kind, body=body)
 
 
+def _road_news(v: Vigie) -> dict[str, Any]:
+    """What residents are told of the roads: driving conditions per priority network (winter
+    service) and the roadworks and closures in force or coming (traffic). No one's name."""
+    return {"conditions": published_conditions(v), "events": list_events(v, horizon_days=7)}
+
+
 @router.get("/carte", response_class=HTMLResponse)
 async def public_map(request: Request, page: int = Query(1, ge=1, le=10_000)) -> Response:
     v = _vigie(request)
@@ -205,9 +213,11 @@ async def public_map(request: Request, page: int = Query(1, ge=1, le=10_000)) ->
     rows, more = await run_read(request, list_reports, v, public_filter(policy, f), page, MAP_PAGE_SIZE)
     items = [list_item(public_view(r, v.catalogue, lang, policy=policy), v) for r in rows]
     query = {k: chosen[k] for k in ("service", "status", "zone", "start", "end") if chosen[k]}
+    road = await run_read(request, _road_news, v)
     return show_page(
         request,
         "citizen/map.html",
+        road=road,
         groups=category_groups(v, lang, public_only=True),
         zones=sorted(v.city.zones.zones, key=lambda z: z.name),
         statuses=STATUS_FILTERS,

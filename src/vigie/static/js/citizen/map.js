@@ -39,6 +39,16 @@
           map.setView(ll, 18);
         },
       });
+      // Roadworks and closures (the list above the map says the same in words).
+      if (document.getElementById("road-events")) {
+        C.get("/api/v1/traffic/events.geojson").then(function (geo) {
+          window.L.geoJSON(geo, {
+            interactive: false,
+            style: function () { return { color: "#c2410c", weight: 6, opacity: 0.8 }; },
+            pointToLayer: function (f, ll) { return window.L.circleMarker(ll, { radius: 8, color: "#c2410c", interactive: false }); },
+          }).addTo(map);
+        }).catch(function (e) { window.console.error(e); });
+      }
       const layer = window.L.layerGroup().addTo(map);
       let ticket = 0;
       async function load() {
