@@ -35,6 +35,12 @@ endif
 run serve: export VIGIE_TRANSPORT_CAR_PARKS ?= src/vigie/city/profiles/dijon/car_parks.yaml
 # Illustrative waste rounds (no Dijon data at hand: docs/waste.md).
 run serve: export VIGIE_WASTE_ROUNDS ?= src/vigie/city/profiles/dijon/waste.yaml
+run serve: export VIGIE_CITY_SERVICES ?= src/vigie/city/profiles/dijon/services.yaml
+# The library search asks the BnF's public SRU catalogue (a third party: leave it out with
+# VIGIE_LIBRARY_SRU_URL= ) standing in for the municipal library's.
+run serve: export VIGIE_LIBRARY_SRU_URL ?= https://catalogue.bnf.fr/api/SRU
+run serve: export VIGIE_LIBRARY_SRU_INDEX ?= bib.anywhere
+run serve: export VIGIE_LIBRARY_SRU_SCHEMA ?= dublincore
 ifneq ($(wildcard $(DIJON_DATA)/opendata/diviapark_occupancy_timeseries.csv),)
 run serve: export VIGIE_TRANSPORT_CAR_PARKS_REPLAY ?= $(DIJON_DATA)/opendata/diviapark_occupancy_timeseries.csv
 endif

@@ -5,6 +5,7 @@ from vigie.accounts import storage as accounts_storage
 from vigie.addresses import storage as addresses_storage
 from vigie.alarms import storage as alarms_storage
 from vigie.assets import storage as assets_storage
+from vigie.cityinfo import storage as cityinfo_storage
 from vigie.db import Base
 from vigie.inbound import storage as inbound_storage
 from vigie.lighting import storage as lighting_storage
@@ -41,5 +42,6 @@ __all__ = [
     "traffic_storage",
     "transport_storage",
     "places_storage",
+    "cityinfo_storage",
     "winter_storage",
 ]

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from vigie.assets.states import StateCache, TelemetryFeed
     from vigie.catalogue.domain import Catalogue
     from vigie.city.profile import CityProfile
+    from vigie.cityinfo.links import LinkGroup
     from vigie.inbound.auth import Resolver
     from vigie.lighting.fleet import Fleet
     from vigie.limits.store import LimitStore
@@ -81,6 +82,7 @@ class Caches:
     waste_rounds: Rounds | None = None
     # vigie.lighting.planner_service: the registry's points and hours, keyed by their versions.
     lighting_points: tuple[object, ...] | None = None
+    service_links: list[LinkGroup] | None = None
 
 
 @dataclass

@@ -278,6 +278,23 @@ class Settings(BaseSettings):
         "weekdays, holiday rule, exceptions; see docs/waste.md). Empty: no waste pages. `make run` "
         "uses the Dijon profile's `waste.yaml`, whose rounds are illustrative.",
     )
+    library_sru_url: str = Field(
+        "",
+        description="SRU endpoint of the library catalogue (searchRetrieve), e.g. "
+        "`https://catalogue.bnf.fr/api/SRU`. Empty: no library search.",
+    )
+    library_sru_index: str = Field(
+        "cql.serverChoice", description="CQL index the words are searched in (`bib.anywhere` at the BnF)."
+    )
+    library_sru_schema: str = Field(
+        "dc", description="recordSchema asked for: Dublin Core (`dc`; `dublincore` at the BnF)."
+    )
+    library_sru_version: str = Field("1.2", description="SRU version sent (1.2 or 2.0).")
+    city_services: str = Field(
+        "",
+        description="YAML directory of the city's online services (family portal, library account…): "
+        "groups of links with French and English titles and descriptions, https only. Empty: none.",
+    )
 
     # --- notifications --------------------------------------------------------
     # (add notification settings below this line)

@@ -163,6 +163,14 @@ ROUTES: dict[str, Row] = {
     "GET /api/v1/transport/car-parks":              Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200, 200, 200),
     "GET /dechets":                                 Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /dechets/calendrier.ics":                  Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),
+    "GET /infos":                                   Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /infos/{slug}":                            Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),
+    "GET /bibliotheque":                            Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /api/v1/info-pages":                       Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /api/v1/info-pages/{slug}":                Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),
+    "PUT /api/v1/info-pages/{slug}":                Row("info.manage", 401, 401, 401, 403, 403, 201, 200),
+    "DELETE /api/v1/info-pages/{slug}":             Row("info.manage", 401, 401, 401, 403, 403, 404, 404),
+    "GET /api/v1/library/search":                   Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),
     "GET /lieux":                                   Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /lieux/{place_id}":                        Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),
     "GET /api/v1/places":                           Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
@@ -615,6 +623,7 @@ def _path(route: str, w: World, caller: str, **given: Any) -> str:
         "proposal_id": 999_999,
         "user_id": 999_999,
         "place_id": "no-place-in-this-world",
+        "slug": "no-page-in-this-world",
         "zone": "21231",
         **given,
     }
@@ -719,6 +728,12 @@ CALLS: dict[str, Fill] = {
         "GET /api/v1/reports/duplicates", params={"service_code": "nid-de-poule", **DIJON}
     ),
     "GET /api/v1/addresses": _plain("GET /api/v1/addresses", params={"q": "Dijon"}),
+    "PUT /api/v1/info-pages/{slug}": lambda w, c: Call(
+        "PUT",
+        "/api/v1/info-pages/horaires",
+        {"json": {"title_fr": "Horaires", "body_fr": "Du lundi au vendredi."}},
+    ),
+    "GET /api/v1/library/search": _plain("GET /api/v1/library/search", params={"q": "colette"}),
     "GET /dechets/calendrier.ics": _plain("GET /dechets/calendrier.ics", params={"commune": "21231"}),
     "GET /api/v1/transport/stops/near": _plain(
         "GET /api/v1/transport/stops/near", params={"lat": DIJON["lat"], "lon": DIJON["long"]}

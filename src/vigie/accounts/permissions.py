@@ -235,6 +235,12 @@ PERMISSIONS: dict[str, Permission] = {
             "(chaque consultation est tracée)",
         ),
         Permission(
+            "info.manage",
+            "administration",
+            "Write the city's information pages for residents",
+            "Rédiger les pages d'information des habitants",
+        ),
+        Permission(
             "catalogue.manage",
             "administration",
             "Reload the catalogue of services",
@@ -267,6 +273,7 @@ _SUPERVISOR = _OPERATOR | {
     "lighting.manage",
     "opendata.publish",
     "opendata.review",
+    "info.manage",
 }
 _ADMIN = _SUPERVISOR | {"catalogue.manage", "opendata.committee"}
 _OPLOG = frozenset({"oplog.read", "oplog.write"})

@@ -11,12 +11,14 @@ from vigie.app.observability import router as metrics_router
 from vigie.app.streams import router as events_router
 from vigie.assets.web import router as assets_router
 from vigie.catalogue.web import router as catalogue_router
+from vigie.citizen.cityinfo import router as citizen_info_router
 from vigie.citizen.lighting import router as citizen_lighting_router
 from vigie.citizen.places import router as citizen_places_router
 from vigie.citizen.transport import router as citizen_transport_router
 from vigie.citizen.waste import router as citizen_waste_router
 from vigie.citizen.web import router as citizen_router
 from vigie.lighting.planner_web import router as lighting_plan_router
+from vigie.cityinfo.web import router as cityinfo_router
 from vigie.lighting.web import router as lighting_api_router
 from vigie.maps.web import router as maps_router
 from vigie.notifications.web import router as mail_router
@@ -54,6 +56,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     addresses_router,
     transport_router,
     places_router,
+    cityinfo_router,
     events_router,
     docs_router,
     pages_router,
@@ -63,6 +66,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     citizen_lighting_router,
     pilotage_lighting_router,
     citizen_waste_router,
+    citizen_info_router,
     mail_router,
     pilotage_api_router,
     pilotage_router,
