@@ -17,8 +17,8 @@ from vigie.citizen.places import router as citizen_places_router
 from vigie.citizen.transport import router as citizen_transport_router
 from vigie.citizen.waste import router as citizen_waste_router
 from vigie.citizen.web import router as citizen_router
-from vigie.lighting.planner_web import router as lighting_plan_router
 from vigie.cityinfo.web import router as cityinfo_router
+from vigie.lighting.planner_web import router as lighting_plan_router
 from vigie.lighting.web import router as lighting_api_router
 from vigie.maps.web import router as maps_router
 from vigie.notifications.web import router as mail_router
