@@ -295,6 +295,7 @@ ROUTES: dict[str, Row] = {
     "GET /api/v1/lighting/compliance":              Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /api/v1/lighting/switch-off":              Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /api/v1/lighting/cabinets":                Row("reports.read", 401, 401, 401, 200, 200, 200, 200),
+    "GET /api/v1/lighting/measured":                Row("reports.read", 401, 401, 401, 200, 200, 200, 200),
     "GET /api/v1/lighting/compliance/points.geojson": Row("reports.read", 401, 401, 401, 200, 200, 200, 200),
     "PUT /api/v1/lighting/switch-off/{zone}":       Row("lighting.manage", 401, 401, 401, 403, 403, 200, 200),
     "DELETE /api/v1/lighting/switch-off/{zone}":    Row("lighting.manage", 401, 401, 401, 403, 403, 204, 204),

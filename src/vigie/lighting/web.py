@@ -90,3 +90,15 @@ def set_switch_off(
 def delete_switch_off(zone: str, request: Request, v: Vigie = Depends(get_vigie)) -> Response:
     actions.do_set_switch_off(v, current_agent(request), zone, None)
     return Response(status_code=204)
+
+
+@router.get(
+    "/measured",
+    summary="Each cabinet's latest power reading against the energy model (agents)",
+    tags=["agents"],
+)
+async def measured(request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
+    require(current_agent(request), "reports.read")
+    from vigie.lighting.measured import measured_vs_model
+
+    return await run_in_threadpool(measured_vs_model, v)
