@@ -20,6 +20,7 @@ from vigie.runtime import Vigie
 from vigie.telemetry.pipeline import IngestPipeline
 from vigie.telemetry.service import TelemetryService
 from vigie.traffic.observer import TrafficObserver
+from vigie.videoprotection.service import make_background as video_compliance
 from vigie.winter.coverage import CoverageTracker
 
 
@@ -43,12 +44,14 @@ def build_ingest(v: Vigie) -> IngestPipeline:
 
 def background_services(v: Vigie) -> list[BackgroundService]:
     """In start order: the outbox sender, the inbound mail channel, the telemetry ingest,
-    the alarm timers, the scheduled open data releases, the retention periods."""
+    the alarm timers, the video-protection compliance check, the scheduled open data
+    releases, the retention periods."""
     return [
         *outbox(v),
         *inbound_mail(v),
         TelemetryService(v, build_ingest),
         *alarm_timers(v),
+        *video_compliance(v),
         *opendata_releases(v),
         RetentionService(v),
     ]

@@ -549,6 +549,13 @@ class Settings(BaseSettings):
         description="Local times at which a control-room shift begins (comma-separated HH:MM): "
         "the end-of-shift summary of the operations log covers the shift under way by default.",
     )
+    video_compliance_minutes: float = Field(
+        60,
+        ge=0,
+        description="How often the video-protection compliance alerts are checked (authorisations "
+        "expiring or expired, retention, signs, masks, cameras outside an authorised system); "
+        "0 turns the timer off (`vigie video check` runs it by hand).",
+    )
 
     # --- security: shared limits and sign-in throttling (issue 15) -------------
     redis_url: str = Field(

@@ -1,8 +1,9 @@
 """The JSON shape of an asset (API, events).
 
 Asset data is not personal data: the same view serves the public and agents.
-Camera locations are public in France (prefectoral lists of authorised
-systems), so cameras are shown like any other asset.
+Cameras are another matter: their positions and details are for the
+video-protection roles only (``AssetType.restricted_to``; the readers filter them
+out before this view is made), the authorised systems being published without them.
 """
 
 from __future__ import annotations
@@ -52,7 +53,11 @@ _LAMP_FAULTS = frozenset({"defectiveLamp", "brokenLantern", "columnIssue"})
 STATE_RULES: dict[str, tuple[tuple[str, str, Any, str], ...]] = {
     "streetlight": (("status", "in", _LAMP_FAULTS, "fault"),),
     "cabinet": (("voltage", "<", 180, "fault"), ("doorOpen", "is", True, "fault")),
-    "camera": (("online", "is", False, "offline"),),
+    "camera": (
+        ("online", "is", False, "offline"),
+        ("recording", "is", False, "fault"),
+        ("storageUsage", ">", 0.95, "fault"),
+    ),
     "traffic_controller": (("fault", "is", True, "fault"),),
 }
 
@@ -64,8 +69,10 @@ def _holds(test: str, value: Any, operand: Any) -> bool:
         return value is operand
     if test == "in":
         return isinstance(value, str) and value in operand
-    # "<": numbers only (True < 180 would hold in Python)
-    return isinstance(value, int | float) and not isinstance(value, bool) and value < operand
+    # "<" and ">": numbers only (True < 180 would hold in Python)
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    return value > operand if test == ">" else value < operand
 
 
 def telemetry_state(

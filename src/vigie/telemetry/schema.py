@@ -136,7 +136,11 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     ),
     CAMERA: _object(
         "Camera telemetry",
-        {"online": {"type": "boolean", "description": "Video stream available."}},
+        {
+            "online": {"type": "boolean", "description": "Video stream available."},
+            "recording": {"type": "boolean", "description": "The recorder is writing the images."},
+            "storageUsage": _num(0, 1, "Share of the recorder's storage in use (0–1)."),
+        },
     ),
     TRAFFIC_CONTROLLER: _object(
         "Traffic light controller telemetry",

@@ -46,6 +46,8 @@ PERIODS = {
 RATES = {
     "lamp_failure": 1 / 400,
     "camera_offline": 0.3,
+    "camera_recording": 0.05,
+    "camera_storage": 0.02,
     "controller_fault": 0.15,
     "cabinet_door": 0.01,
     "cabinet_power": 0.005,
@@ -201,7 +203,17 @@ class FleetSimulator:
             if d.state.get("online", True):
                 d.state["online"] = False
                 d.until = now + timedelta(minutes=rng.uniform(5, 90))
-                out.append((d.asset.id, {"ts": _iso(now), "online": False}))
+                out.append((d.asset.id, self._camera(d, now)))
+        for d in self._draw(CAMERA, "camera_recording", dt):
+            if d.state.get("recording", True):
+                d.state["recording"] = False  # the recorder's disk or process failed
+                d.until = now + timedelta(minutes=rng.uniform(30, 240))
+                out.append((d.asset.id, self._camera(d, now)))
+        for d in self._draw(CAMERA, "camera_storage", dt):
+            if d.state.get("storageUsage", 0.6) < 0.95:
+                d.state["storageUsage"] = round(rng.uniform(0.96, 1.0), 3)  # purge job stopped
+                d.until = now + timedelta(hours=rng.uniform(2, 12))
+                out.append((d.asset.id, self._camera(d, now)))
         for d in self._draw(TRAFFIC_CONTROLLER, "controller_fault", dt):
             if not d.state.get("fault"):
                 code = rng.choices([c[0] for c in CONTROLLER_FAULTS], [c[1] for c in CONTROLLER_FAULTS])[0]
@@ -227,6 +239,21 @@ class FleetSimulator:
         d.until = now + timedelta(minutes=minutes)
         return (asset_id, self._controller(d, now))
 
+    def fail_camera(self, asset_id: str, fault: str, now: datetime, minutes: float) -> Message:
+        """A camera's fault for ``minutes``: ``offline`` (no stream), ``recording`` (the recorder
+        stopped) or ``storage`` (its storage full)."""
+        d = self.devices[asset_id]
+        change: dict[str, dict[str, Any]] = {
+            "offline": {"online": False},
+            "recording": {"recording": False},
+            "storage": {"storageUsage": 0.99},
+        }
+        if fault not in change:
+            raise ValueError(f"unknown camera fault {fault!r} ({', '.join(change)})")
+        d.state.update(change[fault])
+        d.until = now + timedelta(minutes=minutes)
+        return (asset_id, self._camera(d, now))
+
     def congest(self, asset_id: str, now: datetime, minutes: float) -> None:
         """A queue over a detector for ``minutes``: occupancy high, speed low (an accident, a
         delivery lorry, a closed lane)."""
@@ -242,6 +269,15 @@ class FleetSimulator:
 
     # --- per kind -----------------------------------------------------------------------
 
+    def _camera(self, d: Device, now: datetime) -> dict[str, Any]:
+        state = d.state
+        return {
+            "ts": _iso(now),
+            "online": state.get("online", True),
+            "recording": state.get("recording", True),
+            "storageUsage": state.setdefault("storageUsage", round(self.rng.uniform(0.55, 0.8), 3)),
+        }
+
     def _report(self, d: Device, now: datetime) -> Message | None:
         kind = d.asset.kind
         ended = self._ended(d, now)
@@ -250,9 +286,11 @@ class FleetSimulator:
                 d.state["status"] = "ok"  # repaired by the maintenance crew
             return self._light(d, now)
         if kind == CAMERA:
-            if ended:
-                d.state["online"] = True
-            return (d.asset.id, {"ts": _iso(now), "online": d.state.get("online", True)})
+            if ended:  # repaired: back online, recording, storage purged to its usual level
+                d.state.update(
+                    online=True, recording=True, storageUsage=round(self.rng.uniform(0.55, 0.8), 3)
+                )
+            return (d.asset.id, self._camera(d, now))
         if kind == TRAFFIC_CONTROLLER:
             if ended:
                 d.state.update(fault=False, faultCode="")
