@@ -102,6 +102,10 @@ async def _report_page(request: Request, report_id: str, template: str, field: b
             "groups": ctx.sorted_groups(v, lang),
             "services": sorted(ctx.services_data(v, lang), key=lambda s: (s["group"], s["name"])),
         }
+        if row.channel == "email":
+            from vigie.inbound.queries import intake_of
+
+            extra["email_intake"] = page["email_intake"] = await run_in_threadpool(intake_of, v, row.id, lang)
     else:
         extra = {"reasons": HANDBACK_REASONS}
     return render(

@@ -430,8 +430,33 @@
   });
   function go(step) { const target = neighbour(step); if (target) window.location.href = "/pilotage/signalements/" + target; }
 
+  // --- a report that came by e-mail: confirm (or correct) the suggested service ------------
+  // One key: the service is requalified if it is not the one suggested first, then the
+  // report is acknowledged.
+  async function confirmService(b) {
+    if (!b || !b.isConnected) return;
+    const code = b.dataset.confirmService;
+    if (code !== report.service_code) {
+      const done = await act("/api/v1/reports/" + id + "/requalify", { service_code: code, internal_note: "" }, null, "", b);
+      if (!done) return;
+    }
+    if (report.status === "new" || report.status === "reopened") {
+      await act("/api/v1/reports/" + id + "/acknowledge", {}, null, "email_confirmed", b);
+    } else {
+      Vigie.announce(P.t("email_confirmed", { ref: report.reference }));
+    }
+    const section = $("email-intake");
+    if (section) section.querySelectorAll("[data-confirm-service]").forEach(function (x) { x.disabled = true; });
+  }
+  const suggested = Array.prototype.slice.call(document.querySelectorAll("[data-confirm-service]"));
+  suggested.forEach(function (b) { b.addEventListener("click", function () { confirmService(b); }); });
+  function pick(n) { return function () { const b = suggested[n]; if (b && !b.disabled) confirmService(b); else return false; }; }
+
   function visible(action) { const b = button(action); return b && !b.hidden ? b : null; }
   P.shortcuts({
+    "1": pick(0),
+    "2": pick(1),
+    "3": pick(2),
     a: function () { if (visible("acknowledge")) acknowledge(); },
     s: function () { if (visible("assign")) openAssign(button("assign")); },
     t: function () { if (visible("status")) openStatus("", button("status")); },
