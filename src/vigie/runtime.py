@@ -80,7 +80,7 @@ class Caches:
     car_parks: CarParks | None = None
     lighting_fleet: tuple[object, Fleet] | None = None  # (data version, fleet)
     waste_rounds: Rounds | None = None
-    # vigie.lighting.planner_service: the registry's points and hours, keyed by their versions.
+    # vigie.lighting.planner_service: the planner's view of lighting_fleet and its hours.
     lighting_points: tuple[object, ...] | None = None
     service_links: list[LinkGroup] | None = None
 

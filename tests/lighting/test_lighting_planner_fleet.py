@@ -121,3 +121,26 @@ def test_cli_lighting_plan_prints_the_years_and_writes_the_files(
     assert zipfile.is_zipfile(out_xlsx)
     bad = CliRunner().invoke(app, ["lighting", "plan", "--years", "3"])
     assert bad.exit_code == 2 and "needs a budget or a crew" in bad.output
+
+
+def test_planner_reads_compliance_verdicts_and_converts_non_compliant_points_first(
+    fleet_vigie: Vigie,
+) -> None:
+    # A globe sending 60 % of its light upwards: to be replaced since 1 January 2025 (French order).
+    attrs = {
+        "lampTechnology": "HPS",
+        "powerRating": 70,
+        "dateLastLampChange": "2025-06-01",
+        "upwardLightRatio": 60,
+    }
+    do_create_asset(
+        fleet_vigie,
+        AssetDraft(id="SL-P7", type="street_light", lat=CENTRE[0], long=CENTRE[1] + 1e-3, attributes=attrs),
+        SYSTEM,
+    )
+    fleet, _ = city_fleet(fleet_vigie, 2027, CostModel(), today=date(2026, 12, 1))
+    assert list(fleet.non_compliant) == [False] * 6 + [True]
+    options = PlanOptions(start_year=2027, years=3, crew=2, priorities=("non_compliant",))
+    cp = plan_city(fleet_vigie, None, options, check_permission=False)
+    assert cp.plan.deadlines == {"non_compliant": 2027}
+    assert cp.plan.point_year[6] == 2027

@@ -31,6 +31,7 @@ from sqlalchemy import select
 
 from vigie.assets.storage import AssetRow
 from vigie.lighting import domain
+from vigie.lighting.fleet import Fleet
 from vigie.lighting.planner import FleetArrays
 from vigie.runtime import Vigie
 
@@ -43,7 +44,6 @@ LED_MIN_WATTS = 10.0
 LAMP_LIFE_HOURS = {"HPS": 24_000.0, "LPS": 18_000.0, "MH": 12_000.0, "MV": 16_000.0, "INC": 2_000.0}
 END_OF_LIFE_SHARE = 0.8
 WORN_CONDITIONS = ("Need Immediate Replacement", "Need Inspection in 2 years")
-LIT_STATUSES = ("in_service", "maintenance")
 
 
 @dataclass(frozen=True)
@@ -85,82 +85,43 @@ class PointTable:
     non_compliant: np.ndarray
 
 
-def _number(x: Any) -> float:
-    try:
-        return float(x)
-    except (TypeError, ValueError):
-        return np.nan
-
-
 def _street(name: str) -> str:
     """The street a point stands on: its name up to a cross street (``E ST / 2ND ST``)."""
     return name.split(" / ", 1)[0].strip()
 
 
-def read_points(v: Vigie) -> PointTable:
-    cols = (
-        AssetRow.id,
-        AssetRow.lat,
-        AssetRow.long,
-        AssetRow.zone,
-        AssetRow.group,
-        AssetRow.status,
-        AssetRow.name,
-        AssetRow.installed_on,
-        AssetRow.attributes,
-        AssetRow.links,
-    )
+def points_of_fleet(v: Vigie, fleet: Fleet, non_compliant: list[bool]) -> PointTable:
+    """The planner's view of the energy model's fleet: its arrays, plus each point's street
+    (its name up to a cross street) and what the attributes say of heritage and wear."""
     with v.db.session() as s:
-        rows = s.execute(select(*cols).where(AssetRow.type == "street_light").order_by(AssetRow.id)).all()
-    attrs = [r.attributes or {} for r in rows]
-    links = [r.links or {} for r in rows]
+        names = dict(
+            s.execute(select(AssetRow.id, AssetRow.name).where(AssetRow.type == "street_light")).all()
+        )
+    attrs = fleet.attributes
 
-    def last_change(r: Any, a: dict[str, Any]) -> str:
-        d = a.get("dateLastLampChange") or (r.installed_on.isoformat() if r.installed_on else None)
+    def last_change(a: dict[str, Any], installed: date | None) -> str:
+        d = a.get("dateLastLampChange") or (installed.isoformat() if installed else None)
         return str(d) if d else "NaT"
 
     return PointTable(
-        ids=np.array([r.id for r in rows], dtype=object),
-        lat=np.array([r.lat if r.lat is not None else np.nan for r in rows], dtype=float),
-        long=np.array([r.long if r.long is not None else np.nan for r in rows], dtype=float),
-        zone=np.array([r.zone or "" for r in rows], dtype=object),
-        group=np.array([r.group or "" for r in rows], dtype=object),
-        cabinet=np.array([lk.get("refStreetlightControlCabinet", "") for lk in links], dtype=object),
-        street=np.array([_street(r.name or "") for r in rows], dtype=object),
-        tech=domain.tech_codes([a.get("lampTechnology", "other") for a in attrs]),
-        watts=np.array([_number(a.get("powerRating")) for a in attrs]),
-        second_watts=np.array([_number(a.get("secondLampPowerRating")) for a in attrs]),
-        lit=np.array([r.status in LIT_STATUSES for r in rows], dtype=bool),
+        ids=fleet.ids,
+        lat=fleet.lat,
+        long=fleet.long,
+        zone=fleet.zone,
+        group=fleet.group,
+        cabinet=fleet.cabinet,
+        street=np.array([_street(names.get(i) or "") for i in fleet.ids.tolist()], dtype=object),
+        tech=fleet.tech,
+        watts=fleet.watts,
+        second_watts=fleet.second_watts,
+        lit=fleet.lit,
         heritage=np.array([a.get("heritage") is True for a in attrs], dtype=bool),
         worn=np.array([a.get("condition") in WORN_CONDITIONS for a in attrs], dtype=bool),
         last_change=np.array(
-            [last_change(r, a) for r, a in zip(rows, attrs, strict=True)], dtype="datetime64[D]"
+            [last_change(a, d) for a, d in zip(attrs, fleet.installed_on, strict=True)], dtype="datetime64[D]"
         ),
-        non_compliant=np.zeros(len(rows), dtype=bool),
+        non_compliant=np.asarray(non_compliant, dtype=bool),
     )
-
-
-def schedules_of(v: Vigie, groups: np.ndarray) -> tuple[np.ndarray, list[domain.Schedule]]:
-    """Each point's schedule: its group's, else the one for every light ("*"), else all night."""
-    from vigie.telemetry.lighting import list_schedules
-
-    by_group: dict[str, domain.Schedule] = {}
-    for s in list_schedules(v):
-        if not s["active"]:
-            continue
-        by_group[s["group"]] = domain.Schedule(
-            on_offset_minutes=int(s["on_offset_minutes"]),
-            off_offset_minutes=int(s["off_offset_minutes"]),
-            dim_start=s["dim_start"] or None,
-            dim_end=s["dim_end"] or None,
-            dim_level=float(s["dim_level"]),
-            off_start=s["off_start"] or None,
-            off_end=s["off_end"] or None,
-        )
-    default = by_group.get("*", domain.ALL_NIGHT)
-    schedules = [default, *(sch for g, sch in by_group.items() if g != "*")]
-    index = {g: i + 1 for i, g in enumerate(g for g in by_group if g != "*")}
-    return np.array([index.get(str(g), 0) for g in groups], dtype=np.int64), schedules
 
 
 def fleet_arrays(

@@ -18,7 +18,7 @@ from vigie.errors import ValidationFailed
 from vigie.lighting import domain
 from vigie.lighting.finance import Finance, FinanceOptions, finance
 from vigie.lighting.planner import FleetArrays, Plan, PlanOptions, make_plan
-from vigie.lighting.planner_fleet import CostModel, PointTable, fleet_arrays, read_points, schedules_of
+from vigie.lighting.planner_fleet import CostModel, PointTable, fleet_arrays, points_of_fleet
 from vigie.runtime import Vigie
 
 PERMISSION = "stats.read"
@@ -62,24 +62,30 @@ def _dimmed(schedule: domain.Schedule, level: float) -> domain.Schedule:
     )
 
 
-def _points_and_hours(v: Vigie, year: int, dim_level: float | None) -> tuple[PointTable, np.ndarray]:
-    """The registry's points and their yearly hours, kept while the registry and schedules stay."""
-    from vigie.assets.actions import data_version
-    from vigie.telemetry.lighting import list_schedules
+def _points_and_hours(
+    v: Vigie, year: int, dim_level: float | None, today: date
+) -> tuple[PointTable, np.ndarray]:
+    """The energy model's fleet (:func:`vigie.lighting.fleet.load_fleet`) as the planner reads
+    it: same points, schedules and hours as the lighting pages, plus each point's street and
+    compliance verdict; kept while that fleet stays."""
+    from vigie.lighting.actions import fleet_hours, verdicts
+    from vigie.lighting.compliance import NON_COMPLIANT
+    from vigie.lighting.fleet import load_fleet
 
-    key = (data_version(v), repr(list_schedules(v)), year, dim_level)
+    fleet = load_fleet(v)
+    key = (id(fleet), year, dim_level, today)
     hit = v.caches.lighting_points
     if hit is not None and hit[0] == key:
         return hit[1], hit[2]  # type: ignore[return-value]
-    points = read_points(v)
-    sched_index, schedules = schedules_of(v, points.group)
-    if dim_level is not None:
-        schedules = [_dimmed(sch, dim_level) for sch in schedules]
-    hours = (
-        domain.equivalent_hours(points.lat, points.long, sched_index, schedules, year, v.city.timezone)
-        if len(points.ids)
-        else np.zeros(0)
-    )
+    if dim_level is None:
+        hours = fleet_hours(v, fleet, year)
+    else:
+        schedules = [_dimmed(sch, dim_level) for sch in fleet.schedules]
+        hours = domain.equivalent_hours(
+            fleet.lat, fleet.long, fleet.schedule_index, schedules, year, v.city.timezone
+        )
+    judged = verdicts(v, fleet, today)
+    points = points_of_fleet(v, fleet, [j is not None and j.status == NON_COMPLIANT for j in judged])
     v.caches.lighting_points = (key, points, hours)  # the latest only
     return points, hours
 
@@ -89,11 +95,12 @@ def city_fleet(
 ) -> tuple[FleetArrays, PointTable]:
     scenario = scenario or Scenario()
     scenario.check()
-    points, hours = _points_and_hours(v, year, scenario.dim_level)
+    today = today or date.today()
+    points, hours = _points_and_hours(v, year, scenario.dim_level, today)
     light = v.city.lighting
     tariff = light.tariff_per_kwh if scenario.tariff_per_kwh is None else scenario.tariff_per_kwh
     prices = domain.Prices(tariff, light.co2_kg_per_kwh, light.currency)
-    return fleet_arrays(points, hours, prices, costs, today or date.today()), points
+    return fleet_arrays(points, hours, prices, costs, today), points
 
 
 def cee_applies(v: Vigie) -> bool:
