@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import check_a11y, screenshot
+from tests.browser.conftest import check_a11y, login, screenshot
+from tests.conftest import PASSWORD
 from tests.opendata.helpers import CARPARKS, METADATA, approve, carpark_dataset, committee, create
 from tests.reports.helpers import submit_report
 from vigie.opendata.actions import do_release, do_upload
+from vigie.opendata.review import do_vote, proposals
 
 STATIONS = [
     {"name": "numero_station", "type": "int", "kind": "id", "fr": "Numéro", "en": "Number"},
@@ -47,6 +49,7 @@ def _publish(vigie, make_agent):
     create(vigie, publisher, "indicateurs", source="kpis", metadata=kpi_meta, rules={"min_count": 5})
     approve(vigie, members, "indicateurs")
     assert do_release(vigie, publisher, "indicateurs").status == "published"
+    return publisher, members
 
 
 def test_browser_opendata_portal_and_dataset_pages(vigie, make_agent, new_context):
@@ -87,3 +90,30 @@ def test_browser_opendata_portal_and_dataset_pages(vigie, make_agent, new_contex
     expect(page.locator(".proposal")).to_have_count(3)
     check_a11y(page, "on the committee's record")
     assert errors == []
+
+
+def test_browser_opendata_committee_member_votes_and_records_the_decision(vigie, make_agent, new_context):
+    publisher, members = _publish(vigie, make_agent)
+    create(vigie, publisher, "brouillon", metadata={**METADATA, "title_fr": "Jeu proposé"}, columns=STATIONS)
+    [proposal] = [p for p in proposals(vigie) if p.status == "open"]
+    do_vote(vigie, members[1], proposal.id, "approve")
+    ctx, _ = new_context()
+    page = ctx.new_page()
+    login(page, members[0].email, PASSWORD)
+
+    page.goto("/donnees/comite")
+    review = page.get_by_role("region", name=f"Examen de la proposition {proposal.id}")
+    review.get_by_label("Votre commentaire").fill("Colonnes vérifiées, rien de personnel.")
+    review.get_by_role("button", name="Commenter").click()
+    expect(page.get_by_text("Colonnes vérifiées, rien de personnel.")).to_be_visible()
+    check_a11y(page, "on the committee's page, for a member")
+    review = page.get_by_role("region", name=f"Examen de la proposition {proposal.id}")
+    review.get_by_label("Pour").check()
+    review.get_by_role("button", name="Voter").click()
+    card = page.locator("article.proposal", has=page.locator(f"#proposal-{proposal.id}"))
+    expect(card.get_by_text("Votes : 2 pour, 0 contre, 0 abstention(s)")).to_be_visible()
+    review = page.get_by_role("region", name=f"Examen de la proposition {proposal.id}")
+    review.get_by_label("Motifs de la décision").fill("Équipements publics, pas de donnée personnelle.")
+    review.get_by_role("button", name="Consigner la décision").click()
+    expect(page.get_by_text("Équipements publics, pas de donnée personnelle.")).to_be_visible()
+    assert [p.status for p in proposals(vigie, "brouillon")] == ["approved"]

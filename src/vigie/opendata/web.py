@@ -12,6 +12,7 @@ import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
+from vigie.accounts.actions import agent_for_token
 from vigie.accounts.permissions import require
 from vigie.db import utcnow
 from vigie.errors import NotFound, ValidationFailed
@@ -33,10 +34,11 @@ from vigie.opendata.review import (
     do_propose_rules,
     do_remove_member,
     do_vote,
+    is_member,
     proposals,
 )
 from vigie.runtime import Vigie
-from vigie.web.deps import current_agent
+from vigie.web.deps import SESSION_COOKIE, current_agent
 from vigie.web.templating import render
 
 router = APIRouter(tags=["opendata"])
@@ -86,9 +88,21 @@ def portal(request: Request, q: str = "", theme: str = "", keyword: str = "", li
 
 @router.get("/donnees/comite", response_class=HTMLResponse, summary="The data ethics committee's record")
 def committee_page(request: Request) -> Response:
+    """Public; a signed-in member of the committee also gets the forms to comment, vote, decide."""
     v = _vigie(request)
     titles = {d.id: d.metadata for d in all_datasets(v)}
-    return render(request, "opendata/committee.html", nav="opendata", proposals=proposals(v), titles=titles)
+    token = request.cookies.get(SESSION_COOKIE)
+    found = agent_for_token(v.db, token, "session") if token else None
+    member = found is not None and found[0].can("opendata.review") and is_member(v, found[0])
+    return render(
+        request,
+        "opendata/committee.html",
+        nav="opendata",
+        proposals=proposals(v, with_voters=member),
+        titles=titles,
+        member=member,
+        csrf_token=found[1] if member and found else "",
+    )
 
 
 @router.get("/donnees/{dataset_id}", response_class=HTMLResponse, summary="A published dataset")
