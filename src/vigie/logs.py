@@ -84,8 +84,13 @@ def configure_logging(level: str, fmt: str) -> None:
     # what a resident typed. Their warnings and errors still come through.
     for name in ("httpx", "httpcore", "urllib3", "botocore", "boto3"):
         logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
-    # uvicorn's own loggers go through the same handler (and format).
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    # uvicorn's own loggers go through the same handler (and format); its access lines
+    # never: they hold the client's address and the raw path (Vigie's own access line
+    # replaces them in JSON mode, see vigie.app.observability).
+    for name in ("uvicorn", "uvicorn.error"):
         lg = logging.getLogger(name)
         lg.handlers = []
         lg.propagate = True
+    uvicorn_access = logging.getLogger("uvicorn.access")
+    uvicorn_access.handlers = []
+    uvicorn_access.propagate = False

@@ -172,3 +172,17 @@ def test_observability_metrics_add_up_every_worker(database_url: str, tmp_path) 
     assert seen == {40.0}
     # Both workers counted (one file of counters per process).
     assert len(list((tmp_path / "run").glob("metrics-*/counter_*.db"))) >= 2
+
+
+def test_logs_never_let_uvicorn_access_lines_through(capsys: pytest.CaptureFixture[str]) -> None:
+    logging.getLogger("uvicorn.access").propagate = True  # as uvicorn leaves it with an access log
+    configure_logging("info", "text")
+    try:
+        logging.getLogger("uvicorn.access").info('%s - "GET /suivi/abc HTTP/1.1" 200', "203.0.113.9:5555")
+        logging.getLogger("uvicorn.error").info("Application startup complete.")
+        err = capsys.readouterr().err
+    finally:
+        logging.getLogger().handlers.clear()
+        logging.getLogger().setLevel(logging.WARNING)
+    assert "203.0.113.9" not in err and "/suivi/abc" not in err
+    assert "Application startup complete." in err

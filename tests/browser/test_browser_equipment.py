@@ -198,8 +198,11 @@ def test_browser_equipment_map_live_alarm_and_asset_page(fleet, new_context, liv
     }
     for type_, body in others.items():
         assert pipeline.ingest(first_of(vigie, type_), body)
+    # The controller's lamp fault is two alarms: the fault itself and its flashing amber mode.
+    # The camera's is the video-protection roles' only: a supervisor never sees it, live or not.
     expect(page.locator("#alarm-body tr")).to_have_count(4, timeout=10_000)
     expect(page.locator("#layer-count-alarms")).to_have_text("(4)")
+    expect(page.locator("#alarm-body tr", has_text="Caméra hors ligne")).to_have_count(0)
 
     # Full-screen alarm panel: filters, comment and assignment in the dialog.
     page.get_by_role("link", name="Alarmes en plein écran").click()
@@ -231,16 +234,16 @@ def test_browser_equipment_map_live_alarm_and_asset_page(fleet, new_context, liv
     dialog.get_by_role("button", name="Fermer").click()
     expect(row).to_contain_text(f"Assignée à {field.name}")
 
-    # A supervisor clears the camera alarm by hand: it leaves the list of active alarms.
-    camera_row = page.locator("#alarm-body tr", has_text="Caméra hors ligne")
-    camera_row.get_by_role("button", name=re.compile("^Détails")).click()
+    # A supervisor clears the flashing-amber alarm by hand: it leaves the list of active alarms.
+    cleared_row = page.locator("#alarm-body tr", has_text="Carrefour au jaune clignotant")
+    cleared_row.get_by_role("button", name=re.compile("^Détails")).click()
     expect(dialog).to_be_visible()
-    page.fill("#alarm-clear-note", "Caméra déposée pour réparation")
+    page.fill("#alarm-clear-note", "Contrôleur remis en service par l’astreinte")
     dialog.get_by_role("button", name="Clore l'alarme").click()
     expect(page.locator("#alarm-facts")).to_contain_text("Terminée, non acquittée")
     expect(page.locator("#alarm-clear-form")).to_be_hidden()
     dialog.get_by_role("button", name="Fermer").click()
-    expect(camera_row).to_have_count(0)
+    expect(cleared_row).to_have_count(0)
 
     # The asset page: attributes, cabinet link, latest state, chart and its table.
     row.get_by_role("link", name=light.id).click()

@@ -72,7 +72,11 @@ def test_messagebus_in_transaction_subscribers_and_what_they_publish_later():
 
 def test_messagebus_wiring_names_every_cross_context_subscriber(vigie):
     wired = vigie.messages.subscribers()
-    assert wired["DomainEvent"] == ["after commit: vigie.bootstrap._to_live_streams"]
+    assert wired["DomainEvent"] == [
+        "after commit: vigie.bootstrap._to_live_streams",
+        # ice-risk alarms propose a winter plan level
+        "after commit: vigie.winter.actions.propose_from_alarms",
+    ]
     assert "after commit: vigie.alarms.actions.link_new_reports" in wired["ReportCreated"]
     assert "in transaction: vigie.notifications.actions.announce_new_report" in wired["ReportCreated"]
     assert wired["ReportChanged"] == ["in transaction: vigie.notifications.actions.announce_change"]

@@ -37,7 +37,8 @@ def serve(url: str, data_dir: Path, **extra: str) -> tuple[subprocess.Popen, str
     }
     proc = subprocess.Popen([sys.executable, "-m", "vigie.cli", "serve"], env=env)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    # Two workers importing everything on a loaded machine (the whole suite beside) take a while.
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
             if httpx.get(base + "/health", timeout=1).status_code == 200:

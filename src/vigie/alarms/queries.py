@@ -245,3 +245,11 @@ def summary(v: Vigie, cameras: bool | None = None) -> dict[str, Any]:
             select(func.count()).select_from(AlarmRow).where(AlarmRow.active, AlarmRow.escalated, *seen)
         )
     return {"active": by, "escalated": int(escalated or 0)}
+
+
+def active_counts(s: Any) -> dict[str, int]:
+    """Active alarms by severity (the metrics): every kind, cameras' included, as counts only."""
+    rows = s.execute(
+        select(AlarmRow.severity, func.count()).where(AlarmRow.active.is_(True)).group_by(AlarmRow.severity)
+    )
+    return {str(severity): int(n) for severity, n in rows}

@@ -24,16 +24,14 @@ from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector, CollectorRegistry
-from sqlalchemy import func, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vigie import metrics
-from vigie.alarms.storage import AlarmRow
+from vigie.alarms.queries import active_counts
 from vigie.errors import Forbidden
 from vigie.logs import REQUEST_ID
-from vigie.notifications.storage import OutboxRow, OutboxStatus
-from vigie.reports.domain import CLOSED, Status
-from vigie.reports.storage import ReportRow
+from vigie.notifications.service import outbox_backlog
+from vigie.reports.lookups import open_counts
 from vigie.runtime import Vigie
 from vigie.settings import Settings
 
@@ -41,7 +39,6 @@ router = APIRouter()
 access_log = logging.getLogger("vigie.access")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-OPEN_STATUSES = [s.value for s in Status if s not in CLOSED]
 
 
 class RequestMiddleware:
@@ -124,39 +121,17 @@ class DatabaseFigures(Collector):
 
     def _read(self) -> Iterable[GaugeMetricFamily]:
         with self.v.db.session() as s:
-            open_reports = dict(
-                s.execute(
-                    select(ReportRow.status, func.count())
-                    .where(ReportRow.status.in_(OPEN_STATUSES))
-                    .group_by(ReportRow.status)
-                ).all()
-            )
-            outbox = dict(
-                s.execute(
-                    select(OutboxRow.status, func.count())
-                    .where(OutboxRow.status.in_([OutboxStatus.PENDING.value, OutboxStatus.SENDING.value]))
-                    .group_by(OutboxRow.status)
-                ).all()
-            )
-            alarms = dict(
-                s.execute(
-                    select(AlarmRow.severity, func.count())
-                    .where(AlarmRow.active.is_(True))
-                    .group_by(AlarmRow.severity)
-                ).all()
-            )
-        queue = GaugeMetricFamily("vigie_reports_open", "Reports not closed, by status.", labels=["status"])
-        for status in OPEN_STATUSES:
-            queue.add_metric([status], open_reports.get(status, 0))
-        yield queue
-        backlog = GaugeMetricFamily("vigie_outbox_backlog", "E-mails waiting to be sent.", labels=["status"])
-        for status in (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value):
-            backlog.add_metric([status], outbox.get(status, 0))
-        yield backlog
-        active = GaugeMetricFamily("vigie_alarms_active", "Active alarms, by severity.", labels=["severity"])
-        for severity, n in sorted(alarms.items()):
-            active.add_metric([severity], n)
-        yield active
+            queue, backlog, alarms = open_counts(s), outbox_backlog(s), active_counts(s)
+        yield _gauge("vigie_reports_open", "Reports not closed, by status.", "status", queue)
+        yield _gauge("vigie_outbox_backlog", "E-mails waiting to be sent.", "status", backlog)
+        yield _gauge("vigie_alarms_active", "Active alarms, by severity.", "severity", alarms)
+
+
+def _gauge(name: str, documentation: str, label: str, values: dict[str, int]) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(name, documentation, labels=[label])
+    for key, n in sorted(values.items()):
+        family.add_metric([key], n)
+    return family
 
 
 def _networks(settings: Settings) -> list[Any]:

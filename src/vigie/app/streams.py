@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 
 from vigie import metrics
 from vigie.accounts.permissions import require
+from vigie.alarms.queries import CAMERA_TYPES
 from vigie.events.domain import DomainEvent
 from vigie.reports.tracking import find_tracked
 from vigie.runtime import Vigie
@@ -101,7 +102,15 @@ async def track_stream(token: str, request: Request) -> StreamingResponse:
 async def agent_stream(request: Request) -> StreamingResponse:
     agent = await run_in_threadpool(current_agent, request)
     agent = require(agent, "reports.read")
+    # Camera alarms are the video-protection roles' only, live as in the lists.
+    cameras = agent.can("video.cameras")
+
+    def seen(e: DomainEvent) -> bool:
+        return cameras or e.payload.get("kind") != "alarm" or e.agent.get("asset_type") not in CAMERA_TYPES
+
     if not agent.can("reports.all"):
         uid = agent.id
-        return _stream(request, lambda e: e.agent.get("assigned_user_id") == uid, "agent", "no-store")
-    return _stream(request, lambda e: True, "agent", "no-store")
+        return _stream(
+            request, lambda e: e.agent.get("assigned_user_id") == uid and seen(e), "agent", "no-store"
+        )
+    return _stream(request, seen, "agent", "no-store")

@@ -430,3 +430,12 @@ __all__ = [
     "outbox_counts",
     "backoff",
 ]
+
+
+def outbox_backlog(s: Any) -> dict[str, int]:
+    """E-mails waiting (``pending``) and being sent now (``sending``): the metrics' backlog."""
+    waiting = [OutboxStatus.PENDING.value, OutboxStatus.SENDING.value]
+    query = select(OutboxRow.status, func.count()).where(OutboxRow.status.in_(waiting))
+    # Not dict(result): a Result has keys() (its columns), which dict() would take for a mapping's.
+    found = {status: n for status, n in s.execute(query.group_by(OutboxRow.status))}
+    return {status: int(found.get(status, 0)) for status in waiting}

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from vigie.reports.domain import CLOSED
+from vigie.reports.domain import CLOSED, Status
 from vigie.reports.storage import FollowerRow, ReportRow, ReportUpdateRow
 
 CLOSED_VALUES = [s.value for s in CLOSED]
@@ -91,3 +91,14 @@ def reporter_of_reference(s: Session, reference: str) -> tuple[int, str] | None:
         select(ReportRow.id, ReportRow.reporter_email).where(ReportRow.reference == reference)
     ).first()
     return (int(found[0]), str(found[1] or "")) if found else None
+
+
+OPEN_VALUES = [s.value for s in Status if s not in CLOSED]
+
+
+def open_counts(s: Session) -> dict[str, int]:
+    """Reports not closed, by status (every open status, zeros included): the metrics' queue."""
+    query = select(ReportRow.status, func.count()).where(ReportRow.status.in_(OPEN_VALUES))
+    # Not dict(result): a Result has keys() (its columns), which dict() would take for a mapping's.
+    found = {status: n for status, n in s.execute(query.group_by(ReportRow.status))}
+    return {status: int(found.get(status, 0)) for status in OPEN_VALUES}
