@@ -69,6 +69,8 @@ def test_browser_lighting_control_room_page(vigie, live, new_context, make_agent
     # What next year's budget buys: the example budget converts the sodium and mercury points.
     expect(page.locator("#plan-answer")).to_contain_text("convertissent 2 points lumineux")
     expect(page.locator("#plan-heading ~ div tbody tr")).to_have_count(5)
+    # No cabinet reported: none judged against the model.
+    expect(page.locator("#measured-heading ~ table tbody tr").nth(4)).to_contain_text("Sans relevé récent")
     check_a11y(page, "lighting control room (fr)")
     screenshot(page, "pilotage-lighting")
     page.locator("#plan-budget").fill("beaucoup")

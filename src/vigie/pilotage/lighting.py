@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
+from vigie.lighting.measured import measured_vs_model
 from vigie.lighting.plan_view import PlanForm, plan_view
 from vigie.lighting.views import page_data
 from vigie.pilotage import context as ctx
@@ -38,6 +39,7 @@ async def lighting_page(request: Request) -> Response:
     data = await run_in_threadpool(page_data, v, lang)
     form = PlanForm.of(dict(request.query_params))
     plan = await run_in_threadpool(plan_view, v, agent, form)
+    measured = await run_in_threadpool(measured_vs_model, v)
     messages = ctx.js_messages(lang, city_terms(v.city, lang))
     base = ctx.page_base(request, agent, csrf, labels=ctx.labels(v, lang), messages=messages)
     return render(
@@ -46,6 +48,7 @@ async def lighting_page(request: Request) -> Response:
         light=data,
         form=form,
         plan=plan,
+        measured=measured,
         demo=v.settings.environment != "production",
         status_code=422 if "error" in plan else 200,
         **base,
