@@ -79,6 +79,11 @@ def load_demo(v: Vigie, progress: bool = False, reports: int = DEMO_REPORTS) -> 
     from vigie.videoprotection.demo import load_demo_sites
 
     lines += load_demo_sites(v)
+    from vigie.traffic.demo import load_demo_traffic
+    from vigie.winter.demo import load_demo_winter
+
+    lines += load_demo_traffic(v)
+    lines += load_demo_winter(v)
     from vigie.addresses.demo import load_demo_gazetteer
 
     lines += load_demo_gazetteer(v, progress)

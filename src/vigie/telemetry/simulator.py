@@ -378,6 +378,10 @@ class FleetSimulator:
             }
         return msg
 
+    def count_at(self, asset_id: str, now: datetime) -> dict[str, Any]:
+        """A detector's count for the period ending at ``now``, drawn at once (histories)."""
+        return self._detector(self.devices[asset_id], now)
+
     def _detector(self, d: Device, now: datetime) -> dict[str, Any]:
         period = self.periods[TRAFFIC_DETECTOR]
         scale = 450 + _h(d.asset.id) % 700  # the detector's peak flow, vehicles/hour

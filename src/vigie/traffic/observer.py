@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -158,14 +159,19 @@ class TrafficObserver:
         return len(profiles) + len(requests)
 
 
-def learn_profiles(v: Vigie, counts: list[tuple[str, datetime, float, float | None, float | None]]) -> int:
-    """Teach detectors' profiles from past counts (detector, time, occupancy, speed, flow),
-    e.g. a history imported from the previous system; returns the slots written."""
+def learn_profiles(
+    v: Vigie, counts: Iterable[tuple[str, datetime, float, float | None, float | None]]
+) -> int:
+    """Teach detectors' profiles from past counts (detector, time, occupancy, speed, flow), in
+    time order, e.g. a history from the previous system; returns the slots written."""
     tz = v.city.timezone
     stats = load_profiles(v)
     touched: set[Key] = set()
-    for detector_id, at, occupancy, speed, intensity in sorted(counts, key=lambda c: c[1]):
-        weekday, slot = slot_of(at.astimezone(tz))
+    last: tuple[datetime | None, tuple[int, int]] = (None, (0, 0))
+    for detector_id, at, occupancy, speed, intensity in counts:
+        if at != last[0]:  # the counts of one period share their time
+            last = (at, slot_of(at.astimezone(tz)))
+        weekday, slot = last[1]
         key = (detector_id, weekday, slot)
         stats.setdefault(key, SlotStats()).learn(occupancy, speed, intensity)
         touched.add(key)
