@@ -66,8 +66,9 @@ def test_browser_lighting_control_room_page(vigie, live, new_context, make_agent
     table = page.locator("#energy-heading ~ details")
     table.locator("summary").click()
     expect(table.locator("tbody tr").first).to_contain_text("2017")
-    # What next year's budget buys: the example budget converts the sodium and mercury points.
-    expect(page.locator("#plan-answer")).to_contain_text("convertissent 2 points lumineux")
+    # What next year's budget buys: the plan page's defaults (a crew for 6 % of the fleet a
+    # year) convert one point a year here, mercury first.
+    expect(page.locator("#plan-answer")).to_contain_text("convertissent 1 point lumineux en LED")
     expect(page.locator("#plan-heading ~ div tbody tr")).to_have_count(5)
     # No cabinet reported: none judged against the model.
     expect(page.locator("#measured-heading ~ table tbody tr").nth(4)).to_contain_text("Sans relevé récent")

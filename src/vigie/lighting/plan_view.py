@@ -30,9 +30,15 @@ class PlanForm:
     asked: bool = False  # the form was sent
 
     @classmethod
-    def of(cls, params: dict[str, str]) -> PlanForm:
+    def of(cls, params: dict[str, str], start: dict[str, object] | None = None) -> PlanForm:
+        """The form as sent, or prefilled with ``start`` (the plan page's defaults) or DEFAULTS."""
         if "budget" not in params and "crew" not in params:
-            return cls(DEFAULTS["budget"], DEFAULTS["crew"])
+            start = start or {}
+            return cls(
+                str(start.get("budget", DEFAULTS["budget"])),
+                str(start.get("crew", DEFAULTS["crew"])),
+                str(start.get("years", DEFAULTS["years"])),
+            )
         return cls(
             params.get("budget", "").strip(),
             params.get("crew", "").strip(),

@@ -21,6 +21,7 @@ from vigie.lighting.measured import measured_vs_model
 from vigie.lighting.plan_view import PlanForm, plan_view
 from vigie.lighting.views import page_data
 from vigie.pilotage import context as ctx
+from vigie.pilotage.lighting_plan import defaults as plan_defaults
 from vigie.runtime import Vigie
 from vigie.web.i18n import city_terms
 from vigie.web.pages import forbidden_page, page_agent
@@ -37,7 +38,8 @@ async def lighting_page(request: Request) -> Response:
     v: Vigie = request.app.state.vigie
     lang = ctx.page_lang(request)
     data = await run_in_threadpool(page_data, v, lang)
-    form = PlanForm.of(dict(request.query_params))
+    start = await run_in_threadpool(plan_defaults, v)
+    form = PlanForm.of(dict(request.query_params), start)
     plan = await run_in_threadpool(plan_view, v, agent, form)
     measured = await run_in_threadpool(measured_vs_model, v)
     messages = ctx.js_messages(lang, city_terms(v.city, lang))
