@@ -28,6 +28,7 @@ from vigie.notifications.actions import (
 )
 from vigie.objectstore import s3_location
 from vigie.opendata.builtin import register_builtin_sources
+from vigie.opendata.contexts import register_context_sources
 from vigie.opendata.roads import register_road_sources
 from vigie.opendata.uploads import register_upload_source
 from vigie.oplog.actions import record_logged
@@ -85,6 +86,7 @@ def wire_contexts(v: Vigie) -> None:
     # Open data: the sources datasets are built from (other contexts register theirs here:
     # vigie.opendata.sources.register_source).
     register_builtin_sources()
+    register_context_sources()
     register_road_sources()
     register_upload_source()
 

@@ -178,6 +178,47 @@ DATASETS: tuple[DemoDataset, ...] = (
         "Agrégats ; les caméras relèvent du jeu des sites de vidéoprotection.",
     ),
     DemoDataset(
+        "sites-videoprotection",
+        "videoprotection_sites",
+        _meta(
+            "Sites de vidéoprotection autorisés",
+            "Authorised video-protection sites",
+            "Les systèmes de vidéoprotection dont l'autorisation préfectorale est en vigueur : lieu, "
+            "commune, arrêté, finalités, durée de conservation des images, nombre de caméras, service "
+            "responsable. Ni la position ni le champ de vision des caméras.",
+            "Video-protection systems whose prefectoral authorisation is in force: place, commune, "
+            "decree, purposes, how long images are kept, number of cameras, service responsible. "
+            "Neither the cameras' positions nor their fields of view.",
+            themes=["JUST", "GOVE"],
+            keywords=["vidéoprotection", "caméras", "sécurité"],
+            frequency="MONTHLY",
+        ),
+        {},
+        "Informations publiques par la loi (arrêtés, panneaux) ; aucune position de caméra.",
+    ),
+    DemoDataset(
+        "lieux",
+        "places",
+        _meta(
+            "Lieux de la ville",
+            "The city's places",
+            "Les lieux importés dans Vigie depuis le portail de la Métropole (écoles, stations Vélodi, "
+            "commerces, arrêts de tram…) : nom, catégorie, thème, adresse, commune et position, sans "
+            "description ni téléphone.",
+            "The places imported into Vigie from the Métropole's portal (schools, Vélodi stations, shops, "
+            "tram stops…): name, category, theme, address, commune and position, without description or "
+            "phone.",
+            themes=["REGI", "EDUC"],
+            keywords=["lieux", "équipements", "commerces"],
+            frequency="MONTHLY",
+            attribution=PORTAL_CREDIT,
+        ),
+        # Some imported ids are long digit strings the personal data scanner takes for phone
+        # numbers (it blocked the first try): reusers need no internal id.
+        {"drop": ["id"]},
+        "Lieux publics et commerces, déjà publiés par la Métropole ; identifiants internes retirés.",
+    ),
+    DemoDataset(
         "parkings-occupation",
         "upload",
         _meta(
