@@ -11,6 +11,7 @@ from vigie.inbound import storage as inbound_storage
 from vigie.lighting import storage as lighting_storage
 from vigie.limits import storage as limits_storage
 from vigie.notifications import storage as notifications_storage
+from vigie.opendata import lab_storage as opendata_lab_storage
 from vigie.opendata import storage as opendata_storage
 from vigie.oplog import storage as oplog_storage
 from vigie.places import storage as places_storage
@@ -33,6 +34,7 @@ __all__ = [
     "lighting_storage",
     "limits_storage",
     "notifications_storage",
+    "opendata_lab_storage",
     "opendata_storage",
     "oplog_storage",
     "videoprotection_storage",

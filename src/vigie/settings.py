@@ -601,6 +601,24 @@ class Settings(BaseSettings):
         "a dataset always does; the changelog keeps every version); superseded uploads go after "
         "the same time; 0 keeps them.",
     )
+    lab_seconds: float = Field(
+        10.0,
+        gt=0,
+        le=300,
+        description="Longest time one data lab query (and one records API query) may run before it "
+        "is stopped.",
+    )
+    lab_rows: int = Field(
+        5000,
+        ge=1,
+        le=1_000_000,
+        description="Most rows a data lab query answers (more are cut, and the answer says so).",
+    )
+    lab_memory_mb: int = Field(
+        512,
+        ge=64,
+        description="Memory one data lab query may use (DuckDB's memory_limit), in MB.",
+    )
     opendata_schedule_seconds: float = Field(
         3600,
         ge=0,

@@ -344,6 +344,13 @@ ROUTES: dict[str, Row] = {
         Row(PUBLIC, 404, 404, 404, 404, 404, 404, 404),
     "GET /api/explore/v2.1/catalog/datasets/{dataset_id}/exports/{fmt}":
         Row(PUBLIC, 404, 404, 404, 404, 404, 404, 404),
+    # the data lab (no query saved under the id asked)
+    "GET /labo":                                    Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /labo/{query_id}":                         Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),
+    "POST /api/v1/lab/query":                       Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "POST /api/v1/lab/queries":                     Row(PUBLIC,     201, 201, 201, 201, 201, 201, 201),
+    "GET /api/v1/lab/queries/{query_id}":           Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),
+    "GET /api/v1/lab/queries/{query_id}/result":    Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),
     "GET /api/v1/opendata/datasets":                Row("opendata.publish", 401, 401, 401, 403, 403, 200, 200),
     "POST /api/v1/opendata/datasets":               Row("opendata.publish", 401, 401, 401, 403, 403, 422, 422),
     "POST /api/v1/opendata/datasets/{dataset_id}/file": Row("opendata.publish", 401, 401, 401, 403, 403, 404, 404),
@@ -620,6 +627,7 @@ def _path(route: str, w: World, caller: str, **given: Any) -> str:
         "kind": "privacy",
         "stop_id": "no-timetable-in-this-world",
         "dataset_id": "no-such-dataset",
+        "query_id": "no-such-query",
         "version": 1,
         "proposal_id": 999_999,
         "user_id": 999_999,
@@ -746,6 +754,10 @@ CALLS: dict[str, Fill] = {
     "POST /courriel/arreter/{token}/{code}": _mail_link("POST", lambda w: w.stop_path),
     "GET /courriel/effacer/{token}/{code}": _mail_link("GET", lambda w: w.erase_path),
     "POST /courriel/effacer/{token}/{code}": _mail_link("POST", lambda w: w.erase_path),
+    "POST /api/v1/lab/query": _plain("POST /api/v1/lab/query", json={"sql": "SELECT 42 AS answer"}),
+    "POST /api/v1/lab/queries": _plain(
+        "POST /api/v1/lab/queries", json={"title": "La réponse", "sql": "SELECT 42 AS answer"}
+    ),
     "POST /effacement": lambda w, c: Call(
         "POST", "/effacement", {"data": {"email": f"efface{next(w.seq)}@example.org"}}
     ),

@@ -24,6 +24,7 @@ from vigie.maps.web import router as maps_router
 from vigie.notifications.web import router as mail_router
 from vigie.open311.web import router as open311_router
 from vigie.opendata.explore_web import router as explore_router
+from vigie.opendata.lab_web import router as lab_router
 from vigie.opendata.web import router as opendata_router
 from vigie.oplog.web import router as oplog_router
 from vigie.pilotage.api import router as pilotage_api_router
@@ -86,6 +87,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     winter_router,
     opendata_router,
     explore_router,
+    lab_router,
     health_router,
     metrics_router,
 )

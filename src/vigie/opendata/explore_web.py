@@ -34,7 +34,6 @@ from vigie.runtime import Vigie
 router = APIRouter(tags=["open data: records API (Opendatasoft Explore v2.1)"])
 BASE = "/api/explore/v2.1/catalog/datasets"
 DEFAULT_LIMIT, MAX_LIMIT, MAX_WINDOW = 10, 100, 10_000
-SECONDS = 10.0
 RECORD_PARAMS = {
     "apikey",
     "api_key",
@@ -309,8 +308,12 @@ async def records(request: Request, dataset_id: str) -> Response:
         q = _query(p, params, limit, offset)
         path = release_store(_vigie(request)).local_path(p.release.file_key)
         with sandbox({p.id: path}) as conn:
-            total = run(conn, q.count_sql, q.count_params, seconds=SECONDS).column(0).to_pylist()
-            table = run(conn, q.sql, q.params, seconds=SECONDS)
+            total = (
+                run(conn, q.count_sql, q.count_params, seconds=_vigie(request).settings.lab_seconds)
+                .column(0)
+                .to_pylist()
+            )
+            table = run(conn, q.sql, q.params, seconds=_vigie(request).settings.lab_seconds)
         results = [r for batch in table.to_batches() for r in exports.rows(batch, tz)]
         body = {"total_count": int(total[0]), "results": results}
         return Response(orjson.dumps(body), media_type="application/json")
@@ -359,7 +362,8 @@ async def export(request: Request, dataset_id: str, fmt: str) -> Response:
         path = release_store(_vigie(request)).local_path(p.release.file_key)
         # Checked before the first byte goes out: a bad query is a 400, not a cut stream.
         with sandbox({p.id: path}) as conn:
-            run(conn, f"SELECT * FROM ({q.sql}) LIMIT 0", q.params, seconds=SECONDS)  # noqa: S608 - the parsed query
+            probe = f"SELECT * FROM ({q.sql}) LIMIT 0"  # noqa: S608 - the parsed query
+            run(conn, probe, q.params, seconds=_vigie(request).settings.lab_seconds)
         if fmt == "csv" and delimiter not in exports.DELIMITERS:
             raise RESTParameterError("delimiter must be one of ; , | or a tab")
         headers["Content-Disposition"] = f'attachment; filename="{p.id}.{fmt}"'

@@ -1,0 +1,132 @@
+"""The data lab on the web: its page (/labo, permalinks /labo/{id}) and API (/api/v1/lab).
+
+Anyone may query the published releases and save a query: a saved query is its
+SQL and a title, reached by a random id; it reads published data only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
+
+from vigie.errors import NotFound, ValidationFailed
+from vigie.limits.store import check_rate
+from vigie.opendata import lab
+from vigie.runtime import Vigie
+from vigie.web.deps import client_id
+from vigie.web.templating import render
+
+router = APIRouter(tags=["open data: data lab"])
+EXAMPLE = "SELECT *\nFROM {dataset}\nLIMIT 20"
+
+
+def _vigie(request: Request) -> Vigie:
+    v: Vigie = request.app.state.vigie
+    return v
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if len(raw) > 64 * 1024:
+        raise ValidationFailed("the body is larger than 64 kB")
+    try:
+        data = orjson.loads(raw or b"{}")
+    except orjson.JSONDecodeError:
+        raise ValidationFailed("the body is not JSON") from None
+    if not isinstance(data, dict):
+        raise ValidationFailed("the body must be a JSON object")
+    return data
+
+
+def _text(data: dict[str, Any], key: str) -> str:
+    value = data.get(key, "")
+    if not isinstance(value, str):
+        raise ValidationFailed(f"{key} must be text", field=key)
+    return value
+
+
+def _page(request: Request, saved: Any = None) -> HTMLResponse:
+    v = _vigie(request)
+    names = sorted(lab.datasets(v))
+    sql = saved.sql if saved is not None else EXAMPLE.format(dataset=names[0] if names else "dataset")
+    return render(
+        request,
+        "opendata/lab.html",
+        nav="opendata",
+        datasets=names,
+        sql=sql,
+        saved=saved,
+        recent=lab.recent_queries(v),
+        limits={"rows": v.settings.lab_rows, "seconds": v.settings.lab_seconds},
+    )
+
+
+@router.get("/labo", response_class=HTMLResponse, summary="The data lab")
+async def lab_page(request: Request) -> HTMLResponse:
+    return await run_in_threadpool(_page, request)
+
+
+@router.get("/labo/{query_id}", response_class=HTMLResponse, summary="A saved data lab query (permalink)")
+async def lab_permalink(request: Request, query_id: str) -> HTMLResponse:
+    def answer() -> HTMLResponse:
+        try:
+            saved = lab.saved_query(_vigie(request), query_id)
+        except NotFound:
+            return render(request, "opendata/not_found.html", status_code=404, nav="opendata")
+        return _page(request, saved)
+
+    return await run_in_threadpool(answer)
+
+
+def _rate(request: Request) -> None:
+    check_rate(
+        _vigie(request),
+        f"lab:{client_id(request)[:64]}",
+        120,
+        60.0,
+        "too many lab queries; at most 120 a minute",
+    )
+
+
+@router.post("/api/v1/lab/query", summary="Run one read-only SQL query over the published releases")
+async def lab_query(request: Request) -> Response:
+    data = await _body(request)
+    _rate(request)
+    result = await run_in_threadpool(lab.run_lab_query, _vigie(request), _text(data, "sql"))
+    return Response(orjson.dumps(result.to_json()), media_type="application/json")
+
+
+@router.post("/api/v1/lab/queries", status_code=201, summary="Save a query: its permalink")
+async def lab_save(request: Request) -> dict[str, Any]:
+    data = await _body(request)
+    _rate(request)
+    row = await run_in_threadpool(
+        lab.do_save_query, _vigie(request), _text(data, "title"), _text(data, "sql")
+    )
+    base = _vigie(request).settings.public_base_url.rstrip("/")
+    return {"id": row.id, "title": row.title, "sql": row.sql, "url": f"{base}/labo/{row.id}"}
+
+
+@router.get("/api/v1/lab/queries/{query_id}", summary="A saved query")
+async def lab_saved(request: Request, query_id: str) -> dict[str, Any]:
+    row = await run_in_threadpool(lab.saved_query, _vigie(request), query_id)
+    return {"id": row.id, "title": row.title, "sql": row.sql, "created_at": row.created_at.isoformat()}
+
+
+@router.get("/api/v1/lab/queries/{query_id}/result", summary="Run a saved query")
+async def lab_saved_result(request: Request, query_id: str) -> Response:
+    _rate(request)
+    v = _vigie(request)
+
+    def answer() -> Response:
+        row = lab.saved_query(v, query_id)
+        return Response(orjson.dumps(lab.run_lab_query(v, row.sql).to_json()), media_type="application/json")
+
+    return await run_in_threadpool(answer)
+
+
+__all__ = ["router"]
