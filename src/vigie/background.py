@@ -22,6 +22,7 @@ from vigie.telemetry.service import TelemetryService
 from vigie.traffic.observer import TrafficObserver
 from vigie.videoprotection.service import make_background as video_compliance
 from vigie.winter.coverage import CoverageTracker
+from vigie.winter.service import SaltingSimulation
 
 
 class BackgroundService(Protocol):
@@ -44,12 +45,13 @@ def build_ingest(v: Vigie) -> IngestPipeline:
 
 def background_services(v: Vigie) -> list[BackgroundService]:
     """In start order: the outbox sender, the inbound mail channel, the telemetry ingest,
-    the alarm timers, the video-protection compliance check, the scheduled open data
-    releases, the retention periods."""
+    the embedded simulator's salting runs, the alarm timers, the video-protection
+    compliance check, the scheduled open data releases, the retention periods."""
     return [
         *outbox(v),
         *inbound_mail(v),
         TelemetryService(v, build_ingest),
+        SaltingSimulation(v),
         *alarm_timers(v),
         *video_compliance(v),
         *opendata_releases(v),

@@ -139,3 +139,37 @@ def test_winter_scripted_night_ice_risk_salting_and_coverage(vigie: Vigie, make_
         assert kind in kinds, kinds
     level = next(e for e in entries if e["kind"] == "winter.level")
     assert level["severity"] == "urgent" and "Intervention" in level["text"] + level["text_en"]
+
+
+def test_winter_embedded_simulator_salts_during_intervention_only(vigie: Vigie, make_agent) -> None:
+    from tests.telemetry.helpers import add_asset
+    from vigie.telemetry.registry import AssetRegistry
+    from vigie.winter.service import SaltingSimulation
+
+    add_asset(vigie, "VEH-001", "vehicle", vehicleRole="salt_spreader")
+    line = {"type": "LineString", "coordinates": [[5.0375, 47.3222], [5.0410, 47.3219]]}
+    operator = make_agent("operator")
+    actions.do_create_circuits(
+        vigie,
+        operator,
+        [actions.check_circuit({"code": "C1", "tier": "P1", "geometry": line, "vehicle_id": "VEH-001"})],
+    )
+    registry = AssetRegistry(vigie.db)
+    registry.refresh()
+
+    class Source:
+        simulator = FleetSimulator(list(registry.assets.values()), seed=1)
+
+    vigie.ingest.source = Source()  # type: ignore[assignment]
+    try:
+        runs = SaltingSimulation(vigie)
+        assert runs.tick() == 0  # veille: nobody out
+        actions.do_set_level(vigie, operator, "intervention")
+        assert runs.tick() == 1 and runs.tick() == 0
+        msg = Source.simulator._vehicle(Source.simulator.devices["VEH-001"], datetime.now(UTC))
+        assert msg["activity"] == "salting" and msg["spreadRate"] > 0
+        actions.do_set_level(vigie, operator, "alerte")
+        assert runs.tick() == 1
+        assert "path" not in Source.simulator.devices["VEH-001"].state
+    finally:
+        vigie.ingest.source = None
