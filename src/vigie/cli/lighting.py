@@ -151,7 +151,7 @@ def energy(
         return
     cur = report["currency"]
     out.print(
-        f"{v.city.name}: {report['points']:,} light points in use, {report['led']:,} LED; "
+        f"{v.city.name}: light points in use {report['points']:,} (LED {report['led']:,}); "
         f"{_kwh(report['kwh'])}, {report['cost']:,} {cur}, {report['co2_kg'] / 1000:,.0f} t CO2e a year "
         f"(model year {report['model_year']}, {report['tariff_per_kwh']} {cur}/kWh)",
         highlight=False,
