@@ -5,6 +5,8 @@ from __future__ import annotations
 import zipfile
 from io import BytesIO
 
+import pytest
+
 from tests.lighting.test_lighting_planner_fleet import POINTS, fleet_vigie  # noqa: F401
 
 QUERY = "crew=2&years=2&start_year=2027"
@@ -54,3 +56,32 @@ def test_plan_api_names_bad_queries(client, auth, fleet_vigie) -> None:  # noqa:
     r = client.get("/api/v1/lighting/plan?crew=0&years=1", headers=sup)
     assert r.status_code == 422 and "mercury" in r.json()["detail"]
     assert client.get(f"/api/v1/lighting/plan?{QUERY}", headers=auth("operator")).status_code == 403
+
+
+def test_plan_api_reaches_a_city_target_or_says_why(client, auth, fleet_vigie) -> None:  # noqa: F811
+    from vigie.lighting.planner_service import city_target
+
+    sup = auth("supervisor")
+    goal = city_target(fleet_vigie, "ville", 2027)  # Dijon: -65 % by 2030 against 2017
+    assert goal.reference_kwh > 0 and goal.target_kwh == pytest.approx(goal.reference_kwh * 0.35)
+    # Every convertible point as LED still leaves more than 35 % of the reference: said, not a 500.
+    r = client.get("/api/v1/lighting/plan?target=ville&start_year=2027&crew=10", headers=sup)
+    assert r.status_code == 422 and "cannot be reached" in r.json()["detail"]
+    # A target the city does not have, or already past, is named.
+    r = client.get("/api/v1/lighting/plan?target=paris&crew=10", headers=sup)
+    assert r.status_code == 422 and "ville" in r.json()["detail"]
+    r = client.get("/api/v1/lighting/plan?target=ville&start_year=2031&crew=10", headers=sup)
+    assert r.status_code == 422 and "before the plan's first year" in r.json()["detail"]
+
+
+def test_plan_reaches_a_city_target_in_target_mode(fleet_vigie) -> None:  # noqa: F811
+    from vigie.lighting.planner import PlanOptions
+    from vigie.lighting.planner_service import city_target, plan_city
+
+    goal = city_target(fleet_vigie, "ville", 2027)
+    # The same least-cost search against a target this fleet can reach (-40 %).
+    reachable = goal.reference_kwh * 0.6
+    options = PlanOptions(mode="target", start_year=2027, years=4, crew=10, target_kwh=reachable)
+    cp = plan_city(fleet_vigie, None, options, check_permission=False)
+    assert cp.plan.years[-1].fleet_kwh <= reachable + 1e-6
+    assert cp.plan.investment == pytest.approx(cp.plan.objective)

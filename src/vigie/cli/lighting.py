@@ -54,6 +54,7 @@ def plan(
     ),
     objective: ObjectiveChoice = typer.Option(ObjectiveChoice.energy, help="What the budget mode maximises."),
     target_kwh: float | None = typer.Option(None, help="Target mode: the fleet's annual kWh to reach."),
+    target: str | None = typer.Option(None, help="A city target's id (city.yaml): least cost to reach it."),
     start_year: int | None = typer.Option(None, help="First year of the plan (default: next year)."),
     priorities: str = typer.Option(
         "mercury,end_of_life,non_compliant", help="Priority classes in order, comma-separated ('' for none)."
@@ -88,13 +89,21 @@ def plan(
     v = _vigie()
     try:
         with err.status("Planning: reading the fleet, its energy, then solving…"):
-            cp = plan_city(v, None, options, CostModel(cost_base, cost_per_watt), check_permission=False)
+            costs = CostModel(cost_base, cost_per_watt)
+            cp = plan_city(v, None, options, costs, target=target, check_permission=False)
     except VigieError as exc:
         err.print(f"[red]error:[/red] {exc.message}", highlight=False, markup=True)
         raise typer.Exit(2) from None
     finally:
         v.db.dispose()
     p, cur = cp.plan, cp.currency
+    if cp.target:
+        t = cp.target
+        out.print(
+            f"Target {t.id}: -{t.reduction:.0%} by {t.year} against {t.reference_year} "
+            f"({t.reference_kwh:,.0f} kWh/year): at most {t.target_kwh:,.0f} kWh/year",
+            highlight=False,
+        )
     table = Table(title=f"LED plan ({p.method}, gap {p.gap:.4%}, {p.seconds:.2f} s)")
     for col in ("year", "conversions", f"investment ({cur})", "kWh/year saved", "fleet kWh/year after"):
         table.add_column(col, justify="right")

@@ -33,6 +33,7 @@ class CityPlan:
     currency: str
     scenario: str = ""
     notes: list[str] = field(default_factory=list)
+    target: CityTarget | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,45 @@ def city_fleet(
     return fleet_arrays(points, hours, prices, costs, today), points
 
 
+@dataclass(frozen=True)
+class CityTarget:
+    id: str
+    year: int
+    reference_year: int
+    reduction: float
+    reference_kwh: float  # the fleet at the end of the reference year, with the plan's hours
+    target_kwh: float
+
+
+def city_target(v: Vigie, target_id: str, year: int) -> CityTarget:
+    """One of the city's targets (city.yaml lighting.targets) in kWh a year, with ``year``'s hours."""
+    from vigie.lighting.actions import energy_at
+    from vigie.lighting.fleet import load_fleet
+
+    known = {t.id: t for t in v.city.lighting.targets}
+    t = known.get(target_id)
+    if t is None:
+        names = ", ".join(known) or "none"
+        raise ValidationFailed(f"unknown target {target_id!r} (this city's: {names})", field="target")
+    energy, _, _ = energy_at(v, load_fleet(v), date(t.reference_year, 12, 31), year)
+    reference = float(energy.kwh.sum())
+    return CityTarget(t.id, t.year, t.reference_year, t.reduction, reference, reference * (1 - t.reduction))
+
+
+def target_options(v: Vigie, options: PlanOptions, target_id: str) -> tuple[PlanOptions, CityTarget]:
+    """The least-cost plan's options for a city target: its kWh, up to its year."""
+    target = city_target(v, target_id, options.start_year)
+    years = target.year - options.start_year + 1
+    if years < 1:
+        raise ValidationFailed(
+            f"the target's year {target.year} is before the plan's first year {options.start_year}",
+            field="start_year",
+        )
+    return PlanOptions(
+        **{**options.__dict__, "mode": "target", "target_kwh": target.target_kwh, "years": years}
+    ), target
+
+
 def cee_applies(v: Vigie) -> bool:
     """CEE are French: only a city under the French rules earns them."""
     return v.city.lighting.compliance == "fr-2018"
@@ -116,18 +156,23 @@ def plan_city(
     finance_options: FinanceOptions | None = None,
     *,
     scenario: Scenario | None = None,
+    target: str | None = None,
     check_permission: bool = True,
 ) -> CityPlan:
-    """The plan for the city's fleet (stats.read: supervisors and administrators)."""
+    """The plan for the city's fleet (stats.read: supervisors and administrators); with
+    ``target`` (a city target's id), the least-cost plan that reaches it by its year."""
     if check_permission:
         require(agent, PERMISSION)  # type: ignore[arg-type]
+    goal = None
+    if target:
+        options, goal = target_options(v, options, target)
     fleet, points = city_fleet(v, options.start_year, costs or CostModel(), scenario=scenario)
     plan = make_plan(fleet, options)
     fin_opts = finance_options or FinanceOptions()
     fin_opts = FinanceOptions(**{**fin_opts.__dict__, "cee": cee_applies(v)})
     known = (points.tech != domain.TECH_INDEX["other"]) & (np.nan_to_num(points.watts) > 0)
     fin = finance(plan, fin_opts, cee_eligible=known)
-    return CityPlan(plan, fin, fleet, points, v.city.lighting.currency)
+    return CityPlan(plan, fin, fleet, points, v.city.lighting.currency, target=goal)
 
 
 def plan_json(cp: CityPlan) -> dict[str, object]:
@@ -151,6 +196,16 @@ def plan_json(cp: CityPlan) -> dict[str, object]:
         "fleet_kwh_now": round(p.fleet_kwh_now, 1),
         "fleet_money_now": round(p.fleet_money_now, 2),
         "deadlines": p.deadlines,
+        "target": None
+        if cp.target is None
+        else {
+            "id": cp.target.id,
+            "year": cp.target.year,
+            "reference_year": cp.target.reference_year,
+            "reduction": cp.target.reduction,
+            "reference_kwh": round(cp.target.reference_kwh, 1),
+            "target_kwh": round(cp.target.target_kwh, 1),
+        },
         "priorities": {name: int((cp.fleet.flag(name) & converted).sum()) for name in p.options.priorities},
         "years": [
             {

@@ -34,6 +34,7 @@ class PlanQuery:
     finance: FinanceOptions
     scenario: Scenario
     lang: str
+    target: str | None = None
 
 
 def plan_query(
@@ -68,6 +69,9 @@ def plan_query(
     discount_rate: float = Query(0.04, gt=-0.5, lt=1, description="Discount rate of the NPV"),
     finance_years: int = Query(20, ge=1, le=60, description="Years the savings are counted"),
     lang: Literal["fr", "en"] = Query("fr", description="Language of the exports' column names"),
+    target: str | None = Query(
+        None, max_length=32, description="A city target's id: the least-cost plan that reaches it by its year"
+    ),
 ) -> PlanQuery:
     options = PlanOptions(
         mode=mode,
@@ -88,11 +92,13 @@ def plan_query(
         FinanceOptions(years=finance_years, discount_rate=discount_rate),
         Scenario(tariff, dim_level),
         lang,
+        target or None,
     )
 
 
 def _plan(request: Request, q: PlanQuery, v: Vigie) -> CityPlan:
-    return plan_city(v, current_agent(request), q.options, q.costs, q.finance, scenario=q.scenario)
+    agent = current_agent(request)
+    return plan_city(v, agent, q.options, q.costs, q.finance, scenario=q.scenario, target=q.target)
 
 
 def _filename(q: PlanQuery, ext: str) -> str:

@@ -77,5 +77,9 @@ async def plan_page(request: Request) -> Response:
         priorities=PRIORITY_CLASSES,
         currency=v.city.lighting.currency,
         cee=v.city.lighting.compliance == "fr-2018",
+        targets=[
+            {"id": tg.id, "label": tg.label.get(ctx.page_lang(request)) or tg.label.get("fr") or tg.id}
+            for tg in v.city.lighting.targets
+        ],
         **_base(request, agent, csrf, plan_defaults=start, currency=v.city.lighting.currency),
     )

@@ -26,7 +26,7 @@
   function query() {
     const data = new FormData(form);
     const params = new URLSearchParams();
-    ["mode", "budget", "crew", "years", "start_year", "objective", "target_kwh", "together", "tariff", "dim_level"].forEach(function (k) {
+    ["mode", "budget", "crew", "years", "start_year", "objective", "target_kwh", "target", "together", "tariff", "dim_level"].forEach(function (k) {
       const v = (data.get(k) || "").toString().trim();
       if (v !== "") params.set(k, v);
     });
@@ -40,7 +40,11 @@
 
   function summary(params) {
     const parts = [];
-    if (params.get("mode") === "target") parts.push(P.t("scenario_target", { kwh: num(Number(params.get("target_kwh") || 0)) }));
+    if (params.get("target")) {
+      parts.push(P.t("scenario_city_target", { id: params.get("target") }));
+    } else if (params.get("mode") === "target") {
+      parts.push(P.t("scenario_target", { kwh: num(Number(params.get("target_kwh") || 0)) }));
+    }
     if (params.get("budget")) parts.push(money.format(Number(params.get("budget"))) + P.t("per_year"));
     if (params.get("crew")) parts.push(P.t("scenario_crew", { n: num(Number(params.get("crew"))) }));
     parts.push(P.t("scenario_years", { n: params.get("years") }));
@@ -105,6 +109,7 @@
     Object.keys(plan.deadlines).forEach(function (k) {
       why.push(P.t("why_deadline", { what: P.t("priority_" + k), n: num(plan.priorities[k] || 0), year: plan.deadlines[k] }));
     });
+    if (plan.target) why.push(P.t("why_target", { reduction: Math.round(plan.target.reduction * 100), year: plan.target.year, ref: plan.target.reference_year, kwh: num(plan.target.target_kwh) }));
     if (plan.heritage_kept) why.push(P.t("why_heritage", { n: num(plan.heritage_kept) }));
     $("plan-why").textContent = why.join(" ");
 
