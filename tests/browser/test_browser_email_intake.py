@@ -41,3 +41,19 @@ def test_browser_email_report_confirmed_with_one_key(new_context, live, make_age
     row = get_report(vigie, done.report_id)
     assert row.service_code == done.suggestions[1] and row.status == "acknowledged"
     assert errors == []
+
+
+def test_browser_phone_intake_suggests_services_from_the_description(new_context, live, make_agent):  # noqa: F811
+    operator = make_agent("operator")
+    ctx, _ = new_context(viewport=DESKTOP)
+    page = ctx.new_page()
+    errors = script_errors(page)
+    login(page, operator.email, PASSWORD)
+    page.goto(f"{live.url}/pilotage/appel")
+    page.locator("#intake-description").fill("Le lampadaire devant chez moi ne s'allume plus")
+    offered = page.locator("#description-suggestions button")
+    expect(offered.first).to_be_visible(timeout=10_000)
+    first = offered.first.inner_text()
+    offered.first.click()
+    expect(page.locator("#service-chosen")).to_contain_text(first)
+    assert errors == []

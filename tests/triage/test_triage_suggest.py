@@ -79,3 +79,27 @@ def test_triage_evaluate_holds_out_one_report_in_five(vigie, monkeypatch):
     out = CliRunner().invoke(app, ["triage", "evaluate"], catch_exceptions=False).output
     assert "held out 2" in out
     assert "learned" in out and "100.0%" in out and "keywords only" in out
+
+
+def test_triage_suggest_endpoint_for_the_phone_intake(client, auth, vigie):
+    r = client.get(
+        "/api/v1/pilotage/suggest", params={"text": "un nid de poule énorme"}, headers=auth("operator")
+    )
+    assert r.status_code == 200
+    assert r.json()[0] == {"service_code": "nid-de-poule", "name": "Nid-de-poule", "group": "voirie"}
+    assert (
+        client.get("/api/v1/pilotage/suggest", params={"text": "  "}, headers=auth("operator")).json() == []
+    )
+    assert (
+        client.get(
+            "/api/v1/pilotage/suggest", params={"text": "x" * 4001}, headers=auth("operator")
+        ).status_code
+        == 422
+    )
+    assert (
+        client.get(
+            "/api/v1/pilotage/suggest", params={"text": "trou"}, headers=auth("field_agent")
+        ).status_code
+        == 403
+    )
+    assert client.get("/api/v1/pilotage/suggest", params={"text": "trou"}).status_code == 401

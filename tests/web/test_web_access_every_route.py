@@ -232,6 +232,7 @@ ROUTES: dict[str, Row] = {
     "GET /api/v1/pilotage/queue/map":               Row("reports.triage", 401, 401, 401, 403, 200, 200, 200),
     "GET /api/v1/pilotage/queue.csv":               Row("reports.triage", 401, 401, 401, 403, 200, 200, 200),
     "POST /api/v1/pilotage/queue/bulk":             Row("reports.triage", 401, 401, 401, 403, 200, 200, 200),
+    "GET /api/v1/pilotage/suggest":                 Row("reports.intake", 401, 401, 401, 403, 200, 200, 200),
     "GET /api/v1/pilotage/stats":                   Row("stats.read", 401, 401, 401, 403, 403, 200, 200),
     "GET /api/v1/pilotage/reports/{report_id}/messages": Row("reports.read", 401, 401, 401, 200, 200, 200, 200),
     "POST /api/v1/pilotage/reports/{report_id}/resolution": Row("reports.work", 401, 401, 401, 200, 200, 200, 200),

@@ -77,6 +77,30 @@ def agents(
 
 
 @router.get(
+    "/suggest",
+    summary="Services a caller's or a writer's words are most likely about (phone and e-mail intake)",
+    responses=PROBLEMS,
+)
+def suggest_services(
+    request: Request,
+    text: str = Query("", max_length=4000, description="What the resident said or wrote"),
+    v: Vigie = Depends(get_vigie),
+) -> list[dict[str, Any]]:
+    """Up to three services, best first, from the model trained on the city's history
+    (``vigie triage``); empty when the words say nothing it knows."""
+    from vigie.triage.actions import suggest
+
+    require(current_agent(request), "reports.intake")
+    lang = request_lang(request)
+    out = []
+    for found in suggest(v, text) if text.strip() else []:
+        service = v.catalogue.service(found.service_code)
+        if service is not None:
+            out.append({"service_code": service.code, "name": service.name.get(lang), "group": service.group})
+    return out
+
+
+@router.get(
     "/stats",
     summary="Dashboard figures: open reports by group and commune, SLA, medians, per day",
     responses=PROBLEMS,

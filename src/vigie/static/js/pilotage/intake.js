@@ -42,15 +42,30 @@
     }
     return total;
   }
+  // What the model trained on the city's history suggests for the words typed, when the
+  // catalogue's own words find nothing ("the light outside no. 12 stays off at night").
+  let suggested = { text: "", list: [] };
+  let suggestTimer = null;
+  function askSuggestions(text, then) {
+    clearTimeout(suggestTimer);
+    suggestTimer = setTimeout(async function () {
+      try {
+        const found = await Vigie.api("/api/v1/pilotage/suggest?text=" + encodeURIComponent(text));
+        const list = found.map(function (f) { return services.find(function (s) { return s.code === f.service_code; }); }).filter(Boolean);
+        then(list);
+      } catch (err) { /* suggestions are a help: the search still works without them */ }
+    }, 250);
+  }
   function matches() {
     const words = fold(search.value).split(/\s+/).filter(Boolean);
     if (!words.length) return [];
-    return services
+    const local = services
       .map(function (s) { return [score(s, words), s]; })
       .filter(function (p) { return p[0] > 0; })
       .sort(function (a, b) { return b[0] - a[0] || a[1].name.localeCompare(b[1].name); })
       .slice(0, MAX_RESULTS)
       .map(function (p) { return p[1]; });
+    return local.length || suggested.text !== search.value ? local : suggested.list;
   }
 
   function renderResults() {
@@ -91,7 +106,33 @@
     $("service-chosen").textContent = s ? P.t("service_chosen", { name: s.name }) : "";
     checkDuplicates();
   }
-  search.addEventListener("input", renderResults);
+  search.addEventListener("input", function () {
+    renderResults();
+    const text = search.value;
+    if (text.trim().split(/\s+/).length >= 2 && !matches().length) {
+      askSuggestions(text, function (list) { suggested = { text: text, list: list }; if (search.value === text) renderResults(); });
+    }
+  });
+  // Words of the description suggest services too, while none is chosen.
+  const described = $("description-suggestions");
+  $("intake-description").addEventListener("input", function () {
+    const text = $("intake-description").value;
+    if (chosen || text.trim().length < 8) { described.hidden = true; return; }
+    askSuggestions(text, function (list) {
+      if (chosen || !list.length) { described.hidden = true; return; }
+      described.replaceChildren(document.createTextNode(P.t("suggested_services") + " "));
+      list.forEach(function (s) {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.className = "button";
+        b.textContent = s.name;
+        b.addEventListener("click", function () { choose(s); described.hidden = true; });
+        described.appendChild(b);
+        described.appendChild(document.createTextNode(" "));
+      });
+      described.hidden = false;
+    });
+  });
   search.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && !e.ctrlKey) {
       e.preventDefault();
