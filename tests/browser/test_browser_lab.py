@@ -1,0 +1,47 @@
+"""The data lab in a browser: a query's table and chart, saving it, its permalink, axe-core."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import check_a11y, screenshot
+from tests.opendata.helpers import carpark_dataset, committee
+from vigie.opendata.actions import do_release
+
+
+def test_browser_lab_runs_saves_and_shares_a_query(vigie, make_agent, new_context):
+    members = committee(vigie, make_agent)
+    publisher = make_agent("supervisor")
+    carpark_dataset(vigie, publisher, members, rows=300)
+    do_release(vigie, publisher, "parkings")
+    ctx, _ = new_context()
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    page.goto("/labo")
+    expect(page.get_by_role("heading", name="Labo de données", level=1)).to_be_visible()
+    expect(page.locator("#lab-table tbody tr")).to_have_count(20)  # the example query ran on load
+    page.get_by_label("SQL").fill(
+        "SELECT hour(datetime) AS heure, avg(pourcentage) AS moyenne FROM parkings GROUP BY heure ORDER BY heure"
+    )
+    page.get_by_role("button", name="Exécuter").click()
+    expect(page.locator("#lab-table thead th")).to_have_text(["heure", "moyenne"])
+    expect(page.locator("#lab-chart canvas").first).to_be_attached()  # uPlot drew the bars
+    check_a11y(page, "on the data lab")
+    screenshot(page, "opendata-lab")
+
+    page.get_by_label("SQL").fill("COPY (SELECT 1) TO '/tmp/x.csv'")
+    page.get_by_role("button", name="Exécuter").click()
+    expect(page.locator("#lab-status")).to_contain_text("Erreur")
+
+    page.get_by_label("SQL").fill("SELECT count(*) AS n FROM parkings")
+    page.get_by_label("Titre pour enregistrer et partager").fill("Nombre de mesures")
+    page.get_by_role("button", name="Enregistrer").click()
+    link = page.locator("#lab-permalink a")
+    expect(link).to_contain_text("/labo/")
+    link.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Nombre de mesures")
+    expect(page.locator("#lab-table tbody tr")).to_have_count(1)
+    expect(page.locator("#lab-table tbody td").first).to_have_text("300")
+    assert errors == []
