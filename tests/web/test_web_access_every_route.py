@@ -89,9 +89,10 @@ MONITORING = "monitoring"
 # A page's redirections that refuse a caller are told apart from the others (303):
 SIGN_IN = "sign-in"  # 303 to the sign-in form (/connexion): nobody is signed in
 TERRAIN = "terrain"  # 303 to the field agents' view: an agent without reports.all
+VIDEO = "video"  # 303 to the video-protection roles' page: their home, without reports.all
 
 # Answers that refuse a caller for want of rights.
-DENIED = {401, 403, SIGN_IN, TERRAIN}
+DENIED = {401, 403, SIGN_IN, TERRAIN, VIDEO}
 
 
 @dataclass(frozen=True)
@@ -364,7 +365,7 @@ ROUTES: dict[str, Row] = {
     "PUT /api/v1/opendata/committee/{user_id}":     Row("opendata.committee", 401, 401, 401, 403, 403, 403, 404),
     "DELETE /api/v1/opendata/committee/{user_id}":  Row("opendata.committee", 401, 401, 401, 403, 403, 403, 200),
     # -- agents' pages (anonymous callers are sent to the sign-in form: 303)
-    "GET /pilotage":                                Row("reports.all", SIGN_IN, SIGN_IN, SIGN_IN, TERRAIN, 200, 200, 200),
+    "GET /pilotage":                                Row("reports.all", SIGN_IN, SIGN_IN, SIGN_IN, TERRAIN, 200, 200, 200, VIDEO, VIDEO),
     "GET /pilotage/signalements/{report_id}":       Row("reports.all", SIGN_IN, SIGN_IN, SIGN_IN, TERRAIN, 200, 200, 200),
     "GET /pilotage/signalements/{report_id}/panneau": Row(AGENT, SIGN_IN, SIGN_IN, SIGN_IN, 200, 200, 200, 200, 404, 404),
     "GET /pilotage/appel":                          Row("reports.intake", SIGN_IN, SIGN_IN, SIGN_IN, 403, 200, 200, 200),
@@ -376,6 +377,9 @@ ROUTES: dict[str, Row] = {
     "GET /pilotage/equipements/{asset_id}":         Row(AGENT, SIGN_IN, SIGN_IN, SIGN_IN, 200, 200, 200, 200),
     "GET /pilotage/trafic":                         Row("traffic.read", SIGN_IN, SIGN_IN, SIGN_IN, 403, 200, 200, 200),
     "GET /pilotage/hiver":                          Row("winter.read", SIGN_IN, SIGN_IN, SIGN_IN, 403, 200, 200, 200),
+    "GET /pilotage/main-courante":                  Row("oplog.read", SIGN_IN, SIGN_IN, SIGN_IN, 403, 200, 200, 200, 200, 200),
+    "GET /pilotage/videoprotection":                Row("video.cameras", SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 403, 403, 200, 200),
+    "GET /pilotage/videoprotection/registre":       Row("video.extractions", SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 403, 403, 403, 200),
     "GET /terrain":                                 Row(AGENT, SIGN_IN, SIGN_IN, SIGN_IN, 200, 200, 200, 200),
     "GET /terrain/signalements/{report_id}":        Row(AGENT, SIGN_IN, SIGN_IN, SIGN_IN, 200, 200, 200, 200, 404, 404),
 }
@@ -921,6 +925,8 @@ def _answer(r: httpx.Response) -> int | str:
             return SIGN_IN
         if where.startswith("/terrain"):
             return TERRAIN
+        if where.startswith("/pilotage/videoprotection"):
+            return VIDEO
     return r.status_code
 
 

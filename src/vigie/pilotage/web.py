@@ -16,7 +16,7 @@ from vigie.reports.domain import TRANSITIONS
 from vigie.reports.field import HANDBACK_REASONS, check_visible_to
 from vigie.runtime import Vigie
 from vigie.web.i18n import city_terms
-from vigie.web.pages import forbidden_page, page_agent
+from vigie.web.pages import forbidden_page, home_of, page_agent
 from vigie.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -54,7 +54,7 @@ def _not_found(request: Request, agent: Agent, csrf: str) -> HTMLResponse:
 def queue_page(request: Request) -> Response:
     agent, csrf = page_agent(request)
     if not agent.can("reports.all"):
-        return RedirectResponse("/terrain", status_code=303)
+        return RedirectResponse(home_of(agent), status_code=303)
     v: Vigie = request.app.state.vigie
     lang = _lang(request)
     return render(

@@ -46,6 +46,15 @@ def login_redirect(next_url: str) -> RedirectResponse:
     return RedirectResponse(f"/connexion?next={quote(next_url)}", status_code=303)
 
 
+def home_of(agent: Agent) -> str:
+    """Where an agent lands: the queue, the video-protection roles' page, or the field view."""
+    if agent.can("reports.all"):
+        return "/pilotage"
+    if agent.can("video.cameras"):
+        return "/pilotage/videoprotection"
+    return "/terrain"
+
+
 def forbidden_page(request: Request) -> HTMLResponse:
     return render(
         request,
@@ -129,7 +138,7 @@ async def login_submit(
         page.headers["Retry-After"] = str(seconds)
         return page
     token, _ = await run_in_threadpool(do_create_login, v.db, agent, "session", v.settings.token_ttl_hours)
-    default = "/pilotage" if agent.can("reports.all") else "/terrain"
+    default = home_of(agent)
     response = RedirectResponse(safe_next(next, default), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,

@@ -1,0 +1,82 @@
+"""The operations log and video-protection pages in a browser: written from the keyboard,
+axe-core clean in French and English."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import check_a11y, login
+from tests.conftest import PASSWORD
+from tests.telemetry.helpers import add_asset
+from tests.videoprotection.helpers import video_site
+from vigie.videoprotection import actions
+
+DESKTOP = {"width": 1440, "height": 900}
+
+
+def test_browser_video_oplog_written_and_corrected_from_the_keyboard(new_context, live, make_agent, vigie):
+    op = make_agent("operator")
+    ctx, _ = new_context(viewport=DESKTOP)
+    page = ctx.new_page()
+    login(page, op.email, PASSWORD)
+    page.wait_for_url("**/pilotage")
+    page.goto("/pilotage/main-courante")
+    check_a11y(page, "operations log")
+    page.get_by_label("Texte de l'entrée").focus()
+    page.keyboard.type("Ronde de nuit faite, rien à signaler")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # the submit button
+    page.wait_for_load_state("load")
+    row = page.locator("#oplog-table tbody tr").first
+    expect(row).to_contain_text("Ronde de nuit faite")
+    row.locator("summary").focus()
+    page.keyboard.press("Enter")  # opens the correction form
+    row.get_by_label("Texte de la rectification").fill("Ronde faite à 2 h, pas à 1 h")
+    row.get_by_role("button", name="Enregistrer la rectification").press("Enter")
+    page.wait_for_load_state("load")
+    expect(page.locator("#oplog-table tbody tr").first).to_contain_text("rectifie n°")
+    page.get_by_label("Rechercher").fill("ronde")
+    page.get_by_label("Rechercher").press("Enter")
+    page.wait_for_url("**q=ronde**")
+    expect(page.locator("#oplog-table tbody tr")).to_have_count(2)
+    check_a11y(page, "operations log with entries and a correction")
+    page.goto("/pilotage/main-courante?lang=en")
+    expect(page.get_by_role("heading", name="Operations log", exact=True)).to_be_visible()
+    check_a11y(page, "operations log in English")
+
+
+def test_browser_video_pages_for_the_video_roles(new_context, live, make_agent, vigie):
+    vo, reg = make_agent("video_operator"), make_agent("video_registrar")
+    add_asset(vigie, "CAM-0001", "camera")
+    site = video_site(vigie, vo)
+    actions.do_set_camera(
+        vigie, vo, "CAM-0001", site["id"], overlooks_private=True, privacy_masks=False, signage=True
+    )
+    actions.do_check_compliance(vigie)
+    ctx, _ = new_context(viewport=DESKTOP)
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    login(page, vo.email, PASSWORD)
+    page.wait_for_url("**/pilotage/videoprotection")  # the video roles' home
+    expect(page.locator("#vp-map path.leaflet-interactive[stroke='#1d4ed8']")).to_have_count(1)  # the camera
+    assert errors == []
+    check_a11y(page, "video protection")
+    page.goto("/pilotage/videoprotection?lang=en")
+    check_a11y(page, "video protection in English")
+
+    ctx2, _ = new_context(viewport=DESKTOP)
+    page = ctx2.new_page()
+    login(page, reg.email, PASSWORD)
+    page.wait_for_load_state("load")
+    page.goto("/pilotage/videoprotection/registre")
+    page.get_by_label("Référence de la réquisition").fill("PV 2026/4242")
+    page.get_by_label("Autorité requérante").fill("Commissariat de Dijon")
+    page.get_by_label("Caméras").fill("CAM-0001")
+    page.get_by_label("Images du").fill("2026-12-06T10:00")
+    page.get_by_label("au", exact=True).fill("2026-12-06T10:30")
+    page.get_by_role("button", name="Enregistrer", exact=True).press("Enter")
+    page.wait_for_load_state("load")
+    expect(page.locator("#vr-table")).to_contain_text("PV 2026/4242")
+    check_a11y(page, "extraction register")
