@@ -116,3 +116,19 @@ def test_service_links_directory_loads_and_checks(tmp_path: Path):
     with pytest.raises(ConfigurationError) as err:
         load_links(path)
     assert "groups[0].links[0].url" in str(err.value)
+
+
+def test_info_pages_staff_page_lists_and_fills_the_form(client, vigie: Vigie, make_agent):
+    from vigie.accounts.actions import do_create_login
+    from vigie.web.deps import SESSION_COOKIE
+
+    supervisor = make_agent("supervisor")
+    do_save_page(vigie, supervisor, "travaux", PAGE)
+    token, _ = do_create_login(vigie.db, supervisor, "session", 1)
+    client.cookies.set(SESSION_COOKIE, token)
+    page = client.get("/pilotage/pages-info?page=travaux")
+    assert page.status_code == 200 and "Modifier « Travaux d&#39;eau »" in page.text
+    assert 'value="travaux"' in page.text and "# Coupure" in page.text
+    operator_token, _ = do_create_login(vigie.db, make_agent("operator"), "session", 1)
+    client.cookies.set(SESSION_COOKIE, operator_token)
+    assert client.get("/pilotage/pages-info").status_code == 403

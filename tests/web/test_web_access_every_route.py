@@ -169,6 +169,7 @@ ROUTES: dict[str, Row] = {
     "GET /bibliotheque":                            Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /api/v1/info-pages":                       Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /api/v1/info-pages/{slug}":                Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),
+    "GET /pilotage/pages-info":                     Row("info.manage", SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 200, 200),
     "PUT /api/v1/info-pages/{slug}":                Row("info.manage", 401, 401, 401, 403, 403, 201, 200),
     "DELETE /api/v1/info-pages/{slug}":             Row("info.manage", 401, 401, 401, 403, 403, 404, 404),
     "GET /api/v1/library/search":                   Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),

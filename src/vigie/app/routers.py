@@ -29,6 +29,7 @@ from vigie.opendata.web import router as opendata_router
 from vigie.oplog.web import router as oplog_router
 from vigie.pilotage.api import router as pilotage_api_router
 from vigie.pilotage.equipment import router as equipment_router
+from vigie.pilotage.info_pages import router as info_pages_router
 from vigie.pilotage.lighting import router as pilotage_lighting_router
 from vigie.pilotage.lighting_plan import router as lighting_plan_page_router
 from vigie.pilotage.services import router as services_router
@@ -72,6 +73,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     mail_router,
     pilotage_api_router,
     pilotage_router,
+    info_pages_router,
     alarms_router,
     oplog_router,
     videoprotection_router,
