@@ -82,7 +82,9 @@ def test_assets_api_never_answers_5xx(assets_server: str, auth: Callable[..., di
         "GET /api/v1/assets/states",
         "GET /api/v1/assets/types",
         "GET /api/v1/assets/{asset_id}",
+        "GET /api/v1/assets/{asset_id}/lamps",
         "POST /api/v1/assets",
+        "POST /api/v1/assets/{asset_id}/lamps",
         "POST /api/v1/assets/{asset_id}/status",
     ]
     assert failures == []
