@@ -17,8 +17,16 @@ from vigie.catalogue.loader import load_catalogue
 from vigie.city.profile import load_profile
 from vigie.db import Database
 from vigie.events.bus import make_bus
-from vigie.events.changes import AlarmLinked, Logged, ReportChanged, ReportCreated, ReportFollowed
+from vigie.events.changes import (
+    AddressErased,
+    AlarmLinked,
+    Logged,
+    ReportChanged,
+    ReportCreated,
+    ReportFollowed,
+)
 from vigie.events.domain import DomainEvent
+from vigie.inbound.actions import forget_sender
 from vigie.limits.store import make_limit_store
 from vigie.notifications.actions import (
     announce_change,
@@ -65,6 +73,8 @@ def wire_contexts(v: Vigie) -> None:
     )
     m.subscribe_in_transaction(ReportChanged, partial(announce_change, v))
     m.subscribe_in_transaction(ReportFollowed, partial(ask_follower_to_confirm, v))
+    # An erasure carried out: the inbound mail's senders forget the address with it.
+    m.subscribe_in_transaction(AddressErased, forget_sender)
     # Alarms and residents' reports: a new report is linked to the alarms nearby (after
     # commit: never fails the report); an alarm's link is a history entry of the report.
     m.subscribe(ReportCreated, partial(link_new_reports, v))

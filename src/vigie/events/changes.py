@@ -83,3 +83,11 @@ class Logged:
     severity: str = "info"  # info, notable, urgent
     visible_to: str = "oplog.read"
     detail: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AddressErased:
+    """A resident's erasure request was carried out (notifications.erasure): every context
+    that kept their e-mail address forgets it, in the erasure's transaction."""
+
+    address: str  # lower case

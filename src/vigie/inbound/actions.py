@@ -29,11 +29,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from vigie.db import utcnow
 from vigie.errors import NotFound, VigieError
+from vigie.events.changes import AddressErased
 from vigie.inbound.auth import (
     NONE,
     PASS,
@@ -360,4 +362,15 @@ def _locate(
     return None, zone.name, "none"
 
 
-__all__ = ["Envelope", "Received", "authenticate", "do_receive"]
+def forget_sender(s: Session, event: AddressErased) -> None:
+    """Subscriber (in the erasure's transaction) of ``AddressErased``: the address leaves
+    the inbound messages it sent (their outcomes stay, without it)."""
+    s.execute(
+        update(InboundMessageRow)
+        .where(func.lower(InboundMessageRow.sender) == event.address)
+        .values(sender="")
+        .execution_options(synchronize_session=False)
+    )
+
+
+__all__ = ["Envelope", "Received", "authenticate", "do_receive", "forget_sender"]

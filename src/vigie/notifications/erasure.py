@@ -28,6 +28,7 @@ from sqlalchemy import func, select, update
 
 from vigie.db import utcnow
 from vigie.errors import NotFound, ServiceUnavailable, ValidationFailed
+from vigie.events.changes import AddressErased
 from vigie.notifications import consent
 from vigie.notifications.actions import new_message_id, notifications_enabled
 from vigie.notifications.messages import ui_lang
@@ -185,6 +186,8 @@ def do_erase(v: Vigie, token: str, code: str) -> ErasureRow:
             .where(ErasureRow.address_hash == digest, ErasureRow.id != row.id)
             .values(email="", address_hash="", status=EXPIRED)
         )
+        # Contexts above this one (the inbound mail's senders) forget it in this transaction.
+        v.messages.stage(s, AddressErased(address))
         row.counts = {
             "reports": erased.reports,
             "follows": erased.follows,
