@@ -15,7 +15,7 @@ from vigie.alarms.service import make_background as alarm_timers
 from vigie.inbound.service import make_background as inbound_mail
 from vigie.notifications.service import make_background as outbox
 from vigie.opendata.service import make_background as opendata_releases
-from vigie.retention import RetentionService
+from vigie.retention import make_background as retention
 from vigie.runtime import Vigie
 from vigie.telemetry.pipeline import IngestPipeline
 from vigie.telemetry.service import TelemetryService
@@ -55,5 +55,5 @@ def background_services(v: Vigie) -> list[BackgroundService]:
         *alarm_timers(v),
         *video_compliance(v),
         *opendata_releases(v),
-        RetentionService(v),
+        *retention(v),
     ]

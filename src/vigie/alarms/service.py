@@ -6,13 +6,8 @@ holding the ingest lock, so that several workers never escalate twice.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-
+from vigie.periodic import LeaderJob
 from vigie.runtime import Vigie
-
-log = logging.getLogger(__name__)
 
 
 def tick(v: Vigie) -> dict[str, int]:
@@ -34,36 +29,5 @@ def tick(v: Vigie) -> dict[str, int]:
     return done
 
 
-class AlarmTimers:
-    name = "alarm-timers"
-
-    def __init__(self, v: Vigie) -> None:
-        self.v = v
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._loop())
-
-    async def _loop(self) -> None:
-        period = max(self.v.settings.alarm_timer_seconds, 0.5)
-        while True:
-            await asyncio.sleep(period)
-            if not self.v.ingest.leader:
-                continue
-            try:
-                await asyncio.to_thread(tick, self.v)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("alarm timers")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-            self._task = None
-
-
-def make_background(v: Vigie) -> list[AlarmTimers]:
-    return [AlarmTimers(v)]
+def make_background(v: Vigie) -> list[LeaderJob]:
+    return [LeaderJob(v, "alarm-timers", tick, max(v.settings.alarm_timer_seconds, 0.5))]
