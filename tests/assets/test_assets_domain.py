@@ -18,12 +18,13 @@ def _problems(draft: AssetDraft, coerce: bool = False) -> dict[str, str]:
     return dict(info.value.problems)
 
 
-def test_domain_registry_has_the_six_types_with_smart_data_model_names() -> None:
+def test_domain_registry_has_the_seven_types_with_smart_data_model_names() -> None:
     assert set(ASSET_TYPES) == {
         "street_light",
         "control_cabinet",
         "camera",
         "traffic_signal_controller",
+        "traffic_detector",
         "road_weather_station",
         "vehicle",
     }

@@ -23,7 +23,8 @@ def test_browser_lab_runs_saves_and_shares_a_query(vigie, make_agent, new_contex
     expect(page.get_by_role("heading", name="Labo de données", level=1)).to_be_visible()
     expect(page.locator("#lab-table tbody tr")).to_have_count(20)  # the example query ran on load
     page.get_by_label("SQL").fill(
-        "SELECT hour(datetime) AS heure, avg(pourcentage) AS moyenne FROM parkings GROUP BY heure ORDER BY heure"
+        "SELECT hour(datetime) AS heure, avg(pourcentage) AS moyenne "
+        "FROM parkings GROUP BY heure ORDER BY heure"
     )
     page.get_by_role("button", name="Exécuter").click()
     expect(page.locator("#lab-table thead th")).to_have_text(["heure", "moyenne"])

@@ -120,3 +120,12 @@ def test_opendata_web_blocked_release_says_why_on_the_dataset_page(client, auth,
     assert "jean.dupont" not in page
     submit_report(vigie)  # nothing of a report reaches the portal of an upload
     assert "habitant@example.org" not in page
+
+
+def test_opendata_web_portal_filters_refuse_unknown_values_by_name(client):
+    # Found by schemathesis: an unknown theme or licence was a 500 (the template looked it up).
+    answer = client.get("/donnees", params={"theme": "x", "licence": "é"})
+    assert answer.status_code == 422 and answer.json()["field"] == "theme"
+    answer = client.get("/donnees", params={"licence": "zz"})
+    assert answer.status_code == 422 and "etalab-2.0" in answer.json()["detail"]
+    assert client.get("/donnees", params={"theme": "TRAN", "licence": "etalab-2.0"}).status_code == 200

@@ -74,6 +74,14 @@ def _not_found_page(request: Request) -> HTMLResponse:
 @router.get("/donnees", response_class=HTMLResponse, summary="Open data portal")
 def portal(request: Request, q: str = "", theme: str = "", keyword: str = "", licence: str = "") -> Response:
     v = _vigie(request)
+    if theme and theme not in THEMES:
+        raise ValidationFailed(
+            f"theme: unknown theme {theme[:40]!r} (one of {', '.join(THEMES)})", field="theme"
+        )
+    if licence and licence not in LICENCES:
+        raise ValidationFailed(
+            f"licence: unknown licence {licence[:40]!r} (one of {', '.join(LICENCES)})", field="licence"
+        )
     found = views.catalogue(v, q[:200], theme[:16], keyword[:100], licence[:16])
     return render(
         request,

@@ -26,7 +26,6 @@ from vigie.runtime import Vigie
 
 BLURRED_SUFFIX = "_b"  # the blurred rendition of photo ``key`` is stored as ``key_b`` (and ``key_b_t``)
 THUMBNAIL_SUFFIX = "_t"
-PERMISSION = "reports.moderate"
 
 
 def check_public_description(text: str | None) -> str | None:
@@ -62,7 +61,7 @@ def do_moderate(
             "_kind": "moderation",
         }
 
-    return mutate_report(v, report_id, agent, PERMISSION, "report.moderate", apply)
+    return mutate_report(v, report_id, agent, "reports.moderate", "report.moderate", apply)
 
 
 def do_moderate_photo(v: Vigie, report_id: int | str, key: str, agent: Agent, state: str) -> ReportRow:
@@ -83,7 +82,7 @@ def do_moderate_photo(v: Vigie, report_id: int | str, key: str, agent: Agent, st
         photo.moderation = state
         return {"photo": key, "state": state, "_kind": "moderation"}
 
-    return mutate_report(v, report_id, agent, PERMISSION, "report.moderate_photo", apply)
+    return mutate_report(v, report_id, agent, "reports.moderate", "report.moderate_photo", apply)
 
 
-__all__ = ["BLURRED_SUFFIX", "PERMISSION", "do_moderate", "do_moderate_photo"]
+__all__ = ["BLURRED_SUFFIX", "do_moderate", "do_moderate_photo"]
