@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+from collections.abc import Callable, Coroutine
 from types import SimpleNamespace
 from typing import Any
 
 from vigie.periodic import LeaderJob
+
+
+def _run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run ``scenario`` on an event loop of its own (a test before may have left one running here)."""
+    thread = threading.Thread(target=lambda: asyncio.run(scenario()))
+    thread.start()
+    thread.join(timeout=30)
 
 
 def _platform(leader: bool) -> Any:
@@ -27,7 +36,7 @@ def test_periodic_job_runs_on_the_leader_and_goes_on_after_a_failure() -> None:
         await asyncio.sleep(0.2)
         await job.stop()
 
-    asyncio.run(scenario())
+    _run(scenario)
     assert len(calls) >= 3  # the failure did not stop the job
 
 
@@ -40,5 +49,5 @@ def test_periodic_job_waits_on_a_follower() -> None:
         await asyncio.sleep(0.1)
         await job.stop()
 
-    asyncio.run(scenario())
+    _run(scenario)
     assert calls == []

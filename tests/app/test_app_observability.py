@@ -179,7 +179,7 @@ def test_logs_never_let_uvicorn_access_lines_through(capsys: pytest.CaptureFixtu
     configure_logging("info", "text")
     try:
         logging.getLogger("uvicorn.access").info('%s - "GET /suivi/abc HTTP/1.1" 200', "203.0.113.9:5555")
-        logging.getLogger("uvicorn.error").info("Application startup complete.")
+        logging.getLogger("vigie.test").warning("Application startup complete.")
         err = capsys.readouterr().err
     finally:
         logging.getLogger().handlers.clear()

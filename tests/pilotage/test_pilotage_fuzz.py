@@ -58,5 +58,6 @@ def test_pilotage_api_never_answers_5xx(live_server, auth, client):
                     failures.append(f"{where} -> {response.status_code}: {response.text[:300]}")
 
         check()
-    assert tested == 9  # the five before, and the queue, its map, its CSV export, its bulk actions
+    # the five before, the queue, its map, its CSV export, its bulk actions, the service suggestion
+    assert tested == 10
     assert failures == []
