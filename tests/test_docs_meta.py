@@ -83,3 +83,18 @@ def test_import_doc_examples_are_valid_mappings(vigie):
     assert len(examples) >= 6
     for example in examples:
         load_mapping("import.md", service_codes=vigie.catalogue.services.keys(), text=example)
+
+
+def test_openapi_refs_all_resolve() -> None:
+    """Every $ref of /openapi.json names a component: Swagger UI stops rendering at one that does not."""
+    import json
+    import re
+
+    from vigie.app import create_app
+    from vigie.settings import Settings
+
+    spec = create_app(Settings(environment="test")).openapi()
+    text = json.dumps(spec)
+    components = set(spec.get("components", {}).get("schemas", {}))
+    refs = set(re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', text))
+    assert refs and refs <= components, sorted(refs - components)

@@ -89,7 +89,9 @@ class FollowIn(_Body):
 
 
 def openapi_submit_body() -> dict[str, Any]:
-    schema = {"$ref": "#/components/schemas/ReportIn"}
+    # Written out rather than a $ref: the route reads its body by hand, so FastAPI puts no
+    # ReportIn among the components, and a dangling $ref stopped Swagger UI at this route.
+    schema = ReportIn.model_json_schema(ref_template="#/components/schemas/{model}")
     multipart = {
         "type": "object",
         "required": ["service_code"],
