@@ -36,6 +36,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from vigie.telemetry.sun import ZENITH, sun_position
+
 # Lamp technologies, by their code in the registry (assets.types.LAMP_TECHNOLOGIES):
 # high/low pressure sodium, LED, metal halide, mercury vapour, incandescent, other.
 TECHNOLOGIES: tuple[str, ...] = ("HPS", "LPS", "LED", "MH", "MV", "INC", "other")
@@ -141,34 +143,6 @@ def _julian_century(day_ordinals: np.ndarray, minutes: np.ndarray) -> np.ndarray
     return (jd - 2451545.0) / 36525.0
 
 
-def _sun(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Equation of time (minutes) and declination (degrees): vigie.telemetry.sun, in arrays."""
-    l0 = np.mod(280.46646 + t * (36000.76983 + 0.0003032 * t), 360)
-    m = 357.52911 + t * (35999.05029 - 0.0001537 * t)
-    e = 0.016708634 - t * (0.000042037 + 0.0000001267 * t)
-    mr = np.radians(m)
-    c = (
-        np.sin(mr) * (1.914602 - t * (0.004817 + 0.000014 * t))
-        + np.sin(2 * mr) * (0.019993 - 0.000101 * t)
-        + np.sin(3 * mr) * 0.000289
-    )
-    omega = 125.04 - 1934.136 * t
-    app_long = l0 + c - 0.00569 - 0.00478 * np.sin(np.radians(omega))
-    obliq0 = 23 + (26 + (21.448 - t * (46.815 + t * (0.00059 - t * 0.001813))) / 60) / 60
-    obliq = obliq0 + 0.00256 * np.cos(np.radians(omega))
-    decl = np.degrees(np.arcsin(np.sin(np.radians(obliq)) * np.sin(np.radians(app_long))))
-    y = np.tan(np.radians(obliq / 2)) ** 2
-    l0r = np.radians(l0)
-    eq_time = 4 * np.degrees(
-        y * np.sin(2 * l0r)
-        - 2 * e * np.sin(mr)
-        + 4 * e * y * np.sin(mr) * np.cos(2 * l0r)
-        - 0.5 * y * y * np.sin(4 * l0r)
-        - 1.25 * e * e * np.sin(2 * mr)
-    )
-    return eq_time, decl
-
-
 def sun_minutes(day_ordinals: np.ndarray, lat: float, long: float, rising: bool) -> np.ndarray:
     """Sunrise or sunset of each day, in minutes after that day's 00:00 UTC.
 
@@ -179,9 +153,9 @@ def sun_minutes(day_ordinals: np.ndarray, lat: float, long: float, rising: bool)
     days = np.asarray(day_ordinals, dtype=np.float64)
     minutes = np.full(days.shape, 720.0)
     for _ in range(2):
-        eq_time, decl = _sun(_julian_century(days, minutes))
+        eq_time, decl = sun_position(_julian_century(days, minutes))
         latr, declr = np.radians(lat), np.radians(decl)
-        cos_ha = np.cos(np.radians(90.833)) / (np.cos(latr) * np.cos(declr)) - np.tan(latr) * np.tan(declr)
+        cos_ha = np.cos(np.radians(ZENITH)) / (np.cos(latr) * np.cos(declr)) - np.tan(latr) * np.tan(declr)
         ha = np.degrees(np.arccos(np.clip(cos_ha, -1.0, 1.0)))
         minutes = 720 - 4 * (long + (ha if rising else -ha)) - eq_time
     return minutes

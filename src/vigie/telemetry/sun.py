@@ -1,13 +1,17 @@
 """Sunrise and sunset (NOAA solar calculator), for the lighting astronomical clock.
 
 Accurate to about a minute at Dijon's latitude, which is what street-lighting
-switch points need; no dependency.
+switch points need. The formulas take floats or numpy arrays (the lighting energy
+model computes a year of nights at once with them).
 """
 
 from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import numpy as np
 
 DIJON = (47.322, 5.041)
 # Sun's centre 0.833° below the horizon: refraction plus the solar disc's radius.
@@ -19,31 +23,34 @@ def _julian_century(d: date) -> float:
     return (jd - 2451545.0) / 36525.0
 
 
-def _sun(t: float) -> tuple[float, float]:
-    """(equation of time in minutes, declination in degrees) at julian century t."""
-    l0 = (280.46646 + t * (36000.76983 + 0.0003032 * t)) % 360
+def sun_position(t: Any) -> tuple[Any, Any]:
+    """(equation of time in minutes, declination in degrees) at julian century ``t``.
+
+    ``t`` is a float or a numpy array: the schedules ask for one day, the lighting
+    energy model for every day of a year at once, from the same formulas.
+    """
+    l0 = np.mod(280.46646 + t * (36000.76983 + 0.0003032 * t), 360)
     m = 357.52911 + t * (35999.05029 - 0.0001537 * t)
     e = 0.016708634 - t * (0.000042037 + 0.0000001267 * t)
-    mr = math.radians(m)
+    mr = np.radians(m)
     c = (
-        math.sin(mr) * (1.914602 - t * (0.004817 + 0.000014 * t))
-        + math.sin(2 * mr) * (0.019993 - 0.000101 * t)
-        + math.sin(3 * mr) * 0.000289
+        np.sin(mr) * (1.914602 - t * (0.004817 + 0.000014 * t))
+        + np.sin(2 * mr) * (0.019993 - 0.000101 * t)
+        + np.sin(3 * mr) * 0.000289
     )
-    true_long = l0 + c
     omega = 125.04 - 1934.136 * t
-    app_long = true_long - 0.00569 - 0.00478 * math.sin(math.radians(omega))
+    app_long = l0 + c - 0.00569 - 0.00478 * np.sin(np.radians(omega))
     obliq0 = 23 + (26 + (21.448 - t * (46.815 + t * (0.00059 - t * 0.001813))) / 60) / 60
-    obliq = obliq0 + 0.00256 * math.cos(math.radians(omega))
-    decl = math.degrees(math.asin(math.sin(math.radians(obliq)) * math.sin(math.radians(app_long))))
-    y = math.tan(math.radians(obliq / 2)) ** 2
-    l0r = math.radians(l0)
-    eq_time = 4 * math.degrees(
-        y * math.sin(2 * l0r)
-        - 2 * e * math.sin(mr)
-        + 4 * e * y * math.sin(mr) * math.cos(2 * l0r)
-        - 0.5 * y * y * math.sin(4 * l0r)
-        - 1.25 * e * e * math.sin(2 * mr)
+    obliq = obliq0 + 0.00256 * np.cos(np.radians(omega))
+    decl = np.degrees(np.arcsin(np.sin(np.radians(obliq)) * np.sin(np.radians(app_long))))
+    y = np.tan(np.radians(obliq / 2)) ** 2
+    l0r = np.radians(l0)
+    eq_time = 4 * np.degrees(
+        y * np.sin(2 * l0r)
+        - 2 * e * np.sin(mr)
+        + 4 * e * y * np.sin(mr) * np.cos(2 * l0r)
+        - 0.5 * y * y * np.sin(4 * l0r)
+        - 1.25 * e * e * np.sin(2 * mr)
     )
     return eq_time, decl
 
@@ -53,7 +60,7 @@ def _event(d: date, lat: float, long: float, rising: bool) -> datetime | None:
     minutes = 720.0
     for _ in range(2):
         t = _julian_century(d) + (minutes - 720) / (1440 * 36525)
-        eq_time, decl = _sun(t)
+        eq_time, decl = (float(x) for x in sun_position(t))
         latr, declr = math.radians(lat), math.radians(decl)
         cos_ha = math.cos(math.radians(ZENITH)) / (math.cos(latr) * math.cos(declr)) - math.tan(
             latr
