@@ -63,3 +63,66 @@ def test_video_pages_register_page_is_audited(vigie, make_agent, session_client)
         session_client(make_agent("video_operator")).get("/pilotage/videoprotection/registre").status_code
         == 403
     )
+
+
+def test_video_pages_site_page_audited_with_its_form_for_managers(vigie, make_agent, session_client):
+    vo, reg = make_agent("video_operator"), make_agent("video_registrar")
+    add_asset(vigie, "CAM-0001", "camera")
+    site = video_site(vigie, vo)
+    actions.do_set_camera(
+        vigie, vo, "CAM-0001", site["id"], overlooks_private=True, privacy_masks=False, signage=True
+    )
+    actions.do_check_compliance(vigie)
+    text = session_client(vo).get(f"/pilotage/videoprotection/systemes/{site['id']}").text
+    assert "Système DIJ-VP-001" in text and "2024-VP-DIJ-VP-001" in text and "Claire Martin" in text
+    assert 'href="/pilotage/videoprotection/cameras/CAM-0001"' in text
+    assert "masques de confidentialité" in text  # the camera's open alert
+    assert 'id="vs-form"' in text and 'value="crime_prevention" checked' in text
+    assert 'id="help-dialog"' in text and "Aller aux caméras du système" in text
+    # The registrar reads the site but has no form; every opening is audited.
+    assert (
+        'id="vs-form"' not in session_client(reg).get(f"/pilotage/videoprotection/systemes/{site['id']}").text
+    )
+    with vigie.db.session() as s:
+        actors = s.scalars(select(AuditRow.actor).where(AuditRow.action == "video.site.consulted")).all()
+    assert sorted(actors) == sorted([vo.email, reg.email])
+    english = session_client(vo).get(f"/pilotage/videoprotection/systemes/{site['id']}?lang=en").text
+    assert "Prefectoral authorisation" in english and "Change the system" in english
+    assert session_client(vo).get("/pilotage/videoprotection/systemes/999999").status_code == 404
+    assert (
+        session_client(make_agent("operator"))
+        .get(f"/pilotage/videoprotection/systemes/{site['id']}")
+        .status_code
+        == 403
+    )
+
+
+def test_video_pages_new_site_form_for_managers_only(vigie, make_agent, session_client):
+    text = session_client(make_agent("video_operator")).get("/pilotage/videoprotection/systemes/nouveau").text
+    assert 'id="vs-form"' in text and 'data-site=""' in text and 'max="30"' in text
+    for purpose in ("public_buildings", "waste_dumping"):
+        assert f'value="{purpose}"' in text
+    reg = session_client(make_agent("video_registrar"))
+    assert reg.get("/pilotage/videoprotection/systemes/nouveau").status_code == 403
+
+
+def test_video_pages_camera_page_audited(vigie, make_agent, session_client):
+    vo = make_agent("video_operator")
+    add_asset(vigie, "CAM-0001", "camera")
+    add_asset(vigie, "SL-0001", "streetlight")
+    site = video_site(vigie, vo)
+    actions.do_set_camera(
+        vigie, vo, "CAM-0001", site["id"], overlooks_private=False, privacy_masks=False, signage=False
+    )
+    actions.do_check_compliance(vigie)
+    c = session_client(vo)
+    text = c.get("/pilotage/videoprotection/cameras/CAM-0001").text
+    assert "Caméra CAM-0001" in text and 'id="site-link"' in text and "Caméra sans panneau" in text
+    assert f'<option value="{site["id"]}" selected>' in text and 'id="vc-form"' in text
+    with vigie.db.session() as s:
+        assert (
+            s.scalar(select(AuditRow.target_id).where(AuditRow.action == "video.camera.consulted"))
+            == "CAM-0001"
+        )
+    assert c.get("/pilotage/videoprotection/cameras/SL-0001").status_code == 404  # not a camera
+    assert c.get("/pilotage/videoprotection/cameras/" + "x" * 80).status_code == 404

@@ -381,6 +381,9 @@ ROUTES: dict[str, Row] = {
     "GET /pilotage/main-courante":                  Row("oplog.read", SIGN_IN, SIGN_IN, SIGN_IN, 403, 200, 200, 200, 200, 200),
     "GET /pilotage/videoprotection":                Row("video.cameras", SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 403, 403, 200, 200),
     "GET /pilotage/videoprotection/registre":       Row("video.extractions", SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 403, 403, 403, 200),
+    "GET /pilotage/videoprotection/systemes/nouveau": Row("video.manage", SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 403, 403, 200, 403),
+    "GET /pilotage/videoprotection/systemes/{site_id}": Row("video.cameras", SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 403, 403, 200, 200),
+    "GET /pilotage/videoprotection/cameras/{asset_id}": Row("video.cameras", SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 403, 403, 200, 200),
     "GET /terrain":                                 Row(AGENT, SIGN_IN, SIGN_IN, SIGN_IN, 200, 200, 200, 200),
     "GET /terrain/signalements/{report_id}":        Row(AGENT, SIGN_IN, SIGN_IN, SIGN_IN, 200, 200, 200, 200, 404, 404),
 }
@@ -843,6 +846,9 @@ CALLS: dict[str, Fill] = {
     ),
     "GET /api/v1/videoprotection/cameras/{asset_id}": lambda w, c: Call(
         "GET", f"/api/v1/videoprotection/cameras/{w.camera_id}"
+    ),
+    "GET /pilotage/videoprotection/cameras/{asset_id}": lambda w, c: Call(
+        "GET", f"/pilotage/videoprotection/cameras/{w.camera_id}"
     ),
     "PUT /api/v1/videoprotection/cameras/{asset_id}": lambda w, c: Call(
         "PUT",

@@ -34,6 +34,7 @@ from vigie.pilotage.lighting import router as pilotage_lighting_router
 from vigie.pilotage.lighting_plan import router as lighting_plan_page_router
 from vigie.pilotage.services import router as services_router
 from vigie.pilotage.video import router as video_pages_router
+from vigie.pilotage.video_sites import router as video_sites_router
 from vigie.pilotage.web import router as pilotage_router
 from vigie.places.web import router as places_router
 from vigie.reports.web import router as reports_router
@@ -88,6 +89,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     traffic_router,
     services_router,
     video_pages_router,
+    video_sites_router,
     winter_router,
     opendata_router,
     explore_router,

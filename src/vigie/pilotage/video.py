@@ -44,7 +44,7 @@ def _messages(lang: str) -> dict[str, str]:
     return {**ctx.js_messages(lang), **own}
 
 
-def _base(request: Request, agent: Agent, csrf: str, **page: Any) -> dict[str, Any]:
+def page_base(request: Request, agent: Agent, csrf: str, **page: Any) -> dict[str, Any]:
     v: Vigie = request.app.state.vigie
     lang = ctx.page_lang(request)
     return ctx.page_base(request, agent, csrf, labels=ctx.labels(v, lang), messages=_messages(lang), **page)
@@ -61,7 +61,7 @@ def _day(v: Vigie, value: str, name: str, end: bool = False) -> datetime | None:
     return datetime.combine(day, time.max if end else time.min, tzinfo=v.city.timezone)
 
 
-def _local(v: Vigie, iso: str | None) -> str:
+def when_local(v: Vigie, iso: str | None) -> str:
     return datetime.fromisoformat(iso).astimezone(v.city.timezone).strftime("%d/%m %H:%M") if iso else ""
 
 
@@ -91,7 +91,7 @@ async def oplog_page(
     items, total = await run_in_threadpool(oplog.list_entries, v, agent, f, page, PAGE_SIZE)
     summary = await run_in_threadpool(oplog.shift_summary, v, agent)
     for e in items:
-        e["when"] = _local(v, e["at"])
+        e["when"] = when_local(v, e["at"])
         e["shown"] = e["text_en"] if lang == "en" and e["text_en"] else e["text"]
     query = {
         k: val
@@ -114,7 +114,7 @@ async def oplog_page(
         summary=summary,
         shift=(summary.start.astimezone(v.city.timezone), summary.end.astimezone(v.city.timezone)),
         can_write=agent.can("oplog.write"),
-        **_base(request, agent, csrf),
+        **page_base(request, agent, csrf),
     )
 
 
@@ -133,7 +133,7 @@ async def video_page(request: Request) -> Response:
         states[s["state"]] = states.get(s["state"], 0) + 1
     for a in alerts:
         a["text"] = ALERTS[a["kind"]][1 + i]
-        a["when"] = _local(v, a["opened_at"])
+        a["when"] = when_local(v, a["opened_at"])
     return render(
         request,
         "pilotage/video.html",
@@ -142,7 +142,7 @@ async def video_page(request: Request) -> Response:
         states=states,
         purposes={k: names[i] for k, names in PURPOSES.items()},
         can_manage=agent.can("video.manage"),
-        **_base(request, agent, csrf, can_manage=agent.can("video.manage")),
+        **page_base(request, agent, csrf, can_manage=agent.can("video.manage")),
     )
 
 
@@ -157,10 +157,10 @@ async def register_page(request: Request, q: str = Query("", max_length=200)) ->
     entries = await run_in_threadpool(register.list_register, v, agent, q)  # audited
     consultations = await run_in_threadpool(video.list_consultations, v, agent)
     for e in entries:
-        e["when"] = _local(v, e["extracted_at"])
-        e["span"] = f"{_local(v, e['span_start'])} → {_local(v, e['span_end'])}"
+        e["when"] = when_local(v, e["extracted_at"])
+        e["span"] = f"{when_local(v, e['span_start'])} → {when_local(v, e['span_end'])}"
     for c in consultations:
-        c["when"] = _local(v, c["at"])
+        c["when"] = when_local(v, c["at"])
     return render(
         request,
         "pilotage/video_register.html",
@@ -172,5 +172,5 @@ async def register_page(request: Request, q: str = Query("", max_length=200)) ->
         media_names={c: names[i] for c, names in MEDIA.items()},
         requisition_names={c: names[i] for c, names in REQUISITIONS.items()},
         today=datetime.now(v.city.timezone).date().isoformat(),
-        **_base(request, agent, csrf),
+        **page_base(request, agent, csrf),
     )

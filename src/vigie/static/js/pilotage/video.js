@@ -20,11 +20,21 @@
       marker.bindTooltip(c.id + (c.site_code ? " — " + c.site_code : " — " + msg("outside")));
       marker.on("click", async () => {
         const d = await Vigie.api("/api/v1/videoprotection/cameras/" + encodeURIComponent(c.id));
-        marker.bindPopup(
-          "<strong>" + d.id + "</strong><br>" + (d.site_name || msg("outside")) + "<br>" +
-          msg("signage") + " : " + (d.signage ? msg("yes") : msg("no")) + "<br>" +
-          msg("masks") + " : " + (d.overlooks_private ? (d.privacy_masks ? msg("yes") : msg("no")) : msg("not_needed"))
-        ).openPopup();
+        // Built from nodes: the names come from the registry and an import, never as HTML.
+        const box = document.createElement("div");
+        const line = (text, tag) => {
+          const el = document.createElement(tag || "div");
+          el.textContent = text;
+          box.appendChild(el);
+          return el;
+        };
+        line(d.id, "strong");
+        line(d.site_name || msg("outside"));
+        line(msg("signage") + " : " + (d.signage ? msg("yes") : msg("no")));
+        line(msg("masks") + " : " + (d.overlooks_private ? (d.privacy_masks ? msg("yes") : msg("no")) : msg("not_needed")));
+        const open = line(msg("open_camera"), "a");
+        open.href = "/pilotage/videoprotection/cameras/" + encodeURIComponent(d.id);
+        marker.bindPopup(box).openPopup();
       });
       marker.addTo(layer);
     }
