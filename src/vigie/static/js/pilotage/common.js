@@ -142,10 +142,23 @@
     return ["button", "submit", "reset", "checkbox", "radio", "file", "range", "color"].indexOf(el.type) < 0;
   }
   P.isTyping = typing;
+  // Single-key shortcuts can be turned off (WCAG 2.1.4): someone using speech input, or a
+  // screen reader in focus mode, would otherwise set them off by accident. The choice is
+  // kept in the browser and made in the help dialog (its button stays reachable).
+  const KEYS_OFF = "vigie.pilotage.shortcuts_off";
+  P.shortcutsOn = function () { return window.localStorage.getItem(KEYS_OFF) !== "1"; };
+  const keysToggle = document.getElementById("shortcuts-on");
+  if (keysToggle) {
+    keysToggle.checked = P.shortcutsOn();
+    keysToggle.addEventListener("change", function () {
+      window.localStorage.setItem(KEYS_OFF, keysToggle.checked ? "0" : "1");
+    });
+  }
   // Single keys, never while typing in a field, never with Ctrl/Alt/Meta, never under a dialog.
   P.shortcuts = function (handlers) {
     document.addEventListener("keydown", function (e) {
       if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || e.isComposing) return;
+      if (!P.shortcutsOn()) return;
       if (typing(e.target) || document.querySelector("dialog[open]")) return;
       if (e.key === "?" && help) {
         e.preventDefault();

@@ -55,4 +55,62 @@
     });
   }
   drawMap().catch((error) => console.error(error));
+
+  // The systems' list narrowed as one types (code, name, address), its count said politely.
+  const filter = document.getElementById("vp-filter");
+  const rows = Array.from(document.querySelectorAll("#vp-sites tbody tr"));
+  const count = document.getElementById("vp-filter-count");
+  let said = null;
+  function fold(text) {
+    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+  const haystacks = rows.map((row) => fold(row.textContent));
+  if (filter) {
+    filter.addEventListener("input", () => {
+      const words = fold(filter.value).split(/\s+/).filter(Boolean);
+      let shown = 0;
+      rows.forEach((row, i) => {
+        row.hidden = !words.every((w) => haystacks[i].indexOf(w) >= 0);
+        if (!row.hidden) shown += 1;
+      });
+      // Announced once typing pauses, not at every key.
+      window.clearTimeout(said);
+      said = window.setTimeout(() => {
+        count.textContent = words.length ? Pilotage.plural("filter_count", shown, { total: Pilotage.number(rows.length) }) : "";
+      }, 400);
+    });
+  }
+
+  // Keyboard: j / k move along the visible systems (Enter follows the focused link).
+  function move(step) {
+    const links = rows.filter((r) => !r.hidden).map((r) => r.querySelector("a")).filter(Boolean);
+    if (!links.length) return false;
+    const at = links.indexOf(document.activeElement);
+    const next = links[at < 0 ? (step > 0 ? 0 : links.length - 1) : Math.max(0, Math.min(links.length - 1, at + step))];
+    next.focus();
+    next.scrollIntoView({ block: "nearest" });
+    return true;
+  }
+  function focus(id) {
+    const el = document.getElementById(id);
+    if (!el) return false;
+    el.focus();
+    el.scrollIntoView({ block: "nearest" });
+    return true;
+  }
+  function follow(id) {
+    const link = document.getElementById(id);
+    if (!link) return false;
+    window.location.assign(link.href);
+    return true;
+  }
+  Pilotage.shortcuts({
+    "/": () => focus("vp-filter"),
+    j: () => move(1),
+    k: () => move(-1),
+    a: () => focus("alerts-heading"),
+    m: () => focus("vp-map"),
+    l: () => follow("vp-log"),
+    n: () => follow("vp-new"),
+  });
 })();

@@ -37,6 +37,18 @@
       }
     });
   }
+  function focus(id) {
+    const el = document.getElementById(id);
+    if (!el) return false;
+    el.focus();
+    el.scrollIntoView({ block: "nearest" });
+    return true;
+  }
+  Pilotage.shortcuts({
+    n: () => focus("vr-kind"),
+    "/": () => focus("vr-search"),
+    c: () => focus("consult-heading"),
+  });
   document.querySelectorAll("button.vr-destroy").forEach((b) => {
     b.addEventListener("click", async () => {
       await Vigie.api("/api/v1/videoprotection/register/" + b.dataset.extraction + "/destruction", { method: "POST" });
