@@ -8,11 +8,13 @@ listening to it), so that they need not know each other.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Protocol
 
 from vigie.alarms.ingest import build_pipeline
 from vigie.alarms.service import make_background as alarm_timers
 from vigie.inbound.service import make_background as inbound_mail
+from vigie.lighting.measured import cabinet_energy
 from vigie.notifications.service import make_background as outbox
 from vigie.opendata.service import make_background as opendata_releases
 from vigie.retention import make_background as retention
@@ -34,10 +36,11 @@ class BackgroundService(Protocol):
 
 
 def build_ingest(v: Vigie) -> IngestPipeline:
-    """The ingest pipeline with its listeners: the alarm rules, and the contexts that
-    follow their devices message by message (traffic counts and priority requests, the
-    salting vehicles' positions)."""
-    pipeline = build_pipeline(v)
+    """The ingest pipeline with its listeners: the alarm rules (judging the cabinets'
+    meters against lighting's energy model), and the contexts that follow their devices
+    message by message (traffic counts and priority requests, the salting vehicles'
+    positions)."""
+    pipeline = build_pipeline(v, energy_model=partial(cabinet_energy, v))
     pipeline.add_observer(TrafficObserver(v))
     pipeline.add_observer(CoverageTracker(v))
     return pipeline

@@ -45,7 +45,14 @@ def test_rules_dijon_file_loads_every_kind():
             "armoire-electrique-ouverte",
         ],
     )
-    assert {r.kind for r in rules} == {"state", "threshold", "heartbeat", "combination", "daylight"}
+    assert {r.kind for r in rules} == {
+        "state",
+        "threshold",
+        "heartbeat",
+        "combination",
+        "daylight",
+        "consumption",
+    }
     ice = next(r for r in rules if r.id == "ice-risk")
     assert ice.scope == "zone" and ice.severity == "critical"
     assert ice.where.endswith(".yaml:" + ice.where.rsplit(":", 1)[1])
@@ -309,3 +316,105 @@ def test_rules_daylight_needs_a_position_and_a_condition(tmp_path: Path) -> None
     assert engine.evaluate(nowhere, {"powerState": "on"}, {"powerState"}, noon) == []
     with pytest.raises(ConfigurationError, match="needs 'condition'"):
         rules_from(tmp_path, DAY_BURNER.replace("    condition: powerState in ['on', 'low']\n", ""))
+
+
+CONSUMPTION = """
+rules:
+  - id: abnormal-consumption
+    kind: consumption
+    asset_types: [cabinet]
+    field: energyConsumed
+    minutes: 60
+    ratio: 0.3
+    clear_ratio: 0.1
+    min_kwh: 0.5
+    severity: minor
+"""
+
+
+class Meter:
+    """A cabinet's meter read every 5 minutes, counting each hour's kWh evenly."""
+
+    def __init__(self, engine: RuleEngine, cab: AssetInfo, start: datetime) -> None:
+        self.engine, self.cab, self.at, self.reading = engine, cab, start, 100.0
+        self.read()
+
+    def read(self) -> None:
+        self.engine.evaluate(self.cab, {"energyConsumed": self.reading}, {"energyConsumed"}, self.at)
+
+    def run(self, kwh_per_hour: float, minutes: int = 60) -> datetime:
+        for _ in range(minutes // 5):
+            self.at += timedelta(minutes=5)
+            self.reading += kwh_per_hour / 12
+            self.read()
+        return self.at
+
+
+def judge(engine: RuleEngine, now: datetime) -> list[tuple[str, str]]:
+    windows = engine.meter_windows(now)
+    engine.model_windows(windows)
+    return kinds(engine.judge_meters(windows))
+
+
+def test_rules_consumption_raises_over_a_window_and_clears_with_hysteresis(tmp_path: Path) -> None:
+    spans: list[tuple[str, datetime, datetime]] = []
+
+    def model(asked: list[tuple[str, datetime, datetime]]) -> list[float | None]:
+        spans.extend(asked)  # 10 kWh an hour, for any span
+        return [(b - a).total_seconds() / 3600 * 10 for _, a, b in asked]
+
+    engine = RuleEngine(rules_from(tmp_path, CONSUMPTION), model)
+    start = datetime(2026, 1, 15, 18, 0, tzinfo=UTC)
+    meter = Meter(engine, asset("CAB-0001", "cabinet"), start)
+    # Less than a whole window: nothing to judge yet.
+    assert engine.meter_windows(meter.run(11.0, 55)) == []
+    assert judge(engine, meter.run(11.0, 5)) == []  # 10 % over: normal
+    assert spans == [("CAB-0001", start, start + timedelta(hours=1))]
+    # Judged again only 15 minutes of readings later.
+    assert engine.meter_windows(meter.run(14.0, 10)) == []
+    meter.run(14.0, 50)
+    windows = engine.meter_windows(meter.at)
+    engine.model_windows(windows)
+    ops = engine.judge_meters(windows)
+    assert kinds(ops) == [("raise", "abnormal-consumption")]  # the last hour: 14 kWh against 10
+    assert ops[0].detail["measured_kwh"] == pytest.approx(14.0)
+    assert ops[0].detail["modelled_kwh"] == pytest.approx(10.0)
+    assert (ops[0].detail["ratio"], ops[0].detail["direction"]) == (1.4, "over")
+    # Back to 12 % over: above the clearing ratio, still active (no repeat below the raising one).
+    assert judge(engine, meter.run(11.2)) == []
+    assert judge(engine, meter.run(10.5)) == [("clear", "abnormal-consumption")]
+    # Far under (a circuit out) raises too.
+    assert judge(engine, meter.run(4.0)) == [("raise", "abnormal-consumption")]
+
+
+def test_rules_consumption_floor_reset_and_silence(tmp_path: Path) -> None:
+    engine = RuleEngine(rules_from(tmp_path, CONSUMPTION), lambda asked: [0.2 for _ in asked])
+    start = datetime(2026, 1, 15, 18, 0, tzinfo=UTC)
+    meter = Meter(engine, asset("CAB-0002", "cabinet"), start)
+    at = meter.run(0.6)  # 3 x the model, but within the 0.5 kWh floor of it
+    assert judge(engine, at) == []
+    # A meter that goes backwards (replaced) starts a new window.
+    meter.reading = 3.0
+    at = meter.run(0.6, 5)
+    assert engine.meter_windows(at) == []
+    # A meter silent for longer than a window is not judged (the heartbeat's business).
+    at = Meter(engine, asset("CAB-0003", "cabinet"), start).run(5.0)
+    assert engine.meter_windows(at + timedelta(hours=2)) == []
+    # A model that cannot say (None) judges nothing; one that fails neither.
+    engine.energy_model = lambda asked: [None for _ in asked]
+    assert judge(engine, at) == []
+
+    def broken(asked: list[tuple[str, datetime, datetime]]) -> list[float | None]:
+        raise RuntimeError("no model")
+
+    engine.energy_model = broken
+    assert judge(engine, at) == []
+
+
+def test_rules_consumption_needs_its_fields(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="needs 'ratio'"):
+        rules_from(tmp_path, CONSUMPTION.replace("    ratio: 0.3\n", ""))
+    with pytest.raises(ConfigurationError, match="clear_ratio: must not be above 'ratio'"):
+        rules_from(tmp_path, CONSUMPTION.replace("clear_ratio: 0.1", "clear_ratio: 0.5"))
+    with pytest.raises(ConfigurationError, match="'doorOpen' is not a meter reading of cabinet"):
+        rules_from(tmp_path, CONSUMPTION.replace("field: energyConsumed", "field: doorOpen"))

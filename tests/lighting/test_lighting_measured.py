@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import insert
 
 from tests.lighting.helpers import add_light
+from vigie.alarms.engine import RuleEngine
+from vigie.alarms.rules import RULES_DIR, load_rules
+from vigie.assets.storage import AssetRow
+from vigie.db import utcnow
 from vigie.lighting.domain import Schedule
-from vigie.lighting.measured import level_at, measured_vs_model
+from vigie.lighting.measured import cabinet_energy, equivalent_hours, level_at, measured_vs_model
+from vigie.lighting.storage import SwitchOffRow
 from vigie.runtime import Vigie
+from vigie.telemetry import sun
 from vigie.telemetry.lighting import ensure_default_schedule
+from vigie.telemetry.registry import AssetRegistry
+from vigie.telemetry.simulator import RATES, FleetSimulator
 from vigie.telemetry.storage import TelemetryLatestRow
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -76,3 +86,114 @@ def test_lighting_measured_power_by_day_is_day_burning(cabinets: Vigie) -> None:
     assert (rows["CAB-0001"]["status"], rows["CAB-0002"]["status"]) == ("day_burning", "ok")
     # An old reading is not judged.
     assert measured_vs_model(cabinets, NIGHT)["counts"]["no_reading"] == 3
+
+
+def test_lighting_equivalent_hours_of_a_span_hand_checked() -> None:
+    evening = datetime(2026, 1, 15, 19, 0, tzinfo=UTC)  # 20:00 in Dijon, long after sunset
+    two_am = datetime(2026, 1, 16, 1, 0, tzinfo=UTC)
+    # 20:00-22:00 at full flux, 22:00-02:00 at 70 %.
+    assert equivalent_hours(Schedule(), evening, two_am, PARIS, 47.32, 5.04) == pytest.approx(2 + 4 * 0.7)
+    # Switched off from midnight: 2 h + 2 h at 70 %.
+    off = Schedule(off_start="00:00", off_end="05:00")
+    assert equivalent_hours(off, evening, two_am, PARIS, 47.32, 5.04) == pytest.approx(2 + 2 * 0.7)
+    # From noon: lit from sunset on.
+    sunset = sun.sunset(date(2026, 1, 15), 47.32, 5.04)
+    lit = (evening - sunset).total_seconds() / 3600
+    assert equivalent_hours(Schedule(), NOON, evening, PARIS, 47.32, 5.04) == pytest.approx(lit)
+    # A whole day is one night's hours: about 15 h 40 of darkness in mid-January, 7 h dimmed.
+    day = equivalent_hours(Schedule(), NOON, NOON + timedelta(days=1), PARIS, 47.32, 5.04)
+    night = (sun.sunrise(date(2026, 1, 16), 47.32, 5.04) - sunset).total_seconds() / 3600
+    assert day == pytest.approx(night - 7 * 0.3)
+
+
+def test_lighting_cabinet_energy_over_a_span(cabinets: Vigie) -> None:
+    add_light(cabinets, "SL-5", "HPS", float("nan"), cabinet="CAB-0004")
+    evening = datetime(2026, 1, 15, 19, 0, tzinfo=UTC)
+    two_am = datetime(2026, 1, 16, 1, 0, tzinfo=UTC)
+    spans = [(c, evening, two_am) for c in ("CAB-0001", "CAB-0002", "CAB-0004", "CAB-9999")]
+    kwh = cabinet_energy(cabinets, spans)
+    assert kwh[0] == pytest.approx((40 + 162.5) * 4.8 / 1000)
+    assert kwh[1] == pytest.approx(187.5 * 4.8 / 1000)
+    assert kwh[2:] == [None, None]  # a lamp of unknown power; a cabinet without lights
+
+
+def add_cabinet(
+    v: Vigie, cab_id: str, lights: int, watts: float, zone: str = "21231", **attributes: Any
+) -> None:
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "id": cab_id,
+            "type": "control_cabinet",
+            "name": cab_id,
+            "lat": 47.3222,
+            "long": 5.0342,
+            "zone": zone,
+            "status": "in_service",
+            "group": "",
+            "attributes": attributes,
+            "links": {},
+            "created_at": now,
+            "updated_at": now,
+        }
+    ]
+    rows += [
+        {
+            **rows[0],
+            "id": f"SL-{cab_id}-{i:02d}",
+            "type": "street_light",
+            "group": "G-001",
+            "attributes": {"lampTechnology": "HPS", "powerRating": watts},
+            "links": {"refStreetlightControlCabinet": cab_id},
+        }
+        for i in range(lights)
+    ]
+    with v.db.session(write=True) as s:
+        s.execute(insert(AssetRow), rows)
+        s.commit()
+
+
+def test_lighting_demo_cabinets_raise_and_clear_abnormal_consumption(vigie: Vigie) -> None:
+    """The simulated cabinets' meters against the model, through Dijon's alarm rule."""
+    ensure_default_schedule(vigie)
+    add_cabinet(vigie, "CAB-0100", 30, 100)  # 30 x 135 W: about 4 kW at full flux
+    # Saint-Apollinaire switches off from midnight to 05:00: its cabinet's clock cuts the lights.
+    add_cabinet(vigie, "CAB-0200", 30, 100, zone="21540", switchingMode="night-OFF")
+    with vigie.db.session(write=True) as s:
+        s.add(SwitchOffRow(zone="21540", off_start="00:00", off_end="05:00", note="", updated_at=utcnow()))
+        s.commit()
+    registry = AssetRegistry(vigie.db)
+    registry.refresh()
+    rules = [r for r in load_rules(RULES_DIR / "dijon.yaml") if r.id == "cabinet-abnormal-consumption"]
+    engine = RuleEngine(rules, partial(cabinet_energy, vigie))
+    rates = dict.fromkeys(RATES, 0.0)
+    sim = FleetSimulator(list(registry.assets.values()), seed=3, rates=rates)
+    seen: list[tuple[str, str, str]] = []
+
+    def run(start: datetime, hours: float) -> datetime:
+        at = start
+        while at < start + timedelta(hours=hours):
+            at += timedelta(minutes=5)
+            for asset_id, msg in sim.step(at):
+                info = registry.get(asset_id)
+                if info is not None and info.kind == "cabinet":
+                    engine.evaluate(info, msg, msg, at)
+            windows = engine.meter_windows(at)
+            engine.model_windows(windows)
+            seen.extend((op.kind, op.asset.id, op.detail["direction"]) for op in engine.judge_meters(windows))
+        return at
+
+    # A January night from 17:00: the meters follow the model (the night-OFF cabinet cuts at midnight).
+    at = run(datetime(2026, 1, 15, 16, 0, tzinfo=UTC), 10)
+    assert seen == []
+    # Lights stuck at full flux and a fault to earth: 60 % more on one cabinet.
+    sim.devices["CAB-0100"].state["overdraw"] = 1.6
+    at = run(at, 3.5)
+    assert {(kind, cab) for kind, cab, _ in seen} == {("raise", "CAB-0100"), ("repeat", "CAB-0100")}
+    assert seen[0] == ("raise", "CAB-0100", "over")
+    sim.devices["CAB-0100"].state["overdraw"] = 1.0
+    run(at, 3.5)
+    assert [(kind, cab) for kind, cab, _ in seen if kind != "repeat"] == [
+        ("raise", "CAB-0100"),
+        ("clear", "CAB-0100"),
+    ]

@@ -3,11 +3,17 @@
 The engine remembers which (asset, rule) pairs are active so that a repeat
 updates the existing alarm instead of raising a new one, thresholds clear only
 past their clearing limit (hysteresis) and heartbeats clear on the next message.
-It produces :class:`Op` values; :mod:`vigie.alarms.actions` writes them.
+Consumption rules keep each meter's recent readings in memory from the messages
+and are judged on the alarm timer against a model handed in by the wiring
+(:data:`EnergyModel`): the model may read the database, which the hot path
+must not wait for. It produces :class:`Op` values; :mod:`vigie.alarms.actions`
+writes them.
 """
 
 from __future__ import annotations
 
+import logging
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -16,6 +22,14 @@ from typing import Any
 from vigie.alarms.rules import Rule
 from vigie.telemetry import sun
 from vigie.telemetry.registry import AssetInfo
+
+log = logging.getLogger(__name__)
+
+# What a model expects each asset's meter to count over a span: [(asset id, start, end)]
+# -> kWh, or None where it cannot say (unknown asset, data missing).
+EnergyModel = Callable[[list[tuple[str, datetime, datetime]]], list[float | None]]
+# A consumption rule is judged at most this often per asset (its window slides).
+JUDGE_EVERY = timedelta(minutes=15)
 
 # Assets in these registry states raise no new alarm (maintenance window, removed…).
 SILENT_STATUSES = frozenset(
@@ -37,15 +51,34 @@ class Op:
         return (self.asset.id, self.rule.id)
 
 
+@dataclass(slots=True)
+class MeterWindow:
+    """One consumption rule's window on one asset, ready to be judged."""
+
+    asset: AssetInfo
+    rule: Rule
+    start: datetime
+    end: datetime
+    measured_kwh: float
+    modelled_kwh: float | None = None
+
+
 class RuleEngine:
-    def __init__(self, rules: Iterable[Rule]) -> None:
+    def __init__(self, rules: Iterable[Rule], energy_model: EnergyModel | None = None) -> None:
         self.rules = {r.id: r for r in rules}
         self.by_kind: dict[str, list[Rule]] = {}
         self.heartbeats: dict[str, list[Rule]] = {}
+        self.meters: dict[str, list[Rule]] = {}
         for r in self.rules.values():
-            target = self.heartbeats if r.kind == "heartbeat" else self.by_kind
+            target = self.heartbeats if r.kind == "heartbeat" else self.meters if r.meter else self.by_kind
             for k in r.asset_kinds:
                 target.setdefault(k, []).append(r)
+        self.energy_model = energy_model
+        # (asset_id, meter field) -> (time, reading), oldest first, about one window long.
+        self._readings: dict[tuple[str, str], deque[tuple[datetime, float]]] = {}
+        self._metered: dict[str, AssetInfo] = {}
+        self._judged: dict[tuple[str, str], datetime] = {}
+        self._keep = max((r.meter.window for r in self.rules.values() if r.meter), default=timedelta(0))
         # (asset_id, rule_id) of every active alarm this engine knows of, and per asset.
         self.active: set[tuple[str, str]] = set()
         self._active_of: dict[str, set[str]] = {}
@@ -99,6 +132,9 @@ class RuleEngine:
             for rule_id in sorted(self.silent.pop(asset.id)):
                 self._deactivate(asset.id, rule_id)
                 ops.append(Op("clear", asset, self.rules[rule_id], at, {"reason": "reporting"}))
+        meters = self.meters.get(asset.kind)
+        if meters:
+            self._read_meters(asset, meters, state, changed, at)
         rules = self.by_kind.get(asset.kind)
         if not rules:
             return ops
@@ -123,6 +159,101 @@ class RuleEngine:
                 self._activate(asset.id, rule.id)
                 active = self._active_of.get(asset.id)
                 ops.append(Op("raise", asset, rule, at, _detail(rule, state)))
+        return ops
+
+    # --- consumption rules ---------------------------------------------------------
+
+    def _read_meters(
+        self, asset: AssetInfo, rules: list[Rule], state: dict[str, Any], changed: Any, at: datetime
+    ) -> None:
+        for name in {r.meter.field for r in rules if r.meter}:
+            if name not in changed:
+                continue
+            value = state.get(name)
+            if type(value) is not float and type(value) is not int:
+                continue
+            readings = self._readings.setdefault((asset.id, name), deque())
+            if readings:
+                if at <= readings[-1][0]:
+                    continue  # late or repeated: the window's ends are what count
+                if value < readings[-1][1]:  # a meter replaced or reset: start again
+                    readings.clear()
+            readings.append((at, float(value)))
+            # Keep one reading at or before the longest window's start.
+            horizon = at - self._keep
+            while len(readings) > 2 and readings[1][0] <= horizon:
+                readings.popleft()
+            self._metered[asset.id] = asset
+
+    def meter_windows(self, now: datetime) -> list[MeterWindow]:
+        """The consumption windows due for a judgement (cheap: called under the ingest lock).
+
+        A window ends at the asset's latest reading and starts at the latest reading
+        at least the rule's window before it; a meter silent for longer than a window
+        is left to the heartbeat rules.
+        """
+        due: list[MeterWindow] = []
+        for (asset_id, name), readings in self._readings.items():
+            if len(readings) < 2:
+                continue
+            asset = self._metered[asset_id]
+            end, last = readings[-1]
+            for rule in self.meters.get(asset.kind, ()):
+                spec = rule.meter
+                if spec is None or spec.field != name or now - end > spec.window:
+                    continue
+                judged = self._judged.get((asset_id, rule.id))
+                if judged is not None and end - judged < min(spec.window, JUDGE_EVERY):
+                    continue
+                start = first = None
+                for t, value in readings:
+                    if t > end - spec.window:
+                        break
+                    start, first = t, value
+                if start is None or first is None:
+                    continue  # not a whole window yet
+                due.append(MeterWindow(asset, rule, start, end, last - first))
+        return due
+
+    def model_windows(self, windows: list[MeterWindow]) -> None:
+        """Ask the model what each window should have counted (outside the ingest lock)."""
+        if self.energy_model is None or not windows:
+            return
+        try:
+            expected = self.energy_model([(w.asset.id, w.start, w.end) for w in windows])
+        except Exception:  # a model that fails judges nothing this round; the ingest goes on
+            log.exception("energy model failed; consumption rules not judged")
+            return
+        for w, kwh in zip(windows, expected, strict=True):
+            w.modelled_kwh = kwh
+
+    def judge_meters(self, windows: list[MeterWindow]) -> list[Op]:
+        """Raise, repeat or clear consumption alarms from modelled windows."""
+        ops: list[Op] = []
+        for w in windows:
+            spec = w.rule.meter
+            if spec is None or w.modelled_kwh is None:
+                continue
+            asset, rule = w.asset, w.rule
+            self._judged[(asset.id, rule.id)] = w.end
+            gap = abs(w.measured_kwh - w.modelled_kwh)
+            detail = {
+                "measured_kwh": round(w.measured_kwh, 2),
+                "modelled_kwh": round(w.modelled_kwh, 2),
+                "ratio": round(w.measured_kwh / w.modelled_kwh, 3) if w.modelled_kwh > 0 else None,
+                "direction": "over" if w.measured_kwh > w.modelled_kwh else "under",
+                "from": w.start.isoformat(),
+                "to": w.end.isoformat(),
+            }
+            if (asset.id, rule.id) in self.active:
+                if gap <= spec.limit(w.modelled_kwh, clearing=True):
+                    self._deactivate(asset.id, rule.id)
+                    ops.append(Op("clear", asset, rule, w.end, detail))
+                elif gap > spec.limit(w.modelled_kwh):
+                    ops.append(Op("repeat", asset, rule, w.end, detail))
+            elif gap > spec.limit(w.modelled_kwh) and asset.status not in SILENT_STATUSES:
+                self._activate(asset.id, rule.id)
+                ops.append(Op("raise", asset, rule, w.end, detail))
         return ops
 
     def daylight(self, asset: AssetInfo, at: datetime, margin: timedelta) -> bool | None:

@@ -1,11 +1,14 @@
 """Alarm rules declared in YAML (src/vigie/alarms/rules/dijon.yaml), validated with file:line errors.
 
-Five kinds: ``state`` (a condition on the latest values), ``threshold`` (a
+Six kinds: ``state`` (a condition on the latest values), ``threshold`` (a
 number above or below a limit, with a separate clearing limit: hysteresis),
 ``heartbeat`` (no message for N minutes), ``combination`` (all / any of
-several conditions, e.g. road surface at or below 0.5 °C and wet -> ice risk)
-and ``daylight`` (a condition that is a fault only while the sun is up at the
-asset's position, e.g. a street light burning in daylight: a day-burner).
+several conditions, e.g. road surface at or below 0.5 °C and wet -> ice risk),
+``daylight`` (a condition that is a fault only while the sun is up at the
+asset's position, e.g. a street light burning in daylight: a day-burner) and
+``consumption`` (a meter's energy over a window against what a model of the
+asset expects, e.g. a lighting cabinet drawing far more or less than its lights
+should: judged on a timer, see :meth:`vigie.alarms.engine.RuleEngine.meter_windows`).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from vigie.telemetry.schema import DERIVED, KINDS, SCHEMAS
 from vigie.yamlfile import LocatedDocument, load_located
 
 SEVERITIES = ("critical", "major", "minor", "warning")
-RULE_KINDS = ("state", "threshold", "heartbeat", "combination", "daylight")
+RULE_KINDS = ("state", "threshold", "heartbeat", "combination", "daylight", "consumption")
 RULES_DIR = Path(__file__).parent / "rules"
 
 _TEXT = {
@@ -65,6 +68,9 @@ RULES_SCHEMA: dict[str, Any] = {
                     "clear_below": {"type": "number"},
                     "clear_above": {"type": "number"},
                     "minutes": {"type": "number", "exclusiveMinimum": 0},
+                    "ratio": {"type": "number", "exclusiveMinimum": 0},
+                    "clear_ratio": {"type": "number", "minimum": 0},
+                    "min_kwh": {"type": "number", "minimum": 0},
                     "escalate_after_minutes": {"type": "number", "exclusiveMinimum": 0},
                     "scope": {"enum": ["asset", "zone"]},
                     "link_reports": {
@@ -95,6 +101,26 @@ class LinkSpec:
 
 
 @dataclass(frozen=True)
+class MeterSpec:
+    """A consumption rule: a cumulative meter (kWh) over a sliding window against a model.
+
+    Raised when the measured energy differs from the modelled one by more than
+    ``ratio`` of the model (and by more than ``min_kwh``: a window where the
+    model expects little is not judged on a few minutes of switching offsets);
+    cleared when back within ``clear_ratio`` (hysteresis).
+    """
+
+    field: str
+    window: timedelta
+    ratio: float
+    clear_ratio: float
+    min_kwh: float
+
+    def limit(self, modelled: float, clearing: bool = False) -> float:
+        return max((self.clear_ratio if clearing else self.ratio) * modelled, self.min_kwh)
+
+
+@dataclass(frozen=True)
 class Rule:
     id: str
     kind: str
@@ -107,6 +133,7 @@ class Rule:
     heartbeat: timedelta | None = None
     # daylight rules: judged only from this long after sunrise to this long before sunset.
     daylight_margin: timedelta | None = None
+    meter: MeterSpec | None = None
     escalate_after: timedelta | None = None
     scope: str = "asset"
     link: LinkSpec | None = None
@@ -189,6 +216,35 @@ def _check_fields(
                 problems.append(doc.problem(path, f"'{f}' is not a measurement of {kind} devices"))
 
 
+def _meter(
+    doc: LocatedDocument,
+    spec: dict[str, Any],
+    kinds: frozenset[str],
+    where: tuple[Any, ...],
+    problems: list[ConfigProblem],
+) -> MeterSpec | None:
+    ratio = float(spec["ratio"])
+    clear_ratio = float(spec.get("clear_ratio", ratio))
+    if clear_ratio > ratio:
+        problems.append(doc.problem((*where, "clear_ratio"), "must not be above 'ratio'"))
+        return None
+    name = spec["field"]
+    for kind in sorted(kinds):
+        known = SCHEMAS[kind]["properties"].get(name)
+        if known is None or known.get("type") != "number":
+            problems.append(
+                doc.problem((*where, "field"), f"'{name}' is not a meter reading of {kind} devices")
+            )
+            return None
+    return MeterSpec(
+        field=name,
+        window=timedelta(minutes=float(spec["minutes"])),
+        ratio=ratio,
+        clear_ratio=clear_ratio,
+        min_kwh=float(spec.get("min_kwh", 0.0)),
+    )
+
+
 def _build(
     doc: LocatedDocument, spec: dict[str, Any], where: tuple[Any, ...], problems: list[ConfigProblem]
 ) -> Rule | None:
@@ -197,6 +253,7 @@ def _build(
     before = len(problems)
     raise_when = clear_when = None
     heartbeat = margin = None
+    meter = None
 
     def need(name: str) -> bool:
         if name not in spec:
@@ -234,6 +291,9 @@ def _build(
                     if lim < below:
                         problems.append(doc.problem((*where, "clear_above"), "must not be below 'below'"))
                     clear_when = threshold(spec["field"], lim, None)
+    elif kind == "consumption":
+        if need("field") & need("minutes") & need("ratio"):
+            meter = _meter(doc, spec, kinds, where, problems)
     else:  # heartbeat
         if need("minutes"):
             heartbeat = timedelta(minutes=float(spec["minutes"]))
@@ -253,6 +313,8 @@ def _build(
     fields = (raise_when.fields if raise_when else frozenset()) | (
         clear_when.fields if clear_when else frozenset()
     )
+    if meter is not None:
+        fields = frozenset({meter.field})
     esc = spec.get("escalate_after_minutes")
     line = doc.line_of(where)
     return Rule(
@@ -266,6 +328,7 @@ def _build(
         clear_when=clear_when,
         heartbeat=heartbeat,
         daylight_margin=margin,
+        meter=meter,
         escalate_after=timedelta(minutes=float(esc)) if esc else None,
         scope=spec.get("scope", "asset"),
         link=link,

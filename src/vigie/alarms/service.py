@@ -1,4 +1,5 @@
-"""Alarm timers: escalation, missing heartbeats, lighting programs, command time-outs.
+"""Alarm timers: escalation, missing heartbeats, meters' consumption, lighting programs,
+command time-outs.
 
 One periodic task (``VIGIE_ALARM_TIMER_SECONDS``) that acts only in the process
 holding the ingest lock, so that several workers never escalate twice.
@@ -15,10 +16,11 @@ def tick(v: Vigie) -> dict[str, int]:
     from vigie.alarms.actions import do_escalate_due
     from vigie.telemetry.lighting import ensure_default_schedule, expire_commands, run_schedules
 
-    done = {"heartbeats": 0, "escalated": 0, "expired": 0, "programs": 0}
+    done = {"heartbeats": 0, "consumption": 0, "escalated": 0, "expired": 0, "programs": 0}
     pipeline = v.ingest.pipeline
     if pipeline is not None:
         done["heartbeats"] = pipeline.check_heartbeats()
+        done["consumption"] = pipeline.check_meters()
     done["escalated"] = do_escalate_due(v)
     done["expired"] = expire_commands(v)
     if v.settings.lighting_scheduler and v.ingest.source is not None:

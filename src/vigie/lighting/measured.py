@@ -7,6 +7,12 @@ day and in a switch-off window, the dimming level inside the dimming window).
 A reading more than :data:`TOLERANCE` away from the model is ``over`` or
 ``under``; a cabinet drawing power when the model says its lights are off is
 ``day_burning``. Readings older than :data:`FRESH` are not judged.
+
+Over a span of time the model's energy is the same sum integrated exactly: the
+level is constant between the night's switching times (sunset and sunrise with
+the offsets, the dimming and switch-off windows), so :func:`equivalent_hours`
+adds up those pieces. :func:`cabinet_energy` is what the alarm rules of kind
+``consumption`` judge the cabinets' meters against (handed to them by the wiring).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from vigie.lighting.domain import Schedule, system_watts
-from vigie.lighting.fleet import load_fleet
+from vigie.lighting.fleet import Fleet, load_fleet
 from vigie.runtime import Vigie
 from vigie.telemetry import sun
 from vigie.telemetry.queries import latest_values
@@ -48,6 +54,75 @@ def level_at(s: Schedule, at: datetime, tz: ZoneInfo, lat: float, long: float) -
     if s.dim_start and s.dim_end and _at(night, s.dim_start, tz) <= at < _at(night, s.dim_end, tz):
         return s.dim_level
     return 1.0
+
+
+def _switch_times(s: Schedule, night: date, tz: ZoneInfo, lat: float, long: float) -> list[datetime]:
+    times = [
+        sun.sunset(night, lat, long) + timedelta(minutes=s.on_offset_minutes),
+        sun.sunrise(night + timedelta(days=1), lat, long) + timedelta(minutes=s.off_offset_minutes),
+    ]
+    for a, b in ((s.dim_start, s.dim_end), (s.off_start, s.off_end)):
+        if a and b:
+            times += [_at(night, a, tz), _at(night, b, tz)]
+    return times
+
+
+def equivalent_hours(
+    s: Schedule, start: datetime, end: datetime, tz: ZoneInfo, lat: float, long: float
+) -> float:
+    """Full-power hours a schedule burns from ``start`` to ``end`` (the level's integral)."""
+    if end <= start:
+        return 0.0
+    first = start.astimezone(tz).date() - timedelta(days=1)
+    last = end.astimezone(tz).date()
+    cuts = {start, end}
+    night = first
+    while night <= last:
+        cuts.update(t for t in _switch_times(s, night, tz, lat, long) if start < t < end)
+        night += timedelta(days=1)
+    points = sorted(cuts)
+    hours = 0.0
+    for a, b in zip(points, points[1:], strict=False):
+        level = level_at(s, a + (b - a) / 2, tz, lat, long)
+        hours += level * (b - a).total_seconds() / 3600
+    return hours
+
+
+def _position(fleet: Fleet, mine: np.ndarray) -> tuple[float, float]:
+    if np.isnan(fleet.lat[mine]).all() or np.isnan(fleet.long[mine]).all():
+        return sun.DIJON
+    return float(np.nanmean(fleet.lat[mine])), float(np.nanmean(fleet.long[mine]))
+
+
+def cabinet_energy(v: Vigie, spans: list[tuple[str, datetime, datetime]]) -> list[float | None]:
+    """What each cabinet's lit light points draw over each span (kWh), by the model.
+
+    None for a cabinet the fleet does not know, or one with a lit point whose lamp
+    power is unknown: the model cannot say what that cabinet should count.
+    """
+    if not spans:
+        return []
+    fleet = load_fleet(v)
+    tz = v.city.timezone
+    watts = system_watts(fleet.tech, fleet.watts) + system_watts(fleet.tech, fleet.second_watts)
+    unknown = ~(fleet.watts > 0)  # NaN or 0: no rated power recorded
+    lit = fleet.lit
+    cabinets = fleet.cabinet.astype(str)
+    wanted = {cab for cab, _, _ in spans}
+    members = {cab: np.flatnonzero((cabinets == cab) & lit) for cab in wanted}
+    out: list[float | None] = []
+    for cab, start, end in spans:
+        mine = members[cab]
+        if len(mine) == 0 or unknown[mine].any():
+            out.append(None)
+            continue
+        lat, long = _position(fleet, mine)
+        wh = 0.0
+        for k in np.unique(fleet.schedule_index[mine]).tolist():
+            part = mine[fleet.schedule_index[mine] == k]
+            wh += float(watts[part].sum()) * equivalent_hours(fleet.schedules[k], start, end, tz, lat, long)
+        out.append(wh / 1000)
+    return out
 
 
 def _when(values: dict[str, Any], received_ms: float) -> datetime:
@@ -83,8 +158,7 @@ def measured_vs_model(v: Vigie, now: datetime | None = None) -> dict[str, Any]:
             counts["no_reading"] += 1
             rows.append(row)
             continue
-        lat = float(np.nanmean(fleet.lat[mine])) if not np.isnan(fleet.lat[mine]).all() else sun.DIJON[0]
-        long = float(np.nanmean(fleet.long[mine])) if not np.isnan(fleet.long[mine]).all() else sun.DIJON[1]
+        lat, long = _position(fleet, mine)
         expected = 0.0
         for k in np.unique(fleet.schedule_index[mine]).tolist():
             part = mine[fleet.schedule_index[mine] == k]
@@ -106,4 +180,4 @@ def measured_vs_model(v: Vigie, now: datetime | None = None) -> dict[str, Any]:
     return {"as_of": now.isoformat(), "tolerance": TOLERANCE, "counts": counts, "cabinets": rows}
 
 
-__all__ = ["level_at", "measured_vs_model"]
+__all__ = ["cabinet_energy", "equivalent_hours", "level_at", "measured_vs_model"]

@@ -60,6 +60,12 @@ class Engine(Protocol):
         self, now: datetime, assets: Any, last_seen: Callable[[str], datetime | None], since: datetime
     ) -> list[Any]: ...
 
+    def meter_windows(self, now: datetime) -> list[Any]: ...
+
+    def model_windows(self, windows: list[Any]) -> None: ...
+
+    def judge_meters(self, windows: list[Any]) -> list[Any]: ...
+
     def forget(self, asset_id: str, rule_id: str) -> None: ...
 
 
@@ -449,6 +455,25 @@ class IngestPipeline:
             ops = self.engine.check_heartbeats(
                 now, list(self.registry.assets.values()), self.last_seen, self.started_at
             )
+            self._queue_ops(ops)
+        return len(ops)
+
+    def check_meters(self, now: datetime | None = None) -> int:
+        """Judge the meters' windows (consumption rules); returns how many alarm changes.
+
+        The windows are taken and judged under the lock, but modelled outside it: the
+        model may read the database, and the ingest must not wait for it.
+        """
+        if self.engine is None:
+            return 0
+        now = now or datetime.now(UTC)
+        with self.lock:
+            windows = self.engine.meter_windows(now)
+        if not windows:
+            return 0
+        self.engine.model_windows(windows)
+        with self.lock:
+            ops = self.engine.judge_meters(windows)
             self._queue_ops(ops)
         return len(ops)
 

@@ -31,6 +31,7 @@ class AssetInfo:
     group: str
     status: str
     attributes: dict[str, object]
+    cabinet: str = ""  # a street light's control cabinet (its refStreetlightControlCabinet link)
 
 
 def info_of(row: AssetRow) -> AssetInfo | None:
@@ -47,6 +48,7 @@ def info_of(row: AssetRow) -> AssetInfo | None:
         group=row.group or "",
         status=row.status or "",
         attributes=dict(row.attributes or {}),
+        cabinet=str((row.links or {}).get("refStreetlightControlCabinet") or ""),
     )
 
 

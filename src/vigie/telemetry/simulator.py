@@ -4,6 +4,9 @@ Street lights follow the astronomical clock (on at sunset, off at sunrise,
 70 % flux from 22:00 to 05:00 unless a program command says otherwise) and
 fail now and then; cameras drop offline, traffic controllers report faults,
 road weather stations see frost on winter nights and vehicles drive around.
+A control cabinet's meter counts what its lights draw (lamp and gear), cut from
+midnight to 05:00 where the cabinet switches off part of the night, and now and
+then far more (a fault to earth, lights stuck at full flux).
 Each asset reports periodically and at once on a change (report by exception).
 The same code runs in-process (embedded default) and in ``vigie simulate``.
 """
@@ -51,6 +54,7 @@ RATES = {
     "controller_fault": 0.15,
     "cabinet_door": 0.01,
     "cabinet_power": 0.005,
+    "cabinet_overdraw": 0.02,
     "detector_congestion": 0.04,
 }
 # A controller's faults: (code, weight, operating mode it falls back to). Conflicting greens
@@ -65,6 +69,16 @@ CONTROLLER_FAULTS = (
 FAULT_MODES = {code: mode for code, _, mode in CONTROLLER_FAULTS}
 # Divia lines crossing signalled junctions: trams T1 and T2, the main bus lines.
 PRIORITY_LINES = ("T1", "T2", "L3", "L4", "L5", "L6", "L7", "Corol", "10", "11", "12", "13", "15", "16")
+CABINET_OWN_WATTS = 15.0  # the cabinet's controller and modem
+
+
+def gear_factor(technology: object, watts: float) -> float:
+    """Roughly what a lamp's control gear adds (the simulated meter is not the model)."""
+    if technology in ("LED", "other", None):
+        return 1.0
+    return 1.35 if watts <= 100 else 1.25 if watts <= 150 else 1.2 if watts <= 250 else 1.15
+
+
 MONTHLY_MEAN_C = [2.5, 3.5, 7.5, 10.5, 14.5, 18.0, 20.5, 20.0, 16.0, 11.5, 6.0, 3.0]
 Message = tuple[str, dict[str, Any]]
 
@@ -138,6 +152,10 @@ class FleetSimulator:
             d = Device(a, _h(a.id) % self.periods.get(a.kind, 600))
             self.devices[a.id] = d
             self.by_kind.setdefault(a.kind, []).append(d)
+        self.lights_of: dict[str, list[Device]] = {}
+        for d in self.by_kind.get(STREETLIGHT, ()):
+            if d.asset.cabinet:
+                self.lights_of.setdefault(d.asset.cabinet, []).append(d)
         # kind -> phase second -> devices reporting at that second of their period
         self.buckets: dict[str, dict[int, list[Device]]] = {}
         for kind, devs in self.by_kind.items():
@@ -231,6 +249,10 @@ class FleetSimulator:
                 d.state["powerLost"] = True
                 d.until = now + timedelta(minutes=rng.uniform(20, 120))
                 out.append((d.asset.id, self._cabinet(d, now)))
+        for d in self._draw(CABINET, "cabinet_overdraw", dt):
+            if d.asset.id in self.lights_of and d.until is None:
+                d.state["overdraw"] = round(rng.uniform(1.4, 1.8), 2)
+                d.until = now + timedelta(hours=rng.uniform(6, 30))
 
     def fail_controller(self, asset_id: str, code: str, now: datetime, minutes: float) -> Message:
         """Put a controller in fault for ``minutes`` (random draws and scripted days)."""
@@ -297,7 +319,7 @@ class FleetSimulator:
             return (d.asset.id, self._controller(d, now))
         if kind == CABINET:
             if ended:
-                d.state.update(doorOpen=False, powerLost=False)
+                d.state.update(doorOpen=False, powerLost=False, overdraw=1.0)
             return (d.asset.id, self._cabinet(d, now))
         if kind == TRAFFIC_DETECTOR:
             if ended:
@@ -329,15 +351,26 @@ class FleetSimulator:
         if rise <= t < set_:
             return 0.0
         local = t.astimezone(PARIS)
+        if local.hour < 5 and self._cut_at_night(d):
+            return 0.0
         if local.hour >= 22 or local.hour < 5:
             return 0.7
         return 1.0
 
+    def _cut_at_night(self, d: Device) -> bool:
+        """Whether the light's cabinet cuts its circuits from midnight to 05:00."""
+        cab = self.devices.get(d.asset.cabinet) if d.asset.cabinet else None
+        return cab is not None and cab.asset.attributes.get("switchingMode") == "night-OFF"
+
+    @staticmethod
+    def _rated(d: Device) -> float:
+        raw = d.asset.attributes.get("powerRating")
+        return float(raw) if isinstance(raw, int | float) else (35, 50, 70, 100, 150)[_h(d.asset.id) % 5]
+
     def _light(self, d: Device, now: datetime) -> Message:
         status = d.state.get("status", "ok")
         level = self.target_level(d, now)
-        raw = d.asset.attributes.get("powerRating")
-        rated = float(raw) if isinstance(raw, int | float) else (35, 50, 70, 100, 150)[_h(d.asset.id) % 5]
+        rated = self._rated(d)
         if level <= 0:
             state, watts = "off", 0.4
         else:
@@ -404,14 +437,37 @@ class FleetSimulator:
             "averageVehicleSpeed": round(speed, 1),
         }
 
+    def cabinet_watts(self, cabinet_id: str, now: datetime) -> float:
+        """What a cabinet's lights draw at ``now`` (lamp and gear), before faults and noise."""
+        watts = 0.0
+        for light in self.lights_of.get(cabinet_id, ()):
+            level = self.target_level(light, now)
+            if level <= 0:
+                continue
+            rated = self._rated(light)
+            if light.state.get("status", "ok") == "defectiveLamp":
+                watts += 2.0
+            else:
+                watts += rated * gear_factor(light.asset.attributes.get("lampTechnology"), rated) * level
+        return watts
+
     def _cabinet(self, d: Device, now: datetime) -> dict[str, Any]:
         lost = bool(d.state.get("powerLost"))
         rise, set_ = self._sun_times(now.astimezone(UTC).date())
         night = not (rise <= now < set_)
         e = d.state.get("energy", float(_h(d.asset.id) % 50_000))
-        watts = 0.0 if lost or not night else 2500 + self.rng.gauss(0, 50)
-        e += watts / 1000 * self.periods[CABINET] / 3600
+        if d.asset.id in self.lights_of:
+            lights = self.cabinet_watts(d.asset.id, now) * float(d.state.get("overdraw", 1.0))
+            watts = 0.0 if lost else CABINET_OWN_WATTS + lights * (1 + self.rng.gauss(0, 0.01))
+            night = lights > 0
+        else:  # a cabinet without known lights: a plain 2.5 kW load at night
+            watts = 0.0 if lost or not night else 2500 + self.rng.gauss(0, 50)
+        # The meter counts what was drawn since the last message (events report between periods).
+        last = d.state.get("energy_at")
+        seconds = (now - last).total_seconds() if last is not None else self.periods[CABINET]
+        e += watts / 1000 * min(max(seconds, 0.0), 2 * self.periods[CABINET]) / 3600
         d.state["energy"] = e
+        d.state["energy_at"] = now
         return {
             "ts": _iso(now),
             "powerState": "on" if night and not lost else "off",
