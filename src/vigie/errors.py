@@ -49,6 +49,14 @@ class NotFound(VigieError):
     title = "Not found"
 
 
+class NotAcceptable(VigieError):
+    """None of the formats the client accepts (``Accept``) is one the resource is served in."""
+
+    status = 406
+    code = "not_acceptable"
+    title = "Not acceptable"
+
+
 class Conflict(VigieError):
     status = 409
     code = "conflict"

@@ -13,6 +13,8 @@ from vigie.runtime import Vigie
 
 CARPARKS = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "dijon" / "opendata"
 CARPARK_CSV = CARPARKS / "diviapark_occupancy_timeseries.csv"
+# The DCAT-AP 3.0.1 SHACL shapes, shared by every checkout: ../shared/standards next to the repository.
+SHAPES = Path(__file__).resolve().parents[2] / ".." / "shared" / "standards" / "dcat-ap-3.0.1"
 
 METADATA: dict[str, Any] = {
     "title_fr": "Jeu d'essai",

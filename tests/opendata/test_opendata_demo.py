@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import pyshacl
+from rdflib import RDF, Graph
+
+from tests.opendata.helpers import SHAPES
 from vigie.accounts.actions import do_add_user
 from vigie.assets.demo import load_demo_fleet
 from vigie.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_REPORTS, _demo_reports
+from vigie.opendata.dcat_vocab import DCAT
+from vigie.opendata.dcat_web import render_catalogue
 from vigie.opendata.demo import load_demo_opendata
 from vigie.opendata.queries import published_datasets, read_release, releases
 from vigie.opendata.review import proposals
@@ -46,6 +52,16 @@ def test_opendata_demo_publishes_eight_datasets_through_the_charter(module_vigie
     history = releases(v, "signalements-anonymises")
     if history[-1].status == "blocked":
         assert "k-anonymity" in history[-1].reason
+    # Its DCAT-AP catalogue has no violation of the mandatory shapes (when the shapes are at hand).
+    if SHAPES.is_dir():
+        body, _ = render_catalogue(v, "ttl", 1, 100, True)
+        catalogue = Graph().parse(data=body, format="turtle")
+        shapes = Graph()
+        for name in ("shapes.ttl", "range.ttl"):
+            shapes.parse(SHAPES / name)
+        conforms, _, text = pyshacl.validate(catalogue, shacl_graph=shapes, allow_warnings=True)
+        assert conforms, text
+        assert len(set(catalogue.subjects(RDF.type, DCAT.Dataset))) == len(published)
     # Running the demo again publishes nothing new.
     before = {d: len(releases(v, d)) for d in published}
     _load(v)

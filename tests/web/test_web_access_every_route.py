@@ -339,6 +339,9 @@ ROUTES: dict[str, Row] = {
     "GET /donnees":                                 Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /donnees/comite":                          Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /donnees/{dataset_id}":                    Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),
+    # the DCAT-AP catalogue (negotiated, or .jsonld/.ttl/.rdf): an empty catalogue still answers
+    "GET /donnees/catalogue":                       Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /donnees/catalogue.{ext}":                 Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /donnees/{dataset_id}/versions/{version}": Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),
     # the records API on Opendatasoft's Explore v2.1 URLs (a dataset nobody published: 404)
     "GET /api/explore/v2.1/catalog/datasets":       Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
@@ -636,6 +639,7 @@ def _path(route: str, w: World, caller: str, **given: Any) -> str:
         "kind": "privacy",
         "stop_id": "no-timetable-in-this-world",
         "dataset_id": "no-such-dataset",
+        "ext": "ttl",
         "query_id": "no-such-query",
         "version": 1,
         "proposal_id": 999_999,

@@ -23,6 +23,7 @@ from vigie.lighting.web import router as lighting_api_router
 from vigie.maps.web import router as maps_router
 from vigie.notifications.web import router as mail_router
 from vigie.open311.web import router as open311_router
+from vigie.opendata.dcat_web import router as dcat_router
 from vigie.opendata.explore_web import router as explore_router
 from vigie.opendata.lab_web import router as lab_router
 from vigie.opendata.web import router as opendata_router
@@ -91,6 +92,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     video_pages_router,
     video_sites_router,
     winter_router,
+    dcat_router,  # /donnees/catalogue before /donnees/{dataset_id}
     opendata_router,
     explore_router,
     lab_router,

@@ -114,7 +114,8 @@ class Metadata:
     contact_point: str  # a service's address (not a person's): e.g. opendata@metropole-dijon.fr
     licence: str
     themes: tuple[str, ...] = ()
-    keywords: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()  # in French
+    keywords_en: tuple[str, ...] = ()  # the same in English (the DCAT catalogue tags both)
     spatial: str = ""  # the area covered, in words (e.g. "Dijon Métropole")
     spatial_bbox: tuple[float, float, float, float] | None = None  # west, south, east, north
     temporal_start: date | None = None
@@ -132,6 +133,7 @@ class Metadata:
         out = asdict(self)
         out["themes"] = list(self.themes)
         out["keywords"] = list(self.keywords)
+        out["keywords_en"] = list(self.keywords_en)
         out["spatial_bbox"] = list(self.spatial_bbox) if self.spatial_bbox else None
         out["temporal_start"] = self.temporal_start.isoformat() if self.temporal_start else None
         out["temporal_end"] = self.temporal_end.isoformat() if self.temporal_end else None
@@ -189,6 +191,7 @@ def metadata_from_json(raw: dict[str, Any]) -> Metadata:
         licence=raw["licence"],
         themes=themes,
         keywords=tuple(_strings(raw, "keywords")),
+        keywords_en=tuple(_strings(raw, "keywords_en")),
         spatial=str(raw.get("spatial") or ""),
         spatial_bbox=bbox,
         temporal_start=start,
@@ -343,10 +346,19 @@ class Dataset:
         return (lat, lon) if lat and lon else None
 
 
+# Pages of the portal beside /donnees/{id}: a dataset named so could never be reached.
+RESERVED_SLUGS = frozenset({"comite", "catalogue"})
+
+
 def check_slug(value: Any) -> str:
     if not isinstance(value, str) or not SLUG.match(value):
         raise ValidationFailed(
             "id must be 3-64 characters: lower-case letters, digits and dashes", field="id"
+        )
+    if value in RESERVED_SLUGS:
+        raise ValidationFailed(
+            f"id {value!r} is reserved (a page of the portal: {', '.join(sorted(RESERVED_SLUGS))})",
+            field="id",
         )
     return value
 

@@ -189,3 +189,14 @@ def read_release(
 ) -> pa.Table:
     """The rows of a published release (memory-mapped: a large file is not copied)."""
     return pq.read_table(release_path(v, dataset_id, version), columns=columns, memory_map=True)
+
+
+def first_published(v: Vigie) -> dict[str, datetime]:
+    """When each dataset's first published release was made (the DCAT catalogue's ``dct:issued``)."""
+    with v.db.session() as s:
+        rows = s.execute(
+            select(ReleaseRow.dataset_id, func.min(ReleaseRow.created_at))
+            .where(ReleaseRow.version.is_not(None))
+            .group_by(ReleaseRow.dataset_id)
+        ).all()
+    return {dataset_id: created for dataset_id, created in rows}
