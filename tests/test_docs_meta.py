@@ -86,7 +86,7 @@ def test_import_doc_examples_are_valid_mappings(vigie):
 
 
 def test_openapi_refs_all_resolve() -> None:
-    """Every $ref of /openapi.json names a component: Swagger UI stops rendering at one that does not."""
+    """Every $ref of /openapi.json names a component (a dangling one leaves an operation undocumented)."""
     import json
     import re
 
@@ -98,3 +98,15 @@ def test_openapi_refs_all_resolve() -> None:
     components = set(spec.get("components", {}).get("schemas", {}))
     refs = set(re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', text))
     assert refs and refs <= components, sorted(refs - components)
+
+
+def test_openapi_schema_titles_unique() -> None:
+    """Swagger UI lists schemas by title: two bodies both called "AssignIn" could not be told apart."""
+    from collections import Counter
+
+    from vigie.app import create_app
+    from vigie.settings import Settings
+
+    schemas = create_app(Settings(environment="test")).openapi()["components"]["schemas"]
+    titles = Counter(schema.get("title", name) for name, schema in schemas.items())
+    assert [title for title, n in titles.items() if n > 1] == []

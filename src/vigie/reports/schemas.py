@@ -90,7 +90,7 @@ class FollowIn(_Body):
 
 def openapi_submit_body() -> dict[str, Any]:
     # Written out rather than a $ref: the route reads its body by hand, so FastAPI puts no
-    # ReportIn among the components, and a dangling $ref stopped Swagger UI at this route.
+    # ReportIn among the components: a $ref to it would name nothing.
     schema = ReportIn.model_json_schema(ref_template="#/components/schemas/{model}")
     multipart = {
         "type": "object",

@@ -48,7 +48,7 @@ class CircuitIn(_Body):
     vehicle_id: str | None = Field(None, max_length=64)
 
 
-class AssignIn(_Body):
+class CircuitAssignIn(_Body):
     vehicle_id: str | None = Field(None, max_length=64)
 
 
@@ -100,7 +100,7 @@ def add_circuit(request: Request, body: CircuitIn, v: Vigie = Depends(get_vigie)
 
 @router.post("/circuits/{circuit_id}/vehicle", summary="Assign a circuit to a vehicle (null: nobody)")
 def assign(
-    request: Request, circuit_id: DbId, body: AssignIn, v: Vigie = Depends(get_vigie)
+    request: Request, circuit_id: DbId, body: CircuitAssignIn, v: Vigie = Depends(get_vigie)
 ) -> dict[str, Any]:
     actions.do_assign_circuit(v, current_agent(request), circuit_id, body.vehicle_id)
     return {"id": circuit_id, "vehicle_id": body.vehicle_id}
