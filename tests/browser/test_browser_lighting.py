@@ -113,3 +113,61 @@ def test_browser_lighting_public_page(vigie, live, new_context) -> None:  # type
     expect(page.locator("#chart-lighting-energy canvas")).to_be_visible()
     check_a11y(page, "lighting public page (en)")
     assert errors == []
+
+
+MARKERS_ARE = """(expected) => {
+  const map = Vigie.maps.find((m) => m.getContainer().id === "compliance-map");
+  if (!map) return false;
+  let n = 0;
+  map.eachLayer((l) => { if (l instanceof L.CircleMarker) n++; });
+  return n === expected;
+}"""
+
+
+def markers_are(page, n: int) -> None:  # type: ignore[no-untyped-def]
+    page.wait_for_function(MARKERS_ARE, arg=n, timeout=15_000)
+
+
+def test_browser_lighting_compliance_map(vigie, live, new_context, make_agent) -> None:  # type: ignore[no-untyped-def]
+    seed_fleet(vigie)
+    # A third point in Chenôve without its upward light ratio: unknown.
+    add_light(vigie, "SL-5", "HPS", 70, installed_on=date(2010, 1, 1), zone="21166")
+    supervisor = make_agent("supervisor")
+    ctx, _ = new_context(viewport={"width": 1280, "height": 1000})
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    login(page, supervisor.email, PASSWORD)
+    page.goto("/pilotage/eclairage")
+    card = page.locator("#compliance-map-card")
+    expect(card.get_by_role("heading", level=2)).to_have_text("Carte de conformité")
+    # The legend says each status in words and shape, with the commune's counts.
+    legend = card.get_by_role("group", name="Statuts affichés")
+    expect(legend.get_by_role("checkbox")).to_have_count(3)
+    expect(legend).to_contain_text("Non conformes (anneau rouge épais)")
+    page.locator("#compliance-zone").select_option(label="Chenôve")
+    summary = page.locator("#compliance-map-summary")
+    expect(summary).to_have_text("Chenôve — non conformes : 1 ; inconnus : 1 ; conformes : 1.")
+    markers_are(page, 3)
+    # From the keyboard: hide the compliant points.
+    legend.get_by_role("checkbox", name="Conformes (disque plein vert)").focus()
+    page.keyboard.press("Space")
+    expect(legend.get_by_role("checkbox", name="Conformes (disque plein vert)")).not_to_be_checked()
+    markers_are(page, 2)
+    page.locator("#compliance-zone").select_option(label="Dijon")
+    expect(summary).to_contain_text("Dijon — non conformes : 1 ; inconnus : 0 ; conformes : 1.")
+    markers_are(page, 1)  # SL-2 (4,000 K); SL-1 is compliant and hidden
+    page.locator("#compliance-zone").select_option(value="")
+    expect(summary).to_contain_text("Toutes les communes — non conformes : 2 ; inconnus : 1")
+    markers_are(page, 3)
+    check_a11y(page, "lighting compliance map (fr)")
+    page.goto("/pilotage/eclairage?lang=en")
+    expect(page.locator("#compliance-map-card h2")).to_have_text("Compliance map")
+    expect(page.locator("#compliance-map-card fieldset")).to_contain_text("Unknown (dotted grey circle)")
+    page.locator("#compliance-zone").select_option(label="Chenôve")
+    expect(page.locator("#compliance-map-summary")).to_have_text(
+        "Chenôve — non-compliant: 1; unknown: 1; compliant: 1."
+    )
+    markers_are(page, 3)
+    check_a11y(page, "lighting compliance map (en)")
+    assert errors == []

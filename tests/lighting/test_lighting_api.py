@@ -34,6 +34,28 @@ def test_lighting_api_compliance_layer_for_agents(
     assert features[0]["properties"]["broken"] == ["cct-3000"]
     bad = client.get("/api/v1/lighting/compliance/points.geojson?status=late", headers=auth("operator"))
     assert bad.status_code == 422 and "status" in bad.text
+
+
+def test_lighting_api_compliance_layer_of_every_status_in_a_commune(
+    vigie: Vigie, client: TestClient, auth: Callable[..., dict[str, str]]
+) -> None:
+    add_light(vigie, "SL-1", "LED", 40, installed_on=date(2021, 1, 1), colorTemperature=4000)
+    add_light(vigie, "SL-2", "HPS", 100, installed_on=date(2001, 1, 1), upwardLightRatio=3)
+    add_light(vigie, "SL-3", "HPS", 100, installed_on=date(2001, 1, 1), upwardLightRatio=3, zone="21166")
+    add_light(vigie, "SL-4", "HPS", 100, installed_on=date(2001, 1, 1), zone="21166")
+    url = "/api/v1/lighting/compliance/points.geojson"
+    everything = client.get(url + "?status=all", headers=auth("operator")).json()["features"]
+    assert [(f["id"], f["properties"]["status"]) for f in everything] == [
+        ("SL-1", "non_compliant"),
+        ("SL-2", "compliant"),
+        ("SL-3", "compliant"),
+        ("SL-4", "unknown"),
+    ]
+    chenove = client.get(url + "?status=all&zone=21166", headers=auth("operator")).json()["features"]
+    assert [(f["id"], f["properties"]["zone"]) for f in chenove] == [("SL-3", "21166"), ("SL-4", "21166")]
+    assert client.get(url + "?status=unknown&zone=21231", headers=auth("operator")).json()["features"] == []
+    bad = client.get(url + "?status=all&zone=99999", headers=auth("operator"))
+    assert bad.status_code == 422 and "99999" in bad.text
     assert client.get("/api/v1/lighting/compliance/points.geojson").status_code == 401
 
 

@@ -275,16 +275,22 @@ def compliance_report(v: Vigie, today: date | None = None) -> dict[str, Any]:
 
 
 def compliance_geojson(
-    v: Vigie, status: str, today: date | None = None, limit: int = 50_000
+    v: Vigie, status: str, today: date | None = None, limit: int = 50_000, zone: str = ""
 ) -> dict[str, Any]:
-    """The points of one compliance status as a GeoJSON layer (agents' map)."""
-    if status not in compliance.STATUSES:
-        raise ValidationFailed(f"status is one of {', '.join(compliance.STATUSES)}", field="status")
+    """The points of one compliance status (or ``all``), in one commune or everywhere, as a
+    GeoJSON layer (the agents' map)."""
+    if status not in (*compliance.STATUSES, "all"):
+        raise ValidationFailed(f"status is one of {', '.join(compliance.STATUSES)} or all", field="status")
+    if zone and zone not in {z.code for z in v.city.zones.zones}:
+        raise ValidationFailed(f"unknown commune '{zone}'", field="zone")
     today = today or date.today()
     fleet = load_fleet(v)
+    zones = fleet.zone.tolist()
     features = []
     for i, verdict in enumerate(verdicts(v, fleet, today)):
-        if verdict is None or verdict.status != status or np.isnan(fleet.lat[i]):
+        if verdict is None or np.isnan(fleet.lat[i]):
+            continue
+        if (status != "all" and verdict.status != status) or (zone and zones[i] != zone):
             continue
         features.append(
             {
@@ -294,6 +300,7 @@ def compliance_geojson(
                 "properties": {
                     "id": fleet.ids[i],
                     "status": verdict.status,
+                    "zone": zones[i],
                     "broken": list(verdict.broken),
                     "missing": list(verdict.missing),
                     "lampTechnology": str(fleet.technology[i]),

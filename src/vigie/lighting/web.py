@@ -44,20 +44,23 @@ async def compliance(v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
 
 @router.get(
     "/compliance/points.geojson",
-    summary="Light points of one compliance status, as a map layer (agents)",
+    summary="Light points of one compliance status (or all), in one commune or all, as a map layer (agents)",
     tags=["agents"],
     response_class=Response,
     responses={200: {"content": {"application/geo+json": {}}}},
 )
 async def compliance_points(
     request: Request,
-    status: str = Query("non_compliant", description="compliant, non_compliant or unknown", max_length=20),
+    status: str = Query(
+        "non_compliant", description="compliant, non_compliant, unknown or all", max_length=20
+    ),
+    zone: str = Query("", description="Only the points of this commune (its code)", max_length=32),
     v: Vigie = Depends(get_vigie),
 ) -> Response:
     require(current_agent(request), "reports.read")
     import json
 
-    layer = await run_in_threadpool(actions.compliance_geojson, v, status)
+    layer = await run_in_threadpool(actions.compliance_geojson, v, status, None, 50_000, zone)
     return Response(json.dumps(layer, separators=(",", ":")), media_type="application/geo+json")
 
 
