@@ -81,7 +81,7 @@ def wire_contexts(v: Vigie) -> None:
     m.subscribe_in_transaction(AlarmLinked, record_alarm_link)
     # The operations log (main courante): every service's notable events, written with the
     # change they record (alarms, plan levels, image extractions…).
-    m.subscribe_in_transaction(Logged, record_logged)
+    m.subscribe_in_transaction(Logged, partial(record_logged, v))
     # Winter service: a road weather station's ice alarm proposes a level of the winter plan.
     m.subscribe(DomainEvent, partial(propose_from_alarms, v))
     # The equipment's live state (assets) reads telemetry and the alarm rules, which build

@@ -9,6 +9,8 @@ from tests.browser.conftest import check_a11y, login
 from tests.conftest import PASSWORD
 from tests.telemetry.helpers import add_asset
 from tests.videoprotection.helpers import video_site
+from vigie.events.changes import Logged
+from vigie.oplog.actions import do_write
 from vigie.videoprotection import actions
 
 DESKTOP = {"width": 1440, "height": 900}
@@ -178,3 +180,44 @@ def test_browser_video_keyboard_shortcuts(new_context, live, make_agent, vigie):
     expect(page.locator("#vp-filter")).not_to_be_focused()
     page.keyboard.press("?")
     expect(help_dialog).to_be_hidden()
+
+
+def test_browser_video_oplog_entries_arrive_live_and_are_announced(new_context, live, make_agent, vigie):
+    op, other = make_agent("operator"), make_agent("operator")
+    do_write(vigie, other, "lighting", "Prise de poste")
+    ctx, _ = new_context(viewport=DESKTOP)
+    page = ctx.new_page()
+    login(page, op.email, PASSWORD)
+    page.wait_for_url("**/pilotage")
+    page.goto("/pilotage/main-courante?service=winter")
+    expect(page.locator("#oplog-empty")).to_be_visible()
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
+    do_write(vigie, other, "lighting", "Armoire A12 ouverte")  # another service: not in this filter
+    with vigie.db.session(write=True) as s:  # a camera's entry: not for this operator
+        vigie.messages.stage(
+            s,
+            Logged(
+                service="winter",
+                kind="note",
+                text_fr="Caméra CAM-0001 hors ligne",
+                visible_to="video.cameras",
+            ),
+        )
+        s.commit()
+    do_write(vigie, other, "winter", "Verglas signalé avenue du Drapeau", "urgent")
+    rows = page.locator("#oplog-table tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Verglas signalé avenue du Drapeau")
+    expect(rows.first).to_contain_text("Urgent")
+    expect(page.locator("#live-region")).to_have_text(
+        "Nouvelle entrée de la main courante, Viabilité hivernale (PC neige), Urgent : "
+        "Verglas signalé avenue du Drapeau"
+    )
+    expect(page.locator("#timeline-heading")).to_have_text("Chronologie (1 entrées)")
+    check_a11y(page, "operations log with a live entry")
+    # The new row can be corrected like the others.
+    rows.first.locator("summary").click()
+    rows.first.get_by_label("Texte de la rectification").fill("Avenue du Drapeau, côté nord")
+    rows.first.get_by_role("button", name="Enregistrer la rectification").click()
+    page.wait_for_load_state("load")
+    expect(page.locator("#oplog-table tbody tr").first).to_contain_text("rectifie n°")

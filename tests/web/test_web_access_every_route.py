@@ -229,6 +229,7 @@ ROUTES: dict[str, Row] = {
     "POST /api/v1/reports/{report_id}/photos/{key}/moderation":
         Row("reports.moderate", 401, 401, 401, 403, 200, 200, 200),
     "GET /api/v1/events/agent":                     Row("reports.read", 401, 401, 401, 200, 200, 200, 200),
+    "GET /api/v1/events/oplog":                     Row("oplog.read", 401, 401, 401, 403, 200, 200, 200),
     "GET /api/v1/pilotage/agents":                  Row("reports.triage", 401, 401, 401, 403, 200, 200, 200),
     "GET /api/v1/pilotage/queue":                   Row("reports.triage", 401, 401, 401, 403, 200, 200, 200),
     "GET /api/v1/pilotage/queue/map":               Row("reports.triage", 401, 401, 401, 403, 200, 200, 200),

@@ -1,4 +1,4 @@
-"""Server-Sent Event streams: public, per report (tracking page), and agents."""
+"""Server-Sent Event streams: public, per report (tracking page), agents, the operations log."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from vigie import metrics
-from vigie.accounts.permissions import require
+from vigie.accounts.permissions import PERMISSIONS, require
 from vigie.alarms.queries import CAMERA_TYPES
 from vigie.events.domain import DomainEvent
+from vigie.oplog.actions import LIVE_EVENT as OPLOG_EVENT
 from vigie.reports.tracking import find_tracked
 from vigie.runtime import Vigie
 from vigie.web.deps import current_agent
@@ -106,6 +107,8 @@ async def agent_stream(request: Request) -> StreamingResponse:
     cameras = agent.can("video.cameras")
 
     def seen(e: DomainEvent) -> bool:
+        if e.type == OPLOG_EVENT:  # the log's own stream, filtered per entry (below)
+            return False
         return cameras or e.payload.get("kind") != "alarm" or e.agent.get("asset_type") not in CAMERA_TYPES
 
     if not agent.can("reports.all"):
@@ -114,3 +117,16 @@ async def agent_stream(request: Request) -> StreamingResponse:
             request, lambda e: e.agent.get("assigned_user_id") == uid and seen(e), "agent", "no-store"
         )
     return _stream(request, seen, "agent", "no-store")
+
+
+@router.get("/oplog", summary="New entries of the operations log (those the agent may read)")
+async def oplog_stream(request: Request) -> StreamingResponse:
+    agent = await run_in_threadpool(current_agent, request)
+    agent = require(agent, "oplog.read")
+    # Each entry names the permission its reader needs (a camera's alarm, an extraction…).
+    readable = {code for code in PERMISSIONS if agent.can(code)}
+
+    def accept(e: DomainEvent) -> bool:
+        return e.type == OPLOG_EVENT and e.payload.get("visible_to") in readable
+
+    return _stream(request, accept, "agent", "no-store")

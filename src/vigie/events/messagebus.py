@@ -25,6 +25,8 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from sqlalchemy import event as sa_event
+
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
@@ -95,6 +97,31 @@ class MessageBus:
                 except Exception:
                     log.exception("a subscriber of %s failed (%d events)", kind.__name__, len(batch))
 
+    def publish_on_commit(self, s: Session, build: Callable[[], Sequence[object]]) -> None:
+        """Publish the events ``build()`` gives once ``s`` commits; nothing if it rolls back.
+
+        For an in-transaction subscriber whose write others want to hear of live (an
+        operations log entry staged by any context): the publisher need not know it, and
+        ``build`` runs after the commit, when the rows have their ids.
+        """
+        pending: list[Callable[[], Sequence[object]]] | None = s.info.get(_PENDING)
+        if pending is None:
+            pending = s.info[_PENDING] = []
+            if not s.info.get(_HOOKED):
+                s.info[_HOOKED] = True
+                sa_event.listen(s, "after_commit", self._after_commit)
+                sa_event.listen(s, "after_rollback", _forget_pending)
+        pending.append(build)
+
+    def _after_commit(self, s: Session) -> None:
+        events: list[object] = []
+        for build in s.info.pop(_PENDING, None) or ():
+            try:
+                events.extend(build())
+            except Exception:
+                log.exception("could not build the events of a committed change")
+        self.publish(events)
+
     def subscribers(self) -> dict[str, list[str]]:
         """Event type -> its subscribers, by name (for the docs and the tests)."""
         out: dict[str, list[str]] = {}
@@ -103,6 +130,14 @@ class MessageBus:
         for kind, staged in self._staged.items():
             out.setdefault(kind.__name__, []).extend(f"in transaction: {_name(h)}" for h, _ in staged)
         return out
+
+
+_PENDING = "vigie.publish_on_commit"
+_HOOKED = "vigie.publish_on_commit.hooked"
+
+
+def _forget_pending(s: Session) -> None:
+    s.info.pop(_PENDING, None)
 
 
 def _name(handler: Callable[..., Any]) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, inspect, select
 from sqlalchemy.orm import Session
 
 from vigie.accounts.domain import Agent
@@ -23,11 +23,13 @@ from vigie.accounts.permissions import PERMISSIONS, require
 from vigie.db import utcnow
 from vigie.errors import NotFound, ValidationFailed
 from vigie.events.changes import Logged
+from vigie.events.domain import DomainEvent
 from vigie.oplog import domain
 from vigie.oplog.storage import OplogEntryRow
 from vigie.runtime import Vigie
 
 SUMMARY_MAX_ENTRIES = 20_000
+LIVE_EVENT = "oplog.entry"
 SPAN_MAX = timedelta(days=31)
 
 
@@ -53,9 +55,44 @@ def _row(event: Logged, now: datetime) -> OplogEntryRow:
     )
 
 
-def record_logged(s: Session, event: Logged) -> None:
-    """In-transaction subscriber: the entry commits (or rolls back) with the change it records."""
-    s.add(_row(event, utcnow()))
+# What a live event carries of an entry's texts: a NOTIFY holds less than 8,000 bytes; a
+# client that gets `truncated` reads the entry from /api/v1/oplog/{id}.
+LIVE_TEXT_MAX = 600
+
+
+def entry_event(row: OplogEntryRow) -> DomainEvent:
+    """The live event of a new entry (agents' stream /api/v1/events/oplog only).
+
+    ``payload`` names what the stream filters on (who may read it); the view is in ``agent``.
+    """
+    view = entry_view(row)
+    long = any(len(view[k] or "") > LIVE_TEXT_MAX for k in ("text", "text_en"))
+    for k in ("text", "text_en"):
+        view[k] = (view[k] or "")[:LIVE_TEXT_MAX]
+    view.pop("detail", None)
+    if long:
+        view["truncated"] = True
+    return DomainEvent(
+        type=LIVE_EVENT,
+        report_ids=(),
+        public=False,
+        payload={"kind": "oplog", "id": row.id, "visible_to": row.visible_to},
+        agent=view,
+    )
+
+
+def record_logged(v: Vigie, s: Session, event: Logged) -> None:
+    """In-transaction subscriber: the entry commits (or rolls back) with the change it records,
+    and reaches the live log once committed."""
+    row = _row(event, utcnow())
+    s.add(row)
+    v.messages.publish_on_commit(s, lambda: _committed([row]))
+
+
+def _committed(rows: list[OplogEntryRow]) -> list[DomainEvent]:
+    # A row rolled back with a savepoint (SQLite's group commit replays units) is no longer
+    # persistent: it was never logged.
+    return [entry_event(r) for r in rows if r.id is not None and inspect(r).persistent]
 
 
 def do_write(
@@ -75,7 +112,8 @@ def do_write(
         row = _row(event, utcnow())
         s.add(row)
         s.commit()
-        return entry_view(row)
+    v.messages.publish([entry_event(row)])
+    return entry_view(row)
 
 
 def do_correct(v: Vigie, agent: Agent | None, entry_id: int, text: str) -> dict[str, Any]:
@@ -103,7 +141,8 @@ def do_correct(v: Vigie, agent: Agent | None, entry_id: int, text: str) -> dict[
         row.corrects_id = old.id
         s.add(row)
         s.commit()
-        return entry_view(row)
+    v.messages.publish([entry_event(row)])
+    return entry_view(row)
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -273,6 +312,7 @@ __all__ = [
     "OplogFilter",
     "do_correct",
     "do_write",
+    "entry_event",
     "export_csv",
     "get_entry",
     "list_entries",

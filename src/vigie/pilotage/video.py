@@ -99,9 +99,14 @@ async def oplog_page(
         if val
     }
     i = 0 if lang == "fr" else 1
+    today = datetime.now(v.city.timezone).date().isoformat()
+    # New entries appear live on the first page, unless the filter ends in the past.
+    live = page == 1 and (not end or end >= today)
+    live_filter = {"service": service, "severity": severity, "q": q.strip()}
     return render(
         request,
         "pilotage/oplog.html",
+        live=live,
         items=items,
         total=total,
         page_number=page,
@@ -114,7 +119,18 @@ async def oplog_page(
         summary=summary,
         shift=(summary.start.astimezone(v.city.timezone), summary.end.astimezone(v.city.timezone)),
         can_write=agent.can("oplog.write"),
-        **page_base(request, agent, csrf),
+        **page_base(
+            request,
+            agent,
+            csrf,
+            oplog={
+                "live": live,
+                "total": total,
+                "filter": live_filter,
+                "services": {c: names[i] for c, names in SERVICES.items()},
+                "severities": {c: translate(lang, f"oplog.sev.{c}") for c in SEVERITIES},
+            },
+        ),
     )
 
 
