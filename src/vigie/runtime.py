@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from vigie.limits.store import LimitStore
     from vigie.maps.basemap import Basemap
     from vigie.maps.layers import CachedLayer
+    from vigie.opendata.ogc import FeatureTables
     from vigie.photos.storage import PhotoStore
     from vigie.telemetry.pipeline import IngestPipeline
     from vigie.telemetry.sources import TelemetrySource
@@ -83,6 +84,7 @@ class Caches:
     # vigie.lighting.planner_service: the planner's view of lighting_fleet and its hours.
     lighting_points: tuple[object, ...] | None = None
     service_links: list[LinkGroup] | None = None
+    ogc_features: FeatureTables | None = None  # vigie.opendata.ogc: published releases loaded in DuckDB
 
 
 @dataclass

@@ -117,3 +117,42 @@ def test_browser_opendata_committee_member_votes_and_records_the_decision(vigie,
     review.get_by_role("button", name="Consigner la décision").click()
     expect(page.get_by_text("Équipements publics, pas de donnée personnelle.")).to_be_visible()
     assert [p.status for p in proposals(vigie, "brouillon")] == ["approved"]
+
+
+def test_browser_opendata_ogc_api_pages(vigie, make_agent, new_context):
+    """OGC API – Features as HTML: from the landing page to one feature, in French and English."""
+    _publish(vigie, make_agent)
+    ctx, _ = new_context()
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    page.goto("/api/ogc?f=html")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("OGC API – Features")
+    check_a11y(page, "on the OGC API landing page")
+    page.get_by_role("link", name="Collections").first.click()
+    expect(page.locator("article.card")).to_have_count(1)  # velodi: the only dataset with a position
+    check_a11y(page, "on the OGC API collections")
+    page.get_by_role("link", name="Stations Vélodi", exact=True).click()
+    expect(page.get_by_role("heading", name="Stations Vélodi", level=1)).to_be_visible()
+    check_a11y(page, "on an OGC API collection")
+    page.get_by_role("link", name="Voir les objets").click()
+    expect(page.locator("table.preview tbody tr")).to_have_count(10)
+    expect(page.locator("#dataset-map canvas").first).to_be_attached()  # Leaflet drew the page's points
+    check_a11y(page, "on an OGC API items page")
+    screenshot(page, "opendata-ogc-items")
+    next_link = page.get_by_role("link", name="Page suivante")
+    next_link.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("link", name="Page précédente")).to_be_visible()
+    page.locator("table.preview tbody th a").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("objet 11")
+    check_a11y(page, "on an OGC API feature")
+
+    page.goto("/api/ogc/api?f=html&lang=en")
+    expect(page.get_by_role("heading", name="API definition (OpenAPI 3.0)")).to_be_visible()
+    check_a11y(page, "on the OGC API definition, in English")
+    page.goto("/api/ogc/collections/velodi/items?f=html&limit=0")
+    expect(page.get_by_role("alert")).to_contain_text("limit must be between 1 and 10000")
+    check_a11y(page, "on an OGC API error page")
+    assert errors == []

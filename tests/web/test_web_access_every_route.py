@@ -351,6 +351,15 @@ ROUTES: dict[str, Row] = {
         Row(PUBLIC, 404, 404, 404, 404, 404, 404, 404),
     "GET /api/explore/v2.1/catalog/datasets/{dataset_id}/exports/{fmt}":
         Row(PUBLIC, 404, 404, 404, 404, 404, 404, 404),
+    # OGC API – Features over the published releases (no dataset published: no collection)
+    "GET /api/ogc":                                 Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /api/ogc/conformance":                     Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /api/ogc/api":                             Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /api/ogc/collections":                     Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /api/ogc/collections/{collection_id}":     Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),
+    "GET /api/ogc/collections/{collection_id}/items": Row(PUBLIC,   404, 404, 404, 404, 404, 404, 404),
+    "GET /api/ogc/collections/{collection_id}/items/{feature_id}":
+        Row(PUBLIC, 404, 404, 404, 404, 404, 404, 404),
     # the data lab (no query saved under the id asked)
     "GET /labo":                                    Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /labo/{query_id}":                         Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),
@@ -641,6 +650,8 @@ def _path(route: str, w: World, caller: str, **given: Any) -> str:
         "stop_id": "no-timetable-in-this-world",
         "dataset_id": "no-such-dataset",
         "ext": "ttl",
+        "collection_id": "no-such-collection",
+        "feature_id": 1,
         "query_id": "no-such-query",
         "version": 1,
         "proposal_id": 999_999,

@@ -26,6 +26,7 @@ from vigie.open311.web import router as open311_router
 from vigie.opendata.dcat_web import router as dcat_router
 from vigie.opendata.explore_web import router as explore_router
 from vigie.opendata.lab_web import router as lab_router
+from vigie.opendata.ogc_web import router as ogc_router
 from vigie.opendata.web import router as opendata_router
 from vigie.oplog.web import router as oplog_router
 from vigie.pilotage.api import router as pilotage_api_router
@@ -95,6 +96,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     dcat_router,  # /donnees/catalogue before /donnees/{dataset_id}
     opendata_router,
     explore_router,
+    ogc_router,
     lab_router,
     health_router,
     metrics_router,

@@ -121,6 +121,12 @@ def _conform(table: pa.Table, columns: tuple[Column, ...]) -> pa.Table:
     for c in columns:
         col = table[c.name]
         target = ARROW_TYPES[c.type]
+        if c.type == "timestamp" and pa.types.is_string(col.type):
+            # GeoJSON properties are text: ISO 8601 with an offset, or naive (then UTC, as in CSV).
+            try:
+                col = col.cast(pa.timestamp("us", tz="UTC"))
+            except pa.ArrowInvalid:
+                col = col.cast(pa.timestamp("us"))
         if c.type == "timestamp" and col.type.tz is None:  # type: ignore[attr-defined]
             col = col.cast(pa.timestamp("us")).cast(pa.timestamp("us", tz="UTC"))
         arrays.append(col.cast(target))
