@@ -17,6 +17,7 @@ from vigie.inbound.service import make_background as inbound_mail
 from vigie.lighting.measured import cabinet_energy
 from vigie.notifications.service import make_background as outbox
 from vigie.opendata.service import make_background as opendata_releases
+from vigie.residents.service import make_background as waste_reminders
 from vigie.retention import make_background as retention
 from vigie.runtime import Vigie
 from vigie.telemetry.pipeline import IngestPipeline
@@ -49,7 +50,8 @@ def build_ingest(v: Vigie) -> IngestPipeline:
 def background_services(v: Vigie) -> list[BackgroundService]:
     """In start order: the outbox sender, the inbound mail channel, the telemetry ingest,
     the embedded simulator's salting runs, the alarm timers, the video-protection
-    compliance check, the scheduled open data releases, the retention periods."""
+    compliance check, the scheduled open data releases, the waste collection reminders, the
+    retention periods."""
     return [
         *outbox(v),
         *inbound_mail(v),
@@ -58,5 +60,6 @@ def background_services(v: Vigie) -> list[BackgroundService]:
         *alarm_timers(v),
         *video_compliance(v),
         *opendata_releases(v),
+        *waste_reminders(v),
         *retention(v),
     ]

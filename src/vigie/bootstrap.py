@@ -42,6 +42,7 @@ from vigie.opendata.uploads import register_upload_source
 from vigie.oplog.actions import record_logged
 from vigie.photos.storage import make_photo_store
 from vigie.reports.subscribers import record_alarm_link
+from vigie.residents.actions import forget_address
 from vigie.runtime import Vigie
 from vigie.settings import Settings
 from vigie.telemetry.queries import history, latest_state, latest_values
@@ -73,8 +74,10 @@ def wire_contexts(v: Vigie) -> None:
     )
     m.subscribe_in_transaction(ReportChanged, partial(announce_change, v))
     m.subscribe_in_transaction(ReportFollowed, partial(ask_follower_to_confirm, v))
-    # An erasure carried out: the inbound mail's senders forget the address with it.
+    # An erasure carried out: the inbound mail's senders forget the address with it…
     m.subscribe_in_transaction(AddressErased, forget_sender)
+    # … and a resident account of that address is deleted with it.
+    m.subscribe_in_transaction(AddressErased, forget_address)
     # Alarms and residents' reports: a new report is linked to the alarms nearby (after
     # commit: never fails the report); an alarm's link is a history entry of the report.
     m.subscribe(ReportCreated, partial(link_new_reports, v))

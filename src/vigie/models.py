@@ -16,6 +16,7 @@ from vigie.opendata import storage as opendata_storage
 from vigie.oplog import storage as oplog_storage
 from vigie.places import storage as places_storage
 from vigie.reports import storage as reports_storage
+from vigie.residents import storage as residents_storage
 from vigie.telemetry import storage as telemetry_storage
 from vigie.traffic import storage as traffic_storage
 from vigie.transport import storage as transport_storage
@@ -44,6 +45,7 @@ __all__ = [
     "traffic_storage",
     "transport_storage",
     "places_storage",
+    "residents_storage",
     "cityinfo_storage",
     "winter_storage",
 ]

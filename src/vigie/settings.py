@@ -278,6 +278,31 @@ class Settings(BaseSettings):
         "weekdays, holiday rule, exceptions; see docs/waste.md). Empty: no waste pages. `make run` "
         "uses the Dijon profile's `waste.yaml`, whose rounds are illustrative.",
     )
+    resident_link_minutes: int = Field(
+        15,
+        ge=1,
+        le=1440,
+        description="Validity of a resident's one-time sign-in link sent by e-mail, in minutes.",
+    )
+    resident_session_days: int = Field(
+        90,
+        ge=1,
+        le=400,
+        description="Lifetime of a resident's session (their account on one device), in days.",
+    )
+    resident_links_per_hour: int = Field(
+        5,
+        ge=0,
+        description="Sign-in links one e-mail address may be sent per hour, and ten times that "
+        "per client address, counted across every worker (0 disables the limits).",
+    )
+    waste_reminder_minutes: float = Field(
+        5.0,
+        gt=0,
+        le=60,
+        description="How often the leader worker looks for waste collection reminders due "
+        "(each is sent once, at or after its evening time, the day before the collection).",
+    )
     library_sru_url: str = Field(
         "",
         description="SRU endpoint of the library catalogue (searchRetrieve), e.g. "

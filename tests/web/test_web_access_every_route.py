@@ -40,11 +40,15 @@ from vigie.app import create_app
 from vigie.db import utcnow
 from vigie.notifications.consent import confirm_path, stop_path
 from vigie.notifications.erasure import do_request_erasure, erase_path
-from vigie.notifications.storage import ErasureRow
+from vigie.notifications.storage import ErasureRow, OutboxRow
 from vigie.oplog.actions import do_write
 from vigie.photos.processing import process_photo
 from vigie.reports import intake
 from vigie.reports.actions import do_assign, do_follow
+from vigie.residents.domain import secret_hash
+from vigie.residents.signin import do_request_link
+from vigie.residents.storage import ResidentRow, ResidentSessionRow
+from vigie.residents.web import RESIDENT_COOKIE
 from vigie.runtime import Vigie
 from vigie.settings import Settings
 from vigie.telemetry import lighting
@@ -85,14 +89,18 @@ ALARMS = "alarms"  # reports.read (every alarm or state but cameras') or video.c
 # The operators' monitoring network or the metrics token (VIGIE_METRICS_…); the test
 # server is reached from 127.0.0.1, inside the default network (tests/app: the refusals).
 MONITORING = "monitoring"
+# A resident signed in to their account (vigie.residents): the "resident" caller holds one,
+# a new account for each request (a request may delete it).
+ACCOUNT = "account"
 
 # A page's redirections that refuse a caller are told apart from the others (303):
 SIGN_IN = "sign-in"  # 303 to the sign-in form (/connexion): nobody is signed in
 TERRAIN = "terrain"  # 303 to the field agents' view: an agent without reports.all
 VIDEO = "video"  # 303 to the video-protection roles' page: their home, without reports.all
+ACCOUNT_SIGN_IN = "account-sign-in"  # 303 to the resident account's page (/compte): not signed in
 
 # Answers that refuse a caller for want of rights.
-DENIED = {401, 403, SIGN_IN, TERRAIN, VIDEO}
+DENIED = {401, 403, SIGN_IN, TERRAIN, VIDEO, ACCOUNT_SIGN_IN}
 
 
 @dataclass(frozen=True)
@@ -189,6 +197,26 @@ ROUTES: dict[str, Row] = {
     "POST /effacement":                             Row(PUBLIC,     202, 202, 202, 202, 202, 202, 202),
     "GET /courriel/effacer/{token}/{code}":         Row(TOKEN,      404, 200, 404, 404, 404, 404, 404),
     "POST /courriel/effacer/{token}/{code}":        Row(TOKEN,      404, 200, 404, 404, 404, 404, 404),
+    # -- the resident account (optional): signing in by an e-mail link, its pages and API
+    "GET /compte":                                  Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "POST /compte/connexion":                       Row(PUBLIC,     202, 202, 202, 202, 202, 202, 202),
+    "GET /compte/lien/{token}":                     Row(TOKEN,      404, 200, 404, 404, 404, 404, 404),
+    "POST /compte/lien/{token}":                    Row(TOKEN,      404, 303, 404, 404, 404, 404, 404),
+    "POST /compte/deconnexion":                     Row(ACCOUNT,    401, 303, 401, 401, 401, 401, 401),
+    "GET /compte/donnees":                          Row(ACCOUNT,    ACCOUNT_SIGN_IN, 200, ACCOUNT_SIGN_IN,
+                                                        ACCOUNT_SIGN_IN, ACCOUNT_SIGN_IN, ACCOUNT_SIGN_IN,
+                                                        ACCOUNT_SIGN_IN),
+    "POST /compte/supprimer":                       Row(ACCOUNT,    401, 200, 401, 401, 401, 401, 401),
+    # no waste rounds in this world: a reminder's address is in no zone
+    "POST /compte/rappels":                         Row(ACCOUNT,    401, 404, 401, 401, 401, 401, 401),
+    "POST /compte/rappels/{reminder_id}/supprimer": Row(ACCOUNT,    401, 404, 401, 401, 401, 401, 401),
+    "GET /api/v1/resident":                         Row(ACCOUNT,    401, 200, 401, 401, 401, 401, 401),
+    "POST /api/v1/resident/merge":                  Row(ACCOUNT,    401, 200, 401, 401, 401, 401, 401),
+    "POST /api/v1/resident/reports":                Row(ACCOUNT,    401, 204, 401, 401, 401, 401, 401),
+    "DELETE /api/v1/resident/reports/{token}":      Row(ACCOUNT,    401, 204, 401, 401, 401, 401, 401),
+    "POST /api/v1/resident/favourites":             Row(ACCOUNT,    401, 204, 401, 401, 401, 401, 401),
+    "DELETE /api/v1/resident/favourites":           Row(ACCOUNT,    401, 204, 401, 401, 401, 401, 401),
+    "GET /api/v1/resident/export":                  Row(ACCOUNT,    401, 200, 401, 401, 401, 401, 401),
     # maps: a small basemap archive; no context layer (they need the shared GTFS data, see tests/maps)
     "GET /api/v1/map/basemap.pmtiles":              Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "HEAD /api/v1/map/basemap.pmtiles":             Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
@@ -433,7 +461,7 @@ def _refusal_expected(needs: str, caller: str) -> bool:
         return caller not in AGENTS or not any(
             allows(AGENTS[caller], p) for p in ("reports.read", "video.cameras")
         )
-    if needs == TOKEN:
+    if needs in (TOKEN, ACCOUNT):
         return caller != "resident"
     if caller not in AGENTS:
         return True
@@ -443,9 +471,15 @@ def _refusal_expected(needs: str, caller: str) -> bool:
 def test_web_access_table_agrees_with_the_registry() -> None:
     wrong = []
     for route, row in ROUTES.items():
-        assert row.needs in PERMISSIONS or row.needs in (PUBLIC, AGENT, TOKEN, API_KEY, ALARMS, MONITORING), (
-            route
-        )
+        assert row.needs in PERMISSIONS or row.needs in (
+            PUBLIC,
+            AGENT,
+            TOKEN,
+            API_KEY,
+            ALARMS,
+            MONITORING,
+            ACCOUNT,
+        ), route
         for caller, status in zip(CALLERS, row.answers, strict=True):
             refused = _refusal_expected(row.needs, caller)
             # Without the right token a report is not found; other refusals are DENIED answers.
@@ -659,6 +693,7 @@ def _path(route: str, w: World, caller: str, **given: Any) -> str:
         "place_id": "no-place-in-this-world",
         "slug": "no-page-in-this-world",
         "zone": "21231",
+        "reminder_id": 999_999,
         **given,
     }
     path = route.split(" ", 1)[1]
@@ -700,6 +735,40 @@ def _mail_link(method: str, link: Callable[[World], str]) -> Fill:
         return Call(method, path)
 
     return fill
+
+
+def _sign_in_link(w: World, caller: str) -> str:
+    """The resident opens a sign-in link e-mailed to them (a new one: posting it uses it)."""
+    if caller != "resident":
+        return "/compte/lien/unknown-link-unknown-link-unknown-link"
+    address = f"lien{next(w.seq)}@example.org"
+    do_request_link(w.v, address, "fr", "test-world")
+    with w.v.db.session() as s:
+        body = s.scalars(select(OutboxRow.body_text).where(OutboxRow.recipient == address)).one()
+    found = re.search(r"(/compte/lien/[A-Za-z0-9_-]+)", body)
+    assert found, body
+    return found.group(1)
+
+
+def _resident_session(w: World) -> tuple[str, str]:
+    """A new resident account signed in: (session cookie, CSRF token)."""
+    n = next(w.seq)
+    session, csrf = f"resident-session-{n}-{w.v.settings.secret_key[:8]}", f"resident-csrf-{n}"
+    with w.v.db.session(write=True) as s:
+        resident = ResidentRow(email=f"habitant{n}@example.org", lang="fr", created_at=utcnow())
+        s.add(resident)
+        s.flush()
+        s.add(
+            ResidentSessionRow(
+                token_hash=secret_hash(session),
+                resident_id=resident.id,
+                csrf_token=csrf,
+                created_at=utcnow(),
+                expires_at=utcnow() + timedelta(hours=1),
+            )
+        )
+        s.commit()
+    return session, csrf
 
 
 def _resolution(w: World, caller: str) -> Call:
@@ -779,6 +848,37 @@ CALLS: dict[str, Fill] = {
     "POST /courriel/arreter/{token}/{code}": _mail_link("POST", lambda w: w.stop_path),
     "GET /courriel/effacer/{token}/{code}": _mail_link("GET", lambda w: w.erase_path),
     "POST /courriel/effacer/{token}/{code}": _mail_link("POST", lambda w: w.erase_path),
+    "GET /compte/lien/{token}": lambda w, c: Call("GET", _sign_in_link(w, c)),
+    "POST /compte/lien/{token}": lambda w, c: Call("POST", _sign_in_link(w, c)),
+    "POST /compte/connexion": lambda w, c: Call(
+        "POST", "/compte/connexion", {"data": {"email": f"compte{next(w.seq)}@example.org"}}
+    ),
+    "POST /compte/supprimer": lambda w, c: Call("POST", "/compte/supprimer", {"data": {"confirmer": "1"}}),
+    "POST /compte/rappels": lambda w, c: Call(
+        "POST",
+        "/compte/rappels",
+        {
+            "data": {
+                "label": "1 rue X",
+                "commune": "21231",
+                "rue": "",
+                "streams": ["household"],
+                "at": "19:00",
+            }
+        },
+    ),
+    "POST /api/v1/resident/merge": _plain(
+        "POST /api/v1/resident/merge", json={"reports": [], "favourites": []}
+    ),
+    "POST /api/v1/resident/reports": lambda w, c: Call(
+        "POST", "/api/v1/resident/reports", {"json": {"token": w.token}}
+    ),
+    "POST /api/v1/resident/favourites": _plain(
+        "POST /api/v1/resident/favourites", json={"kind": "address", "ref": "1 rue X", "label": "Chez moi"}
+    ),
+    "DELETE /api/v1/resident/favourites": _plain(
+        "DELETE /api/v1/resident/favourites", params={"kind": "address", "ref": "1 rue X"}
+    ),
     "POST /api/v1/lab/query": _plain("POST /api/v1/lab/query", json={"sql": "SELECT 42 AS answer"}),
     "POST /api/v1/lab/queries": _plain(
         "POST /api/v1/lab/queries", json={"title": "La réponse", "sql": "SELECT 42 AS answer"}
@@ -950,6 +1050,8 @@ def _answer(r: httpx.Response) -> int | str:
             return TERRAIN
         if where.startswith("/pilotage/videoprotection"):
             return VIDEO
+        if where == "/compte":
+            return ACCOUNT_SIGN_IN
     return r.status_code
 
 
@@ -969,6 +1071,8 @@ def _send(http: httpx.Client, w: World, route: str, caller: str) -> int | str:
         headers[CSRF_HEADER] = csrf
         if route == "POST /deconnexion":
             call.kwargs["data"] = {"csrf_token": csrf}
+    if caller == "resident":
+        cookies[RESIDENT_COOKIE], headers[CSRF_HEADER] = _resident_session(w)
     if route == "POST /connexion":
         http.cookies.clear()
         form = http.get("/connexion")

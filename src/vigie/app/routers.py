@@ -11,6 +11,7 @@ from vigie.app.observability import router as metrics_router
 from vigie.app.streams import router as events_router
 from vigie.assets.web import router as assets_router
 from vigie.catalogue.web import router as catalogue_router
+from vigie.citizen.account import router as citizen_account_router
 from vigie.citizen.cityinfo import router as citizen_info_router
 from vigie.citizen.lighting import router as citizen_lighting_router
 from vigie.citizen.places import router as citizen_places_router
@@ -40,6 +41,7 @@ from vigie.pilotage.video_sites import router as video_sites_router
 from vigie.pilotage.web import router as pilotage_router
 from vigie.places.web import router as places_router
 from vigie.reports.web import router as reports_router
+from vigie.residents.web import router as residents_router
 from vigie.telemetry.web import lighting_router
 from vigie.telemetry.web import router as telemetry_router
 from vigie.traffic.web import router as traffic_router
@@ -73,6 +75,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     pilotage_lighting_router,
     citizen_waste_router,
     citizen_info_router,
+    citizen_account_router,
+    residents_router,
     mail_router,
     pilotage_api_router,
     pilotage_router,

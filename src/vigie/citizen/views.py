@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from vigie.catalogue.domain import Service
 from vigie.reports.domain import CLOSED, Status
+from vigie.residents.web import signed_in
 from vigie.runtime import Vigie
 from vigie.web import formats
 from vigie.web.i18n import catalog, city_terms, request_language, translate
@@ -33,7 +34,7 @@ STATUS_FILTERS = [
     "resolved",
     "rejected",
 ]
-JS_PREFIXES = ("citizen.js.", "citizen.status.", "citizen.history.")
+JS_PREFIXES = ("citizen.js.", "citizen.status.", "citizen.history.", "account.favourite.")
 
 
 def fold(text: str) -> str:
@@ -57,6 +58,8 @@ def page_config(request: Request, **extra: Any) -> dict[str, Any]:
         "lang": lang,
         "messages": js_messages(lang, city_terms(v.city, lang)),
         "public_base": v.settings.public_base_url.rstrip("/"),
+        # Signed in to a resident account: the scripts keep the device's lists in step with it.
+        "account": {"csrf": who.csrf} if (who := signed_in(request)) else None,
         "leaflet": {
             "js": asset_url("vendor/leaflet/leaflet.js"),
             "css": asset_url("vendor/leaflet/leaflet.css"),

@@ -19,6 +19,7 @@ from vigie.addresses.geocoder import geocoder_of
 from vigie.citizen.views import page_config
 from vigie.citizen.web import show_page
 from vigie.errors import NotFound
+from vigie.residents.web import signed_in
 from vigie.runtime import Vigie
 from vigie.waste.ical import zone_calendar
 from vigie.waste.service import collections_for, rounds_of
@@ -57,6 +58,8 @@ async def waste_page(request: Request) -> Response:
             "zone": None,
             "feed": "",
             "missing": False,
+            "commune": "",
+            "rue": "",
         }
         out["notice"] = rounds.notice.get(lang, "") if rounds else ""
         if rounds is None or sum(c.isalnum() for c in q) < 3:
@@ -74,6 +77,7 @@ async def waste_page(request: Request) -> Response:
             out["address"], out["missing"] = a.label, True
             return out
         out["address"], out["zone"] = a.label, zc.zone.name
+        out["commune"], out["rue"] = a.citycode, street
         out["days"] = [
             {
                 "day": format_day(c.day, lang),
@@ -88,12 +92,16 @@ async def waste_page(request: Request) -> Response:
         return out
 
     data = await run_in_threadpool(load)
+    who = await run_in_threadpool(signed_in, request)
+    rounds = rounds_of(v)
     host = urlsplit(v.settings.public_base_url).netloc
     return show_page(
         request,
         "citizen/waste.html",
         nav="waste",
         config=page_config(request),
+        csrf=who.csrf if who else "",
+        streams=[{"code": c, "name": s.name(lang)} for c, s in rounds.streams.items()] if rounds else [],
         webcal=f"webcal://{host}{data['feed']}" if data["feed"] else "",
         **data,
     )

@@ -23,7 +23,7 @@ from datetime import timedelta
 from email.utils import parseaddr
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.engine import CursorResult
 
 from vigie.catalogue.domain import Procedure
@@ -31,7 +31,13 @@ from vigie.db import utcnow
 from vigie.errors import ConfigProblem, ConfigurationError
 from vigie.notifications import consent
 from vigie.notifications.digest import Update, add_to_waiting, changes_json
-from vigie.notifications.messages import compose_confirmation, compose_digest, compose_receipt, ui_lang
+from vigie.notifications.messages import (
+    Composed,
+    compose_confirmation,
+    compose_digest,
+    compose_receipt,
+    ui_lang,
+)
 from vigie.notifications.storage import MailKind, OutboxRow, OutboxStatus
 from vigie.reports.tracking import shown_in_full
 from vigie.settings import Settings
@@ -153,6 +159,76 @@ def queue_answer(v: Vigie, recipient: str, lang: str, subject: str, body: str, c
         queued = s.scalar(select(OutboxRow.id).where(OutboxRow.dedupe_key == key)) is not None
         s.commit()
     return queued
+
+
+def queue_message(
+    v: Vigie,
+    s: Session,
+    *,
+    recipient: str,
+    lang: str,
+    message: Composed,
+    kind: MailKind,
+    cause: str,
+    token: str | None,
+) -> bool:
+    """Queue one message another context composed (a resident's sign-in link, a collection
+    reminder), in the caller's transaction ``s``. ``cause`` names it once: queuing the same
+    cause for the same address again does nothing. ``token`` is the subscription whose stop
+    link and List-Unsubscribe the message carries (None: a message asked for once). The
+    caller applies the e-mail policy (confirmed addresses, caps). True if queued now."""
+    if not notifications_enabled(v.settings):
+        return False
+    now = utcnow()
+    key = dedupe_key(cause, recipient)
+    # Looked up first: psycopg's row count of the insert is -1, whether it inserted or not.
+    if s.scalar(select(OutboxRow.id).where(OutboxRow.dedupe_key == key)) is not None:
+        return False
+    _insert_ignoring_duplicates(
+        s,
+        [
+            {
+                "report_id": None,
+                "recipient": recipient,
+                "lang": ui_lang(lang, v.city.default_language),
+                "subject": message.subject[:500],
+                "body_text": message.body_text,
+                "body_html": message.body_html,
+                "status": OutboxStatus.PENDING.value,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "dedupe_key": key,
+                "created_at": now,
+                "message_id": new_message_id(v.settings.mail_from),
+                "kind": kind.value,
+                "token": token,
+            }
+        ],
+    )
+    return True
+
+
+def forget_messages(s: Session, email: str, kinds: list[MailKind]) -> int:
+    """Empty the messages of ``kinds`` to ``email`` (a resident deleted their account): the
+    rows stay as tombstones, those not sent yet are dropped. In the caller's transaction."""
+    address = email.strip().casefold()
+    result = s.execute(
+        update(OutboxRow)
+        .where(func.lower(OutboxRow.recipient) == address, OutboxRow.kind.in_([k.value for k in kinds]))
+        .values(recipient="", subject="", body_text="", body_html=None, changes=None)
+        .execution_options(synchronize_session=False)
+    )
+    s.execute(
+        update(OutboxRow)
+        .where(
+            OutboxRow.recipient == "",
+            OutboxRow.status == OutboxStatus.PENDING.value,
+            OutboxRow.kind.in_([k.value for k in kinds]),
+        )
+        .values(status=OutboxStatus.FAILED.value, last_error="erased with the resident's account")
+        .execution_options(synchronize_session=False)
+    )
+    return max(cast(CursorResult[Any], result).rowcount, 0)
 
 
 def tracking_link(settings: Settings, token: str) -> str:
@@ -535,6 +611,9 @@ def announce_change(v: Vigie, s: Session, event: ReportChanged) -> None:
 
 
 __all__ = [
+    "MailKind",
+    "forget_messages",
+    "queue_message",
     "inbound_address",
     "may_answer",
     "own_addresses",

@@ -20,7 +20,7 @@ import hmac
 import math
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from vigie.db import utcnow
 from vigie.errors import NotFound, TooManyRequests
@@ -159,6 +159,42 @@ def do_stop(v: Vigie, token: str, code: str) -> bool:
     return True
 
 
+def drop_subscriptions(s: Session, tokens: list[str]) -> None:
+    """Subscriptions that end with what they belonged to (a resident's reminders, with their
+    account): stopped, the address's hash emptied, their messages not sent yet dropped. In
+    the caller's transaction."""
+    from sqlalchemy import update
+
+    from vigie.notifications.storage import OutboxRow, OutboxStatus
+
+    if not tokens:
+        return
+    now = utcnow()
+    s.execute(
+        update(ConsentRow)
+        .where(ConsentRow.token.in_(tokens))
+        .values(address_hash="", stopped_at=func.coalesce(ConsentRow.stopped_at, now))
+        .execution_options(synchronize_session=False)
+    )
+    s.execute(
+        update(OutboxRow)
+        .where(OutboxRow.token.in_(tokens), OutboxRow.status == OutboxStatus.PENDING.value)
+        .values(status=OutboxStatus.FAILED.value, last_error=STOPPED)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def stopped_tokens(s: Session, tokens: list[str]) -> set[str]:
+    """Among ``tokens``, the subscriptions whose recipient used the stop link."""
+    if not tokens:
+        return set()
+    return set(
+        s.scalars(
+            select(ConsentRow.token).where(ConsentRow.token.in_(tokens), ConsentRow.stopped_at.is_not(None))
+        )
+    )
+
+
 def consent_state(v: Vigie, token: str, purpose: str, code: str) -> ConsentRow:
     """The subscription a link leads to, after checking its code."""
     check_code(v.settings.secret_key, purpose, token, code)
@@ -189,6 +225,8 @@ __all__ = [
     "consent_state",
     "do_confirm",
     "do_stop",
+    "drop_subscriptions",
+    "stopped_tokens",
     "stop_path",
     "ever_confirmed",
     "link_code",

@@ -236,6 +236,22 @@ def compose_receipt(
     return _render(lang, subject, paragraphs, w["track"], link, footer, stop_link)
 
 
+def compose_plain(
+    *,
+    lang: str,
+    subject: str,
+    paragraphs: list[str],
+    link_label: str,
+    link: str,
+    footer: list[str],
+    stop_link: str,
+) -> Composed:
+    """A message of another context (a resident's sign-in link, a collection reminder) in the
+    same layout as the others: paragraphs, one link, the footer and the stop link (none for
+    a message the recipient asked for once, such as a sign-in link)."""
+    return _render(ui_lang(lang), subject, paragraphs, link_label, link, footer, stop_link)
+
+
 def _render(
     lang: str,
     subject: str,
@@ -246,11 +262,8 @@ def _render(
     stop_link: str,
 ) -> Composed:
     stop_label = WORDS[lang]["stop"]
-    text_parts = [
-        *paragraphs,
-        f"{link_label}\n{link}",
-        "-- \n" + "\n".join(footer) + f"\n{stop_label}\n{stop_link}",
-    ]
+    stop_text = f"\n{stop_label}\n{stop_link}" if stop_link else ""
+    text_parts = [*paragraphs, f"{link_label}\n{link}", "-- \n" + "\n".join(footer) + stop_text]
     body_text = "\n\n".join(text_parts) + "\n"
 
     def para(p: str) -> str:
@@ -266,7 +279,7 @@ def _render(
         + f"\n<p>{html.escape(link_label)}<br>\n{anchor(link)}</p>\n"
         + '<hr>\n<p style="color:#555;font-size:small">'
         + "<br>\n".join(html.escape(line) for line in footer)
-        + f"<br>\n{html.escape(stop_label)} {anchor(stop_link)}"
+        + (f"<br>\n{html.escape(stop_label)} {anchor(stop_link)}" if stop_link else "")
         + "</p>\n</body>\n</html>\n"
     )
     return Composed(subject=subject, body_text=body_text, body_html=body_html)

@@ -66,6 +66,8 @@ class MailKind(StrEnum):
     UPDATE = "update"  # a report the resident made or follows changed
     ANSWER = "answer"  # an answer to an e-mail the city received (vigie.inbound): why it was refused
     ERASURE = "erasure"  # a resident asked to erase their data: the link that confirms it
+    SIGN_IN = "signin"  # a resident asked for a one-time link to sign in to their account
+    REMINDER = "reminder"  # a waste collection the next day, for a resident who asked (residents)
 
 
 class ErasureRow(Base):
