@@ -68,7 +68,7 @@ def test_integration_light_failure_to_resolved_report(vigie, broker, auth):
             args=(live.url + "/api/v1/events/agent", auth("operator"), out, ready),
             daemon=True,
         ).start()
-        assert ready.wait(5)
+        assert ready.wait(30)
 
         publish(broker.port, [("vigie/telemetry/SL-00042", light("defectiveLamp", at=0))])
         raised = next_alarm_event(out, "alarm.raised")

@@ -64,7 +64,7 @@ def test_events_reach_clients_of_another_worker(database_url, tmp_path):
 
         t = threading.Thread(target=listen, daemon=True)
         t.start()
-        assert ready.wait(10)
+        assert ready.wait(30)
         created = httpx.post(url_b + "/api/v1/reports", json=report_body(), timeout=10)
         assert created.status_code == 201, created.text
         t.join(timeout=10)

@@ -33,7 +33,7 @@ def _read(
     ready: threading.Event,
     stop: threading.Event,
 ) -> None:
-    with httpx.stream("GET", url, headers=headers, timeout=10) as r:
+    with httpx.stream("GET", url, headers=headers, timeout=30) as r:
         out.put(("status", r.status_code))
         event = None
         for line in r.iter_lines():
@@ -58,13 +58,13 @@ def _subscribe(url, headers=None):
     ready, stop = threading.Event(), threading.Event()
     t = threading.Thread(target=_listen, args=(url, headers or {}, out, ready, stop), daemon=True)
     t.start()
-    assert ready.wait(5), "stream did not start"
+    assert ready.wait(30), "stream did not start"
     return out, stop
 
 
 def _next_event(out: queue.Queue):
     while True:
-        kind, value = out.get(timeout=5)
+        kind, value = out.get(timeout=20)
         if kind != "status":
             return kind, value
 

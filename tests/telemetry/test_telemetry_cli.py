@@ -42,7 +42,7 @@ def test_cli_simulate_publishes_the_registered_fleet(cli, vigie, broker):
     sub.connect("127.0.0.1", broker.port)
     sub.loop_start()
     try:
-        assert ready.wait(5)
+        assert ready.wait(30)
         result = CliRunner().invoke(
             cli, ["simulate", "--broker", broker.url, "--duration", "3", "--speed", "600", "--seed", "3"]
         )

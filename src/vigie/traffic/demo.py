@@ -3,8 +3,7 @@ simulator's counts (what a city gets by importing its previous system's history)
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -28,21 +27,12 @@ def load_demo_traffic(v: Vigie) -> list[str]:
     detectors = registry.of_kind(TRAFFIC_DETECTOR)
     if not detectors:
         return ["demo traffic profiles: no detector"]
-    sim = FleetSimulator(
-        detectors, seed=18, rates={"detector_congestion": 0.0}, periods={TRAFFIC_DETECTOR: 300}
-    )
+    sim = FleetSimulator(detectors, seed=18, periods={TRAFFIC_DETECTOR: 300})
     end = utcnow().replace(second=0, microsecond=0)
-    seen = 0
-
-    def counts() -> Iterator[tuple[str, datetime, float, float | None, float | None]]:
-        nonlocal seen
-        t = end - timedelta(weeks=WEEKS)
-        while t < end:
-            t += timedelta(minutes=5)
-            for d in detectors:
-                msg = sim.count_at(d.id, t)
-                seen += 1
-                yield d.id, t, msg["occupancy"], msg["averageVehicleSpeed"], msg["intensity"]
-
-    slots = learn_profiles(v, counts())
+    step = timedelta(seconds=sim.periods[TRAFFIC_DETECTOR])
+    times = [
+        end - WEEKS * timedelta(weeks=1) + k * step for k in range(1, WEEKS * timedelta(weeks=1) // step + 1)
+    ]
+    slots = learn_profiles(v, sim.detector_history(times))
+    seen = len(times) * len(detectors)
     return [f"demo traffic profiles: {slots} slots learnt from {seen} counts of {len(detectors)} detectors"]
