@@ -20,6 +20,7 @@ from vigie.opendata.service import make_background as opendata_releases
 from vigie.residents.service import make_background as waste_reminders
 from vigie.retention import make_background as retention
 from vigie.runtime import Vigie
+from vigie.telemetry.partitioned import PartitionedIngest, partitioned
 from vigie.telemetry.pipeline import IngestPipeline
 from vigie.telemetry.service import TelemetryService
 from vigie.traffic.observer import TrafficObserver
@@ -48,14 +49,15 @@ def build_ingest(v: Vigie) -> IngestPipeline:
 
 
 def background_services(v: Vigie) -> list[BackgroundService]:
-    """In start order: the outbox sender, the inbound mail channel, the telemetry ingest,
+    """In start order: the outbox sender, the inbound mail channel, the telemetry ingest
+    (spread over every process on PostgreSQL with a broker, else one process's),
     the embedded simulator's salting runs, the alarm timers, the video-protection
     compliance check, the scheduled open data releases, the waste collection reminders, the
     retention periods."""
     return [
         *outbox(v),
         *inbound_mail(v),
-        TelemetryService(v, build_ingest),
+        PartitionedIngest(v, build_ingest) if partitioned(v) else TelemetryService(v, build_ingest),
         SaltingSimulation(v),
         *alarm_timers(v),
         *video_compliance(v),

@@ -12,6 +12,7 @@ from __future__ import annotations
 from functools import partial
 
 from vigie.alarms.actions import heartbeat_silences, link_new_reports
+from vigie.assets.actions import track_versions
 from vigie.assets.states import TelemetryFeed
 from vigie.catalogue.loader import load_catalogue
 from vigie.city.profile import load_profile
@@ -55,6 +56,7 @@ def build_vigie(settings: Settings | None = None) -> Vigie:
     city = load_profile(settings.city)
     catalogue = load_catalogue(city.catalogue_path, city.zones.codes())
     db = Database(settings.resolved_database_url, group_commit=settings.sqlite_group_commit)
+    track_versions(db)  # cached map layers follow every worker's writes (vigie.cacheversions)
     bus = make_bus(settings.event_bus, settings.resolved_database_url)
     photos = make_photo_store(settings.photo_storage, settings.data_dir, s3_location(settings, "photos"))
     limits = make_limit_store(settings, db)

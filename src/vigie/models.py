@@ -1,6 +1,6 @@
 """Import every context's tables so Base.metadata is complete (Alembic, tests)."""
 
-from vigie import sqljson
+from vigie import cacheversions, sqljson
 from vigie.accounts import storage as accounts_storage
 from vigie.addresses import storage as addresses_storage
 from vigie.alarms import storage as alarms_storage
@@ -27,6 +27,7 @@ metadata = Base.metadata
 
 __all__ = [
     "metadata",
+    "cacheversions",
     "addresses_storage",
     "accounts_storage",
     "alarms_storage",

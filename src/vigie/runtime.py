@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from vigie.db import Database
 from vigie.errors import ConfigurationError
@@ -52,7 +52,9 @@ class Ingest:
 
     Set by ``telemetry.service`` and read by queries of the latest state, the
     alarm timers and manual alarm clearing; all None (and ``leader`` False) in
-    the processes that do not ingest.
+    the processes that do not ingest. A partitioned ingest (``telemetry.partitioned``)
+    holds only some assets: it sets ``status``, and ``source`` and ``leader`` on the
+    leader, never ``pipeline`` (readers of the whole fleet's state use the database).
     """
 
     pipeline: IngestPipeline | None = None
@@ -60,6 +62,8 @@ class Ingest:
     leader: bool = False
     # Wakes the command dispatcher at once instead of at its next tick.
     wake_dispatch: Callable[[], object] | None = None
+    # A partitioned ingest (vigie.telemetry.partitioned): what this process consumes.
+    status: Callable[[], dict[str, Any]] | None = None
 
 
 @dataclass

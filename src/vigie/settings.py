@@ -484,6 +484,14 @@ class Settings(BaseSettings):
         description="Fixed MQTT client id of the ingest: with a persistent session the broker "
         "keeps QoS 1 messages published while the ingest is disconnected.",
     )
+    telemetry_partitions: int = Field(
+        8,
+        description="On PostgreSQL with a broker, the ingest is spread over every process: "
+        "each consumes some of this many partitions of the assets (one MQTT session per "
+        "partition, `{VIGIE_MQTT_CLIENT_ID}-p3of8`), taken over when a process dies. Every "
+        "process must have the same value; 1 keeps one ingest process for the whole fleet "
+        "(always so on SQLite).",
+    )
     mqtt_qos: int = Field(1, description="QoS of the ingest subscriptions and of commands (0 or 1).")
     mqtt_session_expiry_seconds: int = Field(
         86400,

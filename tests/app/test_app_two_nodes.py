@@ -1,11 +1,14 @@
-"""Two nodes behind Debian's nginx, sharing PostgreSQL and an S3 object store (issue 20).
+"""Two nodes behind Debian's nginx, sharing PostgreSQL, Mosquitto and an S3 object store (issue 20).
 
 Each node is a `vigie serve` process group with two workers and its own data
-directory; nothing but PostgreSQL and the object store is shared. A report made on
-node A reaches an operator's live stream open on node B; its photo, uploaded on A, is
-served by B; then node A is killed (`kill -9` of its whole process group) during a
-write load through nginx, and every report acknowledged to a client is in the
-database; a live stream opened again through nginx reaches B and goes on.
+directory; nothing but PostgreSQL, the broker and the object store is shared. A
+report made on node A reaches an operator's live stream open on node B; its photo,
+uploaded on A, is served by B; the four workers share the telemetry ingest (four
+partitions). Then node A is killed (`kill -9` of its whole process group) during a
+write load through nginx while devices publish: every report acknowledged to a
+client is in the database, node B's workers take A's partitions over and every
+message published after the kill is stored; a live stream opened again through
+nginx reaches B and goes on.
 """
 
 from __future__ import annotations
@@ -29,7 +32,11 @@ from sqlalchemy import create_engine, text
 from tests.conftest import PG_URL
 from tests.reports.helpers import jpeg_bytes, report_body
 from tests.s3server import ACCESS_KEY, SECRET_KEY, running_s3_server
+from tests.telemetry.devices import Publisher, holder_pid, holders
+from tests.telemetry.devices import stored as samples_stored
+from tests.telemetry.helpers import Broker, add_asset, wait_until
 from tests.web.live import free_port
+from vigie.runtime import Vigie
 
 pytestmark = [
     pytest.mark.slow,
@@ -40,7 +47,12 @@ pytestmark = [
 SECRET = "two-nodes-shared-secret-key"  # noqa: S105 - the test's own
 
 
-def _node(url: str, data_dir: Path, port: int, s3: dict[str, str], public: str) -> subprocess.Popen[bytes]:
+CABINETS = [f"CAB-{n:04d}" for n in range(1, 17)]
+
+
+def _node(
+    url: str, data_dir: Path, port: int, s3: dict[str, str], public: str, mqtt: str
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "VIGIE_DATABASE_URL": url,
@@ -53,6 +65,8 @@ def _node(url: str, data_dir: Path, port: int, s3: dict[str, str], public: str) 
         "VIGIE_PUBLIC_BASE_URL": public,
         "VIGIE_TRUSTED_PROXIES": "127.0.0.1",
         "VIGIE_ANONYMOUS_RATE_LIMIT": "0",
+        "VIGIE_MQTT_URL": mqtt,
+        "VIGIE_TELEMETRY_PARTITIONS": "4",  # one per worker
         **s3,
     }
     # A session of its own: the node is its whole process group (the server and its workers).
@@ -197,16 +211,26 @@ def _report(base: str, key: str | None = None, photo: bool = False) -> httpx.Res
     return httpx.post(f"{base}/api/v1/reports", json=report_body(), headers=headers, timeout=30)
 
 
+def _workers(node: subprocess.Popen[bytes]) -> set[int]:
+    """The node's processes: the server and its workers."""
+    children = Path(f"/proc/{node.pid}/task/{node.pid}/children").read_text().split()
+    return {node.pid, *(int(c) for c in children)}
+
+
 def test_two_nodes_share_reports_photos_and_survive_a_node_killed(
-    database_url: str, tmp_path: Path, s3: dict[str, str], agent_token: Callable[..., str]
+    database_url: str, tmp_path: Path, s3: dict[str, str], agent_token: Callable[..., str], vigie: Vigie
 ) -> None:
     token = agent_token("operator")
+    for cabinet in CABINETS:
+        add_asset(vigie, cabinet, "cabinet")
+    broker = Broker(tmp_path / "mosquitto").start()
     port_a, port_b, port_lb = free_port(), free_port(), free_port()
     a, b, lb = (f"http://127.0.0.1:{p}" for p in (port_a, port_b, port_lb))
-    node_a = _node(database_url, tmp_path / "a", port_a, s3, lb)
-    node_b = _node(database_url, tmp_path / "b", port_b, s3, lb)
+    node_a = _node(database_url, tmp_path / "a", port_a, s3, lb, broker.url)
+    node_b = _node(database_url, tmp_path / "b", port_b, s3, lb, broker.url)
     (tmp_path / "nginx").mkdir()
     nginx = None
+    devices = Publisher(broker.port, CABINETS, rounds=100_000)
     try:
         _wait_ready(a, node_a)
         _wait_ready(b, node_b)
@@ -225,6 +249,12 @@ def test_two_nodes_share_reports_photos_and_survive_a_node_killed(
         assert served.status_code == 200 and served.content[:2] == b"\xff\xd8"
         assert not (tmp_path / "a" / "photos").exists()
 
+        # The four workers share the ingest: each holds one partition, both nodes ingest.
+        wait_until(lambda: len(set(holders(vigie).values())) == 4, timeout=60, every=0.3)
+        wait_until(lambda: devices.probe(vigie), timeout=60, every=1.0)
+        a_workers = _workers(node_a)
+        assert len({holder_pid(n) for n in holders(vigie).values()} & a_workers) == 2, holders(vigie)
+
         # A write load through nginx; node A is killed in the middle of it.
         acknowledged: list[int] = []
         answers: list[int] = []
@@ -242,6 +272,7 @@ def test_two_nodes_share_reports_photos_and_survive_a_node_killed(
                     if answer.status_code == 201:
                         acknowledged.append(int(answer.json()["id"]))
 
+        devices.start(every=0.1)
         with ThreadPoolExecutor(6) as pool:
             for n in range(6):
                 pool.submit(submit, n)
@@ -249,6 +280,7 @@ def test_two_nodes_share_reports_photos_and_survive_a_node_killed(
             before_kill = len(acknowledged)
             os.killpg(node_a.pid, signal.SIGKILL)
             node_a.wait(timeout=30)
+            killed_at = devices.k + 2  # every device message from this round on came after the kill
             time.sleep(6)
             stop.set()
         after_kill = len(acknowledged) - before_kill
@@ -267,7 +299,18 @@ def test_two_nodes_share_reports_photos_and_survive_a_node_killed(
         later = _report(lb)
         assert later.status_code == 201, later.text
         assert again.wait_for(int(later.json()["id"]))
+
+        # Node B's workers took node A's partitions: every message published after the
+        # kill is stored (the partitions' sessions kept them meanwhile).
+        wait_until(lambda: len(holders(vigie)) == 4 and len(set(holders(vigie).values())) == 2, timeout=30)
+        assert not {holder_pid(n) for n in holders(vigie).values()} & a_workers
+        last = devices.k
+        devices.close()
+        wanted = {(c, k) for c in CABINETS for k in range(killed_at, last + 1)}
+        assert last > killed_at
+        wait_until(lambda: wanted <= samples_stored(vigie), timeout=60, every=0.5)
     finally:
+        devices.close()
         if nginx is not None:
             nginx.terminate()
             nginx.wait(timeout=10)
@@ -278,3 +321,4 @@ def test_two_nodes_share_reports_photos_and_survive_a_node_killed(
                     proc.wait(timeout=30)
                 except subprocess.TimeoutExpired:
                     os.killpg(proc.pid, signal.SIGKILL)
+        broker.stop()

@@ -110,6 +110,13 @@ class RuleEngine:
             if rule.kind == "heartbeat":
                 self.silent.setdefault(asset_id, set()).add(rule_id)
 
+    def drop_assets(self, asset_ids: Iterable[str]) -> None:
+        """Forget everything about these assets (their partition went to another process)."""
+        for asset_id in asset_ids:
+            for rule_id in list(self._active_of.get(asset_id, ())):
+                self._deactivate(asset_id, rule_id)
+            self.silent.pop(asset_id, None)
+
     def forget(self, asset_id: str, rule_id: str) -> None:
         """An alarm was cleared by a person: a persisting condition raises a new one."""
         self._deactivate(asset_id, rule_id)

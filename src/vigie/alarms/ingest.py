@@ -26,4 +26,6 @@ def build_pipeline(v: Vigie, energy_model: EnergyModel | None = None) -> IngestP
     registry.refresh()
     engine = RuleEngine(get_rules(v), energy_model)
     engine.load_active(active_keys(v))
-    return IngestPipeline(v, registry, engine, alarm_sink=partial(apply_ops, v))
+    return IngestPipeline(
+        v, registry, engine, alarm_sink=partial(apply_ops, v), active_alarms=partial(active_keys, v)
+    )

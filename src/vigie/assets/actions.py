@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from vigie import cacheversions
 from vigie.accounts.actions import do_audit
 from vigie.accounts.domain import Agent
 from vigie.accounts.permissions import require
@@ -31,7 +32,7 @@ from vigie.assets.domain import (
 )
 from vigie.assets.storage import AssetRow
 from vigie.assets.types import ASSET_TYPES, STATUSES, Problem
-from vigie.db import utcnow
+from vigie.db import Database, utcnow
 from vigie.errors import Conflict, NotFound, ValidationFailed
 from vigie.events.domain import DomainEvent
 from vigie.runtime import Vigie
@@ -382,12 +383,22 @@ def distance_m(lat1: float, long1: float, lat2: float, long2: float) -> float:
 
 
 def data_version(v: Vigie) -> str:
-    """Changes whenever an asset is added, removed or updated (count + latest update)."""
+    """Changes whenever an asset is added, removed or updated: the count, the latest
+    update, and the assets' counter in ``cache_versions``, bumped by every transaction
+    that writes assets (:func:`track_versions`), so that every worker of every node sees
+    a write at its commit, even one stamped by a node whose clock is behind."""
     with v.db.session() as s:
+        bumps = cacheversions.read(s, "assets")
         count, latest = s.execute(
             select(func.count(), func.max(AssetRow.updated_at)).select_from(AssetRow)
         ).one()
-    return f"{count}:{latest.isoformat() if latest else '-'}"
+    return f"{count}:{latest.isoformat() if latest else '-'}:{bumps}"
+
+
+def track_versions(db: Database) -> None:
+    """Have every transaction that writes assets bump their version (wired at start-up)."""
+    for factory in (db.session_factory, db.write_session_factory):
+        cacheversions.watch(factory, "assets", AssetRow)
 
 
 __all__ = [
@@ -398,4 +409,5 @@ __all__ = [
     "get_asset",
     "list_assets",
     "nearest_assets",
+    "track_versions",
 ]

@@ -416,7 +416,7 @@ def _tidy(s: Session, f: AssetFilter, store: FeatureStore, keys: list[str], asse
 
 
 def _asset_count(version: str) -> int:
-    """The number of assets in a data version ("count:latest update")."""
+    """The number of assets in a data version ("count:latest update:bumps")."""
     head = version.split(":", 1)[0]
     return int(head) if head.isdigit() else 2**62
 

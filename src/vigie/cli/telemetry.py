@@ -144,3 +144,43 @@ def retention() -> None:
     finally:
         v.db.dispose()
     out.print(json.dumps(result), highlight=False)
+
+
+@telemetry_app.command("ingest")
+def ingest() -> None:
+    """Run the telemetry ingest without serving the web, until SIGTERM or Ctrl-C.
+
+    With the other background services too: when this process holds the leader lock,
+    the jobs that run once (alarm timers, outbox, retention…) run here. On PostgreSQL
+    with a broker it consumes its share of the partitions beside the web workers.
+    """
+    import asyncio
+
+    from vigie.background import background_services
+
+    v = _vigie()
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await v.bus.start()
+        started = []
+        try:
+            for service in background_services(v):
+                await service.start()
+                started.append(service)
+            err.print("ingest running", highlight=False)
+            await stop.wait()
+        finally:
+            for service in reversed(started):
+                await service.stop()
+            await v.bus.stop()
+
+    try:
+        asyncio.run(run())
+    finally:
+        if v.limits is not None:
+            v.limits.close()
+        v.db.dispose()

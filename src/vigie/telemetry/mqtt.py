@@ -120,13 +120,25 @@ def connect_kwargs(cfg: MqttConfig, persistent: bool | None = None) -> dict[str,
     return {"clean_start": not persistent, "properties": props}
 
 
+SUBSCRIBE_CHUNK = 500  # topics per SUBSCRIBE packet (a partition subscribes to thousands)
+
+
 class MqttSource:
-    """Feeds the pipeline from ``{prefix}/telemetry/+`` and ``{prefix}/ack/+``; sends commands."""
+    """Feeds the pipeline from ``{prefix}/telemetry/+`` and ``{prefix}/ack/+``; sends commands.
+
+    ``topics`` replaces those two filters (the partitions of a partitioned ingest
+    subscribe to their assets' topics one by one); ``drop`` names filters to
+    unsubscribe from on connection (a persistent session keeps its subscriptions, so
+    a session that used to take every topic must be told to stop).
+    """
 
     name = "mqtt"
 
-    def __init__(self, cfg: MqttConfig) -> None:
+    def __init__(self, cfg: MqttConfig, topics: list[str] | None = None, drop: tuple[str, ...] = ()) -> None:
         self.cfg = cfg
+        self.topics = topics
+        self.drop = drop
+        self._subacks = 0
         self.client: Any = None
         self.connected = threading.Event()
         self.connects = 0
@@ -156,9 +168,19 @@ class MqttSource:
         self.connects += 1
         self.connected_at.append(time.monotonic())
         prefix = self.cfg.prefix
-        # `connected` waits for the broker's SUBACK (_on_subscribe): until then a message
+        topics = (
+            list(self.topics) if self.topics is not None else [f"{prefix}/telemetry/+", f"{prefix}/ack/+"]
+        )
+        if self.drop:
+            client.unsubscribe(list(self.drop))
+        # `connected` waits for the broker's SUBACKs (_on_subscribe): until then a message
         # published on a new session would reach no subscription and be lost.
-        client.subscribe([(f"{prefix}/telemetry/+", self.cfg.qos), (f"{prefix}/ack/+", self.cfg.qos)])
+        chunks = [topics[i : i + SUBSCRIBE_CHUNK] for i in range(0, len(topics), SUBSCRIBE_CHUNK)]
+        self._subacks = len(chunks)
+        if not chunks:
+            self.connected.set()
+        for chunk in chunks:
+            client.subscribe([(t, self.cfg.qos) for t in chunk])
         log.info(
             "MQTT connected to %s:%s (session present: %s)",
             self.cfg.host,
@@ -172,7 +194,19 @@ class MqttSource:
             self.last_error = f"subscription refused: {refused[0]}"
             log.warning("MQTT broker refused the subscription: %s", refused[0])
             return
-        self.connected.set()
+        self._subacks -= 1
+        if self._subacks <= 0:
+            self.connected.set()
+
+    def add_topics(self, topics: list[str]) -> None:
+        """Subscribe to more topics (assets added to the registry), now and on reconnection."""
+        if self.topics is None or not topics:
+            return
+        self.topics.extend(topics)
+        client = self.client
+        if client is not None and self.connected.is_set():
+            for i in range(0, len(topics), SUBSCRIBE_CHUNK):
+                client.subscribe([(t, self.cfg.qos) for t in topics[i : i + SUBSCRIBE_CHUNK]])
 
     def _on_disconnect(self, client: Any, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         self.connected.clear()

@@ -68,6 +68,10 @@ class Engine(Protocol):
 
     def forget(self, asset_id: str, rule_id: str) -> None: ...
 
+    def load_active(self, keys: Any) -> None: ...
+
+    def drop_assets(self, asset_ids: Any) -> None: ...
+
 
 class Observer(Protocol):
     """A context that follows some kinds of devices message by message (traffic counts,
@@ -107,12 +111,15 @@ class IngestPipeline:
         registry: AssetRegistry,
         engine: Engine | None = None,
         alarm_sink: AlarmSink | None = None,
+        active_alarms: Callable[[], list[tuple[str, str]]] | None = None,
     ) -> None:
         st = v.settings
         self.v = v
         self.registry = registry
         self.engine = engine
         self.alarm_sink = alarm_sink
+        # (asset id, rule id) of the alarms active in the database, for take_over.
+        self.active_alarms = active_alarms
         self.flush_interval = max(st.telemetry_flush_ms, 10) / 1000
         self.flush_max = max(st.telemetry_flush_max, 1)
         self.latest_interval = st.telemetry_latest_flush_seconds
@@ -170,12 +177,15 @@ class IngestPipeline:
 
     # --- lifecycle -------------------------------------------------------------
 
-    def start(self) -> None:
-        with self.v.db.session() as s:
-            rows = writer.load_latest(s)
-        with self.lock:
-            for asset_id, ts_ms, rcv_ms, values in rows:
-                self.latest[asset_id] = Latest(ts_ms, rcv_ms, values, "")
+    def start(self, preload: bool = True) -> None:
+        """Start the writer threads; ``preload`` loads every asset's latest state first
+        (a partitioned ingest loads only its partitions', with :meth:`adopt`)."""
+        if preload:
+            with self.v.db.session() as s:
+                rows = writer.load_latest(s)
+            with self.lock:
+                for asset_id, ts_ms, rcv_ms, values in rows:
+                    self.latest[asset_id] = Latest(ts_ms, rcv_ms, values, "")
         for observer in self.observers:
             observer.start()
         self._stop.clear()
@@ -203,6 +213,36 @@ class IngestPipeline:
                 observer.stop()
             except Exception:
                 log.exception("telemetry observer %r did not stop cleanly", observer)
+
+    def adopt(self, states: list[writer.State], active: list[tuple[str, str]]) -> None:
+        """Take over some assets (a partition): their latest states and active alarms,
+        as the previous owner left them in the database (:func:`writer.load_state`)."""
+        with self.lock:
+            for asset_id, ts_ms, rcv_ms, values, text in states:
+                self.latest[asset_id] = Latest(ts_ms, rcv_ms, values, text)
+            if self.engine is not None:
+                self.engine.load_active(active)
+
+    def take_over(self, asset_ids: list[str]) -> None:
+        """Load what a partition's previous owner left in the database, then :meth:`adopt` it."""
+        with self.v.db.session() as s:
+            states = writer.load_state(s, asset_ids)
+        wanted = set(asset_ids)
+        active = [k for k in self.active_alarms() if k[0] in wanted] if self.active_alarms else []
+        self.adopt(states, active)
+
+    def release(self, asset_ids: set[str]) -> None:
+        """Forget some assets (a partition handed to another process): the caller has
+        stopped their source and flushed with ``latest=True``, so nothing of them waits."""
+        with self.lock:
+            for asset_id in asset_ids:
+                self.latest.pop(asset_id, None)
+                self._dirty.discard(asset_id)
+                self._backlog.pop(asset_id, None)
+            for key in [k for k in self._repeat_due if k[0] in asset_ids]:
+                del self._repeat_due[key]
+            if self.engine is not None:
+                self.engine.drop_assets(asset_ids)
 
     def _run(self) -> None:
         backoff = 0.5
@@ -447,13 +487,20 @@ class IngestPipeline:
         st = self.latest.get(asset_id)
         return writer.dt(st.received_ms) if st is not None else None
 
-    def check_heartbeats(self, now: datetime | None = None) -> int:
+    def check_heartbeats(
+        self, now: datetime | None = None, assets: list[Any] | None = None, since: datetime | None = None
+    ) -> int:
+        """Raise the alarms of silent assets: every asset, or ``assets`` (a partition's)
+        with ``since`` as the time from which one never heard from counts as silent."""
         if self.engine is None:
             return 0
         now = now or datetime.now(UTC)
         with self.lock:
             ops = self.engine.check_heartbeats(
-                now, list(self.registry.assets.values()), self.last_seen, self.started_at
+                now,
+                list(self.registry.assets.values()) if assets is None else assets,
+                self.last_seen,
+                since or self.started_at,
             )
             self._queue_ops(ops)
         return len(ops)

@@ -263,4 +263,5 @@ def ingest_status(v: Vigie) -> dict[str, Any]:
         "ingest_here": pipeline is not None,
         "pipeline": pipeline.snapshot() if pipeline is not None else None,
         "source": source.status() if source is not None else None,
+        "partitions": v.ingest.status() if v.ingest.status is not None else None,
     }

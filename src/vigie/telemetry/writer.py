@@ -21,6 +21,8 @@ from vigie.telemetry.storage import CommandRow, DeadLetterRow, TelemetryLatestRo
 
 log = logging.getLogger(__name__)
 Sample = tuple[str, int, str]  # asset_id, ts_ms, JSON text
+State = tuple[str, int, int, dict[str, Any], str]  # asset_id, ts_ms, received_ms, values, last text
+STATE_CHUNK = 1000
 
 
 def dt(ms: int) -> datetime:
@@ -128,6 +130,48 @@ def load_latest(s: Session) -> list[tuple[str, int, int, dict[str, Any]]]:
         (a, int(ts.timestamp() * 1000), int(rcv.timestamp() * 1000), dict(data or {}))
         for a, ts, rcv, data in s.execute(q)
     ]
+
+
+def load_state(s: Session, asset_ids: Sequence[str]) -> list[State]:
+    """The latest state of some assets (PostgreSQL): their copy in ``telemetry_latest``
+    brought up to date with the samples written after it.
+
+    The copy lags the series by up to ``VIGIE_TELEMETRY_LATEST_FLUSH_SECONDS``: an
+    ingest killed before its next copy leaves the difference in the series only, and
+    the process taking its partition over must start from the newest state written.
+    Samples are replayed in time order, merged as the ingest merges messages; the time
+    a replayed message was received is not stored, its ``ts`` stands for it.
+    """
+    states: dict[str, list[Any]] = {}
+    for i in range(0, len(asset_ids), STATE_CHUNK):
+        chunk = list(asset_ids[i : i + STATE_CHUNK])
+        L = TelemetryLatestRow
+        for a, ts, rcv, data in s.execute(
+            select(L.asset_id, L.ts, L.received_at, L.data).where(L.asset_id.in_(chunk))
+        ):
+            states[a] = [int(ts.timestamp() * 1000), int(rcv.timestamp() * 1000), dict(data or {}), ""]
+        without = [a for a in chunk if a not in states]
+        newer = s.execute(
+            text(
+                "SELECT s.asset_id, s.ts_ms, s.data FROM telemetry_samples s "
+                "JOIN telemetry_latest l ON l.asset_id = s.asset_id "
+                "WHERE s.asset_id = ANY(:ids) AND s.ts_ms > round(extract(epoch FROM l.ts) * 1000)::bigint "
+                "UNION ALL SELECT s.asset_id, s.ts_ms, s.data FROM telemetry_samples s "
+                "WHERE s.asset_id = ANY(:without) ORDER BY 1, 2"
+            ),
+            {"ids": chunk, "without": without},
+        )
+        for a, ts_ms, data in newer:
+            values = json.loads(data)
+            values.pop("ts", None)
+            values.pop("x", None)
+            st = states.get(a)
+            if st is None:
+                states[a] = [ts_ms, ts_ms, values, data]
+            else:
+                st[2].update(values)
+                st[0], st[1], st[3] = ts_ms, max(st[1], ts_ms), data
+    return [(a, ts_ms, rcv_ms, values, last) for a, (ts_ms, rcv_ms, values, last) in states.items()]
 
 
 def clean_text(text: str) -> str:
