@@ -29,6 +29,7 @@ from common import (
     VIGIE,
     Server,
     banner,
+    cpu_seconds,
     create_api_key,
     free_port,
     fresh_database,
@@ -120,6 +121,59 @@ http {{
     raise SystemExit(f"nginx did not start: {(workdir / 'error.log').read_text()}")
 
 
+def _tree(pid: int) -> list[int]:
+    """A process and its descendants (a node's server and workers; nginx and its worker)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+        except OSError:
+            pass
+    return out
+
+
+def _backends(url: str) -> list[int]:
+    """PostgreSQL's backends serving the bench database (the nodes' connections)."""
+    import psycopg
+
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+class CpuMeter:
+    """CPU seconds used during a phase by the nodes, nginx and the database's backends."""
+
+    def __init__(self, nodes: list[int], proxy: int, url: str) -> None:
+        self.groups = {"vigie": nodes, "nginx": [proxy]}
+        self.url = url
+
+    def sample(self) -> dict[str, dict[int, float]]:
+        got = {
+            name: {p: cpu_seconds(p) for root in roots for p in _tree(root)}
+            for name, roots in self.groups.items()
+        }
+        got["postgres"] = {p: cpu_seconds(p) for p in _backends(self.url)}
+        return got
+
+    @staticmethod
+    def spent(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]) -> dict[str, float]:
+        """Per group, CPU seconds between two samples (a process new since counts from 0)."""
+        out = {}
+        for name, now in after.items():
+            was = before[name]
+            out[name] = sum(
+                t - was.get(p, 0.0) for p, t in now.items() if t == t and was.get(p, 0.0) == was.get(p, 0.0)
+            )
+        return out
+
+
 def layout(
     nodes: int, workers: int, url: str, data_dir: Path, key: str, args: argparse.Namespace
 ) -> dict[str, Any]:
@@ -127,7 +181,7 @@ def layout(
     name = f"{nodes}x{workers}"
     lb = free_port()
     with ExitStack() as stack:
-        ports = []
+        ports, pids = [], []
         for n in range(nodes):
             port = free_port()
             env = vigie_env(
@@ -143,6 +197,7 @@ def layout(
             server = Server(f"nodes-{name}-{n}", [str(VIGIE), "serve"], port, env, health="/readyz")
             stack.enter_context(server)
             ports.append(port)
+            pids.append(server.pid)
         proxy = nginx(lb, ports, RESULTS / "run" / f"nginx-{name}")
         stack.callback(lambda: (proxy.terminate(), proxy.wait(10)))
         base = f"http://127.0.0.1:{lb}"
@@ -158,8 +213,11 @@ def layout(
             base + "/", post, connections=args.connections, duration=args.warmup, name=f"nodes-{name}-warm"
         )
         run_wrk(base + "/", get, connections=8, duration=args.warmup, name=f"nodes-{name}-warm-get")
+        meter = CpuMeter(pids, proxy.pid, url)
         load = [loadavg()]
+        t0 = meter.sample()
         listing = run_wrk(base + "/", get, connections=8, duration=args.duration, name=f"nodes-{name}-list")
+        t1 = meter.sample()
         intake = run_wrk(
             base + "/",
             post,
@@ -167,6 +225,7 @@ def layout(
             duration=args.duration,
             name=f"nodes-{name}-intake",
         )
+        t2 = meter.sample()
         load.append(loadavg())
     out = {
         "layout": name,
@@ -179,6 +238,10 @@ def layout(
         "list_p99_ms": listing["latency_us"]["p99"] / 1000,
         "loadavg": load,
     }
+    for phase, before, after, done in (("list", t0, t1, listing), ("intake", t1, t2, intake)):
+        ok = done["requests"] - done["non_2xx"]
+        for group, seconds in CpuMeter.spent(before, after).items():
+            out[f"{phase}_cpu_ms_{group}"] = seconds * 1000 / ok if ok else float("nan")
     log(
         f"{name}: intake {out['intake_rps']:.0f}/s (non-2xx {out['intake_non_2xx']}), "
         f"list {out['list_rps']:.0f}/s (non-2xx {out['list_non_2xx']}); load {load}"
@@ -200,7 +263,8 @@ def main() -> None:
     one_a = layout(1, w, url, data_dir, key, args)
     two = layout(2, max(w // 2, 1), url, data_dir, key, args)
     one_b = layout(1, w, url, data_dir, key, args)
-    one = {k: (one_a[k] + one_b[k]) / 2 for k in ("intake_rps", "list_rps", "intake_p99_ms", "list_p99_ms")}
+    keys = [k for k in one_a if k.endswith(("_rps", "_p99_ms")) or "_cpu_ms_" in k]
+    one = {k: (one_a[k] + one_b[k]) / 2 for k in keys}
 
     banner(f"One node of {w} workers vs two nodes of {max(w // 2, 1)}, behind nginx, PostgreSQL")
     print(f"{'':26}{'one node':>12}{'two nodes':>12}{'ratio':>9}")
@@ -209,6 +273,11 @@ def main() -> None:
         ("intake p99 ms", "intake_p99_ms", "{:.1f}"),
         ("list requests/s", "list_rps", "{:.0f}"),
         ("list p99 ms", "list_p99_ms", "{:.1f}"),
+        *(
+            (f"{phase} CPU ms/req {group}", f"{phase}_cpu_ms_{group}", "{:.2f}")
+            for phase in ("intake", "list")
+            for group in ("vigie", "postgres", "nginx")
+        ),
     ):
         print(f"{label:26}{fmt.format(one[key]):>12}{fmt.format(two[key]):>12}{ratio(two[key], one[key]):>9}")
     print(

@@ -136,6 +136,28 @@ def test_lifecycle_manual_clear_by_supervisor_only(vigie, make_pipeline, make_ag
     assert [x.active for x in alarms(vigie)] == [False, True]
 
 
+def test_lifecycle_manual_clear_through_another_worker_reaches_the_ingest(
+    vigie, vigie_settings, make_pipeline, make_agent
+):
+    from vigie.alarms.service import tick
+    from vigie.bootstrap import build_vigie
+
+    add_asset(vigie, "SL-00001")
+    p = make_pipeline()
+    p.ingest("SL-00001", light("defectiveLamp", at=0))
+    p.flush()
+    (a,) = alarms(vigie)
+    other = build_vigie(vigie_settings)  # a worker without the ingest
+    try:
+        actions.do_clear(other, a.id, make_agent("supervisor"), "lampe changée")
+    finally:
+        other.db.dispose()
+    tick(vigie)  # the ingest's worker learns the alarm is no longer active
+    p.ingest("SL-00001", light("defectiveLamp", at=1))
+    p.flush()
+    assert [x.active for x in alarms(vigie)] == [False, True]
+
+
 def test_lifecycle_restart_keeps_active_alarms(vigie, make_pipeline):
     add_asset(vigie, "SL-00001")
     p = make_pipeline()

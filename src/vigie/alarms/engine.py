@@ -110,12 +110,21 @@ class RuleEngine:
             if rule.kind == "heartbeat":
                 self.silent.setdefault(asset_id, set()).add(rule_id)
 
+    def active_keys(self) -> list[tuple[str, str]]:
+        return list(self.active)
+
     def drop_assets(self, asset_ids: Iterable[str]) -> None:
         """Forget everything about these assets (their partition went to another process)."""
-        for asset_id in asset_ids:
+        gone = set(asset_ids)
+        for asset_id in gone:
             for rule_id in list(self._active_of.get(asset_id, ())):
                 self._deactivate(asset_id, rule_id)
             self.silent.pop(asset_id, None)
+            self._metered.pop(asset_id, None)
+        for key in [k for k in self._readings if k[0] in gone]:
+            del self._readings[key]
+        for key in [k for k in self._judged if k[0] in gone]:
+            del self._judged[key]
 
     def forget(self, asset_id: str, rule_id: str) -> None:
         """An alarm was cleared by a person: a persisting condition raises a new one."""

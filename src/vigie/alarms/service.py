@@ -19,6 +19,7 @@ def tick(v: Vigie) -> dict[str, int]:
     done = {"heartbeats": 0, "consumption": 0, "escalated": 0, "expired": 0, "programs": 0}
     pipeline = v.ingest.pipeline
     if pipeline is not None:
+        pipeline.reconcile_alarms()  # alarms cleared by hand through another worker
         done["heartbeats"] = pipeline.check_heartbeats()
         done["consumption"] = pipeline.check_meters()
     done["escalated"] = do_escalate_due(v)

@@ -142,7 +142,7 @@ class PartitionedIngest:
             self._refresh_registry()
         if now >= self._next_heartbeats:
             self._next_heartbeats = now + max(self.v.settings.alarm_timer_seconds, 0.5)
-            self._check_heartbeats()
+            self._check_alarms()
         if self.leader.held and now >= self._next_retention:
             self._next_retention = now + self.v.settings.telemetry_retention_interval_hours * 3600
             from vigie.telemetry.retention import apply_retention
@@ -234,12 +234,16 @@ class PartitionedIngest:
                 known.update(new)
                 source.add_topics([f"{prefix}/telemetry/{a}" for a in new])
 
-    def _check_heartbeats(self) -> None:
+    def _check_alarms(self) -> None:
+        """The alarm timer's work on this process's assets: heartbeats and meters."""
         assert self.pipeline is not None
         assets = self.pipeline.registry.assets
+        self.pipeline.reconcile_alarms()  # alarms cleared by hand through another process
         for partition, ids in list(self.assets_of.items()):
             mine = [assets[a] for a in ids if a in assets]
             self.pipeline.check_heartbeats(assets=mine, since=self.acquired_at.get(partition))
+        # The meters' readings of this process's partitions (consumption rules).
+        self.pipeline.check_meters()
 
     def status(self) -> dict[str, Any]:
         """What this process consumes (``GET /api/v1/telemetry/status`` answered by it)."""

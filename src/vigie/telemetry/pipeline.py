@@ -72,6 +72,8 @@ class Engine(Protocol):
 
     def drop_assets(self, asset_ids: Any) -> None: ...
 
+    def active_keys(self) -> list[tuple[str, str]]: ...
+
 
 class Observer(Protocol):
     """A context that follows some kinds of devices message by message (traffic counts,
@@ -523,6 +525,22 @@ class IngestPipeline:
             ops = self.engine.judge_meters(windows)
             self._queue_ops(ops)
         return len(ops)
+
+    def reconcile_alarms(self) -> int:
+        """Forget the alarms the engine holds active that the database no longer does
+        (cleared by a person through another process, where ``forget_alarm`` could not
+        reach this engine): a persisting condition then raises a new alarm, as the rules
+        say. Alarms still waiting to be written are kept. Returns how many were forgotten."""
+        if self.engine is None or self.active_alarms is None:
+            return 0
+        in_db = set(self.active_alarms())
+        with self.lock:
+            waiting = {op.key for op in self._ops} | set(self._held)
+            stale = [k for k in self.engine.active_keys() if k not in in_db and k not in waiting]
+            for asset_id, rule_id in stale:
+                self.engine.forget(asset_id, rule_id)
+                self._repeat_due.pop((asset_id, rule_id), None)
+        return len(stale)
 
     def forget_alarm(self, asset_id: str, rule_id: str) -> None:
         if self.engine is not None:
