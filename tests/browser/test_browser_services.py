@@ -79,3 +79,41 @@ def test_browser_traffic_and_winter_pages(vigie, make_agent, new_context):
     expect(page.get_by_role("heading", name="Winter service", level=1)).to_be_visible()
     check_a11y(page, "winter page (en)")
     assert errors == []
+
+
+def test_browser_winter_rota_assigned_from_the_page(vigie, make_agent, new_context):
+    add_asset(vigie, "VEH-001", "vehicle", vehicleRole="salt_spreader")
+    add_asset(vigie, "VEH-002", "vehicle", vehicleRole="snow_plough")
+    driver = make_agent("field_agent")
+    winter.do_create_circuits(
+        vigie,
+        SYSTEM,
+        [
+            winter.check_circuit(
+                {"code": "C1", "name": "Ligne T1", "tier": "P1", "geometry": LINE, "vehicle_id": "VEH-001"}
+            )
+        ],
+    )
+    op = make_agent("operator")
+    ctx, _ = new_context(viewport={"width": 1440, "height": 900})
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    login(page, op.email, PASSWORD)
+    page.wait_for_url("**/pilotage")
+    page.goto("/pilotage/hiver")
+    page.get_by_role("link", name="Affectation des circuits").click()
+    page.wait_for_url("**/pilotage/hiver/affectations")
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
+    check_a11y(page, "winter rota")
+    page.get_by_label("Véhicule du circuit Ligne T1").select_option("VEH-002")
+    page.get_by_label("Conducteur du circuit Ligne T1").select_option(label=driver.label)
+    page.get_by_role("button", name="Enregistrer les affectations").press("Enter")
+    page.wait_for_load_state("load")
+    expect(page.locator("#rota-status")).to_have_text("1 affectation enregistrée.")
+    expect(page.get_by_label("Véhicule du circuit Ligne T1")).to_have_value("VEH-002")
+    assert winter.list_circuits(vigie)[0]["vehicle_id"] == "VEH-002"  # the vehicle in force now
+    page.goto("/pilotage/hiver/affectations?poste=next&lang=en")
+    expect(page.get_by_label("Vehicle of circuit Ligne T1")).to_have_value("")
+    check_a11y(page, "winter rota in English")
+    assert errors == []

@@ -60,12 +60,17 @@ def test_pilotage_services_pages_render_for_operators(world, make_agent, session
     assert "Ligne T1" in r.text and ("Alerte" if lang == "fr" else "Alert") in r.text
     assert 'data-level="intervention"' in r.text and 'data-declare="P1"' in r.text
     assert not KEY_LEAK.search(r.text), KEY_LEAK.search(r.text)
+    r = client.get("/pilotage/hiver/affectations", headers={"Accept-Language": lang})
+    assert r.status_code == 200 and "Ligne T1" in r.text and 'id="rota-form"' in r.text
+    assert ("Poste en cours" if lang == "fr" else "Current shift") in r.text
+    assert not KEY_LEAK.search(r.text), KEY_LEAK.search(r.text)
 
 
 def test_pilotage_services_pages_refused_to_field_agents(world, make_agent, session_client) -> None:
     client = session_client(make_agent("field_agent"))
     assert client.get("/pilotage/trafic").status_code == 403
     assert client.get("/pilotage/hiver").status_code == 403
+    assert client.get("/pilotage/hiver/affectations").status_code == 403
     assert "/pilotage/hiver" not in client.get("/terrain").text
 
 

@@ -31,5 +31,12 @@ def test_winter_demo_circuits_from_divia(vigie: Vigie) -> None:
     circuits = list_circuits(vigie)
     assert len(circuits) == 136 and {c["vehicle_id"] for c in circuits} == {"VEH-001"}
     assert 1100 < sum(c["length_m"] for c in circuits) / 1000 < 1130
+    # The tiers by kind of line: trams and trunk lines, other urban lines, school and service runs.
+    km = {t: sum(c["length_m"] for c in circuits if c["tier"] == t) / 1000 for t in ("P1", "P2", "P3")}
+    assert 320 < km["P1"] < 350 and 460 < km["P2"] < 500 and 280 < km["P3"] < 320, km
+    tram = next(c for c in circuits if c["name"].startswith("Tram T1"))
+    school = next(c for c in circuits if c["name"].startswith("Bus 61"))
+    assert (tram["tier"], school["tier"]) == ("P1", "P3")
+    assert "38 P1, 61 P2, 37 P3" in line
     assert salt_stock(vigie)["stock_tonnes"] == 2500
     assert load_demo_winter(vigie) == ["demo winter circuits: already present"]

@@ -361,6 +361,8 @@ ROUTES: dict[str, Row] = {
     "GET /api/v1/winter/circuits":                  Row("winter.read", 401, 401, 401, 403, 200, 200, 200),
     "POST /api/v1/winter/circuits":                 Row("winter.manage", 401, 401, 401, 403, 201, 201, 201),
     "POST /api/v1/winter/circuits/{circuit_id}/vehicle": Row("winter.manage", 401, 401, 401, 403, 200, 200, 200),
+    "GET /api/v1/winter/assignments":               Row("winter.read", 401, 401, 401, 403, 200, 200, 200),
+    "PUT /api/v1/winter/assignments":               Row("winter.manage", 401, 401, 401, 403, 200, 200, 200),
     "GET /api/v1/winter/conditions":                Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "POST /api/v1/winter/conditions":               Row("winter.manage", 401, 401, 401, 403, 200, 200, 200),
     "POST /api/v1/winter/salt":                     Row("winter.manage", 401, 401, 401, 403, 200, 200, 200),
@@ -419,6 +421,7 @@ ROUTES: dict[str, Row] = {
     "GET /pilotage/equipements/{asset_id}":         Row(AGENT, SIGN_IN, SIGN_IN, SIGN_IN, 200, 200, 200, 200),
     "GET /pilotage/trafic":                         Row("traffic.read", SIGN_IN, SIGN_IN, SIGN_IN, 403, 200, 200, 200),
     "GET /pilotage/hiver":                          Row("winter.read", SIGN_IN, SIGN_IN, SIGN_IN, 403, 200, 200, 200),
+    "GET /pilotage/hiver/affectations":             Row("winter.read", SIGN_IN, SIGN_IN, SIGN_IN, 403, 200, 200, 200),
     "GET /pilotage/main-courante":                  Row("oplog.read", SIGN_IN, SIGN_IN, SIGN_IN, 403, 200, 200, 200, 200, 200),
     "GET /pilotage/videoprotection":                Row("video.cameras", SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 403, 403, 200, 200),
     "GET /pilotage/videoprotection/registre":       Row("video.extractions", SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 403, 403, 403, 200),
@@ -1015,6 +1018,11 @@ CALLS: dict[str, Fill] = {
         "POST", f"/api/v1/traffic/events/{w.new_road_event()}/end"
     ),
     "POST /api/v1/winter/level": _plain("POST /api/v1/winter/level", json={"level": "alerte"}),
+    "PUT /api/v1/winter/assignments": lambda w, c: Call(
+        "PUT",
+        "/api/v1/winter/assignments",
+        {"json": {"items": [{"circuit_id": w.circuit_id, "vehicle_id": None}]}},
+    ),
     "POST /api/v1/winter/proposals/{proposal_id}/decision": lambda w, c: Call(
         "POST", f"/api/v1/winter/proposals/{w.new_proposal()}/decision", {"json": {"accept": False}}
     ),

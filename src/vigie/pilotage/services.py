@@ -7,6 +7,9 @@
 - ``GET /pilotage/hiver`` (``winter.read``): the winter plan's level and the
   proposals of the road weather stations, coverage per tier and per circuit
   (map coloured by share treated, live), driving conditions per tier, salt.
+- ``GET /pilotage/hiver/affectations`` (``winter.read``; changes ``winter.manage``): the
+  rota of the current or next shift, a vehicle and a driver per circuit, beside each
+  circuit's live coverage and whether its vehicle is the one treating it.
 
 Everything the pages change goes through the JSON APIs of the two contexts
 (``/api/v1/traffic``, ``/api/v1/winter``); the pages add no API of their own.
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
@@ -29,6 +32,7 @@ from vigie.web.i18n import catalog, translate
 from vigie.web.pages import forbidden_page, page_agent
 from vigie.web.templating import render
 from vigie.winter import actions as winter
+from vigie.winter import shifts
 from vigie.winter.domain import CONDITION_NAMES, LEVEL_NAMES, Condition, PlanLevel, Tier
 
 router = APIRouter(include_in_schema=False)
@@ -120,4 +124,50 @@ async def winter_page(request: Request) -> Response:
         **info,
         can_manage=page["can_manage"],
         **_base(request, agent, csrf, **page),
+    )
+
+
+def _rota_context(v: Vigie, which: str, tier: str) -> dict[str, Any]:
+    rota = shifts.assignments(v, which)
+    given = {a["circuit_id"]: a for a in rota["items"]}
+    circuits = [c for c in winter.list_circuits(v) if not tier or c["tier"] == tier]
+    for c in circuits:
+        a = given.get(c["id"])
+        c["rota_vehicle"] = a["vehicle_id"] if a else ""
+        c["rota_driver"] = a["driver_id"] if a else None
+    tz = v.city.timezone
+    return {
+        "circuits": circuits,
+        "vehicles": shifts.winter_vehicles(v),
+        "drivers": shifts.drivers(v),
+        "shift": {
+            "which": which,
+            "start": rota["start"].astimezone(tz).strftime("%d/%m %H:%M"),
+            "end": rota["end"].astimezone(tz).strftime("%d/%m %H:%M"),
+        },
+        "assigned": len(given),
+        "vehicles_used": len({a["vehicle_id"] for a in given.values()}),
+    }
+
+
+@router.get("/pilotage/hiver/affectations", response_class=HTMLResponse, response_model=None)
+async def rota_page(
+    request: Request,
+    poste: str = Query("current", pattern="^(current|next)$"),
+    palier: str = Query("", pattern="^(|P1|P2|P3)$"),
+) -> Response:
+    agent, csrf = await run_in_threadpool(page_agent, request)
+    if not agent.can("winter.read"):
+        return forbidden_page(request)
+    v: Vigie = request.app.state.vigie
+    info = await run_in_threadpool(_rota_context, v, poste, palier)
+    can_manage = agent.can("winter.manage")
+    return render(
+        request,
+        "pilotage/winter_rota.html",
+        **info,
+        tier=palier,
+        tiers=[t.value for t in Tier],
+        can_manage=can_manage,
+        **_base(request, agent, csrf, can_manage=can_manage, shift=poste),
     )

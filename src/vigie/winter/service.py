@@ -1,6 +1,7 @@
 """The embedded simulator's salting runs: with the plan at intervention, the winter vehicles
 of the in-process fleet simulator drive their first circuit salting (the demo then shows
-coverage climbing); back to a lower level, they are freed. Real fleets report their own
+coverage climbing), re-routed when the shift's rota gives them another; back to a lower
+level, they are freed. Real fleets report their own
 positions over MQTT: then there is no simulator and this does nothing."""
 
 from __future__ import annotations
@@ -23,34 +24,35 @@ class SaltingSimulation:
 
     def __init__(self, v: Vigie) -> None:
         self.v = v
-        self.driving: set[str] = set()
+        self.driving: dict[str, int] = {}  # vehicle -> the circuit it was sent along
         self._task: asyncio.Task[None] | None = None
 
     def tick(self) -> int:
-        """Send or free the vehicles as the plan's level says; returns how many changed."""
+        """Send, re-route or free the vehicles as the plan's level and the shift's rota say;
+        returns how many changed."""
         source: Any = self.v.ingest.source
         sim = getattr(source, "simulator", None)
         if sim is None or not hasattr(sim, "drive"):
             return 0
         intervention = current_level(self.v)["level"] == PlanLevel.INTERVENTION
-        changed = 0
         lock = getattr(source, "_lock", None) or contextlib.nullcontext()
+        wanted: dict[str, tuple[int, list[tuple[float, float]]]] = {}
         if intervention:
-            routes: dict[str, list[tuple[float, float]]] = {}
+            # A vehicle drives the first of its circuits (P1 first), as assigned now.
             for c in list_circuits(self.v, with_geometry=True):
                 vid = c["vehicle_id"]
-                if vid and vid not in routes and vid not in self.driving and vid in sim.devices:
-                    routes[vid] = [(float(p[0]), float(p[1])) for p in c["coordinates"]]
-            with lock:
-                for vid, path in routes.items():
+                if vid and vid not in wanted and vid in sim.devices:
+                    wanted[vid] = (c["id"], [(float(p[0]), float(p[1])) for p in c["coordinates"]])
+        changed = 0
+        with lock:
+            for vid, (cid, path) in wanted.items():
+                if self.driving.get(vid) != cid:
                     sim.drive(vid, path)
-            self.driving |= set(routes)
-            changed = len(routes)
-        elif self.driving:
-            with lock:
-                for vid in self.driving:
-                    sim.drive(vid, [])
-            changed, self.driving = len(self.driving), set()
+                    changed += 1
+            for vid in set(self.driving) - set(wanted):
+                sim.drive(vid, [])
+                changed += 1
+        self.driving = {vid: cid for vid, (cid, _) in wanted.items()}
         return changed
 
     async def _loop(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, Index, Integer, String, Text
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vigie.db import Base, UTCDateTime
@@ -95,3 +95,26 @@ class SaltRow(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[int | None] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AssignmentRow(Base):
+    """Who drives a circuit during one shift: a vehicle and its driver (an agent).
+
+    Outside the shifts that have one, a circuit keeps its standing vehicle
+    (``winter_circuits.vehicle_id``).
+    """
+
+    __tablename__ = "winter_assignments"
+    __table_args__ = (
+        UniqueConstraint("circuit_id", "shift_start", name="uq_winter_assignments_circuit_shift"),
+        Index("ix_winter_assignments_shift", "shift_start"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    circuit_id: Mapped[int] = mapped_column(ForeignKey("winter_circuits.id"))
+    shift_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    shift_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    vehicle_id: Mapped[str | None] = mapped_column(String(64))
+    driver_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    assigned_by: Mapped[int | None] = mapped_column(Integer)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from vigie.accounts.permissions import require
 from vigie.runtime import Vigie
 from vigie.web.deps import DbId, current_agent, get_vigie
-from vigie.winter import actions
+from vigie.winter import actions, shifts
 
 router = APIRouter(prefix="/api/v1/winter", tags=["winter"])
 
@@ -50,6 +50,19 @@ class CircuitIn(_Body):
 
 class CircuitAssignIn(_Body):
     vehicle_id: str | None = Field(None, max_length=64)
+
+
+class ShiftItemIn(_Body):
+    circuit_id: int = Field(..., ge=1, le=2**31 - 1)
+    vehicle_id: str | None = Field(None, max_length=64, description="null: the circuit's standing vehicle")
+    driver_id: int | None = Field(None, ge=1, le=2**31 - 1, description="An active field agent")
+
+
+class ShiftIn(_Body):
+    items: list[ShiftItemIn] = Field(..., max_length=shifts.MAX_ITEMS)
+
+
+Which = Query("current", pattern="^(current|next)$", description="The shift under way or the next one")
 
 
 @router.get("", summary="The winter plan now: level, open proposals, coverage per tier, salt")
@@ -104,6 +117,24 @@ def assign(
 ) -> dict[str, Any]:
     actions.do_assign_circuit(v, current_agent(request), circuit_id, body.vehicle_id)
     return {"id": circuit_id, "vehicle_id": body.vehicle_id}
+
+
+@router.get("/assignments", summary="A shift's rota: circuits given to a vehicle and its driver")
+def rota(request: Request, shift: str = Which, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
+    require(current_agent(request), "winter.read")
+    return {
+        **shifts.assignments(v, shift),
+        "vehicles": shifts.winter_vehicles(v),
+        "drivers": shifts.drivers(v),
+    }
+
+
+@router.put("/assignments", summary="Give circuits to vehicles and drivers for a shift (all or nothing)")
+def set_rota(
+    request: Request, body: ShiftIn, shift: str = Which, v: Vigie = Depends(get_vigie)
+) -> dict[str, Any]:
+    items = [i.model_dump() for i in body.items]
+    return shifts.do_assign(v, current_agent(request), shift, items)
 
 
 @router.get("/conditions", summary="Driving conditions per priority tier, as published (public)")
