@@ -1,7 +1,7 @@
 """winter_assignments: circuits given to a vehicle and its driver for one shift
 
-Revision ID: 0031
-Revises: 0030
+Revision ID: 0032
+Revises: 0031
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from alembic import op
 
 import vigie.db
 
-revision = "0031"
-down_revision = "0030"
+revision = "0032"
+down_revision = "0031"
 branch_labels = None
 depends_on = None
 
