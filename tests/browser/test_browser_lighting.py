@@ -10,7 +10,9 @@ from playwright.sync_api import expect
 from tests.browser.conftest import check_a11y, login, screenshot
 from tests.conftest import PASSWORD
 from tests.lighting.helpers import add_light
+from vigie.accounts.domain import SYSTEM
 from vigie.telemetry.lighting import ensure_default_schedule
+from vigie.telemetry.past_schedules import do_record_past_change
 
 
 def seed_fleet(vigie) -> None:  # type: ignore[no-untyped-def]
@@ -42,6 +44,12 @@ def seed_fleet(vigie) -> None:  # type: ignore[no-untyped-def]
 
 def test_browser_lighting_control_room_page(vigie, live, new_context, make_agent) -> None:  # type: ignore[no-untyped-def]
     seed_fleet(vigie)
+    # Dimmed only since October 2019: the schedules' history, shown and counted.
+    do_record_past_change(
+        vigie,
+        SYSTEM,
+        {"group": "*", "effective_on": "2019-10-01", "before": {"dim_level": 1}, "after": {"dim_level": 0.7}},
+    )
     energy = httpx.get(live.url + "/api/v1/lighting/energy", timeout=30).json()
     supervisor = make_agent("supervisor")
     ctx, _ = new_context(viewport={"width": 1440, "height": 1200})
@@ -70,6 +78,10 @@ def test_browser_lighting_control_room_page(vigie, live, new_context, make_agent
     # year) convert one point a year here, mercury first.
     expect(page.locator("#plan-answer")).to_contain_text("convertissent 1 point lumineux en LED")
     expect(page.locator("#plan-heading ~ div tbody tr")).to_have_count(5)
+    changes = page.locator("#schedule-changes-heading ~ div tbody tr")
+    expect(changes).to_have_count(1)
+    expect(changes.first).to_contain_text("2019-10-01")
+    expect(changes.first).to_contain_text("niveau abaissé : 100 % → 70 %")
     # No cabinet reported: none judged against the model.
     expect(page.locator("#measured-heading ~ table tbody tr").nth(4)).to_contain_text("Sans relevé récent")
     check_a11y(page, "lighting control room (fr)")

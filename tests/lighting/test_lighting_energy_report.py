@@ -87,3 +87,47 @@ def test_lighting_per_point_arrays_for_the_planner(fleet: Vigie) -> None:
     assert ids == ["SL-1", "SL-2", "SL-3", "SL-4"]
     assert out.energy.kwh[ids.index("SL-4")] == 0.0
     assert out.energy.cost[ids.index("SL-2")] == pytest.approx(187.5 * _hours() / 1000 * 0.25)
+
+
+def test_lighting_trajectory_burns_each_year_with_its_schedules(fleet: Vigie) -> None:
+    """Dimming at 70 % only since October 2019 (full flux all night before); Dijon switching
+    off from midnight since September 2022: each year's fleet burns the schedules of its end."""
+    from zoneinfo import ZoneInfo
+
+    from vigie.lighting.domain import ALL_NIGHT
+    from vigie.telemetry.past_schedules import do_record_past_change
+
+    paris = ZoneInfo("Europe/Paris")
+    lat, long = round(DARCY[0] * 10) / 10, round(DARCY[1] * 10) / 10
+    dimmed = _hours()
+    full = yearly_hours(ALL_NIGHT, TODAY.year, paris, lat, long)[1]
+    off = yearly_hours(Schedule(off_start="00:00", off_end="05:00"), TODAY.year, paris, lat, long)[1]
+    before = actions.energy_report(fleet, TODAY)
+    do_record_past_change(
+        fleet,
+        SYSTEM,
+        {
+            "group": "*",
+            "effective_on": "2019-10-01",
+            "before": {"dim_level": 1.0},
+            "after": {"dim_level": 0.7},
+        },
+    )
+    actions.do_set_switch_off(
+        fleet, SYSTEM, "21231", {"off_start": "00:00", "off_end": "05:00", "decided_on": "2022-09-01"}
+    )
+    report = actions.energy_report(fleet, TODAY)
+    years = {t["year"]: t for t in report["trajectory"]}
+    ref_w = 135 + 187.5 + 94.5
+    y2019_w = 40 + 187.5 + 162.5 + 94.5  # SL-1 converted, SL-3 installed, SL-4 still in use
+    now_w = 40 + 187.5 + 162.5
+    assert years[2017]["kwh"] == round(ref_w * full / 1000)  # full flux all night
+    assert years[2019]["kwh"] == round(y2019_w * dimmed / 1000)  # dimmed, not yet switched off
+    # Switched off from midnight since 2022 (SL-4, removed since, has no date of removal).
+    assert years[2023]["kwh"] == round((now_w + 94.5) * off / 1000)
+    assert report["kwh"] == round(now_w * off / 1000)
+    ville = next(t for t in report["targets"] if t["id"] == "ville")
+    assert ville["reference_kwh"] == round(ref_w * full / 1000)
+    assert ville["saving"] == pytest.approx(1 - now_w * off / (ref_w * full), abs=1e-4)
+    # Without the history, every year burned today's schedules.
+    assert {t["year"]: t["kwh"] for t in before["trajectory"]}[2017] == round(ref_w * dimmed / 1000)

@@ -107,7 +107,7 @@ def test_lighting_equivalent_hours_of_a_span_hand_checked() -> None:
 
 
 def test_lighting_cabinet_energy_over_a_span(cabinets: Vigie) -> None:
-    add_light(cabinets, "SL-5", "HPS", float("nan"), cabinet="CAB-0004")
+    add_light(cabinets, "SL-5", "HPS", 0, cabinet="CAB-0004")  # no rated power recorded
     evening = datetime(2026, 1, 15, 19, 0, tzinfo=UTC)
     two_am = datetime(2026, 1, 16, 1, 0, tzinfo=UTC)
     spans = [(c, evening, two_am) for c in ("CAB-0001", "CAB-0002", "CAB-0004", "CAB-9999")]

@@ -338,6 +338,8 @@ ROUTES: dict[str, Row] = {
     "POST /api/v1/lighting/schedules":              Row("lighting.manage", 401, 401, 401, 403, 403, 201, 201),
     "PATCH /api/v1/lighting/schedules/{schedule_id}": Row("lighting.manage", 401, 401, 401, 403, 403, 200, 200),
     "GET /api/v1/lighting/schedules/{schedule_id}/program": Row("lighting.manage", 401, 401, 401, 403, 403, 200, 200),
+    "GET /api/v1/lighting/schedule-changes":        Row("lighting.manage", 401, 401, 401, 403, 403, 200, 200),
+    "POST /api/v1/lighting/schedule-changes":       Row("lighting.manage", 401, 401, 401, 403, 403, 201, 201),
     "POST /api/v1/commands":                        Row("lighting.manage", 401, 401, 401, 403, 403, 202, 202),
     "GET /api/v1/commands":                         Row("lighting.manage", 401, 401, 401, 403, 403, 200, 200),
     "GET /api/v1/commands/{command_id}":            Row("lighting.manage", 401, 401, 401, 403, 403, 200, 200),
@@ -1006,6 +1008,15 @@ CALLS: dict[str, Fill] = {
     ),
     "PATCH /api/v1/lighting/schedules/{schedule_id}": _plain(
         "PATCH /api/v1/lighting/schedules/{schedule_id}", json={"dim_level": 0.5}
+    ),
+    "POST /api/v1/lighting/schedule-changes": _plain(
+        "POST /api/v1/lighting/schedule-changes",
+        json={
+            "group": "*",
+            "effective_on": "2019-10-01",
+            "before": {"dim_level": 1},
+            "after": {"dim_level": 0.7},
+        },
     ),
     "GET /api/v1/traffic/detectors/{asset_id}/flow": lambda w, c: Call(
         "GET", f"/api/v1/traffic/detectors/{w.detector_id}/flow"

@@ -1,10 +1,12 @@
 """Use cases of the lighting context: the fleet's energy against the targets, compliance, switch-off.
 
 Energy compares fleets, not years of weather: every fleet (the reference
-year's, each past year's, today's) burns the same hours, those of the current
-year at each point's position and with its schedule of today, so that the
-savings shown are what the lamps changed. The fleet of a past year is the one
-standing at its end (31 December), from the lamp history.
+year's, each past year's, today's) burns the nights of the current year at each
+point's position, so that the savings shown are what the city changed. The
+fleet of a past year is the one standing at its end (31 December): its lamps
+from the lamp history, its schedules from the schedules' history (dimming and
+switch-off changes of the light groups, a commune's switch-off from the day it
+was decided).
 """
 
 from __future__ import annotations
@@ -36,14 +38,23 @@ def prices_of(v: Vigie) -> Prices:
     return Prices(tariff_per_kwh=p.tariff_per_kwh, co2_kg_per_kwh=p.co2_kg_per_kwh, currency=p.currency)
 
 
-def fleet_hours(v: Vigie, fleet: Fleet, year: int) -> np.ndarray:
-    """Equivalent full-power hours of each point in ``year`` (kept with the fleet)."""
-    cache = fleet.hours
-    if year not in cache:
-        cache[year] = equivalent_hours(
-            fleet.lat, fleet.long, fleet.schedule_index, fleet.schedules, year, v.city.timezone
+def fleet_hours(v: Vigie, fleet: Fleet, year: int, as_of: date | None = None) -> np.ndarray:
+    """Equivalent full-power hours of each point over the nights of ``year``, with the
+    schedules of today, or those in force at the end of ``as_of`` (kept with the fleet)."""
+    index, schedules, _ = (
+        fleet.schedules_on(as_of)
+        if as_of is not None
+        else (
+            fleet.schedule_index,
+            fleet.schedules,
+            [],
         )
-    return cache[year]
+    )
+    key = (year, tuple(schedules), index.tobytes()) if as_of is not None else year
+    cache = fleet.hours
+    if key not in cache:
+        cache[key] = equivalent_hours(fleet.lat, fleet.long, index, schedules, year, v.city.timezone)
+    return cache[key]
 
 
 @dataclass
@@ -73,7 +84,7 @@ def current_point_energy(v: Vigie, today: date | None = None) -> FleetEnergy:
 def energy_at(v: Vigie, fleet: Fleet, day: date, year: int) -> tuple[PointEnergy, np.ndarray, np.ndarray]:
     """(energy, exists, technology) of the fleet standing at the end of ``day``."""
     exists, tech, watts = fleet.history.at(fleet, day)
-    hours = fleet_hours(v, fleet, year)
+    hours = fleet_hours(v, fleet, year, as_of=day)
     e = point_energy(tech_codes(tech), watts, hours, prices_of(v), fleet.second_watts, lit=exists)
     return e, exists, tech
 

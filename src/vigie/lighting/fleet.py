@@ -1,11 +1,15 @@
 """The lighting fleet as arrays: today's light points, their schedules, their past states.
 
 Read once from the registry (street lights with their attributes and cabinet),
-the lamp history (assets.lamps), the lighting schedules (telemetry.lighting)
-and the communes' switch-off hours (this context's table), and kept while the
-data does not change (keyed by the registry's data version, the history's size
-and the schedules). Everything the pages, the API and the retrofit planner
-compute starts from :func:`load_fleet`.
+the lamp history (assets.lamps), the lighting schedules and their dated history
+(telemetry.lighting, telemetry.schedule_history) and the communes' switch-off
+hours (this context's table), and kept while the data does not change (keyed by
+the registry's data version, the histories' sizes and the schedules). Everything
+the pages, the API and the retrofit planner compute starts from :func:`load_fleet`.
+
+:meth:`Fleet.schedules_on` gives the schedules the points had on a past day: each
+group's from its history (today's where it has none), a commune's switch-off
+from the day it was decided.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from vigie.lighting.domain import Schedule, tech_codes
 from vigie.lighting.storage import SwitchOffRow
 from vigie.runtime import Vigie
 from vigie.telemetry.lighting import DEFAULT_SCHEDULE, list_schedules
+from vigie.telemetry.schedule_history import Change, history_version, load_changes, state_on
 
 NOT_LIT = ("planned", "removed")
 
@@ -49,13 +54,38 @@ class Fleet:
     schedules: list[Schedule]
     schedule_names: list[str]
     history: PastStates
+    # What the schedules are made of, for the schedules of a past day (schedules_on).
+    groups_now: dict[str, dict[str, Any]] = field(default_factory=dict)
+    schedule_changes: list[Change] = field(default_factory=list)
+    offs: dict[str, tuple[str, str, date | None]] = field(default_factory=dict)
     # Computed once per fleet by the use cases: hours per model year, verdicts per (rule set, day).
-    hours: dict[int, np.ndarray] = field(default_factory=dict)
+    hours: dict[Any, np.ndarray] = field(default_factory=dict)
     verdicts: dict[tuple[str, date], list[Any]] = field(default_factory=dict)
     reports: dict[tuple[str, date], Any] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def schedules_on(self, day: date) -> tuple[np.ndarray, list[Schedule], list[str]]:
+        """(schedule_index, schedules, names) of the points at the end of ``day``.
+
+        A group with a history burns what it says on that day; one without, its schedule
+        of today; a group without a schedule of its own then, the one for every light. A
+        commune's switch-off counts from the day it was decided (always when unknown).
+        """
+        if not self.schedule_changes and all(d is None or d <= day for _, _, d in self.offs.values()):
+            return self.schedule_index, self.schedules, self.schedule_names
+        groups = set(self.groups_now) | {c.group for c in self.schedule_changes}
+        by_group: dict[str, dict[str, Any]] = {}
+        for g in groups:
+            known, state = state_on(self.schedule_changes, g, day)
+            if not known:
+                if g in self.groups_now:
+                    by_group[g] = self.groups_now[g]
+            elif state is not None and state.get("active", True):
+                by_group[g] = {"name": self.groups_now.get(g, {}).get("name", g), **state}
+        offs = {z: (a, b) for z, (a, b, d) in self.offs.items() if d is None or d <= day}
+        return assign_schedules(self.group.tolist(), self.zone.tolist(), by_group, offs)
 
     @property
     def lit(self) -> np.ndarray:
@@ -120,15 +150,55 @@ def switch_offs(v: Vigie) -> dict[str, tuple[str, str]]:
         return {r.zone: (r.off_start, r.off_end) for r in s.scalars(select(SwitchOffRow))}
 
 
+def switch_off_days(v: Vigie) -> dict[str, tuple[str, str, date | None]]:
+    with v.db.session() as s:
+        return {r.zone: (r.off_start, r.off_end, r.decided_on) for r in s.scalars(select(SwitchOffRow))}
+
+
+def assign_schedules(
+    groups: list[str],
+    zones: list[str],
+    by_group: dict[str, dict[str, Any]],
+    offs: dict[str, tuple[str, str]],
+) -> tuple[np.ndarray, list[Schedule], list[str]]:
+    """Each point's schedule: its group's, else the one for every group ('*', else Vigie's
+    default), with its commune's switch-off on top; as (index per point, schedules, names)."""
+    default = by_group.get("*", DEFAULT_SCHEDULE)
+    schedules: list[Schedule] = []
+    names: list[str] = []
+    index_of: dict[tuple[str, str], int] = {}
+    schedule_index = np.empty(len(groups), dtype=np.int64)
+    for i, (g, z) in enumerate(zip(groups, zones, strict=True)):
+        key = (g if g in by_group else "*", z if z in offs else "")
+        k = index_of.get(key)
+        if k is None:
+            base = by_group.get(key[0], default)
+            plan = _schedule_of(base)
+            name = str(base.get("name", ""))
+            if key[1]:
+                plan = plan.with_switch_off(*offs[key[1]])
+                name += f" + extinction {offs[key[1]][0]}–{offs[key[1]][1]}"
+            k = index_of[key] = len(schedules)
+            schedules.append(plan)
+            names.append(name)
+        schedule_index[i] = k
+    return schedule_index, schedules, names
+
+
 def _version(v: Vigie) -> tuple[Any, ...]:
     with v.db.session() as s:
         changes, last = s.execute(select(func.count(), func.max(LampChangeRow.id))).one()
         offs = tuple(
-            (z, a, b)
-            for z, a, b in s.execute(select(SwitchOffRow.zone, SwitchOffRow.off_start, SwitchOffRow.off_end))
+            (z, a, b, d)
+            for z, a, b, d in s.execute(
+                select(
+                    SwitchOffRow.zone, SwitchOffRow.off_start, SwitchOffRow.off_end, SwitchOffRow.decided_on
+                )
+            )
         )
+
     schedules = tuple(tuple(sorted(r.items())) for r in list_schedules(v))
-    return (data_version(v), changes, last, offs, str(schedules))
+    return (data_version(v), changes, last, offs, history_version(v), str(schedules))
 
 
 def load_fleet(v: Vigie) -> Fleet:
@@ -159,7 +229,6 @@ def _read(v: Vigie) -> Fleet:
             .where(AssetRow.type == "street_light")
             .order_by(AssetRow.id)
         ).all()
-    n = len(rows)
     attrs = [dict(r.attributes or {}) for r in rows]
 
     def number(a: dict[str, Any], key: str, default: float) -> float:
@@ -180,26 +249,8 @@ def _read(v: Vigie) -> Fleet:
     for sched in list_schedules(v):
         if sched["active"]:
             by_group.setdefault(sched["group"], sched)
-    default = by_group.get("*", DEFAULT_SCHEDULE)
     offs = switch_offs(v)
-    schedules: list[Schedule] = []
-    names: list[str] = []
-    index_of: dict[tuple[str, str], int] = {}
-    schedule_index = np.empty(n, dtype=np.int64)
-    for i, (g, z) in enumerate(zip(group.tolist(), zone.tolist(), strict=True)):
-        key = (g if g in by_group else "*", z if z in offs else "")
-        k = index_of.get(key)
-        if k is None:
-            base = by_group.get(key[0], default)
-            plan = _schedule_of(base)
-            name = str(base.get("name", ""))
-            if key[1]:
-                plan = plan.with_switch_off(*offs[key[1]])
-                name += f" + extinction {offs[key[1]][0]}–{offs[key[1]][1]}"
-            k = index_of[key] = len(schedules)
-            schedules.append(plan)
-            names.append(name)
-        schedule_index[i] = k
+    schedule_index, schedules, names = assign_schedules(group.tolist(), zone.tolist(), by_group, offs)
     fleet = Fleet(
         ids=ids,
         zone=zone,
@@ -219,6 +270,9 @@ def _read(v: Vigie) -> Fleet:
         schedule_index=schedule_index,
         schedules=schedules,
         schedule_names=names,
+        groups_now=by_group,
+        schedule_changes=load_changes(v),
+        offs=switch_off_days(v),
         history=PastStates(
             np.empty(0, dtype=np.int64),
             np.empty(0, dtype="datetime64[D]"),
@@ -237,4 +291,4 @@ def _read(v: Vigie) -> Fleet:
     return fleet
 
 
-__all__ = ["Fleet", "PastStates", "load_fleet", "switch_offs"]
+__all__ = ["Fleet", "PastStates", "assign_schedules", "load_fleet", "switch_off_days", "switch_offs"]

@@ -7,7 +7,9 @@ included, so that the page reads without JavaScript; a script draws the charts.
 A plan section answers what a yearly budget buys: the form (budget, crews,
 years, objective; prefilled with an example) runs the retrofit planner and shows
 each year's conversions, the savings, the financing and the reasons (priority
-classes and the year each is done). Who may open it: those who see the
+classes and the year each is done). The latest changes of the light groups'
+schedules (dimming, switch-off) are listed with who recorded them: the
+trajectory burns each past year with the schedules of its end. Who may open it: those who see the
 dashboard (``stats.read``).
 """
 
@@ -23,6 +25,7 @@ from vigie.lighting.views import page_data
 from vigie.pilotage import context as ctx
 from vigie.pilotage.lighting_plan import defaults as plan_defaults
 from vigie.runtime import Vigie
+from vigie.telemetry.schedule_history import list_changes
 from vigie.web.i18n import city_terms
 from vigie.web.pages import forbidden_page, page_agent
 from vigie.web.templating import render
@@ -42,6 +45,7 @@ async def lighting_page(request: Request) -> Response:
     form = PlanForm.of(dict(request.query_params), start)
     plan = await run_in_threadpool(plan_view, v, agent, form)
     measured = await run_in_threadpool(measured_vs_model, v)
+    changes = await run_in_threadpool(list_changes, v, "", 20)
     messages = ctx.js_messages(lang, city_terms(v.city, lang))
     base = ctx.page_base(request, agent, csrf, labels=ctx.labels(v, lang), messages=messages)
     return render(
@@ -51,6 +55,7 @@ async def lighting_page(request: Request) -> Response:
         form=form,
         plan=plan,
         measured=measured,
+        schedule_changes=changes,
         demo=v.settings.environment != "production",
         status_code=422 if "error" in plan else 200,
         **base,

@@ -28,6 +28,7 @@ from vigie.db import utcnow
 from vigie.errors import NotFound, ValidationFailed
 from vigie.runtime import Vigie
 from vigie.telemetry import sun
+from vigie.telemetry.schedule_history import record_change, switching_of
 from vigie.telemetry.schema import STREETLIGHT, kind_of
 from vigie.telemetry.storage import CommandRow, LightingScheduleRow
 
@@ -171,28 +172,58 @@ def do_save_schedule(
 ) -> dict[str, Any]:
     """An agent creates (``schedule_id`` None) or changes a schedule (lighting.manage)."""
     require(agent, "lighting.manage")
-    return save_schedule(v, data, schedule_id)
+    return save_schedule(v, data, schedule_id, agent)
 
 
-def save_schedule(v: Vigie, data: dict[str, Any], schedule_id: int | None = None) -> dict[str, Any]:
+def save_schedule(
+    v: Vigie, data: dict[str, Any], schedule_id: int | None = None, agent: Agent | None = None
+) -> dict[str, Any]:
+    """Create or change a schedule; the change is recorded in the history with it
+    (effective today, local time), with who made it."""
     clean = check_schedule(data)
     now = utcnow()
     with v.db.session(write=True) as s:
+        before: dict[str, Any] | None = None
         if schedule_id is None:
             for k in ("name", "group"):
                 if k not in clean:
                     raise ValidationFailed(f"{k} is required", field=k)
             row = LightingScheduleRow(**{**DEFAULT_SCHEDULE, **clean}, created_at=now, updated_at=now)
             s.add(row)
+            s.flush()
         else:
             found = s.get(LightingScheduleRow, schedule_id)
             if found is None:
                 raise NotFound(f"no lighting schedule with id {schedule_id}")
             row = found
+            before = switching_of(row)
+            old_group = row.group
             for k, val in clean.items():
                 setattr(row, k, val)
             row.last_sent_for = ""  # changed: send tonight's program again
             row.updated_at = now
+            if row.group != old_group:  # the old group loses this schedule, the new one gains it
+                record_change(
+                    s,
+                    group=old_group,
+                    effective_on=now.astimezone(v.city.timezone).date(),
+                    before=before,
+                    after={**before, "active": False},
+                    schedule_id=row.id,
+                    agent_id=agent.id if agent else None,
+                    changed_by=agent.label if agent else "",
+                )
+                before = None
+        record_change(
+            s,
+            group=row.group,
+            effective_on=now.astimezone(v.city.timezone).date(),
+            before=before,
+            after=switching_of(row),
+            schedule_id=row.id,
+            agent_id=agent.id if agent else None,
+            changed_by=agent.label if agent else "",
+        )
         s.commit()
         return schedule_view(row)
 

@@ -8,10 +8,10 @@ hourly aggregates by :func:`vigie.telemetry.retention.apply_retention`.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Float, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Date, Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vigie.db import Base, UTCDateTime
@@ -129,3 +129,22 @@ class LightingScheduleRow(Base):
     last_sent_for: Mapped[str] = mapped_column(String(10), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ScheduleChangeRow(Base):
+    """A dated change of a light group's schedule: when it took effect, who recorded it,
+    the switching fields before (None: the group had no schedule of its own) and after."""
+
+    __tablename__ = "lighting_schedule_changes"
+    __table_args__ = (Index("ix_lighting_schedule_changes_group_day", "group", "effective_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    schedule_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    group: Mapped[str] = mapped_column(String(64))
+    effective_on: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    agent_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    changed_by: Mapped[str] = mapped_column(String(200), default="")
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    note: Mapped[str] = mapped_column(String(300), default="")

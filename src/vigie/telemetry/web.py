@@ -13,7 +13,8 @@ from vigie.db import utcnow
 from vigie.errors import NotFound, ValidationFailed
 from vigie.reports.domain import parse_datetime
 from vigie.runtime import Vigie
-from vigie.telemetry import lighting, queries
+from vigie.telemetry import lighting, past_schedules, queries
+from vigie.telemetry.schedule_history import list_changes
 from vigie.web.deps import DbId, current_agent, get_vigie
 
 router = APIRouter(prefix="/api/v1/telemetry", tags=["telemetry"])
@@ -131,6 +132,50 @@ def update_schedule(
 ) -> dict[str, Any]:
     data = body.model_dump(exclude_none=True)
     return lighting.do_save_schedule(v, current_agent(request), data, schedule_id)
+
+
+class SwitchingIn(_Body):
+    active: bool | None = None
+    on_offset_minutes: int | None = Field(None, ge=-180, le=180)
+    off_offset_minutes: int | None = Field(None, ge=-180, le=180)
+    dim_start: str | None = Field(None, max_length=5, description="Local time HH:MM")
+    dim_end: str | None = Field(None, max_length=5)
+    dim_level: float | None = Field(None, ge=0, le=1)
+    off_start: str | None = Field(None, max_length=5)
+    off_end: str | None = Field(None, max_length=5)
+
+
+class PastChangeIn(_Body):
+    group: str = Field(..., max_length=64, description="Light group; '*' for every light")
+    effective_on: str = Field(..., max_length=10, description="The day it took effect (YYYY-MM-DD)")
+    before: SwitchingIn | None = Field(None, description="Fields as they were (others: as known then)")
+    after: SwitchingIn = Field(..., description="Fields as they became")
+    note: str = Field("", max_length=300, description="The decision it came from, a remark")
+
+
+@lighting_router.get(
+    "/lighting/schedule-changes",
+    summary="The dated history of the light groups' schedules: who, when, what changed",
+)
+def schedule_changes(
+    request: Request,
+    group: str = Query("", max_length=64, description="Only this light group's changes"),
+    v: Vigie = Depends(get_vigie),
+) -> dict[str, Any]:
+    _manager(request)
+    return {"items": list_changes(v, group)}
+
+
+@lighting_router.post(
+    "/lighting/schedule-changes",
+    status_code=201,
+    summary="Record a change a group's schedule had in the past (today's schedule unchanged)",
+)
+def record_past_change(body: PastChangeIn, request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
+    data = body.model_dump()
+    data["before"] = body.before.model_dump(exclude_none=True) if body.before else {}
+    data["after"] = body.after.model_dump(exclude_none=True)
+    return past_schedules.do_record_past_change(v, current_agent(request), data)
 
 
 @lighting_router.get(
