@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from vigie.limits.store import LimitStore
     from vigie.maps.basemap import Basemap
     from vigie.maps.layers import CachedLayer
-    from vigie.opendata.ogc import FeatureTables
+    from vigie.opendata.release_tables import ReleaseTables
     from vigie.photos.storage import PhotoStore
     from vigie.telemetry.pipeline import IngestPipeline
     from vigie.telemetry.sources import TelemetrySource
@@ -88,7 +88,8 @@ class Caches:
     # vigie.lighting.planner_service: the planner's view of lighting_fleet and its hours.
     lighting_points: tuple[object, ...] | None = None
     service_links: list[LinkGroup] | None = None
-    ogc_features: FeatureTables | None = None  # vigie.opendata.ogc: published releases loaded in DuckDB
+    # vigie.opendata.release_tables: published releases loaded in DuckDB (records and OGC APIs)
+    release_tables: ReleaseTables | None = None
 
 
 @dataclass

@@ -29,6 +29,7 @@ from vigie.opendata.domain import ColumnKind
 from vigie.opendata.explore_engine import run, sandbox, stream
 from vigie.opendata.explore_odsql import Columns, RESTParameterError, build
 from vigie.opendata.queries import Published, published_dataset, published_datasets, release_store
+from vigie.opendata.release_tables import release_tables
 from vigie.runtime import Vigie
 
 router = APIRouter(tags=["open data: records API (Opendatasoft Explore v2.1)"])
@@ -307,7 +308,8 @@ async def records(request: Request, dataset_id: str) -> Response:
         p = _published(request, dataset_id)
         q = _query(p, params, limit, offset)
         path = release_store(_vigie(request)).local_path(p.release.file_key)
-        with sandbox({p.id: path}) as conn:
+        # The release loaded once (a view named after the dataset), each request on its own cursor.
+        with release_tables(_vigie(request)).cursor(p.release, path) as conn:
             total = (
                 run(conn, q.count_sql, q.count_params, seconds=_vigie(request).settings.lab_seconds)
                 .column(0)

@@ -7,18 +7,15 @@ let through is all there is. A feature's id is its row's position in the
 release (1, 2, …): stable for that release, renumbered by the next one.
 
 Each release's rows are loaded once into a read-only, locked DuckDB
-(:class:`FeatureTables`, a few releases kept): a page is then two statements
-on memory (the count and the page) instead of decoding the Parquet file again.
-Only statements written here run on it, every value bound.
+(``release_tables``): a page is then two statements on memory (the count and
+the page) instead of decoding the Parquet file again. Only statements written
+here run on it, every value bound.
 """
 
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -32,15 +29,13 @@ from vigie.opendata.domain import ColumnKind
 from vigie.opendata.explore_engine import quote, time_limit
 from vigie.opendata.explore_web import fields_of
 from vigie.opendata.queries import Published
+from vigie.opendata.release_tables import FID, TABLE, ReleaseTables
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 TRS_GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 DEFAULT_LIMIT, MAX_LIMIT = 10, 10_000  # the limits of the standard's own example (OGC 17-069r4, 7.15.3)
-FID = "__fid"
 # The parameters of /items that are not property filters.
 ITEM_PARAMS = frozenset({"f", "lang", "bbox", "limit", "offset", "datetime", "apikey", "api_key"})
-# Above this many rows a release is queried on its Parquet file rather than loaded in memory.
-LOAD_MAX_ROWS = 2_000_000
 QUERY_SECONDS = 10.0
 
 
@@ -249,7 +244,7 @@ def _where(c: Collection, q: ItemsQuery) -> tuple[str, list[Any]]:
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
-# -- the releases' rows, loaded once ------------------------------------------------------------
+# -- the releases' rows (loaded once by release_tables) ----------------------------------------
 
 
 @dataclass(frozen=True)
@@ -259,80 +254,19 @@ class Extent:
     end: datetime | None
 
 
-@dataclass
-class _Loaded:
-    conn: duckdb.DuckDBPyConnection
-    extent: Extent
+def extent(tables: ReleaseTables, c: Collection, path: Path) -> Extent:
+    """The box of the release's points and the span of its time column (computed once per release)."""
 
-
-class FeatureTables:
-    """A read-only DuckDB per release (its rows loaded once), the most recently used few kept."""
-
-    def __init__(self, keep: int = 4, memory_mb: int = 1024) -> None:
-        self.keep = keep
-        self.memory_mb = memory_mb
-        self._loaded: OrderedDict[tuple[str, int, str], _Loaded] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def _load(self, c: Collection, path: Path) -> _Loaded:
-        conn = duckdb.connect(
-            ":memory:",
-            config={
-                "autoinstall_known_extensions": False,
-                "autoload_known_extensions": False,
-                "threads": 1,
-                "memory_limit": f"{self.memory_mb}MB",
-            },
-        )
-        literal = "'" + str(path).replace("'", "''") + "'"
-        source = f"read_parquet({literal}, file_row_number = true)"
-        select = f"SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS {FID} FROM {source}"  # noqa: S608 - our own path
-        kind = "TABLE" if c.published.release.rows <= LOAD_MAX_ROWS else "VIEW"
-        conn.execute(f"CREATE {kind} features AS {select}")
-        conn.execute("SET TimeZone = 'UTC'")  # casts between moments and UTC timestamps
-        conn.execute("SET enable_external_access = false")
-        conn.execute("SET lock_configuration = true")
+    def compute(cur: duckdb.DuckDBPyConnection) -> Extent:
         lat, lon = quote(c.lat), quote(c.lon)
         time = f"min({quote(c.time)}), max({quote(c.time)})" if c.time else "NULL, NULL"
-        extent = f"SELECT min({lon}), min({lat}), max({lon}), max({lat}), {time} FROM features"  # noqa: S608 - quoted names of the release
-        row = conn.sql(extent).fetchall()[0]
-        bbox = tuple(float(x) for x in row[:4]) if row[0] is not None else None
-        return _Loaded(conn, Extent(bbox, _as_datetime(row[4]), _as_datetime(row[5])))  # type: ignore[arg-type]
+        sql = f"SELECT min({lon}), min({lat}), max({lon}), max({lat}), {time} FROM {TABLE}"  # noqa: S608 - quoted names of the release
+        row = cur.sql(sql).fetchall()[0]
+        bbox = (float(row[0]), float(row[1]), float(row[2]), float(row[3])) if row[0] is not None else None
+        return Extent(bbox, _as_datetime(row[4]), _as_datetime(row[5]))
 
-    def _get(self, c: Collection, path: Path) -> _Loaded:
-        r = c.published.release
-        key = (r.dataset_id, r.version, r.sha256)
-        with self._lock:
-            found = self._loaded.get(key)
-            if found is not None:
-                self._loaded.move_to_end(key)
-                return found
-            found = self._load(c, path)
-            self._loaded[key] = found
-            stale = [k for k in self._loaded if k[0] == key[0] and k != key]
-            while len(self._loaded) - len(stale) > self.keep:
-                stale.append(next(k for k in self._loaded if k not in stale))
-            for k in stale:
-                # Pages being read hold their own cursors: closing the parent ends nothing under way.
-                self._loaded.pop(k).conn.close()
-            return found
-
-    def extent(self, c: Collection, path: Path) -> Extent:
-        return self._get(c, path).extent
-
-    @contextmanager
-    def cursor(self, c: Collection, path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-        cur = self._get(c, path).conn.cursor()
-        try:
-            yield cur
-        finally:
-            cur.close()
-
-    def close(self) -> None:
-        with self._lock:
-            for loaded in self._loaded.values():
-                loaded.conn.close()
-            self._loaded.clear()
+    found: Extent = tables.memo(c.published.release, path, f"ogc-extent:{c.lat}:{c.lon}:{c.time}", compute)
+    return found
 
 
 def _as_datetime(value: Any) -> datetime | None:
@@ -351,24 +285,24 @@ class Page:
     rows: pa.Table
 
 
-def items(tables: FeatureTables, c: Collection, path: Path, q: ItemsQuery) -> Page:
+def items(tables: ReleaseTables, c: Collection, path: Path, q: ItemsQuery) -> Page:
     """The features matching ``q``, in the release's order, one page of them."""
     where, params = _where(c, q)
-    with tables.cursor(c, path) as cur, time_limit(cur, QUERY_SECONDS):
-        count = cur.sql(f"SELECT count(*) FROM features{where}", params=params or None).fetchall()[0]  # noqa: S608 - parsed parameters, bound values
+    with tables.cursor(c.published.release, path) as cur, time_limit(cur, QUERY_SECONDS):
+        count = cur.sql(f"SELECT count(*) FROM {TABLE}{where}", params=params or None).fetchall()[0]  # noqa: S608 - parsed parameters, bound values
         page = cur.sql(
-            f"SELECT * FROM features{where} ORDER BY {FID} LIMIT ? OFFSET ?",  # noqa: S608 - as above
+            f"SELECT * FROM {TABLE}{where} ORDER BY {FID} LIMIT ? OFFSET ?",  # noqa: S608 - as above
             params=[*params, q.limit, q.offset],
         ).to_arrow_table()
     return Page(int(count[0]), page)
 
 
-def item(tables: FeatureTables, c: Collection, path: Path, feature_id: str) -> dict[str, Any]:
+def item(tables: ReleaseTables, c: Collection, path: Path, feature_id: str) -> dict[str, Any]:
     """One feature by its id (its row's position in the release)."""
     if not feature_id.isdigit() or len(feature_id) > 12:
         raise NotFound(f"no feature {feature_id[:40]!r} in collection {c.id!r} (ids are row numbers)")
-    with tables.cursor(c, path) as cur:
-        table = cur.sql(f"SELECT * FROM features WHERE {FID} = ?", params=[int(feature_id)]).to_arrow_table()  # noqa: S608 - bound id
+    with tables.cursor(c.published.release, path) as cur:
+        table = cur.sql(f"SELECT * FROM {TABLE} WHERE {FID} = ?", params=[int(feature_id)]).to_arrow_table()  # noqa: S608 - bound id
     found = features(c, table)
     if not found:
         raise NotFound(f"no feature {feature_id!r} in collection {c.id!r}")
@@ -411,11 +345,11 @@ __all__ = [
     "MAX_LIMIT",
     "Collection",
     "Extent",
-    "FeatureTables",
     "InvalidParameter",
     "ItemsQuery",
     "Page",
     "collection_of",
+    "extent",
     "features",
     "item",
     "items",

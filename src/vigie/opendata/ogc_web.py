@@ -27,9 +27,9 @@ from vigie.opendata.ogc import (
     CRS84,
     TRS_GREGORIAN,
     Collection,
-    FeatureTables,
     InvalidParameter,
     collection_of,
+    extent,
     features,
     item,
     items,
@@ -37,6 +37,7 @@ from vigie.opendata.ogc import (
 )
 from vigie.opendata.ogc_openapi import OPENAPI_MEDIA, document
 from vigie.opendata.queries import published_dataset, published_datasets, release_store
+from vigie.opendata.release_tables import ReleaseTables, release_tables
 from vigie.runtime import Vigie
 from vigie.web.i18n import request_language, translate
 from vigie.web.templating import render
@@ -56,10 +57,8 @@ def _vigie(request: Request) -> Vigie:
     return v
 
 
-def _tables(v: Vigie) -> FeatureTables:
-    if v.caches.ogc_features is None:
-        v.caches.ogc_features = FeatureTables()
-    return v.caches.ogc_features
+def _tables(v: Vigie) -> ReleaseTables:
+    return release_tables(v)
 
 
 def _base(request: Request) -> str:
@@ -177,8 +176,8 @@ def _iso(moment: datetime | None) -> str | None:
 def _collection_view(v: Vigie, base: str, c: Collection, lang: str, html: bool) -> dict[str, Any]:
     m = c.published.metadata
     href = f"{base}/collections/{c.id}"
-    extent = _tables(v).extent(c, _path(v, c))
-    bbox = extent.bbox or m.spatial_bbox
+    span = extent(_tables(v), c, _path(v, c))
+    bbox = span.bbox or m.spatial_bbox
     licence = LICENCES.get(m.licence)
     out: dict[str, Any] = {
         "id": c.id,
@@ -198,7 +197,7 @@ def _collection_view(v: Vigie, base: str, c: Collection, lang: str, html: bool) 
     }
     if c.time is not None:
         out["extent"]["temporal"] = {
-            "interval": [[_iso(extent.start), _iso(extent.end)]],
+            "interval": [[_iso(span.start), _iso(span.end)]],
             "trs": TRS_GREGORIAN,
         }
     return out

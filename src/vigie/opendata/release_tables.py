@@ -1,0 +1,125 @@
+"""Published releases loaded once into read-only DuckDBs: what the records API and OGC API query.
+
+Opening a DuckDB and decoding a release's Parquet file at every request cost
+more than the query itself on large releases (docs/benchmarks.md). Here each
+release's rows are loaded once into an in-memory DuckDB — external access off,
+no extension, configuration locked, like ``explore_engine.sandbox`` — and each
+request runs on its own cursor. The table ``__release`` has the rows with
+``__fid``, their position in the release (1, 2, …: the OGC API's feature ids);
+a view named after the dataset shows the release's own columns (the records
+API's ODSQL reads it). A few releases are kept, the most recently used; a new
+release of a dataset replaces its older one. Above ``LOAD_MAX_ROWS`` rows the
+table is a view on the Parquet file instead (read at each request).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from vigie.opendata.explore_engine import quote
+from vigie.opendata.queries import Release
+
+TABLE = "__release"
+FID = "__fid"
+LOAD_MAX_ROWS = 2_000_000
+
+
+@dataclass
+class _Loaded:
+    conn: duckdb.DuckDBPyConnection
+    # What callers computed once per release (the OGC API's extent), by name.
+    memo: dict[str, Any] = field(default_factory=dict)
+
+
+class ReleaseTables:
+    """A locked read-only DuckDB per release, its rows loaded once; the ``keep`` last used kept."""
+
+    def __init__(self, keep: int = 4, memory_mb: int = 1024) -> None:
+        self.keep = keep
+        self.memory_mb = memory_mb
+        self._loaded: OrderedDict[tuple[str, int, str], _Loaded] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _load(self, release: Release, path: Path) -> _Loaded:
+        conn = duckdb.connect(
+            ":memory:",
+            config={
+                "autoinstall_known_extensions": False,
+                "autoload_known_extensions": False,
+                "threads": 1,
+                "memory_limit": f"{self.memory_mb}MB",
+            },
+        )
+        literal = "'" + str(path).replace("'", "''") + "'"
+        source = f"read_parquet({literal}, file_row_number = true)"
+        select = f"SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS {FID} FROM {source}"  # noqa: S608 - our own path
+        kind = "TABLE" if release.rows <= LOAD_MAX_ROWS else "VIEW"
+        conn.execute(f"CREATE {kind} {TABLE} AS {select}")
+        conn.execute(f"CREATE VIEW {quote(release.dataset_id)} AS SELECT * EXCLUDE ({FID}) FROM {TABLE}")  # noqa: S608 - a slug, quoted
+        conn.execute("SET TimeZone = 'UTC'")  # casts between moments and UTC timestamps
+        conn.execute("SET enable_external_access = false")
+        conn.execute("SET lock_configuration = true")
+        return _Loaded(conn)
+
+    def _get(self, release: Release, path: Path) -> _Loaded:
+        key = (release.dataset_id, release.version, release.sha256)
+        with self._lock:
+            found = self._loaded.get(key)
+            if found is not None:
+                self._loaded.move_to_end(key)
+                return found
+            found = self._load(release, path)
+            self._loaded[key] = found
+            stale = [k for k in self._loaded if k[0] == key[0] and k != key]
+            while len(self._loaded) - len(stale) > self.keep:
+                stale.append(next(k for k in self._loaded if k not in stale))
+            for k in stale:
+                # Requests under way hold their own cursors: closing the parent ends none of them.
+                self._loaded.pop(k).conn.close()
+            return found
+
+    @contextmanager
+    def cursor(self, release: Release, path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+        cur = self._get(release, path).conn.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    def memo(
+        self, release: Release, path: Path, name: str, compute: Callable[[duckdb.DuckDBPyConnection], Any]
+    ) -> Any:
+        """``compute(cursor)`` once per release (e.g. its extent), then its remembered value."""
+        loaded = self._get(release, path)
+        if name not in loaded.memo:
+            cur = loaded.conn.cursor()
+            try:
+                loaded.memo[name] = compute(cur)
+            finally:
+                cur.close()
+        return loaded.memo[name]
+
+    def close(self) -> None:
+        with self._lock:
+            for loaded in self._loaded.values():
+                loaded.conn.close()
+            self._loaded.clear()
+
+
+def release_tables(v: Any) -> ReleaseTables:
+    """The platform's one cache (``v.caches.release_tables``), made on first use."""
+    if v.caches.release_tables is None:
+        v.caches.release_tables = ReleaseTables()
+    tables: ReleaseTables = v.caches.release_tables
+    return tables
+
+
+__all__ = ["FID", "LOAD_MAX_ROWS", "TABLE", "ReleaseTables", "release_tables"]
