@@ -250,9 +250,21 @@ def status(base: str, token: str) -> dict[str, Any]:
     return r.json()  # type: ignore[no-any-return]
 
 
+def pipeline_of(st: dict[str, Any]) -> dict[str, Any]:
+    """The ingest's counters: the one pipeline, or (PostgreSQL: the ingest is partitioned,
+    and the bench's one server process holds every partition) the partitioned one's."""
+    return st.get("pipeline") or (st.get("partitions") or {}).get("pipeline") or {}
+
+
+def subscribed(st: dict[str, Any]) -> bool:
+    parts = st.get("partitions")
+    if parts:
+        return len(parts["held"]) == parts["partitions"] and all(parts["connected"].values())
+    return bool((st.get("source") or {}).get("connected"))
+
+
 def written(base: str, token: str) -> int:
-    st = status(base, token)
-    return int((st.get("pipeline") or {}).get("samples_written", 0))
+    return int(pipeline_of(status(base, token)).get("samples_written", 0))
 
 
 def sse_reader(
@@ -343,7 +355,7 @@ def main() -> None:
         )
         server.start()
         deadline = time.monotonic() + 60
-        while not (status(server.base, token).get("source") or {}).get("connected"):
+        while not subscribed(status(server.base, token)):
             if time.monotonic() > deadline:
                 raise SystemExit("the ingest did not connect to the broker")
             time.sleep(0.2)
@@ -442,7 +454,7 @@ def main() -> None:
             st = status(server.base, token)
         rss_max = rss.max_rss
         processed_rate = n_sent / done_at if done_at else float("nan")
-        pipeline = st.get("pipeline") or {}
+        pipeline = pipeline_of(st)
         results.update(
             paced_rate_target=args.rate,
             paced_sent=n_sent,
