@@ -27,8 +27,12 @@ DIJON = (47.322, 5.041)
         ("HPS", 125, 125 * 1.30),  # halfway between 100 W (x1.35) and 150 W (x1.25)
         ("HPS", 50, 50 * 1.35),  # below the curve: its first factor
         ("HPS", 1000, 1150.0),  # above it: its last
-        ("MV", 250, 300.0),
-        ("MH", 150, 187.5),
+        ("MV", 250, 300.0),  # the sodium curve: no published figure found
+        ("MH", 70, 80.5),  # Schneider Electric's installation guide, figure A8
+        ("MH", 150, 172.0),
+        ("MH", 400, 400 * 172 / 150),  # flat above its last figure
+        ("LPS", 36, 46.5),
+        ("LPS", 131, 154.0),
         ("LED", 40, 40.0),
         ("INC", 100, 100.0),
         ("unheard-of", 60, 60.0),

@@ -5,12 +5,12 @@ control gear loses. Discharge lamps (sodium, metal halide, mercury vapour) run
 on a magnetic ballast whose share of losses falls as the lamp's power grows; the
 sodium figures are the programme's own (70 W draws about 94.5 W, 100 W 135 W,
 150 W 187.5 W, 250 W 300 W, 400 W 460 W) and are interpolated between them.
-Metal halide and mercury vapour lamps use the same family of ballasts and are
-given the same factor at the same lamp power (a magnetic ballast's losses depend
-on its rating more than on the lamp's chemistry), as are low-pressure sodium
-lamps for want of better data: replace :data:`BALLAST_CURVES` with measured
-figures where a city has them. An LED luminaire's power is its driver's
-(its rated power), an incandescent lamp's its own.
+Low-pressure sodium and metal halide lamps get the typical circuit powers of
+Schneider Electric's Electrical Installation Guide (its figure A8); no published
+figure was found for mercury vapour lamps, which are given the sodium curve (an
+assumption). Sources and values: docs/lighting.md; replace :data:`BALLAST_CURVES`
+with measured figures where a city has them. An LED luminaire's power is its
+driver's (its rated power), an incandescent lamp's its own.
 
 A point burns from sunset to sunrise (with the schedule's offsets), at reduced
 flux in the dimming window (70 % from 22:00 to 05:00 in Dijon) and not at all in
@@ -46,12 +46,23 @@ DISCHARGE = ("HPS", "LPS", "MH", "MV")
 
 # (lamp W, system W / lamp W) points of the magnetic ballast curve; flat outside.
 HID_BALLAST = ((70.0, 1.35), (100.0, 1.35), (150.0, 1.25), (250.0, 1.2), (400.0, 1.15))
+# Schneider Electric, Electrical Installation Guide, "Discharge lamps", figure A8 (typical
+# power demand of a complete unit at 230 V): low-pressure sodium 26 W -> 34.5 W, 36 -> 46.5,
+# 66 -> 80.5, 91 -> 105.5, 131 -> 154; metal halide 70 W -> 80.5 W, 150 -> 172.
+LPS_BALLAST = (
+    (26.0, 34.5 / 26),
+    (36.0, 46.5 / 36),
+    (66.0, 80.5 / 66),
+    (91.0, 105.5 / 91),
+    (131.0, 154.0 / 131),
+)
+MH_BALLAST = ((70.0, 80.5 / 70), (150.0, 172.0 / 150))
 NO_GEAR = ((0.0, 1.0),)
 BALLAST_CURVES: dict[str, tuple[tuple[float, float], ...]] = {
     "HPS": HID_BALLAST,
-    "LPS": HID_BALLAST,
-    "MH": HID_BALLAST,
-    "MV": HID_BALLAST,
+    "LPS": LPS_BALLAST,
+    "MH": MH_BALLAST,
+    "MV": HID_BALLAST,  # no published figure found: the sodium curve (an assumption)
     "LED": NO_GEAR,
     "INC": NO_GEAR,
     "other": NO_GEAR,
