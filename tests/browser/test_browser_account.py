@@ -16,6 +16,7 @@ from tests.addresses.conftest import commerces, dijon_gazetteer  # noqa: F401 (f
 from tests.browser.conftest import check_a11y, screenshot
 from vigie.notifications.storage import OutboxRow
 from vigie.reports.intake import Submission, check_submission, do_submit_report
+from vigie.reports.storage import ReportRow
 from vigie.residents.storage import ReminderRow
 from vigie.runtime import Vigie
 from vigie.web.i18n import translate
@@ -49,23 +50,22 @@ def _sign_in(page: Page, v: Vigie, lang: str) -> None:
     expect(page.locator("html[data-account-synced]")).to_have_count(1)
 
 
+def _report(v: Vigie) -> ReportRow:
+    sub = Submission(
+        service_code="nid-de-poule",
+        channel="web",
+        description="Trou rue de la Liberté",
+        lat=47.3220,
+        long=5.0415,
+        attributes={"danger_immediat": "non"},
+    )
+    return do_submit_report(v, check_submission(v, sub))[0]
+
+
 def test_resident_signs_in_and_finds_their_report_on_another_device(new_context, live, dijon_gazetteer):
     v = dijon_gazetteer
     v.settings.waste_rounds = str(ROUNDS)
-    report, _ = do_submit_report(
-        v,
-        check_submission(
-            v,
-            Submission(
-                service_code="nid-de-poule",
-                channel="web",
-                description="Trou rue de la Liberté",
-                lat=47.3220,
-                long=5.0415,
-                attributes={"danger_immediat": "non"},
-            ),
-        ),
-    )
+    report, later = _report(v), _report(v)
     computer, _ = new_context(locale="fr-FR")
     page: Page = computer.new_page()
     # Before any account: the report is kept on this device ("my reports").
@@ -84,6 +84,12 @@ def test_resident_signs_in_and_finds_their_report_on_another_device(new_context,
     _sign_in(other, v, "en")
     other.goto("/mes-signalements?lang=en")
     expect(other.locator("#my-list")).to_contain_text(report.reference or "")
+    # Kept on a signed-in device: the report joins the account at once, and the other device.
+    other.goto(f"/suivi/{later.token}?lang=en")
+    other.get_by_role("button", name=translate("en", "citizen.track.save")).click()
+    expect(other.locator("#save-report")).to_be_hidden()
+    page.goto("/mes-signalements")
+    expect(page.locator("#my-list")).to_contain_text(later.reference or "")
     # A reminder and a favourite address from the collection days of an address.
     other.goto("/dechets?lang=en")
     other.get_by_label(translate("en", "waste.address")).fill("12 rue de la Liberté Dijon")

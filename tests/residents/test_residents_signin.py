@@ -52,6 +52,25 @@ def test_residents_signin_expired_link_is_refused(vigie: Vigie):
         assert s.scalar(select(ResidentRow.id)) is None
 
 
+def test_residents_signin_expired_links_and_sessions_go_with_retention(vigie: Vigie):
+    from vigie.retention import run_retention
+
+    signin.do_request_link(vigie, "ancien@example.org", "fr", "198.51.100.1")
+    token = last_link(vigie, "ancien@example.org").rsplit("/", 1)[1]
+    signed = signin.do_sign_in(vigie, token)
+    signin.do_request_link(vigie, "ancien@example.org", "fr", "198.51.100.1")  # never used
+    assert run_retention(vigie)["resident_sign_ins"] == {"links": 0, "sessions": 0}
+    past = utcnow() - timedelta(seconds=1)
+    with vigie.db.session(write=True) as s:
+        s.execute(update(SignInLinkRow).values(expires_at=past))
+        s.execute(update(ResidentSessionRow).values(expires_at=past))
+        s.commit()
+    assert signin.current(vigie, signed.session) is None
+    assert run_retention(vigie)["resident_sign_ins"] == {"links": 2, "sessions": 1}
+    with vigie.db.session() as s:
+        assert s.scalar(select(ResidentRow.email)) == "ancien@example.org"  # the account stays
+
+
 def test_residents_signin_request_answers_the_same_whether_the_account_exists(
     client: TestClient, vigie: Vigie
 ):

@@ -243,6 +243,21 @@ def do_sign_out(v: Vigie, session: str, everywhere: bool = False) -> int:
     return max(closed, 0)
 
 
+def do_expire_sign_ins(v: Vigie) -> dict[str, int]:
+    """Retention: sign-in links past their expiry (used or not) and expired sessions go."""
+    now = utcnow()
+    with v.db.session(write=True) as s:
+        links = cast(
+            CursorResult[Any], s.execute(delete(SignInLinkRow).where(SignInLinkRow.expires_at < now))
+        )
+        sessions = cast(
+            CursorResult[Any],
+            s.execute(delete(ResidentSessionRow).where(ResidentSessionRow.expires_at < now)),
+        )
+        s.commit()
+    return {"links": max(links.rowcount, 0), "sessions": max(sessions.rowcount, 0)}
+
+
 __all__ = [
     "Current",
     "EXPIRED",
@@ -251,6 +266,7 @@ __all__ = [
     "USED",
     "VALID",
     "current",
+    "do_expire_sign_ins",
     "do_request_link",
     "do_sign_in",
     "do_sign_out",

@@ -193,6 +193,7 @@
 
     window.addEventListener("citizen:outbox", function (e) { renderPending(e.detail); });
     window.addEventListener("citizen:sent", renderAll);
+    window.addEventListener("citizen:account", renderAll); // the account's reports from other devices
     renderAll();
     C.refreshBanner();
     window.setInterval(function () {
