@@ -73,6 +73,7 @@ COLUMNS = [
     "lat",
     "long",
     "address",
+    "address_id",
     "zone",
     "attributes",
     "channel",
@@ -224,6 +225,7 @@ def generate_rows(n: int, now: datetime, seed: int = SEED) -> Iterator[tuple[Any
             ""
             if rng.random() < 0.4
             else f"{rng.randint(1, 120)} {rng.choice(STREETS)}, {names.get(zone, '')}",
+            "",
             zone,
             attrs[service.code],
             rng.choices(CHANNELS, CHANNEL_WEIGHTS)[0],
@@ -283,6 +285,12 @@ def build_sqlite(path: Path, n: int) -> None:
     ]
     for name, _ in indexes:
         con.execute(f'DROP INDEX "{name}"')
+    # So are the word search's triggers: its FTS5 index is rebuilt in one pass after the load.
+    triggers = list(
+        con.execute("SELECT name, sql FROM sqlite_master WHERE type='trigger' AND tbl_name='reports'")
+    )
+    for name, _ in triggers:
+        con.execute(f'DROP TRIGGER "{name}"')
     marks = ", ".join("?" for _ in COLUMNS)
     sql = f"INSERT INTO reports ({', '.join(COLUMNS)}) VALUES ({marks})"  # noqa: S608
     dt_idx = [i for i, c in enumerate(COLUMNS) if c in DATETIME_COLUMNS]
@@ -317,6 +325,11 @@ def build_sqlite(path: Path, n: int) -> None:
     log(f"sqlite: history rows inserted; rebuilding {len(indexes)} indexes")
     for _, index_sql in indexes:
         con.execute(index_sql)
+    for _, trigger_sql in triggers:
+        con.execute(trigger_sql)
+    if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'reports_search'").fetchone():
+        log("sqlite: indexing the reports' text for the word search")
+        con.execute("INSERT INTO reports_search (reports_search) VALUES ('rebuild')")
     con.execute("ANALYZE")
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     con.close()

@@ -44,6 +44,7 @@ from vigie.errors import Conflict, NotFound, ValidationFailed
 from vigie.migrate import alembic_config, upgrade
 from vigie.objectstore import S3Location
 from vigie.photos.storage import PhotoStore
+from vigie.reports.search import is_search_object
 
 __all__ = ["FILE_AREAS", "Manifest", "backup", "restore"]
 
@@ -199,7 +200,10 @@ def _refuse_unknown_tables(conn: Connection, known: set[str]) -> None:
     present = {
         n
         for n in inspect(conn).get_table_names()
-        if n != "alembic_version" and not n.startswith("sqlite_") and not n.startswith("tz_")
+        if n != "alembic_version"
+        and not n.startswith("sqlite_")
+        and not n.startswith("tz_")
+        and not is_search_object(n)  # an index of reports' text, rebuilt as reports are restored
     }
     unknown = sorted(present - known)
     if unknown:

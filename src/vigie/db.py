@@ -72,6 +72,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _lower(text: str | None) -> str | None:
+    return None if text is None else text.lower()
+
+
 def make_engine(url: str, *, immediate: bool = False, autocommit: bool = False) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -109,6 +113,8 @@ def make_engine(url: str, *, immediate: bool = False, autocommit: bool = False) 
             cur.execute("PRAGMA cache_size=-8192")
             cur.execute("PRAGMA temp_store=MEMORY")
             cur.close()
+            # Unicode lower case for searches a trigram index cannot serve (reports.search).
+            dbapi_conn.create_function("vigie_lower", 1, _lower, deterministic=True)
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:

@@ -11,12 +11,17 @@ from vigie.open311.views import Ctx
 from vigie.reports.queries import ReportFilter, list_reports
 
 
-def _captured_plan(vigie, f: ReportFilter, run=None) -> str:
-    """The plan of the first report query that ``run(vigie, f)`` (by default a list page) sends."""
+def _captured_plan(vigie, f: ReportFilter, run=None, containing: str = "") -> str:
+    """The plan of the first report query (holding ``containing``) that ``run(vigie, f)`` (by
+    default a list page) sends."""
     captured: list[tuple[str, object]] = []
 
     def grab(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
-        if statement.lstrip().upper().startswith("SELECT") and "FROM reports" in statement:
+        if (
+            statement.lstrip().upper().startswith("SELECT")
+            and "FROM reports" in statement
+            and containing in statement
+        ):
             captured.append((statement, parameters))
 
     engine = vigie.db.engine
@@ -91,3 +96,18 @@ def test_db_open311_media_fallback_uses_partial_index(vigie):
     f = ReportFilter(statuses=["new", "acknowledged"])
     plan = _captured_plan(vigie, f, lambda v, f: request_items(Ctx(v, "fr"), f, 1, 100))
     assert "ix_report_updates_created_media" in plan, plan
+
+
+def test_db_queue_word_search_reads_the_text_index(vigie):
+    from vigie.db import utcnow
+    from vigie.pilotage.queue import QueueQuery, queue_page
+
+    def search(v, _f):
+        queue_page(v, QueueQuery(status="all", text="lampadaire"), utcnow())
+
+    sqlite = vigie.db.dialect == "sqlite"
+    plan = _captured_plan(vigie, ReportFilter(), run=search, containing="MATCH" if sqlite else "ILIKE")
+    if sqlite:
+        assert "VIRTUAL TABLE INDEX" in plan and "reports_search" in plan, plan
+    else:
+        assert "ix_reports_description_trgm" in plan and "ix_reports_address_trgm" in plan, plan

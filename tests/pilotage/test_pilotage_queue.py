@@ -111,6 +111,23 @@ def test_pilotage_queue_sorts_on_the_server(client, auth, reports):
     assert order("status")[0] == reports["light"]  # every open one is "new": newest first
 
 
+def test_pilotage_queue_sorted_by_due_time_puts_reports_without_one_last(client, auth, reports, vigie):
+    headers = auth("operator")
+    with vigie.db.session(write=True) as s:
+        s.execute(update(ReportRow).where(ReportRow.id == int(reports["old"])).values(expected_at=None))
+        s.commit()
+    first = client.get(Q, params={"sort": "due"}, headers=headers).json()
+    assert ids_of(first)[0] == reports["overdue"] and ids_of(first)[-1] == reports["old"]
+    pages = [
+        ids_of(client.get(Q, params={"sort": "due", "page_size": 2, "page": n}, headers=headers).json())
+        for n in (1, 2, 3)
+    ]
+    assert sum(pages, []) == ids_of(first) and pages[2] == [reports["old"]]
+    export = client.get(f"{Q}.csv", params={"sort": "due"}, headers=headers)
+    rows = list(csv.DictReader(io.StringIO(export.text.lstrip("\ufeff"))))
+    assert rows[-1]["description"] == "Trou rue Monge" and rows[-1]["expected_at"] == ""
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from vigie.models import metadata
+from vigie.reports.search import is_search_object
 
 config = context.config
 
@@ -22,12 +23,18 @@ def run() -> None:
     engine.dispose()
 
 
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """What autogenerate compares: the word search's objects are the migrations' own (reports/search.py)."""
+    return not is_search_object(name)
+
+
 def _run_with(connection) -> None:  # type: ignore[no-untyped-def]
     context.configure(
         connection=connection,
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

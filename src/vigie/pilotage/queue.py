@@ -25,6 +25,7 @@ from sqlalchemy import Select, and_, case, func, literal, or_, select, text, uni
 from vigie.errors import ValidationFailed
 from vigie.reports.domain import CLOSED, Status
 from vigie.reports.records import ReportRecord, read_records, report_columns
+from vigie.reports.search import words_condition
 from vigie.reports.storage import OPEN_PREDICATE, ReportRow
 from vigie.reports.versioned import COUNTS
 from vigie.runtime import Vigie
@@ -126,17 +127,16 @@ def _conditions(q: QueueQuery, now: datetime) -> list[Any]:
         # A reference finds its report through the unique index.
         conds.append(R.reference == text.upper())
     elif text:
-        # Other words, anywhere in the description or the address.
-        pattern = "%" + text.lower().replace("%", "").replace("_", "") + "%"
-        conds.append(or_(func.lower(R.description).like(pattern), func.lower(R.address).like(pattern)))
+        # Other words, anywhere in the description or the address, through the backend's
+        # text index (reports/search.py).
+        conds.append(words_condition(text))
     return conds
 
 
 def _order(sort: str) -> list[Any]:
     if sort == "due":
-        # The partial index's order. A report without a due time (no SLA) comes first on
-        # SQLite and last on PostgreSQL, each backend's order of NULLs in an index.
-        return [R.expected_at.asc(), R.id.asc()]
+        # A report without a due time (no SLA) comes last, on both backends.
+        return [R.expected_at.is_(None), R.expected_at.asc(), R.id.asc()]
     if sort == "priority":
         rank = case({p: i for i, p in enumerate(PRIORITIES)}, value=R.priority, else_=len(PRIORITIES))
         return [rank, R.expected_at.is_(None), R.expected_at.asc(), R.id.asc()]
@@ -146,42 +146,59 @@ def _order(sort: str) -> list[Any]:
     return [R.requested_at.desc(), R.id.desc()]
 
 
-# Sorted by priority or by status, a page is read rank by rank: one walk of an index per
-# priority (urgent first, soonest due first) or per status (newest first), each stopped
+# Sorted by due time, priority or status, a page is read rank by rank: one walk of an
+# index per rank (reports with a due time, soonest first, then those without; each
+# priority, urgent first and soonest due first; each status, newest first), each stopped
 # after the page's end, then the few rows kept are ordered. Sorting by a CASE over every
-# matching report would sort 100,000 rows for a page of 50.
-_RANKED: dict[str, tuple[Any, tuple[str, ...], Callable[[], list[Any]]]] = {
-    "priority": (R.priority, PRIORITIES, lambda: [R.expected_at.asc(), R.id.asc()]),
-    "status": (R.status, tuple(STATUS_ORDER), lambda: [R.requested_at.desc(), R.id.desc()]),
-}
+# matching report would sort 100,000 rows for a page of 50, and the backends put NULLs at
+# opposite ends of an index.
+def _soonest() -> list[Any]:
+    return [R.expected_at.asc(), R.id.asc()]
+
+
+def _newest() -> list[Any]:
+    return [R.requested_at.desc(), R.id.desc()]
+
+
+def _ranks(q: QueueQuery) -> tuple[list[Any], Callable[[], list[Any]], bool]:
+    """(one condition per rank, the order within a rank, whether it is soonest due first)."""
+    if q.sort == "due":
+        return [R.expected_at.is_not(None), R.expected_at.is_(None)], _soonest, True
+    if q.sort == "priority":
+        return [R.priority == p for p in PRIORITIES], _soonest, True
+    if q.status == "open":
+        statuses = [s for s in STATUS_ORDER if s in OPEN_PREDICATE]
+    else:
+        statuses = STATUS_ORDER if q.status == "all" else [q.status]
+    return [R.status == s for s in statuses], _newest, False
 
 
 def queue_statement(q: QueueQuery, now: datetime) -> Select[Any]:
     """Every column of the page's reports."""
     conds = _conditions(q, now)
     offset = (q.page - 1) * q.page_size
-    if q.sort not in _RANKED:
+    if q.sort == "received":
         return report_columns().where(*conds).order_by(*_order(q.sort)).limit(q.page_size).offset(offset)
-    column, ranks, within = _RANKED[q.sort]
-    if q.sort == "status" and q.status not in ("open", "all"):
-        ranks = (q.status,)
-    elif q.sort == "status" and q.status == "open":
-        ranks = tuple(s for s in STATUS_ORDER if s in OPEN_PREDICATE)
+    ranks, within, soonest = _ranks(q)
     arms = []
-    for i, value in enumerate(ranks):
+    for i, rank in enumerate(ranks):
         arm = (
             select(R.id, literal(i).label("rank"), R.requested_at, R.expected_at)
-            .where(*conds, column == value)
+            .where(*conds, rank)
             .order_by(*within())
             .limit(offset + q.page_size)
             .subquery()
         )
         arms.append(select(arm))
     merged = union_all(*arms).subquery() if len(arms) > 1 else arms[0].subquery()
-    key = merged.c.expected_at if q.sort == "priority" else merged.c.requested_at
+
+    def ordered(key: Any, id_: Any) -> tuple[Any, Any]:
+        return (key.asc(), id_.asc()) if soonest else (key.desc(), id_.desc())
+
+    key = merged.c.expected_at if soonest else merged.c.requested_at
     ids = (
         select(merged.c.id, merged.c.rank, key.label("k"))
-        .order_by(merged.c.rank, key.asc() if q.sort == "priority" else key.desc(), merged.c.id)
+        .order_by(merged.c.rank, *ordered(key, merged.c.id))
         .limit(q.page_size)
         .offset(offset)
         .subquery()
@@ -189,7 +206,7 @@ def queue_statement(q: QueueQuery, now: datetime) -> Select[Any]:
     return (
         report_columns()
         .join_from(R.__table__, ids, R.id == ids.c.id)
-        .order_by(ids.c.rank, ids.c.k.asc() if q.sort == "priority" else ids.c.k.desc(), ids.c.id)
+        .order_by(ids.c.rank, *ordered(ids.c.k, ids.c.id))
     )
 
 

@@ -1,0 +1,72 @@
+"""Word search over reports' text: the same answers on SQLite (FTS5) and PostgreSQL (pg_trgm)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import delete, select, update
+
+from tests.reports.helpers import submit_report
+from vigie.reports.search import words_condition
+from vigie.reports.storage import ReportRow
+
+TEXTS = {
+    "upper": ("ÉGOUT BOUCHÉ devant l'ÉCOLE", "3 rue Monge, Dijon"),
+    "lower": ("égout débordant", "12 place Darcy, Dijon"),
+    "plain": ("Chaussée effondrée", "Rue de la Liberté, Dijon"),
+    "symbols": ('Panneau "STOP" tordu, 100%_ illisible', ""),
+    "edge": ("trou abc", "def rue Chabot-Charny"),
+}
+
+
+@pytest.fixture(scope="module")
+def texts(module_vigie):
+    return {
+        key: submit_report(module_vigie, description=description, address=address)
+        for key, (description, address) in TEXTS.items()
+    }
+
+
+def found(vigie, words: str) -> set[int]:
+    with vigie.db.engine.connect() as conn:
+        return set(conn.scalars(select(ReportRow.id).where(words_condition(words))))
+
+
+@pytest.mark.parametrize(
+    ("words", "keys"),
+    [
+        ("égout", {"upper", "lower"}),  # the case of accented capitals folds
+        ("ÉGOUT", {"upper", "lower"}),
+        ("egout", set()),  # accents are kept
+        ("EFFONDRÉE", {"plain"}),
+        ("place darcy", {"lower"}),  # the address, words and spaces as written
+        ("rue m", {"upper"}),
+        ("liberté, dijon", {"plain"}),
+        ('"stop"', {"symbols"}),  # quotes are text, never query syntax
+        ("100%_", {"symbols"}),  # so are LIKE's wildcards
+        ("100%x", set()),
+        ("abcdef", set()),  # never across the end of the description and the address
+        ("é", {"upper", "lower", "plain"}),  # shorter than a trigram: read from the rows
+        ("ÉC", {"upper"}),
+        ("%", {"symbols"}),
+    ],
+)
+def test_reports_search_matches_words_as_written_whatever_the_case(module_vigie, texts, words, keys):
+    assert found(module_vigie, words) == {texts[k] for k in keys}
+
+
+def test_reports_search_follows_changes_and_deletions(vigie):
+    kept = submit_report(vigie, description="Lampadaire éteint", address="rue des Godrans")
+    gone = submit_report(vigie, description="Lampadaire clignotant")
+    assert found(vigie, "lampadaire") == {kept, gone}
+    with vigie.db.session(write=True) as s:
+        # An erasure or a correction rewrites the text; the index follows it.
+        s.execute(update(ReportRow).where(ReportRow.id == kept).values(description="[effacé]"))
+        s.execute(update(ReportRow).where(ReportRow.id == gone).values(status="resolved"))
+        s.commit()
+    assert found(vigie, "lampadaire") == {gone}
+    assert found(vigie, "effacé") == {kept}
+    assert found(vigie, "godrans") == {kept}
+    with vigie.db.session(write=True) as s:
+        s.execute(delete(ReportRow).where(ReportRow.id == gone))
+        s.commit()
+    assert found(vigie, "lampadaire") == set()
