@@ -16,7 +16,7 @@ connection by :mod:`vigie.db`: SQLite's own ``lower()`` folds ASCII letters only
 
 These objects live outside the SQLAlchemy metadata (an FTS5 table, its shadow
 tables and triggers; indexes with an operator class on one backend only): the
-migration that made them (0030) is their definition, and :func:`is_search_object`
+migration that made them (0034) is their definition, and :func:`is_search_object`
 tells the schema comparisons and the backup to leave them alone. A migration
 that rebuilds ``reports`` on SQLite (Alembic's batch mode copies the table)
 drops its triggers and must create them again.

@@ -1,7 +1,7 @@
 """report_search: indexes for the control room's word search
 
-Revision ID: 0030
-Revises: 0029
+Revision ID: 0034
+Revises: 0033
 
 The queue's search by words read every open report's description and address
 (``lower(…) LIKE '%words%'``). SQLite gets an FTS5 table with the trigram
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0030"
-down_revision = "0029"
+revision = "0034"
+down_revision = "0033"
 branch_labels = None
 depends_on = None
 
