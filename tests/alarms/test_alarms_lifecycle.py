@@ -18,8 +18,11 @@ from vigie.errors import Conflict, Forbidden, Unauthorized
 
 @pytest.fixture
 def events(vigie, monkeypatch):  # type: ignore[no-untyped-def]
+    """The alarms' own live events (the operations log publishes its entries beside them)."""
     seen: list = []
-    monkeypatch.setattr(vigie.bus, "publish", lambda evs: seen.extend(evs))
+    monkeypatch.setattr(
+        vigie.bus, "publish", lambda evs: seen.extend(e for e in evs if e.type.startswith("alarm."))
+    )
     return seen
 
 

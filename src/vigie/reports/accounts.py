@@ -26,7 +26,7 @@ class Tracked:
     """What a tracking token leads to, as its holder may see it."""
 
     token: str
-    role: str  # REPORTER or FOLLOWER
+    relation: str  # REPORTER or FOLLOWER: how the device knew the report
     report_id: int
     reference: str
     service_code: str

@@ -71,14 +71,16 @@ def _add_reports(s: Session, resident_id: int, tokens: list[str]) -> int:
             {
                 "resident_id": resident_id,
                 "token": t.token,
-                "role": t.role,
+                "role": t.relation,
                 "report_id": t.report_id,
                 "added_at": now,
             }
             for t in tracked.values()
         ],
     )
-    link_account(s, [t.report_id for t in tracked.values() if t.role == REPORTER], account_ref(resident_id))
+    link_account(
+        s, [t.report_id for t in tracked.values() if t.relation == REPORTER], account_ref(resident_id)
+    )
     return len(tracked)
 
 
@@ -284,7 +286,7 @@ def account_data(v: Vigie, resident_id: int, lang: str = "fr") -> dict[str, Any]
         reports.append(
             {
                 "token": t.token,
-                "role": t.role,
+                "role": t.relation,
                 "reference": t.reference,
                 "service": service.name.get(lang) if service else t.service_code,
                 "status": t.status,
