@@ -37,6 +37,9 @@ class _Loaded:
     conn: duckdb.DuckDBPyConnection
     # What callers computed once per release (the OGC API's extent), by name.
     memo: dict[str, Any] = field(default_factory=dict)
+    # Closing a connection ends its cursors: an evicted release is closed by its last reader.
+    users: int = 0
+    evicted: bool = False
 
 
 class ReleaseTables:
@@ -69,48 +72,69 @@ class ReleaseTables:
         conn.execute("SET lock_configuration = true")
         return _Loaded(conn)
 
-    def _get(self, release: Release, path: Path) -> _Loaded:
+    def _acquire(self, release: Release, path: Path) -> _Loaded:
         key = (release.dataset_id, release.version, release.sha256)
         with self._lock:
             found = self._loaded.get(key)
             if found is not None:
                 self._loaded.move_to_end(key)
-                return found
-            found = self._load(release, path)
-            self._loaded[key] = found
-            stale = [k for k in self._loaded if k[0] == key[0] and k != key]
-            while len(self._loaded) - len(stale) > self.keep:
-                stale.append(next(k for k in self._loaded if k not in stale))
-            for k in stale:
-                # Requests under way hold their own cursors: closing the parent ends none of them.
-                self._loaded.pop(k).conn.close()
+            else:
+                found = self._load(release, path)
+                self._loaded[key] = found
+                stale = [k for k in self._loaded if k[0] == key[0] and k != key]
+                while len(self._loaded) - len(stale) > self.keep:
+                    stale.append(next(k for k in self._loaded if k not in stale))
+                for k in stale:
+                    self._evict(self._loaded.pop(k))
+            found.users += 1
             return found
+
+    @staticmethod
+    def _evict(loaded: _Loaded) -> None:
+        loaded.evicted = True
+        if loaded.users == 0:
+            loaded.conn.close()
+
+    def _let_go(self, loaded: _Loaded) -> None:
+        with self._lock:
+            loaded.users -= 1
+            if loaded.evicted and loaded.users == 0:
+                loaded.conn.close()
+
+    @contextmanager
+    def _using(self, release: Release, path: Path) -> Iterator[tuple[_Loaded, duckdb.DuckDBPyConnection]]:
+        loaded = self._acquire(release, path)
+        try:
+            cur = loaded.conn.cursor()
+            try:
+                yield loaded, cur
+            finally:
+                cur.close()
+        finally:
+            self._let_go(loaded)
 
     @contextmanager
     def cursor(self, release: Release, path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-        cur = self._get(release, path).conn.cursor()
-        try:
+        with self._using(release, path) as (_, cur):
             yield cur
-        finally:
-            cur.close()
 
     def memo(
         self, release: Release, path: Path, name: str, compute: Callable[[duckdb.DuckDBPyConnection], Any]
     ) -> Any:
         """``compute(cursor)`` once per release (e.g. its extent), then its remembered value."""
-        loaded = self._get(release, path)
-        if name not in loaded.memo:
-            cur = loaded.conn.cursor()
-            try:
+        with self._using(release, path) as (loaded, cur):
+            if name not in loaded.memo:
                 loaded.memo[name] = compute(cur)
-            finally:
-                cur.close()
-        return loaded.memo[name]
+            return loaded.memo[name]
+
+    def loaded(self) -> int:
+        """How many releases are loaded now."""
+        return len(self._loaded)
 
     def close(self) -> None:
         with self._lock:
             for loaded in self._loaded.values():
-                loaded.conn.close()
+                self._evict(loaded)
             self._loaded.clear()
 
 

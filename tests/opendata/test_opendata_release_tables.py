@@ -1,0 +1,50 @@
+"""Releases loaded once into DuckDB: kept, replaced by a newer release, never closed under a reader."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from vigie.opendata.queries import Release
+from vigie.opendata.release_tables import FID, TABLE, ReleaseTables
+
+
+def _release(tmp_path: Path, dataset: str, version: int, rows: int) -> tuple[Release, Path]:
+    path = tmp_path / f"{dataset}-{version}.parquet"
+    pq.write_table(pa.table({"n": list(range(rows))}), path)
+    release = Release(
+        dataset, version, rows, path.stat().st_size, f"sha{version}", datetime.now(UTC), [], "", ""
+    )
+    return release, path
+
+
+def test_opendata_release_tables_numbers_rows_and_names_a_view(tmp_path: Path) -> None:
+    tables = ReleaseTables()
+    release, path = _release(tmp_path, "arrets", 1, 5)
+    with tables.cursor(release, path) as cur:
+        assert cur.sql(f"SELECT min({FID}), max({FID}) FROM {TABLE}").fetchall() == [(1, 5)]
+        assert cur.sql('SELECT * FROM "arrets" LIMIT 1').columns == ["n"]  # the release's own columns
+        assert cur.sql("SELECT current_setting('enable_external_access')").fetchall() == [(False,)]
+    tables.close()
+
+
+def test_opendata_release_tables_a_new_release_replaces_the_old_without_cutting_a_reader(
+    tmp_path: Path,
+) -> None:
+    tables = ReleaseTables(keep=4)
+    first, first_path = _release(tmp_path, "arrets", 1, 3)
+    second, second_path = _release(tmp_path, "arrets", 2, 7)
+    with tables.cursor(first, first_path) as reading:
+        with tables.cursor(second, second_path) as cur:
+            assert cur.sql(f"SELECT count(*) FROM {TABLE}").fetchall() == [(7,)]
+        assert tables.loaded() == 1  # version 1 evicted…
+        assert reading.sql(f"SELECT count(*) FROM {TABLE}").fetchall() == [(3,)]  # …but still read
+    others = [_release(tmp_path, f"jeu{i}", 1, 2) for i in range(5)]
+    for release, path in others:
+        with tables.cursor(release, path):
+            pass
+    assert tables.loaded() == 4  # the four most recently used
+    tables.close()
