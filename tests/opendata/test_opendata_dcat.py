@@ -188,11 +188,21 @@ def test_opendata_dcat_holds_what_the_data_gouv_fr_harvester_reads(catalogue):
     assert str(g.value(parquet, DCAT.downloadURL)) == "http://testserver/donnees/arrets/versions/1"
     assert len(str(g.value(g.value(parquet, SPDX.checksum), SPDX.checksumValue))) == 64
     # The records API: a distribution reached through the DataService that serves every dataset.
-    services = set(g.subjects(RDF.type, DCAT.DataService))
-    assert len(services) == 1
-    (service,) = services
+    services = {str(g.value(x, DCAT.endpointURL)): x for x in g.subjects(RDF.type, DCAT.DataService)}
+    assert set(services) == {
+        "http://testserver/api/explore/v2.1/catalog/datasets",
+        "http://testserver/api/ogc",
+    }
+    service = services["http://testserver/api/explore/v2.1/catalog/datasets"]
     assert set(g.objects(service, DCAT.servesDataset)) == datasets
-    assert str(g.value(service, DCAT.endpointURL)) == "http://testserver/api/explore/v2.1/catalog/datasets"
+    # OGC API – Features serves the datasets with a position, through a GeoJSON distribution.
+    ogc = services["http://testserver/api/ogc"]
+    assert set(g.objects(ogc, DCAT.servesDataset)) == {d}
+    assert str(g.value(ogc, DCAT.endpointDescription)) == "http://testserver/api/ogc/api"
+    features = [x for x in g.objects(d, DCAT.distribution) if g.value(x, DCAT.accessService) == ogc]
+    assert [str(g.value(x, DCAT.accessURL)) for x in features] == [
+        "http://testserver/api/ogc/collections/arrets/items"
+    ]
     apis = [x for x in g.objects(d, DCAT.distribution) if g.value(x, DCAT.accessService) == service]
     assert [str(g.value(x, DCAT.accessURL)) for x in apis] == [
         "http://testserver/api/explore/v2.1/catalog/datasets/arrets/records"

@@ -4,7 +4,8 @@ Built from the datasets' own metadata and their latest published release only
 (an unpublished dataset is not in it): a ``dcat:Catalog`` with one
 ``dcat:Dataset`` per published dataset, a ``dcat:Distribution`` per format it can
 be downloaded in (the release's Parquet file, the Explore exports) and one for
-the records API, whose ``dcat:DataService`` serves every dataset. Publishers are
+the records API, whose ``dcat:DataService`` serves every dataset (and, for the
+datasets with a position, one through the OGC API – Features service). Publishers are
 ``foaf:Agent``, contact points vCard organisations (a service's address, never a
 person's), licences, themes, frequencies, formats and languages IRIs of the EU
 vocabularies (:mod:`vigie.opendata.dcat_vocab`).
@@ -61,6 +62,8 @@ from vigie.opendata.queries import Published
 EXPLORE = "/api/explore/v2.1/catalog/datasets"
 EXPLORE_STANDARD = "https://help.opendatasoft.com/apis/ods-explore-v2/"
 CATALOGUE_PATH = "/donnees/catalogue"
+OGC = "/api/ogc"
+OGC_STANDARD = "http://www.opengis.net/doc/IS/ogcapi-features-1/1.0"
 EXPORTS = ("csv", "geojson", "xlsx", "json")  # beside the release's own Parquet file
 
 
@@ -124,6 +127,7 @@ class CatalogueBuilder:
         ):
             self.g.bind(prefix, ns)
         self._written: set[str] = set()
+        self.ogc: URIRef | None = None  # the OGC API's DataService, when a dataset has a position
 
     # --- shared nodes ---------------------------------------------------------------
 
@@ -252,6 +256,35 @@ class CatalogueBuilder:
         g.add((standard, RDF.type, DCT.Standard))
         g.add((standard, DCT.title, Literal("Opendatasoft Explore API v2.1")))
         g.add((node, DCAT.landingPage, self.document(f"{self.base}/donnees")))
+        g.add((node, DCT.publisher, self.publisher(self.city)))
+        g.add((node, DCT.accessRights, self._public()))
+        for d in datasets:
+            g.add((node, DCAT.servesDataset, d))
+        return node
+
+    def ogc_service(self, entries: list[Entry], datasets: list[URIRef]) -> URIRef:
+        """OGC API – Features, serving the datasets with a position (vigie.opendata.ogc_web)."""
+        node = URIRef(f"{self.base}{OGC}#service")
+        g = self.g
+        if entries:
+            self.contact(node, entries[0].published.metadata)
+        g.add((node, RDF.type, DCAT.DataService))
+        g.add((node, DCT.title, Literal("OGC API – Features (données géographiques)", lang="fr")))
+        g.add((node, DCT.title, Literal("OGC API – Features (geographic data)", lang="en")))
+        about_fr = "Les jeux publiés ayant une position, lisibles par QGIS, GDAL ou OWSLib (GeoJSON, HTML)."
+        about_en = "The published datasets with a position, readable by QGIS, GDAL or OWSLib (GeoJSON, HTML)."
+        g.add((node, DCT.description, Literal(about_fr, lang="fr")))
+        g.add((node, DCT.description, Literal(about_en, lang="en")))
+        for word, lang in (("OGC API", "fr"), ("OGC API", "en"), ("SIG", "fr"), ("GIS", "en")):
+            g.add((node, DCAT.keyword, Literal(word, lang=lang)))
+        g.add((node, DCT.identifier, Literal("ogcapi-features")))
+        g.add((node, DCAT.endpointURL, URIRef(f"{self.base}{OGC}")))
+        g.add((node, DCAT.endpointDescription, URIRef(f"{self.base}{OGC}/api")))
+        standard = URIRef(OGC_STANDARD)
+        g.add((node, DCT.conformsTo, standard))
+        g.add((standard, RDF.type, DCT.Standard))
+        g.add((standard, DCT.title, Literal("OGC API - Features - Part 1: Core")))
+        g.add((node, DCAT.landingPage, self.document(f"{self.base}{OGC}?f=html")))
         g.add((node, DCT.publisher, self.publisher(self.city)))
         g.add((node, DCT.accessRights, self._public()))
         for d in datasets:
@@ -396,6 +429,10 @@ class CatalogueBuilder:
         records = f"{self.base}{EXPLORE}/{p.id}/records"
         api = self._distribution(node, entry, "json", records, None, suffix="api")
         self.g.add((api, DCAT.accessService, service))
+        if p.dataset.geometry is not None and self.ogc is not None:
+            items = f"{self.base}{OGC}/collections/{p.id}/items"
+            ogc = self._distribution(node, entry, "geojson", items, None, suffix="ogc")
+            self.g.add((ogc, DCAT.accessService, self.ogc))
 
     def _distribution(
         self,
@@ -415,7 +452,12 @@ class CatalogueBuilder:
         g.add((node, RDF.type, DCAT.Distribution))
         g.add((node, DCT.identifier, Literal(f"{p.id}-{suffix or fmt}")))
         version = p.release.version
-        if suffix == "api":
+        if suffix == "ogc":
+            fr = "OGC API – Features (GeoJSON)"
+            en = "OGC API – Features (GeoJSON)"
+            about_fr = "Les objets de la dernière version, filtrés par emprise, date ou propriété, par pages."
+            about_en = "The latest version's features, filtered by box, time or property, in pages."
+        elif suffix == "api":
             fr = "API des enregistrements (JSON)"
             en = "Records API (JSON)"
             about_fr = "Enregistrements filtrés, triés, agrégés (ODSQL), par pages de 100 au plus."
@@ -482,6 +524,10 @@ class CatalogueBuilder:
         datasets = [URIRef(f"{self.base}/donnees/{e.published.id}#dataset") for e in entries]
         service = self.service(entries, datasets)
         g.add((node, DCAT.service, service))
+        geographic = [(e, d) for e, d in zip(entries, datasets, strict=True) if e.published.dataset.geometry]
+        if geographic:
+            self.ogc = self.ogc_service([e for e, _ in geographic], [d for _, d in geographic])
+            g.add((node, DCAT.service, self.ogc))
         for e in entries:
             g.add((node, DCAT.dataset, self.dataset(e, service)))
         boxes = [e.published.metadata.spatial_bbox for e in entries if e.published.metadata.spatial_bbox]
