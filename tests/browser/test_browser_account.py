@@ -112,6 +112,11 @@ def test_resident_signs_in_and_finds_their_report_on_another_device(new_context,
     expect(other.get_by_role("cell", name=report.reference or "")).to_be_visible()
     check_a11y(other, "my data (en)")
 
+    # Listed with the places, on each device (the computer has them from the account).
+    page.goto("/lieux")
+    expect(page.locator("#my-favourites")).to_contain_text("12 Rue de la Liberté")
+    check_a11y(page, "places with my favourites")
+
     # Deleted from the computer, from the keyboard: both devices are signed out.
     page.goto("/compte")
     page.get_by_label(translate("fr", "account.delete.confirm")).focus()
@@ -122,6 +127,8 @@ def test_resident_signs_in_and_finds_their_report_on_another_device(new_context,
     check_a11y(page, "the account deleted")
     other.goto("/compte?lang=en")
     expect(other.get_by_role("heading", name=translate("en", "account.sign_in.title"))).to_be_visible()
-    # Everything still works without an account: the report stays in this device's list.
+    # Everything still works without an account: the report and the favourite stay on this device.
     other.goto("/mes-signalements?lang=en")
     expect(other.locator("#my-list")).to_contain_text(report.reference or "")
+    other.goto("/lieux?lang=en")
+    expect(other.locator("#my-favourites")).to_contain_text("12 Rue de la Liberté")

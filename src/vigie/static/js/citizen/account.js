@@ -106,6 +106,25 @@
     show();
   });
 
+  // The favourites kept on this device (with or without an account), where a page lists them.
+  const mine = document.querySelector("[data-favourite-list]");
+  function listFavourites() {
+    const list = C.favourites.list();
+    mine.replaceChildren.apply(mine, list.map(function (f) {
+      const li = document.createElement("li");
+      const a = document.createElement("a");
+      a.href = f.kind === "place" ? "/lieux/" + encodeURIComponent(f.ref) : "/dechets?q=" + encodeURIComponent(f.ref);
+      a.textContent = f.label || f.ref;
+      li.append(a);
+      return li;
+    }));
+    mine.closest("section").hidden = list.length === 0;
+  }
+  if (mine) {
+    listFavourites();
+    window.addEventListener("citizen:account", listFavourites);
+  }
+
   // The account page's "remove from favourites".
   document.querySelectorAll("[data-unfavourite]").forEach(function (button) {
     button.addEventListener("click", function () {
