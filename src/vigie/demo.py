@@ -87,6 +87,9 @@ def load_demo(v: Vigie, progress: bool = False, reports: int = DEMO_REPORTS) -> 
     from vigie.addresses.demo import load_demo_gazetteer
 
     lines += load_demo_gazetteer(v, progress)
+    from vigie.assets.demo_streets import name_demo_lights
+
+    lines += name_demo_lights(v)  # each light point named after its street (the gazetteer's)
     from vigie.transport.demo import load_demo_timetable
 
     lines += load_demo_timetable(v, progress)
