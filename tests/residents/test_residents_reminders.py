@@ -85,6 +85,10 @@ def test_residents_reminder_form_refuses_bad_input_naming_the_field(client: Test
     ):
         r = _remind(client, csrf, **over)
         assert r.status_code == status and r.json()["field"] == field, (over, r.text)
+    page = client.post(
+        "/compte/rappels", data={"csrf_token": csrf, **HOME, "at": "19:00"}, headers={"Accept": "text/html"}
+    )
+    assert page.status_code == 422 and "Choisissez au moins une collecte" in page.text  # a page for browsers
     assert _remind(client, csrf).status_code == 303
     assert _remind(client, csrf, at="21:00").status_code == 303  # the same address: changed, not doubled
     (reminder,) = client.get("/api/v1/resident").json()["reminders"]

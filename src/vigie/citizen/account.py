@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from vigie.citizen.views import page_config
 from vigie.citizen.web import show_page
-from vigie.errors import Forbidden, NotFound, ServiceUnavailable, ValidationFailed
+from vigie.errors import Forbidden, NotFound, ServiceUnavailable, ValidationFailed, VigieError
 from vigie.residents import actions, signin
 from vigie.residents.web import clear_session, require_resident, set_session, signed_in
 from vigie.runtime import Vigie
@@ -53,6 +53,15 @@ def _page(request: Request, template: str, status_code: int = 200, **context: An
     return show_page(
         request, template, status_code=status_code, headers=NO_STORE, nav="account", config=config, **context
     )
+
+
+def _refused(request: Request, exc: VigieError) -> Response:
+    """A form refused: a page saying why for a browser, the problem JSON for other clients."""
+    if "text/html" not in request.headers.get("accept", ""):
+        raise exc
+    known = ("streams", "at", "commune", "label", "confirmer")
+    reason = exc.field if exc.field in known else ("session" if exc.status in (401, 403) else "other")
+    return _page(request, "citizen/account_refused.html", exc.status, reason=reason)
 
 
 @router.get("/compte", response_class=HTMLResponse)
@@ -144,10 +153,13 @@ async def data_page(request: Request) -> Response:
 @router.post("/compte/supprimer", response_class=HTMLResponse)
 async def delete_account(request: Request) -> Response:
     form = await _form(request)
-    who = require_resident(request, form.get("csrf_token") or None)
-    if form.get("confirmer") != "1":
-        raise ValidationFailed("tick the box to confirm the deletion of your account", field="confirmer")
-    await run_in_threadpool(actions.do_delete_account, _vigie(request), who.resident_id)
+    try:
+        who = require_resident(request, form.get("csrf_token") or None)
+        if form.get("confirmer") != "1":
+            raise ValidationFailed("tick the box to confirm the deletion of your account", field="confirmer")
+        await run_in_threadpool(actions.do_delete_account, _vigie(request), who.resident_id)
+    except VigieError as exc:
+        return _refused(request, exc)
     request.state.resident = None
     response = _page(request, "citizen/account_sign_in.html", state="deleted", email="")
     clear_session(response)
@@ -157,9 +169,12 @@ async def delete_account(request: Request) -> Response:
 @router.post("/compte/rappels")
 async def set_reminder(request: Request) -> Response:
     form = await _form(request)
-    who = require_resident(request, form.get("csrf_token") or None)
     fields: dict[str, Any] = {**form, "streams": [s for s in form.get("streams", "").split("\n") if s]}
-    await run_in_threadpool(actions.do_set_reminder, _vigie(request), who.resident_id, fields)
+    try:
+        who = require_resident(request, form.get("csrf_token") or None)
+        await run_in_threadpool(actions.do_set_reminder, _vigie(request), who.resident_id, fields)
+    except VigieError as exc:
+        return _refused(request, exc)
     return RedirectResponse("/compte?rappel=1#rappels", status_code=303, headers=NO_STORE)
 
 
