@@ -84,6 +84,10 @@ def test_opendata_explore_records_query_the_release(client, published):
         f"{BASE}/parkings/records", params={"exclude": f"parking:{some}", "limit": 0}
     ).json()
     assert refined["total_count"] + excluded["total_count"] == 300 and refined["results"] == []
+    # The last page, a page past the end and a full page all carry the same total.
+    for offset, returned in ((250, 50), (400, 0), (0, 100)):
+        page = client.get(f"{BASE}/parkings/records", params={"limit": 100, "offset": offset}).json()
+        assert (page["total_count"], len(page["results"])) == (300, returned)
     paris = client.get(f"{BASE}/parkings/records", params={"limit": 1, "timezone": "Europe/Paris"}).json()
     assert paris["results"][0]["datetime"].endswith(("+01:00", "+02:00"))
     search = client.get(f"{BASE}/arrets/records", params={"where": '"godr"'}).json()

@@ -412,7 +412,13 @@ def build(
         sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
     elif offset:
         sql += f" OFFSET {int(offset)}"
-    count_sql = f"SELECT count(*) FROM ({base})"  # noqa: S608 - built above from parsed parts
+    if groups or has_aggregate:
+        count_sql = f"SELECT count(*) FROM ({base})"  # noqa: S608 - built above from parsed parts
+    else:
+        # Rows, not groups: counted on the table itself (DuckDB read every column through ``SELECT *``).
+        count_sql = f"SELECT count(*) FROM {quote(table)}"  # noqa: S608 - quoted name
+        if conds:
+            count_sql += " WHERE " + " AND ".join(conds)
     return Query(sql, list(params), count_sql, list(params))
 
 
