@@ -78,6 +78,10 @@ def gear_factor(technology: object, watts: float) -> float:
     """Roughly what a lamp's control gear adds (the simulated meter is not the model)."""
     if technology in ("LED", "other", None):
         return 1.0
+    if technology == "MH":  # metal halide and low-pressure sodium: smaller losses
+        return 1.15
+    if technology == "LPS":
+        return 1.25
     return 1.35 if watts <= 100 else 1.25 if watts <= 150 else 1.2 if watts <= 250 else 1.15
 
 
