@@ -43,6 +43,9 @@ def test_integration_light_failure_to_resolved_report(vigie, broker, auth):
     add_asset(vigie, "SL-00042")
     vigie.settings.mqtt_url = broker.url
     vigie.settings.mqtt_client_id = "vigie-ingest-integration"
+    # One ingest for the whole fleet, also on PostgreSQL (the partitioned ingest has its
+    # own tests: tests/telemetry/test_telemetry_partitioned.py).
+    vigie.settings.telemetry_partitions = 1
     with LiveServer(vigie) as live:
         source = wait_until(lambda: vigie.ingest.source)
         assert source.connected.wait(10)
@@ -98,6 +101,9 @@ def test_integration_malformed_payload_is_listed_for_agents(vigie, broker, auth)
     add_asset(vigie, "SL-00042")
     vigie.settings.mqtt_url = broker.url
     vigie.settings.mqtt_client_id = "vigie-ingest-dead"
+    # One ingest for the whole fleet, also on PostgreSQL (the partitioned ingest has its
+    # own tests: tests/telemetry/test_telemetry_partitioned.py).
+    vigie.settings.telemetry_partitions = 1
     with LiveServer(vigie) as live:
         source = wait_until(lambda: vigie.ingest.source)
         assert source.connected.wait(10)

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import PG_URL
-from tests.telemetry.helpers import add_asset
+from tests.telemetry.helpers import add_asset, wait_until
 from vigie.alarms.storage import AlarmRow
 from vigie.db import utcnow
 from vigie.runtime import Vigie
@@ -45,7 +45,7 @@ def test_partitions_leases_are_exclusive_and_freed_with_their_session(vigie: Vig
         a.give_back(3)
         assert b.try_take(3) and not a.try_take(3)
         a.leave()  # as when its process dies: the session ends, its locks go
-        assert b.members() == 1
+        wait_until(lambda: b.members() == 1, timeout=10)  # once its backend has exited
         assert all(b.try_take(p) for p in range(3)) and b.held == {0, 1, 2, 3}
     finally:
         a.leave()
