@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.residents.conftest import outbox, sign_in
-from vigie.notifications.consent import STOP, do_stop, link_code
+from vigie.notifications.consent import STOP, link_code
 from vigie.notifications.sender import FileSender, make_sender
 from vigie.notifications.service import drain_outbox
 from vigie.residents.service import make_background, send_due_reminders
@@ -61,7 +61,11 @@ def test_residents_reminder_has_a_stop_link_that_stops_it(client: TestClient, vi
         token = str(s.scalar(select(ReminderRow.token)))
     assert token in message["List-Unsubscribe"] and "mailto:" in message["List-Unsubscribe"]
     assert f"/courriel/arreter/{token}/" in message.get_body(("plain",)).get_content()
-    do_stop(vigie, token, link_code(vigie.settings.secret_key, STOP, token))
+    stop = f"/courriel/arreter/{token}/{link_code(vigie.settings.secret_key, STOP, token)}"
+    page = client.get(stop)
+    assert page.status_code == 200 and "Ne plus recevoir ce rappel de collecte" in page.text
+    assert "signalement" not in page.text.split('<section class="card narrow">', 1)[1].split("</section>")[0]
+    assert "Rappel arrêté" in client.post(stop).text
     assert send_due_reminders(vigie, _at(vigie, "2026-11-18T20:31")) == 0  # Thursday 19, stopped
     page = client.get("/compte").text
     assert "arrêté depuis le lien du courriel" in page

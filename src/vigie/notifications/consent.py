@@ -36,7 +36,10 @@ DAY = 86400.0
 CONFIRM = "confirm"
 STOP = "stop"
 MERGED_SUFFIX = ".m"  # reports.actions.do_merge: the duplicate's reporter follows the kept report
-STOPPED = "stopped by the recipient"  # last_error of the messages a stop link dropped
+STOPPED = "stopped by the recipient"
+# Subscriptions that are not a report's: a resident's waste collection reminder (vigie.residents);
+# its stop page speaks of the reminder.
+REMINDER_PREFIX = "wr-"  # last_error of the messages a stop link dropped
 
 
 def address_hash(email: str) -> str:

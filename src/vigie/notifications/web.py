@@ -63,7 +63,12 @@ async def stop_page(token: str, code: str, request: Request) -> HTMLResponse:
         row = await run_in_threadpool(consent.consent_state, _vigie(request), token, consent.STOP, code)
     except NotFound:
         return _page(request, "invalid", 404)
-    return _page(request, "stopped" if row.stopped_at is not None else "stop")
+    return _page(request, _of(token, "stopped" if row.stopped_at is not None else "stop"))
+
+
+def _of(token: str, state: str) -> str:
+    """The stop pages of a collection reminder speak of the reminder, not of a report."""
+    return state + "_reminder" if token.startswith(consent.REMINDER_PREFIX) else state
 
 
 @router.post("/courriel/arreter/{token}/{code}", response_class=HTMLResponse)
@@ -74,7 +79,7 @@ async def stop(token: str, code: str, request: Request) -> HTMLResponse:
         await run_in_threadpool(consent.do_stop, _vigie(request), token, code)
     except NotFound:
         return _page(request, "invalid", 404)
-    return _page(request, "stopped")
+    return _page(request, _of(token, "stopped"))
 
 
 # --- erasure (erasure.py) ----------------------------------------------------

@@ -214,7 +214,7 @@ def do_set_reminder(v: Vigie, resident_id: int, data: dict[str, Any]) -> int:
             )
             if row is None and (count or 0) >= MAX_REMINDERS:
                 raise Conflict(f"an account keeps at most {MAX_REMINDERS} reminders", field="label")
-            token = "wr-" + secrets.token_urlsafe(24)
+            token = consent.REMINDER_PREFIX + secrets.token_urlsafe(24)
             # Asked from the account, whose address the sign-in proved: confirmed at once.
             consent.add_consent(s, token, resident.email, confirmed=True)
             if row is None:
