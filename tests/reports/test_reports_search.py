@@ -26,9 +26,9 @@ def texts(module_vigie):
     }
 
 
-def found(vigie, words: str) -> set[int]:
+def found(vigie, words: str, scan: bool = False) -> set[int]:
     with vigie.db.engine.connect() as conn:
-        return set(conn.scalars(select(ReportRow.id).where(words_condition(words))))
+        return set(conn.scalars(select(ReportRow.id).where(words_condition(words, scan))))
 
 
 @pytest.mark.parametrize(
@@ -52,6 +52,35 @@ def found(vigie, words: str) -> set[int]:
 )
 def test_reports_search_matches_words_as_written_whatever_the_case(module_vigie, texts, words, keys):
     assert found(module_vigie, words) == {texts[k] for k in keys}
+    # Reading the rows instead of the index (a common word on SQLite) answers the same.
+    assert found(module_vigie, words, scan=True) == {texts[k] for k in keys}
+
+
+def test_reports_search_turns_to_the_index_when_reading_rows_takes_too_long(module_vigie, texts, monkeypatch):
+    from vigie.reports import search
+
+    tries: list[bool] = []
+
+    def run(conn, scan):
+        tries.append(scan)
+        if scan:  # a scan that outlasts its budget: SQLite interrupts it
+            conn.exec_driver_sql(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT max(i) FROM n"
+            )
+        return set(conn.scalars(select(ReportRow.id).where(words_condition("égout", scan))))
+
+    monkeypatch.setattr(search, "SCAN_BUDGET_S", 0.01)
+    with module_vigie.db.engine.connect() as conn:
+        assert search.bounded_scan_first(conn, "égout", lambda scan: run(conn, scan)) == {
+            texts["upper"],
+            texts["lower"],
+        }
+        assert search.bounded_scan_first(conn, "ég", lambda scan: run(conn, scan)) == {
+            texts["upper"],
+            texts["lower"],
+        }
+    sqlite = module_vigie.db.dialect == "sqlite"
+    assert tries == ([True, False, False] if sqlite else [False, False])
 
 
 def test_reports_search_follows_changes_and_deletions(vigie):

@@ -25,7 +25,7 @@ from sqlalchemy import Select, and_, case, func, literal, or_, select, text, uni
 from vigie.errors import ValidationFailed
 from vigie.reports.domain import CLOSED, Status
 from vigie.reports.records import ReportRecord, read_records, report_columns
-from vigie.reports.search import words_condition
+from vigie.reports.search import bounded_scan_first, words_condition
 from vigie.reports.storage import OPEN_PREDICATE, ReportRow
 from vigie.reports.versioned import COUNTS
 from vigie.runtime import Vigie
@@ -88,7 +88,7 @@ def open_condition() -> Any:
 REFERENCE = re.compile(r"^[A-Za-z]{2,5}-\d{4}-\d{1,10}$")
 
 
-def _conditions(q: QueueQuery, now: datetime) -> list[Any]:
+def _conditions(q: QueueQuery, now: datetime, scan: bool = False) -> list[Any]:
     conds: list[Any] = []
     is_open = q.status == "open"
     if is_open:
@@ -129,7 +129,7 @@ def _conditions(q: QueueQuery, now: datetime) -> list[Any]:
     elif text:
         # Other words, anywhere in the description or the address, through the backend's
         # text index (reports/search.py).
-        conds.append(words_condition(text))
+        conds.append(words_condition(text, scan))
     return conds
 
 
@@ -173,9 +173,9 @@ def _ranks(q: QueueQuery) -> tuple[list[Any], Callable[[], list[Any]], bool]:
     return [R.status == s for s in statuses], _newest, False
 
 
-def queue_statement(q: QueueQuery, now: datetime) -> Select[Any]:
-    """Every column of the page's reports."""
-    conds = _conditions(q, now)
+def queue_statement(q: QueueQuery, now: datetime, scan: bool = False) -> Select[Any]:
+    """Every column of the page's reports (``scan``: see ``reports.search.bounded_scan_first``)."""
+    conds = _conditions(q, now, scan)
     offset = (q.page - 1) * q.page_size
     if q.sort == "received":
         return report_columns().where(*conds).order_by(*_order(q.sort)).limit(q.page_size).offset(offset)
@@ -215,20 +215,20 @@ def queue_statement(q: QueueQuery, now: datetime) -> Select[Any]:
 TEXT_COUNT_CAP = 1000
 
 
-def count_statement(q: QueueQuery, now: datetime) -> Select[Any]:
-    base = select(R.id).where(*_conditions(q, now))
+def count_statement(q: QueueQuery, now: datetime, scan: bool = False) -> Select[Any]:
+    base = select(R.id).where(*_conditions(q, now, scan))
     if q.text.strip() and not REFERENCE.match(q.text.strip()):
         base = base.limit(TEXT_COUNT_CAP + 1)
     return select(func.count()).select_from(base.subquery())
 
 
-def _count(conn: Any, q: QueueQuery, now: datetime) -> int:
+def _count(conn: Any, q: QueueQuery, now: datetime, scan: bool = False) -> int:
     if conn.dialect.name != "sqlite" or q.status != "open" or not (q.groups or q.zones or q.priority):
-        return int(conn.execute(count_statement(q, now)).scalar_one())
+        return int(conn.execute(count_statement(q, now, scan)).scalar_one())
     # SQLite counts the open reports of a zone, group or priority through the status index
     # and a visit of the table per row (its statistics know nothing of the partial index);
     # the partial index holds every column those filters read, so the count reads it alone.
-    where = and_(*_conditions(q, now)).compile(
+    where = and_(*_conditions(q, now, scan)).compile(
         dialect=conn.dialect, compile_kwargs={"render_postcompile": True}
     )
     limit = f" LIMIT {TEXT_COUNT_CAP + 1}" if q.text.strip() and not REFERENCE.match(q.text.strip()) else ""
@@ -247,8 +247,16 @@ def queue_page(v: Vigie, q: QueueQuery, now: datetime) -> tuple[list[ReportRecor
         # SLA states move with the clock: such counts are kept for the minute only.
         minute = now.replace(second=0, microsecond=0) if q.sla else None
         key = ("queue", q.status, q.groups, q.zones, q.priority, q.sla, q.text.strip(), minute)
-        total = COUNTS.get(conn, key, lambda: _count(conn, q, now))
-        rows = read_records(conn, queue_statement(q, now)) if total else []
+        words = q.text.strip() if not REFERENCE.match(q.text.strip()) else ""
+        if not words:
+            total = COUNTS.get(conn, key, lambda: _count(conn, q, now))
+            return (read_records(conn, queue_statement(q, now)) if total else []), total
+        total = COUNTS.get(
+            conn, key, lambda: bounded_scan_first(conn, words, lambda s: _count(conn, q, now, s))
+        )
+        if not total:
+            return [], 0
+        rows = bounded_scan_first(conn, words, lambda s: read_records(conn, queue_statement(q, now, s)))
     return rows, total
 
 

@@ -10,8 +10,14 @@ whatever the case (Unicode case folding: "ÉGOUT" finds "égout"), accents kept
   query of the words is a substring match that reads the index only.
 - PostgreSQL: pg_trgm's GIN indexes on the two columns serve ``ILIKE '%words%'``.
 
-A trigram index needs three characters: shorter words are looked for by reading
-the rows (``vigie_lower`` on SQLite, Python's ``str.lower`` registered on each
+A word common in the reports (a street's name, "lampadaire") is found faster by
+reading the newest rows until a page is full than through the index, which
+yields every match before any is sorted; a rare one only through the index. On
+SQLite, :func:`bounded_scan_first` reads rows for a few milliseconds and turns to
+the index past them; PostgreSQL's planner weighs the two from its statistics.
+
+A trigram index needs three characters: shorter words are always looked for by
+reading the rows (``vigie_lower`` on SQLite, Python's ``str.lower`` registered on each
 connection by :mod:`vigie.db`: SQLite's own ``lower()`` folds ASCII letters only).
 
 These objects live outside the SQLAlchemy metadata (an FTS5 table, its shadow
@@ -24,17 +30,23 @@ drops its triggers and must create them again.
 
 from __future__ import annotations
 
-from typing import Any
+import sqlite3
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import String, bindparam
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import Boolean
 
+T = TypeVar("T")
 FTS_TABLE = "reports_search"
 PG_INDEXES = ("ix_reports_description_trgm", "ix_reports_address_trgm")
 TRIGRAM = 3
+SCAN_BUDGET_S = 0.03  # reading rows this long finds a page of a common word; then the index
 
 
 def is_search_object(name: str | None) -> bool:
@@ -58,8 +70,8 @@ class WordSearch(ColumnElement[bool]):
         ("indexed", InternalTraversal.dp_boolean),
     ]
 
-    def __init__(self, words: str) -> None:
-        self.indexed = len(words) >= TRIGRAM
+    def __init__(self, words: str, scan: bool = False) -> None:
+        self.indexed = len(words) >= TRIGRAM and not scan
         # An FTS5 phrase is a double-quoted string (a quote inside is doubled); it never reads
         # the words as query syntax.
         self.phrase = bindparam("search_phrase", '"' + words.replace('"', '""') + '"', type_=String)
@@ -85,9 +97,40 @@ def _postgresql(element: WordSearch, compiler: Any, **kw: Any) -> str:
     return f"(reports.description ILIKE {pattern} ESCAPE '\\' OR reports.address ILIKE {pattern} ESCAPE '\\')"
 
 
-def words_condition(words: str) -> ColumnElement[bool]:
-    """The condition for a search by words (already stripped; never empty)."""
-    return WordSearch(words)
+def words_condition(words: str, scan: bool = False) -> ColumnElement[bool]:
+    """The condition for a search by words (already stripped; never empty).
+
+    ``scan``: read the rows on SQLite rather than the index (same answers).
+    """
+    return WordSearch(words, scan)
 
 
-__all__ = ["FTS_TABLE", "PG_INDEXES", "WordSearch", "is_search_object", "words_condition"]
+def bounded_scan_first(conn: Any, words: str, run: Callable[[bool], T]) -> T:
+    """``run(scan)`` reading rows for at most ``SCAN_BUDGET_S``, then through the index.
+
+    ``run`` builds its statements with ``words_condition(words, scan)``. Only on SQLite,
+    and only for words the index can serve: elsewhere ``run(False)`` once.
+    """
+    if conn.dialect.name != "sqlite" or len(words) < TRIGRAM:
+        return run(False)
+    raw = conn.connection.dbapi_connection
+    deadline = time.perf_counter() + SCAN_BUDGET_S
+    raw.set_progress_handler(lambda: time.perf_counter() > deadline, 20_000)
+    try:
+        return run(True)
+    except OperationalError as exc:
+        if not (isinstance(exc.orig, sqlite3.OperationalError) and "interrupt" in str(exc.orig)):
+            raise
+    finally:
+        raw.set_progress_handler(None, 0)
+    return run(False)
+
+
+__all__ = [
+    "FTS_TABLE",
+    "PG_INDEXES",
+    "WordSearch",
+    "bounded_scan_first",
+    "is_search_object",
+    "words_condition",
+]
