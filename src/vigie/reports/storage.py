@@ -112,7 +112,8 @@ class ReportRow(Base):
             "ix_reports_open_expected", "expected_at", "id", "service_group", "zone", "priority", "status"
         ),
         _open_index(
-            "ix_reports_open_lat_long", "lat", "long", "service_group", "zone", "priority", "public", "status"
+            "ix_reports_open_lat_long",
+            *("lat", "long", "service_group", "zone", "priority", "public", "status", "expected_at"),
         ),
     )
 

@@ -5,6 +5,10 @@ A count over 100,000 open reports or a city-wide clustered view reads every open
 and map, it gives the same answer until a report is created or changed. The version of
 the data is the newest report id and the newest ``updated_at`` (two index look-ups):
 any new report or any change moves one of them, so an answer is never stale. Per process.
+
+One computation per key at a time: the requests that ask for an answer being computed
+wait for it instead of computing it again (eight control room screens opening the
+city map together would otherwise read the open reports eight times at once).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ class VersionedCache:
         self._size = size
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
+        self._computing: dict[Hashable, threading.Lock] = {}
 
     def get(self, conn: Any, key: Hashable, compute: Callable[[], T]) -> T:
         version = tuple(conn.execute(VERSION).one())
@@ -39,11 +44,20 @@ class VersionedCache:
             if full in self._items:
                 self._items.move_to_end(full)
                 return self._items[full]  # type: ignore[no-any-return]
-        value = compute()
-        with self._lock:
-            self._items[full] = value
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
+            flight = self._computing.setdefault(full, threading.Lock())
+        with flight:
+            with self._lock:
+                if full in self._items:  # computed by the request this one waited for
+                    return self._items[full]  # type: ignore[no-any-return]
+            try:
+                value = compute()
+            finally:
+                with self._lock:
+                    self._computing.pop(full, None)
+            with self._lock:
+                self._items[full] = value
+                while len(self._items) > self._size:
+                    self._items.popitem(last=False)
         return value
 
 
