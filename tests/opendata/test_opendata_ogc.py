@@ -7,6 +7,7 @@ not a collection) are published once through the charter, then only read.
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 from collections.abc import Iterator
@@ -96,11 +97,14 @@ def server(module_vigie: Vigie) -> Iterator[str]:
         yield live.url + OGC
 
 
-HTTP = httpx.Client(timeout=30)  # one client: building an SSL context per request is slow
+@functools.cache
+def _http() -> httpx.Client:
+    """One client for the module (building an SSL context per request is slow), made on first use."""
+    return httpx.Client(timeout=30)
 
 
 def _get(url: str, **params: Any) -> httpx.Response:
-    return HTTP.get(url, params=params or None)  # empty params would drop the URL's own query
+    return _http().get(url, params=params or None)  # empty params would drop the URL's own query
 
 
 def test_opendata_ogc_landing_conformance_and_api(server: str) -> None:
@@ -237,9 +241,11 @@ def test_opendata_ogc_html_by_f_or_accept(server: str, path: str) -> None:
     by_f = _get(server + path, f="html", lang="en")
     assert by_f.status_code == 200 and by_f.headers["content-type"].startswith("text/html")
     assert '<html lang="en"' in by_f.text
-    browser = HTTP.get(server + path, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    browser = _http().get(server + path, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
     assert browser.headers["content-type"].startswith("text/html") and 'lang="fr"' in browser.text
-    assert "json" in HTTP.get(server + path, headers={"Accept": "application/json"}).headers["content-type"]
+    assert (
+        "json" in _http().get(server + path, headers={"Accept": "application/json"}).headers["content-type"]
+    )
 
 
 def test_opendata_ogc_html_items_page_links_pages_and_features(server: str) -> None:
