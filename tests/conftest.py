@@ -153,6 +153,10 @@ def settings_for(data_dir: Path, database_url: str) -> Settings:
         database_url=database_url,
         public_base_url="http://testserver",
         anonymous_rate_limit=0,
+        # The open data quotas are tested where they are meant (tests/reusers); elsewhere every
+        # request of a test comes from the same address.
+        quota_anonymous_per_minute=0,
+        quota_anonymous_per_day=0,
     )
 
 

@@ -44,6 +44,7 @@ from vigie.oplog.actions import record_logged
 from vigie.photos.storage import make_photo_store
 from vigie.reports.subscribers import record_alarm_link
 from vigie.residents.actions import forget_address
+from vigie.reusers.actions import forget_address as forget_reuser
 from vigie.runtime import Vigie
 from vigie.settings import Settings
 from vigie.telemetry.queries import history, latest_state, latest_values
@@ -80,6 +81,7 @@ def wire_contexts(v: Vigie) -> None:
     m.subscribe_in_transaction(AddressErased, forget_sender)
     # … and a resident account of that address is deleted with it.
     m.subscribe_in_transaction(AddressErased, forget_address)
+    m.subscribe_in_transaction(AddressErased, forget_reuser)  # and the reusers' API keys
     # Alarms and residents' reports: a new report is linked to the alarms nearby (after
     # commit: never fails the report); an alarm's link is a history entry of the report.
     m.subscribe(ReportCreated, partial(link_new_reports, v))

@@ -25,9 +25,13 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\w.,+-])(?:\+\d{1,3}[ .-]?[1-9]|0[1-9])([ .-]?)\d{2}(?:\1\d{2}){3}(?![\w.-]?\d)")
 
 
+# A reuser's open data API key (vigie.reusers): a secret, masked like personal data.
+_REUSER_KEY = re.compile(r"\bvk_[\w-]{20,}")
+
+
 def mask_personal_data(text: str) -> str:
-    """``text`` with e-mail addresses and phone numbers replaced by placeholders."""
-    return _PHONE.sub("[phone]", _EMAIL.sub("[email]", text))
+    """``text`` with e-mail addresses, phone numbers and API keys replaced by placeholders."""
+    return _REUSER_KEY.sub("[key]", _PHONE.sub("[phone]", _EMAIL.sub("[email]", text)))
 
 
 class _RequestIdFilter(logging.Filter):

@@ -17,6 +17,7 @@ from vigie.oplog import storage as oplog_storage
 from vigie.places import storage as places_storage
 from vigie.reports import storage as reports_storage
 from vigie.residents import storage as residents_storage
+from vigie.reusers import storage as reusers_storage
 from vigie.telemetry import storage as telemetry_storage
 from vigie.traffic import storage as traffic_storage
 from vigie.transport import storage as transport_storage
@@ -41,6 +42,7 @@ __all__ = [
     "oplog_storage",
     "videoprotection_storage",
     "reports_storage",
+    "reusers_storage",
     "sqljson",
     "telemetry_storage",
     "traffic_storage",

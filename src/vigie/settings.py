@@ -652,6 +652,29 @@ class Settings(BaseSettings):
         ge=64,
         description="Memory one data lab query may use (DuckDB's memory_limit), in MB.",
     )
+    # --- reusers' API keys and quotas (records API, exports, data lab, OGC API) ---
+    quota_anonymous_per_minute: int = Field(
+        60,
+        ge=0,
+        description="Open data API requests (records, exports, data lab, OGC API) one client "
+        "address without a key may make per minute, all APIs together (0: no limit).",
+    )
+    quota_anonymous_per_day: int = Field(
+        5000,
+        ge=0,
+        description="The same per day (UTC); a reuser who needs more asks for a key (0: no limit).",
+    )
+    quota_key_per_minute: int = Field(
+        600,
+        ge=0,
+        description="Requests per minute of a new reuser key; staff may change a key's own "
+        "quota (0: no limit).",
+    )
+    quota_key_per_day: int = Field(
+        100_000,
+        ge=0,
+        description="Requests per day (UTC) of a new reuser key (0: no limit).",
+    )
     opendata_schedule_seconds: float = Field(
         3600,
         ge=0,

@@ -85,6 +85,7 @@ PUBLIC = "public"  # anyone, with or without an account
 AGENT = "agent"  # any signed-in agent, whatever their role
 TOKEN = "token"  # the tracking token given to the resident who filed the report
 API_KEY = "api_key"  # an Open311 client's API key
+REUSER_KEY = "reuser_key"  # a reuser's open data API key: none of the callers has one (tests/reusers)
 ALARMS = "alarms"  # reports.read (every alarm or state but cameras') or video.cameras (cameras')
 # The operators' monitoring network or the metrics token (VIGIE_METRICS_…); the test
 # server is reached from 127.0.0.1, inside the default network (tests/app: the refusals).
@@ -392,6 +393,19 @@ ROUTES: dict[str, Row] = {
     "GET /api/ogc/collections/{collection_id}/items": Row(PUBLIC,   404, 404, 404, 404, 404, 404, 404),
     "GET /api/ogc/collections/{collection_id}/items/{feature_id}":
         Row(PUBLIC, 404, 404, 404, 404, 404, 404, 404),
+    # reusers' API keys: asking (no body: 422), the e-mail's link, a key's usage, the staff's list
+    "POST /api/v1/reuser-keys/requests":            Row(PUBLIC,     422, 422, 422, 422, 422, 422, 422),
+    "GET /api/v1/reuser-keys/me":                   Row(REUSER_KEY, 401, 401, 401, 401, 401, 401, 401),
+    "GET /api/v1/reuser-keys":                      Row("opendata.keys", 401, 401, 401, 403, 403, 200, 200),
+    "POST /api/v1/reuser-keys":                     Row("opendata.keys", 401, 401, 401, 403, 403, 422, 422),
+    "PUT /api/v1/reuser-keys/{key_id}/quota":       Row("opendata.keys", 401, 401, 401, 403, 403, 422, 422),
+    "DELETE /api/v1/reuser-keys/{key_id}":          Row("opendata.keys", 401, 401, 401, 403, 403, 404, 404),
+    "GET /donnees/cles":                            Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "POST /donnees/cles":                           Row(PUBLIC,     422, 422, 422, 422, 422, 422, 422),
+    "GET /donnees/cles/confirmer/{token}/{code}":   Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),
+    "POST /donnees/cles/confirmer/{token}/{code}":  Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),
+    "POST /donnees/cles/usage":                     Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),
+    "GET /donnees/cles/gestion":                    Row("opendata.keys", SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 200, 200),
     # the data lab (no query saved under the id asked)
     "GET /labo":                                    Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /labo/{query_id}":                         Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),
@@ -462,6 +476,8 @@ def _refusal_expected(needs: str, caller: str) -> bool:
         return False
     if needs == API_KEY:
         return caller != "api_key"
+    if needs == REUSER_KEY:
+        return True
     if needs == ALARMS:
         return caller not in AGENTS or not any(
             allows(AGENTS[caller], p) for p in ("reports.read", "video.cameras")
@@ -484,6 +500,7 @@ def test_web_access_table_agrees_with_the_registry() -> None:
             ALARMS,
             MONITORING,
             ACCOUNT,
+            REUSER_KEY,
         ), route
         for caller, status in zip(CALLERS, row.answers, strict=True):
             refused = _refusal_expected(row.needs, caller)
@@ -688,6 +705,8 @@ def _path(route: str, w: World, caller: str, **given: Any) -> str:
         "kind": "privacy",
         "stop_id": "no-timetable-in-this-world",
         "dataset_id": "no-such-dataset",
+        "key_id": 999_999,
+        "code": "no-such-code",
         "ext": "ttl",
         "collection_id": "no-such-collection",
         "feature_id": 1,

@@ -172,6 +172,13 @@ PERMISSIONS: dict[str, Permission] = {
             "Désigner les membres du comité d'éthique des données",
         ),
         Permission(
+            "opendata.keys",
+            "opendata",
+            "See reusers' API keys (with their address) and usage, issue, change quotas, revoke",
+            "Voir les clés d'API des réutilisateurs (avec leur adresse) et leur usage, en délivrer, "
+            "changer leurs quotas, les révoquer",
+        ),
+        Permission(
             "oplog.read",
             "operations",
             "Read the operations log of the services one may see, its export and shift summary",
@@ -273,6 +280,7 @@ _SUPERVISOR = _OPERATOR | {
     "lighting.manage",
     "opendata.publish",
     "opendata.review",
+    "opendata.keys",
     "info.manage",
 }
 _ADMIN = _SUPERVISOR | {"catalogue.manage", "opendata.committee"}

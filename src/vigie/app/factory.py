@@ -12,6 +12,7 @@ from vigie.app.observability import RequestMiddleware
 from vigie.app.routers import include_routers
 from vigie.logs import configure_logging
 from vigie.maps.basemap import Basemap, make_basemap
+from vigie.reusers.quota import RateLimitHeaders
 from vigie.runtime import Vigie
 from vigie.settings import Settings
 from vigie.web.middleware import InputMiddleware, SecurityHeadersMiddleware
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> 
 
 def install_middleware(app: FastAPI, settings: Settings, basemap: Basemap) -> None:
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(RateLimitHeaders)  # the open data quotas' headers, on errors too
     app.add_middleware(InputMiddleware, max_bytes=settings.max_body_bytes)
     # The early answers of InputMiddleware (413, 400) get the headers too.
     app.add_middleware(

@@ -26,6 +26,7 @@ from vigie.notifications.web import router as mail_router
 from vigie.open311.web import router as open311_router
 from vigie.opendata.dcat_web import router as dcat_router
 from vigie.opendata.explore_web import router as explore_router
+from vigie.opendata.keys_web import router as keys_router
 from vigie.opendata.lab_web import router as lab_router
 from vigie.opendata.ogc_web import router as ogc_router
 from vigie.opendata.web import router as opendata_router
@@ -98,6 +99,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     video_sites_router,
     winter_router,
     dcat_router,  # /donnees/catalogue before /donnees/{dataset_id}
+    keys_router,  # /donnees/cles too
     opendata_router,
     explore_router,
     ogc_router,

@@ -68,6 +68,7 @@ class MailKind(StrEnum):
     ERASURE = "erasure"  # a resident asked to erase their data: the link that confirms it
     SIGN_IN = "signin"  # a resident asked for a one-time link to sign in to their account
     REMINDER = "reminder"  # a waste collection the next day, for a resident who asked (residents)
+    KEY = "key"  # a reuser asked for an open data API key: the link that confirms the address
 
 
 class ErasureRow(Base):

@@ -347,7 +347,7 @@ class Dataset:
 
 
 # Pages of the portal beside /donnees/{id}: a dataset named so could never be reached.
-RESERVED_SLUGS = frozenset({"comite", "catalogue"})
+RESERVED_SLUGS = frozenset({"comite", "catalogue", "cles"})
 
 
 def check_slug(value: Any) -> str:

@@ -30,13 +30,14 @@ from vigie.opendata.explore_engine import run, sandbox, stream
 from vigie.opendata.explore_odsql import Columns, RESTParameterError, build
 from vigie.opendata.queries import Published, published_dataset, published_datasets, release_store
 from vigie.opendata.release_tables import release_tables
+from vigie.reusers.quota import enforce
 from vigie.runtime import Vigie
 
 router = APIRouter(tags=["open data: records API (Opendatasoft Explore v2.1)"])
 BASE = "/api/explore/v2.1/catalog/datasets"
 DEFAULT_LIMIT, MAX_LIMIT, MAX_WINDOW = 10, 100, 10_000
 RECORD_PARAMS = {
-    "apikey",
+    "apikey",  # a reuser's key (vigie.reusers.quota); api_key, Open311's name, is ignored
     "api_key",
     "select",
     "where",
@@ -109,12 +110,17 @@ def _vigie(request: Request) -> Vigie:
 def _error(exc: VigieError) -> Response:
     """Opendatasoft's error shape: ``error_code`` and ``message``."""
     code = getattr(exc, "error_code", None) or {
+        401: "InvalidAPIKey",
         404: "NotFound",
         429: "TooManyRequests",
         503: "ServiceUnavailable",
     }.get(exc.status, "InvalidRESTParameterError" if exc.status < 500 else "ServerError")
     body = {"error_code": code, "message": exc.message}
-    return Response(orjson.dumps(body), status_code=exc.status, media_type="application/json")
+    retry = getattr(exc, "retry_after", None)
+    headers = {"Retry-After": str(retry)} if retry else None
+    return Response(
+        orjson.dumps(body), status_code=exc.status, media_type="application/json", headers=headers
+    )
 
 
 def _params(request: Request, allowed: set[str]) -> dict[str, list[str]]:
@@ -228,6 +234,7 @@ def _answer(fn: Any, *args: Any) -> Any:
 @router.get(BASE, summary="The catalogue of published datasets (Explore v2.1)", response_model=None)
 async def catalog(request: Request) -> Response:
     def answer() -> Response:
+        enforce(request, "records")
         params = _params(request, CATALOG_PARAMS)
         limit, offset = _int(params, "limit", DEFAULT_LIMIT), _int(params, "offset", 0)
         _check_window(limit, offset)
@@ -243,6 +250,7 @@ async def catalog(request: Request) -> Response:
 @router.get(BASE + "/{dataset_id}", summary="One published dataset (Explore v2.1)", response_model=None)
 async def dataset(request: Request, dataset_id: str) -> Response:
     def answer() -> Response:
+        enforce(request, "records")
         params = _params(request, CATALOG_PARAMS)
         p = _published(request, dataset_id)
         return Response(
@@ -298,6 +306,7 @@ def _query(p: Published, params: dict[str, list[str]], limit: int | None, offset
 )
 async def records(request: Request, dataset_id: str) -> Response:
     def answer() -> Response:
+        enforce(request, "records")
         params = _params(request, RECORD_PARAMS)
         limit, offset = _int(params, "limit", DEFAULT_LIMIT), _int(params, "offset", 0)
         if limit == -1:
@@ -342,6 +351,7 @@ def _position(p: Published) -> tuple[str, str] | None:
 )
 async def export(request: Request, dataset_id: str, fmt: str) -> Response:
     def answer() -> Response:
+        enforce(request, "exports")
         if fmt not in exports.FORMATS:
             raise NotFound(f"Unknown export format {fmt!r} (formats: {', '.join(exports.FORMATS)})")
         params = _params(request, EXPORT_PARAMS)

@@ -14,10 +14,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from vigie.errors import NotFound, ValidationFailed
-from vigie.limits.store import check_rate
 from vigie.opendata import lab
+from vigie.reusers.quota import enforce
 from vigie.runtime import Vigie
-from vigie.web.deps import client_id
 from vigie.web.templating import render
 
 router = APIRouter(tags=["open data: data lab"])
@@ -82,20 +81,15 @@ async def lab_permalink(request: Request, query_id: str) -> HTMLResponse:
     return await run_in_threadpool(answer)
 
 
-def _rate(request: Request) -> None:
-    check_rate(
-        _vigie(request),
-        f"lab:{client_id(request)[:64]}",
-        120,
-        60.0,
-        "too many lab queries; at most 120 a minute",
-    )
+async def _rate(request: Request) -> None:
+    """The open data quotas (shared with the records API and the exports)."""
+    await run_in_threadpool(enforce, request, "lab")
 
 
 @router.post("/api/v1/lab/query", summary="Run one read-only SQL query over the published releases")
 async def lab_query(request: Request) -> Response:
     data = await _body(request)
-    _rate(request)
+    await _rate(request)
     result = await run_in_threadpool(lab.run_lab_query, _vigie(request), _text(data, "sql"))
     return Response(orjson.dumps(result.to_json()), media_type="application/json")
 
@@ -103,7 +97,7 @@ async def lab_query(request: Request) -> Response:
 @router.post("/api/v1/lab/queries", status_code=201, summary="Save a query: its permalink")
 async def lab_save(request: Request) -> dict[str, Any]:
     data = await _body(request)
-    _rate(request)
+    await _rate(request)
     row = await run_in_threadpool(
         lab.do_save_query, _vigie(request), _text(data, "title"), _text(data, "sql")
     )
@@ -119,7 +113,7 @@ async def lab_saved(request: Request, query_id: str) -> dict[str, Any]:
 
 @router.get("/api/v1/lab/queries/{query_id}/result", summary="Run a saved query")
 async def lab_saved_result(request: Request, query_id: str) -> Response:
-    _rate(request)
+    await _rate(request)
     v = _vigie(request)
 
     def answer() -> Response:

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from vigie.errors import NotFound, VigieError
@@ -38,12 +38,16 @@ from vigie.opendata.ogc import (
 from vigie.opendata.ogc_openapi import OPENAPI_MEDIA, document
 from vigie.opendata.queries import published_dataset, published_datasets, release_store
 from vigie.opendata.release_tables import ReleaseTables, release_tables
+from vigie.reusers.quota import quota
 from vigie.runtime import Vigie
 from vigie.web.i18n import request_language, translate
 from vigie.web.templating import render
 
 PREFIX = "/api/ogc"
-router = APIRouter(prefix=PREFIX, tags=["open data: OGC API – Features"])
+# The open data quotas (vigie.reusers.quota) count every OGC API request, with the records API's.
+router = APIRouter(
+    prefix=PREFIX, tags=["open data: OGC API – Features"], dependencies=[Depends(quota("ogc"))]
+)
 
 SPEC = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
 CONFORMANCE = [SPEC + "core", SPEC + "oas30", SPEC + "html", SPEC + "geojson"]

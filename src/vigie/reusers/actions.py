@@ -1,0 +1,315 @@
+"""Reusers' API keys: asked for by e-mail and confirmed from it, or issued by staff; revoked.
+
+Self-service, as data.gouv.fr and Opendatasoft portals do it: anyone may use the
+open data APIs without a key, within the anonymous quotas; a heavy reuser asks
+for a key with an address and a word on the project, confirms the address from
+the e-mail's link, and is shown the key once (only its hash is kept). Staff
+(``opendata.keys``) may also issue a key at once (a partner whose address they
+know), change a key's quotas, and revoke it. Staff actions are audited, without
+the reuser's address.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from vigie.accounts.actions import do_audit
+from vigie.accounts.domain import Agent
+from vigie.accounts.permissions import require
+from vigie.db import utcnow
+from vigie.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
+from vigie.events.changes import AddressErased
+from vigie.notifications import consent
+from vigie.notifications.actions import MailKind, notifications_enabled, queue_message
+from vigie.notifications.erasure import check_address
+from vigie.notifications.messages import Composed
+from vigie.reusers.domain import MAX_QUOTA, key_hash, new_key
+from vigie.reusers.storage import ReuserKeyRow
+from vigie.runtime import Vigie
+
+log = logging.getLogger(__name__)
+
+PURPOSE = "reuser-key"
+PENDING, ACTIVE, REVOKED = "pending", "active", "revoked"
+CACHE_SECONDS = 10.0  # a revoked key still works this long on the other workers
+
+TEXTS = {
+    "fr": {
+        "subject": "[{city}] Votre clé d'API pour les données ouvertes",
+        "body": (
+            "Bonjour,\n\nQuelqu'un (sans doute vous) a demandé une clé d'API pour réutiliser les "
+            "données ouvertes de {city} (projet : {project}).\n\nPour confirmer votre adresse et "
+            "obtenir la clé, ouvrez ce lien (elle ne sera affichée qu'une fois) :\n{link}\n\n"
+            "Si vous n'avez rien demandé, ignorez ce message.\n\n-- \n{city}"
+        ),
+    },
+    "en": {
+        "subject": "[{city}] Your API key for the open data",
+        "body": (
+            "Hello,\n\nSomeone (probably you) asked for an API key to reuse the open data of "
+            "{city} (project: {project}).\n\nTo confirm your address and get the key, open this "
+            "link (the key is shown only once):\n{link}\n\n"
+            "If you asked for nothing, ignore this message.\n\n-- \n{city}"
+        ),
+    },
+}
+
+
+@dataclass(frozen=True)
+class ActiveKey:
+    id: int
+    per_minute: int
+    per_day: int
+
+
+def confirm_path(secret: str, token: str) -> str:
+    return f"/donnees/cles/confirmer/{token}/{consent.link_code(secret, PURPOSE, token)}"
+
+
+def _project(text: Any) -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise ValidationFailed("project: say in a few words what the data is for", field="project")
+    return " ".join(text.split())[:200]
+
+
+def _quota(value: Any, name: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_QUOTA:
+        raise ValidationFailed(f"{name} must be a whole number from 0 (no limit) to {MAX_QUOTA}", field=name)
+    return value
+
+
+def check_request(email: str, project: str) -> tuple[str, str]:
+    """A request's address and project, or ValidationFailed naming the field."""
+    return check_address(email), _project(project)
+
+
+def do_request_key(v: Vigie, email: str, project: str, lang: str = "fr") -> None:
+    """Record a pending key and e-mail the link that confirms it (the same answer for anyone),
+    in one transaction."""
+    email, project = check_request(email, project)
+    lang = lang if lang in TEXTS else "fr"
+    if not notifications_enabled(v.settings):
+        raise ServiceUnavailable("e-mails are turned off here: ask the city's open data team for a key")
+    wait = consent.take_unconfirmed(v, email)  # the daily cap of messages to unconfirmed addresses
+    if wait > 0:
+        raise consent.too_many_for_address(wait)
+    token = secrets.token_urlsafe(24)
+    link = v.settings.public_base_url.rstrip("/") + confirm_path(v.settings.secret_key, token)
+    words = TEXTS[lang]
+    body = words["body"].format(city=v.city.name, project=project, link=link)
+    body_html = "<p>" + html.escape(body).replace("\n\n", "</p>\n<p>").replace("\n", "<br>\n") + "</p>"
+    message = Composed(words["subject"].format(city=v.city.name), body, body_html)
+    with v.db.session(write=True) as s:
+        s.add(
+            ReuserKeyRow(
+                status=PENDING,
+                email=email,
+                project=project,
+                lang=lang,
+                confirm_token=token,
+                per_minute=v.settings.quota_key_per_minute,
+                per_day=v.settings.quota_key_per_day,
+                created_at=utcnow(),
+            )
+        )
+        queue_message(
+            v,
+            s,
+            recipient=email,
+            lang=lang,
+            message=message,
+            kind=MailKind.KEY,
+            cause=f"key:{token}",
+            token=None,
+        )
+        s.commit()
+    log.info("queued an API key confirmation")
+
+
+def check_link(v: Vigie, token: str, code: str) -> None:
+    """NotFound unless the link is one Vigie made (its code) for a key still pending."""
+    consent.check_code(v.settings.secret_key, PURPOSE, token, code)
+    with v.db.session() as s:
+        if s.scalar(select(ReuserKeyRow.id).where(ReuserKeyRow.confirm_token == token)) is None:
+            raise NotFound("this link was already used or is unknown: ask for a new key")
+
+
+def do_confirm_key(v: Vigie, token: str, code: str) -> tuple[int, str]:
+    """The link was opened: the key becomes active; (its id, its text), shown this once."""
+    consent.check_code(v.settings.secret_key, PURPOSE, token, code)
+    key = new_key()
+    with v.db.session(write=True) as s:
+        row = s.scalar(select(ReuserKeyRow).where(ReuserKeyRow.confirm_token == token).with_for_update())
+        if row is None:
+            raise NotFound("this link was already used or is unknown: ask for a new key")
+        row.status = ACTIVE
+        row.key_hash = key_hash(key)
+        row.prefix = key[:10]
+        row.confirm_token = None
+        row.confirmed_at = utcnow()
+        key_id = row.id
+        s.commit()
+    return key_id, key
+
+
+def do_issue_key(
+    v: Vigie, agent: Agent | None, email: str, project: str, per_minute: Any = None, per_day: Any = None
+) -> tuple[int, str]:
+    """Staff issue a key at once (the address is one they know): (its id, its text)."""
+    agent = require(agent, "opendata.keys")
+    email = check_address(email)
+    project = _project(project)
+    minute = _quota(v.settings.quota_key_per_minute if per_minute is None else per_minute, "per_minute")
+    day = _quota(v.settings.quota_key_per_day if per_day is None else per_day, "per_day")
+    key = new_key()
+    now = utcnow()
+    with v.db.session(write=True) as s:
+        row = ReuserKeyRow(
+            status=ACTIVE,
+            key_hash=key_hash(key),
+            prefix=key[:10],
+            email=email,
+            project=project,
+            per_minute=minute,
+            per_day=day,
+            issued_by=agent.id if not agent.is_system else None,
+            created_at=now,
+            confirmed_at=now,
+        )
+        s.add(row)
+        s.flush()
+        do_audit(
+            s, agent, "reuser_key.issue", "reuser_key", str(row.id), {"per_minute": minute, "per_day": day}
+        )
+        key_id = row.id
+        s.commit()
+    return key_id, key
+
+
+def _active(s: Any, key_id: int) -> ReuserKeyRow:
+    row = s.get(ReuserKeyRow, key_id, with_for_update=True)
+    if row is None or row.status == PENDING:
+        raise NotFound(f"no API key {key_id}")
+    return row  # type: ignore[no-any-return]
+
+
+def do_revoke_key(v: Vigie, agent: Agent | None, key_id: int, reason: str = "") -> None:
+    agent = require(agent, "opendata.keys")
+    with v.db.session(write=True) as s:
+        row = _active(s, key_id)
+        if row.status == REVOKED:
+            raise Conflict(f"API key {key_id} is already revoked")
+        row.status = REVOKED
+        row.revoked_at = utcnow()
+        row.revoked_by = agent.id if not agent.is_system else None
+        row.reason = str(reason or "")[:500]
+        do_audit(s, agent, "reuser_key.revoke", "reuser_key", str(key_id), {"reason": row.reason})
+        s.commit()
+    _cache.clear()
+
+
+def do_set_quota(v: Vigie, agent: Agent | None, key_id: int, per_minute: Any, per_day: Any) -> None:
+    agent = require(agent, "opendata.keys")
+    minute, day = _quota(per_minute, "per_minute"), _quota(per_day, "per_day")
+    with v.db.session(write=True) as s:
+        row = _active(s, key_id)
+        if row.status == REVOKED:
+            raise Conflict(f"API key {key_id} is revoked")
+        row.per_minute, row.per_day = minute, day
+        do_audit(
+            s, agent, "reuser_key.quota", "reuser_key", str(key_id), {"per_minute": minute, "per_day": day}
+        )
+        s.commit()
+    _cache.clear()
+
+
+def list_keys(v: Vigie, agent: Agent | None) -> list[ReuserKeyRow]:
+    """Every confirmed key, newest first (staff: the address is shown to them only)."""
+    require(agent, "opendata.keys")
+    with v.db.session() as s:
+        rows = list(
+            s.scalars(
+                select(ReuserKeyRow).where(ReuserKeyRow.status != PENDING).order_by(ReuserKeyRow.id.desc())
+            )
+        )
+        for r in rows:
+            s.expunge(r)
+        return rows
+
+
+def forget_address(s: Session, event: AddressErased) -> None:
+    """Subscriber (in the erasure's transaction) of ``AddressErased``: the address's keys are
+    revoked and the address emptied."""
+    s.execute(
+        update(ReuserKeyRow)
+        .where(func.lower(ReuserKeyRow.email) == event.address)
+        .values(email="", status=REVOKED, revoked_at=utcnow(), reason="erased at the reuser's request")
+        .execution_options(synchronize_session=False)
+    )
+    _cache.clear()
+
+
+class _KeyCache:
+    """Keys looked up in the last seconds (one indexed read saved on each request)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.items: dict[str, tuple[float, ActiveKey | None]] = {}
+
+    def get(self, digest: str) -> tuple[bool, ActiveKey | None]:
+        with self.lock:
+            found = self.items.get(digest)
+        if found is None or found[0] < time.monotonic():
+            return False, None
+        return True, found[1]
+
+    def put(self, digest: str, key: ActiveKey | None) -> None:
+        with self.lock:
+            if len(self.items) > 10_000:
+                self.items.clear()
+            self.items[digest] = (time.monotonic() + CACHE_SECONDS, key)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+
+
+_cache = _KeyCache()
+
+
+def active_key(v: Vigie, text: str) -> ActiveKey | None:
+    """The active key whose text this is, or None (unknown or revoked)."""
+    digest = key_hash(text)
+    hit, found = _cache.get(digest)
+    if hit:
+        return found
+    with v.db.session() as s:
+        row = s.scalar(
+            select(ReuserKeyRow).where(ReuserKeyRow.key_hash == digest, ReuserKeyRow.status == ACTIVE)
+        )
+        found = ActiveKey(row.id, row.per_minute, row.per_day) if row is not None else None
+    _cache.put(digest, found)
+    return found
+
+
+def key_row(v: Vigie, key_id: int) -> ReuserKeyRow:
+    with v.db.session() as s:
+        row = s.get(ReuserKeyRow, key_id)
+        if row is None:
+            raise NotFound(f"no API key {key_id}")
+        s.expunge(row)
+        return row
+
+
+def when(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

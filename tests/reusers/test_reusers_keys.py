@@ -1,0 +1,123 @@
+"""Reusers' keys: self-service by e-mail confirmation, shown once, stored hashed; staff list and revoke."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from vigie.accounts.actions import do_create_login
+from vigie.events.changes import AddressErased
+from vigie.notifications.storage import OutboxRow
+from vigie.reusers.actions import do_issue_key, forget_address
+from vigie.reusers.storage import ReuserKeyRow
+from vigie.web.deps import SESSION_COOKIE
+
+BASE = "/api/v1/reuser-keys"
+CATALOG = "/api/explore/v2.1/catalog/datasets"
+
+
+def _link(vigie) -> str:
+    with vigie.db.session() as s:
+        body = s.scalars(select(OutboxRow.body_text).where(OutboxRow.kind == "key")).one()
+    return re.search(r"http://testserver(/donnees/cles/confirmer/\S+)", body).group(1)
+
+
+def test_reusers_keys_self_service_by_e_mail_confirmation(client, vigie):
+    r = client.post(f"{BASE}/requests", json={"email": "dev@startup.example", "project": "Appli mobilité"})
+    assert r.status_code == 202
+    with vigie.db.session() as s:
+        pending = s.scalars(select(ReuserKeyRow)).one()
+        assert pending.status == "pending" and pending.key_hash is None
+    link = _link(vigie)
+    page = client.get(link)  # a mail scanner's GET makes no key
+    assert page.status_code == 200 and 'method="post"' in page.text and "vk_" not in page.text
+    shown = client.post(link)
+    assert shown.status_code == 200 and shown.headers["cache-control"] == "no-store"
+    key = re.search(r'value="(vk_[\w-]+)"', shown.text).group(1)
+    with vigie.db.session() as s:
+        row = s.scalars(select(ReuserKeyRow)).one()
+        assert row.status == "active" and row.key_hash and key not in (row.key_hash, row.prefix)
+        assert key.startswith(row.prefix)
+    assert client.get(CATALOG, headers={"Authorization": f"Apikey {key}"}).status_code == 200
+    assert client.post(link).status_code == 404  # shown once
+    assert client.get(link).status_code == 404  # used
+    assert client.get(link[:-3] + "xyz").status_code == 404
+    assert client.post(link[:-3] + "xyz").status_code == 404
+
+
+def test_reusers_keys_request_refuses_bad_input(client):
+    r = client.post(f"{BASE}/requests", json={"email": "not-an-address", "project": "x"})
+    assert r.status_code == 422 and "email" in r.json()["detail"]
+    r = client.post(f"{BASE}/requests", json={"email": "a@b.example", "project": ""})
+    assert r.status_code == 422 and "project" in r.json()["detail"]
+    assert client.post(f"{BASE}/requests", content=b"[1]").status_code == 422
+
+
+def test_reusers_keys_form_pages(client, vigie):
+    page = client.get("/donnees/cles")
+    assert page.status_code == 200 and 'action="/donnees/cles"' in page.text
+    r = client.post("/donnees/cles", data={"email": "dev@startup.example", "project": "Appli"})
+    assert r.status_code == 202
+    bad = client.post("/donnees/cles", data={"email": "nope", "project": "Appli"})
+    assert bad.status_code == 422
+    staff_key = do_issue_key(vigie, vigie_system(vigie), "x@y.example", "P", 7, 70)[1]
+    usage = client.post("/donnees/cles/usage", data={"key": staff_key})
+    assert usage.status_code == 200 and "7" in usage.text
+    assert client.post("/donnees/cles/usage", data={"key": "vk_nothing-here-at-all-123"}).status_code == 404
+
+
+def vigie_system(vigie):  # type: ignore[no-untyped-def]
+    from vigie.accounts.domain import SYSTEM
+
+    return SYSTEM
+
+
+def test_reusers_keys_staff_list_issue_quota_revoke(client, vigie, auth, make_agent):
+    staff, operator = auth("supervisor"), auth("operator")
+    assert client.get(BASE, headers=operator).status_code == 403
+    assert client.get(BASE).status_code == 401
+    made = client.post(
+        BASE, json={"email": "partner@bureau.example", "project": "Étude", "per_minute": 20}, headers=staff
+    )
+    assert made.status_code == 201
+    key, key_id = made.json()["key"], made.json()["id"]
+    client.get(CATALOG, headers={"Authorization": f"Apikey {key}"})
+    listed = client.get(BASE, headers=staff).json()["keys"]
+    assert [(k["id"], k["email"], k["per_minute"], k["requests_today"]) for k in listed] == [
+        (key_id, "partner@bureau.example", 20, 1)
+    ]
+    assert "key" not in listed[0] and key not in str(listed)
+    r = client.put(f"{BASE}/{key_id}/quota", json={"per_minute": -1, "per_day": 5}, headers=staff)
+    assert r.status_code == 422 and "per_minute" in r.json()["detail"]
+    assert (
+        client.put(f"{BASE}/{key_id}/quota", json={"per_minute": 1, "per_day": 5}, headers=staff).status_code
+        == 200
+    )
+    assert client.delete(f"{BASE}/{key_id}", headers=operator).status_code == 403
+    assert client.delete(f"{BASE}/{key_id}", params={"reason": "abus"}, headers=staff).status_code == 200
+    assert client.delete(f"{BASE}/{key_id}", headers=staff).status_code == 409
+    assert client.delete(f"{BASE}/999999", headers=staff).status_code == 404
+    assert client.get(CATALOG, headers={"Authorization": f"Apikey {key}"}).status_code == 401
+    session, _ = do_create_login(vigie.db, make_agent("supervisor"), "session", 1)
+    assert client.get("/donnees/cles/gestion", follow_redirects=False).status_code == 303
+    client.cookies.set(SESSION_COOKIE, session)
+    page = client.get("/donnees/cles/gestion")
+    assert page.status_code == 200 and "partner@bureau.example" in page.text
+
+
+def test_reusers_keys_erasure_revokes_and_forgets_the_address(client, vigie):
+    _, key = do_issue_key(vigie, vigie_system(vigie), "Dev@Startup.example", "P")
+    with vigie.db.session(write=True) as s:
+        forget_address(s, AddressErased("dev@startup.example"))
+        s.commit()
+    with vigie.db.session() as s:
+        row = s.scalars(select(ReuserKeyRow)).one()
+    assert row.email == "" and row.status == "revoked"
+    assert client.get(CATALOG, headers={"Authorization": f"Apikey {key}"}).status_code == 401
+
+
+def test_reusers_keys_never_in_open_data(client, vigie):
+    do_issue_key(vigie, vigie_system(vigie), "dev@startup.example", "P")
+    assert "startup.example" not in client.get(CATALOG).text
+    assert "startup.example" not in client.get("/donnees/catalogue.ttl").text
