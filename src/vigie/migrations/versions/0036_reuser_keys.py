@@ -1,7 +1,7 @@
 """reuser_keys: reusers' API keys for the open data APIs (hashed), with their quotas
 
-Revision ID: 0035
-Revises: 0034
+Revision ID: 0036
+Revises: 0035
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from alembic import op
 
 import vigie.db
 
-revision = "0035"
-down_revision = "0034"
+revision = "0036"
+down_revision = "0035"
 branch_labels = None
 depends_on = None
 
