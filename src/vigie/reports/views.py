@@ -2,12 +2,19 @@
 
 ``public_view`` is the only shape that reaches public pages, public streams
 and open data: it never contains personal data. Its fields are declared once,
-in ``reports/fields.py``, for this view and for the database-written list. ``agent_view`` adds the
-reporter's contact and internal fields for agents.
+in ``reports/fields.py``, for this view and for the database-written list.
+
+``agent_view`` is derived the same way: the public fields as filed (the city's
+publication policy does not apply to agents, and they read the resident's own
+text), then :data:`AGENT_ONLY`, the fields only agents see: the reporter's
+contact and the internal ones. Adding a field to either list is the one change
+that shows it to its audience; only this module reads a reporter's data.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +22,7 @@ from vigie.catalogue.domain import Catalogue
 from vigie.city.publication import PublicationPolicy
 from vigie.reports import fields
 from vigie.reports.domain import sla_state
-from vigie.reports.fields import Shown, iso
+from vigie.reports.fields import Field, Shown, iso
 from vigie.reports.records import ReportData, UpdateData
 
 
@@ -27,40 +34,66 @@ def public_view(
     return {f.name: f.value(row, shown) for f in fields.public_fields()}
 
 
-def agent_extra(row: ReportData, now: datetime) -> dict[str, Any]:
+@dataclass(frozen=True)
+class AgentField:
+    """One key only agents see, rendered from the report and the time (the SLA state moves)."""
+
+    name: str
+    value: Callable[[ReportData, datetime], Any]
+
+
+def _reporter(r: ReportData, _now: datetime) -> dict[str, Any]:
     return {
-        "public": row.public,
-        "channel": row.channel,
-        "priority": row.priority,
-        "team": row.team,
-        "procedure_id": row.procedure_id,
-        "assigned_user_id": row.assigned_user_id,
-        "acknowledged_at": iso(row.acknowledged_at),
-        "sla_state": sla_state(row.expected_at, row.status, now),
-        "reporter": {
-            "name": row.reporter_name,
-            "email": row.reporter_email,
-            "phone": row.reporter_phone,
-            "lang": row.reporter_lang,
-        },
-        "external_id": row.external_id,
-        # Moderation: what the public sees is decided by the city's policy (city/publication.py).
-        "moderation": {
-            "public_description": row.public_description,
-            "checked_at": iso(row.public_checked_at),
-            "photos": {p.key: p.moderation for p in row.photos},
-        },
-        "erased_at": iso(row.erased_at),
+        "name": r.reporter_name,
+        "email": r.reporter_email,
+        "phone": r.reporter_phone,
+        "lang": r.reporter_lang,
     }
+
+
+def _moderation(r: ReportData, _now: datetime) -> dict[str, Any]:
+    # What the public sees is decided by the city's policy (city/publication.py).
+    return {
+        "public_description": r.public_description,
+        "checked_at": iso(r.public_checked_at),
+        "photos": {p.key: p.moderation for p in r.photos},
+    }
+
+
+AGENT_ONLY: tuple[AgentField, ...] = (
+    AgentField("public", lambda r, _: r.public),
+    AgentField("channel", lambda r, _: r.channel),
+    AgentField("priority", lambda r, _: r.priority),
+    AgentField("team", lambda r, _: r.team),
+    AgentField("procedure_id", lambda r, _: r.procedure_id),
+    AgentField("assigned_user_id", lambda r, _: r.assigned_user_id),
+    AgentField("acknowledged_at", lambda r, _: iso(r.acknowledged_at)),
+    AgentField("sla_state", lambda r, now: sla_state(r.expected_at, r.status, now)),
+    AgentField("reporter", _reporter),
+    AgentField("external_id", lambda r, _: r.external_id),
+    AgentField("moderation", _moderation),
+    AgentField("erased_at", lambda r, _: iso(r.erased_at)),
+)
+# The public fields agents read otherwise: the text as the resident wrote it.
+AS_FILED = {"description": Field("description", lambda r, _: r.description, None)}
+
+
+def agent_fields() -> tuple[Field, ...]:
+    """The public fields as agents see them (read at each use, like ``fields.public_fields``)."""
+    return tuple(AS_FILED.get(f.name, f) for f in fields.public_fields())
+
+
+def agent_extra(row: ReportData, now: datetime) -> dict[str, Any]:
+    """The fields of :data:`AGENT_ONLY` (the agents' part of a live event)."""
+    return {f.name: f.value(row, now) for f in AGENT_ONLY}
 
 
 def agent_view(
     row: ReportData, catalogue: Catalogue, now: datetime, lang: str = "fr", base: str = ""
 ) -> dict[str, Any]:
     # Agents see the report as filed: the public policy does not apply to them.
-    view = public_view(row, catalogue, lang, base, policy=AGENTS)
-    view["description"] = row.description
-    return {**view, **agent_extra(row, now)}
+    shown = Shown(catalogue, AGENTS, lang, base)
+    return {**{f.name: f.value(row, shown) for f in agent_fields()}, **agent_extra(row, now)}
 
 
 AGENTS = PublicationPolicy()  # everything as filed (agents' own views)
