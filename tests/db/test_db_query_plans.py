@@ -51,9 +51,19 @@ def _captured_plan(vigie, f: ReportFilter, run=None, containing: str = "") -> st
     return plan
 
 
+# Open statuses have two indexes in request order: every status's, and the open reports' own
+# (partial, migration 0017). On empty tables either may be cheapest, depending on the
+# statistics the tests before left behind.
+STATUS_INDEXES = ("ix_reports_status_requested_at", "ix_reports_open_requested")
+
+
+def _uses_status_index(plan: str) -> bool:
+    return any(index in plan for index in STATUS_INDEXES)
+
+
 def test_db_bbox_filter_uses_spatial_index(vigie):
     plan = _captured_plan(vigie, ReportFilter(bbox=(5.0, 47.3, 5.1, 47.35), statuses=["new"]))
-    assert "ix_reports_lat_long" in plan or "ix_reports_status_requested_at" in plan, plan
+    assert "ix_reports_lat_long" in plan or _uses_status_index(plan), plan
     plan = _captured_plan(vigie, ReportFilter(near=(47.32, 5.04, 200), public_only=False))
     assert "ix_reports_lat_long" in plan, plan
 
@@ -63,7 +73,7 @@ def test_db_status_and_date_filter_uses_index(vigie):
     plan = _captured_plan(
         vigie, ReportFilter(statuses=["new", "acknowledged"], start=start, public_only=False)
     )
-    assert "ix_reports_status_requested_at" in plan, plan
+    assert _uses_status_index(plan), plan
     plan = _captured_plan(vigie, ReportFilter(start=start, public_only=False))
     assert "ix_reports_requested_at" in plan, plan
 
@@ -74,7 +84,7 @@ def test_db_status_walks_merge_in_index_order(vigie):
     plan = _captured_plan(vigie, f)
     if vigie.db.dialect == "postgresql":
         assert plan.count("Merge Append") == 1, plan
-        assert plan.count("Scan Backward using ix_reports_status_requested_at") == 3, plan
+        assert sum(plan.count(f"Scan Backward using {index}") for index in STATUS_INDEXES) == 3, plan
         assert "Sort" not in plan.replace("Sort Key", ""), plan
         return
     assert plan.count("MERGE (UNION ALL)") == 2, plan
