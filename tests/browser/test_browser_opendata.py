@@ -1,13 +1,17 @@
-"""The open data portal in a browser: search, facets, KPI charts, a dataset's map and chart, axe-core."""
+"""The open data portal in a browser: search, facets, KPI charts, a dataset's map and chart, API keys, axe-core."""
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from tests.browser.conftest import check_a11y, login, screenshot
 from tests.conftest import PASSWORD
 from tests.opendata.helpers import CARPARKS, METADATA, approve, carpark_dataset, committee, create
 from tests.reports.helpers import submit_report
+from vigie.notifications.storage import OutboxRow
 from vigie.opendata.actions import do_release, do_upload
 from vigie.opendata.review import do_vote, proposals
 
@@ -155,4 +159,39 @@ def test_browser_opendata_ogc_api_pages(vigie, make_agent, new_context):
     page.goto("/api/ogc/collections/velodi/items?f=html&limit=0")
     expect(page.get_by_role("alert")).to_contain_text("limit must be between 1 and 10000")
     check_a11y(page, "on an OGC API error page")
+    assert errors == []
+
+
+def test_browser_opendata_reuser_asks_for_a_key_and_staff_revoke_it(vigie, make_agent, new_context):
+    """A reuser asks for a key, confirms it from the e-mail's link and sees it once; a supervisor
+    revokes it from the staff page. Every page axe-clean."""
+    ctx, _ = new_context()
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto("/donnees/cles")
+    expect(page.get_by_role("heading", name="Clés d'API pour les réutilisateurs", level=1)).to_be_visible()
+    check_a11y(page, "on the API keys page")
+    page.get_by_label("Adresse électronique").fill("dev@startup.example")
+    page.get_by_label("Votre projet, en quelques mots").fill("Carte des parkings")
+    page.get_by_role("button", name="Recevoir le lien").click()
+    expect(page.get_by_role("heading", name="Vérifiez votre messagerie")).to_be_visible()
+    with vigie.db.session() as s:
+        body = s.scalars(select(OutboxRow.body_text).where(OutboxRow.kind == "key")).one()
+    link = re.search(r"https?://[^/\s]+(/donnees/cles/confirmer/\S+)", body).group(1)
+    page.goto(link)
+    check_a11y(page, "on the key's confirmation page")
+    page.get_by_role("button", name="Créer ma clé").click()
+    key = page.get_by_label("Clé", exact=True).input_value()
+    assert key.startswith("vk_")
+    check_a11y(page, "on the page showing the key")
+
+    staff = make_agent("supervisor")
+    page2 = new_context()[0].new_page()
+    login(page2, staff.email, PASSWORD)
+    page2.goto("/donnees/cles/gestion")
+    expect(page2.get_by_role("cell", name="dev@startup.example")).to_be_visible()
+    check_a11y(page2, "on the staff's API keys page")
+    page2.get_by_role("button", name=f"Révoquer {key[:10]}…").click()
+    expect(page2.get_by_role("cell", name="révoquée")).to_be_visible()
     assert errors == []
