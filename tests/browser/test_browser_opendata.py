@@ -1,4 +1,4 @@
-"""The open data portal in a browser: search, facets, KPI charts, a dataset's map and chart, API keys, axe-core."""
+"""The open data portal in a browser: search, facets, KPI charts, maps and charts, API keys, axe-core."""
 
 from __future__ import annotations
 
