@@ -125,8 +125,8 @@ def make_engine(url: str, *, immediate: bool = False, autocommit: bool = False) 
         return engine
     # No pre-ping round trip per checkout; recycle instead so stale connections do not linger.
     # Always a plan for the values at hand: psycopg prepares a statement after five runs,
-    # and PostgreSQL may then switch to a generic plan that ignores them; for a list in a
-    # small box that plan took 100-175 ms instead of 3-6 ms (tests/db/test_db_query_plans.py).
+    # and PostgreSQL may then switch to a generic plan that ignores them, some thirty times
+    # slower for a list in a small box (docs/benchmarks.md; tests/db/test_db_query_plans.py).
     # The autocommit pool serves the read and write thread pools' one-statement work
     # (a few threads each): a smaller one keeps two pools within max_connections.
     pool: dict[str, Any] = (
@@ -361,8 +361,8 @@ class Database:
 
         On PostgreSQL it runs outside a transaction block: one statement is its own
         transaction, seen whole or not at all, and the BEGIN and COMMIT (or the
-        ROLLBACK at return) were two round trips of three (a map-view page: 370 → 470
-        req/s). SQLite's own transactions cost no round trip: unchanged there, and
+        ROLLBACK at return) would be two round trips of three (docs/benchmarks.md).
+        SQLite's own transactions cost no round trip: unchanged there, and
         its writes keep going through :meth:`write`.
         """
         return self.one_statement_engine.connect()

@@ -28,6 +28,6 @@ class LimitCounterRow(Base):
     count: Mapped[int] = mapped_column(Integer)
     value: Mapped[float] = mapped_column(Float)
     # Not indexed: every count moves it, and an index there cost a third of a count's
-    # time (SQLite 82 → 50 µs; on PostgreSQL it would also rule out HOT updates). The
-    # purge of expired rows, once a minute per process, scans the table instead.
+    # time on SQLite (docs/benchmarks.md); on PostgreSQL it would also rule out HOT
+    # updates. The purge of expired rows, once a minute per process, scans the table instead.
     expires_at: Mapped[float] = mapped_column(Float)

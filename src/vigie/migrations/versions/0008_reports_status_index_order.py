@@ -6,8 +6,8 @@ Revises: 0007
 Lists are ordered newest first with the id as tie-breaker. With the id right
 after ``requested_at`` in the covering status index, each per-status walk
 comes out of the index already in that order, and SQLite merges the walks
-lazily under the page's LIMIT (a 1-2 km map view: 2.0 -> 0.6 ms per page)
-instead of materialising and sorting 101 rows per status.
+lazily under the page's LIMIT instead of materialising and sorting 101 rows
+per status (figures in docs/benchmarks.md).
 """
 
 from __future__ import annotations

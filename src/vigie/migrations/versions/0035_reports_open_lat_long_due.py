@@ -4,9 +4,9 @@ Revision ID: 0035
 Revises: 0034
 
 A map of the overdue (or due soon) open reports read each report's due time from
-the table: 4.6-5.9 s for the Métropole's 155,000 open reports on SQLite, against
-1.1 s for the same view of every open report, which reads the index alone. The
-index now holds ``expected_at`` too.
+the table, several times slower than the same view of every open report, which
+reads the index alone (docs/benchmarks.md, issue 14). The index now holds
+``expected_at`` too.
 """
 
 from __future__ import annotations
