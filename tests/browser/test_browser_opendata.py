@@ -69,6 +69,16 @@ def test_browser_opendata_portal_and_dataset_pages(vigie, make_agent, new_contex
     expect(page.locator("#kpi-per-month canvas").first).to_be_attached()  # uPlot drew the KPI chart
     check_a11y(page, "on the portal")
     screenshot(page, "opendata-portal")
+    # The KPI charts of one commune (the reports' communes, by name).
+    choice = page.locator("#kpi-commune option").nth(1)
+    name = choice.inner_text()
+    page.get_by_label("Commune").select_option(choice.get_attribute("value"))
+    page.get_by_role("button", name="Afficher").click()
+    expect(page.get_by_role("status")).to_have_text(f"Indicateurs de {name}.")
+    expect(page.locator("#kpi-per-month canvas").first).to_be_attached()
+    check_a11y(page, "on the portal's KPI charts of one commune")
+    assert page.goto("/donnees?commune=00000").status == 422
+    page.goto("/donnees")
 
     page.get_by_label("Rechercher un jeu de données").fill("vélodi")
     page.get_by_role("button", name="Rechercher").click()

@@ -5,11 +5,16 @@ from __future__ import annotations
 import io
 
 import pyarrow.parquet as pq
+import pytest
 
-from tests.opendata.helpers import CARPARK_COLUMNS, METADATA, carpark_csv
+from tests.opendata.helpers import CARPARK_COLUMNS, METADATA, approve, carpark_csv, committee, create
 from tests.reports.helpers import submit_report
 from vigie.accounts.actions import do_create_login
+from vigie.errors import ValidationFailed
+from vigie.opendata.actions import do_release
+from vigie.opendata.queries import read_release
 from vigie.opendata.review import proposals
+from vigie.opendata.views import public_kpis
 
 
 def _flow(client, auth, make_agent, vigie):
@@ -129,3 +134,28 @@ def test_opendata_web_portal_filters_refuse_unknown_values_by_name(client):
     answer = client.get("/donnees", params={"licence": "zz"})
     assert answer.status_code == 422 and "etalab-2.0" in answer.json()["detail"]
     assert client.get("/donnees", params={"theme": "TRAN", "licence": "etalab-2.0"}).status_code == 200
+
+
+def test_opendata_web_kpis_per_commune_add_up_to_the_city(vigie, make_agent):
+    members = committee(vigie, make_agent)
+    publisher = make_agent("supervisor")
+    for _ in range(6):
+        submit_report(vigie)
+    create(
+        vigie, publisher, "indicateurs", source="kpis", metadata={**METADATA, "themes": ["GOVE"]}, rules={}
+    )
+    approve(vigie, members, "indicateurs")
+    assert do_release(vigie, publisher, "indicateurs").status == "published"
+    rows = read_release(vigie, "indicateurs").to_pylist()
+    whole = public_kpis(vigie)
+    assert whole is not None and whole["commune"] == "" and whole["communes"]
+    per_commune = {code: public_kpis(vigie, code) for code, _ in whole["communes"]}
+    for code, kpis in per_commune.items():
+        assert kpis is not None and sum(kpis["received"]) == sum(
+            r["received"] or 0 for r in rows if r["commune"] == code
+        )
+    assert sum(sum(k["received"]) for k in per_commune.values()) == sum(whole["received"]) == 6
+    names = dict(whole["communes"])
+    assert all(name and name != code for code, name in names.items())  # names from the city profile
+    with pytest.raises(ValidationFailed, match="commune"):
+        public_kpis(vigie, "00000")

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from vigie.db import utcnow
+from vigie.errors import ValidationFailed
 from vigie.opendata.domain import LICENCES, THEMES, ColumnKind, Dataset
 from vigie.opendata.quality import Quality, quality
 from vigie.opendata.queries import Published, published_datasets, release_path
@@ -159,8 +160,9 @@ def chart(v: Vigie, published: Published) -> dict[str, Any] | None:
     }
 
 
-def public_kpis(v: Vigie) -> dict[str, Any] | None:
-    """The public KPI charts: reports received and handled per month, mean delay per group.
+def public_kpis(v: Vigie, commune: str = "") -> dict[str, Any] | None:
+    """The public KPI charts: reports received and handled per month, mean delay per group,
+    for the whole city or one commune (its INSEE code; an unknown one is a 422).
 
     Read from the published release of the KPI dataset (source ``kpis``): what the
     portal shows is exactly what the charter published (small counts suppressed).
@@ -169,6 +171,16 @@ def public_kpis(v: Vigie) -> dict[str, Any] | None:
     if kpi is None:
         return None
     t = pq.read_table(release_path(v, kpi.id))
+    names = {z.code: z.name for z in v.city.zones.zones}
+    codes = sorted({c for c in t["commune"].to_pylist() if c}) if "commune" in t.column_names else []
+    communes = sorted(((c, names.get(c, c)) for c in codes), key=lambda cn: cn[1])
+    if commune:
+        if commune not in codes:
+            raise ValidationFailed(
+                f"commune: no published indicators for {commune[:20]!r} (an INSEE code of the list)",
+                field="commune",
+            )
+        t = t.filter(pc.equal(t["commune"], commune))
     months = t.group_by("month").aggregate([("received", "sum"), ("handled", "sum")]).sort_by("month")
     weighted = pc.multiply(pc.cast(t["handled"], pa.float64()), t["mean_days_to_close"])
     g = (
@@ -189,6 +201,9 @@ def public_kpis(v: Vigie) -> dict[str, Any] | None:
     )
     return {
         "dataset": kpi.id,
+        "communes": communes,
+        "commune": commune,
+        "commune_name": names.get(commune, commune),
         "months": [m.isoformat() for m in months["month"].to_pylist()],
         "received": months["received_sum"].to_pylist(),
         "handled": months["handled_sum"].to_pylist(),

@@ -72,7 +72,9 @@ def _not_found_page(request: Request) -> HTMLResponse:
 
 
 @router.get("/donnees", response_class=HTMLResponse, summary="Open data portal")
-def portal(request: Request, q: str = "", theme: str = "", keyword: str = "", licence: str = "") -> Response:
+def portal(
+    request: Request, q: str = "", theme: str = "", keyword: str = "", licence: str = "", commune: str = ""
+) -> Response:
     v = _vigie(request)
     if theme and theme not in THEMES:
         raise ValidationFailed(
@@ -89,7 +91,7 @@ def portal(request: Request, q: str = "", theme: str = "", keyword: str = "", li
         nav="opendata",
         q=q[:200],
         chosen={"theme": theme, "keyword": keyword, "licence": licence},
-        kpis=views.public_kpis(v),
+        kpis=views.public_kpis(v, commune[:20]),
         **found,
     )
 
