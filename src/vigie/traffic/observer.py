@@ -18,17 +18,19 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 from sqlalchemy import insert, select
 
 from vigie.db import upsert
 from vigie.runtime import Vigie
 from vigie.telemetry.schema import TRAFFIC_CONTROLLER, TRAFFIC_DETECTOR
-from vigie.traffic.domain import SlotStats, congested, slot_of
+from vigie.traffic.domain import MEMORY, SLOT_MINUTES, SlotStats, congested, slot_of
 from vigie.traffic.storage import PriorityRequestRow, TrafficProfileRow
 
 log = logging.getLogger(__name__)
 FLUSH_SECONDS = 5.0
 Key = tuple[str, int, int]
+SLOTS_PER_DAY = 24 * 60 // SLOT_MINUTES
 
 
 def load_profiles(v: Vigie) -> dict[Key, SlotStats]:
@@ -163,24 +165,58 @@ def learn_profiles(
     v: Vigie, counts: Iterable[tuple[str, datetime, float, float | None, float | None]]
 ) -> int:
     """Teach detectors' profiles from past counts (detector, time, occupancy, speed, flow), in
-    time order, e.g. a history from the previous system; returns the slots written."""
+    time order, e.g. a history from the previous system; returns the slots written.
+
+    Grouped with numpy: a slot new to the profile whose batch is complete (no missing speed
+    or flow) and within ``MEMORY`` counts gets the plain mean and population variance, which
+    is exactly what ``SlotStats.learn`` converges to one count at a time while its weight is
+    1/n (the Dijon demo: 911,232 counts, six per slot). Other slots are replayed in order."""
     tz = v.city.timezone
     stats = load_profiles(v)
-    touched: set[Key] = set()
-    last: tuple[datetime | None, tuple[int, int]] = (None, (0, 0))
-    for detector_id, at, occupancy, speed, intensity in counts:
-        if at != last[0]:  # the counts of one period share their time
-            last = (at, slot_of(at.astimezone(tz)))
-        weekday, slot = last[1]
-        key = (detector_id, weekday, slot)
-        stats.setdefault(key, SlotStats()).learn(occupancy, speed, intensity)
-        touched.add(key)
+    rows = list(counts)
+    if not rows:
+        return 0
+    ids, ats, occ_l, speed_l, flow_l = zip(*rows, strict=True)
+    occ = np.array(occ_l, dtype=float)
+    speed = np.array(speed_l, dtype=float)  # None becomes NaN
+    flow = np.array(flow_l, dtype=float)
+    detectors: dict[str, int] = {}
+    det = np.fromiter((detectors.setdefault(i, len(detectors)) for i in ids), np.int64, len(ids))
+    slots: dict[datetime, int] = {}  # the counts of one period share their time
+    for at in ats:
+        if at not in slots:
+            weekday, slot = slot_of(at.astimezone(tz))
+            slots[at] = weekday * SLOTS_PER_DAY + slot
+    week_slot = np.fromiter((slots[at] for at in ats), np.int64, len(ats))
+    code = det * 7 * SLOTS_PER_DAY + week_slot
+    uniq, group, n = np.unique(code, return_inverse=True, return_counts=True)
+    mean = np.bincount(group, occ) / n
+    var = np.bincount(group, (occ - mean[group]) ** 2) / n
+    speed_mean = np.bincount(group, speed) / n
+    flow_mean = np.bincount(group, flow) / n
+    incomplete = np.bincount(group, np.isnan(speed) | np.isnan(flow)) > 0
+    names = list(detectors)
+    replay = np.zeros(len(uniq), dtype=bool)
+    touched: dict[Key, SlotStats] = {}
+    for g, c in enumerate(uniq.tolist()):
+        key = _key(names, c)
+        if key in stats or n[g] > MEMORY or incomplete[g]:
+            replay[g] = True
+            touched[key] = stats.setdefault(key, SlotStats())
+        else:
+            touched[key] = SlotStats(
+                int(n[g]), float(mean[g]), float(var[g]), float(speed_mean[g]), float(flow_mean[g])
+            )
+    for i in np.flatnonzero(replay[group]).tolist():  # in time order
+        _, _, o, sp, fl = rows[i]
+        touched[_key(names, int(code[i]))].learn(o, sp, fl)
     with v.db.session(write=True) as s:
-        upsert(
-            s,
-            TrafficProfileRow.__table__,
-            profile_rows({k: stats[k] for k in touched}),
-            ("detector_id", "weekday", "slot"),
-        )
+        upsert(s, TrafficProfileRow.__table__, profile_rows(touched), ("detector_id", "weekday", "slot"))
         s.commit()
     return len(touched)
+
+
+def _key(names: list[str], code: int) -> Key:
+    d, ws = divmod(code, 7 * SLOTS_PER_DAY)
+    weekday, slot = divmod(ws, SLOTS_PER_DAY)
+    return names[d], weekday, slot
