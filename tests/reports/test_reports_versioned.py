@@ -48,3 +48,34 @@ def test_reports_versioned_computes_again_after_a_change_and_after_a_failure(vig
     submit_report(vigie)
     with vigie.db.engine.connect() as conn:
         assert cache.get(conn, "count", lambda: next(values)) == 2
+
+
+def test_reports_versioned_serves_the_previous_minute_while_this_one_is_computed(vigie):
+    cache = VersionedCache()
+    started, release = threading.Event(), threading.Event()
+
+    def slow() -> str:
+        started.set()
+        release.wait(5)
+        return "12:01"
+
+    with vigie.db.engine.connect() as conn:
+        assert cache.get(conn, ("overdue", "12:00"), lambda: "12:00") == "12:00"
+    first: list[str] = []
+
+    def ask_first() -> None:
+        with vigie.db.engine.connect() as conn:
+            first.append(cache.get(conn, ("overdue", "12:01"), slow, ("overdue", "12:00")))
+
+    computing = threading.Thread(target=ask_first)
+    computing.start()
+    assert started.wait(5)
+    with vigie.db.engine.connect() as conn:
+        # Asked while the first request computes: the previous minute's answer, at once.
+        assert cache.get(conn, ("overdue", "12:01"), lambda: "again", ("overdue", "12:00")) == "12:00"
+        # Without a previous answer to stand in, nothing is served stale.
+        assert cache.get(conn, ("due_soon", "12:01"), lambda: "due", ("due_soon", "12:00")) == "due"
+    release.set()
+    computing.join()
+    with vigie.db.engine.connect() as conn:
+        assert first == ["12:01"] and cache.get(conn, ("overdue", "12:01"), lambda: "again") == "12:01"

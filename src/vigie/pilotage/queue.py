@@ -244,15 +244,13 @@ def queue_page(v: Vigie, q: QueueQuery, now: datetime) -> tuple[list[ReportRecor
     """One page of the queue and how many reports match in all (a word search stops at 1,001)."""
     q.check()
     with v.db.engine.connect() as conn:
-        # SLA states move with the clock: such counts are kept for the minute only.
-        minute = now.replace(second=0, microsecond=0) if q.sla else None
-        key = ("queue", q.status, q.groups, q.zones, q.priority, q.sla, q.text.strip(), minute)
+        key, stale = cache_key(q, now), stale_key(q, now)
         words = q.text.strip() if not REFERENCE.match(q.text.strip()) else ""
         if not words:
-            total = COUNTS.get(conn, key, lambda: _count(conn, q, now))
+            total = COUNTS.get(conn, key, lambda: _count(conn, q, now), stale)
             return (read_records(conn, queue_statement(q, now)) if total else []), total
         total = COUNTS.get(
-            conn, key, lambda: bounded_scan_first(conn, words, lambda s: _count(conn, q, now, s))
+            conn, key, lambda: bounded_scan_first(conn, words, lambda s: _count(conn, q, now, s)), stale
         )
         if not total:
             return [], 0
@@ -325,9 +323,18 @@ def _csv_safe(text: str) -> str:
 
 
 def cache_key(q: QueueQuery, now: datetime) -> tuple[Any, ...]:
-    """What the queue's map view depends on besides the view (never the page or the sort)."""
+    """What the queue's map view and count depend on besides the view (never the page or the sort).
+
+    A filter by SLA state holds for the current minute only (the states move with the clock).
+    """
     minute = now.replace(second=0, microsecond=0) if q.sla else None
     return ("queue", q.status, q.groups, q.zones, q.priority, q.sla, q.text.strip(), minute)
+
+
+def stale_key(q: QueueQuery, now: datetime) -> tuple[Any, ...] | None:
+    """The previous minute's key of a filter by SLA state: its answer may stand in while the
+    current minute's is computed (reports.versioned); None for other filters."""
+    return cache_key(q, now - timedelta(minutes=1)) if q.sla else None
 
 
 def restrict(q: QueueQuery, now: datetime) -> Callable[[Select[Any]], Select[Any]]:
@@ -336,4 +343,4 @@ def restrict(q: QueueQuery, now: datetime) -> Callable[[Select[Any]], Select[Any
     return lambda stmt: stmt.where(*conds)
 
 
-__all__ = ["QueueQuery", "queue_page", "queue_csv", "restrict", "cache_key"]
+__all__ = ["QueueQuery", "queue_page", "queue_csv", "restrict", "cache_key", "stale_key"]

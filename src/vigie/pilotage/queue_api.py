@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from vigie.accounts.actions import require
 from vigie.db import utcnow
 from vigie.errors import VigieError
-from vigie.pilotage.queue import QueueQuery, cache_key, queue_csv, queue_page, restrict
+from vigie.pilotage.queue import QueueQuery, cache_key, queue_csv, queue_page, restrict, stale_key
 from vigie.reports import actions
 from vigie.reports.clusters import map_view, parse_zoom
 from vigie.reports.queries import parse_bbox
@@ -97,7 +97,7 @@ async def queue_map(
     def answer() -> dict[str, Any]:
         require(current_agent(request), "reports.triage")
         now = utcnow()
-        view = map_view(v, restrict(query, now), box, level, cache_key(query, now))
+        view = map_view(v, restrict(query, now), box, level, cache_key(query, now), stale_key(query, now))
         return {
             "total": view.total,
             "clusters": [{"lat": c.lat, "long": c.long, "count": c.count} for c in view.clusters],

@@ -61,16 +61,19 @@ def map_view(
     bbox: tuple[float, float, float, float],
     zoom: float,
     cache_key: Hashable | None = None,
+    stale_key: Hashable | None = None,
 ) -> MapView:
     """Clusters and single reports in ``bbox`` (min_long, min_lat, max_long, max_lat) at ``zoom``.
 
     ``restrict`` adds the caller's filter (and its bound values) to a statement on ``reports``;
-    with a ``cache_key`` naming that filter, the answer is kept until the reports change.
+    with a ``cache_key`` naming that filter, the answer is kept until the reports change
+    (``stale_key``: the answer that may stand in while this one is computed, see versioned.py).
     """
     if cache_key is None:
         return _map_view(v, restrict, bbox, zoom)
     with v.db.engine.connect() as conn:
-        return MAP_VIEWS.get(conn, (cache_key, bbox, zoom), lambda: _map_view(v, restrict, bbox, zoom))
+        stale = (stale_key, bbox, zoom) if stale_key is not None else None
+        return MAP_VIEWS.get(conn, (cache_key, bbox, zoom), lambda: _map_view(v, restrict, bbox, zoom), stale)
 
 
 def _map_view(v: Vigie, restrict: Restrict, bbox: tuple[float, float, float, float], zoom: float) -> MapView:

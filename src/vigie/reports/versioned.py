@@ -9,6 +9,9 @@ any new report or any change moves one of them, so an answer is never stale. Per
 One computation per key at a time: the requests that ask for an answer being computed
 wait for it instead of computing it again (eight control room screens opening the
 city map together would otherwise read the open reports eight times at once).
+An answer kept for the minute only (filtered by SLA state, which moves with the clock)
+may name the previous minute's as ``stale``: while one request computes the new minute's,
+the others get the previous one instead of waiting.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ class VersionedCache:
         self._lock = threading.Lock()
         self._computing: dict[Hashable, threading.Lock] = {}
 
-    def get(self, conn: Any, key: Hashable, compute: Callable[[], T]) -> T:
+    def get(self, conn: Any, key: Hashable, compute: Callable[[], T], stale: Hashable | None = None) -> T:
         version = tuple(conn.execute(VERSION).one())
         full = (version, key)
         with self._lock:
@@ -45,19 +48,30 @@ class VersionedCache:
                 self._items.move_to_end(full)
                 return self._items[full]  # type: ignore[no-any-return]
             flight = self._computing.setdefault(full, threading.Lock())
-        with flight:
+            previous = (version, stale)
+            has_previous = stale is not None and previous in self._items
+            older = self._items.get(previous) if has_previous else None
+        if not flight.acquire(blocking=False):
+            if has_previous:  # another request computes this one: the previous minute's meanwhile
+                return older  # type: ignore[return-value]
+            flight.acquire()
+        try:
             with self._lock:
                 if full in self._items:  # computed by the request this one waited for
                     return self._items[full]  # type: ignore[no-any-return]
             try:
                 value = compute()
-            finally:
+            except BaseException:
                 with self._lock:
                     self._computing.pop(full, None)
+                raise
             with self._lock:
                 self._items[full] = value
+                self._computing.pop(full, None)
                 while len(self._items) > self._size:
                     self._items.popitem(last=False)
+        finally:
+            flight.release()
         return value
 
 
