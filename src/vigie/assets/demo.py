@@ -19,10 +19,10 @@ import math
 import time
 from collections.abc import Iterator
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 
 from vigie.assets.demo_lamps import LampDrawer
 from vigie.assets.demo_plan import (
@@ -456,13 +456,13 @@ def load_demo_fleet(v: Vigie, progress: bool = False) -> list[str]:
         # batch instead of the ORM's bookkeeping (5.3 s down to 3.1 s for 35,919 assets).
         for chunk in _batches(todo, BATCH):
             with v.db.session(write=True) as s:
-                s.execute(insert(AssetRow.__table__), chunk)
+                s.execute(insert(cast(Table, AssetRow.__table__)), chunk)
                 s.commit()
             bar.update(task, advance=len(chunk))
         # The lamp history of the lights (illustrative: see demo_lamps).
         for chunk in _batches(lamp_rows, BATCH):
             with v.db.session(write=True) as s:
-                s.execute(insert(LampChangeRow.__table__), chunk)
+                s.execute(insert(cast(Table, LampChangeRow.__table__)), chunk)
                 s.commit()
             bar.update(task, advance=len(chunk))
     counts: dict[str, int] = {}
