@@ -268,9 +268,23 @@ def part_records(server: Server, info: dict[str, Any], duration: float) -> dict[
             floor.append((time.perf_counter() - t) * 1000)
             con.close()
     paths = [f"/api/explore/v2.1/catalog/datasets/{DATASET}/records?{q}" for q, _ in queries]
-    for p in paths:
-        with urllib.request.urlopen(server.base + p, timeout=60) as r:  # noqa: S310 - warm-up and check
+
+    def get(path: str) -> float:
+        t = time.perf_counter()
+        with urllib.request.urlopen(server.base + path, timeout=60) as r:  # noqa: S310 - our server
             assert r.status == 200
+            r.read()
+        return (time.perf_counter() - t) * 1000
+
+    # The release loaded first (its own cost), then each query of the mix once: these first
+    # (cold) answers compute what the release keeps (totals, groups); wrk then runs warm.
+    load_ms = get(f"/api/explore/v2.1/catalog/datasets/{DATASET}/records?limit=1&offset=1")
+    cold = [get(p) for p in paths]
+    log(
+        f"first request (loads the release): {load_ms:.0f} ms; each query's first (cold) answer: "
+        + ", ".join(f"{c:.0f}" for c in cold)
+        + f" ms (max {max(cold):.0f})"
+    )
     lua = "local paths = {" + ", ".join(lua_str(p) for p in paths) + "}\nlocal i = 0\n"
     lua += "request = function()\n  i = i + 1\n  return wrk.format('GET', paths[(i % #paths) + 1])\nend\n"
     res = run_wrk(server.base, lua, connections=8, threads=2, duration=duration, name="records")
@@ -280,12 +294,13 @@ def part_records(server: Server, info: dict[str, Any], duration: float) -> dict[
         f"p95 {p95:.1f} ms, p99 {res['latency_us']['p99'] / 1000:.1f} ms, non-2xx {res['non_2xx']} "
         f"(target p95 ≤ 50 ms) {verdict(p95 <= 50)}"
     )
+    assert res["non_2xx"] == 0, f"records API: {res['non_2xx']} answers were not 2xx"
     fp95 = percentile(floor, 95)
     log(
         f"floor, DuckDB in-process one at a time: p50 {percentile(floor, 50):.1f} ms, p95 {fp95:.1f} ms "
         f"(API p95 {ratio(p95, fp95)} the floor's)"
     )
-    return {"wrk": res, "p95_ms": p95, "floor_ms": floor}
+    return {"wrk": res, "p95_ms": p95, "floor_ms": floor, "load_ms": load_ms, "cold_ms": cold}
 
 
 # --- OGC API against pygeoapi ---------------------------------------------------------------
@@ -527,7 +542,9 @@ def main() -> None:
         "release_s": info.get("release_s"),
         "load_start": loadavg(),
     }
-    with vigie_server("vigie-opendata", url, data_dir) as server:
+    # No anonymous quota: wrk's thousands of requests would otherwise be measured as 429s.
+    unlimited = {"VIGIE_QUOTA_ANONYMOUS_PER_MINUTE": "0", "VIGIE_QUOTA_ANONYMOUS_PER_DAY": "0"}
+    with vigie_server("vigie-opendata", url, data_dir, **unlimited) as server:
         if args.part in ("all", "exports"):
             result["exports"] = part_exports(server, info, args.repeat)
         if args.part in ("all", "records"):

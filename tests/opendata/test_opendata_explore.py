@@ -10,8 +10,10 @@ import zipfile
 import pyarrow.parquet as pq
 import pytest
 
-from tests.opendata.helpers import approve, carpark_dataset, committee, create
+from tests.opendata.helpers import approve, carpark_csv, carpark_dataset, committee, create
 from vigie.opendata.actions import do_release, do_upload
+from vigie.opendata.queries import published_dataset, release_store
+from vigie.opendata.release_tables import ReleaseTables, release_tables
 
 BASE = "/api/explore/v2.1/catalog/datasets"
 STOPS_COLUMNS = [
@@ -94,6 +96,50 @@ def test_opendata_explore_records_query_the_release(client, published):
     assert [x["code"] for x in search["results"]] == ["B"]
     like = client.get(f"{BASE}/arrets/records", params={"where": 'nom like "Re*" or code in ("A")'}).json()
     assert sorted(x["code"] for x in like["results"]) == ["A", "C"]
+
+
+def _answers_kept(vigie, dataset_id):
+    p = published_dataset(vigie, dataset_id)
+    with release_tables(vigie).query(p.release, release_store(vigie).local_path(p.release.file_key)) as (
+        _,
+        answers,
+    ):
+        return len(answers)
+
+
+def test_opendata_explore_records_cached_answers_equal_uncached_and_follow_a_new_release(
+    client, vigie, published
+):
+    some = client.get(f"{BASE}/parkings/records", params={"limit": 1}).json()["results"][0]["parking"]
+    queries = [
+        {"select": "parking, count(*) as n", "group_by": "parking", "order_by": "n desc, parking"},
+        {"select": "count(*) as n, avg(pourcentage) as m"},
+        {"refine": f"parking:{some}", "limit": 5, "order_by": "datetime"},
+        {"where": f'parking = "{some}"', "order_by": "datetime desc", "limit": 20, "offset": 3},
+        {"limit": 100, "offset": 100},
+    ]
+
+    def answers():
+        return [client.get(f"{BASE}/parkings/records", params=q).json() for q in queries]
+
+    vigie.caches.release_tables = ReleaseTables(answers_kept=0)  # nothing kept: every answer computed
+    uncached = answers()
+    assert _answers_kept(vigie, "parkings") == 0
+    vigie.caches.release_tables.close()
+    vigie.caches.release_tables = ReleaseTables()
+    first, again = answers(), answers()
+    assert first == again == uncached
+    # 300 rows, ten car parks of 30: two pages of groups or aggregates and the four totals of
+    # full pages (the pages of rows themselves are not kept).
+    assert [a["total_count"] for a in first] == [10, 1, 30, 30, 300]
+    assert _answers_kept(vigie, "parkings") == 6
+
+    do_upload(vigie, published, "parkings", carpark_csv(120), "csv")
+    do_release(vigie, published, "parkings")
+    renewed = answers()
+    assert sum(g["n"] for g in renewed[0]["results"]) == 120 and renewed[1]["results"][0]["n"] == 120
+    assert [a["total_count"] for a in renewed] == [10, 1, 12, 12, 120] and len(renewed[4]["results"]) == 20
+    assert _answers_kept(vigie, "parkings") == 4  # the where and offset pages are now last pages
 
 
 @pytest.mark.parametrize(

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from vigie.opendata.queries import Release
-from vigie.opendata.release_tables import FID, TABLE, ReleaseTables
+from vigie.opendata.release_tables import FID, TABLE, Answers, ReleaseTables
 
 
 def _release(tmp_path: Path, dataset: str, version: int, rows: int) -> tuple[Release, Path]:
@@ -47,4 +49,44 @@ def test_opendata_release_tables_a_new_release_replaces_the_old_without_cutting_
         with tables.cursor(release, path):
             pass
     assert tables.loaded() == 4  # the four most recently used
+    tables.close()
+
+
+def test_opendata_release_tables_answers_are_bounded_and_least_recently_used_go_first() -> None:
+    answers = Answers(size=3)
+    computed: list[str] = []
+
+    def compute(key: str) -> Callable[[], str]:
+        def run() -> str:
+            computed.append(key)
+            return key.upper()
+
+        return run
+
+    for key in ("a", "b", "c"):
+        assert answers.get(key, compute(key)) == key.upper()
+    assert answers.get("a", compute("a")) == "A"  # kept: not computed again, now the most recent
+    for key in ("d", "e"):
+        answers.get(key, compute(key))
+    assert len(answers) == 3
+    answers.get("a", compute("a"))
+    answers.get("b", compute("b"))  # the least recently used went first: computed again
+    assert computed == ["a", "b", "c", "d", "e", "b"]
+
+
+def test_opendata_release_tables_a_new_release_starts_with_no_answers(tmp_path: Path) -> None:
+    tables = ReleaseTables()
+    first, first_path = _release(tmp_path, "arrets", 1, 3)
+    second, second_path = _release(tmp_path, "arrets", 2, 7)
+
+    def total(cur: Any) -> int:
+        return int(cur.sql(f"SELECT count(*) FROM {TABLE}").fetchall()[0][0])
+
+    with tables.query(first, first_path) as (cur, answers):
+        assert answers.get("total", lambda: total(cur)) == 3
+    with tables.query(second, second_path) as (cur, answers):
+        assert len(answers) == 0
+        assert answers.get("total", lambda: total(cur)) == 7  # the same key, the new release's answer
+    with tables.query(first, first_path) as (cur, answers):
+        assert len(answers) == 0  # version 1 was replaced: loaded again, its old answers gone
     tables.close()

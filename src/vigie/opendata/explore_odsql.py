@@ -366,6 +366,8 @@ class Query:
     params: list[Any] = field(default_factory=list)
     count_sql: str = ""
     count_params: list[Any] = field(default_factory=list)
+    # Groups or aggregates: the answer is computed over every matching row, whatever the page.
+    aggregated: bool = False
 
 
 def build(
@@ -419,7 +421,7 @@ def build(
         count_sql = f"SELECT count(*) FROM {quote(table)}"  # noqa: S608 - quoted name
         if conds:
             count_sql += " WHERE " + " AND ".join(conds)
-    return Query(sql, list(params), count_sql, list(params))
+    return Query(sql, list(params), count_sql, list(params), aggregated=bool(groups or has_aggregate))
 
 
 __all__ = ["Columns", "ODSQLError", "Query", "RESTParameterError", "build"]

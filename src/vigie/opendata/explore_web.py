@@ -19,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
+import pyarrow as pa
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
@@ -319,18 +320,32 @@ async def records(request: Request, dataset_id: str) -> Response:
         path = release_store(_vigie(request)).local_path(p.release.file_key)
         # The release loaded once (a view named after the dataset), each request on its own cursor.
         seconds = _vigie(request).settings.lab_seconds
-        with release_tables(_vigie(request)).cursor(p.release, path) as conn:
-            table = run(conn, q.sql, q.params, seconds=seconds)
+        with release_tables(_vigie(request)).query(p.release, path) as (conn, answers):
+
+            def page() -> pa.Table:
+                return run(conn, q.sql, q.params, seconds=seconds)
+
+            def count() -> int:
+                return int(run(conn, q.count_sql, q.count_params, seconds=seconds).column(0)[0].as_py())
+
+            # A release never changes: what scans every row (groups, aggregates, the total)
+            # is kept per release and normalised query; a page of rows stops early, it runs.
+            table = answers.get(("page", q.sql, _key(q.params)), page) if q.aggregated else page()
             if 0 < table.num_rows < limit or (offset == 0 and table.num_rows < limit):
                 # A page that is not full is the last one: the total needs no second query.
-                total = [offset + table.num_rows]
+                total = offset + table.num_rows
             else:
-                total = run(conn, q.count_sql, q.count_params, seconds=seconds).column(0).to_pylist()
+                total = answers.get(("count", q.count_sql, _key(q.count_params)), count)
         results = [r for batch in table.to_batches() for r in exports.rows(batch, tz)]
-        body = {"total_count": int(total[0]), "results": results}
+        body = {"total_count": total, "results": results}
         return Response(orjson.dumps(body), media_type="application/json")
 
     return await run_in_threadpool(_answer, answer)
+
+
+def _key(params: list[Any]) -> tuple[str, ...]:
+    # Typed, so that the text "1" and the number 1 are two queries.
+    return tuple(f"{type(x).__name__}:{x!r}" for x in params)
 
 
 def _position(p: Published) -> tuple[str, str] | None:

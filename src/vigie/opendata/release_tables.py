@@ -10,13 +10,19 @@ a view named after the dataset shows the release's own columns (the records
 API's ODSQL reads it). A few releases are kept, the most recently used; a new
 release of a dataset replaces its older one. Above ``LOAD_MAX_ROWS`` rows the
 table is a view on the Parquet file instead (read at each request).
+
+A published release never changes, so an answer computed on it (a total count,
+a page of groups) is a pure function of the release and the normalised query:
+each loaded release keeps its answers in a bounded LRU (``Answers``) that goes
+with it when it is replaced or evicted, so a new release is never answered from
+an older one's.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +36,35 @@ from vigie.opendata.queries import Release
 TABLE = "__release"
 FID = "__fid"
 LOAD_MAX_ROWS = 2_000_000
+# Answers kept per loaded release: each is a count or a page of at most 100 rows.
+ANSWERS_KEPT = 512
+
+
+class Answers:
+    """A release's computed answers by key (its normalised query), the ``size`` most recently used kept."""
+
+    def __init__(self, size: int = ANSWERS_KEPT) -> None:
+        self.size = size
+        self._kept: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """The answer kept for ``key``, or ``compute()``'s, kept (a failure is not)."""
+        with self._lock:
+            if key in self._kept:
+                self._kept.move_to_end(key)
+                return self._kept[key]
+        # Computed outside the lock: two requests missing at once both compute the same answer.
+        value = compute()
+        with self._lock:
+            self._kept[key] = value
+            self._kept.move_to_end(key)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._kept)
 
 
 @dataclass
@@ -37,6 +72,8 @@ class _Loaded:
     conn: duckdb.DuckDBPyConnection
     # What callers computed once per release (the OGC API's extent), by name.
     memo: dict[str, Any] = field(default_factory=dict)
+    # The records API's answers (counts, pages of groups) by normalised query.
+    answers: Answers = field(default_factory=Answers)
     # Closing a connection ends its cursors: an evicted release is closed by its last reader.
     users: int = 0
     evicted: bool = False
@@ -45,9 +82,10 @@ class _Loaded:
 class ReleaseTables:
     """A locked read-only DuckDB per release, its rows loaded once; the ``keep`` last used kept."""
 
-    def __init__(self, keep: int = 4, memory_mb: int = 1024) -> None:
+    def __init__(self, keep: int = 4, memory_mb: int = 1024, answers_kept: int = ANSWERS_KEPT) -> None:
         self.keep = keep
         self.memory_mb = memory_mb
+        self.answers_kept = answers_kept
         self._loaded: OrderedDict[tuple[str, int, str], _Loaded] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -70,7 +108,7 @@ class ReleaseTables:
         conn.execute("SET TimeZone = 'UTC'")  # casts between moments and UTC timestamps
         conn.execute("SET enable_external_access = false")
         conn.execute("SET lock_configuration = true")
-        return _Loaded(conn)
+        return _Loaded(conn, answers=Answers(self.answers_kept))
 
     def _acquire(self, release: Release, path: Path) -> _Loaded:
         key = (release.dataset_id, release.version, release.sha256)
@@ -118,6 +156,12 @@ class ReleaseTables:
         with self._using(release, path) as (_, cur):
             yield cur
 
+    @contextmanager
+    def query(self, release: Release, path: Path) -> Iterator[tuple[duckdb.DuckDBPyConnection, Answers]]:
+        """A cursor on the release and the answers kept for it (see ``Answers``)."""
+        with self._using(release, path) as (loaded, cur):
+            yield cur, loaded.answers
+
     def memo(
         self, release: Release, path: Path, name: str, compute: Callable[[duckdb.DuckDBPyConnection], Any]
     ) -> Any:
@@ -146,4 +190,4 @@ def release_tables(v: Any) -> ReleaseTables:
     return tables
 
 
-__all__ = ["FID", "LOAD_MAX_ROWS", "TABLE", "ReleaseTables", "release_tables"]
+__all__ = ["ANSWERS_KEPT", "FID", "LOAD_MAX_ROWS", "TABLE", "Answers", "ReleaseTables", "release_tables"]
