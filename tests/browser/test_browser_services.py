@@ -80,6 +80,14 @@ def test_browser_traffic_and_winter_pages(vigie, make_agent, new_context):
     check_a11y(page, "winter page (en)")
     assert errors == []
 
+    # The detector's chart follows its counts: read again every minute while the page is shown.
+    live = ctx.new_page()
+    live.clock.install()
+    with live.expect_request(lambda r: "/detectors/DET-001/flow" in r.url):
+        live.goto("/pilotage/trafic")
+    with live.expect_request(lambda r: "/detectors/DET-001/flow" in r.url):
+        live.clock.run_for(61_000)
+
 
 def test_browser_winter_rota_assigned_from_the_page(vigie, make_agent, new_context):
     add_asset(vigie, "VEH-001", "vehicle", vehicleRole="salt_spreader")

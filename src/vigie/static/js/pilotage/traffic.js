@@ -50,6 +50,7 @@
 
   // --- a detector's counts ------------------------------------------------------------
   let chart = null;
+  const FLOW_REFRESH_MS = 60000;
   const time = new Intl.DateTimeFormat(P.data.lang === "en" ? "en-GB" : "fr-FR", { timeZone: P.data.timezone, hour: "2-digit", minute: "2-digit" });
   const pct = new Intl.NumberFormat(P.data.lang === "en" ? "en-GB" : "fr-FR", { style: "percent", maximumFractionDigits: 0 });
 
@@ -131,4 +132,6 @@
   P.localiseTimes(document);
   startMap();
   loadFlow();
+  // Detectors count every few minutes: the chart follows them while the page is in view.
+  window.setInterval(function () { if (!document.hidden) loadFlow(); }, FLOW_REFRESH_MS);
 })();
