@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 from pathlib import Path
@@ -180,3 +181,55 @@ def test_backup_travels_through_the_object_store(vigie: Vigie, tmp_path: Path) -
     assert bk.Manifest.read(tmp_path / "back") == bk.Manifest.read(tmp_path / "b")
     for rel, digest in bk.Manifest.read(tmp_path / "b").files.items():
         assert bk._intact(tmp_path / "back" / rel, digest)
+
+
+def _fake_backup(folder: Path, manifest: bool = True) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "tables").mkdir()
+    (folder / "tables" / "reports.jsonl.gz").write_bytes(b"rows")
+    if manifest:
+        (folder / "manifest.json").write_text("{}")
+    return folder
+
+
+def test_backup_retention_deletes_old_backups_beside_the_new_one(tmp_path: Path) -> None:
+    now = dt.datetime(2026, 12, 7, 3, 0, tzinfo=dt.UTC)
+    old, recent = bk.backup_name(now - dt.timedelta(days=40)), bk.backup_name(now - dt.timedelta(days=2))
+    _fake_backup(tmp_path / old)
+    _fake_backup(tmp_path / recent)
+    half = bk.backup_name(now - dt.timedelta(days=41))
+    _fake_backup(tmp_path / half, manifest=False)  # not a whole backup: not ours to judge
+    _fake_backup(tmp_path / "archive-2019")  # not a backup's name: never touched
+    keep = bk.backup_name(now - dt.timedelta(days=50))  # the one just made is never deleted
+    _fake_backup(tmp_path / keep)
+    gone = bk.expire_local(tmp_path, now - dt.timedelta(days=35), keep=keep)
+    assert gone == [old]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([recent, half, "archive-2019", keep])
+    assert bk.expire_local(tmp_path / "missing", now, keep=keep) == []
+    assert bk.taken_at(old) == (now - dt.timedelta(days=40)).replace(microsecond=0)
+    assert bk.taken_at("archive-2019") is None
+
+
+def test_backup_retention_deletes_old_backups_in_the_object_store(tmp_path: Path) -> None:
+    now = dt.datetime(2026, 12, 7, 3, 0, tzinfo=dt.UTC)
+    old, recent = bk.backup_name(now - dt.timedelta(days=40)), bk.backup_name(now - dt.timedelta(days=1))
+    with running_s3_server() as endpoint:
+        location = S3Location(
+            "backups", endpoint, "us-east-1", ACCESS_KEY, SECRET_KEY, prefix="dijon/backups/"
+        )
+        client = location.client()
+        client.create_bucket(Bucket="backups")
+        for name in (old, recent):
+            bk.upload(_fake_backup(tmp_path / name), location, name, _quiet)
+        # What a deletion cut short left: no manifest, files still there.
+        orphan = bk.backup_name(now - dt.timedelta(days=60))
+        client.put_object(Bucket="backups", Key=f"dijon/backups/{orphan}/tables/reports.jsonl.gz", Body=b"x")
+        client.put_object(Bucket="backups", Key="dijon/photos/a.jpg", Body=b"x")  # another area
+        gone = bk.expire_remote(location, now - dt.timedelta(days=35), keep=recent)
+        keys = sorted(o["Key"] for o in client.list_objects_v2(Bucket="backups")["Contents"])
+        assert bk.list_remote(location) == [recent]
+    assert gone == sorted([old, orphan])
+    assert keys == sorted(
+        ["dijon/photos/a.jpg"]
+        + [f"dijon/backups/{recent}/{rel}" for rel in ("manifest.json", "tables/reports.jsonl.gz")]
+    )

@@ -388,3 +388,61 @@ def list_remote(location: S3Location) -> list[str]:
             if rel.endswith("/manifest.json") and rel.count("/") == 1:
                 names.append(rel.split("/")[0])
     return sorted(names)
+
+
+# Backups are named by the time they were taken (UTC), which is what retention reads their age
+# from: only directories and object prefixes with such a name (and a manifest, on disk) are
+# ever deleted.
+NAME_FORMAT = "%Y%m%dT%H%M%SZ"
+
+
+def backup_name(at: dt.datetime) -> str:
+    return at.astimezone(dt.UTC).strftime(NAME_FORMAT)
+
+
+def taken_at(name: str) -> dt.datetime | None:
+    """When the backup ``name`` was taken; None when it is not a backup's name."""
+    try:
+        return dt.datetime.strptime(name, NAME_FORMAT).replace(tzinfo=dt.UTC)
+    except ValueError:
+        return None
+
+
+def _expired(names: Iterable[str], before: dt.datetime, keep: str) -> list[str]:
+    return sorted(
+        name for name in set(names) if name != keep and (t := taken_at(name)) is not None and t < before
+    )
+
+
+def expire_local(folder: Path, before: dt.datetime, keep: str) -> list[str]:
+    """Delete the backups in ``folder`` taken before ``before``, never ``keep`` (the one just
+    made). The names deleted."""
+    if not folder.is_dir():
+        return []
+    names = [p.name for p in folder.iterdir() if p.is_dir() and (p / "manifest.json").is_file()]
+    gone = _expired(names, before, keep)
+    for name in gone:
+        shutil.rmtree(folder / name)
+    return gone
+
+
+def expire_remote(location: S3Location, before: dt.datetime, keep: str) -> list[str]:
+    """Delete the object store's backups taken before ``before``, never ``keep``. The manifest
+    goes first, so that a deletion cut short never leaves what looks like a whole backup; its
+    other objects are found again by name at the next run."""
+    client = location.client()
+    paginator = client.get_paginator("list_objects_v2")
+    keys_of: dict[str, list[str]] = {}
+    for page in paginator.paginate(Bucket=location.bucket, Prefix=location.prefix):
+        for o in page.get("Contents", []):
+            rel = o["Key"].removeprefix(location.prefix)
+            if "/" in rel:
+                keys_of.setdefault(rel.split("/")[0], []).append(o["Key"])
+    gone = _expired(keys_of, before, keep)
+    for name in gone:
+        manifest = f"{location.prefix}{name}/manifest.json"
+        keys = sorted(keys_of[name], key=lambda k: k != manifest)
+        for i in range(0, len(keys), 1000):  # the most one request may delete
+            batch = [{"Key": k} for k in keys[i : i + 1000]]
+            client.delete_objects(Bucket=location.bucket, Delete={"Objects": batch, "Quiet": True})
+    return gone

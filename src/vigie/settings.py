@@ -634,6 +634,13 @@ class Settings(BaseSettings):
         "a dataset always does; the changelog keeps every version); superseded uploads go after "
         "the same time; 0 keeps them.",
     )
+    retention_backup_days: int = Field(
+        35,
+        ge=0,
+        description="Days a backup is kept: `vigie backup` deletes the older ones (beside the new "
+        "one on disk, and in the object store with --object-store) once the new one is whole, so "
+        "that erased personal data leaves the backups too; 0 keeps them.",
+    )
     lab_seconds: float = Field(
         10.0,
         gt=0,

@@ -52,8 +52,9 @@ def backup(
     from vigie.objectstore import s3_location
 
     v = _vigie()
-    name = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    target = target or v.settings.data_dir / "backups" / name
+    now = dt.datetime.now(dt.UTC)
+    target = target or v.settings.data_dir / "backups" / bk.backup_name(now)
+    expired: list[str] = []
     try:
         with _progress() as advance:
             manifest = bk.backup(v.db, v.photos, v.settings.data_dir, target, advance)  # type: ignore[arg-type]
@@ -61,6 +62,11 @@ def backup(
                 if not v.settings.s3_bucket:
                     _fail("--object-store needs VIGIE_S3_BUCKET (and the other VIGIE_S3_… settings).")
                 bk.upload(target, s3_location(v.settings, "backups"), target.name, advance)  # type: ignore[arg-type]
+        if v.settings.retention_backup_days:
+            before = now - dt.timedelta(days=v.settings.retention_backup_days)
+            expired = bk.expire_local(target.parent, before, keep=target.name)
+            if object_store:
+                expired += bk.expire_remote(s3_location(v.settings, "backups"), before, keep=target.name)
     except VigieError as exc:
         _fail(exc.message)
     finally:
@@ -76,7 +82,12 @@ def backup(
     out.print(
         f"backup written to {target}: {rows} rows in {len(manifest.tables)} tables, {photos} photo files, "
         f"schema {manifest.revision}"
-        + (f"; copied to the object store as {target.name}" if object_store else ""),
+        + (f"; copied to the object store as {target.name}" if object_store else "")
+        + (
+            f"; {len(expired)} backup(s) older than {v.settings.retention_backup_days} days deleted"
+            if expired
+            else ""
+        ),
         highlight=False,
         markup=False,
     )
