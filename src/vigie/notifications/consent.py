@@ -52,7 +52,7 @@ def link_code(secret: str, purpose: str, token: str) -> str:
 
 
 def check_code(secret: str, purpose: str, token: str, code: str) -> None:
-    if not hmac.compare_digest(link_code(secret, purpose, token), code):
+    if not hmac.compare_digest(link_code(secret, purpose, token).encode(), code.encode()):
         raise NotFound("this link is not valid (it may have been copied incompletely)")
 
 

@@ -44,7 +44,7 @@ def require_resident(request: Request, csrf: str | None = None) -> signin.Curren
         raise Unauthorized("sign in to your account first (/compte)")
     if request.method not in SAFE_METHODS:
         sent = csrf if csrf is not None else request.headers.get(CSRF_HEADER, "")
-        if not sent or not hmac.compare_digest(sent, who.csrf):
+        if not sent or not hmac.compare_digest(sent.encode(), who.csrf.encode()):
             raise Forbidden("missing or wrong CSRF token (send it in X-CSRF-Token)")
     return who
 

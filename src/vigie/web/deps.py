@@ -91,7 +91,7 @@ def current_agent(request: Request, strict: bool = True) -> Agent | None:
             agent, csrf = found
             if request.method not in SAFE_METHODS:
                 sent = request.headers.get(CSRF_HEADER, "")
-                if not sent or not hmac.compare_digest(sent, csrf):
+                if not sent or not hmac.compare_digest(sent.encode(), csrf.encode()):
                     if strict:
                         raise Forbidden("missing or wrong CSRF token (send it in X-CSRF-Token)")
                     agent = None

@@ -106,7 +106,7 @@ def _login_form(
 
 def _login_form_is_ours(request: Request, sent: str) -> bool:
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    return same_origin(request) and bool(expected) and hmac.compare_digest(sent, expected)
+    return same_origin(request) and bool(expected) and hmac.compare_digest(sent.encode(), expected.encode())
 
 
 @router.get("/connexion", response_class=HTMLResponse)
@@ -158,7 +158,7 @@ def logout_submit(request: Request, csrf_token: str = Form("", max_length=128)) 
     found = agent_for_token(request.app.state.vigie.db, token, "session") if token else None
     if found is not None:
         # Another site may not sign an agent out: same origin and the session's own token.
-        if not same_origin(request) or not hmac.compare_digest(csrf_token, found[1]):
+        if not same_origin(request) or not hmac.compare_digest(csrf_token.encode(), found[1].encode()):
             return forbidden_page(request)
         do_logout(request.app.state.vigie.db, token or "")
     response = RedirectResponse("/", status_code=303)
