@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
@@ -18,7 +17,7 @@ from vigie.reusers import actions
 from vigie.reusers.quota import key_text, usage
 from vigie.reusers.storage import ReuserKeyRow
 from vigie.runtime import Vigie
-from vigie.web.deps import client_id, current_agent, same_origin
+from vigie.web.deps import client_id, current_agent, json_object, same_origin
 from vigie.web.i18n import request_language
 from vigie.web.pages import forbidden_page, page_agent
 from vigie.web.templating import render
@@ -30,19 +29,6 @@ BASE = "/api/v1/reuser-keys"
 def _vigie(request: Request) -> Vigie:
     v: Vigie = request.app.state.vigie
     return v
-
-
-async def _json(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if len(raw) > 16 * 1024:
-        raise ValidationFailed("the body is larger than 16 kB")
-    try:
-        data = orjson.loads(raw or b"{}")
-    except orjson.JSONDecodeError:
-        raise ValidationFailed("the body is not JSON") from None
-    if not isinstance(data, dict):
-        raise ValidationFailed("the body must be a JSON object")
-    return data
 
 
 def _limit_requests(request: Request) -> None:
@@ -81,7 +67,7 @@ def _today(v: Vigie, rows: list[ReuserKeyRow]) -> dict[str, int]:
 
 @router.post(BASE + "/requests", status_code=202, summary="Ask for a key: a link is e-mailed to confirm it")
 async def request_key(request: Request) -> dict[str, Any]:
-    data = await _json(request)
+    data = await json_object(request, 16 * 1024)
     v = _vigie(request)
     lang = str(data["lang"]) if data.get("lang") in ("fr", "en") else "fr"
     project = data.get("project")
@@ -119,7 +105,7 @@ def list_keys(request: Request) -> dict[str, Any]:
 @router.post(BASE, status_code=201, summary="Issue a key at once (staff): its text is answered once")
 async def issue_key(request: Request) -> dict[str, Any]:
     agent = current_agent(request)
-    data = await _json(request)
+    data = await json_object(request, 16 * 1024)
     key_id, key = await run_in_threadpool(
         actions.do_issue_key,
         _vigie(request),
@@ -135,7 +121,7 @@ async def issue_key(request: Request) -> dict[str, Any]:
 @router.put(BASE + "/{key_id}/quota", summary="Change a key's quotas per minute and per day (staff)")
 async def set_quota(request: Request, key_id: int) -> dict[str, Any]:
     agent = current_agent(request)
-    data = await _json(request)
+    data = await json_object(request, 16 * 1024)
     await run_in_threadpool(
         actions.do_set_quota, _vigie(request), agent, key_id, data.get("per_minute"), data.get("per_day")
     )

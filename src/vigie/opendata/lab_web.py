@@ -17,6 +17,7 @@ from vigie.errors import NotFound, ValidationFailed
 from vigie.opendata import lab
 from vigie.reusers.quota import enforce
 from vigie.runtime import Vigie
+from vigie.web.deps import json_object
 from vigie.web.templating import render
 
 router = APIRouter(tags=["open data: data lab"])
@@ -26,19 +27,6 @@ EXAMPLE = "SELECT *\nFROM {dataset}\nLIMIT 20"
 def _vigie(request: Request) -> Vigie:
     v: Vigie = request.app.state.vigie
     return v
-
-
-async def _body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if len(raw) > 64 * 1024:
-        raise ValidationFailed("the body is larger than 64 kB")
-    try:
-        data = orjson.loads(raw or b"{}")
-    except orjson.JSONDecodeError:
-        raise ValidationFailed("the body is not JSON") from None
-    if not isinstance(data, dict):
-        raise ValidationFailed("the body must be a JSON object")
-    return data
 
 
 def _text(data: dict[str, Any], key: str) -> str:
@@ -88,7 +76,7 @@ async def _rate(request: Request) -> None:
 
 @router.post("/api/v1/lab/query", summary="Run one read-only SQL query over the published releases")
 async def lab_query(request: Request) -> Response:
-    data = await _body(request)
+    data = await json_object(request, 64 * 1024)
     await _rate(request)
     result = await run_in_threadpool(lab.run_lab_query, _vigie(request), _text(data, "sql"))
     return Response(orjson.dumps(result.to_json()), media_type="application/json")
@@ -96,7 +84,7 @@ async def lab_query(request: Request) -> Response:
 
 @router.post("/api/v1/lab/queries", status_code=201, summary="Save a query: its permalink")
 async def lab_save(request: Request) -> dict[str, Any]:
-    data = await _body(request)
+    data = await json_object(request, 64 * 1024)
     await _rate(request)
     row = await run_in_threadpool(
         lab.do_save_query, _vigie(request), _text(data, "title"), _text(data, "sql")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
@@ -38,7 +37,7 @@ from vigie.opendata.review import (
     proposals,
 )
 from vigie.runtime import Vigie
-from vigie.web.deps import SESSION_COOKIE, current_agent
+from vigie.web.deps import SESSION_COOKIE, current_agent, json_object
 from vigie.web.templating import render
 
 router = APIRouter(tags=["opendata"])
@@ -47,21 +46,6 @@ MAX_JSON = 1024 * 1024
 
 def _vigie(request: Request) -> Vigie:
     return request.app.state.vigie  # type: ignore[no-any-return]
-
-
-async def _json(request: Request) -> dict[str, Any]:
-    body = await request.body()
-    if not body:
-        return {}
-    if len(body) > MAX_JSON:
-        raise ValidationFailed("the body is larger than 1 MB")
-    try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        raise ValidationFailed("the body is not JSON") from None
-    if not isinstance(data, dict):
-        raise ValidationFailed("the body must be a JSON object")
-    return data
 
 
 def _not_found_page(request: Request) -> HTMLResponse:
@@ -190,7 +174,7 @@ def list_all(request: Request) -> dict[str, Any]:
 async def create(request: Request) -> dict[str, Any]:
     v = _vigie(request)
     agent = current_agent(request)
-    payload = await _json(request)
+    payload = await json_object(request, MAX_JSON)
     d = do_create_dataset(v, agent, payload)
     return {"id": d.id, "status": d.status}
 
@@ -224,7 +208,7 @@ async def propose(request: Request, dataset_id: str) -> dict[str, Any]:
     v = _vigie(request)
     agent = current_agent(request)
     require(agent, "opendata.publish")
-    body = await _json(request)
+    body = await json_object(request, MAX_JSON)
     pid = do_propose_rules(v, agent, dataset_id, body.get("rules"), str(body.get("summary") or ""))
     return {"id": pid}
 
@@ -233,7 +217,7 @@ async def propose(request: Request, dataset_id: str) -> dict[str, Any]:
 async def comment(request: Request, proposal_id: int) -> dict[str, Any]:
     v = _vigie(request)
     agent = current_agent(request)
-    body = await _json(request)
+    body = await json_object(request, MAX_JSON)
     do_comment(v, agent, proposal_id, body.get("body"))  # type: ignore[arg-type]
     return {"proposal": proposal_id}
 
@@ -242,7 +226,7 @@ async def comment(request: Request, proposal_id: int) -> dict[str, Any]:
 async def vote(request: Request, proposal_id: int) -> dict[str, Any]:
     v = _vigie(request)
     agent = current_agent(request)
-    body = await _json(request)
+    body = await json_object(request, MAX_JSON)
     do_vote(v, agent, proposal_id, str(body.get("vote") or ""))
     return {"proposal": proposal_id}
 
@@ -251,7 +235,7 @@ async def vote(request: Request, proposal_id: int) -> dict[str, Any]:
 async def decide(request: Request, proposal_id: int) -> dict[str, Any]:
     v = _vigie(request)
     agent = current_agent(request)
-    body = await _json(request)
+    body = await json_object(request, MAX_JSON)
     return {"proposal": proposal_id, "status": do_decide(v, agent, proposal_id, body.get("reasons"))}  # type: ignore[arg-type]
 
 

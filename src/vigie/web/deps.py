@@ -11,11 +11,12 @@ from typing import Annotated, Any, TypeVar
 from urllib.parse import urlsplit
 
 import anyio
+import orjson
 from fastapi import Path, Request
 
 from vigie.accounts.actions import agent_for_token
 from vigie.accounts.domain import Agent
-from vigie.errors import Forbidden
+from vigie.errors import Forbidden, ValidationFailed
 from vigie.runtime import Vigie
 
 SESSION_COOKIE = "vigie_session"
@@ -69,6 +70,22 @@ async def _in_pool(pool: Executor | None, fn: Callable[..., T], *args: Any) -> T
     if pool is None:  # an app serving without its lifespan (never in production)
         return await anyio.to_thread.run_sync(lambda: fn(*args))
     return await asyncio.get_running_loop().run_in_executor(pool, functools.partial(fn, *args))
+
+
+async def json_object(request: Request, max_bytes: int) -> dict[str, Any]:
+    """A request's body read as a JSON object (empty: ``{}``), refused with the reason when it
+    is larger than ``max_bytes``, not JSON, or not an object. For routes that read their body
+    by hand (their limits differ, and a 422 should name the problem in words)."""
+    raw = await request.body()
+    if len(raw) > max_bytes:
+        raise ValidationFailed(f"the body is larger than {max_bytes // 1024} kB")
+    try:
+        data = orjson.loads(raw or b"{}")
+    except orjson.JSONDecodeError:
+        raise ValidationFailed("the body is not JSON") from None
+    if not isinstance(data, dict):
+        raise ValidationFailed("the body must be a JSON object")
+    return data
 
 
 def current_agent(request: Request, strict: bool = True) -> Agent | None:
