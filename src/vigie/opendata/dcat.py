@@ -248,18 +248,15 @@ class CatalogueBuilder:
                 ),
             )
         )
-        g.add((node, DCT.identifier, Literal("explore-v2.1")))
-        g.add((node, DCAT.endpointURL, URIRef(f"{self.base}{EXPLORE}")))
-        g.add((node, DCAT.endpointDescription, URIRef(f"{self.base}/openapi.json")))
-        standard = URIRef(EXPLORE_STANDARD)
-        g.add((node, DCT.conformsTo, standard))
-        g.add((standard, RDF.type, DCT.Standard))
-        g.add((standard, DCT.title, Literal("Opendatasoft Explore API v2.1")))
-        g.add((node, DCAT.landingPage, self.document(f"{self.base}/donnees")))
-        g.add((node, DCT.publisher, self.publisher(self.city)))
-        g.add((node, DCT.accessRights, self._public()))
-        for d in datasets:
-            g.add((node, DCAT.servesDataset, d))
+        self._endpoint(
+            node,
+            "explore-v2.1",
+            EXPLORE,
+            "/openapi.json",
+            (EXPLORE_STANDARD, "Opendatasoft Explore API v2.1"),
+            "/donnees",
+            datasets,
+        )
         return node
 
     def ogc_service(self, entries: list[Entry], datasets: list[URIRef]) -> URIRef:
@@ -277,19 +274,42 @@ class CatalogueBuilder:
         g.add((node, DCT.description, Literal(about_en, lang="en")))
         for word, lang in (("OGC API", "fr"), ("OGC API", "en"), ("SIG", "fr"), ("GIS", "en")):
             g.add((node, DCAT.keyword, Literal(word, lang=lang)))
-        g.add((node, DCT.identifier, Literal("ogcapi-features")))
-        g.add((node, DCAT.endpointURL, URIRef(f"{self.base}{OGC}")))
-        g.add((node, DCAT.endpointDescription, URIRef(f"{self.base}{OGC}/api")))
-        standard = URIRef(OGC_STANDARD)
-        g.add((node, DCT.conformsTo, standard))
-        g.add((standard, RDF.type, DCT.Standard))
-        g.add((standard, DCT.title, Literal("OGC API - Features - Part 1: Core")))
-        g.add((node, DCAT.landingPage, self.document(f"{self.base}{OGC}?f=html")))
+        self._endpoint(
+            node,
+            "ogcapi-features",
+            OGC,
+            f"{OGC}/api",
+            (OGC_STANDARD, "OGC API - Features - Part 1: Core"),
+            f"{OGC}?f=html",
+            datasets,
+        )
+        return node
+
+    def _endpoint(
+        self,
+        node: URIRef,
+        identifier: str,
+        path: str,
+        description_path: str,
+        standard: tuple[str, str],
+        landing_path: str,
+        datasets: list[URIRef],
+    ) -> None:
+        """What every DataService says of itself: where it answers and is described, the
+        standard it follows, its landing page, publisher, access and the datasets it serves."""
+        g = self.g
+        g.add((node, DCT.identifier, Literal(identifier)))
+        g.add((node, DCAT.endpointURL, URIRef(f"{self.base}{path}")))
+        g.add((node, DCAT.endpointDescription, URIRef(f"{self.base}{description_path}")))
+        spec = URIRef(standard[0])
+        g.add((node, DCT.conformsTo, spec))
+        g.add((spec, RDF.type, DCT.Standard))
+        g.add((spec, DCT.title, Literal(standard[1])))
+        g.add((node, DCAT.landingPage, self.document(f"{self.base}{landing_path}")))
         g.add((node, DCT.publisher, self.publisher(self.city)))
         g.add((node, DCT.accessRights, self._public()))
         for d in datasets:
             g.add((node, DCAT.servesDataset, d))
-        return node
 
     def _public(self) -> URIRef:
         iri, fr, en = PUBLIC_ACCESS

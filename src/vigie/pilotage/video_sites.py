@@ -89,19 +89,7 @@ async def new_site_page(request: Request) -> Response:
     agent, csrf = await run_in_threadpool(page_agent, request)
     if not agent.can("video.manage"):
         return forbidden_page(request)
-    v: Vigie = request.app.state.vigie
-    lang = ctx.page_lang(request)
-    return render(
-        request,
-        "pilotage/video_site.html",
-        site=None,
-        alerts=[],
-        shortcuts=[(["u"], "vs.help.up")],
-        can_manage=True,
-        today=datetime.now(v.city.timezone).date().isoformat(),
-        **_choices(v, lang),
-        **page_base(request, agent, csrf, site_id=None),
-    )
+    return _site_page(request, agent, csrf, None, [], [(["u"], "vs.help.up")], True)
 
 
 @router.get("/pilotage/videoprotection/systemes/{site_id}", response_class=HTMLResponse, response_model=None)
@@ -117,16 +105,31 @@ async def site_page(site_id: DbId, request: Request) -> Response:
         return _not_found(request, agent, csrf)
     alerts = await run_in_threadpool(_site_alerts, v, agent, lang, site_id)
     can_manage = agent.can("video.manage")
+    shortcuts = SHORTCUTS_SITE if can_manage else SHORTCUTS_SITE[1:]
+    return _site_page(request, agent, csrf, site, alerts, shortcuts, can_manage)
+
+
+def _site_page(
+    request: Request,
+    agent: Agent,
+    csrf: str,
+    site: dict[str, Any] | None,
+    alerts: list[Any],
+    shortcuts: list[tuple[list[str], str]],
+    can_manage: bool,
+) -> Response:
+    """A system's page, or with ``site`` None the form recording a new one."""
+    v: Vigie = request.app.state.vigie
     return render(
         request,
         "pilotage/video_site.html",
         site=site,
         alerts=alerts,
-        shortcuts=SHORTCUTS_SITE if can_manage else SHORTCUTS_SITE[1:],
+        shortcuts=shortcuts,
         can_manage=can_manage,
         today=datetime.now(v.city.timezone).date().isoformat(),
-        **_choices(v, lang),
-        **page_base(request, agent, csrf, site_id=site_id),
+        **_choices(v, ctx.page_lang(request)),
+        **page_base(request, agent, csrf, site_id=site["id"] if site else None),
     )
 
 

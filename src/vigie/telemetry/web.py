@@ -89,9 +89,9 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class ScheduleIn(_Body):
-    name: str | None = Field(None, max_length=120)
-    group: str | None = Field(None, max_length=64, description="Light group; '*' for every light")
+class SwitchingIn(_Body):
+    """A schedule's switching and dimming, the part its history records."""
+
     active: bool | None = None
     on_offset_minutes: int | None = Field(None, ge=-180, le=180)
     off_offset_minutes: int | None = Field(None, ge=-180, le=180)
@@ -100,6 +100,11 @@ class ScheduleIn(_Body):
     dim_level: float | None = Field(None, ge=0, le=1)
     off_start: str | None = Field(None, max_length=5)
     off_end: str | None = Field(None, max_length=5)
+
+
+class ScheduleIn(SwitchingIn):
+    name: str | None = Field(None, max_length=120)
+    group: str | None = Field(None, max_length=64, description="Light group; '*' for every light")
 
 
 class CommandIn(_Body):
@@ -132,17 +137,6 @@ def update_schedule(
 ) -> dict[str, Any]:
     data = body.model_dump(exclude_none=True)
     return lighting.do_save_schedule(v, current_agent(request), data, schedule_id)
-
-
-class SwitchingIn(_Body):
-    active: bool | None = None
-    on_offset_minutes: int | None = Field(None, ge=-180, le=180)
-    off_offset_minutes: int | None = Field(None, ge=-180, le=180)
-    dim_start: str | None = Field(None, max_length=5, description="Local time HH:MM")
-    dim_end: str | None = Field(None, max_length=5)
-    dim_level: float | None = Field(None, ge=0, le=1)
-    off_start: str | None = Field(None, max_length=5)
-    off_end: str | None = Field(None, max_length=5)
 
 
 class PastChangeIn(_Body):
