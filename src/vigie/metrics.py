@@ -21,6 +21,7 @@ __all__ = [
     "DEAD_LETTERS",
     "INGEST_ACCEPTED",
     "INGEST_RECEIVED",
+    "OPENDATA_ANSWERS",
     "REQUESTS",
     "REQUEST_SECONDS",
     "SSE_CLIENTS",
@@ -44,6 +45,11 @@ SSE_CLIENTS = Gauge(
 INGEST_RECEIVED = Counter("vigie_ingest_messages_received", "Telemetry messages received by the ingest.")
 INGEST_ACCEPTED = Counter(
     "vigie_ingest_messages_accepted", "Telemetry messages accepted (not dead-lettered)."
+)
+OPENDATA_ANSWERS = Counter(
+    "vigie_opendata_answers",
+    "Records API answers (Explore v2.1): kept from an earlier request on the same release, or computed.",
+    ["result"],
 )
 DEAD_LETTERS = Counter("vigie_ingest_dead_letters", "Telemetry messages refused, by reason.", ["reason"])
 

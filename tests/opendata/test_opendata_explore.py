@@ -100,11 +100,8 @@ def test_opendata_explore_records_query_the_release(client, published):
 
 def _answers_kept(vigie, dataset_id):
     p = published_dataset(vigie, dataset_id)
-    with release_tables(vigie).query(p.release, release_store(vigie).local_path(p.release.file_key)) as (
-        _,
-        answers,
-    ):
-        return len(answers)
+    with release_tables(vigie).query(p.release, release_store(vigie).local_path(p.release.file_key)) as r:
+        return len(r.answers)
 
 
 def test_opendata_explore_records_cached_answers_equal_uncached_and_follow_a_new_release(
@@ -117,29 +114,70 @@ def test_opendata_explore_records_cached_answers_equal_uncached_and_follow_a_new
         {"refine": f"parking:{some}", "limit": 5, "order_by": "datetime"},
         {"where": f'parking = "{some}"', "order_by": "datetime desc", "limit": 20, "offset": 3},
         {"limit": 100, "offset": 100},
+        {"limit": 3, "order_by": "datetime", "timezone": "Europe/Paris"},
+        {"limit": 3, "order_by": "datetime"},  # the same rows, in UTC: another answer
+        {"where": 'pourcentage = "plein"'},  # refused by DuckDB when it runs: never kept
     ]
 
     def answers():
-        return [client.get(f"{BASE}/parkings/records", params=q).json() for q in queries]
+        out = []
+        for q in queries:
+            r = client.get(f"{BASE}/parkings/records", params=q)
+            out.append((r.status_code, r.headers.get("etag"), r.headers.get("last-modified"), r.json()))
+        return out
 
-    vigie.caches.release_tables = ReleaseTables(answers_kept=0)  # nothing kept: every answer computed
+    vigie.caches.release_tables = ReleaseTables(answers_bytes=0)  # nothing kept: every answer computed
     uncached = answers()
     assert _answers_kept(vigie, "parkings") == 0
     vigie.caches.release_tables.close()
     vigie.caches.release_tables = ReleaseTables()
     first, again = answers(), answers()
     assert first == again == uncached
-    # 300 rows, ten car parks of 30: two pages of groups or aggregates and the four totals of
-    # full pages (the pages of rows themselves are not kept).
-    assert [a["total_count"] for a in first] == [10, 1, 30, 30, 300]
-    assert _answers_kept(vigie, "parkings") == 6
+    assert [a[0] for a in first] == [200] * 7 + [400] and "query failed" in first[7][3]["message"]
+    assert first[5][3]["results"][0]["datetime"].endswith(("+01:00", "+02:00"))
+    assert first[6][3]["results"][0]["datetime"].endswith("+00:00")
+    # 300 rows, ten car parks of 30: seven answers, and the four totals of full pages (groups,
+    # refine, where, and every row for the offset and time zone pages; the aggregate needs none).
+    assert [a[3]["total_count"] for a in first[:5]] == [10, 1, 30, 30, 300]
+    assert _answers_kept(vigie, "parkings") == 7 + 4
+
+    # Spelt otherwise (another order, lang, spaces): the same answer and ETag, nothing more kept.
+    respelt = client.get(
+        f"{BASE}/parkings/records",
+        params=[("order_by", "datetime"), ("lang", "en"), ("limit", "5"), ("refine", f"parking:{some}")],
+    )
+    assert (respelt.json(), respelt.headers["etag"]) == (first[2][3], first[2][1])
+    assert _answers_kept(vigie, "parkings") == 11
+    unchanged = client.get(
+        f"{BASE}/parkings/records", params=queries[2], headers={"If-None-Match": first[2][1]}
+    )
+    assert (
+        unchanged.status_code == 304 and unchanged.content == b"" and unchanged.headers["etag"] == first[2][1]
+    )
 
     do_upload(vigie, published, "parkings", carpark_csv(120), "csv")
     do_release(vigie, published, "parkings")
     renewed = answers()
-    assert sum(g["n"] for g in renewed[0]["results"]) == 120 and renewed[1]["results"][0]["n"] == 120
-    assert [a["total_count"] for a in renewed] == [10, 1, 12, 12, 120] and len(renewed[4]["results"]) == 20
-    assert _answers_kept(vigie, "parkings") == 4  # the where and offset pages are now last pages
+    assert sum(g["n"] for g in renewed[0][3]["results"]) == 120 and renewed[1][3]["results"][0]["n"] == 120
+    assert [a[3]["total_count"] for a in renewed[:5]] == [10, 1, 12, 12, 120]
+    assert len(renewed[4][3]["results"]) == 20
+    assert all(new[1] != old[1] for new, old in zip(renewed[:7], first[:7], strict=True))  # new ETags
+    stale = client.get(f"{BASE}/parkings/records", params=queries[2], headers={"If-None-Match": first[2][1]})
+    assert stale.status_code == 200 and stale.json() == renewed[2][3]
+    # The old release's answers went with it: the seven answers and three totals (groups,
+    # refine, every row: the where and offset pages are now last pages).
+    assert _answers_kept(vigie, "parkings") == 7 + 3
+
+
+def test_opendata_explore_records_write_rows_as_the_json_export(client, published):
+    """The records API writes its rows from Arrow; the JSON export row by row: the same rows."""
+    query = {"where": "pourcentage >= 50", "order_by": "datetime desc, parking", "limit": 100}
+    for zone in ("Europe/Paris", "America/New_York", "UTC"):
+        records = client.get(f"{BASE}/parkings/records", params={**query, "timezone": zone}).json()
+        exported = client.get(f"{BASE}/parkings/exports/json", params={**query, "timezone": zone}).json()
+        assert len(records["results"]) == 100 and records["results"] == exported
+    summed = client.get(f"{BASE}/parkings/records", params={"select": "sum(pourcentage) as s"})
+    assert summed.status_code == 200 and isinstance(summed.json()["results"][0]["s"], int)
 
 
 @pytest.mark.parametrize(

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from vigie.opendata.queries import Release
-from vigie.opendata.release_tables import FID, TABLE, Answers, ReleaseTables
+from vigie.opendata.release_tables import ENTRY_OVERHEAD, FID, TABLE, Answers, Reading, ReleaseTables
 
 
 def _release(tmp_path: Path, dataset: str, version: int, rows: int) -> tuple[Release, Path]:
@@ -52,26 +51,31 @@ def test_opendata_release_tables_a_new_release_replaces_the_old_without_cutting_
     tables.close()
 
 
-def test_opendata_release_tables_answers_are_bounded_and_least_recently_used_go_first() -> None:
-    answers = Answers(size=3)
+def test_opendata_release_tables_answers_are_bounded_in_bytes_and_least_recently_used_go_first() -> None:
+    one = 1000 + len(repr("a")) + ENTRY_OVERHEAD  # what an answer of 1,000 bytes under "a" counts for
+    answers = Answers(budget=3 * one)
     computed: list[str] = []
 
-    def compute(key: str) -> Callable[[], str]:
-        def run() -> str:
+    def compute(key: str) -> Callable[[], bytes]:
+        def run() -> bytes:
             computed.append(key)
-            return key.upper()
+            return key.encode() * 1000
 
         return run
 
     for key in ("a", "b", "c"):
-        assert answers.get(key, compute(key)) == key.upper()
-    assert answers.get("a", compute("a")) == "A"  # kept: not computed again, now the most recent
+        assert answers.get(key, compute(key)) == key.encode() * 1000
+    assert answers.held == 3 * one
+    assert answers.get("a", compute("a")) == b"a" * 1000  # kept: not computed again, now the most recent
     for key in ("d", "e"):
         answers.get(key, compute(key))
+        assert answers.held <= answers.budget
     assert len(answers) == 3
     answers.get("a", compute("a"))
     answers.get("b", compute("b"))  # the least recently used went first: computed again
     assert computed == ["a", "b", "c", "d", "e", "b"]
+    answers.keep("big", b"x" * (3 * one))  # larger than the whole budget: not kept, nothing dropped
+    assert answers.find("big") == (False, None) and len(answers) == 3 and answers.held == 3 * one
 
 
 def test_opendata_release_tables_a_new_release_starts_with_no_answers(tmp_path: Path) -> None:
@@ -79,14 +83,14 @@ def test_opendata_release_tables_a_new_release_starts_with_no_answers(tmp_path: 
     first, first_path = _release(tmp_path, "arrets", 1, 3)
     second, second_path = _release(tmp_path, "arrets", 2, 7)
 
-    def total(cur: Any) -> int:
-        return int(cur.sql(f"SELECT count(*) FROM {TABLE}").fetchall()[0][0])
+    def total(reading: Reading) -> int:
+        return int(reading.cursor.sql(f"SELECT count(*) FROM {TABLE}").fetchall()[0][0])
 
-    with tables.query(first, first_path) as (cur, answers):
-        assert answers.get("total", lambda: total(cur)) == 3
-    with tables.query(second, second_path) as (cur, answers):
-        assert len(answers) == 0
-        assert answers.get("total", lambda: total(cur)) == 7  # the same key, the new release's answer
-    with tables.query(first, first_path) as (cur, answers):
-        assert len(answers) == 0  # version 1 was replaced: loaded again, its old answers gone
+    with tables.query(first, first_path) as reading:
+        assert reading.answers.get("total", lambda: total(reading)) == 3
+    with tables.query(second, second_path) as reading:
+        assert len(reading.answers) == 0
+        assert reading.answers.get("total", lambda: total(reading)) == 7  # the same key, the new release's
+    with tables.query(first, first_path) as reading:
+        assert len(reading.answers) == 0  # version 1 was replaced: loaded again, its old answers gone
     tables.close()

@@ -19,7 +19,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
-import pyarrow as pa
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
@@ -29,6 +28,7 @@ from vigie.opendata import exports
 from vigie.opendata.domain import ColumnKind
 from vigie.opendata.explore_engine import run, sandbox, stream
 from vigie.opendata.explore_odsql import Columns, RESTParameterError, build
+from vigie.opendata.explore_records import answer, answer_key, etag
 from vigie.opendata.queries import Published, published_dataset, published_datasets, release_store
 from vigie.opendata.release_tables import release_tables
 from vigie.reusers.quota import enforce
@@ -306,7 +306,7 @@ def _query(p: Published, params: dict[str, list[str]], limit: int | None, offset
     response_model=None,
 )
 async def records(request: Request, dataset_id: str) -> Response:
-    def answer() -> Response:
+    def answer_records() -> Response:
         enforce(request, "records")
         params = _params(request, RECORD_PARAMS)
         limit, offset = _int(params, "limit", DEFAULT_LIMIT), _int(params, "offset", 0)
@@ -317,35 +317,24 @@ async def records(request: Request, dataset_id: str) -> Response:
         tz = _timezone(params)
         p = _published(request, dataset_id)
         q = _query(p, params, limit, offset)
+        key = answer_key(q, tz)
+        tag = etag(p.release, key)
+        # Revalidated at each use (no-cache): a new release changes the answer at any time.
+        headers = {
+            "ETag": tag,
+            "Last-Modified": format_datetime(p.release.created_at, usegmt=True),
+            "Cache-Control": "public, no-cache",
+        }
+        if _not_modified(request, tag, p):
+            return Response(status_code=304, headers=headers)
         path = release_store(_vigie(request)).local_path(p.release.file_key)
-        # The release loaded once (a view named after the dataset), each request on its own cursor.
+        # The release loaded once (a view named after the dataset), its answers kept with it.
         seconds = _vigie(request).settings.lab_seconds
-        with release_tables(_vigie(request)).query(p.release, path) as (conn, answers):
+        with release_tables(_vigie(request)).query(p.release, path) as reading:
+            body = answer(reading, q, key, limit, offset, tz, seconds)
+        return Response(body, media_type="application/json", headers=headers)
 
-            def page() -> pa.Table:
-                return run(conn, q.sql, q.params, seconds=seconds)
-
-            def count() -> int:
-                return int(run(conn, q.count_sql, q.count_params, seconds=seconds).column(0)[0].as_py())
-
-            # A release never changes: what scans every row (groups, aggregates, the total)
-            # is kept per release and normalised query; a page of rows stops early, it runs.
-            table = answers.get(("page", q.sql, _key(q.params)), page) if q.aggregated else page()
-            if 0 < table.num_rows < limit or (offset == 0 and table.num_rows < limit):
-                # A page that is not full is the last one: the total needs no second query.
-                total = offset + table.num_rows
-            else:
-                total = answers.get(("count", q.count_sql, _key(q.count_params)), count)
-        results = [r for batch in table.to_batches() for r in exports.rows(batch, tz)]
-        body = {"total_count": total, "results": results}
-        return Response(orjson.dumps(body), media_type="application/json")
-
-    return await run_in_threadpool(_answer, answer)
-
-
-def _key(params: list[Any]) -> tuple[str, ...]:
-    # Typed, so that the text "1" and the number 1 are two queries.
-    return tuple(f"{type(x).__name__}:{x!r}" for x in params)
+    return await run_in_threadpool(_answer, answer_records)
 
 
 def _position(p: Published) -> tuple[str, str] | None:

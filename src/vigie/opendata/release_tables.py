@@ -12,10 +12,11 @@ release of a dataset replaces its older one. Above ``LOAD_MAX_ROWS`` rows the
 table is a view on the Parquet file instead (read at each request).
 
 A published release never changes, so an answer computed on it (a total count,
-a page of groups) is a pure function of the release and the normalised query:
-each loaded release keeps its answers in a bounded LRU (``Answers``) that goes
-with it when it is replaced or evicted, so a new release is never answered from
-an older one's.
+a records answer's encoded bytes) is a pure function of the release and the
+normalised query: each loaded release keeps its answers in an LRU bounded in
+bytes (``Answers``) that goes with it when it is replaced or evicted, so a new
+release is never answered from an older one's, and the memory they take is at
+most ``keep`` × ``answers_bytes``.
 """
 
 from __future__ import annotations
@@ -36,35 +37,93 @@ from vigie.opendata.queries import Release
 TABLE = "__release"
 FID = "__fid"
 LOAD_MAX_ROWS = 2_000_000
-# Answers kept per loaded release: each is a count or a page of at most 100 rows.
-ANSWERS_KEPT = 512
+# Bytes of answers kept per loaded release (a records page of 100 rows is ~30 kB encoded).
+ANSWERS_BYTES = 16 * 1024 * 1024
+# What an entry costs besides its value's bytes: the key's text, the LRU's node, the objects.
+ENTRY_OVERHEAD = 200
+
+
+def _size(key: Hashable, value: Any) -> int:
+    held = len(value) if isinstance(value, bytes | str) else 0
+    return held + len(repr(key)) + ENTRY_OVERHEAD
 
 
 class Answers:
-    """A release's computed answers by key (its normalised query), the ``size`` most recently used kept."""
+    """A release's computed answers by key (its normalised query), the most recently used kept.
 
-    def __init__(self, size: int = ANSWERS_KEPT) -> None:
-        self.size = size
-        self._kept: OrderedDict[Hashable, Any] = OrderedDict()
+    Bounded by the bytes they hold (``budget``): an answer of bytes counts its length, any
+    other value (a count) its key and a fixed overhead; one larger than the budget is not kept.
+    """
+
+    def __init__(self, budget: int = ANSWERS_BYTES) -> None:
+        self.budget = budget
+        self._kept: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
+        self._held = 0
         self._lock = threading.Lock()
+
+    def find(self, key: Hashable) -> tuple[bool, Any]:
+        """``(True, answer)`` if kept for ``key`` (now the most recently used), else ``(False, None)``."""
+        with self._lock:
+            found = self._kept.get(key)
+            if found is None:
+                return False, None
+            self._kept.move_to_end(key)
+            return True, found[0]
+
+    def keep(self, key: Hashable, value: Any) -> None:
+        """Keep ``value`` as ``key``'s answer, dropping the least recently used past the budget."""
+        size = _size(key, value)
+        with self._lock:
+            old = self._kept.pop(key, None)
+            if old is not None:
+                self._held -= old[1]
+            if size > self.budget:
+                return
+            self._kept[key] = (value, size)
+            self._held += size
+            while self._held > self.budget:
+                _, (_, dropped) = self._kept.popitem(last=False)
+                self._held -= dropped
 
     def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """The answer kept for ``key``, or ``compute()``'s, kept (a failure is not)."""
-        with self._lock:
-            if key in self._kept:
-                self._kept.move_to_end(key)
-                return self._kept[key]
+        found, value = self.find(key)
+        if found:
+            return value
         # Computed outside the lock: two requests missing at once both compute the same answer.
         value = compute()
-        with self._lock:
-            self._kept[key] = value
-            self._kept.move_to_end(key)
-            while len(self._kept) > self.size:
-                self._kept.popitem(last=False)
+        self.keep(key, value)
         return value
+
+    @property
+    def held(self) -> int:
+        """The bytes the kept answers count for (never above ``budget``)."""
+        return self._held
 
     def __len__(self) -> int:
         return len(self._kept)
+
+
+class Reading:
+    """A request's use of a loaded release: its kept answers, and a cursor made when first needed.
+
+    An answer found kept needs no cursor (making one is a DuckDB connection of its own).
+    """
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection, answers: Answers) -> None:
+        self.answers = answers
+        self._conn = conn
+        self._cursor: duckdb.DuckDBPyConnection | None = None
+
+    @property
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        if self._cursor is None:
+            self._cursor = self._conn.cursor()
+        return self._cursor
+
+    def close(self) -> None:
+        if self._cursor is not None:
+            self._cursor.close()
 
 
 @dataclass
@@ -72,7 +131,7 @@ class _Loaded:
     conn: duckdb.DuckDBPyConnection
     # What callers computed once per release (the OGC API's extent), by name.
     memo: dict[str, Any] = field(default_factory=dict)
-    # The records API's answers (counts, pages of groups) by normalised query.
+    # The records API's answers (totals, encoded answers) by normalised query.
     answers: Answers = field(default_factory=Answers)
     # Closing a connection ends its cursors: an evicted release is closed by its last reader.
     users: int = 0
@@ -82,10 +141,10 @@ class _Loaded:
 class ReleaseTables:
     """A locked read-only DuckDB per release, its rows loaded once; the ``keep`` last used kept."""
 
-    def __init__(self, keep: int = 4, memory_mb: int = 1024, answers_kept: int = ANSWERS_KEPT) -> None:
+    def __init__(self, keep: int = 4, memory_mb: int = 1024, answers_bytes: int = ANSWERS_BYTES) -> None:
         self.keep = keep
         self.memory_mb = memory_mb
-        self.answers_kept = answers_kept
+        self.answers_bytes = answers_bytes
         self._loaded: OrderedDict[tuple[str, int, str], _Loaded] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -108,7 +167,7 @@ class ReleaseTables:
         conn.execute("SET TimeZone = 'UTC'")  # casts between moments and UTC timestamps
         conn.execute("SET enable_external_access = false")
         conn.execute("SET lock_configuration = true")
-        return _Loaded(conn, answers=Answers(self.answers_kept))
+        return _Loaded(conn, answers=Answers(self.answers_bytes))
 
     def _acquire(self, release: Release, path: Path) -> _Loaded:
         key = (release.dataset_id, release.version, release.sha256)
@@ -157,10 +216,17 @@ class ReleaseTables:
             yield cur
 
     @contextmanager
-    def query(self, release: Release, path: Path) -> Iterator[tuple[duckdb.DuckDBPyConnection, Answers]]:
-        """A cursor on the release and the answers kept for it (see ``Answers``)."""
-        with self._using(release, path) as (loaded, cur):
-            yield cur, loaded.answers
+    def query(self, release: Release, path: Path) -> Iterator[Reading]:
+        """The answers kept for the release, and a cursor on it made when first needed."""
+        loaded = self._acquire(release, path)
+        reading = Reading(loaded.conn, loaded.answers)
+        try:
+            yield reading
+        finally:
+            try:
+                reading.close()
+            finally:
+                self._let_go(loaded)
 
     def memo(
         self, release: Release, path: Path, name: str, compute: Callable[[duckdb.DuckDBPyConnection], Any]
@@ -190,4 +256,14 @@ def release_tables(v: Any) -> ReleaseTables:
     return tables
 
 
-__all__ = ["ANSWERS_KEPT", "FID", "LOAD_MAX_ROWS", "TABLE", "Answers", "ReleaseTables", "release_tables"]
+__all__ = [
+    "ANSWERS_BYTES",
+    "ENTRY_OVERHEAD",
+    "FID",
+    "LOAD_MAX_ROWS",
+    "TABLE",
+    "Answers",
+    "Reading",
+    "ReleaseTables",
+    "release_tables",
+]

@@ -1,0 +1,101 @@
+"""A records answer of the Explore API: computed on the loaded release, encoded once, kept.
+
+A published release never changes, so a records answer is a pure function of the
+release and of the normalised query — the parsed ODSQL statement with its typed
+values (the page is in it) and the time zone its moments are written in — however
+the URL spelt it (parameters' order, spaces, ``apikey``, ``lang``). Its encoded
+bytes are kept with the loaded release (``release_tables.Answers``, bounded in
+bytes, gone with the release) and its ETag is a hash of the same key, so a
+conditional request is answered without the release.
+
+The first answer runs the page on the release's cursor and, when the page is full,
+the total (kept on its own: the other pages of the same query skip that scan); its
+rows go from Arrow to JSON with no per-value Python step: moments are converted to
+the asked zone by Arrow, ``to_pylist`` makes the objects once and orjson writes them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Hashable
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import orjson
+import pyarrow as pa
+
+from vigie import metrics
+from vigie.opendata.explore_engine import run
+from vigie.opendata.explore_odsql import Query
+from vigie.opendata.queries import Release
+from vigie.opendata.release_tables import Reading
+
+
+def typed(params: list[Any]) -> tuple[str, ...]:
+    """Bound values with their types, so that the text "1" and the number 1 are two queries."""
+    return tuple(f"{type(x).__name__}:{x!r}" for x in params)
+
+
+def answer_key(q: Query, tz: ZoneInfo) -> tuple[Hashable, ...]:
+    """What a records answer depends on besides its release."""
+    return ("answer", q.sql, typed(q.params), tz.key)
+
+
+def etag(release: Release, key: tuple[Hashable, ...]) -> str:
+    """A strong validator of the answer: its release and its normalised query."""
+    text = repr((release.dataset_id, release.version, release.sha256, key))
+    return '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
+
+
+def answer(
+    reading: Reading,
+    q: Query,
+    key: tuple[Hashable, ...],
+    limit: int,
+    offset: int,
+    tz: ZoneInfo,
+    seconds: float,
+) -> bytes:
+    """The encoded answer: kept from an earlier request on this release, or computed and kept."""
+    found, body = reading.answers.find(key)
+    metrics.OPENDATA_ANSWERS.labels("kept" if found else "computed").inc()
+    if found:
+        kept: bytes = body
+        return kept
+    conn = reading.cursor
+    table = run(conn, q.sql, q.params, seconds=seconds)
+    if 0 < table.num_rows < limit or (offset == 0 and table.num_rows < limit):
+        # A page that is not full is the last one: the total needs no second query.
+        total = offset + table.num_rows
+    else:
+
+        def count() -> int:
+            return int(run(conn, q.count_sql, q.count_params, seconds=seconds).column(0)[0].as_py())
+
+        total = reading.answers.get(("count", q.count_sql, typed(q.count_params)), count)
+    encoded = encode(table, total, tz)
+    reading.answers.keep(key, encoded)
+    return encoded
+
+
+def encode(table: pa.Table, total: int, tz: ZoneInfo) -> bytes:
+    """``{"total_count", "results"}`` in JSON, moments in ``tz`` (ISO 8601 with their offset)."""
+    columns = []
+    for f, column in zip(table.schema, table.columns, strict=True):
+        if pa.types.is_timestamp(f.type):
+            # A moment without a zone is UTC (the release's convention): Arrow keeps the instant.
+            column = column.cast(pa.timestamp(f.type.unit, tz=tz.key))
+        columns.append(column)
+    rows = pa.Table.from_arrays(columns, names=table.column_names).to_pylist()
+    return orjson.dumps({"total_count": total, "results": rows}, default=_plain)
+
+
+def _plain(value: Any) -> Any:
+    # DuckDB sums integers as HUGEINT, which Arrow hands over as decimals.
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"{type(value).__name__} is not written in JSON")
+
+
+__all__ = ["answer", "answer_key", "encode", "etag", "typed"]
