@@ -290,6 +290,14 @@ class Settings(BaseSettings):
         le=400,
         description="Lifetime of a resident's session (their account on one device), in days.",
     )
+    resident_link_stop_days: int = Field(
+        30,
+        ge=1,
+        le=365,
+        description="Days during which no sign-in link is e-mailed to an address after its owner "
+        "used the stop link of one (the sign-in page says so); a stop that never lapsed would lock "
+        "the address's real owner out of their account for good.",
+    )
     resident_links_per_hour: int = Field(
         5,
         ge=0,

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from vigie.citizen.views import page_config
 from vigie.citizen.web import show_page
-from vigie.errors import Forbidden, NotFound, ServiceUnavailable, ValidationFailed, VigieError
+from vigie.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, ValidationFailed, VigieError
 from vigie.residents import actions, signin
 from vigie.residents.web import clear_session, require_resident, set_session, signed_in
 from vigie.runtime import Vigie
@@ -100,6 +100,15 @@ async def ask_link(request: Request) -> Response:
         )
     except ServiceUnavailable:
         return _page(request, "citizen/account_sign_in.html", 503, state="off", email="")
+    except Conflict:  # the address's owner stopped sign-in e-mails (whether an account exists or not)
+        return _page(
+            request,
+            "citizen/account_sign_in.html",
+            409,
+            state="stopped",
+            email="",
+            stop_days=v.settings.resident_link_stop_days,
+        )
     return _page(request, "citizen/account_sign_in.html", 202, state="sent", email="")
 
 

@@ -18,6 +18,8 @@ import base64
 import hashlib
 import hmac
 import math
+import secrets
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
@@ -36,10 +38,13 @@ DAY = 86400.0
 CONFIRM = "confirm"
 STOP = "stop"
 MERGED_SUFFIX = ".m"  # reports.actions.do_merge: the duplicate's reporter follows the kept report
-STOPPED = "stopped by the recipient"
+STOPPED = "stopped by the recipient"  # last_error of the messages a stop link dropped
 # Subscriptions that are not a report's: a resident's waste collection reminder (vigie.residents);
 # its stop page speaks of the reminder.
-REMINDER_PREFIX = "wr-"  # last_error of the messages a stop link dropped
+REMINDER_PREFIX = "wr-"
+# An address's sign-in links (vigie.residents): one subscription per address, whose stop
+# holds for ``resident_link_stop_days`` only (a stop for good would lock the owner out).
+SIGN_IN_PREFIX = "si-"
 
 
 def address_hash(email: str) -> str:
@@ -121,6 +126,58 @@ def allowed_tokens(s: Session, tokens: list[str]) -> set[str]:
     return out
 
 
+def sign_in_subscription(s: Session, email: str) -> str:
+    """The token of ``email``'s sign-in subscription, made at its first link (in the caller's
+    transaction). Its stop link is in every sign-in e-mail to the address; the token is
+    random, so once erasure empties the address's hash nothing ties it to the address."""
+    digest = address_hash(email)
+    found = s.scalar(
+        select(ConsentRow.token)
+        .where(ConsentRow.address_hash == digest, ConsentRow.token.startswith(SIGN_IN_PREFIX))
+        .order_by(ConsentRow.id)
+        .limit(1)
+    )
+    if found is not None:
+        return str(found)
+    token = SIGN_IN_PREFIX + secrets.token_urlsafe(24)
+    add_consent(s, token, email)
+    return token
+
+
+def sign_in_tokens(s: Session, email: str) -> list[str]:
+    """The sign-in subscriptions of ``email`` (one, or more if two first links raced)."""
+    return list(
+        s.scalars(
+            select(ConsentRow.token).where(
+                ConsentRow.address_hash == address_hash(email), ConsentRow.token.startswith(SIGN_IN_PREFIX)
+            )
+        )
+    )
+
+
+def sign_in_stopped_until(s: Session, email: str, days: int) -> datetime | None:
+    """Until when sign-in e-mails to ``email`` stay stopped (None: they may be sent)."""
+    latest = s.scalar(
+        select(func.max(ConsentRow.stopped_at)).where(
+            ConsentRow.address_hash == address_hash(email), ConsentRow.token.startswith(SIGN_IN_PREFIX)
+        )
+    )
+    if latest is None:
+        return None
+    until: datetime = latest + timedelta(days=days)
+    return until if until > utcnow() else None
+
+
+def is_stopped(v: Vigie, row: ConsentRow) -> bool:
+    """Whether the subscription ``row`` is stopped now: for good, except a sign-in
+    subscription's stop, which lapses after ``resident_link_stop_days``."""
+    if row.stopped_at is None:
+        return False
+    if not row.token.startswith(SIGN_IN_PREFIX):
+        return True
+    return row.stopped_at + timedelta(days=v.settings.resident_link_stop_days) > utcnow()
+
+
 def do_confirm(v: Vigie, token: str, code: str) -> bool:
     """Confirm the subscription ``token`` from the link's ``code``; False if it already was."""
     check_code(v.settings.secret_key, CONFIRM, token, code)
@@ -146,7 +203,7 @@ def do_stop(v: Vigie, token: str, code: str) -> bool:
     now = utcnow()
     with v.db.session(write=True) as s:
         row = s.scalar(select(ConsentRow).where(ConsentRow.token == token))
-        if row is not None and row.stopped_at is not None:
+        if row is not None and is_stopped(v, row):
             return False
         if row is None:  # a subscription older than consents: it stops all the same
             s.add(ConsentRow(token=token, address_hash="", stopped_at=now, created_at=now))
@@ -229,6 +286,10 @@ __all__ = [
     "do_confirm",
     "do_stop",
     "drop_subscriptions",
+    "is_stopped",
+    "sign_in_stopped_until",
+    "sign_in_subscription",
+    "sign_in_tokens",
     "stopped_tokens",
     "stop_path",
     "ever_confirmed",

@@ -36,6 +36,7 @@ def _page(request: Request, state: str, status_code: int = 200) -> HTMLResponse:
         state=state,
         action=request.url.path,
         nav="",
+        stop_days=_vigie(request).settings.resident_link_stop_days,
     )
 
 
@@ -63,12 +64,15 @@ async def stop_page(token: str, code: str, request: Request) -> HTMLResponse:
         row = await run_in_threadpool(consent.consent_state, _vigie(request), token, consent.STOP, code)
     except NotFound:
         return _page(request, "invalid", 404)
-    return _page(request, _of(token, "stopped" if row.stopped_at is not None else "stop"))
+    stopped = consent.is_stopped(_vigie(request), row)
+    return _page(request, _of(token, "stopped" if stopped else "stop"))
 
 
 def _of(token: str, state: str) -> str:
-    """The stop pages of a collection reminder speak of the reminder, not of a report."""
-    return state + "_reminder" if token.startswith(consent.REMINDER_PREFIX) else state
+    """The stop pages of a collection reminder or of sign-in links speak of them, not of a report."""
+    if token.startswith(consent.REMINDER_PREFIX):
+        return state + "_reminder"
+    return state + "_signin" if token.startswith(consent.SIGN_IN_PREFIX) else state
 
 
 @router.post("/courriel/arreter/{token}/{code}", response_class=HTMLResponse)

@@ -343,7 +343,9 @@ def _delete(s: Session, resident: ResidentRow) -> dict[str, int]:
         select(func.count()).select_from(ResidentReportRow).where(ResidentReportRow.resident_id == rid)
     )
     unlink_account(s, account_ref(rid))
-    consent.drop_subscriptions(s, [*tokens, f"resident:{rid}"])
+    # The address's sign-in subscription goes too (its hash emptied: a stop it held ends).
+    signin_tokens = consent.sign_in_tokens(s, resident.email)
+    consent.drop_subscriptions(s, [*tokens, *signin_tokens, f"resident:{rid}"])
     messages = forget_messages(s, resident.email, [MailKind.SIGN_IN, MailKind.REMINDER])
     s.execute(delete(SignInLinkRow).where(SignInLinkRow.email == resident.email))
     for table in (ResidentReportRow, FavouriteRow, ReminderRow, ResidentSessionRow):

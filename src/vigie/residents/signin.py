@@ -20,10 +20,10 @@ from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from vigie.db import utcnow
-from vigie.errors import NotFound, ServiceUnavailable
+from vigie.errors import Conflict, NotFound, ServiceUnavailable
 from vigie.limits.store import check_rate, store_of
 from vigie.notifications import consent
-from vigie.notifications.actions import MailKind, notifications_enabled, queue_message
+from vigie.notifications.actions import MailKind, notifications_enabled, queue_message, stop_link
 from vigie.notifications.messages import compose_plain, ui_lang
 from vigie.residents.domain import check_email, secret_hash
 from vigie.residents.storage import ResidentRow, ResidentSessionRow, SignInLinkRow
@@ -83,12 +83,24 @@ def link_path(token: str) -> str:
 
 def do_request_link(v: Vigie, email: object, lang: str, client: str) -> None:
     """Send a sign-in link to ``email``. The answer never tells whether an account exists:
-    past the address's limits nothing is sent, and the caller answers the same."""
+    past the address's limits nothing is sent, and the caller answers the same. Conflict
+    when the address's owner stopped sign-in e-mails less than ``resident_link_stop_days``
+    ago (from the stop link of one, whether an account exists or not)."""
     address = check_email(email)
     if not notifications_enabled(v.settings):
         raise ServiceUnavailable("e-mails are turned off here, so accounts cannot be used")
     per_hour = v.settings.resident_links_per_hour
     check_rate(v, f"resident:link:client:{client[:64]}", per_hour * 10, HOUR, "too many sign-in links asked")
+    with v.db.session() as s:
+        stopped = consent.sign_in_stopped_until(s, address, v.settings.resident_link_stop_days)
+    if stopped is not None:
+        # Anyone who received a link may have stopped them, account or not: this tells
+        # nothing about accounts. It lapses, so the real owner is never locked out for good.
+        raise Conflict(
+            "no sign-in link can be sent to this address now: they were stopped from the stop "
+            f"link of one of them, for {v.settings.resident_link_stop_days} days",
+            field="email",
+        )
     digest = consent.address_hash(address)[:40]
     if per_hour > 0 and store_of(v).take(f"resident:link:{digest}", per_hour, HOUR) > 0:
         log.info("sign-in link not sent: the address's hourly limit is reached")
@@ -98,24 +110,26 @@ def do_request_link(v: Vigie, email: object, lang: str, client: str) -> None:
     now = utcnow()
     minutes = v.settings.resident_link_minutes
     words = TEXTS[lang]
-    message = compose_plain(
-        lang=lang,
-        subject=words["subject"].format(city=v.city.name),
-        paragraphs=[
-            "Bonjour," if lang == "fr" else "Hello,",
-            words["asked"].format(city=v.city.name),
-            words["valid"].format(minutes=minutes),
-            words["ignore"],
-        ],
-        link_label=words["link"],
-        link=v.settings.public_base_url.rstrip("/") + link_path(token),
-        footer=[v.city.name, words["why"], words["auto"]],
-        stop_link="",
-    )
     with v.db.session(write=True) as s:
         if not consent.ever_confirmed(s, address) and consent.take_unconfirmed(v, address) > 0:
             log.info("sign-in link not sent: the unconfirmed address's daily cap is reached")
             return
+        # Every sign-in e-mail carries the address's stop link and List-Unsubscribe.
+        subscription = consent.sign_in_subscription(s, address)
+        message = compose_plain(
+            lang=lang,
+            subject=words["subject"].format(city=v.city.name),
+            paragraphs=[
+                "Bonjour," if lang == "fr" else "Hello,",
+                words["asked"].format(city=v.city.name),
+                words["valid"].format(minutes=minutes),
+                words["ignore"],
+            ],
+            link_label=words["link"],
+            link=v.settings.public_base_url.rstrip("/") + link_path(token),
+            footer=[v.city.name, words["why"], words["auto"]],
+            stop_link=stop_link(v.settings, subscription),
+        )
         s.execute(delete(SignInLinkRow).where(SignInLinkRow.expires_at < now))
         s.add(
             SignInLinkRow(
@@ -134,7 +148,7 @@ def do_request_link(v: Vigie, email: object, lang: str, client: str) -> None:
             message=message,
             kind=MailKind.SIGN_IN,
             cause="signin:" + secret_hash(token)[:24],
-            token=None,
+            token=subscription,
         )
         s.commit()
     log.info("queued a sign-in link")
