@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from vigie.db import utcnow
 from vigie.runtime import Vigie
-from vigie.telemetry.registry import AssetRegistry
+from vigie.telemetry.registry import assets_of_kind
 from vigie.telemetry.schema import TRAFFIC_DETECTOR
 from vigie.telemetry.simulator import FleetSimulator
 from vigie.traffic.observer import learn_profiles
@@ -22,9 +22,7 @@ def load_demo_traffic(v: Vigie) -> list[str]:
     with v.db.session() as s:
         if s.scalar(select(func.count()).select_from(TrafficProfileRow)):
             return ["demo traffic profiles: already learnt"]
-    registry = AssetRegistry(v.db)
-    registry.refresh()
-    detectors = registry.of_kind(TRAFFIC_DETECTOR)
+    detectors = assets_of_kind(v.db, TRAFFIC_DETECTOR)
     if not detectors:
         return ["demo traffic profiles: no detector"]
     sim = FleetSimulator(detectors, seed=18, periods={TRAFFIC_DETECTOR: 300})
