@@ -88,6 +88,9 @@ class AssetRegistry:
     def of_kind(self, kind: str) -> list[AssetInfo]:
         return [a for a in list(self.assets.values()) if a.kind == kind]
 
+    def __len__(self) -> int:
+        return len(self.assets)
+
 
 def could_be_kind(kind: str) -> ColumnElement[bool]:
     """SQL keeping the assets ``kind_of`` may call ``kind`` (its type's names folded as
@@ -105,6 +108,3 @@ def assets_of_kind(db: Database, kind: str) -> list[AssetInfo]:
         rows = s.scalars(select(AssetRow).where(could_be_kind(kind)).order_by(AssetRow.id))
         infos = [info_of(row) for row in rows]
     return [i for i in infos if i is not None and i.kind == kind]
-
-    def __len__(self) -> int:
-        return len(self.assets)
