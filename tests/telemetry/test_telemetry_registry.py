@@ -29,7 +29,7 @@ def test_registry_assets_of_kind_matches_the_full_registry(vigie: Vigie) -> None
         for asset_id, asset_type in ASSETS:
             s.add(AssetRow(id=asset_id, type=asset_type, created_at=now, updated_at=now))
     full = AssetRegistry(vigie.db)
-    full.refresh()
+    assert full.refresh() == len(full) == 7  # every asset but the two of no known kind
     for kind in (TRAFFIC_DETECTOR, CAMERA):
         expected = sorted(a.id for a in full.of_kind(kind))
         assert sorted(a.id for a in assets_of_kind(vigie.db, kind)) == expected
