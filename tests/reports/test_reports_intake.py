@@ -98,3 +98,42 @@ def test_reports_intake_photos_and_keys_go_with_one_submission(vigie) -> None:
     batch = [intake.check_submission(vigie, _sub()) for _ in range(2)]
     with pytest.raises(ValueError, match="one submission"):
         intake.do_create_reports(vigie, batch, idempotency=intake.Idempotency("s", "k", "f"))
+
+
+def test_reports_check_submissions_gives_each_its_checked_form_or_its_error(vigie) -> None:
+    subs = [
+        _sub(),
+        _sub(service_code="inconnu"),
+        _sub(lat=48.8566, long=2.3522),  # Paris: outside Dijon's zones
+        _sub(lat=47.3300, long=5.0300, description="Trou rue de Jouvence"),
+        _sub(long=None),  # a latitude without its longitude
+    ]
+    results = intake.check_submissions(vigie, subs)
+
+    assert [type(r).__name__ for r in results] == [
+        "CheckedSubmission",
+        "ValidationFailed",
+        "ValidationFailed",
+        "CheckedSubmission",
+        "ValidationFailed",
+    ]
+    for sub, result in zip(subs, results, strict=True):
+        try:
+            one = intake.check_submission(vigie, sub)
+        except Exception as exc:
+            assert isinstance(result, Exception)
+            assert (type(exc), str(exc), getattr(exc, "field", None)) == (
+                type(result),
+                str(result),
+                getattr(result, "field", None),
+            )
+            continue
+        assert not isinstance(result, Exception)
+        assert (result.zone, result.procedure.id, result.lat, result.long) == (
+            one.zone,
+            one.procedure.id,
+            one.lat,
+            one.long,
+        )
+    assert results[1].field == "service_code" and results[2].field == "lat"  # type: ignore[union-attr]
+    assert results[0].zone != "" and results[3].description == "Trou rue de Jouvence"  # type: ignore[union-attr]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from shapely import STRtree, prepare
+import numpy as np
+from shapely import STRtree, points, prepare
 from shapely.geometry import Point, mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
@@ -86,6 +88,26 @@ class ZoneIndex:
             if zone.geometry.covers(point):
                 return zone
         return None
+
+    def locate_all(self, coords: Sequence[tuple[float, float]]) -> list[Zone | None]:
+        """The zone of each ``(lat, long)``: :meth:`locate` of every point, in one lookup.
+
+        An import checks thousands of points at once: one call into the tree for them
+        all costs what a few calls of :meth:`locate` do (each builds a Point and goes
+        through numpy's argument handling). A point covered by two zones (on a shared
+        border) is answered by :meth:`locate`, so that the answer is the same either way.
+        """
+        if not coords:
+            return []
+        lat_long = np.asarray(coords, dtype=float).reshape(-1, 2)
+        found, tree_index = self._tree.query(points(lat_long[:, 1], lat_long[:, 0]), predicate="covered_by")
+        zones: list[Zone | None] = [None] * len(coords)
+        matches = np.bincount(found, minlength=len(coords))
+        for i, t in zip(found.tolist(), tree_index.tolist(), strict=True):
+            zones[i] = self.zones[t]
+        for i in np.flatnonzero(matches > 1).tolist():
+            zones[i] = self.locate(*coords[i])
+        return zones
 
     def codes(self) -> list[str]:
         return [z.code for z in self.zones]

@@ -1,8 +1,9 @@
 """``vigie import requests``: load historical reports from CSV or GeoJSON.
 
 Records are mapped with a declarative mapping (:mod:`vigie.importer.mapping`),
-checked with the same rules as any submission (:func:`check_submission`) and
-inserted in batches, one transaction per batch and one savepoint per record,
+checked with the same rules as any submission (:func:`check_submissions`, a
+batch at a time) and created by the one creation function in batches, one
+transaction per batch; a batch that fails is retried one record at a time,
 so a bad record never breaks its batch. A record whose external id is already
 in the database is skipped: running the same import twice creates nothing the
 second time. Failed records are reported with their position in the file (the
@@ -12,8 +13,11 @@ line where the CSV record starts, or the GeoJSON feature index) and the reason.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import tzinfo
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -22,7 +26,7 @@ from vigie.errors import ConfigProblem, ConfigurationError, VigieError
 from vigie.events.domain import DomainEvent
 from vigie.importer.mapping import MappedRow, Mapping, RowError, load_mapping
 from vigie.reports.domain import CLOSED, Channel
-from vigie.reports.intake import CheckedSubmission, Submission, check_submission, do_create_reports
+from vigie.reports.intake import CheckedSubmission, Submission, check_submissions, do_create_reports
 from vigie.reports.storage import ReportRow
 from vigie.runtime import Vigie
 from vigie.sources.reading import ImportResult, Record, open_source, progress_bar
@@ -66,16 +70,9 @@ def _submission(v: Vigie, row: MappedRow, keep_number: bool) -> Submission:
     )
 
 
-def _import_batch(
-    v: Vigie,
-    mapping: Mapping,
-    tz: tzinfo,
-    batch: list[Record],
-    result: ImportResult,
-    history: bool,
-    write: bool = True,
-) -> None:
-    """Map and check a batch, then create its reports in one call (the same checks on a list)."""
+def _map(
+    mapping: Mapping, tz: tzinfo, batch: list[Record], result: ImportResult
+) -> list[tuple[int, MappedRow]]:
     mapped: list[tuple[int, MappedRow]] = []
     for rec in batch:
         if rec.error:
@@ -85,34 +82,56 @@ def _import_batch(
             mapped.append((rec.position, mapping.map_record(rec.get, rec.geometry, tz)))
         except RowError as exc:
             result.failed.append((rec.position, _reason(exc)))
-    if not mapped:
-        return
+    return mapped
+
+
+def _check(
+    v: Vigie, mapping: Mapping, mapped: list[tuple[int, MappedRow]]
+) -> list[CheckedSubmission | Exception]:
+    """The submission checks of a batch, in one call (the same checks on a list)."""
+    return check_submissions(v, [_submission(v, row, mapping.keep_source_number) for _, row in mapped])
+
+
+def _select(
+    v: Vigie,
+    mapped: list[tuple[int, MappedRow]],
+    checked: list[CheckedSubmission | Exception],
+    result: ImportResult,
+) -> list[tuple[int, CheckedSubmission]]:
+    """The batch's records to create: not in the database (nor earlier in the file), checked.
+
+    Asked once the previous batch is committed, so that its records count as there.
+    """
     with v.db.session() as s:
         wanted = {row.external_id for _, row in mapped}
         existing = set(s.scalars(select(ReportRow.external_id).where(ReportRow.external_id.in_(wanted))))
-    checked: list[tuple[int, CheckedSubmission]] = []
-    for position, row in mapped:
+    todo: list[tuple[int, CheckedSubmission]] = []
+    for (position, row), one in zip(mapped, checked, strict=True):
         if row.external_id in existing:  # imported before, or earlier in this file
             result.skipped += 1
-            continue
-        try:
-            checked.append((position, check_submission(v, _submission(v, row, mapping.keep_source_number))))
-        except Exception as exc:  # a bad record never stops the import
-            result.failed.append((position, _reason(exc)))
-            continue
-        existing.add(row.external_id)
-    if not write:  # --check: what would be created
-        result.created += len(checked)
-        return
-    if not checked:
-        return
+        elif isinstance(one, Exception):  # a bad record never stops the import
+            result.failed.append((position, _reason(one)))
+        else:
+            todo.append((position, one))
+            existing.add(row.external_id)
+    return todo
+
+
+def _written(
+    v: Vigie,
+    writing: Future[Any],
+    todo: list[tuple[int, CheckedSubmission]],
+    result: ImportResult,
+    history: bool,
+) -> None:
+    """Wait for a batch's write; if it failed (it wrote nothing), name the records at fault."""
     try:
-        do_create_reports(v, [c for _, c in checked], history=history)
-        result.created += len(checked)
+        writing.result()
+        result.created += len(todo)
         return
     except Exception:  # noqa: S110 - the batch wrote nothing: name the records at fault below
         pass
-    for position, one in checked:
+    for position, one in todo:
         try:
             do_create_reports(v, [one], history=history)
         except Exception as exc:
@@ -149,6 +168,11 @@ def run_import(
     room reloads once. ``check`` maps and checks every record, writes nothing
     and reports what would be refused.
 
+    Batches go through a pipeline of two: while one is written (in a thread of
+    its own: the database's work, in SQLite's C code or PostgreSQL's server,
+    does not hold the interpreter), the next is read, mapped and checked. One
+    batch is written at a time, so memory holds two batches at most.
+
     Raises :class:`ConfigurationError` (before writing anything) when the
     mapping is invalid or does not fit the file.
     """
@@ -163,22 +187,46 @@ def run_import(
     tz = m.timezone or v.city.timezone
     result = ImportResult(file=str(path), mapping=str(mapping), unit=source.unit, checked_only=check)
     history = mode == "history"
-    with progress_bar(progress, source.total, path.name, "checking" if check else "importing") as advance:
-        batch: list[Record] = []
-        for rec in source.records():
-            batch.append(rec)
-            if len(batch) >= batch_size:
-                _import_batch(v, m, tz, batch, result, history, write=not check)
-                advance(len(batch))
-                batch = []
-        if batch:
-            _import_batch(v, m, tz, batch, result, history, write=not check)
+    verb = "checking" if check else "importing"
+    with (
+        progress_bar(progress, source.total, path.name, verb) as advance,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="vigie-import") as writer,
+    ):
+        pending: tuple[Future[Any], list[tuple[int, CheckedSubmission]], int] | None = None
+        for batch in _batches(source.records(), batch_size):
+            mapped = _map(m, tz, batch, result)
+            checked = _check(v, m, mapped)
+            if pending is not None:
+                _written(v, pending[0], pending[1], result, history)
+                advance(pending[2])
+                pending = None
+            todo = _select(v, mapped, checked, result) if mapped else []
+            if check:  # --check: what would be created
+                result.created += len(todo)
+            elif todo:
+                writing = writer.submit(do_create_reports, v, [c for _, c in todo], history=history)
+                pending = (writing, todo, len(batch))
+                continue
             advance(len(batch))
+        if pending is not None:
+            _written(v, pending[0], pending[1], result, history)
+            advance(pending[2])
     result.failed.sort(key=lambda f: f[0])
     result.elapsed = time.perf_counter() - started
     if result.created:
         v.bus.publish([imported_event(result, mode)])
     return result
+
+
+def _batches(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
+    batch: list[Record] = []
+    for rec in records:
+        batch.append(rec)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def imported_event(result: ImportResult, mode: str) -> DomainEvent:

@@ -110,6 +110,55 @@ def _fold(text: str) -> str:
 
 
 def check_submission(v: Vigie, sub: Submission) -> CheckedSubmission:
+    """Validate one submission: :func:`check_submissions` of one, its error raised."""
+    checked = check_submissions(v, [sub])[0]
+    if isinstance(checked, Exception):
+        raise checked
+    return checked
+
+
+def check_submissions(v: Vigie, subs: Sequence[Submission]) -> list[CheckedSubmission | Exception]:
+    """Validate submissions: for each, its checked form or the error that refuses it.
+
+    The same checks for one submission or an import's batch of thousands, done so
+    that a batch costs less per submission: the zones of all the points are found
+    in one lookup (:meth:`~vigie.city.zones.ZoneIndex.locate_all`) and a procedure
+    is resolved once per service, zone and attributes. Errors are returned in the
+    submission's place (never raised), so one bad submission leaves the others.
+    """
+    fields: list[_Fields | Exception] = []
+    for sub in subs:
+        try:
+            fields.append(_check_fields(v, sub))
+        except Exception as exc:  # returned to the caller in the submission's place
+            fields.append(exc)
+    points = [f.point for f in fields if isinstance(f, _Fields) and f.point is not None]
+    located = dict(zip(points, v.city.zones.locate_all(points), strict=True))
+    procedures: dict[Any, Procedure] = {}
+    out: list[CheckedSubmission | Exception] = []
+    for sub, f in zip(subs, fields, strict=True):
+        if isinstance(f, Exception):
+            out.append(f)
+            continue
+        try:
+            out.append(_check_place(v, sub, f, located, procedures))
+        except Exception as exc:  # as above
+            out.append(exc)
+    return out
+
+
+@dataclass
+class _Fields:
+    """What a submission's own fields give, before its place is found."""
+
+    service: Service
+    channel: Channel
+    description: str
+    address: str
+    point: tuple[float, float] | None
+
+
+def _check_fields(v: Vigie, sub: Submission) -> _Fields:
     code = (sub.service_code or "").strip()
     if not code:
         raise ValidationFailed("service_code is required", field="service_code")
@@ -127,8 +176,20 @@ def check_submission(v: Vigie, sub: Submission) -> CheckedSubmission:
     address = (sub.address or "").strip()
     if len(address) > 512:
         raise ValidationFailed("address is longer than 512 characters", field="address_string")
-    point = check_coordinates(sub.lat, sub.long)
-    point, address, address_id, zone = _place(v, point, address, (sub.address_id or "").strip())
+    return _Fields(service, channel, description, address, check_coordinates(sub.lat, sub.long))
+
+
+def _check_place(
+    v: Vigie,
+    sub: Submission,
+    f: _Fields,
+    located: dict[tuple[float, float], Zone | None],
+    procedures: dict[Any, Procedure],
+) -> CheckedSubmission:
+    """The rest of the checks, with the zones of the batch's points (``located``) and
+    the procedures it resolved so far (``procedures``, added to)."""
+    service, channel = f.service, f.channel
+    point, address, address_id, zone = _place(v, f.point, f.address, (sub.address_id or "").strip(), located)
     # An e-mail cannot answer the service's questions: the operator completes them.
     attributes = check_attributes(service, sub.attributes or {}, require=channel != Channel.EMAIL)
     for name, limit in (
@@ -143,7 +204,15 @@ def check_submission(v: Vigie, sub: Submission) -> CheckedSubmission:
         from vigie.accounts.actions import check_email
 
         sub.reporter_email = check_email(sub.reporter_email)
-    procedure = v.catalogue.resolve(service.code, zone.code, attributes)
+    try:
+        key: Any = (service.code, zone.code, tuple(attributes.items()))
+        procedure = procedures.get(key)
+    except TypeError:  # a list value (multivaluelist): resolved each time
+        key, procedure = None, None
+    if procedure is None:
+        procedure = v.catalogue.resolve(service.code, zone.code, attributes)
+        if key is not None:
+            procedures[key] = procedure
     return CheckedSubmission(
         sub=sub,
         service=service,
@@ -151,7 +220,7 @@ def check_submission(v: Vigie, sub: Submission) -> CheckedSubmission:
         long=point[1] if point else None,
         zone=zone.code,
         attributes=attributes,
-        description=description,
+        description=f.description,
         procedure=procedure,
         channel=channel,
         address=address,
@@ -160,14 +229,19 @@ def check_submission(v: Vigie, sub: Submission) -> CheckedSubmission:
 
 
 def _place(
-    v: Vigie, point: tuple[float, float] | None, address: str, address_id: str
+    v: Vigie,
+    point: tuple[float, float] | None,
+    address: str,
+    address_id: str,
+    located: dict[tuple[float, float], Zone | None] | None = None,
 ) -> tuple[tuple[float, float] | None, str, str, Zone]:
     """(point, address, address id, zone) of a report.
 
     An ``address_id`` of the gazetteer gives the point and the address; an
     address typed without a point is geocoded inside the city's zones (else a
     commune named in it places the report in that zone, without a point); a
-    point without an address gets the address or street under it.
+    point without an address gets the address or street under it. ``located``:
+    zones already found for given points.
     """
     from vigie.addresses.placing import address_at, place_of_id, place_of_text
 
@@ -183,7 +257,7 @@ def _place(
     elif address_id:
         address_id = place_of_id(v, address_id).address_id
     if point is not None:
-        zone = zones.locate(*point)
+        zone = located[point] if located is not None and point in located else zones.locate(*point)
         if zone is None:
             raise ValidationFailed(
                 f"this location is outside {v.city.name}; reports are accepted only within its zones",
@@ -409,6 +483,7 @@ __all__ = [
     "CreatedReports",
     "Idempotency",
     "check_submission",
+    "check_submissions",
     "check_filer",
     "lookup_idempotent",
     "do_create_reports",
