@@ -5,12 +5,14 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
+from tests.addresses.conftest import BAN_HEADER, BAN_ROWS
 from tests.opendata.helpers import METADATA, approve, committee, create
 from tests.reports.helpers import DIJON, sensitive_service, submit_report
-from vigie.errors import NotFound
+from vigie.addresses.importer import do_import_addresses
+from vigie.errors import NotFound, ValidationFailed
 from vigie.opendata.actions import do_release, do_upload
 from vigie.opendata.charter import apply_charter
-from vigie.opendata.domain import Column, ColumnKind, Dataset, Rules, metadata_from_json
+from vigie.opendata.domain import Column, ColumnKind, Dataset, Rules, metadata_from_json, rules_from_json
 from vigie.opendata.queries import read_release, releases
 
 REPORT_RULES = {
@@ -179,3 +181,41 @@ def test_opendata_charter_displacement_is_the_same_in_every_release():
     assert a["lat"].to_pylist() != table["lat"].to_pylist()
     for before, after in zip(table["lat"].to_pylist(), a["lat"].to_pylist(), strict=True):
         assert abs(before - after) * 111_320 <= 100
+
+
+def test_opendata_street_rule_publishes_each_position_at_its_street(vigie, make_agent, tmp_path):
+    ban = tmp_path / "adresses-21.csv"
+    ban.write_text(BAN_HEADER + "\n" + "\n".join(BAN_ROWS) + "\n", encoding="utf-8")
+    do_import_addresses(vigie, ban, None, "ban-21")
+    m = 1 / 111_320
+    # Three reports on Dijon's Rue de la Gare (nos. 1, 3, 3 bis: its point is no. 3's), two
+    # in the city centre, 800 m from any street of the gazetteer.
+    for lat, long in [(47.3230 + 20 * m, 5.0300), (47.3232, 5.0304), (47.3234, 5.0307)]:
+        submit_report(vigie, lat=lat, long=long)
+    for i in range(2):
+        submit_report(vigie, lat=DIJON["lat"] + i * 1e-4, long=DIJON["long"])
+    publisher = _reports_dataset(vigie, make_agent, location="street", location_m=200, quasi_identifiers=[])
+
+    release = do_release(vigie, publisher, "signalements")
+
+    assert release.status == "published", release.reason
+    table = read_release(vigie, "signalements")
+    points = sorted(zip(table["lat"].to_pylist(), table["long"].to_pylist(), strict=True))
+    on_street = [p for p in points if p == (47.3232, 5.0305)]
+    assert len(on_street) == 3
+    # The others: the centre of their 200 m cell, never the reported position.
+    rest = [p for p in points if p != (47.3232, 5.0305)]
+    assert len(rest) == 2 and (DIJON["lat"], DIJON["long"]) not in rest
+    cell = 200 / 111_320
+    for lat, _ in rest:
+        assert abs(lat - ((DIJON["lat"] // cell) + 0.5) * cell) < 1e-4
+    locations = next(c for c in release.checks if c["check"] == "locations")
+    assert "snapped to their street (3 row(s)); 2 with no street within 50 m" in locations["detail"]
+    assert "2 of 5 position(s) had no street within 50 m" in release.note
+
+
+def test_opendata_street_rule_is_a_known_location_method():
+    cols = (Column("lat", "float", ColumnKind.PERSONAL_LATITUDE),)
+    assert rules_from_json({"location": "street"}, cols).location == "street"
+    with pytest.raises(ValidationFailed, match="rules.location must be one of grid, displace, street"):
+        rules_from_json({"location": "river"}, cols)

@@ -10,11 +10,16 @@ line within :data:`~vigie.addresses.domain.STREET_RADIUS_M`. Candidates are
 found on a grid of cells as wide as the radius (the 3 x 3 cells around a point
 hold everything within it); distances are those of
 :func:`~vigie.addresses.domain.metres_to_line`, at each point's latitude.
+
+:func:`street_names` names each point's street; :func:`street_points` gives one
+point per street instead (the open data charter's "snap to the street"): other
+contexts ask these, never the gazetteer's tables.
 """
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 from sqlalchemy import text
@@ -23,13 +28,15 @@ from vigie.addresses.domain import ADDRESS_RADIUS_M, EARTH_M_PER_DEG, STREET_RAD
 from vigie.db import Database
 
 _POINTS = text(
-    "SELECT a.lat, a.lon, p.kind, p.name FROM address_points a JOIN address_places p ON p.id = a.place_id"
+    "SELECT a.lat, a.lon, a.place_id, p.kind FROM address_points a JOIN address_places p ON p.id = a.place_id"
 )
 # Streets with address points only: reverse geocoding finds its candidates through them.
 _STREETS = text(
-    "SELECT p.name, p.lat, p.lon, p.line FROM address_places p WHERE p.kind = 'street' "
+    "SELECT p.id, p.name, p.lat, p.lon, p.line FROM address_places p WHERE p.kind = 'street' "
     "AND EXISTS (SELECT 1 FROM address_points a WHERE a.place_id = p.id)"
 )
+# Points answered at once by the candidate join: bounds its memory on a million points.
+CHUNK = 200_000
 
 
 def _nearest(
@@ -64,6 +71,27 @@ def _nearest(
     keys = cx * span + cy
     order = np.argsort(keys, kind="stable")
     keys, owner = keys[order], owner[order]
+    for lo in range(0, n, CHUNK):
+        hi = min(n, lo + CHUNK)
+        d, j = _nearest_chunk(lat[lo:hi], lon[lo:hi], seg, radius, kx, cell, keys, owner)
+        best_d[lo:hi], best_j[lo:hi] = d, j
+    return best_d, best_j
+
+
+def _nearest_chunk(
+    lat: np.ndarray,
+    lon: np.ndarray,
+    seg: np.ndarray,
+    radius: float,
+    kx: float,
+    cell: float,
+    keys: np.ndarray,
+    owner: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    n = len(lat)
+    best_d = np.full(n, np.inf)
+    best_j = np.full(n, -1, dtype=np.int64)
+    span = 1 << 31
     px = np.floor(lon * kx / cell).astype(np.int64)
     py = np.floor(lat * EARTH_M_PER_DEG / cell).astype(np.int64)
     point_ids, segs = [], []
@@ -106,45 +134,74 @@ def _nearest(
     return best_d, best_j
 
 
+def _streets_at(db: Database, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, list[Any]]:
+    """The index, in the returned streets, of the street each point stands on (-1 when none
+    within reach), by the built-in geocoder's reverse rules; points without a position
+    (NaN) stand on none."""
+    with db.engine.connect() as conn:
+        points = conn.execute(_POINTS).all()
+        streets = list(conn.execute(_STREETS).all())
+    out = np.full(len(lat), -1, dtype=np.int64)
+    placed = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
+    if not len(placed):
+        return out, streets
+    lat, lon = lat[placed], lon[placed]
+    index = {s.id: i for i, s in enumerate(streets)}
+    found = np.zeros(len(lat), dtype=bool)
+    # 1. The nearest address point within reach: its street (none when it is a place's).
+    if points:
+        a = np.array([(r.lon, r.lat, r.lon, r.lat) for r in points], dtype=np.float64)
+        a_street = np.array(
+            [index.get(r.place_id, -1) if r.kind == "street" else -1 for r in points], dtype=np.int64
+        )
+        _, j = _nearest(lat, lon, a, ADDRESS_RADIUS_M)
+        found = j >= 0
+        out[placed[found]] = a_street[j[found]]
+    # 2. Else the nearest street line within reach (a street of one point: that point).
+    rest = np.flatnonzero(~found)
+    if len(rest) and streets:
+        rows: list[tuple[float, float, float, float]] = []
+        owners: list[int] = []
+        for i, s in enumerate(streets):
+            line = json.loads(s.line) if s.line else []
+            if len(line) < 2:
+                x, y = (line[0][0], line[0][1]) if line else (s.lon, s.lat)
+                rows.append((x, y, x, y))
+                owners.append(i)
+                continue
+            for (x0, y0), (x1, y1) in zip(line, line[1:], strict=False):
+                rows.append((x0, y0, x1, y1))
+                owners.append(i)
+        _, j = _nearest(lat[rest], lon[rest], np.array(rows, dtype=np.float64), STREET_RADIUS_M)
+        hit = j >= 0
+        out[placed[rest[hit]]] = np.array(owners, dtype=np.int64)[j[hit]]
+    return out, streets
+
+
 def street_names(db: Database, lat: np.ndarray, lon: np.ndarray) -> list[str]:
     """The street each point stands on ("" when none within reach), as reverse geocoding
     with the built-in geocoder would say it, for all the points at once."""
     lat = np.asarray(lat, dtype=np.float64)
     lon = np.asarray(lon, dtype=np.float64)
-    with db.engine.connect() as conn:
-        points = conn.execute(_POINTS).all()
-        streets = conn.execute(_STREETS).all()
-    out = np.full(len(lat), "", dtype=object)
     if not len(lat):
         return []
-    # 1. The nearest address point within reach: its street (none when it is a place's).
-    if points:
-        a = np.array([(r.lon, r.lat, r.lon, r.lat) for r in points], dtype=np.float64)
-        a_street = np.array([r.name if r.kind == "street" else "" for r in points], dtype=object)
-        _, j = _nearest(lat, lon, a, ADDRESS_RADIUS_M)
-        found = j >= 0
-        out[found] = a_street[j[found]]
-    else:
-        found = np.zeros(len(lat), dtype=bool)
-    # 2. Else the nearest street line within reach (a street of one point: that point).
-    rest = np.flatnonzero(~found)
-    if len(rest) and streets:
-        rows: list[tuple[float, float, float, float]] = []
-        names: list[str] = []
-        for s in streets:
-            line = json.loads(s.line) if s.line else []
-            if len(line) < 2:
-                x, y = (line[0][0], line[0][1]) if line else (s.lon, s.lat)
-                rows.append((x, y, x, y))
-                names.append(s.name)
-                continue
-            for (x0, y0), (x1, y1) in zip(line, line[1:], strict=False):
-                rows.append((x0, y0, x1, y1))
-                names.append(s.name)
-        _, j = _nearest(lat[rest], lon[rest], np.array(rows, dtype=np.float64), STREET_RADIUS_M)
-        hit = j >= 0
-        out[rest[hit]] = np.array(names, dtype=object)[j[hit]]
-    return [str(x) for x in out.tolist()]
+    at, streets = _streets_at(db, lat, lon)
+    names = np.array([s.name for s in streets] + [""], dtype=object)  # -1: the last, ""
+    return [str(x) for x in names[at].tolist()]
 
 
-__all__ = ["street_names"]
+def street_points(db: Database, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(latitude, longitude) of the street each point stands on, as one point per street:
+    its middle address point in number order (on the street, unlike a bent street's
+    centroid; the gazetteer's centre of the street). NaN where no street is within reach
+    (the rules of :func:`street_names`), so every point of a street gets the same point."""
+    lat = np.asarray(lat, dtype=np.float64)
+    lon = np.asarray(lon, dtype=np.float64)
+    if not len(lat):
+        return np.zeros(0), np.zeros(0)
+    at, streets = _streets_at(db, lat, lon)
+    centres = np.array([(s.lat, s.lon) for s in streets] + [(np.nan, np.nan)], dtype=np.float64)
+    return centres[at, 0], centres[at, 1]
+
+
+__all__ = ["street_names", "street_points"]

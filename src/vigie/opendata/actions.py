@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import pyarrow as pa
@@ -22,6 +23,7 @@ from sqlalchemy import func, select
 from vigie.accounts.actions import do_audit
 from vigie.accounts.domain import SYSTEM, Agent
 from vigie.accounts.permissions import require
+from vigie.addresses.nearest import street_points
 from vigie.db import utcnow
 from vigie.errors import Conflict, NotFound, ValidationFailed
 from vigie.opendata.builtin import sensitive_services
@@ -150,6 +152,7 @@ def do_release(
         dataset.rules,
         sensitive_services=sensitive_services(v),
         salt=_salt(v, dataset_id),
+        streets=partial(street_points, v.db),
     )
     store = release_store(v)
     with v.db.session(write=True) as s:
@@ -185,7 +188,7 @@ def do_release(
             file_key="" if reason else key,
             columns=[] if reason else _schema_json(outcome.table.schema),
             rules_version=dataset.rules_version,
-            note=note or ("" if reason else _changelog(s, dataset_id, outcome.table, last)),
+            note=note or ("" if reason else _changelog(s, dataset_id, outcome.table, last, outcome.notes)),
             trigger=trigger,
             created_at=utcnow(),
         )
@@ -239,14 +242,14 @@ def do_release_due(v: Vigie) -> list[ReleaseRow]:
     return out
 
 
-def _changelog(s: Any, dataset_id: str, table: pa.Table, last: int) -> str:
+def _changelog(s: Any, dataset_id: str, table: pa.Table, last: int, notes: list[str]) -> str:
     prev = s.execute(
         select(ReleaseRow.rows, ReleaseRow.columns, ReleaseRow.rules_version)
         .where(ReleaseRow.dataset_id == dataset_id, ReleaseRow.version == last)
         .limit(1)
     ).first()
     if prev is None:
-        return f"First release: {table.num_rows} rows."
+        return " ".join([f"First release: {table.num_rows} rows.", *notes])
     delta = table.num_rows - prev.rows
     parts = [f"{table.num_rows} rows ({delta:+d} since version {last})"]
     before = {c["name"] for c in prev.columns}
@@ -255,7 +258,7 @@ def _changelog(s: Any, dataset_id: str, table: pa.Table, last: int) -> str:
         parts.append("new column(s): " + ", ".join(sorted(now - before)))
     if before - now:
         parts.append("column(s) removed: " + ", ".join(sorted(before - now)))
-    return "; ".join(parts) + "."
+    return " ".join(["; ".join(parts) + ".", *notes])
 
 
 def _schema_json(schema: pa.Schema) -> list[dict[str, Any]]:

@@ -9,8 +9,10 @@ Steps, in order (each reported as a check of the release):
    columns the rules drop; an undeclared column blocks the release;
 2. sensitive services: rows of a service residents never see publicly are
    left out (a service column is required to publish rows about services);
-3. locations: a resident's position is snapped to the centre of a grid cell
-   or displaced by up to the rule's distance; a dataset with residents'
+3. locations: a resident's position is snapped to the centre of a grid cell,
+   displaced by up to the rule's distance, or snapped to its street (one point per
+   street, from the addresses context; the grid cell where no street is within
+   reach, said in the release's notes); a dataset with residents'
    positions and no generalisation cannot be built (the rules always have one);
 4. time: time columns are coarsened to the rule's precision;
 5. small counts: counts below the rule's minimum become empty;
@@ -22,6 +24,7 @@ Steps, in order (each reported as a check of the release):
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,9 +32,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from vigie.addresses.domain import ADDRESS_RADIUS_M
 from vigie.opendata.domain import NEVER_PUBLISHED, Column, ColumnKind, Dataset, Rules
 
 M_PER_DEG_LAT = 111_320.0
+
+# Latitudes and longitudes -> the point of the street each stands on (NaN where none).
+StreetPoints = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
 @dataclass
@@ -48,6 +55,7 @@ class Check:
 class Outcome:
     table: pa.Table
     checks: list[Check] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # for the release's changelog line
 
     @property
     def blocked(self) -> str:
@@ -62,18 +70,20 @@ def apply_charter(
     *,
     sensitive_services: frozenset[str] = frozenset(),
     salt: int = 0,
+    streets: StreetPoints | None = None,
 ) -> Outcome:
     """``table`` (rows as the source built them) made publishable under ``rules``.
 
     ``sensitive_services``: service codes never published; ``salt``: a secret number that keys
     the displacement of positions (same row, same displacement in every release, so that
-    averaging releases gives nothing back).
+    averaging releases gives nothing back); ``streets``: the point of each position's street
+    (the ``street`` rule; without it every position falls back to its grid cell).
     """
     out = Outcome(table)
     if not _columns(out, dataset, rules):
         return out
     _sensitive(out, dataset, rules, sensitive_services)
-    _locations(out, dataset, rules, salt)
+    _locations(out, dataset, rules, salt, streets)
     _time(out, dataset, rules)
     _small_counts(out, dataset, rules)
     _k_anonymity(out, rules)
@@ -119,7 +129,7 @@ def _sensitive(out: Outcome, dataset: Dataset, rules: Rules, sensitive: frozense
         out.table = out.table.drop_columns(dropped_services)
 
 
-def _locations(out: Outcome, dataset: Dataset, rules: Rules, salt: int) -> None:
+def _locations(out: Outcome, dataset: Dataset, rules: Rules, salt: int, streets: StreetPoints | None) -> None:
     lat = next((n for n in out.table.column_names if _kind(dataset, n) == ColumnKind.PERSONAL_LATITUDE), None)
     lon = next(
         (n for n in out.table.column_names if _kind(dataset, n) == ColumnKind.PERSONAL_LONGITUDE), None
@@ -136,10 +146,33 @@ def _locations(out: Outcome, dataset: Dataset, rules: Rules, salt: int) -> None:
     ref = np.nanmean(lats) if len(lats) and not np.all(np.isnan(lats)) else 45.0
     dlat = rules.location_m / M_PER_DEG_LAT
     dlon = rules.location_m / (M_PER_DEG_LAT * max(math.cos(math.radians(ref)), 0.01))
+    # The grid is the street rule's fallback too.
+    grid_lat = (np.floor(lats / dlat) + 0.5) * dlat
+    grid_lon = (np.floor(lons / dlon) + 0.5) * dlon
     if rules.location == "grid":
-        new_lat = (np.floor(lats / dlat) + 0.5) * dlat
-        new_lon = (np.floor(lons / dlon) + 0.5) * dlon
+        new_lat, new_lon = grid_lat, grid_lon
         detail = f"residents' positions snapped to the centre of {rules.location_m:g} m cells"
+    elif rules.location == "street":
+        placed = ~(np.isnan(lats) | np.isnan(lons))
+        if streets is None:
+            s_lat = s_lon = np.full(len(lats), np.nan)
+        else:
+            s_lat, s_lon = streets(lats, lons)
+        on = placed & ~np.isnan(s_lat)
+        new_lat = np.where(on, s_lat, grid_lat)
+        new_lon = np.where(on, s_lon, grid_lon)
+        fallback = int(np.count_nonzero(placed & ~on))
+        detail = (
+            f"residents' positions snapped to their street ({int(np.count_nonzero(on))} row(s)); "
+            f"{fallback} with no street within {ADDRESS_RADIUS_M:g} m snapped to the centre of "
+            f"{rules.location_m:g} m cells"
+        )
+        if fallback:
+            out.notes.append(
+                f"{fallback} of {int(np.count_nonzero(placed))} position(s) had no street within "
+                f"{ADDRESS_RADIUS_M:g} m: published at the centre of their {rules.location_m:g} m grid "
+                "cell instead of their street."
+            )
     else:
         # Keyed by the row's position and a secret: the same row moves the same way every release.
         key = np.floor(lats * 1e5).astype("int64") * 1_000_003 + np.floor(lons * 1e5).astype("int64")

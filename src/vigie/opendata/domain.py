@@ -225,7 +225,7 @@ def columns_from_json(raw: Any) -> tuple[Column, ...]:
 
 
 TIME_PRECISIONS = ("minute", "hour", "day", "week", "month", "year")
-LOCATION_METHODS = ("grid", "displace")
+LOCATION_METHODS = ("grid", "displace", "street")
 
 
 @dataclass(frozen=True)
@@ -234,7 +234,9 @@ class Rules:
 
     - ``drop``: more columns left out (free text and contact columns always are);
     - ``location``: how residents' positions are generalised: snapped to the centre of a
-      grid cell of ``location_m`` metres, or displaced by up to ``location_m`` metres;
+      grid cell of ``location_m`` metres (``grid``), displaced by up to ``location_m``
+      metres (``displace``), or snapped to one point of the street they are on
+      (``street``; a position with no street within reach gets the grid cell instead);
     - ``time``: precision each time column is coarsened to;
     - ``exclude_sensitive``: rows of services that are not public are left out;
     - ``min_count``: counts below it are published as empty (suppressed);
