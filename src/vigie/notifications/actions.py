@@ -19,7 +19,7 @@ import hashlib
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.utils import parseaddr
 from typing import TYPE_CHECKING, Any, cast
 
@@ -171,12 +171,14 @@ def queue_message(
     kind: MailKind,
     cause: str,
     token: str | None,
+    expires_at: datetime | None = None,
 ) -> bool:
     """Queue one message another context composed (a resident's sign-in link, a collection
     reminder), in the caller's transaction ``s``. ``cause`` names it once: queuing the same
     cause for the same address again does nothing. ``token`` is the subscription whose stop
-    link and List-Unsubscribe the message carries (None: a message asked for once). The
-    caller applies the e-mail policy (confirmed addresses, caps). True if queued now."""
+    link and List-Unsubscribe the message carries (None: a message asked for once);
+    ``expires_at``, when it is of no use any more (never sent after). The caller applies
+    the e-mail policy (confirmed addresses, caps). True if queued now."""
     if not notifications_enabled(v.settings):
         return False
     now = utcnow()
@@ -202,6 +204,7 @@ def queue_message(
                 "message_id": new_message_id(v.settings.mail_from),
                 "kind": kind.value,
                 "token": token,
+                "expires_at": expires_at,
             }
         ],
     )

@@ -205,13 +205,32 @@ def do_stop(v: Vigie, token: str, code: str) -> bool:
         row = s.scalar(select(ConsentRow).where(ConsentRow.token == token))
         if row is not None and is_stopped(v, row):
             return False
+        tokens = [token]
         if row is None:  # a subscription older than consents: it stops all the same
             s.add(ConsentRow(token=token, address_hash="", stopped_at=now, created_at=now))
         else:
             row.stopped_at = now
+            if token.startswith(REMINDER_PREFIX) and row.address_hash:
+                # An address gets one reminder e-mail an evening, listing all its reminders
+                # (vigie.residents): its stop link stops that e-mail, so all of them.
+                tokens += list(
+                    s.scalars(
+                        select(ConsentRow.token).where(
+                            ConsentRow.address_hash == row.address_hash,
+                            ConsentRow.token.startswith(REMINDER_PREFIX),
+                            ConsentRow.stopped_at.is_(None),
+                        )
+                    )
+                )
+                s.execute(
+                    update(ConsentRow)
+                    .where(ConsentRow.token.in_(tokens), ConsentRow.stopped_at.is_(None))
+                    .values(stopped_at=now)
+                    .execution_options(synchronize_session=False)
+                )
         s.execute(
             update(OutboxRow)
-            .where(OutboxRow.token == token, OutboxRow.status == OutboxStatus.PENDING.value)
+            .where(OutboxRow.token.in_(tokens), OutboxRow.status == OutboxStatus.PENDING.value)
             .values(status=OutboxStatus.FAILED.value, last_error=STOPPED)
             .execution_options(synchronize_session=False)
         )

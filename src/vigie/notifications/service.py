@@ -93,6 +93,7 @@ def _claim(v: Vigie, outbox_id: int) -> Outgoing | None:
                     OutboxRow.id == outbox_id,
                     OutboxRow.status == PENDING,
                     OutboxRow.next_attempt_at <= now,
+                    or_(OutboxRow.expires_at.is_(None), OutboxRow.expires_at > now),
                 )
                 .values(status=SENDING, attempts=OutboxRow.attempts + 1, claimed_at=now)
                 .execution_options(synchronize_session=False)
@@ -243,6 +244,27 @@ def recover_interrupted(v: Vigie, sender: Sender, stuck_after: timedelta = STUCK
     return settled
 
 
+EXPIRED = "expired: of no use any more (too late)"  # last_error of a message past its expires_at
+
+
+def expire_outdated(v: Vigie) -> int:
+    """Fail the messages waiting past their ``expires_at`` (a claim never takes them either)."""
+    now = utcnow()
+    with v.db.session(write=True) as s:
+        expired = _rowcount(
+            s.execute(
+                update(OutboxRow)
+                .where(OutboxRow.status == PENDING, OutboxRow.expires_at <= now)
+                .values(status=FAILED, last_error=EXPIRED)
+                .execution_options(synchronize_session=False)
+            )
+        )
+        s.commit()
+    if expired:
+        log.info("outbox: %d message(s) expired unsent", expired)
+    return expired
+
+
 def due_ids(v: Vigie, limit: int) -> list[int]:
     now = utcnow()
     with v.db.session() as s:
@@ -264,6 +286,7 @@ def _drain(
 ) -> tuple[int, int]:
     """One pass: (rows looked at, rows sent)."""
     recover_interrupted(v, sender)
+    expire_outdated(v)
     ids = due_ids(v, limit)
     sent = 0
     for outbox_id in ids:

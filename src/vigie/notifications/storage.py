@@ -52,6 +52,9 @@ class OutboxRow(Base):
     token: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # An update still waiting for its digest window: the changes it tells (JSON list).
     changes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # After this moment the message is of no use and is never sent (a collection reminder once
+    # the collection day started): the worker fails it instead (migration 0037).
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     __table_args__ = (
         Index("ix_notification_outbox_status_next", "status", "next_attempt_at"),

@@ -1,12 +1,12 @@
 """Rules of resident accounts, in plain Python: what a favourite, a reminder and a merge
-may hold, and when a reminder is due."""
+may hold."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import time
 from typing import Any
 
 from vigie.errors import ValidationFailed
@@ -129,17 +129,6 @@ def check_reminder(data: dict[str, Any], streams: list[str]) -> ReminderDraft:
     return ReminderDraft(label, citycode, street, tuple(dict.fromkeys(asked)), check_time(data.get("at")))
 
 
-def reminder_due(now_local: datetime, at: str, last_for: date | None) -> date | None:
-    """The collection day a reminder set at ``at`` is due for at ``now_local`` (tomorrow, once
-    its time has come today), or None when it was already sent for that day or it is too early."""
-    tomorrow = now_local.date() + timedelta(days=1)
-    if last_for is not None and last_for >= tomorrow:
-        return None
-    if now_local.time() < time.fromisoformat(at):
-        return None
-    return tomorrow
-
-
 __all__ = [
     "Favourite",
     "ReminderDraft",
@@ -149,6 +138,5 @@ __all__ = [
     "check_reminder",
     "check_time",
     "check_tokens",
-    "reminder_due",
     "secret_hash",
 ]
