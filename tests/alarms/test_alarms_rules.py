@@ -411,6 +411,23 @@ def test_rules_consumption_floor_reset_and_silence(tmp_path: Path) -> None:
     assert judge(engine, at) == []
 
 
+def test_rules_consumption_seeded_readings_merge_with_live_ones(tmp_path: Path) -> None:
+    """Readings stored before a restart, handed in after live messages came: merged in time
+    order, the window is whole at once; other kinds' and other fields' readings are ignored."""
+    engine = RuleEngine(rules_from(tmp_path, CONSUMPTION), lambda asked: [10.0 for _ in asked])
+    cab, light = asset("CAB-0001", "cabinet"), asset("SL-0001", "streetlight")
+    start = datetime(2026, 1, 15, 18, 0, tzinfo=UTC)
+    assert engine.meter_fields() == {"cabinet": {"energyConsumed"}}
+    assert engine.meter_span() == timedelta(minutes=60)
+    live = start + timedelta(minutes=60)
+    engine.evaluate(cab, {"energyConsumed": 120.0}, {"energyConsumed"}, live)  # 20 kWh in the hour
+    assert engine.meter_windows(live) == []  # one reading: nothing to judge yet
+    stored = [(cab, "energyConsumed", start + timedelta(minutes=m), 100.0 + m / 3) for m in range(0, 60, 5)]
+    stored += [(light, "energyConsumed", start, 1.0), (cab, "powerConsumption", start, 5.0)]
+    assert engine.seed_meters(stored) == 1
+    assert judge(engine, live) == [("raise", "abnormal-consumption")]  # 20 kWh against 10
+
+
 def test_rules_consumption_needs_its_fields(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="needs 'ratio'"):
         rules_from(tmp_path, CONSUMPTION.replace("    ratio: 0.3\n", ""))

@@ -197,3 +197,43 @@ def test_lighting_demo_cabinets_raise_and_clear_abnormal_consumption(vigie: Vigi
         ("raise", "CAB-0100"),
         ("clear", "CAB-0100"),
     ]
+
+
+def test_lighting_abnormal_consumption_raises_at_once_after_a_restart(vigie: Vigie) -> None:
+    """The alarm's window is seeded from the readings the series holds: an ingest started
+    after 3.5 hours of stored readings of a cabinet drawing 60 % too much raises at its
+    first judgement, instead of a whole window later; a normal cabinet raises nothing."""
+    import json
+
+    from vigie.alarms.ingest import build_pipeline
+    from vigie.alarms.queries import active_keys
+    from vigie.telemetry import writer
+
+    ensure_default_schedule(vigie)
+    add_cabinet(vigie, "CAB-0100", 30, 100)  # drawing 60 % too much
+    add_cabinet(vigie, "CAB-0300", 30, 100)  # normal
+    registry = AssetRegistry(vigie.db)
+    registry.refresh()
+    sim = FleetSimulator(list(registry.assets.values()), seed=3, rates=dict.fromkeys(RATES, 0.0))
+    sim.devices["CAB-0100"].state["overdraw"] = 1.6
+    at = datetime(2026, 1, 15, 17, 0, tzinfo=UTC)  # a January night, 18:00 in Dijon
+    samples: list[tuple[str, int, str]] = []
+    for _ in range(42):  # 3.5 hours, every 5 minutes
+        at += timedelta(minutes=5)
+        for asset_id, msg in sim.step(at):
+            if asset_id.startswith("CAB-"):
+                samples.append((asset_id, int(at.timestamp() * 1000), json.dumps(msg, default=str)))
+    with vigie.db.session(write=True) as s:
+        writer.write_samples(s, samples)
+        s.commit()
+
+    def restarted():  # type: ignore[no-untyped-def]
+        return build_pipeline(vigie, partial(cabinet_energy, vigie))
+
+    cold = restarted()  # what a restart did before: nothing to judge for three hours
+    assert cold.check_meters(at) == 0
+    pipeline = restarted()
+    assert pipeline.seed_meters(list(pipeline.registry.assets.values()), now=at) == 2
+    assert pipeline.check_meters(at) == 1
+    pipeline.flush_alarms()
+    assert active_keys(vigie) == [("CAB-0100", "cabinet-abnormal-consumption")]

@@ -188,18 +188,45 @@ class RuleEngine:
             value = state.get(name)
             if type(value) is not float and type(value) is not int:
                 continue
-            readings = self._readings.setdefault((asset.id, name), deque())
-            if readings:
-                if at <= readings[-1][0]:
-                    continue  # late or repeated: the window's ends are what count
-                if value < readings[-1][1]:  # a meter replaced or reset: start again
-                    readings.clear()
-            readings.append((at, float(value)))
-            # Keep one reading at or before the longest window's start.
-            horizon = at - self._keep
-            while len(readings) > 2 and readings[1][0] <= horizon:
-                readings.popleft()
-            self._metered[asset.id] = asset
+            self._add_reading(asset, name, at, float(value))
+
+    def _add_reading(self, asset: AssetInfo, name: str, at: datetime, value: float) -> None:
+        readings = self._readings.setdefault((asset.id, name), deque())
+        if readings:
+            if at <= readings[-1][0]:
+                return  # late or repeated: the window's ends are what count
+            if value < readings[-1][1]:  # a meter replaced or reset: start again
+                readings.clear()
+        readings.append((at, value))
+        # Keep one reading at or before the longest window's start.
+        horizon = at - self._keep
+        while len(readings) > 2 and readings[1][0] <= horizon:
+            readings.popleft()
+        self._metered[asset.id] = asset
+
+    def meter_fields(self) -> dict[str, set[str]]:
+        """The meter fields the consumption rules read, per asset kind."""
+        return {kind: {r.meter.field for r in rules if r.meter} for kind, rules in self.meters.items()}
+
+    def meter_span(self) -> timedelta:
+        """How far back the consumption rules look (the longest window)."""
+        return self._keep
+
+    def seed_meters(self, readings: Iterable[tuple[AssetInfo, str, datetime, float]]) -> int:
+        """Readings stored before this engine started (the telemetry series): each meter's
+        window is whole at once, instead of a whole window after a restart. Readings this
+        engine already holds (messages since the start) are merged in time order. The number
+        of meters seeded."""
+        fields = self.meter_fields()
+        seeded: dict[tuple[str, str], tuple[AssetInfo, list[tuple[datetime, float]]]] = {}
+        for asset, name, at, value in readings:
+            if name in fields.get(asset.kind, ()):
+                seeded.setdefault((asset.id, name), (asset, []))[1].append((at, value))
+        for (asset_id, name), (asset, found) in seeded.items():
+            held = self._readings.pop((asset_id, name), None) or ()
+            for at, value in sorted([*found, *held]):
+                self._add_reading(asset, name, at, value)
+        return len(seeded)
 
     def meter_windows(self, now: datetime) -> list[MeterWindow]:
         """The consumption windows due for a judgement (cheap: called under the ingest lock).

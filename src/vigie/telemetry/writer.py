@@ -174,6 +174,46 @@ def load_state(s: Session, asset_ids: Sequence[str]) -> list[State]:
     return [(a, ts_ms, rcv_ms, values, last) for a, (ts_ms, rcv_ms, values, last) in states.items()]
 
 
+# A meter field's values over some assets' samples since a time, read by the database from
+# the stored JSON over the primary key's range of each asset.
+_READINGS = {
+    "postgresql": text(
+        "SELECT asset_id, ts_ms, data::jsonb ->> CAST(:field AS text) FROM telemetry_samples "
+        "WHERE asset_id = ANY(:ids) AND ts_ms >= :since "
+        "AND jsonb_typeof(data::jsonb -> CAST(:field AS text)) = 'number' ORDER BY asset_id, ts_ms"
+    ),
+    "sqlite": text(
+        "SELECT asset_id, ts_ms, json_extract(data, :path) FROM telemetry_samples "
+        "WHERE asset_id IN (SELECT value FROM json_each(:ids)) AND ts_ms >= :since "
+        "AND json_type(data, :path) IN ('integer', 'real') ORDER BY asset_id, ts_ms"
+    ),
+}
+
+
+def load_readings(
+    s: Session, asset_ids: Sequence[str], fields: Sequence[str], since_ms: int
+) -> list[tuple[str, int, str, float]]:
+    """The numeric values of ``fields`` the series holds for some assets since ``since_ms``:
+    ``(asset id, ts_ms, field, value)``, in time order per asset and field. The database
+    extracts each field from the stored JSON (``->>`` / ``json_extract``) and leaves out the
+    values that are not JSON numbers (a device's bad message is never a reading)."""
+    if not asset_ids or not fields:
+        return []
+    postgres = s.get_bind().dialect.name == "postgresql"
+    query = _READINGS["postgresql" if postgres else "sqlite"]
+    out: list[tuple[str, int, str, float]] = []
+    for field in fields:
+        for i in range(0, len(asset_ids), STATE_CHUNK):
+            chunk = list(asset_ids[i : i + STATE_CHUNK])
+            params: dict[str, Any] = {"since": since_ms}
+            if postgres:
+                params.update(ids=chunk, field=field)
+            else:
+                params.update(ids=json.dumps(chunk), path="$." + json.dumps(field))
+            out += [(a, int(ts_ms), field, float(raw)) for a, ts_ms, raw in s.execute(query, params)]
+    return out
+
+
 def clean_text(text: str) -> str:
     """PostgreSQL text cannot hold NUL characters; dead letters may come with any bytes."""
     return text.replace("\x00", "\ufffd") if "\x00" in text else text
