@@ -177,10 +177,12 @@ def load_state(s: Session, asset_ids: Sequence[str]) -> list[State]:
 # A meter field's values over some assets' samples since a time, read by the database from
 # the stored JSON over the primary key's range of each asset.
 _READINGS = {
+    # The text parsed once per row, as json (jsonb would build its binary form first).
     "postgresql": text(
-        "SELECT asset_id, ts_ms, data::jsonb ->> CAST(:field AS text) FROM telemetry_samples "
-        "WHERE asset_id = ANY(:ids) AND ts_ms >= :since "
-        "AND jsonb_typeof(data::jsonb -> CAST(:field AS text)) = 'number' ORDER BY asset_id, ts_ms"
+        "SELECT asset_id, ts_ms, value::text FROM (SELECT asset_id, ts_ms, "
+        "data::json -> CAST(:field AS text) AS value FROM telemetry_samples "
+        "WHERE asset_id = ANY(:ids) AND ts_ms >= :since) AS found "
+        "WHERE json_typeof(value) = 'number' ORDER BY asset_id, ts_ms"
     ),
     "sqlite": text(
         "SELECT asset_id, ts_ms, json_extract(data, :path) FROM telemetry_samples "
