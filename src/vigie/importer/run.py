@@ -43,12 +43,16 @@ def _reason(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _submission(v: Vigie, row: MappedRow, keep_number: bool) -> Submission:
+def _submission(v: Vigie, row: MappedRow, keep_number: bool, defined: dict[str, set[str]]) -> Submission:
+    """``defined``: the attribute codes of each service seen (filled as services are met)."""
     attributes = row.attributes
     if attributes:  # a mapping's attributes go to the services that define them
-        service = v.catalogue.service(row.service_code or "")
-        defined = {a.code for a in service.attributes} if service else set()
-        attributes = {code: value for code, value in attributes.items() if code in defined}
+        service_code = row.service_code or ""
+        if service_code not in defined:
+            service = v.catalogue.service(service_code)
+            defined[service_code] = {a.code for a in service.attributes} if service else set()
+        known = defined[service_code]
+        attributes = {code: value for code, value in attributes.items() if code in known}
     closed_at = row.closed_at
     if closed_at is None and row.status in CLOSED:
         closed_at = row.updated_at
@@ -89,7 +93,9 @@ def _check(
     v: Vigie, mapping: Mapping, mapped: list[tuple[int, MappedRow]]
 ) -> list[CheckedSubmission | Exception]:
     """The submission checks of a batch, in one call (the same checks on a list)."""
-    return check_submissions(v, [_submission(v, row, mapping.keep_source_number) for _, row in mapped])
+    defined: dict[str, set[str]] = {}
+    keep = mapping.keep_source_number
+    return check_submissions(v, [_submission(v, row, keep, defined) for _, row in mapped])
 
 
 def _select(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -172,8 +173,19 @@ def write_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -
         return
     dialect = conn.dialect
     names = list(rows[0])
-    processors = [(n, table.c[n].type.dialect_impl(dialect).bind_processor(dialect)) for n in names]
-    values = [[proc(row[n]) if proc else row[n] for n, proc in processors] for row in rows]
+    # Column by column: the rows' values taken and turned back into rows by C loops
+    # (itemgetter, zip), and a processor called only on a column that has values.
+    if len(names) == 1:  # itemgetter of one name gives the value, not a 1-tuple
+        by_column: list[Sequence[Any]] = [[row[names[0]] for row in rows]]
+    else:
+        by_column = list(zip(*map(itemgetter(*names), rows), strict=True))
+    for i, name in enumerate(names):
+        proc = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        column = by_column[i]
+        if proc is None or (column.count(None) == len(column) and proc(None) is None):
+            continue  # nothing to turn (a column of NULLs stays one)
+        by_column[i] = list(map(proc, column))
+    values = list(zip(*by_column, strict=True))
     columns = ", ".join(names)
     dbapi_error = dialect.loaded_dbapi.Error
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]

@@ -67,7 +67,8 @@ class Record:
 
 
 def _blank(row: list[str]) -> bool:
-    return not any(cell.strip() for cell in row)
+    # Whitespace only, in every cell: what any(cell.strip()) tells, in one C call.
+    return not "".join(row).strip()
 
 
 class CsvSource:
