@@ -120,6 +120,25 @@ def test_residents_signin_one_click_stop_holds_for_its_period_then_lapses(client
     assert client.post(path[:-2] + "xx").status_code == 404  # a wrong code stops nothing
 
 
+def test_residents_signin_stopped_by_mistake_resumes_from_the_same_link(client: TestClient, vigie: Vigie):
+    client.post("/compte/connexion", data={"email": "erreur@example.org"})
+    path = _stop_path(vigie, "erreur@example.org")
+    stopped = client.post(path)
+    resume = path.replace("/courriel/arreter/", "/courriel/reprendre/")
+    assert f'action="{resume}"' in stopped.text and "Reprendre l&#39;envoi des liens" in stopped.text
+    assert client.post("/compte/connexion", data={"email": "erreur@example.org"}).status_code == 409
+    assert client.post(resume[:-2] + "xx").status_code == 404  # the stop link's own code only
+    page = client.post(resume)
+    assert page.status_code == 200 and "Liens de connexion repris" in page.text
+    assert client.post("/compte/connexion", data={"email": "erreur@example.org"}).status_code == 202
+    assert "Ne plus recevoir de liens de connexion" in client.get(path).text  # it can stop them again
+    # Only sign-in links resume: a report's stop is final.
+    from vigie.notifications.consent import stop_path
+
+    report_stop = stop_path(vigie.settings.secret_key, "a-report-token")
+    assert client.post(report_stop.replace("/courriel/arreter/", "/courriel/reprendre/")).status_code == 404
+
+
 def test_residents_signin_stopped_answer_tells_nothing_about_accounts(client: TestClient, vigie: Vigie):
     sign_in(client, vigie, "titulaire@example.org")  # has an account
     client.cookies.clear()

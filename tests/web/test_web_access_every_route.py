@@ -193,6 +193,7 @@ ROUTES: dict[str, Row] = {
     # and its stop link (in every e-mail; RFC 8058 one-click POSTs to it)
     "GET /courriel/arreter/{token}/{code}":         Row(TOKEN,      404, 200, 404, 404, 404, 404, 404),
     "POST /courriel/arreter/{token}/{code}":        Row(TOKEN,      404, 200, 404, 404, 404, 404, 404),
+    "POST /courriel/reprendre/{token}/{code}":      Row(TOKEN,      404, 200, 404, 404, 404, 404, 404),
     # erasure by e-mail confirmation: the form for anyone, the link for its address's holder
     "GET /effacement":                              Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "POST /effacement":                             Row(PUBLIC,     202, 202, 202, 202, 202, 202, 202),
@@ -546,6 +547,7 @@ class World:
     detector_id: str = "DET-001"
     circuit_id: int = 0
     erase_path: str = ""  # the link of a resident's erasure request
+    resume_path: str = ""  # sign-in links sent again to an address whose owner stopped them
     seq: Iterator[int] = field(default_factory=lambda: iter(range(1, 1_000_000)))
 
     def new_road_event(self) -> int:
@@ -629,6 +631,10 @@ def world(vigie: Vigie, make_agent: Callable[..., Agent]) -> World:
     with vigie.db.session() as s:
         token = s.scalar(select(ErasureRow.token))
     w.erase_path = erase_path(vigie.settings.secret_key, str(token))
+    do_request_link(vigie, "reprise@example.org", "fr", "test-world")
+    with vigie.db.session() as s:
+        signin = s.scalar(select(OutboxRow.token).where(OutboxRow.recipient == "reprise@example.org"))
+    w.resume_path = stop_path(vigie.settings.secret_key, str(signin)).replace("/arreter/", "/reprendre/")
     code, attributes = sensitive_service(vigie)
     photo = process_photo(jpeg_bytes(), max_bytes=10_000_000, max_pixels=50_000_000, filename="p.jpg")
     private = w.new_report(service_code=code, attributes=attributes, photos=[photo])
@@ -870,6 +876,7 @@ CALLS: dict[str, Fill] = {
     "POST /courriel/confirmer/{token}/{code}": _mail_link("POST", lambda w: w.confirm_path),
     "GET /courriel/arreter/{token}/{code}": _mail_link("GET", lambda w: w.stop_path),
     "POST /courriel/arreter/{token}/{code}": _mail_link("POST", lambda w: w.stop_path),
+    "POST /courriel/reprendre/{token}/{code}": _mail_link("POST", lambda w: w.resume_path),
     "GET /courriel/effacer/{token}/{code}": _mail_link("GET", lambda w: w.erase_path),
     "POST /courriel/effacer/{token}/{code}": _mail_link("POST", lambda w: w.erase_path),
     "GET /compte/lien/{token}": lambda w, c: Call("GET", _sign_in_link(w, c)),

@@ -238,6 +238,21 @@ def do_stop(v: Vigie, token: str, code: str) -> bool:
     return True
 
 
+def do_resume_sign_in(v: Vigie, token: str, code: str) -> None:
+    """Undo the stop of an address's sign-in links, from the same link (``code`` of the stop
+    link: only the mailbox that received one holds it), before its period ends. Only
+    sign-in subscriptions: the others' stops are final or asked again from the account."""
+    check_code(v.settings.secret_key, STOP, token, code)
+    if not token.startswith(SIGN_IN_PREFIX):
+        raise NotFound("only sign-in links can be resumed from this link")
+    with v.db.session(write=True) as s:
+        row = s.scalar(select(ConsentRow).where(ConsentRow.token == token))
+        if row is None or not row.address_hash:
+            raise NotFound("nothing to resume for this link")
+        row.stopped_at = None
+        s.commit()
+
+
 def drop_subscriptions(s: Session, tokens: list[str]) -> None:
     """Subscriptions that end with what they belonged to (a resident's reminders, with their
     account): stopped, the address's hash emptied, their messages not sent yet dropped. In
@@ -303,6 +318,7 @@ __all__ = [
     "confirm_path",
     "consent_state",
     "do_confirm",
+    "do_resume_sign_in",
     "do_stop",
     "drop_subscriptions",
     "is_stopped",

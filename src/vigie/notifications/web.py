@@ -35,6 +35,8 @@ def _page(request: Request, state: str, status_code: int = 200) -> HTMLResponse:
         headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
         state=state,
         action=request.url.path,
+        # Stopped sign-in links can be resumed from the same link (their stop only lapses).
+        resume=request.url.path.replace("/courriel/arreter/", "/courriel/reprendre/", 1),
         nav="",
         stop_days=_vigie(request).settings.resident_link_stop_days,
     )
@@ -84,6 +86,16 @@ async def stop(token: str, code: str, request: Request) -> HTMLResponse:
     except NotFound:
         return _page(request, "invalid", 404)
     return _page(request, _of(token, "stopped"))
+
+
+@router.post("/courriel/reprendre/{token}/{code}", response_class=HTMLResponse)
+async def resume(token: str, code: str, request: Request) -> HTMLResponse:
+    """The stopped sign-in links' page offers to send them again (the stop link's code)."""
+    try:
+        await run_in_threadpool(consent.do_resume_sign_in, _vigie(request), token, code)
+    except NotFound:
+        return _page(request, "invalid", 404)
+    return _page(request, "resumed_signin")
 
 
 # --- erasure (erasure.py) ----------------------------------------------------
