@@ -10,10 +10,20 @@ Search (same SQL on SQLite and PostgreSQL):
    ``(cell, token)``), then everywhere if that found too few (primary key
    ``(token, place_id)``); every other word is checked with ``LIKE`` on the
    candidate's ``tokens``; the nearest candidates to the centre (or the
-   largest streets without one) are kept;
-3. a house number is looked up in those places (``address_points`` by
-   ``(place_id, number)``), and the answers are scored: how much of the name
-   the query covers, and closeness to the centre.
+   largest streets without one) are kept, and the house number asked for is
+   looked up in those places (``address_points`` by ``(place_id, number)``)
+   in the same statement;
+3. the answers are scored: how much of the name the query covers, and
+   closeness to the centre.
+
+A search is two statements (the words' counts, then the candidates with their
+number; a third only when a common word found too few around the centre). The
+statements run on the driver's cursor of a connection outside any transaction
+(PostgreSQL's one-statement pool, in autocommit; SQLite's connections, which
+begin nothing by themselves): no BEGIN and ROLLBACK round trips on PostgreSQL,
+and on SQLite fewer hand-overs of Python's global lock, which every statement
+and every row stepped releases and takes back (under concurrency, that wait is
+most of a request's time: docs/benchmarks.md).
 
 Reverse: the nearest address point within 50 m (index on ``(strip, lat)``: the
 two or three longitude strips around the point, a latitude range in each), else
@@ -26,10 +36,13 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
-from typing import Any
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, text
+from sqlalchemy.exc import DBAPIError
 
 from vigie.addresses.domain import (
     ADDRESS_RADIUS_M,
@@ -48,39 +61,110 @@ from vigie.city.zones import ZoneIndex
 from vigie.db import Database
 
 CANDIDATES = 30  # places read per query, at least: the nearest, before scoring
+# A search whose rarest word leads to more places than this reads the nine grid cells around
+# the centre first; a rarer word's entries are read everywhere at once (as cheap as the cells,
+# and one statement fewer when the cells would hold fewer answers than asked).
+NEAR_FIRST = 500
 STREET_SEARCH_M = 300.0  # reverse: streets with an address point this close are candidates
+
+# Statements are written with named binds (:name), from constant fragments and bound
+# parameters only (hence the noqa: S608); a list is one bind per item (:s0, :s1…).
 _PLACE_COLUMNS = "p.id, p.ref, p.kind, p.name, p.category, p.postcode, p.citycode, p.city, p.lat, p.lon"
-_POINT_COLUMNS = "a.id AS a_id, a.number, a.rep, a.lat AS a_lat, a.lon AS a_lon, " + _PLACE_COLUMNS
-# Statements from constant fragments and bound parameters only (hence the noqa: S608).
-_PREFIX_COUNT = text(
-    "SELECT coalesce(sum(places), 0) FROM address_token_stats WHERE token >= :lo AND token < :hi"
+_POINT_COLUMNS = "a.id, a.number, a.rep, a.lat, a.lon"
+_PREFIX_COUNT = (
+    "(SELECT coalesce(sum(places), 0) FROM address_token_stats WHERE token >= :{lo} AND token < :{hi})"
 )
-_WORD_COUNT = text("SELECT coalesce(max(places), 0) FROM address_token_stats WHERE token = :t")
-_NUMBERS = text(
-    "SELECT id, place_id, number, rep, lat, lon FROM address_points WHERE place_id IN :ids AND number = :n"
-).bindparams(bindparam("ids", expanding=True))
-_NEAREST_POINT = text(
-    f"SELECT {_POINT_COLUMNS} FROM address_points a JOIN address_places p ON p.id = a.place_id "  # noqa: S608
-    "WHERE a.strip IN :strips AND a.lat BETWEEN :lat0 AND :lat1 AND a.lon BETWEEN :lon0 AND :lon1 "
+_WORD_COUNT = "(SELECT coalesce(max(places), 0) FROM address_token_stats WHERE token = :{t})"
+_BOX = "a.strip IN ({strips}) AND a.lat BETWEEN :lat0 AND :lat1 AND a.lon BETWEEN :lon0 AND :lon1"
+_NEAREST_POINT = (
+    f"SELECT {_PLACE_COLUMNS}, {_POINT_COLUMNS} FROM address_points a "  # noqa: S608
+    f"JOIN address_places p ON p.id = a.place_id WHERE {_BOX} "
     "ORDER BY (a.lat - :lat) * (a.lat - :lat) + (a.lon - :lon) * (a.lon - :lon) * :k2 LIMIT 1"
-).bindparams(bindparam("strips", expanding=True))
-_STREETS_NEAR = text(
+)
+_STREETS_NEAR = (
     f"SELECT {_PLACE_COLUMNS}, p.line FROM address_places p WHERE p.kind = 'street' AND p.id IN "  # noqa: S608
-    "(SELECT DISTINCT place_id FROM address_points "
-    "WHERE strip IN :strips AND lat BETWEEN :lat0 AND :lat1 AND lon BETWEEN :lon0 AND :lon1)"
-).bindparams(bindparam("strips", expanding=True))
-_POINT_BY_ID = text(
-    f"SELECT {_POINT_COLUMNS} FROM address_points a JOIN address_places p ON p.id = a.place_id "  # noqa: S608
-    "WHERE a.id = :id"
+    f"(SELECT DISTINCT a.place_id FROM address_points a WHERE {_BOX})"
 )
-_PLACE_BY_REF = text(
-    f"SELECT {_PLACE_COLUMNS} FROM address_places p WHERE p.ref = :id ORDER BY p.id LIMIT 1"  # noqa: S608
+_POINT_BY_ID = (
+    f"SELECT {_PLACE_COLUMNS}, {_POINT_COLUMNS} FROM address_points a "  # noqa: S608
+    "JOIN address_places p ON p.id = a.place_id WHERE a.id = :id"
 )
+_PLACE_BY_REF = f"SELECT {_PLACE_COLUMNS} FROM address_places p WHERE p.ref = :id ORDER BY p.id LIMIT 1"  # noqa: S608
+_BIND = re.compile(r"(?<![:\w]):(\w+)")
+
+
+@lru_cache(maxsize=1024)
+def _pyformat(sql: str) -> str:
+    """``:name`` binds as ``%(name)s``, for drivers that take that style (psycopg)."""
+    return _BIND.sub(r"%(\1)s", sql)
+
+
+def _binds(name: str, values: Sequence[object], params: dict[str, Any]) -> str:
+    """One bind per item of a list (``:name0, :name1…``), added to ``params``."""
+    for i, value in enumerate(values):
+        params[f"{name}{i}"] = value
+    return ", ".join(f":{name}{i}" for i in range(len(values)))
+
+
+class _Place(NamedTuple):
+    """A street or named place, as ``_PLACE_COLUMNS`` reads it."""
+
+    id: int
+    ref: str
+    kind: str
+    name: str
+    category: str
+    postcode: str
+    citycode: str
+    city: str
+    lat: float
+    lon: float
+
+
+class _Point(NamedTuple):
+    """An address point, as ``_POINT_COLUMNS`` reads it."""
+
+    id: str
+    number: int
+    rep: str
+    lat: float
+    lon: float
+
+
+_P = len(_Place._fields)
+_A = _P + len(_Point._fields)
 
 
 def _upper(prefix: str) -> str:
     """The smallest string above every string that starts with ``prefix`` (ASCII tokens)."""
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+class _Reader:
+    """Rows of the geocoder's statements, straight from the driver's cursor.
+
+    SQLAlchemy's per-statement work (cache key, execution context, result rows)
+    costs more than these indexed reads themselves; the values are plain numbers
+    and strings, so nothing is lost by reading the driver's tuples.
+    """
+
+    def __init__(self, cursor: Any, pyformat: bool, dbapi_error: type[Exception]) -> None:
+        self.cursor = cursor
+        self.pyformat = pyformat
+        self.dbapi_error = dbapi_error
+
+    def rows(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        statement = _pyformat(sql) if self.pyformat else sql
+        try:
+            self.cursor.execute(statement, params)
+            return list(self.cursor.fetchall())
+        except self.dbapi_error as exc:
+            # The same exception classes callers get from Connection.execute.
+            raise DBAPIError.instance(statement, params, exc, self.dbapi_error) from exc
+
+    def first(self, sql: str, params: dict[str, Any]) -> tuple[Any, ...] | None:
+        found = self.rows(sql, params)
+        return found[0] if found else None
 
 
 class BuiltinGeocoder:
@@ -95,6 +179,22 @@ class BuiltinGeocoder:
     def close(self) -> None:
         pass
 
+    @contextmanager
+    def _reader(self) -> Iterator[_Reader]:
+        """A connection outside any transaction: PostgreSQL's one-statement pool (autocommit),
+        SQLite's own (which begins nothing by itself)."""
+        engine = self.db.one_statement_engine
+        dbapi = engine.dialect.loaded_dbapi
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            try:
+                yield _Reader(cursor, dbapi.paramstyle == "pyformat", dbapi.Error)
+            finally:
+                cursor.close()
+        finally:
+            raw.close()
+
     # --- search -------------------------------------------------------------
 
     def search(
@@ -104,44 +204,59 @@ class BuiltinGeocoder:
         terms = parsed.terms
         if not terms:
             return []
-        with self.db.engine.connect() as conn:
-            counts = [self._places_with(conn, t) for t in terms]
+        hn = parsed.housenumber
+        with self._reader() as db:
+            counts = self._counts(db, terms)
             if min(counts) == 0:
                 return []  # a word no place has: nothing matches every word
             driver = counts.index(min(counts))
             n = max(CANDIDATES, limit * 3)
-            rows = []
-            if lat is not None and lon is not None:  # around the centre first: a few index entries
-                rows = self._candidates(conn, terms, driver, lat, lon, n, cells_around(lat, lon))
-            if len(rows) < limit:
-                rows = self._candidates(conn, terms, driver, lat, lon, n)
-            points = (
-                self._numbers(conn, [r.id for r in rows], parsed.housenumber) if parsed.housenumber else {}
-            )
-        answers = [self._answer(r, terms, parsed.housenumber, points.get(r.id), lat, lon) for r in rows]
-        answers.sort(key=lambda a: -a.score)
-        return answers[:limit]
+            found: list[tuple[_Place, _Point | None]] = []
+            if lat is not None and lon is not None and counts[driver] > NEAR_FIRST:
+                # A common word: around the centre first, a few index entries.
+                found = self._candidates(db, terms, driver, hn, lat, lon, n, cells_around(lat, lon))
+            if len(found) < limit:
+                found = self._candidates(db, terms, driver, hn, lat, lon, n)
+        # Scored first, and only the answers kept made into Addresses (stable: ties keep
+        # the candidates' order, nearest first).
+        scored = sorted(
+            ((self._score(place, point, terms, hn, lat, lon), place, point) for place, point in found),
+            key=lambda x: -x[0],
+        )
+        return [_answer(place, point, score) for score, place, point in scored[:limit]]
 
-    def _places_with(self, conn: Connection, term: Term) -> int:
-        """How many places a term leads to (an upper bound for a prefix with alternatives)."""
-        if term.prefix:
-            n = conn.execute(_PREFIX_COUNT, {"lo": term.text, "hi": _upper(term.text)}).scalar_one()
-        else:
-            n = conn.execute(_WORD_COUNT, {"t": term.text}).scalar_one()
-        for alt in term.alternatives:
-            n += conn.execute(_WORD_COUNT, {"t": alt}).scalar_one()
-        return int(n)
+    def _counts(self, db: _Reader, terms: Sequence[Term]) -> list[int]:
+        """How many places each term leads to (an upper bound for a prefix with
+        alternatives), in one statement: one scalar subquery per word."""
+        params: dict[str, Any] = {}
+        columns = []
+        for i, term in enumerate(terms):
+            params[f"t{i}"] = term.text
+            if term.prefix:
+                params[f"t{i}_hi"] = _upper(term.text)
+                parts = [_PREFIX_COUNT.format(lo=f"t{i}", hi=f"t{i}_hi")]
+            else:
+                parts = [_WORD_COUNT.format(t=f"t{i}")]
+            for j, alt in enumerate(term.alternatives):
+                params[f"t{i}a{j}"] = alt
+                parts.append(_WORD_COUNT.format(t=f"t{i}a{j}"))
+            columns.append(" + ".join(parts))
+        return [int(n) for n in db.rows("SELECT " + ", ".join(columns), params)[0]]
 
     def _candidates(
         self,
-        conn: Connection,
+        db: _Reader,
         terms: Sequence[Term],
         driver: int,
+        hn: HouseNumber | None,
         lat: float | None,
         lon: float | None,
         n: int,
         cells: list[int] | None = None,
-    ) -> list[Any]:
+    ) -> list[tuple[_Place, _Point | None]]:
+        """The ``n`` places matching every term nearest the centre (largest first without
+        one), each with the point of the house number asked for when it has it (exact
+        repetition first), else None: one statement."""
         params: dict[str, Any] = {"n": n}
         lead = terms[driver]
         entry = ["token = :d"] if not lead.prefix else ["(token >= :d AND token < :d_hi)"]
@@ -151,10 +266,7 @@ class BuiltinGeocoder:
         for j, alt in enumerate(lead.alternatives):
             entry.append(f"token = :da{j}")
             params[f"da{j}"] = alt
-        near = ""
-        if cells:
-            near = "cell IN :cells AND "
-            params["cells"] = cells
+        near = f"cell IN ({_binds('c', cells, params)}) AND " if cells else ""
         where = [f"p.id IN (SELECT place_id FROM address_tokens WHERE {near}({' OR '.join(entry)}))"]  # noqa: S608
         for i, term in enumerate(terms):
             if i == driver:
@@ -167,41 +279,47 @@ class BuiltinGeocoder:
             where.append("(" + " OR ".join(likes) + ")")
         if lat is not None and lon is not None:
             params.update(lat=lat, lon=lon, k2=math.cos(math.radians(lat)) ** 2)
-            order = "(p.lat - :lat) * (p.lat - :lat) + (p.lon - :lon) * (p.lon - :lon) * :k2"
+            key = "(p.lat - :lat) * (p.lat - :lat) + (p.lon - :lon) * (p.lon - :lon) * :k2"
         else:
-            order = "p.points DESC, p.id"
-        sql = f"SELECT {_PLACE_COLUMNS} FROM address_places p WHERE {' AND '.join(where)}"  # noqa: S608
-        stmt = text(f"{sql} ORDER BY {order} LIMIT :n")
-        if cells:
-            stmt = stmt.bindparams(bindparam("cells", expanding=True))
-        return list(conn.execute(stmt, params))
+            key = "-p.points"
+        sql = (
+            f"SELECT {_PLACE_COLUMNS}, {key} AS sort_key FROM address_places p "  # noqa: S608
+            f"WHERE {' AND '.join(where)} ORDER BY sort_key, p.id LIMIT :n"
+        )
+        if hn is None:
+            return [(_Place._make(r[:_P]), None) for r in db.rows(sql, params)]
+        # The number's points in those places only (index (place_id, number)), same statement.
+        sql = (
+            f"WITH c AS ({sql}) SELECT c.id, c.ref, c.kind, c.name, c.category, c.postcode, "  # noqa: S608
+            f"c.citycode, c.city, c.lat, c.lon, {_POINT_COLUMNS} FROM c "
+            "LEFT JOIN address_points a ON a.place_id = c.id AND a.number = :hn "
+            "ORDER BY c.sort_key, c.id, a.rep"
+        )
+        params["hn"] = hn.number
+        found: list[tuple[_Place, _Point | None]] = []
+        for r in db.rows(sql, params):
+            point = _Point._make(r[_P:_A]) if r[_P] is not None else None
+            if not found or found[-1][0].id != r[0]:
+                found.append((_Place._make(r[:_P]), point))
+            elif point is not None and point.rep == hn.rep:
+                found[-1] = (found[-1][0], point)  # one more point of that place: the repetition asked for
+        return found
 
-    def _numbers(self, conn: Connection, place_ids: list[int], hn: HouseNumber) -> dict[int, Any]:
-        """The point of the house number in each place that has it (exact repetition first)."""
-        if not place_ids:
-            return {}
-        rows = conn.execute(_NUMBERS, {"ids": place_ids, "n": hn.number})
-        best: dict[int, Any] = {}
-        for r in rows:
-            held = best.get(r.place_id)
-            if held is None or (r.rep == hn.rep and held.rep != hn.rep):
-                best[r.place_id] = r
-        return best
-
-    def _answer(
-        self,
-        row: Any,
+    @staticmethod
+    def _score(
+        place: _Place,
+        point: _Point | None,
         terms: Sequence[Term],
         hn: HouseNumber | None,
-        point: Any,
         lat: float | None,
         lon: float | None,
-    ) -> Address:
-        name_tokens = index_tokens(row.name)
+    ) -> float:
+        """How much of the name the query covers, and closeness to the centre."""
+        name_tokens = index_tokens(place.name)
         covered = sum(1 for t in name_tokens if any(_matches(term, t) for term in terms))
         coverage = covered / len(name_tokens) if name_tokens else 1.0
-        where = (point.lat, point.lon) if point is not None else (row.lat, row.lon)
         if lat is not None and lon is not None:
+            where = (point.lat, point.lon) if point is not None else (place.lat, place.lon)
             km = metres(lat, lon, *where) / 1000
             score = 0.5 * coverage + 0.5 / (1 + km)
         else:
@@ -211,34 +329,19 @@ class BuiltinGeocoder:
                 score *= 0.8  # the street, but not the number asked for
             elif point.rep != hn.rep:
                 score *= 0.95
-        base = _place_address(row)
-        if point is None:
-            return Address(**{**base, "score": score})
-        number = HouseNumber(point.number, point.rep).label
-        return Address(
-            **{
-                **base,
-                "type": "housenumber",
-                "id": point.id,
-                "label": label_of(number, row.name, row.postcode, row.city),
-                "name": f"{number} {row.name}",
-                "housenumber": number,
-                "lat": point.lat,
-                "lon": point.lon,
-                "score": score,
-            }
-        )
+        return score
 
     # --- reverse ------------------------------------------------------------
 
     def reverse(self, lat: float, lon: float) -> Address | None:
-        with self.db.engine.connect() as conn:
-            near = self._nearest_point(conn, lat, lon)
+        with self._reader() as db:
+            near = self._nearest_point(db, lat, lon)
             if near is not None:
-                d = metres(lat, lon, near.a_lat, near.a_lon)
+                place, point = _Place._make(near[:_P]), _Point._make(near[_P:_A])
+                d = metres(lat, lon, point.lat, point.lon)
                 if d <= ADDRESS_RADIUS_M:
-                    return _point_address(near, 1.0).with_reverse("address", d)
-            street = self._street(conn, lat, lon)
+                    return _answer(place, point, 1.0).with_reverse("address", d)
+            street = self._street(db, lat, lon)
         if street is not None:
             return street
         zone = self.zones.locate(lat, lon)
@@ -246,44 +349,42 @@ class BuiltinGeocoder:
             return None
         return zone_address(zone.name, zone.code, lat, lon)
 
-    def _box(self, lat: float, lon: float, radius: float) -> dict[str, Any]:
+    @staticmethod
+    def _box(lat: float, lon: float, radius: float, params: dict[str, Any]) -> dict[str, str]:
+        """Binds of a box of ``radius`` metres around the point; the strips' list for _BOX."""
         dlat = radius / EARTH_M_PER_DEG
         dlon = radius / (EARTH_M_PER_DEG * max(math.cos(math.radians(lat)), 0.01))
-        strips = list(range(strip_of(lon - dlon), strip_of(lon + dlon) + 1))
-        return {
-            "lat0": lat - dlat,
-            "lat1": lat + dlat,
-            "lon0": lon - dlon,
-            "lon1": lon + dlon,
-            "strips": strips,
-        }
+        params.update(lat0=lat - dlat, lat1=lat + dlat, lon0=lon - dlon, lon1=lon + dlon)
+        return {"strips": _binds("s", range(strip_of(lon - dlon), strip_of(lon + dlon) + 1), params)}
 
-    def _nearest_point(self, conn: Connection, lat: float, lon: float) -> Any:
-        params = {**self._box(lat, lon, ADDRESS_RADIUS_M), "lat": lat, "lon": lon}
-        params["k2"] = math.cos(math.radians(lat)) ** 2
-        return conn.execute(_NEAREST_POINT, params).first()
+    def _nearest_point(self, db: _Reader, lat: float, lon: float) -> tuple[Any, ...] | None:
+        params: dict[str, Any] = {"lat": lat, "lon": lon, "k2": math.cos(math.radians(lat)) ** 2}
+        strips = self._box(lat, lon, ADDRESS_RADIUS_M, params)
+        return db.first(_NEAREST_POINT.format(**strips), params)
 
-    def _street(self, conn: Connection, lat: float, lon: float) -> Address | None:
-        rows = conn.execute(_STREETS_NEAR, self._box(lat, lon, STREET_SEARCH_M)).all()
-        best: tuple[float, Any] | None = None
-        for r in rows:
-            d = metres_to_line(lat, lon, json.loads(r.line)) if r.line else metres(lat, lon, r.lat, r.lon)
+    def _street(self, db: _Reader, lat: float, lon: float) -> Address | None:
+        params: dict[str, Any] = {}
+        strips = self._box(lat, lon, STREET_SEARCH_M, params)
+        best: tuple[float, _Place] | None = None
+        for r in db.rows(_STREETS_NEAR.format(**strips), params):
+            place, line = _Place._make(r[:_P]), r[_P]
+            d = metres_to_line(lat, lon, json.loads(line)) if line else metres(lat, lon, place.lat, place.lon)
             if d <= STREET_RADIUS_M and (best is None or d < best[0]):
-                best = (d, r)
+                best = (d, place)
         if best is None:
             return None
-        return Address(**{**_place_address(best[1]), "score": 1.0}).with_reverse("street", best[0])
+        return _answer(best[1], None, 1.0).with_reverse("street", best[0])
 
     # --- by id --------------------------------------------------------------
 
     def get(self, address_id: str) -> Address | None:
         """An address point by its id, else a street or place by its ref."""
-        with self.db.engine.connect() as conn:
-            row = conn.execute(_POINT_BY_ID, {"id": address_id}).first()
+        with self._reader() as db:
+            row = db.first(_POINT_BY_ID, {"id": address_id})
             if row is not None:
-                return _point_address(row, 1.0)
-            place = conn.execute(_PLACE_BY_REF, {"id": address_id}).first()
-        return Address(**{**_place_address(place), "score": 1.0}) if place is not None else None
+                return _answer(_Place._make(row[:_P]), _Point._make(row[_P:_A]), 1.0)
+            place = db.first(_PLACE_BY_REF, {"id": address_id})
+        return _answer(_Place._make(place), None, 1.0) if place is not None else None
 
 
 def _matches(term: Term, token: str) -> bool:
@@ -292,39 +393,40 @@ def _matches(term: Term, token: str) -> bool:
     return token == term.text or token in term.alternatives
 
 
-def _point_address(row: Any, score: float) -> Address:
-    """An address point read with ``_POINT_COLUMNS`` (its place's columns and ``a_…``)."""
-    number = HouseNumber(row.number, row.rep).label
+def _answer(place: _Place, point: _Point | None, score: float) -> Address:
+    """A place, or one of its address points, as an answer."""
+    street = place.name if place.kind == "street" else ""
+    if point is None:
+        return Address(
+            type="street" if street else "poi",
+            label=label_of(place.name, place.postcode, place.city),
+            lat=place.lat,
+            lon=place.lon,
+            id=place.ref,
+            name=place.name,
+            street=street,
+            postcode=place.postcode,
+            citycode=place.citycode,
+            city=place.city,
+            category=place.category,
+            score=score,
+        )
+    number = HouseNumber(point.number, point.rep).label
     return Address(
-        **{
-            **_place_address(row),
-            "type": "housenumber",
-            "id": row.a_id,
-            "label": label_of(number, row.name, row.postcode, row.city),
-            "name": f"{number} {row.name}",
-            "housenumber": number,
-            "lat": row.a_lat,
-            "lon": row.a_lon,
-            "score": score,
-        }
+        type="housenumber",
+        label=label_of(number, place.name, place.postcode, place.city),
+        lat=point.lat,
+        lon=point.lon,
+        id=point.id,
+        name=f"{number} {place.name}",
+        housenumber=number,
+        street=street,
+        postcode=place.postcode,
+        citycode=place.citycode,
+        city=place.city,
+        category=place.category,
+        score=score,
     )
-
-
-def _place_address(row: Any) -> dict[str, Any]:
-    street = row.kind == "street"
-    return {
-        "type": "street" if street else "poi",
-        "label": label_of(row.name, row.postcode, row.city),
-        "lat": row.lat,
-        "lon": row.lon,
-        "id": row.ref,
-        "name": row.name,
-        "street": row.name if street else "",
-        "postcode": row.postcode,
-        "citycode": row.citycode,
-        "city": row.city,
-        "category": row.category,
-    }
 
 
 __all__ = ["BuiltinGeocoder"]
