@@ -9,7 +9,9 @@ Targets (issue 17 §5), each against a baseline measured in the same run:
 - **records**: ``…/records`` p95 ≤ 50 ms at concurrency 8 for a mix of an equality
   ``where`` ordered by date (limit 100), a ``group_by`` count and a ``refine`` on a facet
   (baseline: the same three queries run by DuckDB in-process on the release file, one at
-  a time: the floor under the HTTP API);
+  a time: the floor under the HTTP API; and ``/livez`` at the same concurrency), run twice:
+  cold (the same shapes over every distinct value, offsets varied: no URL asked twice, hit
+  rates from ``/metrics``) and the issue's mix as specified (``opendata_records.py``);
 - **ogc**: ``/api/ogc/collections/…/items`` with a random bbox and ``limit=100`` ≥ 3× the
   throughput of pygeoapi (PyPI, in its own virtualenv ``.venv-pygeoapi``, made here; its
   Starlette app under uvicorn, one worker like Vigie) serving the same rows from PostgreSQL
@@ -55,10 +57,8 @@ from common import (
     loadavg,
     log,
     lua_str,
-    percentile,
     pg_exists,
     pg_url,
-    ratio,
     reproduce,
     rss_mb,
     run_wrk,
@@ -66,6 +66,7 @@ from common import (
     verdict,
     vigie_server,
 )
+from opendata_records import part_records
 
 DATASET = "signalements"
 DIJON = (4.95, 47.27, 5.14, 47.38)  # where the boxes are drawn
@@ -222,85 +223,6 @@ def part_exports(server: Server, info: dict[str, Any], repeat: int) -> dict[str,
         }
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-# --- records API ----------------------------------------------------------------------------
-
-
-def record_queries(parquet: str) -> list[tuple[str, str]]:
-    """The mix: (records URL query, the same in DuckDB SQL)."""
-    groups = [
-        r[0]
-        for r in duckdb.sql(
-            f"SELECT DISTINCT service_group FROM read_parquet('{parquet}') ORDER BY 1 LIMIT 4"
-        ).fetchall()
-    ]  # noqa: S608
-    out = []
-    for g in groups:
-        out.append(
-            (
-                f"where=service_group%3D%22{urllib.parse.quote(g)}%22&order_by=requested_at%20desc&limit=100",
-                f"SELECT * FROM t WHERE service_group = '{g}' ORDER BY requested_at DESC LIMIT 100",  # noqa: S608
-            )
-        )
-    out.append(
-        (
-            "select=service_group,count(*)%20as%20n&group_by=service_group&limit=100",
-            "SELECT service_group, count(*) AS n FROM t GROUP BY service_group LIMIT 100",
-        )
-    )
-    out.append(("refine=status:resolved&limit=100", "SELECT * FROM t WHERE status = 'resolved' LIMIT 100"))
-    return out
-
-
-def part_records(server: Server, info: dict[str, Any], duration: float) -> dict[str, Any]:
-    banner("Records API: p95 at concurrency 8 on the release (where + order, group_by, refine)")
-    queries = record_queries(info["parquet"])
-    # Floor: the same SQL by DuckDB in-process on the file (a count and the page, as the API runs).
-    floor: list[float] = []
-    for _ in range(3):
-        for _, sql in queries:
-            con = duckdb.connect()
-            con.execute(f"CREATE VIEW t AS SELECT * FROM read_parquet('{info['parquet']}')")  # noqa: S608
-            t = time.perf_counter()
-            con.sql(f"SELECT count(*) FROM ({sql.split(' LIMIT')[0]})").fetchall()  # noqa: S608
-            con.sql(sql).fetchall()
-            floor.append((time.perf_counter() - t) * 1000)
-            con.close()
-    paths = [f"/api/explore/v2.1/catalog/datasets/{DATASET}/records?{q}" for q, _ in queries]
-
-    def get(path: str) -> float:
-        t = time.perf_counter()
-        with urllib.request.urlopen(server.base + path, timeout=60) as r:  # noqa: S310 - our server
-            assert r.status == 200
-            r.read()
-        return (time.perf_counter() - t) * 1000
-
-    # The release loaded first (its own cost), then each query of the mix once: these first
-    # (cold) answers compute what the release keeps (totals, groups); wrk then runs warm.
-    load_ms = get(f"/api/explore/v2.1/catalog/datasets/{DATASET}/records?limit=1&offset=1")
-    cold = [get(p) for p in paths]
-    log(
-        f"first request (loads the release): {load_ms:.0f} ms; each query's first (cold) answer: "
-        + ", ".join(f"{c:.0f}" for c in cold)
-        + f" ms (max {max(cold):.0f})"
-    )
-    lua = "local paths = {" + ", ".join(lua_str(p) for p in paths) + "}\nlocal i = 0\n"
-    lua += "request = function()\n  i = i + 1\n  return wrk.format('GET', paths[(i % #paths) + 1])\nend\n"
-    res = run_wrk(server.base, lua, connections=8, threads=2, duration=duration, name="records")
-    p95 = res["latency_us"]["p95"] / 1000
-    log(
-        f"records API: {res['rps']:.0f} req/s, p50 {res['latency_us']['p50'] / 1000:.1f} ms, "
-        f"p95 {p95:.1f} ms, p99 {res['latency_us']['p99'] / 1000:.1f} ms, non-2xx {res['non_2xx']} "
-        f"(target p95 ≤ 50 ms) {verdict(p95 <= 50)}"
-    )
-    assert res["non_2xx"] == 0, f"records API: {res['non_2xx']} answers were not 2xx"
-    fp95 = percentile(floor, 95)
-    log(
-        f"floor, DuckDB in-process one at a time: p50 {percentile(floor, 50):.1f} ms, p95 {fp95:.1f} ms "
-        f"(API p95 {ratio(p95, fp95)} the floor's)"
-    )
-    return {"wrk": res, "p95_ms": p95, "floor_ms": floor, "load_ms": load_ms, "cold_ms": cold}
 
 
 # --- OGC API against pygeoapi ---------------------------------------------------------------

@@ -9,6 +9,7 @@ import zipfile
 
 import pyarrow.parquet as pq
 import pytest
+from prometheus_client import REGISTRY
 
 from tests.opendata.helpers import approve, carpark_csv, carpark_dataset, committee, create
 from vigie.opendata.actions import do_release, do_upload
@@ -141,13 +142,20 @@ def test_opendata_explore_records_cached_answers_equal_uncached_and_follow_a_new
     assert [a[3]["total_count"] for a in first[:5]] == [10, 1, 30, 30, 300]
     assert _answers_kept(vigie, "parkings") == 7 + 4
 
-    # Spelt otherwise (another order, lang, spaces): the same answer and ETag, nothing more kept.
+    # Spelt otherwise (another order, lang): the same answer and ETag, kept, nothing more kept.
+    kept_before = REGISTRY.get_sample_value(
+        "vigie_opendata_answers_total", {"part": "answer", "result": "kept"}
+    )
     respelt = client.get(
         f"{BASE}/parkings/records",
         params=[("order_by", "datetime"), ("lang", "en"), ("limit", "5"), ("refine", f"parking:{some}")],
     )
     assert (respelt.json(), respelt.headers["etag"]) == (first[2][3], first[2][1])
     assert _answers_kept(vigie, "parkings") == 11
+    kept_after = REGISTRY.get_sample_value(
+        "vigie_opendata_answers_total", {"part": "answer", "result": "kept"}
+    )
+    assert kept_after == kept_before + 1
     unchanged = client.get(
         f"{BASE}/parkings/records", params=queries[2], headers={"If-None-Match": first[2][1]}
     )

@@ -59,7 +59,7 @@ def answer(
 ) -> bytes:
     """The encoded answer: kept from an earlier request on this release, or computed and kept."""
     found, body = reading.answers.find(key)
-    metrics.OPENDATA_ANSWERS.labels("kept" if found else "computed").inc()
+    metrics.OPENDATA_ANSWERS.labels("answer", "kept" if found else "computed").inc()
     if found:
         kept: bytes = body
         return kept
@@ -69,11 +69,12 @@ def answer(
         # A page that is not full is the last one: the total needs no second query.
         total = offset + table.num_rows
     else:
-
-        def count() -> int:
-            return int(run(conn, q.count_sql, q.count_params, seconds=seconds).column(0)[0].as_py())
-
-        total = reading.answers.get(("count", q.count_sql, typed(q.count_params)), count)
+        count_key = ("count", q.count_sql, typed(q.count_params))
+        found, total = reading.answers.find(count_key)
+        metrics.OPENDATA_ANSWERS.labels("total", "kept" if found else "computed").inc()
+        if not found:
+            total = int(run(conn, q.count_sql, q.count_params, seconds=seconds).column(0)[0].as_py())
+            reading.answers.keep(count_key, total)
     encoded = encode(table, total, tz)
     reading.answers.keep(key, encoded)
     return encoded
