@@ -140,6 +140,35 @@ def _rates(before: dict[tuple[str, str], float], after: dict[tuple[str, str], fl
     return out
 
 
+def _shape(path: str) -> str:
+    if "group_by=" in path:
+        return "group_by"
+    if path.startswith(f"{RECORDS}?refine="):
+        return "refine"
+    offset = int(path.rsplit("offset=", 1)[1])
+    # DuckDB sorts every matching row rather than keeping a top-N past 5,000 rows (its optimizer).
+    return "where, offset + limit ≤ 5,000" if offset + 100 <= 5000 else "where, offset + limit > 5,000"
+
+
+def cold_one_at_a_time(server: Server, paths: list[str], each: int = 15) -> dict[str, list[float]]:
+    """Cold URLs not asked before, one at a time: what each shape costs the server alone."""
+    out: dict[str, list[float]] = {}
+    for path in paths:
+        times = out.setdefault(_shape(path), [])
+        if len(times) >= each:
+            continue
+        t = time.perf_counter()
+        with urllib.request.urlopen(server.base + path, timeout=60) as r:  # noqa: S310 - our server
+            r.read()
+        times.append((time.perf_counter() - t) * 1000)
+    for name, times in sorted(out.items()):
+        log(
+            f"cold, one at a time, {name}: p50 {percentile(times, 50):.1f} ms, "
+            f"p95 {percentile(times, 95):.1f} ms ({len(times)} URLs; load {loadavg()})"
+        )
+    return out
+
+
 def _log_run(name: str, res: dict[str, Any]) -> None:
     lat = res["latency_us"]
     log(
@@ -200,6 +229,8 @@ def part_records(server: Server, info: dict[str, Any], duration: float) -> dict[
     )
     assert cold["non_2xx"] == 0, f"cold mix: {cold['non_2xx']} answers were not 2xx"
 
+    shapes = cold_one_at_a_time(server, sequence[-600:])
+
     # The issue's mix: each query's first answer (computed), then wrk on the six URLs in turn.
     first = [get(p) for p in paths]
     log("the mix's first answers: " + ", ".join(f"{c:.0f}" for c in first) + " ms")
@@ -229,6 +260,7 @@ def part_records(server: Server, info: dict[str, Any], duration: float) -> dict[
         "cold_p95_ms": cold["latency_us"]["p95"] / 1000,
         "cold_rates": cold_rates,
         "cold_urls": len(sequence),
+        "cold_one_at_a_time_ms": shapes,
         "livez": livez,
         "floor_ms": floor,
         "load_ms": load_ms,

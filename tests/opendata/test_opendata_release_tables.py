@@ -6,9 +6,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
+from vigie.opendata import release_tables
 from vigie.opendata.queries import Release
 from vigie.opendata.release_tables import ENTRY_OVERHEAD, FID, TABLE, Answers, Reading, ReleaseTables
 
@@ -93,4 +96,37 @@ def test_opendata_release_tables_a_new_release_starts_with_no_answers(tmp_path: 
         assert reading.answers.get("total", lambda: total(reading)) == 7  # the same key, the new release's
     with tables.query(first, first_path) as reading:
         assert len(reading.answers) == 0  # version 1 was replaced: loaded again, its old answers gone
+    tables.close()
+
+
+def test_opendata_release_tables_few_valued_texts_are_enums_answering_as_texts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(release_tables, "ENUM_MAX_VALUES", 5)
+    path = tmp_path / "lieux-1.parquet"
+    kinds = ["parc", "école", None, "Zoo", "bibliothèque"]
+    pq.write_table(
+        pa.table({"kind": [kinds[i % 5] for i in range(60)], "code": [f"c{i:02}" for i in range(60)]}), path
+    )
+    release = Release("lieux", 1, 60, path.stat().st_size, "sha1", datetime.now(UTC), [], "", "")
+    tables = ReleaseTables()
+    queries = [
+        ('SELECT count(*) FROM "lieux" WHERE kind = ?', ["parc"]),
+        ('SELECT count(*) FROM "lieux" WHERE kind = ?', ["absent"]),  # not a value: no row, no error
+        ('SELECT count(*) FROM "lieux" WHERE kind < ?', ["p"]),
+        ('SELECT count(*) FROM "lieux" WHERE kind IN (?, ?)', ["Zoo", "nulle part"]),
+        ('SELECT count(*) FROM "lieux" WHERE CAST(kind AS VARCHAR) ILIKE ?', ["%É%"]),
+        ('SELECT kind, count(*) AS n FROM "lieux" GROUP BY kind ORDER BY kind NULLS LAST', None),
+        ('SELECT min(kind), max(kind) FROM "lieux"', None),
+        ('SELECT code, kind FROM "lieux" ORDER BY kind DESC, code LIMIT 7', None),
+    ]
+    plain = duckdb.connect()
+    plain.execute(f"CREATE VIEW lieux AS SELECT * FROM read_parquet('{path}')")
+    with tables.cursor(release, path) as cur:
+        types = {row[0]: row[1] for row in cur.execute(f"DESCRIBE {TABLE}").fetchall()}
+        assert types["kind"].startswith("ENUM(") and types["code"] == "VARCHAR"  # 60 codes: left as text
+        for sql, params in queries:
+            assert cur.sql(sql, params=params).fetchall() == plain.sql(sql, params=params).fetchall(), sql
+        rows = cur.sql('SELECT kind FROM "lieux" ORDER BY code LIMIT 3').to_arrow_table().to_pylist()
+        assert rows == [{"kind": "parc"}, {"kind": "école"}, {"kind": None}]
     tables.close()

@@ -355,6 +355,8 @@ def facet_condition(spec: str, cols: Columns, params: list[Any], param: str) -> 
     params.append(value if cols.types[name.strip()] != "time" else value + "%")
     if cols.types[name.strip()] == "time":
         return f"(CAST({column} AS VARCHAR) LIKE ?)"
+    if cols.types[name.strip()] == "text":
+        return f"({column} = ?)"  # no cast: a text column, or its ENUM, compares as it is stored
     return f"(CAST({column} AS VARCHAR) = ?)"
 
 
@@ -368,6 +370,41 @@ class Query:
     count_params: list[Any] = field(default_factory=list)
     # Groups or aggregates: the answer is computed over every matching row, whatever the page.
     aggregated: bool = False
+    # Rows matching one equality on one field (``where f = value``, ``refine f:value``): their
+    # number is that value's in the field's counts (the same as ``count_sql``'s, see ``equality``).
+    facet: Facet | None = None
+    table: str = ""
+
+
+@dataclass(frozen=True)
+class Facet:
+    """``field = value``: a text field and a text, or a number field and a number (as a double)."""
+
+    field: str
+    value: str | float
+
+
+def equality(where: list[str], refine: list[str], exclude: list[str], cols: Columns) -> Facet | None:
+    """The one equality these conditions are, if they are one: ``refine`` on a text field, or a
+    ``where`` comparing a text field to a text or a number field to a number (other mixes are left
+    to DuckDB's casts; numbers past 2**53, which a double does not hold exactly, too)."""
+    texts = [w for w in where if w.strip()]
+    if exclude or len(texts) + len(refine) != 1:
+        return None
+    if refine:
+        name, sep, value = refine[0].partition(":")
+        name = name.strip()
+        return Facet(name, value) if sep and cols.types.get(name) == "text" else None
+    toks = tokenize(texts[0], "where")
+    if len(toks) != 3 or toks[1].kind != "op" or toks[1].text != "=":
+        return None
+    field_tok, value_tok = (toks[0], toks[2]) if toks[0].kind == "ident" else (toks[2], toks[0])
+    family = cols.types.get(field_tok.text) if field_tok.kind == "ident" else None
+    if family == "text" and value_tok.kind == "string":
+        return Facet(field_tok.text, value_tok.value)
+    if family == "number" and value_tok.kind == "number" and abs(value_tok.value) < 2**53:
+        return Facet(field_tok.text, float(value_tok.value))
+    return None
 
 
 def build(
@@ -421,7 +458,9 @@ def build(
         count_sql = f"SELECT count(*) FROM {quote(table)}"  # noqa: S608 - quoted name
         if conds:
             count_sql += " WHERE " + " AND ".join(conds)
-    return Query(sql, list(params), count_sql, list(params), aggregated=bool(groups or has_aggregate))
+    aggregated = bool(groups or has_aggregate)
+    facet = None if aggregated else equality(where or [], refine or [], exclude or [], cols)
+    return Query(sql, list(params), count_sql, list(params), aggregated=aggregated, facet=facet, table=table)
 
 
-__all__ = ["Columns", "ODSQLError", "Query", "RESTParameterError", "build"]
+__all__ = ["Columns", "Facet", "ODSQLError", "Query", "RESTParameterError", "build", "equality"]

@@ -9,7 +9,10 @@ bytes, gone with the release) and its ETag is a hash of the same key, so a
 conditional request is answered without the release.
 
 The first answer runs the page on the release's cursor and, when the page is full,
-the total (kept on its own: the other pages of the same query skip that scan); its
+the total (kept on its own: the other pages of the same query skip that scan; for one
+equality on a field — ``where f = v``, ``refine f:v`` — read in the field's counts by
+value, one scan per field and release, so a ``where`` on a value nobody asked before
+costs its page only); its
 rows go from Arrow to JSON with no per-value Python step: moments are converted to
 the asked zone by Arrow, ``to_pylist`` makes the objects once and orjson writes them.
 """
@@ -26,10 +29,13 @@ import orjson
 import pyarrow as pa
 
 from vigie import metrics
-from vigie.opendata.explore_engine import run
-from vigie.opendata.explore_odsql import Query
+from vigie.opendata.explore_engine import quote, run
+from vigie.opendata.explore_odsql import Facet, Query
 from vigie.opendata.queries import Release
 from vigie.opendata.release_tables import Reading
+
+# Most distinct values a field's counts hold (above, the field is not a facet: totals are counted).
+FACET_VALUES = 10_000
 
 
 def typed(params: list[Any]) -> tuple[str, ...]:
@@ -69,15 +75,45 @@ def answer(
         # A page that is not full is the last one: the total needs no second query.
         total = offset + table.num_rows
     else:
-        count_key = ("count", q.count_sql, typed(q.count_params))
-        found, total = reading.answers.find(count_key)
-        metrics.OPENDATA_ANSWERS.labels("total", "kept" if found else "computed").inc()
-        if not found:
-            total = int(run(conn, q.count_sql, q.count_params, seconds=seconds).column(0)[0].as_py())
-            reading.answers.keep(count_key, total)
+        total = _total(reading, q, seconds)
     encoded = encode(table, total, tz)
     reading.answers.keep(key, encoded)
     return encoded
+
+
+def _total(reading: Reading, q: Query, seconds: float) -> int:
+    """The number of rows ``q`` matches: from its field's counts for one equality, else counted."""
+    if q.facet is not None:
+        key: tuple[Hashable, ...] = ("counts", q.facet.field, isinstance(q.facet.value, str))
+        found, counts = reading.answers.find(key)
+        if not found:
+            counts = value_counts(reading, q.table, q.facet, seconds)
+            reading.answers.keep(key, counts)
+        if counts is not None:
+            metrics.OPENDATA_ANSWERS.labels("total", "kept" if found else "computed").inc()
+            return int(counts.get(q.facet.value, 0))
+    key = ("count", q.count_sql, typed(q.count_params))
+    found, total = reading.answers.find(key)
+    metrics.OPENDATA_ANSWERS.labels("total", "kept" if found else "computed").inc()
+    if not found:
+        total = int(run(reading.cursor, q.count_sql, q.count_params, seconds=seconds).column(0)[0].as_py())
+        reading.answers.keep(key, total)
+    return int(total)
+
+
+def value_counts(reading: Reading, table: str, facet: Facet, seconds: float) -> dict[Any, int] | None:
+    """How many rows hold each value of the facet's field (numbers as doubles, as ``facet`` has
+    them), one scan per field and release; ``None`` past ``FACET_VALUES`` values (an identifier:
+    its totals are counted per query)."""
+    column = quote(facet.field) if isinstance(facet.value, str) else f"CAST({quote(facet.field)} AS DOUBLE)"
+    sql = (
+        f"SELECT {column} AS v, count(*) AS n FROM {quote(table)} "  # noqa: S608 - quoted names
+        f"WHERE {quote(facet.field)} IS NOT NULL GROUP BY 1 LIMIT {FACET_VALUES + 1}"
+    )
+    rows = run(reading.cursor, sql, seconds=seconds)
+    if rows.num_rows > FACET_VALUES:
+        return None
+    return dict(zip(rows.column("v").to_pylist(), rows.column("n").to_pylist(), strict=True))
 
 
 def encode(table: pa.Table, total: int, tz: ZoneInfo) -> bytes:
