@@ -24,10 +24,23 @@ import random
 import time
 import urllib.parse
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 import duckdb
-from common import RESULTS, Server, banner, loadavg, log, lua_str, percentile, ratio, run_wrk, verdict
+from common import (
+    RESULTS,
+    Server,
+    banner,
+    cpu_seconds,
+    loadavg,
+    log,
+    lua_str,
+    percentile,
+    ratio,
+    run_wrk,
+    verdict,
+)
 
 DATASET = "signalements"
 RECORDS = f"/api/explore/v2.1/catalog/datasets/{DATASET}/records"
@@ -169,11 +182,36 @@ def cold_one_at_a_time(server: Server, paths: list[str], each: int = 15) -> dict
     return out
 
 
+def _tree(pid: int) -> list[int]:
+    """The server and its descendants (``vigie serve``'s worker)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+        except OSError:
+            pass
+    return out
+
+
+def wrk_with_cpu(server: Server, lua: str, duration: float, name: str) -> dict[str, Any]:
+    """wrk at concurrency 8, and the server's CPU time per answered request (steadier than
+    throughput on shared cores)."""
+    pids = _tree(server.pid)
+    before = sum(cpu_seconds(p) for p in pids)
+    res = run_wrk(server.base, lua, connections=8, threads=2, duration=duration, name=name)
+    res["cpu_ms_per_request"] = (sum(cpu_seconds(p) for p in pids) - before) * 1000 / max(1, res["requests"])
+    return res
+
+
 def _log_run(name: str, res: dict[str, Any]) -> None:
     lat = res["latency_us"]
     log(
         f"{name}: {res['rps']:.0f} req/s, p50 {lat['p50'] / 1000:.1f} ms, p95 {lat['p95'] / 1000:.1f} ms, "
-        f"p99 {lat['p99'] / 1000:.1f} ms, non-2xx {res['non_2xx']} (load {loadavg()})"
+        f"p99 {lat['p99'] / 1000:.1f} ms, non-2xx {res['non_2xx']}, server CPU "
+        f"{res['cpu_ms_per_request']:.2f} ms a request (load {loadavg()})"
     )
 
 
@@ -201,10 +239,9 @@ def part_records(server: Server, info: dict[str, Any], duration: float) -> dict[
         return (time.perf_counter() - t) * 1000
 
     load_ms = get(f"{RECORDS}?limit=1&offset=1")  # loads the release (its own cost)
-    livez = run_wrk(
-        server.base, "request = function() return wrk.format('GET', '/livez') end\n",
-        connections=8, threads=2, duration=duration, name="records-livez",
-    )  # fmt: skip
+    livez = wrk_with_cpu(
+        server, "request = function() return wrk.format('GET', '/livez') end\n", duration, "records-livez"
+    )
     _log_run("baseline /livez", livez)
 
     # Cold: each thread walks its own share of the shuffled distinct URLs, from the file.
@@ -218,7 +255,7 @@ def part_records(server: Server, info: dict[str, Any], duration: float) -> dict[
     lua += "local i = 0\nrequest = function()\n  local n = i * 2 + (tid or 1) - 1\n  i = i + 1\n"
     lua += "  return wrk.format('GET', paths[(n % #paths) + 1])\nend\n"
     before = answers_counted(server)
-    cold = run_wrk(server.base, lua, connections=8, threads=2, duration=duration, name="records-cold")
+    cold = wrk_with_cpu(server, lua, duration, "records-cold")
     cold_rates = _rates(before, answers_counted(server))
     _log_run(f"cold mix ({len(sequence):,} distinct URLs)", cold)
     a, t = cold_rates["answer"], cold_rates["total"]
@@ -237,7 +274,7 @@ def part_records(server: Server, info: dict[str, Any], duration: float) -> dict[
     lua = "local paths = {" + ", ".join(lua_str(p) for p in paths) + "}\nlocal i = 0\n"
     lua += "request = function()\n  i = i + 1\n  return wrk.format('GET', paths[(i % #paths) + 1])\nend\n"
     before = answers_counted(server)
-    res = run_wrk(server.base, lua, connections=8, threads=2, duration=duration, name="records")
+    res = wrk_with_cpu(server, lua, duration, "records")
     mix_rates = _rates(before, answers_counted(server))
     p95 = res["latency_us"]["p95"] / 1000
     _log_run("the issue's mix", res)

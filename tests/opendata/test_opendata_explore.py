@@ -333,3 +333,36 @@ def test_opendata_explore_records_totals_from_a_fields_counts_equal_counted_ones
     assert totals() == expected
     with release_tables(vigie).query(p.release, release_store(vigie).local_path(p.release.file_key)) as r:
         assert r.answers.find(("counts", "pourcentage", False)) == (True, None)
+
+
+def test_opendata_explore_records_encode_writes_what_the_row_by_row_writer_writes():
+    from datetime import UTC, date, datetime
+    from decimal import Decimal
+    from zoneinfo import ZoneInfo
+
+    import orjson
+    import pyarrow as pa
+
+    from vigie.opendata.exports import rows
+
+    moments = [datetime(2026, 3, 29, 0, 59, 59, 123456), datetime(2026, 10, 25, 1, 0), None]
+    table = pa.table(
+        {
+            "naive": pa.array(moments, pa.timestamp("us")),
+            "aware": pa.array([m and m.replace(tzinfo=UTC) for m in moments], pa.timestamp("ms", tz="UTC")),
+            "day": pa.array([date(2026, 1, 31), None, date(2026, 2, 1)]),
+            "kind": pa.array(["parc", None, "parc"]).dictionary_encode(),
+            "n": pa.array([1.5, None, -2.0]),
+        }
+    )
+    for zone in ("UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata"):
+        tz = ZoneInfo(zone)
+        expected = orjson.dumps(
+            {"total_count": 3, "results": [r for b in table.to_batches() for r in rows(b, tz)]}
+        )
+        assert explore_records.encode(table, 3, tz) == expected, zone
+    summed = pa.table({"s": pa.array([Decimal(12), Decimal("1.5")], pa.decimal128(38, 1))})
+    assert orjson.loads(explore_records.encode(summed, 2, ZoneInfo("UTC")))["results"] == [
+        {"s": 12},
+        {"s": 1.5},
+    ]

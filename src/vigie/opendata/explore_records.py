@@ -118,14 +118,19 @@ def value_counts(reading: Reading, table: str, facet: Facet, seconds: float) -> 
 
 def encode(table: pa.Table, total: int, tz: ZoneInfo) -> bytes:
     """``{"total_count", "results"}`` in JSON, moments in ``tz`` (ISO 8601 with their offset)."""
+    utc = tz.key in ("UTC", "Etc/UTC")
     columns = []
     for f, column in zip(table.schema, table.columns, strict=True):
-        if pa.types.is_timestamp(f.type):
-            # A moment without a zone is UTC (the release's convention): Arrow keeps the instant.
-            column = column.cast(pa.timestamp(f.type.unit, tz=tz.key))
+        if pa.types.is_dictionary(f.type):  # an ENUM column (release_tables): its texts
+            column = column.cast(f.type.value_type)
+        elif pa.types.is_timestamp(f.type):
+            # Arrow keeps the instant (a moment without a zone is UTC, the release's convention):
+            # in UTC as plain values that orjson writes with +00:00 (making zone-aware Python
+            # datetimes costs more than the rest of the answer), else converted to ``tz``.
+            column = column.cast(pa.timestamp(f.type.unit, tz=None if utc else tz.key))
         columns.append(column)
     rows = pa.Table.from_arrays(columns, names=table.column_names).to_pylist()
-    return orjson.dumps({"total_count": total, "results": rows}, default=_plain)
+    return orjson.dumps({"total_count": total, "results": rows}, default=_plain, option=orjson.OPT_NAIVE_UTC)
 
 
 def _plain(value: Any) -> Any:
