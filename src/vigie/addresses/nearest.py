@@ -92,45 +92,50 @@ def _nearest_chunk(
     best_d = np.full(n, np.inf)
     best_j = np.full(n, -1, dtype=np.int64)
     span = 1 << 31
+    points_only = bool(np.array_equal(seg[:, :2], seg[:, 2:]))
     px = np.floor(lon * kx / cell).astype(np.int64)
     py = np.floor(lat * EARTH_M_PER_DEG / cell).astype(np.int64)
-    point_ids, segs = [], []
+    # The grid is looked up once per cell holding points (sorted: a fast search), not per point.
+    cells, of_point = np.unique(px * span + py, return_inverse=True)
+    of_point = of_point.reshape(-1)
+    kp = np.cos(np.radians(lat)) * EARTH_M_PER_DEG  # metres per degree of longitude, per point
     for dx in (-1, 0, 1):
         for dy in (-1, 0, 1):
-            want = (px + dx) * span + (py + dy)
-            lo = np.searchsorted(keys, want, side="left")
-            hi = np.searchsorted(keys, want, side="right")
-            count = hi - lo
+            want = cells + dx * span + dy
+            cell_lo = np.searchsorted(keys, want, side="left")
+            count = (np.searchsorted(keys, want, side="right") - cell_lo)[of_point]
             total = int(count.sum())
             if not total:
                 continue
-            point_ids.append(np.repeat(np.arange(n), count))
-            start = np.repeat(lo, count)
-            segs.append(owner[start + np.arange(total) - np.repeat(np.cumsum(count) - count, count)])
-    if not point_ids:
-        return best_d, best_j
-    p = np.concatenate(point_ids)
-    j = np.concatenate(segs)
-    # Exact distances, as metres_to_line computes them at the point's latitude.
-    kp = np.cos(np.radians(lat[p])) * EARTH_M_PER_DEG
-    ax = (seg[j, 0] - lon[p]) * kp
-    ay = (seg[j, 1] - lat[p]) * EARTH_M_PER_DEG
-    bx = (seg[j, 2] - lon[p]) * kp
-    by = (seg[j, 3] - lat[p]) * EARTH_M_PER_DEG
-    vx, vy = bx - ax, by - ay
-    length = vx * vx + vy * vy
-    with np.errstate(invalid="ignore", divide="ignore"):
-        t = np.where(length > 0, np.clip(-(ax * vx + ay * vy) / length, 0.0, 1.0), 0.0)
-    d = np.hypot(ax + t * vx, ay + t * vy)
-    keep = d <= radius
-    p, j, d = p[keep], j[keep], d[keep]
-    if not len(p):
-        return best_d, best_j
-    order = np.lexsort((j, d, p))  # by point, then distance (then the earlier segment)
-    p, j, d = p[order], j[order], d[order]
-    first = np.r_[True, p[1:] != p[:-1]]
-    best_d[p[first]] = d[first]
-    best_j[p[first]] = j[first]
+            # The pairs (point, candidate segment) of this neighbouring cell, grouped by point
+            # in point order, each point's candidates in segment order.
+            has = np.flatnonzero(count)
+            count = count[has]
+            starts = np.cumsum(count) - count
+            p = np.repeat(has, count)
+            j = owner[np.repeat(cell_lo[of_point[has]], count) + np.arange(total) - np.repeat(starts, count)]
+            # Exact distances, as metres_to_line computes them at the point's latitude.
+            k = kp[p]
+            ax = (seg[j, 0] - lon[p]) * k
+            ay = (seg[j, 1] - lat[p]) * EARTH_M_PER_DEG
+            if points_only:  # segments of length 0 (address points): the same, in half the work
+                d = np.hypot(ax, ay)
+            else:
+                bx = (seg[j, 2] - lon[p]) * k
+                by = (seg[j, 3] - lat[p]) * EARTH_M_PER_DEG
+                vx, vy = bx - ax, by - ay
+                length = vx * vx + vy * vy
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    t = np.where(length > 0, np.clip(-(ax * vx + ay * vy) / length, 0.0, 1.0), 0.0)
+                d = np.hypot(ax + t * vx, ay + t * vy)
+            # Each point's nearest here (the first, so the earlier segment, on a tie): no sort.
+            low = np.minimum.reduceat(d, starts)
+            at_low = np.flatnonzero(d == np.repeat(low, count))
+            first = at_low[np.r_[True, p[at_low[1:]] != p[at_low[:-1]]]]
+            q, dq, jq = p[first], d[first], j[first]
+            better = (dq <= radius) & ((dq < best_d[q]) | ((dq == best_d[q]) & (jq < best_j[q])))
+            best_d[q[better]] = dq[better]
+            best_j[q[better]] = jq[better]
     return best_d, best_j
 
 
