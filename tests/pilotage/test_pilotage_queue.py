@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import inspect
 import io
 from datetime import timedelta
 
@@ -11,6 +12,7 @@ from sqlalchemy import update
 
 from tests.reports.helpers import submit_report
 from vigie.db import utcnow
+from vigie.pilotage.queue_api import queue_query
 from vigie.reports.storage import ReportRow
 
 Q = "/api/v1/pilotage/queue"
@@ -140,6 +142,32 @@ def test_pilotage_queue_sorted_by_due_time_puts_reports_without_one_last(client,
 def test_pilotage_queue_refuses_bad_parameters(client, auth, params, field):
     r = client.get(Q, params=params, headers=auth("operator"))
     assert r.status_code == 422 and field in r.text
+
+
+def test_pilotage_queue_answers_every_key_as_json(client, auth, reports):
+    """The page and the map view are encoded in the read pool (orjson): the same keys and types."""
+    headers = auth("operator")
+    r = client.get(Q, params={"page_size": 2, "sort": "due"}, headers=headers)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    body = r.json()
+    assert set(body) == {"items", "total", "page", "page_size", "pages", "next_page"}
+    counts = (body["total"], body["page"], body["page_size"], body["pages"], body["next_page"])
+    assert counts == (5, 1, 2, 3, 2)
+    first = body["items"][0]
+    assert first["id"] == reports["overdue"] and first["sla_state"] == "overdue"
+    assert isinstance(first["requested_at"], str) and first["requested_at"].endswith("+00:00")
+    assert first["reporter"]["lang"] == "fr"
+    view = client.get(f"{Q}/map", params={"bbox": "4.9,47.2,5.2,47.45", "zoom": 18}, headers=headers)
+    assert view.status_code == 200 and view.headers["content-type"] == "application/json"
+    points = view.json()["points"]
+    assert set(view.json()) == {"total", "clusters", "points"} and len(points) == 5
+    overdue = next(p for p in points if p["id"] == reports["overdue"])
+    assert overdue["expected_at"].endswith("+00:00") and isinstance(overdue["lat"], float)
+
+
+def test_pilotage_queue_filter_is_read_on_the_event_loop():
+    # A plain ``def`` dependency would cost every page a round trip through FastAPI's thread pool.
+    assert inspect.iscoroutinefunction(queue_query)
 
 
 def test_pilotage_queue_is_for_triage_roles(client, auth):

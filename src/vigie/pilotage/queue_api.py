@@ -2,6 +2,12 @@
 
 Mounted under ``/api/v1/pilotage`` by ``api.py``. Every filter is applied by the
 database (``queue.py``), so they see every report, not a loaded subset.
+
+Every control room screen asks for a page and a map view again at each live update, so
+the per-request cost around the query matters as much as the query: the filter is read
+on the event loop (an async dependency: a plain ``def`` one costs a round trip through
+FastAPI's thread pool) and the answers are encoded by orjson in the read pool's thread
+(``FastJSONResponse``), not by FastAPI's serializer on the event loop.
 """
 
 from __future__ import annotations
@@ -9,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from vigie.accounts.actions import require
@@ -22,6 +28,7 @@ from vigie.reports.queries import parse_bbox
 from vigie.reports.views import agent_view, iso
 from vigie.runtime import Vigie
 from vigie.web.deps import current_agent, get_vigie, run_read, run_write
+from vigie.web.json import FastJSONResponse
 
 router = APIRouter()
 MAX_BULK = 500
@@ -31,7 +38,7 @@ def _csv(text: str | None) -> tuple[str, ...]:
     return tuple(p.strip() for p in (text or "").split(",") if p.strip())
 
 
-def queue_query(
+async def queue_query(
     status: str = Query("open", description="open (default), all, or one status"),
     group: str | None = Query(None, description="Comma list of service groups"),
     zone: str | None = Query(None, description="Comma list of zone codes"),
@@ -62,26 +69,27 @@ def _lang(request: Request) -> str:
 @router.get("/queue", summary="The control room's queue: one page over every matching report, and the count")
 async def queue(
     request: Request, query: QueueQuery = Depends(queue_query), v: Vigie = Depends(get_vigie)
-) -> dict[str, Any]:
+) -> Response:
     lang = _lang(request)
 
-    def answer() -> dict[str, Any]:
+    def answer() -> Response:
         require(current_agent(request), "reports.triage")
         now = utcnow()
         rows, total = queue_page(v, query, now)
         base = v.settings.public_base_url.rstrip("/")
         pages = max(1, -(-total // query.page_size))
-        return {
-            "items": [agent_view(r, v.catalogue, now, lang, base) for r in rows],
-            "total": total,
-            "page": query.page,
-            "page_size": query.page_size,
-            "pages": pages,
-            "next_page": query.page + 1 if query.page < pages else None,
-        }
+        return FastJSONResponse(
+            {
+                "items": [agent_view(r, v.catalogue, now, lang, base) for r in rows],
+                "total": total,
+                "page": query.page,
+                "page_size": query.page_size,
+                "pages": pages,
+                "next_page": query.page + 1 if query.page < pages else None,
+            }
+        )
 
-    result: dict[str, Any] = await run_read(request, answer)
-    return result
+    return await run_read(request, answer)
 
 
 @router.get("/queue/map", summary="The queue's reports in view, clustered by the database")
@@ -91,33 +99,34 @@ async def queue_map(
     zoom: str = Query("13", description="The map's zoom level (0 to 22)"),
     query: QueueQuery = Depends(queue_query),
     v: Vigie = Depends(get_vigie),
-) -> dict[str, Any]:
+) -> Response:
     box, level = parse_bbox(bbox), parse_zoom(zoom)
 
-    def answer() -> dict[str, Any]:
+    def answer() -> Response:
         require(current_agent(request), "reports.triage")
         now = utcnow()
         view = map_view(v, restrict(query, now), box, level, cache_key(query, now), stale_key(query, now))
-        return {
-            "total": view.total,
-            "clusters": [{"lat": c.lat, "long": c.long, "count": c.count} for c in view.clusters],
-            "points": [
-                {
-                    "id": str(r.id),
-                    "reference": r.reference,
-                    "lat": r.lat,
-                    "long": r.long,
-                    "status": r.status,
-                    "priority": r.priority,
-                    "service_code": r.service_code,
-                    "expected_at": iso(r.expected_at),
-                }
-                for r in view.points
-            ],
-        }
+        return FastJSONResponse(
+            {
+                "total": view.total,
+                "clusters": [{"lat": c.lat, "long": c.long, "count": c.count} for c in view.clusters],
+                "points": [
+                    {
+                        "id": str(r.id),
+                        "reference": r.reference,
+                        "lat": r.lat,
+                        "long": r.long,
+                        "status": r.status,
+                        "priority": r.priority,
+                        "service_code": r.service_code,
+                        "expected_at": iso(r.expected_at),
+                    }
+                    for r in view.points
+                ],
+            }
+        )
 
-    result: dict[str, Any] = await run_read(request, answer)
-    return result
+    return await run_read(request, answer)
 
 
 @router.get(
