@@ -294,9 +294,10 @@ class Settings(BaseSettings):
         30,
         ge=1,
         le=365,
-        description="Days during which no sign-in link is e-mailed to an address after its owner "
-        "used the stop link of one (the sign-in page says so); a stop that never lapsed would lock "
-        "the address's real owner out of their account for good.",
+        description="Days during which no message of a kind someone asks for with an address (a "
+        "sign-in link, an erasure confirmation, an answer to an e-mail the city received) is sent "
+        "to it after its owner used the stop link of one (the form says so; the stop page can "
+        "resume them); a stop that never lapsed would lock the owner out for good.",
     )
     resident_links_per_hour: int = Field(
         5,

@@ -140,3 +140,55 @@ def test_dkim_key_that_cannot_be_read_is_a_configuration_error(vigie, tmp_path):
     with_settings(vigie, dkim_private_key=str(tmp_path / "missing.pem"), dkim_selector="s")
     with pytest.raises(ConfigurationError, match="cannot read"):
         make_signer(vigie.settings)
+
+
+def _stop_of(v, kind: str) -> str:
+    [row] = [m for m in outbox(v) if m.kind == kind]
+    found = STOP.search(row.body_text)
+    assert found is not None, row.body_text
+    assert row.token and found.group(1).split("/")[3] == row.token
+    return found.group(1)
+
+
+def test_answers_to_inbound_mail_have_a_stop_that_lapses_and_resumes(vigie, client):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from vigie.db import utcnow
+    from vigie.notifications.actions import queue_answer
+    from vigie.notifications.consent import ANSWER_PREFIX
+    from vigie.notifications.storage import ConsentRow
+
+    assert queue_answer(vigie, "ecrit@example.org", "fr", "Votre message", "Refusé : trop de photos.", "m1")
+    path = _stop_of(vigie, "answer")
+    assert path.split("/")[3].startswith(ANSWER_PREFIX)
+    assert drain_outbox(vigie, 10) == 1
+    msg = _headers(_sent(vigie)[0])
+    assert f"<http://testserver{path}>" in str(msg["List-Unsubscribe"])
+    page = client.get(path)
+    assert "Ne plus recevoir de réponses automatiques" in page.text
+    assert client.post(path).status_code == 200
+    assert not queue_answer(vigie, "ecrit@example.org", "fr", "Votre message", "Refusé.", "m2")
+    resume = path.replace("/courriel/arreter/", "/courriel/reprendre/")
+    assert "Réponses automatiques reprises" in client.post(resume).text
+    assert queue_answer(vigie, "ecrit@example.org", "fr", "Votre message", "Refusé.", "m3")
+    client.post(path)  # stopped again, and 31 days later the stop has lapsed
+    with vigie.db.session(write=True) as s:
+        s.execute(update(ConsentRow).values(stopped_at=utcnow() - timedelta(days=31)))
+        s.commit()
+    assert queue_answer(vigie, "ecrit@example.org", "fr", "Votre message", "Refusé.", "m4")
+
+
+def test_erasure_confirmations_have_a_stop_and_the_form_says_so(vigie, client):
+    assert client.post("/effacement", data={"email": "efface@example.org"}).status_code == 202
+    path = _stop_of(vigie, "erasure")
+    assert "Ne plus recevoir de demandes d" in client.get(path).text
+    assert client.post(path).status_code == 200
+    # The same answer whether the address is known or not: anyone who received one may stop them.
+    refused = client.post("/effacement", data={"email": "Efface@example.org"})
+    assert refused.status_code == 409 and "30 jours" in refused.text
+    assert len([m for m in outbox(vigie) if m.kind == "erasure"]) == 1
+    resume = path.replace("/courriel/arreter/", "/courriel/reprendre/")
+    assert client.post(resume).status_code == 200
+    assert client.post("/effacement", data={"email": "efface@example.org"}).status_code == 202

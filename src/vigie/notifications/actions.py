@@ -32,6 +32,7 @@ from vigie.errors import ConfigProblem, ConfigurationError
 from vigie.notifications import consent
 from vigie.notifications.digest import Update, add_to_waiting, changes_json
 from vigie.notifications.messages import (
+    WORDS,
     Composed,
     compose_confirmation,
     compose_digest,
@@ -124,16 +125,24 @@ def queue_answer(v: Vigie, recipient: str, lang: str, subject: str, body: str, c
     """Queue one plain answer to an inbound message (a refusal and its reason).
 
     The caller has checked :func:`may_answer`. An address that never confirmed
-    counts against its daily cap; ``cause`` (the inbound message's id) makes a
-    second delivery of the same message queue nothing. True if queued.
+    counts against its daily cap, one that stopped these answers (their stop link,
+    for ``resident_link_stop_days``) gets none; ``cause`` (the inbound message's id)
+    makes a second delivery of the same message queue nothing. True if queued.
     """
     if not notifications_enabled(v.settings):
         return False
+    days = v.settings.resident_link_stop_days
     with v.db.session(write=True) as s:
+        if consent.asked_stopped_until(s, recipient, consent.ANSWER_PREFIX, days) is not None:
+            return False  # the address's owner stopped these answers (it lapses)
         if not consent.ever_confirmed(s, recipient) and consent.take_unconfirmed(v, recipient) > 0:
             return False
         now = utcnow()
         key = dedupe_key("in:" + hashlib.sha256(cause.encode()).hexdigest()[:40], recipient)
+        # Its stop link and List-Unsubscribe, like every Vigie e-mail.
+        subscription = consent.asked_subscription(s, recipient, consent.ANSWER_PREFIX)
+        stop = stop_link(v.settings, subscription)
+        body = f"{body}\n\n{WORDS[ui_lang(lang, v.city.default_language)]['stop']}\n{stop}"
         _insert_ignoring_duplicates(
             s,
             [
@@ -151,7 +160,7 @@ def queue_answer(v: Vigie, recipient: str, lang: str, subject: str, body: str, c
                     "created_at": now,
                     "message_id": new_message_id(v.settings.mail_from),
                     "kind": MailKind.ANSWER.value,
-                    "token": None,
+                    "token": subscription,
                 }
             ],
         )

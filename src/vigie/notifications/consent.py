@@ -42,9 +42,14 @@ STOPPED = "stopped by the recipient"  # last_error of the messages a stop link d
 # Subscriptions that are not a report's: a resident's waste collection reminder (vigie.residents);
 # its stop page speaks of the reminder.
 REMINDER_PREFIX = "wr-"
-# An address's sign-in links (vigie.residents): one subscription per address, whose stop
-# holds for ``resident_link_stop_days`` only (a stop for good would lock the owner out).
+# Messages someone asks for with an address (anyone may type it): a sign-in link
+# (vigie.residents), an erasure confirmation, an answer to an e-mail the city received. One
+# subscription per address and kind; its stop holds for ``resident_link_stop_days`` only (a
+# stop for good would lock the owner out of their account, or of their erasure).
 SIGN_IN_PREFIX = "si-"
+ERASURE_PREFIX = "er-"
+ANSWER_PREFIX = "an-"
+ASKED = (SIGN_IN_PREFIX, ERASURE_PREFIX, ANSWER_PREFIX)
 
 
 def address_hash(email: str) -> str:
@@ -126,40 +131,41 @@ def allowed_tokens(s: Session, tokens: list[str]) -> set[str]:
     return out
 
 
-def sign_in_subscription(s: Session, email: str) -> str:
-    """The token of ``email``'s sign-in subscription, made at its first link (in the caller's
-    transaction). Its stop link is in every sign-in e-mail to the address; the token is
-    random, so once erasure empties the address's hash nothing ties it to the address."""
+def asked_subscription(s: Session, email: str, prefix: str) -> str:
+    """The token of ``email``'s subscription for one kind of message asked with the address
+    (``prefix``: :data:`ASKED`), made at its first message (in the caller's transaction). Its
+    stop link is in every such message to the address; the token is random, so once erasure
+    empties the address's hash nothing ties it to the address."""
     digest = address_hash(email)
     found = s.scalar(
         select(ConsentRow.token)
-        .where(ConsentRow.address_hash == digest, ConsentRow.token.startswith(SIGN_IN_PREFIX))
+        .where(ConsentRow.address_hash == digest, ConsentRow.token.startswith(prefix))
         .order_by(ConsentRow.id)
         .limit(1)
     )
     if found is not None:
         return str(found)
-    token = SIGN_IN_PREFIX + secrets.token_urlsafe(24)
+    token = prefix + secrets.token_urlsafe(24)
     add_consent(s, token, email)
     return token
 
 
-def sign_in_tokens(s: Session, email: str) -> list[str]:
-    """The sign-in subscriptions of ``email`` (one, or more if two first links raced)."""
+def asked_tokens(s: Session, email: str, prefix: str) -> list[str]:
+    """``email``'s subscriptions of one kind (one, or more if two first messages raced)."""
     return list(
         s.scalars(
             select(ConsentRow.token).where(
-                ConsentRow.address_hash == address_hash(email), ConsentRow.token.startswith(SIGN_IN_PREFIX)
+                ConsentRow.address_hash == address_hash(email), ConsentRow.token.startswith(prefix)
             )
         )
     )
 
 
-def sign_in_stopped_until(s: Session, email: str, days: int) -> datetime | None:
-    """Until when sign-in e-mails to ``email`` stay stopped (None: they may be sent)."""
+def asked_stopped_until(s: Session, email: str, prefix: str, days: int) -> datetime | None:
+    """Until when messages of one kind to ``email`` stay stopped (None: they may be sent)."""
     latest = s.scalar(
         select(func.max(ConsentRow.stopped_at)).where(
-            ConsentRow.address_hash == address_hash(email), ConsentRow.token.startswith(SIGN_IN_PREFIX)
+            ConsentRow.address_hash == address_hash(email), ConsentRow.token.startswith(prefix)
         )
     )
     if latest is None:
@@ -169,11 +175,11 @@ def sign_in_stopped_until(s: Session, email: str, days: int) -> datetime | None:
 
 
 def is_stopped(v: Vigie, row: ConsentRow) -> bool:
-    """Whether the subscription ``row`` is stopped now: for good, except a sign-in
-    subscription's stop, which lapses after ``resident_link_stop_days``."""
+    """Whether the subscription ``row`` is stopped now: for good, except the stop of messages
+    asked with an address (:data:`ASKED`), which lapses after ``resident_link_stop_days``."""
     if row.stopped_at is None:
         return False
-    if not row.token.startswith(SIGN_IN_PREFIX):
+    if not row.token.startswith(ASKED):
         return True
     return row.stopped_at + timedelta(days=v.settings.resident_link_stop_days) > utcnow()
 
@@ -238,13 +244,13 @@ def do_stop(v: Vigie, token: str, code: str) -> bool:
     return True
 
 
-def do_resume_sign_in(v: Vigie, token: str, code: str) -> None:
-    """Undo the stop of an address's sign-in links, from the same link (``code`` of the stop
-    link: only the mailbox that received one holds it), before its period ends. Only
-    sign-in subscriptions: the others' stops are final or asked again from the account."""
+def do_resume(v: Vigie, token: str, code: str) -> None:
+    """Undo the stop of messages asked with an address (:data:`ASKED`) before its period
+    ends, from the same link (``code`` of the stop link: only the mailbox that received one
+    holds it). The others' stops are final, or asked again from the account."""
     check_code(v.settings.secret_key, STOP, token, code)
-    if not token.startswith(SIGN_IN_PREFIX):
-        raise NotFound("only sign-in links can be resumed from this link")
+    if not token.startswith(ASKED):
+        raise NotFound("only messages asked with an address can be resumed from this link")
     with v.db.session(write=True) as s:
         row = s.scalar(select(ConsentRow).where(ConsentRow.token == token))
         if row is None or not row.address_hash:
@@ -318,13 +324,13 @@ __all__ = [
     "confirm_path",
     "consent_state",
     "do_confirm",
-    "do_resume_sign_in",
+    "do_resume",
     "do_stop",
     "drop_subscriptions",
     "is_stopped",
-    "sign_in_stopped_until",
-    "sign_in_subscription",
-    "sign_in_tokens",
+    "asked_stopped_until",
+    "asked_subscription",
+    "asked_tokens",
     "stopped_tokens",
     "stop_path",
     "ever_confirmed",

@@ -27,11 +27,11 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from vigie.db import utcnow
-from vigie.errors import NotFound, ServiceUnavailable, ValidationFailed
+from vigie.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from vigie.events.changes import AddressErased
 from vigie.notifications import consent
 from vigie.notifications.actions import new_message_id, notifications_enabled
-from vigie.notifications.messages import ui_lang
+from vigie.notifications.messages import WORDS, ui_lang
 from vigie.notifications.sender import FileSender, make_sender
 from vigie.notifications.storage import ConsentRow, ErasureRow, MailKind, OutboxRow, OutboxStatus
 from vigie.reports.erasure import erase_reporter
@@ -84,21 +84,37 @@ def check_address(email: str) -> str:
 
 
 def do_request_erasure(v: Vigie, email: str, lang: str = "fr") -> None:
-    """Queue the message whose link confirms the erasure (the address's daily cap applies)."""
+    """Queue the message whose link confirms the erasure (the address's daily cap applies).
+    Conflict while the address's owner has these messages stopped (from the stop link of
+    one; the stop lapses after ``resident_link_stop_days``)."""
     email = check_address(email)
     if not notifications_enabled(v.settings):
         raise ServiceUnavailable("e-mails are turned off here: ask the city to erase your data")
+    days = v.settings.resident_link_stop_days
+    with v.db.session() as s:
+        stopped = consent.asked_stopped_until(s, email, consent.ERASURE_PREFIX, days)
+    if stopped is not None:
+        # The address's owner stopped these messages from one of them; it lapses.
+        raise Conflict(
+            "no erasure confirmation can be sent to this address now: they were stopped from "
+            f"the stop link of one of them, for {days} days",
+            field="email",
+        )
     wait = consent.take_unconfirmed(v, email)
     if wait > 0:
         raise consent.too_many_for_address(wait)
     lang = ui_lang(lang, v.city.default_language)
     token = secrets.token_urlsafe(24)
-    link = v.settings.public_base_url.rstrip("/") + erase_path(v.settings.secret_key, token)
+    base = v.settings.public_base_url.rstrip("/")
+    link = base + erase_path(v.settings.secret_key, token)
     words = TEXTS[lang]
-    body = words["body"].format(link=link, city=v.city.name)
-    body_html = "<p>" + html.escape(body).replace("\n\n", "</p>\n<p>").replace("\n", "<br>\n") + "</p>"
     now = utcnow()
     with v.db.session(write=True) as s:
+        # Its stop link and List-Unsubscribe, like every Vigie e-mail.
+        subscription = consent.asked_subscription(s, email, consent.ERASURE_PREFIX)
+        stop = base + consent.stop_path(v.settings.secret_key, subscription)
+        body = words["body"].format(link=link, city=v.city.name) + f"\n{WORDS[lang]['stop']}\n{stop}"
+        body_html = "<p>" + html.escape(body).replace("\n\n", "</p>\n<p>").replace("\n", "<br>\n") + "</p>"
         s.add(
             ErasureRow(
                 token=token,
@@ -125,7 +141,7 @@ def do_request_erasure(v: Vigie, email: str, lang: str = "fr") -> None:
                 created_at=now,
                 message_id=new_message_id(v.settings.mail_from),
                 kind=MailKind.ERASURE.value,
-                token=None,
+                token=subscription,
             )
         )
         s.commit()

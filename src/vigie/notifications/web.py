@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
-from vigie.errors import NotFound, ValidationFailed
+from vigie.errors import Conflict, NotFound, ValidationFailed
 from vigie.limits.store import check_rate
 from vigie.notifications import consent, erasure
 from vigie.runtime import Vigie
@@ -35,7 +35,7 @@ def _page(request: Request, state: str, status_code: int = 200) -> HTMLResponse:
         headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
         state=state,
         action=request.url.path,
-        # Stopped sign-in links can be resumed from the same link (their stop only lapses).
+        # Messages asked with an address can be resumed from the same link (their stop lapses).
         resume=request.url.path.replace("/courriel/arreter/", "/courriel/reprendre/", 1),
         nav="",
         stop_days=_vigie(request).settings.resident_link_stop_days,
@@ -70,11 +70,17 @@ async def stop_page(token: str, code: str, request: Request) -> HTMLResponse:
     return _page(request, _of(token, "stopped" if stopped else "stop"))
 
 
+# The stop pages of subscriptions that are not a report's speak of what they stop.
+KINDS = {
+    consent.REMINDER_PREFIX: "_reminder",
+    consent.SIGN_IN_PREFIX: "_signin",
+    consent.ERASURE_PREFIX: "_erasure",
+    consent.ANSWER_PREFIX: "_answer",
+}
+
+
 def _of(token: str, state: str) -> str:
-    """The stop pages of a collection reminder or of sign-in links speak of them, not of a report."""
-    if token.startswith(consent.REMINDER_PREFIX):
-        return state + "_reminder"
-    return state + "_signin" if token.startswith(consent.SIGN_IN_PREFIX) else state
+    return state + next((suffix for prefix, suffix in KINDS.items() if token.startswith(prefix)), "")
 
 
 @router.post("/courriel/arreter/{token}/{code}", response_class=HTMLResponse)
@@ -90,12 +96,13 @@ async def stop(token: str, code: str, request: Request) -> HTMLResponse:
 
 @router.post("/courriel/reprendre/{token}/{code}", response_class=HTMLResponse)
 async def resume(token: str, code: str, request: Request) -> HTMLResponse:
-    """The stopped sign-in links' page offers to send them again (the stop link's code)."""
+    """The stopped page of messages asked with an address offers to send them again (with
+    the stop link's code)."""
     try:
-        await run_in_threadpool(consent.do_resume_sign_in, _vigie(request), token, code)
+        await run_in_threadpool(consent.do_resume, _vigie(request), token, code)
     except NotFound:
         return _page(request, "invalid", 404)
-    return _page(request, "resumed_signin")
+    return _page(request, _of(token, "resumed"))
 
 
 # --- erasure (erasure.py) ----------------------------------------------------
@@ -120,6 +127,8 @@ async def erase_request(request: Request) -> HTMLResponse:
         await run_in_threadpool(erasure.do_request_erasure, v, email if isinstance(email, str) else "", lang)
     except ValidationFailed:
         return _page(request, "erase_request", 400)
+    except Conflict:  # the address's owner stopped these messages (known address or not)
+        return _page(request, "erase_stopped", 409)
     return _page(request, "erase_requested", 202)
 
 

@@ -344,7 +344,7 @@ def _delete(s: Session, resident: ResidentRow) -> dict[str, int]:
     )
     unlink_account(s, account_ref(rid))
     # The address's sign-in subscription goes too (its hash emptied: a stop it held ends).
-    signin_tokens = consent.sign_in_tokens(s, resident.email)
+    signin_tokens = consent.asked_tokens(s, resident.email, consent.SIGN_IN_PREFIX)
     consent.drop_subscriptions(s, [*tokens, *signin_tokens, f"resident:{rid}"])
     messages = forget_messages(s, resident.email, [MailKind.SIGN_IN, MailKind.REMINDER])
     s.execute(delete(SignInLinkRow).where(SignInLinkRow.email == resident.email))

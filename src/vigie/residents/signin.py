@@ -92,7 +92,9 @@ def do_request_link(v: Vigie, email: object, lang: str, client: str) -> None:
     per_hour = v.settings.resident_links_per_hour
     check_rate(v, f"resident:link:client:{client[:64]}", per_hour * 10, HOUR, "too many sign-in links asked")
     with v.db.session() as s:
-        stopped = consent.sign_in_stopped_until(s, address, v.settings.resident_link_stop_days)
+        stopped = consent.asked_stopped_until(
+            s, address, consent.SIGN_IN_PREFIX, v.settings.resident_link_stop_days
+        )
     if stopped is not None:
         # Anyone who received a link may have stopped them, account or not: this tells
         # nothing about accounts. It lapses, so the real owner is never locked out for good.
@@ -115,7 +117,7 @@ def do_request_link(v: Vigie, email: object, lang: str, client: str) -> None:
             log.info("sign-in link not sent: the unconfirmed address's daily cap is reached")
             return
         # Every sign-in e-mail carries the address's stop link and List-Unsubscribe.
-        subscription = consent.sign_in_subscription(s, address)
+        subscription = consent.asked_subscription(s, address, consent.SIGN_IN_PREFIX)
         message = compose_plain(
             lang=lang,
             subject=words["subject"].format(city=v.city.name),
