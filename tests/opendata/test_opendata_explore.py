@@ -15,7 +15,7 @@ from tests.opendata.helpers import approve, carpark_csv, carpark_dataset, commit
 from vigie.opendata import explore_records
 from vigie.opendata.actions import do_release, do_upload
 from vigie.opendata.explore_odsql import Columns, Facet, equality
-from vigie.opendata.queries import published_dataset, release_store
+from vigie.opendata.queries import published_dataset, published_release, release_store
 from vigie.opendata.release_tables import ReleaseTables, release_tables
 
 BASE = "/api/explore/v2.1/catalog/datasets"
@@ -168,6 +168,9 @@ def test_opendata_explore_records_cached_answers_equal_uncached_and_follow_a_new
 
     do_upload(vigie, published, "parkings", carpark_csv(120), "csv")
     do_release(vigie, published, "parkings")
+    # What a records request reads of the database: the same release as the dataset's own.
+    assert published_release(vigie, "parkings") == published_dataset(vigie, "parkings").release
+    assert published_release(vigie, "parkings").version == 2
     renewed = answers()
     assert sum(g["n"] for g in renewed[0][3]["results"]) == 120 and renewed[1][3]["results"][0]["n"] == 120
     assert [a[3]["total_count"] for a in renewed[:5]] == [10, 1, 12, 12, 120]

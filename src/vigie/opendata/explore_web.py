@@ -29,7 +29,14 @@ from vigie.opendata.domain import ColumnKind
 from vigie.opendata.explore_engine import run, sandbox, stream
 from vigie.opendata.explore_odsql import Columns, RESTParameterError, build
 from vigie.opendata.explore_records import answer, answer_key, etag
-from vigie.opendata.queries import Published, published_dataset, published_datasets, release_store
+from vigie.opendata.queries import (
+    Published,
+    Release,
+    published_dataset,
+    published_datasets,
+    published_release,
+    release_store,
+)
 from vigie.opendata.release_tables import release_tables
 from vigie.reusers.quota import enforce
 from vigie.runtime import Vigie
@@ -167,8 +174,9 @@ def _lang(params: dict[str, list[str]]) -> str:
     return lang
 
 
-def columns_of(p: Published) -> Columns:
-    return Columns({f.name: f.family for f in fields_of(p)})
+def columns_of(release: Release) -> Columns:
+    """The release's fields by type family (what ODSQL checks names and values against)."""
+    return Columns({c["name"]: _family(c["type"])[0] for c in release.columns})
 
 
 def dataset_view(v: Vigie, p: Published, lang: str) -> dict[str, Any]:
@@ -285,10 +293,10 @@ def _check_window(limit: int, offset: int, records: bool = True) -> None:
         )
 
 
-def _query(p: Published, params: dict[str, list[str]], limit: int | None, offset: int) -> Any:
+def _query(release: Release, params: dict[str, list[str]], limit: int | None, offset: int) -> Any:
     return build(
-        p.id,
-        columns_of(p),
+        release.dataset_id,
+        columns_of(release),
         select=_one(params, "select"),
         where=params.get("where", []),
         group_by=_one(params, "group_by"),
@@ -315,22 +323,25 @@ async def records(request: Request, dataset_id: str) -> Response:
         _check_window(limit, offset)
         _lang(params)
         tz = _timezone(params)
-        p = _published(request, dataset_id)
-        q = _query(p, params, limit, offset)
+        try:
+            release = published_release(_vigie(request), dataset_id)
+        except NotFound:
+            raise NotFound(f"Unknown dataset: {dataset_id}") from None
+        q = _query(release, params, limit, offset)
         key = answer_key(q, tz)
-        tag = etag(p.release, key)
+        tag = etag(release, key)
         # Revalidated at each use (no-cache): a new release changes the answer at any time.
         headers = {
             "ETag": tag,
-            "Last-Modified": format_datetime(p.release.created_at, usegmt=True),
+            "Last-Modified": format_datetime(release.created_at, usegmt=True),
             "Cache-Control": "public, no-cache",
         }
-        if _not_modified(request, tag, p):
+        if _not_modified(request, tag, release):
             return Response(status_code=304, headers=headers)
-        path = release_store(_vigie(request)).local_path(p.release.file_key)
+        path = release_store(_vigie(request)).local_path(release.file_key)
         # The release loaded once (a view named after the dataset), its answers kept with it.
         seconds = _vigie(request).settings.lab_seconds
-        with release_tables(_vigie(request)).query(p.release, path) as reading:
+        with release_tables(_vigie(request)).query(release, path) as reading:
             body = answer(reading, q, key, limit, offset, tz, seconds)
         return Response(body, media_type="application/json", headers=headers)
 
@@ -368,14 +379,14 @@ async def export(request: Request, dataset_id: str, fmt: str) -> Response:
         p = _published(request, dataset_id)
         etag, modified = _validators(p, fmt, request)
         headers = {"ETag": etag, "Last-Modified": modified, "Cache-Control": "public, max-age=300"}
-        if _not_modified(request, etag, p):
+        if _not_modified(request, etag, p.release):
             return Response(status_code=304, headers=headers)
         delimiter = _one(params, "delimiter", ";")
         bom = _one(params, "with_bom", "true").lower() != "false"
         position = _position(p)
         if fmt == "geojson" and position is None:
             raise RESTParameterError(f"dataset {p.id!r} has no position: export it as csv, json or parquet")
-        q = _query(p, params, None if limit == -1 else limit, offset)
+        q = _query(p.release, params, None if limit == -1 else limit, offset)
         path = release_store(_vigie(request)).local_path(p.release.file_key)
         # Checked before the first byte goes out: a bad query is a 400, not a cut stream.
         with sandbox({p.id: path}) as conn:
@@ -428,14 +439,14 @@ def _validators(p: Published, fmt: str, request: Request) -> tuple[str, str]:
     return f'"{hashlib.sha256(key).hexdigest()[:32]}"', format_datetime(p.release.created_at, usegmt=True)
 
 
-def _not_modified(request: Request, etag: str, p: Published) -> bool:
+def _not_modified(request: Request, etag: str, release: Release) -> bool:
     match = request.headers.get("if-none-match")
     if match is not None:
         return etag in [m.strip() for m in match.split(",")] or match.strip() == "*"
     since = request.headers.get("if-modified-since")
     if since:
         try:
-            return p.release.created_at.replace(microsecond=0) <= parsedate_to_datetime(since)
+            return release.created_at.replace(microsecond=0) <= parsedate_to_datetime(since)
         except (TypeError, ValueError):
             return False
     return False

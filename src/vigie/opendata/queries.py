@@ -146,6 +146,29 @@ def published_dataset(v: Vigie, dataset_id: str) -> Published:
     return Published(to_dataset(found[0]), to_release(found[1]))
 
 
+def published_release(v: Vigie, dataset_id: str) -> Release:
+    """The latest published release of a dataset, read alone: one statement, no ORM objects.
+
+    What a records request needs of the database (which release, hence which loaded rows,
+    kept answers and ETag); ``published_dataset`` reads the dataset's metadata and rules too,
+    and cost the records API more than its answer (docs/benchmarks.md).
+    """
+    r = ReleaseRow.__table__.c
+    stmt = (
+        select(
+            r.dataset_id, r.version, r.rows, r.bytes, r.sha256, r.created_at, r.columns, r.note, r.file_key
+        )
+        .where(r.dataset_id == dataset_id, r.status == "published")
+        .order_by(r.version.desc())
+        .limit(1)
+    )
+    with v.db.one_statement_connection() as conn:
+        found = conn.execute(stmt).first()
+    if found is None:
+        raise NotFound(f"no published dataset {dataset_id!r}")
+    return to_release(found)
+
+
 def latest_release(v: Vigie, dataset_id: str) -> Release:
     return published_dataset(v, dataset_id).release
 
