@@ -407,6 +407,10 @@ ROUTES: dict[str, Row] = {
     "POST /donnees/cles/confirmer/{token}/{code}":  Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),
     "POST /donnees/cles/usage":                     Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),
     "GET /donnees/cles/gestion":                    Row("opendata.keys", SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 200, 200),
+    "GET /donnees/gestion/fichiers":                Row("opendata.publish", SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 200, 200),
+    # (an empty body is not a multipart file: 415; no file is staged under the key asked)
+    "POST /api/v1/opendata/uploads":                Row("opendata.publish", 401, 401, 401, 403, 403, 415, 415),
+    "POST /api/v1/opendata/uploads/{key}/publish":  Row("opendata.publish", 401, 401, 401, 403, 403, 404, 404),
     # the data lab (no query saved under the id asked)
     "GET /labo":                                    Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /labo/{query_id}":                         Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),

@@ -29,6 +29,7 @@ from vigie.opendata.explore_web import router as explore_router
 from vigie.opendata.keys_web import router as keys_router
 from vigie.opendata.lab_web import router as lab_router
 from vigie.opendata.ogc_web import router as ogc_router
+from vigie.opendata.uploads_web import router as uploads_router
 from vigie.opendata.web import router as opendata_router
 from vigie.oplog.web import router as oplog_router
 from vigie.pilotage.api import router as pilotage_api_router
@@ -100,6 +101,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     winter_router,
     dcat_router,  # /donnees/catalogue before /donnees/{dataset_id}
     keys_router,  # /donnees/cles too
+    uploads_router,
     opendata_router,
     explore_router,
     ogc_router,

@@ -43,7 +43,7 @@ from vigie.opendata.queries import dataset_of, release_store
 from vigie.opendata.scanner import scan_file
 from vigie.opendata.sources import source_of
 from vigie.opendata.storage import DatasetRow, ProposalRow, ReleaseRow
-from vigie.opendata.uploads import parse_upload, store_upload
+from vigie.opendata.uploads import FileOptions, check_format, parse_upload, store_upload
 from vigie.runtime import Vigie
 
 log = logging.getLogger(__name__)
@@ -111,7 +111,14 @@ def do_create_dataset(v: Vigie, agent: Agent | None, payload: dict[str, Any], su
     return dataset_of(v, dataset_id)
 
 
-def do_upload(v: Vigie, agent: Agent | None, dataset_id: str, content: bytes, fmt: str) -> int:
+def do_upload(
+    v: Vigie,
+    agent: Agent | None,
+    dataset_id: str,
+    content: bytes,
+    fmt: str,
+    options: FileOptions = FileOptions(),
+) -> int:
     """A new file for an uploaded dataset: parsed with its columns, then kept; its row count."""
     agent = require(agent, "opendata.publish")
     dataset = dataset_of(v, dataset_id)
@@ -121,11 +128,9 @@ def do_upload(v: Vigie, agent: Agent | None, dataset_id: str, content: bytes, fm
         raise ValidationFailed(
             f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB", field="file"
         )
-    fmt = fmt.lower().lstrip(".")
-    if fmt == "json":
-        fmt = "geojson"
-    table = parse_upload(content, fmt, dataset.columns)
-    path = store_upload(v, dataset_id, content, fmt)
+    fmt = check_format(fmt)
+    table = parse_upload(content, fmt, dataset.columns, options)
+    path = store_upload(v, dataset_id, content, fmt, options)
     with v.db.session(write=True) as s:
         do_audit(
             s, agent, "opendata.upload", "dataset", dataset_id, {"file": path.name, "rows": table.num_rows}

@@ -12,11 +12,13 @@ import csv
 import hashlib
 import io
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from vigie.errors import ValidationFailed
@@ -28,21 +30,54 @@ if TYPE_CHECKING:
     from vigie.runtime import Vigie
 
 FORMATS = ("csv", "geojson")
+ENCODINGS = ("utf-8", "windows-1252")  # French spreadsheets save in one or the other
+DELIMITERS = {";": ";", ",": ",", "tab": "\t", "|": "|"}
+
+
+@dataclass(frozen=True)
+class FileOptions:
+    """How a CSV file is read: ``auto`` finds out (UTF-8 when it decodes, else Windows-1252;
+    the delimiter its header line holds most of)."""
+
+    encoding: str = "auto"
+    delimiter: str = "auto"
+
+    def to_json(self) -> dict[str, str]:
+        return {"encoding": self.encoding, "delimiter": self.delimiter}
+
+
+def check_options(encoding: str, delimiter: str) -> FileOptions:
+    if encoding not in ("auto", *ENCODINGS):
+        raise ValidationFailed(f"encoding must be auto or one of {', '.join(ENCODINGS)}", field="encoding")
+    if delimiter not in ("auto", *DELIMITERS):
+        raise ValidationFailed(f"delimiter must be auto or one of {', '.join(DELIMITERS)}", field="delimiter")
+    return FileOptions(encoding, delimiter)
+
+
+def check_format(fmt: str) -> str:
+    fmt = fmt.lower().lstrip(".")
+    fmt = "geojson" if fmt == "json" else fmt
+    if fmt not in FORMATS:
+        raise ValidationFailed(f"format must be one of {', '.join(FORMATS)}", field="format")
+    return fmt
 
 
 def uploads_dir(v: Vigie, dataset_id: str) -> Path:
     return v.settings.data_dir / "opendata" / "uploads" / dataset_id
 
 
-def parse_upload(content: bytes, fmt: str, columns: tuple[Column, ...]) -> pa.Table:
+def parse_upload(
+    content: bytes, fmt: str, columns: tuple[Column, ...], options: FileOptions = FileOptions()
+) -> pa.Table:
+    fmt = check_format(fmt)
     if fmt == "csv":
-        return _parse_csv(content, columns)
-    if fmt == "geojson":
-        return _parse_geojson(content, columns)
-    raise ValidationFailed(f"format must be one of {', '.join(FORMATS)}", field="format")
+        return _parse_csv(content, columns, options)
+    return _parse_geojson(content, columns)
 
 
-def store_upload(v: Vigie, dataset_id: str, content: bytes, fmt: str) -> Path:
+def store_upload(
+    v: Vigie, dataset_id: str, content: bytes, fmt: str, options: FileOptions = FileOptions()
+) -> Path:
     folder = uploads_dir(v, dataset_id)
     folder.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256(content).hexdigest()[:16]
@@ -50,64 +85,248 @@ def store_upload(v: Vigie, dataset_id: str, content: bytes, fmt: str) -> Path:
     tmp = path.with_suffix(".tmp")
     tmp.write_bytes(content)
     tmp.replace(path)
-    (folder / "current").write_text(path.name, encoding="utf-8")
+    marker = folder / "current.tmp"
+    marker.write_bytes(orjson.dumps({"file": path.name, **options.to_json()}))
+    marker.replace(folder / "current")
     return path
 
 
-def current_upload(v: Vigie, dataset_id: str) -> Path | None:
+def _marker(v: Vigie, dataset_id: str) -> tuple[Path, FileOptions] | None:
     marker = uploads_dir(v, dataset_id) / "current"
     if not marker.is_file():
         return None
-    path = marker.parent / marker.read_text(encoding="utf-8").strip()
-    return path if path.is_file() else None
+    raw = marker.read_text(encoding="utf-8").strip()
+    # Before file options were kept, the marker held the file's name alone.
+    found = orjson.loads(raw) if raw.startswith("{") else {"file": raw}
+    path = marker.parent / str(found["file"])
+    options = FileOptions(found.get("encoding", "auto"), found.get("delimiter", "auto"))
+    return (path, options) if path.is_file() else None
+
+
+def current_upload(v: Vigie, dataset_id: str) -> Path | None:
+    found = _marker(v, dataset_id)
+    return found[0] if found else None
 
 
 def build_upload(v: Vigie, dataset: Dataset) -> pa.Table:
-    path = current_upload(v, dataset.id)
-    if path is None:
+    found = _marker(v, dataset.id)
+    if found is None:
         raise ValidationFailed(f"dataset {dataset.id!r} has no uploaded file yet", field="file")
-    return parse_upload(path.read_bytes(), path.suffix.lstrip("."), dataset.columns)
+    path, options = found
+    return parse_upload(path.read_bytes(), path.suffix.lstrip("."), dataset.columns, options)
 
 
-def _parse_csv(content: bytes, columns: tuple[Column, ...]) -> pa.Table:
-    text_start = content[:4096].decode("utf-8-sig", errors="replace")
-    first = text_start.splitlines()[0] if text_start else ""
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    header = next(csv.reader([first], delimiter=delimiter), [])
-    header = [h.strip() for h in header]
+def read_text_options(content: bytes, options: FileOptions) -> tuple[bytes, str, str]:
+    """(the file as UTF-8 without a BOM, its encoding, its delimiter), or ValidationFailed
+    naming the line a chosen encoding does not decode."""
+    body = content[3:] if content.startswith(b"\xef\xbb\xbf") else content
+    encoding = options.encoding
+    try:
+        body.decode("utf-8")
+        if encoding == "auto":
+            encoding = "utf-8"
+    except UnicodeDecodeError as exc:
+        if encoding == "utf-8":
+            line = body[: exc.start].count(b"\n") + 1
+            raise ValidationFailed(
+                f"line {line}: the file is not UTF-8 (choose Windows-1252 if it was saved by a spreadsheet)",
+                field="encoding",
+            ) from None
+        encoding = "windows-1252"
+    if encoding != "utf-8":
+        try:
+            body = body.decode(encoding).encode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = body[: exc.start].count(b"\n") + 1
+            raise ValidationFailed(f"line {line}: the file is not {encoding}", field="encoding") from None
+    first = body[:4096].decode("utf-8", errors="replace").splitlines()
+    header = first[0] if first else ""
+    if options.delimiter != "auto":
+        delimiter = DELIMITERS[options.delimiter]
+    else:
+        delimiter = max(DELIMITERS.values(), key=header.count)
+        if not header.count(delimiter):
+            delimiter = ","
+    return body, encoding, delimiter
+
+
+def _parse_csv(content: bytes, columns: tuple[Column, ...], options: FileOptions) -> pa.Table:
+    body, _, delimiter = read_text_options(content, options)
+    header = _header(body, delimiter)
     names = [c.name for c in columns]
     missing = [n for n in names if n not in header]
     if missing:
         raise ValidationFailed(
-            f"the file has no column(s) {', '.join(missing)} (header: {', '.join(header)})"
+            f"line 1: the file has no column(s) {', '.join(missing)} (header: {', '.join(header)})",
+            field="file",
         )
     extra = [h for h in header if h not in names]
     if extra:
-        raise ValidationFailed(f"column(s) not declared in the dataset: {', '.join(extra)}")
+        raise ValidationFailed(
+            f"line 1: column(s) not declared in the dataset: {', '.join(extra)}", field="file"
+        )
     types = {c.name: _csv_type(c) for c in columns}
+    table = _read_csv(body, delimiter, types)
+    if isinstance(table, str):
+        raise ValidationFailed(f"the CSV file does not match the declared columns: {table}", field="file")
+    table = table.select(names)
+    return _conform(table, columns)
+
+
+def _header(body: bytes, delimiter: str) -> list[str]:
+    first = body[:65536].decode("utf-8", errors="replace").splitlines()
+    header = next(csv.reader(first[:1], delimiter=delimiter), [])
+    return [h.strip() for h in header]
+
+
+def _read_csv(body: bytes, delimiter: str, types: dict[str, pa.DataType] | None) -> pa.Table | str:
+    """The table, or what is wrong with the file, naming the line and the column."""
     try:
-        table = pacsv.read_csv(
-            io.BytesIO(content),
+        return pacsv.read_csv(
+            io.BytesIO(body),
             read_options=pacsv.ReadOptions(encoding="utf-8"),
             parse_options=pacsv.ParseOptions(delimiter=delimiter),
             convert_options=pacsv.ConvertOptions(
-                column_types=types,
+                column_types=types or {},
                 strings_can_be_null=True,
-                timestamp_parsers=[pacsv.ISO8601, "%d/%m/%Y %H:%M", "%d/%m/%Y"],
+                timestamp_parsers=TIMESTAMP_PARSERS,
             ),
         )
-    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as exc:
-        # pyarrow numbers the column that did not parse: name it.
-        detail = re.sub(
-            r"CSV column #(\d+)",
-            lambda m: f"column {header[int(m.group(1))]!r}" if int(m.group(1)) < len(header) else m.group(0),
-            str(exc),
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        return _locate(body, delimiter, types or {}, str(exc))
+
+
+TIMESTAMP_PARSERS = [pacsv.ISO8601, "%d/%m/%Y %H:%M", "%d/%m/%Y"]
+_NUMBER = {
+    "int64": r"^\s*[+-]?\d+\s*$",
+    "double": r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$|^\s*(nan|inf|-inf)\s*$",
+}
+
+
+def _locate(body: bytes, delimiter: str, types: dict[str, pa.DataType], message: str) -> str:
+    """pyarrow names neither the line nor, in words, the column of an error: find them
+    (the error path only; lines counted as physical lines, header first)."""
+    header = _header(body, delimiter)
+    if "Expected" in message and "columns" in message:
+        lines = body.decode("utf-8", errors="replace").splitlines()
+        for i, row in enumerate(csv.reader(lines, delimiter=delimiter), start=1):
+            if row and len(row) != len(header):
+                return f"line {i} has {len(row)} fields, the header has {len(header)}"
+        return message
+    found = re.search(r"CSV column #(\d+)", message)
+    if not found or int(found.group(1)) >= len(header):
+        return message
+    name = header[int(found.group(1))]
+    target = types.get(name)
+    raw = pacsv.read_csv(
+        io.BytesIO(body),
+        parse_options=pacsv.ParseOptions(delimiter=delimiter),
+        convert_options=pacsv.ConvertOptions(column_types={name: pa.string()}, include_columns=[name]),
+    )[name]
+    values = pc.fill_null(raw, "")
+    filled = pc.not_equal(pc.utf8_trim_whitespace(values), "")
+    if target is not None and pa.types.is_timestamp(target):
+        ok = pa.array([False] * len(values))
+        for fmt in (
+            "%Y-%m-%dT%H:%M:%S",
+            "%Y-%m-%d %H:%M:%S",
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%d %H:%M",
+            "%Y-%m-%d",
+            "%d/%m/%Y %H:%M",
+            "%d/%m/%Y",
+        ):
+            parsed = pc.strptime(values, format=fmt, unit="s", error_is_null=True)
+            ok = pc.or_(ok, pc.is_valid(parsed))
+    elif target is not None and str(target) in _NUMBER:
+        ok = pc.match_substring_regex(values, _NUMBER[str(target)])
+    else:
+        return f"column {name!r}: {message}"
+    bad = pc.and_(filled, pc.invert(ok))
+    where = pc.index(bad, True).as_py()
+    if where < 0:
+        return f"column {name!r}: {message}"
+    kind = "a whole number" if str(target) == "int64" else "a number" if str(target) == "double" else "a date"
+    return f"line {where + 2}, column {name!r}: {values[where].as_py()[:40]!r} is not {kind}"
+
+
+def infer_columns(content: bytes, fmt: str, options: FileOptions = FileOptions()) -> tuple[Column, ...]:
+    """The columns of a new file, with a type read from its values and a kind guessed from
+    its name and type (the publisher checks both before the dataset is proposed)."""
+    fmt = check_format(fmt)
+    if fmt == "geojson":
+        features = _features(content)
+        names: list[str] = []
+        for f in features[:1000]:
+            for k in (f.get("properties") or {}) if isinstance(f, dict) else ():
+                if k not in names:
+                    names.append(str(k))
+        has_point = any(
+            isinstance(f, dict) and (f.get("geometry") or {}).get("type") in ("Point", "MultiPoint")
+            for f in features[:1000]
         )
-        raise ValidationFailed(
-            f"the CSV file does not match the declared columns: {detail}", field="file"
-        ) from None
-    table = table.select(names)
-    return _conform(table, columns)
+        props = {n: [(f.get("properties") or {}).get(n) for f in features] for n in names}
+        out = []
+        for n in names:
+            try:
+                arrow = pa.array(props[n])
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                arrow = pa.array([None if v is None else str(v) for v in props[n]])
+            if pa.types.is_nested(arrow.type):
+                continue  # an object or a list (a point repeated as a property…): not a column
+            out.append(Column(n, _type_name(arrow.type), _guess_kind(n, _type_name(arrow.type))))
+        if has_point and not {"latitude", "longitude"} & set(names):
+            out += [
+                Column("latitude", "float", ColumnKind.LATITUDE, "Latitude", "Latitude"),
+                Column("longitude", "float", ColumnKind.LONGITUDE, "Longitude", "Longitude"),
+            ]
+        if not out:
+            raise ValidationFailed("the GeoJSON file has no properties and no points", field="file")
+        return tuple(out)
+    body, _, delimiter = read_text_options(content, options)
+    header = _header(body, delimiter)
+    if not header or any(not h for h in header):
+        raise ValidationFailed("line 1: every column needs a name in the header line", field="file")
+    seen: set[str] = set()
+    for h in header:
+        if h in seen:
+            raise ValidationFailed(f"line 1: column {h!r} appears twice in the header", field="file")
+        seen.add(h)
+    table = _read_csv(body, delimiter, None)
+    if isinstance(table, str):
+        raise ValidationFailed(f"the CSV file cannot be read: {table}", field="file")
+    return tuple(
+        Column(n, _type_name(table[n].type), _guess_kind(n, _type_name(table[n].type))) for n in header
+    )
+
+
+def _type_name(t: pa.DataType) -> str:
+    if pa.types.is_integer(t):
+        return "int"
+    if pa.types.is_floating(t):
+        return "float"
+    if pa.types.is_boolean(t):
+        return "bool"
+    if pa.types.is_timestamp(t):
+        return "timestamp"
+    if pa.types.is_date(t):
+        return "date"
+    return "string"
+
+
+def _guess_kind(name: str, type_: str) -> ColumnKind:
+    folded = name.strip().lower()
+    if folded in ("lat", "latitude", "y_wgs84") and type_ == "float":
+        return ColumnKind.LATITUDE
+    if folded in ("lon", "lng", "long", "longitude", "x_wgs84") and type_ == "float":
+        return ColumnKind.LONGITUDE
+    if type_ in ("timestamp", "date"):
+        return ColumnKind.TIME
+    if type_ in ("int", "float"):
+        return ColumnKind.MEASURE
+    if folded in ("id", "identifiant", "code"):
+        return ColumnKind.ID
+    return ColumnKind.CATEGORY
 
 
 def _csv_type(c: Column) -> pa.DataType:
@@ -133,7 +352,7 @@ def _conform(table: pa.Table, columns: tuple[Column, ...]) -> pa.Table:
     return pa.table(arrays, schema=schema_of(columns))
 
 
-def _parse_geojson(content: bytes, columns: tuple[Column, ...]) -> pa.Table:
+def _features(content: bytes) -> list[Any]:
     try:
         doc = orjson.loads(content)
     except orjson.JSONDecodeError as exc:
@@ -144,6 +363,11 @@ def _parse_geojson(content: bytes, columns: tuple[Column, ...]) -> pa.Table:
         or not isinstance(doc.get("features"), list)
     ):
         raise ValidationFailed("a GeoJSON upload must be a FeatureCollection", field="file")
+    return doc["features"]
+
+
+def _parse_geojson(content: bytes, columns: tuple[Column, ...]) -> pa.Table:
+    features = _features(content)
     lat = next(
         (c.name for c in columns if c.kind in (ColumnKind.LATITUDE, ColumnKind.PERSONAL_LATITUDE)), None
     )
@@ -151,7 +375,7 @@ def _parse_geojson(content: bytes, columns: tuple[Column, ...]) -> pa.Table:
         (c.name for c in columns if c.kind in (ColumnKind.LONGITUDE, ColumnKind.PERSONAL_LONGITUDE)), None
     )
     cols: dict[str, list[Any]] = {c.name: [] for c in columns}
-    for i, feature in enumerate(doc["features"]):
+    for i, feature in enumerate(features):
         props = feature.get("properties") or {} if isinstance(feature, dict) else None
         if not isinstance(props, dict):
             raise ValidationFailed(f"feature {i}: not a GeoJSON feature", field="file")

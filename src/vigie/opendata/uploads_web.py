@@ -1,0 +1,113 @@
+"""The staff's page for files a city uploads (/donnees/gestion/fichiers) and its API:
+a file is sent (multipart), previewed, then published as a new dataset (to the ethics
+committee) or as a new file of an uploaded dataset (a new release). Thin over
+:mod:`vigie.opendata.staging`; the page's script sends the CSRF token like every staff form.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
+
+from vigie.accounts.permissions import require
+from vigie.errors import UnsupportedMediaType, ValidationFailed
+from vigie.opendata.actions import MAX_UPLOAD_BYTES
+from vigie.opendata.domain import FREQUENCIES, LICENCES, THEMES, ColumnKind
+from vigie.opendata.queries import all_datasets, releases
+from vigie.opendata.staging import do_publish_staged, do_stage_upload
+from vigie.opendata.uploads import DELIMITERS, ENCODINGS
+from vigie.runtime import Vigie
+from vigie.web.deps import current_agent, json_object
+from vigie.web.pages import forbidden_page, page_agent
+from vigie.web.templating import render
+
+router = APIRouter(tags=["opendata: uploaded files"])
+PAGE = "/donnees/gestion/fichiers"
+API = "/api/v1/opendata/uploads"
+
+
+def _vigie(request: Request) -> Vigie:
+    return request.app.state.vigie  # type: ignore[no-any-return]
+
+
+@router.post(API, summary="Send a CSV or GeoJSON file (multipart): read and previewed, not published")
+async def stage(request: Request) -> dict[str, Any]:
+    v = _vigie(request)
+    agent = require(await run_in_threadpool(current_agent, request), "opendata.publish")
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype != "multipart/form-data":
+        raise UnsupportedMediaType("send the file as multipart/form-data (field file)")
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_UPLOAD_BYTES + 64 * 1024:
+        raise ValidationFailed(
+            f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB", field="file"
+        )
+    form = await request.form(max_files=1, max_fields=10)
+    file = form.get("file")
+    if file is None or isinstance(file, str):
+        raise ValidationFailed("choose a file to upload", field="file")
+    content = await file.read(MAX_UPLOAD_BYTES + 1)
+
+    def text(name: str, default: str = "") -> str:
+        value = form.get(name)
+        return value if isinstance(value, str) and value else default
+
+    staged = await run_in_threadpool(
+        do_stage_upload,
+        v,
+        agent,
+        content,
+        file.filename or "",
+        text("format", "auto"),
+        text("encoding", "auto"),
+        text("delimiter", "auto"),
+        text("dataset"),
+    )
+    return staged.preview()
+
+
+@router.post(API + "/{key}/publish", summary="Publish a previewed file: a new dataset, or a new release")
+async def publish(request: Request, key: str) -> dict[str, Any]:
+    v = _vigie(request)
+    agent = await run_in_threadpool(current_agent, request)
+    require(agent, "opendata.publish")
+    payload = await json_object(request, 256 * 1024)
+    return await run_in_threadpool(do_publish_staged, v, agent, key, payload)
+
+
+@router.get(PAGE, response_class=HTMLResponse, response_model=None, summary="Files a city uploads (staff)")
+async def files_page(request: Request) -> Response:
+    agent, csrf = await run_in_threadpool(page_agent, request)
+    if not agent.can("opendata.publish"):
+        return forbidden_page(request)
+    v = _vigie(request)
+
+    def datasets() -> list[dict[str, Any]]:
+        out = []
+        for d in all_datasets(v):
+            if d.source != "upload":
+                continue
+            last = releases(v, d.id)[:1]
+            out.append({"dataset": d, "last": last[0] if last else None})
+        return out
+
+    return render(
+        request,
+        "opendata/files.html",
+        nav="opendata",
+        csrf_token=csrf,
+        datasets=await run_in_threadpool(datasets),
+        encodings=ENCODINGS,
+        delimiters=list(DELIMITERS),
+        max_mb=MAX_UPLOAD_BYTES // (1024 * 1024),
+        kinds=[k.value for k in ColumnKind],
+        licences=list(LICENCES),
+        themes=THEMES,
+        frequencies=list(FREQUENCIES),
+    )
+
+
+__all__ = ["router"]

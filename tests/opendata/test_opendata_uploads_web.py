@@ -1,0 +1,69 @@
+"""The staff's page and API for uploaded files: preview, publish, errors as 4xx naming the field."""
+
+from __future__ import annotations
+
+from tests.opendata.helpers import METADATA, carpark_csv
+from vigie.accounts.actions import do_create_login
+from vigie.web.deps import SESSION_COOKIE
+
+API = "/api/v1/opendata/uploads"
+
+
+def test_opendata_uploads_web_preview_then_publish_a_new_dataset(client, auth):
+    publisher = auth("supervisor")
+    files = {"file": ("occupation.csv", carpark_csv(60), "text/csv")}
+
+    preview = client.post(API, files=files, data={"encoding": "auto", "delimiter": "auto"}, headers=publisher)
+
+    assert preview.status_code == 200, preview.text
+    body = preview.json()
+    assert body["rows"] == 60 and [c["name"] for c in body["columns"]] == [
+        "datetime",
+        "parking",
+        "pourcentage",
+    ]
+    payload = {"id": "parkings", "metadata": METADATA, "columns": body["columns"], "summary": "Capteurs."}
+    done = client.post(f"{API}/{body['key']}/publish", json=payload, headers=publisher)
+    assert done.status_code == 200 and done.json() == {
+        "dataset": "parkings",
+        "rows": 60,
+        "status": "in_review",
+    }
+    assert client.post(f"{API}/{body['key']}/publish", json=payload, headers=publisher).status_code == 404
+
+
+def test_opendata_uploads_web_errors_are_4xx_naming_the_field(client, auth):
+    publisher = auth("admin")
+    bad = client.post(API, files={"file": ("x.csv", b"a,b\n1,2\n3,4,5\n", "text/csv")}, headers=publisher)
+    assert bad.status_code == 422
+    assert bad.json()["field"] == "file" and "line 3 has 3 fields" in bad.json()["detail"]
+    option = client.post(
+        API, files={"file": ("x.csv", b"a,b\n", "text/csv")}, data={"encoding": "ebcdic"}, headers=publisher
+    )
+    assert option.status_code == 422 and option.json()["field"] == "encoding"
+    assert (
+        client.post(API, files={"other": ("x.csv", b"a\n", "text/csv")}, headers=publisher).status_code == 422
+    )
+    assert client.post(API, content=b"a,b\n", headers=publisher).status_code == 415
+    assert (
+        client.post(API, files={"file": ("x.csv", b"a\n", "text/csv")}, headers=auth("operator")).status_code
+        == 403
+    )
+    assert client.post(f"{API}/0123456789abcdef/publish", json={}, headers=publisher).status_code == 404
+
+
+def test_opendata_uploads_web_page_in_french_and_english_for_publishers(client, vigie, make_agent):
+    assert client.get("/donnees/gestion/fichiers", follow_redirects=False).status_code == 303
+    session, csrf = do_create_login(vigie.db, make_agent("supervisor"), "session", 1)
+    client.cookies.set(SESSION_COOKIE, session)
+    page = client.get("/donnees/gestion/fichiers")
+    assert page.status_code == 200
+    assert 'for="upload-file">Fichier (CSV ou GeoJSON)' in page.text
+    assert f'<meta name="csrf-token" content="{csrf}">' in page.text
+    assert 'for="upload-file">File (CSV or GeoJSON)' in client.get("/donnees/gestion/fichiers?lang=en").text
+    # The page's script posts with the session's CSRF token; without it the API refuses.
+    files = {"file": ("occupation.csv", carpark_csv(5), "text/csv")}
+    assert client.post(API, files=files).status_code == 403
+    assert client.post(API, files=files, headers={"X-CSRF-Token": csrf}).status_code == 200
+    client.cookies.set(SESSION_COOKIE, do_create_login(vigie.db, make_agent("operator"), "session", 1)[0])
+    assert client.get("/donnees/gestion/fichiers").status_code == 403
