@@ -121,6 +121,13 @@ def test_opendata_staging_reads_windows_1252_and_a_chosen_delimiter(vigie, make_
         (b"a;a\n1;2\n", "x.csv", "line 1: column 'a' appears twice", "file"),
         (b"{", "x.geojson", "the file is not JSON", "file"),
         (b'{"type": "Feature"}', "x.geojson", "must be a FeatureCollection", "file"),
+        (
+            b'{"type": "FeatureCollection", "features": '
+            b'[{"properties": {"n": 1}}, {"properties": {"n": {"a": 1}}}]}',
+            "x.geojson",
+            "feature 2, property 'n': {'a': 1} does not fit type string",
+            "file",
+        ),
     ],
 )
 def test_opendata_staging_bad_files_are_refused_naming_the_problem(

@@ -375,36 +375,58 @@ def _parse_geojson(content: bytes, columns: tuple[Column, ...]) -> pa.Table:
         (c.name for c in columns if c.kind in (ColumnKind.LONGITUDE, ColumnKind.PERSONAL_LONGITUDE)), None
     )
     cols: dict[str, list[Any]] = {c.name: [] for c in columns}
-    for i, feature in enumerate(features):
-        props = feature.get("properties") or {} if isinstance(feature, dict) else None
+    # Features are numbered from 1, as a reader counts them.
+    for i, feature in enumerate(features, start=1):
+        props = (feature.get("properties") or {}) if isinstance(feature, dict) else None
         if not isinstance(props, dict):
             raise ValidationFailed(f"feature {i}: not a GeoJSON feature", field="file")
         geometry = feature.get("geometry") or {}
+        if not isinstance(geometry, dict):
+            raise ValidationFailed(f"feature {i}: its geometry is not a GeoJSON geometry", field="file")
         point = geometry.get("coordinates") if geometry.get("type") == "Point" else None
         if geometry.get("type") == "MultiPoint" and geometry.get("coordinates"):
             point = geometry["coordinates"][0]
-        if (lat or lon) and (not isinstance(point, list) or len(point) < 2):
-            raise ValidationFailed(f"feature {i}: a point geometry is needed", field="file")
+        if (lat or lon) and (
+            not isinstance(point, list)
+            or len(point) < 2
+            or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in point[:2])
+        ):
+            raise ValidationFailed(f"feature {i}: a point geometry (two numbers) is needed", field="file")
         for c in columns:
             if c.name == lat:
                 cols[c.name].append(float(point[1]))  # type: ignore[index]
             elif c.name == lon:
                 cols[c.name].append(float(point[0]))  # type: ignore[index]
             else:
-                cols[c.name].append(props.get(c.name))
+                value = props.get(c.name)
+                if c.type == "string" and isinstance(value, int | float):  # bool is an int too
+                    value = str(value).lower() if isinstance(value, bool) else str(value)
+                cols[c.name].append(value)
     arrays = []
     for c in columns:
+        target = ARROW_TYPES[c.type] if c.type != "timestamp" else None
         try:
-            arrays.append(pa.array(cols[c.name], type=ARROW_TYPES[c.type] if c.type != "timestamp" else None))
-        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-            raise ValidationFailed(
-                f"property {c.name!r} does not fit type {c.type}: {exc}", field="file"
-            ) from None
+            arrays.append(pa.array(cols[c.name], type=target))
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+            raise ValidationFailed(_misfit(cols[c.name], c, target), field="file") from None
     table = pa.table(arrays, names=[c.name for c in columns])
     try:
         return _conform(table, columns)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-        raise ValidationFailed(f"the GeoJSON properties do not match the declared columns: {exc}") from None
+        raise ValidationFailed(
+            f"the GeoJSON properties do not match the declared columns: {exc}", field="file"
+        ) from None
+
+
+def _misfit(values: list[Any], c: Column, target: pa.DataType | None) -> str:
+    """Which feature's property does not fit its column (the error path only)."""
+    for i, value in enumerate(values, start=1):
+        try:
+            pa.array([value], type=target)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+            shown = repr(value)[:40]
+            return f"feature {i}, property {c.name!r}: {shown} does not fit type {c.type}"
+    return f"property {c.name!r} does not fit type {c.type} (values of several types)"
 
 
 def register_upload_source() -> None:
