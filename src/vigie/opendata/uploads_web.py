@@ -33,7 +33,36 @@ def _vigie(request: Request) -> Vigie:
     return request.app.state.vigie  # type: ignore[no-any-return]
 
 
-@router.post(API, summary="Send a CSV or GeoJSON file (multipart): read and previewed, not published")
+_FILE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary", "description": "CSV or GeoJSON"},
+                        "format": {"type": "string", "enum": ["auto", "csv", "geojson"]},
+                        "encoding": {"type": "string", "enum": ["auto", *ENCODINGS]},
+                        "delimiter": {"type": "string", "enum": ["auto", *DELIMITERS]},
+                        "dataset": {
+                            "type": "string",
+                            "description": "a dataset to give a new file (else new)",
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    API,
+    summary="Send a CSV or GeoJSON file (multipart): read and previewed, not published",
+    openapi_extra=_FILE_BODY,
+)
 async def stage(request: Request) -> dict[str, Any]:
     v = _vigie(request)
     agent = require(await run_in_threadpool(current_agent, request), "opendata.publish")
