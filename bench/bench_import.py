@@ -6,8 +6,8 @@ half of them closed with a public answer), then:
 
 1. **floor**: the same rows read with the csv module and written with no check
    at all (the rows' derived values alike for every row) by the same writer as
-   the import's, in batches of the same size: executemany on SQLite, COPY on
-   PostgreSQL (reports, then their history entries);
+   the import's, in batches of the same size, one transaction each: executemany on
+   SQLite, COPY on PostgreSQL (reports, then their history entries);
 2. **import**: ``run_import`` in history mode (mapping, the submission checks,
    zone lookup, procedure, the one creation function in batches).
 
@@ -118,7 +118,7 @@ def floor(v: Any, path: Path) -> float:
     now = datetime.now(UTC)
     started = time.perf_counter()
     n = 0
-    with path.open(newline="", encoding="utf-8") as f, v.db.engine.begin() as conn:
+    with path.open(newline="", encoding="utf-8") as f:
         reader = csv.reader(f)
         next(reader)
         report_rows: list[dict[str, Any]] = []
@@ -192,19 +192,23 @@ def floor(v: Any, path: Path) -> float:
                     }
                 )
             if len(report_rows) >= BATCH:
-                _flush(conn, report_rows, history)
+                _flush(v, report_rows, history)
                 report_rows, history = [], []
-        _flush(conn, report_rows, history)
+        _flush(v, report_rows, history)
     return n / (time.perf_counter() - started)
 
 
-def _flush(conn: Any, report_rows: list[dict[str, Any]], history: list[dict[str, Any]]) -> None:
-    """The same writer the import's batches use (COPY / executemany), with nothing before it."""
+def _flush(v: Any, report_rows: list[dict[str, Any]], history: list[dict[str, Any]]) -> None:
+    """The same writer the import's batches use (COPY / executemany), with nothing before it,
+    one transaction a batch as the import's. (One transaction for the whole file grew
+    SQLite's WAL past a gigabyte at 1,000,000 rows, every page then read back through it:
+    a floor far slower than any import.)"""
     from vigie.reports.inserts import write_rows
     from vigie.reports.storage import ReportRow, ReportUpdateRow
 
-    write_rows(conn, ReportRow.__table__, report_rows)  # type: ignore[arg-type]
-    write_rows(conn, ReportUpdateRow.__table__, history)  # type: ignore[arg-type]
+    with v.db.engine.begin() as conn:
+        write_rows(conn, ReportRow.__table__, report_rows)  # type: ignore[arg-type]
+        write_rows(conn, ReportUpdateRow.__table__, history)  # type: ignore[arg-type]
 
 
 def clean(v: Any) -> None:
