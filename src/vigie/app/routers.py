@@ -55,11 +55,15 @@ from vigie.web.docs import router as docs_router
 from vigie.web.pages import router as pages_router
 from vigie.winter.web import router as winter_router
 
-# FastAPI tries routes in order, a few microseconds each: the busiest public
-# endpoints (Open311 intake and lists, the native list) come first.
+# FastAPI tries routes in order, a few microseconds each (10-15 under load, with its
+# bookkeeping per route): the busiest endpoints come first. The public ones (Open311
+# intake and lists, the native list), then the control room's (the queue page and its
+# map, asked again by every screen at each live update): behind the 105 routes before
+# it, the queue paid 1.6 ms to be found, more than its query (docs/benchmarks.md).
 ROUTERS: tuple[APIRouter, ...] = (
     open311_router,
     reports_router,
+    pilotage_api_router,
     auth_router,
     catalogue_router,
     assets_router,
@@ -80,7 +84,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     citizen_account_router,
     residents_router,
     mail_router,
-    pilotage_api_router,
     pilotage_router,
     info_pages_router,
     alarms_router,
