@@ -295,7 +295,8 @@ class Settings(BaseSettings):
         ge=1,
         le=365,
         description="Days during which no message of a kind someone asks for with an address (a "
-        "sign-in link, an erasure confirmation, an answer to an e-mail the city received) is sent "
+        "sign-in link, an erasure confirmation, an answer to an e-mail the city received, a reuser's "
+        "API key confirmation) is sent "
         "to it after its owner used the stop link of one (the form says so; the stop page can "
         "resume them); a stop that never lapsed would lock the owner out for good.",
     )

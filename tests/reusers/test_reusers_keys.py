@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from vigie.accounts.actions import do_create_login
 from vigie.events.changes import AddressErased
@@ -121,3 +121,50 @@ def test_reusers_keys_never_in_open_data(client, vigie):
     do_issue_key(vigie, vigie_system(vigie), "dev@startup.example", "P")
     assert "startup.example" not in client.get(CATALOG).text
     assert "startup.example" not in client.get("/donnees/catalogue.ttl").text
+
+
+def test_reusers_keys_e_mail_has_a_stop_that_lapses_and_resumes(client, vigie):
+    from datetime import timedelta
+    from email import message_from_bytes, policy
+
+    from sqlalchemy import update
+
+    from vigie.db import utcnow
+    from vigie.notifications.consent import KEY_PREFIX
+    from vigie.notifications.service import drain_outbox
+    from vigie.notifications.storage import ConsentRow
+
+    ask = {"email": "dev@startup.example", "project": "Appli mobilité"}
+    assert client.post(f"{BASE}/requests", json=ask).status_code == 202
+    with vigie.db.session() as s:
+        row = s.scalars(select(OutboxRow).where(OutboxRow.kind == "key")).one()
+    stop = re.search(r"http://testserver(/courriel/arreter/(\S+)/\S+)", row.body_text)
+    assert stop is not None and stop.group(2) == row.token and row.token.startswith(KEY_PREFIX)
+    assert drain_outbox(vigie, 10) == 1
+    [sent] = (vigie.settings.data_dir / "outbox").glob("*.eml")
+    msg = message_from_bytes(sent.read_bytes(), policy=policy.default)
+    assert f"<http://testserver{stop.group(1)}>" in str(msg["List-Unsubscribe"])
+    assert stop.group(1) in msg.get_body(("html",)).get_content()
+    assert "demandes de clé d&#39;API" in client.get(stop.group(1)).text
+    assert client.post(stop.group(1)).status_code == 200
+
+    # Refused while stopped, the same answer whether a key exists for the address or not.
+    refused = client.post(f"{BASE}/requests", json={**ask, "email": "Dev@Startup.example"})
+    assert refused.status_code == 409 and "30 days" in refused.json()["detail"]
+    client.post(client.get(_link(vigie)).url.path)  # the pending key confirmed: it exists now
+    again = client.post(f"{BASE}/requests", json=ask)
+    assert again.status_code == 409 and again.json() == refused.json()
+    form = client.post("/donnees/cles", data=ask)
+    assert form.status_code == 409 and "30 jours" in form.text
+    with vigie.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(OutboxRow).where(OutboxRow.kind == "key")) == 1
+
+    resume = stop.group(1).replace("/courriel/arreter/", "/courriel/reprendre/")
+    assert "Messages de clé d&#39;API repris" in client.post(resume).text
+    assert client.post(f"{BASE}/requests", json=ask).status_code == 202
+    client.post(stop.group(1))  # stopped again, and 31 days later the stop has lapsed
+    assert client.post(f"{BASE}/requests", json=ask).status_code == 409
+    with vigie.db.session(write=True) as s:
+        s.execute(update(ConsentRow).values(stopped_at=utcnow() - timedelta(days=31)))
+        s.commit()
+    assert client.post(f"{BASE}/requests", json=ask).status_code == 202

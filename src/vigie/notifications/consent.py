@@ -43,13 +43,15 @@ STOPPED = "stopped by the recipient"  # last_error of the messages a stop link d
 # its stop page speaks of the reminder.
 REMINDER_PREFIX = "wr-"
 # Messages someone asks for with an address (anyone may type it): a sign-in link
-# (vigie.residents), an erasure confirmation, an answer to an e-mail the city received. One
+# (vigie.residents), an erasure confirmation, an answer to an e-mail the city received, a
+# reuser's API key confirmation (vigie.reusers). One
 # subscription per address and kind; its stop holds for ``resident_link_stop_days`` only (a
 # stop for good would lock the owner out of their account, or of their erasure).
 SIGN_IN_PREFIX = "si-"
 ERASURE_PREFIX = "er-"
 ANSWER_PREFIX = "an-"
-ASKED = (SIGN_IN_PREFIX, ERASURE_PREFIX, ANSWER_PREFIX)
+KEY_PREFIX = "ky-"
+ASKED = (SIGN_IN_PREFIX, ERASURE_PREFIX, ANSWER_PREFIX, KEY_PREFIX)
 
 
 def address_hash(email: str) -> str:

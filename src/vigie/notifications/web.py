@@ -76,6 +76,7 @@ KINDS = {
     consent.SIGN_IN_PREFIX: "_signin",
     consent.ERASURE_PREFIX: "_erasure",
     consent.ANSWER_PREFIX: "_answer",
+    consent.KEY_PREFIX: "_key",
 }
 
 

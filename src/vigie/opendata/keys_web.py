@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
-from vigie.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
+from vigie.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from vigie.limits.store import check_rate
 from vigie.reusers import actions
 from vigie.reusers.quota import key_text, usage
@@ -182,6 +182,8 @@ async def keys_ask(request: Request) -> HTMLResponse:
         )
     except ValidationFailed as exc:
         return _page(request, "ask", 422, error=exc.message)
+    except Conflict:  # the address's owner stopped these messages (a key or not)
+        return _page(request, "ask", 409, stopped_days=v.settings.resident_link_stop_days)
     return _page(request, "asked", 202)
 
 

@@ -30,9 +30,9 @@ from vigie.db import utcnow
 from vigie.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from vigie.events.changes import AddressErased
 from vigie.notifications import consent
-from vigie.notifications.actions import MailKind, notifications_enabled, queue_message
+from vigie.notifications.actions import MailKind, notifications_enabled, queue_message, stop_link
 from vigie.notifications.erasure import check_address
-from vigie.notifications.messages import Composed
+from vigie.notifications.messages import WORDS, Composed
 from vigie.reusers.domain import MAX_QUOTA, key_hash, new_key
 from vigie.reusers.storage import ReuserKeyRow
 from vigie.runtime import Vigie
@@ -95,21 +95,37 @@ def check_request(email: str, project: str) -> tuple[str, str]:
 
 def do_request_key(v: Vigie, email: str, project: str, lang: str = "fr") -> None:
     """Record a pending key and e-mail the link that confirms it (the same answer for anyone),
-    in one transaction."""
+    in one transaction. Conflict while the address's owner has these messages stopped (from
+    the stop link of one; the stop lapses after ``resident_link_stop_days``)."""
     email, project = check_request(email, project)
     lang = lang if lang in TEXTS else "fr"
     if not notifications_enabled(v.settings):
         raise ServiceUnavailable("e-mails are turned off here: ask the city's open data team for a key")
+    days = v.settings.resident_link_stop_days
+    with v.db.session() as s:
+        stopped = consent.asked_stopped_until(s, email, consent.KEY_PREFIX, days)
+    if stopped is not None:
+        # Anyone who received one may have stopped them, key or not: this tells nothing about
+        # keys. It lapses, so the address's owner is never refused a key for good.
+        raise Conflict(
+            "no API key confirmation can be sent to this address now: they were stopped from "
+            f"the stop link of one of them, for {days} days",
+            field="email",
+        )
     wait = consent.take_unconfirmed(v, email)  # the daily cap of messages to unconfirmed addresses
     if wait > 0:
         raise consent.too_many_for_address(wait)
     token = secrets.token_urlsafe(24)
     link = v.settings.public_base_url.rstrip("/") + confirm_path(v.settings.secret_key, token)
     words = TEXTS[lang]
-    body = words["body"].format(city=v.city.name, project=project, link=link)
-    body_html = "<p>" + html.escape(body).replace("\n\n", "</p>\n<p>").replace("\n", "<br>\n") + "</p>"
-    message = Composed(words["subject"].format(city=v.city.name), body, body_html)
     with v.db.session(write=True) as s:
+        # Its stop link and List-Unsubscribe, like every Vigie e-mail.
+        subscription = consent.asked_subscription(s, email, consent.KEY_PREFIX)
+        stop = stop_link(v.settings, subscription)
+        body = words["body"].format(city=v.city.name, project=project, link=link)
+        body += f"\n{WORDS[lang]['stop']}\n{stop}"
+        body_html = "<p>" + html.escape(body).replace("\n\n", "</p>\n<p>").replace("\n", "<br>\n") + "</p>"
+        message = Composed(words["subject"].format(city=v.city.name), body, body_html)
         s.add(
             ReuserKeyRow(
                 status=PENDING,
@@ -130,7 +146,7 @@ def do_request_key(v: Vigie, email: str, project: str, lang: str = "fr") -> None
             message=message,
             kind=MailKind.KEY,
             cause=f"key:{token}",
-            token=None,
+            token=subscription,
         )
         s.commit()
     log.info("queued an API key confirmation")
