@@ -55,11 +55,11 @@ from vigie.web.docs import router as docs_router
 from vigie.web.pages import router as pages_router
 from vigie.winter.web import router as winter_router
 
-# FastAPI tries routes in order, a few microseconds each (10-15 under load, with its
-# bookkeeping per route): the busiest endpoints come first. The public ones (Open311
-# intake and lists, the native list), then the control room's (the queue page and its
-# map, asked again by every screen at each live update): behind the 105 routes before
-# it, the queue paid 1.6 ms to be found, more than its query (docs/benchmarks.md).
+# FastAPI tries routes in order, a few microseconds each with its bookkeeping: the
+# busiest endpoints come first. The public ones (Open311 intake and lists, the native
+# list), then the control room's (the queue page and its map, asked again by every
+# screen at each live update): behind the 105 routes before it, a request to it cost
+# 0.2 ms more CPU (docs/benchmarks.md, issue 14, third pass).
 ROUTERS: tuple[APIRouter, ...] = (
     open311_router,
     reports_router,
