@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -307,6 +307,23 @@ def test_rules_daylight_raises_a_day_burner_only_while_the_sun_is_up(tmp_path: P
     # Still on when night falls: cleared too (burning at night is its job).
     engine.evaluate(light, {"powerState": "on"}, {"powerState"}, noon)
     assert [o.kind for o in engine.evaluate(light, {"powerState": "on"}, {"powerState"}, night)] == ["clear"]
+
+
+def test_rules_daylight_judges_the_instant_whatever_the_zone_of_its_stamp(tmp_path: Path) -> None:
+    """Noon UTC on 15 June written as 01:00 on the 16th at +13:00: the sun is up in Dijon."""
+    engine = engine_for(tmp_path, DAY_BURNER)
+    stamped = datetime(2026, 6, 16, 1, 0, tzinfo=timezone(timedelta(hours=13)))
+    ops = engine.evaluate(asset(), {"powerState": "on"}, {"powerState"}, stamped)
+    assert [(o.kind, o.rule.id) for o in ops] == [("raise", "day-burner")]
+
+
+def test_rules_daylight_does_not_judge_a_polar_day(tmp_path: Path) -> None:
+    """Svalbard in June has no sunrise or sunset: no day-burner there, Dijon's still judged."""
+    engine = engine_for(tmp_path, DAY_BURNER)
+    arctic = AssetInfo("SL-7", "streetlight", "streetlight", "", 78.22, 15.65, "", "in_service", {})
+    noon = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
+    assert engine.evaluate(arctic, {"powerState": "on"}, {"powerState"}, noon) == []
+    assert [o.kind for o in engine.evaluate(asset(), {"powerState": "on"}, {"powerState"}, noon)] == ["raise"]
 
 
 def test_rules_daylight_needs_a_position_and_a_condition(tmp_path: Path) -> None:
