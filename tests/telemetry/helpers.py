@@ -19,6 +19,7 @@ from sqlalchemy import insert
 
 from vigie.assets.storage import AssetRow
 from vigie.runtime import Vigie
+from vigie.telemetry import sun
 
 # Place Darcy, Dijon, and a point 20 m east of it.
 DARCY = (47.3222, 5.0342)
@@ -68,7 +69,16 @@ def ts(offset_s: float = 0.0, base: datetime | None = None) -> str:
 
 
 def light(status: str = "ok", at: float = 0.0, **more: Any) -> bytes:
-    body = {"ts": ts(at), "status": status, "powerState": "on", "illuminanceLevel": 1.0}
+    """A street light's message at Place Darcy, now + ``at`` seconds: on at night, off by day
+    (a light on in daylight is a day-burner, an alarm of its own, whatever the test's hour)."""
+    when = datetime.now(UTC) + timedelta(seconds=at)
+    day = sun.sunrise(when.date(), *DARCY) <= when <= sun.sunset(when.date(), *DARCY)
+    body = {
+        "ts": ts(0.0, when),
+        "status": status,
+        "powerState": "off" if day else "on",
+        "illuminanceLevel": 0.0 if day else 1.0,
+    }
     body.update(more)
     return json.dumps(body).encode()
 

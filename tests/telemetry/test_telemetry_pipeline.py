@@ -23,7 +23,8 @@ def count(v, table):  # type: ignore[no-untyped-def]
 def test_pipeline_accepts_valid_messages_into_latest_and_series(vigie, make_pipeline):
     add_asset(vigie, "SL-00001")
     p = make_pipeline()
-    assert p.submit("vigie/telemetry/SL-00001", light("ok", at=0, powerConsumption=52.5)) is None
+    on = light("ok", at=0, powerConsumption=52.5, powerState="on")
+    assert p.submit("vigie/telemetry/SL-00001", on) is None
     p.ingest("SL-00001", json.dumps({"ts": ts(1), "powerState": "low", "illuminanceLevel": 0.7}).encode())
     p.flush(latest=True)
     state = latest_state(vigie, "SL-00001")
@@ -143,8 +144,8 @@ def test_pipeline_latest_snapshot_is_a_copy_of_every_reporting_asset(vigie, make
     add_asset(vigie, "SL-00002")
     p = make_pipeline()
     before_ms = int(datetime.now(UTC).timestamp() * 1000)
-    p.ingest("SL-00001", light("ok", at=0, powerConsumption=40.0))
-    p.ingest("SL-00001", light("defectiveLamp", at=1))
+    p.ingest("SL-00001", light("ok", at=0, powerConsumption=40.0, powerState="on", illuminanceLevel=1.0))
+    p.ingest("SL-00001", light("defectiveLamp", at=1, powerState="on", illuminanceLevel=1.0))
     snap = p.latest_snapshot()
     assert set(snap) == {"SL-00001"}  # SL-00002 never reported
     received_ms, values = snap["SL-00001"]
