@@ -135,7 +135,8 @@ def test_oplog_entries_alarms_write_the_timeline_and_camera_ones_stay_with_video
     add_asset(vigie, "SL-00001")
     add_asset(vigie, "CAM-0001", "camera")
     p = make_pipeline()
-    p.ingest("SL-00001", light("defectiveLamp", at=0))
+    # Off: a lamp reported burning by day would also raise the day-burner alarm, by daylight only.
+    p.ingest("SL-00001", light("defectiveLamp", at=0, powerState="off"))
     p.ingest("CAM-0001", b'{"ts": "%s", "online": false}' % utcnow().isoformat().encode())
     p.flush()
     op, video = make_agent("operator"), make_agent("video_operator")
