@@ -8,10 +8,12 @@ out before this view is made), the authorised systems being published without th
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vigie.assets.storage import AssetRow
-from vigie.city.zones import ZoneIndex
+
+if TYPE_CHECKING:
+    from vigie.city.zones import ZoneIndex
 
 
 def asset_view(row: AssetRow, zones: ZoneIndex | None = None) -> dict[str, Any]:

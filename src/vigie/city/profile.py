@@ -11,16 +11,18 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from jsonschema import Draft202012Validator
 
 from vigie.city.publication import PublicationPolicy, Shown, TimePrecision
 from vigie.city.schema import DAYS, PROFILE_SCHEMA
-from vigie.city.zones import Zone, ZoneIndex, ZonesProblem
 from vigie.errors import ConfigProblem, ConfigurationError
 from vigie.yamlfile import load_located
+
+if TYPE_CHECKING:
+    from vigie.city.zones import ZoneIndex
 
 PROFILES_DIR = Path(__file__).parent / "profiles"
 _VALIDATOR = Draft202012Validator(PROFILE_SCHEMA)
@@ -185,6 +187,10 @@ def load_profile(name_or_path: str) -> CityProfile:
         geojson = json.loads(zones_file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ConfigurationError([doc.problem(("zones", "file"), str(exc))]) from exc
+    # Imported here: shapely and numpy cost ~25 MB, paid when a profile is loaded, not
+    # by every process that imports this module (the app factory, the CLI).
+    from vigie.city.zones import ZoneIndex, ZonesProblem
+
     try:
         zones = ZoneIndex.from_geojson(
             geojson,
@@ -285,7 +291,6 @@ __all__ = [
     "LegalPage",
     "LightingProfile",
     "LightingTarget",
-    "Zone",
     "ZoneLabel",
     "load_profile",
     "BusinessHours",

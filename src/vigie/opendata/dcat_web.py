@@ -20,9 +20,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from vigie.errors import BadRequest, NotAcceptable, NotFound
-from vigie.opendata.dcat import CATALOGUE_PATH, Entry, Page, catalogue_graph
 from vigie.opendata.queries import first_published, published_datasets
 from vigie.runtime import Vigie
+
+# Where the catalogue is served; vigie.opendata.dcat names the same path in the graph's
+# IRIs (kept apart, like explore_web.BASE, so that routing does not import rdflib).
+CATALOGUE_PATH = "/donnees/catalogue"
 
 router = APIRouter(tags=["open data: DCAT-AP catalogue"])
 
@@ -143,6 +146,9 @@ def _check_params(request: Request) -> None:
 
 def render_catalogue(v: Vigie, ext: str, number: int, size: int, explicit: bool) -> tuple[bytes, str]:
     """One page in one format: (body, ETag)."""
+    # Imported here: rdflib (~20 MB) is loaded when a catalogue is first rendered.
+    from vigie.opendata.dcat import Entry, Page, catalogue_graph
+
     published = published_datasets(v)
     total = len(published)
     page = Page(number, size, total, ext if explicit else "")

@@ -14,10 +14,10 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import pyarrow as pa
-import pyarrow.parquet as pq
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 # Row groups of this many rows: small enough to page a records API and to skip by
 # statistics, large enough for good compression.
@@ -52,6 +52,10 @@ class LocalReleaseStore:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
+        # Imported here: only a release build writes Parquet; the web process should
+        # not load pyarrow (~60 MB) because the release store is reachable from it.
+        import pyarrow.parquet as pq
+
         pq.write_table(table, tmp, compression="zstd", row_group_size=ROW_GROUP, write_statistics=True)
         digest = hashlib.sha256()
         with tmp.open("rb") as f:

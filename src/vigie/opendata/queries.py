@@ -20,10 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 from sqlalchemy import func, select
 
 from vigie.errors import NotFound
@@ -38,6 +36,9 @@ from vigie.opendata.domain import (
 from vigie.opendata.files import ReleaseStore, make_release_store
 from vigie.opendata.storage import DatasetRow, ReleaseRow
 from vigie.runtime import Vigie
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,9 @@ def read_release(
     v: Vigie, dataset_id: str, version: int | None = None, columns: list[str] | None = None
 ) -> pa.Table:
     """The rows of a published release (memory-mapped: a large file is not copied)."""
+    # Imported here: the web process loads pyarrow (~60 MB) only when it reads a release.
+    import pyarrow.parquet as pq
+
     return pq.read_table(release_path(v, dataset_id, version), columns=columns, memory_map=True)
 
 

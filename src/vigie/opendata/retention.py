@@ -17,7 +17,6 @@ from sqlalchemy import select
 from vigie.db import utcnow
 from vigie.opendata.queries import release_store
 from vigie.opendata.storage import ReleaseRow
-from vigie.opendata.uploads import current_upload
 from vigie.runtime import Vigie
 
 
@@ -49,6 +48,10 @@ def do_expire_releases(v: Vigie, days: int) -> dict[str, int]:
         s.commit()
     for key in keys:
         store.delete(key)  # after commit: a crash leaves a file without its row, never the reverse
+    # Imported here: the uploads module parses files with pyarrow (~60 MB), which the
+    # web process importing the retention job must not load at start.
+    from vigie.opendata.uploads import current_upload
+
     uploads = 0
     root = v.settings.data_dir / "opendata" / "uploads"
     if root.is_dir():

@@ -7,11 +7,18 @@ alarm timers, so that several workers never publish the same release twice;
 
 from __future__ import annotations
 
-from vigie.opendata.actions import do_release_due
 from vigie.periodic import LeaderJob
 from vigie.runtime import Vigie
 
 
+def _release_due(v: Vigie) -> object:
+    # Imported when the job runs: a release pulls in pyarrow, duckdb and the scanners
+    # (~90 MB), which a web process that never releases must not pay at start.
+    from vigie.opendata.actions import do_release_due
+
+    return do_release_due(v)
+
+
 def make_background(v: Vigie) -> list[LeaderJob]:
     period = v.settings.opendata_schedule_seconds
-    return [LeaderJob(v, "scheduled open data releases", do_release_due, period)] if period > 0 else []
+    return [LeaderJob(v, "scheduled open data releases", _release_due, period)] if period > 0 else []

@@ -29,7 +29,6 @@ from vigie.accounts.actions import do_audit
 from vigie.accounts.domain import Agent
 from vigie.accounts.permissions import require
 from vigie.catalogue.domain import Procedure, Service
-from vigie.city.zones import Zone
 from vigie.db import utcnow
 from vigie.errors import Conflict, ValidationFailed
 from vigie.events.changes import ReportCreated
@@ -45,7 +44,8 @@ from vigie.reports.domain import (
 from vigie.reports.storage import IdempotencyRow, PhotoRow, ReportRow
 from vigie.runtime import Vigie
 
-if TYPE_CHECKING:  # Pillow is imported only where photos are processed
+if TYPE_CHECKING:  # Pillow and shapely are imported only where they are used
+    from vigie.city.zones import Zone
     from vigie.photos.processing import ProcessedPhoto
 
 
