@@ -158,12 +158,18 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--pans", type=int, default=24)
     ap.add_argument("--reports", type=int, default=2000)
+    ap.add_argument(
+        "--pages",
+        default="/carte,/pilotage/equipements",
+        help="comma-separated: /carte, /pilotage/equipements",
+    )
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
     banner("bench_map_pan: long tasks (> 50 ms) while panning the maps")
     urls = start_servers(args.reports)
-    pages = {"/carte": "public map", "/pilotage/equipements": "equipment map (34k lights)"}
+    titles = {"/carte": "public map", "/pilotage/equipements": "equipment map (34k lights)"}
+    pages = {p: titles[p] for p in args.pages.split(",") if p in titles}
     results: dict[str, Any] = {}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(

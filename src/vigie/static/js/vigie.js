@@ -117,49 +117,143 @@
     apply();
   }
 
-  // Context layers (public transport…) under everything else, on a canvas of their own:
-  // redrawing thousands of markers never redraws them, and they take no clicks (a tap
-  // on the map still places the pin).
+  // Context layers (public transport…) under everything else, in canvas tiles of their own
+  // (a pane that takes no clicks: a tap on the map still places the pin). A tile is drawn
+  // once per zoom level and kept while panning, so a drag draws only the tiles it uncovers;
+  // one canvas redrawn whole, every line and stop clipped again after each drag, doubled the
+  // public map's long tasks (docs/benchmarks.md). Redrawing markers never redraws them.
   const LINE_STYLE = {
     tram: { color: "#6d28d9", weight: 4, opacity: 0.85 },
     bus: { color: "#1d4ed8", weight: 2, opacity: 0.45 },
   };
   const LABEL_ZOOM = 17;
+  const TILE_PAD = 8; // pixels past a tile's edge: a line's width, a stop's radius
+
+  // Made on first use: Leaflet is loaded only by the pages that have a map.
+  let ContextTiles = null;
+  const CONTEXT_TILES = {
+    options: { pane: "vigie-context", updateWhenZooming: false, keepBuffer: 4, stopsZoom: 15 },
+    initialize: function (options) {
+      L.setOptions(this, options);
+      this._lines = []; // { parts: [[[lat, lng]…]…], style }
+      this._stops = []; // { latlng: [lat, lng], tram }
+      this._zooms = {}; // zoom -> features projected in that level's pixels, once
+    },
+    setLines: function (data) {
+      this._lines = data.features.map(function (f) {
+        const g = f.geometry;
+        const parts = g.type === "MultiLineString" ? g.coordinates : [g.coordinates];
+        const base = LINE_STYLE[f.properties.kind] || LINE_STYLE.bus;
+        return { parts: parts, style: Object.assign({}, base, f.properties.color ? { color: f.properties.color } : {}) };
+      });
+      this._zooms = {};
+      this.redraw();
+    },
+    setStops: function (data, minZoom) {
+      this.options.stopsZoom = minZoom;
+      this._stops = data.features.map(function (f) {
+        return { lnglat: f.geometry.coordinates, tram: f.properties.kind === "tram" };
+      });
+      this._zooms = {};
+      this.redraw();
+    },
+    _at: function (z) {
+      let found = this._zooms[z];
+      if (found) return found;
+      const map = this._map;
+      function px(c) { return map.project([c[1], c[0]], z); }
+      found = {
+        lines: this._lines.map(function (l) {
+          let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+          const parts = l.parts.map(function (coords) {
+            const xy = new Float64Array(coords.length * 2);
+            coords.forEach(function (c, i) {
+              const p = px(c);
+              xy[2 * i] = p.x; xy[2 * i + 1] = p.y;
+              if (p.x < minX) minX = p.x; if (p.x > maxX) maxX = p.x;
+              if (p.y < minY) minY = p.y; if (p.y > maxY) maxY = p.y;
+            });
+            return xy;
+          });
+          return { parts: parts, style: l.style, minX: minX, minY: minY, maxX: maxX, maxY: maxY };
+        }),
+        stops: this._stops.map(function (s) { const p = px(s.lnglat); return { x: p.x, y: p.y, tram: s.tram }; }),
+      };
+      this._zooms[z] = found;
+      return found;
+    },
+    createTile: function (coords) {
+      const size = this.getTileSize();
+      const ratio = window.devicePixelRatio || 1;
+      const tile = L.DomUtil.create("canvas", "leaflet-tile");
+      tile.width = size.x * ratio;
+      tile.height = size.y * ratio;
+      const ctx = tile.getContext("2d");
+      ctx.scale(ratio, ratio);
+      ctx.lineJoin = "round";
+      ctx.lineCap = "round";
+      const x0 = coords.x * size.x - TILE_PAD, y0 = coords.y * size.y - TILE_PAD;
+      const x1 = x0 + size.x + 2 * TILE_PAD, y1 = y0 + size.y + 2 * TILE_PAD;
+      const ox = coords.x * size.x, oy = coords.y * size.y;
+      const drawn = this._at(coords.z);
+      drawn.lines.forEach(function (l) {
+        if (l.maxX < x0 || l.minX > x1 || l.maxY < y0 || l.minY > y1) return;
+        ctx.beginPath();
+        l.parts.forEach(function (xy) {
+          for (let i = 0; i < xy.length; i += 2) {
+            if (i === 0) ctx.moveTo(xy[i] - ox, xy[i + 1] - oy);
+            else ctx.lineTo(xy[i] - ox, xy[i + 1] - oy);
+          }
+        });
+        ctx.globalAlpha = l.style.opacity;
+        ctx.strokeStyle = l.style.color;
+        ctx.lineWidth = l.style.weight;
+        ctx.stroke();
+      });
+      if (coords.z >= this.options.stopsZoom) {
+        ctx.globalAlpha = 1;
+        ctx.lineWidth = 1.5;
+        ctx.strokeStyle = "#ffffff";
+        drawn.stops.forEach(function (s) {
+          if (s.x < x0 || s.x > x1 || s.y < y0 || s.y > y1) return;
+          ctx.beginPath();
+          ctx.arc(s.x - ox, s.y - oy, s.tram ? 5 : 3.5, 0, 2 * Math.PI);
+          ctx.fillStyle = s.tram ? LINE_STYLE.tram.color : LINE_STYLE.bus.color;
+          ctx.fill();
+          ctx.stroke();
+        });
+      }
+      return tile;
+    },
+  };
 
   Vigie.contextLayers = function (map, layers) {
     if (!layers.length) return;
+    if (!ContextTiles) ContextTiles = L.GridLayer.extend(CONTEXT_TILES);
     const pane = map.createPane("vigie-context");
     pane.style.zIndex = 350; // over the zones (300), under the overlay pane (400) of markers' vectors
     pane.style.pointerEvents = "none";
-    const renderer = L.canvas({ pane: "vigie-context", padding: 0.3 });
+    const tiles = new ContextTiles().addTo(map);
     layers.forEach(function (spec) {
-      if (spec.name === "addresses") { drawAddresses(map, spec, renderer); return; }
+      if (spec.name === "addresses") { drawAddresses(map, spec); return; }
       fetch(spec.url)
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (data) {
           if (!data) return;
-          if (spec.name === "transport-lines") drawLines(map, data, renderer, spec.attribution);
-          else if (spec.name === "transport-stops") drawStops(map, data, renderer, spec.min_zoom || 15);
+          if (spec.name === "transport-lines") {
+            tiles.setLines(data);
+            if (spec.attribution && map.attributionControl) map.attributionControl.addAttribution(spec.attribution);
+          } else if (spec.name === "transport-stops") {
+            tiles.setStops(data, spec.min_zoom || 15);
+            stopNames(map, data);
+          }
         })
         .catch(function () { /* offline: the map works without them */ });
     });
   };
 
-  function drawLines(map, data, renderer, attribution) {
-    L.geoJSON(data, {
-      attribution: attribution,
-      renderer: renderer,
-      pane: "vigie-context",
-      interactive: false,
-      style: function (f) {
-        const base = LINE_STYLE[f.properties.kind] || LINE_STYLE.bus;
-        return Object.assign({}, base, f.properties.color ? { color: f.properties.color } : {});
-      },
-    }).addTo(map);
-  }
-
   // House numbers at street level, asked for the view (a few hundred at most), dropped when zoomed out.
-  function drawAddresses(map, spec, renderer) {
+  function drawAddresses(map, spec) {
     const group = L.layerGroup();
     let seq = 0;
     function update() {
@@ -186,25 +280,12 @@
     update();
   }
 
-  function drawStops(map, data, renderer, minZoom) {
-    const stops = L.geoJSON(data, {
-      pane: "vigie-context",
-      interactive: false,
-      pointToLayer: function (f, latlng) {
-        const tram = f.properties.kind === "tram";
-        return L.circleMarker(latlng, {
-          renderer: renderer, pane: "vigie-context", interactive: false,
-          radius: tram ? 5 : 3.5, weight: 1.5, color: "#ffffff",
-          fillColor: tram ? LINE_STYLE.tram.color : LINE_STYLE.bus.color, fillOpacity: 1,
-        });
-      },
-    });
+  function stopNames(map, data) {
     // Names at street level only, and only for the stops in view: a few DOM labels, not a thousand.
     const labels = L.layerGroup();
     const features = data.features;
     function update() {
       const zoom = map.getZoom();
-      if (zoom >= minZoom) stops.addTo(map); else stops.remove();
       labels.clearLayers();
       if (zoom < LABEL_ZOOM) { labels.remove(); return; }
       const bounds = map.getBounds().pad(0.1);
