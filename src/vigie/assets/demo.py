@@ -35,7 +35,6 @@ from vigie.assets.demo_plan import (
     DETECTORS_PER_JUNCTION,
     KVA_TIERS,
     LED_LIGHTS,
-    LED_POWERS,
     LEGACY,
     LIGHT_STATUSES,
     LIGHTS,
@@ -52,7 +51,7 @@ from vigie.assets.demo_plan import (
     WEATHER_STATION_SITES,
     WEATHER_STATIONS,
     Sampler,
-    lantern_height,
+    lantern_heights,
     random_day,
     random_plate,
     split_total,
@@ -63,6 +62,8 @@ from vigie.assets.types import AUTHORISATION_YEARS, add_years
 from vigie.db import utcnow
 from vigie.errors import Forbidden
 from vigie.runtime import Vigie
+
+RELAMP_FROM = date(2016, 1, 1)  # legacy lamps' last change: since then, up to the reference date
 
 
 class FleetBuilder:
@@ -204,41 +205,50 @@ class FleetBuilder:
             # One technology and power per street; LED conversions since 2012 (demo_lamps).
             legacy = LEGACY[int(rng.choice(len(LEGACY), p=legacy_p))]
             legacy_w = int(rng.choice(legacy[2], p=legacy[3]))
-            rng.choice(LED_POWERS[0], p=LED_POWERS[1])  # kept: later draws stay as they were
-            random_day(rng, date(2018, 1, 1), date(2026, 6, 30))
             cct = int(rng.choice((2700, 3000, 4000), p=(0.25, 0.7, 0.05)))
-            status_draw = rng.choice(len(statuses), size=n, p=status_p)
-            relamp = rng.integers(0, (REFERENCE_DATE - date(2016, 1, 1)).days, n)
+            status_draw = rng.choice(len(statuses), size=n, p=status_p).tolist()
+            relamp = rng.integers(0, (REFERENCE_DATE - RELAMP_FROM).days, n - led_n).tolist()
             street = lamps.sector(sector["zone"], led_n, n)
-            for i in range(n):
-                if i < led_n:
-                    attrs: dict[str, Any] = {"lampTechnology": "LED", "colorTemperature": cct}
-                    height = lantern_height(int(street["previous_watts"]) // 2, True, rng)
-                    attrs["lanternHeight"] = height
-                    watts = lamps.led(street, attrs, height, installed)
-                else:
-                    tech, watts = legacy[0], legacy_w
-                    height = lantern_height(watts, False, rng)
-                    attrs = {
-                        "lampTechnology": tech,
-                        "powerRating": watts,
-                        "lanternHeight": height,
-                        "dateLastLampChange": (date(2016, 1, 1) + timedelta(days=int(relamp[i]))).isoformat(),
-                        "luminaireInstalledOn": installed,
+            # A street's points are drawn as arrays, a street at once: a draw per point made
+            # this the demo fleet's largest cost (py-spy).
+            points, led_watts = lamps.led(
+                street, cct, lantern_heights(int(street["previous_watts"]) // 2, True, rng, led_n), installed
+            )
+            relamped = [(RELAMP_FROM + timedelta(days=d)).isoformat() for d in relamp]
+            points += lamps.legacy(
+                street,
+                legacy[0],
+                legacy_w,
+                lantern_heights(legacy_w, False, rng, n - led_n),
+                installed,
+                relamped,
+            )
+            cabinet = sector["cabinet"]
+            power_by_cab[cabinet] = power_by_cab.get(cabinet, 0.0) + led_watts + legacy_w * (n - led_n)
+            installed_on = date.fromisoformat(installed)
+            links = {"refStreetlightControlCabinet": cabinet}
+            for asset_id, (x, y), attrs, status in zip(
+                sector["ids"], sector["xy"].tolist(), points, status_draw, strict=True
+            ):
+                self.lamp_rows += lamps.history(asset_id, installed, attrs, street, self.now)
+                self.rows.append(
+                    {
+                        "id": asset_id,
+                        "type": "street_light",
+                        "name": "",
+                        "lat": y,
+                        "long": x,
+                        "zone": sector["zone"],
+                        "status": statuses[status],
+                        "group": sector["group"],
+                        "installed_on": installed_on,
+                        "attributes": attrs,
+                        "links": dict(links),
+                        "parent_id": None,
+                        "external_id": None,
+                        "created_at": self.now,
+                        "updated_at": self.now,
                     }
-                    lamps.legacy(street, attrs, tech, watts, height)
-                power_by_cab[sector["cabinet"]] = power_by_cab.get(sector["cabinet"], 0.0) + watts
-                self.lamp_rows += lamps.history(sector["ids"][i], installed, attrs, street, self.now)
-                self.add(
-                    sector["ids"][i],
-                    "street_light",
-                    (sector["xy"][i][0], sector["xy"][i][1]),
-                    sector["zone"],
-                    attrs,
-                    group=sector["group"],
-                    status=statuses[int(status_draw[i])],
-                    installed_on=installed,
-                    links={"refStreetlightControlCabinet": sector["cabinet"]},
                 )
         for cab_id, code, (cx, cy), groups in self._cabinet_pending:
             load_w = power_by_cab.get(cab_id, 0.0)

@@ -122,41 +122,95 @@ class LampDrawer:
             "spacing": float(rng.uniform(22, 35)),
         }
 
-    def led(self, sector: dict[str, Any], attrs: dict[str, Any], height: float, installed_on: str) -> int:
-        """An LED point: its head's power (fixed here) and photometry, in ``attrs``."""
+    def led(
+        self, sector: dict[str, Any], cct: int, heights: list[float], installed_on: str
+    ) -> tuple[list[dict[str, Any]], int]:
+        """A street's LED points (one per height): their head's power and photometry, and
+        their total power (W). Drawn as arrays, a street at once."""
         rng = self.rng
+        n = len(heights)
         low, high = LED_FOR[min(LED_FOR, key=lambda w: abs(w - sector["previous_watts"]))]
-        watts = int(rng.choice((low, high)))
-        day = conversion_day(sector, installed_on)
-        attrs["powerRating"] = watts
-        attrs["dateLastLampChange"] = day.isoformat()
-        attrs["luminaireInstalledOn"] = day.isoformat()
-        attrs["luminousFlux"] = round(watts * float(rng.uniform(110, 140)), -1)
-        attrs["upwardLightRatio"] = 0.0 if rng.random() < 0.92 else round(float(rng.uniform(0.5, 3.0)), 1)
-        attrs["cieFluxCode3"] = round(float(rng.uniform(95, 99.5)), 1)
-        if rng.random() < 0.97:
-            attrs["litArea"] = round(sector["spacing"] * height * float(rng.uniform(1.4, 2.0)))
-        attrs["builtUpArea"] = sector["built_up"]
-        return watts
+        watts = np.where(rng.random(n) < 0.5, low, high)
+        day = conversion_day(sector, installed_on).isoformat()
+        flux = np.round(watts * rng.uniform(110, 140, n), -1).tolist()
+        ulr = np.where(rng.random(n) < 0.92, 0.0, np.round(rng.uniform(0.5, 3.0, n), 1)).tolist()
+        cie = np.round(rng.uniform(95, 99.5, n), 1).tolist()
+        lit = self._lit_areas(sector, heights, 0.97)
+        built_up = sector["built_up"]
+        points = []
+        for w, h, f, u, c, a in zip(watts.tolist(), heights, flux, ulr, cie, lit, strict=True):
+            attrs: dict[str, Any] = {
+                "lampTechnology": "LED",
+                "colorTemperature": cct,
+                "lanternHeight": h,
+                "powerRating": w,
+                "dateLastLampChange": day,
+                "luminaireInstalledOn": day,
+                "luminousFlux": f,
+                "upwardLightRatio": u,
+                "cieFluxCode3": c,
+            }
+            if a is not None:
+                attrs["litArea"] = a
+            attrs["builtUpArea"] = built_up
+            points.append(attrs)
+        return points, int(watts.sum())
 
     def legacy(
-        self, sector: dict[str, Any], attrs: dict[str, Any], tech: str, watts: int, height: float
-    ) -> None:
-        """A discharge point's photometry (some left unknown, as in real inventories)."""
+        self,
+        sector: dict[str, Any],
+        tech: str,
+        watts: int,
+        heights: list[float],
+        installed_on: str,
+        relamped: list[str],
+    ) -> list[dict[str, Any]]:
+        """A street's discharge points (one per height) and their photometry, some left unknown
+        as in real inventories."""
         rng = self.rng
-        attrs["luminousFlux"] = LAMP_FLUX.get((tech, watts))
-        if attrs["luminousFlux"] is None:
-            del attrs["luminousFlux"]
-        if rng.random() < 0.82:
-            ulr = rng.uniform(50, 60) if sector["globe"] else rng.uniform(1, 5)
-            attrs["upwardLightRatio"] = round(float(ulr), 1)
-        if rng.random() < 0.75:
-            attrs["cieFluxCode3"] = round(float(rng.uniform(85, 97)), 1)
-        if rng.random() < 0.85:
-            attrs["litArea"] = round(sector["spacing"] * height * float(rng.uniform(1.4, 2.0)))
-        attrs["builtUpArea"] = sector["built_up"]
-        if sector["heritage"]:
-            attrs["heritage"] = True
+        n = len(heights)
+        flux = LAMP_FLUX.get((tech, watts))
+        low, high = (50, 60) if sector["globe"] else (1, 5)
+        ulr = np.round(rng.uniform(low, high, n), 1).tolist()
+        has_ulr = (rng.random(n) < 0.82).tolist()
+        cie = np.round(rng.uniform(85, 97, n), 1).tolist()
+        has_cie = (rng.random(n) < 0.75).tolist()
+        lit = self._lit_areas(sector, heights, 0.85)
+        built_up, heritage = sector["built_up"], sector["heritage"]
+        points = []
+        for h, changed, u, has_u, c, has_c, a in zip(
+            heights, relamped, ulr, has_ulr, cie, has_cie, lit, strict=True
+        ):
+            attrs: dict[str, Any] = {
+                "lampTechnology": tech,
+                "powerRating": watts,
+                "lanternHeight": h,
+                "dateLastLampChange": changed,
+                "luminaireInstalledOn": installed_on,
+            }
+            if flux is not None:
+                attrs["luminousFlux"] = flux
+            if has_u:
+                attrs["upwardLightRatio"] = u
+            if has_c:
+                attrs["cieFluxCode3"] = c
+            if a is not None:
+                attrs["litArea"] = a
+            attrs["builtUpArea"] = built_up
+            if heritage:
+                attrs["heritage"] = True
+            points.append(attrs)
+        return points
+
+    def _lit_areas(self, sector: dict[str, Any], heights: list[float], known: float) -> list[int | None]:
+        """Lit area = spacing x about twice the height; a ``1 - known`` share left unknown."""
+        rng = self.rng
+        n = len(heights)
+        area = np.rint(sector["spacing"] * np.asarray(heights) * rng.uniform(1.4, 2.0, n)).astype(int)
+        return [
+            int(a) if k else None
+            for a, k in zip(area.tolist(), (rng.random(n) < known).tolist(), strict=True)
+        ]
 
     def history(
         self, asset_id: str, installed_on: str, attrs: dict[str, Any], sector: dict[str, Any], now: Any

@@ -218,8 +218,8 @@ ROLE_NAMES = {
 }
 
 
-def lantern_height(watts: int, led: bool, rng: np.random.Generator) -> float:
-    """Lantern height (m) that goes with a lamp's power."""
+def lantern_heights(watts: int, led: bool, rng: np.random.Generator, n: int) -> list[float]:
+    """Heights (m) of ``n`` lanterns of one lamp power, to the half metre."""
     equivalent = watts * 2.2 if led else watts  # an LED lights like ~2x its power in sodium
     if equivalent <= 75:
         low, high = 4.0, 6.0
@@ -229,4 +229,5 @@ def lantern_height(watts: int, led: bool, rng: np.random.Generator) -> float:
         low, high = 8.0, 10.0
     else:
         low, high = 10.0, 12.0
-    return float(round(rng.uniform(low, high) * 2) / 2)
+    heights: list[float] = (np.round(rng.uniform(low, high, n) * 2) / 2).tolist()
+    return heights
