@@ -8,7 +8,9 @@ overrides use (docs/decisions/0002-paho-mqtt.md).
 from __future__ import annotations
 
 import re
+import select
 import socket
+import threading
 import tomllib
 from importlib.metadata import version
 from pathlib import Path
@@ -20,6 +22,7 @@ from vigie.telemetry.paho_fast import (
     PAHO_PRIVATE_ATTRIBUTES,
     PAHO_PRIVATE_METHODS,
     PAHO_VERSION,
+    RECVS_PER_READ,
     FastClient,
 )
 
@@ -124,3 +127,31 @@ def test_paho_fast_without_fast_callback_is_paho():
     fast.on_message = lambda client, userdata, msg: seen.append(msg.topic)
     _feed(fast, _publish_packet(b"vigie/telemetry/SL-1", b"{}", 1, 7, False), [])
     assert seen == ["vigie/telemetry/SL-1"]
+
+
+def test_paho_fast_returns_to_paho_after_its_share_of_a_backlog():
+    """A backlog never ending on a read's boundary must not keep loop_read from returning:
+    paho writes (PINGREQ) only between calls, and a broker drops a silent client."""
+    packet = _publish_packet(b"vigie/telemetry/SL-00001", b"x" * 104, 0, 0, False)  # 131 bytes
+    count = 12_000  # 1.5 MB, six times a call's share
+    ours, theirs = socket.socketpair()
+    ours.setblocking(False)
+    sender = threading.Thread(target=theirs.sendall, args=(packet * count,), daemon=True)
+    sender.start()
+    fast = FastClient(paho.CallbackAPIVersion.VERSION2, client_id="fast", protocol=paho.MQTTv311)
+    got: list[bytes] = []
+    fast.fast_on_message = lambda topic, payload: got.append(payload)
+    fast._sock = ours
+    calls = 0
+    while len(got) < count and calls < 10_000:
+        select.select([ours], [], [], 5)
+        before = len(got)
+        assert fast.loop_read() == paho.MQTTErrorCode.MQTT_ERR_SUCCESS
+        assert (len(got) - before) * len(packet) <= RECVS_PER_READ * 65536
+        calls += 1
+    sender.join(5)
+    fast._sock = None
+    ours.close()
+    theirs.close()
+    assert len(got) == count and set(got) == {b"x" * 104}
+    assert calls >= count * len(packet) // (RECVS_PER_READ * 65536)

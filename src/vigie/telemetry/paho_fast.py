@@ -24,6 +24,10 @@ PAHO_PRIVATE_METHODS = ("_sock_recv", "_packet_read", "_loop_rc_handle", "_handl
 PAHO_PRIVATE_ATTRIBUTES = ("_sock", "_in_packet", "_protocol", "_manual_ack")
 
 
+# Socket reads of 64 KiB per loop_read (a few thousand messages) before paho gets to write.
+RECVS_PER_READ = 4
+
+
 class FastClient(paho.Client):
     """paho's client reading the socket in 64 KiB chunks instead of 3–4 reads per packet.
 
@@ -43,6 +47,13 @@ class FastClient(paho.Client):
             self._rsock, self._rbuf, self._rpos = self._sock, b"", 0
         buf, pos = self._rbuf, self._rpos
         if pos >= len(buf):
+            if self._recvs >= RECVS_PER_READ:
+                # This loop_read has read its share: paho keeps the packet begun so far and
+                # asks again once it has written (PUBACK, PINGREQ) and checked the keepalive.
+                # Reading on until a packet happened to end with a read kept a subscriber
+                # with a backlog in here for tens of seconds: no PINGREQ, and the broker
+                # dropped the connection (and its QoS 0 messages) after 1.5 keepalives.
+                raise BlockingIOError
             buf = super()._sock_recv(65536)
             self._recvs += 1
             if not buf:
@@ -63,10 +74,7 @@ class FastClient(paho.Client):
             if rc > 0:
                 self._rbuf, self._rpos = b"", 0
                 return self._loop_rc_handle(rc)
-            if rc == MQTTErrorCode.MQTT_ERR_AGAIN:
-                return MQTTErrorCode.MQTT_ERR_SUCCESS
-            # Nothing buffered and a few reads done: give writes (PUBACK, PINGREQ) a turn.
-            if self._rpos >= len(self._rbuf) and self._recvs >= 4:
+            if rc == MQTTErrorCode.MQTT_ERR_AGAIN:  # nothing more to read, or its share read
                 return MQTTErrorCode.MQTT_ERR_SUCCESS
 
     # Set by MqttSource: (topic, payload) for every QoS 0/1 PUBLISH, without paho's
