@@ -22,6 +22,7 @@ a fresh database with the Dijon-sized fleet: 34,000 street lights and the rest):
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import queue
@@ -32,7 +33,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -171,16 +172,17 @@ def bare_main(port: int, count: int) -> None:
     import paho.mqtt.client as paho
 
     n = 0
-    first = last = 0.0
+    first = last = cpu_first = cpu_last = 0.0
     done = threading.Event()
 
     def on_message(c: Any, u: Any, m: Any) -> None:
-        nonlocal n, first, last
+        nonlocal n, first, last, cpu_first, cpu_last
         n += 1
         last = time.perf_counter()
         if n == 1:
-            first = last
+            first, cpu_first = last, time.process_time()
         if n >= count:
+            cpu_last = time.process_time()
             done.set()
 
     def on_connect(c: Any, u: Any, f: Any, rc: Any, p: Any = None) -> None:
@@ -194,7 +196,7 @@ def bare_main(port: int, count: int) -> None:
     print("READY", flush=True)
     done.wait(600)
     c.loop_stop()
-    print(json.dumps({"count": n, "seconds": last - first}), flush=True)
+    print(json.dumps({"count": n, "seconds": last - first, "cpu": cpu_last - cpu_first}), flush=True)
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -221,9 +223,11 @@ def load_fleet(url: str, lights: int) -> tuple[list[str], str]:
     return [r["id"] for r in rows], token
 
 
-# What each kind of device sends (the simulator's payloads, fixed values).
+# What each kind of device sends (the simulator's payloads, fixed values). A street light
+# is dimmed at night and off by day: one burning in daylight is a day-burner, an alarm.
 BODIES = {
     "SL-": '"powerState":"low","illuminanceLevel":0.7,"powerConsumption":49.5,"status":"%s"',
+    "SL-day": '"powerState":"off","illuminanceLevel":0.0,"powerConsumption":0.0,"status":"%s"',
     "CAM-": '"online":true',
     "TLC-": '"fault":false,"operationMode":"normal"',
     "RWS-": '"surfaceTemperature":3.5,"airTemperature":4.1,"surfaceStatus":"dry"',
@@ -232,8 +236,25 @@ BODIES = {
 }
 
 
-def payload_for(asset_id: str, ts: str, status: str = "ok") -> bytes:
-    body = BODIES[asset_id[: asset_id.index("-") + 1]]
+DIJON = (47.32, 5.04)
+
+
+@functools.cache
+def _sun_times(day: date) -> tuple[datetime, datetime]:
+    from vigie.telemetry import sun
+
+    return sun.sunrise(day, *DIJON), sun.sunset(day, *DIJON)
+
+
+def daylight(t: datetime) -> bool:
+    """Whether the sun is up in Dijon at ``t`` (the fleet's lights are off then)."""
+    rise, set_ = _sun_times(t.astimezone(UTC).date())
+    return rise <= t <= set_
+
+
+def payload_for(asset_id: str, ts: str, status: str = "ok", day: bool = False) -> bytes:
+    prefix = asset_id[: asset_id.index("-") + 1]
+    body = BODIES[prefix + "day" if day and prefix == "SL-" else prefix]
     body = body.replace("%s", status)
     return f'{{"ts":"{ts}",{body}}}'.encode()
 
@@ -325,10 +346,11 @@ def main() -> None:
         results["assets"] = len(ids)
         base_time = datetime.now(UTC) - timedelta(hours=1)
         burst: list[bytes] = []
+        burst_day = daylight(base_time)
         for i in range(args.messages):
             asset = ids[i % len(ids)]
             ts = iso(base_time + timedelta(milliseconds=10 * (i // len(ids)) + 1))
-            burst.append(packet(f"vigie/telemetry/{asset}", payload_for(asset, ts)))
+            burst.append(packet(f"vigie/telemetry/{asset}", payload_for(asset, ts, day=burst_day)))
 
         # A. bare subscriber
         log(f"A: bare paho subscriber, {args.messages} messages")
@@ -344,7 +366,9 @@ def main() -> None:
         bare.wait(30)
         bare_rate = out["count"] / out["seconds"] if out["seconds"] else float("nan")
         results["bare_subscriber_msgs_per_s"] = round(bare_rate)
-        log(f"A: {bare_rate:,.0f} msg/s")
+        # CPU per message: what other processes sharing the cores change least.
+        results["bare_cpu_us_per_msg"] = round(out["cpu"] / out["count"] * 1e6, 1)
+        log(f"A: {bare_rate:,.0f} msg/s, {results['bare_cpu_us_per_msg']} µs of CPU per message")
 
         # B. Vigie ingest, same burst
         sport = free_port()
@@ -361,6 +385,7 @@ def main() -> None:
             time.sleep(0.2)
         with RssSampler(server.pid) as rss:
             log(f"B: Vigie ingest, {args.messages} messages")
+            cpu_b = cpu_seconds(server.pid)
             t0 = time.perf_counter()
             pub = RawPublisher(port)
             for k in range(0, len(burst), 2000):
@@ -371,12 +396,14 @@ def main() -> None:
                     raise SystemExit("phase B did not finish in 300 s")
                 time.sleep(0.2)
             t_b = time.perf_counter() - t0
+            cpu_b = cpu_seconds(server.pid) - cpu_b
             pub.close()
             ingest_rate = args.messages / t_b
             results.update(
                 ingest_burst_msgs_per_s=round(ingest_rate),
                 publish_seconds=round(t_pub, 2),
                 ratio_to_bare=round(ingest_rate / bare_rate, 3),
+                ingest_burst_cpu_us_per_msg=round(cpu_b / args.messages * 1e6, 1),
             )
             log(f"B: {ingest_rate:,.0f} msg/s (committed), publisher done after {t_pub:.1f} s")
             del burst
@@ -410,16 +437,19 @@ def main() -> None:
                 due = (now_p - start) * args.rate
                 n = int(due - sent)
                 if n > 0:
-                    ts = iso(datetime.now(UTC))
+                    now_t = datetime.now(UTC)
+                    ts = iso(now_t)
+                    day = daylight(now_t)
                     chunk = []
                     for _ in range(n):
                         asset = ids[cursor % len(ids)]
                         cursor += 1
-                        chunk.append(packet(f"vigie/telemetry/{asset}", payload_for(asset, ts)))
+                        chunk.append(packet(f"vigie/telemetry/{asset}", payload_for(asset, ts, day=day)))
                     if fail_every and now_p >= next_fail:
                         victim = next(victims)
                         wall = time.time()
-                        failure = payload_for(victim, iso(datetime.fromtimestamp(wall, UTC)), "defectiveLamp")
+                        at = datetime.fromtimestamp(wall, UTC)
+                        failure = payload_for(victim, iso(at), "defectiveLamp", day=daylight(at))
                         chunk.append(packet(f"vigie/telemetry/{victim}", failure))
                         sent_fail[victim] = wall
                         next_fail += fail_every
@@ -437,6 +467,7 @@ def main() -> None:
                     done_at = time.perf_counter() - start
                     break
                 time.sleep(0.2)
+            cpu_done = cpu_seconds(server.pid) - cpu0["ingest"]
             pub.close()
             time.sleep(1.5)
             stop.set()
@@ -471,6 +502,10 @@ def main() -> None:
             ingest_rss_max_mb=round(rss_max, 1),
             paced_cpu_percent={k: round(100 * v / t_pub_c) for k, v in cpu.items()},
             paced_ingest_cpu_us_per_msg=round(cpu["ingest"] / n_sent * 1e6, 1),
+            # Until every message is written (or the wait gave up): CPU per message processed.
+            paced_ingest_cpu_us_per_processed_msg=round(
+                cpu_done / (n_sent if done_at else max(n_sent - lag_at_end, 1)) * 1e6, 1
+            ),
             dead_letters=pipeline.get("dead_letters", 0),
         )
     finally:
@@ -491,11 +526,19 @@ def main() -> None:
     print(
         f"\nfleet: {results['assets']} assets ({args.lights} street lights); broker: mosquitto, QoS 0 publish"
     )
-    print(f"A. bare paho subscriber drain           {results['bare_subscriber_msgs_per_s']:>10,} msg/s")
+    print(
+        f"A. bare paho subscriber drain           {results['bare_subscriber_msgs_per_s']:>10,} msg/s   "
+        f"CPU {results['bare_cpu_us_per_msg']} µs/msg"
+    )
     print(
         f"B. Vigie ingest drain (committed)        {results['ingest_burst_msgs_per_s']:>10,} msg/s   "
         f"{ratio(results['ingest_burst_msgs_per_s'], results['bare_subscriber_msgs_per_s'])} of bare   "
         f"target ≥ {TARGET_RATE:,.0f}  {verdict(ok_rate)}"
+    )
+    print(
+        f"   CPU {results['ingest_burst_cpu_us_per_msg']} µs/msg until committed "
+        f"({ratio(results['ingest_burst_cpu_us_per_msg'], results['bare_cpu_us_per_msg'])} of bare); "
+        f"at that cost one core drains {1e6 / results['ingest_burst_cpu_us_per_msg']:,.0f} msg/s"
     )
     print(
         f"C. paced {args.rate:,.0f} msg/s × {args.duration:.0f} s: {results['paced_sent']:,} sent, "
@@ -509,7 +552,8 @@ def main() -> None:
     )
     print(
         f"   CPU during C (% of one core): {results['paced_cpu_percent']}; the ingest spends "
-        f"{results['paced_ingest_cpu_us_per_msg']} µs of CPU per message"
+        f"{results['paced_ingest_cpu_us_per_msg']} µs of CPU per message sent, "
+        f"{results['paced_ingest_cpu_us_per_processed_msg']} µs per message processed"
     )
     print(
         f"   ingest process RSS max {results['ingest_rss_max_mb']} MB   target ≤ {TARGET_RSS_MB:.0f} MB  "
