@@ -38,6 +38,7 @@ from common import (
     loadavg,
     log,
     lua_str,
+    process_tree,
     ratio,
     reproduce,
     required_attributes,
@@ -124,20 +125,6 @@ http {{
     raise SystemExit(f"nginx did not start: {(workdir / 'error.log').read_text()}")
 
 
-def _tree(pid: int) -> list[int]:
-    """A process and its descendants (a node's server and workers; nginx and its worker)."""
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        try:
-            for task in Path(f"/proc/{p}/task").iterdir():
-                todo.extend(int(c) for c in (task / "children").read_text().split())
-        except OSError:
-            pass
-    return out
-
-
 def _backends(url: str) -> list[int]:
     """PostgreSQL's backends serving the bench database (the nodes' connections)."""
     import psycopg
@@ -159,7 +146,7 @@ class CpuMeter:
 
     def sample(self) -> dict[str, dict[int, float]]:
         got = {
-            name: {p: cpu_seconds(p) for root in roots for p in _tree(root)}
+            name: {p: cpu_seconds(p) for root in roots for p in process_tree(root)}
             for name, roots in self.groups.items()
         }
         got["postgres"] = {p: cpu_seconds(p) for p in _backends(self.url)}

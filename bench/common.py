@@ -126,6 +126,20 @@ def rss_parts(pid: int) -> dict[str, float]:
     return out
 
 
+def process_tree(pid: int) -> list[int]:
+    """A process and its descendants (a server and its workers), to add up their CPU."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+        except OSError:
+            pass
+    return out
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process (all its threads), from /proc/PID/stat.
 

@@ -24,7 +24,6 @@ import random
 import time
 import urllib.parse
 import urllib.request
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -37,6 +36,7 @@ from common import (
     log,
     lua_str,
     percentile,
+    process_tree,
     ratio,
     run_wrk,
     verdict,
@@ -185,24 +185,10 @@ def cold_one_at_a_time(server: Server, paths: list[str], each: int = 15) -> dict
     return out
 
 
-def _tree(pid: int) -> list[int]:
-    """The server and its descendants (``vigie serve``'s worker)."""
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        try:
-            for task in Path(f"/proc/{p}/task").iterdir():
-                todo.extend(int(c) for c in (task / "children").read_text().split())
-        except OSError:
-            pass
-    return out
-
-
 def wrk_with_cpu(server: Server, lua: str, duration: float, name: str) -> dict[str, Any]:
     """wrk at concurrency 8, and the server's CPU time per answered request (steadier than
     throughput on shared cores)."""
-    pids = _tree(server.pid)
+    pids = process_tree(server.pid)
     before = sum(cpu_seconds(p) for p in pids)
     res = run_wrk(server.base, lua, connections=8, threads=2, duration=duration, name=name)
     res["cpu_ms_per_request"] = (sum(cpu_seconds(p) for p in pids) - before) * 1000 / max(1, res["requests"])
