@@ -23,6 +23,7 @@ from tests.browser.test_browser_pilotage import DESKTOP, bearer, script_errors
 from tests.conftest import PASSWORD
 from tests.pilotage.test_equipment_pages import light_series
 from tests.reports.helpers import report_body
+from tests.telemetry.helpers import power_state
 from tests.web.live import LiveServer
 from vigie.assets.storage import AssetRow
 from vigie.runtime import Vigie
@@ -143,10 +144,9 @@ def test_browser_equipment_map_live_alarm_and_asset_page(fleet, new_context, liv
     beeps = page.evaluate("window.Pilotage.beepCount")
     for body in light_series():
         assert pipeline.ingest(light.id, body)
-    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
-    assert pipeline.ingest(
-        light.id, {"ts": now, "status": "defectiveLamp", "powerState": "on", "powerConsumption": 2.0}
-    )
+    now = datetime.now(UTC)
+    failed = {"status": "defectiveLamp", "powerState": power_state(now), "powerConsumption": 2.0}
+    assert pipeline.ingest(light.id, {"ts": now.isoformat().replace("+00:00", "Z"), **failed})
     row = page.locator("#alarm-body tr", has_text=light.id)
     expect(row).to_be_visible(timeout=10_000)
     expect(row).to_have_class(re.compile("is-new"))

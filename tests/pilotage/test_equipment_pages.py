@@ -15,6 +15,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import insert
 
+from tests.telemetry.helpers import power_state
 from vigie.app import create_app
 from vigie.assets.storage import AssetRow
 from vigie.runtime import Vigie
@@ -90,12 +91,12 @@ def light_series(hours: int = 6) -> list[dict[str, Any]]:
     now = datetime.now(UTC).replace(microsecond=0)
     out = []
     for i in range(hours * 3, 0, -1):
-        ts = (now - timedelta(minutes=20 * i)).isoformat().replace("+00:00", "Z")
+        at = now - timedelta(minutes=20 * i)
         out.append(
             {
-                "ts": ts,
+                "ts": at.isoformat().replace("+00:00", "Z"),
                 "status": "ok",
-                "powerState": "on",
+                "powerState": power_state(at),  # on by day would raise a day-burner too
                 "powerConsumption": 48.0 + i % 5,
                 "illuminanceLevel": 0.7,
             }

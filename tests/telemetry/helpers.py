@@ -68,11 +68,23 @@ def ts(offset_s: float = 0.0, base: datetime | None = None) -> str:
     return t.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def daylight(when: datetime) -> bool:
+    """Whether the sun is up at Place Darcy (Dijon) at ``when``: a test's street light
+    reported on then would also raise the day-burner alarm, whatever hour the test runs at.
+    Within the rule's margin of sunrise and sunset, either answer raises nothing."""
+    return sun.sunrise(when.date(), *DARCY) <= when <= sun.sunset(when.date(), *DARCY)
+
+
+def power_state(when: datetime) -> str:
+    """What a working Dijon street light does at ``when``: on at night, off by day."""
+    return "off" if daylight(when) else "on"
+
+
 def light(status: str = "ok", at: float = 0.0, **more: Any) -> bytes:
     """A street light's message at Place Darcy, now + ``at`` seconds: on at night, off by day
     (a light on in daylight is a day-burner, an alarm of its own, whatever the test's hour)."""
     when = datetime.now(UTC) + timedelta(seconds=at)
-    day = sun.sunrise(when.date(), *DARCY) <= when <= sun.sunset(when.date(), *DARCY)
+    day = daylight(when)
     body = {
         "ts": ts(0.0, when),
         "status": status,
