@@ -280,7 +280,10 @@ def pipeline_of(st: dict[str, Any]) -> dict[str, Any]:
 def subscribed(st: dict[str, Any]) -> bool:
     parts = st.get("partitions")
     if parts:
-        return len(parts["held"]) == parts["partitions"] and all(parts["connected"].values())
+        # Every partition held, started and subscribed (its SUBACKs in): a lease taken before
+        # its source starts is held but not yet in `connected`, and the burst would be lost.
+        n = parts["partitions"]
+        return len(parts["held"]) == n and len(parts["connected"]) == n and all(parts["connected"].values())
     return bool((st.get("source") or {}).get("connected"))
 
 
