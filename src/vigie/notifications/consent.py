@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 
 from vigie.db import utcnow
-from vigie.errors import NotFound, TooManyRequests
+from vigie.errors import Conflict, NotFound, TooManyRequests
 from vigie.limits.store import store_of
 from vigie.notifications.storage import ConsentRow
 
@@ -174,6 +174,21 @@ def asked_stopped_until(s: Session, email: str, prefix: str, days: int) -> datet
         return None
     until: datetime = latest + timedelta(days=days)
     return until if until > utcnow() else None
+
+
+def check_asked_not_stopped(v: Vigie, email: str, prefix: str, what: str) -> None:
+    """Conflict while the messages of one kind to ``email`` (``what``: "sign-in link"…) stay
+    stopped. Anyone who received one may have stopped them, so the answer tells nothing about
+    accounts or keys; the stop lapses, so the address's owner is never refused for good."""
+    days = v.settings.resident_link_stop_days
+    with v.db.session() as s:
+        stopped = asked_stopped_until(s, email, prefix, days)
+    if stopped is not None:
+        raise Conflict(
+            f"no {what} can be sent to this address now: they were stopped from the stop "
+            f"link of one of them, for {days} days",
+            field="email",
+        )
 
 
 def is_stopped(v: Vigie, row: ConsentRow) -> bool:
@@ -331,6 +346,7 @@ __all__ = [
     "drop_subscriptions",
     "is_stopped",
     "asked_stopped_until",
+    "check_asked_not_stopped",
     "asked_subscription",
     "asked_tokens",
     "stopped_tokens",

@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from vigie.db import utcnow
-from vigie.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
+from vigie.errors import NotFound, ServiceUnavailable, ValidationFailed
 from vigie.events.changes import AddressErased
 from vigie.notifications import consent
 from vigie.notifications.actions import new_message_id, notifications_enabled
@@ -90,16 +90,7 @@ def do_request_erasure(v: Vigie, email: str, lang: str = "fr") -> None:
     email = check_address(email)
     if not notifications_enabled(v.settings):
         raise ServiceUnavailable("e-mails are turned off here: ask the city to erase your data")
-    days = v.settings.resident_link_stop_days
-    with v.db.session() as s:
-        stopped = consent.asked_stopped_until(s, email, consent.ERASURE_PREFIX, days)
-    if stopped is not None:
-        # The address's owner stopped these messages from one of them; it lapses.
-        raise Conflict(
-            "no erasure confirmation can be sent to this address now: they were stopped from "
-            f"the stop link of one of them, for {days} days",
-            field="email",
-        )
+    consent.check_asked_not_stopped(v, email, consent.ERASURE_PREFIX, "erasure confirmation")
     wait = consent.take_unconfirmed(v, email)
     if wait > 0:
         raise consent.too_many_for_address(wait)

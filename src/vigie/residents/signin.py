@@ -20,7 +20,7 @@ from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from vigie.db import utcnow
-from vigie.errors import Conflict, NotFound, ServiceUnavailable
+from vigie.errors import NotFound, ServiceUnavailable
 from vigie.limits.store import check_rate, store_of
 from vigie.notifications import consent
 from vigie.notifications.actions import MailKind, notifications_enabled, queue_message, stop_link
@@ -91,18 +91,7 @@ def do_request_link(v: Vigie, email: object, lang: str, client: str) -> None:
         raise ServiceUnavailable("e-mails are turned off here, so accounts cannot be used")
     per_hour = v.settings.resident_links_per_hour
     check_rate(v, f"resident:link:client:{client[:64]}", per_hour * 10, HOUR, "too many sign-in links asked")
-    with v.db.session() as s:
-        stopped = consent.asked_stopped_until(
-            s, address, consent.SIGN_IN_PREFIX, v.settings.resident_link_stop_days
-        )
-    if stopped is not None:
-        # Anyone who received a link may have stopped them, account or not: this tells
-        # nothing about accounts. It lapses, so the real owner is never locked out for good.
-        raise Conflict(
-            "no sign-in link can be sent to this address now: they were stopped from the stop "
-            f"link of one of them, for {v.settings.resident_link_stop_days} days",
-            field="email",
-        )
+    consent.check_asked_not_stopped(v, address, consent.SIGN_IN_PREFIX, "sign-in link")
     digest = consent.address_hash(address)[:40]
     if per_hour > 0 and store_of(v).take(f"resident:link:{digest}", per_hour, HOUR) > 0:
         log.info("sign-in link not sent: the address's hourly limit is reached")

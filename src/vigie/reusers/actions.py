@@ -101,17 +101,7 @@ def do_request_key(v: Vigie, email: str, project: str, lang: str = "fr") -> None
     lang = lang if lang in TEXTS else "fr"
     if not notifications_enabled(v.settings):
         raise ServiceUnavailable("e-mails are turned off here: ask the city's open data team for a key")
-    days = v.settings.resident_link_stop_days
-    with v.db.session() as s:
-        stopped = consent.asked_stopped_until(s, email, consent.KEY_PREFIX, days)
-    if stopped is not None:
-        # Anyone who received one may have stopped them, key or not: this tells nothing about
-        # keys. It lapses, so the address's owner is never refused a key for good.
-        raise Conflict(
-            "no API key confirmation can be sent to this address now: they were stopped from "
-            f"the stop link of one of them, for {days} days",
-            field="email",
-        )
+    consent.check_asked_not_stopped(v, email, consent.KEY_PREFIX, "API key confirmation")
     wait = consent.take_unconfirmed(v, email)  # the daily cap of messages to unconfirmed addresses
     if wait > 0:
         raise consent.too_many_for_address(wait)
