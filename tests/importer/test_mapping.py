@@ -211,3 +211,28 @@ def test_mapping_dates_are_localised_then_converted_to_utc(tmp_path: Path) -> No
     with pytest.raises(RowError) as exc:
         mapping.map_record({"id": "1"}.get)
     assert str(exc.value) == "requested_at: no date"
+
+
+def test_mapping_split_attribute_maps_each_value(tmp_path: Path) -> None:
+    # A multivaluelist held as "Gravats;Électroménager": value_map translates each part.
+    path = _write(
+        tmp_path,
+        "external_id: {column: id}\n"
+        "fields:\n"
+        "  service_code: {value: depot-sauvage}\n"
+        "attributes:\n"
+        "  nature:\n"
+        "    column: nature\n"
+        "    split: ';'\n"
+        "    value_map: {Gravats: gravats, Électroménager: electromenager, Déchets verts: vegetaux}\n",
+    )
+    mapping = load_mapping(path)
+
+    def nature(value: str) -> object:
+        return mapping.map_record({"id": "1", "nature": value}.get).attributes["nature"]
+
+    assert nature("Gravats; Électroménager") == ["gravats", "electromenager"]
+    assert nature("Déchets verts") == ["vegetaux"]
+    with pytest.raises(RowError) as exc:
+        nature("Gravats;Pneus")
+    assert str(exc.value) == "attribute[nature]: 'Pneus' is not in the value_map of attribute[nature] and it has no default"

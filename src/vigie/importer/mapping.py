@@ -99,7 +99,7 @@ _ATTRIBUTE = field_schema(
     split={
         "type": "string",
         "minLength": 1,
-        "description": "For a multivaluelist: the separator of the values in the source text.",
+        "description": "For a multivaluelist: the separator of the values in the source text; `value_map` then translates each value.",
     },
 )
 
@@ -189,11 +189,17 @@ class Mapping(SourceMapping):
         if "requested_at" in self.fields and row.requested_at is None:
             raise RowError("requested_at", "no date")
         for code, spec in self.report_attributes.items():
-            value = spec.extract(get)
-            if value is None:
-                continue
             split = self.attribute_split.get(code)
-            row.attributes[code] = [p.strip() for p in value.split(split) if p.strip()] if split else value
+            if split:
+                # value_map translates each value of the list, not the text holding them.
+                raw = spec.raw(get)
+                parts = [p.strip() for p in (raw or spec.default or "").split(split) if p.strip()]
+                if parts:
+                    row.attributes[code] = [spec.translate(p) if raw is not None else p for p in parts]
+                continue
+            value = spec.extract(get)
+            if value is not None:
+                row.attributes[code] = value
         if self.keep_source_number:
             number = get(self.external_id_column) or ""
             if len(number) > MAX_SOURCE_NUMBER:

@@ -97,6 +97,10 @@ class FieldSpec:
         raw = self.raw(get)
         if raw is None:
             return self.default
+        return self.translate(raw)
+
+    def translate(self, raw: str) -> str | None:
+        """``raw`` through ``value_map``, else ``default``; :class:`RowError` when neither has it."""
         if self.value_map is None:
             return raw
         mapped = lookup(self.value_map, raw, self.separator)
