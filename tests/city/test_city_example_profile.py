@@ -96,3 +96,43 @@ def test_city_example_profile_phone_intake_names_its_phone_service(client: TestC
     assert "Appel téléphonique — Sainte-Aube à l&#39;écoute" in page.text
     assert "Appel (Sainte-Aube à l&#39;écoute)" in page.text and "balayage-programme" in page.text
     assert '<a href="/informations/privacy">Données personnelles</a>' in page.text
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_city_example_profile_residents_pages_show_nothing_of_dijon(client: TestClient, lang: str):
+    pages = [
+        "/",
+        "/carte",
+        "/mes-signalements",
+        "/dechets",
+        "/transports",
+        "/lieux",
+        "/infos",
+        "/compte",
+        "/donnees",
+    ]
+    for path in pages:
+        page = client.get(f"{path}?lang={lang}")
+        assert page.status_code == 200, path
+        for dijon in ["Dijon", "Liberté", "métropole", "metropolis", "Commune"]:
+            assert dijon not in page.text, (path, dijon)
+    waste = client.get(f"/dechets?lang={lang}").text
+    assert "3 rue des Vignes, Sainte-Aube-sur-Seille" in waste  # the profile's address hint
+
+
+def test_city_product_text_names_no_city_of_its_own():
+    # Product text is every city's: a city's name or words come from its profile ({city}, {zone}…).
+    locales = sorted((Path(__file__).resolve().parents[2] / "src" / "vigie").glob("*/locales/*.yaml"))
+    assert locales
+    for path in locales:
+        text = path.read_text(encoding="utf-8").lower()
+        for word in [
+            "dijon",
+            "allo mairie",
+            "métropole",
+            "metropolis",
+            "divia",
+            "commune centre",
+            "central commune",
+        ]:
+            assert word not in text, (path.name, word)

@@ -235,4 +235,7 @@ def test_mapping_split_attribute_maps_each_value(tmp_path: Path) -> None:
     assert nature("Déchets verts") == ["vegetaux"]
     with pytest.raises(RowError) as exc:
         nature("Gravats;Pneus")
-    assert str(exc.value) == "attribute[nature]: 'Pneus' is not in the value_map of attribute[nature] and it has no default"
+    assert (
+        str(exc.value)
+        == "attribute[nature]: 'Pneus' is not in the value_map of attribute[nature] and it has no default"
+    )

@@ -136,7 +136,7 @@ def test_opendata_web_portal_filters_refuse_unknown_values_by_name(client):
     assert client.get("/donnees", params={"theme": "TRAN", "licence": "etalab-2.0"}).status_code == 200
 
 
-def test_opendata_web_kpis_per_commune_add_up_to_the_city(vigie, make_agent):
+def test_opendata_web_kpis_per_commune_add_up_to_the_city(vigie, make_agent, client):
     members = committee(vigie, make_agent)
     publisher = make_agent("supervisor")
     for _ in range(6):
@@ -159,3 +159,7 @@ def test_opendata_web_kpis_per_commune_add_up_to_the_city(vigie, make_agent):
     assert all(name and name != code for code, name in names.items())  # names from the city profile
     with pytest.raises(ValidationFailed, match="commune"):
         public_kpis(vigie, "00000")
+    # The chooser says the profile's zone word and "the whole city", not Dijon's "métropole".
+    portal = client.get("/donnees").text
+    assert '<label for="kpi-commune">Commune</label>' in portal
+    assert '<option value="">Toute la ville</option>' in portal and "métropole" not in portal

@@ -99,7 +99,8 @@ _ATTRIBUTE = field_schema(
     split={
         "type": "string",
         "minLength": 1,
-        "description": "For a multivaluelist: the separator of the values in the source text; `value_map` then translates each value.",
+        "description": "For a multivaluelist: the separator of the values in the source text; "
+        "`value_map` then translates each value.",
     },
 )
 
