@@ -6,6 +6,8 @@ import logging
 from dataclasses import dataclass
 
 import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
 
 from tests.reports.helpers import submit_report
 from vigie.accounts.domain import SYSTEM
@@ -54,20 +56,31 @@ def test_messagebus_failing_subscriber_is_logged_and_others_still_hear(caplog):
 
 def test_messagebus_in_transaction_subscribers_and_what_they_publish_later():
     bus = MessageBus()
-    staged: list[tuple[object, Pinged]] = []
+    staged: list[Pinged] = []
+    heard: list[Ponged] = []
 
-    def write(s: object, event: Pinged) -> list[object]:
-        staged.append((s, event))
+    def write(s: Session, event: Pinged) -> list[object]:
+        staged.append(event)
         return [Ponged(event.n)]
 
     bus.subscribe_in_transaction(Pinged, write, wants=lambda e: e.n > 0)
+    bus.subscribe(Ponged, heard.extend)
     assert bus.needs_transaction(Pinged(1))
     assert not bus.needs_transaction(Pinged(0))  # nothing to write for this one
     assert not bus.needs_transaction(Ponged(1))  # nobody listens in the transaction
-    session = object()
-    assert bus.stage(session, Pinged(2)) == [Ponged(2)]
-    assert bus.stage(session, Pinged(0)) == []
-    assert staged == [(session, Pinged(2))]
+    engine = create_engine("sqlite://")
+    with Session(engine) as s:
+        bus.stage(s, Pinged(2))
+        bus.stage(s, Pinged(0))
+        assert staged == [Pinged(2)]
+        assert heard == []  # not before the commit
+        s.commit()
+    assert heard == [Ponged(2)]  # the publisher had nothing to hand on itself
+    with Session(engine) as s:
+        bus.stage(s, Pinged(3))
+        s.rollback()
+    assert staged == [Pinged(2), Pinged(3)]
+    assert heard == [Ponged(2)]  # a rolled-back change publishes nothing
 
 
 def test_messagebus_wiring_names_every_cross_context_subscriber(vigie):

@@ -71,17 +71,19 @@ class MessageBus:
         """Whether some subscriber must write with ``event``'s change, in its transaction."""
         return any(wants is None or wants(event) for _, wants in self._staged.get(type(event), ()))
 
-    def stage(self, s: Session, event: object) -> list[object]:
+    def stage(self, s: Session, event: object) -> None:
         """Run the in-transaction subscribers of ``event`` in ``s`` (before its commit).
 
-        Returns the events they ask to publish once ``s`` commits. Their errors are
-        the change's errors: the transaction rolls back with them.
+        The events they hand back are published once ``s`` commits (nothing if it
+        rolls back), so a publisher cannot forget them. Their errors are the
+        change's errors: the transaction rolls back with them.
         """
         later: list[object] = []
         for handler, wants in self._staged.get(type(event), ()):
             if wants is None or wants(event):
                 later.extend(handler(s, event) or ())
-        return later
+        if later:
+            self.publish_on_commit(s, lambda: later)
 
     def publish(self, events: Sequence[object]) -> None:
         """Hand committed ``events`` to their subscribers; never raises."""

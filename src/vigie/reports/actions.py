@@ -151,7 +151,7 @@ def mutate_report(
         s.add(update_row)
         s.flush()
         # Outbox: the residents' notifications are queued in the same transaction.
-        later = v.messages.stage(s, ReportChanged(row, update_row))
+        v.messages.stage(s, ReportChanged(row, update_row))
         do_audit(
             s,
             agent,
@@ -162,9 +162,7 @@ def mutate_report(
         )
         s.commit()
     row = get_report(v, rid)
-    v.messages.publish(
-        [report_event(v, "report.updated", row, extra_event_ids, public={"change": action}), *later]
-    )
+    v.messages.publish([report_event(v, "report.updated", row, extra_event_ids, public={"change": action})])
     return row
 
 
