@@ -56,7 +56,16 @@ def test_city_profile_holidays_of_a_subdivision(tmp_path):
         ),
         ("America/New_York", "Mars/Olympus", "timezone", "unknown time zone"),
         ('end: "17:00"', 'end: "07:00"', "business_hours.end", "must be after"),
-        ("reference_prefix: DC", "reference_prefix: dc", "reference_prefix", "does not match"),
+        ("reference_prefix: DC", "reference_prefix: dc", "reference_prefix", "'dc' is not 2 to 5 capital"),
+        # Said in words, not as the regular expression that checks it.
+        (
+            "reference_prefix: DC",
+            "legal: {notice: pages/notice.md}\nreference_prefix: DC",
+            "legal.notice",
+            "'pages/notice.md' is not a link (https://…), a path on this site (/…) "
+            "or the name of a Markdown file beside city.yaml (notice.md)",
+        ),
+        ('end: "17:00"', 'end: "5pm"', "business_hours.end", "'5pm' is not a time written HH:MM"),
     ],
 )
 def test_city_profile_errors_name_city_yaml_line_and_field(tmp_path, old, new, field, message):

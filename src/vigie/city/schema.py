@@ -29,6 +29,9 @@ def _text(description: str) -> dict[str, Any]:
 LEGAL_PAGE: dict[str, Any] = {
     "type": "string",
     "pattern": r"^(https?://[^\s]+|/[^\s]*|[A-Za-z0-9_-]+\.md)$",
+    # What a failed "pattern" says instead of the regular expression (vigie.city.profile).
+    "x-expected": "a link (https://…), a path on this site (/…) or the name of a Markdown file "
+    "beside city.yaml (notice.md)",
 }
 
 
@@ -40,6 +43,7 @@ PROFILE_SCHEMA: dict[str, Any] = {
         "id": {
             "type": "string",
             "pattern": "^[a-z0-9-]+$",
+            "x-expected": "lower case letters, digits and dashes",
             "description": "Short identifier of the profile (lower case letters, digits, dashes).",
         },
         "jurisdiction_id": {
@@ -61,6 +65,7 @@ PROFILE_SCHEMA: dict[str, Any] = {
         "reference_prefix": {
             "type": "string",
             "pattern": "^[A-Z]{2,5}$",
+            "x-expected": "2 to 5 capital letters",
             "description": "Prefix of report references (DIJ-2026-000123); default: the id's first letters.",
         },
         "contact": {
@@ -305,11 +310,13 @@ PROFILE_SCHEMA: dict[str, Any] = {
                 "start": {
                     "type": "string",
                     "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$",
+                    "x-expected": "a time written HH:MM",
                     "description": "Start of the working day, `HH:MM` (default 08:00).",
                 },
                 "end": {
                     "type": "string",
                     "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$",
+                    "x-expected": "a time written HH:MM",
                     "description": "End of the working day, `HH:MM` (default 17:30).",
                 },
                 "holidays": {
