@@ -78,3 +78,18 @@ def test_cli_import_requests_only_failures_exits_with_error(cli_env: dict[str, s
     result = CliRunner().invoke(app, ["import", "requests", str(data), "--mapping", "sf311"], env=cli_env)
     assert result.exit_code == 1
     assert "line 2: lat: this location is outside San Francisco" in _flat(result.stdout)
+
+
+def test_cli_import_requests_check_lists_every_refusal(cli_env: dict[str, str], tmp_path: Path) -> None:
+    # --check is run to learn what to fix: every refused record is listed, not the first 20.
+    oakland = SF_ROWS.splitlines(keepends=True)[-1]
+    rows = "".join(oakland.replace("5000002", str(6000000 + i), 1) for i in range(25))
+    data = tmp_path / "sf311.csv"
+    data.write_text(SF_HEADER + rows, encoding="utf-8")
+    args = ["import", "requests", str(data), "--mapping", "sf311"]
+    checked = _flat(CliRunner().invoke(app, [*args, "--check"], env=cli_env).stdout)
+    assert "failed: 25" in checked and "more failures" not in checked
+    assert all(f"line {n}: lat: this location is outside" in checked for n in range(2, 27))
+    imported = _flat(CliRunner().invoke(app, args, env=cli_env).stdout)
+    assert "line 21: lat" in imported and "line 22: lat" not in imported
+    assert "… and 5 more failures (run with --check to list them all)" in imported

@@ -191,7 +191,9 @@ def run_import(
     path = Path(file)
     source = open_source(path, m)
     tz = m.timezone or v.city.timezone
-    result = ImportResult(file=str(path), mapping=str(mapping), unit=source.unit, checked_only=check)
+    result = ImportResult(
+        file=str(path), mapping=str(mapping), unit=source.unit, checked_only=check, checkable=True
+    )
     history = mode == "history"
     verb = "checking" if check else "importing"
     with (

@@ -30,6 +30,7 @@ class ImportResult:
     failed: list[tuple[int, str]] = field(default_factory=list)
     elapsed: float = 0.0
     checked_only: bool = False  # --check: nothing was written, "created" would be
+    checkable: bool = False  # the command has a --check that lists every failure
 
     @property
     def total(self) -> int:
@@ -40,6 +41,8 @@ class ImportResult:
 
     def summary_lines(self, shown: int = SHOWN_FAILURES) -> list[str]:
         records = "features" if self.unit == "feature" else "records"
+        if self.checked_only:  # --check is run to learn what to fix: all of it
+            shown = len(self.failed)
         lines = [
             f"{self.file}: {self.total} {records} read in {self.elapsed:.1f} s (mapping {self.mapping})",
             f"  would be created (--check, nothing written): {self.created}"
@@ -51,7 +54,8 @@ class ImportResult:
         for position, reason in self.failed[:shown]:
             lines.append(f"  {self.where(position)}: {reason}")
         if len(self.failed) > shown:
-            lines.append(f"  … and {len(self.failed) - shown} more failures")
+            more = f"  … and {len(self.failed) - shown} more failures"
+            lines.append(f"{more} (run with --check to list them all)" if self.checkable else more)
         return lines
 
 
