@@ -51,6 +51,7 @@ from common import (
     fresh_database,
     log,
     percentile,
+    pg_recreate,
     ratio,
     save_result,
     verdict,
@@ -328,11 +329,16 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=30.0, help="phase C length (s)")
     parser.add_argument("--failures", type=float, default=20.0, help="lamp failures a second in phase C")
     parser.add_argument(
+        "--pg-db", default="", help="PostgreSQL database to (re)create (bench_<name>), not vigie_bench_ingest"
+    )
+    parser.add_argument(
         "--stock-paho",
         action="store_true",
         help="ingest with paho's own Client instead of FastClient (docs/decisions/0002-paho-mqtt.md)",
     )
     args = parser.parse_args()
+    if args.pg_db:
+        args.backend = "postgres"
     banner(f"bench_ingest ({args.backend}{', stock paho client' if args.stock_paho else ''})")
     run_dir = RESULTS / "run" / f"ingest-{args.backend}"
     broker, port = start_broker(run_dir / "broker")
@@ -343,7 +349,12 @@ def main() -> None:
         "client": "paho.Client" if args.stock_paho else "FastClient",
     }
     try:
-        url, data_dir = fresh_database(args.backend, "ingest")
+        url, data_dir = fresh_database("sqlite" if args.pg_db else args.backend, "ingest")
+        if args.pg_db:
+            from vigie.migrate import upgrade
+
+            url = pg_recreate(args.pg_db)
+            upgrade(url)
         log("loading the fleet")
         ids, token = load_fleet(url, args.lights)
         results["assets"] = len(ids)

@@ -42,7 +42,7 @@ def test_mqtt_ingest_qos_and_protocols(vigie, make_pipeline, broker, sources, pr
     add_asset(vigie, "SL-00001")
     p = make_pipeline()
     src = source_for(vigie, broker.url, protocol=protocol, qos=qos, client_id=f"ingest-{protocol}-{qos}")
-    src.start(p.submit)
+    src.start(p.submit_many)
     sources.append(src)
     assert src.connected.wait(10)
     publish(
@@ -60,7 +60,7 @@ def test_mqtt_malformed_payload_goes_to_dead_letter(vigie, make_pipeline, broker
     add_asset(vigie, "SL-00001")
     p = make_pipeline()
     src = source_for(vigie, broker.url)
-    src.start(p.submit)
+    src.start(p.submit_many)
     sources.append(src)
     assert src.connected.wait(10)
     publish(
@@ -88,7 +88,7 @@ def test_mqtt_broker_restart_loses_no_qos1_message(vigie, make_pipeline, tmp_pat
     try:
         p = make_pipeline()
         src = source_for(vigie, broker.url, protocol=protocol, client_id=f"vigie-ingest-{protocol}")
-        src.start(p.submit)
+        src.start(p.submit_many)
         sources.append(src)
         assert src.connected.wait(10)
         publish(
@@ -124,13 +124,13 @@ def test_mqtt_ingest_restart_receives_messages_published_while_away(vigie, make_
     add_asset(vigie, "SL-00001")
     p = make_pipeline()
     src = source_for(vigie, broker.url, client_id="vigie-ingest-away")
-    src.start(p.submit)
+    src.start(p.submit_many)
     assert src.connected.wait(10)
     src.stop()  # the ingest process stops; its session stays on the broker
     publish(broker.port, [("vigie/telemetry/SL-00001", light("ok", at=i)) for i in range(25)])
     assert p.snapshot().get("received", 0) == 0
     again = source_for(vigie, broker.url, client_id="vigie-ingest-away")
-    again.start(p.submit)
+    again.start(p.submit_many)
     sources.append(again)
     wait_until(lambda: p.snapshot().get("accepted", 0) == 25)
 
@@ -140,7 +140,7 @@ def test_mqtt_starts_before_the_broker_and_connects_later(vigie, make_pipeline, 
     broker = Broker(tmp_path / "late")
     p = make_pipeline()
     src = source_for(vigie, broker.url)
-    src.start(p.submit)  # nothing listens yet: no crash, retries with backoff
+    src.start(p.submit_many)  # nothing listens yet: no crash, retries with backoff
     sources.append(src)
     time.sleep(1.5)
     assert not src.connected.is_set()
@@ -164,10 +164,10 @@ def test_mqtt_username_password(vigie, make_pipeline, tmp_path, sources):
         add_asset(vigie, "SL-00001")
         p = make_pipeline()
         bad = source_for(vigie, f"mqtt://ingest:wrong@127.0.0.1:{broker.port}", client_id="bad")
-        bad.start(p.submit)
+        bad.start(p.submit_many)
         sources.append(bad)
         good = source_for(vigie, f"mqtt://ingest:s3cret%20pass@127.0.0.1:{broker.port}", client_id="good")
-        good.start(p.submit)
+        good.start(p.submit_many)
         sources.append(good)
         assert good.connected.wait(10)
         time.sleep(0.5)
@@ -208,7 +208,7 @@ def test_mqtt_tls(vigie, make_pipeline, tmp_path, sources):
         add_asset(vigie, "SL-00001")
         p = make_pipeline()
         src = source_for(vigie, f"mqtts://127.0.0.1:{broker.port}", ca_file=str(d / "cert.pem"))
-        src.start(p.submit)
+        src.start(p.submit_many)
         sources.append(src)
         assert src.connected.wait(10)
         import paho.mqtt.client as paho
@@ -233,7 +233,7 @@ def test_mqtt_commands_are_acknowledged_by_the_device(vigie, make_pipeline, brok
     add_asset(vigie, "SL-00001")
     p = make_pipeline()
     src = source_for(vigie, broker.url)
-    src.start(p.submit)
+    src.start(p.submit_many)
     sources.append(src)
     assert src.connected.wait(10)
     import paho.mqtt.client as paho

@@ -112,7 +112,7 @@ def test_paho_fast_reads_what_paho_reads_and_acknowledges_alike(protocol, qos):
 
     fast = FastClient(paho.CallbackAPIVersion.VERSION2, client_id="fast", protocol=protocol)
     got: list[tuple[str, bytes]] = []
-    fast.fast_on_message = lambda topic, payload: got.append((topic, payload))
+    fast.fast_on_messages = got.extend
     fast_acks = _feed(fast, stream, cuts)
 
     assert len(expected) == 40 and got == expected
@@ -140,7 +140,7 @@ def test_paho_fast_returns_to_paho_after_its_share_of_a_backlog():
     sender.start()
     fast = FastClient(paho.CallbackAPIVersion.VERSION2, client_id="fast", protocol=paho.MQTTv311)
     got: list[bytes] = []
-    fast.fast_on_message = lambda topic, payload: got.append(payload)
+    fast.fast_on_messages = lambda messages: got.extend(payload for _, payload in messages)
     fast._sock = ours
     calls = 0
     while len(got) < count and calls < 10_000:

@@ -1,6 +1,10 @@
-"""The registry's one-kind reader agrees with the in-memory registry's classification."""
+"""The in-memory registry: its refresh reads what changed, its one-kind reader agrees with it."""
 
 from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import update
 
 from vigie.assets.storage import AssetRow
 from vigie.db import utcnow
@@ -40,3 +44,24 @@ def test_registry_assets_of_kind_matches_the_full_registry(vigie: Vigie) -> None
         "X-2",
         "X-3",
     ]
+
+
+def test_registry_refresh_reads_only_what_changed_since(vigie: Vigie) -> None:
+    # A fleet imported at once: every asset has the same updated_at.
+    now = utcnow()
+    with vigie.db.session() as s, s.begin():
+        for i in range(5):
+            s.add(AssetRow(id=f"SL-{i:05d}", type="street_light", created_at=now, updated_at=now))
+    registry = AssetRegistry(vigie.db)
+    assert registry.refresh() == 5
+    assert registry.refresh() == 0  # the import's rows are not read again
+    later = now + timedelta(seconds=1)
+    with vigie.db.session() as s, s.begin():
+        s.add(AssetRow(id="SL-00005", type="street_light", created_at=later, updated_at=later))
+        # An asset changed later, and one added with the import's very time and a higher id.
+        s.execute(update(AssetRow).where(AssetRow.id == "SL-00001").values(updated_at=later, zone="Nord"))
+        s.add(AssetRow(id="SL-00009", type="street_light", created_at=now, updated_at=now))
+    assert registry.refresh() == 3
+    assert registry.assets["SL-00001"].zone == "Nord"
+    assert {"SL-00005", "SL-00009"} <= set(registry.assets)
+    assert registry.refresh() == 0

@@ -145,9 +145,11 @@ class MqttSource:
         self.disconnects = 0
         self.last_error = ""
         self.connected_at: list[float] = []
-        self._submit: Callable[[str, bytes], None] | None = None
+        self._submit: Callable[[list[tuple[str, bytes]]], None] | None = None
 
-    def start(self, submit: Callable[[str, bytes], None]) -> None:
+    def start(self, submit: Callable[[list[tuple[str, bytes]]], None]) -> None:
+        """Connect and feed ``submit`` (:meth:`IngestPipeline.submit_many`) with the
+        ``(topic, payload)`` of the messages, as each read of the socket gives them."""
         self._submit = submit
         cfg = self.cfg
         client = make_client(cfg)
@@ -155,7 +157,7 @@ class MqttSource:
         client.on_disconnect = self._on_disconnect
         client.on_subscribe = self._on_subscribe
         client.on_message = self._on_message
-        client.fast_on_message = self._fast_message
+        client.fast_on_messages = self._fast_messages
         client.connect_async(cfg.host, cfg.port, cfg.keepalive, **connect_kwargs(cfg))
         self.client = client
         client.loop_start()
@@ -223,18 +225,18 @@ class MqttSource:
         except UnicodeDecodeError:
             topic = "(undecodable topic)"
         try:
-            submit(topic, msg.payload)
+            submit([(topic, msg.payload)])
         except Exception:  # the pipeline never raises; this is a last guard for the thread
             log.exception("telemetry message dropped by an unexpected error")
 
-    def _fast_message(self, topic: str, payload: bytes) -> None:
+    def _fast_messages(self, messages: list[tuple[str, bytes]]) -> None:
         submit = self._submit
         if submit is None:
             return
         try:
-            submit(topic, payload)
+            submit(messages)
         except Exception:  # the pipeline never raises; this is a last guard for the thread
-            log.exception("telemetry message dropped by an unexpected error")
+            log.exception("%d telemetry messages dropped by an unexpected error", len(messages))
 
     def publish(self, topic: str, payload: bytes, qos: int | None = None) -> bool:
         if self.client is None:

@@ -181,7 +181,7 @@ class PartitionedIngest:
         prefix = self.cfg.prefix
         cfg = replace(self.cfg, client_id=f"{self.cfg.client_id}-p{partition}of{self.n}")
         source = MqttSource(cfg, topics=[f"{prefix}/telemetry/{a}" for a in ids])
-        source.start(self.pipeline.submit)
+        source.start(self.pipeline.submit_many)
         self.sources[partition] = source
         self.assets_of[partition] = set(ids)
         self.acquired_at[partition] = datetime.now(UTC)
@@ -212,7 +212,7 @@ class PartitionedIngest:
         # The deployment's former single-ingest session took every telemetry topic: it
         # must not any more, or the broker would keep queueing the whole fleet for it.
         control = MqttSource(self.cfg, topics=[f"{prefix}/ack/+"], drop=(f"{prefix}/telemetry/+",))
-        control.start(self.pipeline.submit)
+        control.start(self.pipeline.submit_many)
         self.control = control
         self.v.ingest.source = control
         self.v.ingest.leader = True

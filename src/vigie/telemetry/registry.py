@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from vigie.assets.storage import AssetRow
 from vigie.db import Database
@@ -57,7 +57,7 @@ class AssetRegistry:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.assets: dict[str, AssetInfo] = {}
-        self._since: datetime | None = None
+        self._since: tuple[datetime, str] | None = None  # the last (updated_at, id) read
         self._lock = threading.Lock()
 
     def get(self, asset_id: str) -> AssetInfo | None:
@@ -67,11 +67,18 @@ class AssetRegistry:
         self.assets[info.id] = info
 
     def refresh(self) -> int:
-        """Load assets created or changed since the last refresh; returns how many."""
+        """Load assets created or changed since the last refresh; returns how many.
+
+        "Since" is the last ``(updated_at, id)`` seen: the assets of one import share
+        their ``updated_at`` (a whole fleet at once), and reading again every row of
+        that time, each refresh, reloaded the whole fleet every 30 s."""
         with self._lock:
             q = select(AssetRow)
             if self._since is not None:
-                q = q.where(AssetRow.updated_at >= self._since)
+                at, last_id = self._since
+                q = q.where(
+                    or_(AssetRow.updated_at > at, and_(AssetRow.updated_at == at, AssetRow.id > last_id))
+                )
             n = 0
             latest = self._since
             with self.db.session() as s:
@@ -80,8 +87,8 @@ class AssetRegistry:
                     if info is not None:
                         self.assets[row.id] = info
                         n += 1
-                    if latest is None or (row.updated_at and row.updated_at > latest):
-                        latest = row.updated_at
+                    if latest is None or (row.updated_at, row.id) > latest:
+                        latest = (row.updated_at, row.id)
             self._since = latest
             return n
 

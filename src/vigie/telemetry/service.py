@@ -92,7 +92,7 @@ class TelemetryService:
             # Hand the global lock round faster: the alarm writer's database calls each
             # wait for it (setting telemetry_switch_interval_ms says by how much).
             sys.setswitchinterval(v.settings.telemetry_switch_interval_ms / 1000)
-            source.start(pipeline.submit)
+            source.start(pipeline.submit_many)
             self.source = source
             v.ingest.source = source
         log.info(

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 class TelemetrySource(Protocol):
     name: str
 
-    def start(self, submit: Callable[[str, bytes], None]) -> None: ...
+    def start(self, submit: Callable[[list[tuple[str, bytes]]], None]) -> None: ...
 
     def publish_command(self, asset_id: str, payload: bytes) -> bool: ...
 
@@ -63,7 +63,7 @@ class InProcessSource:
     def now(self) -> datetime:
         return self._sim0 + timedelta(seconds=(time.monotonic() - self._real0) * self.speed)
 
-    def start(self, submit: Callable[[str, bytes], None] | None = None) -> None:
+    def start(self, submit: Callable[[list[tuple[str, bytes]]], None] | None = None) -> None:
         self._real0 = time.monotonic()
         self._sim0 = self.start_at or datetime.now(UTC)
         self._stop.clear()
