@@ -15,7 +15,7 @@ from __future__ import annotations
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import BigInteger, String, select, text
+from sqlalchemy import BigInteger, Connection, String, select, text
 from sqlalchemy.event import listen
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, sessionmaker
 
@@ -33,7 +33,7 @@ class CacheVersionRow(Base):
     version: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-def bump(s: Session, name: str) -> None:
+def bump(s: Session | Connection, name: str) -> None:
     """One more version of ``name``, committed (or not) with the caller's transaction."""
     # The same upsert on SQLite and PostgreSQL; on PostgreSQL the row stays locked until the
     # caller commits, so two writers of one kind of data take turns (such writes are rare).

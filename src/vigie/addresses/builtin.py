@@ -25,11 +25,11 @@ and on SQLite fewer hand-overs of Python's global lock, which every statement
 and every row stepped releases and takes back (under concurrency, that wait is
 most of a request's time: docs/benchmarks.md).
 
-Reverse: the nearest address point within 50 m (index on ``(strip, lat)``: the
-two or three longitude strips around the point, a latitude range in each), else
-the street whose line through its address points passes within 50 m (streets
-with points within 300 m are the candidates), else the zone (commune) of the
-city profile that holds the point.
+Reverse: the nearest address point within 50 m, else the street whose line through its
+address points passes within 50 m (streets with points within 300 m are the candidates),
+else the zone (commune) of the city profile that holds the point. Which points are near
+is answered from memory (:mod:`vigie.addresses.pointgrid`); the database is read only for
+the rows of an answer: the point found, or the candidate streets' lines.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+import numpy as np
 from sqlalchemy.exc import DBAPIError
 
 from vigie.addresses.domain import (
@@ -53,9 +54,9 @@ from vigie.addresses.domain import (
     label_of,
     metres,
     metres_to_line,
-    strip_of,
     zone_address,
 )
+from vigie.addresses.pointgrid import GridHolder, PointGrid
 from vigie.addresses.text import HouseNumber, Term, index_tokens, parse_query
 from vigie.city.zones import ZoneIndex
 from vigie.db import Database
@@ -75,15 +76,13 @@ _PREFIX_COUNT = (
     "(SELECT coalesce(sum(places), 0) FROM address_token_stats WHERE token >= :{lo} AND token < :{hi})"
 )
 _WORD_COUNT = "(SELECT coalesce(max(places), 0) FROM address_token_stats WHERE token = :{t})"
-_BOX = "a.strip IN ({strips}) AND a.lat BETWEEN :lat0 AND :lat1 AND a.lon BETWEEN :lon0 AND :lon1"
-_NEAREST_POINT = (
+_POINT_AT = (
     f"SELECT {_PLACE_COLUMNS}, {_POINT_COLUMNS} FROM address_points a "  # noqa: S608
-    f"JOIN address_places p ON p.id = a.place_id WHERE {_BOX} "
-    "ORDER BY (a.lat - :lat) * (a.lat - :lat) + (a.lon - :lon) * (a.lon - :lon) * :k2 LIMIT 1"
+    "JOIN address_places p ON p.id = a.place_id "
+    "WHERE a.place_id = :place AND a.lat = :lat AND a.lon = :lon ORDER BY a.id LIMIT 1"
 )
-_STREETS_NEAR = (
-    f"SELECT {_PLACE_COLUMNS}, p.line FROM address_places p WHERE p.kind = 'street' AND p.id IN "  # noqa: S608
-    f"(SELECT DISTINCT a.place_id FROM address_points a WHERE {_BOX})"
+_STREETS_IN = (
+    f"SELECT {_PLACE_COLUMNS}, p.line FROM address_places p WHERE p.kind = 'street' AND p.id IN ({{ids}})"  # noqa: S608
 )
 _POINT_BY_ID = (
     f"SELECT {_PLACE_COLUMNS}, {_POINT_COLUMNS} FROM address_points a "  # noqa: S608
@@ -175,6 +174,7 @@ class BuiltinGeocoder:
     def __init__(self, db: Database, zones: ZoneIndex) -> None:
         self.db = db
         self.zones = zones
+        self._points = GridHolder()
 
     def close(self) -> None:
         pass
@@ -333,15 +333,29 @@ class BuiltinGeocoder:
 
     # --- reverse ------------------------------------------------------------
 
-    def reverse(self, lat: float, lon: float) -> Address | None:
+    @contextmanager
+    def _cursor(self) -> Iterator[Any]:
         with self._reader() as db:
-            near = self._nearest_point(db, lat, lon)
-            if near is not None:
-                place, point = _Place._make(near[:_P]), _Point._make(near[_P:_A])
-                d = metres(lat, lon, point.lat, point.lon)
-                if d <= ADDRESS_RADIUS_M:
-                    return _answer(place, point, 1.0).with_reverse("address", d)
-            street = self._street(db, lat, lon)
+            yield db.cursor
+
+    def reverse(self, lat: float, lon: float) -> Address | None:
+        grid = self._points.get(self._cursor)
+        near = grid.within(*_box(lat, lon, ADDRESS_RADIUS_M))
+        if len(near):
+            # The nearest by the same plane distance as the streets' (cos² of the latitude).
+            k2 = math.cos(math.radians(lat)) ** 2
+            i = int(near[np.argmin((grid.lat[near] - lat) ** 2 + (grid.lon[near] - lon) ** 2 * k2)])
+            at = {"place": int(grid.place[i]), "lat": float(grid.lat[i]), "lon": float(grid.lon[i])}
+            d = metres(lat, lon, at["lat"], at["lon"])
+            if d <= ADDRESS_RADIUS_M:
+                with self._reader() as db:
+                    row = db.first(_POINT_AT, at)
+                # None: imported over since the grid was read (within CHECK_EVERY_S); on to the streets.
+                if row is not None:
+                    return _answer(_Place._make(row[:_P]), _Point._make(row[_P:_A]), 1.0).with_reverse(
+                        "address", d
+                    )
+        street = self._street(grid, lat, lon)
         if street is not None:
             return street
         zone = self.zones.locate(lat, lon)
@@ -349,24 +363,18 @@ class BuiltinGeocoder:
             return None
         return zone_address(zone.name, zone.code, lat, lon)
 
-    @staticmethod
-    def _box(lat: float, lon: float, radius: float, params: dict[str, Any]) -> dict[str, str]:
-        """Binds of a box of ``radius`` metres around the point; the strips' list for _BOX."""
-        dlat = radius / EARTH_M_PER_DEG
-        dlon = radius / (EARTH_M_PER_DEG * max(math.cos(math.radians(lat)), 0.01))
-        params.update(lat0=lat - dlat, lat1=lat + dlat, lon0=lon - dlon, lon1=lon + dlon)
-        return {"strips": _binds("s", range(strip_of(lon - dlon), strip_of(lon + dlon) + 1), params)}
-
-    def _nearest_point(self, db: _Reader, lat: float, lon: float) -> tuple[Any, ...] | None:
-        params: dict[str, Any] = {"lat": lat, "lon": lon, "k2": math.cos(math.radians(lat)) ** 2}
-        strips = self._box(lat, lon, ADDRESS_RADIUS_M, params)
-        return db.first(_NEAREST_POINT.format(**strips), params)
-
-    def _street(self, db: _Reader, lat: float, lon: float) -> Address | None:
+    def _street(self, grid: PointGrid, lat: float, lon: float) -> Address | None:
+        """The street whose line passes nearest within reach, among those with an address
+        point within :data:`STREET_SEARCH_M`."""
+        places = np.unique(grid.place[grid.within(*_box(lat, lon, STREET_SEARCH_M))])
+        if not len(places):
+            return None
         params: dict[str, Any] = {}
-        strips = self._box(lat, lon, STREET_SEARCH_M, params)
+        sql = _STREETS_IN.format(ids=_binds("s", places.tolist(), params))
+        with self._reader() as db:
+            rows = db.rows(sql, params)
         best: tuple[float, _Place] | None = None
-        for r in db.rows(_STREETS_NEAR.format(**strips), params):
+        for r in rows:
             place, line = _Place._make(r[:_P]), r[_P]
             d = metres_to_line(lat, lon, json.loads(line)) if line else metres(lat, lon, place.lat, place.lon)
             if d <= STREET_RADIUS_M and (best is None or d < best[0]):
@@ -374,6 +382,10 @@ class BuiltinGeocoder:
         if best is None:
             return None
         return _answer(best[1], None, 1.0).with_reverse("street", best[0])
+
+    def forget(self) -> None:
+        """Forget the address points read for reverse geocoding (the gazetteer was imported)."""
+        self._points.forget()
 
     # --- by id --------------------------------------------------------------
 
@@ -385,6 +397,13 @@ class BuiltinGeocoder:
                 return _answer(_Place._make(row[:_P]), _Point._make(row[_P:_A]), 1.0)
             place = db.first(_PLACE_BY_REF, {"id": address_id})
         return _answer(_Place._make(place), None, 1.0) if place is not None else None
+
+
+def _box(lat: float, lon: float, radius: float) -> tuple[float, float, float, float]:
+    """(lat0, lat1, lon0, lon1): the box of ``radius`` metres around the point."""
+    dlat = radius / EARTH_M_PER_DEG
+    dlon = radius / (EARTH_M_PER_DEG * max(math.cos(math.radians(lat)), 0.01))
+    return lat - dlat, lat + dlat, lon - dlon, lon + dlon
 
 
 def _matches(term: Term, token: str) -> bool:

@@ -155,4 +155,22 @@ def gazetteer_of(v: Vigie) -> BuiltinGeocoder:
     return found
 
 
-__all__ = ["CachedGeocoder", "GEOCODERS", "Geocoder", "gazetteer_of", "geocoder_of", "make_geocoder"]
+def forget_points(v: Vigie) -> None:
+    """After an import in this process: the built-in geocoders read the address points again."""
+    from vigie.addresses.builtin import BuiltinGeocoder  # noqa: F811 - the class, at run time
+
+    cached = v.caches.geocoder
+    for g in (cached.inner if cached is not None else None, v.caches.gazetteer):
+        if isinstance(g, BuiltinGeocoder):
+            g.forget()
+
+
+__all__ = [
+    "CachedGeocoder",
+    "GEOCODERS",
+    "Geocoder",
+    "forget_points",
+    "gazetteer_of",
+    "geocoder_of",
+    "make_geocoder",
+]

@@ -21,9 +21,12 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Table, delete, func, insert, select, text
 
+from vigie import cacheversions
 from vigie.addresses.domain import cell_of, strip_of
 from vigie.addresses.gazetteer import AddressRecord, Gazetteer, Place, Point
+from vigie.addresses.geocoder import forget_points
 from vigie.addresses.mapping import AddressMapping, load_address_mapping
+from vigie.addresses.pointgrid import VERSION_NAME
 from vigie.addresses.storage import AddressPlaceRow, AddressPointRow, AddressTokenRow, AddressTokenStatRow
 from vigie.addresses.text import HouseNumber, parse_housenumber, proper_case
 from vigie.city.zones import ZoneIndex
@@ -334,6 +337,9 @@ def do_import_addresses(
     total = sum(len(p._points) for p in gaz.places.values())
     with progress_bar(progress, total, f"{path.name} ({name})") as advance, v.db.write_engine.begin() as conn:
         result.places, result.points = _write(conn, name, gaz, advance)
+        # Every process's reverse geocoding reads the points again (vigie.addresses.pointgrid).
+        cacheversions.bump(conn, VERSION_NAME)
+    forget_points(v)  # this process's at once
     result.elapsed = time.perf_counter() - started
     return result
 
