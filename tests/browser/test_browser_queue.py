@@ -102,3 +102,55 @@ def test_browser_report_prints_as_a_work_order(new_context, live, make_agent, vi
     expect(page.get_by_text("3 rue Monge, Dijon")).to_be_visible()
     pdf = page.pdf(format="A4")
     assert pdf.startswith(b"%PDF")
+
+
+HISTORY_MAPPING = """\
+external_id: {column: numero}
+dates: {formats: ["%d/%m/%Y %H:%M"]}
+location: {lat: lat, long: lon}
+fields:
+  service_code: {value: nid-de-poule}
+  address: {column: adresse}
+  requested_at: {column: ouvert}
+  status: {column: etat}
+attributes:
+  danger_immediat: {value: non}
+"""
+
+
+def test_browser_queue_fits_imported_history_of_every_status(
+    new_context,
+    live,  # noqa: F811
+    make_agent,
+    vigie,
+    tmp_path,
+):
+    # A city's first day: its history imported (every open status, no due time, dates of
+    # past years) beside today's reports. Still no sideways scroll, and the year is shown.
+    from vigie.importer.run import run_import
+
+    statuses = ["new", "acknowledged", "assigned", "in_progress", "reopened"]
+    lines = ["numero,adresse,ouvert,etat,lat,lon"]
+    for i in range(20):
+        street = f"{i} avenue du Maréchal-de-Lattre-de-Tassigny, Dijon"
+        lines.append(f'{48000 + i},"{street}",02/03/2019 10:{i:02d},{statuses[i % 5]},47.3220,5.0415')
+    (tmp_path / "ancien.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "ancien.yaml").write_text(HISTORY_MAPPING, encoding="utf-8")
+    result = run_import(vigie, tmp_path / "ancien.csv", str(tmp_path / "ancien.yaml"))
+    assert result.created == 20, result.failed
+    for i in range(3):
+        submit_report(vigie, description=f"Trou {i}", address=f"{i} rue de la Préfecture, Dijon")
+    operator = make_agent("operator")
+    ctx, _ = new_context(viewport=DESKTOP)
+    page = ctx.new_page()
+    login(page, operator.email, PASSWORD)
+    page.wait_for_url("**/pilotage")
+    expect(page.locator("#queue-count")).to_have_text("23 signalements")
+    scroll = page.locator("#queue-scroll")
+    widths = scroll.evaluate("e => [e.scrollWidth, e.clientWidth]")
+    assert widths[0] <= widths[1], f"the queue scrolls sideways at 1440 px: {widths}"
+    imported = page.locator("#queue-body tr", has_text="Maréchal").first
+    expect(imported.locator("time")).to_have_text(re.compile(r"^02/03/2019"))
+    expect(imported.locator("[data-countdown]")).to_have_text("Sans échéance")
+    today = page.locator("#queue-body tr", has_text="rue de la Préfecture").first
+    expect(today.locator("time")).not_to_have_text(re.compile("20[0-9][0-9]"))

@@ -37,8 +37,15 @@
 
   // --- times ---------------------------------------------------------------
   const short = new Intl.DateTimeFormat(locale, { timeZone: tz, day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit" });
+  const shortYear = new Intl.DateTimeFormat(locale, { timeZone: tz, day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit" });
+  const yearOf = new Intl.DateTimeFormat("en", { timeZone: tz, year: "numeric" });
   const long = new Intl.DateTimeFormat(locale, { timeZone: tz, dateStyle: "medium", timeStyle: "short" });
-  P.shortDate = function (iso) { return iso ? short.format(new Date(iso)) : ""; };
+  // The year is left out for this year's dates only: imported history goes back years.
+  P.shortDate = function (iso) {
+    if (!iso) return "";
+    const d = new Date(iso);
+    return (yearOf.format(d) === yearOf.format(new Date()) ? short : shortYear).format(d);
+  };
   P.longDate = function (iso) { return iso ? long.format(new Date(iso)) : ""; };
   P.localiseTimes = function (root) {
     (root || document).querySelectorAll("time[data-datetime]").forEach(function (el) {

@@ -157,11 +157,11 @@
     const due = document.createElement("span");
     due.dataset.countdown = r.expected_at || "";
     due.dataset.status = r.status;
-    cell(tr, due);
+    cell(tr, due, "queue-table__wrap");
     const when = document.createElement("time");
     when.dateTime = r.requested_at;
     when.textContent = P.shortDate(r.requested_at);
-    cell(tr, when);
+    cell(tr, when, "queue-table__wrap");
     return tr;
   }
 
