@@ -15,10 +15,11 @@ import secrets
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from vigie.db import utcnow
-from vigie.reports.storage import FollowerRow, PhotoRow, ReportRow, ReportUpdateRow
+from vigie.reports.storage import HAS_REPORTER_EMAIL, FollowerRow, PhotoRow, ReportRow, ReportUpdateRow
 
 TOMBSTONE = {
     "fr": "[texte effacé à la demande de la personne qui a fait le signalement]",
@@ -41,7 +42,10 @@ def erase_reporter(s: Session, email: str, lang: str = "fr") -> Erased:
     address = email.strip().casefold()
     now = utcnow()
     out = Erased()
-    report_ids = list(s.scalars(select(ReportRow.id).where(func.lower(ReportRow.reporter_email) == address)))
+    # Addresses are stored lower-cased (check_email): compared as stored, the partial
+    # index of the reports with an address serves the query (its predicate stated).
+    wanted = ReportRow.reporter_email.in_(sorted({address, email.strip().lower()}))
+    report_ids = list(s.scalars(select(ReportRow.id).where(sql_text(HAS_REPORTER_EMAIL), wanted)))
     if report_ids:
         text = TOMBSTONE.get(lang, TOMBSTONE["fr"])
         for rid in report_ids:
