@@ -84,6 +84,12 @@ def test_city_profile_errors_name_city_yaml_line_and_field(tmp_path, old, new, f
     ("change", "where", "message"),
     [
         (lambda g: g["features"][0]["properties"].pop("code"), "features[0].properties", "has no 'code'"),
+        # A misspelt name_property would show codes for names everywhere: said, not guessed.
+        (
+            lambda g: g["features"][0]["properties"].pop("name"),
+            "features[0].properties",
+            "has no 'name' (name_property)",
+        ),
         (
             lambda g: g["features"][0].update(geometry={"type": "Point", "coordinates": [0, 0]}),
             "features[0].geometry",

@@ -56,6 +56,7 @@ class ZoneIndex:
         if not features or not isinstance(features, list) or geojson.get("type") != "FeatureCollection":
             raise ZonesProblem("(document)", "must be a GeoJSON FeatureCollection with at least one feature")
         raw: dict[str, tuple[str, BaseGeometry]] = {}
+        merged = {str(m) for merge in merges or [] for m in merge["members"]}  # named by their merge
         for i, feature in enumerate(features):
             props = (feature.get("properties") if isinstance(feature, dict) else None) or {}
             if props.get(code_property) in (None, ""):
@@ -70,7 +71,9 @@ class ZoneIndex:
                 raise ZonesProblem(f"features[{i}].geometry", f"not a valid geometry ({exc})") from exc
             if geometry.geom_type not in ("Polygon", "MultiPolygon"):
                 raise ZonesProblem(f"features[{i}].geometry", f"a {geometry.geom_type}, not a (Multi)Polygon")
-            raw[code] = (str(props.get(name_property, code)), geometry)
+            if props.get(name_property) in (None, "") and code not in merged:
+                raise ZonesProblem(f"features[{i}].properties", f"has no '{name_property}' (name_property)")
+            raw[code] = (str(props.get(name_property) or code), geometry)
         for merge in merges or []:
             members = [str(m) for m in merge["members"]]
             if unknown := [m for m in members if m not in raw]:
