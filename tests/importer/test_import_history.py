@@ -173,14 +173,17 @@ def test_import_history_keeps_states_dates_and_numbers_without_sla(
 
 
 def test_import_history_rerun_skips_and_check_writes_nothing(
-    vigie: Vigie, history_files: tuple[Path, Path]
+    vigie: Vigie, history_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    published: list[DomainEvent] = []
+    monkeypatch.setattr(vigie.bus, "publish", lambda events: published.extend(events))
     data, mapping = history_files
     checked = run_import(vigie, data, mapping, check=True)
     assert checked.created == 5 and len(checked.failed) == 2
     assert any("would be created" in line for line in checked.summary_lines())
     with vigie.db.session() as s:
         assert s.scalar(select(func.count()).select_from(ReportRow)) == 0
+    assert published == []  # nor tells the control room to reload for reports never written
     run_import(vigie, data, mapping)
     again = run_import(vigie, data, mapping)
     assert (again.created, again.skipped) == (0, 5)

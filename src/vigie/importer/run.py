@@ -221,7 +221,7 @@ def run_import(
             advance(pending[2])
     result.failed.sort(key=lambda f: f[0])
     result.elapsed = time.perf_counter() - started
-    if result.created:
+    if result.created and not check:
         v.bus.publish([imported_event(result, mode)])
     return result
 
