@@ -114,3 +114,28 @@ def test_help_dialog_lists_the_shortcuts(make_agent, session_client, anon):
         assert f'<kbd class="kbd">{key}</kbd>' in dialog, key
     queue = client.get("/pilotage").text
     assert 'aria-keyshortcuts="?"' in queue and '<th scope="col">' in queue
+
+
+@pytest.mark.parametrize(
+    ("lang", "thousands", "day"), [("fr", "12\u202f345", "07/12/2026"), ("en", "12,345", "7 Dec 2026")]
+)
+def test_dashboard_writes_numbers_and_days_as_the_language_does(
+    lang, thousands, day, make_agent, session_client, monkeypatch
+):
+    # A city that imported its history has thousands open: "12 345", never "12345".
+    from vigie.pilotage import web
+
+    real = web.compute_stats
+
+    def big(*args, **kwargs):
+        stats = real(*args, **kwargs)
+        stats["open_total"] = 12345
+        stats["open_by_zone"] = [{"code": "21231", "name": "Dijon", "count": 12345}]
+        stats["per_day"][-1].update(date="2026-12-07", created=12345)
+        return stats
+
+    monkeypatch.setattr(web, "compute_stats", big)
+    page = session_client(make_agent("supervisor")).get(f"/pilotage/tableau-de-bord?lang={lang}").text
+    assert f'<span class="kpi__value" id="kpi-open">{thousands}</span>' in page
+    assert f"<td>{thousands}</td>" in page and ">12345<" not in page
+    assert f'<time datetime="2026-12-07">{day}</time>' in page

@@ -29,10 +29,14 @@ def number(value: float | int, lang: str, digits: int | None = None) -> str:
     return format_decimal(round(value, digits), format=pattern, locale=_locale(lang))
 
 
-def when(value: datetime | date | None, lang: str, tz: tzinfo | None = None) -> str:
-    """A short date (and time): 06/12/2026 14:05 in French, 6 Dec 2026, 14:05 in English."""
+def when(value: datetime | date | str | None, lang: str, tz: tzinfo | None = None) -> str:
+    """A short date (and time): 06/12/2026 14:05 in French, 6 Dec 2026, 14:05 in English.
+
+    An ISO 8601 text is read first (a day, "2026-12-06", stays a day)."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
     if isinstance(value, datetime):
         fmt = "dd/MM/yyyy HH:mm" if lang == "fr" else "d MMM yyyy, HH:mm"
         return format_datetime(value, fmt, tzinfo=tz, locale=_locale(lang))
