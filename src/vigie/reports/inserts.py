@@ -247,7 +247,7 @@ def _new_report(
         "reporter_lang": resident_lang(v, sub.reporter_lang),
         "device_id": sub.device_id or "",
         "account_id": sub.account_id or "",
-        "token": secrets.token_urlsafe(18),
+        "token": checked.token,
         "external_id": sub.external_id,
         "requested_at": requested,
         "updated_at": sub.updated_at or sub.closed_at or requested,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import unicodedata
 import uuid
 from collections.abc import Sequence
@@ -91,6 +92,10 @@ class CheckedSubmission:
     channel: Channel
     address: str = ""  # typed, or found from the point (reverse geocoding)
     address_id: str = ""
+    # The resident's tracking secret, drawn when the submission is checked (in the caller's
+    # thread): os.urandom lets go of Python's global lock, and SQLite's one writer thread
+    # would wait to take it back for every report it writes.
+    token: str = field(default_factory=lambda: secrets.token_urlsafe(18))
 
 
 @dataclass
