@@ -125,6 +125,18 @@ def test_mapping_missing_csv_column_is_reported_before_writing(sf: Vigie, tmp_pa
         assert s.scalar(select(func.count()).select_from(ReportRow)) == 0
 
 
+def test_mapping_other_csv_separator_is_named(sf: Vigie, tmp_path: Path) -> None:
+    # French spreadsheets write ';': the whole first line reads as one column, so say why.
+    mapping = _write(tmp_path, "external_id: {column: id}\nfields:\n  service_code: {column: type}\n")
+    data = _write(tmp_path, "id;type\n1;streetlight\n", "data.csv")
+    with pytest.raises(ConfigurationError) as exc:
+        run_import(sf, data, str(mapping))
+    assert _problems(exc)[-1] == (
+        f"{mapping}:3: fields.service_code.column: no column 'type' in data.csv (its columns: id;type; "
+        "the first line looks separated by ';': set csv: {delimiter: \";\"} in the mapping)"
+    )
+
+
 def test_mapping_wrong_encoding_is_reported_before_writing(sf: Vigie, tmp_path: Path) -> None:
     mapping = _write(
         tmp_path,

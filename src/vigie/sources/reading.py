@@ -116,6 +116,12 @@ class CsvSource:
         if problems:
             problems.sort(key=lambda p: p.line or 0)
             shown = ", ".join(self.header[:30]) + (" …" if len(self.header) > 30 else "")
+            other = [
+                d for d in ";\t|," if d != mapping.delimiter and len(self.header) == 1 and d in self.header[0]
+            ]
+            if other:  # the whole first line read as one column: another separator
+                setting = f"csv: {{delimiter: {json.dumps(other[0])}}}"
+                shown += f"; the first line looks separated by {other[0]!r}: set {setting} in the mapping"
             problems[-1].message += f" (its columns: {shown})"
             raise ConfigurationError(problems)
 
