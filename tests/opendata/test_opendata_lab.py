@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.opendata.helpers import carpark_dataset, committee, create
 from tests.opendata.test_opendata_explore import STOPS_COLUMNS
+from vigie.errors import BadRequest
 from vigie.opendata.actions import do_release
+from vigie.opendata.explore_engine import run, sandbox
 from vigie.settings import Settings
 
 
@@ -91,3 +95,22 @@ def test_opendata_lab_saved_query_has_a_permalink(client, published):
     bad = client.post("/api/v1/lab/queries", json={"title": "x", "sql": "DROP TABLE parkings"})
     assert bad.status_code == 400
     assert client.post("/api/v1/lab/queries", json={"title": "", "sql": "SELECT 1"}).status_code == 422
+
+
+def test_opendata_lab_refuses_an_answer_too_large_for_the_server(client, published):
+    """Within the row limit, one value can be a hundred megabytes (the server's memory grew by
+    500 MB for one anonymous request): the answer's size is limited too."""
+    for sql in ("SELECT repeat('x', 20000000) AS s", "SELECT repeat('y', 3000000) AS s FROM range(5)"):
+        r = _query(client, sql)
+        assert r.status_code == 400, (sql, r.status_code, r.text[:200])
+        assert "larger than" in r.json()["detail"]
+
+
+def test_opendata_lab_sandbox_writes_nothing_to_disk(tmp_path, monkeypatch):
+    """Past its memory a query is refused; DuckDB's default spilled it under ``.tmp`` in the
+    server's working directory."""
+    monkeypatch.chdir(tmp_path)
+    sql = "SELECT count(*) FROM (SELECT md5(range::VARCHAR) AS h FROM range(2000000) ORDER BY h)"
+    with sandbox({}, memory_mb=16) as conn, pytest.raises(BadRequest, match="more memory"):
+        run(conn, sql, seconds=60)
+    assert list(Path(tmp_path).iterdir()) == []

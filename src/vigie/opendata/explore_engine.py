@@ -5,7 +5,8 @@ with ``enable_external_access`` off, no extension installed or loaded, and its
 configuration locked before any user text runs: no other file, no network, no
 ``COPY``/``ATTACH``/``INSTALL``, no ``SET`` that would lift a limit. Each release
 is a view named after its dataset. A statement that runs past its time is
-interrupted; memory and threads are capped per connection.
+interrupted; memory and threads are capped per connection, and nothing is
+spilled to disk.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ def sandbox(
             "autoload_known_extensions": False,
             "threads": threads,
             "memory_limit": f"{memory_mb}MB",
+            # No spilling: past its memory a query is refused, instead of writing temporary
+            # files into the server's working directory (DuckDB's default, ``.tmp``).
+            "temp_directory": "",
         },
     )
     try:

@@ -27,6 +27,9 @@ from vigie.opendata.queries import published_datasets, release_store
 from vigie.runtime import Vigie
 
 MAX_SQL = 20_000
+# Largest answer, in Arrow's bytes: a few rows can be huge (``repeat('x', 10^8)``, a list of
+# ``range(10^7)``) and each byte of them costs ten in Python objects and JSON.
+MAX_ANSWER_BYTES = 8 * 1024 * 1024
 UTC = __import__("zoneinfo").ZoneInfo("UTC")
 
 
@@ -79,6 +82,12 @@ def run_lab_query(v: Vigie, sql: str) -> LabResult:
     with sandbox(views, memory_mb=v.settings.lab_memory_mb) as conn:
         table = run(conn, f"SELECT * FROM ({sql}) LIMIT {limit + 1}", seconds=v.settings.lab_seconds)  # noqa: S608 - one checked query, run sandboxed
     elapsed = (time.perf_counter() - started) * 1000
+    if table.nbytes > MAX_ANSWER_BYTES:
+        raise BadRequest(
+            f"the answer is larger than {MAX_ANSWER_BYTES // (1024 * 1024)} MB: "
+            "select fewer or shorter values",
+            field="sql",
+        )
     columns = [{"name": f.name, "type": str(f.type)} for f in table.schema]
     rows = [[plain(value, UTC) for value in row.values()] for row in table.slice(0, limit).to_pylist()]
     return LabResult(columns, rows, table.num_rows > limit, elapsed)
