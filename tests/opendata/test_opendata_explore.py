@@ -208,12 +208,44 @@ def test_opendata_explore_records_write_rows_as_the_json_export(client, publishe
         ({"refine": "parking"}, "InvalidRESTParameterError", "field:value"),
         ({"timezone": "Mars/Olympus"}, "InvalidRESTParameterError", "timezone"),
         ({"sql": "select 1"}, "InvalidRESTParameterError", "unknown parameter"),
+        # An attacker's nesting or numbers: refused by name, not a 500 from Python's limits
+        ({"where": "(" * 400 + "pourcentage = 1" + ")" * 400}, "ODSQLError", "nested"),
+        ({"where": "NOT " * 1000 + "pourcentage = 1"}, "ODSQLError", "nested"),
+        ({"where": "pourcentage = 1" + "0" * 5000}, "ODSQLError", "number"),
     ],
 )
 def test_opendata_explore_refuses_clearly(client, published, params, code, words):
     r = client.get(f"{BASE}/parkings/records", params=params)
     assert r.status_code == 400, r.text
     assert r.json()["error_code"] == code and words in r.json()["message"]
+
+
+def test_opendata_explore_records_take_a_long_flat_condition(client, published):
+    """1,500 conditions joined by AND (or OR) are one level deep, not 1,500
+    (DuckDB refuses expressions deeper than 1,000 levels)."""
+    for joiner in (" AND ", " OR "):
+        where = joiner.join(['parking!="x"'] * 1500)
+        r = client.get(f"{BASE}/parkings/records", params={"where": where, "select": "count(*) as n"})
+        assert r.status_code == 200, r.text
+        assert r.json()["results"] == [{"n": 300}]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        # what DuckDB finds only while reading rows, past a LIMIT 0 probe
+        {"where": 'year(datetime) = "x"'},
+        {"where": "parking = 5"},
+        {"where": "datetime > date'abc'"},
+        {"limit": "99999999999999999999"},
+        {"offset": "99999999999999999999"},
+    ],
+)
+def test_opendata_exports_refuse_a_bad_query_before_the_first_byte(client, published, params):
+    for fmt in ("csv", "json"):
+        r = client.get(f"{BASE}/parkings/exports/{fmt}", params=params)
+        assert r.status_code == 400, (fmt, r.status_code, r.text[:200])
+        assert r.json()["error_code"] in ("InvalidRESTParameterError", "ODSQLError")
 
 
 def test_opendata_explore_unknown_or_unpublished_is_404(client, vigie, make_agent, published):

@@ -11,6 +11,7 @@ spilled to disk.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -94,10 +95,18 @@ def run(
 
 def stream(
     conn: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None, *, batch: int = 20_000
-) -> pa.RecordBatchReader:
-    """The rows of ``sql`` in batches, read as they are consumed (exports)."""
+) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
+    """The rows of ``sql`` in batches, read as they are consumed (exports).
+
+    The statement is started and its first batch read here, so that what DuckDB finds only
+    while reading rows (a text compared to a number, a date that is not one, a limit past
+    BIGINT) is a 400 before the first byte of the answer, not a stream cut after its 200.
+    """
     with _translated(conn, 600.0):
-        return conn.sql(sql, params=params or None).to_arrow_reader(batch)
+        reader = conn.sql(sql, params=params or None).to_arrow_reader(batch)
+        batches = iter(reader)
+        first = next(batches, None)
+    return reader.schema, itertools.chain([] if first is None else [first], batches)
 
 
 @contextmanager
@@ -114,6 +123,8 @@ def _translated(conn: duckdb.DuckDBPyConnection, seconds: float) -> Iterator[Non
         except duckdb.OutOfMemoryException:
             raise BadRequest("the query needs more memory than allowed: filter or aggregate more") from None
         except duckdb.Error as exc:
+            raise BadRequest(f"query failed: {_first_line(exc)}") from None
+        except pa.ArrowInvalid as exc:  # DuckDB's error, as the Arrow reader of its rows hands it over
             raise BadRequest(f"query failed: {_first_line(exc)}") from None
 
 

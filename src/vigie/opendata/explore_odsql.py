@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from vigie.errors import VigieError
@@ -50,6 +51,10 @@ _TOKEN = re.compile(
     )""",
     re.VERBOSE,
 )
+# Deepest nesting of parentheses and NOTs: a reader's condition needs a few levels; an
+# attacker's thousands would exhaust Python's stack (a 500) before DuckDB's own limit.
+MAX_DEPTH = 32
+BIGINT_MAX = 2**63 - 1
 KEYWORDS = {"and", "or", "not", "in", "like", "is", "null", "true", "false", "as", "asc", "desc"}
 AGGREGATES = {"count", "sum", "avg", "min", "max"}
 DATE_PARTS = {"year", "month", "day"}
@@ -78,9 +83,17 @@ def tokenize(text: str, param: str) -> list[Tok]:
             body = raw[1:-1].replace(q + q, q)
             out.append(Tok("string", raw, re.sub(r"\\(.)", r"\1", body)))
         elif kind == "date":
+            try:
+                datetime.fromisoformat(raw[5:-1])
+            except ValueError:
+                raise ODSQLError(f"{param}: {raw} is not a date (date'YYYY-MM-DD' or with a time)") from None
             out.append(Tok("date", raw, raw[5:-1]))
         elif kind == "number":
-            out.append(Tok("number", raw, float(raw) if any(c in raw for c in ".eE") else int(raw)))
+            try:
+                value = float(raw) if any(c in raw for c in ".eE") else int(raw)
+            except ValueError:  # past Python's 4,300 digits for an int
+                raise ODSQLError(f"{param}: the number at position {m.start(kind) + 1} is too long") from None
+            out.append(Tok("number", raw, value))
         elif kind == "ident":
             name = raw[1:-1] if raw.startswith("`") else raw
             low = name.lower()
@@ -113,6 +126,7 @@ class _Parser:
         self.param = param
         self.cols = cols
         self.params = params
+        self.depth = 0
 
     # -- helpers
     def peek(self, offset: int = 0) -> Tok | None:
@@ -150,22 +164,32 @@ class _Parser:
         if self.peek() is not None:
             raise ODSQLError(f"{self.param}: unexpected {self.peek().text!r}")  # type: ignore[union-attr]
 
+    def deeper(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ODSQLError(f"{self.param}: conditions nested more than {MAX_DEPTH} levels deep")
+
     # -- where
+    # A chain of ANDs (ORs) is written flat, one level: nested pairs would make 1,000 conditions
+    # 1,000 levels deep, past DuckDB's limit on an expression's depth.
     def expr(self) -> str:
-        left = self.conj()
+        terms = [self.conj()]
         while self.accept("kw", "or"):
-            left = f"({left} OR {self.conj()})"
-        return left
+            terms.append(self.conj())
+        return terms[0] if len(terms) == 1 else "(" + " OR ".join(terms) + ")"
 
     def conj(self) -> str:
-        left = self.neg()
+        terms = [self.neg()]
         while self.accept("kw", "and"):
-            left = f"({left} AND {self.neg()})"
-        return left
+            terms.append(self.neg())
+        return terms[0] if len(terms) == 1 else "(" + " AND ".join(terms) + ")"
 
     def neg(self) -> str:
         if self.accept("kw", "not"):
-            return f"(NOT {self.neg()})"
+            self.deeper()
+            inner = self.neg()
+            self.depth -= 1
+            return f"(NOT {inner})"
         return self.primary()
 
     def literal(self) -> str:
@@ -198,8 +222,10 @@ class _Parser:
 
     def primary(self) -> str:
         if self.accept("punct", "("):
+            self.deeper()
             inner = self.expr()
             self.expect("punct", ")")
+            self.depth -= 1
             return f"({inner})"
         tok = self.peek()
         if tok is not None and tok.kind == "string":
@@ -420,6 +446,9 @@ def build(
     limit: int | None = None,
     offset: int = 0,
 ) -> Query:
+    for name, value in (("limit", limit), ("offset", offset)):
+        if value is not None and not 0 <= value <= BIGINT_MAX:  # DuckDB's LIMIT is a BIGINT
+            raise RESTParameterError(f"{name} must be between 0 and {BIGINT_MAX}, got {value}")
     params: list[Any] = []
     conds = [where_sql(w, cols, params) for w in (where or []) if w.strip()]
     conds += [facet_condition(r, cols, params, "refine") for r in (refine or [])]

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from email.utils import format_datetime, parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
@@ -26,7 +27,7 @@ from fastapi.responses import Response, StreamingResponse
 from vigie.errors import NotFound, VigieError
 from vigie.opendata import exports
 from vigie.opendata.domain import ColumnKind
-from vigie.opendata.explore_engine import run, sandbox, stream
+from vigie.opendata.explore_engine import sandbox, stream
 from vigie.opendata.explore_odsql import Columns, RESTParameterError, build
 from vigie.opendata.explore_records import answer, answer_key, etag
 from vigie.opendata.queries import (
@@ -40,6 +41,9 @@ from vigie.opendata.queries import (
 from vigie.opendata.release_tables import release_tables
 from vigie.reusers.quota import enforce
 from vigie.runtime import Vigie
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 router = APIRouter(tags=["open data: records API (Opendatasoft Explore v2.1)"])
 BASE = "/api/explore/v2.1/catalog/datasets"
@@ -386,17 +390,21 @@ async def export(request: Request, dataset_id: str, fmt: str) -> Response:
         position = _position(p)
         if fmt == "geojson" and position is None:
             raise RESTParameterError(f"dataset {p.id!r} has no position: export it as csv, json or parquet")
-        q = _query(p.release, params, None if limit == -1 else limit, offset)
-        path = release_store(_vigie(request)).local_path(p.release.file_key)
-        # Checked before the first byte goes out: a bad query is a 400, not a cut stream.
-        with sandbox({p.id: path}) as conn:
-            probe = f"SELECT * FROM ({q.sql}) LIMIT 0"  # noqa: S608 - the parsed query
-            run(conn, probe, q.params, seconds=_vigie(request).settings.lab_seconds)
         if fmt == "csv" and delimiter not in exports.DELIMITERS:
             raise RESTParameterError("delimiter must be one of ; , | or a tab")
+        q = _query(p.release, params, None if limit == -1 else limit, offset)
+        path = release_store(_vigie(request)).local_path(p.release.file_key)
+        # Started here, its first rows read: a bad query is a 400, not a cut stream.
+        opened = ExitStack()
+        try:
+            conn = opened.enter_context(sandbox({p.id: path}))
+            schema, batches = stream(conn, q.sql, q.params)
+        except BaseException:
+            opened.close()
+            raise
         headers["Content-Disposition"] = f'attachment; filename="{p.id}.{fmt}"'
         return StreamingResponse(
-            _stream(path, p, q, fmt, tz, delimiter, bom, position),
+            _stream(opened, schema, batches, fmt, tz, delimiter, bom, position),
             media_type=exports.FORMATS[fmt],
             headers=headers,
         )
@@ -405,19 +413,16 @@ async def export(request: Request, dataset_id: str, fmt: str) -> Response:
 
 
 def _stream(
-    path: Any,
-    p: Published,
-    q: Any,
+    opened: ExitStack,
+    schema: pa.Schema,
+    batches: Iterator[pa.RecordBatch],
     fmt: str,
     tz: ZoneInfo,
     delimiter: str,
     bom: bool,
     position: tuple[str, str] | None,
 ) -> Iterator[bytes]:
-    with sandbox({p.id: path}) as conn:
-        reader = stream(conn, q.sql, q.params)
-        schema = reader.schema
-        batches = iter(reader)
+    with opened:  # the sandbox the rows are read from, closed with the stream
         if fmt == "csv":
             yield from exports.csv_chunks(batches, schema, delimiter, bom)
         elif fmt == "json":
