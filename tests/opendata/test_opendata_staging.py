@@ -9,8 +9,10 @@ from sqlalchemy import select
 from tests.opendata.helpers import CARPARKS, METADATA, approve, carpark_csv, committee
 from vigie.accounts.storage import AuditRow
 from vigie.errors import Forbidden, NotFound, ValidationFailed
+from vigie.opendata.domain import Column, ColumnKind
 from vigie.opendata.queries import dataset_of, read_release, releases
 from vigie.opendata.staging import do_publish_staged, do_stage_upload
+from vigie.opendata.uploads import parse_upload
 
 TRAMS = CARPARKS / "arrets-tram.geojson"
 
@@ -128,6 +130,32 @@ def test_opendata_staging_reads_windows_1252_and_a_chosen_delimiter(vigie, make_
             "feature 2, property 'n': {'a': 1} does not fit type string",
             "file",
         ),
+        # malformed features: named, not a 500 (AttributeError, TypeError)
+        (
+            b'{"type": "FeatureCollection", "features": [{"properties": {"n": 1}}, 5]}',
+            "x.geojson",
+            "feature 2: not a GeoJSON feature",
+            "file",
+        ),
+        (
+            b'{"type": "FeatureCollection", "features": [{"properties": ["n"]}]}',
+            "x.geojson",
+            "feature 1: its properties are not an object",
+            "file",
+        ),
+        (
+            b'{"type": "FeatureCollection", "features": [{"geometry": [5.0, 47.3], "properties": {"n": 1}}]}',
+            "x.geojson",
+            "feature 1: its geometry is not a GeoJSON geometry",
+            "file",
+        ),
+        (
+            b'{"type": "FeatureCollection", "features": '
+            b'[{"geometry": {"type": "MultiPoint", "coordinates": 5}, "properties": {"n": 1}}]}',
+            "x.geojson",
+            "feature 1: its MultiPoint coordinates are not a list",
+            "file",
+        ),
     ],
 )
 def test_opendata_staging_bad_files_are_refused_naming_the_problem(
@@ -178,3 +206,40 @@ def test_opendata_staging_needs_the_publish_permission(vigie, make_agent):
         do_stage_upload(vigie, make_agent("operator"), carpark_csv(5), "occupation.csv")
     with pytest.raises(NotFound):
         do_publish_staged(vigie, make_agent("supervisor"), "../../etc/passwd", {})
+
+
+def test_opendata_staging_codes_stay_text_and_phone_numbers_reach_the_scanner(vigie, make_agent):
+    """Read as numbers, 02100 became 2100 and a phone number 612345678.0, in a number column the
+    personal data scanner does not read: the release was published with the phone numbers."""
+    members = committee(vigie, make_agent)
+    publisher = make_agent("supervisor")
+    content = b"nom;telephone;code_postal;places\nDarcy;0612345678;02100;5\nGodrans;+33612345678;21000;12\n"
+    preview = do_stage_upload(vigie, publisher, content, "contacts.csv").preview()
+    assert [(c["name"], c["type"]) for c in preview["columns"]] == [
+        ("nom", "string"),
+        ("telephone", "string"),
+        ("code_postal", "string"),
+        ("places", "int"),
+    ]
+    assert preview["first_rows"][0]["code_postal"] == "02100"
+    payload = {
+        "id": "contacts",
+        "metadata": dict(METADATA),
+        "columns": preview["columns"],
+        "rules": {},
+        "summary": "Des contacts.",
+    }
+    do_publish_staged(vigie, publisher, preview["key"], payload)
+    approve(vigie, members, "contacts")
+    staged = do_stage_upload(vigie, publisher, content, "contacts.csv", dataset_id="contacts")
+    release = do_publish_staged(vigie, publisher, staged.key, {})["release"]
+    assert release["status"] == "blocked" and "phone numbers" in release["reason"]
+    # Declared a number by the publisher, a code is refused by its line, not silently changed.
+    declared = (
+        Column("nom", "string", ColumnKind.CATEGORY),
+        Column("telephone", "float", ColumnKind.MEASURE),
+        Column("code_postal", "string", ColumnKind.CATEGORY),
+        Column("places", "int", ColumnKind.MEASURE),
+    )
+    with pytest.raises(ValidationFailed, match="line 2, column 'telephone': '0612345678' is a code"):
+        parse_upload(content, "csv", declared)

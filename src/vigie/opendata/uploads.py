@@ -169,6 +169,13 @@ def _parse_csv(content: bytes, columns: tuple[Column, ...], options: FileOptions
     table = _read_csv(body, delimiter, types)
     if isinstance(table, str):
         raise ValidationFailed(f"the CSV file does not match the declared columns: {table}", field="file")
+    numbers = [c.name for c in columns if c.type in ("int", "float")]
+    for name, (line, value) in _codes(body, delimiter, numbers).items():
+        raise ValidationFailed(
+            f"line {line}, column {name!r}: {value[:40]!r} is a code, not a number (a number drops "
+            "its leading 0 or its +): declare the column as text",
+            field="file",
+        )
     table = table.select(names)
     return _conform(table, columns)
 
@@ -194,6 +201,32 @@ def _read_csv(body: bytes, delimiter: str, types: dict[str, pa.DataType] | None)
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
         return _locate(body, delimiter, types or {}, str(exc))
+
+
+# A value that a number would change: a leading zero (postal and INSEE codes, a phone number)
+# or a + and eight digits or more (an international phone number). Read as a number, a phone
+# number would also leave the text columns the personal data scanner reads.
+_NOT_A_NUMBER = r"^\s*(0[0-9]|\+[0-9]{8,})"
+
+
+def _codes(body: bytes, delimiter: str, names: list[str]) -> dict[str, tuple[int, str]]:
+    """Of ``names``, the columns holding a value a number would change: (its line, the value)."""
+    if not names:
+        return {}
+    raw = pacsv.read_csv(
+        io.BytesIO(body),
+        parse_options=pacsv.ParseOptions(delimiter=delimiter),
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names}, include_columns=names
+        ),
+    )
+    found = {}
+    for name in names:
+        values = pc.fill_null(raw[name], "")
+        where = pc.index(pc.match_substring_regex(values, _NOT_A_NUMBER), True).as_py()
+        if where >= 0:  # lines counted as physical lines, header first (as _locate does)
+            found[name] = (where + 2, values[where].as_py())
+    return found
 
 
 TIMESTAMP_PARSERS = [pacsv.ISO8601, "%d/%m/%Y %H:%M", "%d/%m/%Y"]
@@ -295,9 +328,10 @@ def infer_columns(content: bytes, fmt: str, options: FileOptions = FileOptions()
     table = _read_csv(body, delimiter, None)
     if isinstance(table, str):
         raise ValidationFailed(f"the CSV file cannot be read: {table}", field="file")
-    return tuple(
-        Column(n, _type_name(table[n].type), _guess_kind(n, _type_name(table[n].type))) for n in header
-    )
+    types = {n: _type_name(table[n].type) for n in header}
+    codes = _codes(body, delimiter, [n for n, t in types.items() if t in ("int", "float")])
+    types.update({n: "string" for n in codes})
+    return tuple(Column(n, types[n], _guess_kind(n, types[n])) for n in header)
 
 
 def _type_name(t: pa.DataType) -> str:
@@ -363,6 +397,17 @@ def _features(content: bytes) -> list[Any]:
         or not isinstance(doc.get("features"), list)
     ):
         raise ValidationFailed("a GeoJSON upload must be a FeatureCollection", field="file")
+    # Features are numbered from 1, as a reader counts them.
+    for i, feature in enumerate(doc["features"], start=1):
+        if not isinstance(feature, dict):
+            raise ValidationFailed(f"feature {i}: not a GeoJSON feature (an object)", field="file")
+        if not isinstance(feature.get("properties") or {}, dict):
+            raise ValidationFailed(f"feature {i}: its properties are not an object", field="file")
+        geometry = feature.get("geometry") or {}
+        if not isinstance(geometry, dict):
+            raise ValidationFailed(f"feature {i}: its geometry is not a GeoJSON geometry", field="file")
+        if geometry.get("type") == "MultiPoint" and not isinstance(geometry.get("coordinates") or [], list):
+            raise ValidationFailed(f"feature {i}: its MultiPoint coordinates are not a list", field="file")
     return doc["features"]
 
 
@@ -375,14 +420,9 @@ def _parse_geojson(content: bytes, columns: tuple[Column, ...]) -> pa.Table:
         (c.name for c in columns if c.kind in (ColumnKind.LONGITUDE, ColumnKind.PERSONAL_LONGITUDE)), None
     )
     cols: dict[str, list[Any]] = {c.name: [] for c in columns}
-    # Features are numbered from 1, as a reader counts them.
-    for i, feature in enumerate(features, start=1):
-        props = (feature.get("properties") or {}) if isinstance(feature, dict) else None
-        if not isinstance(props, dict):
-            raise ValidationFailed(f"feature {i}: not a GeoJSON feature", field="file")
+    for i, feature in enumerate(features, start=1):  # each an object, checked by _features
+        props = feature.get("properties") or {}
         geometry = feature.get("geometry") or {}
-        if not isinstance(geometry, dict):
-            raise ValidationFailed(f"feature {i}: its geometry is not a GeoJSON geometry", field="file")
         point = geometry.get("coordinates") if geometry.get("type") == "Point" else None
         if geometry.get("type") == "MultiPoint" and geometry.get("coordinates"):
             point = geometry["coordinates"][0]
