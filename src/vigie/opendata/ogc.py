@@ -176,7 +176,8 @@ def _typed(c: Collection, name: str, text: str) -> Any:
             number = float(text)
         except ValueError:
             raise InvalidParameter(f"{name} is a number: {text[:40]!r} is not one") from None
-        return int(number) if number.is_integer() else number
+        # A whole number DuckDB's BIGINT holds is compared as one; past it (1e300), as a double.
+        return int(number) if number.is_integer() and abs(number) < 2**63 else number
     if family == "bool":
         if text.lower() not in ("true", "false"):
             raise InvalidParameter(f"{name} is true or false, got {text[:40]!r}")
@@ -200,8 +201,8 @@ def parse_items(c: Collection, params: Mapping[str, list[str]]) -> ItemsQuery:
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidParameter(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
     offset = _int(one["offset"], "offset") if "offset" in one else 0
-    if offset < 0:
-        raise InvalidParameter(f"offset must be 0 or more, got {offset}")
+    if not 0 <= offset < 2**63:  # DuckDB's OFFSET is a BIGINT
+        raise InvalidParameter(f"offset must be from 0 to {2**63 - 1}, got {offset}")
     interval = None
     if "datetime" in one:
         if c.time is None:
