@@ -46,6 +46,19 @@ def test_reusers_keys_self_service_by_e_mail_confirmation(client, vigie):
     assert client.post(link[:-3] + "xyz").status_code == 404
 
 
+def test_reusers_keys_e_mail_carries_no_text_of_the_asker(client, vigie):
+    """Anyone may ask a key for any address: the project's text, e-mailed in the city's name,
+    made Vigie relay a stranger's words (a link, an offer) to anyone."""
+    project = "Gagnez un smartphone sur http://arnaque.example/gain"
+    r = client.post(f"{BASE}/requests", json={"email": "victime@example.org", "project": project})
+    assert r.status_code == 202
+    with vigie.db.session() as s:
+        row = s.scalars(select(OutboxRow).where(OutboxRow.kind == "key")).one()
+        assert s.scalars(select(ReuserKeyRow.project)).one() == project  # kept for the staff
+    assert "arnaque" not in row.body_text and "arnaque" not in (row.body_html or "")
+    assert "smartphone" not in row.subject + row.body_text
+
+
 def test_reusers_keys_request_refuses_bad_input(client):
     r = client.post(f"{BASE}/requests", json={"email": "not-an-address", "project": "x"})
     assert r.status_code == 422 and "email" in r.json()["detail"]

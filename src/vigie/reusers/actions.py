@@ -48,7 +48,7 @@ TEXTS = {
         "subject": "[{city}] Votre clé d'API pour les données ouvertes",
         "body": (
             "Bonjour,\n\nQuelqu'un (sans doute vous) a demandé une clé d'API pour réutiliser les "
-            "données ouvertes de {city} (projet : {project}).\n\nPour confirmer votre adresse et "
+            "données ouvertes de {city}.\n\nPour confirmer votre adresse et "
             "obtenir la clé, ouvrez ce lien (elle ne sera affichée qu'une fois) :\n{link}\n\n"
             "Si vous n'avez rien demandé, ignorez ce message.\n\n-- \n{city}"
         ),
@@ -57,7 +57,7 @@ TEXTS = {
         "subject": "[{city}] Your API key for the open data",
         "body": (
             "Hello,\n\nSomeone (probably you) asked for an API key to reuse the open data of "
-            "{city} (project: {project}).\n\nTo confirm your address and get the key, open this "
+            "{city}.\n\nTo confirm your address and get the key, open this "
             "link (the key is shown only once):\n{link}\n\n"
             "If you asked for nothing, ignore this message.\n\n-- \n{city}"
         ),
@@ -112,7 +112,9 @@ def do_request_key(v: Vigie, email: str, project: str, lang: str = "fr") -> None
         # Its stop link and List-Unsubscribe, like every Vigie e-mail.
         subscription = consent.asked_subscription(s, email, consent.KEY_PREFIX)
         stop = stop_link(v.settings, subscription)
-        body = words["body"].format(city=v.city.name, project=project, link=link)
+        # The project's text is not in the message: anyone may type it and any address be asked,
+        # which would make the city's mail carry a stranger's words (a link, an offer) to anyone.
+        body = words["body"].format(city=v.city.name, link=link)
         body += f"\n{WORDS[lang]['stop']}\n{stop}"
         body_html = "<p>" + html.escape(body).replace("\n\n", "</p>\n<p>").replace("\n", "<br>\n") + "</p>"
         message = Composed(words["subject"].format(city=v.city.name), body, body_html)
