@@ -12,6 +12,8 @@ import pytest
 
 from tests.reports.helpers import report_body, sensitive_service
 from tests.web.live import LiveServer
+from vigie.accounts.actions import do_create_login, do_logout
+from vigie.web.deps import SESSION_COOKIE
 
 
 def _listen(
@@ -45,6 +47,12 @@ def _read(
                 out.put((event, json.loads(line[6:])))
             if stop.is_set():
                 return
+
+
+@pytest.fixture
+def vigie_settings(vigie_settings):
+    # Streams ask again whether their caller may read them once per keep-alive interval.
+    return vigie_settings.model_copy(update={"sse_keepalive_seconds": 0.2})
 
 
 @pytest.fixture
@@ -100,6 +108,30 @@ def test_events_agent_stream_needs_login_and_carries_contact(live, auth):
     kind, data = _next_event(out)
     stop.set()
     assert data["reporter"]["email"] == "dan@example.org"
+
+
+def test_events_agent_stream_ends_once_its_session_is_signed_out(live, vigie, make_agent):
+    """A control room's stream (its session cookie) carried every new report's contact data
+    after the agent signed out, for as long as it stayed open (seen on a running demo)."""
+    session, _ = do_create_login(vigie.db, make_agent("operator"), "session", 1)
+    out: queue.Queue = queue.Queue()
+    ready = threading.Event()
+
+    def read() -> None:
+        url = live.url + "/api/v1/events/agent"
+        cookies = {SESSION_COOKIE: session}
+        with contextlib.suppress(httpx.HTTPError), httpx.stream("GET", url, cookies=cookies, timeout=60) as r:
+            for line in r.iter_lines():
+                if line.startswith(": connected"):
+                    ready.set()
+                elif line.startswith("data: "):
+                    out.put(json.loads(line[6:]))
+        out.put("closed")
+
+    threading.Thread(target=read, daemon=True).start()
+    assert ready.wait(30), "stream did not start"
+    do_logout(vigie.db, session)
+    assert out.get(timeout=30) == "closed"  # within a keep-alive interval (0.2 s here)
 
 
 def test_events_tracking_stream_follows_status_changes(live, auth):

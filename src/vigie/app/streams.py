@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable
 
 from fastapi import APIRouter, Request
@@ -12,11 +13,12 @@ from fastapi.responses import StreamingResponse
 from vigie import metrics
 from vigie.accounts.permissions import PERMISSIONS, require
 from vigie.alarms.queries import CAMERA_TYPES
+from vigie.errors import VigieError
 from vigie.events.domain import DomainEvent
 from vigie.oplog.actions import LIVE_EVENT as OPLOG_EVENT
 from vigie.reports.tracking import find_tracked
 from vigie.runtime import Vigie
-from vigie.web.deps import current_agent
+from vigie.web.deps import current_agent, read_agent
 
 router = APIRouter(prefix="/api/v1/events", tags=["live events"])
 
@@ -33,7 +35,12 @@ def _stream(
     accept: Callable[[DomainEvent], bool],
     audience: str | Callable[[DomainEvent], str],
     cache_control: str = "no-cache",
+    still_allowed: Callable[[], bool] | None = None,
 ) -> StreamingResponse:
+    """``still_allowed`` (run in a thread) is asked again at least once per keep-alive interval,
+    before an event is sent: a stream opened with a session or a token that was since signed
+    out, revoked, erased or stripped of its permission ends, instead of carrying reporters'
+    contacts for as long as it stays open."""
     v: Vigie = request.app.state.vigie
     sub = v.bus.hub.subscribe(accept)
     keepalive = v.settings.sse_keepalive_seconds
@@ -41,6 +48,15 @@ def _stream(
     stream = audience if isinstance(audience, str) else "tracking"
 
     async def body() -> AsyncIterator[bytes]:
+        checked = time.monotonic()
+
+        async def allowed() -> bool:
+            nonlocal checked
+            if still_allowed is None or time.monotonic() - checked < keepalive:
+                return True
+            checked = time.monotonic()
+            return await run_in_threadpool(still_allowed)
+
         try:
             metrics.SSE_CLIENTS.labels(stream).inc()
             yield b"retry: 3000\n: connected\n\n"
@@ -48,10 +64,12 @@ def _stream(
                 try:
                     event = await asyncio.wait_for(sub.get(), timeout=keepalive)
                 except TimeoutError:
-                    if await request.is_disconnected() or sub.overflowed:
+                    if await request.is_disconnected() or sub.overflowed or not await allowed():
                         return
                     yield b": keep-alive\n\n"
                     continue
+                if not await allowed():
+                    return
                 yield event.encoded(audience if isinstance(audience, str) else audience(event))
         finally:
             metrics.SSE_CLIENTS.labels(stream).dec()
@@ -96,7 +114,27 @@ async def track_stream(token: str, request: Request) -> StreamingResponse:
             return "public"
         return "restricted"
 
-    return _stream(request, accept, audience)
+    def still_allowed() -> bool:
+        try:
+            find_tracked(v, token)
+        except VigieError:  # erased, or no longer a token of a report
+            return False
+        return True
+
+    return _stream(request, accept, audience, still_allowed=still_allowed)
+
+
+def _still(request: Request, permission: str) -> Callable[[], bool]:
+    """Whether the stream's caller, read again from its request, still holds ``permission``."""
+
+    def check() -> bool:
+        try:
+            agent = read_agent(request)
+        except VigieError:
+            return False
+        return agent is not None and agent.can(permission)
+
+    return check
 
 
 @router.get("/agent", summary="Every change, with agent fields (agents only)", description=_TRUNCATED)
@@ -111,12 +149,17 @@ async def agent_stream(request: Request) -> StreamingResponse:
             return False
         return cameras or e.payload.get("kind") != "alarm" or e.agent.get("asset_type") not in CAMERA_TYPES
 
+    still = _still(request, "reports.read")
     if not agent.can("reports.all"):
         uid = agent.id
         return _stream(
-            request, lambda e: e.agent.get("assigned_user_id") == uid and seen(e), "agent", "no-store"
+            request,
+            lambda e: e.agent.get("assigned_user_id") == uid and seen(e),
+            "agent",
+            "no-store",
+            still_allowed=still,
         )
-    return _stream(request, seen, "agent", "no-store")
+    return _stream(request, seen, "agent", "no-store", still_allowed=still)
 
 
 @router.get("/oplog", summary="New entries of the operations log (those the agent may read)")
@@ -129,4 +172,4 @@ async def oplog_stream(request: Request) -> StreamingResponse:
     def accept(e: DomainEvent) -> bool:
         return e.type == OPLOG_EVENT and e.payload.get("visible_to") in readable
 
-    return _stream(request, accept, "agent", "no-store")
+    return _stream(request, accept, "agent", "no-store", still_allowed=_still(request, "oplog.read"))

@@ -96,6 +96,14 @@ def current_agent(request: Request, strict: bool = True) -> Agent | None:
     """
     if "agent" in request.state._state:
         return request.state.agent  # type: ignore[no-any-return]
+    agent = read_agent(request, strict)
+    request.state.agent = agent
+    return agent
+
+
+def read_agent(request: Request, strict: bool = True) -> Agent | None:
+    """``current_agent`` read from the database again, not from the request's memory (a live
+    stream asks whether its session or token still holds)."""
     vigie = vigie_of(request)
     agent: Agent | None = None
     auth = request.headers.get("authorization", "")
@@ -112,7 +120,6 @@ def current_agent(request: Request, strict: bool = True) -> Agent | None:
                     if strict:
                         raise Forbidden("missing or wrong CSRF token (send it in X-CSRF-Token)")
                     agent = None
-    request.state.agent = agent
     return agent
 
 
