@@ -114,3 +114,16 @@ def test_opendata_lab_sandbox_writes_nothing_to_disk(tmp_path, monkeypatch):
     with sandbox({}, memory_mb=16) as conn, pytest.raises(BadRequest, match="more memory"):
         run(conn, sql, seconds=60)
     assert list(Path(tmp_path).iterdir()) == []
+
+
+def test_opendata_lab_saved_queries_carry_no_contact_data(client, published):
+    """Saved queries are public (the lab's page lists the latest): an anonymous caller could
+    publish someone's e-mail address or phone number on the city's site through one."""
+    for title, sql in (
+        ("Appelez Jean au 06 12 34 56 78", "SELECT 1"),
+        ("Contact", "SELECT 'jean.dupont@example.org' AS contact"),
+    ):
+        r = client.post("/api/v1/lab/queries", json={"title": title, "sql": sql})
+        assert r.status_code == 422, r.text
+        assert "saved queries are public" in r.json()["detail"]
+    assert "06 12 34" not in client.get("/labo").text

@@ -10,6 +10,7 @@ have no file, and unpublished datasets no view.
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from vigie.opendata.explore_engine import run, sandbox
 from vigie.opendata.exports import plain
 from vigie.opendata.lab_storage import LabQueryRow
 from vigie.opendata.queries import published_datasets, release_store
+from vigie.opendata.scanner import EMAIL, PHONE
 from vigie.runtime import Vigie
 
 MAX_SQL = 20_000
@@ -93,11 +95,24 @@ def run_lab_query(v: Vigie, sql: str) -> LabResult:
     return LabResult(columns, rows, table.num_rows > limit, elapsed)
 
 
+def check_no_contact(text: str, field: str) -> None:
+    """Saved queries are public (the lab's page lists the latest): none may carry an e-mail
+    address or a phone number, the personal data scanner's patterns."""
+    for pattern, what in ((EMAIL, "an e-mail address"), (PHONE, "a phone number")):
+        if re.search(pattern, text):
+            raise ValidationFailed(
+                f"{field} holds what looks like {what}: saved queries are public, leave it out",
+                field=field,
+            )
+
+
 def do_save_query(v: Vigie, title: str, sql: str) -> LabQueryRow:
     title = (title or "").strip()
     if not title or len(title) > 200:
         raise ValidationFailed("a title of 1 to 200 characters", field="title")
     sql = check_sql(sql)
+    check_no_contact(title, "title")
+    check_no_contact(sql, "sql")
     row = LabQueryRow(id=secrets.token_urlsafe(9), title=title, sql=sql, created_at=utcnow())
     with v.db.session(write=True) as s:
         s.add(row)
@@ -124,4 +139,12 @@ def recent_queries(v: Vigie, limit: int = 20) -> list[LabQueryRow]:
         return rows
 
 
-__all__ = ["LabResult", "check_sql", "do_save_query", "recent_queries", "run_lab_query", "saved_query"]
+__all__ = [
+    "LabResult",
+    "check_no_contact",
+    "check_sql",
+    "do_save_query",
+    "recent_queries",
+    "run_lab_query",
+    "saved_query",
+]
