@@ -21,9 +21,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
-# French numbers (0X XX XX XX XX, +33 X…, 0033 X…) and international ones with a + prefix.
+# French numbers (0X XX XX XX XX, +33 X…, +33 (0)X…, 0033 X…) and international ones with a + prefix.
 PHONE = (
-    r"(\+33|0033)[ .-]?[1-9]([ .-]?[0-9]{2}){4}"
+    r"(\+33|0033)[ .-]?(\(0\)[ .-]?)?[1-9]([ .-]?[0-9]{2}){4}"
     r"|(^|[^0-9])0[1-9]([ .-]?[0-9]{2}){4}([^0-9]|$)"
     r"|\+[1-9][0-9]{0,2}[ .-]?[0-9]{2,4}([ .-]?[0-9]{2,4}){2,4}"
 )
