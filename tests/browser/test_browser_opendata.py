@@ -125,7 +125,7 @@ def test_browser_opendata_committee_member_votes_and_records_the_decision(vigie,
     review.get_by_label("Pour").check()
     review.get_by_role("button", name="Voter").click()
     card = page.locator("article.proposal", has=page.locator(f"#proposal-{proposal.id}"))
-    expect(card.get_by_text("Votes : 2 pour, 0 contre, 0 abstention(s)")).to_be_visible()
+    expect(card.get_by_text("Votes : 2 pour, 0 contre, 0 abstention")).to_be_visible()
     review = page.get_by_role("region", name=f"Examen de la proposition {proposal.id}")
     review.get_by_label("Motifs de la décision").fill("Équipements publics, pas de donnée personnelle.")
     review.get_by_role("button", name="Consigner la décision").click()

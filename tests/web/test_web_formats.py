@@ -22,3 +22,21 @@ def test_formats_dates_in_the_city_time_zone():
 def test_formats_plural_rules_differ_between_languages():
     assert [plural_form(n, "fr") for n in (0, 1, 2)] == ["one", "one", "other"]
     assert [plural_form(n, "en") for n in (0, 1, 2)] == ["other", "one", "other"]
+
+
+def test_formats_no_message_writes_a_plural_in_brackets():
+    # "abstention(s)", "jeu(x)": every count goes through the language's plural rule instead.
+    import re
+    from pathlib import Path
+
+    import vigie
+
+    bracketed = re.compile(r"\w\((s|x|es)\)")
+    for path in sorted(Path(vigie.__file__).parent.glob("*/locales/*.yaml")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            assert not bracketed.search(line), f"{path.name}: {line}"
+
+
+def test_formats_open_data_portal_counts_datasets_by_plural_rule(client):
+    assert '<h2 id="results-heading">0 jeu de données sur 0</h2>' in client.get("/donnees?lang=fr").text
+    assert '<h2 id="results-heading">0 datasets of 0</h2>' in client.get("/donnees?lang=en").text

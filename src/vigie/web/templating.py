@@ -73,6 +73,10 @@ def render(
         "t": t,
         # Numbers and dates by the language's rules (Babel): num(10.0, 1) is "10,0" in French.
         "num": lambda value, digits=None: formats.number(value, lang, digits),
+        # plural("x.count", n) is t("x.count_one") or t("x.count_other") by the language's rule.
+        "plural": lambda key, n, **values: t(
+            f"{key}_{formats.plural_form(n, lang)}", **{"n": formats.number(n, lang), **values}
+        ),
         "when": lambda value: formats.when(value, lang, v.city.timezone),
         "city": v.city,
         "settings": v.settings,
