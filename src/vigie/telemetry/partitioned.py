@@ -32,6 +32,7 @@ from vigie.telemetry.leader import Leadership
 from vigie.telemetry.mqtt import MqttConfig, MqttSource
 from vigie.telemetry.partitions import PartitionLeases, fair_share, partition_of
 from vigie.telemetry.pipeline import IngestPipeline
+from vigie.telemetry.service import ProcessTuning
 
 log = logging.getLogger(__name__)
 ROUND_SECONDS = 1.0  # rebalancing and command dispatch
@@ -63,6 +64,7 @@ class PartitionedIngest:
         self.control: MqttSource | None = None
         self.moves = {"taken": 0, "given": 0}
         self._task: asyncio.Task[None] | None = None
+        self.tuning = ProcessTuning()
         self._dispatch = asyncio.Event()
         self._next_leader_try = 0.0
         self._next_refresh = 0.0
@@ -81,6 +83,9 @@ class PartitionedIngest:
         pipeline.release(set(pipeline.registry.assets))
         pipeline.start(preload=False)
         self.pipeline = pipeline
+        # As the single ingest's process: the collector and the switch interval tuned for
+        # the stream (they were not, and the partitions' process paid for it).
+        self.tuning.apply(self.v.settings.telemetry_switch_interval_ms)
         # The latest state of the whole fleet is no process's memory: readers use the
         # database copy (vigie.telemetry.queries), hence no v.ingest.pipeline here.
         self.v.ingest.status = self.status
@@ -126,6 +131,7 @@ class PartitionedIngest:
         self.leases.leave()
         self.leader.release()
         self.v.ingest = Ingest()
+        self.tuning.undo()
 
     # --- one round: leases, leadership, registry, heartbeats, retention ----------------
 

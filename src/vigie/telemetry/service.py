@@ -27,6 +27,39 @@ LEADER_RETRY_SECONDS = 10.0
 DISPATCH_SECONDS = 1.0
 
 
+class ProcessTuning:
+    """The interpreter settings of a process that ingests a stream (either layout:
+    :class:`TelemetryService`, or :class:`vigie.telemetry.partitioned.PartitionedIngest`),
+    undone when it stops."""
+
+    def __init__(self) -> None:
+        self._saved: tuple[tuple[int, int, int], float] | None = None
+
+    def apply(self, switch_interval_ms: float) -> None:
+        if self._saved is not None:
+            return
+        # The registry, the latest states and the libraries live as long as the process:
+        # keep them out of the cyclic garbage collector's full passes, which otherwise
+        # stop every thread for a few hundred milliseconds now and then under load.
+        gc.collect()
+        gc.freeze()
+        threshold = gc.get_threshold()
+        self._saved = (threshold, sys.getswitchinterval())
+        gc.set_threshold(max(threshold[0], 20_000), *threshold[1:])
+        # Hand the global lock round faster: the alarm writer's database calls each
+        # wait for it (setting telemetry_switch_interval_ms says by how much).
+        sys.setswitchinterval(switch_interval_ms / 1000)
+
+    def undo(self) -> None:
+        if self._saved is None:
+            return
+        threshold, interval = self._saved
+        self._saved = None
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
+        sys.setswitchinterval(interval)
+
+
 def simulator_enabled(v: Vigie) -> bool:
     mode = v.settings.telemetry_simulator.lower()
     if mode == "on":
@@ -65,8 +98,7 @@ class TelemetryService:
         self.source: Any = None
         self._task: asyncio.Task[None] | None = None
         self._dispatch = asyncio.Event()
-        self._gc_threshold: tuple[int, int, int] | None = None
-        self._switch_interval = sys.getswitchinterval()
+        self.tuning = ProcessTuning()
 
     async def start(self) -> None:
         if await asyncio.to_thread(self.leader.try_acquire):
@@ -82,16 +114,7 @@ class TelemetryService:
         v.ingest.leader = True
         source = build_source(v, pipeline)
         if source is not None:
-            # The registry, the latest states and the libraries live as long as the process:
-            # keep them out of the cyclic garbage collector's full passes, which otherwise
-            # stop every thread for a few hundred milliseconds now and then under load.
-            gc.collect()
-            gc.freeze()
-            self._gc_threshold = gc.get_threshold()
-            gc.set_threshold(max(self._gc_threshold[0], 20_000), *self._gc_threshold[1:])
-            # Hand the global lock round faster: the alarm writer's database calls each
-            # wait for it (setting telemetry_switch_interval_ms says by how much).
-            sys.setswitchinterval(v.settings.telemetry_switch_interval_ms / 1000)
+            self.tuning.apply(v.settings.telemetry_switch_interval_ms)
             source.start(pipeline.submit_many)
             self.source = source
             v.ingest.source = source
@@ -172,8 +195,4 @@ class TelemetryService:
             self.pipeline = None
         v.ingest = Ingest()
         await asyncio.to_thread(self.leader.release)
-        if self._gc_threshold is not None:
-            gc.unfreeze()
-            gc.set_threshold(*self._gc_threshold)
-            self._gc_threshold = None
-            sys.setswitchinterval(self._switch_interval)
+        self.tuning.undo()
