@@ -81,8 +81,11 @@ _POINT_AT = (
     "JOIN address_places p ON p.id = a.place_id "
     "WHERE a.place_id = :place AND a.lat = :lat AND a.lon = :lon ORDER BY a.id LIMIT 1"
 )
+# Only streets whose extent comes within reach: a line never leaves its points' box, so the
+# others cannot be within STREET_RADIUS_M, and their lines are not read or measured.
 _STREETS_IN = (
-    f"SELECT {_PLACE_COLUMNS}, p.line FROM address_places p WHERE p.kind = 'street' AND p.id IN ({{ids}})"  # noqa: S608
+    f"SELECT {_PLACE_COLUMNS}, p.line FROM address_places p WHERE p.kind = 'street' AND p.id IN ({{ids}}) "  # noqa: S608
+    "AND p.min_lat <= :lat1 AND p.max_lat >= :lat0 AND p.min_lon <= :lon1 AND p.max_lon >= :lon0"
 )
 _POINT_BY_ID = (
     f"SELECT {_PLACE_COLUMNS}, {_POINT_COLUMNS} FROM address_points a "  # noqa: S608
@@ -369,7 +372,14 @@ class BuiltinGeocoder:
         places = np.unique(grid.place[grid.within(*_box(lat, lon, STREET_SEARCH_M))])
         if not len(places):
             return None
-        params: dict[str, Any] = {}
+        # The reach, and 1e-5° more: a line's vertices are rounded to 1e-6°.
+        lat0, lat1, lon0, lon1 = _box(lat, lon, STREET_RADIUS_M)
+        params: dict[str, Any] = {
+            "lat0": lat0 - 1e-5,
+            "lat1": lat1 + 1e-5,
+            "lon0": lon0 - 1e-5,
+            "lon1": lon1 + 1e-5,
+        }
         sql = _STREETS_IN.format(ids=_binds("s", places.tolist(), params))
         with self._reader() as db:
             rows = db.rows(sql, params)
