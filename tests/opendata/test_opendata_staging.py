@@ -243,3 +243,11 @@ def test_opendata_staging_codes_stay_text_and_phone_numbers_reach_the_scanner(vi
     )
     with pytest.raises(ValidationFailed, match="line 2, column 'telephone': '0612345678' is a code"):
         parse_upload(content, "csv", declared)
+
+
+def test_opendata_staging_reads_a_header_wider_than_64_kb(vigie, make_agent):
+    """20,000 columns (118 KB of header): its last name, cut at 64 KB, was said to appear twice."""
+    names = [f"c{i}" for i in range(20000)]
+    content = (",".join(names) + "\n" + ",".join("1" for _ in names) + "\n").encode()
+    preview = do_stage_upload(vigie, make_agent("supervisor"), content, "wide.csv").preview()
+    assert [c["name"] for c in preview["columns"]] == names

@@ -181,7 +181,10 @@ def _parse_csv(content: bytes, columns: tuple[Column, ...], options: FileOptions
 
 
 def _header(body: bytes, delimiter: str) -> list[str]:
-    first = body[:65536].decode("utf-8", errors="replace").splitlines()
+    # The whole first line: cut at a fixed length, a wide header's last name was cut too
+    # ("c10" of "c10234"), and then reported as a column appearing twice.
+    end = body.find(b"\n")
+    first = body[: end if end >= 0 else len(body)].decode("utf-8", errors="replace").splitlines()
     header = next(csv.reader(first[:1], delimiter=delimiter), [])
     return [h.strip() for h in header]
 
