@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import inspect
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import update
@@ -17,6 +18,7 @@ from vigie.reports.storage import ReportRow
 
 Q = "/api/v1/pilotage/queue"
 CHENOVE = {"lat": 47.2920, "long": 5.0080}  # commune 21166
+PARIS = ZoneInfo("Europe/Paris")
 
 
 @pytest.fixture
@@ -203,6 +205,10 @@ def test_pilotage_queue_exports_the_current_filter_as_csv(client, auth, reports)
     assert "habitant@example.org" not in r.text
     only = client.get(f"{Q}.csv", params={"zone": "21166"}, headers=auth("operator"))
     assert len(list(csv.DictReader(io.StringIO(only.text.lstrip("\ufeff"))))) == 1
+    # Times as the city's clock reads them (with its offset), like Open311's, not in UTC.
+    for row in rows:
+        requested = datetime.fromisoformat(row["requested_at"])
+        assert requested.utcoffset() == requested.astimezone(PARIS).utcoffset() != timedelta(0)
 
 
 def test_pilotage_queue_bulk_acknowledges_and_assigns(client, auth, reports, vigie):

@@ -285,6 +285,7 @@ def queue_csv(v: Vigie, q: QueueQuery, now: datetime, lang: str) -> Iterator[str
     services = {code: s.name.get(lang) for code, s in v.catalogue.services.items()}
     groups = {code: g.name.get(lang) for code, g in v.catalogue.groups.items()}
     zones = {z.code: z.name for z in v.city.zones.zones}
+    tz = v.city.timezone  # the city's clock with its offset, as Open311 writes times
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
@@ -309,8 +310,8 @@ def queue_csv(v: Vigie, q: QueueQuery, now: datetime, lang: str) -> Iterator[str
                         r.priority,
                         r.team,
                         r.channel,
-                        r.requested_at.isoformat() if r.requested_at else "",
-                        r.expected_at.isoformat() if r.expected_at else "",
+                        r.requested_at.astimezone(tz).isoformat() if r.requested_at else "",
+                        r.expected_at.astimezone(tz).isoformat() if r.expected_at else "",
                         _csv_safe(r.description),
                     )
                 )
