@@ -256,7 +256,10 @@ def test_mqtt_commands_are_acknowledged_by_the_device(vigie, make_pipeline, brok
         assert subscribed.wait(30)  # a command sent before the SUBACK would reach no one
         (cid,) = queue_commands(vigie, ["SL-00001"], "switch", {"powerState": "off"}, "test")
         assert dispatch_pending(vigie, src.publish_command) == 1
-        assert get_command(vigie, cid)["status"] == "sent"
+        # Sent; the device may already have acknowledged it (the writer applies an ack
+        # within one flush, sooner than this test's next read on a loaded machine).
+        command = get_command(vigie, cid)
+        assert command["sent_at"] is not None and command["status"] in ("sent", "acked")
 
         def acked():  # type: ignore[no-untyped-def]
             p.flush()

@@ -155,3 +155,23 @@ def test_paho_fast_returns_to_paho_after_its_share_of_a_backlog():
     theirs.close()
     assert len(got) == count and set(got) == {b"x" * 104}
     assert calls >= count * len(packet) // (RECVS_PER_READ * 65536)
+
+
+@pytest.mark.parametrize("protocol", [paho.MQTTv5, paho.MQTTv311])
+def test_paho_fast_keeps_the_order_of_messages_paho_itself_delivers(protocol):
+    """A QoS 2 message goes through paho's own path: the messages of the same read before it
+    are handed over first, not at the end of the read."""
+    v5 = protocol == paho.MQTTv5
+    topic = b"vigie/telemetry/SL-00001"
+    stream = (
+        _publish_packet(topic, b"1", 1, 1, v5)
+        + _publish_packet(topic, b"2", 2, 2, v5)
+        + b"\x62\x02\x00\x02"  # PUBREL of message 2: paho delivers a QoS 2 message then
+        + _publish_packet(topic, b"3", 1, 3, v5)
+    )
+    fast = FastClient(paho.CallbackAPIVersion.VERSION2, client_id="fast", protocol=protocol)
+    got: list[bytes] = []
+    fast.fast_on_messages = lambda messages: got.extend(payload for _, payload in messages)
+    fast.on_message = lambda client, userdata, msg: got.append(msg.payload)
+    _feed(fast, stream, [])
+    assert got == [b"1", b"2", b"3"]

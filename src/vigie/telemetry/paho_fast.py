@@ -109,6 +109,8 @@ class FastClient(paho.Client):
         header = self._in_packet["command"]
         qos = (header & 0x06) >> 1
         if self.fast_on_messages is None or qos > 1 or self._manual_ack:
+            if getattr(self, "_batch", None):
+                self._deliver()  # the messages read before this one go first
             return super()._handle_publish()
         packet = self._in_packet["packet"]
         n = len(packet)
