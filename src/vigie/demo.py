@@ -52,6 +52,9 @@ ZONE_WEIGHTS = {
 }
 
 
+DIJON = "dijon"  # the profile whose real data the demo holds
+
+
 def load_demo(v: Vigie, progress: bool = False, reports: int = DEMO_REPORTS) -> list[str]:
     if v.settings.environment == "production":
         raise Forbidden("the demo cannot be loaded in production (demo accounts have a public password)")
@@ -70,6 +73,16 @@ def load_demo(v: Vigie, progress: bool = False, reports: int = DEMO_REPORTS) -> 
             "Open311 demo key created earlier (keys are shown once); "
             "make another with: vigie apikey create --name NAME"
         )
+    if v.city.id != DIJON:
+        # The rest is Dijon's own data (its shops' addresses, Divia's network, its places,
+        # light points, cameras, open data): in another city it would be wrong, and outside it.
+        created = _demo_reports(v, reports, progress)
+        lines.append(f"demo reports: {created} created")
+        lines.append(
+            f"{v.city.name}: Dijon's own data (addresses, public transport, places, assets, "
+            "open data) is loaded only with the dijon profile"
+        )
+        return lines + _accounts_lines()
     from vigie.assets.demo import load_demo_fleet
 
     lines += load_demo_fleet(v, progress)
@@ -102,9 +115,13 @@ def load_demo(v: Vigie, progress: bool = False, reports: int = DEMO_REPORTS) -> 
 
     # The supervisor publishes; the administrator and the supervisor sit on the ethics committee.
     lines += load_demo_opendata(v, DEMO_ACCOUNTS[1][0], [DEMO_ACCOUNTS[3][0], DEMO_ACCOUNTS[1][0]])
-    lines.append("demo accounts (password: " + DEMO_PASSWORD + "):")
-    lines += [f"  {role:<12} {email}" for email, role, _, _ in DEMO_ACCOUNTS]
-    return lines
+    return lines + _accounts_lines()
+
+
+def _accounts_lines() -> list[str]:
+    return ["demo accounts (password: " + DEMO_PASSWORD + "):"] + [
+        f"  {role:<12} {email}" for email, role, _, _ in DEMO_ACCOUNTS
+    ]
 
 
 def _demo_reports(v: Vigie, count: int, progress: bool) -> int:

@@ -136,3 +136,20 @@ def test_city_product_text_names_no_city_of_its_own():
             "central commune",
         ]:
             assert word not in text, (path.name, word)
+
+
+def test_city_example_profile_demo_loads_no_data_of_dijon(example: Vigie):
+    # `VIGIE_CITY=docs/example-profile make run` runs `vigie demo`: accounts, a key and
+    # reports in the profile's zones, but none of Dijon's own data (shops, stops, lights…).
+    from sqlalchemy import text
+
+    from vigie.demo import load_demo
+
+    lines = load_demo(example, reports=40)
+    assert "demo reports: 40 created" in lines
+    assert any("Dijon's own data" in line for line in lines)
+    with example.db.session() as s:
+        for table in ["assets", "places", "address_points", "transit_stops", "video_cameras"]:
+            assert s.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0, table  # noqa: S608
+        zones = {z for (z,) in s.execute(text("SELECT DISTINCT zone FROM reports"))}
+    assert zones and zones <= {"centre", "gare", "vignes", "za"}
