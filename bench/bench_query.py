@@ -626,8 +626,13 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3, help="warm-up seconds per run")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--no-datasette", action="store_true", help="skip the Datasette peer")
+    parser.add_argument(
+        "--pg-db", default=PG_PREFIX, help=f"PostgreSQL database for the data set (a {PG_PREFIX}* name)"
+    )
     args = parser.parse_args()
     require_wrk()
+    global PG_DB
+    PG_DB = args.pg_db
 
     db_file = ensure_sqlite(args.count, args.rebuild and args.backend == "sqlite")
     if args.backend == "postgres":

@@ -143,25 +143,29 @@ def make_engine(url: str, *, immediate: bool = False, autocommit: bool = False) 
 
 
 T = TypeVar("T")
+_REQUIRED = object()
 
 
 class Prepared:
     """A Core statement compiled once per dialect and run straight on the driver's cursor.
 
-    For hot paths only (a resident's report: three statements per request).
-    SQLAlchemy's per-execution work (cache key, execution context, result
-    proxy) costs several times a SQLite insert itself; here the statement is
-    compiled once and each value goes through its type's own bind processor,
-    so what is stored is exactly what ``Connection.execute`` would store.
-    Parameters are plain dicts keyed by bind name; nothing is filled in.
+    For hot paths only (a resident's report: three statements per request; a
+    page of a public list). SQLAlchemy's per-execution work (the cache key
+    hashed and compared, execution context, result proxy) costs several times a
+    SQLite insert itself, and a third of a list page's interpreter time on
+    PostgreSQL; here the statement is compiled once and each value goes
+    through its type's own bind processor, so what is stored is exactly what
+    ``Connection.execute`` would store. Parameters are plain dicts keyed by bind
+    name; nothing is filled in. Expanding parameters (``IN`` lists) are
+    rendered for each call's values, as ``Connection.execute`` renders them.
     """
 
     def __init__(self, stmt: Any, column_keys: Sequence[str] | None = None) -> None:
         self.stmt = stmt
         self.column_keys = list(column_keys) if column_keys is not None else None
-        self._compiled: dict[str, tuple[str, list[tuple[str, Any]], bool]] = {}
+        self._compiled: dict[str, tuple[str, list[tuple[str, Any, Any]], bool, Any]] = {}
 
-    def _prepare(self, conn: Connection) -> tuple[str, list[tuple[str, Any]], bool]:
+    def _prepare(self, conn: Connection) -> tuple[str, list[tuple[str, Any, Any]], bool, Any]:
         dialect = conn.dialect
         found = self._compiled.get(dialect.name)
         if found is None:
@@ -169,29 +173,66 @@ class Prepared:
             binds = compiled.binds
             positional = compiled.positiontup is not None
             order = list(compiled.positiontup) if positional else list(binds)
+            # A parameter given in the statement itself (a limit, a constant) keeps its value;
+            # a required one must be in the call's parameters.
             processors = [
-                (name, binds[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in order
+                (
+                    name,
+                    binds[name].type.dialect_impl(dialect).bind_processor(dialect),
+                    _REQUIRED if binds[name].required else binds[name].effective_value,
+                )
+                for name in order
             ]
-            found = (str(compiled), processors, positional)
+            found = (str(compiled), processors, positional, compiled)
             self._compiled[dialect.name] = found
         return found
 
-    def execute(self, conn: Connection, params: dict[str, Any]) -> Any:
-        """Run in ``conn``'s transaction; the first column of the first row returned, if any."""
-        sql, processors, positional = self._prepare(conn)
-        values = [proc(params[name]) if proc else params[name] for name, proc in processors]
-        args: Any = values if positional else {n: val for (n, _), val in zip(processors, values, strict=True)}
+    def _bind(self, conn: Connection, params: dict[str, Any]) -> tuple[str, Any]:
+        """The SQL text and the driver's arguments for ``params``."""
+        sql, processors, positional, compiled = self._prepare(conn)
+        if compiled.post_compile_params:
+            state = compiled.construct_expanded_state(params)
+            # The statement's own processors, and those of the parameters the lists became.
+            procs = {name: proc for name, proc, _ in processors} | dict(state.processors)
+            names = state.positiontup if positional else list(state.parameters)
+            given = state.parameters
+            args = [procs[n](given[n]) if procs.get(n) else given[n] for n in names]
+            return state.statement, args if positional else dict(zip(names, args, strict=True))
+        values = []
+        for name, proc, default in processors:
+            value = params[name] if default is _REQUIRED or name in params else default
+            values.append(proc(value) if proc else value)
+        return sql, values if positional else {
+            n: val for (n, _, _), val in zip(processors, values, strict=True)
+        }
+
+    def _run(self, conn: Connection, params: dict[str, Any], fetch: Callable[[Any], T]) -> T:
+        sql, args = self._bind(conn, params)
         dbapi_error = conn.dialect.loaded_dbapi.Error
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
+            if conn.dispatch.before_cursor_execute:  # listeners see it as any statement (tests, tracing)
+                conn.dispatch.before_cursor_execute(conn, cursor, sql, args, None, False)
             cursor.execute(sql, args)
-            row = cursor.fetchone() if cursor.description else None
-            return row[0] if row else None
+            return fetch(cursor)
         except dbapi_error as exc:
             # The same exception classes callers get from Connection.execute.
             raise DBAPIError.instance(sql, args, exc, dbapi_error) from exc
         finally:
             cursor.close()
+
+    def execute(self, conn: Connection, params: dict[str, Any]) -> Any:
+        """Run in ``conn``'s transaction; the first column of the first row returned, if any."""
+
+        def first(cursor: Any) -> Any:
+            row = cursor.fetchone() if cursor.description else None
+            return row[0] if row else None
+
+        return self._run(conn, params, first)
+
+    def rows(self, conn: Connection, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """Every row, as the driver returns them (no result processing: for text and numbers)."""
+        return self._run(conn, params, lambda cursor: list(cursor.fetchall()))
 
 
 def prepared_insert(table: Table, names: Sequence[str], returning: str | None = None) -> Prepared:

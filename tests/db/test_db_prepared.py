@@ -62,3 +62,25 @@ def test_db_prepared_insert_raises_sqlalchemy_integrity_error(db: Database) -> N
 def test_db_prepared_insert_refuses_to_skip_a_defaulted_column() -> None:
     with pytest.raises(ValueError, match="note, data"):
         prepared_insert(items, ["name", "at"])
+
+
+def test_db_prepared_rows_are_what_core_returns(db: Database) -> None:
+    """An IN list rendered per call, a constant of the statement and a converted date, as Core does."""
+    at = datetime(2026, 3, 29, 1, 30, 15, 123456, tzinfo=UTC)
+    with db.write_engine.begin() as conn:
+        for i, name in enumerate(["a", "b", "c", "d"]):
+            conn.execute(items.insert(), {"name": name, "note": "n" * i, "at": at})
+    stmt = (
+        select(items.c.name, items.c.note)
+        .where(items.c.name.in_(bindparam("names", expanding=True)), items.c.at >= bindparam("since"))
+        .where(items.c.note != "nn")  # a value carried by the statement itself
+        .order_by(items.c.name)
+    )
+    prepared = Prepared(stmt)
+    with db.engine.connect() as conn:
+        for names in (["a", "b", "c"], ["d"], ["a", "c", "zz", "b"]):
+            params = {"names": names, "since": at}
+            assert prepared.rows(conn, params) == [tuple(r) for r in conn.execute(stmt, params)]
+        assert prepared.rows(conn, {"names": ["a"], "since": datetime(2027, 1, 1, tzinfo=UTC)}) == []
+        with pytest.raises(KeyError):
+            Prepared(select(items.c.name).where(items.c.id == bindparam("rid"))).rows(conn, {})

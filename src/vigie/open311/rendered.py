@@ -16,7 +16,6 @@ from typing import Any
 import orjson
 from sqlalchemy import (
     ColumnElement,
-    Select,
     and_,
     case,
     func,
@@ -25,6 +24,7 @@ from sqlalchemy import (
 
 from vigie.catalogue.domain import Catalogue
 from vigie.city.publication import PublicationPolicy
+from vigie.db import Prepared
 from vigie.reports import publication as pub
 from vigie.reports.queries import ReportFilter, page_key, page_params, page_statement
 from vigie.reports.rendered import (
@@ -111,18 +111,19 @@ def _item(j: JsonSql, tz: str, request: tuple[Open311Field, ...]) -> tuple[Colum
     return j.obj(pairs), name_mark, agency_mark
 
 
-_STATEMENTS: dict[tuple[Any, ...], tuple[Select[Any], str, str]] = {}
+_STATEMENTS: dict[tuple[Any, ...], tuple[Prepared, str, str]] = {}
 
 
 def _statement(
     dialect: str, f: ReportFilter, tz: str, policy: PublicationPolicy
-) -> tuple[Select[Any], str, str]:
+) -> tuple[Prepared, str, str]:
     request = fields.request_fields()
     key = (dialect, tz, page_key(dialect, f), request, policy)
     if key not in _STATEMENTS:
         item, name_mark, agency_mark = _item(JsonSql(dialect, policy), tz, request)
         columns = (R.service_code, R.team, R.procedure_id, R.status, item)
-        _STATEMENTS[key] = (page_statement(dialect, f).with_only_columns(*columns), name_mark, agency_mark)
+        stmt = page_statement(dialect, f).with_only_columns(*columns)
+        _STATEMENTS[key] = (Prepared(stmt), name_mark, agency_mark)
     return _STATEMENTS[key]
 
 
@@ -156,7 +157,7 @@ def request_items(ctx: Ctx, f: ReportFilter, page: int, page_size: int) -> tuple
     params["base"] = ctx.base
     stmt, name_mark, agency_mark = _statement(v.db.dialect, f, tz, ctx.publication)
     with v.db.one_statement_connection() as conn:
-        rows = conn.execute(stmt, params).all()
+        rows = stmt.rows(conn, params)
     names = service_name_pairs(v.catalogue, ctx.lang)
     agencies = _agency_pairs(ctx)
     items = []

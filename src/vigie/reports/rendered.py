@@ -13,10 +13,11 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import ColumnElement, Select
+from sqlalchemy import ColumnElement
 
 from vigie.catalogue.domain import Catalogue
 from vigie.city.publication import PublicationPolicy, TimePrecision
+from vigie.db import Prepared
 from vigie.reports import fields
 from vigie.reports.fields import CLOSED_VALUES, Field, open311_status_sql, photo_url, photos_array
 from vigie.reports.queries import ReportFilter, page_key, page_params, page_statement
@@ -43,15 +44,16 @@ def _item(j: JsonSql, public: tuple[Field, ...]) -> tuple[ColumnElement[str], st
     return j.obj(pairs), mark
 
 
-_STATEMENTS: dict[tuple[Any, ...], tuple[Select[Any], str]] = {}
+_STATEMENTS: dict[tuple[Any, ...], tuple[Prepared, str]] = {}
 
 
-def _statement(dialect: str, f: ReportFilter, policy: PublicationPolicy) -> tuple[Select[Any], str]:
+def _statement(dialect: str, f: ReportFilter, policy: PublicationPolicy) -> tuple[Prepared, str]:
     public = fields.public_fields()
     key = (dialect, page_key(dialect, f), public, policy)
     if key not in _STATEMENTS:
         item, mark = _item(JsonSql(dialect, policy), public)
-        _STATEMENTS[key] = (page_statement(dialect, f).with_only_columns(R.service_code, item), mark)
+        stmt = page_statement(dialect, f).with_only_columns(R.service_code, item)
+        _STATEMENTS[key] = (Prepared(stmt), mark)
     return _STATEMENTS[key]
 
 
@@ -98,7 +100,7 @@ def public_items(v: Vigie, f: ReportFilter, page: int, page_size: int, lang: str
         ensure_tz_offsets(v.db, policy.timezone)
     stmt, mark = _statement(v.db.dialect, f, policy)
     with v.db.one_statement_connection() as conn:
-        rows = conn.execute(stmt, params).all()
+        rows = stmt.rows(conn, params)
     names = service_name_pairs(v.catalogue, lang)
     items = [item.replace(mark, names[code], 1) for code, item in rows[:page_size]]
     return items, len(rows) > page_size
