@@ -11,27 +11,14 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from contextvars import ContextVar
 from datetime import UTC, datetime
+
+from vigie.personaldata import mask_personal_data
 
 __all__ = ["REQUEST_ID", "JsonFormatter", "configure_logging", "mask_personal_data"]
 
 REQUEST_ID: ContextVar[str] = ContextVar("vigie_request_id", default="")
-
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# French and international numbers: +33 6 12 34 56 78, 06.12.34.56.78, 0612345678 (one
-# separator throughout, so that coordinates and dates are left alone).
-_PHONE = re.compile(r"(?<![\w.,+-])(?:\+\d{1,3}[ .-]?[1-9]|0[1-9])([ .-]?)\d{2}(?:\1\d{2}){3}(?![\w.-]?\d)")
-
-
-# A reuser's open data API key (vigie.reusers): a secret, masked like personal data.
-_REUSER_KEY = re.compile(r"\bvk_[\w-]{20,}")
-
-
-def mask_personal_data(text: str) -> str:
-    """``text`` with e-mail addresses, phone numbers and API keys replaced by placeholders."""
-    return _REUSER_KEY.sub("[key]", _PHONE.sub("[phone]", _EMAIL.sub("[email]", text)))
 
 
 class _RequestIdFilter(logging.Filter):

@@ -122,6 +122,7 @@ def test_logs_mask_personal_data() -> None:
     assert line.count("[email]") == 1 and line.count("[phone]") == 2
     # Coordinates, dates and ids are not phone numbers.
     assert mask_personal_data("47.3220,5.0415 2026-12-07 id 123456") == "47.3220,5.0415 2026-12-07 id 123456"
+    assert mask_personal_data("appelez le +33 (0)6 12 34 56 78") == "appelez le [phone]"
 
 
 def test_logs_json_lines_carry_the_request_id_and_no_path(

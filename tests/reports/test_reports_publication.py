@@ -243,3 +243,32 @@ def test_reports_publication_moderation_refuses_bad_input(client, vigie, auth):
         403,
         404,
     )
+
+
+def test_reports_publication_contact_data_in_a_description_never_reaches_the_public(client, vigie, auth):
+    # The default (Dijon's) policy shows descriptions at once: a phone number or an
+    # e-mail address typed into the text must still stay out of every public rendering.
+    said = "Trou profond devant chez moi, rappelez-moi au +33 (0)6 12 34 56 78 ou jean.dupont@example.org"
+    rid = submit_report(vigie, description=said)
+    masked = "Trou profond devant chez moi, rappelez-moi au [phone] ou [email]"
+    f = ReportFilter(ids=[rid])
+    public_list = [json.loads(i)["description"] for i in public_items(vigie, f, 1, 50, "fr")[0]]
+    open311_list = [json.loads(i)["description"] for i in request_items(Ctx(vigie, "fr"), f, 1, 50)[0]]
+    one = client.get(f"/api/v1/reports/{rid}").json()["description"]
+    open311_one = client.get(f"/open311/v2/requests/{rid}.json").json()[0]["description"]
+    assert public_list == open311_list == [masked] and one == open311_one == masked
+    operator = auth("operator")
+    assert client.get(f"/api/v1/reports/{rid}", headers=operator).json()["description"] == said
+    # An operator's own public text replaces it; clearing it masks the resident's again.
+    r = client.post(
+        f"/api/v1/reports/{rid}/moderation", json={"public_description": "Trou"}, headers=operator
+    )
+    assert r.status_code == 200, r.text
+    assert client.get(f"/api/v1/reports/{rid}").json()["description"] == "Trou"
+    r = client.post(f"/api/v1/reports/{rid}/moderation", json={"public_description": None}, headers=operator)
+    assert r.status_code == 200, r.text
+    assert client.get(f"/api/v1/reports/{rid}").json()["description"] == masked
+    # A text without contact data keeps no public text of its own (nothing to mask).
+    plain = submit_report(vigie, description="Lampadaire éteint depuis le 06/12, n° 12")
+    with vigie.db.session() as s:
+        assert s.get(ReportRow, plain).public_description is None

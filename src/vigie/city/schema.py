@@ -267,7 +267,8 @@ PROFILE_SCHEMA: dict[str, Any] = {
                     "description": (
                         "The resident's text (and the answers to the service's questions): shown "
                         "`always`, `after_check` (once an operator has checked it, or the public "
-                        "text they wrote instead) or `never` (default `always`)."
+                        "text they wrote instead) or `never` (default `always`). Phone numbers and "
+                        "e-mail addresses in it are always masked for the public."
                     ),
                 },
                 "photos": {

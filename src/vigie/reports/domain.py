@@ -10,6 +10,7 @@ from typing import Any
 from vigie.catalogue.domain import Datatype, Service
 from vigie.city.profile import BusinessHours
 from vigie.errors import Conflict, ValidationFailed
+from vigie.personaldata import mask_personal_data
 
 MAX_DESCRIPTION = 4000
 MAX_STRING = 255
@@ -87,6 +88,15 @@ def check_description(text: str | None) -> str:
     if "\x00" in text:
         raise ValidationFailed("description contains a NUL character", field="description")
     return text
+
+
+def default_public_description(description: str) -> str | None:
+    """The public text a new description gets: none of its own (the public reads the
+    resident's text) unless the text holds a phone number or an e-mail address, which
+    the public must not read: then the text with them masked. Operators may still set
+    another public text (moderation)."""
+    masked = mask_personal_data(description)
+    return None if masked == description else masked
 
 
 def check_coordinates(lat: Any, long: Any) -> tuple[float, float] | None:

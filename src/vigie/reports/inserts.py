@@ -39,7 +39,7 @@ from vigie.accounts.domain import Agent
 from vigie.db import Prepared, prepared_insert, utcnow
 from vigie.events.changes import ReportCreated
 from vigie.reports.actions import report_event, resident_lang
-from vigie.reports.domain import CLOSED, Channel, Status, expected_datetime
+from vigie.reports.domain import CLOSED, Channel, Status, default_public_description, expected_datetime
 from vigie.reports.storage import ReportRow, ReportUpdateRow
 from vigie.runtime import Vigie
 from vigie.sqljson import lit
@@ -262,7 +262,7 @@ def _new_report(
         ),
         "acknowledged_at": None,
         "closed_at": sub.closed_at if status in CLOSED else None,
-        "public_description": None,
+        "public_description": default_public_description(checked.description),
         "public_checked_at": None,
         "erased_at": None,
         "status_notes": sub.status_notes or "",

@@ -21,6 +21,7 @@ from vigie.db import utcnow
 from vigie.errors import NotFound, ValidationFailed
 from vigie.photos.processing import blur_jpeg
 from vigie.reports.actions import check_note, mutate_report
+from vigie.reports.domain import default_public_description
 from vigie.reports.storage import PhotoRow, ReportRow
 from vigie.runtime import Vigie
 
@@ -47,14 +48,15 @@ def do_moderate(
     """Mark the report checked (or not) and set or clear the public text.
 
     ``keep_description`` leaves the public text as it is; otherwise
-    ``public_description`` replaces it (``None``: the resident's own text again).
+    ``public_description`` replaces it (``None``: the resident's own text again, its
+    contact data still masked).
     """
     text = None if keep_description else check_public_description(public_description)
 
     def apply(s: Session, row: ReportRow) -> dict[str, Any]:
         row.public_checked_at = utcnow() if checked else None
         if not keep_description:
-            row.public_description = text
+            row.public_description = default_public_description(row.description) if text is None else text
         return {
             "checked": checked,
             "public_description": "kept" if keep_description else ("set" if text is not None else "cleared"),
