@@ -55,7 +55,7 @@ def test_cli_import_requests_loads_then_skips(cli_env: dict[str, str], tmp_path:
     assert "created: 2" in out
     assert "failed: 1" in out
     # The second record spans lines 3-4; the Oakland one starts on line 5.
-    assert "line 5: lat: this location is outside San Francisco" in out
+    assert "line 5: location: this location is outside San Francisco" in out
 
     again = runner.invoke(app, ["import", "requests", str(data), "--mapping", "sf311"], env=cli_env)
     assert again.exit_code == 0, again.output
@@ -77,7 +77,7 @@ def test_cli_import_requests_only_failures_exits_with_error(cli_env: dict[str, s
     data.write_text(SF_HEADER + SF_ROWS.splitlines(keepends=True)[-1], encoding="utf-8")
     result = CliRunner().invoke(app, ["import", "requests", str(data), "--mapping", "sf311"], env=cli_env)
     assert result.exit_code == 1
-    assert "line 2: lat: this location is outside San Francisco" in _flat(result.stdout)
+    assert "line 2: location: this location is outside San Francisco" in _flat(result.stdout)
 
 
 def test_cli_import_requests_check_lists_every_refusal(cli_env: dict[str, str], tmp_path: Path) -> None:
@@ -89,7 +89,7 @@ def test_cli_import_requests_check_lists_every_refusal(cli_env: dict[str, str], 
     args = ["import", "requests", str(data), "--mapping", "sf311"]
     checked = _flat(CliRunner().invoke(app, [*args, "--check"], env=cli_env).stdout)
     assert "failed: 25" in checked and "more failures" not in checked
-    assert all(f"line {n}: lat: this location is outside" in checked for n in range(2, 27))
+    assert all(f"line {n}: location: this location is outside" in checked for n in range(2, 27))
     imported = _flat(CliRunner().invoke(app, args, env=cli_env).stdout)
-    assert "line 21: lat" in imported and "line 22: lat" not in imported
+    assert "line 21: location" in imported and "line 22: location" not in imported
     assert "… and 5 more failures (run with --check to list them all)" in imported

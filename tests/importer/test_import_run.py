@@ -98,12 +98,12 @@ def test_import_bad_rows_are_reported_by_line_and_good_rows_loaded(
     reasons = dict(result.failed)
     assert reasons[3] == "requested_at: '2015-13-45 10:00:00' is not a date ('%Y-%m-%d %H:%M:%S' or ISO 8601)"
     assert reasons[4].startswith("address_string: cannot place this address")
-    assert reasons[8].startswith("lat: this location is outside San Francisco")
+    assert reasons[8].startswith("location: this location is outside San Francisco")
     assert reasons[9] == (
         "service_code: 'Alien Landing/Saucer' is not in the value_map of service_code and it has no default"
     )
     assert reasons[10] == "status: 'Pending' is not in the value_map of status and it has no default"
-    assert reasons[11] == "long: lat and long must be given together"
+    assert reasons[11] == "location: lat and long must be given together"
     assert reasons[12] == "external_id: id is empty"
     # Line 14 repeats id 1: the first one wins, the repeat is skipped.
     assert (result.created, result.skipped) == (4, 1)
@@ -231,11 +231,11 @@ def test_import_geojson_uses_point_geometry_and_reports_feature_indexes(sf: Vigi
     assert (result.created, result.skipped) == (2, 0)
     assert [index for index, _ in result.failed] == [1, 2, 3, 5]
     reasons = dict(result.failed)
-    assert reasons[1].startswith("lat: this location is outside San Francisco")
-    assert reasons[2].startswith("lat: a location is required")
-    assert reasons[3] == "lat: the feature's geometry is a Polygon; only Point features can be imported"
+    assert reasons[1].startswith("location: this location is outside San Francisco")
+    assert reasons[2].startswith("location: a location is required")
+    assert reasons[3] == "location: the feature's geometry is a Polygon; only Point features can be imported"
     assert reasons[5] == "the feature is not a JSON object"
-    assert any(line.startswith("  features[1]: lat:") for line in result.summary_lines())
+    assert any(line.startswith("  features[1]: location:") for line in result.summary_lines())
 
     light = _report(sf, "geo:101")
     assert (light.service_code, light.status, light.description) == (

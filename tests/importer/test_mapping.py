@@ -194,7 +194,7 @@ def test_mapping_point_location_imports_reports(sf: Vigie, tmp_path: Path) -> No
     assert result.failed == [
         (
             3,
-            "lat: Point 'nowhere' is not a point: '(lat, long)', 'POINT (long lat)', "
+            "location: Point 'nowhere' is not a point: '(lat, long)', 'POINT (long lat)', "
             "a GeoJSON geometry or a {lat, long} object",
         )
     ]

@@ -35,9 +35,14 @@ BATCH_SIZE = 2000  # per transaction; memory stays flat (bench/bench_import.py)
 # --- import ----------------------------------------------------------------
 
 
+# A point's problem is the mapping's `location`, whichever of lat/long the checks name.
+_FIELD_NAMES = {"lat": "location", "long": "location"}
+
+
 def _reason(exc: Exception) -> str:
     if isinstance(exc, VigieError | RowError):
-        return f"{exc.field}: {exc.message}" if exc.field else exc.message
+        field = _FIELD_NAMES.get(exc.field or "", exc.field)
+        return f"{field}: {exc.message}" if field else exc.message
     if isinstance(exc, SQLAlchemyError):
         return f"database: {exc}"
     return f"{type(exc).__name__}: {exc}"
