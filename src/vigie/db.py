@@ -60,6 +60,23 @@ class UTCDateTime(TypeDecorator[datetime]):
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
+    def bind_processor(self, dialect: Any) -> Any:
+        """SQLite: the text SQLAlchemy's DATETIME stores, in one C call (``isoformat``) instead of
+        this class's method and then the dialect's %-formatting of seven fields: a report
+        written in a batch has about five dates, its share of an import's CPU
+        (docs/benchmarks.md, issue 14). The stored text is the same, byte for byte."""
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def process(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given to a UTC column")
+            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+        return process
+
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None

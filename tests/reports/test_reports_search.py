@@ -99,3 +99,35 @@ def test_reports_search_follows_changes_and_deletions(vigie):
         s.execute(delete(ReportRow).where(ReportRow.id == gone))
         s.commit()
     assert found(vigie, "lampadaire") == set()
+
+
+def test_reports_search_finds_a_batch_written_in_several_statements(vigie):
+    """A batch goes in as multi-row INSERTs (COPY on PostgreSQL), as many rows a statement as
+    SQLite's parameter limit allows; the trigger fills the word index from each of them."""
+    import sqlite3
+
+    from tests.reports.helpers import submission
+    from vigie.reports.inserts import _new_report, _reference, insert_many
+    from vigie.reports.intake import check_submissions
+
+    subs = [submission(description=f"Potelet arraché numéro {i}", channel="import") for i in range(7)]
+    new = [_new_report(vigie, c, None, history=True) for c in check_submissions(vigie, subs)]
+    with vigie.db.engine.begin() as conn:
+        driver = conn.connection.driver_connection
+        limit = sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER
+        before = driver.getlimit(limit) if vigie.db.dialect == "sqlite" else 0
+        if before:  # at most three reports a statement: 7 in four
+            driver.setlimit(limit, 3 * len(ReportRow.__table__.columns))
+        try:
+            ids = insert_many(
+                conn,
+                [values for values, _ in new],
+                [entries for _, entries in new],
+                lambda rid, values: _reference(vigie, rid, values["requested_at"]),
+            )
+        finally:
+            if before:
+                driver.setlimit(limit, before)
+    assert len(ids) == 7
+    assert found(vigie, "potelet arraché") == set(ids)
+    assert found(vigie, "numéro 6") == {ids[6]}

@@ -4,15 +4,17 @@ One report goes in with statements compiled once (:class:`vigie.db.Prepared`):
 on PostgreSQL a single statement (:func:`pg_insert`), on SQLite three. A batch
 (imports, the demo, any list of submissions) goes in set-based: its ids drawn
 at once, then one multi-row insert of the reports and one of their history
-(:func:`insert_many`: COPY on PostgreSQL, executemany on SQLite). Which is used is decided by
+(:func:`insert_many`: COPY on PostgreSQL, multi-row INSERTs on SQLite). Which is used is decided by
 :func:`vigie.reports.intake.do_create_reports` alone.
 """
 
 from __future__ import annotations
 
 import secrets
+import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from itertools import chain
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -164,8 +166,8 @@ def insert_many(
 def write_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """Rows (same keys) into ``table`` in ``conn``'s transaction, the fastest way each driver has.
 
-    PostgreSQL: COPY (a quarter of multi-row INSERTs' cost); SQLite: the driver's
-    executemany of one compiled INSERT. Values go through their column type's bind
+    PostgreSQL: COPY (a quarter of multi-row INSERTs' cost); SQLite: multi-row
+    INSERTs, as few as its parameter limit allows. Values go through their column type's bind
     processor, so what is stored is what ``Connection.execute`` would store, and a
     driver error comes back as SQLAlchemy's exception (IntegrityError…).
     """
@@ -188,23 +190,52 @@ def write_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -
     values = list(zip(*by_column, strict=True))
     columns = ", ".join(names)
     dbapi_error = dialect.loaded_dbapi.Error
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    driver = conn.connection.driver_connection
+    cursor = driver.cursor()  # type: ignore[union-attr]
     # Table and column names come from the metadata, never from input.
     if dialect.name == "postgresql":
         sql = f"COPY {table.name} ({columns}) FROM STDIN"
     else:
-        sql = f"INSERT INTO {table.name} ({columns}) VALUES ({', '.join('?' * len(names))})"  # noqa: S608
+        sql = f"INSERT INTO {table.name} ({columns}) VALUES "  # noqa: S608
     try:
         if dialect.name == "postgresql":
             with cursor.copy(sql) as copy:
                 for row_values in values:
                     copy.write_row(row_values)
         else:
-            cursor.executemany(sql, values)
+            # Multi-row INSERTs, as many rows each as SQLite takes parameters, not
+            # executemany's statement a row: the word search's FTS5 index (filled by a
+            # trigger on reports) writes its pending terms out at the end of every
+            # statement, a new segment each, to be merged later. A statement a row made a
+            # report's insert cost about 140 us of CPU, one statement a batch about 50
+            # (docs/benchmarks.md, issue 14).
+            marks = "(" + ", ".join("?" * len(names)) + ")"
+            start = 0
+            limit = driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)  # type: ignore[union-attr]
+            for size in _chunks(len(values), limit // len(names)):
+                part = values[start : start + size]
+                cursor.execute(sql + ", ".join([marks] * size), list(chain.from_iterable(part)))
+                start += size
     except dbapi_error as exc:
         raise DBAPIError.instance(sql, {}, exc, dbapi_error) from exc
     finally:
         cursor.close()
+
+
+MAX_ROWS_A_STATEMENT = 256
+
+
+def _chunks(count: int, limit: int) -> list[int]:
+    """Rows a statement for ``count`` rows: as many as fit (``limit``), at most 256, then
+    the rest in powers of two. The driver keeps each statement it compiled, and a batch's
+    size varies (its history entries): a few sizes keep that cache small (flat memory)."""
+    top = 1
+    while top * 2 <= min(limit, MAX_ROWS_A_STATEMENT):
+        top *= 2
+    sizes = [top] * (count // top)
+    rest = count % top
+    sizes += [bit for bit in (1 << i for i in range(top.bit_length() - 1, -1, -1)) if rest & bit]
+    return sizes
 
 
 # --- the rows of a new report -------------------------------------------------
