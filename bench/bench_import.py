@@ -6,7 +6,7 @@ half of them closed with a public answer), then:
 
 1. **floor**: the same rows read with the csv module and written with no check
    at all (the rows' derived values alike for every row) by the same writer as
-   the import's, in batches of the same size, one transaction each: executemany on
+   the import's, in batches of the same size, one transaction each: multi-row INSERTs on
    SQLite, COPY on PostgreSQL (reports, then their history entries);
 2. **import**: ``run_import`` in history mode (mapping, the submission checks,
    zone lookup, procedure, the one creation function in batches).
@@ -108,7 +108,7 @@ def write_csv(path: Path, rows: int, v: Any) -> None:
 
 
 def floor(v: Any, path: Path) -> float:
-    """Rows/s of writing the same rows with no check (executemany / COPY)."""
+    """Rows/s of writing the same rows with no check (multi-row INSERTs / COPY)."""
     from vigie.reports.storage import ReportRow, ReportUpdateRow
 
     reports = ReportRow.__table__
@@ -199,7 +199,7 @@ def floor(v: Any, path: Path) -> float:
 
 
 def _flush(v: Any, report_rows: list[dict[str, Any]], history: list[dict[str, Any]]) -> None:
-    """The same writer the import's batches use (COPY / executemany), with nothing before it,
+    """The same writer the import's batches use (COPY / multi-row INSERTs), with nothing before it,
     one transaction a batch as the import's. (One transaction for the whole file grew
     SQLite's WAL past a gigabyte at 1,000,000 rows, every page then read back through it:
     a floor far slower than any import.)"""
@@ -272,7 +272,7 @@ def main() -> None:
         floor_cpu = time.process_time() - cpu
         v.db.dispose()
         print(
-            f"  floor (no checks, {'COPY' if args.backend == 'postgres' else 'executemany'}): "
+            f"  floor (no checks, {'COPY' if args.backend == 'postgres' else 'multi-row INSERTs'}): "
             f"{floor_rate:,.0f} rows/s, this process's CPU {floor_cpu / args.rows * 1e6:.0f} µs a row"
         )
         v = platform("import.db")
