@@ -195,6 +195,27 @@ def test_opendata_explore_records_write_rows_as_the_json_export(client, publishe
     assert summed.status_code == 200 and isinstance(summed.json()["results"][0]["s"], int)
 
 
+def test_opendata_explore_records_pages_by_date_are_slices_of_one_order(client, vigie, published):
+    """The release is stored newest first, ties in their order; a page by date in either direction,
+    at any offset, is a slice of that order (reversed for ``asc``), read off a scan, not a sort."""
+    p = published_dataset(vigie, "parkings")
+    stored = pq.read_table(release_store(vigie).local_path(p.release.file_key)).to_pylist()
+    moments = [r["datetime"] for r in stored]
+    assert moments == sorted(moments, reverse=True) and len(set(moments)) < len(moments)  # ties
+    some = stored[0]["parking"]
+    for where, rows in (("", stored), (f'parking = "{some}"', [r for r in stored if r["parking"] == some])):
+        expected = [(r["datetime"].isoformat(), r["parking"], r["pourcentage"]) for r in rows]
+        for direction, order in (("desc", expected), ("asc", expected[::-1])):
+            paged, totals = [], set()
+            for offset in range(0, len(rows) + 7, 7):
+                params = {"order_by": f"datetime {direction}", "limit": 7, "offset": offset}
+                body = client.get(f"{BASE}/parkings/records", params={**params, "where": where}).json()
+                totals.add(body["total_count"])
+                paged += [(x["datetime"], x["parking"], x["pourcentage"]) for x in body["results"]]
+            assert totals == {len(rows)}
+            assert paged == order
+
+
 @pytest.mark.parametrize(
     ("params", "code", "words"),
     [

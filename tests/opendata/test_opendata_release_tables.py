@@ -130,3 +130,27 @@ def test_opendata_release_tables_few_valued_texts_are_enums_answering_as_texts(
         rows = cur.sql('SELECT kind FROM "lieux" ORDER BY code LIMIT 3').to_arrow_table().to_pylist()
         assert rows == [{"kind": "parc"}, {"kind": "école"}, {"kind": None}]
     tables.close()
+
+
+def test_opendata_release_tables_rows_are_stored_newest_first_by_a_moment_without_nulls(
+    tmp_path: Path,
+) -> None:
+    day = [datetime(2026, 1, d, tzinfo=UTC) for d in (3, 1, 3, 2, 1)]
+    path = tmp_path / "passages-1.parquet"
+    # ``fin`` comes first but has a NULL: a reversed scan would misplace it, so ``debut`` is the order.
+    fin = [None, *day[1:]]
+    pq.write_table(pa.table({"fin": fin, "debut": day, "n": [0, 1, 2, 3, 4]}), path)
+    release = Release("passages", 1, 5, path.stat().st_size, "sha1", datetime.now(UTC), [], "", "")
+    tables = ReleaseTables()
+    with tables.query(release, path) as reading:
+        assert reading.stored_by == "debut"
+        # Newest first, ties in the file's order; ids stay the rows' positions in the file.
+        scanned = reading.cursor.sql(f"SELECT n, {FID} FROM {TABLE}").fetchall()
+        assert scanned == [(0, 1), (2, 3), (3, 4), (1, 2), (4, 5)]
+    nulls = tmp_path / "sans-1.parquet"
+    pq.write_table(pa.table({"fin": fin, "n": [0, 1, 2, 3, 4]}), nulls)
+    other = Release("sans", 1, 5, nulls.stat().st_size, "sha1", datetime.now(UTC), [], "", "")
+    with tables.query(other, nulls) as reading:
+        assert reading.stored_by is None
+        assert reading.cursor.sql(f"SELECT n FROM {TABLE}").fetchall() == [(i,) for i in range(5)]
+    tables.close()

@@ -37,7 +37,7 @@ from vigie.opendata.domain import (
     metadata_from_json,
     rules_from_json,
 )
-from vigie.opendata.files import release_key
+from vigie.opendata.files import newest_first, release_key
 from vigie.opendata.names import known_names
 from vigie.opendata.queries import dataset_of, release_store
 from vigie.opendata.scanner import scan_file
@@ -167,7 +167,7 @@ def do_release(
         checks = list(outcome.checks)
         size, sha = 0, ""
         if not outcome.blocked:
-            size, sha = store.put(key, outcome.table)
+            size, sha = store.put(key, newest_first(outcome.table))
             findings = scan_file(store.local_path(key), known_names(v))
             checks.append(
                 Check(

@@ -400,6 +400,10 @@ class Query:
     # number is that value's in the field's counts (the same as ``count_sql``'s, see ``equality``).
     facet: Facet | None = None
     table: str = ""
+    # Rows (no groups, no aggregates) ordered by one field of the release: (field, descending),
+    # and the statement without its order and page, whose rows come in the table's stored order.
+    order: tuple[str, bool] | None = None
+    rows_sql: str = ""
 
 
 @dataclass(frozen=True)
@@ -431,6 +435,17 @@ def equality(where: list[str], refine: list[str], exclude: list[str], cols: Colu
     if family == "number" and value_tok.kind == "number" and abs(value_tok.value) < 2**53:
         return Facet(field_tok.text, float(value_tok.value))
     return None
+
+
+def one_field_order(orders: list[str], cols: Columns, aliases: dict[str, str]) -> tuple[str, bool] | None:
+    """(field, descending) when ``orders`` is one field of the release, not an alias of another."""
+    if len(orders) != 1:
+        return None
+    sql, _, direction = orders[0].rpartition(" ")
+    name = next((n for n in cols.types if quote(n) == sql), None)
+    if name is None or aliases.get(name, sql) != sql:
+        return None
+    return name, direction == "DESC"
 
 
 def build(
@@ -489,7 +504,17 @@ def build(
             count_sql += " WHERE " + " AND ".join(conds)
     aggregated = bool(groups or has_aggregate)
     facet = None if aggregated else equality(where or [], refine or [], exclude or [], cols)
-    return Query(sql, list(params), count_sql, list(params), aggregated=aggregated, facet=facet, table=table)
+    return Query(
+        sql,
+        list(params),
+        count_sql,
+        list(params),
+        aggregated=aggregated,
+        facet=facet,
+        table=table,
+        order=None if aggregated else one_field_order(orders, cols, aliases),
+        rows_sql=base,
+    )
 
 
 __all__ = ["Columns", "Facet", "ODSQLError", "Query", "RESTParameterError", "build", "equality"]

@@ -69,16 +69,42 @@ def answer(
     if found:
         kept: bytes = body
         return kept
-    conn = reading.cursor
-    table = run(conn, q.sql, q.params, seconds=seconds)
-    if 0 < table.num_rows < limit or (offset == 0 and table.num_rows < limit):
-        # A page that is not full is the last one: the total needs no second query.
-        total = offset + table.num_rows
+    total: int | None = None
+    if q.order is not None and q.order[0] == reading.stored_by:
+        table, total = _in_stored_order(reading, q, q.order[1], limit, offset, seconds)
     else:
-        total = _total(reading, q, seconds)
+        table = run(reading.cursor, q.sql, q.params, seconds=seconds)
+    if total is None:
+        # A page that is not full is the last one (an empty page past the end is not): the total
+        # needs no second query.
+        last = table.num_rows < limit and (table.num_rows > 0 or offset == 0)
+        total = offset + table.num_rows if last else _total(reading, q, seconds)
     encoded = encode(table, total, tz)
     reading.answers.keep(key, encoded)
     return encoded
+
+
+def _in_stored_order(
+    reading: Reading, q: Query, descending: bool, limit: int, offset: int, seconds: float
+) -> tuple[pa.Table, int | None]:
+    """A page ordered by the column the release's rows are stored by (newest first), read off a
+    filtered scan that stops after the page instead of sorting every matching row (a sort past
+    ``offset + limit`` = 5,000 rows cost 10–20 ms: docs/benchmarks.md).
+
+    Newest first, the page is the scan's rows from ``offset``; oldest first, it is the scan's
+    rows counted back from the end, reversed, which the total (needed anyway) places. So ties
+    come in the stored order one way and reversed the other: each page of a query, at any
+    offset, is a slice of one order. Returns the page and the total when it was counted.
+    """
+    if descending:
+        return run(
+            reading.cursor, f"{q.rows_sql} LIMIT {limit} OFFSET {offset}", q.params, seconds=seconds
+        ), None
+    total = _total(reading, q, seconds)
+    start = max(0, total - offset - limit)
+    count = max(0, total - offset - start)
+    rows = run(reading.cursor, f"{q.rows_sql} LIMIT {count} OFFSET {start}", q.params, seconds=seconds)
+    return rows.take(pa.array(range(rows.num_rows - 1, -1, -1), pa.int64())), total
 
 
 def _total(reading: Reading, q: Query, seconds: float) -> int:

@@ -75,6 +75,27 @@ class LocalReleaseStore:
         return self._path(key).is_file()
 
 
+def order_column(table: pa.Table) -> str | None:
+    """The column a release's rows are stored by, newest first: its first moment (timestamp or
+    date) column without NULLs, or ``None`` (the rows stay in the source's order).
+
+    The records API loads a release in this order too (``release_tables``), so that its pages
+    and the exports of the file list rows that tie in the same order.
+    """
+    import pyarrow as pa  # a release build's and a loaded release's, not the web process's import
+
+    for f, column in zip(table.schema, table.columns, strict=True):
+        if (pa.types.is_timestamp(f.type) or pa.types.is_date(f.type)) and column.null_count == 0:
+            return f.name
+    return None
+
+
+def newest_first(table: pa.Table) -> pa.Table:
+    """``table``'s rows by ``order_column`` descending, ties in their order (a stable sort)."""
+    column = order_column(table)
+    return table if column is None else table.sort_by([(column, "descending")])
+
+
 def release_key(dataset_id: str, version: int) -> str:
     return f"{dataset_id}/{version}.parquet"
 

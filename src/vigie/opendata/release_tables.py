@@ -9,7 +9,10 @@ request runs on its own cursor. The table ``__release`` has the rows with
 a view named after the dataset shows the release's own columns (the records
 API's ODSQL reads it). A few releases are kept, the most recently used; a new
 release of a dataset replaces its older one. Above ``LOAD_MAX_ROWS`` rows the
-table is a view on the Parquet file instead (read at each request).
+table is a view on the Parquet file instead (read at each request). The loaded
+rows are stored newest first by the release's first moment column without NULLs
+(``stored_by``): a page ordered by it is then a scan that stops after its rows,
+not a sort of every matching row (``explore_records``).
 
 A published release never changes, so an answer computed on it (a total count,
 a records answer's encoded bytes) is a pure function of the release and the
@@ -112,23 +115,34 @@ class Answers:
         return len(self._kept)
 
 
-def _categories_as_enums(conn: duckdb.DuckDBPyConnection, parquet: str) -> str:
-    """The release's columns to load, its text columns of few distinct values cast to ENUMs.
+def _columns_and_order(conn: duckdb.DuckDBPyConnection, parquet: str) -> tuple[str, str | None]:
+    """The release's columns to load — its text columns of few distinct values cast to ENUMs —
+    and the column its rows are stored by (newest first): its first moment column without NULLs.
 
-    Filters, groups and sorts on them then compare small integers instead of strings (several
+    ENUMs: filters, groups and sorts on them compare small integers instead of strings (several
     times faster on the records API's queries: docs/benchmarks.md). What queries see is the
     same: an ENUM compares with a text as the text would (a value it does not hold matches no
     row), sorts in its values' order (sorted as texts here), reads back as text and gives
     Arrow a dictionary of texts. Each ENUM's values are read from the file's column alone,
     and the rows are cast as they are loaded (altering the loaded table took 4× longer).
+
+    The stored order (``files.order_column``'s, which new release files are written in): a page
+    ordered by that column is read off a filtered scan instead of sorting every matching row
+    (``explore_records``); a column with NULLs is not taken, as a reversed scan would put its
+    NULLs first where ``ORDER BY … ASC`` puts them last.
     """
     described = conn.execute(f"DESCRIBE SELECT * FROM read_parquet({parquet})").fetchall()  # noqa: S608 - our own path
     texts = [row[0] for row in described if row[1] == "VARCHAR"]
-    approx: tuple[Any, ...] = ()
-    if texts:
-        counted = ", ".join(f"approx_count_distinct({quote(n)})" for n in texts)
-        approx = conn.execute(f"SELECT {counted} FROM read_parquet({parquet})").fetchall()[0]  # noqa: S608 - quoted names
-    few = {name for name, distinct in zip(texts, approx, strict=True) if distinct <= ENUM_MAX_VALUES}
+    moments = [row[0] for row in described if row[1].startswith(("TIMESTAMP", "DATE"))]
+    measured = [f"approx_count_distinct({quote(n)})" for n in texts]
+    measured += [f"count(*) - count({quote(n)})" for n in moments]
+    found: tuple[Any, ...] = ()
+    if measured:
+        found = conn.execute(f"SELECT {', '.join(measured)} FROM read_parquet({parquet})").fetchall()[0]  # noqa: S608 - quoted names
+    distinct = dict(zip(texts, found[: len(texts)], strict=True))
+    nulls = dict(zip(moments, found[len(texts) :], strict=True))
+    few = {name for name in texts if distinct[name] <= ENUM_MAX_VALUES}
+    order = next((name for name in moments if nulls[name] == 0), None)
     out = []
     for i, row in enumerate(described):
         column = quote(row[0])
@@ -140,17 +154,22 @@ def _categories_as_enums(conn: duckdb.DuckDBPyConnection, parquet: str) -> str:
             f"WHERE {column} IS NOT NULL ORDER BY 1)"
         )
         out.append(f"CAST({column} AS __enum_{i}) AS {column}")
-    return ", ".join(out)
+    return ", ".join(out), order
 
 
 class Reading:
     """A request's use of a loaded release: its kept answers, and a cursor made when first needed.
 
     An answer found kept needs no cursor (making one is a DuckDB connection of its own).
+    ``stored_by``: the column the release's rows are stored by, newest first (``None``: the
+    file's order), which a scan without ``ORDER BY`` follows.
     """
 
-    def __init__(self, conn: duckdb.DuckDBPyConnection, answers: Answers) -> None:
+    def __init__(
+        self, conn: duckdb.DuckDBPyConnection, answers: Answers, stored_by: str | None = None
+    ) -> None:
         self.answers = answers
+        self.stored_by = stored_by
         self._conn = conn
         self._cursor: duckdb.DuckDBPyConnection | None = None
 
@@ -172,6 +191,8 @@ class _Loaded:
     memo: dict[str, Any] = field(default_factory=dict)
     # The records API's answers (totals, encoded answers) by normalised query.
     answers: Answers = field(default_factory=Answers)
+    # The column the rows are stored by, in descending order (``None``: the file's order).
+    stored_by: str | None = None
     # Closing a connection ends its cursors: an evicted release is closed by its last reader.
     users: int = 0
     evicted: bool = False
@@ -200,14 +221,21 @@ class ReleaseTables:
         literal = "'" + str(path).replace("'", "''") + "'"
         source = f"read_parquet({literal}, file_row_number = true)"
         kind = "TABLE" if release.rows <= LOAD_MAX_ROWS else "VIEW"
-        columns = _categories_as_enums(conn, literal) if kind == "TABLE" else "* EXCLUDE (file_row_number)"
+        columns, order = "* EXCLUDE (file_row_number)", None
+        if kind == "TABLE":
+            columns, order = _columns_and_order(conn, literal)
         select = f"SELECT {columns}, file_row_number + 1 AS {FID} FROM {source}"  # noqa: S608 - our own path, quoted names
+        if order is not None:
+            # Newest first (what reusers ask most), ties in the file's order: one order for
+            # every page, which DuckDB keeps in a scan without ORDER BY (one thread, insertion
+            # order preserved). A file written in that order (files.newest_first) stays as it is.
+            select += f" ORDER BY {quote(order)} DESC, file_row_number"
         conn.execute(f"CREATE {kind} {TABLE} AS {select}")
         conn.execute(f"CREATE VIEW {quote(release.dataset_id)} AS SELECT * EXCLUDE ({FID}) FROM {TABLE}")  # noqa: S608 - a slug, quoted
         conn.execute("SET TimeZone = 'UTC'")  # casts between moments and UTC timestamps
         conn.execute("SET enable_external_access = false")
         conn.execute("SET lock_configuration = true")
-        return _Loaded(conn, answers=Answers(self.answers_bytes))
+        return _Loaded(conn, answers=Answers(self.answers_bytes), stored_by=order)
 
     def _acquire(self, release: Release, path: Path) -> _Loaded:
         key = (release.dataset_id, release.version, release.sha256)
@@ -259,7 +287,7 @@ class ReleaseTables:
     def query(self, release: Release, path: Path) -> Iterator[Reading]:
         """The answers kept for the release, and a cursor on it made when first needed."""
         loaded = self._acquire(release, path)
-        reading = Reading(loaded.conn, loaded.answers)
+        reading = Reading(loaded.conn, loaded.answers, loaded.stored_by)
         try:
             yield reading
         finally:
