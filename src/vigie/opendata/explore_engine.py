@@ -11,9 +11,11 @@ spilled to disk.
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import threading
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -64,6 +66,64 @@ def sandbox(
         conn.close()
 
 
+# Seconds between two interrupts of a statement past its time.
+REPEAT = 0.1
+
+
+class _Deadlines:
+    """One thread that interrupts the statements that run past their deadline.
+
+    A timer thread per statement cost a records answer the start of a thread, waited for
+    (12 % of a cold answer's samples under load, docs/benchmarks.md). Past its deadline an
+    action runs, then again every ``REPEAT`` seconds until cancelled; it runs under the lock,
+    so once ``cancel`` returns it will not run again: a late interrupt cannot stop the
+    connection's next statement.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int]] = []
+        self._actions: dict[int, Callable[[], None]] = {}
+        self._numbers = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def add(self, seconds: float, action: Callable[[], None]) -> int:
+        with self._cond:
+            n = next(self._numbers)
+            heapq.heappush(self._heap, (time.monotonic() + seconds, n))
+            self._actions[n] = action
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="duckdb-deadlines", daemon=True)
+                self._thread.start()
+            if self._heap[0][1] == n:
+                self._cond.notify()
+            return n
+
+    def cancel(self, n: int) -> None:
+        with self._cond:
+            self._actions.pop(n, None)
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                while self._heap and self._heap[0][1] not in self._actions:
+                    heapq.heappop(self._heap)  # cancelled: its statement ended in time
+                if not self._heap:
+                    self._cond.wait()
+                    continue
+                when, n = self._heap[0]
+                if when > time.monotonic():
+                    self._cond.wait(when - time.monotonic())
+                    continue
+                # Again every REPEAT seconds until cancelled: an interrupt that comes before DuckDB
+                # starts the statement (its parsing and binding run first) is lost.
+                heapq.heapreplace(self._heap, (time.monotonic() + REPEAT, n))
+                self._actions[n]()
+
+
+_DEADLINES = _Deadlines()
+
+
 @contextmanager
 def time_limit(conn: duckdb.DuckDBPyConnection, seconds: float) -> Iterator[None]:
     """Interrupt the connection's running statement after ``seconds``."""
@@ -73,14 +133,13 @@ def time_limit(conn: duckdb.DuckDBPyConnection, seconds: float) -> Iterator[None
         fired.set()
         conn.interrupt()
 
-    timer = threading.Timer(seconds, stop)
-    timer.start()
+    deadline = _DEADLINES.add(seconds, stop)
     try:
         yield
     except duckdb.InterruptException:
         raise QueryTimeout(f"the query ran longer than {seconds:g} s and was stopped") from None
     finally:
-        timer.cancel()
+        _DEADLINES.cancel(deadline)
     if fired.is_set():
         raise QueryTimeout(f"the query ran longer than {seconds:g} s and was stopped")
 
