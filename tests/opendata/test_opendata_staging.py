@@ -12,7 +12,7 @@ from vigie.errors import Forbidden, NotFound, ValidationFailed
 from vigie.opendata.domain import Column, ColumnKind
 from vigie.opendata.queries import dataset_of, read_release, releases
 from vigie.opendata.staging import do_publish_staged, do_stage_upload
-from vigie.opendata.uploads import parse_upload
+from vigie.opendata.upload_tables import parse_upload
 
 TRAMS = CARPARKS / "arrets-tram.geojson"
 

@@ -7,6 +7,10 @@ data through the dataset's source, goes through the charter
 (:mod:`vigie.opendata.charter`), is written as Parquet to the release store,
 read back by the personal data scanner, and recorded as published (a new
 version, a changelog line) or blocked (the reason, no file kept).
+
+The engines of a build (the charter and the scanner: numpy, pyarrow) and of an
+upload's reading are imported by the use cases that run them: the web process
+imports this module at start and loads them with its first release or upload.
 """
 
 from __future__ import annotations
@@ -15,9 +19,8 @@ import hashlib
 import logging
 from datetime import timedelta
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
 from sqlalchemy import func, select
 
 from vigie.accounts.actions import do_audit
@@ -27,7 +30,6 @@ from vigie.addresses.nearest import street_points
 from vigie.db import utcnow
 from vigie.errors import Conflict, NotFound, ValidationFailed
 from vigie.opendata.builtin import sensitive_services
-from vigie.opendata.charter import Check, apply_charter
 from vigie.opendata.domain import (
     FREQUENCIES,
     Column,
@@ -38,13 +40,14 @@ from vigie.opendata.domain import (
     rules_from_json,
 )
 from vigie.opendata.files import newest_first, release_key
-from vigie.opendata.names import known_names
 from vigie.opendata.queries import dataset_of, release_store
-from vigie.opendata.scanner import scan_file
 from vigie.opendata.sources import source_of
 from vigie.opendata.storage import DatasetRow, ProposalRow, ReleaseRow
-from vigie.opendata.uploads import FileOptions, check_format, parse_upload, store_upload
+from vigie.opendata.uploads import FileOptions, check_format, store_upload
 from vigie.runtime import Vigie
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +123,8 @@ def do_upload(
     options: FileOptions = FileOptions(),
 ) -> int:
     """A new file for an uploaded dataset: parsed with its columns, then kept; its row count."""
+    from vigie.opendata.upload_tables import parse_upload
+
     agent = require(agent, "opendata.publish")
     dataset = dataset_of(v, dataset_id)
     if dataset.source != "upload":
@@ -143,6 +148,10 @@ def do_release(
     v: Vigie, agent: Agent | None, dataset_id: str, note: str = "", trigger: str = "demand"
 ) -> ReleaseRow:
     """Build, check and publish a release of ``dataset_id``; a blocked one is recorded with why."""
+    from vigie.opendata.charter import Check, apply_charter
+    from vigie.opendata.names import known_names
+    from vigie.opendata.scanner import scan_file
+
     agent = require(agent, "opendata.publish")
     dataset = dataset_of(v, dataset_id)
     if dataset.rules is None:

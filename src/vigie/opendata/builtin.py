@@ -4,14 +4,14 @@ Each builder reads the live tables (read-only, in batches) into an Arrow
 table with *every* column it declares, personal ones included where the
 table has them: the charter, not the builder, is what keeps them out, so a
 mistake in a builder cannot publish them (and the tests see the charter work).
+The builders import pyarrow when they run (a release build), not with the module,
+which the app imports at start to register them (vigie.opendata.sources).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
 from sqlalchemy import select
 
 from vigie.assets.storage import AssetRow
@@ -21,6 +21,8 @@ from vigie.opendata.sources import Source, register_source, schema_of
 from vigie.reports.storage import ReportRow
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from vigie.opendata.domain import Dataset
     from vigie.runtime import Vigie
 
@@ -92,6 +94,8 @@ BURNING_HOURS = 3_900
 
 
 def _light_rows(v: Vigie) -> pa.Table:
+    import pyarrow as pa
+
     a = AssetRow
     stmt = select(a.id, a.zone, a.attributes, a.status, a.installed_on, a.lat, a.long).where(
         a.type == "street_light"
@@ -138,6 +142,9 @@ ENERGY_COLUMNS: tuple[Column, ...] = (
 
 
 def build_lighting_energy(v: Vigie, dataset: Dataset) -> pa.Table:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     lights = _light_rows(v)
     lights = lights.append_column(
         "w_total", pc.multiply(lights["power_w"], pc.cast(lights["lamps"], pa.float64()))
@@ -201,6 +208,9 @@ KPI_COLUMNS: tuple[Column, ...] = (
 
 def build_kpis(v: Vigie, dataset: Dataset) -> pa.Table:
     """Reports received and handled, and delays, per month, service group and commune."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     r = ReportRow
     stmt = select(r.service_group, r.zone, r.requested_at, r.closed_at, r.service_code).where(
         r.duplicate_of_id.is_(None)
@@ -252,6 +262,8 @@ def sensitive_services(v: Vigie) -> frozenset[str]:
 
 
 def _read(v: Vigie, stmt: Any, columns: tuple[Column, ...]) -> pa.Table:
+    import pyarrow as pa
+
     schema = schema_of(columns)
     batches: list[pa.RecordBatch] = []
     with v.db.session() as s:

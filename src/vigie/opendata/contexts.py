@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
 from sqlalchemy import select
 
 from vigie.opendata.domain import Column
@@ -21,6 +20,8 @@ from vigie.places.storage import PlaceRow
 from vigie.videoprotection.public import public_sites
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from vigie.opendata.domain import Dataset
     from vigie.runtime import Vigie
 
@@ -41,8 +42,13 @@ SITE_COLUMNS: tuple[Column, ...] = (
 )
 
 
+# The builders import pyarrow when a release is built (see vigie.opendata.sources).
+
+
 def build_sites(v: Vigie, dataset: Dataset) -> pa.Table:
     from datetime import date
+
+    import pyarrow as pa
 
     cols: dict[str, list[Any]] = {c.name: [] for c in SITE_COLUMNS}
     for site in public_sites(v):
@@ -77,6 +83,8 @@ PLACE_COLUMNS: tuple[Column, ...] = (
 
 
 def build_places(v: Vigie, dataset: Dataset) -> pa.Table:
+    import pyarrow as pa
+
     p = PlaceRow
     stmt = select(
         p.id,

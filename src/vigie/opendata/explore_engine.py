@@ -7,6 +7,10 @@ configuration locked before any user text runs: no other file, no network, no
 is a view named after its dataset. A statement that runs past its time is
 interrupted; memory and threads are capped per connection, and nothing is
 spilled to disk.
+
+duckdb is imported by the functions that open or run a connection: the app imports
+this module (its routes and ODSQL use it) at start, and loads DuckDB (~35 MB) with
+the first query (docs/benchmarks.md, issue 15, the web process's memory).
 """
 
 from __future__ import annotations
@@ -18,12 +22,13 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-
-import duckdb
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from vigie.errors import BadRequest, ServiceUnavailable
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
 
 
 class QueryTimeout(ServiceUnavailable):
@@ -40,6 +45,8 @@ def sandbox(
     views: Mapping[str, Path], *, memory_mb: int = 256, threads: int = 1
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A locked connection where each ``views`` name reads its Parquet file and nothing else."""
+    import duckdb
+
     conn = duckdb.connect(
         ":memory:",
         config={
@@ -127,6 +134,8 @@ _DEADLINES = _Deadlines()
 @contextmanager
 def time_limit(conn: duckdb.DuckDBPyConnection, seconds: float) -> Iterator[None]:
     """Interrupt the connection's running statement after ``seconds``."""
+    import duckdb
+
     fired = threading.Event()
 
     def stop() -> None:
@@ -170,6 +179,9 @@ def stream(
 
 @contextmanager
 def _translated(conn: duckdb.DuckDBPyConnection, seconds: float) -> Iterator[None]:
+    import duckdb
+    import pyarrow as pa  # loaded with the first answer: DuckDB hands rows over as Arrow
+
     with time_limit(conn, seconds):
         try:
             yield

@@ -22,17 +22,19 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Hashable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import orjson
-import pyarrow as pa
 
 from vigie import metrics
 from vigie.opendata.explore_engine import quote, run
 from vigie.opendata.explore_odsql import Facet, Query
 from vigie.opendata.queries import Release
 from vigie.opendata.release_tables import Reading
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 # Most distinct values a field's counts hold (above, the field is not a facet: totals are counted).
 FACET_VALUES = 10_000
@@ -96,6 +98,8 @@ def _in_stored_order(
     come in the stored order one way and reversed the other: each page of a query, at any
     offset, is a slice of one order. Returns the page and the total when it was counted.
     """
+    import pyarrow as pa
+
     if descending:
         return run(
             reading.cursor, f"{q.rows_sql} LIMIT {limit} OFFSET {offset}", q.params, seconds=seconds
@@ -144,6 +148,8 @@ def value_counts(reading: Reading, table: str, facet: Facet, seconds: float) -> 
 
 def encode(table: pa.Table, total: int, tz: ZoneInfo) -> bytes:
     """``{"total_count", "results"}`` in JSON, moments in ``tz`` (ISO 8601 with their offset)."""
+    import pyarrow as pa  # loaded already: the table comes from DuckDB's Arrow result
+
     utc = tz.key in ("UTC", "Etc/UTC")
     columns = []
     for f, column in zip(table.schema, table.columns, strict=True):

@@ -5,7 +5,8 @@ accept it).
 Each writer takes Arrow record batches (from DuckDB, see ``explore_engine``)
 and yields bytes as it goes, so memory stays flat whatever the release's size
 (XLSX excepted: the format is a zip written at the end, through a temporary
-file, and capped at a sheet's 1,048,575 rows).
+file, and capped at a sheet's 1,048,575 rows). The writers that need pyarrow's (CSV,
+Parquet) or xlsxwriter import them when they run, as a request's reader does DuckDB.
 """
 
 from __future__ import annotations
@@ -14,15 +15,15 @@ import io
 import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import orjson
-import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from vigie.errors import BadRequest
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -55,6 +56,8 @@ def rows(batch: pa.RecordBatch, tz: ZoneInfo) -> Iterator[dict[str, Any]]:
 def csv_chunks(
     batches: Iterable[pa.RecordBatch], schema: pa.Schema, delimiter: str = ";", bom: bool = True
 ) -> Iterator[bytes]:
+    import pyarrow.csv as pacsv
+
     if delimiter not in DELIMITERS:
         raise BadRequest("delimiter must be one of ; , | or a tab", field="delimiter")
     if bom:
@@ -132,6 +135,8 @@ class _Sink(io.RawIOBase):
 
 
 def parquet_chunks(batches: Iterable[pa.RecordBatch], schema: pa.Schema) -> Iterator[bytes]:
+    import pyarrow.parquet as pq
+
     sink = _Sink()
     with pq.ParquetWriter(sink, schema, compression="zstd") as writer:
         for batch in batches:

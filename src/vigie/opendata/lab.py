@@ -16,7 +16,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import duckdb
 from sqlalchemy import select
 
 from vigie.db import utcnow
@@ -52,7 +51,9 @@ class LabResult:
 
 
 def check_sql(sql: str) -> str:
-    """One read-only statement, or a 400 saying why not."""
+    """One read-only statement, or a 400 saying why not (parsed by DuckDB, loaded here first)."""
+    import duckdb
+
     sql = (sql or "").strip().rstrip(";").strip()
     if not sql:
         raise ValidationFailed("write a query (SELECT … FROM a dataset)", field="sql")

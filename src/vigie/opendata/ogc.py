@@ -19,10 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
-
-import duckdb
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from vigie.errors import BadRequest, NotFound
 from vigie.opendata.domain import ColumnKind
@@ -30,6 +27,10 @@ from vigie.opendata.explore_engine import quote, time_limit
 from vigie.opendata.explore_web import fields_of
 from vigie.opendata.queries import Published
 from vigie.opendata.release_tables import FID, TABLE, ReleaseTables
+
+if TYPE_CHECKING:  # DuckDB and Arrow come with the release tables' first query
+    import duckdb
+    import pyarrow as pa
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 TRS_GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"

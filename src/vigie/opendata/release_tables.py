@@ -20,6 +20,8 @@ normalised query: each loaded release keeps its answers in an LRU bounded in
 bytes (``Answers``) that goes with it when it is replaced or evicted, so a new
 release is never answered from an older one's, and the memory they take is at
 most ``keep`` × ``answers_bytes``.
+
+duckdb is imported when a release is first loaded, as in ``explore_engine``.
 """
 
 from __future__ import annotations
@@ -30,12 +32,13 @@ from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import duckdb
+from typing import TYPE_CHECKING, Any
 
 from vigie.opendata.explore_engine import quote
 from vigie.opendata.queries import Release
+
+if TYPE_CHECKING:
+    import duckdb
 
 TABLE = "__release"
 FID = "__fid"
@@ -209,6 +212,8 @@ class ReleaseTables:
         self._lock = threading.Lock()
 
     def _load(self, release: Release, path: Path) -> _Loaded:
+        import duckdb
+
         conn = duckdb.connect(
             ":memory:",
             config={

@@ -16,8 +16,6 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-
 from vigie.opendata.domain import Column
 from vigie.opendata.domain import ColumnKind as K
 from vigie.opendata.sources import Source, register_source, schema_of
@@ -25,6 +23,8 @@ from vigie.traffic.actions import list_events
 from vigie.winter.actions import published_conditions
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from vigie.opendata.domain import Dataset
     from vigie.runtime import Vigie
 
@@ -63,6 +63,8 @@ def _centre(geometry: dict[str, Any]) -> tuple[float, float]:
 
 
 def build_road_events(v: Vigie, dataset: Dataset) -> pa.Table:
+    import pyarrow as pa  # when a release is built (see vigie.opendata.sources)
+
     events = list_events(v)
     centres = [_centre(e["geometry"]) for e in events]
     return pa.table(
@@ -82,6 +84,8 @@ def build_road_events(v: Vigie, dataset: Dataset) -> pa.Table:
 
 
 def build_conditions(v: Vigie, dataset: Dataset) -> pa.Table:
+    import pyarrow as pa
+
     rows = published_conditions(v)
     return pa.table(
         {

@@ -6,6 +6,8 @@ phone numbers and the names of the residents who reported and of the agents
 Vigie knows. Matching runs on each column's distinct values with RE2
 (pyarrow.compute), so a million rows with a few thousand distinct values cost
 little. A finding names the column and how many values, never the value.
+Its patterns (EMAIL, PHONE) serve other checks too (the data lab's saved queries): the
+scanning functions import numpy and pyarrow, the module does not.
 """
 
 from __future__ import annotations
@@ -14,11 +16,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
 
 EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 # French numbers (0X XX XX XX XX, +33 X…, +33 (0)X…, 0033 X…) and international ones with a + prefix.
@@ -56,6 +58,10 @@ def usable_names(names: Iterable[str]) -> list[str]:
 
 
 def scan_table(table: pa.Table, names: list[str]) -> list[Finding]:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     findings: list[Finding] = []
     patterns = [(EMAIL, "e-mail addresses"), (PHONE, "phone numbers")]
     name_patterns = [
@@ -99,6 +105,9 @@ def scan_table(table: pa.Table, names: list[str]) -> list[Finding]:
 
 def scan_file(path: Path, names: list[str]) -> list[Finding]:
     """Scan a written file; only its text columns are read."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     schema = pq.read_schema(path)
     text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
     return scan_table(pq.read_table(path, columns=text), names) if text else []

@@ -12,8 +12,8 @@ from vigie.runtime import Vigie
 
 
 def _release_due(v: Vigie) -> object:
-    # Imported when the job runs: a release pulls in pyarrow, duckdb and the scanners
-    # (~90 MB), which a web process that never releases must not pay at start.
+    # Imported when the job runs; the release's engines (pyarrow, the charter's numpy
+    # work) are loaded only when a dataset is due (vigie.opendata.actions.do_release).
     from vigie.opendata.actions import do_release_due
 
     return do_release_due(v)

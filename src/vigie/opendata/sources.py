@@ -16,6 +16,10 @@ where ``build_sites(v, dataset)`` returns a ``pyarrow.Table`` with those columns
 (kinds tell the charter what they hold). A dataset is then created on that
 source like any other, goes through the ethics review and the charter, and
 reuse layers read its releases.
+
+Registering is free: a source module imports pyarrow in its builders, which run
+when a release is built, so that the web process does not load it at start
+(docs/benchmarks.md, issue 15, the web process's memory).
 """
 
 from __future__ import annotations
@@ -24,23 +28,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import pyarrow as pa
-
 from vigie.errors import ValidationFailed
 from vigie.opendata.domain import Column
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from vigie.opendata.domain import Dataset
     from vigie.runtime import Vigie
-
-ARROW_TYPES: dict[str, pa.DataType] = {
-    "string": pa.string(),
-    "int": pa.int64(),
-    "float": pa.float64(),
-    "bool": pa.bool_(),
-    "timestamp": pa.timestamp("us", tz="UTC"),
-    "date": pa.date32(),
-}
 
 
 @dataclass(frozen=True)
@@ -74,8 +69,25 @@ def sources() -> list[Source]:
     return [_SOURCES[k] for k in sorted(_SOURCES)]
 
 
+def arrow_type(type_name: str) -> pa.DataType:
+    """The Arrow type of a column's declared type (``Column.type``)."""
+    import pyarrow as pa
+
+    types = {
+        "string": pa.string(),
+        "int": pa.int64(),
+        "float": pa.float64(),
+        "bool": pa.bool_(),
+        "timestamp": pa.timestamp("us", tz="UTC"),
+        "date": pa.date32(),
+    }
+    return types[type_name]
+
+
 def schema_of(columns: tuple[Column, ...]) -> pa.Schema:
-    return pa.schema([pa.field(c.name, ARROW_TYPES[c.type]) for c in columns])
+    import pyarrow as pa
+
+    return pa.schema([pa.field(c.name, arrow_type(c.type)) for c in columns])
 
 
 def empty_batch(columns: tuple[Column, ...]) -> dict[str, list[object]]:

@@ -13,6 +13,9 @@ committee like any dataset, and no release is built before the committee
 approves) or gives an existing uploaded dataset its new file, which is then
 released at once if the dataset's rules are approved (a new file, a new
 release, through the charter's checks).
+
+A file is read with pyarrow (:mod:`vigie.opendata.upload_tables`), imported by the
+functions that read one: the app that routes here does not load it at start.
 """
 
 from __future__ import annotations
@@ -20,10 +23,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-import pyarrow as pa
 
 from vigie.accounts.domain import Agent
 from vigie.accounts.permissions import require
@@ -31,16 +33,11 @@ from vigie.errors import Conflict, NotFound, ValidationFailed
 from vigie.opendata.actions import MAX_UPLOAD_BYTES, check_dataset, do_create_dataset, do_release, do_upload
 from vigie.opendata.domain import Column, ColumnKind
 from vigie.opendata.queries import dataset_of
-from vigie.opendata.uploads import (
-    FileOptions,
-    check_format,
-    check_options,
-    infer_columns,
-    parse_upload,
-    read_text_options,
-    uploads_dir,
-)
+from vigie.opendata.uploads import FileOptions, check_format, check_options, read_text_options, uploads_dir
 from vigie.runtime import Vigie
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 PREVIEW_ROWS = 20
 PREVIEW_POINTS = 2000
@@ -123,6 +120,8 @@ def do_stage_upload(
 ) -> Staged:
     """Read a file as a new dataset's (``dataset_id`` empty) or as a new file of an uploaded
     dataset, and keep it for publishing (opendata.publish)."""
+    from vigie.opendata.upload_tables import infer_columns, parse_upload
+
     require(agent, "opendata.publish")
     fmt, options = check_file(content, filename, fmt, encoding, delimiter)
     if fmt == "csv":
@@ -167,6 +166,8 @@ def do_publish_staged(v: Vigie, agent: Agent | None, key: str, payload: dict[str
     """Publish a staged file: a new dataset put to the ethics committee (``payload``: its id,
     metadata, columns with the kinds checked, rules, summary), or a new file of an uploaded
     dataset, released at once when its rules are approved (opendata.publish)."""
+    from vigie.opendata.upload_tables import parse_upload
+
     agent = require(agent, "opendata.publish")
     content, fmt, options, dataset_id = _staged_file(v, key)
     if dataset_id:

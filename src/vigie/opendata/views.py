@@ -1,7 +1,9 @@
 """What the public portal shows of published datasets: lists, facets, previews, charts, KPIs.
 
 Everything here reads published releases only (``queries``), so the portal can
-never show a row the charter did not let through.
+never show a row the charter did not let through. The list is plain Python; the
+functions that read a release's file import pyarrow, so that the app does not load
+it at start (docs/benchmarks.md, issue 15, the web process's memory).
 """
 
 from __future__ import annotations
@@ -10,10 +12,6 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from vigie.db import utcnow
 from vigie.errors import ValidationFailed
@@ -85,6 +83,8 @@ def _plain(value: Any) -> Any:
 
 def preview(v: Vigie, dataset_id: str, version: int | None = None) -> dict[str, Any]:
     """The first rows of the latest release, as strings and numbers for a table."""
+    import pyarrow.parquet as pq
+
     f = pq.ParquetFile(release_path(v, dataset_id, version))
     batch = next(f.iter_batches(batch_size=PREVIEW_ROWS), None)
     names = f.schema_arrow.names
@@ -94,6 +94,10 @@ def preview(v: Vigie, dataset_id: str, version: int | None = None) -> dict[str, 
 
 def map_points(v: Vigie, published: Published) -> dict[str, Any] | None:
     """Up to ``MAP_POINTS`` points of a geographic dataset, each with a label."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
     geometry = published.dataset.geometry
     if geometry is None:
         return None
@@ -126,6 +130,10 @@ def map_points(v: Vigie, published: Published) -> dict[str, Any] | None:
 
 def chart(v: Vigie, published: Published) -> dict[str, Any] | None:
     """A first look at the data: a measure over time, or the rows per value of a category."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
     cols = published.dataset.published_columns
     path = release_path(v, published.id)
     names = set(pq.ParquetFile(path).schema_arrow.names)
@@ -170,6 +178,10 @@ def public_kpis(v: Vigie, commune: str = "") -> dict[str, Any] | None:
     kpi = next((p for p in published_datasets(v) if p.dataset.source == "kpis"), None)
     if kpi is None:
         return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
     t = pq.read_table(release_path(v, kpi.id))
     names = {z.code: z.name for z in v.city.zones.zones}
     codes = sorted({c for c in t["commune"].to_pylist() if c}) if "commune" in t.column_names else []
