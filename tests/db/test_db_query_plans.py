@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import event
 
+from tests.db.helpers import explain
 from vigie.open311.rendered import request_items
 from vigie.open311.views import Ctx
 from vigie.reports.queries import ReportFilter, list_reports
@@ -34,21 +35,7 @@ def _captured_plan(vigie, f: ReportFilter, run=None, containing: str = "") -> st
         for e in engines:
             event.remove(e, "before_cursor_execute", grab)
     statement, params = captured[0]
-    raw = engine.raw_connection()
-    try:
-        cur = raw.cursor()
-        if engine.dialect.name == "sqlite":
-            cur.execute("EXPLAIN QUERY PLAN " + statement, params)
-            plan = "\n".join(str(row[-1]) for row in cur.fetchall())
-        else:
-            # An empty table is cheaper to scan; forbid that to see what the planner can use.
-            cur.execute("SET enable_seqscan = off")
-            cur.execute("EXPLAIN " + statement, params)
-            plan = "\n".join(row[0] for row in cur.fetchall())
-        raw.rollback()
-    finally:
-        raw.close()
-    return plan
+    return explain(engine, statement, params)
 
 
 # Open statuses have two indexes in request order: every status's, and the open reports' own

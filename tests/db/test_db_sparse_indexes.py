@@ -4,26 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import event, select, update
 
+from tests.db.helpers import explain
 from vigie.reports.erasure import erase_reporter
 from vigie.reports.storage import ReportRow
 
 
 def _plan(vigie, statement: str, params) -> str:
-    raw = vigie.db.engine.raw_connection()
-    try:
-        cur = raw.cursor()
-        if vigie.db.dialect == "sqlite":
-            cur.execute("EXPLAIN QUERY PLAN " + statement, params)
-            plan = "\n".join(str(row[-1]) for row in cur.fetchall())
-        else:
-            # An empty table is cheaper to scan; forbid that to see what the planner can use.
-            cur.execute("SET enable_seqscan = off")
-            cur.execute("EXPLAIN " + statement, params)
-            plan = "\n".join(row[0] for row in cur.fetchall())
-        raw.rollback()
-    finally:
-        raw.close()
-    return plan
+    return explain(vigie.db.engine, statement, params)
 
 
 def _compiled_plan(vigie, stmt) -> str:
