@@ -16,8 +16,8 @@ STREET_RADIUS_M = 50.0  # reverse: how far from a street's line counts as on the
 
 # Grid keys kept in B-tree indexes, the same on SQLite and PostgreSQL (truncation toward
 # zero, as int() and the migrations' SQL do):
-# - a point's strip: 1/200 of a degree of longitude (about 380 m at 47°N); reverse reads
-#   the (strip, lat) index of the two or three strips around a point;
+# - a point's strip: 1/200 of a degree of longitude (about 380 m at 47°N); the map's
+#   address layer reads the (strip, lat) index of the strips in view;
 # - a place's cell: a tenth of a degree square (about 11 x 7.5 km); a search with a centre
 #   reads the (cell, token) index of the nine cells around it before the whole gazetteer.
 STRIPS_PER_DEGREE = 200

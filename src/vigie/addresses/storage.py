@@ -7,7 +7,8 @@
   between spaces (`` rue liberte dijon 21000 ``) that candidate places are
   checked against with ``LIKE``;
 - ``address_points``: one numbered address (one point per address), with its
-  longitude strip (reverse reads the ``(strip, lat)`` index);
+  longitude strip (the map's address layer reads the ``(strip, lat)`` index; reverse
+  geocoding reads the points once into memory, :mod:`vigie.addresses.pointgrid`);
 - ``address_tokens``: which places a word leads to (the search's entry), with the
   place's grid cell so that a search around a centre reads only nearby entries;
 - ``address_token_stats``: how many places each word leads to, so a query
