@@ -27,15 +27,17 @@ def test_browser_video_oplog_written_and_corrected_from_the_keyboard(new_context
     page.get_by_label("Texte de l'entrée").focus()
     page.keyboard.type("Ronde de nuit faite, rien à signaler")
     page.keyboard.press("Tab")
-    page.keyboard.press("Enter")  # the submit button
-    page.wait_for_load_state("load")
+    # The page reloads after the write; the live stream may show the row on the old page
+    # first, so wait for the reload itself before opening that row's form.
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # the submit button
     row = page.locator("#oplog-table tbody tr").first
     expect(row).to_contain_text("Ronde de nuit faite")
     row.locator("summary").focus()
     page.keyboard.press("Enter")  # opens the correction form
     row.get_by_label("Texte de la rectification").fill("Ronde faite à 2 h, pas à 1 h")
-    row.get_by_role("button", name="Enregistrer la rectification").press("Enter")
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        row.get_by_role("button", name="Enregistrer la rectification").press("Enter")
     expect(page.locator("#oplog-table tbody tr").first).to_contain_text("rectifie n°")
     page.get_by_label("Rechercher").fill("ronde")
     page.get_by_label("Rechercher").press("Enter")
@@ -218,6 +220,6 @@ def test_browser_video_oplog_entries_arrive_live_and_are_announced(new_context, 
     # The new row can be corrected like the others.
     rows.first.locator("summary").click()
     rows.first.get_by_label("Texte de la rectification").fill("Avenue du Drapeau, côté nord")
-    rows.first.get_by_role("button", name="Enregistrer la rectification").click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        rows.first.get_by_role("button", name="Enregistrer la rectification").click()
     expect(page.locator("#oplog-table tbody tr").first).to_contain_text("rectifie n°")
