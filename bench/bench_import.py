@@ -203,7 +203,7 @@ def _flush(v: Any, report_rows: list[dict[str, Any]], history: list[dict[str, An
     one transaction a batch as the import's. (One transaction for the whole file grew
     SQLite's WAL past a gigabyte at 1,000,000 rows, every page then read back through it:
     a floor far slower than any import.)"""
-    from vigie.reports.inserts import write_rows
+    from vigie.reports.bulk import write_rows
     from vigie.reports.storage import ReportRow, ReportUpdateRow
 
     with v.db.engine.begin() as conn:

@@ -66,7 +66,18 @@ class UTCDateTime(TypeDecorator[datetime]):
         written in a batch has about five dates, its share of an import's CPU
         (docs/benchmarks.md, issue 14). The stored text is the same, byte for byte."""
         if dialect.name != "sqlite":
-            return super().bind_processor(dialect)
+            if self.impl_instance.dialect_impl(dialect).bind_processor(dialect) is not None:
+                return super().bind_processor(dialect)
+
+            # The driver takes the aware value: one call, not the decorator's two.
+            def aware(value: datetime | None) -> datetime | None:
+                if value is None:
+                    return None
+                if value.tzinfo is None:
+                    raise ValueError("naive datetime given to a UTC column")
+                return value if value.tzinfo is UTC else value.astimezone(UTC)
+
+            return aware
 
         def process(value: datetime | None) -> str | None:
             if value is None:

@@ -139,6 +139,31 @@ def test_import_rerun_creates_nothing(sf: Vigie, files: tuple[Path, Path]) -> No
     assert _count(sf) == first.created == 4
 
 
+def test_import_leaves_the_garbage_collector_as_it_found_it(
+    sf: Vigie, files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An import keeps the process's older objects out of the collector's passes while it
+    runs (sources.reading.long_lived_objects_frozen), and gives them back after, even when
+    it fails."""
+    import gc
+
+    data, mapping = files
+    threshold = gc.get_threshold()
+    seen: list[tuple[int, int]] = []
+    check = run_module._check
+
+    def spying(*args: Any) -> Any:
+        seen.append((gc.get_freeze_count(), gc.get_threshold()[0]))
+        return check(*args)
+
+    monkeypatch.setattr(run_module, "_check", spying)
+    run_import(sf, data, str(mapping))
+    with pytest.raises(FileNotFoundError), run_module.long_lived_objects_frozen():
+        raise FileNotFoundError
+    assert seen and all(frozen > 0 and young >= 20_000 for frozen, young in seen)
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == threshold
+
+
 def test_import_row_database_error_rolls_back_only_that_row(
     sf: Vigie, files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -251,3 +251,15 @@ def test_mapping_split_attribute_maps_each_value(tmp_path: Path) -> None:
         str(exc.value)
         == "attribute[nature]: 'Pneus' is not in the value_map of attribute[nature] and it has no default"
     )
+
+
+def test_mapping_point_objects_read_as_their_dict() -> None:
+    """Two-number objects are read by one match; what they give is the object's own reading."""
+    assert parse_point("{'lon': 5.04, 'lat': 47.32}", "geo") == (47.32, 5.04)
+    assert parse_point("{\"lat\": 4.7e1, 'lon': -5}", "geo") == (47.0, -5.0)
+    assert parse_point("{ 'x' : 5.04 ,'y':47.32 }", "geo") == (47.32, 5.04)
+    # A repeated key keeps its last value, as a dict does; a third key is read too.
+    assert parse_point("{'lat': 1, 'lat': 47.3, 'lon': 5.0}", "geo") == (47.3, 5.0)
+    assert parse_point("{'lat': 47.3, 'lon': 5.0, 'alt': 240}", "geo") == (47.3, 5.0)
+    with pytest.raises(RowError, match="has no"):
+        parse_point("{'lat': 47.3, 'lat': 5.0}", "geo")

@@ -1,8 +1,8 @@
-"""How a batch is cut into SQLite statements (reports.inserts.write_rows)."""
+"""How a batch reaches the database (reports.bulk: write_columns, and the SQLite statements it cuts)."""
 
 from __future__ import annotations
 
-from vigie.reports.inserts import MAX_ROWS_A_STATEMENT, _chunks
+from vigie.reports.bulk import MAX_ROWS_A_STATEMENT, _chunks
 
 
 def test_reports_inserts_batches_use_few_statement_sizes():
@@ -15,3 +15,40 @@ def test_reports_inserts_batches_use_few_statement_sizes():
     # Every batch size, from 0 to 3,000 rows, in statements of nine sizes (256, 128, ..., 1).
     assert sizes == {2**i for i in range(9)}
     assert _chunks(7, 3) == [2, 2, 2, 1]  # never more rows than the parameter limit allows
+
+
+def test_reports_inserts_columns_keep_json_values_equality_would_merge(vigie):
+    """A JSON column is serialised once per distinct value: 1, 1.0 and True are equal in
+    Python and must still be stored as themselves; a column of one value in every row
+    is converted once and stored in every row."""
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from sqlalchemy import select
+
+    from vigie.reports.bulk import write_columns
+    from vigie.reports.intake import check_submission, do_create_reports
+    from vigie.reports.storage import ReportUpdateRow
+
+    from .helpers import submission
+
+    rid = do_create_reports(vigie, check_submission(vigie, submission())).ids[0]
+    details = [{"n": 1}, {"n": True}, {"n": 1.0}, {"n": 1}, {"n": [1, True]}, None]
+    paris = timezone(timedelta(hours=1))
+    at = datetime(2024, 3, 1, 13, 0, tzinfo=paris)  # the same instant in every row
+    table = ReportUpdateRow.__table__
+    names = ["report_id", "kind", "status", "actor_label", "public_note", "internal_note", "detail", "at"]
+    n = len(details)
+    with vigie.db.engine.begin() as conn:
+        columns = [[rid] * n, ["test"] * n, ["new"] * n, ["t"] * n, [""] * n, [""] * n, details, [at] * n]
+        write_columns(conn, table, names, columns)  # type: ignore[arg-type]
+    with vigie.db.session() as s:
+        rows = s.execute(
+            select(ReportUpdateRow.detail, ReportUpdateRow.at)
+            .where(ReportUpdateRow.report_id == rid, ReportUpdateRow.kind == "test")
+            .order_by(ReportUpdateRow.id)
+        ).all()
+    stored = [d for d, _ in rows]
+    assert stored == details
+    assert [type(d["n"]) for d in stored[:4]] == [int, bool, float, int]
+    assert stored[4] == {"n": [1, True]} and type(stored[4]["n"][1]) is bool
+    assert {a for _, a in rows} == {datetime(2024, 3, 1, 12, 0, tzinfo=UTC)}

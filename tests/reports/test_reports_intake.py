@@ -137,3 +137,15 @@ def test_reports_check_submissions_gives_each_its_checked_form_or_its_error(vigi
         )
     assert results[1].field == "service_code" and results[2].field == "lat"  # type: ignore[union-attr]
     assert results[0].zone != "" and results[3].description == "Trou rue de Jouvence"  # type: ignore[union-attr]
+
+
+def test_reports_intake_batch_tokens_are_distinct_url_safe_secrets(vigie) -> None:
+    """A batch draws its tracking secrets at once: each is what secrets.token_urlsafe(18)
+    gives (24 URL-safe characters), none shared."""
+    import re
+
+    checked = intake.check_submissions(vigie, [_sub() for _ in range(50)])
+    tokens = [c.token for c in checked if isinstance(c, intake.CheckedSubmission)]
+    assert len(tokens) == 50 == len(set(tokens))
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{24}", t) for t in tokens)
+    assert intake._tokens(0) == []

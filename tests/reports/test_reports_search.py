@@ -107,11 +107,13 @@ def test_reports_search_finds_a_batch_written_in_several_statements(vigie):
     import sqlite3
 
     from tests.reports.helpers import submission
-    from vigie.reports.inserts import _new_report, _reference, insert_many
+    from vigie.db import utcnow
+    from vigie.reports.inserts import _report_values, insert_new
     from vigie.reports.intake import check_submissions
 
     subs = [submission(description=f"Potelet arraché numéro {i}", channel="import") for i in range(7)]
-    new = [_new_report(vigie, c, None, history=True) for c in check_submissions(vigie, subs)]
+    now = utcnow()
+    new = [_report_values(vigie, c, None, True, now) for c in check_submissions(vigie, subs)]
     with vigie.db.engine.begin() as conn:
         driver = conn.connection.driver_connection
         limit = sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER
@@ -119,12 +121,7 @@ def test_reports_search_finds_a_batch_written_in_several_statements(vigie):
         if before:  # at most three reports a statement: 7 in four
             driver.setlimit(limit, 3 * len(ReportRow.__table__.columns))
         try:
-            ids = insert_many(
-                conn,
-                [values for values, _ in new],
-                [entries for _, entries in new],
-                lambda rid, values: _reference(vigie, rid, values["requested_at"]),
-            )
+            ids = insert_new(conn, vigie, new)  # type: ignore[arg-type]
         finally:
             if before:
                 driver.setlimit(limit, before)

@@ -47,9 +47,10 @@ reports: the targets, statuses and service codes, and :meth:`Mapping.map_record`
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +83,7 @@ TARGETS = (
 )
 DATE_TARGETS = frozenset({"requested_at", "closed_at", "updated_at"})
 STATUSES = tuple(s.value for s in Status)
+_DATE, _STATUS, _RAW, _TEXT = "date", "status", "raw", "text"  # how map_record reads a field
 
 _FIELD = field_schema("string")
 TARGET_MEANINGS = {
@@ -170,25 +172,22 @@ class Mapping(SourceMapping):
 
     def map_record(self, get: Getter, geometry: Any = None, default_tz: tzinfo = UTC) -> MappedRow:
         """Translate one record; raises :class:`RowError` naming the field at fault."""
-        row = MappedRow(external_id=self.external_id(get))
+        external_id = self.external_id(get)
         tz = self.timezone or default_tz
-        for target, spec in self.fields.items():
-            value = spec.extract(get)
-            if target in DATE_TARGETS:
-                setattr(row, target, self.parse_date(value, target, tz) if value else None)
-            elif target == "status":
-                if value is not None and value not in STATUSES:
-                    raise RowError(
-                        "status",
-                        f"'{value}' is not a Vigie status (expected: {', '.join(STATUSES)})",
-                    )
-                row.status = value
-            elif target == "service_code":
-                row.service_code = value
-            else:
-                setattr(row, target, value or "")
-        if "requested_at" in self.fields and row.requested_at is None:
+        values: dict[str, Any] = {}
+        for target, extract, kind in self._plan:
+            value = extract(get)
+            if kind is _DATE:
+                values[target] = self.parse_date(value, target, tz) if value else None
+            elif kind is _TEXT:
+                values[target] = value or ""
+            elif kind is _STATUS and value is not None and value not in STATUSES:
+                raise RowError("status", f"'{value}' is not a Vigie status (expected: {', '.join(STATUSES)})")
+            else:  # service_code, status: None when missing
+                values[target] = value
+        if "requested_at" in values and values["requested_at"] is None:
             raise RowError("requested_at", "no date")
+        row = MappedRow(external_id=external_id, **values)
         for code, spec in self.report_attributes.items():
             split = self.attribute_split.get(code)
             if split:
@@ -209,6 +208,16 @@ class Mapping(SourceMapping):
             row.source_number = number
         row.lat, row.long = self.location(get, geometry)
         return row
+
+    @cached_property
+    def _plan(self) -> list[tuple[str, Callable[[Getter], str | None], str]]:
+        """Each field's target, its extraction specialised once (:meth:`FieldSpec.extractor`)
+        and what its value is read as: the per-record work of :meth:`map_record`."""
+        kinds = {"status": _STATUS, "service_code": _RAW}
+        return [
+            (target, spec.extractor(), _DATE if target in DATE_TARGETS else kinds.get(target, _TEXT))
+            for target, spec in self.fields.items()
+        ]
 
     def parse_date(self, value: str, target: str, tz: tzinfo) -> datetime:
         parsed = self.strptime(value)  # naive: the zone is added below

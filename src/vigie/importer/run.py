@@ -29,7 +29,7 @@ from vigie.reports.domain import CLOSED, Channel
 from vigie.reports.intake import CheckedSubmission, Submission, check_submissions, do_create_reports
 from vigie.reports.storage import ReportRow
 from vigie.runtime import Vigie
-from vigie.sources.reading import ImportResult, Record, open_source, progress_bar
+from vigie.sources.reading import ImportResult, Record, long_lived_objects_frozen, open_source, progress_bar
 
 BATCH_SIZE = 2000  # per transaction; memory stays flat (bench/bench_import.py)
 # --- import ----------------------------------------------------------------
@@ -202,6 +202,7 @@ def run_import(
     history = mode == "history"
     verb = "checking" if check else "importing"
     with (
+        long_lived_objects_frozen(),
         progress_bar(progress, source.total, path.name, verb) as advance,
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="vigie-import") as writer,
     ):

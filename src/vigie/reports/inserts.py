@@ -4,18 +4,15 @@ One report goes in with statements compiled once (:class:`vigie.db.Prepared`):
 on PostgreSQL a single statement (:func:`pg_insert`), on SQLite three. A batch
 (imports, the demo, any list of submissions) goes in set-based: its ids drawn
 at once, then one multi-row insert of the reports and one of their history
-(:func:`insert_many`: COPY on PostgreSQL, multi-row INSERTs on SQLite). Which is used is decided by
+(:func:`insert_new`: COPY on PostgreSQL, multi-row INSERTs on SQLite). Which is used is decided by
 :func:`vigie.reports.intake.do_create_reports` alone.
 """
 
 from __future__ import annotations
 
 import secrets
-import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from itertools import chain
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -33,7 +30,6 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -41,6 +37,7 @@ from vigie.accounts.domain import Agent
 from vigie.db import Prepared, prepared_insert, utcnow
 from vigie.events.changes import ReportCreated
 from vigie.reports.actions import report_event, resident_lang
+from vigie.reports.bulk import write_columns
 from vigie.reports.domain import CLOSED, Channel, Status, default_public_description, expected_datetime
 from vigie.reports.storage import ReportRow, ReportUpdateRow
 from vigie.runtime import Vigie
@@ -136,153 +133,113 @@ def draw_ids(conn: Connection, count: int) -> list[int]:
     return list(range(int(top) + 1, int(top) + 1 + count))
 
 
-def insert_many(
-    conn: Connection,
-    reports: Sequence[dict[str, Any]],
-    histories: Sequence[list[dict[str, Any]]],
-    reference: Callable[[int, dict[str, Any]], str],
-) -> list[int]:
-    """Insert reports (column values without id) and their history entries, set-based.
-
-    ``reference(id, values)`` names a report whose values carry no ``reference``.
-    Returns the ids, in the order of ``reports``. Two statements whatever the
-    batch's size (the driver sends them as multi-row inserts), plus one to draw
-    the ids: per row, the cost is the database's own.
-    """
-    ids = draw_ids(conn, len(reports))
-    rows = []
-    for rid, values in zip(ids, reports, strict=True):
-        row = {**values, "id": rid}
-        if not row.get("reference"):
-            row["reference"] = reference(rid, values)
-        rows.append(row)
-    write_rows(conn, _REPORTS, rows)
-    entries = [{**h, "report_id": rid} for rid, history in zip(ids, histories, strict=True) for h in history]
-    if entries:
-        write_rows(conn, _UPDATES, entries)
-    return ids
-
-
-def write_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Rows (same keys) into ``table`` in ``conn``'s transaction, the fastest way each driver has.
-
-    PostgreSQL: COPY (a quarter of multi-row INSERTs' cost); SQLite: multi-row
-    INSERTs, as few as its parameter limit allows. Values go through their column type's bind
-    processor, so what is stored is what ``Connection.execute`` would store, and a
-    driver error comes back as SQLAlchemy's exception (IntegrityError…).
-    """
-    if not rows:
-        return
-    dialect = conn.dialect
-    names = list(rows[0])
-    # Column by column: the rows' values taken and turned back into rows by C loops
-    # (itemgetter, zip), and a processor called only on a column that has values.
-    if len(names) == 1:  # itemgetter of one name gives the value, not a 1-tuple
-        by_column: list[Sequence[Any]] = [[row[names[0]] for row in rows]]
-    else:
-        by_column = list(zip(*map(itemgetter(*names), rows), strict=True))
-    for i, name in enumerate(names):
-        proc = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        column = by_column[i]
-        if proc is None or (column.count(None) == len(column) and proc(None) is None):
-            continue  # nothing to turn (a column of NULLs stays one)
-        by_column[i] = list(map(proc, column))
-    values = list(zip(*by_column, strict=True))
-    columns = ", ".join(names)
-    dbapi_error = dialect.loaded_dbapi.Error
-    driver = conn.connection.driver_connection
-    cursor = driver.cursor()  # type: ignore[union-attr]
-    # Table and column names come from the metadata, never from input.
-    if dialect.name == "postgresql":
-        sql = f"COPY {table.name} ({columns}) FROM STDIN"
-    else:
-        sql = f"INSERT INTO {table.name} ({columns}) VALUES "  # noqa: S608
-    try:
-        if dialect.name == "postgresql":
-            with cursor.copy(sql) as copy:
-                for row_values in values:
-                    copy.write_row(row_values)
-        else:
-            # Multi-row INSERTs, as many rows each as SQLite takes parameters, not
-            # executemany's statement a row: the word search's FTS5 index (filled by a
-            # trigger on reports) writes its pending terms out at the end of every
-            # statement, a new segment each, to be merged later. A statement a row made a
-            # report's insert cost about 140 us of CPU, one statement a batch about 50
-            # (docs/benchmarks.md, issue 14).
-            marks = "(" + ", ".join("?" * len(names)) + ")"
-            start = 0
-            limit = driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)  # type: ignore[union-attr]
-            for size in _chunks(len(values), limit // len(names)):
-                part = values[start : start + size]
-                cursor.execute(sql + ", ".join([marks] * size), list(chain.from_iterable(part)))
-                start += size
-    except dbapi_error as exc:
-        raise DBAPIError.instance(sql, {}, exc, dbapi_error) from exc
-    finally:
-        cursor.close()
-
-
-MAX_ROWS_A_STATEMENT = 256
-
-
-def _chunks(count: int, limit: int) -> list[int]:
-    """Rows a statement for ``count`` rows: as many as fit (``limit``), at most 256, then
-    the rest in powers of two. The driver keeps each statement it compiled, and a batch's
-    size varies (its history entries): a few sizes keep that cache small (flat memory)."""
-    top = 1
-    while top * 2 <= min(limit, MAX_ROWS_A_STATEMENT):
-        top *= 2
-    sizes = [top] * (count // top)
-    rest = count % top
-    sizes += [bit for bit in (1 << i for i in range(top.bit_length() - 1, -1, -1)) if rest & bit]
-    return sizes
-
-
 # --- the rows of a new report -------------------------------------------------
 
+# The columns of a new report that :func:`_report_values` gives, in its order (not the id,
+# nor the reference, which a report gets once its id is drawn unless its source kept one).
+VALUE_COLUMNS = (
+    "service_code",
+    "service_group",
+    "status",
+    "public",
+    "description",
+    "lat",
+    "long",
+    "address",
+    "address_id",
+    "zone",
+    "attributes",
+    "channel",
+    "priority",
+    "procedure_id",
+    "team",
+    "assigned_user_id",
+    "reject_reason",
+    "duplicate_of_id",
+    "reporter_name",
+    "reporter_email",
+    "reporter_phone",
+    "reporter_lang",
+    "device_id",
+    "account_id",
+    "token",
+    "external_id",
+    "requested_at",
+    "updated_at",
+    "expected_at",
+    "acknowledged_at",
+    "closed_at",
+    "public_description",
+    "public_checked_at",
+    "erased_at",
+    "status_notes",
+)
+_REQUESTED = VALUE_COLUMNS.index("requested_at")
+# The columns of a history entry that :func:`_report_values` gives (not its id nor report_id).
+ENTRY_COLUMNS = (
+    "kind",
+    "status",
+    "previous_status",
+    "actor_user_id",
+    "actor_label",
+    "public_note",
+    "internal_note",
+    "detail",
+    "at",
+)
+_STATUSES = {s.value: s for s in Status}
 
-def _new_report(
-    v: Vigie, checked: CheckedSubmission, agent: Agent | None, history: bool = False
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Column values of a new report and of its first history entries (without ids).
+NewReport = tuple[tuple[Any, ...], str | None, list[tuple[Any, ...]]]
 
-    In ``history`` no SLA clock runs: no due date. A source's reference number is
-    written in the city's scheme (``reference``).
+
+def _report_values(
+    v: Vigie, checked: CheckedSubmission, agent: Agent | None, history: bool, now: datetime
+) -> NewReport:
+    """A new report's values (in :data:`VALUE_COLUMNS` order), its reference when the source
+    kept its number (else None), and its first history entries (:data:`ENTRY_COLUMNS`).
+
+    The one definition of a new report's row, for one report (:func:`_new_report`) or a
+    batch (:func:`insert_new`: tuples, which a batch turns into columns without a
+    dictionary a row). In ``history`` no SLA clock runs: no due date.
     """
     sub = checked.sub
-    requested = sub.requested_at or utcnow()
+    requested = sub.requested_at or now
     proc = checked.procedure
-    status = Status(sub.status) if sub.status else Status.NEW
-    values: dict[str, Any] = {
-        "service_code": checked.service.code,
-        "service_group": checked.service.group,
-        "status": status.value,
-        "public": checked.service.public,
-        "description": checked.description,
-        "lat": checked.lat,
-        "long": checked.long,
-        "address": checked.address,
-        "address_id": checked.address_id,
-        "zone": checked.zone,
-        "attributes": checked.attributes,
-        "channel": checked.channel.value,
-        "priority": (proc.priority or checked.service.default_priority).value,
-        "procedure_id": proc.id,
-        "team": proc.team,
-        "assigned_user_id": None,
-        "reject_reason": "",
-        "duplicate_of_id": None,
-        "reporter_name": (sub.reporter_name or "").strip(),
-        "reporter_email": sub.reporter_email or "",
-        "reporter_phone": (sub.reporter_phone or "").strip(),
-        "reporter_lang": resident_lang(v, sub.reporter_lang),
-        "device_id": sub.device_id or "",
-        "account_id": sub.account_id or "",
-        "token": checked.token,
-        "external_id": sub.external_id,
-        "requested_at": requested,
-        "updated_at": sub.updated_at or sub.closed_at or requested,
-        "expected_at": None
+    service = checked.service
+    # Status(...) for a value it does not know: its own error, as before.
+    status = _STATUSES.get(sub.status) or Status(sub.status) if sub.status else Status.NEW
+    closed = sub.closed_at if status in CLOSED else None
+    channel = checked.channel.value
+    values = (
+        service.code,
+        service.group,
+        status.value,
+        service.public,
+        checked.description,
+        checked.lat,
+        checked.long,
+        checked.address,
+        checked.address_id,
+        checked.zone,
+        checked.attributes,
+        channel,
+        (proc.priority or service.default_priority).value,
+        proc.id,
+        proc.team,
+        None,
+        "",
+        None,
+        (sub.reporter_name or "").strip(),
+        sub.reporter_email or "",
+        (sub.reporter_phone or "").strip(),
+        resident_lang(v, sub.reporter_lang),
+        sub.device_id or "",
+        sub.account_id or "",
+        checked.token,
+        sub.external_id,
+        requested,
+        sub.updated_at or sub.closed_at or requested,
+        None
         if history
         else expected_datetime(
             requested,
@@ -291,43 +248,64 @@ def _new_report(
             v.city.business_hours,
             v.city.timezone,
         ),
-        "acknowledged_at": None,
-        "closed_at": sub.closed_at if status in CLOSED else None,
-        "public_description": default_public_description(checked.description),
-        "public_checked_at": None,
-        "erased_at": None,
-        "status_notes": sub.status_notes or "",
-    }
-    if sub.reference_number:
-        values["reference"] = _reference_prefix(v, requested) + sub.reference_number
-    entries: list[dict[str, Any]] = [
-        {
-            "kind": "created",
-            "status": Status.NEW.value,
-            "previous_status": None,
-            "actor_user_id": agent.id if agent else None,
-            "actor_label": agent.label if agent else checked.channel.value,
-            "public_note": "",
-            "internal_note": "",
-            "detail": {"media": list(sub.media_urls)} if sub.media_urls else {},
-            "at": requested,
-        }
+        None,
+        closed,
+        default_public_description(checked.description),
+        None,
+        None,
+        sub.status_notes or "",
+    )
+    reference = _reference_prefix(v, requested) + sub.reference_number if sub.reference_number else None
+    media = {"media": list(sub.media_urls)} if sub.media_urls else {}
+    entries: list[tuple[Any, ...]] = [
+        (
+            "created",
+            "new",
+            None,
+            agent.id if agent else None,
+            agent.label if agent else channel,
+            "",
+            "",
+            media,
+            requested,
+        )
     ]
     if status != Status.NEW:
-        entries.append(
-            {
-                "kind": "status",
-                "status": status.value,
-                "previous_status": Status.NEW.value,
-                "actor_user_id": None,
-                "actor_label": checked.channel.value,
-                "public_note": sub.status_notes or "",
-                "internal_note": "",
-                "detail": {},
-                "at": sub.closed_at or requested,
-            }
-        )
-    return values, entries
+        notes = sub.status_notes or ""
+        at = sub.closed_at or requested
+        entries.append(("status", status.value, "new", None, channel, notes, "", {}, at))
+    return values, reference, entries
+
+
+def _new_report(
+    v: Vigie, checked: CheckedSubmission, agent: Agent | None, history: bool = False
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Column values of a new report (with ``reference`` when its source kept its number)
+    and of its first history entries, by name (without ids): :func:`_report_values`."""
+    row, reference, entries = _report_values(v, checked, agent, history, utcnow())
+    values = dict(zip(VALUE_COLUMNS, row, strict=True))
+    if reference is not None:
+        values["reference"] = reference
+    return values, [dict(zip(ENTRY_COLUMNS, e, strict=True)) for e in entries]
+
+
+def insert_new(conn: Connection, v: Vigie, new: Sequence[NewReport]) -> list[int]:
+    """Insert new reports (:func:`_report_values`) and their history entries, set-based:
+    ids drawn in one statement, then the reports and the entries each written column by
+    column (:func:`write_columns`). Returns the ids, in order."""
+    ids = draw_ids(conn, len(new))
+    if not ids:
+        return ids
+    references = [
+        ref if ref is not None else _reference(v, rid, values[_REQUESTED])
+        for rid, (values, ref, _) in zip(ids, new, strict=True)
+    ]
+    columns: list[Sequence[Any]] = [ids, references]
+    columns.extend(zip(*[values for values, _, _ in new], strict=True))
+    write_columns(conn, _REPORTS, ("id", "reference", *VALUE_COLUMNS), columns)
+    entries = [(rid, *e) for rid, (_, _, history) in zip(ids, new, strict=True) for e in history]
+    write_columns(conn, _UPDATES, ("report_id", *ENTRY_COLUMNS), list(zip(*entries, strict=True)))
+    return ids
 
 
 def _reference_prefix(v: Vigie, requested: datetime) -> str:
@@ -411,19 +389,16 @@ def write_reports(
     if len(items) == 1 and not history and not items[0].sub.reference_number:
         row = _write_report(v, s, items[0], agent)
         return [row.id], [row]
-    new = [_new_report(v, checked, agent, history) for checked in items]
-    ids = insert_many(
-        s.connection(),
-        [values for values, _ in new],
-        [entries for _, entries in new],
-        lambda rid, values: _reference(v, rid, values["requested_at"]),
-    )
+    now = utcnow()
+    new = [_report_values(v, checked, agent, history, now) for checked in items]
+    ids = insert_new(s.connection(), v, new)
     if history:
         return ids, []
     rows = []
-    for rid, (values, _) in zip(ids, new, strict=True):
-        values.setdefault("reference", _reference(v, rid, values["requested_at"]))
-        row = ReportRow(id=rid, **values)
+    for rid, (values, reference, _) in zip(ids, new, strict=True):
+        requested = values[_REQUESTED]
+        reference = reference or _reference(v, rid, requested)
+        row = ReportRow(id=rid, reference=reference, **dict(zip(VALUE_COLUMNS, values, strict=True)))
         set_committed_value(row, "photos", [])
         rows.append(row)
     return ids, rows
@@ -435,8 +410,9 @@ __all__ = [
     "INSERT_UPDATE",
     "SET_REFERENCE",
     "draw_ids",
-    "insert_many",
-    "write_rows",
+    "insert_new",
+    "VALUE_COLUMNS",
+    "ENTRY_COLUMNS",
     "pg_insert",
     "pg_params",
     "submit_in_one_statement",

@@ -11,6 +11,7 @@ first report. Changes to existing reports are in ``reports/actions.py``.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import secrets
@@ -79,6 +80,9 @@ class Submission:
     reference_number: str | None = None
 
 
+TOKEN_BYTES = 18  # a tracking secret: secrets.token_urlsafe(18), 24 characters
+
+
 @dataclass
 class CheckedSubmission:
     sub: Submission
@@ -95,7 +99,8 @@ class CheckedSubmission:
     # The resident's tracking secret, drawn when the submission is checked (in the caller's
     # thread): os.urandom lets go of Python's global lock, and SQLite's one writer thread
     # would wait to take it back for every report it writes.
-    token: str = field(default_factory=lambda: secrets.token_urlsafe(18))
+    # A batch draws its secrets at once (intake._tokens).
+    token: str = field(default_factory=lambda: secrets.token_urlsafe(TOKEN_BYTES))
 
 
 @dataclass
@@ -141,12 +146,13 @@ def check_submissions(v: Vigie, subs: Sequence[Submission]) -> list[CheckedSubmi
     located = dict(zip(points, v.city.zones.locate_all(points), strict=True))
     procedures: dict[Any, Procedure] = {}
     out: list[CheckedSubmission | Exception] = []
-    for sub, f in zip(subs, fields, strict=True):
+    tokens = _tokens(len(subs))
+    for sub, f, token in zip(subs, fields, tokens, strict=True):
         if isinstance(f, Exception):
             out.append(f)
             continue
         try:
-            out.append(_check_place(v, sub, f, located, procedures))
+            out.append(_check_place(v, sub, f, located, procedures, token))
         except Exception as exc:  # as above
             out.append(exc)
     return out
@@ -171,7 +177,7 @@ def _check_fields(v: Vigie, sub: Submission) -> _Fields:
     if service is None:
         raise ValidationFailed(f"unknown service_code '{code}'", field="service_code")
     try:
-        channel = Channel(sub.channel)
+        channel = sub.channel if isinstance(sub.channel, Channel) else Channel(sub.channel)
     except ValueError:
         raise ValidationFailed(f"unknown channel '{sub.channel}'", field="channel") from None
     if service.agents_only and channel in RESIDENT_CHANNELS:
@@ -190,6 +196,7 @@ def _check_place(
     f: _Fields,
     located: dict[tuple[float, float], Zone | None],
     procedures: dict[Any, Procedure],
+    token: str,
 ) -> CheckedSubmission:
     """The rest of the checks, with the zones of the batch's points (``located``) and
     the procedures it resolved so far (``procedures``, added to)."""
@@ -230,7 +237,16 @@ def _check_place(
         channel=channel,
         address=address,
         address_id=address_id,
+        token=token,
     )
+
+
+def _tokens(count: int) -> list[str]:
+    """``count`` tracking secrets, each what ``secrets.token_urlsafe(18)`` gives, from one
+    draw of the system's generator: 18 bytes are 24 base64 characters exactly, so the
+    text of the whole draw cut every 24 characters is each one's text."""
+    text = base64.urlsafe_b64encode(secrets.token_bytes(TOKEN_BYTES * count)).decode("ascii")
+    return [text[i : i + 24] for i in range(0, len(text), 24)]
 
 
 def _place(

@@ -93,6 +93,27 @@ class FieldSpec:
                 parts.append(part)
         return self.join.join(parts) if parts else None
 
+    def extractor(self) -> Callable[[Getter], str | None]:
+        """:meth:`extract` for this spec, specialised once: one column without joining, and
+        without ``value_map`` if it has none (what most fields are)."""
+        if self.value is not None or len(self.columns) != 1:
+            return self.extract
+        column, default = self.columns[0], self.default
+        if self.value_map is None:
+
+            def plain(get: Getter) -> str | None:
+                value = get(column)
+                return default if value is None else value
+
+            return plain
+        translate = self.translate
+
+        def mapped(get: Getter) -> str | None:
+            value = get(column)
+            return default if value is None else translate(value)
+
+        return mapped
+
     def extract(self, get: Getter) -> str | None:
         raw = self.raw(get)
         if raw is None:
@@ -158,9 +179,20 @@ _FLAT_OBJECT = re.compile(rf"^\{{\s*(?:(['\"])\w+\1\s*:\s*{_NUMBER}\s*(?:,\s*|(?
 _PAIR = re.compile(rf"(['\"])(\w+)\1\s*:\s*({_NUMBER})")
 
 
+# The common case of those, two numbers, in one match (finditer and a dict cost twice this).
+_KEY_NUMBER = r"""(['"])(\w+)\{}\s*:\s*(""" + _NUMBER + ")"
+_TWO_NUMBERS = re.compile(r"^\{\s*" + _KEY_NUMBER.format(1) + r"\s*,\s*" + _KEY_NUMBER.format(4) + r"\s*\}$")
+
+
 def _point_of_object(text: str, column: str, keys: tuple[str, str] | None) -> tuple[Any, Any]:
+    two = _TWO_NUMBERS.match(text)
+    if two is not None:
+        first, second = two.group(2), two.group(5)
+        if first != second:  # {'lat': 1, 'lat': 2}: the dict below keeps the last
+            value: Any = {first: float(two.group(3)), second: float(two.group(6))}
+            return _point_of_keys(value, text, column, keys)
     if _FLAT_OBJECT.match(text):
-        value: Any = {m.group(2): float(m.group(3)) for m in _PAIR.finditer(text)}
+        value = {m.group(2): float(m.group(3)) for m in _PAIR.finditer(text)}
         return _point_of_keys(value, text, column, keys)
     try:
         value = json.loads(text)

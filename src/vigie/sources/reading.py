@@ -7,6 +7,7 @@ result of an import and its progress bar. Nothing here knows what is imported.
 from __future__ import annotations
 
 import csv
+import gc
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -229,6 +230,27 @@ def open_source(path: Path, mapping: SourceMapping) -> CsvSource | GeoJsonSource
     if not path.is_file():
         raise ConfigurationError([ConfigProblem(str(path), None, "(file)", "no such file")])
     return GeoJsonSource(path, mapping) if fmt == "geojson" else CsvSource(path, mapping)
+
+
+@contextmanager
+def long_lived_objects_frozen() -> Iterator[None]:
+    """While a file is imported: the objects that were there before (the platform, its
+    catalogue and zones, the libraries) kept out of the cyclic collector's passes, and
+    fewer of its young passes. An import allocates a few objects a record and holds two
+    batches of them, which sent the collector over the whole heap again and again
+    (about 7 % of an import's CPU, docs/benchmarks.md, issue 14). Left alone when the
+    process already froze its objects (the telemetry service's tuning)."""
+    if gc.get_freeze_count():
+        yield
+        return
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(max(threshold[0], 20_000), *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
 
 
 @contextmanager
