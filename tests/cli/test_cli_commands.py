@@ -163,3 +163,21 @@ def test_cli_backup_then_restore_into_an_empty_installation(env, vigie, tmp_path
 
     missing = run("restore", str(tmp_path / "nowhere"))
     assert missing.exit_code == 1 and "not a Vigie backup" in missing.output
+
+
+def test_cli_user_disable_and_set_password_revoke_every_login(env, vigie, make_agent):
+    from vigie.accounts.actions import agent_for_token, authenticate, do_create_login
+
+    agent = make_agent("operator")
+    token, _ = do_create_login(vigie.db, agent, "bearer", 1)
+    done = run("user", "disable", agent.email)
+    assert done.exit_code == 0 and "1 session(s) or token(s) revoked" in done.stdout
+    assert agent_for_token(vigie.db, token, "bearer") is None
+    assert run("user", "enable", agent.email).exit_code == 0
+    token, _ = do_create_login(vigie.db, agent, "bearer", 1)
+    done = run("user", "set-password", agent.email, "--password-stdin", input="a-brand-new-password\n")
+    assert done.exit_code == 0, done.output
+    assert agent_for_token(vigie.db, token, "bearer") is None
+    assert authenticate(vigie.db, agent.email, "a-brand-new-password").id == agent.id
+    unknown = run("user", "disable", "nobody@agents.example")
+    assert unknown.exit_code == 1 and "no account" in unknown.output

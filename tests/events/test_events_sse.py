@@ -12,7 +12,8 @@ import pytest
 
 from tests.reports.helpers import report_body, sensitive_service
 from tests.web.live import LiveServer
-from vigie.accounts.actions import do_create_login, do_logout
+from vigie.accounts.actions import do_create_login
+from vigie.accounts.sessions import do_logout
 from vigie.web.deps import SESSION_COOKIE
 
 

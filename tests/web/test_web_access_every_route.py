@@ -276,6 +276,15 @@ ROUTES: dict[str, Row] = {
     "POST /api/v1/auth/login":                      Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "POST /api/v1/auth/logout":                     Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /api/v1/auth/me":                          Row("reports.read", 401, 401, 401, 200, 200, 200, 200),
+    "GET /api/v1/auth/sessions":                    Row(AGENT,      401, 401, 401, 200, 200, 200, 200, 200, 200),
+    # another agent's login: as if it did not exist
+    "DELETE /api/v1/auth/sessions/{login_id}":      Row(AGENT,      401, 401, 401, 404, 404, 404, 404, 404, 404),
+    "DELETE /api/v1/auth/sessions":                 Row(AGENT,      401, 401, 401, 200, 200, 200, 200, 200, 200),
+    # the same password again: every login of the caller revoked (each request signs in anew)
+    "POST /api/v1/auth/password":                   Row(AGENT,      401, 401, 401, 200, 200, 200, 200, 200, 200),
+    "GET /api/v1/users":                            Row("users.manage", 401, 401, 401, 403, 403, 403, 200),
+    "PATCH /api/v1/users/{user_id}":                Row("users.manage", 401, 401, 401, 403, 403, 403, 404),
+    "POST /api/v1/users/{user_id}/password":        Row("users.manage", 401, 401, 401, 403, 403, 403, 404),
     "GET /connexion":                               Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "POST /connexion":                              Row(PUBLIC,     303, 303, 303, 303, 303, 303, 303),
     "POST /deconnexion":                            Row(PUBLIC,     303, 303, 303, 303, 303, 303, 303),
@@ -728,6 +737,7 @@ def _path(route: str, w: World, caller: str, **given: Any) -> str:
         "slug": "no-page-in-this-world",
         "zone": "21231",
         "reminder_id": 999_999,
+        "login_id": 999_999,
         **given,
     }
     path = route.split(" ", 1)[1]
@@ -982,6 +992,13 @@ CALLS: dict[str, Fill] = {
         "POST", "/api/v1/auth/token", {"data": {"username": w.agents["operator"].email, "password": PASSWORD}}
     ),
     "POST /api/v1/auth/logout": _plain("POST /api/v1/auth/logout"),
+    "POST /api/v1/auth/password": _plain(
+        "POST /api/v1/auth/password", json={"current_password": PASSWORD, "new_password": PASSWORD}
+    ),
+    "PATCH /api/v1/users/{user_id}": _plain("PATCH /api/v1/users/{user_id}", json={"active": False}),
+    "POST /api/v1/users/{user_id}/password": _plain(
+        "POST /api/v1/users/{user_id}/password", json={"new_password": "a-new-long-password"}
+    ),
     "POST /api/v1/auth/login": lambda w, c: Call(
         "POST", "/api/v1/auth/login", {"json": {"email": w.agents["operator"].email, "password": PASSWORD}}
     ),

@@ -35,6 +35,10 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
 def check_email(email: str) -> str:
     email = (email or "").strip().lower()
     if not EMAIL_RE.match(email):
@@ -81,7 +85,7 @@ def do_add_user(
             name=name,
             role=role_.value,
             team=team,
-            password_hash=_hasher.hash(password),
+            password_hash=hash_password(password),
             demo=demo,
             created_at=utcnow(),
         )
@@ -141,12 +145,6 @@ def agent_for_token(db: Database, token: str, kind: str) -> tuple[Agent, str] | 
     if tok.expires_at < utcnow() or not user.active:
         return None
     return to_agent(user), tok.csrf_token
-
-
-def do_logout(db: Database, token: str) -> None:
-    with db.session(write=True) as s:
-        s.execute(delete(AuthTokenRow).where(AuthTokenRow.token_hash == hash_secret(token)))
-        s.commit()
 
 
 def do_create_api_key(db: Database, name: str) -> str:

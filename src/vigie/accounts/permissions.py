@@ -248,6 +248,14 @@ PERMISSIONS: dict[str, Permission] = {
             "Rédiger les pages d'information des habitants",
         ),
         Permission(
+            "users.manage",
+            "administration",
+            "List agents' accounts, disable or enable them and reset their passwords (which signs "
+            "them out everywhere)",
+            "Lister les comptes des agents, les désactiver ou les réactiver et réinitialiser leur "
+            "mot de passe (ce qui les déconnecte partout)",
+        ),
+        Permission(
             "catalogue.manage",
             "administration",
             "Reload the catalogue of services",
@@ -283,7 +291,7 @@ _SUPERVISOR = _OPERATOR | {
     "opendata.keys",
     "info.manage",
 }
-_ADMIN = _SUPERVISOR | {"catalogue.manage", "opendata.committee"}
+_ADMIN = _SUPERVISOR | {"catalogue.manage", "opendata.committee", "users.manage"}
 _OPLOG = frozenset({"oplog.read", "oplog.write"})
 _VIDEO_OPERATOR = _OPLOG | {"video.cameras", "video.manage", "alarms.handle", "alarms.clear"}
 _VIDEO_REGISTRAR = _OPLOG | {"video.cameras", "video.extractions"}

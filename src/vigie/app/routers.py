@@ -53,6 +53,7 @@ from vigie.videoprotection.web import router as videoprotection_router
 from vigie.web.auth import router as auth_router
 from vigie.web.docs import router as docs_router
 from vigie.web.pages import router as pages_router
+from vigie.web.users import router as users_router
 from vigie.winter.web import router as winter_router
 
 # FastAPI tries routes in order, a few microseconds each with its bookkeeping: the
@@ -65,6 +66,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     reports_router,
     pilotage_api_router,
     auth_router,
+    users_router,
     catalogue_router,
     assets_router,
     addresses_router,

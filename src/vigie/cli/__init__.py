@@ -270,6 +270,57 @@ def user_add(
     out.print(f"added {agent.email} ({agent.role.value})", highlight=False)
 
 
+def _on_user(email: str, act: Callable[[Any, int], int], done: str) -> None:
+    from vigie.accounts.sessions import user_id_of
+    from vigie.db import Database
+
+    db = Database(_settings().resolved_database_url)
+    try:
+        revoked = act(db, user_id_of(db, email))
+    except VigieError as exc:
+        _fail(exc.message)
+        return
+    finally:
+        db.dispose()
+    out.print(f"{email}: {done}; {revoked} session(s) or token(s) revoked", highlight=False)
+
+
+@user_app.command("disable")
+def user_disable(email: str = typer.Argument(...)) -> None:
+    """Disable an agent's account: its sessions and tokens stop working at once."""
+    from vigie.accounts.domain import SYSTEM
+    from vigie.accounts.sessions import do_set_active
+
+    _on_user(email, lambda db, uid: do_set_active(db, SYSTEM, uid, False), "disabled")
+
+
+@user_app.command("enable")
+def user_enable(email: str = typer.Argument(...)) -> None:
+    """Enable an agent's account again (they sign in anew)."""
+    from vigie.accounts.domain import SYSTEM
+    from vigie.accounts.sessions import do_set_active
+
+    _on_user(email, lambda db, uid: do_set_active(db, SYSTEM, uid, True), "enabled")
+
+
+@user_app.command("set-password")
+def user_set_password(
+    email: str = typer.Argument(...),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from standard input."
+    ),
+) -> None:
+    """Reset an agent's password: its sessions and tokens stop working at once."""
+    from vigie.accounts.domain import SYSTEM
+    from vigie.accounts.sessions import do_reset_password
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    _on_user(email, lambda db, uid: do_reset_password(db, SYSTEM, uid, password), "password reset")
+
+
 @outbox_app.command("send")
 def outbox_send(limit: int = typer.Option(1000, help="Most messages to send in this run.")) -> None:
     """Send the e-mails that are due now (the web app's worker also does this)."""

@@ -7,12 +7,27 @@ from typing import Any
 from fastapi import APIRouter, Depends, Form, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from vigie.accounts.actions import do_create_login, do_logout
+from vigie.accounts.actions import do_create_login
 from vigie.accounts.permissions import require
+from vigie.accounts.sessions import (
+    do_change_password,
+    do_logout,
+    do_revoke_login,
+    do_revoke_other_logins,
+    list_logins,
+)
 from vigie.accounts.throttle import do_sign_in
-from vigie.errors import BadRequest, Forbidden
+from vigie.errors import BadRequest, Forbidden, Unauthorized, ValidationFailed
 from vigie.runtime import Vigie
-from vigie.web.deps import SESSION_COOKIE, client_id, current_agent, get_vigie, same_origin
+from vigie.web.deps import (
+    SESSION_COOKIE,
+    DbId,
+    client_id,
+    current_agent,
+    get_vigie,
+    request_token,
+    same_origin,
+)
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -63,14 +78,55 @@ def login(
     return {"csrf_token": csrf, "role": agent.role.value, "email": agent.email, "name": agent.name}
 
 
-@router.post("/logout", summary="Close the browser session")
+@router.post("/logout", summary="Sign out: revoke the session or bearer token this request carries")
 def logout(request: Request, response: Response, v: Vigie = Depends(get_vigie)) -> dict[str, str]:
     current_agent(request)  # checks CSRF for cookie sessions
-    tok = request.cookies.get(SESSION_COOKIE)
+    tok = request_token(request)
     if tok:
         do_logout(v.db, tok)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    if request.cookies.get(SESSION_COOKIE):
+        response.delete_cookie(SESSION_COOKIE, path="/")
     return {"status": "logged out"}
+
+
+@router.get("/sessions", summary="Your sessions and bearer tokens that have not expired")
+def sessions(request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
+    return {"sessions": list_logins(v.db, current_agent(request), request_token(request))}
+
+
+@router.delete("/sessions/{login_id}", summary="Revoke one of your sessions or tokens (at once)")
+def revoke_session(login_id: DbId, request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, str]:
+    do_revoke_login(v.db, current_agent(request), login_id)
+    return {"status": "revoked"}
+
+
+@router.delete("/sessions", summary="Revoke all your sessions and tokens but this one")
+def revoke_other_sessions(request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
+    count = do_revoke_other_logins(v.db, current_agent(request), request_token(request))
+    return {"status": "revoked", "revoked": count}
+
+
+class PasswordIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    current_password: str = Field(..., max_length=1024)
+    new_password: str = Field(..., max_length=1024)
+
+
+@router.post("/password", summary="Change your password: every session and token of yours is revoked")
+def change_password(
+    body: PasswordIn, request: Request, response: Response, v: Vigie = Depends(get_vigie)
+) -> dict[str, Any]:
+    agent = current_agent(request)
+    if agent is None:
+        raise Unauthorized("log in as an agent to do this")
+    try:  # throttled and audited like a sign-in: a stolen token may not guess the password
+        do_sign_in(v, agent.email, body.current_password, client_id(request))
+    except Unauthorized:
+        raise ValidationFailed("the current password is wrong", field="current_password") from None
+    count = do_change_password(v.db, agent, body.new_password)
+    if request.cookies.get(SESSION_COOKIE):
+        response.delete_cookie(SESSION_COOKIE, path="/")
+    return {"status": "changed", "revoked": count, "message": "sign in again with the new password"}
 
 
 @router.get("/me", summary="The logged-in agent")

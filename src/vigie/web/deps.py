@@ -123,6 +123,14 @@ def read_agent(request: Request, strict: bool = True) -> Agent | None:
     return agent
 
 
+def request_token(request: Request) -> str:
+    """The login this request carries: its bearer token, else its session cookie ("" if none)."""
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip()
+    return request.cookies.get(SESSION_COOKIE, "")
+
+
 def same_origin(request: Request) -> bool:
     """Whether an unsafe request comes from this site's own pages (login CSRF defence).
 

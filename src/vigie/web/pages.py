@@ -10,8 +10,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from vigie.accounts.actions import agent_for_token, do_create_login, do_logout
+from vigie.accounts.actions import agent_for_token, do_create_login
 from vigie.accounts.domain import Agent
+from vigie.accounts.sessions import do_logout
 from vigie.accounts.throttle import do_sign_in
 from vigie.errors import TooManyRequests, Unauthorized
 from vigie.web.deps import SESSION_COOKIE, client_id, same_origin
