@@ -144,3 +144,16 @@ def test_planner_reads_compliance_verdicts_and_converts_non_compliant_points_fir
     cp = plan_city(fleet_vigie, None, options, check_permission=False)
     assert cp.plan.deadlines == {"non_compliant": 2027}
     assert cp.plan.point_year[6] == 2027
+
+
+def test_city_plan_exports_write_formula_text_as_text(fleet_vigie: Vigie) -> None:
+    """A street name from an imported inventory that reads as a formula stays text (CSV injection)."""
+    cp = plan_city(fleet_vigie, None, PlanOptions(start_year=2027, years=2, crew=2), check_permission=False)
+    cp.fleet.street[:] = '=HYPERLINK("https://evil.example")'
+    rows = list(csv.reader(io.StringIO(plan_csv(cp, "en"))))
+    assert {r[11] for r in rows[1:]} == {'\'=HYPERLINK("https://evil.example")'}
+    assert all(float(r[6]) == float(r[6]) for r in rows[1:])  # numbers stay bare numbers
+    book = zipfile.ZipFile(io.BytesIO(plan_xlsx(cp, "en")))
+    sheets = [book.read(n).decode() for n in book.namelist() if n.startswith("xl/worksheets/")]
+    assert sheets and not any("<f>" in s for s in sheets)
+    assert "=HYPERLINK(" in book.read("xl/sharedStrings.xml").decode()

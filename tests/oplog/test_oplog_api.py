@@ -51,3 +51,17 @@ def test_oplog_api_bad_input_is_a_clear_4xx(client, agent_token):
     assert r.status_code == 422
     assert client.post("/api/v1/oplog/424242/corrections", json={"text": "x"}, headers=h).status_code == 404
     assert client.get("/api/v1/oplog/summary", params={"format": "xml"}, headers=h).status_code == 422
+
+
+def test_oplog_api_export_writes_formula_text_as_text(client, agent_token):
+    """An entry typed as a formula opens as text in a spreadsheet (CSV injection); ids stay numbers."""
+    h = _auth(agent_token("operator"))
+    for text in ("=1+1 appel", "-bas de la rue", "@chef", "Rien à signaler"):
+        assert (
+            client.post("/api/v1/oplog", json={"service": "traffic", "text": text}, headers=h).status_code
+            == 201
+        )
+    r = client.get("/api/v1/oplog.csv", params={"service": "traffic"}, headers=h)
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert [row["text"] for row in rows] == ["'=1+1 appel", "'-bas de la rue", "'@chef", "Rien à signaler"]
+    assert all(row["id"].isdigit() for row in rows)

@@ -6,13 +6,13 @@ the plan is computed, never stored (it is as fresh as the registry).
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
 
+from vigie import csvsafe
 from vigie.accounts.permissions import require
 from vigie.errors import ValidationFailed
 from vigie.lighting import domain
@@ -412,7 +412,7 @@ def finance_rows(cp: CityPlan) -> list[list[object]]:
 
 def plan_csv(cp: CityPlan, lang: str = "en") -> str:
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csvsafe.writer(buf, lineterminator="\n")
     w.writerow(POINT_COLUMNS[_lang(lang)])
     w.writerows(point_rows(cp, lang))
     return buf.getvalue()
@@ -424,7 +424,10 @@ def plan_xlsx(cp: CityPlan, lang: str = "en") -> bytes:
 
     lang = _lang(lang)
     buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, {"in_memory": True})
+    # Text is written as text, never as a formula or a link (see vigie.csvsafe).
+    book = xlsxwriter.Workbook(
+        buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
     bold = book.add_format({"bold": True})
     sheets = (
         ("Années" if lang == "fr" else "Years", YEAR_COLUMNS[lang], year_rows(cp)),

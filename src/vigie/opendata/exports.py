@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
+from vigie import csvsafe
 from vigie.errors import BadRequest
 
 if TYPE_CHECKING:
@@ -56,23 +57,26 @@ def rows(batch: pa.RecordBatch, tz: ZoneInfo) -> Iterator[dict[str, Any]]:
 def csv_chunks(
     batches: Iterable[pa.RecordBatch], schema: pa.Schema, delimiter: str = ";", bom: bool = True
 ) -> Iterator[bytes]:
+    """CSV whose text cells cannot be taken for formulas (``vigie.csvsafe``: ``'=…``); numbers
+    stay numbers."""
     import pyarrow.csv as pacsv
 
     if delimiter not in DELIMITERS:
         raise BadRequest("delimiter must be one of ; , | or a tab", field="delimiter")
     if bom:
         yield BOM
+    names = [csvsafe.cell(n) for n in schema.names]  # an uploaded file's header is text too
     header = True
     for batch in batches:
         out = io.BytesIO()
-        pacsv.write_csv(batch, out, pacsv.WriteOptions(include_header=header, delimiter=delimiter))
+        safe = csvsafe.arrow_batch(batch).rename_columns(names)
+        pacsv.write_csv(safe, out, pacsv.WriteOptions(include_header=header, delimiter=delimiter))
         header = False
         yield out.getvalue()
     if header:  # no rows: the header alone
         out = io.BytesIO()
-        pacsv.write_csv(
-            schema.empty_table(), out, pacsv.WriteOptions(include_header=True, delimiter=delimiter)
-        )
+        empty = schema.empty_table().rename_columns(names)
+        pacsv.write_csv(empty, out, pacsv.WriteOptions(include_header=True, delimiter=delimiter))
         yield out.getvalue()
 
 
@@ -151,7 +155,9 @@ def xlsx_chunks(batches: Iterable[pa.RecordBatch], schema: pa.Schema, tz: ZoneIn
     import xlsxwriter
 
     with tempfile.TemporaryFile() as tmp:
-        book = xlsxwriter.Workbook(tmp, {"constant_memory": True, "strings_to_formulas": False})
+        # Text is written as text: never a formula, a link or a number (see vigie.csvsafe).
+        options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+        book = xlsxwriter.Workbook(tmp, options)
         sheet = book.add_worksheet("data")
         sheet.write_row(0, 0, schema.names)
         n = 0

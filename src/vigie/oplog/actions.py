@@ -8,7 +8,6 @@ their own entries with :func:`do_write` and put one right with :func:`do_correct
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import Any
 from sqlalchemy import Select, func, inspect, select
 from sqlalchemy.orm import Session
 
+from vigie import csvsafe
 from vigie.accounts.domain import Agent
 from vigie.accounts.permissions import PERMISSIONS, require
 from vigie.db import utcnow
@@ -264,7 +264,7 @@ def export_csv(v: Vigie, agent: Agent | None, f: OplogFilter, lang: str = "fr") 
     tz = v.city.timezone
     q = _query(agent, f).order_by(OplogEntryRow.at, OplogEntryRow.id)
     buf = io.StringIO()
-    out = csv.writer(buf)
+    out = csvsafe.writer(buf)
     out.writerow(CSV_COLUMNS)
     yield buf.getvalue()
     with v.db.session() as s:

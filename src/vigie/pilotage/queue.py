@@ -12,7 +12,6 @@ predicate so that both planners can use them.
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from collections.abc import Callable, Iterator
@@ -22,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, case, func, literal, or_, select, text, union_all
 
+from vigie import csvsafe
 from vigie.errors import ValidationFailed
 from vigie.reports.domain import CLOSED, Status
 from vigie.reports.records import ReportRecord, read_records, report_columns
@@ -287,7 +287,7 @@ def queue_csv(v: Vigie, q: QueueQuery, now: datetime, lang: str) -> Iterator[str
     zones = {z.code: z.name for z in v.city.zones.zones}
     tz = v.city.timezone  # the city's clock with its offset, as Open311 writes times
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvsafe.writer(out)
     writer.writerow(CSV_COLUMNS)
     yield "\ufeff" + out.getvalue()  # a byte-order mark: spreadsheet programs then read UTF-8
     stmt = report_columns().where(*_conditions(q, now)).order_by(*_order(q.sort)).limit(CSV_MAX_ROWS)
@@ -305,22 +305,17 @@ def queue_csv(v: Vigie, q: QueueQuery, now: datetime, lang: str) -> Iterator[str
                         services.get(r.service_code, r.service_code),
                         groups.get(r.service_group, r.service_group),
                         zones.get(r.zone, r.zone),
-                        _csv_safe(r.address),
+                        r.address,
                         r.status,
                         r.priority,
                         r.team,
                         r.channel,
                         r.requested_at.astimezone(tz).isoformat() if r.requested_at else "",
                         r.expected_at.astimezone(tz).isoformat() if r.expected_at else "",
-                        _csv_safe(r.description),
+                        r.description,
                     )
                 )
             yield out.getvalue()
-
-
-def _csv_safe(text: str) -> str:
-    """Text a spreadsheet would run as a formula gets a leading quote (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def cache_key(q: QueueQuery, now: datetime) -> tuple[Any, ...]:

@@ -10,12 +10,12 @@ acts and the signs already make public, and nothing that would place a camera:
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
 from sqlalchemy import select
 
+from vigie import csvsafe
 from vigie.runtime import Vigie
 from vigie.videoprotection import domain
 from vigie.videoprotection.actions import _camera_counts, today_in
@@ -138,7 +138,7 @@ def dataset(v: Vigie, lang: str = "fr") -> dict[str, Any]:
 
 def dataset_csv(v: Vigie) -> str:
     buf = io.StringIO()
-    out = csv.writer(buf)
+    out = csvsafe.writer(buf)
     out.writerow(
         (
             "code",
