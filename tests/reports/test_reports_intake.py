@@ -149,3 +149,14 @@ def test_reports_intake_batch_tokens_are_distinct_url_safe_secrets(vigie) -> Non
     assert len(tokens) == 50 == len(set(tokens))
     assert all(re.fullmatch(r"[A-Za-z0-9_-]{24}", t) for t in tokens)
     assert intake._tokens(0) == []
+
+
+def test_reports_taken_external_ids_finds_them_among_thousands(vigie) -> None:
+    from vigie.reports.lookups import taken_external_ids
+
+    intake.do_create_reports(vigie, intake.check_submission(vigie, _sub(external_id="imp:7")))
+    asked = {f"imp:{i}" for i in range(3000)} | {"imp:'; --", 'imp:"x"'}
+    with vigie.db.session() as s:
+        assert taken_external_ids(s, asked) == {"imp:7"}
+        assert taken_external_ids(s, {"imp:8"}) == set()
+        assert taken_external_ids(s, set()) == set()

@@ -27,6 +27,7 @@ from vigie.events.domain import DomainEvent
 from vigie.importer.mapping import MappedRow, Mapping, RowError, load_mapping
 from vigie.reports.domain import CLOSED, Channel
 from vigie.reports.intake import CheckedSubmission, Submission, check_submissions, do_create_reports
+from vigie.reports.lookups import taken_external_ids
 from vigie.reports.storage import ReportRow
 from vigie.runtime import Vigie
 from vigie.sources.reading import ImportResult, Record, long_lived_objects_frozen, open_source, progress_bar
@@ -114,8 +115,7 @@ def _select(
     Asked once the previous batch is committed, so that its records count as there.
     """
     with v.db.session() as s:
-        wanted = {row.external_id for _, row in mapped}
-        existing = set(s.scalars(select(ReportRow.external_id).where(ReportRow.external_id.in_(wanted))))
+        existing = taken_external_ids(s, {row.external_id for _, row in mapped})
     todo: list[tuple[int, CheckedSubmission]] = []
     for (position, row), one in zip(mapped, checked, strict=True):
         if row.external_id in existing:  # imported before, or earlier in this file

@@ -213,12 +213,20 @@ def _point_of_keys(
 ) -> tuple[Any, Any]:
     lat_keys, long_keys = ((keys[0],), (keys[1],)) if keys else (LAT_KEYS, LONG_KEYS)
     lower = {str(k).lower(): v for k, v in value.items()} if keys is None else value
-    lat = next((lower[k] for k in lat_keys if k in lower), None)
-    long = next((lower[k] for k in long_keys if k in lower), None)
+    lat, long = _first(lower, lat_keys), _first(lower, long_keys)
     if lat is None or long is None:
         wanted = f"'{keys[0]}' and '{keys[1]}'" if keys else "latitude (lat) and longitude (lon)"
         raise RowError("lat", f"{column} '{text[:80]}' has no {wanted}")
     return lat, long
+
+
+def _first(values: dict[Any, Any], keys: tuple[str, ...]) -> Any:
+    """The value of the first of ``keys`` present (a loop: a generator cost more than the rest
+    of reading the point)."""
+    for key in keys:
+        if key in values:
+            return values[key]
+    return None
 
 
 def point_of_geometry(geometry: Any, where: str = "the feature's geometry") -> tuple[Any, Any]:
