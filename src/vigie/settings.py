@@ -644,6 +644,14 @@ class Settings(BaseSettings):
         "a dataset always does; the changelog keeps every version); superseded uploads go after "
         "the same time; 0 keeps them.",
     )
+    retention_unpublished_upload_days: int = Field(
+        90,
+        ge=0,
+        description="Days a file uploaded to the open data platform is kept while nothing was "
+        "published from it: a file read and previewed but never published, or a dataset's file "
+        "that no release was built from (a dataset the ethics committee has not approved yet); "
+        "the staff's page of files shows when each will go; 0 keeps them.",
+    )
     retention_backup_days: int = Field(
         35,
         ge=0,

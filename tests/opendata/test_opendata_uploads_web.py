@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from tests.opendata.helpers import METADATA, carpark_csv
 from vigie.accounts.actions import do_create_login
 from vigie.web.deps import SESSION_COOKIE
@@ -22,6 +24,8 @@ def test_opendata_uploads_web_preview_then_publish_a_new_dataset(client, auth):
         "parking",
         "pourcentage",
     ]
+    # Not published, it is removed after VIGIE_RETENTION_UNPUBLISHED_UPLOAD_DAYS: the preview says when.
+    assert datetime.fromisoformat(body["removed_after"]) > datetime.now(UTC) + timedelta(days=89)
     payload = {"id": "parkings", "metadata": METADATA, "columns": body["columns"], "summary": "Capteurs."}
     done = client.post(f"{API}/{body['key']}/publish", json=payload, headers=publisher)
     assert done.status_code == 200 and done.json() == {

@@ -17,8 +17,9 @@ from vigie.errors import UnsupportedMediaType, ValidationFailed
 from vigie.opendata.actions import MAX_UPLOAD_BYTES
 from vigie.opendata.domain import FREQUENCIES, LICENCES, THEMES, ColumnKind
 from vigie.opendata.queries import all_datasets, releases
-from vigie.opendata.staging import do_publish_staged, do_stage_upload
-from vigie.opendata.uploads import DELIMITERS, ENCODINGS
+from vigie.opendata.retention import unpublished_removal
+from vigie.opendata.staging import do_publish_staged, do_stage_upload, staging_dir
+from vigie.opendata.uploads import DELIMITERS, ENCODINGS, current_upload
 from vigie.runtime import Vigie
 from vigie.web.deps import current_agent, json_object
 from vigie.web.pages import forbidden_page, page_agent
@@ -95,7 +96,9 @@ async def stage(request: Request) -> dict[str, Any]:
         text("delimiter", "auto"),
         text("dataset"),
     )
-    return staged.preview()
+    removal = unpublished_removal(v, staging_dir(v) / f"{staged.key}.{staged.fmt}")
+    # Kept until then unless published (VIGIE_RETENTION_UNPUBLISHED_UPLOAD_DAYS; null: kept).
+    return {**staged.preview(), "removed_after": removal.isoformat() if removal else None}
 
 
 @router.post(API + "/{key}/publish", summary="Publish a previewed file: a new dataset, or a new release")
@@ -119,8 +122,21 @@ async def files_page(request: Request) -> Response:
         for d in all_datasets(v):
             if d.source != "upload":
                 continue
-            last = releases(v, d.id)[:1]
-            out.append({"dataset": d, "last": last[0] if last else None})
+            built = releases(v, d.id)
+            last = built[0] if built else None
+            published = max(
+                (r.created_at for r in built if r.status in ("published", "expired")), default=None
+            )
+            upload = current_upload(v, d.id)
+            out.append(
+                {
+                    "dataset": d,
+                    "last": last,
+                    "upload": upload is not None,
+                    # When the current file goes if nothing is published from it by then.
+                    "removal": unpublished_removal(v, upload, published) if upload else None,
+                }
+            )
         return out
 
     return render(

@@ -55,6 +55,11 @@
     document.getElementById("preview-summary").textContent = format(T.summary, {
       rows: p.rows.toLocaleString(cfg.lang), format: p.format.toUpperCase(), encoding: p.encoding, delimiter: p.delimiter || "—",
     });
+    const removal = document.getElementById("preview-removal");
+    removal.hidden = !p.removed_after;
+    removal.textContent = p.removed_after ? format(T.removal, {
+      date: new Date(p.removed_after).toLocaleDateString(cfg.lang, { day: "numeric", month: "long", year: "numeric" }),
+    }) : "";
     const body = document.querySelector("#preview-columns tbody");
     body.replaceChildren();
     const options = document.getElementById("kind-options");
