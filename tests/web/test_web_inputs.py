@@ -39,6 +39,24 @@ def test_inputs_deeply_nested_json_body_is_refused_with_400(client, vigie, path)
     assert reports_in(vigie) == 0
 
 
+@pytest.mark.parametrize(
+    ("header", "named"), [("content-type", "Content-Type"), ("content-length", "Content-Length")]
+)
+def test_inputs_second_content_header_is_refused_with_400(client, vigie, header, named):
+    # A JSON body labelled twice (application/json, then text/plain) was checked as text/plain
+    # and parsed as JSON: too deep, it reached the parser (a 500 and a dropped connection).
+    body = (json.dumps(report_body())[:-1] + ', "deep": ' + DEEP + "}").encode()
+    second = (header, "text/plain" if header == "content-type" else str(len(body)))
+    r = client.post(
+        "/api/v1/reports",
+        content=body,
+        headers=[("content-type", "application/json"), ("content-length", str(len(body))), second],
+    )
+    assert problem(r, 400) == f"more than one {named} header"
+    assert client.get("/health").status_code == 200
+    assert reports_in(vigie) == 0
+
+
 def test_inputs_json_at_the_depth_limit_reaches_the_app(client):
     body = {**report_body(), "attributes": {"danger_immediat": "non", "x": json.loads("[" * 30 + "]" * 30)}}
     r = client.post("/api/v1/reports", json=body)

@@ -47,7 +47,15 @@ class InputMiddleware:
         except BadInput as exc:
             await _refuse(scope, send, str(exc), 400)
             return
+        seen: set[bytes] = set()
         for name, value in scope.get("headers", []):
+            if name in _SINGLE:
+                # The checks below read one value and the app another (Starlette takes the
+                # first): a second header would let a body pass the checks unread.
+                if name in seen:
+                    await _refuse(scope, send, f"more than one {_SINGLE[name]} header", 400)
+                    return
+                seen.add(name)
             if name == b"content-length":
                 try:
                     length = int(value)
@@ -98,6 +106,10 @@ class InputMiddleware:
         except _Refused as exc:
             if not started:
                 await _refuse(scope, send, exc.detail, exc.status)
+
+
+# Headers a request may carry once.
+_SINGLE = {b"content-length": "Content-Length", b"content-type": "Content-Type"}
 
 
 class _Refused(Exception):
