@@ -1,4 +1,4 @@
-"""How deeply JSON text nests, checked before parsing it (HTTP bodies, MQTT payloads).
+"""JSON text refused before it is parsed (HTTP bodies, MQTT payloads): too deep, or not Unicode.
 
 Python's JSON decoder recurses once per level: a few thousand ``[`` in a
 request body or an MQTT payload reach the interpreter's recursion limit, and
@@ -6,6 +6,10 @@ orjson refuses to write more than 255 levels. Nothing Vigie reads nests more
 than a few levels, so input deeper than :data:`MAX_DEPTH` is refused before
 it is parsed. The check costs two ``bytes.count`` calls unless the text has
 more than ``MAX_DEPTH`` opening brackets; only then is it scanned.
+
+A ``\\uD800`` escape alone is valid JSON syntax but no character: Python's
+decoder turns it into a string that cannot be written as UTF-8 — not to the
+database, not even into the error answer that repeats it.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import re
 
 MAX_DEPTH = 32
 TOO_DEEP = f"JSON nested more than {MAX_DEPTH} levels deep"
+LONE_SURROGATE = "JSON holds half a surrogate pair (a \\uD800-\\uDFFF escape alone), which is no character"
 
 _TOKENS = re.compile(rb'["\\\[\]{}]')
 _QUOTE, _BACKSLASH = ord('"'), ord("\\")
@@ -51,3 +56,26 @@ def too_deep(text: bytes | str, limit: int = MAX_DEPTH) -> bool:
         elif c != _BACKSLASH:
             depth -= 1
     return False
+
+
+# One escape per match: an escaped backslash is consumed whole, so the JSON text "\\uD800" (a
+# backslash, then the letters uD800) holds no \u escape.
+_ESCAPES = re.compile(rb"\\(?:u([0-9a-fA-F]{4})|.)", re.DOTALL)
+
+
+def lone_surrogate(text: bytes) -> bool:
+    """Whether JSON ``text`` has a ``\\u`` escape of a surrogate that is not half of a pair."""
+    if b"\\u" not in text:
+        return False
+    pending = -1  # where the low half must start, after a high one
+    for match in _ESCAPES.finditer(text):
+        code = int(match.group(1), 16) if match.group(1) else -1
+        if pending >= 0:
+            if match.start() != pending or not 0xDC00 <= code <= 0xDFFF:
+                return True
+            pending = -1
+        elif 0xD800 <= code <= 0xDBFF:
+            pending = match.end()
+        elif 0xDC00 <= code <= 0xDFFF:
+            return True
+    return pending >= 0

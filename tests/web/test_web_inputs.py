@@ -57,6 +57,36 @@ def test_inputs_second_content_header_is_refused_with_400(client, vigie, header,
     assert reports_in(vigie) == 0
 
 
+@pytest.mark.parametrize("path", ["/api/v1/reports", "/api/v1/reports/1/status", "/api/v1/auth/login"])
+def test_inputs_lone_surrogate_escape_in_json_is_refused_with_400(client, vigie, path):
+    # "\ud800" decoded to a str that no UTF-8 encoder takes: the 422 repeating it was a 500.
+    body = json.dumps({**report_body(), "description": "a", "status": "b"})
+    for value in ('"\\ud800"', '"x\\udfff"', '"\\ud83d y"'):
+        sent = body.replace('"a"', value).replace('"b"', value)
+        r = client.post(path, content=sent, headers={"content-type": "application/json"})
+        assert "half a surrogate pair" in problem(r, 400)
+    assert client.get("/health").status_code == 200
+    assert reports_in(vigie) == 0
+
+
+def test_inputs_lone_surrogate_in_multipart_attributes_is_refused(client, vigie):
+    form = {k: str(v) for k, v in report_body().items() if k != "attributes"}
+    r = client.post("/api/v1/reports", data={**form, "attributes": '{"danger_immediat": "\\ud800"}'})
+    assert "half a surrogate pair" in problem(r, 422)
+    assert r.json()["field"] == "attributes"
+    assert reports_in(vigie) == 0
+
+
+def test_inputs_surrogate_pair_escape_reaches_the_app_as_its_character(client):
+    r = client.post(
+        "/api/v1/reports",
+        content=json.dumps({**report_body(), "description": "trou \U0001f600"}),
+        headers={"content-type": "application/json"},
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["description"] == "trou \U0001f600"
+
+
 def test_inputs_json_at_the_depth_limit_reaches_the_app(client):
     body = {**report_body(), "attributes": {"danger_immediat": "non", "x": json.loads("[" * 30 + "]" * 30)}}
     r = client.post("/api/v1/reports", json=body)

@@ -3,7 +3,8 @@
 Text is UTF-8: bytes that are not are refused (400), never transcoded (the
 form parsers would otherwise put U+FFFD or Latin-1 guesses into a report).
 A URL may not hold a NUL character, which no text column can store. JSON
-bodies may not nest deeper than :data:`vigie.jsondepth.MAX_DEPTH`.
+bodies may not nest deeper than :data:`vigie.jsondepth.MAX_DEPTH`, nor escape half a
+surrogate pair.
 
 The checks run in :class:`vigie.web.middleware.InputMiddleware` while the app
 reads the body, chunk by chunk, so nothing is read twice into memory: a JSON
@@ -16,7 +17,7 @@ from __future__ import annotations
 import codecs
 from urllib.parse import unquote_to_bytes
 
-from vigie.jsondepth import MAX_DEPTH, TOO_DEEP, too_deep
+from vigie.jsondepth import LONE_SURROGATE, MAX_DEPTH, TOO_DEEP, lone_surrogate, too_deep
 
 
 class BadInput(Exception):
@@ -54,6 +55,7 @@ class JsonBodyCheck(BodyCheck):
     def __init__(self) -> None:
         self.decoder = codecs.getincrementaldecoder("utf-8")()
         self.openers = 0
+        self.escapes = False
         self.chunks: list[bytes] = []
 
     def feed(self, chunk: bytes, final: bool) -> None:
@@ -63,9 +65,15 @@ class JsonBodyCheck(BodyCheck):
             raise BadInput("request body is not valid UTF-8") from None
         # Depth needs the whole text only when it has more opening brackets than levels allowed.
         self.openers += chunk.count(b"[") + chunk.count(b"{")
+        self.escapes = self.escapes or b"\\" in chunk
         self.chunks.append(chunk)
-        if final and self.openers > MAX_DEPTH and too_deep(b"".join(self.chunks)):
+        if not final or (self.openers <= MAX_DEPTH and not self.escapes):
+            return
+        body = b"".join(self.chunks)
+        if self.openers > MAX_DEPTH and too_deep(body):
             raise BadInput(f"request body: {TOO_DEEP}")
+        if self.escapes and lone_surrogate(body):
+            raise BadInput(f"request body: {LONE_SURROGATE}")
 
 
 class FormBodyCheck(BodyCheck):
