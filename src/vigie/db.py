@@ -64,12 +64,13 @@ class UTCDateTime(TypeDecorator[datetime]):
         """SQLite: the text SQLAlchemy's DATETIME stores, in one C call (``isoformat``) instead of
         this class's method and then the dialect's %-formatting of seven fields: a report
         written in a batch has about five dates, its share of an import's CPU
-        (docs/benchmarks.md, issue 14). The stored text is the same, byte for byte."""
+        (docs/benchmarks.md, issue 14). The stored text is the same, byte for byte. Elsewhere,
+        when the driver takes the value as it is (psycopg), the check and the conversion to
+        UTC in one call."""
         if dialect.name != "sqlite":
             if self.impl_instance.dialect_impl(dialect).bind_processor(dialect) is not None:
                 return super().bind_processor(dialect)
 
-            # The driver takes the aware value: one call, not the decorator's two.
             def aware(value: datetime | None) -> datetime | None:
                 if value is None:
                     return None
