@@ -231,3 +231,69 @@ def test_mapping_point_shapes_refused_with_the_column_named(text: str) -> None:
     with pytest.raises(RowError) as exc:
         parse_point(text, "geo")
     assert exc.value.field == "lat" and "geo" in exc.value.message
+
+
+CLOSED_MAPPING = """\
+external_id: {column: numero}
+dates: {formats: ["%d/%m/%Y %H:%M"]}
+location: {lat: lat, long: lon}
+fields:
+  service_code: {value: tag-domaine-public}
+  requested_at: {column: ouvert}
+  updated_at: {column: modifie}
+  closed_at: {column: ferme}
+  status: {column: etat, value_map: {Ouvert: acknowledged, Clos: resolved, Rejete: rejected}}
+attributes:
+  injurieux: {value: non}
+"""
+CLOSED_CSV = """\
+numero,ouvert,modifie,ferme,etat,lat,lon
+1,02/03/2019 10:00,09/03/2019 17:00,,Clos,47.3220,5.0415
+2,02/03/2019 11:00,,,Rejete,47.3220,5.0415
+3,02/03/2019 12:00,04/03/2019 08:00,05/03/2019 09:00,Clos,47.3220,5.0415
+4,02/03/2019 13:00,06/03/2019 08:00,,Ouvert,47.3220,5.0415
+"""
+
+
+def _closed_files(tmp_path: Path, strict: bool) -> tuple[Path, Path]:
+    mapping = tmp_path / "clos.yaml"
+    mapping.write_text(CLOSED_MAPPING + ("closed_without_date: refuse\n" if strict else ""), encoding="utf-8")
+    data = tmp_path / "clos.csv"
+    data.write_text(CLOSED_CSV, encoding="utf-8")
+    return data, mapping
+
+
+def test_import_history_closes_a_closed_record_without_date_at_its_last_update(
+    vigie: Vigie, tmp_path: Path
+) -> None:
+    result = run_import(vigie, *_closed_files(tmp_path, strict=False))
+    assert (result.created, result.failed) == (4, [])
+    rows = _rows(vigie)
+    # Paris is UTC+1 in March: the source's local times, an hour earlier in UTC.
+    closed_at = {k: (r.closed_at.isoformat()[:16] if r.closed_at else None) for k, r in rows.items()}
+    assert closed_at == {
+        "1": "2019-03-09T16:00",  # its last update
+        "2": "2019-03-02T10:00",  # no update either: the day it was requested
+        "3": "2019-03-05T08:00",  # its own closing date
+        "4": None,  # open: no closing date
+    }
+    with vigie.db.session() as s:
+        at = s.scalar(
+            select(ReportUpdateRow.at).where(
+                ReportUpdateRow.report_id == rows["1"].id, ReportUpdateRow.kind == "status"
+            )
+        )
+    assert at is not None and at.isoformat().startswith("2019-03-09T16:00")  # the history agrees
+
+
+def test_import_history_refuses_a_closed_record_without_date_when_the_mapping_says_so(
+    vigie: Vigie, tmp_path: Path
+) -> None:
+    data, mapping = _closed_files(tmp_path, strict=True)
+    checked = run_import(vigie, data, mapping, check=True)
+    assert checked.created == 2
+    assert [p for p, _ in checked.failed] == [2, 3]
+    assert "closed_at: no closing date for a closed record (status 'resolved'" in checked.failed[0][1]
+    assert "status 'rejected'" in checked.failed[1][1]
+    result = run_import(vigie, data, mapping)
+    assert result.created == 2 and sorted(_rows(vigie)) == ["3", "4"]

@@ -54,7 +54,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from vigie.reports.domain import Status
+from vigie.reports.domain import CLOSED, Status
 from vigie.sources.loader import MappingKind, MappingLoader, field_schema, mapping_schema
 from vigie.sources.mapping import (
     MAX_EXTERNAL_ID,
@@ -84,6 +84,7 @@ TARGETS = (
 DATE_TARGETS = frozenset({"requested_at", "closed_at", "updated_at"})
 STATUSES = tuple(s.value for s in Status)
 _DATE, _STATUS, _RAW, _TEXT = "date", "status", "raw", "text"  # how map_record reads a field
+_CLOSED = frozenset(s.value for s in CLOSED)
 
 _FIELD = field_schema("string")
 TARGET_MEANINGS = {
@@ -91,7 +92,8 @@ TARGET_MEANINGS = {
     "description": "The report's text.",
     "address": "The address as written.",
     "requested_at": "When the report was made (a record without it is refused when mapped).",
-    "closed_at": "When it was closed (resolved or rejected reports); default `updated_at`.",
+    "closed_at": "When it was closed (resolved, rejected or duplicate reports); when missing, "
+    "see `closed_without_date`.",
     "updated_at": "When it last changed.",
     "status": "A Vigie status: " + ", ".join(f"`{s.value}`" for s in Status) + ".",
     "status_notes": "The city's public answer, kept as the public note of the status change.",
@@ -117,6 +119,14 @@ MAPPING_SCHEMA: dict[str, Any] = mapping_schema(
         "mapped from columns like any field. A report gets the attributes its service defines; "
         "the others are left out. Values are checked like any submission's.",
         "additionalProperties": _ATTRIBUTE,
+    },
+    closed_without_date={
+        "enum": ["last_update", "refuse"],
+        "description": "A record whose status is closed (`resolved`, `rejected`, `duplicate`) but "
+        "whose `closed_at` is missing: `last_update` (default) closes it at its `updated_at`, else "
+        "its `requested_at` (the last date the source knows of it); `refuse` refuses the record "
+        "(`closed_at: no closing date for a closed record`), for a source whose closed records "
+        "must all carry their date.",
     },
     reference={
         "type": "object",
@@ -163,6 +173,7 @@ class Mapping(SourceMapping):
     report_attributes: dict[str, FieldSpec] = field(default_factory=dict)
     attribute_split: dict[str, str] = field(default_factory=dict)
     keep_source_number: bool = False
+    refuse_closed_without_date: bool = False
 
     def columns(self) -> list[tuple[str, Any]]:
         used = super().columns()
@@ -188,6 +199,15 @@ class Mapping(SourceMapping):
         if "requested_at" in values and values["requested_at"] is None:
             raise RowError("requested_at", "no date")
         row = MappedRow(external_id=external_id, **values)
+        if row.closed_at is None and row.status in _CLOSED:
+            if self.refuse_closed_without_date:
+                raise RowError(
+                    "closed_at",
+                    f"no closing date for a closed record (status '{row.status}'; "
+                    "closed_without_date: refuse)",
+                )
+            # None with neither date: the report is then closed when it is requested (inserts).
+            row.closed_at = row.updated_at or row.requested_at
         for code, spec in self.report_attributes.items():
             split = self.attribute_split.get(code)
             if split:
@@ -268,8 +288,14 @@ def load_mapping(
             if "split" in raw:
                 split[code] = raw["split"]
     keep = bool((loader.data.get("reference") or {}).get("keep_source_number", False))
+    refuse = loader.data.get("closed_without_date", "last_update") == "refuse"
     return loader.build(
-        Mapping, fields, report_attributes=attributes, attribute_split=split, keep_source_number=keep
+        Mapping,
+        fields,
+        report_attributes=attributes,
+        attribute_split=split,
+        keep_source_number=keep,
+        refuse_closed_without_date=refuse,
     )
 
 

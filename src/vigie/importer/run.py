@@ -25,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from vigie.errors import ConfigProblem, ConfigurationError, VigieError
 from vigie.events.domain import DomainEvent
 from vigie.importer.mapping import MappedRow, Mapping, RowError, load_mapping
-from vigie.reports.domain import CLOSED, Channel
+from vigie.reports.domain import Channel
 from vigie.reports.intake import CheckedSubmission, Submission, check_submissions, do_create_reports
 from vigie.reports.lookups import taken_external_ids
 from vigie.reports.storage import ReportRow
@@ -59,9 +59,6 @@ def _submission(v: Vigie, row: MappedRow, keep_number: bool, defined: dict[str, 
             defined[service_code] = {a.code for a in service.attributes} if service else set()
         known = defined[service_code]
         attributes = {code: value for code, value in attributes.items() if code in known}
-    closed_at = row.closed_at
-    if closed_at is None and row.status in CLOSED:
-        closed_at = row.updated_at
     return Submission(
         service_code=row.service_code or "",
         channel=Channel.IMPORT,
@@ -73,7 +70,7 @@ def _submission(v: Vigie, row: MappedRow, keep_number: bool, defined: dict[str, 
         external_id=row.external_id,
         requested_at=row.requested_at,
         status=row.status,
-        closed_at=closed_at,
+        closed_at=row.closed_at,
         updated_at=row.updated_at,
         status_notes=row.status_notes,
         reference_number=row.source_number if keep_number else None,

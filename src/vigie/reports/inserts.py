@@ -208,7 +208,9 @@ def _report_values(
     service = checked.service
     # Status(...) for a value it does not know: its own error, as before.
     status = _STATUSES.get(sub.status) or Status(sub.status) if sub.status else Status.NEW
-    closed = sub.closed_at if status in CLOSED else None
+    # A closed report always has its closing date (retention, resolution times count from
+    # it): one a source left out is its last change, else its request (docs/import.md).
+    closed = (sub.closed_at or sub.updated_at or requested) if status in CLOSED else None
     channel = checked.channel.value
     values = (
         service.code,
@@ -238,7 +240,7 @@ def _report_values(
         checked.token,
         sub.external_id,
         requested,
-        sub.updated_at or sub.closed_at or requested,
+        sub.updated_at or closed or requested,
         None
         if history
         else expected_datetime(
@@ -272,7 +274,7 @@ def _report_values(
     ]
     if status != Status.NEW:
         notes = sub.status_notes or ""
-        at = sub.closed_at or requested
+        at = closed or sub.updated_at or requested  # an open status: its last change
         entries.append(("status", status.value, "new", None, channel, notes, "", {}, at))
     return values, reference, entries
 
