@@ -49,6 +49,17 @@ class NotFound(VigieError):
     title = "Not found"
 
 
+class ModuleNotInUse(NotFound):
+    """A page or API of an optional module the city's profile does not declare (``modules``)."""
+
+    code = "module_not_in_use"
+    title = "Module not in use"
+
+    def __init__(self, module: str, city: str) -> None:
+        super().__init__(f"{city} does not use the '{module}' module (city.yaml: modules)")
+        self.module = module
+
+
 class NotAcceptable(VigieError):
     """None of the formats the client accepts (``Accept``) is one the resource is served in."""
 

@@ -10,9 +10,9 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from vigie.errors import BadRequest, NotFound, VigieError
+from vigie.errors import BadRequest, ModuleNotInUse, NotFound, VigieError
 from vigie.open311.render import error_response
-from vigie.web.pages import LoginRequired, login_redirect
+from vigie.web.pages import LoginRequired, login_redirect, module_off_page
 from vigie.web.problems import (
     http_error_response,
     input_error_from_database,
@@ -32,6 +32,8 @@ async def _login_required(request: Request, exc: LoginRequired) -> Response:
 
 
 async def _vigie_error(request: Request, exc: VigieError) -> Response:
+    if isinstance(exc, ModuleNotInUse) and not request.url.path.startswith("/api/"):
+        return module_off_page(request, exc.module)
     if _open311(request):
         return error_response(request, exc)
     return vigie_error_response(exc)

@@ -7,16 +7,17 @@ by a small script.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from vigie.citizen.web import show_page
 from vigie.lighting.views import page_data
 from vigie.runtime import Vigie
+from vigie.web.deps import module_in_use
 from vigie.web.i18n import request_language
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(module_in_use("lighting"))])
 
 
 @router.get("/eclairage", response_class=HTMLResponse)

@@ -200,8 +200,12 @@ def legal_page(request: Request, kind: str) -> Response:
 
 def _road_news(v: Vigie) -> dict[str, Any]:
     """What residents are told of the roads: driving conditions per priority network (winter
-    service) and the roadworks and closures in force or coming (traffic). No one's name."""
-    return {"conditions": published_conditions(v), "events": list_events(v, horizon_days=7)}
+    service) and the roadworks and closures in force or coming (traffic), of the modules the
+    city uses. No one's name."""
+    return {
+        "conditions": published_conditions(v) if v.city.uses("winter") else [],
+        "events": list_events(v, horizon_days=7) if v.city.uses("traffic") else [],
+    }
 
 
 @router.get("/carte", response_class=HTMLResponse)

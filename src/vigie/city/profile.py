@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from jsonschema import Draft202012Validator, ValidationError
 
 from vigie.city.publication import PublicationPolicy, Shown, TimePrecision
-from vigie.city.schema import DAYS, PROFILE_SCHEMA
+from vigie.city.schema import DAYS, MODULES, PROFILE_SCHEMA
 from vigie.errors import ConfigProblem, ConfigurationError
 from vigie.yamlfile import load_located
 
@@ -133,6 +133,13 @@ class CityProfile:
     accessibility_status: str = "none"
     lighting: LightingProfile = field(default_factory=LightingProfile)
     publication: PublicationPolicy = field(default_factory=PublicationPolicy)
+    modules: frozenset[str] = frozenset()
+
+    def uses(self, module: str) -> bool:
+        """Whether the city declares the optional ``module`` (city.yaml ``modules``)."""
+        if module not in MODULES:  # a typo in a template or a route must not hide a page silently
+            raise ValueError(f"unknown module '{module}' (known: {', '.join(MODULES)})")
+        return module in self.modules
 
     @property
     def default_language(self) -> str:
@@ -291,6 +298,7 @@ def load_profile(name_or_path: str) -> CityProfile:
         accessibility_status=legal_cfg.get("accessibility_status", "none"),
         lighting=lighting,
         publication=publication,
+        modules=frozenset(data.get("modules", ())),
     )
 
 

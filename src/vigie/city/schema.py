@@ -11,6 +11,8 @@ from typing import Any
 from vigie.docsection import rewrite_section, with_section
 
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+# Optional parts of Vigie a profile declares in `modules`; reports are never optional.
+MODULES = ("lighting", "traffic", "winter", "videoprotection")
 
 TEXT: dict[str, Any] = {
     "type": "object",
@@ -178,6 +180,18 @@ PROFILE_SCHEMA: dict[str, Any] = {
         "catalogue": {
             "type": "string",
             "description": "The catalogue file (services, teams, procedures: docs/catalogue.md).",
+        },
+        "modules": {
+            "type": "array",
+            "uniqueItems": True,
+            "items": {"enum": list(MODULES)},
+            "description": (
+                "The optional parts of Vigie the city uses: `lighting` (public lighting pages, "
+                "LED plan, lighting APIs), `traffic` (signal controllers, roadworks), `winter` "
+                "(winter service), `videoprotection` (camera systems and their register). Default: "
+                "none. Those left out are absent from menus and pages, and their pages and APIs "
+                "answer 404 saying the module is not in use."
+            ),
         },
         "lighting": {
             "type": "object",

@@ -22,9 +22,11 @@ from vigie.lighting.planner_service import (
     plan_xlsx,
 )
 from vigie.runtime import Vigie
-from vigie.web.deps import current_agent, get_vigie
+from vigie.web.deps import current_agent, get_vigie, module_in_use
 
-router = APIRouter(prefix="/api/v1/lighting", tags=["lighting"])
+router = APIRouter(
+    prefix="/api/v1/lighting", tags=["lighting"], dependencies=[Depends(module_in_use("lighting"))]
+)
 
 
 @dataclass

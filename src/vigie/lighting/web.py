@@ -19,9 +19,11 @@ from pydantic import BaseModel, Field
 from vigie.accounts.permissions import require
 from vigie.lighting import actions
 from vigie.runtime import Vigie
-from vigie.web.deps import current_agent, get_vigie
+from vigie.web.deps import current_agent, get_vigie, module_in_use
 
-router = APIRouter(prefix="/api/v1/lighting", tags=["lighting"])
+router = APIRouter(
+    prefix="/api/v1/lighting", tags=["lighting"], dependencies=[Depends(module_in_use("lighting"))]
+)
 
 
 @router.get(

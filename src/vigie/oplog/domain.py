@@ -11,20 +11,40 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from vigie.errors import ValidationFailed
 
+if TYPE_CHECKING:
+    from vigie.city.profile import CityProfile
+
 # The services of the control centre: code -> (French, English).
 SERVICES: dict[str, tuple[str, str]] = {
     "control": ("Salle de supervision", "Control room"),
-    "reports": ("Allo mairie", "Residents' reports"),
+    "reports": ("Signalements des habitants", "Residents' reports"),
     "lighting": ("Éclairage public", "Public lighting"),
     "video": ("Vidéoprotection", "Video protection"),
     "traffic": ("Régulation du trafic", "Traffic regulation"),
     "winter": ("Viabilité hivernale (PC neige)", "Winter service"),
 }
+# Services that are an optional module of the city's profile (city.yaml `modules`).
+SERVICE_MODULES = {
+    "lighting": "lighting",
+    "video": "videoprotection",
+    "traffic": "traffic",
+    "winter": "winter",
+}
+
+
+def services_in_use(city: CityProfile) -> dict[str, tuple[str, str]]:
+    """The services an entry can be written for: those of the modules the city does not use
+    are not offered (entries already written under them keep their name)."""
+    return {
+        c: names for c, names in SERVICES.items() if c not in SERVICE_MODULES or city.uses(SERVICE_MODULES[c])
+    }
+
+
 SEVERITIES: dict[str, tuple[str, str]] = {
     "info": ("Information", "Information"),
     "notable": ("Important", "Notable"),

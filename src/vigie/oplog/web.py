@@ -84,7 +84,9 @@ def timeline(
 def services(request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
     require(current_agent(request), "oplog.read")
     return {
-        "services": [{"code": c, "fr": fr, "en": en} for c, (fr, en) in domain.SERVICES.items()],
+        "services": [
+            {"code": c, "fr": fr, "en": en} for c, (fr, en) in domain.services_in_use(v.city).items()
+        ],
         "severities": [{"code": c, "fr": fr, "en": en} for c, (fr, en) in domain.SEVERITIES.items()],
     }
 

@@ -15,7 +15,7 @@ dashboard (``stats.read``).
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
@@ -26,11 +26,12 @@ from vigie.pilotage import context as ctx
 from vigie.pilotage.lighting_plan import defaults as plan_defaults
 from vigie.runtime import Vigie
 from vigie.telemetry.schedule_history import list_changes
+from vigie.web.deps import module_in_use
 from vigie.web.i18n import city_terms
 from vigie.web.pages import forbidden_page, page_agent
 from vigie.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(module_in_use("lighting"))])
 
 
 @router.get("/pilotage/eclairage", response_class=HTMLResponse, response_model=None)

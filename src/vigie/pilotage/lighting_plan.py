@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
@@ -22,11 +22,12 @@ from vigie.assets.storage import AssetRow
 from vigie.lighting.planner import PRIORITY_CLASSES
 from vigie.pilotage import context as ctx
 from vigie.runtime import Vigie
+from vigie.web.deps import module_in_use
 from vigie.web.i18n import catalog, city_terms, translate
 from vigie.web.pages import forbidden_page, page_agent
 from vigie.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(module_in_use("lighting"))])
 JS_PREFIX = "lighting_plan.js."
 CREW_SHARE = 0.06
 COST_PER_CONVERSION = 1000

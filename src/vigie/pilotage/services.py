@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
@@ -28,6 +28,7 @@ from vigie.pilotage import context as ctx
 from vigie.runtime import Vigie
 from vigie.traffic import actions as traffic
 from vigie.traffic.domain import EventKind, Restriction
+from vigie.web.deps import module_in_use
 from vigie.web.i18n import catalog, translate
 from vigie.web.pages import forbidden_page, page_agent
 from vigie.web.templating import render
@@ -64,7 +65,12 @@ def _traffic_context(v: Vigie) -> dict[str, Any]:
     }
 
 
-@router.get("/pilotage/trafic", response_class=HTMLResponse, response_model=None)
+@router.get(
+    "/pilotage/trafic",
+    response_class=HTMLResponse,
+    response_model=None,
+    dependencies=[Depends(module_in_use("traffic"))],
+)
 async def traffic_page(request: Request) -> Response:
     agent, csrf = await run_in_threadpool(page_agent, request)
     if not agent.can("traffic.read"):
@@ -109,7 +115,12 @@ def _winter_context(v: Vigie, lang: str) -> dict[str, Any]:
     }
 
 
-@router.get("/pilotage/hiver", response_class=HTMLResponse, response_model=None)
+@router.get(
+    "/pilotage/hiver",
+    response_class=HTMLResponse,
+    response_model=None,
+    dependencies=[Depends(module_in_use("winter"))],
+)
 async def winter_page(request: Request) -> Response:
     agent, csrf = await run_in_threadpool(page_agent, request)
     if not agent.can("winter.read"):
@@ -150,7 +161,12 @@ def _rota_context(v: Vigie, which: str, tier: str) -> dict[str, Any]:
     }
 
 
-@router.get("/pilotage/hiver/affectations", response_class=HTMLResponse, response_model=None)
+@router.get(
+    "/pilotage/hiver/affectations",
+    response_class=HTMLResponse,
+    response_model=None,
+    dependencies=[Depends(module_in_use("winter"))],
+)
 async def rota_page(
     request: Request,
     poste: str = Query("current", pattern="^(current|next)$"),

@@ -17,19 +17,20 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from vigie.accounts.domain import Agent
 from vigie.errors import ValidationFailed
 from vigie.oplog import actions as oplog
-from vigie.oplog.domain import SERVICES, SEVERITIES
+from vigie.oplog.domain import SERVICES, SEVERITIES, services_in_use
 from vigie.pilotage import context as ctx
 from vigie.runtime import Vigie
 from vigie.videoprotection import actions as video
 from vigie.videoprotection import register
 from vigie.videoprotection.domain import ALERTS, MEDIA, PURPOSES, REQUISITIONS
+from vigie.web.deps import module_in_use
 from vigie.web.i18n import catalog, translate
 from vigie.web.pages import forbidden_page, page_agent
 from vigie.web.templating import render
@@ -113,7 +114,7 @@ async def oplog_page(
         pages=max(1, -(-total // PAGE_SIZE)),
         chosen={"service": service, "severity": severity, "q": q, "start": start, "end": end},
         query=query,
-        services=[(c, names[i]) for c, names in SERVICES.items()],
+        services=[(c, names[i]) for c, names in services_in_use(v.city).items()],
         severities=[(c, names[i]) for c, names in SEVERITIES.items()],
         service_names={c: names[i] for c, names in SERVICES.items()},
         summary=summary,
@@ -134,7 +135,12 @@ async def oplog_page(
     )
 
 
-@router.get("/pilotage/videoprotection", response_class=HTMLResponse, response_model=None)
+@router.get(
+    "/pilotage/videoprotection",
+    response_class=HTMLResponse,
+    response_model=None,
+    dependencies=[Depends(module_in_use("videoprotection"))],
+)
 async def video_page(request: Request) -> Response:
     agent, csrf = await run_in_threadpool(page_agent, request)
     if not agent.can("video.cameras"):
@@ -162,7 +168,12 @@ async def video_page(request: Request) -> Response:
     )
 
 
-@router.get("/pilotage/videoprotection/registre", response_class=HTMLResponse, response_model=None)
+@router.get(
+    "/pilotage/videoprotection/registre",
+    response_class=HTMLResponse,
+    response_model=None,
+    dependencies=[Depends(module_in_use("videoprotection"))],
+)
 async def register_page(request: Request, q: str = Query("", max_length=200)) -> Response:
     agent, csrf = await run_in_threadpool(page_agent, request)
     if not agent.can("video.extractions"):

@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
@@ -29,11 +29,11 @@ from vigie.pilotage.video import page_base, when_local
 from vigie.runtime import Vigie
 from vigie.videoprotection import actions as video
 from vigie.videoprotection.domain import ALERTS, OPINIONS, PURPOSES, RETENTION_MAX_DAYS
-from vigie.web.deps import DbId
+from vigie.web.deps import DbId, module_in_use
 from vigie.web.pages import forbidden_page, page_agent
 from vigie.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(module_in_use("videoprotection"))])
 
 # The video pages' keyboard shortcuts (shown by `?`; single keys, never while typing).
 SHORTCUTS_SITE = [

@@ -54,7 +54,7 @@ def _not_found(request: Request, agent: Agent, csrf: str) -> HTMLResponse:
 def queue_page(request: Request) -> Response:
     agent, csrf = page_agent(request)
     if not agent.can("reports.all"):
-        return RedirectResponse(home_of(agent), status_code=303)
+        return RedirectResponse(home_of(agent, request.app.state.vigie.city), status_code=303)
     v: Vigie = request.app.state.vigie
     lang = _lang(request)
     return render(

@@ -15,10 +15,12 @@ from vigie.reports.domain import parse_datetime
 from vigie.runtime import Vigie
 from vigie.telemetry import lighting, past_schedules, queries
 from vigie.telemetry.schedule_history import list_changes
-from vigie.web.deps import DbId, current_agent, get_vigie
+from vigie.web.deps import DbId, current_agent, get_vigie, module_in_use
 
 router = APIRouter(prefix="/api/v1/telemetry", tags=["telemetry"])
-lighting_router = APIRouter(prefix="/api/v1", tags=["lighting"])
+lighting_router = APIRouter(
+    prefix="/api/v1", tags=["lighting"], dependencies=[Depends(module_in_use("lighting"))]
+)
 
 
 def _asset_type(v: Vigie, asset_id: str) -> str:

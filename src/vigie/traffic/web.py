@@ -10,9 +10,11 @@ from fastapi.responses import JSONResponse
 from vigie.accounts.permissions import require
 from vigie.runtime import Vigie
 from vigie.traffic import actions
-from vigie.web.deps import DbId, current_agent, get_vigie
+from vigie.web.deps import DbId, current_agent, get_vigie, module_in_use
 
-router = APIRouter(prefix="/api/v1/traffic", tags=["traffic"])
+router = APIRouter(
+    prefix="/api/v1/traffic", tags=["traffic"], dependencies=[Depends(module_in_use("traffic"))]
+)
 
 EVENT_EXAMPLE = {
     "kind": "roadworks",

@@ -16,7 +16,8 @@ from fastapi import Path, Request
 
 from vigie.accounts.actions import agent_for_token
 from vigie.accounts.domain import Agent
-from vigie.errors import Forbidden, ValidationFailed
+from vigie.city.schema import MODULES
+from vigie.errors import Forbidden, ModuleNotInUse, ValidationFailed
 from vigie.runtime import Vigie
 
 SESSION_COOKIE = "vigie_session"
@@ -44,6 +45,20 @@ async def get_vigie(request: Request) -> Vigie:
 
 
 T = TypeVar("T")
+
+
+def module_in_use(module: str) -> Callable[[Request], Any]:
+    """A route dependency: 404 (:class:`ModuleNotInUse`) unless the city's profile declares
+    ``module``; pages answer it as a page saying so, APIs as problem JSON."""
+    if module not in MODULES:  # checked when the routes are declared, not at the first request
+        raise ValueError(f"unknown module '{module}'")
+
+    async def check(request: Request) -> None:  # async: no trip through the thread pool
+        city = request.app.state.vigie.city
+        if not city.uses(module):
+            raise ModuleNotInUse(module, city.name)
+
+    return check
 
 
 async def run_read(request: Request, fn: Callable[..., T], *args: Any) -> T:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
@@ -18,6 +19,9 @@ from vigie.errors import TooManyRequests, Unauthorized
 from vigie.web.deps import SESSION_COOKIE, client_id, same_origin
 from vigie.web.i18n import catalog, request_language, translate
 from vigie.web.templating import render
+
+if TYPE_CHECKING:
+    from vigie.city.profile import CityProfile
 
 router = APIRouter(include_in_schema=False)
 
@@ -47,12 +51,12 @@ def login_redirect(next_url: str) -> RedirectResponse:
     return RedirectResponse(f"/connexion?next={quote(next_url)}", status_code=303)
 
 
-def home_of(agent: Agent) -> str:
+def home_of(agent: Agent, city: CityProfile) -> str:
     """Where an agent lands: the queue, the video-protection roles' page, or the field view."""
     if agent.can("reports.all"):
         return "/pilotage"
-    if agent.can("video.cameras"):
-        return "/pilotage/videoprotection"
+    if agent.can("video.cameras"):  # the video roles: their cameras, else the operations log
+        return "/pilotage/videoprotection" if city.uses("videoprotection") else "/pilotage/main-courante"
     return "/terrain"
 
 
@@ -63,6 +67,19 @@ def forbidden_page(request: Request) -> HTMLResponse:
         status_code=403,
         title_key="error.forbidden",
         text_key="error.forbidden_text",
+    )
+
+
+def module_off_page(request: Request, module: str) -> HTMLResponse:
+    """The 404 page of an optional module the city does not use (city.yaml ``modules``)."""
+    lang = request_language(request, request.app.state.vigie.city.default_language)
+    return render(
+        request,
+        "error.html",
+        status_code=404,
+        title_key="error.module_off",
+        text_key="error.module_off_text",
+        text_values={"module": translate(lang, f"error.module.{module}")},
     )
 
 
@@ -139,7 +156,7 @@ async def login_submit(
         page.headers["Retry-After"] = str(seconds)
         return page
     token, _ = await run_in_threadpool(do_create_login, v.db, agent, "session", v.settings.token_ttl_hours)
-    default = home_of(agent)
+    default = home_of(agent, v.city)
     response = RedirectResponse(safe_next(next, default), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,

@@ -9,10 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from vigie.accounts.permissions import require
 from vigie.runtime import Vigie
-from vigie.web.deps import DbId, current_agent, get_vigie
+from vigie.web.deps import DbId, current_agent, get_vigie, module_in_use
 from vigie.winter import actions, shifts
 
-router = APIRouter(prefix="/api/v1/winter", tags=["winter"])
+router = APIRouter(prefix="/api/v1/winter", tags=["winter"], dependencies=[Depends(module_in_use("winter"))])
 
 
 class _Body(BaseModel):

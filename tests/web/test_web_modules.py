@@ -1,0 +1,126 @@
+"""Optional modules (city.yaml ``modules``): menus, pages and APIs follow the city's profile."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import PASSWORD
+from vigie.accounts.actions import do_add_user
+from vigie.app import create_app
+from vigie.bootstrap import build_vigie
+from vigie.city.profile import load_profile
+from vigie.errors import ConfigurationError
+from vigie.runtime import Vigie
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "example-profile"
+# Each module's pages and one of its APIs.
+MODULE_PAGES = {
+    "lighting": ["/pilotage/eclairage", "/pilotage/eclairage/plan", "/eclairage"],
+    "traffic": ["/pilotage/trafic"],
+    "winter": ["/pilotage/hiver", "/pilotage/hiver/affectations"],
+    "videoprotection": [
+        "/pilotage/videoprotection",
+        "/pilotage/videoprotection/registre",
+        "/videoprotection",
+    ],
+}
+MODULE_APIS = {
+    "lighting": ["/api/v1/lighting/energy", "/api/v1/lighting/plan", "/api/v1/lighting/schedules"],
+    "traffic": ["/api/v1/traffic/controllers"],
+    "winter": ["/api/v1/winter/conditions"],
+    "videoprotection": ["/api/v1/videoprotection/public.json"],
+}
+MENU_LINKS = ['href="/pilotage/eclairage"', 'href="/pilotage/trafic"', 'href="/pilotage/hiver"']
+
+
+@pytest.fixture
+def town(vigie_settings) -> Iterator[Vigie]:
+    """The docs' example town: a profile that declares no optional module."""
+    v = build_vigie(vigie_settings.model_copy(update={"city": str(EXAMPLE)}))
+    yield v
+    if v.limits is not None:
+        v.limits.close()
+    v.db.dispose()
+
+
+@contextmanager
+def _signed_in(v: Vigie, role: str) -> Iterator[TestClient]:
+    do_add_user(v.db, f"{role}@town.example", role, PASSWORD, name=role)
+    with TestClient(create_app(vigie=v)) as c:
+        r = c.post("/api/v1/auth/login", json={"email": f"{role}@town.example", "password": PASSWORD})
+        assert r.status_code == 200, r.text
+        yield c
+
+
+def test_web_modules_menus_leave_out_what_the_city_does_not_use(town: Vigie) -> None:
+    assert town.city.modules == frozenset()
+    with _signed_in(town, "admin") as c:
+        for path in ["/pilotage", "/pilotage/tableau-de-bord", "/pilotage/appel"]:
+            page = c.get(path)
+            assert page.status_code == 200, path
+            for link in [*MENU_LINKS, 'href="/pilotage/videoprotection"']:
+                assert link not in page.text, (path, link)
+            assert 'href="/pilotage/equipements"' in page.text  # not optional
+        home = c.get("/")
+        assert home.status_code == 200 and 'href="/eclairage"' not in home.text
+        assert 'href="/carte"' in home.text
+
+
+def test_web_modules_menus_list_what_dijon_declares(vigie: Vigie) -> None:
+    assert vigie.city.modules == {"lighting", "traffic", "winter", "videoprotection"}
+    with _signed_in(vigie, "admin") as c:
+        page = c.get("/pilotage")
+        for link in MENU_LINKS:
+            assert link in page.text, link
+        assert 'href="/eclairage"' in c.get("/").text
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"), [("fr", "n'utilise pas ce module"), ("en", "does not use this module")]
+)
+def test_web_modules_pages_of_an_unused_module_answer_a_clear_404(town: Vigie, lang: str, words: str) -> None:
+    with _signed_in(town, "admin") as c:
+        for module, paths in MODULE_PAGES.items():
+            for path in paths:
+                page = c.get(f"{path}?lang={lang}")
+                assert page.status_code == 404, path
+                assert page.headers["content-type"].startswith("text/html"), path
+                assert words in page.text.replace("&#39;", "'"), path
+                assert "Sainte-Aube-sur-Seille" in page.text
+        for module, paths in MODULE_APIS.items():
+            for path in paths:
+                r = c.get(path)
+                assert r.status_code == 404, path
+                assert r.json()["type"].endswith("module_not_in_use") and module in r.json()["detail"], path
+
+
+def test_web_modules_video_roles_land_on_the_operations_log_without_video(town: Vigie) -> None:
+    with _signed_in(town, "video_operator") as c:
+        r = c.get("/pilotage", follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/pilotage/main-courante"
+        log = c.get("/pilotage/main-courante")
+        assert log.status_code == 200
+        # The log offers the services of the modules in use only, and names no city's desk.
+        assert '<option value="reports">Signalements des habitants</option>' in log.text
+        for module_service in ['value="lighting"', 'value="video"', 'value="traffic"', 'value="winter"']:
+            assert module_service not in log.text
+        offered = [s["code"] for s in c.get("/api/v1/oplog/services").json()["services"]]
+        assert offered == ["control", "reports"]
+
+
+def test_web_modules_unknown_module_is_an_error_of_city_yaml(tmp_path: Path) -> None:
+    for name in ["city.yaml", "quartiers.geojson", "catalogue.yaml"]:
+        (tmp_path / name).write_text((EXAMPLE / name).read_text(encoding="utf-8"), encoding="utf-8")
+    city = tmp_path / "city.yaml"
+    text = city.read_text(encoding="utf-8").replace("modules: []", "modules: [lighting, tramway]")
+    text = "\n".join(line for line in text.splitlines() if not line.strip().endswith(".md"))
+    city.write_text(text + "\n", encoding="utf-8")
+    with pytest.raises(ConfigurationError) as exc:
+        load_profile(str(tmp_path))
+    message = str(exc.value)
+    assert "city.yaml:" in message and "modules[1]" in message and "'tramway' is not one of" in message
