@@ -50,13 +50,14 @@ class NotFound(VigieError):
 
 
 class ModuleNotInUse(NotFound):
-    """A page or API of an optional module the city's profile does not declare (``modules``)."""
+    """A page or API of an optional module the city does not use: its profile does not declare
+    it (``modules``), or the setting that gives its data is empty (``declared_by``)."""
 
     code = "module_not_in_use"
     title = "Module not in use"
 
-    def __init__(self, module: str, city: str) -> None:
-        super().__init__(f"{city} does not use the '{module}' module (city.yaml: modules)")
+    def __init__(self, module: str, city: str, declared_by: str = "city.yaml: modules") -> None:
+        super().__init__(f"{city} does not use the '{module}' module ({declared_by})")
         self.module = module
 
 

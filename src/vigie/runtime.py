@@ -85,6 +85,8 @@ class Caches:
     car_parks: CarParks | None = None
     lighting_fleet: tuple[object, Fleet] | None = None  # (data version, fleet)
     waste_rounds: Rounds | None = None
+    # vigie.citizen.views.resident_sections: (monotonic deadline, the residents' pages with data)
+    resident_sections: tuple[float, dict[str, bool]] | None = None
     # vigie.lighting.planner_service: the planner's view of lighting_fleet and its hours.
     lighting_points: tuple[object, ...] | None = None
     service_links: list[LinkGroup] | None = None

@@ -171,7 +171,7 @@ ROUTES: dict[str, Row] = {
     "GET /api/v1/transport/stops/near":             Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200, 200, 200),
     "GET /api/v1/transport/stops/{stop_id}/departures": Row(PUBLIC, 404, 404, 404, 404, 404, 404, 404, 404, 404),
     "GET /api/v1/transport/car-parks":              Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200, 200, 200),
-    "GET /dechets":                                 Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /dechets":                                 Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),
     "GET /dechets/calendrier.ics":                  Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),
     "GET /infos":                                   Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /infos/{slug}":                            Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),

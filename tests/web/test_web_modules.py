@@ -35,6 +35,13 @@ MODULE_APIS = {
     "winter": ["/api/v1/winter/conditions"],
     "videoprotection": ["/api/v1/videoprotection/public.json"],
 }
+PLACES_MAPPING = """\
+format: csv
+location: {lat: lat, long: lon}
+fields:
+  name: {column: nom}
+  theme: {value: facilities}
+"""
 MENU_LINKS = ['href="/pilotage/eclairage"', 'href="/pilotage/trafic"', 'href="/pilotage/hiver"']
 
 
@@ -68,7 +75,31 @@ def test_web_modules_menus_leave_out_what_the_city_does_not_use(town: Vigie) -> 
             assert 'href="/pilotage/equipements"' in page.text  # not optional
         home = c.get("/")
         assert home.status_code == 200 and 'href="/eclairage"' not in home.text
-        assert 'href="/carte"' in home.text
+        assert 'href="/carte"' in home.text and 'href="/infos"' in home.text
+        infos = c.get("/infos").text  # no library search configured: not promised either
+        assert "ses services en ligne." in infos and "bibliothèque" not in infos
+        # Nor transport, places or waste pages: the town has no stops, places or rounds.
+        for link in ['href="/transports"', 'href="/lieux"', 'href="/dechets"']:
+            assert link not in home.text, link
+
+
+def test_web_modules_residents_menu_follows_the_city_data(town: Vigie, tmp_path: Path) -> None:
+    from tests.residents.conftest import ROUNDS
+    from vigie.places.importer import do_import_places
+
+    rounds = tmp_path / "waste.yaml"
+    rounds.write_text(ROUNDS, encoding="utf-8")
+    town.settings.waste_rounds = str(rounds)
+    places = tmp_path / "lieux.csv"
+    places.write_text("id,nom,lat,lon\n1,Mairie,48.9000,6.6120\n", encoding="utf-8")
+    mapping = tmp_path / "lieux.yaml"
+    mapping.write_text(PLACES_MAPPING, encoding="utf-8")
+    do_import_places(town, places, str(mapping))
+    with TestClient(create_app(vigie=town)) as c:
+        home = c.get("/").text
+        assert 'href="/dechets"' in home and 'href="/lieux"' in home
+        assert 'href="/transports"' not in home
+        assert c.get("/dechets").status_code == 200
 
 
 def test_web_modules_menus_list_what_dijon_declares(vigie: Vigie) -> None:

@@ -10,12 +10,14 @@ from vigie.app.errors import install_error_handlers
 from vigie.app.lifespan import lifespan_for
 from vigie.app.observability import RequestMiddleware
 from vigie.app.routers import include_routers
+from vigie.citizen.views import resident_sections
 from vigie.logs import configure_logging
 from vigie.maps.basemap import Basemap, make_basemap
 from vigie.reusers.quota import RateLimitHeaders
 from vigie.runtime import Vigie
 from vigie.settings import Settings
 from vigie.web.middleware import InputMiddleware, SecurityHeadersMiddleware
+from vigie.web.templating import environment
 
 
 def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> FastAPI:
@@ -35,6 +37,9 @@ def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> 
     app.state.ready = False
     include_routers(app)
     install_error_handlers(app)
+    # The residents' menu (citizen/base.html) lists the pages that follow the city's data only
+    # when it has some; the templates' package cannot ask the contexts above it itself.
+    environment().globals["resident_sections"] = resident_sections
     install_middleware(app, settings, basemap)
     return app
 

@@ -7,17 +7,21 @@ and the catalogue); personal fields never reach a resident-facing page.
 from __future__ import annotations
 
 import gzip
+import time as clock
 import unicodedata
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
 from vigie.catalogue.domain import Service
+from vigie.places.storage import PlaceRow
 from vigie.reports.domain import CLOSED, Status
 from vigie.residents.web import signed_in
 from vigie.runtime import Vigie
+from vigie.transport.storage import TransitStopRow
 from vigie.web import formats
 from vigie.web.i18n import catalog, city_terms, request_language, translate
 from vigie.web.templating import asset_url
@@ -217,3 +221,26 @@ def local_url(url: str, base: str) -> str:
     if ours and parts.path.startswith("/api/v1/photos/"):
         return parts.path
     return ""
+
+
+# The residents' menu asks at most once a minute: an import shows its page within a minute.
+SECTIONS_SECONDS = 60.0
+
+
+def resident_sections(v: Vigie) -> dict[str, bool]:
+    """Which of the residents' pages that follow the city's data have something to show:
+    public transport (stops imported, or car parks), places, waste collection rounds."""
+    now = clock.monotonic()
+    cached = v.caches.resident_sections
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    with v.db.engine.connect() as conn:
+        stops = conn.scalar(select(TransitStopRow.id).limit(1)) is not None
+        places = conn.scalar(select(PlaceRow.id).limit(1)) is not None
+    found = {
+        "transport": stops or bool(v.settings.transport_car_parks),
+        "places": places,
+        "waste": bool(v.settings.waste_rounds),
+    }
+    v.caches.resident_sections = (now + SECTIONS_SECONDS, found)
+    return found

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from vigie.addresses.geocoder import geocoder_of
 from vigie.citizen.views import page_config
 from vigie.citizen.web import show_page
-from vigie.errors import NotFound
+from vigie.errors import ModuleNotInUse, NotFound
 from vigie.residents.web import signed_in
 from vigie.runtime import Vigie
 from vigie.waste.ical import zone_calendar
@@ -46,6 +46,8 @@ def _vigie(request: Request) -> Vigie:
 @router.get("/dechets", response_class=HTMLResponse)
 async def waste_page(request: Request) -> Response:
     v = _vigie(request)
+    if not v.settings.waste_rounds:  # the menu leaves it out too (views.resident_sections)
+        raise ModuleNotInUse("waste", v.city.name, "setting VIGIE_WASTE_ROUNDS")
     lang = request_language(request, v.city.default_language)
     q = " ".join(request.query_params.get("q", "").split())[:200].replace("\x00", "")
 
