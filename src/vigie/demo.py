@@ -154,7 +154,7 @@ def _demo_reports(v: Vigie, count: int, progress: bool) -> int:
     agents = _agent_ids(v)
     bar = Progress(transient=False, disable=not progress)
     with bar:
-        task = bar.add_task("Dijon demo reports", total=count)
+        task = bar.add_task(f"{v.city.name}: demo reports", total=count)
         for start in range(0, count, 250):
             chunk = plan[start : start + 250]
             wanted = [f"demo-{n}" for n, *_ in chunk]

@@ -118,3 +118,14 @@ def test_city_profile_unknown_key_is_refused_with_its_line(tmp_path):
         load_profile(str(city))
     (problem,) = exc.value.problems
     assert problem.file == str(city) and "'language' was unexpected" in problem.message
+
+
+def test_city_profile_centre_is_its_center_else_the_middle_of_its_zones(tmp_path):
+    assert load_profile("dijon").centre == (47.3220, 5.0415)
+    city = copy_profile(tmp_path, PROFILES_DIR / "dijon")
+    edit(city, "center: {lat: 47.3220, long: 5.0415, zoom: 12}\n", "")
+    profile = load_profile(str(city))
+    west, south, east, north = profile.zones.bbox
+    lat, long = profile.centre
+    assert south < lat < north and west < long < east
+    assert (lat, long) == ((south + north) / 2, (west + east) / 2)

@@ -142,6 +142,15 @@ class CityProfile:
         return module in self.modules
 
     @property
+    def centre(self) -> tuple[float, float]:
+        """(lat, long) where the city is: ``center``, else the middle of its zones."""
+        box = self.zones.bbox
+        return (
+            float(self.center.get("lat", (box[1] + box[3]) / 2)),
+            float(self.center.get("long", (box[0] + box[2]) / 2)),
+        )
+
+    @property
     def default_language(self) -> str:
         return self.languages[0] if self.languages else "fr"
 

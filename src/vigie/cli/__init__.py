@@ -154,7 +154,8 @@ def db_upgrade(revision: str = typer.Argument("head")) -> None:
 
 @app.command()
 def demo() -> None:
-    """Load the Dijon demo (agents, API key, reports). Safe to run again."""
+    """Load the demo: agents, an API key, reports in the profile's zones (and Dijon's own data
+    with the dijon profile). Safe to run again."""
     from vigie.demo import load_demo
 
     v = _vigie()

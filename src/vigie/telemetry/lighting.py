@@ -35,7 +35,8 @@ from vigie.telemetry.storage import CommandRow, LightingScheduleRow
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 ACTIONS = ("switch", "dim", "program")
 DEFAULT_SCHEDULE = {
-    "name": "Dijon Métropole – nuit, flux à 70 % de 22 h à 5 h",
+    # Every city starts with it (ensure_default_schedule): its name is the city's, not Dijon's.
+    "name": "Toute la ville – nuit, flux à 70 % de 22 h à 5 h",
     "group": "*",
     "on_offset_minutes": 0,
     "off_offset_minutes": 0,
@@ -384,8 +385,7 @@ def run_schedules(v: Vigie, now: datetime | None = None) -> int:
     tz = v.city.timezone
     local = now.astimezone(tz)
     night = local.date() if local.hour >= 12 else local.date() - timedelta(days=1)
-    center = v.city.center or {}
-    lat, long = float(center.get("lat", sun.DIJON[0])), float(center.get("long", sun.DIJON[1]))
+    lat, long = v.city.centre  # sunset and sunrise where the city is
     sent = 0
     with v.db.session() as s:
         due = [
