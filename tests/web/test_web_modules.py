@@ -73,6 +73,11 @@ def test_web_modules_menus_leave_out_what_the_city_does_not_use(town: Vigie) -> 
             for link in [*MENU_LINKS, 'href="/pilotage/videoprotection"']:
                 assert link not in page.text, (path, link)
             assert 'href="/pilotage/equipements"' in page.text  # not optional
+        # The equipment map offers the layers of the modules in use only (vehicles: every city's).
+        equipment = c.get("/pilotage/equipements").text
+        assert 'data-layer="vehicle"' in equipment
+        for layer in ["street_light", "control_cabinet", "camera", "traffic_signal_controller"]:
+            assert f'data-layer="{layer}"' not in equipment, layer
         home = c.get("/")
         assert home.status_code == 200 and 'href="/eclairage"' not in home.text
         assert 'href="/carte"' in home.text and 'href="/infos"' in home.text
@@ -109,6 +114,8 @@ def test_web_modules_menus_list_what_dijon_declares(vigie: Vigie) -> None:
         for link in MENU_LINKS:
             assert link in page.text, link
         assert 'href="/eclairage"' in c.get("/").text
+        equipment = c.get("/pilotage/equipements").text
+        assert 'data-layer="street_light"' in equipment and 'data-layer="road_weather_station"' in equipment
 
 
 @pytest.mark.parametrize(

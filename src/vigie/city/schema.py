@@ -189,8 +189,8 @@ PROFILE_SCHEMA: dict[str, Any] = {
                 "The optional parts of Vigie the city uses: `lighting` (public lighting pages, "
                 "LED plan, lighting APIs), `traffic` (signal controllers, roadworks), `winter` "
                 "(winter service), `videoprotection` (camera systems and their register). Default: "
-                "none. Those left out are absent from menus and pages, and their pages and APIs "
-                "answer 404 saying the module is not in use."
+                "none. Those left out are absent from menus, pages and the equipment map's layers, "
+                "and their pages and APIs answer 404 saying the module is not in use."
             ),
         },
         "lighting": {

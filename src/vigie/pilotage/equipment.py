@@ -85,7 +85,9 @@ async def equipment_map_page(request: Request) -> Response:
     v: Vigie = request.app.state.vigie
     lang = _lang(request)
     layers = [
-        {"type": code, "name": eq.type_name(code, lang)} for code in eq.LAYER_TYPES if code in ASSET_TYPES
+        {"type": code, "name": eq.type_name(code, lang)}
+        for code in eq.LAYER_TYPES
+        if code in ASSET_TYPES and (code not in eq.LAYER_MODULES or v.city.uses(eq.LAYER_MODULES[code]))
     ]
     filters = await run_in_threadpool(_filters, v, lang)
     return render(

@@ -45,6 +45,15 @@ LAYER_TYPES = (
     "road_weather_station",
     "vehicle",
 )
+# The layers of an optional module (city.yaml `modules`): left out of the map when the city
+# does not use it; the others (service vehicles) are every city's.
+LAYER_MODULES = {
+    "street_light": "lighting",
+    "control_cabinet": "lighting",
+    "camera": "videoprotection",
+    "traffic_signal_controller": "traffic",
+    "road_weather_station": "winter",
+}
 # Measurements drawn on the asset page's chart, per asset type: (name, unit, axis).
 CHART_METRICS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "street_light": (("powerConsumption", "W", "left"), ("illuminanceLevel", "", "right")),
