@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -21,6 +22,11 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 # The README's screenshots are refreshed on purpose (`make screenshots`); an ordinary
 # test run writes its own under var/, leaving the committed ones alone.
 SCREENSHOTS = ROOT / ("docs" if os.environ.get("VIGIE_UPDATE_SCREENSHOTS") else "var") / "screenshots"
+# How long an expect(...) waits for the page to reach the state it names: Playwright's own
+# bound for actions and navigations, not its 5 s expect default, which a page on a loaded
+# 2-core CI machine (live stream reconnecting, 34,000 lights, other workers) overran. A bound
+# on a wait, never on a duration: a healthy page passes as soon as the state is there.
+EXPECT_TIMEOUT_MS = 30_000
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -38,8 +44,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     with sync_playwright() as pw:
         b = pw.chromium.launch(
             executable_path=CHROMIUM,
@@ -110,6 +117,9 @@ def check_a11y(page, context: str = "") -> None:  # type: ignore[no-untyped-def]
     """axe-core (from npm) on the current page: no serious or critical violation."""
     if not AXE.exists():
         pytest.fail(f"{AXE} missing: run `npm ci`")
+    # The caller's expect saw the page it wanted, maybe still being parsed (its deferred scripts
+    # yet to run): axe reads the whole page. A navigation still to come is the caller's to await.
+    page.wait_for_load_state("load")
     page.evaluate(AXE.read_text(encoding="utf-8"))
     options = "{runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}}"
     result = page.evaluate(f"async () => await axe.run(document, {options})")
@@ -121,13 +131,39 @@ def check_a11y(page, context: str = "") -> None:  # type: ignore[no-untyped-def]
     assert bad == [], f"accessibility violations {context}: {bad}"
 
 
+@contextmanager
+def address_suggestions(page, text: str) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Around typing ``text`` into an address box: returns once the suggestions for the whole
+    text have come back.
+
+    Typed key by key on a loaded machine, a pause between two keys longer than the box's
+    debounce sends the search of a prefix: its options show (an expect on them passes), then
+    the answer for the whole text replaces them, and with them the option an arrow key had
+    made active.
+    """
+
+    def whole(response) -> bool:  # type: ignore[no-untyped-def]
+        url = urlsplit(response.url)
+        return url.path == "/api/v1/addresses/search" and parse_qs(url.query).get("q") == [text.strip()]
+
+    with page.expect_response(whole) as answer:
+        yield
+    answer.value.finished()
+
+
 def screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
 
 
 def login(page, email: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    """Signs in and returns on the page the form led to (the role's home, or the form again).
+
+    The click only starts the form's navigation: a goto() issued before it ends cancels it
+    (sometimes before the session cookie is stored) and a page read meanwhile is the old one.
+    """
     page.goto("/connexion")
     page.get_by_label("Adresse e-mail").fill(email)
     page.get_by_label("Mot de passe").fill(password)
-    page.get_by_role("button", name="Se connecter").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Se connecter").click()

@@ -15,7 +15,7 @@ from PIL.ExifTags import IFD
 from playwright.sync_api import Page, expect
 
 from tests.addresses.conftest import commerces, dijon_gazetteer  # noqa: F401 (fixtures)
-from tests.browser.conftest import check_a11y, screenshot
+from tests.browser.conftest import address_suggestions, check_a11y, screenshot
 from tests.transport.conftest import DIVIA, STOPS
 from vigie.settings import Settings
 from vigie.web.i18n import translate
@@ -72,7 +72,8 @@ def test_resident_types_an_address_and_the_pin_lands_on_it(
     page = ctx.new_page()
     open_location_step(page, lang, path)
     box = page.get_by_role("combobox", name=tr(lang, "citizen.form.address"))
-    box.press_sequentially("12 liber")
+    with address_suggestions(page, "12 liber"):
+        box.press_sequentially("12 liber")
     listbox = page.get_by_role("listbox")
     option = listbox.get_by_role("option", name="12 Rue de la Liberté 21000 Dijon")
     expect(option).to_be_visible()
@@ -176,7 +177,8 @@ def test_phone_intake_with_the_keyboard_only_in_at_most_60_keystrokes(
         if page.evaluate("() => document.activeElement.id") == "intake-address":
             break
     expect(page.locator("#intake-address")).to_be_focused()
-    keys.type("12 liber")
+    with address_suggestions(page, "12 liber"):
+        keys.type("12 liber")
     option = page.get_by_role("option", name="12 Rue de la Liberté 21000 Dijon")
     expect(option).to_be_visible()
     check_a11y(page, f"phone intake with address suggestions ({lang})")
@@ -215,7 +217,8 @@ def test_public_map_search_goes_to_the_address(new_context, live, dijon_gazettee
     page = ctx.new_page()
     page.goto(path)
     box = page.get_by_role("combobox", name=tr(lang, "citizen.map.search"))
-    box.press_sequentially("12 liber")
+    with address_suggestions(page, "12 liber"):
+        box.press_sequentially("12 liber")
     expect(page.get_by_role("option", name="12 Rue de la Liberté 21000 Dijon")).to_be_visible()
     check_a11y(page, f"public map search ({lang})")
     box.press("ArrowDown")
@@ -248,7 +251,8 @@ def test_control_room_move_by_address_and_what_a_moved_pin_is_near(
     page.goto(f"/pilotage/signalements/{report['id']}")
     box = page.get_by_role("combobox", name="Adresse")
     box.fill("")
-    box.press_sequentially("12 liber")
+    with address_suggestions(page, "12 liber"):
+        box.press_sequentially("12 liber")
     expect(page.get_by_role("option", name="12 Rue de la Liberté 21000 Dijon")).to_be_visible()
     check_a11y(page, "move by address")
     box.press("ArrowDown")
