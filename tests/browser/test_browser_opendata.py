@@ -118,17 +118,22 @@ def test_browser_opendata_committee_member_votes_and_records_the_decision(vigie,
     page.goto("/donnees/comite")
     review = page.get_by_role("region", name=f"Examen de la proposition {proposal.id}")
     review.get_by_label("Votre commentaire").fill("Colonnes vérifiées, rien de personnel.")
-    review.get_by_role("button", name="Commenter").click()
+    # Each form posts, then reloads the page with the public record: the next form is used on
+    # the loaded page (its script attached), never on the old one or one still loading.
+    with page.expect_navigation():
+        review.get_by_role("button", name="Commenter").click()
     expect(page.get_by_text("Colonnes vérifiées, rien de personnel.")).to_be_visible()
     check_a11y(page, "on the committee's page, for a member")
     review = page.get_by_role("region", name=f"Examen de la proposition {proposal.id}")
     review.get_by_label("Pour").check()
-    review.get_by_role("button", name="Voter").click()
+    with page.expect_navigation():
+        review.get_by_role("button", name="Voter").click()
     card = page.locator("article.proposal", has=page.locator(f"#proposal-{proposal.id}"))
     expect(card.get_by_text("Votes : 2 pour, 0 contre, 0 abstention")).to_be_visible()
     review = page.get_by_role("region", name=f"Examen de la proposition {proposal.id}")
     review.get_by_label("Motifs de la décision").fill("Équipements publics, pas de donnée personnelle.")
-    review.get_by_role("button", name="Consigner la décision").click()
+    with page.expect_navigation():
+        review.get_by_role("button", name="Consigner la décision").click()
     expect(page.get_by_text("Équipements publics, pas de donnée personnelle.")).to_be_visible()
     assert [p.status for p in proposals(vigie, "brouillon")] == ["approved"]
 
@@ -202,6 +207,7 @@ def test_browser_opendata_reuser_asks_for_a_key_and_staff_revoke_it(vigie, make_
     page2.goto("/donnees/cles/gestion")
     expect(page2.get_by_role("cell", name="dev@startup.example")).to_be_visible()
     check_a11y(page2, "on the staff's API keys page")
-    page2.get_by_role("button", name=f"Révoquer {key[:10]}…").click()
+    with page2.expect_navigation():  # revoked, the page reloads
+        page2.get_by_role("button", name=f"Révoquer {key[:10]}…").click()
     expect(page2.get_by_role("cell", name="révoquée")).to_be_visible()
     assert errors == []

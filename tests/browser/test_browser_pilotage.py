@@ -176,7 +176,10 @@ def test_browser_report_goes_live_from_queue_to_field_resolution(new_context, li
     card.get_by_role("link", name=re.compile("^" + ref)).click()
     fpage.wait_for_url(f"**/terrain/signalements/{rid}")
     check_a11y(fpage, "terrain detail")
-    fpage.get_by_role("button", name="Démarrer l'intervention").click()
+    # Started, the page reloads with the resolution form: the photo goes to the loaded page, whose
+    # script shows its preview (the new badge shows as soon as the page is parsed, maybe before).
+    with fpage.expect_navigation():
+        fpage.get_by_role("button", name="Démarrer l'intervention").click()
     expect(fpage.locator("#status-badge")).to_have_text("En cours")
     fpage.set_input_files(
         "#resolve-photo", files=[{"name": "fix.jpg", "mimeType": "image/jpeg", "buffer": fix_photo()}]

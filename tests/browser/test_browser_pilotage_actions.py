@@ -68,7 +68,10 @@ def test_browser_merge_move_requalify_and_reject(new_context, live, make_agent, 
     expect(page.locator("#requalify-service")).to_be_focused()
     page.select_option("#requalify-service", "chaussee-deformee")
     page.fill("#requalify-internal", "Affaissement, pas un trou.")
-    page.locator("#requalify-dialog").get_by_role("button", name="Changer la catégorie").click()
+    # The new title shows as soon as the new page is parsed, maybe before its scripts run: the
+    # shortcut below waits for the page to be loaded.
+    with page.expect_navigation():
+        page.locator("#requalify-dialog").get_by_role("button", name="Changer la catégorie").click()
     expect(page.locator("#report-title")).to_contain_text("Chaussée déformée")
 
     # x rejects: a reason is required before anything is sent.

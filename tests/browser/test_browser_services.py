@@ -57,16 +57,21 @@ def test_browser_traffic_and_winter_pages(vigie, make_agent, new_context):
     page.fill("#ev-start", (now + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
     page.fill("#ev-end", (now + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"))
     page.fill("#ev-coords", "5.0405, 47.3229\n5.0418, 47.3235")
-    page.get_by_role("button", name="Enregistrer").click()
+    # Each of these forms saves, then reloads the page: the next step waits for the new page
+    # (its scripts run) rather than acting on the old one or on one still loading.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Enregistrer").click()
     expect(page.locator("#events-table")).to_contain_text("Marché de Noël")
 
     page.goto("/pilotage/hiver")
     expect(page.get_by_role("heading", name="Viabilité hivernale (PC neige)", level=1)).to_be_visible()
     check_a11y(page, "winter page")
-    page.get_by_role("button", name="Intervention").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Intervention").click()
     expect(page.locator("#current-level")).to_contain_text("Intervention")
     page.select_option("#cond-P1", "C3")
-    page.get_by_role("button", name="Publier P1").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Publier P1").click()
     published = page.locator("#conditions-heading + p + table tbody tr").first.locator("td").first
     expect(published).to_contain_text("C3 — Difficiles")
     page.goto("/carte")
@@ -116,8 +121,8 @@ def test_browser_winter_rota_assigned_from_the_page(vigie, make_agent, new_conte
     check_a11y(page, "winter rota")
     page.get_by_label("Véhicule du circuit Ligne T1").select_option("VEH-002")
     page.get_by_label("Conducteur du circuit Ligne T1").select_option(label=driver.label)
-    page.get_by_role("button", name="Enregistrer les affectations").press("Enter")
-    page.wait_for_load_state("load")
+    with page.expect_navigation():  # saved, the rota reloads
+        page.get_by_role("button", name="Enregistrer les affectations").press("Enter")
     expect(page.locator("#rota-status")).to_have_text("1 affectation enregistrée.")
     expect(page.get_by_label("Véhicule du circuit Ligne T1")).to_have_value("VEH-002")
     assert winter.list_circuits(vigie)[0]["vehicle_id"] == "VEH-002"  # the vehicle in force now

@@ -73,15 +73,14 @@ def test_browser_video_pages_for_the_video_roles(new_context, live, make_agent, 
     ctx2, _ = new_context(viewport=DESKTOP)
     page = ctx2.new_page()
     login(page, reg.email, PASSWORD)
-    page.wait_for_load_state("load")
     page.goto("/pilotage/videoprotection/registre")
     page.get_by_label("Référence de la réquisition").fill("PV 2026/4242")
     page.get_by_label("Autorité requérante").fill("Commissariat de Dijon")
     page.get_by_label("Caméras").fill("CAM-0001")
     page.get_by_label("Images du").fill("2026-12-06T10:00")
     page.get_by_label("au", exact=True).fill("2026-12-06T10:30")
-    page.get_by_role("button", name="Enregistrer", exact=True).press("Enter")
-    page.wait_for_load_state("load")
+    with page.expect_navigation():  # saved, the register reloads
+        page.get_by_role("button", name="Enregistrer", exact=True).press("Enter")
     expect(page.locator("#vr-table")).to_contain_text("PV 2026/4242")
     check_a11y(page, "extraction register")
     page.locator("#page-title").focus()
@@ -122,15 +121,16 @@ def test_browser_video_site_recorded_changed_and_camera_set(new_context, live, m
     expect(page.locator(".facts")).to_contain_text(["2030-03-01"])  # five years by default
     check_a11y(page, "video-protection system")
     page.get_by_label("Conservation des images (jours)").fill("20")
-    page.get_by_role("button", name="Enregistrer les modifications").click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():  # saved, the system's page is opened again
+        page.get_by_role("button", name="Enregistrer les modifications").click()
     expect(page.locator(".facts").first).to_contain_text("20 jours")
 
     page.goto("/pilotage/videoprotection/cameras/CAM-0001")
     check_a11y(page, "camera")
     page.get_by_label("Système", exact=True).select_option(label="DIJ-VP-042 — Gare Dijon-Ville")
     page.get_by_label("Panneau d'information du public").check()
-    page.get_by_role("button", name="Enregistrer les modifications").click()
+    with page.expect_navigation():  # saved, the camera's page reloads
+        page.get_by_role("button", name="Enregistrer les modifications").click()
     expect(page.locator("#vc-status")).to_contain_text("CAM-0001 enregistrée")
     expect(page.locator("#site-link")).to_have_text("DIJ-VP-042")
     page.goto("/pilotage/videoprotection/cameras/CAM-0001?lang=en")
