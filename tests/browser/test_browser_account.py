@@ -7,6 +7,8 @@ address, the data page, deletion; axe-clean in French and English."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
@@ -50,6 +52,15 @@ def _sign_in(page: Page, v: Vigie, lang: str) -> None:
     expect(page.locator("html[data-account-synced]")).to_have_count(1)
 
 
+@contextmanager
+def _told_the_account(page: Page, path: str) -> Iterator[None]:
+    """Around a click that tells the account (a fetch in the background, the page going on at
+    once): returns once the account has it, for another device or page to read it there."""
+    with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith(path)) as told:
+        yield
+    assert told.value.ok, told.value.status
+
+
 def _report(v: Vigie) -> ReportRow:
     sub = Submission(
         service_code="nid-de-poule",
@@ -71,6 +82,7 @@ def test_resident_signs_in_and_finds_their_report_on_another_device(new_context,
     # Before any account: the report is kept on this device ("my reports").
     page.goto(f"/suivi/{report.token}")
     page.get_by_role("button", name=translate("fr", "citizen.track.save")).click()
+    expect(page.locator("#save-report")).to_be_hidden()
     page.goto("/compte")
     check_a11y(page, "the sign-in form")
     _sign_in(page, v, "fr")
@@ -86,7 +98,8 @@ def test_resident_signs_in_and_finds_their_report_on_another_device(new_context,
     expect(other.locator("#my-list")).to_contain_text(report.reference or "")
     # Kept on a signed-in device: the report joins the account at once, and the other device.
     other.goto(f"/suivi/{later.token}?lang=en")
-    other.get_by_role("button", name=translate("en", "citizen.track.save")).click()
+    with _told_the_account(other, "/api/v1/resident/reports"):
+        other.get_by_role("button", name=translate("en", "citizen.track.save")).click()
     expect(other.locator("#save-report")).to_be_hidden()
     page.goto("/mes-signalements")
     expect(page.locator("#my-list")).to_contain_text(later.reference or "")
@@ -95,7 +108,8 @@ def test_resident_signs_in_and_finds_their_report_on_another_device(new_context,
     other.get_by_label(translate("en", "waste.address")).fill("12 rue de la Liberté Dijon")
     other.get_by_role("button", name=translate("en", "waste.show")).click()
     favourite = other.get_by_role("button", name=translate("en", "account.favourite.add"))
-    favourite.click()
+    with _told_the_account(other, "/api/v1/resident/favourites"):
+        favourite.click()
     expect(other.get_by_role("button", name=translate("en", "account.favourite.added"))).to_have_attribute(
         "aria-pressed", "true"
     )

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
 from tests.addresses.conftest import commerces, dijon_gazetteer  # noqa: F401 (fixtures)
-from tests.browser.conftest import check_a11y, screenshot
+from tests.browser.conftest import address_suggestions, check_a11y, screenshot
 from tests.citizen.helpers import pothole
 from tests.web.live import LiveServer
 from vigie.reports.storage import FollowerRow, ReportRow
@@ -197,7 +197,8 @@ def test_duplicate_suggestion_leads_to_following_the_existing_report(
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Où se trouve le problème ?")).to_be_focused()
     address = page.get_by_label("Adresse ou lieu")
-    address.press_sequentially("12 liber")
+    with address_suggestions(page, "12 liber"):
+        address.press_sequentially("12 liber")
     expect(page.get_by_role("option", name="12 Rue de la Liberté 21000 Dijon")).to_be_visible()
     address.press("ArrowDown")
     address.press("Enter")
@@ -260,7 +261,7 @@ def test_offline_report_is_kept_and_sent_once_when_the_network_returns(new_conte
     assert report_count(vigie) == 0
 
     ctx.set_offline(False)
-    expect(page.locator("#outbox-banner")).to_be_hidden(timeout=20_000)
+    expect(page.locator("#outbox-banner")).to_be_hidden()
     assert report_count(vigie) == 1
     expect(page.locator("#live-region")).to_contain_text("a été envoyé")
 
@@ -353,7 +354,10 @@ def test_public_map_lists_public_reports_with_filters_and_no_personal_data(new_c
     page.get_by_role("button", name="Filtrer").click()
     expect(page.locator("#report-list > li")).to_have_count(4)
     page.get_by_label("Signalés jusqu'au").fill("2000-12-31")
-    page.get_by_role("button", name="Filtrer").click()
+    # "No item" is also what a page still loading shows: the new page's own words are awaited.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Filtrer").click()
+    expect(page.get_by_text("Aucun signalement ne correspond à ces critères.")).to_be_visible()
     expect(page.locator("#report-list > li")).to_have_count(0)
 
 

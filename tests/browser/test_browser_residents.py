@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.addresses.conftest import commerces, dijon_gazetteer  # noqa: F401 (fixtures)
-from tests.browser.conftest import check_a11y, screenshot
+from tests.browser.conftest import address_suggestions, check_a11y, screenshot
 from tests.transport.conftest import DIJON, TIMETABLE
 from tests.transport.test_departures import trip_updates
 from vigie.cityinfo.actions import do_save_page
@@ -73,12 +73,16 @@ def test_resident_finds_the_next_tram_near_an_address_with_its_delay(
     page: Page = ctx.new_page()
     page.goto(f"/transports?lang={lang}")
     box = page.get_by_role("combobox", name=tr(lang, "near.address"))
-    box.press_sequentially("12 liber")
-    page.get_by_role("listbox").get_by_role("option", name="12 Rue de la Liberté 21000 Dijon").click()
+    with address_suggestions(page, "12 liber"):
+        box.press_sequentially("12 liber")
+    # Links and forms below open other pages: each step waits for the new page to be loaded.
+    with page.expect_navigation():  # the suggestion chosen, the stops near it
+        page.get_by_role("listbox").get_by_role("option", name="12 Rue de la Liberté 21000 Dijon").click()
     stop = page.get_by_role("link", name="Darcy")
     expect(stop).to_be_visible()
     check_a11y(page, f"stops near an address ({lang})")
-    stop.click()
+    with page.expect_navigation():
+        stop.click()
     expect(page.get_by_role("heading", name="Darcy", level=1)).to_be_visible()
     rows = page.locator("table.departures tbody tr")
     expect(rows).to_have_count(2)
@@ -106,16 +110,20 @@ def test_resident_finds_a_place_its_waste_days_and_the_city_information(
     ctx, _ = new_context()
     page: Page = ctx.new_page()
     page.goto("/lieux")
-    page.get_by_role("link", name="Vélos en libre-service").click()
+    # Links and forms below open other pages: each step waits for the new page to be loaded.
+    with page.expect_navigation():
+        page.get_by_role("link", name="Vélos en libre-service").click()
     first = page.locator(".near-item a").first
     name = first.inner_text()
     check_a11y(page, "places by theme")
-    first.click()
+    with page.expect_navigation():
+        first.click()
     expect(page.get_by_role("heading", name=name, level=1)).to_be_visible()
     check_a11y(page, "a place")
     page.goto("/dechets")
     page.get_by_label(tr("fr", "waste.address")).fill("12 rue de la Liberté Dijon")
-    page.get_by_role("button", name=tr("fr", "waste.show")).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name=tr("fr", "waste.show")).click()
     expect(page.locator(".waste-days li").first).to_be_visible()
     subscribe = page.get_by_role("link", name=tr("fr", "waste.subscribe_button"))
     assert (subscribe.get_attribute("href") or "").startswith("webcal://")
@@ -125,6 +133,7 @@ def test_resident_finds_a_place_its_waste_days_and_the_city_information(
     assert ics.ok and "BEGIN:VCALENDAR" in ics.text()
     check_a11y(page, "waste days")
     page.goto("/infos")
-    page.get_by_role("link", name="Travaux d'eau").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Travaux d'eau").click()
     expect(page.get_by_role("heading", name="Coupure", level=2)).to_be_visible()
     check_a11y(page, "an information page")
