@@ -37,7 +37,7 @@ def test_browser_email_report_confirmed_with_one_key(new_context, live, make_age
 
     # The operator corrects to the second suggestion: one key.
     page.keyboard.press("2")
-    expect(page.locator("#report-panel")).to_contain_text("Pris en compte", timeout=10_000)
+    expect(page.locator("#report-panel")).to_contain_text("Pris en compte")
     row = get_report(vigie, done.report_id)
     assert row.service_code == done.suggestions[1] and row.status == "acknowledged"
     assert errors == []
@@ -52,7 +52,7 @@ def test_browser_phone_intake_suggests_services_from_the_description(new_context
     page.goto(f"{live.url}/pilotage/appel")
     page.locator("#intake-description").fill("Le lampadaire devant chez moi ne s'allume plus")
     offered = page.locator("#description-suggestions button")
-    expect(offered.first).to_be_visible(timeout=10_000)
+    expect(offered.first).to_be_visible()
     first = offered.first.inner_text()
     offered.first.click()
     expect(page.locator("#service-chosen")).to_contain_text(first)

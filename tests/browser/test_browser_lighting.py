@@ -137,7 +137,7 @@ MARKERS_ARE = """(expected) => {
 
 
 def markers_are(page, n: int) -> None:  # type: ignore[no-untyped-def]
-    page.wait_for_function(MARKERS_ARE, arg=n, timeout=15_000)
+    page.wait_for_function(MARKERS_ARE, arg=n)
 
 
 def test_browser_lighting_compliance_map(vigie, live, new_context, make_agent) -> None:  # type: ignore[no-untyped-def]
