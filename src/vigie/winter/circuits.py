@@ -6,7 +6,7 @@ and read often, by the pages, the coverage tracker and the demo's salting runs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,7 +22,7 @@ from vigie.db import utcnow
 from vigie.errors import Conflict, NotFound, ValidationFailed
 from vigie.runtime import Vigie
 from vigie.winter.domain import PlanLevel, Projection, Tier, check_line, cut, line_length_m, parse_enum
-from vigie.winter.shifts import in_force
+from vigie.winter.shifts import in_force, winter_vehicles
 from vigie.winter.storage import CircuitRow, CoverageRow, PlanLevelRow
 
 
@@ -82,8 +82,21 @@ def _circuit_row(d: CircuitDraft) -> dict[str, Any]:
     }
 
 
+def check_vehicles(v: Vigie, ids: Iterable[str | None]) -> None:
+    """Each vehicle named is a winter vehicle of the fleet (the rota's rule, for standing
+    vehicles too): a circuit given to no real vehicle is never driven, and its coverage
+    never moves."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return
+    unknown = sorted(wanted - {x["id"] for x in winter_vehicles(v)})
+    if unknown:
+        raise ValidationFailed(f"{unknown[0]!r} is not a winter vehicle of the fleet", field="vehicle_id")
+
+
 def do_create_circuits(v: Vigie, agent: Agent | None, drafts: list[CircuitDraft]) -> list[int]:
     agent = require(agent, "winter.manage")
+    check_vehicles(v, (d.vehicle_id for d in drafts))
     with v.db.session(write=True) as s:
         codes = [d.code for d in drafts]
         taken = set(s.scalars(select(CircuitRow.code).where(CircuitRow.code.in_(codes))))
@@ -101,6 +114,7 @@ def do_create_circuits(v: Vigie, agent: Agent | None, drafts: list[CircuitDraft]
 
 def do_assign_circuit(v: Vigie, agent: Agent | None, circuit_id: int, vehicle_id: str | None) -> None:
     agent = require(agent, "winter.manage")
+    check_vehicles(v, [vehicle_id])
     with v.db.session(write=True) as s:
         row = s.get(CircuitRow, circuit_id)
         if row is None:
