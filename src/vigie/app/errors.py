@@ -7,13 +7,15 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vigie.errors import BadRequest, ModuleNotInUse, NotFound, VigieError
 from vigie.open311.render import error_response
 from vigie.web.pages import LoginRequired, login_redirect, module_off_page
 from vigie.web.problems import (
+    database_busy,
     http_error_response,
     input_error_from_database,
     validation_error_response,
@@ -64,6 +66,25 @@ async def _database_refusal(request: Request, exc: Exception) -> Response:
     return vigie_error_response(err)
 
 
+async def _database_busy(request: Request, exc: Exception) -> Response:
+    err = database_busy(exc)
+    if err is None:
+        return await _unexpected(request, exc)
+    # Its class only: SQLAlchemy's message carries the statement (and its values, personal
+    # data maybe).
+    log.warning(
+        "database busy on %s %s: %s",
+        request.method,
+        request.url.path,
+        type(getattr(exc, "orig", exc)).__name__,
+    )
+    if _open311(request):
+        response = error_response(request, err)
+        response.headers["Retry-After"] = str(err.retry_after)  # type: ignore[attr-defined]
+        return response
+    return vigie_error_response(err)
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     # Log the failure without the request body: it may hold personal data.
     log.exception("unhandled error on %s %s", request.method, request.url.path)
@@ -81,4 +102,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(OverflowError, _database_refusal)
     app.add_exception_handler(DataError, _database_refusal)
+    app.add_exception_handler(OperationalError, _database_busy)
+    app.add_exception_handler(PoolTimeout, _database_busy)
     app.add_exception_handler(Exception, _unexpected)

@@ -113,7 +113,8 @@ def open311_status(exc: VigieError) -> int:
     """HTTP status of an error under the spec: 404, 403, or 400 for anything else.
 
     413 and 429 are kept: they say something about the transport that a
-    client must act on (send less, slow down) rather than about the request.
+    client must act on (send less, slow down) rather than about the request;
+    so is 503 (the server cannot serve now: send it again), never the client's fault.
     """
     status = getattr(exc, "status", 400)
     if isinstance(exc, NotFound) or status == 404:
@@ -124,8 +125,8 @@ def open311_status(exc: VigieError) -> int:
         return 413
     if isinstance(exc, TooManyRequests) or status == 429:
         return 429
-    if status == 405:
-        return 405
+    if status in (405, 503):
+        return int(status)
     return 400
 
 

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from vigie.errors import ValidationFailed, VigieError
+from vigie.errors import ServiceUnavailable, ValidationFailed, VigieError
 
 PROBLEM_TYPE = "https://vigie.city/problems/"
 
@@ -99,3 +99,33 @@ def input_error_from_database(exc: Exception) -> ValidationFailed:
     if state == "22021":
         return ValidationFailed("the request contains text that is not valid UTF-8")
     return ValidationFailed("a value in the request cannot be stored (wrong form or out of range)")
+
+
+# PostgreSQL's refusals that say "not now" (SQLSTATE): lock not available, statement timeout,
+# serialization failure, deadlock, too many connections, shutting down or starting up.
+_BUSY_STATES = {"55P03", "57014", "40001", "40P01", "53300", "57P01", "57P02", "57P03"}
+BUSY_RETRY_SECONDS = 5
+
+
+def database_busy(exc: Exception) -> ServiceUnavailable | None:
+    """A 503 to retry when the database could not serve in time, else None (a fault: a 500).
+
+    ``exc`` is SQLAlchemy's ``OperationalError`` or its pool's ``TimeoutError``: SQLite's
+    write lock held past the busy timeout by another writer, PostgreSQL's lock or statement
+    timeouts, a connection that could not be had. The client did nothing wrong, and the
+    server has no bug to report: the request may simply be sent again.
+    """
+    orig = getattr(exc, "orig", None)
+    state = getattr(orig, "sqlstate", None) or ""
+    text = str(orig if orig is not None else exc).lower()
+    if (
+        orig is None  # the pool gave no connection in time
+        or "database is locked" in text
+        or "database table is locked" in text
+        or state in _BUSY_STATES
+        or state.startswith("08")  # connection exceptions
+    ):
+        err = ServiceUnavailable("the database is busy: send the request again in a few seconds")
+        err.retry_after = BUSY_RETRY_SECONDS  # type: ignore[attr-defined]
+        return err
+    return None
