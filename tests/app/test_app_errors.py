@@ -76,3 +76,12 @@ def test_errors_other_database_faults_stay_500(raising_client):
     r = raising_client.get("/api/v1/raise/other")
     assert r.status_code == 500
     assert r.json()["detail"] == "internal error"
+
+
+def test_errors_log_the_route_template_not_the_path(raising_client, caplog):
+    # A path may hold a secret (/suivi/{token}, an e-mail link's code): the log names the route.
+    raising_client.get("/api/v1/raise/other")
+    raising_client.get("/open311/v2/raise/locked.json")
+    assert "unhandled error on GET /api/v1/raise/{kind}" in caplog.text
+    assert "database busy on GET /open311/v2/raise/{kind}.json" in caplog.text
+    assert "raise/other" not in caplog.text and "raise/locked" not in caplog.text

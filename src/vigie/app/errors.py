@@ -11,6 +11,7 @@ from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from vigie.app.observability import route_template
 from vigie.errors import BadRequest, ModuleNotInUse, NotFound, VigieError
 from vigie.open311.render import error_response
 from vigie.web.pages import LoginRequired, login_redirect, module_off_page
@@ -75,7 +76,7 @@ async def _database_busy(request: Request, exc: Exception) -> Response:
     log.warning(
         "database busy on %s %s: %s",
         request.method,
-        request.url.path,
+        route_template(request.scope),
         type(getattr(exc, "orig", exc)).__name__,
     )
     if _open311(request):
@@ -86,8 +87,9 @@ async def _database_busy(request: Request, exc: Exception) -> Response:
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
-    # Log the failure without the request body: it may hold personal data.
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    # Log the failure without the request body (it may hold personal data), and with the route
+    # template, not the path (it may hold a tracking token or an e-mail link's code).
+    log.exception("unhandled error on %s %s", request.method, route_template(request.scope))
     return JSONResponse(
         {"type": "about:blank", "title": "Internal error", "status": 500, "detail": "internal error"},
         status_code=500,

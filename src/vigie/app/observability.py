@@ -85,7 +85,7 @@ class RequestMiddleware:
                     extra={
                         "fields": {
                             "method": scope["method"],
-                            "route": _route(scope),
+                            "route": route_template(scope),
                             "status": status,
                             "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                         }
@@ -94,7 +94,7 @@ class RequestMiddleware:
             REQUEST_ID.reset(token)
 
 
-def _route(scope: Scope) -> str:
+def route_template(scope: Scope) -> str:
     """The route template (``/suivi/{token}``), never the path, which may hold a token."""
     route = scope.get("route")
     path = getattr(route, "path", None)
@@ -102,7 +102,7 @@ def _route(scope: Scope) -> str:
 
 
 def _observe(scope: Scope, status: int, seconds: float) -> None:
-    route, method = _route(scope), scope["method"]
+    route, method = route_template(scope), scope["method"]
     metrics.REQUESTS.labels(method, route, str(status)).inc()
     metrics.REQUEST_SECONDS.labels(method, route).observe(seconds)
 
