@@ -33,6 +33,7 @@ from vigie.app import create_app
 from vigie.bootstrap import build_vigie
 from vigie.migrate import upgrade
 from vigie.models import metadata
+from vigie.opendata.lab_worker import stop_lab
 from vigie.runtime import Vigie
 from vigie.settings import Settings
 
@@ -167,6 +168,7 @@ def vigie_settings(tmp_path: Path, database_url: str) -> Settings:
 
 def _closing(v: Vigie) -> Iterator[Vigie]:
     yield v
+    stop_lab(v)
     if v.limits is not None:
         v.limits.close()
     v.db.dispose()

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from vigie.limits.store import LimitStore
     from vigie.maps.basemap import Basemap
     from vigie.maps.layers import CachedLayer
+    from vigie.opendata.lab_worker import LabProcess
     from vigie.opendata.release_tables import ReleaseTables
     from vigie.photos.storage import PhotoStore
     from vigie.telemetry.pipeline import IngestPipeline
@@ -92,6 +93,8 @@ class Caches:
     service_links: list[LinkGroup] | None = None
     # vigie.opendata.release_tables: published releases loaded in DuckDB (records and OGC APIs)
     release_tables: ReleaseTables | None = None
+    # vigie.opendata.lab_worker: the data lab's query process, started with the first lab query
+    lab_process: LabProcess | None = None
 
 
 @dataclass

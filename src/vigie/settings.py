@@ -664,7 +664,7 @@ class Settings(BaseSettings):
         gt=0,
         le=300,
         description="Longest time one data lab query (and one records API query) may run before it "
-        "is stopped.",
+        "is stopped (the lab's query process is killed, and another started).",
     )
     lab_rows: int = Field(
         5000,
@@ -675,7 +675,8 @@ class Settings(BaseSettings):
     lab_memory_mb: int = Field(
         512,
         ge=64,
-        description="Memory one data lab query may use (DuckDB's memory_limit), in MB.",
+        description="Memory one data lab query may use (DuckDB's memory_limit), in MB; the lab's query "
+        "process may hold this much plus 256 MB beyond what its libraries take, and is stopped past it.",
     )
     # --- reusers' API keys and quotas (records API, exports, data lab, OGC API) ---
     quota_anonymous_per_minute: int = Field(

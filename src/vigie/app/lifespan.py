@@ -14,6 +14,7 @@ from vigie.background import BackgroundService, background_services
 from vigie.bootstrap import build_vigie
 from vigie.maps.basemap import Basemap
 from vigie.maps.layers import context_layers
+from vigie.opendata.lab_worker import stop_lab
 from vigie.runtime import Vigie
 from vigie.settings import Settings
 
@@ -54,6 +55,8 @@ def lifespan_for(settings: Settings, vigie: Vigie | None, basemap: Basemap) -> L
                 except Exception:
                     log.exception("stopping %s failed", service.name)
             await v.bus.stop()
+            # The data lab's query process is this app's (started by its first lab query).
+            await run_in_threadpool(stop_lab, v)
             app.state.read_pool.shutdown(wait=False)
             app.state.write_pool.shutdown(wait=False)
             if vigie is None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
@@ -79,7 +78,7 @@ async def lab_query(request: Request) -> Response:
     data = await json_object(request, 64 * 1024)
     await _rate(request)
     result = await run_in_threadpool(lab.run_lab_query, _vigie(request), _text(data, "sql"))
-    return Response(orjson.dumps(result.to_json()), media_type="application/json")
+    return Response(result.to_bytes(), media_type="application/json")
 
 
 @router.post("/api/v1/lab/queries", status_code=201, summary="Save a query: its permalink")
@@ -106,7 +105,7 @@ async def lab_saved_result(request: Request, query_id: str) -> Response:
 
     def answer() -> Response:
         row = lab.saved_query(v, query_id)
-        return Response(orjson.dumps(lab.run_lab_query(v, row.sql).to_json()), media_type="application/json")
+        return Response(lab.run_lab_query(v, row.sql).to_bytes(), media_type="application/json")
 
     return await run_in_threadpool(answer)
 

@@ -33,7 +33,9 @@ def problem(
 
 
 def vigie_error_response(exc: VigieError) -> JSONResponse:
-    response = problem(exc.status, exc.title, exc.message, exc.code, exc.field)
+    # An error may name more than its message (the data lab's limits: which one, its value).
+    extra: dict[str, Any] = getattr(exc, "extra", None) or {}
+    response = problem(exc.status, exc.title, exc.message, exc.code, exc.field, **extra)
     retry_after = getattr(exc, "retry_after", None)
     if retry_after:
         response.headers["Retry-After"] = str(retry_after)
