@@ -36,6 +36,11 @@ def test_browser_lab_runs_saves_and_shares_a_query(vigie, make_agent, new_contex
     page.get_by_role("button", name="Exécuter").click()
     expect(page.locator("#lab-status")).to_contain_text("Erreur")
 
+    # A limit is named in the page's language (the API's detail is in English).
+    page.get_by_label("SQL").fill("SELECT repeat('x', 9000000) AS s")
+    page.get_by_role("button", name="Exécuter").click()
+    expect(page.locator("#lab-status")).to_contain_text("dépasse la taille maximale du labo (8 Mo)")
+
     page.get_by_label("SQL").fill("SELECT count(*) AS n FROM parkings")
     page.get_by_label("Titre pour enregistrer et partager").fill("Nombre de mesures")
     page.get_by_role("button", name="Enregistrer").click()

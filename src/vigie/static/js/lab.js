@@ -57,10 +57,17 @@
     }, [names.map(function (_, i) { return i; }), values], chartEl);
   }
 
+  // A limit the query went past (its time, memory or size) is said in the page's language.
+  function message(problem) {
+    const text = problem.limit && cfg.texts.limits[problem.limit];
+    if (text) return text.replace("{value}", numberFormat.format(problem.value));
+    return problem.detail || problem.message;
+  }
+
   async function post(url, payload) {
     const r = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload) });
     const body = await r.json();
-    if (!r.ok) throw new Error(body.detail || body.message || r.statusText);
+    if (!r.ok) throw new Error(message(body) || r.statusText);
     return body;
   }
 
