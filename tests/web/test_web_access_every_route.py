@@ -282,6 +282,16 @@ ROUTES: dict[str, Row] = {
     "DELETE /api/v1/auth/sessions":                 Row(AGENT,      401, 401, 401, 200, 200, 200, 200, 200, 200),
     # the same password again: every login of the caller revoked (each request signs in anew)
     "POST /api/v1/auth/password":                   Row(AGENT,      401, 401, 401, 200, 200, 200, 200, 200, 200),
+    # the agent's own sessions page: any agent; revoking another's login is as if it did not exist
+    "GET /pilotage/sessions":                       Row(AGENT,      SIGN_IN, SIGN_IN, SIGN_IN, 200, 200, 200, 200,
+                                                        200, 200),
+    "POST /pilotage/sessions/{login_id}/revoquer":  Row(AGENT,      SIGN_IN, SIGN_IN, SIGN_IN, 404, 404, 404, 404,
+                                                        404, 404),
+    "POST /pilotage/sessions/revoquer-autres":      Row(AGENT,      SIGN_IN, SIGN_IN, SIGN_IN, 303, 303, 303, 303,
+                                                        303, 303),
+    # an empty form: the current password is wrong
+    "POST /pilotage/mot-de-passe":                  Row(AGENT,      SIGN_IN, SIGN_IN, SIGN_IN, 422, 422, 422, 422,
+                                                        422, 422),
     "GET /api/v1/users":                            Row("users.manage", 401, 401, 401, 403, 403, 403, 200),
     "PATCH /api/v1/users/{user_id}":                Row("users.manage", 401, 401, 401, 403, 403, 403, 404),
     "POST /api/v1/users/{user_id}/password":        Row("users.manage", 401, 401, 401, 403, 403, 403, 404),

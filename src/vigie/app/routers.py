@@ -38,6 +38,7 @@ from vigie.pilotage.info_pages import router as info_pages_router
 from vigie.pilotage.lighting import router as pilotage_lighting_router
 from vigie.pilotage.lighting_plan import router as lighting_plan_page_router
 from vigie.pilotage.services import router as services_router
+from vigie.pilotage.sessions import router as sessions_pages_router
 from vigie.pilotage.video import router as video_pages_router
 from vigie.pilotage.video_sites import router as video_sites_router
 from vigie.pilotage.web import router as pilotage_router
@@ -88,6 +89,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     mail_router,
     pilotage_router,
     info_pages_router,
+    sessions_pages_router,
     alarms_router,
     oplog_router,
     videoprotection_router,
