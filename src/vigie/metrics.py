@@ -48,8 +48,8 @@ INGEST_ACCEPTED = Counter(
 )
 OPENDATA_ANSWERS = Counter(
     "vigie_opendata_answers",
-    "Records API (Explore v2.1) answers and totals of full pages: kept from an earlier request on "
-    "the same release, or computed.",
+    "Records API (Explore v2.1) answers, totals of full pages and fields' checkpoints: kept from an "
+    "earlier request on the same release, or computed.",
     ["part", "result"],
 )
 DEAD_LETTERS = Counter("vigie_ingest_dead_letters", "Telemetry messages refused, by reason.", ["reason"])

@@ -141,9 +141,10 @@ def test_opendata_explore_records_cached_answers_equal_uncached_and_follow_a_new
     assert first[6][3]["results"][0]["datetime"].endswith("+00:00")
     # 300 rows, ten car parks of 30: seven answers, and what the totals of full pages came
     # from: the count of groups, the car parks' counts (the refine and the where on one car
-    # park), every row's count (the offset and time zone pages); the aggregate needs none.
+    # park), every row's count (the offset and time zone pages); the aggregate needs none; and
+    # the car parks' checkpoints (where their rows are, read by the refine's and the where's pages).
     assert [a[3]["total_count"] for a in first[:5]] == [10, 1, 30, 30, 300]
-    assert _answers_kept(vigie, "parkings") == 7 + 3
+    assert _answers_kept(vigie, "parkings") == 7 + 3 + 1
 
     # Spelt otherwise (another order, lang): the same answer and ETag, kept, nothing more kept.
     kept_before = REGISTRY.get_sample_value(
@@ -154,7 +155,7 @@ def test_opendata_explore_records_cached_answers_equal_uncached_and_follow_a_new
         params=[("order_by", "datetime"), ("lang", "en"), ("limit", "5"), ("refine", f"parking:{some}")],
     )
     assert (respelt.json(), respelt.headers["etag"]) == (first[2][3], first[2][1])
-    assert _answers_kept(vigie, "parkings") == 10
+    assert _answers_kept(vigie, "parkings") == 11
     kept_after = REGISTRY.get_sample_value(
         "vigie_opendata_answers_total", {"part": "answer", "result": "kept"}
     )
@@ -180,8 +181,8 @@ def test_opendata_explore_records_cached_answers_equal_uncached_and_follow_a_new
     assert stale.status_code == 200 and stale.json() == renewed[2][3]
     # The old release's answers went with it: the seven answers and three totals (groups,
     # the car parks' counts for the refine, every row; the where and offset pages are now last
-    # pages).
-    assert _answers_kept(vigie, "parkings") == 7 + 3
+    # pages), and the car parks' checkpoints.
+    assert _answers_kept(vigie, "parkings") == 7 + 3 + 1
 
 
 def test_opendata_explore_records_write_rows_as_the_json_export(client, published):
@@ -195,25 +196,47 @@ def test_opendata_explore_records_write_rows_as_the_json_export(client, publishe
     assert summed.status_code == 200 and isinstance(summed.json()["results"][0]["s"], int)
 
 
-def test_opendata_explore_records_pages_by_date_are_slices_of_one_order(client, vigie, published):
+@pytest.mark.parametrize("step", [100, 4])
+def test_opendata_explore_records_pages_by_date_are_slices_of_one_order(
+    client, vigie, published, monkeypatch, step
+):
     """The release is stored newest first, ties in their order; a page by date in either direction,
-    at any offset, is a slice of that order (reversed for ``asc``), read off a scan, not a sort."""
+    or not ordered, at any offset, is a slice of that order (reversed for ``asc``), read off a
+    scan, not a sort. For one equality the scan starts at a checkpoint of its value (every
+    ``step``-th row): the same pages, past the last checkpoint and past the end too."""
+    monkeypatch.setattr(explore_records, "STEP", step)
+    vigie.caches.release_tables = ReleaseTables()  # checkpoints made at this step
+    labels = {"part": "positions", "result": "kept"}
+    started_from_checkpoints = REGISTRY.get_sample_value("vigie_opendata_answers_total", labels) or 0
     p = published_dataset(vigie, "parkings")
     stored = pq.read_table(release_store(vigie).local_path(p.release.file_key)).to_pylist()
     moments = [r["datetime"] for r in stored]
     assert moments == sorted(moments, reverse=True) and len(set(moments)) < len(moments)  # ties
-    some = stored[0]["parking"]
-    for where, rows in (("", stored), (f'parking = "{some}"', [r for r in stored if r["parking"] == some])):
+    some, share = stored[0]["parking"], stored[0]["pourcentage"]
+    cases = [
+        ({}, stored),
+        ({"where": f'parking = "{some}"'}, [r for r in stored if r["parking"] == some]),
+        ({"refine": f"parking:{some}"}, [r for r in stored if r["parking"] == some]),
+        ({"where": f"pourcentage = {share}"}, [r for r in stored if r["pourcentage"] == share]),
+        ({"where": 'parking = "nulle part"'}, []),
+    ]
+    for query, rows in cases:
         expected = [(r["datetime"].isoformat(), r["parking"], r["pourcentage"]) for r in rows]
-        for direction, order in (("desc", expected), ("asc", expected[::-1])):
+        for direction, order in (("desc", expected), ("asc", expected[::-1]), ("", expected)):
             paged, totals = [], set()
             for offset in range(0, len(rows) + 7, 7):
-                params = {"order_by": f"datetime {direction}", "limit": 7, "offset": offset}
-                body = client.get(f"{BASE}/parkings/records", params={**params, "where": where}).json()
+                params = {
+                    "order_by": f"datetime {direction}" if direction else "",
+                    "limit": 7,
+                    "offset": offset,
+                }
+                body = client.get(f"{BASE}/parkings/records", params={**params, **query}).json()
                 totals.add(body["total_count"])
                 paged += [(x["datetime"], x["parking"], x["pourcentage"]) for x in body["results"]]
-            assert totals == {len(rows)}
-            assert paged == order
+            assert totals == {len(rows)}, (query, direction)
+            assert paged == order, (query, direction)
+    # The equalities' pages started from their checkpoints (read from the loaded release).
+    assert REGISTRY.get_sample_value("vigie_opendata_answers_total", labels) > started_from_checkpoints
 
 
 @pytest.mark.parametrize(

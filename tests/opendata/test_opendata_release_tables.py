@@ -154,3 +154,28 @@ def test_opendata_release_tables_rows_are_stored_newest_first_by_a_moment_withou
         assert reading.stored_by is None
         assert reading.cursor.sql(f"SELECT n FROM {TABLE}").fetchall() == [(i,) for i in range(5)]
     tables.close()
+
+
+def test_opendata_release_tables_rowid_is_a_rows_place_only_in_a_loaded_table_without_such_a_column(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scan may start at a ``rowid`` (``Reading.positioned``) only where it is the row's place in
+    the stored order: not in a view on the file, nor where a column of the release hides it."""
+    tables = ReleaseTables()
+    plain, plain_path = _release(tmp_path, "plain", 1, 5)
+    path = tmp_path / "cache-1.parquet"
+    pq.write_table(pa.table({"RowID": [9, 8, 7], "n": [0, 1, 2]}), path)
+    hidden = Release("cache", 1, 3, path.stat().st_size, "sha1", datetime.now(UTC), [], "", "")
+    with tables.query(plain, plain_path) as reading:
+        assert reading.positioned
+        assert reading.cursor.sql(f"SELECT rowid, n FROM {TABLE} WHERE rowid >= 3").fetchall() == [
+            (3, 3),
+            (4, 4),
+        ]
+    with tables.query(hidden, path) as reading:
+        assert not reading.positioned
+    monkeypatch.setattr(release_tables, "LOAD_MAX_ROWS", 2)
+    big, big_path = _release(tmp_path, "grand", 1, 5)
+    with tables.query(big, big_path) as reading:
+        assert not reading.positioned  # a view on the file
+    tables.close()

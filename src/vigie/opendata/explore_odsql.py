@@ -404,6 +404,12 @@ class Query:
     # and the statement without its order and page, whose rows come in the table's stored order.
     order: tuple[str, bool] | None = None
     rows_sql: str = ""
+    # Rows with no ORDER BY at all: they come in the table's stored order, as ``rows_sql``'s.
+    unordered: bool = False
+    # ``rows_sql``'s parts: its select list and its WHERE condition ("" for none), to read the
+    # same rows from another relation (``explore_records`` starts a scan at a row's position).
+    columns: list[str] = field(default_factory=list)
+    condition: str = ""
 
 
 @dataclass(frozen=True)
@@ -514,6 +520,9 @@ def build(
         table=table,
         order=None if aggregated else one_field_order(orders, cols, aliases),
         rows_sql=base,
+        unordered=not (aggregated or orders),
+        columns=columns,
+        condition=" AND ".join(conds),
     )
 
 

@@ -12,7 +12,12 @@ The first answer runs the page on the release's cursor and, when the page is ful
 the total (kept on its own: the other pages of the same query skip that scan; for one
 equality on a field — ``where f = v``, ``refine f:v`` — read in the field's counts by
 value, one scan per field and release, so a ``where`` on a value nobody asked before
-costs its page only); its
+costs its page only). A page of rows in the stored order (ordered by the column the rows
+are stored by, or not ordered) is read off a scan that stops after it; for one equality, the
+scan starts near the page instead of at the table's first row, at a position read in the
+field's checkpoints (the place of every ``STEP``-th row of each value, one scan per field and
+release), so a deep page or an ``asc`` one (the last rows of the scan) reads a few thousand
+rows instead of most of the table. Its
 rows go from Arrow to JSON with no per-value Python step: moments are converted to
 the asked zone by Arrow, ``to_pylist`` makes the objects once and orjson writes them.
 """
@@ -20,6 +25,7 @@ the asked zone by Arrow, ``to_pylist`` makes the objects once and orjson writes 
 from __future__ import annotations
 
 import hashlib
+from array import array
 from collections.abc import Hashable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -31,13 +37,16 @@ from vigie import metrics
 from vigie.opendata.explore_engine import quote, run
 from vigie.opendata.explore_odsql import Facet, Query
 from vigie.opendata.queries import Release
-from vigie.opendata.release_tables import Reading
+from vigie.opendata.release_tables import FID, TABLE, Reading
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
 # Most distinct values a field's counts hold (above, the field is not a facet: totals are counted).
 FACET_VALUES = 10_000
+# A field's checkpoints hold the position of every STEP-th row of each value: a page's scan
+# starts fewer than STEP matching rows before it, and they take 8 bytes per STEP rows.
+STEP = 100
 
 
 def typed(params: list[Any]) -> tuple[str, ...]:
@@ -74,6 +83,8 @@ def answer(
     total: int | None = None
     if q.order is not None and q.order[0] == reading.stored_by:
         table, total = _in_stored_order(reading, q, q.order[1], limit, offset, seconds)
+    elif q.unordered:
+        table = _scanned(reading, q, offset, limit, seconds)
     else:
         table = run(reading.cursor, q.sql, q.params, seconds=seconds)
     if total is None:
@@ -101,14 +112,63 @@ def _in_stored_order(
     import pyarrow as pa
 
     if descending:
-        return run(
-            reading.cursor, f"{q.rows_sql} LIMIT {limit} OFFSET {offset}", q.params, seconds=seconds
-        ), None
+        return _scanned(reading, q, offset, limit, seconds), None
     total = _total(reading, q, seconds)
     start = max(0, total - offset - limit)
-    count = max(0, total - offset - start)
-    rows = run(reading.cursor, f"{q.rows_sql} LIMIT {count} OFFSET {start}", q.params, seconds=seconds)
+    rows = _scanned(reading, q, start, max(0, total - offset - start), seconds)
     return rows.take(pa.array(range(rows.num_rows - 1, -1, -1), pa.int64())), total
+
+
+def _scanned(reading: Reading, q: Query, start: int, count: int, seconds: float) -> pa.Table:
+    """The ``count`` rows of ``q`` from its ``start``-th in the stored order: a scan from the table's
+    first row, or for one equality from the checkpoint at or before ``start`` (its rows up to
+    there are skipped by position, not read)."""
+    at = _checkpoint(reading, q, start, seconds)
+    if at is None:
+        return run(reading.cursor, f"{q.rows_sql} LIMIT {count} OFFSET {start}", q.params, seconds=seconds)
+    row, skip = at
+    # The release's own columns: the table has the rows' ids besides (the view leaves them out).
+    columns = ", ".join(f"* EXCLUDE ({quote(FID)})" if c == "*" else c for c in q.columns)
+    sql = (
+        f"SELECT {columns} FROM {TABLE} WHERE rowid >= {row} AND {q.condition} "  # noqa: S608 - parsed parts, a number
+        f"LIMIT {count} OFFSET {skip}"
+    )
+    return run(reading.cursor, sql, q.params, seconds=seconds)
+
+
+def _checkpoint(reading: Reading, q: Query, start: int, seconds: float) -> tuple[int, int] | None:
+    """(position, matching rows to skip from it) of the ``start``-th row of ``q``'s one equality,
+    from its field's checkpoints; ``None`` when it is not one equality on a loaded table, or its
+    value holds no row."""
+    if q.facet is None or not reading.positioned:
+        return None
+    key: tuple[Hashable, ...] = ("positions", q.facet.field, isinstance(q.facet.value, str))
+    found, checkpoints = reading.answers.find(key)
+    if not found:
+        checkpoints = positions(reading, q.facet, seconds)
+        reading.answers.keep(key, checkpoints)
+    metrics.OPENDATA_ANSWERS.labels("positions", "kept" if found else "computed").inc()
+    at = checkpoints.get(q.facet.value)
+    if not at:
+        return None
+    # Past the value's last checkpoint, the last one: the scan then finds the page's end, or nothing.
+    n = min(start // STEP, len(at) - 1)
+    return at[n], start - n * STEP
+
+
+def positions(reading: Reading, facet: Facet, seconds: float) -> dict[Any, array[int]]:
+    """Each value of the facet's field (keyed as ``value_counts`` keys it): the positions
+    (``rowid``) of its rows 0, STEP, 2 × STEP, … in the stored order."""
+    column = quote(facet.field) if isinstance(facet.value, str) else f"CAST({quote(facet.field)} AS DOUBLE)"
+    sql = (
+        f"SELECT {column} AS v, rowid AS r FROM {TABLE} WHERE {quote(facet.field)} IS NOT NULL "  # noqa: S608 - quoted names
+        f"QUALIFY (row_number() OVER (PARTITION BY {column} ORDER BY rowid) - 1) % {STEP} = 0 ORDER BY v, r"
+    )
+    rows = run(reading.cursor, sql, seconds=seconds)
+    out: dict[Any, array[int]] = {}
+    for v, r in zip(rows.column("v").to_pylist(), rows.column("r").to_pylist(), strict=True):
+        out.setdefault(v, array("q")).append(r)
+    return out
 
 
 def _total(reading: Reading, q: Query, seconds: float) -> int:

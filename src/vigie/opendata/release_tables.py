@@ -12,7 +12,9 @@ release of a dataset replaces its older one. Above ``LOAD_MAX_ROWS`` rows the
 table is a view on the Parquet file instead (read at each request). The loaded
 rows are stored newest first by the release's first moment column without NULLs
 (``stored_by``): a page ordered by it is then a scan that stops after its rows,
-not a sort of every matching row (``explore_records``).
+not a sort of every matching row (``explore_records``). A loaded table's ``rowid``
+is a row's place in that order (``positioned``): a scan can start at a row
+instead of the table's first.
 
 A published release never changes, so an answer computed on it (a total count,
 a records answer's encoded bytes) is a pure function of the release and the
@@ -27,6 +29,7 @@ duckdb is imported when a release is first loaded, as in ``explore_engine``.
 from __future__ import annotations
 
 import threading
+from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
@@ -54,8 +57,11 @@ ENTRY_OVERHEAD = 200
 def _size(key: Hashable, value: Any) -> int:
     if isinstance(value, bytes | str):
         held = len(value)
-    elif isinstance(value, dict):  # a field's counts by value
-        held = sum(len(str(k)) + ENTRY_OVERHEAD for k in value)
+    elif isinstance(value, dict):  # a field's counts, or its rows' positions, by value
+        held = sum(
+            len(str(k)) + ENTRY_OVERHEAD + (v.itemsize * len(v) if isinstance(v, array) else 0)
+            for k, v in value.items()
+        )
     else:
         held = 0
     return held + len(repr(key)) + ENTRY_OVERHEAD
@@ -165,14 +171,21 @@ class Reading:
 
     An answer found kept needs no cursor (making one is a DuckDB connection of its own).
     ``stored_by``: the column the release's rows are stored by, newest first (``None``: the
-    file's order), which a scan without ``ORDER BY`` follows.
+    file's order), which a scan without ``ORDER BY`` follows. ``positioned``: the rows are a
+    loaded ``TABLE`` whose ``rowid`` is their place in that order (not a view on the file,
+    and no column of the release is itself named ``rowid``, which would hide it).
     """
 
     def __init__(
-        self, conn: duckdb.DuckDBPyConnection, answers: Answers, stored_by: str | None = None
+        self,
+        conn: duckdb.DuckDBPyConnection,
+        answers: Answers,
+        stored_by: str | None = None,
+        positioned: bool = False,
     ) -> None:
         self.answers = answers
         self.stored_by = stored_by
+        self.positioned = positioned
         self._conn = conn
         self._cursor: duckdb.DuckDBPyConnection | None = None
 
@@ -196,6 +209,8 @@ class _Loaded:
     answers: Answers = field(default_factory=Answers)
     # The column the rows are stored by, in descending order (``None``: the file's order).
     stored_by: str | None = None
+    # ``rowid`` is a row's place in the stored order (``Reading.positioned``).
+    positioned: bool = False
     # Closing a connection ends its cursors: an evicted release is closed by its last reader.
     users: int = 0
     evicted: bool = False
@@ -236,11 +251,13 @@ class ReleaseTables:
             # order preserved). A file written in that order (files.newest_first) stays as it is.
             select += f" ORDER BY {quote(order)} DESC, file_row_number"
         conn.execute(f"CREATE {kind} {TABLE} AS {select}")
+        names = [row[0].lower() for row in conn.execute(f"DESCRIBE {TABLE}").fetchall()]
+        positioned = kind == "TABLE" and "rowid" not in names
         conn.execute(f"CREATE VIEW {quote(release.dataset_id)} AS SELECT * EXCLUDE ({FID}) FROM {TABLE}")  # noqa: S608 - a slug, quoted
         conn.execute("SET TimeZone = 'UTC'")  # casts between moments and UTC timestamps
         conn.execute("SET enable_external_access = false")
         conn.execute("SET lock_configuration = true")
-        return _Loaded(conn, answers=Answers(self.answers_bytes), stored_by=order)
+        return _Loaded(conn, answers=Answers(self.answers_bytes), stored_by=order, positioned=positioned)
 
     def _acquire(self, release: Release, path: Path) -> _Loaded:
         key = (release.dataset_id, release.version, release.sha256)
@@ -292,7 +309,7 @@ class ReleaseTables:
     def query(self, release: Release, path: Path) -> Iterator[Reading]:
         """The answers kept for the release, and a cursor on it made when first needed."""
         loaded = self._acquire(release, path)
-        reading = Reading(loaded.conn, loaded.answers, loaded.stored_by)
+        reading = Reading(loaded.conn, loaded.answers, loaded.stored_by, loaded.positioned)
         try:
             yield reading
         finally:
