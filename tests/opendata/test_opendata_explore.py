@@ -239,6 +239,26 @@ def test_opendata_explore_records_pages_by_date_are_slices_of_one_order(
     assert REGISTRY.get_sample_value("vigie_opendata_answers_total", labels) > started_from_checkpoints
 
 
+def test_opendata_explore_records_a_field_of_too_many_values_has_no_checkpoints(
+    client, vigie, published, monkeypatch
+):
+    """Checkpoints are made for facets only (counts of at most FACET_VALUES values), not for an
+    identifier's million values: its pages scan from the first row, and are the same."""
+    monkeypatch.setattr(explore_records, "FACET_VALUES", 5)  # ten car parks: not a facet now
+    vigie.caches.release_tables = ReleaseTables()
+    labels = {"part": "positions", "result": "computed"}
+    before = REGISTRY.get_sample_value("vigie_opendata_answers_total", labels) or 0
+    p = published_dataset(vigie, "parkings")
+    stored = pq.read_table(release_store(vigie).local_path(p.release.file_key)).to_pylist()
+    some = stored[0]["parking"]
+    rows = [r["datetime"].isoformat() for r in stored if r["parking"] == some]
+    query = {"where": f'parking = "{some}"', "order_by": "datetime asc", "limit": 7, "offset": 3}
+    body = client.get(f"{BASE}/parkings/records", params=query).json()
+    assert body["total_count"] == len(rows)
+    assert [x["datetime"] for x in body["results"]] == rows[::-1][3:10]
+    assert (REGISTRY.get_sample_value("vigie_opendata_answers_total", labels) or 0) == before
+
+
 @pytest.mark.parametrize(
     ("params", "code", "words"),
     [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -179,3 +180,29 @@ def test_opendata_release_tables_rowid_is_a_rows_place_only_in_a_loaded_table_wi
     with tables.query(big, big_path) as reading:
         assert not reading.positioned  # a view on the file
     tables.close()
+
+
+def test_opendata_release_tables_a_shared_answer_is_computed_once_while_others_wait() -> None:
+    answers = Answers()
+    started, go = threading.Event(), threading.Event()
+    calls: list[int] = []
+
+    def compute() -> str:
+        calls.append(1)
+        started.set()
+        go.wait()
+        return "counts"
+
+    got: list[tuple[bool, object]] = []
+    first = threading.Thread(target=lambda: got.append(answers.shared("k", compute)))
+    first.start()
+    started.wait()  # the first asker is computing; the others now wait for it, or find it kept
+    others = [threading.Thread(target=lambda: got.append(answers.shared("k", compute))) for _ in range(4)]
+    for t in others:
+        t.start()
+    go.set()
+    for t in [first, *others]:
+        t.join()
+    assert calls == [1]
+    assert sorted(got, key=str) == [(False, "counts")] + [(True, "counts")] * 4
+    assert answers.shared("k", compute) == (True, "counts")

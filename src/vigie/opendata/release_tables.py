@@ -80,6 +80,8 @@ class Answers:
         self._kept: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
         self._held = 0
         self._lock = threading.Lock()
+        # A lock per answer being computed by ``shared``: its other askers wait for it.
+        self._computing: dict[Hashable, threading.Lock] = {}
 
     def find(self, key: Hashable) -> tuple[bool, Any]:
         """``(True, answer)`` if kept for ``key`` (now the most recently used), else ``(False, None)``."""
@@ -114,6 +116,27 @@ class Answers:
         value = compute()
         self.keep(key, value)
         return value
+
+    def shared(self, key: Hashable, compute: Callable[[], Any]) -> tuple[bool, Any]:
+        """``(True, answer)`` if kept for ``key``, else ``(False, compute())``, kept: computed once
+        while the requests that ask for it meanwhile wait (a field's checkpoints cost a scan of
+        every row, which eight requests on a new release would otherwise all run at once)."""
+        found, value = self.find(key)
+        if found:
+            return True, value
+        with self._lock:
+            gate = self._computing.setdefault(key, threading.Lock())
+        with gate:
+            found, value = self.find(key)
+            if found:
+                return True, value
+            try:
+                value = compute()
+                self.keep(key, value)
+            finally:
+                with self._lock:
+                    self._computing.pop(key, None)
+        return False, value
 
     @property
     def held(self) -> int:
