@@ -237,3 +237,16 @@ def test_lighting_abnormal_consumption_raises_at_once_after_a_restart(vigie: Vig
     assert pipeline.check_meters(at) == 1
     pipeline.flush_alarms()
     assert active_keys(vigie) == [("CAB-0100", "cabinet-abnormal-consumption")]
+
+
+def test_lighting_measured_lights_without_coordinates_take_the_city_position() -> None:
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from vigie.lighting.measured import _position
+
+    nowhere = SimpleNamespace(lat=np.array([np.nan, np.nan]), long=np.array([np.nan, np.nan]))
+    assert _position(nowhere, np.array([0, 1]), (48.78, -3.05)) == (48.78, -3.05)  # type: ignore[arg-type]
+    placed = SimpleNamespace(lat=np.array([48.0, 49.0]), long=np.array([-3.0, -4.0]))
+    assert _position(placed, np.array([0, 1]), (0.0, 0.0)) == (48.5, -3.5)  # type: ignore[arg-type]

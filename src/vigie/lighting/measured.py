@@ -88,9 +88,10 @@ def equivalent_hours(
     return hours
 
 
-def _position(fleet: Fleet, mine: np.ndarray) -> tuple[float, float]:
+def _position(fleet: Fleet, mine: np.ndarray, city: tuple[float, float]) -> tuple[float, float]:
+    """Where a cabinet's lights are, for their sunset: their mean position, else the city's."""
     if np.isnan(fleet.lat[mine]).all() or np.isnan(fleet.long[mine]).all():
-        return sun.DIJON
+        return city
     return float(np.nanmean(fleet.lat[mine])), float(np.nanmean(fleet.long[mine]))
 
 
@@ -116,7 +117,7 @@ def cabinet_energy(v: Vigie, spans: list[tuple[str, datetime, datetime]]) -> lis
         if len(mine) == 0 or unknown[mine].any():
             out.append(None)
             continue
-        lat, long = _position(fleet, mine)
+        lat, long = _position(fleet, mine, v.city.centre)
         wh = 0.0
         for k in np.unique(fleet.schedule_index[mine]).tolist():
             part = mine[fleet.schedule_index[mine] == k]
@@ -158,7 +159,7 @@ def measured_vs_model(v: Vigie, now: datetime | None = None) -> dict[str, Any]:
             counts["no_reading"] += 1
             rows.append(row)
             continue
-        lat, long = _position(fleet, mine)
+        lat, long = _position(fleet, mine, v.city.centre)
         expected = 0.0
         for k in np.unique(fleet.schedule_index[mine]).tolist():
             part = mine[fleet.schedule_index[mine] == k]
