@@ -240,3 +240,17 @@ def test_opendata_lab_sandbox_reads_a_release_query_after_query(tmp_path) -> Non
         finally:
             conn.close()
         Path("/proc/self/status").read_text()  # what the query process reads between queries
+
+
+def test_opendata_lab_answers_every_column_type_as_json(client, published):
+    # A BLOB (duckdb_settings() has none, but SELECT 'a'::BLOB has) was a 500: orjson writes no bytes.
+    r = _query(
+        client,
+        "SELECT 'ab'::BLOB AS b, 1.25::DECIMAL(10, 2) AS d, 'NaN'::DOUBLE AS nan, "
+        "INTERVAL 90 MINUTE AS i, [1.5::DECIMAL(4, 1)] AS l, {'k': 'x'::BLOB} AS s",
+    )
+    assert r.status_code == 200, r.text
+    (row,) = r.json()["rows"]
+    assert row[:3] == ["YWI=", 1.25, None]
+    assert isinstance(row[3], str) and row[4] == [1.5] and row[5] == {"k": "eA=="}
+    assert _query(client, "SELECT * FROM duckdb_settings()").status_code == 200

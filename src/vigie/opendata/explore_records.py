@@ -27,7 +27,6 @@ from __future__ import annotations
 import hashlib
 from array import array
 from collections.abc import Hashable
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -36,6 +35,7 @@ import orjson
 from vigie import metrics
 from vigie.opendata.explore_engine import quote, run
 from vigie.opendata.explore_odsql import Facet, Query
+from vigie.opendata.exports import json_default
 from vigie.opendata.queries import Release
 from vigie.opendata.release_tables import FID, TABLE, Reading
 
@@ -228,14 +228,9 @@ def encode(table: pa.Table, total: int, tz: ZoneInfo) -> bytes:
             column = column.cast(pa.timestamp(f.type.unit, tz=None if utc else tz.key))
         columns.append(column)
     rows = pa.Table.from_arrays(columns, names=table.column_names).to_pylist()
-    return orjson.dumps({"total_count": total, "results": rows}, default=_plain, option=orjson.OPT_NAIVE_UTC)
-
-
-def _plain(value: Any) -> Any:
-    # DuckDB sums integers as HUGEINT, which Arrow hands over as decimals.
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    raise TypeError(f"{type(value).__name__} is not written in JSON")
+    return orjson.dumps(
+        {"total_count": total, "results": rows}, default=json_default, option=orjson.OPT_NAIVE_UTC
+    )
 
 
 __all__ = ["answer", "answer_key", "encode", "etag", "typed"]

@@ -11,10 +11,12 @@ Parquet) or xlsxwriter import them when they run, as a request's reader does Duc
 
 from __future__ import annotations
 
+import base64
 import io
 import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -47,6 +49,19 @@ def plain(value: Any, tz: ZoneInfo) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     return value
+
+
+def json_default(value: Any) -> Any:
+    """What orjson cannot write by itself, as JSON: every type a release or a lab query
+    can hold has an answer (a 500 was the answer to ``SELECT 'a'::BLOB``)."""
+    # DuckDB sums integers as HUGEINT, which Arrow hands over as decimals.
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            return None
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return base64.b64encode(bytes(value)).decode("ascii")  # the column's type says binary
+    return str(value)  # intervals, and whatever else Arrow hands over: its text
 
 
 def rows(batch: pa.RecordBatch, tz: ZoneInfo) -> Iterator[dict[str, Any]]:
@@ -84,7 +99,7 @@ def json_chunks(batches: Iterable[pa.RecordBatch], tz: ZoneInfo) -> Iterator[byt
     yield b"["
     first = True
     for batch in batches:
-        parts = [orjson.dumps(r) for r in rows(batch, tz)]
+        parts = [orjson.dumps(r, default=json_default) for r in rows(batch, tz)]
         if parts:
             yield (b"" if first else b",") + b",".join(parts)
             first = False
@@ -93,7 +108,7 @@ def json_chunks(batches: Iterable[pa.RecordBatch], tz: ZoneInfo) -> Iterator[byt
 
 def jsonl_chunks(batches: Iterable[pa.RecordBatch], tz: ZoneInfo) -> Iterator[bytes]:
     for batch in batches:
-        parts = [orjson.dumps(r) for r in rows(batch, tz)]
+        parts = [orjson.dumps(r, default=json_default) for r in rows(batch, tz)]
         if parts:
             yield b"\n".join(parts) + b"\n"
 
@@ -106,7 +121,8 @@ def geojson_chunks(batches: Iterable[pa.RecordBatch], tz: ZoneInfo, lat: str, lo
         for r in rows(batch, tz):
             y, x = r.pop(lat, None), r.pop(long, None)
             geometry = {"type": "Point", "coordinates": [x, y]} if x is not None and y is not None else None
-            parts.append(orjson.dumps({"type": "Feature", "geometry": geometry, "properties": r}))
+            feature = {"type": "Feature", "geometry": geometry, "properties": r}
+            parts.append(orjson.dumps(feature, default=json_default))
         if parts:
             yield (b"" if first else b",") + b",".join(parts)
             first = False
@@ -175,6 +191,7 @@ def xlsx_chunks(batches: Iterable[pa.RecordBatch], schema: pa.Schema, tz: ZoneIn
 
 __all__ = [
     "FORMATS",
+    "json_default",
     "csv_chunks",
     "geojson_chunks",
     "json_chunks",
