@@ -54,6 +54,10 @@ _TOKEN = re.compile(
 # Deepest nesting of parentheses and NOTs: a reader's condition needs a few levels; an
 # attacker's thousands would exhaust Python's stack (a 500) before DuckDB's own limit.
 MAX_DEPTH = 32
+# Most items a select, group_by or order_by may list: a table has a few dozen columns; the
+# same field listed thousands of times made DuckDB plan for tens of seconds before the time
+# limit, which only starts once a statement runs.
+MAX_ITEMS = 100
 BIGINT_MAX = 2**63 - 1
 KEYWORDS = {"and", "or", "not", "in", "like", "is", "null", "true", "false", "as", "asc", "desc"}
 AGGREGATES = {"count", "sum", "avg", "min", "max"}
@@ -309,6 +313,8 @@ class _Parser:
     def items(self, allow_aggregates: bool) -> list[tuple[str, str]]:
         out = []
         while True:
+            if len(out) == MAX_ITEMS:
+                raise ODSQLError(f"{self.param}: more than {MAX_ITEMS} items")
             sql, label = self.item(allow_aggregates)
             if self.accept("kw", "as"):
                 label = self.expect("ident").text
@@ -336,7 +342,10 @@ def group_items(text: str, cols: Columns) -> list[tuple[str, str]]:
 
 def order_items(text: str, cols: Columns, aliases: dict[str, str]) -> list[str]:
     out = []
-    for part in _split_top(text):
+    parts = _split_top(text)
+    if len(parts) > MAX_ITEMS:
+        raise ODSQLError(f"order_by: more than {MAX_ITEMS} items")
+    for part in parts:
         words = part.strip().rsplit(None, 1)
         direction = "ASC"
         if len(words) == 2 and words[1].lower() in ("asc", "desc"):
