@@ -311,7 +311,7 @@ class _Parser:
         return self.cols.field(tok.text, self.param), tok.text
 
     def items(self, allow_aggregates: bool) -> list[tuple[str, str]]:
-        out = []
+        out: list[tuple[str, str]] = []
         while True:
             if len(out) == MAX_ITEMS:
                 raise ODSQLError(f"{self.param}: more than {MAX_ITEMS} items")
