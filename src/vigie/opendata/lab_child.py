@@ -160,22 +160,6 @@ def clean(message: str, views: dict[str, str]) -> str:
     return _ABSOLUTE.sub("…", line)
 
 
-def _json_value(value: Any) -> Any:
-    """What orjson cannot write itself (a 500 was the answer to ``SELECT 'a'::BLOB``): the same
-    answers as ``vigie.opendata.exports.json_default``, which this process does not import."""
-    from decimal import Decimal
-
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            return None
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, bytes | bytearray | memoryview):
-        import base64
-
-        return base64.b64encode(bytes(value)).decode("ascii")  # the column's type says binary
-    return str(value)
-
-
 def _error(kind: str, message: str) -> bytes:
     return orjson.dumps({"kind": kind, "message": message})
 
@@ -195,7 +179,7 @@ def answer(request: dict[str, Any], memory_mb: int) -> tuple[bytes, bytes]:
     import duckdb
     import pyarrow as pa
 
-    from vigie.opendata.exports import plain
+    from vigie.opendata.exports import json_default, plain
 
     views: dict[str, str] = request["views"]
     rows_max: int = request["rows"]
@@ -218,7 +202,7 @@ def answer(request: dict[str, Any], memory_mb: int) -> tuple[bytes, bytes]:
             if len(rows) > rows_max:
                 break
         answer = {"columns": columns, "rows": rows[:rows_max], "truncated": len(rows) > rows_max}
-        body = orjson.dumps(answer, default=_json_value)
+        body = orjson.dumps(answer, default=json_default)
     except duckdb.OutOfMemoryException:
         return ERROR, _error("memory", "")
     except MemoryError:
