@@ -171,7 +171,7 @@ def test_cli_user_disable_and_set_password_revoke_every_login(env, vigie, make_a
     agent = make_agent("operator")
     token, _ = do_create_login(vigie.db, agent, "bearer", 1)
     done = run("user", "disable", agent.email)
-    assert done.exit_code == 0 and "1 session(s) or token(s) revoked" in done.stdout
+    assert done.exit_code == 0 and "sessions and tokens revoked: 1" in done.stdout
     assert agent_for_token(vigie.db, token, "bearer") is None
     assert run("user", "enable", agent.email).exit_code == 0
     token, _ = do_create_login(vigie.db, agent, "bearer", 1)

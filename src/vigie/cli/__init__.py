@@ -255,10 +255,7 @@ def user_add(
     from vigie.accounts.actions import do_add_user
     from vigie.db import Database
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin)
     s = _settings()
     db = Database(s.resolved_database_url)
     try:
@@ -269,6 +266,13 @@ def user_add(
     finally:
         db.dispose()
     out.print(f"added {agent.email} ({agent.role.value})", highlight=False)
+
+
+def _read_password(from_stdin: bool) -> str:
+    """A new password: standard input's first line (for scripts), else prompted twice."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
 
 
 def _on_user(email: str, act: Callable[[Any, int], int], done: str) -> None:
@@ -283,7 +287,7 @@ def _on_user(email: str, act: Callable[[Any, int], int], done: str) -> None:
         return
     finally:
         db.dispose()
-    out.print(f"{email}: {done}; {revoked} session(s) or token(s) revoked", highlight=False)
+    out.print(f"{email}: {done}; sessions and tokens revoked: {revoked}", highlight=False)
 
 
 @user_app.command("disable")
@@ -315,10 +319,7 @@ def user_set_password(
     from vigie.accounts.domain import SYSTEM
     from vigie.accounts.sessions import do_reset_password
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin)
     _on_user(email, lambda db, uid: do_reset_password(db, SYSTEM, uid, password), "password reset")
 
 
