@@ -666,6 +666,7 @@ def world(vigie: Vigie, make_agent: Callable[..., Agent]) -> World:
     w.alarm_id = w.new_alarm()
     w.entry_id = do_write(vigie, w.agents["operator"], "control", "Prise de poste")["id"]
     add_asset(vigie, w.detector_id, "traffic_detector", detectorType="inductiveLoop")
+    add_asset(vigie, "VEH-001", "vehicle", vehicleRole="salt_spreader")  # a circuit's vehicle
     (w.circuit_id,) = winter_actions.do_create_circuits(
         vigie, SYSTEM, [winter_actions.check_circuit(CIRCUIT)]
     )
