@@ -8,8 +8,6 @@ CSRF token (or the ``X-CSRF-Token`` header) and must come from this site.
 
 from __future__ import annotations
 
-import hmac
-
 from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -20,7 +18,7 @@ from vigie.accounts.throttle import do_sign_in
 from vigie.errors import TooManyRequests, Unauthorized, ValidationFailed
 from vigie.pilotage import context as ctx
 from vigie.runtime import Vigie
-from vigie.web.deps import CSRF_HEADER, SESSION_COOKIE, DbId, client_id, same_origin
+from vigie.web.deps import CSRF_HEADER, SESSION_COOKIE, DbId, client_id, form_is_ours
 from vigie.web.i18n import city_terms, translate
 from vigie.web.pages import forbidden_page, page_agent
 from vigie.web.templating import render
@@ -50,8 +48,7 @@ def _page(request: Request, agent: Agent, csrf: str, status: int = 200, error: s
 
 
 def _form_is_ours(request: Request, sent: str, csrf: str) -> bool:
-    sent = sent or request.headers.get(CSRF_HEADER, "")
-    return same_origin(request) and bool(sent) and hmac.compare_digest(sent.encode(), csrf.encode())
+    return form_is_ours(request, sent or request.headers.get(CSRF_HEADER, ""), csrf)
 
 
 @router.get(PAGE, response_class=HTMLResponse, response_model=None)

@@ -167,6 +167,14 @@ def same_origin(request: Request) -> bool:
     return True
 
 
+def form_is_ours(request: Request, sent: str, expected: str) -> bool:
+    """Whether a form post comes from this site's own page (:func:`same_origin`) carrying
+    the CSRF token that page was given (``expected``; an empty one never matches)."""
+    if not (sent and expected and same_origin(request)):
+        return False
+    return hmac.compare_digest(sent.encode(), expected.encode())
+
+
 def _origin_of(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""

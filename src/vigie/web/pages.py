@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import secrets
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -16,7 +15,7 @@ from vigie.accounts.domain import Agent
 from vigie.accounts.sessions import do_logout
 from vigie.accounts.throttle import do_sign_in
 from vigie.errors import TooManyRequests, Unauthorized
-from vigie.web.deps import SESSION_COOKIE, client_id, same_origin
+from vigie.web.deps import SESSION_COOKIE, client_id, form_is_ours
 from vigie.web.i18n import catalog, request_language, translate
 from vigie.web.templating import render
 
@@ -123,8 +122,7 @@ def _login_form(
 
 
 def _login_form_is_ours(request: Request, sent: str) -> bool:
-    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    return same_origin(request) and bool(expected) and hmac.compare_digest(sent.encode(), expected.encode())
+    return form_is_ours(request, sent, request.cookies.get(LOGIN_CSRF_COOKIE, ""))
 
 
 @router.get("/connexion", response_class=HTMLResponse)
@@ -176,7 +174,7 @@ def logout_submit(request: Request, csrf_token: str = Form("", max_length=128)) 
     found = agent_for_token(request.app.state.vigie.db, token, "session") if token else None
     if found is not None:
         # Another site may not sign an agent out: same origin and the session's own token.
-        if not same_origin(request) or not hmac.compare_digest(csrf_token.encode(), found[1].encode()):
+        if not form_is_ours(request, csrf_token, found[1]):
             return forbidden_page(request)
         do_logout(request.app.state.vigie.db, token or "")
     response = RedirectResponse("/", status_code=303)
