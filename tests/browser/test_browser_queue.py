@@ -154,3 +154,52 @@ def test_browser_queue_fits_imported_history_of_every_status(
     expect(imported.locator("[data-countdown]")).to_have_text("Sans échéance")
     today = page.locator("#queue-body tr", has_text="rue de la Préfecture").first
     expect(today.locator("time")).not_to_have_text(re.compile("20[0-9][0-9]"))
+
+
+def test_browser_queue_bulk_names_what_it_refused(new_context, live, make_agent, vigie):  # noqa: F811
+    # Three reports selected; a colleague acknowledges one meanwhile. The bulk acknowledgement
+    # says how many were done and which one was refused, why, and leaves it selected.
+    from tests.browser.test_browser_pilotage import bearer
+    from vigie.reports.storage import ReportRow
+
+    ids = [submit_report(vigie, description=f"Trou {i}", address=f"{i} rue Monge, Dijon") for i in range(3)]
+    with vigie.db.session() as s:
+        taken = s.get(ReportRow, ids[1])
+        assert taken is not None
+        reference = taken.reference
+    operator = make_agent("operator")
+    ctx, _ = new_context(viewport=DESKTOP)
+    page = ctx.new_page()
+    errors = script_errors(page)
+    login(page, operator.email, PASSWORD)
+    page.wait_for_url("**/pilotage")
+    expect(page.locator("#queue-count")).to_have_text("3 signalements")
+    page.locator("#queue-pick-all").check()
+    expect(page.locator("#bulk-count")).to_have_text("3 sélectionnés")
+    colleague = bearer(vigie, make_agent())
+    r = httpx.post(f"{live.url}/api/v1/reports/{ids[1]}/acknowledge", json={}, headers=colleague, timeout=10)
+    assert r.status_code == 200, r.text
+    # The live update shows the colleague's change; the selection stays.
+    row = page.locator(f'#queue-body tr[data-id="{ids[1]}"]')
+    expect(row.locator(".badge")).to_have_text("Pris en compte")
+    expect(page.locator("#bulk-count")).to_have_text("3 sélectionnés")
+
+    page.locator("#bulk-acknowledge").click()
+    result = "2 signalements pris en compte. 1 refusé, resté sélectionné :"
+    expect(page.locator("#bulk-result")).to_have_text(result)
+    refused = f"{reference} : son statut « Pris en compte » ne le permet pas"
+    expect(page.locator("#bulk-refused li")).to_have_text([refused])
+    expect(page.locator("#bulk-count")).to_have_text("1 sélectionné")
+    expect(row.locator(".queue-pick")).to_be_checked()
+    check_a11y(page, "queue after a bulk action with a refusal")
+
+    # In English too.
+    with page.expect_navigation():
+        page.get_by_role("link", name="English").click()
+    expect(page.locator("#queue-count")).to_have_text("3 reports")
+    page.locator(f'#queue-body tr[data-id="{ids[0]}"] .queue-pick').check()
+    page.locator("#bulk-acknowledge").click()
+    expect(page.locator("#bulk-result")).to_have_text("0 reports acknowledged. 1 refused, left selected:")
+    expect(page.locator("#bulk-refused li")).to_have_count(1)
+    expect(page.locator("#bulk-refused li")).to_contain_text("its status “Acknowledged” does not allow it")
+    assert errors == []

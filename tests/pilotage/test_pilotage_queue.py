@@ -222,6 +222,12 @@ def test_pilotage_queue_bulk_acknowledges_and_assigns(client, auth, reports, vig
     body = r.json()
     assert body["done"] == [reports["old"], reports["chenove"]]
     assert [f["id"] for f in body["failed"]] == [reports["resolved"]] and body["failed"][0]["status"] == 409
+    # Which one was refused and why, as the queue names it: its reference and its status.
+    with vigie.db.session() as s:
+        resolved = s.get(ReportRow, int(reports["resolved"]))
+        assert resolved is not None
+        assert body["failed"][0]["reference"] == resolved.reference
+    assert body["failed"][0]["report_status"] == "resolved"
     team = next(iter(vigie.catalogue.teams))
     r = client.post(
         f"{Q}/bulk",
@@ -230,6 +236,7 @@ def test_pilotage_queue_bulk_acknowledges_and_assigns(client, auth, reports, vig
     )
     body = r.json()
     assert body["done"] == [reports["old"]] and body["failed"][0]["status"] == 404
+    assert (body["failed"][0]["reference"], body["failed"][0]["report_status"]) == (None, None)
     with vigie.db.session() as s:
         row = s.get(ReportRow, int(reports["old"]))
         assert (row.status, row.team) == ("assigned", team)

@@ -318,6 +318,16 @@ def queue_csv(v: Vigie, q: QueueQuery, now: datetime, lang: str) -> Iterator[str
             yield out.getvalue()
 
 
+def references_and_statuses(v: Vigie, ids: list[str]) -> dict[str, tuple[str | None, str]]:
+    """Reference and status by id (as given, a string) of the reports among ``ids`` that exist."""
+    numbers = [int(i) for i in ids if i.isdigit() and len(i) <= 18]
+    if not numbers:
+        return {}
+    with v.db.session() as s:
+        rows = s.execute(select(R.id, R.reference, R.status).where(R.id.in_(numbers)))
+        return {str(i): (ref, status) for i, ref, status in rows}
+
+
 def cache_key(q: QueueQuery, now: datetime) -> tuple[Any, ...]:
     """What the queue's map view and count depend on besides the view (never the page or the sort).
 

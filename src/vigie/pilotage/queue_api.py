@@ -21,7 +21,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from vigie.accounts.actions import require
 from vigie.db import utcnow
 from vigie.errors import VigieError
-from vigie.pilotage.queue import QueueQuery, cache_key, queue_csv, queue_page, restrict, stale_key
+from vigie.pilotage.queue import (
+    QueueQuery,
+    cache_key,
+    queue_csv,
+    queue_page,
+    references_and_statuses,
+    restrict,
+    stale_key,
+)
 from vigie.reports import actions
 from vigie.reports.clusters import map_view, parse_zoom
 from vigie.reports.queries import parse_bbox
@@ -184,6 +192,11 @@ async def bulk(request: Request, body: BulkIn) -> dict[str, Any]:
                 done.append(report_id)
             except VigieError as exc:
                 failed.append({"id": report_id, "status": exc.status, "detail": exc.message})
+        # Which reports were refused, by the names and statuses the operator sees in the queue
+        # (the refusal's message alone says "report is resolved", not which one).
+        known = references_and_statuses(v, [f["id"] for f in failed])
+        for f in failed:
+            f["reference"], f["report_status"] = known.get(f["id"], (None, None))
         return {"done": done, "failed": failed}
 
     result: dict[str, Any] = await run_write(request, run)

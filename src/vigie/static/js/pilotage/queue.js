@@ -266,12 +266,31 @@
       const text = P.plural(action === "assign" ? "bulk_assigned" : "bulk_acknowledged", res.done.length) +
         (res.failed.length ? " " + P.plural("bulk_failed", res.failed.length) : "");
       $("bulk-result").textContent = text;
-      Vigie.announce(text);
+      showRefused(res.failed);
       await load();
       loadMap();
     } catch (err) {
       P.showError($("queue-error"), err);
     }
+  }
+  // Which reports were refused and why, the first few by name (they stay selected).
+  const REFUSED_SHOWN = 10;
+  function refusal(f) {
+    const ref = f.reference || "#" + f.id;
+    if (f.status === 409 && f.report_status) return P.t("bulk_refused_status", { ref: ref, status: P.label("status", f.report_status) });
+    if (f.status === 404) return P.t("bulk_refused_missing", { ref: ref });
+    return P.t("bulk_refused_other", { ref: ref, reason: P.errorText({ status: f.status, message: f.detail }) });
+  }
+  function showRefused(failed) {
+    const list = $("bulk-refused");
+    const lines = failed.slice(0, REFUSED_SHOWN).map(refusal);
+    if (failed.length > REFUSED_SHOWN) lines.push(P.plural("bulk_refused_more", failed.length - REFUSED_SHOWN));
+    list.replaceChildren.apply(list, lines.map(function (text) {
+      const li = document.createElement("li");
+      li.textContent = text;
+      return li;
+    }));
+    list.hidden = lines.length === 0;
   }
   $("bulk-acknowledge").addEventListener("click", function () { bulk("acknowledge"); });
   $("bulk-assign").addEventListener("click", function () { bulk("assign"); });
