@@ -254,3 +254,23 @@ def test_opendata_lab_answers_every_column_type_as_json(client, published):
     assert row[:3] == ["YWI=", 1.25, None]
     assert isinstance(row[3], str) and row[4] == [1.5] and row[5] == {"k": "eA=="}
     assert _query(client, "SELECT * FROM duckdb_settings()").status_code == 200
+
+
+def test_opendata_lab_names_a_value_json_cannot_hold(client, vigie, published):
+    """A value Python cannot hold (a timestamp of year 294247 or infinity, an integer past 64
+    bits) made the query process die on an uncaught exception; the answer blamed the memory
+    limit and the next query paid for a new process (outside review, 2026-12-07)."""
+    assert _query(client, "SELECT 1").status_code == 200
+    first = lab_process(vigie).pid
+    for sql in (
+        "SELECT 'infinity'::TIMESTAMP AS t",
+        "SELECT '294247-01-10'::TIMESTAMP AS t",
+        "SELECT 12345678901234567890123456789::HUGEINT AS n",
+    ):
+        r = _query(client, sql)
+        assert r.status_code == 400, (sql, r.text)
+        detail = r.json()["detail"]
+        assert "memory" not in detail and "limit" not in r.json(), (sql, detail)
+        assert "cannot be written" in detail and "VARCHAR" in detail, (sql, detail)
+    assert lab_process(vigie).pid == first  # the process lives on
+    assert _query(client, "SELECT count(*) AS n FROM parkings").json()["rows"] == [[200]]

@@ -218,6 +218,12 @@ def answer(request: dict[str, Any], memory_mb: int) -> tuple[bytes, bytes]:
         if "bad_alloc" in str(exc) or "memory" in str(exc).lower() and "allocat" in str(exc).lower():
             return ERROR, _error("memory", "")
         return ERROR, _error("failed", clean(str(exc), views))
+    except (OverflowError, ValueError, TypeError) as exc:
+        # A value Python or JSON cannot hold ('infinity'::TIMESTAMP, year 294247, a HUGEINT past
+        # 64 bits): uncaught, it ended this process and the answer blamed the memory limit.
+        why = clean(str(exc), views)
+        message = f"a value cannot be written in the answer ({why}): cast it to text (::VARCHAR)"
+        return ERROR, _error("failed", message)
     finally:
         conn.close()
     if len(body) > bytes_max:
