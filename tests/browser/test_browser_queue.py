@@ -203,3 +203,65 @@ def test_browser_queue_bulk_names_what_it_refused(new_context, live, make_agent,
     expect(page.locator("#bulk-refused li")).to_have_count(1)
     expect(page.locator("#bulk-refused li")).to_contain_text("its status “Acknowledged” does not allow it")
     assert errors == []
+
+
+def test_browser_queue_keyboard_selection_survives_live_updates(new_context, live, make_agent, vigie):  # noqa: F811
+    # An operator selects reports with the keyboard while colleagues work: each live update
+    # rebuilds the rows, and the focus stays on the same selection box (or the one now in
+    # the place of a report that left the view).
+    from tests.browser.test_browser_pilotage import bearer
+
+    ids = [submit_report(vigie, description=f"Trou {i}", address=f"{i} rue Monge, Dijon") for i in range(4)]
+    newest_first = [str(i) for i in reversed(ids)]
+    colleague = bearer(vigie, make_agent())
+    operator = make_agent("operator")
+    ctx, _ = new_context(viewport=DESKTOP)
+    page = ctx.new_page()
+    errors = script_errors(page)
+    login(page, operator.email, PASSWORD)
+    page.wait_for_url("**/pilotage")
+    page.select_option("#f-status", "new")
+    expect(page.locator("#queue-count")).to_have_text("4 signalements")
+
+    def focused() -> str | None:
+        return page.evaluate("document.activeElement.getAttribute('aria-label')")  # type: ignore[no-any-return]
+
+    def label(report_id: str) -> str:
+        box = page.locator(f'#queue-body tr[data-id="{report_id}"] .queue-pick')
+        return box.get_attribute("aria-label") or ""
+
+    page.locator("#queue-pick-all").focus()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")  # the second report's selection box
+    assert focused() == label(newest_first[1])
+    page.keyboard.press("Space")
+    expect(page.locator("#bulk-count")).to_have_text("1 sélectionné")
+    second = label(newest_first[1])
+
+    # A colleague assigns the first report: it leaves the "new" view, the rows are rebuilt.
+    r = httpx.post(
+        f"{live.url}/api/v1/reports/{newest_first[0]}/assign",
+        json={"team": "voirie-sud"},
+        headers=colleague,
+        timeout=10,
+    )
+    assert r.status_code == 200, r.text
+    expect(page.locator("#queue-body tr")).to_have_count(3)
+    assert focused() == second
+    page.keyboard.press("Space")
+    expect(page.locator("#bulk-count")).to_have_text("0 sélectionné")
+    page.keyboard.press("Space")
+    expect(page.locator("#bulk-count")).to_have_text("1 sélectionné")
+
+    # Now the focused report itself leaves the view: the focus goes to the box now in its place
+    # (the selection, which spans pages, keeps the report; a bulk action would name its refusal).
+    r = httpx.post(
+        f"{live.url}/api/v1/reports/{newest_first[1]}/acknowledge", json={}, headers=colleague, timeout=10
+    )
+    assert r.status_code == 200, r.text
+    expect(page.locator("#queue-body tr")).to_have_count(2)
+    assert focused() == label(newest_first[2])
+    page.keyboard.press("Space")
+    expect(page.locator("#bulk-count")).to_have_text("2 sélectionnés")
+    assert errors == []

@@ -166,8 +166,13 @@
   }
 
   function render() {
-    const focusedId = document.activeElement && document.activeElement.closest && document.activeElement.closest("#queue-body tr");
-    const refocus = focusedId ? focusedId.dataset.id : null;
+    // Rows are rebuilt (live updates, pages): a keyboard user keeps their place, on the same
+    // control of the same row (its selection box or its link), or of the row now in its place.
+    const active = document.activeElement;
+    const focusedRow = active && active.closest && active.closest("#queue-body tr");
+    const refocus = focusedRow ? focusedRow.dataset.id : null;
+    const onPick = !!(focusedRow && active.classList.contains("queue-pick"));
+    const at = focusedRow ? Array.prototype.indexOf.call(body.children, focusedRow) : -1;
     shown = Array.from(items.values());
     const frag = document.createDocumentFragment();
     shown.forEach(function (r) { frag.appendChild(row(r)); });
@@ -181,15 +186,18 @@
     $("queue-export").href = "/api/v1/pilotage/queue.csv?" + serverQuery(filters(), false).toString();
     showSelection();
     window.sessionStorage.setItem(ORDER_KEY, JSON.stringify(shown.map(function (r) { return r.id; })));
-    if (refocus) focusRow(refocus);
+    if (refocus) {
+      const still = items.has(refocus) ? refocus : (shown[Math.min(at, shown.length - 1)] || {}).id;
+      if (still) focusRow(still, onPick); else $("queue-heading").focus();
+    }
     document.title = (fresh.size ? "(" + fresh.size + ") " : "") + baseTitle;
   }
 
-  function focusRow(id) {
+  function focusRow(id, onPick) {
     const tr = body.querySelector('tr[data-id="' + id + '"]');
     if (!tr) return;
     setCurrent(id);
-    tr.querySelector("a").focus();
+    tr.querySelector(onPick ? ".queue-pick" : "a").focus();
     tr.scrollIntoView({ block: "nearest" });
   }
   function setCurrent(id) {
