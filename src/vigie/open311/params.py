@@ -105,14 +105,24 @@ def parse_window(params: Params, now: datetime) -> tuple[datetime, datetime]:
         return now - MAX_SPAN, now
     if start is None:
         assert end is not None
-        return end - MAX_SPAN, end
+        return _shifted(end, -MAX_SPAN), end
     if end is None:
-        return start, start + MAX_SPAN
+        return start, _shifted(start, MAX_SPAN)
     if end < start:
         raise BadRequest("end_date is before start_date", field="end_date")
     if end - start > MAX_SPAN:
         raise BadRequest("start_date and end_date may not span more than 90 days", field="end_date")
     return start, end
+
+
+def _shifted(moment: datetime, by: timedelta) -> datetime:
+    """``moment + by``, held within the calendar: a window's end 90 days past 9999-12-31 (or
+    its start before year 1) was an OverflowError, answered as a 400 naming no parameter."""
+    try:
+        return moment + by
+    except OverflowError:
+        edge = datetime.max if by > timedelta(0) else datetime.min
+        return edge.replace(tzinfo=UTC)
 
 
 def _date(value: str, field: str) -> datetime:
