@@ -415,4 +415,4 @@ def test_get_requests_window_at_the_calendars_ends_is_empty(
     for path in ("requests", "servicerequestupdates"):
         r = client.get(f"{V2}/{path}.{fmt}", params=params)
         assert r.status_code == 200, (path, r.text)
-        assert "<request>" not in r.text and "service_request_id\"" not in r.text
+        assert "<request>" not in r.text and 'service_request_id"' not in r.text
