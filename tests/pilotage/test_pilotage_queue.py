@@ -244,3 +244,24 @@ def test_pilotage_queue_bulk_acknowledges_and_assigns(client, auth, reports, vig
         client.post(f"{Q}/bulk", json={"action": "delete", "ids": ["1"]}, headers=headers).status_code == 422
     )
     assert client.post(f"{Q}/bulk", json={"action": "acknowledge", "ids": ["1"]}).status_code == 401
+
+
+def test_pilotage_queue_csv_in_the_language_the_page_was_switched_to(client, auth, reports, vigie):
+    # The export is a plain link: the browser sends its own Accept-Language (French here)
+    # while the control room was switched to English (its cookie).
+    headers = {**auth("operator"), "Accept-Language": "fr-FR,fr;q=0.9"}
+    service = vigie.catalogue.services["nid-de-poule"].name
+    assert service.get("fr") != service.get("en")
+
+    def services(**cookies: str) -> set[str]:
+        client.cookies.clear()
+        for name, value in cookies.items():
+            client.cookies.set(name, value)
+        r = client.get(f"{Q}.csv", headers=headers)
+        assert r.status_code == 200, r.text
+        return {row["service"] for row in csv.DictReader(io.StringIO(r.text.lstrip("\ufeff")))}
+
+    assert service.get("fr") in services()
+    assert service.get("en") in services(vigie_lang="en")
+    assert service.get("fr") not in services(vigie_lang="en")
+    client.cookies.clear()

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from vigie.accounts.actions import require
 from vigie.db import utcnow
 from vigie.errors import VigieError
+from vigie.pilotage.context import page_lang
 from vigie.pilotage.queue import (
     QueueQuery,
     cache_key,
@@ -70,8 +71,9 @@ async def queue_query(
     ).check()
 
 
-def _lang(request: Request) -> str:
-    return "en" if request.headers.get("accept-language", "").lower().startswith("en") else "fr"
+# The page's language (?lang=, its cookie, then the browser's): the CSV is downloaded by a
+# plain link, which sends the browser's Accept-Language, not the one the page was switched to.
+_lang = page_lang
 
 
 @router.get("/queue", summary="The control room's queue: one page over every matching report, and the count")
