@@ -108,6 +108,22 @@ def test_submit_refuses_non_images_and_too_many_photos(client, vigie):
         assert s.scalar(select(ReportRow.id)) is None
 
 
+def test_submit_multipart_refuses_what_it_would_drop_or_pick(client, vigie):
+    """A photo sent under another name (``photo``, ``photos[]``) was dropped and the report
+    filed without it; a field given twice (``lat`` twice) was read from its last copy. Both
+    are a careless client's mistakes that the answer must name (outside review, 2026-12-07)."""
+    form = {**report_body(), "attributes": '{"danger_immediat": "non"}'}
+    for name in ("photo", "photos[]"):
+        r = client.post("/api/v1/reports", data=form, files=[(name, ("p.jpg", jpeg_bytes(), "image/jpeg"))])
+        assert r.status_code == 422, (name, r.text)
+        assert r.json()["field"] == name and "photos" in r.json()["detail"]
+    r = client.post("/api/v1/reports", data={**form, "lat": [str(DIJON["lat"]), "48.0"]})
+    assert r.status_code == 422, r.text
+    assert r.json()["field"] == "lat" and "more than once" in r.json()["detail"]
+    with vigie.db.session() as s:
+        assert s.scalar(select(ReportRow.id)) is None
+
+
 def test_oversize_body_is_refused_early(client, vigie):
     limit = vigie.settings.max_body_bytes
     r = client.post(

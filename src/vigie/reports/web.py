@@ -135,7 +135,13 @@ async def _read_submission(request: Request) -> tuple[ReportIn, list[tuple[str, 
                 if isinstance(value, str):
                     raise ValidationFailed("photos must be files", field="photos")
                 photos.append((value.filename or "", await value.read()))
-            elif isinstance(value, str):
+            elif not isinstance(value, str):
+                # Dropped, the report was filed without the photo its sender meant to send.
+                raise ValidationFailed(f"{key}: a file is accepted only as photos", field=key)
+            elif key in data:
+                # Read from its last copy, the report went where the sender may not have meant.
+                raise ValidationFailed(f"{key} is given more than once", field=key)
+            else:
                 data[key] = value
         if "attributes" in data:
             if too_deep(data["attributes"]):
