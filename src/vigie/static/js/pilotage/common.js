@@ -99,8 +99,40 @@
     if (!el) return;
     el.textContent = typeof err === "string" ? err : P.errorText(err);
     el.hidden = false;
+    // The server names the field it refused (problem JSON "field"): tie the message to it.
+    const form = el.closest("form");
+    const named = err && err.field && form ? form.elements.namedItem(err.field) : null;
+    if (named) P.fieldError(el, named);
   };
-  P.clearError = function (el) { if (el) { el.hidden = true; el.textContent = ""; } };
+  // An error about a field: the field is marked invalid, described by the message (a screen
+  // reader reads both together) and focused. `field` may be a group of radio buttons.
+  let errorIds = 0;
+  P.fieldError = function (el, field, err) {
+    if (!el || !field) return;
+    if (err !== undefined) P.showError(el, err);
+    if (!el.id) el.id = "field-error-" + (errorIds += 1);
+    const fields = field.length !== undefined && !field.tagName ? Array.prototype.slice.call(field) : [field];
+    fields.forEach(function (f) {
+      const ids = (f.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
+      if (ids.indexOf(el.id) < 0) ids.push(el.id);
+      f.setAttribute("aria-describedby", ids.join(" "));
+      f.setAttribute("aria-invalid", "true");
+      f.dataset.errorBox = el.id;
+    });
+    if (fields[0] && fields[0].focus) fields[0].focus();
+  };
+  P.clearError = function (el) {
+    if (!el) return;
+    el.hidden = true;
+    el.textContent = "";
+    if (!el.id) return;
+    document.querySelectorAll('[data-error-box="' + el.id + '"]').forEach(function (f) {
+      const ids = (f.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (x) { return x && x !== el.id; });
+      if (ids.length) f.setAttribute("aria-describedby", ids.join(" ")); else f.removeAttribute("aria-describedby");
+      f.removeAttribute("aria-invalid");
+      delete f.dataset.errorBox;
+    });
+  };
 
   // Runs an async action with the submit button disabled (no double submission).
   P.busy = async function (button, fn) {

@@ -200,8 +200,7 @@
     e.preventDefault();
     const st = statusSelect.value;
     if (st === "rejected" && !$("status-reason").value.trim()) {
-      P.showError(statusDialog.querySelector("[data-error]"), P.t("reason_required"));
-      $("status-reason").focus();
+      P.fieldError(statusDialog.querySelector("[data-error]"), $("status-reason"), P.t("reason_required"));
       return;
     }
     act("/api/v1/reports/" + id + "/status", {
@@ -310,12 +309,10 @@
     const lat = parseFloat(latInput.value);
     const lng = parseFloat(longInput.value);
     if (!isFinite(lat) || !isFinite(lng)) {
-      P.showError(actionError, P.t("coordinates_required"));
-      latInput.setAttribute("aria-invalid", "true");
-      latInput.focus();
+      P.fieldError(actionError, isFinite(lat) ? longInput : latInput, P.t("coordinates_required"));
       return;
     }
-    latInput.removeAttribute("aria-invalid");
+    P.clearError(actionError);
     act("/api/v1/reports/" + id + "/move", { lat: lat, long: lng, address: $("move-address").value }, null, "moved", e.submitter);
   });
   function focusMove() {
@@ -395,8 +392,7 @@
       if (!other) throw Object.assign(new Error(wanted), { status: 404 });
       openMerge(other, e.submitter);
     } catch (err) {
-      P.showError(actionError, err);
-      $("merge-id").focus();
+      P.fieldError(actionError, $("merge-id"), err);
     }
   });
   function focusMerge() {

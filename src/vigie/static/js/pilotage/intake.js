@@ -339,8 +339,7 @@
 
   // --- submit -----------------------------------------------------------------------
   function invalid(el, message) {
-    P.showError(errorBox, message);
-    if (el) { el.setAttribute("aria-invalid", "true"); el.focus(); }
+    if (el) P.fieldError(errorBox, el, message); else P.showError(errorBox, message);
   }
   function fieldFor(name) {
     if (!name) return null;

@@ -218,16 +218,15 @@
   if (handback) {
     handback.addEventListener("submit", async function (e) {
       e.preventDefault();
+      P.clearError(errorBox);
       const reason = handback.querySelector('input[name="reason"]:checked');
       if (!reason) {
-        P.showError(errorBox, P.t("reason_required"));
-        handback.querySelector('input[name="reason"]').focus();
+        P.fieldError(errorBox, handback.querySelectorAll('input[name="reason"]'), P.t("reason_required"));
         return;
       }
       const note = $("handback-note").value.trim();
       if (reason.value === "other" && !note) {
-        P.showError(errorBox, P.t("note_required"));
-        $("handback-note").focus();
+        P.fieldError(errorBox, $("handback-note"), P.t("note_required"));
         return;
       }
       const done = await post("/api/v1/pilotage/reports/" + report.id + "/handback", { json: { reason: reason.value, note: note } }, e.submitter);
