@@ -97,3 +97,37 @@ def test_browser_merge_move_requalify_and_reject(new_context, live, make_agent, 
     dup = httpx.get(f"{live.url}/api/v1/reports/{newer['id']}", headers=headers).json()
     assert dup["status"] == "duplicate" and dup["duplicate_of"] == older["id"]
     assert errors == []
+
+
+def test_browser_live_update_keeps_an_unsaved_location(new_context, live, make_agent, vigie):
+    # An operator is placing a report's pin when a colleague acknowledges it: the page shows the
+    # colleague's change and leaves the place being typed alone, until it is saved.
+    operator = make_agent("operator")
+    report = submit(live)
+    ctx, _ = new_context(viewport=DESKTOP)
+    page = ctx.new_page()
+    errors = script_errors(page)
+    login(page, operator.email, PASSWORD)
+    page.goto(f"/pilotage/signalements/{report['id']}")
+    expect(page.locator("html")).to_have_attribute("data-live", "live")
+    page.fill("#move-lat", "47.3235")
+    page.fill("#move-long", "5.0431")
+    page.locator("#report-title").focus()  # the fields no longer have the focus
+
+    r = httpx.post(
+        f"{live.url}/api/v1/reports/{report['id']}/acknowledge",
+        json={},
+        headers=bearer(vigie, make_agent()),
+        timeout=10,
+    )
+    assert r.status_code == 200, r.text
+    expect(page.locator("#status-badge")).to_have_text("Pris en compte")
+    expect(page.locator("#live-region")).to_contain_text(report["reference"])
+    expect(page.locator("#move-lat")).to_have_value("47.3235")
+    expect(page.locator("#move-long")).to_have_value("5.0431")
+
+    page.get_by_role("button", name="Enregistrer l'emplacement").click()
+    expect(page.locator("#live-region")).to_contain_text("Emplacement")
+    moved = httpx.get(f"{live.url}/api/v1/reports/{report['id']}", headers=bearer(vigie, operator)).json()
+    assert (moved["lat"], moved["long"]) == (47.3235, 5.0431)
+    assert errors == []

@@ -174,6 +174,7 @@ def test_browser_queue_bulk_names_what_it_refused(new_context, live, make_agent,
     login(page, operator.email, PASSWORD)
     page.wait_for_url("**/pilotage")
     expect(page.locator("#queue-count")).to_have_text("3 signalements")
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
     page.locator("#queue-pick-all").check()
     expect(page.locator("#bulk-count")).to_have_text("3 sélectionnés")
     colleague = bearer(vigie, make_agent())
@@ -222,6 +223,7 @@ def test_browser_queue_keyboard_selection_survives_live_updates(new_context, liv
     page.wait_for_url("**/pilotage")
     page.select_option("#f-status", "new")
     expect(page.locator("#queue-count")).to_have_text("4 signalements")
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
 
     def focused() -> str | None:
         return page.evaluate("document.activeElement.getAttribute('aria-label')")  # type: ignore[no-any-return]

@@ -251,6 +251,8 @@
     const text = document.getElementById("live-status-text");
     let wasLive = false;
     function set(state) {
+      // Also on the page itself, which may show no status box (a report's page).
+      document.documentElement.dataset.live = state;
       if (box) box.dataset.state = state;
       if (text) text.textContent = P.t("live_" + state);
     }

@@ -237,6 +237,9 @@
   const moveNear = $("move-near");
   let addressAuto = false;
   let nearSeq = 0;
+  // A place being chosen and not saved yet: a live update (someone else acting on the report)
+  // must not put the pin and the coordinates back under the operator's hands.
+  let moveEdited = false;
   function setFields(latlng) {
     latInput.value = latlng.lat.toFixed(6);
     longInput.value = latlng.lng.toFixed(6);
@@ -254,6 +257,7 @@
   Vigie.addressCombobox(moveAddress, {
     center: function () { return report.lat != null ? [report.lat, report.long] : null; },
     onPick: function (f) {
+      moveEdited = true;
       const ll = L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]);
       latInput.value = ll.lat.toFixed(6);
       longInput.value = ll.lng.toFixed(6);
@@ -270,6 +274,7 @@
     if (!marker) {
       marker = P.pin(latlng, "drag", P.t("drag_pin"), { draggable: true, icon: L.divIcon({ className: "pin pin--drag", iconSize: [26, 26] }) }).addTo(map);
       marker.on("dragend", function () {
+        moveEdited = true;
         setFields(marker.getLatLng());
         Vigie.announce(P.t("pin_moved"));
       });
@@ -278,6 +283,7 @@
     }
   }
   function updateMarker() {
+    if (moveEdited) return;
     if (report.lat != null && report.long != null) {
       placeMarker(L.latLng(report.lat, report.long));
       if (document.activeElement !== latInput && document.activeElement !== longInput) {
@@ -292,12 +298,14 @@
     updateMarker();
     map.on("click", function (e) {
       if (P.CLOSED.indexOf(report.status) >= 0) return;
+      moveEdited = true;
       placeMarker(e.latlng);
       setFields(e.latlng);
       Vigie.announce(P.t("pin_moved"));
     });
   });
   [latInput, longInput].forEach(function (input) {
+    input.addEventListener("input", function () { moveEdited = true; });
     input.addEventListener("change", function () {
       const lat = parseFloat(latInput.value);
       const lng = parseFloat(longInput.value);
@@ -313,7 +321,10 @@
       return;
     }
     P.clearError(actionError);
-    act("/api/v1/reports/" + id + "/move", { lat: lat, long: lng, address: $("move-address").value }, null, "moved", e.submitter);
+    // Saved, the report's place is the one shown again (a refusal keeps the operator's).
+    moveEdited = false;
+    act("/api/v1/reports/" + id + "/move", { lat: lat, long: lng, address: $("move-address").value }, null, "moved", e.submitter)
+      .then(function (done) { if (!done) moveEdited = true; });
   });
   function focusMove() {
     $("location").scrollIntoView({ block: "start" });
