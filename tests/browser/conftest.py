@@ -68,7 +68,11 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def live(vigie) -> Iterator[LiveServer]:
-    with LiveServer(vigie) as server:
+    server = LiveServer(vigie)
+    # Absolute links are written from the settings' public address, as in production: the
+    # browser's links must reach this server (the OGC API's pages link absolutely).
+    vigie.settings.public_base_url = server.url
+    with server:
         yield server
 
 

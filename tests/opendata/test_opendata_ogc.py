@@ -93,7 +93,11 @@ def server(module_vigie: Vigie) -> Iterator[str]:
     )
     _publish(v, publisher, members, "arrets-tram", TRAM_COLUMNS, TRAM.read_bytes(), "geojson")
     _publish(v, publisher, members, "parkings", CARPARK_COLUMNS, carpark_csv(50), "csv")
-    with LiveServer(v) as live:
+    live = LiveServer(v)
+    # Links are written from the settings' public address (as in production), so the pages'
+    # links reach this server when that address is its own.
+    v.settings.public_base_url = live.url
+    with live:
         yield live.url + OGC
 
 
@@ -302,3 +306,25 @@ def test_opendata_ogc_read_by_gdal(server: str) -> None:
     found = _ogrinfo("-al", "-q", "-spat", west, south, east, north, f"OAPIF:{server}", "commerces")
     expected = _get(server + "/collections/commerces/items", bbox=CENTRE, limit=1).json()["numberMatched"]
     assert found.count("OGRFeature(commerces)") == expected
+
+
+def test_opendata_ogc_links_ignore_a_forged_host(server: str) -> None:
+    """Links were built from the request's Host header: a forged Host (a shared cache keyed on
+    the path, a misrouted proxy) put another site in every link of the OGC API, contrary to
+    VIGIE_PUBLIC_BASE_URL's rule (outside review, 2026-12-07)."""
+    forged = {"Host": "evil.example", "X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https"}
+    for path in (
+        "",
+        "/collections",
+        "/collections/commerces",
+        "/collections/commerces/items?limit=1",
+        "/collections/commerces/items/1",
+        "/api",
+        "/conformance?f=html",
+        "/collections?f=html",
+    ):
+        r = _http().get(server + path, headers=forged)
+        assert r.status_code == 200, (path, r.text[:200])
+        assert "evil.example" not in r.text, path
+    links = _get(server).json()["links"]
+    assert all(link["href"].startswith(server) for link in links)

@@ -66,7 +66,9 @@ def _tables(v: Vigie) -> ReleaseTables:
 
 
 def _base(request: Request) -> str:
-    return str(request.base_url).rstrip("/") + PREFIX
+    # The settings' public address, never the request's Host or X-Forwarded-* (anyone can forge
+    # them, and a cache would hand the forged links to everyone).
+    return _vigie(request).settings.public_base_url.rstrip("/") + PREFIX
 
 
 def _wants_html(request: Request, formats: tuple[str, ...] = ("json", "html")) -> bool:
