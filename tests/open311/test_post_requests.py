@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,7 +13,7 @@ from vigie.reports.actions import get_report, report_updates
 from vigie.reports.domain import Channel
 from vigie.runtime import Vigie
 
-from .helpers import BULKY, CENTRE, FORMATS, NOTICE_FR, POTHOLE, V2, spec_error, xml_root
+from .helpers import BULKY, CENTRE, FORMATS, NOTICE_FR, POTHOLE, V2, required_attributes, spec_error, xml_root
 
 Post = Callable[..., Any]
 
@@ -278,3 +279,26 @@ def test_post_requests_too_many_form_fields_is_a_400(client: TestClient, api_key
     )
     assert r.status_code == 400
     assert "form fields" in r.text
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_post_requests_a_field_given_twice_differently_is_400(
+    client: TestClient, api_key: str, vigie: Vigie, fmt: str
+) -> None:
+    """A field given twice was read from its last copy: ``api_key=bad&…&api_key=good`` passed,
+    ``lat`` twice put the report at the second point (outside review, 2026-12-07). Twice the
+    same value (in the URL and the body, say) is still one value."""
+    fields = [("service_code", POTHOLE), ("lat", "47.3220"), ("long", "5.0415")]
+    fields += list(required_attributes(vigie, POTHOLE).items())
+    for extra, name in (
+        ([("api_key", "bad"), ("api_key", api_key)], "api_key"),
+        ([("api_key", api_key), ("lat", "47.3300")], "lat"),
+    ):
+        body = urlencode([*extra, *fields]).encode()
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        r = client.post(f"{V2}/requests.{fmt}", content=body, headers=headers)
+        assert r.status_code == 400, (name, r.text)
+        assert spec_error(r)[1].startswith(f"{name}: "), r.text
+    same = urlencode([("api_key", api_key), *fields]).encode()
+    r = client.post(f"{V2}/requests.{fmt}?lat=47.3220", content=same, headers=headers)
+    assert r.status_code == 200, r.text

@@ -46,6 +46,13 @@ class Params:
             if value:
                 self.values.setdefault(key, []).append(value)
 
+    def single(self, names: Iterable[str]) -> None:
+        """Refuse any of ``names`` given twice with different values: read from its last copy,
+        ``api_key=bad&…&api_key=good`` passed and a second ``lat`` moved the report."""
+        for name in names:
+            if len(set(self.values.get(name, []))) > 1:
+                raise BadRequest(f"{name} is given more than once, with different values", field=name)
+
     def get(self, name: str) -> str | None:
         found = self.values.get(name)
         return found[-1] if found else None

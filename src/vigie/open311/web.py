@@ -246,7 +246,16 @@ async def _form_items(request: Request, ctype: str) -> list[tuple[str, Any]]:
     return list(form.multi_items())
 
 
+# The fields of a new request that hold one value (attributes may hold several).
+SINGLE_FIELDS = (
+    "api_key", "jurisdiction_id", "service_code", "lat", "long", "address_string", "address_id",
+    "email", "device_id", "account_id", "first_name", "last_name", "phone", "description",
+    "media_url", "lang",
+)  # fmt: skip
+
+
 def _create(v: Vigie, params: Params, key: str, lang: str, fmt: str) -> Response:
+    params.single(SINGLE_FIELDS)
     api = check_api_key(v.db, params.get("api_key"))
     check_jurisdiction(v, params)
     code = params.get("service_code")
