@@ -266,4 +266,18 @@ def test_browser_queue_keyboard_selection_survives_live_updates(new_context, liv
     assert focused() == label(newest_first[2])
     page.keyboard.press("Space")
     expect(page.locator("#bulk-count")).to_have_text("2 sélectionnés")
+
+    # j moves to the next report, x ticks it (and unticks it); the help lists x.
+    page.keyboard.press("j")
+    expect(page.locator(f'#queue-body tr[data-id="{newest_first[3]}"]')).to_have_class(
+        re.compile("is-current")
+    )
+    page.keyboard.press("x")
+    expect(page.locator("#bulk-count")).to_have_text("3 sélectionnés")
+    expect(page.locator(f'#queue-body tr[data-id="{newest_first[3]}"] .queue-pick')).to_be_checked()
+    page.keyboard.press("x")
+    expect(page.locator("#bulk-count")).to_have_text("2 sélectionnés")
+    page.keyboard.press("?")
+    expect(page.locator("#help-dialog")).to_contain_text("Cocher ou décocher le signalement surligné")
+    page.keyboard.press("Escape")
     assert errors == []

@@ -420,6 +420,10 @@
     k: function () { move(-1); },
     o: function () { if (current) window.location.href = "/pilotage/signalements/" + current; },
     a: acknowledgeCurrent,
+    x: function () {
+      const tr = current && body.querySelector('tr[data-id="' + current + '"]');
+      if (tr) tr.querySelector(".queue-pick").click();
+    },
     "/": function () { $("f-q").focus(); },
     m: function () { mute.click(); },
     g: function () { $("queue-map").focus(); },
