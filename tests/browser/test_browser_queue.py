@@ -96,10 +96,15 @@ def test_browser_report_prints_as_a_work_order(new_context, live, make_agent, vi
     page.emulate_media(media="print")
     expect(page.locator(".print-title")).to_have_text(re.compile("^Bon d'intervention — Dijon"))
     expect(page.locator(".print-sign")).to_be_visible()
-    for hidden in ("#actions", ".site-header", ".detail-nav", "#move-form"):
+    for hidden in ("#actions", ".site-header", ".detail-nav", "#move-form", "#duplicates"):
         expect(page.locator(hidden)).to_be_hidden()
     expect(page.locator("#report-title")).to_be_visible()
     expect(page.get_by_text("3 rue Monge, Dijon")).to_be_visible()
+    # The box the crew fills in comes last, after the place.
+    below = page.evaluate(
+        "document.querySelector('#location').compareDocumentPosition(document.querySelector('.print-sign'))"
+    )
+    assert below & 4, "the work order's box to fill in is printed before the report's place"
     pdf = page.pdf(format="A4")
     assert pdf.startswith(b"%PDF")
 
