@@ -153,7 +153,13 @@ def main() -> None:
     port_env = vigie_env(url, data_dir, 0)
     key = create_api_key(port_env)
     path = "/open311/v2/requests.json"
-    with vigie_server(f"intake-vigie-{args.backend}", url, data_dir, VIGIE_ANONYMOUS_RATE_LIMIT="0") as srv:
+    with vigie_server(
+        f"intake-vigie-{args.backend}",
+        url,
+        data_dir,
+        VIGIE_ANONYMOUS_RATE_LIMIT="0",
+        VIGIE_OPEN311_KEY_RATE_LIMIT="0",
+    ) as srv:
         extra = required_attributes(srv.base)
         vigie = _load("vigie", srv.base, path, key, "reports", url, srv.pid, args, extra)
 

@@ -180,6 +180,7 @@ def layout(
                 port,
                 VIGIE_WORKERS=str(workers),
                 VIGIE_ANONYMOUS_RATE_LIMIT="0",
+                VIGIE_OPEN311_KEY_RATE_LIMIT="0",
                 VIGIE_TRUSTED_PROXIES="127.0.0.1",
                 VIGIE_SECRET_KEY="bench-nodes-shared-secret",
                 VIGIE_PUBLIC_BASE_URL=f"http://127.0.0.1:{lb}",

@@ -176,6 +176,11 @@ class Settings(BaseSettings):
         description="Anonymous report submissions allowed per client address per "
         "minute (0 disables the limit).",
     )
+    open311_key_rate_limit: int = Field(
+        120,
+        description="Open311 service requests (POST) allowed per API key per minute, across "
+        "all workers (0 disables the limit).",
+    )
     token_ttl_hours: int = Field(12, description="Lifetime of agent sessions and bearer tokens.")
     sse_keepalive_seconds: float = Field(
         15.0, description="Interval of keep-alive comments on Server-Sent Event streams."

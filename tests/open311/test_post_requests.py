@@ -8,9 +8,11 @@ from urllib.parse import urlencode
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
 from vigie.reports.actions import get_report, report_updates
 from vigie.reports.domain import Channel
+from vigie.reports.storage import ReportRow
 from vigie.runtime import Vigie
 
 from .helpers import BULKY, CENTRE, FORMATS, NOTICE_FR, POTHOLE, V2, required_attributes, spec_error, xml_root
@@ -302,3 +304,18 @@ def test_post_requests_a_field_given_twice_differently_is_400(
     same = urlencode([("api_key", api_key), *fields]).encode()
     r = client.post(f"{V2}/requests.{fmt}?lat=47.3220", content=same, headers=headers)
     assert r.status_code == 200, r.text
+
+
+def test_post_requests_are_limited_per_api_key(post: Post, vigie: Vigie, api_key: str) -> None:
+    """An API key posted without any limit (40 requests in a row all filed; outside review,
+    2026-12-07): a leaked key or a client in a loop could fill the queue. Past the key's limit a
+    minute the answer is a 429 with Retry-After, and nothing is filed."""
+    vigie.settings.open311_key_rate_limit = 3
+    for _ in range(3):
+        assert post(service_code=POTHOLE, **CENTRE).status_code == 200
+    r = post(service_code=POTHOLE, **CENTRE)
+    assert r.status_code == 429, r.text
+    assert int(r.headers["Retry-After"]) >= 1
+    assert spec_error(r)[0] == 429 and "api_key" in spec_error(r)[1]
+    with vigie.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(ReportRow)) == 3

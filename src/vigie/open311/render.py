@@ -145,7 +145,11 @@ def errors_body(code: int, description: str) -> list[dict[str, Any]]:
 
 def error_response(request: Request, exc: VigieError) -> Response:
     status = open311_status(exc)
-    return render(format_of(request), "errors", errors_body(status, describe(exc)), status)
+    response = render(format_of(request), "errors", errors_body(status, describe(exc)), status)
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after:  # a 429 or a 503 says when to send again, as the native API's answers do
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 __all__ = [

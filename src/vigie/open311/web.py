@@ -29,6 +29,7 @@ from vigie.accounts.actions import check_api_key
 from vigie.accounts.domain import Agent
 from vigie.db import utcnow
 from vigie.errors import BadRequest, NotFound, UnsupportedMediaType, VigieError
+from vigie.limits.store import check_rate
 from vigie.reports import actions, intake
 from vigie.reports.domain import Channel
 from vigie.reports.queries import ReportFilter, list_reports, public_filter
@@ -257,6 +258,11 @@ SINGLE_FIELDS = (
 def _create(v: Vigie, params: Params, key: str, lang: str, fmt: str) -> Response:
     params.single(SINGLE_FIELDS)
     api = check_api_key(v.db, params.get("api_key"))
+    # A leaked key or a client in a loop must not fill the queue (no limit held it before).
+    limit = v.settings.open311_key_rate_limit
+    check_rate(
+        v, f"open311:{api.id}", limit, 60.0, f"too many requests for this api_key; at most {limit} a minute"
+    )
     check_jurisdiction(v, params)
     code = params.get("service_code")
     if code is None:
