@@ -37,6 +37,11 @@ def test_browser_queue_fits_pages_and_acts_in_bulk(new_context, live, make_agent
         box = cell.bounding_box()
         assert box is not None and box["x"] + box["width"] <= DESKTOP["width"]
     expect(first.locator(".queue-table__address")).to_contain_text("rue de la Préfecture")
+    # A number never wraps away from its unit ("13 j" / "20 h" kept whole in a narrow column).
+    late = page.evaluate(
+        "Pilotage.countdown(new Date(Date.now() - 13 * 86400e3 - 20 * 3600e3 - 6e4).toISOString(), 'new').text"
+    )
+    assert late == "Retard 13\u00a0j 20\u00a0h", late
     check_a11y(page, "queue with selection boxes")
 
     # The second page comes from the server.
@@ -203,6 +208,9 @@ def test_browser_queue_bulk_names_what_it_refused(new_context, live, make_agent,
     with page.expect_navigation():
         page.get_by_role("link", name="English").click()
     expect(page.locator("#queue-count")).to_have_text("3 reports")
+    # The bulk actions stay on one line at 1440 px (a long team name once pushed "Assign" below).
+    tops = {page.locator(s).bounding_box()["y"] for s in ("#bulk-acknowledge", "#bulk-assign")}  # type: ignore[index]
+    assert len(tops) == 1, tops
     page.locator(f'#queue-body tr[data-id="{ids[0]}"] .queue-pick').check()
     page.locator("#bulk-acknowledge").click()
     expect(page.locator("#bulk-result")).to_have_text("0 reports acknowledged. 1 refused, left selected:")
