@@ -38,9 +38,8 @@ def test_browser_queue_fits_pages_and_acts_in_bulk(new_context, live, make_agent
         assert box is not None and box["x"] + box["width"] <= DESKTOP["width"]
     expect(first.locator(".queue-table__address")).to_contain_text("rue de la Préfecture")
     # A number never wraps away from its unit ("13 j" / "20 h" kept whole in a narrow column).
-    late = page.evaluate(
-        "Pilotage.countdown(new Date(Date.now() - 13 * 86400e3 - 20 * 3600e3 - 6e4).toISOString(), 'new').text"
-    )
+    since = "new Date(Date.now() - 13 * 86400e3 - 20 * 3600e3 - 6e4).toISOString()"
+    late = page.evaluate(f"Pilotage.countdown({since}, 'new').text")
     assert late == "Retard 13\u00a0j 20\u00a0h", late
     check_a11y(page, "queue with selection boxes")
 
