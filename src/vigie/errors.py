@@ -61,6 +61,20 @@ class ModuleNotInUse(NotFound):
         self.module = module
 
 
+class NoDataPublished(NotFound):
+    """A residents' page or API whose data the city does not publish: nothing imported
+    (transport stops, places) or the setting that gives it is empty (waste rounds, library).
+
+    ``source`` says where the data would come from, for the person setting the city up."""
+
+    code = "no_data_published"
+    title = "No data published"
+
+    def __init__(self, section: str, city: str, source: str) -> None:
+        super().__init__(f"{city} publishes no {section.replace('_', ' ')} data ({source})")
+        self.section = section
+
+
 class NotAcceptable(VigieError):
     """None of the formats the client accepts (``Accept``) is one the resource is served in."""
 

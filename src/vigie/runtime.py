@@ -86,7 +86,7 @@ class Caches:
     car_parks: CarParks | None = None
     lighting_fleet: tuple[object, Fleet] | None = None  # (data version, fleet)
     waste_rounds: Rounds | None = None
-    # vigie.citizen.views.resident_sections: (monotonic deadline, the residents' pages with data)
+    # vigie.citizen.views.resident_sections: (monotonic deadline, whether stops and places are imported)
     resident_sections: tuple[float, dict[str, bool]] | None = None
     # vigie.lighting.planner_service: the planner's view of lighting_fleet and its hours.
     lighting_points: tuple[object, ...] | None = None

@@ -73,9 +73,27 @@ def _report(v: Vigie) -> ReportRow:
     return do_submit_report(v, check_submission(v, sub))[0]
 
 
-def test_resident_signs_in_and_finds_their_report_on_another_device(new_context, live, dijon_gazetteer):
+def _one_place(v: Vigie, tmp_path: Path) -> None:
+    """The places page answers only in a city with places (web.deps.data_published)."""
+    from vigie.places.importer import do_import_places
+
+    places = tmp_path / "lieux.csv"
+    places.write_text("id,nom,lat,lon\n1,Hôtel de ville,47.3216,5.0415\n", encoding="utf-8")
+    mapping = tmp_path / "lieux.yaml"
+    mapping.write_text(
+        "format: csv\nlocation: {lat: lat, long: lon}\n"
+        "fields:\n  name: {column: nom}\n  theme: {value: facilities}\n",
+        encoding="utf-8",
+    )
+    do_import_places(v, places, str(mapping))
+
+
+def test_resident_signs_in_and_finds_their_report_on_another_device(
+    new_context, live, dijon_gazetteer, tmp_path: Path
+):
     v = dijon_gazetteer
     v.settings.waste_rounds = str(ROUNDS)
+    _one_place(v, tmp_path)
     report, later = _report(v), _report(v)
     computer, _ = new_context(locale="fr-FR")
     page: Page = computer.new_page()

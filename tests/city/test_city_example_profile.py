@@ -104,8 +104,6 @@ def test_city_example_profile_residents_pages_show_nothing_of_dijon(client: Test
         "/",
         "/carte",
         "/mes-signalements",
-        "/transports",
-        "/lieux",
         "/infos",
         "/compte",
         "/donnees",
@@ -115,9 +113,12 @@ def test_city_example_profile_residents_pages_show_nothing_of_dijon(client: Test
         assert page.status_code == 200, path
         for dijon in ["Dijon", "Liberté", "métropole", "metropolis", "Commune"]:
             assert dijon not in page.text, (path, dijon)
-    # No waste collection rounds (VIGIE_WASTE_ROUNDS): the page says so rather than an empty form.
-    waste = client.get(f"/dechets?lang={lang}")
-    assert waste.status_code == 404 and "Sainte-Aube-sur-Seille" in waste.text
+    # No stops, places, waste rounds or library: each page says so rather than an empty page.
+    for path in ["/transports", "/lieux", "/dechets", "/bibliotheque"]:
+        page = client.get(f"{path}?lang={lang}")
+        assert page.status_code == 404 and "Sainte-Aube-sur-Seille" in page.text, path
+        for dijon in ["Dijon", "Liberté", "métropole", "metropolis", "Commune"]:
+            assert dijon not in page.text, (path, dijon)
 
 
 def test_city_product_text_names_no_city_of_its_own():

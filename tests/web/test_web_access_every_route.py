@@ -175,7 +175,7 @@ ROUTES: dict[str, Row] = {
     "GET /dechets/calendrier.ics":                  Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),
     "GET /infos":                                   Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /infos/{slug}":                            Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),
-    "GET /bibliotheque":                            Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
+    "GET /bibliotheque":                            Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),
     "GET /api/v1/info-pages":                       Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /api/v1/info-pages/{slug}":                Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),
     "GET /pilotage/pages-info":                     Row("info.manage", SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 200, 200),
@@ -638,7 +638,7 @@ def vigie_settings(vigie_settings: Settings, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def world(vigie: Vigie, make_agent: Callable[..., Agent]) -> World:
+def world(vigie: Vigie, make_agent: Callable[..., Agent], tmp_path: Path) -> World:
     w = World(
         vigie,
         {name: make_agent(role.value) for name, role in AGENTS.items()},
@@ -686,7 +686,28 @@ def world(vigie: Vigie, make_agent: Callable[..., Agent]) -> World:
     )["id"]
     w.schedule_id = lighting.save_schedule(vigie, {"name": "Nuit", "group": "G-001"})["id"]
     (w.command_id,) = lighting.queue_commands(vigie, [w.asset_id], "switch", {"powerState": "on"}, "test")
+    _transport_and_places(vigie, tmp_path)
     return w
+
+
+def _transport_and_places(v: Vigie, tmp_path: Path) -> None:
+    """A stop and a place: the residents' transport and places pages answer only with data
+    (web.deps.data_published). No library catalogue: its page and API answer 404."""
+    from vigie.places.importer import do_import_places
+    from vigie.transport.storage import TransitStopRow
+
+    with v.db.session(write=True) as s:
+        s.add(TransitStopRow(id="world-stop", name="République", lat=DIJON["lat"], lon=DIJON["long"]))
+        s.commit()
+    places = tmp_path / "lieux.csv"
+    places.write_text(f"id,nom,lat,lon\n1,Mairie,{DIJON['lat']},{DIJON['long']}\n", encoding="utf-8")
+    mapping = tmp_path / "lieux.yaml"
+    mapping.write_text(
+        "format: csv\nlocation: {lat: lat, long: lon}\n"
+        "fields:\n  name: {column: nom}\n  theme: {value: facilities}\n",
+        encoding="utf-8",
+    )
+    do_import_places(v, places, str(mapping))
 
 
 def intake_token(v: Vigie, report_id: int) -> str:

@@ -137,6 +137,70 @@ def test_web_modules_pages_of_an_unused_module_answer_a_clear_404(town: Vigie, l
                 assert r.json()["type"].endswith("module_not_in_use") and module in r.json()["detail"], path
 
 
+# Each residents' section that follows the city's data: its pages and its APIs.
+SECTION_PAGES = {
+    "transport": ["/transports", "/transports/arrets/1"],
+    "places": ["/lieux", "/lieux/1"],
+    "waste": ["/dechets", "/dechets/calendrier.ics?commune=57001"],
+    "library": ["/bibliotheque"],
+}
+SECTION_APIS = {
+    "transport": [
+        "/api/v1/transport/stops/near?lat=48.9&lon=6.612",
+        "/api/v1/transport/stops/1/departures",
+        "/api/v1/transport/car-parks",
+    ],
+    "places": ["/api/v1/places", "/api/v1/places/1"],
+    "library": ["/api/v1/library/search?q=colette"],
+}
+
+
+@pytest.mark.parametrize(
+    ("lang", "words", "back"),
+    [
+        ("fr", "Sainte-Aube-sur-Seille ne publie pas de données pour cette page", "signaler un problème"),
+        ("en", "Sainte-Aube-sur-Seille publishes no data for this page", "report a problem"),
+    ],
+)
+def test_web_modules_residents_sections_without_data_answer_a_clear_404(
+    town: Vigie, lang: str, words: str, back: str
+) -> None:
+    with TestClient(create_app(vigie=town)) as c:
+        for section, paths in SECTION_PAGES.items():
+            for path in paths:
+                page = c.get(path, params={"lang": lang})
+                assert page.status_code == 404, path
+                assert page.headers["content-type"].startswith("text/html"), path
+                text = page.text.replace("&#39;", "'")
+                assert words in text, path
+                assert '<a href="/">' in text and '<a href="/infos">' in text and back in text, path
+        for section, paths in SECTION_APIS.items():
+            for path in paths:
+                r = c.get(path)
+                assert r.status_code == 404, path
+                problem = r.json()
+                assert problem["type"].endswith("no_data_published"), path
+                detail = f"Sainte-Aube-sur-Seille publishes no {section} data ("
+                assert problem["detail"].startswith(detail), path
+
+
+def test_web_modules_residents_section_opens_once_its_data_is_there(town: Vigie, tmp_path: Path) -> None:
+    from vigie.places.importer import do_import_places
+
+    with TestClient(create_app(vigie=town)) as c:
+        assert c.get("/api/v1/places").status_code == 404
+        places = tmp_path / "lieux.csv"
+        places.write_text("id,nom,lat,lon\n1,Mairie,48.9000,6.6120\n", encoding="utf-8")
+        mapping = tmp_path / "lieux.yaml"
+        mapping.write_text(PLACES_MAPPING, encoding="utf-8")
+        do_import_places(town, places, str(mapping))
+        town.caches.resident_sections = None  # the minute the answer is kept, gone by
+        assert [p["name"] for p in c.get("/api/v1/places").json()["places"]] == ["Mairie"]
+        assert "Mairie" in c.get("/lieux").text
+        town.settings.library_sru_url = "http://127.0.0.1:9/sru"  # a setting is read at once
+        assert c.get("/api/v1/library/search", params={"q": "colette"}).status_code == 502
+
+
 def test_web_modules_video_roles_land_on_the_operations_log_without_video(town: Vigie) -> None:
     with _signed_in(town, "video_operator") as c:
         r = c.get("/pilotage", follow_redirects=False)

@@ -12,7 +12,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vigie.app.observability import route_template
-from vigie.errors import BadRequest, ModuleNotInUse, NotFound, VigieError
+from vigie.citizen.web import show_page
+from vigie.errors import BadRequest, ModuleNotInUse, NoDataPublished, NotFound, VigieError
 from vigie.open311.render import error_response
 from vigie.web.pages import LoginRequired, login_redirect, module_off_page
 from vigie.web.problems import (
@@ -35,8 +36,11 @@ async def _login_required(request: Request, exc: LoginRequired) -> Response:
 
 
 async def _vigie_error(request: Request, exc: VigieError) -> Response:
-    if isinstance(exc, ModuleNotInUse) and not request.url.path.startswith("/api/"):
+    page = not request.url.path.startswith("/api/")
+    if isinstance(exc, ModuleNotInUse) and page:
         return module_off_page(request, exc.module)
+    if isinstance(exc, NoDataPublished) and page:  # a residents' page: in their layout, with ways on
+        return show_page(request, "citizen/no_data.html", status_code=404, section=exc.section)
     if _open311(request):
         return error_response(request, exc)
     return vigie_error_response(exc)

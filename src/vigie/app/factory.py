@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> 
     # The residents' menu (citizen/base.html) lists the pages that follow the city's data only
     # when it has some; the templates' package cannot ask the contexts above it itself.
     environment().globals["resident_sections"] = resident_sections
+    app.state.resident_sections = resident_sections  # for web.deps.data_published, the same way
     install_middleware(app, settings, basemap)
     return app
 

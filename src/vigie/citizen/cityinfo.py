@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
@@ -17,6 +17,7 @@ from vigie.cityinfo.library import CatalogueUnavailable
 from vigie.cityinfo.service import PER_PAGE, library_search, service_links
 from vigie.errors import NotFound
 from vigie.runtime import Vigie
+from vigie.web.deps import data_published
 from vigie.web.i18n import request_language
 
 router = APIRouter(include_in_schema=False)
@@ -73,7 +74,7 @@ async def info_page(request: Request, slug: str) -> Response:
     )
 
 
-@router.get("/bibliotheque", response_class=HTMLResponse)
+@router.get("/bibliotheque", response_class=HTMLResponse, dependencies=[Depends(data_published("library"))])
 async def library_page(request: Request) -> Response:
     v = _vigie(request)
     q = " ".join(request.query_params.get("q", "").split())[:200].replace("\x00", "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
@@ -17,8 +17,9 @@ from vigie.maps.pages import map_config
 from vigie.places.queries import PlaceQuery, find_places, get_place, theme_counts
 from vigie.places.themes import THEMES
 from vigie.runtime import Vigie
+from vigie.web.deps import data_published
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(data_published("places"))])
 
 
 def _vigie(request: Request) -> Vigie:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
@@ -22,8 +22,9 @@ from vigie.maps.pages import map_config
 from vigie.runtime import Vigie
 from vigie.transport.departures import Departure, stop_departures, stops_near
 from vigie.transport.parking import car_parks_now
+from vigie.web.deps import data_published
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(data_published("transport"))])
 
 
 def _vigie(request: Request) -> Vigie:

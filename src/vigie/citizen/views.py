@@ -223,24 +223,30 @@ def local_url(url: str, base: str) -> str:
     return ""
 
 
-# The residents' menu asks at most once a minute: an import shows its page within a minute.
+# The residents' menu and pages ask the database at most once a minute: an import shows its
+# pages within a minute. Settings are read every time (they cost nothing to read).
 SECTIONS_SECONDS = 60.0
 
 
 def resident_sections(v: Vigie) -> dict[str, bool]:
     """Which of the residents' pages that follow the city's data have something to show:
-    public transport (stops imported, or car parks), places, waste collection rounds."""
+    public transport (stops imported, or car parks), places, waste collection rounds, the
+    library's catalogue. The menu lists those only, and the others answer a 404 saying the
+    city publishes no such data (``web.deps.data_published``, keys of RESIDENT_SECTIONS)."""
     now = clock.monotonic()
     cached = v.caches.resident_sections
     if cached is not None and cached[0] > now:
-        return cached[1]
-    with v.db.engine.connect() as conn:
-        stops = conn.scalar(select(TransitStopRow.id).limit(1)) is not None
-        places = conn.scalar(select(PlaceRow.id).limit(1)) is not None
-    found = {
-        "transport": stops or bool(v.settings.transport_car_parks),
-        "places": places,
+        imported = cached[1]
+    else:
+        with v.db.engine.connect() as conn:
+            imported = {
+                "stops": conn.scalar(select(TransitStopRow.id).limit(1)) is not None,
+                "places": conn.scalar(select(PlaceRow.id).limit(1)) is not None,
+            }
+        v.caches.resident_sections = (now + SECTIONS_SECONDS, imported)
+    return {
+        "transport": imported["stops"] or bool(v.settings.transport_car_parks),
+        "places": imported["places"],
         "waste": bool(v.settings.waste_rounds),
+        "library": bool(v.settings.library_sru_url),
     }
-    v.caches.resident_sections = (now + SECTIONS_SECONDS, found)
-    return found

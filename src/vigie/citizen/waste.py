@@ -11,22 +11,23 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from vigie.addresses.geocoder import geocoder_of
 from vigie.citizen.views import page_config
 from vigie.citizen.web import show_page
-from vigie.errors import ModuleNotInUse, NotFound
+from vigie.errors import NotFound
 from vigie.residents.web import signed_in
 from vigie.runtime import Vigie
 from vigie.waste.ical import zone_calendar
 from vigie.waste.service import collections_for, rounds_of
+from vigie.web.deps import data_published
 from vigie.web.formats import LOCALES
 from vigie.web.i18n import request_language, translate
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(data_published("waste"))])
 SHOWN_DAYS = 28
 FEED_DAYS = 366
 
@@ -46,8 +47,6 @@ def _vigie(request: Request) -> Vigie:
 @router.get("/dechets", response_class=HTMLResponse)
 async def waste_page(request: Request) -> Response:
     v = _vigie(request)
-    if not v.settings.waste_rounds:  # the menu leaves it out too (views.resident_sections)
-        raise ModuleNotInUse("waste", v.city.name, "setting VIGIE_WASTE_ROUNDS")
     lang = request_language(request, v.city.default_language)
     q = " ".join(request.query_params.get("q", "").split())[:200].replace("\x00", "")
 

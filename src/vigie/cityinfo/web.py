@@ -15,7 +15,7 @@ from vigie.cityinfo.domain import InfoPage
 from vigie.cityinfo.service import library_search
 from vigie.errors import ValidationFailed
 from vigie.runtime import Vigie
-from vigie.web.deps import current_agent, get_vigie, run_read, run_write
+from vigie.web.deps import current_agent, data_published, get_vigie, run_read, run_write
 from vigie.web.json import FastJSONResponse
 
 router = APIRouter(prefix="/api/v1", tags=["city information"])
@@ -69,7 +69,12 @@ async def delete_info_page(request: Request, slug: str, v: Vigie = Depends(get_v
     return Response(status_code=204)
 
 
-@router.get("/library/search", summary="Search the library catalogue (SRU)", response_class=FastJSONResponse)
+@router.get(
+    "/library/search",
+    summary="Search the library catalogue (SRU)",
+    response_class=FastJSONResponse,
+    dependencies=[Depends(data_published("library"))],
+)
 async def library(
     request: Request,
     q: str = Query(..., max_length=200),

@@ -17,7 +17,7 @@ from fastapi import Path, Request
 from vigie.accounts.actions import agent_for_token
 from vigie.accounts.domain import Agent
 from vigie.city.schema import MODULES
-from vigie.errors import Forbidden, ModuleNotInUse, ValidationFailed
+from vigie.errors import Forbidden, ModuleNotInUse, NoDataPublished, ValidationFailed
 from vigie.runtime import Vigie
 
 SESSION_COOKIE = "vigie_session"
@@ -57,6 +57,33 @@ def module_in_use(module: str) -> Callable[[Request], Any]:
         city = request.app.state.vigie.city
         if not city.uses(module):
             raise ModuleNotInUse(module, city.name)
+
+    return check
+
+
+# The residents' sections that follow the city's data, and where that data comes from (said in
+# the 404 of a section without data, for the person setting the city up).
+RESIDENT_SECTIONS = {
+    "transport": "no stops imported by 'vigie import gtfs', no car parks in VIGIE_TRANSPORT_CAR_PARKS",
+    "places": "no places imported by 'vigie import places'",
+    "waste": "setting VIGIE_WASTE_ROUNDS is empty",
+    "library": "setting VIGIE_LIBRARY_SRU_URL is empty",
+}
+
+
+def data_published(section: str) -> Callable[[Request], Any]:
+    """A route dependency: 404 (:class:`NoDataPublished`) when the city has no data for this
+    residents' section (``app.state.resident_sections``, the same answer the menu follows);
+    pages answer it as a page saying so, APIs as problem JSON.
+
+    A plain ``def``: the answer is cached a minute, but finding it may read the database."""
+    if section not in RESIDENT_SECTIONS:
+        raise ValueError(f"unknown residents' section '{section}'")
+
+    def check(request: Request) -> None:
+        v = request.app.state.vigie
+        if not request.app.state.resident_sections(v).get(section):
+            raise NoDataPublished(section, v.city.name, RESIDENT_SECTIONS[section])
 
     return check
 
