@@ -44,3 +44,17 @@ def test_browser_city_pages_without_data_say_so_and_lead_back(new_context, lang:
     with page.expect_navigation():
         page.get_by_role("link", name=translate(lang, "citizen.no_data.to_report")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(translate(lang, "citizen.home.title"))
+
+
+def test_browser_city_dates_are_the_city_time_whatever_the_device_zone(vigie, new_context) -> None:
+    from vigie.importer.run import run_import
+
+    history = EXAMPLE / "historique"
+    assert run_import(vigie, history / "signalements.csv", history / "mapping.yaml").created == 3
+    # Read from New York: 10:00 in Sainte-Aube (Europe/Paris) is 04:00 there.
+    ctx, _ = new_context(timezone_id="America/New_York")
+    page: Page = ctx.new_page()
+    page.goto("/carte")
+    item = page.locator("#report-list li").filter(has_text="SAS-2019-48213")
+    expect(item).to_contain_text("10:00")
+    expect(item).not_to_contain_text("04:00")

@@ -4,6 +4,9 @@
   const Vigie = (window.Vigie = window.Vigie || {});
 
   Vigie.lang = document.documentElement.lang || "fr";
+  // Dates are shown in the city's time zone (city.yaml), as the server writes them, whatever
+  // the zone of the device that reads them.
+  Vigie.timezone = document.documentElement.dataset.timezone || undefined;
 
   // Data passed by the server in <script type="application/json" id="...">.
   Vigie.data = function (id) {
@@ -57,7 +60,7 @@
 
   Vigie.formatDate = function (iso) {
     if (!iso) return "";
-    return new Date(iso).toLocaleString(Vigie.lang === "fr" ? "fr-FR" : "en-GB", { dateStyle: "medium", timeStyle: "short" });
+    return new Date(iso).toLocaleString(Vigie.lang === "fr" ? "fr-FR" : "en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: Vigie.timezone });
   };
 
   // A Leaflet map over the configured basemap (VIGIE_BASEMAP): the city's PMTiles archive
