@@ -163,6 +163,24 @@ class LocatedDocument:
         return ConfigProblem(self.file, self.line_of(path), format_path(path), message)
 
 
+def schema_problem(doc: LocatedDocument, err: Any) -> ConfigProblem:
+    """A JSON Schema error (``jsonschema.ValidationError``) as a problem of the file, in words
+    for the person editing it: an unknown key is named at its own line with the keys expected
+    there; a failed pattern says what was expected (the schema's ``x-expected``) rather than
+    the regular expression."""
+    path: Path_ = tuple(err.absolute_path)
+    schema = err.schema if isinstance(err.schema, dict) else {}
+    if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+        allowed = sorted((schema.get("properties") or {}).keys())
+        extra = [k for k in err.instance if k not in allowed]
+        if extra:
+            hint = f" (expected one of: {', '.join(allowed)})" if allowed else ""
+            return doc.problem(path + (extra[0],), f"unknown key '{extra[0]}'{hint}")
+    if err.validator == "pattern" and schema.get("x-expected"):
+        return doc.problem(path, f"{err.instance!r} is not {schema['x-expected']}")
+    return doc.problem(path, err.message)
+
+
 def format_path(path: Path_) -> str:
     out = ""
     for part in path:

@@ -37,6 +37,17 @@ def test_catalogue_schema_error_names_file_line_and_field(tmp_path):
     assert str(problem).startswith(f"{tmp_path / 'catalogue.yaml'}:{problem.line}: procedures[1].sla.hours")
 
 
+def test_catalogue_misspelt_key_is_named_at_its_line_with_the_keys_expected(tmp_path):
+    text = BASE.replace("    sla: {hours: 48}", "    sla: {hours: 48}\n    equipe: voirie", 1)
+    with pytest.raises(ConfigurationError) as exc:
+        load_catalogue(write(tmp_path, text), ZONES)
+    (problem,) = exc.value.problems
+    assert problem.line == text.splitlines().index("    equipe: voirie") + 1
+    assert problem.field == "procedures[1].equipe"
+    expected = "id, match, messages, priority, sla, steps, team"
+    assert problem.message == f"unknown key 'equipe' (expected one of: {expected})"
+
+
 def test_catalogue_unknown_references_are_reported(tmp_path):
     text = BASE.replace("    team: chenove", "    team: inconnue").replace(
         "match: {group: voirie}", "match: {group: routes}"

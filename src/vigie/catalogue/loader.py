@@ -29,7 +29,7 @@ from vigie.errors import ConfigProblem, ConfigurationError
 
 if TYPE_CHECKING:
     from vigie.runtime import Vigie
-from vigie.yamlfile import LocatedDocument, load_located
+from vigie.yamlfile import LocatedDocument, load_located, schema_problem
 
 _VALIDATOR = Draft202012Validator(CATALOGUE_SCHEMA)
 # Compiled validator for the common case (a valid file); jsonschema then explains failures.
@@ -49,7 +49,7 @@ def load_catalogue(
         _FAST(doc.data)
     except fastjsonschema.JsonSchemaException:
         problems = [
-            doc.problem(tuple(err.absolute_path), err.message)
+            schema_problem(doc, err)
             for err in sorted(
                 _VALIDATOR.iter_errors(doc.data), key=lambda e: [str(p) for p in e.absolute_path]
             )

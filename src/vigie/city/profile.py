@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from jsonschema import Draft202012Validator, ValidationError
+from jsonschema import Draft202012Validator
 
 from vigie.city.publication import PublicationPolicy, Shown, TimePrecision
 from vigie.city.schema import DAYS, MODULES, PROFILE_SCHEMA
 from vigie.errors import ConfigProblem, ConfigurationError
-from vigie.yamlfile import load_located
+from vigie.yamlfile import load_located, schema_problem
 
 if TYPE_CHECKING:
     from vigie.city.zones import ZoneIndex
@@ -181,20 +181,12 @@ def resolve_profile_path(name_or_path: str) -> Path:
     )
 
 
-def _schema_message(error: ValidationError) -> str:
-    """The schema's words for a failed pattern (``x-expected``) rather than the regular expression."""
-    expected = error.schema.get("x-expected") if isinstance(error.schema, dict) else None
-    if error.validator == "pattern" and expected:
-        return f"{error.instance!r} is not {expected}"
-    return error.message
-
-
 def load_profile(name_or_path: str) -> CityProfile:
     """Load and check a profile; every problem names its file (city.yaml or the zones file)."""
     path = resolve_profile_path(name_or_path)
     doc = load_located(path)
     problems = [
-        doc.problem(tuple(e.absolute_path), _schema_message(e))
+        schema_problem(doc, e)
         for e in sorted(_VALIDATOR.iter_errors(doc.data), key=lambda e: [str(p) for p in e.absolute_path])
     ]
     if problems:

@@ -23,11 +23,10 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
 
 from vigie.errors import ConfigProblem, ConfigurationError
 from vigie.sources.mapping import FieldSpec, SourceMapping
-from vigie.yamlfile import LocatedDocument, Path_, load_located
+from vigie.yamlfile import LocatedDocument, Path_, load_located, schema_problem
 
 COLUMN: dict[str, Any] = {"type": "string", "minLength": 1}
 
@@ -236,18 +235,6 @@ class MappingKind:
         return doc
 
 
-def schema_problem(doc: LocatedDocument, err: ValidationError) -> ConfigProblem:
-    path: Path_ = tuple(err.absolute_path)
-    if err.validator == "additionalProperties" and isinstance(err.instance, dict):
-        schema = err.schema if isinstance(err.schema, dict) else {}
-        allowed = sorted((schema.get("properties") or {}).keys())
-        extra = [k for k in err.instance if k not in allowed]
-        if extra:
-            hint = f" (expected one of: {', '.join(allowed)})" if allowed else ""
-            return doc.problem(path + (extra[0],), f"unknown key '{extra[0]}'{hint}")
-    return doc.problem(path, err.message)
-
-
 def _by_line(problem: ConfigProblem) -> int:
     return problem.line or 0
 
@@ -393,5 +380,4 @@ __all__ = [
     "as_text",
     "field_schema",
     "mapping_schema",
-    "schema_problem",
 ]
