@@ -154,3 +154,23 @@ def test_city_example_profile_demo_loads_no_data_of_dijon(example: Vigie):
             assert s.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0, table  # noqa: S608
         zones = {z for (z,) in s.execute(text("SELECT DISTINCT zone FROM reports"))}
     assert zones and zones <= {"centre", "gare", "vignes", "za"}
+
+
+@pytest.mark.parametrize(
+    ("lang", "portal", "lab"),
+    [
+        ("fr", "Sainte-Aube-sur-Seille n'a encore publié aucun jeu de données", "Aucune pour l'instant"),
+        ("en", "Sainte-Aube-sur-Seille has not published any dataset yet", "None yet"),
+    ],
+)
+def test_city_example_profile_open_data_without_datasets_says_why(
+    client: TestClient, lang: str, portal: str, lab: str
+):
+    page = client.get(f"/donnees?lang={lang}")
+    text = page.text.replace("&#39;", "'")
+    assert page.status_code == 200 and portal in text and 'href="/donnees/comite"' in text
+    # Not "no dataset matches this search": nothing was searched.
+    assert "cette recherche" not in text and "this search" not in text
+    searched = client.get(f"/donnees?lang={lang}&q=vélo").text.replace("&#39;", "'")
+    assert portal in searched
+    assert lab in client.get(f"/labo?lang={lang}").text.replace("&#39;", "'")
