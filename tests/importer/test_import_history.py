@@ -209,6 +209,19 @@ def test_import_batch_failure_names_the_record_and_keeps_the_others(
     assert len(result.failed) == 7  # 5 references taken, 2 bad records
 
 
+def test_import_history_record_without_point_names_the_empty_column(vigie: Vigie, tmp_path: Path) -> None:
+    mapping = tmp_path / "ancien.yaml"
+    mapping.write_text(MAPPING, encoding="utf-8")
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HEADER)
+    writer.writerow(["48220", "Tag", "Tag sans lieu", "", "09/03/2019 10:00", "", "Ouvert", "", "", ""])
+    data = tmp_path / "historique.csv"
+    data.write_text(out.getvalue(), encoding="utf-8")
+    result = run_import(vigie, data, mapping, check=True)
+    assert result.failed == [(2, "location: no point (column 'coordonnees' is empty) and no address")]
+
+
 @pytest.mark.parametrize(
     ("text", "keys", "expected"),
     [

@@ -257,7 +257,7 @@ def test_import_geojson_uses_point_geometry_and_reports_feature_indexes(sf: Vigi
     assert [index for index, _ in result.failed] == [1, 2, 3, 5]
     reasons = dict(result.failed)
     assert reasons[1].startswith("location: this location is outside San Francisco")
-    assert reasons[2].startswith("location: a location is required")
+    assert reasons[2] == "location: no point (the feature's geometry is empty) and no address"
     assert reasons[3] == "location: the feature's geometry is a Polygon; only Point features can be imported"
     assert reasons[5] == "the feature is not a JSON object"
     assert any(line.startswith("  features[1]: location:") for line in result.summary_lines())

@@ -86,9 +86,17 @@ def _map(
             result.failed.append((rec.position, rec.error))
             continue
         try:
-            mapped.append((rec.position, mapping.map_record(rec.get, rec.geometry, tz)))
+            row = mapping.map_record(rec.get, rec.geometry, tz)
         except RowError as exc:
             result.failed.append((rec.position, _reason(exc)))
+            continue
+        if row.lat is None and row.long is None and not row.address:
+            # Said here, where the mapping is known: the submission's checks would ask for
+            # "lat and long, or an address", names the import's reader cannot see.
+            where = mapping.location_source()
+            result.failed.append((rec.position, f"location: no point ({where} is empty) and no address"))
+            continue
+        mapped.append((rec.position, row))
     return mapped
 
 

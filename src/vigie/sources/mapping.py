@@ -317,6 +317,14 @@ class SourceMapping:
         formats = " or ".join([f"'{f}'" for f in self.date_formats] + ["ISO 8601"])
         return RowError(target, f"'{value}' is not a date ({formats})")
 
+    def location_source(self) -> str:
+        """Where a record's point is read, in words: for the problem of a record without one."""
+        if self.point_column:
+            return f"column '{self.point_column}'"
+        if self.lat_column and self.long_column:
+            return f"columns '{self.lat_column}' and '{self.long_column}'"
+        return "the feature's geometry"
+
     def location(self, get: Getter, geometry: Any) -> tuple[Any, Any]:
         if self.point_column:
             raw = get(self.point_column)
