@@ -124,6 +124,20 @@ def test_submit_multipart_refuses_what_it_would_drop_or_pick(client, vigie):
         assert s.scalar(select(ReportRow.id)) is None
 
 
+def test_list_refuses_unknown_and_repeated_parameters(client):
+    """``limit=5``, ``since=…`` or ``offset=`` (other APIs' names) were ignored and the default
+    page came back as if they had been applied; ``page=1&page=2`` was read from its last copy
+    (outside review, 2026-12-07)."""
+    submit(client)
+    for params, field in (({"limit": "5"}, "limit"), ({"since": "2026-01-01"}, "since")):
+        r = client.get("/api/v1/reports", params=params)
+        assert r.status_code == 422, r.text
+        assert r.json()["field"] == field and "page_size" in r.json()["detail"]
+    r = client.get("/api/v1/reports?page=1&page=2")
+    assert r.status_code == 422 and r.json()["field"] == "page", r.text
+    assert client.get("/api/v1/reports", params={"page_size": "5", "status": "new"}).status_code == 200
+
+
 def test_oversize_body_is_refused_early(client, vigie):
     limit = vigie.settings.max_body_bytes
     r = client.post(

@@ -49,7 +49,7 @@ from vigie.reports.schemas import (
 from vigie.reports.storage import ReportRow
 from vigie.reports.views import agent_view, public_view, update_view
 from vigie.runtime import Vigie
-from vigie.web.deps import client_id, current_agent, get_vigie, run_read, run_write
+from vigie.web.deps import client_id, current_agent, declared_query_only, get_vigie, run_read, run_write
 from vigie.web.json import FastJSONResponse
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
@@ -314,7 +314,12 @@ def _csv(value: str | None) -> list[str]:
     return [p.strip() for p in (value or "").split(",") if p.strip()]
 
 
-@router.get("/reports", summary="List and filter reports", response_class=FastJSONResponse)
+@router.get(
+    "/reports",
+    summary="List and filter reports",
+    response_class=FastJSONResponse,
+    dependencies=[Depends(declared_query_only)],
+)
 async def list_(
     request: Request,
     status: str | None = Query(None, description="Comma list of statuses"),

@@ -130,6 +130,34 @@ async def json_object(request: Request, max_bytes: int) -> dict[str, Any]:
     return data
 
 
+def declared_query_only(request: Request) -> None:
+    """A dependency: refuse a query parameter the route does not declare, or one given twice.
+
+    FastAPI ignores the first and reads the last copy of the second: ``limit=5`` (another API's
+    name) answered the default page as if it had been applied, ``page=1&page=2`` page 2.
+    """
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    declared = sorted(_query_names(dependant))
+    seen: set[str] = set()
+    for name, _ in request.query_params.multi_items():
+        if name not in declared:
+            accepted = ", ".join(declared)
+            raise ValidationFailed(f"unknown parameter '{name}' (accepted here: {accepted})", field=name)
+        if name in seen:
+            raise ValidationFailed(f"{name} is given more than once", field=name)
+        seen.add(name)
+
+
+def _query_names(dependant: Any) -> set[str]:
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
 def current_agent(request: Request, strict: bool = True) -> Agent | None:
     """The logged-in agent from a bearer token or a session cookie (with CSRF check).
 
