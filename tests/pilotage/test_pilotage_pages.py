@@ -139,3 +139,27 @@ def test_dashboard_writes_numbers_and_days_as_the_language_does(
     assert f'<span class="kpi__value" id="kpi-open">{thousands}</span>' in page
     assert f"<td>{thousands}</td>" in page and ">12345<" not in page
     assert f'<time datetime="2026-12-07">{day}</time>' in page
+
+
+def test_pilotage_pages_script_messages_exist_in_both_languages():
+    # A message the control room's scripts ask for and the catalogue lacks shows as its key in
+    # French and falls back to French in English: every literal one is in both languages.
+    from pathlib import Path
+
+    from vigie.web.i18n import catalog
+
+    scripts = Path(__file__).resolve().parents[2] / "src" / "vigie" / "static" / "js" / "pilotage"
+    messages = catalog()
+    asked: set[str] = set()
+    for name in ("common", "queue", "detail", "terrain", "intake", "dashboard"):
+        text = (scripts / f"{name}.js").read_text(encoding="utf-8")
+        for kind, key in re.findall(r'P\.(t|plural)\(\s*"([a-z0-9_]+[a-z0-9])"', text):
+            asked.update([key] if kind == "t" else [f"{key}_one", f"{key}_other"])
+    assert {"bulk_refused_status", "bulk_failed_one", "days_hours"} <= asked
+    missing = sorted(
+        f"{lang}: pilotage.js.{key}"
+        for key in asked
+        for lang in ("fr", "en")
+        if f"pilotage.js.{key}" not in messages[lang]
+    )
+    assert missing == []
