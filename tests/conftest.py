@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.exc import ProgrammingError
 
 from vigie.accounts.actions import do_add_user, do_create_api_key, do_create_login
@@ -110,21 +110,48 @@ def _pg_module_schema() -> str:
     return url
 
 
-def _truncate_pg(url: str) -> None:
+# A table holding at least this many rows after a test is truncated rather than deleted from.
+LARGE_TABLE = 1000
+_reset_engines: dict[str, Engine] = {}
+
+
+def _reset_engine(url: str) -> Engine:
+    """One engine per database for the whole run: the reset before each test reuses its connection."""
+    if url not in _reset_engines:
+        _reset_engines[url] = create_engine(url)
+    return _reset_engines[url]
+
+
+def _empty_pg(url: str) -> None:
     """Empty the tables a test wrote to, and restart every sequence it moved.
 
-    Only the tables holding rows are truncated: TRUNCATE gives each table and index a
-    new file, and doing that for every table took seconds per test on a loaded machine
-    (docs/benchmarks.md, "Test suite"); most tests touch a handful of tables.
+    Only the tables holding rows are emptied (most tests touch a handful), with DELETE, children
+    before parents: TRUNCATE gives each table and index a new file, a median 850 ms per test at
+    load 18 against 292 ms (bench/bench_test_reset.py; docs/benchmarks.md, "Issue 15 — the
+    test suite's wall time"). TRUNCATE stays for the tables a DELETE would be slow on (LARGE_TABLE
+    rows or more, e.g. a demo fleet) and for those whose triggers refuse a DELETE (the
+    append-only operations log).
     """
-    engine = create_engine(url)
+    engine = _reset_engine(url)
     holding_rows = " UNION ALL ".join(
-        f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM {t.name})" for t in metadata.sorted_tables
+        f"SELECT '{t.name}', (SELECT count(*) FROM (SELECT 1 FROM {t.name} LIMIT {LARGE_TABLE}) AS s)"
+        f" WHERE EXISTS (SELECT 1 FROM {t.name})"
+        for t in metadata.sorted_tables
     )
     with engine.begin() as conn:
-        used = list(conn.execute(text(holding_rows)).scalars())
-        if used:
-            conn.execute(text(f"TRUNCATE {', '.join(used)} RESTART IDENTITY CASCADE"))
+        rows: dict[str, int] = {name: n for name, n in conn.execute(text(holding_rows))}
+        if rows:
+            triggered = set(
+                conn.execute(
+                    text("SELECT tgrelid::regclass::text FROM pg_trigger WHERE NOT tgisinternal")
+                ).scalars()
+            )
+            truncated = [t for t, n in rows.items() if n >= LARGE_TABLE or t in triggered]
+            if truncated:
+                conn.execute(text(f"TRUNCATE {', '.join(truncated)} RESTART IDENTITY CASCADE"))
+            for table in reversed(metadata.sorted_tables):
+                if table.name in rows and table.name not in truncated:
+                    conn.execute(text(f"DELETE FROM {table.name}"))
         # A rolled-back insert moves a sequence and leaves its table empty.
         conn.execute(
             text(
@@ -132,14 +159,13 @@ def _truncate_pg(url: str) -> None:
                 " FROM pg_sequences WHERE last_value IS NOT NULL"
             )
         )
-    engine.dispose()
 
 
 @pytest.fixture
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if PG_URL:
         url: str = request.getfixturevalue("_pg_schema")
-        _truncate_pg(url)
+        _empty_pg(url)
         return url
     template: Path = request.getfixturevalue("_sqlite_template")
     target = tmp_path / "vigie.db"
@@ -189,7 +215,7 @@ def module_vigie(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     tmp = tmp_path_factory.mktemp("module")
     if PG_URL:
         url: str = request.getfixturevalue("_pg_module_schema")
-        _truncate_pg(url)
+        _empty_pg(url)
     else:
         template: Path = request.getfixturevalue("_sqlite_template")
         shutil.copyfile(template, tmp / "vigie.db")
