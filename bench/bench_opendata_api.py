@@ -454,6 +454,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="OGC: alternated runs per server")
     parser.add_argument("--repeat", type=int, default=3, help="exports: runs of each side")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the release and the PostGIS copy")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="API worker processes of the server (each loads the release)"
+    )
     args = parser.parse_args()
     banner("Open data access (issue 17 §5)")
     log(reproduce("bench_opendata_api.py", sys.argv[1:]))
@@ -466,7 +469,10 @@ def main() -> None:
     }
     # No anonymous quota: wrk's thousands of requests would otherwise be measured as 429s.
     unlimited = {"VIGIE_QUOTA_ANONYMOUS_PER_MINUTE": "0", "VIGIE_QUOTA_ANONYMOUS_PER_DAY": "0"}
-    with vigie_server("vigie-opendata", url, data_dir, **unlimited) as server:
+    result["workers"] = args.workers
+    with vigie_server(
+        "vigie-opendata", url, data_dir, VIGIE_WORKERS=str(args.workers), **unlimited
+    ) as server:
         if args.part in ("all", "exports"):
             result["exports"] = part_exports(server, info, args.repeat)
         if args.part in ("all", "records"):

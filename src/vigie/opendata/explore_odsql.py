@@ -419,6 +419,13 @@ class Query:
     # same rows from another relation (``explore_records`` starts a scan at a row's position).
     columns: list[str] = field(default_factory=list)
     condition: str = ""
+    # The parsed parts of a ``group_by`` (``explore_cube`` answers its counts from a smaller table):
+    # its group items and the other items of its select as (SQL, label), its ORDER BY items, and
+    # the one equality its conditions are (``equality``), whatever the statement aggregates.
+    groups: list[tuple[str, str]] = field(default_factory=list)
+    measures: list[tuple[str, str]] = field(default_factory=list)
+    orders: list[str] = field(default_factory=list)
+    equality: Facet | None = None
 
 
 @dataclass(frozen=True)
@@ -518,20 +525,25 @@ def build(
         if conds:
             count_sql += " WHERE " + " AND ".join(conds)
     aggregated = bool(groups or has_aggregate)
-    facet = None if aggregated else equality(where or [], refine or [], exclude or [], cols)
+    one = equality(where or [], refine or [], exclude or [], cols)
+    group_labels = {label for _, label in groups}
     return Query(
         sql,
         list(params),
         count_sql,
         list(params),
         aggregated=aggregated,
-        facet=facet,
+        facet=None if aggregated else one,
         table=table,
         order=None if aggregated else one_field_order(orders, cols, aliases),
         rows_sql=base,
         unordered=not (aggregated or orders),
         columns=columns,
         condition=" AND ".join(conds),
+        groups=groups,
+        measures=[(s, label) for s, label in items if s != "*" and label not in group_labels],
+        orders=orders,
+        equality=one,
     )
 
 

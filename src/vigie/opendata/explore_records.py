@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 import orjson
 
 from vigie import metrics
+from vigie.opendata.explore_cube import Cube, cube_of, ready
 from vigie.opendata.explore_engine import quote, run
 from vigie.opendata.explore_odsql import Facet, Query
 from vigie.opendata.exports import json_default
@@ -81,17 +82,27 @@ def answer(
         kept: bytes = body
         return kept
     total: int | None = None
+    cube: Cube | None = None
     if q.order is not None and q.order[0] == reading.stored_by:
         table, total = _in_stored_order(reading, q, q.order[1], limit, offset, seconds)
     elif q.unordered:
         table = _scanned(reading, q, offset, limit, seconds)
+    elif (cube := cube_of(q, limit, offset)) is not None and ready(reading, q, cube, seconds):
+        # A group_by count: the same statement on the release's rows counted by its fields.
+        table = run(reading.cursor, cube.sql, q.params, seconds=seconds)
     else:
+        cube = None
         table = run(reading.cursor, q.sql, q.params, seconds=seconds)
     if total is None:
         # A page that is not full is the last one (an empty page past the end is not): the total
         # needs no second query.
         last = table.num_rows < limit and (table.num_rows > 0 or offset == 0)
-        total = offset + table.num_rows if last else _total(reading, q, seconds)
+        if last:
+            total = offset + table.num_rows
+        elif cube is not None:
+            total = int(run(reading.cursor, cube.count_sql, q.params, seconds=seconds).column(0)[0].as_py())
+        else:
+            total = _total(reading, q, seconds)
     encoded = encode(table, total, tz)
     reading.answers.keep(key, encoded)
     return encoded
