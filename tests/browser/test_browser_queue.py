@@ -97,11 +97,13 @@ def test_browser_report_prints_as_a_work_order(new_context, live, make_agent, vi
     page.goto(f"/pilotage/signalements/{rid}")
     expect(page.locator("#print-order")).to_be_visible()
     expect(page.locator(".print-title")).to_be_hidden()
+    expect(page.get_by_text("habitant@example.org")).to_be_visible()
     page.emulate_media(media="print")
     expect(page.locator(".print-title")).to_have_text(re.compile("^Bon d'intervention — Dijon"))
     expect(page.locator(".print-sign")).to_be_visible()
-    for hidden in ("#actions", ".site-header", ".detail-nav", "#move-form", "#duplicates"):
+    for hidden in ("#actions", ".site-header", ".detail-nav", "#move-form", "#duplicates", "#reporter"):
         expect(page.locator(hidden)).to_be_hidden()
+    expect(page.get_by_text("habitant@example.org")).to_be_hidden()
     expect(page.locator("#report-title")).to_be_visible()
     expect(page.get_by_text("3 rue Monge, Dijon")).to_be_visible()
     # The box the crew fills in comes last, after the place.
