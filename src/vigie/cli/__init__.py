@@ -7,7 +7,7 @@ import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -24,6 +24,10 @@ from vigie.cli.triage import triage_app
 from vigie.cli.videoprotection import import_video_sites, video_app
 from vigie.errors import ConfigurationError, VigieError
 from vigie.settings import Settings, settings_markdown
+
+if TYPE_CHECKING:
+    from vigie.catalogue.domain import Catalogue
+    from vigie.city.profile import CityProfile
 
 app = typer.Typer(
     help="Vigie: citizen reports, control centre and open data for a connected city.",
@@ -119,6 +123,9 @@ def serve(
     if port:
         os.environ["VIGIE_PORT"] = str(port)
     s = _settings()
+    # The profile is checked here, as 'catalogue validate' does: failing inside the app's
+    # start-up, it printed a traceback and left the process hanging instead of exiting.
+    _checked_profile(s.city)
     proxies = [p.strip() for p in s.trusted_proxies.split(",") if p.strip()]
     n_workers = workers or s.workers
     if n_workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
@@ -170,23 +177,29 @@ def demo() -> None:
         out.print(line, highlight=False)
 
 
+def _checked_profile(city: str, catalogue: Path | None = None) -> tuple[CityProfile, Catalogue]:
+    """The city's profile and its catalogue (``catalogue``, else the profile's own), or every
+    problem printed with its file and line, and exit 1."""
+    from vigie.catalogue.loader import load_catalogue
+    from vigie.city.profile import load_profile
+
+    try:
+        profile = load_profile(city)
+        return profile, load_catalogue(catalogue or profile.catalogue_path, profile.zones.codes())
+    except ConfigurationError as exc:
+        for problem in exc.problems:
+            err.print(str(problem), highlight=False, markup=False)
+        _fail(exc.summary())
+        raise  # not reached: _fail exits
+
+
 @catalogue_app.command("validate")
 def catalogue_validate(
     file: Path = typer.Argument(..., help="Catalogue YAML file."),
     city: str = typer.Option(None, help="City profile whose zones must all be covered (default VIGIE_CITY)."),
 ) -> None:
     """Validate a catalogue file: schema, references and procedure coverage."""
-    from vigie.catalogue.loader import load_catalogue
-    from vigie.city.profile import load_profile
-
-    try:
-        profile = load_profile(city or _settings().city)
-        cat = load_catalogue(file, profile.zones.codes())
-    except ConfigurationError as exc:
-        for problem in exc.problems:
-            err.print(str(problem), highlight=False, markup=False)
-        _fail(exc.summary())
-        return
+    profile, cat = _checked_profile(city or _settings().city, file)
     pairs = len(cat.services) * len(profile.zones.codes())
     out.print(
         f"{file}: valid — {len(cat.groups)} groups, {len(cat.services)} services, "
