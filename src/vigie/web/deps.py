@@ -140,7 +140,8 @@ def declared_query_only(request: Request) -> None:
     dependant = getattr(route, "dependant", None)
     if dependant is None:
         return
-    declared = sorted(_query_names(dependant))
+    # api_key: Open311 clients send their key everywhere; it is ignored, as by the Explore API.
+    declared = sorted(_query_names(dependant) | {"api_key"})
     seen: set[str] = set()
     for name, _ in request.query_params.multi_items():
         if name not in declared:
