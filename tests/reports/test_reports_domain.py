@@ -140,6 +140,23 @@ def test_coordinates_need_both_and_range():
         assert exc.value.field == field
 
 
+def test_coordinates_in_text_are_plain_decimal_numbers():
+    """Text read by Python's float() took ``4_7.3`` for 47.3 and Arabic-Indic digits for
+    Western ones: a typo placed the report instead of being named (outside review,
+    2026-12-07). Text coordinates are ASCII decimals, with an optional exponent."""
+    assert check_coordinates(" 47.3215 ", "+5.04e0") == (47.3215, 5.04)
+    assert check_coordinates("47", "-0.5") == (47.0, -0.5)
+    for lat, long, field in [
+        ("4_7.3", "5.04", "lat"),
+        ("\u0664\u0667.\u0663", "5.04", "lat"),
+        ("47.3", "5_0.4", "long"),
+        ("47.3", "0x5", "long"),
+    ]:
+        with pytest.raises(ValidationFailed) as exc:
+            check_coordinates(lat, long)
+        assert exc.value.field == field and "not a number" in exc.value.message
+
+
 def test_description_limits_length():
     assert check_description("  ok ") == "ok"
     with pytest.raises(ValidationFailed):

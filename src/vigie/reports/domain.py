@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -99,6 +100,11 @@ def default_public_description(description: str) -> str | None:
     return None if masked == description else masked
 
 
+# A coordinate given as text: ASCII decimal digits, an optional sign, point and exponent;
+# "nan" and "inf" pass here and are refused by the range checks below.
+_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:nan|inf|infinity)", re.ASCII | re.I)
+
+
 def check_coordinates(lat: Any, long: Any) -> tuple[float, float] | None:
     """Both or neither; finite WGS84 values."""
     if lat in (None, "") and long in (None, ""):
@@ -106,6 +112,10 @@ def check_coordinates(lat: Any, long: Any) -> tuple[float, float] | None:
     if lat in (None, "") or long in (None, ""):
         missing = "long" if lat not in (None, "") else "lat"
         raise ValidationFailed("lat and long must be given together", field=missing)
+    for name, value in (("lat", lat), ("long", long)):
+        # float() also reads "4_7.3" and non-ASCII digits: a typo would place the report.
+        if isinstance(value, str) and not _DECIMAL.fullmatch(value.strip()):
+            raise ValidationFailed(f"{name} is not a number", field=name)
     try:
         la, lo = float(lat), float(long)
     except (TypeError, ValueError):
