@@ -52,3 +52,39 @@ def test_reports_inserts_columns_keep_json_values_equality_would_merge(vigie):
     assert [type(d["n"]) for d in stored[:4]] == [int, bool, float, int]
     assert stored[4] == {"n": [1, True]} and type(stored[4]["n"][1]) is bool
     assert {a for _, a in rows} == {datetime(2024, 3, 1, 12, 0, tzinfo=UTC)}
+
+
+def test_reports_inserts_reference_year_is_the_citys_at_new_year(vigie):
+    """A reference carries the year of its request in the city's time zone: a report made
+    on 31 December at 23:30 UTC is of the next year in Dijon (UTC+1), one on 1 January at
+    00:30 Dijon time too; dates of the rest of the year keep their own year. The same in a
+    batch and for one report."""
+    from datetime import UTC, datetime
+
+    from vigie.reports.intake import check_submissions, do_create_reports
+    from vigie.reports.lookups import reports_in
+
+    from .helpers import submission
+
+    def made(requested: list[datetime], prefix: str) -> list[str]:
+        subs = [
+            submission(channel="import", requested_at=at, external_id=f"{prefix}{i}")
+            for i, at in enumerate(requested)
+        ]
+        checked = check_submissions(vigie, subs)
+        assert all(not isinstance(c, Exception) for c in checked), checked
+        ids = []
+        for part in [checked] if len(checked) > 1 else [[c] for c in checked]:
+            ids += do_create_reports(vigie, part, history=True).ids  # type: ignore[arg-type]
+        with vigie.db.session() as s:
+            by_id = {r.id: r.reference for r in reports_in(s, ids)}
+        return [by_id[i].split("-")[1] for i in ids]
+
+    requested = [
+        datetime(2024, 12, 31, 23, 30, tzinfo=UTC),  # 1 January 2025, 00:30 in Dijon
+        datetime(2024, 12, 31, 22, 30, tzinfo=UTC),  # 23:30 in Dijon
+        datetime(2024, 6, 30, 23, 30, tzinfo=UTC),
+        datetime(2025, 1, 1, 0, 30, tzinfo=UTC),
+    ]
+    assert made(requested, "batch-") == ["2025", "2024", "2024", "2025"]
+    assert made(requested[:1], "one-") == ["2025"]

@@ -311,7 +311,12 @@ def insert_new(conn: Connection, v: Vigie, new: Sequence[NewReport]) -> list[int
 
 
 def _reference_prefix(v: Vigie, requested: datetime) -> str:
-    return f"{v.city.reference_prefix}-{requested.astimezone(v.city.timezone).year}-"
+    # The city's year of the request. No two time zones are two days apart: from February
+    # to November a date's year is the same in all of them, and the conversion (1.1 of
+    # this function's 1.5 us, for every report of an import) is needed in December and
+    # January only.
+    year = requested.year if 1 < requested.month < 12 else requested.astimezone(v.city.timezone).year
+    return f"{v.city.reference_prefix}-{year}-"
 
 
 def _reference(v: Vigie, report_id: int, requested: datetime) -> str:
