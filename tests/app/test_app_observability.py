@@ -123,6 +123,9 @@ def test_logs_mask_personal_data() -> None:
     # Coordinates, dates and ids are not phone numbers.
     assert mask_personal_data("47.3220,5.0415 2026-12-07 id 123456") == "47.3220,5.0415 2026-12-07 id 123456"
     assert mask_personal_data("appelez le +33 (0)6 12 34 56 78") == "appelez le [phone]"
+    # A reuser's API key, alone and beside an address (each pattern runs only when it can match).
+    assert mask_personal_data("key vk_abcdefghij0123456789-_x used") == "key [key] used"
+    assert mask_personal_data("a@b.fr vk_abcdefghij0123456789xyz") == "[email] [key]"
 
 
 def test_logs_json_lines_carry_the_request_id_and_no_path(
