@@ -40,6 +40,24 @@ def test_cli_apikey_prints_key_alone_on_last_line(env, vigie):
     assert check_api_key(vigie.db, key).name == "fixmystreet"
 
 
+def test_cli_apikey_lists_and_revokes_a_key(env, vigie):
+    key = run("apikey", "create", "--name", "fixmystreet").stdout.strip().splitlines()[-1]
+    listed = run("apikey", "list")
+    assert listed.exit_code == 0
+    key_id, name, prefix, _, state = listed.stdout.strip().split("\t")
+    assert (name, prefix, state) == ("fixmystreet", key[:8] + "…", "active") and key not in listed.stdout
+    assert run("apikey", "revoke", key_id).exit_code == 0
+    assert "revoked" in run("apikey", "list").stdout
+    again = run("apikey", "revoke", key_id)
+    assert again.exit_code != 0 and "already revoked" in again.output
+    assert run("apikey", "revoke", "999999").exit_code != 0
+    from vigie.accounts.actions import check_api_key
+    from vigie.errors import Forbidden
+
+    with pytest.raises(Forbidden):
+        check_api_key(vigie.db, key)
+
+
 def test_cli_user_add_reads_password_from_stdin(env, vigie):
     result = run(
         "user",

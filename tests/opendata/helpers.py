@@ -74,3 +74,14 @@ def carpark_dataset(vigie: Vigie, agent: Agent, members: list[Agent], rows: int 
     do_upload(vigie, agent, "parkings", carpark_csv(rows), "csv")
     approve(vigie, members, "parkings")
     return "parkings"
+
+
+def published_carparks(vigie: Vigie, make_agent: Callable[..., Agent]) -> Agent:
+    """The car-park dataset (200 rows) approved and released; its publisher."""
+    from vigie.opendata.actions import do_release
+
+    members = committee(vigie, make_agent)
+    publisher = make_agent("supervisor")
+    carpark_dataset(vigie, publisher, members, rows=200)
+    do_release(vigie, publisher, "parkings")
+    return publisher

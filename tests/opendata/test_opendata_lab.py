@@ -11,10 +11,9 @@ import duckdb
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.opendata.helpers import carpark_dataset, committee, create
+from tests.opendata.helpers import create, published_carparks
 from tests.opendata.test_opendata_explore import STOPS_COLUMNS
 from vigie.app import create_app
-from vigie.opendata.actions import do_release
 from vigie.opendata.lab_child import clean, sandbox
 from vigie.opendata.lab_worker import lab_process
 from vigie.settings import Settings
@@ -27,11 +26,7 @@ def vigie_settings(vigie_settings: Settings) -> Settings:
 
 @pytest.fixture
 def published(vigie, make_agent):
-    members = committee(vigie, make_agent)
-    publisher = make_agent("supervisor")
-    carpark_dataset(vigie, publisher, members, rows=200)
-    do_release(vigie, publisher, "parkings")
-    return publisher
+    return published_carparks(vigie, make_agent)
 
 
 def _query(client, sql):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import time
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -21,7 +21,7 @@ from vigie.accounts.domain import Agent, Role
 from vigie.accounts.permissions import require as require
 from vigie.accounts.storage import ApiKeyRow, AuditRow, AuthTokenRow, UserRow
 from vigie.db import Database, utcnow
-from vigie.errors import Conflict, Forbidden, Unauthorized, ValidationFailed
+from vigie.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 
 _hasher = PasswordHasher()
 # Verifying against this keeps the timing of unknown and known e-mails alike.
@@ -158,30 +158,59 @@ def do_create_api_key(db: Database, name: str) -> str:
     return key
 
 
-# Valid keys are remembered briefly so high-rate Open311 clients cost no lookup per
-# request; a revoked key stops working within API_KEY_CACHE_SECONDS.
-API_KEY_CACHE_SECONDS = 60.0
-_key_cache: dict[tuple[int, str], tuple[float, ApiKeyRow]] = {}
+@dataclass(frozen=True)
+class ApiKey:
+    """A live Open311 key: its id (idempotency keys are scoped by it) and its holder's name."""
+
+    id: int
+    name: str
 
 
-def check_api_key(db: Database, key: str | None) -> ApiKeyRow:
+def check_api_key(db: Database, key: str | None) -> ApiKey:
+    """The live Open311 key whose text this is, or Forbidden. Read on every request, as a
+    login is (``agent_for_token``): a revoked key is refused at its next request, on every
+    worker and every machine; a copy kept by a worker is what let it go on for 60 s."""
     if not key:
         raise Forbidden("api_key is required", field="api_key")
-    digest = hash_secret(key)
-    cache_key = (id(db), digest)
-    cached = _key_cache.get(cache_key)
-    now = time.monotonic()
-    if cached and cached[0] > now:
-        return cached[1]
-    with db.session() as s:
-        row = s.scalar(select(ApiKeyRow).where(ApiKeyRow.key_hash == digest))
-    if row is None or row.revoked_at is not None:
-        _key_cache.pop(cache_key, None)
+    # One statement: on PostgreSQL one round trip (no BEGIN, no ROLLBACK).
+    with db.one_statement_connection() as c:
+        row = c.execute(
+            select(ApiKeyRow.id, ApiKeyRow.name).where(
+                ApiKeyRow.key_hash == hash_secret(key), ApiKeyRow.revoked_at.is_(None)
+            )
+        ).first()
+    if row is None:
         raise Forbidden("invalid api_key", field="api_key")
-    if len(_key_cache) > 10_000:
-        _key_cache.clear()
-    _key_cache[cache_key] = (now + API_KEY_CACHE_SECONDS, row)
-    return row
+    return ApiKey(row.id, row.name)
+
+
+def list_api_keys(db: Database) -> list[dict[str, Any]]:
+    """Every Open311 key, oldest first: id, name, the key's first characters, dates."""
+    with db.session() as s:
+        return [
+            {
+                "id": r.id,
+                "name": r.name,
+                "prefix": r.prefix,
+                "created_at": r.created_at.isoformat(),
+                "revoked_at": r.revoked_at.isoformat() if r.revoked_at else None,
+            }
+            for r in s.scalars(select(ApiKeyRow).order_by(ApiKeyRow.id))
+        ]
+
+
+def do_revoke_api_key(db: Database, agent: Agent | None, key_id: int) -> None:
+    """Revoke an Open311 key (``users.manage``): its next request is refused (403), audited."""
+    agent = require(agent, "users.manage")
+    with db.session(write=True) as s:
+        row = s.get(ApiKeyRow, key_id, with_for_update=True)
+        if row is None:
+            raise NotFound(f"no API key {key_id}")
+        if row.revoked_at is not None:
+            raise Conflict(f"API key {key_id} is already revoked")
+        row.revoked_at = utcnow()
+        do_audit(s, agent, "api_key.revoke", "api_key", str(key_id), {"name": row.name})
+        s.commit()
 
 
 def do_audit(

@@ -254,6 +254,40 @@ def apikey_create(name: str = typer.Option(..., "--name", help="Who the key is f
     sys.stdout.write(key + "\n")
 
 
+@apikey_app.command("list")
+def apikey_list() -> None:
+    """List the Open311 API keys: id, name, the key's first characters, revoked or not."""
+    from vigie.accounts.actions import list_api_keys
+    from vigie.db import Database
+
+    db = Database(_settings().resolved_database_url)
+    try:
+        keys = list_api_keys(db)
+    finally:
+        db.dispose()
+    for k in keys:
+        state = f"revoked {k['revoked_at']}" if k["revoked_at"] else "active"
+        sys.stdout.write(f"{k['id']}\t{k['name']}\t{k['prefix']}…\t{k['created_at']}\t{state}\n")
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(key_id: int = typer.Argument(..., help="The key's id (vigie apikey list).")) -> None:
+    """Revoke an Open311 API key: its next request is refused, on every worker."""
+    from vigie.accounts.actions import do_revoke_api_key
+    from vigie.accounts.domain import SYSTEM
+    from vigie.db import Database
+
+    db = Database(_settings().resolved_database_url)
+    try:
+        do_revoke_api_key(db, SYSTEM, key_id)
+    except VigieError as exc:
+        _fail(exc.message)
+        return
+    finally:
+        db.dispose()
+    err.print(f"API key {key_id} revoked")
+
+
 @user_app.command("add")
 def user_add(
     email: str = typer.Argument(...),

@@ -1,14 +1,20 @@
 """The data lab's query process: runs lab queries one at a time, away from the web process.
 
-Started by ``lab_worker`` as ``python -m vigie.opendata.lab_child MEMORY_MB``, it reads
-requests on its standard input and writes answers on its standard output (``frame``/``read``),
-and ends at the end of its input. It imports DuckDB, pyarrow, fsspec and orjson, not the app.
+Started by ``lab_worker`` as ``python -m vigie.opendata.lab_child MEMORY_MB PARENT_PID``, it
+reads requests on its standard input and writes answers on its standard output
+(``frame``/``read``), and ends at the end of its input, or within a second of its web process's
+death when that comes during a query (``_watch_parent``: a query could otherwise run on for
+ever, with nobody left to kill it at its time limit). It imports DuckDB, pyarrow, fsspec and
+orjson, not the app.
 
 Why a process of its own: what DuckDB hands over (Arrow batches, then Python rows) is allocated
 outside its ``memory_limit`` and computed where its interrupt does not reach (a list of 20
 million values grew the web process by 1.8 GB; a list-heavy query ran 21 s past a 10 s limit).
 Here that memory is bounded by the process's own hard limit (``RLIMIT_DATA``, set once the
 libraries are loaded), and the web process kills it (SIGKILL) at the time limit.
+``RLIMIT_DATA`` bounds what matters here on Linux only: elsewhere (macOS ignores it for the
+memory its allocator maps) the process runs without it, and only DuckDB's ``memory_limit`` and
+the time limit bound a query (``_limit_memory``, docs/opendata.md).
 
 Each query gets a fresh locked DuckDB (``sandbox``). The releases are read through a file
 system of their own (``lab://<dataset>.parquet``, an fsspec ``DirFileSystem`` that maps those
@@ -26,6 +32,8 @@ import re
 import resource
 import struct
 import sys
+import threading
+import time
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -63,7 +71,15 @@ def _read_exactly(fd: int, n: int) -> bytes | None:
     return b"".join(chunks)
 
 
+LINUX = sys.platform.startswith("linux")
+
+
 def _vm_kb(field: str) -> int:
+    """A field of /proc/self/status (``VmData``, ``VmRSS``) in kB. Without /proc (macOS): the
+    process's peak resident size, what ``getrusage`` tells there (in bytes on macOS)."""
+    if not LINUX:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak // 1024 if sys.platform == "darwin" else peak
     with open("/proc/self/status") as status:
         for line in status:
             if line.startswith(field + ":"):
@@ -237,11 +253,25 @@ def _limit_memory(memory_mb: int) -> None:
     """Cap the data this process may hold at what it holds now (libraries loaded and warmed up)
     plus DuckDB's memory limit and ``MARGIN_MB``: past it an allocation fails (DuckDB's
     ``OutOfMemoryException``, Python's ``MemoryError``) or the process dies, and the web process
-    reports the memory limit either way."""
+    reports the memory limit either way.
+
+    Linux only: ``RLIMIT_DATA`` counts every private mapping there (since Linux 4.7), while
+    macOS's allocator maps memory the limit does not count, and a limit that bounds nothing
+    would only look like one. Elsewhere nothing is set (no core dumps either way)."""
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if not LINUX:
+        return
     held = _vm_kb("VmData") * 1024
     cap = held + (memory_mb + MARGIN_MB) * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_DATA, (cap, cap))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def _watch_parent(parent: int) -> None:
+    """End this process once its web process is gone (it is then no longer its parent): between
+    queries the end of input does it, but during one nothing else would."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
 
 
 def _warm_up(memory_mb: int) -> None:
@@ -259,7 +289,9 @@ def _warm_up(memory_mb: int) -> None:
 
 
 def main(argv: list[str]) -> int:
-    memory_mb = int(argv[1])
+    memory_mb, parent = int(argv[1]), int(argv[2])
+    # Before the memory limit: the thread's stack is counted in what the process holds then.
+    threading.Thread(target=_watch_parent, args=(parent,), name="watch-parent", daemon=True).start()
     _warm_up(memory_mb)
     # Past this much resident after an answer the process ends (the web process starts another
     # at the next query): allocators keep what a large answer took.
@@ -273,12 +305,12 @@ def main(argv: list[str]) -> int:
             return 0  # the web process closed its end: it stopped
         kind, reply = answer(orjson.loads(body), memory_mb)
         ending = _vm_kb("VmRSS") > recycle_kb
-        _write_all(stdout, frame(kind, reply, ending=ending))
+        write_all(stdout, frame(kind, reply, ending=ending))
         if ending:
             return 0
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]

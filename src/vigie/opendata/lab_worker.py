@@ -12,7 +12,14 @@ Design, chosen to be simple to reason about:
 - Past the time limit the child is killed (SIGKILL), wherever it is — in DuckDB, in pyarrow, in
   Python — and the next query starts another. A child that dies (its hard memory limit) is
   reported as the memory limit, and replaced the same way.
-- A web process forked after the child started (a server's workers) starts its own.
+- A process forked from a web process (``os.fork``: a server preloading the app before its
+  workers) never shares its parent's child: right after the fork (``os.register_at_fork``) the
+  copy forgets the child, closes its copies of the pipes (the child must see its end of input
+  when its own web process closes it) and takes a new turn lock (the parent's may have been held
+  by a thread that does not exist in the copy). It starts its own child at its first query.
+  ``vigie serve``'s workers are spawned, not forked: each imports the app and starts its own.
+- A child whose web process dies (killed, crashed) ends on its own: at its next read of its
+  input when idle, within a second when in a query (it watches its parent, ``lab_child``).
 
 The child is started with ``cwd`` ``/`` and an environment reduced to what Python needs: what
 DuckDB could read of the server's (its working directory, ``HOME``, the settings in the
@@ -29,13 +36,14 @@ import subprocess
 import sys
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from vigie.errors import BadRequest, ServiceUnavailable
-from vigie.opendata.lab_child import ANSWER, HEADER
+from vigie.opendata.lab_child import ANSWER, HEADER, write_all
 
 # The environment variables the child keeps: where Python and its packages are, the locale.
 KEPT_ENVIRONMENT = ("PATH", "PYTHONPATH", "LANG", "LC_ALL", "TZ", "VIRTUAL_ENV")
@@ -89,15 +97,26 @@ class LabProcess:
         self.memory_mb = memory_mb
         self.started = 0  # children started so far (a kill or a death starts another)
         self._child: subprocess.Popen[bytes] | None = None
-        self._pid = os.getpid()
         self._turn = threading.Lock()
+        _ALL.add(self)
+
+    def _forked(self) -> None:
+        """In a forked copy of the web process: the child is the parent's, not ours."""
+        child, self._child = self._child, None
+        self._turn = threading.Lock()
+        if child is not None:
+            for stream in (child.stdin, child.stdout):
+                if stream is not None:  # unbuffered: closing takes no lock another thread held
+                    with contextlib.suppress(OSError):
+                        stream.close()
 
     def _start(self) -> subprocess.Popen[bytes]:
         env = {k: os.environ[k] for k in KEPT_ENVIRONMENT if k in os.environ}
         child = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "vigie.opendata.lab_child", str(self.memory_mb)],
+            [sys.executable, "-m", "vigie.opendata.lab_child", str(self.memory_mb), str(os.getpid())],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            bufsize=0,  # raw pipes: nothing buffered, no buffer lock to inherit through a fork
             cwd="/",
             env=env,
             close_fds=True,
@@ -115,8 +134,6 @@ class LabProcess:
             self._turn.release()
 
     def _ask(self, request: dict[str, Any], limits: Limits) -> bytes:
-        if self._pid != os.getpid():  # forked: the child belongs to the parent process
-            self._child, self._pid = None, os.getpid()
         child = self._child
         fresh = child is None or child.poll() is not None
         if fresh:
@@ -124,8 +141,7 @@ class LabProcess:
         assert child is not None and child.stdin is not None and child.stdout is not None
         body = orjson.dumps(request)
         try:
-            child.stdin.write(len(body).to_bytes(4, "big") + body)
-            child.stdin.flush()
+            write_all(child.stdin.fileno(), len(body).to_bytes(4, "big") + body)
         except BrokenPipeError:
             self._reap(child)
             raise limits.exceeded("memory") from None
@@ -194,7 +210,7 @@ class LabProcess:
         """End the child (if any): its input closed, it ends; one in a query is killed."""
         with self._turn:
             child, self._child = self._child, None
-            if child is None or self._pid != os.getpid():
+            if child is None:
                 return
             if child.stdin is not None:
                 with contextlib.suppress(OSError):  # already gone
@@ -209,6 +225,17 @@ class LabProcess:
     def pid(self) -> int | None:
         """The running child's process id (tests)."""
         return self._child.pid if self._child is not None and self._child.poll() is None else None
+
+
+_ALL: weakref.WeakSet[LabProcess] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for process in list(_ALL):
+        process._forked()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def lab_process(v: Any) -> LabProcess:
