@@ -164,7 +164,8 @@ def key_checks(label: str, url: str, data_dir: Path, n: int) -> None:
                 return c.exec_driver_sql("SELECT 1").fetchall()
 
         base_cpu, base_wall = cpu_and_wall_us(select_one, n)
-        print(f"{label:<12} {'baseline SELECT 1':<20} CPU {base_cpu:7.1f} µs   wall {base_wall:7.1f} µs per call")
+        name = "baseline SELECT 1"
+        print(f"{label:<12} {name:<20} CPU {base_cpu:7.1f} µs   wall {base_wall:7.1f} µs per call")
         for name, check in (
             ("reuser key check", lambda: active_key(v, reuser)),
             ("Open311 key check", lambda: check_api_key(v.db, open311)),
