@@ -71,16 +71,13 @@ async def queue_query(
     ).check()
 
 
-# The page's language (?lang=, its cookie, then the browser's): the CSV is downloaded by a
-# plain link, which sends the browser's Accept-Language, not the one the page was switched to.
-_lang = page_lang
-
-
 @router.get("/queue", summary="The control room's queue: one page over every matching report, and the count")
 async def queue(
     request: Request, query: QueueQuery = Depends(queue_query), v: Vigie = Depends(get_vigie)
 ) -> Response:
-    lang = _lang(request)
+    # The page's language (?lang=, its cookie, then the browser's), not Accept-Language alone:
+    # the CSV is downloaded by a plain link, which sends the browser's, not the page's.
+    lang = page_lang(request)
 
     def answer() -> Response:
         require(current_agent(request), "reports.triage")
@@ -148,7 +145,7 @@ def queue_export(
     request: Request, query: QueueQuery = Depends(queue_query), v: Vigie = Depends(get_vigie)
 ) -> StreamingResponse:
     require(current_agent(request), "reports.triage")
-    lang = _lang(request)
+    lang = page_lang(request)
     now = utcnow()
     stamp = now.astimezone(v.city.timezone).strftime("%Y-%m-%d-%H%M")
     return StreamingResponse(

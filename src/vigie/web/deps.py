@@ -141,11 +141,11 @@ def declared_query_only(request: Request) -> None:
     if dependant is None:
         return
     # api_key: Open311 clients send their key everywhere; it is ignored, as by the Explore API.
-    declared = sorted(_query_names(dependant) | {"api_key"})
+    declared = _query_names(dependant) | {"api_key"}
     seen: set[str] = set()
     for name, _ in request.query_params.multi_items():
         if name not in declared:
-            accepted = ", ".join(declared)
+            accepted = ", ".join(sorted(declared))
             raise ValidationFailed(f"unknown parameter '{name}' (accepted here: {accepted})", field=name)
         if name in seen:
             raise ValidationFailed(f"{name} is given more than once", field=name)
