@@ -1,4 +1,5 @@
-"""JSON text refused before it is parsed (HTTP bodies, MQTT payloads): too deep, or not Unicode.
+"""JSON text refused before it is parsed (HTTP bodies, MQTT payloads): too deep, not Unicode, or
+holding a number too long for Python's decoder.
 
 Python's JSON decoder recurses once per level: a few thousand ``[`` in a
 request body or an MQTT payload reach the interpreter's recursion limit, and
@@ -79,3 +80,35 @@ def lone_surrogate(text: bytes) -> bool:
         elif 0xDC00 <= code <= 0xDFFF:
             return True
     return pending >= 0
+
+
+# Python's JSON decoder turns a number without fraction or exponent into an ``int``, and refuses
+# one longer than the interpreter's limit on integer conversion (4,300 digits by default) with a
+# ValueError that its callers report as "not JSON". No number Vigie reads comes near: such a body
+# is refused before it is parsed, for what it is.
+MAX_DIGITS = 4300
+TOO_MANY_DIGITS = f"a number is too large to be read (more than {MAX_DIGITS} digits)"
+_LONG_DIGITS = re.compile(rb"[0-9]{%d}" % (MAX_DIGITS + 1))
+_STRING_OR_LONG_DIGITS = re.compile(rb'["\\]|[0-9]{%d,}' % (MAX_DIGITS + 1))
+
+
+def too_many_digits(text: bytes) -> bool:
+    """Whether JSON ``text`` holds a number with more than :data:`MAX_DIGITS` digits in a row
+    (digits inside strings do not count: a long reference is text, not a number)."""
+    if len(text) <= MAX_DIGITS or not _LONG_DIGITS.search(text):
+        return False
+    in_string = False
+    skip_to = -1
+    for match in _STRING_OR_LONG_DIGITS.finditer(text):
+        i = match.start()
+        if i < skip_to:  # the character after a backslash
+            continue
+        c = text[i]
+        if c == _BACKSLASH:
+            if in_string:
+                skip_to = i + 2
+        elif c == _QUOTE:
+            in_string = not in_string
+        elif not in_string:
+            return True
+    return False

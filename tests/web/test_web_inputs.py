@@ -218,3 +218,35 @@ def test_inputs_nul_in_a_text_field_on_postgresql_is_named_clearly(client, vigie
     r = client.post("/api/v1/reports", json=report_body(**{field: "a\u0000b"}))
     assert problem(r, 422) == "the request contains a NUL character (U+0000), which text cannot hold"
     assert reports_in(vigie) == 0
+
+
+HUGE = "9" * 5000  # past Python's limit on integer conversion (4,300 digits)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/reports", "/api/v1/auth/login", "/api/v1/reports/1/status"])
+def test_inputs_number_too_long_in_json_is_named_as_such(client, vigie, path):
+    # Python's decoder refuses the integer with a ValueError: "not valid JSON" (reports) or
+    # "There was an error parsing the body" (FastAPI's models) named the wrong cause.
+    body = json.dumps({**report_body(), "status": "x"})[:-1] + ', "n": ' + HUGE + "}"
+    r = client.post(path, content=body, headers={"content-type": "application/json"})
+    assert "number is too large" in problem(r, 400)
+    # Digits inside a string are text: the body is read (and refused for what else it is).
+    r = client.post(path, json={**report_body(), "description": HUGE})
+    assert "number is too large" not in r.text
+    assert reports_in(vigie) == 0
+
+
+@pytest.mark.parametrize("number", [HUGE, "9" * 400, "1e400"])
+def test_inputs_number_too_large_in_a_hand_read_body_is_named_as_such(client, number):
+    # orjson (web.deps.json_object) reads a number past a double's range as "not JSON".
+    body = '{"sql": "SELECT 1", "n": ' + number + "}"
+    r = client.post("/api/v1/lab/query", content=body, headers={"content-type": "application/json"})
+    assert "number" in problem(r, 400) and "too large" in r.json()["detail"], r.text
+
+
+def test_inputs_number_too_long_in_multipart_attributes_is_named(client, vigie):
+    form = {k: str(v) for k, v in report_body().items() if k != "attributes"}
+    r = client.post("/api/v1/reports", data={**form, "attributes": '{"n": ' + HUGE + "}"})
+    assert "number is too large" in problem(r, 422)
+    assert r.json()["field"] == "attributes"
+    assert reports_in(vigie) == 0

@@ -17,7 +17,7 @@ from fastapi import Path, Request
 from vigie.accounts.actions import agent_for_token
 from vigie.accounts.domain import Agent
 from vigie.city.schema import MODULES
-from vigie.errors import Forbidden, ModuleNotInUse, NoDataPublished, ValidationFailed
+from vigie.errors import BadRequest, Forbidden, ModuleNotInUse, NoDataPublished, ValidationFailed
 from vigie.runtime import Vigie
 
 SESSION_COOKIE = "vigie_session"
@@ -116,14 +116,18 @@ async def _in_pool(pool: Executor | None, fn: Callable[..., T], *args: Any) -> T
 
 async def json_object(request: Request, max_bytes: int) -> dict[str, Any]:
     """A request's body read as a JSON object (empty: ``{}``), refused with the reason when it
-    is larger than ``max_bytes``, not JSON, or not an object. For routes that read their body
-    by hand (their limits differ, and a 422 should name the problem in words)."""
+    is larger than ``max_bytes``, not JSON, holds a number too large to read (400), or is not
+    an object. For routes that read their body by hand (their limits differ, and a 422 should
+    name the problem in words)."""
     raw = await request.body()
     if len(raw) > max_bytes:
         raise ValidationFailed(f"the body is larger than {max_bytes // 1024} kB")
     try:
         data = orjson.loads(raw or b"{}")
-    except orjson.JSONDecodeError:
+    except orjson.JSONDecodeError as exc:
+        # orjson reads a number past a double's range (1e400, 310 digits) as no JSON at all.
+        if "number is infinity" in str(exc):
+            raise BadRequest("a number in the body is too large to be read") from None
         raise ValidationFailed("the body is not JSON") from None
     if not isinstance(data, dict):
         raise ValidationFailed("the body must be a JSON object")

@@ -3,8 +3,8 @@
 Text is UTF-8: bytes that are not are refused (400), never transcoded (the
 form parsers would otherwise put U+FFFD or Latin-1 guesses into a report).
 A URL may not hold a NUL character, which no text column can store. JSON
-bodies may not nest deeper than :data:`vigie.jsondepth.MAX_DEPTH`, nor escape half a
-surrogate pair.
+bodies may not nest deeper than :data:`vigie.jsondepth.MAX_DEPTH`, escape half a
+surrogate pair, nor hold a number longer than :data:`vigie.jsondepth.MAX_DIGITS` digits.
 
 The checks run in :class:`vigie.web.middleware.InputMiddleware` while the app
 reads the body, chunk by chunk, so nothing is read twice into memory: a JSON
@@ -17,7 +17,16 @@ from __future__ import annotations
 import codecs
 from urllib.parse import unquote_to_bytes
 
-from vigie.jsondepth import LONE_SURROGATE, MAX_DEPTH, TOO_DEEP, lone_surrogate, too_deep
+from vigie.jsondepth import (
+    LONE_SURROGATE,
+    MAX_DEPTH,
+    MAX_DIGITS,
+    TOO_DEEP,
+    TOO_MANY_DIGITS,
+    lone_surrogate,
+    too_deep,
+    too_many_digits,
+)
 
 
 class BadInput(Exception):
@@ -56,6 +65,7 @@ class JsonBodyCheck(BodyCheck):
         self.decoder = codecs.getincrementaldecoder("utf-8")()
         self.openers = 0
         self.escapes = False
+        self.size = 0
         self.chunks: list[bytes] = []
 
     def feed(self, chunk: bytes, final: bool) -> None:
@@ -66,14 +76,18 @@ class JsonBodyCheck(BodyCheck):
         # Depth needs the whole text only when it has more opening brackets than levels allowed.
         self.openers += chunk.count(b"[") + chunk.count(b"{")
         self.escapes = self.escapes or b"\\" in chunk
+        self.size += len(chunk)
         self.chunks.append(chunk)
-        if not final or (self.openers <= MAX_DEPTH and not self.escapes):
+        # Only a body longer than MAX_DIGITS can hold a number too long to read.
+        if not final or (self.openers <= MAX_DEPTH and not self.escapes and self.size <= MAX_DIGITS):
             return
         body = b"".join(self.chunks)
         if self.openers > MAX_DEPTH and too_deep(body):
             raise BadInput(f"request body: {TOO_DEEP}")
         if self.escapes and lone_surrogate(body):
             raise BadInput(f"request body: {LONE_SURROGATE}")
+        if too_many_digits(body):
+            raise BadInput(f"request body: {TOO_MANY_DIGITS}")
 
 
 class FormBodyCheck(BodyCheck):
