@@ -41,7 +41,7 @@ def test_db_sparse_indexes_serve_the_erasure_of_an_address(vigie):
     event.listen(vigie.db.engine, "before_cursor_execute", grab)
     try:
         with vigie.db.session() as s:
-            erase_reporter(s, "Someone@Example.org")
+            erase_reporter(s, "Someone@Example.org", vigie.catalogue)
             s.rollback()
     finally:
         event.remove(vigie.db.engine, "before_cursor_execute", grab)

@@ -112,3 +112,36 @@ def test_notifications_erasure_request_does_not_tell_if_the_address_is_known(vig
     unknown = client.post("/effacement", data={"email": "unknown@example.org"})
     assert known.status_code == unknown.status_code == 202
     assert known.text.replace("known@example.org", "") == unknown.text.replace("unknown@example.org", "")
+
+
+def test_notifications_erasure_drops_the_residents_free_text_answers(vigie, client):
+    """The answers a resident typed (a licence plate, a car's make) are what they wrote, as
+    their text is: the erasure used to leave them in the report, and public on its API. The
+    answers chosen from the service's lists, numbers and dates stay (the city's work needs them)."""
+    sub = Submission(
+        service_code="vehicule-ventouse",
+        channel="web",
+        description="Garée devant chez moi",
+        lat=DIJON["lat"],
+        long=DIJON["long"],
+        attributes={
+            "plaque": "AB-123-CD",
+            "marque_couleur": "Clio rouge",
+            "vu_depuis": "2026-12-01T10:00:00Z",
+        },
+        reporter_email=EMAIL,
+    )
+    row, _ = do_submit_report(vigie, check_submission(vigie, sub))
+    before = client.get(f"/api/v1/reports/{row.id}").json()["attributes"]
+    assert before["plaque"] == "AB-123-CD"
+
+    client.post("/effacement", data={"email": EMAIL})
+    assert client.post(_link(vigie, client)).status_code == 200
+
+    with vigie.db.session() as s:
+        kept = s.get(ReportRow, row.id).attributes
+    assert kept == {"vu_depuis": before["vu_depuis"]}
+    public = client.get(f"/api/v1/reports/{row.id}").json()
+    assert "AB-123-CD" not in str(public) and "Clio" not in str(public)
+    open311 = client.get(f"/open311/v2/requests/{row.id}.json").text
+    assert "AB-123-CD" not in open311 and "Clio" not in open311

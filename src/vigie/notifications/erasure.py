@@ -167,7 +167,7 @@ def do_erase(v: Vigie, token: str, code: str) -> ErasureRow:
             s.commit()
             return row
         address = row.email.strip().casefold()
-        erased = erase_reporter(s, row.email, row.lang)
+        erased = erase_reporter(s, row.email, v.catalogue, row.lang)
         photo_keys = erased.photo_keys
         outbox = list(
             s.execute(

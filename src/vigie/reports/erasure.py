@@ -3,21 +3,25 @@
 Called by the erasure request once its e-mail link is used
 (``notifications/erasure.py``), inside that request's transaction: the
 reports a resident filed keep what the city needs to run its service
-(category, place, status, history of the work) and lose what tells who filed
-them and what they wrote — contact, device, account, tracking token, text,
-photos and media links — each replaced by a tombstone (an empty value, a fixed
-text, ``erased_at``). Follows by that address lose the address and their token.
+(category, place, status, history of the work, the answers chosen from the
+service's lists, numbers and dates) and lose what tells who filed them and what
+they wrote — contact, device, account, tracking token, text, the answers typed
+as free text (a licence plate, a name), photos and media links — each replaced
+by a tombstone (an empty value, a fixed text, ``erased_at``). Follows by that
+address lose the address and their token.
 """
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
+from vigie.catalogue.domain import Catalogue, Datatype
 from vigie.db import utcnow
 from vigie.reports.storage import HAS_REPORTER_EMAIL, FollowerRow, PhotoRow, ReportRow, ReportUpdateRow
 
@@ -37,7 +41,19 @@ class Erased:
     photo_keys: list[str] = field(default_factory=list)
 
 
-def erase_reporter(s: Session, email: str, lang: str = "fr") -> Erased:
+# Answers a resident picks rather than writes: nothing in them is their own words.
+CHOSEN = frozenset({Datatype.SINGLEVALUELIST, Datatype.MULTIVALUELIST, Datatype.NUMBER, Datatype.DATETIME})
+
+
+def chosen_answers(catalogue: Catalogue, service_code: str, answers: dict[str, Any] | None) -> dict[str, Any]:
+    """``answers`` without the free text: only those the service declares as a list, a number or
+    a date (an answer to a question the catalogue no longer has cannot be told apart: it goes)."""
+    service = catalogue.service(service_code)
+    declared = {a.code: a.datatype for a in service.attributes} if service is not None else {}
+    return {k: value for k, value in (answers or {}).items() if declared.get(k) in CHOSEN}
+
+
+def erase_reporter(s: Session, email: str, catalogue: Catalogue, lang: str = "fr") -> Erased:
     """Replace the personal data tied to ``email`` by tombstones, in session ``s`` (not committed)."""
     address = email.strip().casefold()
     now = utcnow()
@@ -45,10 +61,17 @@ def erase_reporter(s: Session, email: str, lang: str = "fr") -> Erased:
     # Addresses are stored lower-cased (check_email): compared as stored, the partial
     # index of the reports with an address serves the query (its predicate stated).
     wanted = ReportRow.reporter_email.in_(sorted({address, email.strip().lower()}))
-    report_ids = list(s.scalars(select(ReportRow.id).where(sql_text(HAS_REPORTER_EMAIL), wanted)))
+    found = list(
+        s.execute(
+            select(ReportRow.id, ReportRow.service_code, ReportRow.attributes).where(
+                sql_text(HAS_REPORTER_EMAIL), wanted
+            )
+        )
+    )
+    report_ids = [rid for rid, _, _ in found]
     if report_ids:
         text = TOMBSTONE.get(lang, TOMBSTONE["fr"])
-        for rid in report_ids:
+        for rid, service_code, answers in found:
             # A fresh random token per report: the old tracking link leads nowhere.
             s.execute(
                 update(ReportRow)
@@ -62,6 +85,7 @@ def erase_reporter(s: Session, email: str, lang: str = "fr") -> Erased:
                     token=secrets.token_urlsafe(24),
                     description=text,
                     public_description=None,
+                    attributes=chosen_answers(catalogue, service_code, answers),
                     erased_at=now,
                 )
             )
@@ -91,4 +115,4 @@ def erase_reporter(s: Session, email: str, lang: str = "fr") -> Erased:
     return out
 
 
-__all__ = ["Erased", "TOMBSTONE", "erase_reporter"]
+__all__ = ["CHOSEN", "Erased", "TOMBSTONE", "chosen_answers", "erase_reporter"]
