@@ -123,7 +123,7 @@ class Settings(BaseSettings):
         description="Recent geocoder answers kept in memory for 5 minutes (0: none): people type "
         "the same first letters again and again.",
     )
-    event_bus: str = Field(
+    event_bus: Literal["auto", "memory", "postgres"] = Field(
         "auto",
         description="`memory` (one process), `postgres` (LISTEN/NOTIFY, reaches every "
         "worker) or `auto` (postgres when the database is PostgreSQL).",

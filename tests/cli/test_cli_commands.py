@@ -199,22 +199,3 @@ def test_cli_user_disable_and_set_password_revoke_every_login(env, vigie, make_a
     assert authenticate(vigie.db, agent.email, "a-brand-new-password").id == agent.id
     unknown = run("user", "disable", "nobody@agents.example")
     assert unknown.exit_code == 1 and "no account" in unknown.output
-
-
-def test_cli_serve_refuses_an_invalid_profile_with_its_problems_and_exits(tmp_path: Path, monkeypatch):
-    example = Path("docs/example-profile")
-    for name in ["city.yaml", "quartiers.geojson", "catalogue.yaml", *[p.name for p in example.glob("*.md")]]:
-        (tmp_path / name).write_text((example / name).read_text(encoding="utf-8"), encoding="utf-8")
-    catalogue = tmp_path / "catalogue.yaml"
-    text = catalogue.read_text(encoding="utf-8")
-    catalogue.write_text(text.replace("    team: ", "    teem: ", 1), encoding="utf-8")
-    monkeypatch.setenv("VIGIE_CITY", str(tmp_path))
-    monkeypatch.setenv("VIGIE_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("VIGIE_PORT", "8799")  # serve --port writes it: restored after the test
-    started = []
-    monkeypatch.setattr("uvicorn.run", lambda *a, **k: started.append(a))
-    result = run("serve")
-    assert result.exit_code == 1 and started == []
-    line = text.splitlines().index(next(x for x in text.splitlines() if x.startswith("    team: "))) + 1
-    assert f"{catalogue}:{line}: procedures[0].teem: unknown key 'teem'" in result.output
-    assert "Traceback" not in result.output and f"problems in {catalogue}" in result.output

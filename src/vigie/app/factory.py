@@ -7,7 +7,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from vigie import __version__
 from vigie.app.errors import install_error_handlers
-from vigie.app.lifespan import lifespan_for
+from vigie.app.lifespan import StartUpFailed, lifespan_for
 from vigie.app.observability import RequestMiddleware
 from vigie.app.routers import include_routers
 from vigie.citizen.views import resident_sections
@@ -16,12 +16,16 @@ from vigie.maps.basemap import Basemap, make_basemap
 from vigie.reusers.quota import RateLimitHeaders
 from vigie.runtime import Vigie
 from vigie.settings import Settings
+from vigie.startup import start_up_failed
 from vigie.web.middleware import InputMiddleware, SecurityHeadersMiddleware
 from vigie.web.templating import environment
 
 
-def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> FastAPI:
-    """The app for ``settings``; a ``vigie`` given here is used as is and not closed."""
+def create_app(
+    settings: Settings | None = None, vigie: Vigie | None = None, on_failure: StartUpFailed | None = None
+) -> FastAPI:
+    """The app for ``settings``; a ``vigie`` given here is used as is and not closed.
+    ``on_failure`` hears an exception of the lifespan's start-up (else it is raised)."""
     settings = settings or (vigie.settings if vigie else Settings())
     # Checked here so that a wrong VIGIE_BASEMAP stops start-up with the reason.
     basemap = make_basemap(settings.basemap, settings.basemap_attribution)
@@ -30,7 +34,7 @@ def create_app(settings: Settings | None = None, vigie: Vigie | None = None) -> 
         version=__version__,
         description="Citizen reports, control centre and open data for a connected city. "
         "The Open311 GeoReport v2 API lives under /open311/v2.",
-        lifespan=lifespan_for(settings, vigie, basemap),
+        lifespan=lifespan_for(settings, vigie, basemap, on_failure),
         docs_url=None,
         redoc_url=None,
     )
@@ -60,7 +64,11 @@ def install_middleware(app: FastAPI, settings: Settings, basemap: Basemap) -> No
 
 
 def app_from_env() -> FastAPI:
-    """Entry point for uvicorn workers (`vigie.app:app_from_env --factory`)."""
-    settings = Settings()
-    configure_logging(settings.log_level, settings.log_format)
-    return create_app(settings)
+    """Entry point for uvicorn workers (`vigie.app:app_from_env --factory`): a failure here or
+    in the start-up ends the process with one message (vigie.startup)."""
+    try:
+        settings = Settings()
+        configure_logging(settings.log_level, settings.log_format)
+        return create_app(settings, on_failure=start_up_failed)
+    except Exception as exc:
+        start_up_failed(exc)

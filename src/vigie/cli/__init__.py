@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -116,6 +117,8 @@ def serve(
     """Serve the web app and APIs."""
     import uvicorn
 
+    from vigie.startup import REPORT_FILE, STARTUP_FAILURE, reported_failure
+
     # The app (and every worker) reads its settings from the environment: an address
     # given here must reach them, or the default public URL would name another port.
     if host:
@@ -123,9 +126,6 @@ def serve(
     if port:
         os.environ["VIGIE_PORT"] = str(port)
     s = _settings()
-    # The profile is checked here, as 'catalogue validate' does: failing inside the app's
-    # start-up, it printed a traceback and left the process hanging instead of exiting.
-    _checked_profile(s.city)
     proxies = [p.strip() for p in s.trusted_proxies.split(",") if p.strip()]
     n_workers = workers or s.workers
     if n_workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
@@ -135,18 +135,32 @@ def serve(
         shutil.rmtree(metrics_dir, ignore_errors=True)
         metrics_dir.mkdir(parents=True)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir.resolve())
-    uvicorn.run(
-        "vigie.app:app_from_env",
-        factory=True,
-        host=s.host,
-        port=s.port,
-        workers=n_workers,
-        log_level=s.log_level,
-        access_log=False,
-        # X-Forwarded-* are believed only from the proxies listed in the settings.
-        proxy_headers=bool(proxies),
-        forwarded_allow_ips=proxies or None,
-    )
+    # A start-up that fails (profile, catalogue, settings, files) ends the app's process with its
+    # message (vigie.startup); several workers leave it in a file, printed here once.
+    report_dir = Path(tempfile.mkdtemp(prefix="vigie-serve-")) if n_workers > 1 else None
+    if report_dir is not None:
+        os.environ[REPORT_FILE] = str(report_dir / "failure.txt")
+    try:
+        uvicorn.run(
+            "vigie.app:app_from_env",
+            factory=True,
+            host=s.host,
+            port=s.port,
+            workers=n_workers,
+            log_level=s.log_level,
+            access_log=False,
+            # X-Forwarded-* are believed only from the proxies listed in the settings.
+            proxy_headers=bool(proxies),
+            forwarded_allow_ips=proxies or None,
+        )
+        failure = reported_failure(report_dir / "failure.txt") if report_dir else None
+    finally:
+        if report_dir is not None:
+            os.environ.pop(REPORT_FILE, None)
+            shutil.rmtree(report_dir, ignore_errors=True)
+    if failure is not None:
+        err.print(f"error: {failure}", highlight=False, markup=False)
+        raise typer.Exit(STARTUP_FAILURE)
 
 
 @db_app.command("upgrade")
