@@ -381,12 +381,24 @@ def _split_top(text: str) -> list[str]:
     return parts
 
 
+def facet_value(value: str, family: str | None) -> str:
+    """A ``refine``/``exclude`` value as Opendatasoft reads it: quoted or not (``status:"done"``, as
+    its docs write them, is ``status:done``), a date's parts joined by ``/`` as its date facets
+    name them (``2026/03``) or by ``-``."""
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        value = value[1:-1]
+    if family == "time":
+        value = value.replace("/", "-")
+    return value
+
+
 def facet_condition(spec: str, cols: Columns, params: list[Any], param: str) -> str:
     """``field:value`` of ``refine``/``exclude``: equality, or a prefix for a date field."""
     name, sep, value = spec.partition(":")
     if not sep:
         raise RESTParameterError(f"{param} must be field:value, got {spec!r}")
     column = cols.field(name.strip(), param)
+    value = facet_value(value, cols.types[name.strip()])
     params.append(value if cols.types[name.strip()] != "time" else value + "%")
     if cols.types[name.strip()] == "time":
         return f"(CAST({column} AS VARCHAR) LIKE ?)"
@@ -446,7 +458,7 @@ def equality(where: list[str], refine: list[str], exclude: list[str], cols: Colu
     if refine:
         name, sep, value = refine[0].partition(":")
         name = name.strip()
-        return Facet(name, value) if sep and cols.types.get(name) == "text" else None
+        return Facet(name, facet_value(value, "text")) if sep and cols.types.get(name) == "text" else None
     toks = tokenize(texts[0], "where")
     if len(toks) != 3 or toks[1].kind != "op" or toks[1].text != "=":
         return None

@@ -48,6 +48,9 @@ if TYPE_CHECKING:
 router = APIRouter(tags=["open data: records API (Opendatasoft Explore v2.1)"])
 BASE = "/api/explore/v2.1/catalog/datasets"
 DEFAULT_LIMIT, MAX_LIMIT, MAX_WINDOW = 10, 100, 10_000
+# Opendatasoft's own bounds for a query with a group_by: 20,000 groups a page and offset + limit
+# <= 20,000 (a reuser asking every commune or every day in one page is refused nowhere else).
+MAX_GROUP_LIMIT = MAX_GROUP_WINDOW = 20_000
 RECORD_PARAMS = {
     "apikey",  # a reuser's key (vigie.reusers.quota); api_key, Open311's name, is ignored
     "api_key",
@@ -280,20 +283,21 @@ def _published(request: Request, dataset_id: str) -> Published:
         raise NotFound(f"Unknown dataset: {dataset_id}") from None
 
 
-def _check_window(limit: int, offset: int, records: bool = True) -> None:
-    if records and not 0 <= limit <= MAX_LIMIT:
+def _check_window(limit: int, offset: int, records: bool = True, grouped: bool = False) -> None:
+    most, window = (MAX_GROUP_LIMIT, MAX_GROUP_WINDOW) if grouped else (MAX_LIMIT, MAX_WINDOW)
+    if records and not 0 <= limit <= most:
         raise RESTParameterError(
             f"Invalid value for limit API parameter: {limit} was found but -1 <= limit <= "
-            f"{MAX_LIMIT} is expected."
+            f"{most} is expected{' with a group_by' if grouped else ''}."
         )
     if offset < 0:
         raise RESTParameterError(
             f"Invalid value for offset API parameter: {offset} was found but offset >= 0 is expected."
         )
-    if records and offset + limit > MAX_WINDOW:
+    if records and offset + limit > window:
         raise RESTParameterError(
             f"Invalid value for limit and offset API parameters: offset + limit must be "
-            f"<= {MAX_WINDOW} (here {offset + limit}); use the exports for more."
+            f"<= {window} (here {offset + limit}); use the exports for more."
         )
 
 
@@ -322,9 +326,10 @@ async def records(request: Request, dataset_id: str) -> Response:
         enforce(request, "records")
         params = _params(request, RECORD_PARAMS)
         limit, offset = _int(params, "limit", DEFAULT_LIMIT), _int(params, "offset", 0)
+        grouped = bool(_one(params, "group_by").strip())
         if limit == -1:
-            limit = MAX_LIMIT
-        _check_window(limit, offset)
+            limit = MAX_GROUP_LIMIT if grouped else MAX_LIMIT
+        _check_window(limit, offset, grouped=grouped)
         _lang(params)
         tz = _timezone(params)
         try:
