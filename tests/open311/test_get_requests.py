@@ -151,6 +151,16 @@ def test_get_requests_service_request_id_overrides_filters(
     assert b not in _ids(body)
 
 
+def test_get_requests_ids_in_other_digits_match_nothing(client: TestClient, new_report: NewReport) -> None:
+    """``str.isdigit`` takes "²" and "①" for digits, which ``int`` refuses: such an id was an
+    uncaught ValueError (Open311's "general service error", with a traceback in the log)."""
+    a = new_report()
+    for odd in ("\u00b2", "\u2460", "\u0665"):  # superscript two, circled one, Arabic-Indic five
+        r = client.get(f"{V2}/requests.json", params={"service_request_id": f"{a},{odd}"})
+        assert r.status_code == 200, r.text
+        assert _ids(r.json()) == [a]
+
+
 def test_get_requests_service_code_filter(
     client: TestClient, new_report: NewReport, post: Callable[..., Any], extra_services: Vigie
 ) -> None:

@@ -233,7 +233,17 @@ def test_opendata_dcat_pages_follow_hydra_links(client):
 
 @pytest.mark.parametrize(
     "params",
-    [{"page": "0"}, {"page": "x"}, {"page_size": "0"}, {"page_size": "1001"}, {"limit": "5"}],
+    [
+        {"page": "0"},
+        {"page": "x"},
+        {"page_size": "0"},
+        {"page_size": "1001"},
+        {"limit": "5"},
+        # int() reads these as 10, 5 and 5: a typo or another script is not a page number
+        {"page_size": "1_0"},
+        {"page_size": "\u0665"},
+        {"page": " 1"},
+    ],
 )
 def test_opendata_dcat_refuses_bad_paging(client, params):
     r = client.get(URL, params=params)

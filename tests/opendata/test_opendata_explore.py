@@ -265,6 +265,10 @@ def test_opendata_explore_records_a_field_of_too_many_values_has_no_checkpoints(
         ({"limit": 101}, "InvalidRESTParameterError", "limit"),
         ({"limit": 100, "offset": 9950}, "InvalidRESTParameterError", "10000"),
         ({"offset": -1}, "InvalidRESTParameterError", "offset"),
+        # int() reads "1_0" as 10 and other scripts' digits as ours
+        ({"limit": "1_0"}, "InvalidRESTParameterError", "limit must be an integer"),
+        ({"limit": "\u0665"}, "InvalidRESTParameterError", "limit must be an integer"),
+        ({"offset": " 5"}, "InvalidRESTParameterError", "offset must be an integer"),
         ({"where": "nope = 1"}, "ODSQLError", "unknown field"),
         ({"where": "parking = "}, "ODSQLError", "end"),
         ({"where": "parking = 'x'; drop table t"}, "ODSQLError", "cannot read"),

@@ -227,6 +227,12 @@ def test_opendata_ogc_item_by_id(server: str) -> None:
         ("/collections/parkings/items", {}, 404, "has no position"),
         ("/collections/arrets-tram/items/99999", {}, 404, "no feature"),
         ("/collections/arrets-tram/items/abc", {}, 404, "no feature"),
+        # str.isdigit takes these for digits, int refuses them: they were a 500
+        ("/collections/arrets-tram/items/\u00b2", {}, 404, "no feature"),
+        ("/collections/arrets-tram/items/\u2460", {}, 404, "no feature"),
+        ("/collections/arrets-tram/items/\u0665", {}, 404, "no feature"),
+        ("/collections/commerces/items", {"limit": "1_0"}, 400, "limit must be a whole number"),
+        ("/collections/commerces/items", {"offset": "\u0665"}, 400, "offset must be a whole number"),
     ],
 )
 def test_opendata_ogc_refuses_clearly(

@@ -21,6 +21,7 @@ from typing import Any
 
 from fastapi import Request
 
+from vigie.digits import is_digits
 from vigie.errors import BadRequest, NotFound
 from vigie.reports.domain import CLOSED, Status, parse_datetime
 from vigie.reports.queries import MAX_PAGE_SIZE
@@ -174,7 +175,7 @@ def parse_ids(params: Params) -> list[int]:
     ids = params.csv("service_request_id")
     if len(ids) > MAX_IDS:
         raise BadRequest(f"at most {MAX_IDS} ids may be asked at once", field="service_request_id")
-    return [int(i) for i in ids if i.isdigit() and len(i) <= 10 and int(i) <= 2**31 - 1]
+    return [int(i) for i in ids if is_digits(i) and len(i) <= 10 and int(i) <= 2**31 - 1]
 
 
 def parse_attributes(params: Params) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
+from vigie.digits import whole_number
 from vigie.errors import BadRequest, NotAcceptable, NotFound
 from vigie.opendata.queries import first_published, published_datasets
 from vigie.runtime import Vigie
@@ -128,10 +129,9 @@ def _int(request: Request, name: str, default: int, low: int, high: int) -> int:
     text = request.query_params.get(name)
     if text is None:
         return default
-    try:
-        value = int(text)
-    except ValueError:
-        raise BadRequest(f"{name} must be a whole number, got {text[:20]!r}", field=name) from None
+    value = whole_number(text)
+    if value is None:
+        raise BadRequest(f"{name} must be a whole number, got {text[:20]!r}", field=name)
     if not low <= value <= high:
         raise BadRequest(f"{name} must be between {low} and {high}, got {value}", field=name)
     return value

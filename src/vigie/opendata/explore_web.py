@@ -24,6 +24,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 
+from vigie.digits import whole_number
 from vigie.errors import NotFound, VigieError
 from vigie.opendata import exports
 from vigie.opendata.domain import ColumnKind
@@ -160,10 +161,10 @@ def _int(params: dict[str, list[str]], key: str, default: int) -> int:
     text = _one(params, key)
     if not text:
         return default
-    try:
-        return int(text)
-    except ValueError:
-        raise RESTParameterError(f"{key} must be an integer, got {text!r}") from None
+    number = whole_number(text)
+    if number is None:
+        raise RESTParameterError(f"{key} must be an integer, got {text[:40]!r}")
+    return number
 
 
 def _timezone(params: dict[str, list[str]]) -> ZoneInfo:

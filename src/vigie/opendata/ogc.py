@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from vigie.digits import is_digits, whole_number
 from vigie.errors import BadRequest, NotFound
 from vigie.opendata.domain import ColumnKind
 from vigie.opendata.explore_engine import quote, time_limit
@@ -164,10 +165,10 @@ def parse_datetime(text: str) -> Interval:
 
 
 def _int(text: str, name: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise InvalidParameter(f"{name} must be a whole number, got {text[:40]!r}") from None
+    number = whole_number(text)
+    if number is None:
+        raise InvalidParameter(f"{name} must be a whole number, got {text[:40]!r}")
+    return number
 
 
 def _typed(c: Collection, name: str, text: str) -> Any:
@@ -301,7 +302,7 @@ def items(tables: ReleaseTables, c: Collection, path: Path, q: ItemsQuery) -> Pa
 
 def item(tables: ReleaseTables, c: Collection, path: Path, feature_id: str) -> dict[str, Any]:
     """One feature by its id (its row's position in the release)."""
-    if not feature_id.isdigit() or len(feature_id) > 12:
+    if not is_digits(feature_id) or len(feature_id) > 12:
         raise NotFound(f"no feature {feature_id[:40]!r} in collection {c.id!r} (ids are row numbers)")
     with tables.cursor(c.published.release, path) as cur:
         table = cur.sql(f"SELECT * FROM {TABLE} WHERE {FID} = ?", params=[int(feature_id)]).to_arrow_table()  # noqa: S608 - bound id

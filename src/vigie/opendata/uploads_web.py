@@ -13,6 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from vigie.accounts.permissions import require
+from vigie.digits import is_digits
 from vigie.errors import UnsupportedMediaType, ValidationFailed
 from vigie.opendata.actions import MAX_UPLOAD_BYTES
 from vigie.opendata.domain import FREQUENCIES, LICENCES, THEMES, ColumnKind
@@ -71,7 +72,7 @@ async def stage(request: Request) -> dict[str, Any]:
     if ctype != "multipart/form-data":
         raise UnsupportedMediaType("send the file as multipart/form-data (field file)")
     length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > MAX_UPLOAD_BYTES + 64 * 1024:
+    if is_digits(length) and int(length) > MAX_UPLOAD_BYTES + 64 * 1024:
         raise ValidationFailed(
             f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB", field="file"
         )

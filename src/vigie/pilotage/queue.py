@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Select, and_, case, func, literal, or_, select, text, union_all
 
 from vigie import csvsafe
+from vigie.digits import is_digits
 from vigie.errors import ValidationFailed
 from vigie.reports.domain import CLOSED, Status
 from vigie.reports.records import ReportRecord, read_records, report_columns
@@ -320,7 +321,7 @@ def queue_csv(v: Vigie, q: QueueQuery, now: datetime, lang: str) -> Iterator[str
 
 def references_and_statuses(v: Vigie, ids: list[str]) -> dict[str, tuple[str | None, str]]:
     """Reference and status by id (as given, a string) of the reports among ``ids`` that exist."""
-    numbers = [int(i) for i in ids if i.isdigit() and len(i) <= 18]
+    numbers = [int(i) for i in ids if is_digits(i) and len(i) <= 18]
     if not numbers:
         return {}
     with v.db.session() as s:
