@@ -25,7 +25,7 @@ def test_browser_opendata_dataset_page_reflows_on_a_phone(vigie, make_agent, new
     assert _page_width(page) <= 390
     box = page.locator("div.table-scroll", has=page.locator("table.preview"))
     expect(box).to_have_role("region")
-    expect(box).to_have_accessible_name("Aperçu (20 premières lignes)")
+    expect(box).to_have_accessible_name("Tableau : Aperçu (20 premières lignes)")
     box.focus()
     expect(box).to_be_focused()
     check_a11y(page, "on a dataset page, on a phone")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import sys
 import threading
 from pathlib import Path
@@ -11,9 +13,17 @@ import duckdb
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.opendata.helpers import create, published_carparks
+from tests.opendata.helpers import (
+    CARPARK_COLUMNS,
+    approve,
+    carpark_csv,
+    committee,
+    create,
+    published_carparks,
+)
 from tests.opendata.test_opendata_explore import STOPS_COLUMNS
 from vigie.app import create_app
+from vigie.opendata.actions import do_release, do_upload
 from vigie.opendata.lab_child import clean, sandbox
 from vigie.opendata.lab_worker import lab_process
 from vigie.settings import Settings
@@ -269,3 +279,22 @@ def test_opendata_lab_names_a_value_json_cannot_hold(client, vigie, published):
         assert "cannot be written" in detail and "VARCHAR" in detail, (sql, detail)
     assert lab_process(vigie).pid == first  # the process lives on
     assert _query(client, "SELECT count(*) AS n FROM parkings").json()["rows"] == [[200]]
+
+
+def test_opendata_lab_page_example_runs_on_a_dataset_named_with_a_hyphen(client, vigie, make_agent):
+    """Most datasets' ids have a hyphen (``arrets-tram``): the page's example query, which runs
+    as the page opens, and its list of tables write such a name in double quotes."""
+    members = committee(vigie, make_agent)
+    publisher = make_agent("supervisor")
+    rules = {"time": {"datetime": "hour"}}
+    create(vigie, publisher, "parkings-occupation", columns=CARPARK_COLUMNS, rules=rules)
+    do_upload(vigie, publisher, "parkings-occupation", carpark_csv(50), "csv")
+    approve(vigie, members, "parkings-occupation")
+    assert do_release(vigie, publisher, "parkings-occupation").status == "published"
+    page = client.get("/labo").text
+    example = re.search(r'<textarea id="lab-sql"[^>]*>(.*?)</textarea>', page, re.S)
+    assert example is not None
+    r = _query(client, html.unescape(example.group(1)))
+    assert r.status_code == 200, r.text
+    assert len(r.json()["rows"]) == 20
+    assert "<code>&#34;parkings-occupation&#34;</code>" in page  # the listed name, as written

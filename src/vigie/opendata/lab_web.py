@@ -6,6 +6,7 @@ SQL and a title, reached by a random id; it reads published data only.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -21,6 +22,13 @@ from vigie.web.templating import render
 
 router = APIRouter(tags=["open data: data lab"])
 EXAMPLE = "SELECT *\nFROM {dataset}\nLIMIT 20"
+PLAIN_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+def sql_name(name: str) -> str:
+    """A dataset's name as a query writes it: most ids have a hyphen (``arrets-tram``), which
+    SQL reads as a minus unless the name is in double quotes."""
+    return name if PLAIN_NAME.fullmatch(name) else '"' + name.replace('"', '""') + '"'
 
 
 def _vigie(request: Request) -> Vigie:
@@ -38,12 +46,13 @@ def _text(data: dict[str, Any], key: str) -> str:
 def _page(request: Request, saved: Any = None) -> HTMLResponse:
     v = _vigie(request)
     names = sorted(lab.datasets(v))
-    sql = saved.sql if saved is not None else EXAMPLE.format(dataset=names[0] if names else "dataset")
+    example = EXAMPLE.format(dataset=sql_name(names[0]) if names else "dataset")
+    sql = saved.sql if saved is not None else example
     return render(
         request,
         "opendata/lab.html",
         nav="opendata",
-        datasets=names,
+        datasets=[(name, sql_name(name)) for name in names],
         sql=sql,
         saved=saved,
         recent=lab.recent_queries(v),
