@@ -3,6 +3,9 @@ a page of groups past 100, quoted and slashed refine values, times in the CSV ex
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 
 from tests.opendata.helpers import approve, committee, create
@@ -75,3 +78,17 @@ def test_opendata_explore_refine_reads_quoted_values_and_date_paths(client, sens
     # the same count whether the total is read in the field's counts or counted
     page = client.get(url, params={"refine": refine, "limit": 1})
     assert page.json()["total_count"] == expected
+
+
+@pytest.mark.parametrize(
+    ("timezone", "moment"),
+    [(None, "2026-03-01T10:30:00+00:00"), ("Europe/Paris", "2026-03-01T11:30:00+01:00")],
+)
+def test_opendata_exports_csv_writes_moments_as_the_json_export_in_the_asked_zone(
+    client, sensors, timezone, moment
+):
+    params = {"refine": "capteur:C000"} | ({"timezone": timezone} if timezone else {})
+    text = client.get(f"{BASE}/{sensors}/exports/csv", params=params).content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    assert [r["quand"] for r in rows] == [moment]
+    assert client.get(f"{BASE}/{sensors}/exports/json", params=params).json()[0]["quand"] == moment

@@ -430,7 +430,7 @@ def _stream(
 ) -> Iterator[bytes]:
     with opened:  # the sandbox the rows are read from, closed with the stream
         if fmt == "csv":
-            yield from exports.csv_chunks(batches, schema, delimiter, bom)
+            yield from exports.csv_chunks(batches, schema, delimiter, bom, tz)
         elif fmt == "json":
             yield from exports.json_chunks(batches, tz)
         elif fmt == "jsonl":

@@ -69,22 +69,48 @@ def rows(batch: pa.RecordBatch, tz: ZoneInfo) -> Iterator[dict[str, Any]]:
         yield {k: plain(val, tz) for k, val in row.items()}
 
 
+def iso_times(batch: pa.RecordBatch, tz: ZoneInfo) -> pa.RecordBatch:
+    """The batch with its moments written as JSON writes them (``plain``): ISO 8601 in the asked
+    time zone, ``2023-09-30T11:43:00+02:00`` (pyarrow's CSV writer would write them in UTC as
+    ``2023-09-30 09:43:00.000000+0000``, whatever ``timezone`` the reuser asked)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns = batch.columns
+    for i, f in enumerate(batch.schema):
+        if not pa.types.is_timestamp(f.type):
+            continue
+        aware = columns[i] if f.type.tz else pc.assume_timezone(columns[i], "UTC")  # naive is UTC
+        local = aware.cast(pa.timestamp(f.type.unit, tz=tz.key))
+        whole = local.cast(pa.timestamp("s", tz=tz.key), safe=False)
+        # Seconds suffice unless a moment has a fraction (then the unit's digits, as %S writes them).
+        exact = pc.all(pc.equal(whole.cast(pa.timestamp(f.type.unit, tz=tz.key)), local)).as_py() is not False
+        text = pc.strftime(whole if exact else local, format="%Y-%m-%dT%H:%M:%S%z")
+        columns[i] = pc.replace_substring_regex(text, pattern=r"([+-]\d\d)(\d\d)$", replacement=r"\1:\2")
+    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
+
+
 def csv_chunks(
-    batches: Iterable[pa.RecordBatch], schema: pa.Schema, delimiter: str = ";", bom: bool = True
+    batches: Iterable[pa.RecordBatch],
+    schema: pa.Schema,
+    delimiter: str = ";",
+    bom: bool = True,
+    tz: ZoneInfo | None = None,
 ) -> Iterator[bytes]:
     """CSV whose text cells cannot be taken for formulas (``vigie.csvsafe``: ``'=…``); numbers
-    stay numbers."""
+    stay numbers; moments in ISO 8601 in ``tz`` (UTC by default), as the JSON exports write them."""
     import pyarrow.csv as pacsv
 
     if delimiter not in DELIMITERS:
         raise BadRequest("delimiter must be one of ; , | or a tab", field="delimiter")
+    zone = tz or ZoneInfo("UTC")
     if bom:
         yield BOM
     names = [csvsafe.cell(n) for n in schema.names]  # an uploaded file's header is text too
     header = True
     for batch in batches:
         out = io.BytesIO()
-        safe = csvsafe.arrow_batch(batch).rename_columns(names)
+        safe = csvsafe.arrow_batch(iso_times(batch, zone)).rename_columns(names)
         pacsv.write_csv(safe, out, pacsv.WriteOptions(include_header=header, delimiter=delimiter))
         header = False
         yield out.getvalue()
@@ -194,6 +220,7 @@ __all__ = [
     "json_default",
     "csv_chunks",
     "geojson_chunks",
+    "iso_times",
     "json_chunks",
     "jsonl_chunks",
     "parquet_chunks",
