@@ -163,3 +163,16 @@ def test_opendata_web_kpis_per_commune_add_up_to_the_city(vigie, make_agent, cli
     portal = client.get("/donnees").text
     assert '<label for="kpi-commune">Commune</label>' in portal
     assert '<option value="">Toute la ville</option>' in portal and "métropole" not in portal
+
+
+def test_opendata_web_dataset_page_offers_the_spreadsheet_formats(client, auth, make_agent, vigie):
+    """A resident or a journalist opens a spreadsheet, not Parquet: the dataset page links the
+    latest version's CSV, XLSX and JSON Lines exports (GeoJSON for a dataset with a position)."""
+    _flow(client, auth, make_agent, vigie)
+    page = client.get("/donnees/parkings").text
+    base = "/api/explore/v2.1/catalog/datasets/parkings/exports/"
+    for fmt in ("csv", "xlsx", "jsonl"):
+        assert f'href="{base}{fmt}"' in page, fmt
+        assert client.get(base + fmt).status_code == 200, fmt
+    assert f'href="{base}geojson"' not in page  # the car parks' rows have no position
+    assert "Version 1, whole" in client.get("/donnees/parkings?lang=en").text
