@@ -71,3 +71,15 @@ def test_opendata_uploads_web_page_in_french_and_english_for_publishers(client, 
     assert client.post(API, files=files, headers={"X-CSRF-Token": csrf}).status_code == 200
     client.cookies.set(SESSION_COOKIE, do_create_login(vigie.db, make_agent("operator"), "session", 1)[0])
     assert client.get("/donnees/gestion/fichiers").status_code == 403
+
+
+def test_opendata_uploads_web_back_office_links_the_files_page_for_publishers(client, vigie, make_agent):
+    """A data-team member reaches the files page from the back office's menu; an agent who may
+    not publish is not shown the link."""
+    link = 'href="/donnees/gestion/fichiers"'
+    client.cookies.set(SESSION_COOKIE, do_create_login(vigie.db, make_agent("supervisor"), "session", 1)[0])
+    assert link in client.get("/pilotage").text
+    assert "Open data: files" in client.get("/pilotage?lang=en").text
+    client.cookies.set(SESSION_COOKIE, do_create_login(vigie.db, make_agent("operator"), "session", 1)[0])
+    page = client.get("/pilotage")
+    assert page.status_code == 200 and link not in page.text
