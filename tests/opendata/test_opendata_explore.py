@@ -14,7 +14,7 @@ from prometheus_client import REGISTRY
 from tests.opendata.helpers import approve, carpark_csv, carpark_dataset, committee, create
 from vigie.opendata import explore_records
 from vigie.opendata.actions import do_release, do_upload
-from vigie.opendata.explore_odsql import Columns, Facet, equality
+from vigie.opendata.explore_odsql import Columns, Facet, ODSQLError, equality, where_sql
 from vigie.opendata.queries import published_dataset, published_release, release_store
 from vigie.opendata.release_tables import ReleaseTables, release_tables
 
@@ -272,6 +272,10 @@ def test_opendata_explore_records_a_field_of_too_many_values_has_no_checkpoints(
         ({"where": "nope = 1"}, "ODSQLError", "unknown field"),
         ({"where": "parking = "}, "ODSQLError", "end"),
         ({"where": "parking = 'x'; drop table t"}, "ODSQLError", "cannot read"),
+        # a field alone is a condition when it is true or false; a number alone was compared
+        # to TRUE, that is to 1, and answered the rows where it is 1
+        ({"where": "pourcentage"}, "ODSQLError", "expected a comparison after 'pourcentage'"),
+        ({"where": "parking and pourcentage > 0"}, "ODSQLError", "expected a comparison after 'parking'"),
         ({"select": "sqrt(pourcentage)"}, "ODSQLError", "not supported"),
         ({"refine": "parking"}, "InvalidRESTParameterError", "field:value"),
         ({"timezone": "Mars/Olympus"}, "InvalidRESTParameterError", "timezone"),
@@ -368,6 +372,13 @@ def test_opendata_exports_are_cached_and_gzipped(client, published):
     other = client.get(url, params={"where": "pourcentage > 50"})
     assert other.headers["etag"] != r.headers["etag"]
     assert json.loads(client.get(f"{BASE}/parkings/exports/json", params={"limit": 2}).text).__len__() == 2
+
+
+def test_opendata_explore_odsql_a_boolean_field_alone_is_a_condition():
+    cols = Columns({"actif": "bool", "places": "number"})
+    assert where_sql("actif and not actif", cols, []) == '(("actif" = TRUE) AND (NOT ("actif" = TRUE)))'
+    with pytest.raises(ODSQLError, match="expected a comparison after 'places'"):
+        where_sql("places", cols, [])
 
 
 def test_opendata_explore_odsql_equality_is_one_field_against_a_value_of_its_kind():

@@ -276,8 +276,11 @@ class _Parser:
             raise ODSQLError(f"{self.param}: NOT goes before a condition, or before IN / LIKE")
         op = self.accept("op")
         if op is None:
-            if left.startswith('"'):
-                return f"({left} = TRUE)"  # a boolean field on its own
+            last = self.toks[self.i - 1]
+            # A boolean field on its own; any other field alone was compared to TRUE, which
+            # DuckDB casts (a number to 1): the answer to a question nobody asked.
+            if last.kind == "ident" and self.cols.types.get(last.text) == "bool" and left == quote(last.text):
+                return f"({left} = TRUE)"
             raise ODSQLError(f"{self.param}: expected a comparison after {self.toks[self.i - 1].text!r}")
         sql_op = "!=" if op.text == "<>" else op.text
         return f"({left} {sql_op} {self.operand()})"
