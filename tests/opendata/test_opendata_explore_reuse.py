@@ -92,3 +92,16 @@ def test_opendata_exports_csv_writes_moments_as_the_json_export_in_the_asked_zon
     rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
     assert [r["quand"] for r in rows] == [moment]
     assert client.get(f"{BASE}/{sensors}/exports/json", params=params).json()[0]["quand"] == moment
+
+
+def test_opendata_explore_exports_link_lists_the_formats(client, sensors):
+    """The dataset's ``exports`` link answers, as Opendatasoft's does, a link per format."""
+    link = next(x["href"] for x in client.get(f"{BASE}/{sensors}").json()["links"] if x["rel"] == "exports")
+    r = client.get(link)
+    assert r.status_code == 200, r.text
+    formats = {x["rel"]: x["href"] for x in r.json()["links"]}
+    assert formats.pop("self") == link
+    assert set(formats) == {"csv", "json", "jsonl", "parquet", "xlsx"}  # no position: no GeoJSON
+    assert all(client.get(href, params={"limit": 1}).status_code == 200 for href in formats.values())
+    missing = client.get(f"{BASE}/nope/exports")
+    assert missing.status_code == 404 and missing.json()["error_code"] == "NotFound"

@@ -404,6 +404,8 @@ ROUTES: dict[str, Row] = {
         Row(PUBLIC, 404, 404, 404, 404, 404, 404, 404),
     "GET /api/explore/v2.1/catalog/datasets/{dataset_id}/exports/{fmt}":
         Row(PUBLIC, 404, 404, 404, 404, 404, 404, 404),
+    "GET /api/explore/v2.1/catalog/datasets/{dataset_id}/exports":
+        Row(PUBLIC, 404, 404, 404, 404, 404, 404, 404),
     # OGC API – Features over the published releases (no dataset published: no collection)
     "GET /api/ogc":                                 Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /api/ogc/conformance":                     Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),

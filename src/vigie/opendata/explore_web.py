@@ -277,6 +277,25 @@ async def dataset(request: Request, dataset_id: str) -> Response:
     return await run_in_threadpool(_answer, answer)
 
 
+@router.get(
+    BASE + "/{dataset_id}/exports", summary="The export formats of a published dataset", response_model=None
+)
+async def export_formats(request: Request, dataset_id: str) -> Response:
+    """Opendatasoft's list of a dataset's exports: a link per format (the ``exports`` link of the
+    dataset's own answer points here; GeoJSON only for a dataset with a position)."""
+
+    def answer() -> Response:
+        enforce(request, "records")
+        _params(request, CATALOG_PARAMS)
+        p = _published(request, dataset_id)
+        href = f"{_vigie(request).settings.public_base_url.rstrip('/')}{BASE}/{p.id}/exports"
+        formats = [f for f in exports.FORMATS if f != "geojson" or _position(p) is not None]
+        links = [{"rel": "self", "href": href}] + [{"rel": f, "href": f"{href}/{f}"} for f in formats]
+        return Response(orjson.dumps({"links": links}), media_type="application/json")
+
+    return await run_in_threadpool(_answer, answer)
+
+
 def _published(request: Request, dataset_id: str) -> Published:
     try:
         return published_dataset(_vigie(request), dataset_id)
