@@ -15,18 +15,22 @@
   function epoch(iso) { return Date.parse(iso.length === 10 ? iso + "T00:00:00Z" : iso) / 1000; }
   function shorten(text) { return text.length > 16 ? text.slice(0, 15) + "…" : text; }
 
-  function line(el, xs, series, format) {
+  // xLabel names the x series in the legend (uPlot's default is the English "Time"); a
+  // monthly series is ticked at its own months, or uPlot's half-month splits repeat a label.
+  function line(el, xs, series, format, xLabel, monthly) {
+    const when = function (ts) { return format.format(new Date(ts * 1000)); };
     return new uPlot({
       width: width(el),
       height: 260,
       tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1000), "UTC"); },
       legend: { show: series.length > 1 },
       cursor: { drag: { x: false, y: false } },
-      series: [{}].concat(series.map(function (s) {
+      series: [{ label: xLabel, value: function (u, ts) { return ts === null ? "–" : when(ts); } }].concat(series.map(function (s) {
         return { label: s.label, stroke: s.colour, width: 2, points: { show: false } };
       })),
       axes: [
-        { values: function (u, splits) { return splits.map(function (ts) { return format.format(new Date(ts * 1000)); }); } },
+        monthly ? { splits: function () { return xs; }, values: function (u, splits) { return splits.map(when); } }
+          : { values: function (u, splits) { return splits.map(when); } },
         { size: 56 },
       ],
     }, [xs].concat(series.map(function (s) { return s.values; })), el);
@@ -58,7 +62,7 @@
       line(perMonth, k.months.map(epoch), [
         { label: cfg.texts.received, colour: BLUE, values: k.received },
         { label: cfg.texts.handled, colour: GREEN, values: k.handled },
-      ], monthFormat);
+      ], monthFormat, cfg.texts.month, true);
     }
     const delays = document.getElementById("kpi-delays");
     if (k && delays && k.delays.length) {
@@ -69,7 +73,7 @@
     if (c && el) {
       if (c.kind === "line") {
         const keep = c.x.map(function (x, i) { return x !== null ? i : -1; }).filter(function (i) { return i >= 0; });
-        line(el, keep.map(function (i) { return epoch(c.x[i]); }), [{ label: c.y_column, colour: BLUE, values: keep.map(function (i) { return c.y[i]; }) }], dayFormat);
+        line(el, keep.map(function (i) { return epoch(c.x[i]); }), [{ label: c.y_column, colour: BLUE, values: keep.map(function (i) { return c.y[i]; }) }], dayFormat, c.x_column, false);
       } else {
         bars(el, c.x, c.y, BLUE, c.x_column);
       }
