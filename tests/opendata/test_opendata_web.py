@@ -28,7 +28,8 @@ def _flow(client, auth, make_agent, vigie):
         "rules": {"time": {"datetime": "hour"}},
         "summary": "Occupation des parkings",
     }
-    assert client.post("/api/v1/opendata/datasets", json=body, headers=publisher).status_code == 201
+    created = client.post("/api/v1/opendata/datasets", json=body, headers=publisher)
+    assert created.status_code == 201 and created.json()["status"] == "in_review"
     r = client.post(
         "/api/v1/opendata/datasets/parkings/file?format=csv", content=carpark_csv(50), headers=publisher
     )
@@ -41,7 +42,8 @@ def _flow(client, auth, make_agent, vigie):
         assert client.put(f"/api/v1/opendata/committee/{m.id}", headers=admin).status_code == 200
     heads = [{"Authorization": "Bearer " + do_create_login(vigie.db, m, "bearer", 1)[0]} for m in members]
     [proposal] = proposals(vigie)
-    url = f"/api/v1/opendata/proposals/{proposal.id}"
+    assert created.json()["proposal"] == proposal.id  # what an API client posts its votes to
+    url = f"/api/v1/opendata/proposals/{created.json()['proposal']}"
     assert (
         client.post(
             url + "/comments", json={"body": "Aucune donnée personnelle."}, headers=heads[0]

@@ -176,7 +176,10 @@ async def create(request: Request) -> dict[str, Any]:
     agent = current_agent(request)
     payload = await json_object(request, MAX_JSON)
     d = do_create_dataset(v, agent, payload)
-    return {"id": d.id, "status": d.status}
+    # The proposal the committee reviews: the id its comments, votes and decision are posted to
+    # (an API client had no other way to learn it than the committee's page).
+    proposal = next(p.id for p in proposals(v, d.id) if p.status == "open")
+    return {"id": d.id, "status": d.status, "proposal": proposal}
 
 
 @router.post(
