@@ -272,3 +272,28 @@ def test_reports_publication_contact_data_in_a_description_never_reaches_the_pub
     plain = submit_report(vigie, description="Lampadaire éteint depuis le 06/12, n° 12")
     with vigie.db.session() as s:
         assert s.get(ReportRow, plain).public_description is None
+
+
+def test_reports_publication_duplicates_nearby_say_no_more_than_the_cell(vigie, client, monkeypatch):
+    """Duplicates nearby were chosen and measured from the exact position: moving the asking
+    point a few metres at a time, a report came into the service's radius, and its rounded
+    distance changed, where its exact position lies, not its cell. Two reports of one cell must
+    answer alike wherever one asks from."""
+    monkeypatch.setattr(vigie.city, "publication", STRICT)
+    grid = STRICT.grid
+    assert grid is not None
+    cell_lat = (47.30123 // grid.lat_step) * grid.lat_step
+    cell_long = (5.01234 // grid.long_step) * grid.long_step
+    long = cell_long + grid.long_step / 2
+    low = submit_report(vigie, lat=cell_lat + 0.1 * grid.lat_step, long=long)
+    high = submit_report(vigie, lat=cell_lat + 0.9 * grid.lat_step, long=long)
+    differ = []
+    for tenth in range(-30, 40):
+        lat = cell_lat + tenth * grid.lat_step / 10
+        params = {"service_code": "nid-de-poule", "lat": lat, "long": long}
+        r = client.get("/api/v1/reports/duplicates", params=params)
+        assert r.status_code == 200, r.text
+        found = {int(x["id"]): x["distance_m"] for x in r.json()}
+        if found.get(low) != found.get(high):
+            differ.append((tenth, found))
+    assert differ == []

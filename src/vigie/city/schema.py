@@ -299,8 +299,9 @@ PROFILE_SCHEMA: dict[str, Any] = {
                     "maximum": 5000,
                     "description": (
                         "Size in metres of the grid cell whose centre stands for a report's position "
-                        "(0: exact, the default). Above 0 the address is not published and public "
-                        "filters by area are widened to whole cells."
+                        "(0: exact, the default). Above 0 the address is not published, public "
+                        "filters by area are widened to whole cells, and the duplicates nearby are "
+                        "chosen and measured by their cells."
                     ),
                 },
                 "time": {

@@ -279,18 +279,35 @@ def _per_status_page(shape: Shape, statuses: int, dialect: str) -> Select:  # ty
 
 
 def find_duplicates(
-    v: Vigie, service_code: str, lat: float, long: float, limit: int = 10
+    v: Vigie,
+    service_code: str,
+    lat: float,
+    long: float,
+    limit: int = 10,
+    policy: PublicationPolicy | None = None,
 ) -> list[tuple[ReportRow, float]]:
-    """Open public reports of the same service within the service's radius, nearest first."""
+    """Open public reports of the same service within the service's radius, nearest first.
+
+    With ``policy`` (what the public is answered), reports are chosen and measured by their
+    public position: the radius becomes the cells around it (``public_filter``) and distances
+    run to a report's cell. Measured from the exact position, a point moved a few metres at a
+    time found where in its cell a report lies (when it came into the radius, when its rounded
+    distance changed).
+    """
     service = v.catalogue.service(service_code)
     if service is None:
         raise ValidationFailed(f"unknown service_code '{service_code}'", field="service_code")
     radius = service.duplicate_radius_m
     f = ReportFilter(service_codes=[service_code], near=(lat, long, radius), open_only=True)
+    if policy is not None:
+        f = public_filter(policy, f)
     q = apply_filter(select(ReportRow), f).where(ReportRow.duplicate_of_id.is_(None)).limit(200)
     with v.db.session() as s:
         rows = list(s.scalars(q))
-    out = [(r, distance_m(lat, long, r.lat or 0.0, r.long or 0.0)) for r in rows]
+    out = []
+    for r in rows:
+        at = (r.lat, r.long) if policy is None else policy.position(r.lat, r.long)
+        out.append((r, distance_m(lat, long, at[0] or 0.0, at[1] or 0.0)))
     out.sort(key=lambda t: t[1])
     return out[:limit]
 

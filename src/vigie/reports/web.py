@@ -305,8 +305,8 @@ def duplicates(
     v: Vigie = Depends(get_vigie),
 ) -> list[dict[str, Any]]:
     lang = _lang(request)
-    found = find_duplicates(v, service_code, lat, long)
     policy = v.city.publication
+    found = find_duplicates(v, service_code, lat, long, policy=policy)
     base = v.settings.public_base_url.rstrip("/")
     # The distance to a coarsened position says no more than the position does.
     step = policy.position_m or 0.1
