@@ -178,3 +178,14 @@ def test_opendata_web_dataset_page_offers_the_spreadsheet_formats(client, auth, 
         assert client.get(base + fmt).status_code == 200, fmt
     assert f'href="{base}geojson"' not in page  # the car parks' rows have no position
     assert "Version 1, whole" in client.get("/donnees/parkings?lang=en").text
+
+
+def test_opendata_web_committee_page_shows_open_proposals_before_decisions(client, auth, make_agent, vigie):
+    _flow(client, auth, make_agent, vigie)
+    meta = {**METADATA, "title_fr": "Jeu proposé"}
+    create(vigie, make_agent("supervisor"), "brouillon", metadata=meta, columns=CARPARK_COLUMNS)
+    page = client.get("/donnees/comite").text
+    under_review = page.index('<h2 id="open-heading">En cours d&#39;examen (1)</h2>')
+    decisions = page.index('<h2 id="decided-heading">Décisions (1)</h2>')
+    assert under_review < page.index("Jeu proposé") < decisions < page.index("Parkings")
+    assert "Under review (1)" in client.get("/donnees/comite?lang=en").text
