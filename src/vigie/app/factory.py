@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
@@ -18,6 +20,7 @@ from vigie.runtime import Vigie
 from vigie.settings import Settings
 from vigie.startup import start_up_failed
 from vigie.web.middleware import InputMiddleware, SecurityHeadersMiddleware
+from vigie.web.openapi import city_openapi
 from vigie.web.templating import environment
 
 
@@ -39,6 +42,9 @@ def create_app(
         redoc_url=None,
     )
     app.state.ready = False
+    # The document follows the city: its modules, its sections with data, its place.
+    app.state.openapi_documents = {}
+    app.openapi = partial(city_openapi, app)  # type: ignore[method-assign]
     include_routers(app)
     install_error_handlers(app)
     # The residents' menu (citizen/base.html) lists the pages that follow the city's data only

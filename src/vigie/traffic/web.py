@@ -2,28 +2,47 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Path, Request
 from fastapi.responses import JSONResponse
 
 from vigie.accounts.permissions import require
+from vigie.city.profile import CityProfile
 from vigie.runtime import Vigie
 from vigie.traffic import actions
 from vigie.web.deps import DbId, current_agent, get_vigie, module_in_use
+from vigie.web.openapi import CITY_EXAMPLES, city_example
 
 router = APIRouter(
     prefix="/api/v1/traffic", tags=["traffic"], dependencies=[Depends(module_in_use("traffic"))]
 )
 
-EVENT_EXAMPLE = {
-    "kind": "roadworks",
-    "title": "Rue de la Liberté : réfection de chaussée",
-    "restriction": "laneClosed",
-    "geometry": {"type": "LineString", "coordinates": [[5.0375, 47.3222], [5.0410, 47.3219]]},
-    "starts_at": "2026-12-08T07:00:00+01:00",
-    "ends_at": "2026-12-12T18:00:00+01:00",
-}
+
+def event_example(city: CityProfile | None) -> dict[str, Any] | None:
+    """A road event's example, at the city's centre and in its time zone (no city's street)."""
+    if city is None:
+        return None
+    lat, long = round(city.centre[0], 4), round(city.centre[1], 4)
+    starts = datetime(2026, 12, 8, 7, tzinfo=city.timezone)
+    return {
+        "kind": "roadworks",
+        "title": "Réfection de chaussée",
+        "restriction": "laneClosed",
+        "geometry": {
+            "type": "LineString",
+            "coordinates": [
+                [round(long - 0.0018, 4), round(lat, 4)],
+                [round(long + 0.0018, 4), round(lat, 4)],
+            ],
+        },
+        "starts_at": starts.isoformat(),
+        "ends_at": starts.replace(day=12, hour=18).isoformat(),
+    }
+
+
+CITY_EXAMPLES["traffic.event"] = event_example
 
 
 @router.get("/controllers", summary="Signal controllers: live mode, timing plan, fault, priority today")
@@ -63,10 +82,15 @@ def events_geojson(v: Vigie = Depends(get_vigie)) -> JSONResponse:
     )
 
 
-@router.post("/events", status_code=201, summary="Declare roadworks or a closure")
+@router.post(
+    "/events",
+    status_code=201,
+    summary="Declare roadworks or a closure",
+    openapi_extra=city_example("traffic.event"),
+)
 def create_event(
     request: Request,
-    body: dict[str, Any] = Body(..., examples=[EVENT_EXAMPLE]),
+    body: dict[str, Any] = Body(...),
     v: Vigie = Depends(get_vigie),
 ) -> dict[str, Any]:
     agent = current_agent(request)
@@ -74,11 +98,15 @@ def create_event(
     return actions.do_create_event(v, agent, actions.check_event(body))
 
 
-@router.put("/events/{event_id}", summary="Change a road event (geometry, period, what it does)")
+@router.put(
+    "/events/{event_id}",
+    summary="Change a road event (geometry, period, what it does)",
+    openapi_extra=city_example("traffic.event"),
+)
 def update_event(
     request: Request,
     event_id: DbId,
-    body: dict[str, Any] = Body(..., examples=[EVENT_EXAMPLE]),
+    body: dict[str, Any] = Body(...),
     v: Vigie = Depends(get_vigie),
 ) -> dict[str, Any]:
     agent = current_agent(request)

@@ -46,6 +46,10 @@ async def get_vigie(request: Request) -> Vigie:
 
 T = TypeVar("T")
 
+# What each gate below lets through, by the check it made: the OpenAPI document leaves out the
+# routes of a module the city does not use, or of a section without data (vigie.web.openapi).
+GATES: dict[Callable[..., Any], tuple[str, str]] = {}
+
 
 def module_in_use(module: str) -> Callable[[Request], Any]:
     """A route dependency: 404 (:class:`ModuleNotInUse`) unless the city's profile declares
@@ -58,6 +62,7 @@ def module_in_use(module: str) -> Callable[[Request], Any]:
         if not city.uses(module):
             raise ModuleNotInUse(module, city.name)
 
+    GATES[check] = ("module", module)
     return check
 
 
@@ -85,6 +90,7 @@ def data_published(section: str) -> Callable[[Request], Any]:
         if not request.app.state.resident_sections(v).get(section):
             raise NoDataPublished(section, v.city.name, RESIDENT_SECTIONS[section])
 
+    GATES[check] = ("section", section)
     return check
 
 
