@@ -297,3 +297,22 @@ def test_reports_publication_duplicates_nearby_say_no_more_than_the_cell(vigie, 
         if found.get(low) != found.get(high):
             differ.append((tenth, found))
     assert differ == []
+
+
+def test_reports_publication_public_map_groups_reports_by_their_cell(vigie, client, monkeypatch):
+    """The public map grouped reports by their exact positions: at a zoom of one's choosing (any
+    number) two reports of one cell came back as one group or as two, which told how far apart
+    they are inside it. Grouped by their cells, they are one group at every zoom."""
+    monkeypatch.setattr(vigie.city, "publication", STRICT)
+    grid = STRICT.grid
+    assert grid is not None
+    cell_lat = (47.30123 // grid.lat_step) * grid.lat_step
+    cell_long = (5.01234 // grid.long_step) * grid.long_step
+    for share in (0.1, 0.9):
+        submit_report(vigie, lat=cell_lat + share * grid.lat_step, long=cell_long + share * grid.long_step)
+    bbox = f"{cell_long - 0.01},{cell_lat - 0.01},{cell_long + 0.01},{cell_lat + 0.01}"
+    centre = STRICT.position(cell_lat + grid.lat_step / 2, cell_long + grid.long_step / 2)
+    for quarter in range(48, 68):  # zoom 12 to 16.75
+        body = client.get("/api/v1/map", params={"bbox": bbox, "zoom": quarter / 4}).json()
+        assert body["points"] == [], quarter / 4
+        assert [(c["lat"], c["long"], c["count"]) for c in body["clusters"]] == [(*centre, 2)], quarter / 4

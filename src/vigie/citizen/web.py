@@ -261,7 +261,9 @@ async def public_map_view(
 
     def answer() -> dict[str, Any]:
         key = ("public", tuple(f.service_codes), tuple(f.statuses), tuple(f.zones), f.start, f.end)
-        view = map_view(v, lambda stmt: apply_filter(stmt, f), f.bbox or (0, 0, 0, 0), level, key)
+        view = map_view(
+            v, lambda stmt: apply_filter(stmt, f), f.bbox or (0, 0, 0, 0), level, key, policy=policy
+        )
         # A cluster's centre is an average of positions: snapped like a single report's.
         centres = [(policy.position(c.lat, c.long), c.count) for c in view.clusters]
         return {

@@ -6,7 +6,9 @@ an index), so the answer is a few hundred clusters whether the view holds 50
 reports or 100,000. A cell holding one report comes back as that report; close
 enough (zoom 17 and more) or few enough, every report comes back as a point.
 The control room's queue map and the public map both use it, each with its
-own filter (the public one never sees non-public reports).
+own filter (the public one never sees non-public reports). The public map groups
+reports by their public positions (``policy``): grouped by exact positions, a zoom
+chosen to split two reports of one cell told how far apart they are inside it.
 """
 
 from __future__ import annotations
@@ -18,10 +20,13 @@ from typing import Any
 
 from sqlalchemy import Float, Integer, Select, cast, func, literal_column, select
 
+from vigie.city.publication import PublicationPolicy
+from vigie.reports.publication import position_sql
 from vigie.reports.records import ReportRecord, report_columns
 from vigie.reports.storage import ReportRow
 from vigie.reports.versioned import MAP_VIEWS
 from vigie.runtime import Vigie
+from vigie.sqljson import JsonSql
 
 R = ReportRow
 CELL_PX = 60  # a cluster's reach on screen
@@ -62,24 +67,35 @@ def map_view(
     zoom: float,
     cache_key: Hashable | None = None,
     stale_key: Hashable | None = None,
+    policy: PublicationPolicy | None = None,
 ) -> MapView:
     """Clusters and single reports in ``bbox`` (min_long, min_lat, max_long, max_lat) at ``zoom``.
 
     ``restrict`` adds the caller's filter (and its bound values) to a statement on ``reports``;
     with a ``cache_key`` naming that filter, the answer is kept until the reports change
     (``stale_key``: the answer that may stand in while this one is computed, see versioned.py).
+    With ``policy`` (the public's map), clusters group and average the reports' public positions.
     """
     if cache_key is None:
-        return _map_view(v, restrict, bbox, zoom)
+        return _map_view(v, restrict, bbox, zoom, policy)
     with v.db.engine.connect() as conn:
         stale = (stale_key, bbox, zoom) if stale_key is not None else None
-        return MAP_VIEWS.get(conn, (cache_key, bbox, zoom), lambda: _map_view(v, restrict, bbox, zoom), stale)
+        return MAP_VIEWS.get(
+            conn, (cache_key, bbox, zoom), lambda: _map_view(v, restrict, bbox, zoom, policy), stale
+        )
 
 
-def _map_view(v: Vigie, restrict: Restrict, bbox: tuple[float, float, float, float], zoom: float) -> MapView:
+def _map_view(
+    v: Vigie,
+    restrict: Restrict,
+    bbox: tuple[float, float, float, float],
+    zoom: float,
+    policy: PublicationPolicy | None = None,
+) -> MapView:
     x1, y1, x2, y2 = bbox
     in_view = (R.lat >= y1, R.lat <= y2, R.long >= x1, R.long <= x2)
     dialect = v.db.dialect
+    lat, long = (R.lat, R.long) if policy is None else position_sql(JsonSql(dialect), policy)
     size_x = cell_degrees(zoom)
     size_y = size_x * max(math.cos(math.radians((y1 + y2) / 2)), 0.05)
     with v.db.engine.connect() as conn:
@@ -87,10 +103,10 @@ def _map_view(v: Vigie, restrict: Restrict, bbox: tuple[float, float, float, flo
             points = _points(conn, restrict, in_view, MAX_POINTS + 1)
             if len(points) <= MAX_POINTS:
                 return MapView([], points, len(points))
-        gx = _floor((cast(R.long, Float) + 180.0) / size_x, dialect).label("gx")
-        gy = _floor((cast(R.lat, Float) + 90.0) / size_y, dialect).label("gy")
+        gx = _floor((cast(long, Float) + 180.0) / size_x, dialect).label("gx")
+        gy = _floor((cast(lat, Float) + 90.0) / size_y, dialect).label("gy")
         grid = restrict(
-            select(gx, gy, func.count().label("n"), func.avg(R.lat), func.avg(R.long), func.min(R.id))
+            select(gx, gy, func.count().label("n"), func.avg(lat), func.avg(long), func.min(R.id))
             .select_from(R)
             .where(*in_view)
         ).group_by(literal_column("gx"), literal_column("gy"))

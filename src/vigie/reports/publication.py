@@ -98,6 +98,14 @@ def long_sql(j: JsonSql, policy: PublicationPolicy) -> ColumnElement[Any]:
     return j.number(R.long if grid is None else _centre(j, R.long, grid.long_step))
 
 
+def position_sql(j: JsonSql, policy: PublicationPolicy) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    """A report's public position as two numbers: its cell's centre, or where it is when exact."""
+    grid = policy.grid
+    if grid is None:
+        return R.lat, R.long
+    return _centre(j, R.lat, grid.lat_step), _centre(j, R.long, grid.long_step)
+
+
 def address_sql(policy: PublicationPolicy, column: ColumnElement[Any]) -> ColumnElement[Any]:
     """The address (or its gazetteer id), only where positions are exact: it names a house."""
     return column if policy.exact_position else lit("")
@@ -176,6 +184,7 @@ __all__ = [
     "lat_sql",
     "long_sql",
     "photo_shown_sql",
+    "position_sql",
     "text_shown_sql",
     "when_sql",
 ]
