@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import check_a11y, screenshot
+from tests.browser.conftest import check_a11y, login, screenshot
 from tests.browser.test_browser_opendata import _publish
+from tests.conftest import PASSWORD
 
 
 def _page_width(page) -> int:  # type: ignore[no-untyped-def]
@@ -41,3 +42,16 @@ def test_browser_opendata_pages_reflow_at_200_percent_zoom(vigie, make_agent, ne
         page.goto(path)
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         assert _page_width(page) <= 640, path
+
+
+def test_browser_opendata_staff_pages_reflow_on_a_phone(vigie, make_agent, new_context):
+    """The files page and the API keys' staff page: their tables scroll in their own box."""
+    publisher, _ = _publish(vigie, make_agent)
+    ctx, _ = new_context(phone=True)
+    page = ctx.new_page()
+    login(page, publisher.email, PASSWORD)
+    for path in ("/donnees/gestion/fichiers", "/donnees/cles/gestion"):
+        page.goto(path)
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        assert _page_width(page) <= 390, path
+        check_a11y(page, f"on {path}, on a phone")
