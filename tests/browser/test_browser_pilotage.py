@@ -385,3 +385,12 @@ def test_browser_supervisor_dashboard_draws_charts_from_real_data(new_context, l
     table.locator("summary").click()
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "pilotage-dashboard")
+
+
+def test_browser_queue_says_a_report_has_no_address(new_context, live, make_agent):
+    # The commune alone, where a resident's report had no address, read as an address it was not.
+    page, errors = open_live_queue(new_context, make_agent("operator"))
+    report = submit(live, address="", description="Lampadaire éteint")
+    cell = page.locator(f'#queue-body tr[data-id="{report["id"]}"] .queue-table__address')
+    expect(cell).to_have_text(re.compile(r"^Adresse inconnue — \S.* \(47\.\d{5}, 5\.\d{5}\)$"))
+    assert errors == []

@@ -12,6 +12,7 @@ from vigie.accounts.storage import UserRow
 from vigie.catalogue.domain import Procedure
 from vigie.db import utcnow
 from vigie.maps.pages import map_config
+from vigie.pilotage.queue import place_text
 from vigie.reports.actions import report_updates
 from vigie.reports.domain import TRANSITIONS, Status
 from vigie.reports.field import HANDBACK_REASONS
@@ -222,6 +223,7 @@ def report_context(v: Vigie, row: ReportRow, lang: str, agent: Agent) -> dict[st
         "history": history,
         "attributes": attribute_rows(v, row, lang),
         "zone_name": zone.name if zone else row.zone,
+        "place": place_text(row.address, zone.name if zone else row.zone, row.lat, row.long, lang),
         "group_name": (
             v.catalogue.groups[row.service_group].name.get(lang)
             if row.service_group in v.catalogue.groups

@@ -30,6 +30,7 @@ from vigie.reports.search import bounded_scan_first, words_condition
 from vigie.reports.storage import OPEN_PREDICATE, ReportRow
 from vigie.reports.versioned import COUNTS
 from vigie.runtime import Vigie
+from vigie.web.i18n import translate
 
 R = ReportRow
 SORTS = ("received", "due", "priority", "status")
@@ -259,6 +260,17 @@ def queue_page(v: Vigie, q: QueueQuery, now: datetime) -> tuple[list[ReportRecor
     return rows, total
 
 
+def place_text(address: str | None, zone_name: str, lat: float | None, long: float | None, lang: str) -> str:
+    """Where a report is, as the control room writes it (queue, report page, work order, CSV):
+    its address, else that it has none, its zone and its coordinates, which an operator can
+    place on a map (the zone's name alone, where a resident's report had no address, read as
+    an address it was not)."""
+    if address:
+        return address
+    where = f"{lat:.5f}, {long:.5f}" if lat is not None and long is not None else "—"
+    return translate(lang, "pilotage.address_unknown", area=zone_name, coordinates=where)
+
+
 CSV_COLUMNS = (
     "reference",
     "service",
@@ -306,7 +318,7 @@ def queue_csv(v: Vigie, q: QueueQuery, now: datetime, lang: str) -> Iterator[str
                         services.get(r.service_code, r.service_code),
                         groups.get(r.service_group, r.service_group),
                         zones.get(r.zone, r.zone),
-                        r.address,
+                        place_text(r.address, zones.get(r.zone, r.zone), r.lat, r.long, lang),
                         r.status,
                         r.priority,
                         r.team,
@@ -350,4 +362,4 @@ def restrict(q: QueueQuery, now: datetime) -> Callable[[Select[Any]], Select[Any
     return lambda stmt: stmt.where(*conds)
 
 
-__all__ = ["QueueQuery", "queue_page", "queue_csv", "restrict", "cache_key", "stale_key"]
+__all__ = ["QueueQuery", "place_text", "queue_page", "queue_csv", "restrict", "cache_key", "stale_key"]

@@ -108,10 +108,15 @@
     return span;
   }
 
-  // The report's address (street and number, without the postcode and commune) and its commune.
+  // The report's address (street and number, without the postcode and commune) and its commune;
+  // without one, that it has none, its commune and coordinates (the commune alone read as an
+  // address), as the report page, the work order and the CSV export write it.
   function place(r) {
-    const zone = P.label("zones", r.zone) || "";
-    if (!r.address) return zone;
+    const zone = P.label("zones", r.zone) || r.zone || "";
+    if (!r.address) {
+      const at = r.lat == null || r.long == null ? "—" : r.lat.toFixed(5) + ", " + r.long.toFixed(5);
+      return P.t("address_unknown", { area: zone, coordinates: at });
+    }
     const span = document.createElement("span");
     let street = r.address;
     const cut = street.search(/\s\d{5}\s/);
