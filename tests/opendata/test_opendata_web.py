@@ -11,8 +11,9 @@ from tests.opendata.helpers import CARPARK_COLUMNS, METADATA, approve, carpark_c
 from tests.reports.helpers import submit_report
 from vigie.accounts.actions import do_create_login
 from vigie.errors import ValidationFailed
-from vigie.opendata.actions import do_release
-from vigie.opendata.queries import read_release
+from vigie.opendata import views
+from vigie.opendata.actions import do_release, do_upload
+from vigie.opendata.queries import published_dataset, read_release
 from vigie.opendata.review import proposals
 from vigie.opendata.views import public_kpis
 
@@ -189,3 +190,22 @@ def test_opendata_web_committee_page_shows_open_proposals_before_decisions(clien
     decisions = page.index('<h2 id="decided-heading">Décisions (1)</h2>')
     assert under_review < page.index("Jeu proposé") < decisions < page.index("Parkings")
     assert "Under review (1)" in client.get("/donnees/comite?lang=en").text
+
+
+def test_opendata_web_dataset_chart_counts_rows_of_a_category_whose_values_repeat(vigie, make_agent):
+    """Rows per station address (one row each) would be bars of height 1: the district it is."""
+    members = committee(vigie, make_agent)
+    publisher = make_agent("supervisor")
+    columns = [
+        {"name": "adresse", "type": "string", "kind": "category", "fr": "Adresse", "en": "Address"},
+        {"name": "quartier", "type": "string", "kind": "category", "fr": "Quartier", "en": "District"},
+        {"name": "zone", "type": "string", "kind": "category", "fr": "Zone", "en": "Zone"},
+    ]
+    create(vigie, publisher, "stations", columns=columns, rules={})
+    rows = "".join(f"{i} rue Test,{'Centre' if i % 3 else 'Université'},Dijon\n" for i in range(12))
+    do_upload(vigie, publisher, "stations", ("adresse,quartier,zone\n" + rows).encode(), "csv")
+    approve(vigie, members, "stations")
+    do_release(vigie, publisher, "stations")
+    drawn = views.chart(vigie, published_dataset(vigie, "stations"))
+    assert drawn is not None and drawn["x_column"] == "quartier"
+    assert drawn["x"] == ["Centre", "Université"] and drawn["y"] == [8, 4]

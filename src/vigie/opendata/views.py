@@ -152,20 +152,33 @@ def chart(v: Vigie, published: Published) -> dict[str, Any] | None:
         xs = [x.isoformat() if x is not None else None for x in g["t"].to_pylist()]
         ys = [round(y, 2) if y is not None else None for y in g["y_mean"].to_pylist()]
         return {"kind": "line", "x": xs, "y": ys, "x_column": time.name, "y_column": measure.name}
-    category = next((c for c in cols if c.kind == ColumnKind.CATEGORY and c.name in names), None)
-    if category is None:
+    categories = [c.name for c in cols if c.kind == ColumnKind.CATEGORY and c.name in names]
+    if not categories:
         return None
-    table = pq.read_table(path, columns=[category.name])
-    counts = (
-        table.group_by(category.name).aggregate([([], "count_all")]).sort_by([("count_all", "descending")])
-    )
+    category = _repeating(pq.ParquetFile(path), categories)
+    table = pq.read_table(path, columns=[category])
+    counts = table.group_by(category).aggregate([([], "count_all")]).sort_by([("count_all", "descending")])
     top = counts.slice(0, 15)
     return {
         "kind": "bars",
-        "x": [str(x) for x in top[category.name].to_pylist()],
+        "x": [str(x) for x in top[category].to_pylist()],
         "y": top["count_all"].to_pylist(),
-        "x_column": category.name,
+        "x_column": category,
     }
+
+
+def _repeating(file: Any, categories: list[str]) -> str:
+    """The category whose values repeat most (fewest distinct values, at least two), read in the
+    file's first row group: rows per value of a column that names each row once (the Vélodi
+    stations' address) is a wall of bars of height 1, their district says something."""
+    import pyarrow.compute as pc
+
+    if len(categories) == 1 or file.metadata.num_row_groups == 0:
+        return categories[0]
+    first = file.read_row_group(0, columns=categories)
+    distinct = {c: pc.count_distinct(first[c]).as_py() for c in categories}
+    varied = [c for c in categories if distinct[c] >= 2] or categories
+    return min(varied, key=lambda c: distinct[c])  # the first declared among equals
 
 
 def public_kpis(v: Vigie, commune: str = "") -> dict[str, Any] | None:
