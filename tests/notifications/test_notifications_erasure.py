@@ -145,3 +145,18 @@ def test_notifications_erasure_drops_the_residents_free_text_answers(vigie, clie
     assert "AB-123-CD" not in str(public) and "Clio" not in str(public)
     open311 = client.get(f"/open311/v2/requests/{row.id}.json").text
     assert "AB-123-CD" not in open311 and "Clio" not in open311
+
+
+def test_notifications_erasure_request_does_not_tell_a_busy_address(vigie, client, submit):
+    """The daily cap of messages to an address never confirmed is shared with the receipts of
+    its reports: an address that filed three reports today got 429 where any other got 202, so
+    typing someone's address told whether they reported today. Past the cap nothing is sent,
+    and the answer is the same."""
+    for _ in range(3):
+        submit(email="busy@example.org", confirmed=False)
+    busy = client.post("/effacement", data={"email": "busy@example.org"})
+    quiet = client.post("/effacement", data={"email": "quiet@example.org"})
+    assert busy.status_code == quiet.status_code == 202
+    assert busy.text.replace("busy@example.org", "") == quiet.text.replace("quiet@example.org", "")
+    sent = [m.recipient for m in outbox(vigie) if m.kind == "erasure"]
+    assert sent == ["quiet@example.org"]  # the cap still holds: nothing more to the busy one

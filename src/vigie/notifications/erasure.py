@@ -84,16 +84,18 @@ def check_address(email: str) -> str:
 
 
 def do_request_erasure(v: Vigie, email: str, lang: str = "fr") -> None:
-    """Queue the message whose link confirms the erasure (the address's daily cap applies).
-    Conflict while the address's owner has these messages stopped (from the stop link of
-    one; the stop lapses after ``resident_link_stop_days``)."""
+    """Queue the message whose link confirms the erasure. Past the address's daily cap of
+    messages nothing is queued, silently: the cap is shared with the receipts of its reports,
+    and a refusal told anyone typing the address that it had reported today. Conflict while
+    the address's owner has these messages stopped (from the stop link of one; the stop
+    lapses after ``resident_link_stop_days``)."""
     email = check_address(email)
     if not notifications_enabled(v.settings):
         raise ServiceUnavailable("e-mails are turned off here: ask the city to erase your data")
     consent.check_asked_not_stopped(v, email, consent.ERASURE_PREFIX, "erasure confirmation")
-    wait = consent.take_unconfirmed(v, email)
-    if wait > 0:
-        raise consent.too_many_for_address(wait)
+    if consent.take_unconfirmed(v, email) > 0:
+        log.info("erasure confirmation not queued: the address's daily cap is reached")
+        return
     lang = ui_lang(lang, v.city.default_language)
     token = secrets.token_urlsafe(24)
     base = v.settings.public_base_url.rstrip("/")
