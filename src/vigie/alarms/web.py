@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from vigie.alarms import actions, queries
 from vigie.runtime import Vigie
-from vigie.web.deps import DbId, current_agent, get_vigie
+from vigie.web.deps import DbId, current_agent, get_vigie, needs_permission
 
 router = APIRouter(prefix="/api/v1/alarms", tags=["alarms"])
 
@@ -70,7 +70,11 @@ def detail(alarm_id: DbId, request: Request, v: Vigie = Depends(get_vigie)) -> d
     return queries.alarm_detail(v, alarm_id, current_agent(request), check=True)
 
 
-@router.post("/{alarm_id}/acknowledge", summary="Acknowledge (operators, supervisors)")
+@router.post(
+    "/{alarm_id}/acknowledge",
+    summary="Acknowledge (operators, supervisors)",
+    dependencies=[Depends(needs_permission("alarms.handle"))],
+)
 def acknowledge(
     alarm_id: DbId, request: Request, body: AlarmNoteIn | None = None, v: Vigie = Depends(get_vigie)
 ) -> dict[str, Any]:
@@ -78,7 +82,11 @@ def acknowledge(
     return queries.alarm_detail(v, alarm_id)
 
 
-@router.post("/{alarm_id}/assign", summary="Hand the alarm to an agent (or unassign)")
+@router.post(
+    "/{alarm_id}/assign",
+    summary="Hand the alarm to an agent (or unassign)",
+    dependencies=[Depends(needs_permission("alarms.handle"))],
+)
 def assign(
     alarm_id: DbId, body: AlarmAssignIn, request: Request, v: Vigie = Depends(get_vigie)
 ) -> dict[str, Any]:
@@ -86,7 +94,11 @@ def assign(
     return queries.alarm_detail(v, alarm_id)
 
 
-@router.post("/{alarm_id}/comment", summary="Add a comment to the alarm's history")
+@router.post(
+    "/{alarm_id}/comment",
+    summary="Add a comment to the alarm's history",
+    dependencies=[Depends(needs_permission("alarms.handle"))],
+)
 def comment(
     alarm_id: DbId, body: AlarmCommentIn, request: Request, v: Vigie = Depends(get_vigie)
 ) -> dict[str, Any]:
@@ -94,7 +106,11 @@ def comment(
     return queries.alarm_detail(v, alarm_id)
 
 
-@router.post("/{alarm_id}/clear", summary="Clear by hand (supervisors and administrators)")
+@router.post(
+    "/{alarm_id}/clear",
+    summary="Clear by hand (supervisors and administrators)",
+    dependencies=[Depends(needs_permission("alarms.clear"))],
+)
 def clear(
     alarm_id: DbId, request: Request, body: AlarmNoteIn | None = None, v: Vigie = Depends(get_vigie)
 ) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from vigie.assets.views import asset_view
 from vigie.errors import ValidationFailed
 from vigie.reports.queries import parse_bbox
 from vigie.runtime import Vigie
-from vigie.web.deps import current_agent, get_vigie
+from vigie.web.deps import current_agent, get_vigie, needs_permission
 
 router = APIRouter(prefix="/api/v1/assets", tags=["assets"])
 
@@ -219,14 +219,25 @@ class AssetStatusIn(BaseModel):
     note: str = Field("", max_length=actions.MAX_NOTE)
 
 
-@router.post("", status_code=201, summary="Create an asset", tags=["agents"])
+@router.post(
+    "",
+    status_code=201,
+    summary="Create an asset",
+    tags=["agents"],
+    dependencies=[Depends(needs_permission("assets.manage"))],
+)
 def create(body: AssetIn, request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
     draft = AssetDraft(**body.model_dump())
     row = actions.do_create_asset(v, draft, current_agent(request))
     return asset_view(row, v.city.zones)
 
 
-@router.post("/{asset_id}/status", summary="Change an asset's status", tags=["agents"])
+@router.post(
+    "/{asset_id}/status",
+    summary="Change an asset's status",
+    tags=["agents"],
+    dependencies=[Depends(needs_permission("assets.status"))],
+)
 def change_status(
     asset_id: str, body: AssetStatusIn, request: Request, v: Vigie = Depends(get_vigie)
 ) -> dict[str, Any]:
@@ -254,6 +265,7 @@ class LampChangeIn(BaseModel):
     status_code=201,
     summary="Record a light point's conversion or relamp",
     tags=["agents"],
+    dependencies=[Depends(needs_permission("assets.manage"))],
 )
 def record_lamp_change(
     asset_id: str, body: LampChangeIn, request: Request, v: Vigie = Depends(get_vigie)

@@ -15,7 +15,7 @@ from vigie.cityinfo.domain import InfoPage
 from vigie.cityinfo.service import library_search
 from vigie.errors import ValidationFailed
 from vigie.runtime import Vigie
-from vigie.web.deps import current_agent, data_published, get_vigie, run_read, run_write
+from vigie.web.deps import current_agent, data_published, get_vigie, needs_permission, run_read, run_write
 from vigie.web.json import FastJSONResponse
 
 router = APIRouter(prefix="/api/v1", tags=["city information"])
@@ -52,6 +52,7 @@ async def info_page(request: Request, slug: str, v: Vigie = Depends(get_vigie)) 
     "/info-pages/{slug}",
     summary="Write an information page (staff: info.manage)",
     response_class=FastJSONResponse,
+    dependencies=[Depends(needs_permission("info.manage"))],
 )
 async def save_info_page(
     request: Request, slug: str, body: dict[str, Any] = Body(...), v: Vigie = Depends(get_vigie)

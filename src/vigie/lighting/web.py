@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from vigie.accounts.permissions import require
 from vigie.lighting import actions
 from vigie.runtime import Vigie
-from vigie.web.deps import current_agent, get_vigie, module_in_use
+from vigie.web.deps import current_agent, get_vigie, module_in_use, needs_permission
 
 router = APIRouter(
     prefix="/api/v1/lighting", tags=["lighting"], dependencies=[Depends(module_in_use("lighting"))]
@@ -80,7 +80,12 @@ def switch_offs(v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
     return {"switch_off": actions.list_switch_offs(v)}
 
 
-@router.put("/switch-off/{zone}", summary="Record a commune's part-night switch-off", tags=["agents"])
+@router.put(
+    "/switch-off/{zone}",
+    summary="Record a commune's part-night switch-off",
+    tags=["agents"],
+    dependencies=[Depends(needs_permission("lighting.manage"))],
+)
 def set_switch_off(
     zone: str, body: SwitchOffIn, request: Request, v: Vigie = Depends(get_vigie)
 ) -> dict[str, Any]:

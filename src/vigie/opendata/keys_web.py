@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
@@ -17,7 +17,7 @@ from vigie.reusers import actions
 from vigie.reusers.quota import key_text, usage
 from vigie.reusers.storage import ReuserKeyRow
 from vigie.runtime import Vigie
-from vigie.web.deps import client_id, current_agent, json_object, same_origin
+from vigie.web.deps import client_id, current_agent, json_object, needs_permission, same_origin
 from vigie.web.i18n import request_language
 from vigie.web.pages import forbidden_page, page_agent
 from vigie.web.templating import render
@@ -102,7 +102,12 @@ def list_keys(request: Request) -> dict[str, Any]:
     return {"keys": [_staff_json(r, used) for r in rows]}
 
 
-@router.post(BASE, status_code=201, summary="Issue a key at once (staff): its text is answered once")
+@router.post(
+    BASE,
+    status_code=201,
+    summary="Issue a key at once (staff): its text is answered once",
+    dependencies=[Depends(needs_permission("opendata.keys"))],
+)
 async def issue_key(request: Request) -> dict[str, Any]:
     agent = current_agent(request)
     data = await json_object(request, 16 * 1024)
@@ -118,7 +123,11 @@ async def issue_key(request: Request) -> dict[str, Any]:
     return {"id": key_id, "key": key, "prefix": key[:10]}
 
 
-@router.put(BASE + "/{key_id}/quota", summary="Change a key's quotas per minute and per day (staff)")
+@router.put(
+    BASE + "/{key_id}/quota",
+    summary="Change a key's quotas per minute and per day (staff)",
+    dependencies=[Depends(needs_permission("opendata.keys"))],
+)
 async def set_quota(request: Request, key_id: int) -> dict[str, Any]:
     agent = current_agent(request)
     data = await json_object(request, 16 * 1024)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from vigie.accounts.actions import agent_for_token
@@ -37,7 +37,7 @@ from vigie.opendata.review import (
     proposals,
 )
 from vigie.runtime import Vigie
-from vigie.web.deps import SESSION_COOKIE, current_agent, json_object
+from vigie.web.deps import SESSION_COOKIE, current_agent, json_object, needs_permission
 from vigie.web.templating import render
 
 router = APIRouter(tags=["opendata"])
@@ -170,7 +170,12 @@ def list_all(request: Request) -> dict[str, Any]:
     return {"datasets": out}
 
 
-@router.post("/api/v1/opendata/datasets", status_code=201, summary="Create a dataset and propose its rules")
+@router.post(
+    "/api/v1/opendata/datasets",
+    status_code=201,
+    summary="Create a dataset and propose its rules",
+    dependencies=[Depends(needs_permission("opendata.publish"))],
+)
 async def create(request: Request) -> dict[str, Any]:
     v = _vigie(request)
     agent = current_agent(request)
@@ -216,7 +221,12 @@ async def propose(request: Request, dataset_id: str) -> dict[str, Any]:
     return {"id": pid}
 
 
-@router.post("/api/v1/opendata/proposals/{proposal_id}/comments", status_code=201, summary="Comment")
+@router.post(
+    "/api/v1/opendata/proposals/{proposal_id}/comments",
+    status_code=201,
+    summary="Comment",
+    dependencies=[Depends(needs_permission("opendata.review"))],
+)
 async def comment(request: Request, proposal_id: int) -> dict[str, Any]:
     v = _vigie(request)
     agent = current_agent(request)
@@ -225,7 +235,11 @@ async def comment(request: Request, proposal_id: int) -> dict[str, Any]:
     return {"proposal": proposal_id}
 
 
-@router.post("/api/v1/opendata/proposals/{proposal_id}/votes", summary="Vote (approve, reject, abstain)")
+@router.post(
+    "/api/v1/opendata/proposals/{proposal_id}/votes",
+    summary="Vote (approve, reject, abstain)",
+    dependencies=[Depends(needs_permission("opendata.review"))],
+)
 async def vote(request: Request, proposal_id: int) -> dict[str, Any]:
     v = _vigie(request)
     agent = current_agent(request)
@@ -234,7 +248,11 @@ async def vote(request: Request, proposal_id: int) -> dict[str, Any]:
     return {"proposal": proposal_id}
 
 
-@router.post("/api/v1/opendata/proposals/{proposal_id}/decision", summary="Record the committee's decision")
+@router.post(
+    "/api/v1/opendata/proposals/{proposal_id}/decision",
+    summary="Record the committee's decision",
+    dependencies=[Depends(needs_permission("opendata.review"))],
+)
 async def decide(request: Request, proposal_id: int) -> dict[str, Any]:
     v = _vigie(request)
     agent = current_agent(request)

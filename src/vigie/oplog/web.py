@@ -14,7 +14,7 @@ from vigie.db import utcnow
 from vigie.errors import ValidationFailed
 from vigie.oplog import actions, domain
 from vigie.runtime import Vigie
-from vigie.web.deps import DbId, current_agent, get_vigie
+from vigie.web.deps import DbId, current_agent, get_vigie, needs_permission
 from vigie.web.i18n import request_language
 
 router = APIRouter(prefix="/api/v1/oplog", tags=["operations log"])
@@ -133,12 +133,22 @@ def entry(entry_id: DbId, request: Request, v: Vigie = Depends(get_vigie)) -> di
     return actions.get_entry(v, current_agent(request), entry_id)
 
 
-@router.post("", status_code=201, summary="Write an entry (an operator's note)")
+@router.post(
+    "",
+    status_code=201,
+    summary="Write an entry (an operator's note)",
+    dependencies=[Depends(needs_permission("oplog.write"))],
+)
 def write(body: EntryIn, request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
     return actions.do_write(v, current_agent(request), body.service, body.text, body.severity)
 
 
-@router.post("/{entry_id}/corrections", status_code=201, summary="Correct an entry by a new one")
+@router.post(
+    "/{entry_id}/corrections",
+    status_code=201,
+    summary="Correct an entry by a new one",
+    dependencies=[Depends(needs_permission("oplog.write"))],
+)
 def correct(
     entry_id: DbId, body: CorrectionIn, request: Request, v: Vigie = Depends(get_vigie)
 ) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from vigie.reports import field as actions
 from vigie.reports.storage import ReportRow
 from vigie.reports.views import agent_view
 from vigie.runtime import Vigie
-from vigie.web.deps import current_agent, get_vigie
+from vigie.web.deps import current_agent, get_vigie, needs_permission
 
 router = APIRouter(prefix="/api/v1/pilotage", tags=["control room"])
 router.include_router(queue_router)
@@ -228,6 +228,7 @@ class HandbackIn(BaseModel):
         409: {"description": "Not assigned to you, or closed"},
         422: {"description": "Unknown reason, or 'other' without a note"},
     },
+    dependencies=[Depends(needs_permission("reports.work"))],
 )
 def handback(
     report_id: str, body: HandbackIn, request: Request, v: Vigie = Depends(get_vigie)

@@ -36,7 +36,7 @@ from vigie.reports.clusters import map_view, parse_zoom
 from vigie.reports.queries import parse_bbox
 from vigie.reports.views import agent_view, iso
 from vigie.runtime import Vigie
-from vigie.web.deps import current_agent, get_vigie, run_read, run_write
+from vigie.web.deps import current_agent, get_vigie, needs_permission, run_read, run_write
 from vigie.web.json import FastJSONResponse
 
 router = APIRouter()
@@ -167,7 +167,11 @@ class BulkIn(BaseModel):
     public_note: str = Field("", max_length=4000)
 
 
-@router.post("/queue/bulk", summary="Acknowledge or assign several reports; each one succeeds or fails alone")
+@router.post(
+    "/queue/bulk",
+    summary="Acknowledge or assign several reports; each one succeeds or fails alone",
+    dependencies=[Depends(needs_permission("reports.triage"))],
+)
 async def bulk(request: Request, body: BulkIn) -> dict[str, Any]:
     v: Vigie = request.app.state.vigie
 

@@ -56,7 +56,15 @@ from vigie.reports.schemas import (
 from vigie.reports.storage import ReportRow
 from vigie.reports.views import agent_view, public_view, update_view
 from vigie.runtime import Vigie
-from vigie.web.deps import client_id, current_agent, declared_query_only, get_vigie, run_read, run_write
+from vigie.web.deps import (
+    client_id,
+    current_agent,
+    declared_query_only,
+    get_vigie,
+    needs_permission,
+    run_read,
+    run_write,
+)
 from vigie.web.json import FastJSONResponse
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
@@ -449,7 +457,12 @@ def _done(v: Vigie, row: ReportRow, agent: Agent, request: Request) -> dict[str,
     return _view(v, row, agent, _lang(request))
 
 
-@router.post("/reports/{report_id}/acknowledge", summary="Acknowledge a new report", tags=["agents"])
+@router.post(
+    "/reports/{report_id}/acknowledge",
+    summary="Acknowledge a new report",
+    tags=["agents"],
+    dependencies=[Depends(needs_permission("reports.triage"))],
+)
 def acknowledge(
     report_id: str, request: Request, body: NoteIn | None = None, v: Vigie = Depends(get_vigie)
 ) -> dict[str, Any]:
@@ -458,7 +471,12 @@ def acknowledge(
     return _done(v, row, agent, request)
 
 
-@router.post("/reports/{report_id}/assign", summary="Assign to a team and/or an agent", tags=["agents"])
+@router.post(
+    "/reports/{report_id}/assign",
+    summary="Assign to a team and/or an agent",
+    tags=["agents"],
+    dependencies=[Depends(needs_permission("reports.triage"))],
+)
 def assign(report_id: str, body: AssignIn, request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
     agent = _agent(request)
     row = actions.do_assign(
@@ -467,7 +485,12 @@ def assign(report_id: str, body: AssignIn, request: Request, v: Vigie = Depends(
     return _done(v, row, agent, request)
 
 
-@router.post("/reports/{report_id}/status", summary="Change status with notes", tags=["agents"])
+@router.post(
+    "/reports/{report_id}/status",
+    summary="Change status with notes",
+    tags=["agents"],
+    dependencies=[Depends(needs_permission("reports.work"))],
+)
 def change_status(
     report_id: str, body: StatusIn, request: Request, v: Vigie = Depends(get_vigie)
 ) -> dict[str, Any]:
@@ -478,7 +501,12 @@ def change_status(
     return _done(v, row, agent, request)
 
 
-@router.post("/reports/{report_id}/requalify", summary="Change the service (category)", tags=["agents"])
+@router.post(
+    "/reports/{report_id}/requalify",
+    summary="Change the service (category)",
+    tags=["agents"],
+    dependencies=[Depends(needs_permission("reports.triage"))],
+)
 def requalify(
     report_id: str, body: RequalifyIn, request: Request, v: Vigie = Depends(get_vigie)
 ) -> dict[str, Any]:
@@ -487,7 +515,12 @@ def requalify(
     return _done(v, row, agent, request)
 
 
-@router.post("/reports/{report_id}/move", summary="Move the report's location", tags=["agents"])
+@router.post(
+    "/reports/{report_id}/move",
+    summary="Move the report's location",
+    tags=["agents"],
+    dependencies=[Depends(needs_permission("reports.triage"))],
+)
 def move(report_id: str, body: MoveIn, request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
     agent = _agent(request)
     row = actions.do_move(v, report_id, agent, body.lat, body.long, body.address)
@@ -498,6 +531,7 @@ def move(report_id: str, body: MoveIn, request: Request, v: Vigie = Depends(get_
     "/reports/{report_id}/merge",
     summary="Merge this report into another (duplicate)",
     tags=["agents"],
+    dependencies=[Depends(needs_permission("reports.merge"))],
 )
 def merge(report_id: str, body: MergeIn, request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
     agent = _agent(request)
@@ -509,6 +543,7 @@ def merge(report_id: str, body: MergeIn, request: Request, v: Vigie = Depends(ge
     "/reports/{report_id}/moderation",
     summary="Check the report's text for the public, or set the public text instead",
     tags=["agents"],
+    dependencies=[Depends(needs_permission("reports.moderate"))],
 )
 def moderate(
     report_id: str, body: ModerationIn, request: Request, v: Vigie = Depends(get_vigie)
@@ -530,6 +565,7 @@ def moderate(
     "/reports/{report_id}/photos/{key}/moderation",
     summary="Show, hide or blur one of the report's photos for the public",
     tags=["agents"],
+    dependencies=[Depends(needs_permission("reports.moderate"))],
 )
 def moderate_photo(
     report_id: str, key: str, body: PhotoModerationIn, request: Request, v: Vigie = Depends(get_vigie)

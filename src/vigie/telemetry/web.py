@@ -15,7 +15,7 @@ from vigie.reports.domain import parse_datetime
 from vigie.runtime import Vigie
 from vigie.telemetry import lighting, past_schedules, queries
 from vigie.telemetry.schedule_history import list_changes
-from vigie.web.deps import DbId, current_agent, get_vigie, module_in_use
+from vigie.web.deps import DbId, current_agent, get_vigie, module_in_use, needs_permission
 
 router = APIRouter(prefix="/api/v1/telemetry", tags=["telemetry"])
 lighting_router = APIRouter(
@@ -128,12 +128,21 @@ def list_schedules(request: Request, v: Vigie = Depends(get_vigie)) -> dict[str,
     return {"items": lighting.list_schedules(v)}
 
 
-@lighting_router.post("/lighting/schedules", status_code=201, summary="Create a schedule")
+@lighting_router.post(
+    "/lighting/schedules",
+    status_code=201,
+    summary="Create a schedule",
+    dependencies=[Depends(needs_permission("lighting.manage"))],
+)
 def create_schedule(body: ScheduleIn, request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
     return lighting.do_save_schedule(v, current_agent(request), body.model_dump(exclude_none=True))
 
 
-@lighting_router.patch("/lighting/schedules/{schedule_id}", summary="Change a schedule")
+@lighting_router.patch(
+    "/lighting/schedules/{schedule_id}",
+    summary="Change a schedule",
+    dependencies=[Depends(needs_permission("lighting.manage"))],
+)
 def update_schedule(
     schedule_id: DbId, body: ScheduleIn, request: Request, v: Vigie = Depends(get_vigie)
 ) -> dict[str, Any]:
@@ -166,6 +175,7 @@ def schedule_changes(
     "/lighting/schedule-changes",
     status_code=201,
     summary="Record a change a group's schedule had in the past (today's schedule unchanged)",
+    dependencies=[Depends(needs_permission("lighting.manage"))],
 )
 def record_past_change(body: PastChangeIn, request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
     data = body.model_dump()
@@ -207,7 +217,12 @@ def schedule_program(
     }
 
 
-@lighting_router.post("/commands", status_code=202, summary="Send a command to lights")
+@lighting_router.post(
+    "/commands",
+    status_code=202,
+    summary="Send a command to lights",
+    dependencies=[Depends(needs_permission("lighting.manage"))],
+)
 def send_command(body: CommandIn, request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
     params = {
         k: val

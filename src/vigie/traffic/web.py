@@ -12,7 +12,7 @@ from vigie.accounts.permissions import require
 from vigie.city.profile import CityProfile
 from vigie.runtime import Vigie
 from vigie.traffic import actions
-from vigie.web.deps import DbId, current_agent, get_vigie, module_in_use
+from vigie.web.deps import DbId, current_agent, get_vigie, module_in_use, needs_permission
 from vigie.web.openapi import CITY_EXAMPLES, city_example
 
 router = APIRouter(
@@ -87,6 +87,7 @@ def events_geojson(v: Vigie = Depends(get_vigie)) -> JSONResponse:
     status_code=201,
     summary="Declare roadworks or a closure",
     openapi_extra=city_example("traffic.event"),
+    dependencies=[Depends(needs_permission("traffic.manage"))],
 )
 def create_event(
     request: Request,
@@ -102,6 +103,7 @@ def create_event(
     "/events/{event_id}",
     summary="Change a road event (geometry, period, what it does)",
     openapi_extra=city_example("traffic.event"),
+    dependencies=[Depends(needs_permission("traffic.manage"))],
 )
 def update_event(
     request: Request,

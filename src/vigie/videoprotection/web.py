@@ -13,7 +13,7 @@ from vigie.accounts.permissions import require
 from vigie.runtime import Vigie
 from vigie.videoprotection import actions, public, register
 from vigie.videoprotection.domain import ExtractionDraft, SiteDraft
-from vigie.web.deps import DbId, current_agent, get_vigie, module_in_use
+from vigie.web.deps import DbId, current_agent, get_vigie, module_in_use, needs_permission
 from vigie.web.i18n import request_language
 from vigie.web.templating import render
 
@@ -83,7 +83,12 @@ def sites(
     return {"items": actions.list_sites(v, current_agent(request), q, state)}
 
 
-@router.post("/sites", status_code=201, summary="Record a camera system and its authorisation")
+@router.post(
+    "/sites",
+    status_code=201,
+    summary="Record a camera system and its authorisation",
+    dependencies=[Depends(needs_permission("video.manage"))],
+)
 def create_site(body: SiteIn, request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
     return actions.do_save_site(v, current_agent(request), SiteDraft(**body.model_dump()))
 
@@ -93,7 +98,11 @@ def site(site_id: DbId, request: Request, v: Vigie = Depends(get_vigie)) -> dict
     return actions.get_site(v, current_agent(request), site_id)
 
 
-@router.put("/sites/{site_id}", summary="Change a site (authorisation renewed…)")
+@router.put(
+    "/sites/{site_id}",
+    summary="Change a site (authorisation renewed…)",
+    dependencies=[Depends(needs_permission("video.manage"))],
+)
 def update_site(
     site_id: DbId, body: SiteIn, request: Request, v: Vigie = Depends(get_vigie)
 ) -> dict[str, Any]:
@@ -112,7 +121,11 @@ def camera(asset_id: str, request: Request, v: Vigie = Depends(get_vigie)) -> di
     return actions.get_camera(v, current_agent(request), asset_id)
 
 
-@router.put("/cameras/{asset_id}", summary="A camera's site, privacy masks and signage")
+@router.put(
+    "/cameras/{asset_id}",
+    summary="A camera's site, privacy masks and signage",
+    dependencies=[Depends(needs_permission("video.manage"))],
+)
 def set_camera(
     asset_id: str, body: CameraIn, request: Request, v: Vigie = Depends(get_vigie)
 ) -> dict[str, Any]:
@@ -148,7 +161,12 @@ def register_list(
     return {"items": register.list_register(v, current_agent(request), q)}
 
 
-@router.post("/register", status_code=201, summary="Register an extraction of images")
+@router.post(
+    "/register",
+    status_code=201,
+    summary="Register an extraction of images",
+    dependencies=[Depends(needs_permission("video.extractions"))],
+)
 def register_new(body: ExtractionIn, request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
     return register.do_register_extraction(v, current_agent(request), ExtractionDraft(**body.model_dump()))
 

@@ -16,6 +16,7 @@ from fastapi import Path, Request
 
 from vigie.accounts.actions import agent_for_token
 from vigie.accounts.domain import Agent
+from vigie.accounts.permissions import PERMISSIONS, require
 from vigie.city.schema import MODULES
 from vigie.errors import BadRequest, Forbidden, ModuleNotInUse, NoDataPublished, ValidationFailed
 from vigie.runtime import Vigie
@@ -253,3 +254,20 @@ def _netloc(url: str) -> str:
 
 def client_id(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+def needs_permission(code: str) -> Callable[[Request], None]:
+    """A route dependency: 401 / 403 unless the caller holds the permission ``code``.
+
+    The use cases check the role themselves (``accounts.permissions.require``), but inside the
+    endpoint, after FastAPI has validated the body: a caller without the role got the 422
+    describing the fields the body needs. Given to the route, the same check runs before.
+    A plain ``def``: finding the agent may read the database.
+    """
+    if code not in PERMISSIONS:  # checked when the routes are declared, not at the first request
+        raise ValueError(f"unknown permission '{code}'")
+
+    def check(request: Request) -> None:
+        require(current_agent(request), code)
+
+    return check

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from vigie.accounts.sessions import do_reset_password, do_set_active, list_users
 from vigie.runtime import Vigie
-from vigie.web.deps import DbId, current_agent, get_vigie
+from vigie.web.deps import DbId, current_agent, get_vigie, needs_permission
 
 router = APIRouter(prefix="/api/v1/users", tags=["auth"])
 
@@ -26,7 +26,11 @@ class UserPatch(BaseModel):
     active: bool
 
 
-@router.patch("/{user_id}", summary="Disable or enable an account: disabling revokes its logins")
+@router.patch(
+    "/{user_id}",
+    summary="Disable or enable an account: disabling revokes its logins",
+    dependencies=[Depends(needs_permission("users.manage"))],
+)
 def patch_user(
     user_id: DbId, body: UserPatch, request: Request, v: Vigie = Depends(get_vigie)
 ) -> dict[str, Any]:
@@ -39,7 +43,11 @@ class PasswordReset(BaseModel):
     new_password: str = Field(..., max_length=1024)
 
 
-@router.post("/{user_id}/password", summary="Reset an account's password: every login of it is revoked")
+@router.post(
+    "/{user_id}/password",
+    summary="Reset an account's password: every login of it is revoked",
+    dependencies=[Depends(needs_permission("users.manage"))],
+)
 def reset_password(
     user_id: DbId, body: PasswordReset, request: Request, v: Vigie = Depends(get_vigie)
 ) -> dict[str, Any]:

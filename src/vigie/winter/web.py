@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from vigie.accounts.permissions import require
 from vigie.runtime import Vigie
-from vigie.web.deps import DbId, current_agent, get_vigie, module_in_use
+from vigie.web.deps import DbId, current_agent, get_vigie, module_in_use, needs_permission
 from vigie.winter import actions, shifts
 
 router = APIRouter(prefix="/api/v1/winter", tags=["winter"], dependencies=[Depends(module_in_use("winter"))])
@@ -81,12 +81,18 @@ def overview(request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
     }
 
 
-@router.post("/level", summary="Set the winter plan's level")
+@router.post(
+    "/level", summary="Set the winter plan's level", dependencies=[Depends(needs_permission("winter.manage"))]
+)
 def set_level(request: Request, body: LevelIn, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
     return actions.do_set_level(v, current_agent(request), body.level, body.reason)
 
 
-@router.post("/proposals/{proposal_id}/decision", summary="Accept or dismiss a proposed level")
+@router.post(
+    "/proposals/{proposal_id}/decision",
+    summary="Accept or dismiss a proposed level",
+    dependencies=[Depends(needs_permission("winter.manage"))],
+)
 def decide(
     request: Request, proposal_id: DbId, body: DecisionIn, v: Vigie = Depends(get_vigie)
 ) -> dict[str, Any]:
@@ -104,14 +110,23 @@ def circuits(
     return {"items": actions.list_circuits(v, with_geometry=geometry)}
 
 
-@router.post("/circuits", status_code=201, summary="Add a salting circuit (a LineString of a tier)")
+@router.post(
+    "/circuits",
+    status_code=201,
+    summary="Add a salting circuit (a LineString of a tier)",
+    dependencies=[Depends(needs_permission("winter.manage"))],
+)
 def add_circuit(request: Request, body: CircuitIn, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
     draft = actions.check_circuit(body.model_dump())
     (cid,) = actions.do_create_circuits(v, current_agent(request), [draft])
     return {"id": cid}
 
 
-@router.post("/circuits/{circuit_id}/vehicle", summary="Assign a circuit to a vehicle (null: nobody)")
+@router.post(
+    "/circuits/{circuit_id}/vehicle",
+    summary="Assign a circuit to a vehicle (null: nobody)",
+    dependencies=[Depends(needs_permission("winter.manage"))],
+)
 def assign(
     request: Request, circuit_id: DbId, body: CircuitAssignIn, v: Vigie = Depends(get_vigie)
 ) -> dict[str, Any]:
@@ -129,7 +144,11 @@ def rota(request: Request, shift: str = Which, v: Vigie = Depends(get_vigie)) ->
     }
 
 
-@router.put("/assignments", summary="Give circuits to vehicles and drivers for a shift (all or nothing)")
+@router.put(
+    "/assignments",
+    summary="Give circuits to vehicles and drivers for a shift (all or nothing)",
+    dependencies=[Depends(needs_permission("winter.manage"))],
+)
 def set_rota(
     request: Request, body: ShiftIn, shift: str = Which, v: Vigie = Depends(get_vigie)
 ) -> dict[str, Any]:
@@ -142,11 +161,19 @@ def conditions(v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
     return {"items": actions.published_conditions(v)}
 
 
-@router.post("/conditions", summary="Declare the driving conditions of a tier (published at once)")
+@router.post(
+    "/conditions",
+    summary="Declare the driving conditions of a tier (published at once)",
+    dependencies=[Depends(needs_permission("winter.manage"))],
+)
 def declare(request: Request, body: ConditionsIn, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
     return actions.do_declare_conditions(v, current_agent(request), body.tier, body.condition, body.note)
 
 
-@router.post("/salt", summary="Record a salt delivery or a stock count")
+@router.post(
+    "/salt",
+    summary="Record a salt delivery or a stock count",
+    dependencies=[Depends(needs_permission("winter.manage"))],
+)
 def salt(request: Request, body: SaltIn, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
     return actions.do_record_salt(v, current_agent(request), body.kind, body.tonnes, body.note)
