@@ -298,3 +298,13 @@ def test_opendata_lab_page_example_runs_on_a_dataset_named_with_a_hyphen(client,
     assert r.status_code == 200, r.text
     assert len(r.json()["rows"]) == 20
     assert "<code>&#34;parkings-occupation&#34;</code>" in page  # the listed name, as written
+
+
+def test_opendata_lab_page_names_every_limit_a_query_can_hit(client, vigie):
+    """Rows and time, and also memory and the answer's size: a student whose query is stopped
+    has read the limit before."""
+    s = vigie.settings
+    page = client.get("/labo").text
+    assert f"{s.lab_rows} lignes et 8 Mo par réponse" in page
+    assert f"{s.lab_memory_mb} Mo de mémoire par requête" in page
+    assert f"{s.lab_memory_mb} MB of memory per query" in client.get("/labo?lang=en").text

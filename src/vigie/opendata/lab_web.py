@@ -56,7 +56,13 @@ def _page(request: Request, saved: Any = None) -> HTMLResponse:
         sql=sql,
         saved=saved,
         recent=lab.recent_queries(v),
-        limits={"rows": v.settings.lab_rows, "seconds": v.settings.lab_seconds},
+        limits={
+            "rows": v.settings.lab_rows,
+            "seconds": v.settings.lab_seconds,
+            # Every limit a query can hit is named before it is hit.
+            "memory_mb": v.settings.lab_memory_mb,
+            "answer_mb": lab.MAX_ANSWER_BYTES // (1024 * 1024),
+        },
     )
 
 
