@@ -7,7 +7,15 @@ import io
 import pyarrow.parquet as pq
 import pytest
 
-from tests.opendata.helpers import CARPARK_COLUMNS, METADATA, approve, carpark_csv, committee, create
+from tests.opendata.helpers import (
+    CARPARK_COLUMNS,
+    METADATA,
+    approve,
+    carpark_csv,
+    committee,
+    create,
+    published_carparks,
+)
 from tests.reports.helpers import submit_report
 from vigie.accounts.actions import do_create_login
 from vigie.errors import ValidationFailed
@@ -209,3 +217,14 @@ def test_opendata_web_dataset_chart_counts_rows_of_a_category_whose_values_repea
     drawn = views.chart(vigie, published_dataset(vigie, "stations"))
     assert drawn is not None and drawn["x_column"] == "quartier"
     assert drawn["x"] == ["Centre", "Université"] and drawn["y"] == [8, 4]
+
+
+def test_opendata_web_version_download_answers_head_with_its_size(client, vigie, make_agent):
+    published_carparks(vigie, make_agent)
+    url = "/donnees/parkings/versions/1"
+    whole = client.get(url)
+    head = client.head(url)
+    assert head.status_code == 200 and head.content == b""
+    assert int(head.headers["content-length"]) == len(whole.content) > 0
+    assert head.headers["etag"] == whole.headers["etag"]
+    assert client.head("/donnees/parkings/versions/9").status_code == 404

@@ -127,8 +127,11 @@ def dataset_page(request: Request, dataset_id: str) -> Response:
     )
 
 
-@router.get(
+# HEAD too: download tools and HTTP readers ask a file's size first (curl -I, wget --spider,
+# DuckDB's httpfs, which only falls back to a whole GET when HEAD is refused).
+@router.api_route(
     "/donnees/{dataset_id}/versions/{version}",
+    methods=["GET", "HEAD"],
     summary="Download a published release (Parquet)",
     response_model=None,
 )
