@@ -60,6 +60,40 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"vigie database backend: {'postgresql' if PG_URL else 'sqlite'}"
 
 
+# The two ways a test receives the database under test: everything else (vigie, app, client,
+# module-scoped platforms of the subfolders) is built on one of them.
+BACKEND_FIXTURES = frozenset({"database_url", "module_vigie"})
+# Names a test module imports from here to reach PostgreSQL by itself (the bus, two nodes, backups).
+BACKEND_NAMES = ("PG_URL", "BASE_PG_URL", "BACKEND", "fresh_pg_schema", "ensure_pg_database")
+
+
+def uses_backend(item: pytest.Item) -> bool:
+    """Whether ``item`` can reach the backend under test: a fixture handing out its database,
+    the ``postgres`` marker, or a module that imports this file's PostgreSQL URL."""
+    if BACKEND_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    if item.get_closest_marker("postgres") is not None:
+        return True
+    module = getattr(item, "module", None)
+    return any(hasattr(module, name) for name in BACKEND_NAMES)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On the PostgreSQL run, no test without a database.
+
+    `make test` runs the suite once per backend; a test given no database (a parser,
+    a photo's checks, the data lab's DuckDB sandbox, a document's contents) runs the same code
+    on both, so its second run checked nothing new: some 630 of the 1,840 tests, deselected
+    here (CI's 30 minutes; docs/benchmarks.md, "Test suite time"). VIGIE_TEST_EVERY_TEST=1
+    keeps them.
+    """
+    if PG_URL and os.environ.get("VIGIE_TEST_EVERY_TEST") != "1":
+        kept = [item for item in items if uses_backend(item)]
+        if len(kept) < len(items):
+            config.hook.pytest_deselected(items=[item for item in items if not uses_backend(item)])
+            items[:] = kept
+
+
 def ensure_pg_database(url: str) -> None:
     """Create the database of ``url`` when missing, through a connection to the base URL."""
     name = make_url(url).database
