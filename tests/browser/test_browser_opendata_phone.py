@@ -55,3 +55,20 @@ def test_browser_opendata_staff_pages_reflow_on_a_phone(vigie, make_agent, new_c
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         assert _page_width(page) <= 390, path
         check_a11y(page, f"on {path}, on a phone")
+
+
+def test_browser_opendata_portal_links_past_the_facets_on_a_phone(vigie, make_agent, new_context):
+    """Stacked on a phone, the facets' links come before the first dataset: a link leads past
+    them, and the keyboard goes on from the results."""
+    _publish(vigie, make_agent)
+    ctx, _ = new_context(phone=True)
+    page = ctx.new_page()
+    page.goto("/donnees")
+    skip = page.get_by_role("link", name="Aller aux résultats (3)")
+    expect(skip).to_be_in_viewport()
+    skip.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="3 jeux de données sur 3")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.locator(".dataset-card a").first).to_be_focused()
+    check_a11y(page, "on the portal, on a phone")
