@@ -51,3 +51,20 @@ def test_browser_lab_runs_saves_and_shares_a_query(vigie, make_agent, new_contex
     expect(page.locator("#lab-table tbody tr")).to_have_count(1)
     expect(page.locator("#lab-table tbody td").first).to_have_text("300")
     assert errors == []
+
+
+def test_browser_lab_save_asks_for_a_title_before_sending(new_context):
+    """An empty title is refused by the form itself, in the browser's words, not after a round
+    trip by the API's English message."""
+    ctx, _ = new_context()
+    page = ctx.new_page()
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url) if r.url.endswith("/api/v1/lab/queries") else None)
+    page.goto("/labo")
+    expect(page.get_by_role("heading", name="Labo de données", level=1)).to_be_visible()
+    page.get_by_role("button", name="Enregistrer").click()
+    title = page.get_by_label("Titre pour enregistrer et partager")
+    expect(title).to_be_focused()  # the browser points at the field it wants filled
+    assert title.evaluate("el => el.validity.valueMissing") is True
+    expect(page.locator("#lab-permalink")).to_be_empty()
+    assert sent == []
