@@ -17,10 +17,12 @@ from vigie.addresses.domain import Address
 from vigie.addresses.geocoder import geocoder_of
 from vigie.errors import ValidationFailed
 from vigie.runtime import Vigie
-from vigie.web.deps import get_vigie, run_read
+from vigie.web.deps import declared_query_only, get_vigie, run_read
 from vigie.web.json import FastJSONResponse
 
-router = APIRouter(prefix="/api/v1/addresses", tags=["addresses"])
+router = APIRouter(
+    prefix="/api/v1/addresses", tags=["addresses"], dependencies=[Depends(declared_query_only)]
+)
 
 MIN_QUERY = 3  # fewer letters match too much to be useful (the BAN asks for 3 too)
 CACHE = "public, max-age=300"

@@ -9,9 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from vigie.alarms import actions, queries
 from vigie.runtime import Vigie
-from vigie.web.deps import DbId, current_agent, get_vigie, needs_permission
+from vigie.web.deps import DbId, current_agent, declared_query_only, get_vigie, needs_permission
 
-router = APIRouter(prefix="/api/v1/alarms", tags=["alarms"])
+router = APIRouter(prefix="/api/v1/alarms", tags=["alarms"], dependencies=[Depends(declared_query_only)])
 
 
 class _Body(BaseModel):

@@ -43,6 +43,7 @@ from vigie.pilotage.video import router as video_pages_router
 from vigie.pilotage.video_sites import router as video_sites_router
 from vigie.pilotage.web import router as pilotage_router
 from vigie.places.web import router as places_router
+from vigie.reports.web import photos_router
 from vigie.reports.web import router as reports_router
 from vigie.residents.web import router as residents_router
 from vigie.telemetry.web import lighting_router
@@ -65,6 +66,7 @@ from vigie.winter.web import router as winter_router
 ROUTERS: tuple[APIRouter, ...] = (
     open311_router,
     reports_router,
+    photos_router,
     pilotage_api_router,
     auth_router,
     users_router,

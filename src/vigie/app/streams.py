@@ -6,7 +6,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
@@ -18,9 +18,9 @@ from vigie.events.domain import DomainEvent
 from vigie.oplog.actions import LIVE_EVENT as OPLOG_EVENT
 from vigie.reports.tracking import find_tracked
 from vigie.runtime import Vigie
-from vigie.web.deps import current_agent, read_agent
+from vigie.web.deps import current_agent, declared_query_only, read_agent
 
-router = APIRouter(prefix="/api/v1/events", tags=["live events"])
+router = APIRouter(prefix="/api/v1/events", tags=["live events"], dependencies=[Depends(declared_query_only)])
 
 # Shown in the API docs of every stream: with PostgreSQL, events cross NOTIFY (< 8,000 bytes).
 _TRUNCATED = (

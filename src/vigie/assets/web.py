@@ -32,9 +32,9 @@ from vigie.assets.views import asset_view
 from vigie.errors import ValidationFailed
 from vigie.reports.queries import parse_bbox
 from vigie.runtime import Vigie
-from vigie.web.deps import current_agent, get_vigie, needs_permission
+from vigie.web.deps import current_agent, declared_query_only, get_vigie, needs_permission
 
-router = APIRouter(prefix="/api/v1/assets", tags=["assets"])
+router = APIRouter(prefix="/api/v1/assets", tags=["assets"], dependencies=[Depends(declared_query_only)])
 
 
 def _csv(value: str | None) -> list[str]:

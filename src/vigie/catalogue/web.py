@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from vigie.catalogue.actions import do_reload_catalogue
 from vigie.errors import ConfigurationError
 from vigie.runtime import Vigie
-from vigie.web.deps import current_agent
+from vigie.web.deps import current_agent, declared_query_only
 
-router = APIRouter(prefix="/api/v1/catalogue", tags=["catalogue"])
+router = APIRouter(
+    prefix="/api/v1/catalogue", tags=["catalogue"], dependencies=[Depends(declared_query_only)]
+)
 
 
 @router.post(

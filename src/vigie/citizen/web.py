@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from markupsafe import Markup
@@ -45,7 +45,7 @@ from vigie.reports.tracking import Tracked, find_tracked, report_view
 from vigie.reports.views import public_view
 from vigie.runtime import Vigie
 from vigie.traffic.actions import list_events
-from vigie.web.deps import run_read
+from vigie.web.deps import declared_query_only, run_read
 from vigie.web.i18n import request_language
 from vigie.web.templating import render
 from vigie.winter.actions import published_conditions
@@ -241,11 +241,22 @@ async def public_map(request: Request, page: int = Query(1, ge=1, le=10_000)) ->
     )
 
 
-@router.get("/api/v1/map", summary="Public reports in view, clustered by the database (the public map)")
+@router.get(
+    "/api/v1/map",
+    summary="Public reports in view, clustered by the database (the public map)",
+    dependencies=[Depends(declared_query_only)],
+)
 async def public_map_view(
     request: Request,
     bbox: str = Query(..., description="min_long,min_lat,max_long,max_lat"),
     zoom: str = Query("13", description="The map's zoom level (0 to 22)"),
+    # The page's filters, read by _map_filter as on /carte (a value it does not know is
+    # ignored); declared so that web.deps.declared_query_only accepts them.
+    service: str = Query("", description="A public service's code"),
+    status: str = Query("", description="open, or one status"),
+    zone: str = Query("", description="A zone (commune) code"),
+    start: str = Query("", description="From this day (YYYY-MM-DD)"),
+    end: str = Query("", description="Up to this day (YYYY-MM-DD)"),
 ) -> Response:
     """What the public map shows of the area in view, at any number of reports (no cap).
 
@@ -303,7 +314,7 @@ def _known_addresses(v: Vigie, q: str) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/api/v1/addresses")
+@router.get("/api/v1/addresses", dependencies=[Depends(declared_query_only)])
 async def addresses(request: Request, q: str = Query("", max_length=200)) -> JSONResponse:
     """Addresses already given in public reports that contain ``q`` (at most 10)."""
     q = " ".join(q.split())

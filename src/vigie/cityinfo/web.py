@@ -15,10 +15,18 @@ from vigie.cityinfo.domain import InfoPage
 from vigie.cityinfo.service import library_search
 from vigie.errors import ValidationFailed
 from vigie.runtime import Vigie
-from vigie.web.deps import current_agent, data_published, get_vigie, needs_permission, run_read, run_write
+from vigie.web.deps import (
+    current_agent,
+    data_published,
+    declared_query_only,
+    get_vigie,
+    needs_permission,
+    run_read,
+    run_write,
+)
 from vigie.web.json import FastJSONResponse
 
-router = APIRouter(prefix="/api/v1", tags=["city information"])
+router = APIRouter(prefix="/api/v1", tags=["city information"], dependencies=[Depends(declared_query_only)])
 
 
 def page_dict(p: InfoPage) -> dict[str, Any]:

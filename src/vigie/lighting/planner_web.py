@@ -22,10 +22,12 @@ from vigie.lighting.planner_service import (
     plan_xlsx,
 )
 from vigie.runtime import Vigie
-from vigie.web.deps import current_agent, get_vigie, module_in_use
+from vigie.web.deps import current_agent, declared_query_only, get_vigie, module_in_use
 
 router = APIRouter(
-    prefix="/api/v1/lighting", tags=["lighting"], dependencies=[Depends(module_in_use("lighting"))]
+    prefix="/api/v1/lighting",
+    tags=["lighting"],
+    dependencies=[Depends(declared_query_only), Depends(module_in_use("lighting"))],
 )
 
 

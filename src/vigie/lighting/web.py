@@ -19,10 +19,12 @@ from pydantic import BaseModel, Field
 from vigie.accounts.permissions import require
 from vigie.lighting import actions
 from vigie.runtime import Vigie
-from vigie.web.deps import current_agent, get_vigie, module_in_use, needs_permission
+from vigie.web.deps import current_agent, declared_query_only, get_vigie, module_in_use, needs_permission
 
 router = APIRouter(
-    prefix="/api/v1/lighting", tags=["lighting"], dependencies=[Depends(module_in_use("lighting"))]
+    prefix="/api/v1/lighting",
+    tags=["lighting"],
+    dependencies=[Depends(declared_query_only), Depends(module_in_use("lighting"))],
 )
 
 

@@ -6,7 +6,7 @@ import os
 
 import anyio
 import orjson
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import FileResponse, Response
 
 from vigie.errors import NotFound
@@ -14,10 +14,10 @@ from vigie.maps.addresses_layer import address_points, parse_bbox
 from vigie.maps.basemap import PmtilesBasemap, basemap_of
 from vigie.maps.layers import context_layers
 from vigie.maps.ranges import RangeNotSatisfiable, requested_ranges
-from vigie.web.deps import run_read, vigie_of
+from vigie.web.deps import declared_query_only, run_read, vigie_of
 from vigie.web.problems import vigie_error_response
 
-router = APIRouter(prefix="/api/v1/map", tags=["maps"])
+router = APIRouter(prefix="/api/v1/map", tags=["maps"], dependencies=[Depends(declared_query_only)])
 
 # An archive is replaced rarely (a new extract); an hour keeps panning free of
 # round trips, and the ETag lets PMTiles clients notice a new archive.

@@ -17,7 +17,14 @@ from vigie.reusers import actions
 from vigie.reusers.quota import key_text, usage
 from vigie.reusers.storage import ReuserKeyRow
 from vigie.runtime import Vigie
-from vigie.web.deps import client_id, current_agent, json_object, needs_permission, same_origin
+from vigie.web.deps import (
+    client_id,
+    current_agent,
+    declared_query_only,
+    json_object,
+    needs_permission,
+    same_origin,
+)
 from vigie.web.i18n import request_language
 from vigie.web.pages import forbidden_page, page_agent
 from vigie.web.templating import render
@@ -65,7 +72,12 @@ def _today(v: Vigie, rows: list[ReuserKeyRow]) -> dict[str, int]:
 # -- the API -------------------------------------------------------------------------------
 
 
-@router.post(BASE + "/requests", status_code=202, summary="Ask for a key: a link is e-mailed to confirm it")
+@router.post(
+    BASE + "/requests",
+    status_code=202,
+    summary="Ask for a key: a link is e-mailed to confirm it",
+    dependencies=[Depends(declared_query_only)],
+)
 async def request_key(request: Request) -> dict[str, Any]:
     data = await json_object(request, 16 * 1024)
     v = _vigie(request)
@@ -83,7 +95,11 @@ async def request_key(request: Request) -> dict[str, Any]:
     return {"status": "requested", "message": "if the address is right, a link to confirm it was e-mailed"}
 
 
-@router.get(BASE + "/me", summary="The key sent (Authorization: Apikey …): its quotas and usage")
+@router.get(
+    BASE + "/me",
+    summary="The key sent (Authorization: Apikey …): its quotas and usage",
+    dependencies=[Depends(declared_query_only)],
+)
 def my_key(request: Request) -> dict[str, Any]:
     v = _vigie(request)
     text = key_text(request)
@@ -94,7 +110,11 @@ def my_key(request: Request) -> dict[str, Any]:
     return {"id": row.id, "prefix": row.prefix, "project": row.project, **usage(v, found)}
 
 
-@router.get(BASE, summary="Every reuser key, with its usage today (staff)")
+@router.get(
+    BASE,
+    summary="Every reuser key, with its usage today (staff)",
+    dependencies=[Depends(declared_query_only)],
+)
 def list_keys(request: Request) -> dict[str, Any]:
     v = _vigie(request)
     rows = actions.list_keys(v, current_agent(request))
@@ -106,7 +126,7 @@ def list_keys(request: Request) -> dict[str, Any]:
     BASE,
     status_code=201,
     summary="Issue a key at once (staff): its text is answered once",
-    dependencies=[Depends(needs_permission("opendata.keys"))],
+    dependencies=[Depends(declared_query_only), Depends(needs_permission("opendata.keys"))],
 )
 async def issue_key(request: Request) -> dict[str, Any]:
     agent = current_agent(request)
@@ -126,7 +146,7 @@ async def issue_key(request: Request) -> dict[str, Any]:
 @router.put(
     BASE + "/{key_id}/quota",
     summary="Change a key's quotas per minute and per day (staff)",
-    dependencies=[Depends(needs_permission("opendata.keys"))],
+    dependencies=[Depends(declared_query_only), Depends(needs_permission("opendata.keys"))],
 )
 async def set_quota(request: Request, key_id: int) -> dict[str, Any]:
     agent = current_agent(request)
@@ -137,7 +157,9 @@ async def set_quota(request: Request, key_id: int) -> dict[str, Any]:
     return {"id": key_id, "per_minute": data.get("per_minute"), "per_day": data.get("per_day")}
 
 
-@router.delete(BASE + "/{key_id}", summary="Revoke a key (staff)")
+@router.delete(
+    BASE + "/{key_id}", summary="Revoke a key (staff)", dependencies=[Depends(declared_query_only)]
+)
 def revoke_key(request: Request, key_id: int, reason: str = "") -> dict[str, Any]:
     actions.do_revoke_key(_vigie(request), current_agent(request), key_id, reason[:500])
     return {"id": key_id, "status": actions.REVOKED}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
@@ -17,7 +17,7 @@ from vigie.errors import NotFound, ValidationFailed
 from vigie.opendata import lab
 from vigie.reusers.quota import enforce
 from vigie.runtime import Vigie
-from vigie.web.deps import json_object
+from vigie.web.deps import declared_query_only, json_object
 from vigie.web.templating import render
 
 router = APIRouter(tags=["open data: data lab"])
@@ -88,7 +88,11 @@ async def _rate(request: Request) -> None:
     await run_in_threadpool(enforce, request, "lab")
 
 
-@router.post("/api/v1/lab/query", summary="Run one read-only SQL query over the published releases")
+@router.post(
+    "/api/v1/lab/query",
+    summary="Run one read-only SQL query over the published releases",
+    dependencies=[Depends(declared_query_only)],
+)
 async def lab_query(request: Request) -> Response:
     data = await json_object(request, 64 * 1024)
     await _rate(request)
@@ -96,7 +100,12 @@ async def lab_query(request: Request) -> Response:
     return Response(result.to_bytes(), media_type="application/json")
 
 
-@router.post("/api/v1/lab/queries", status_code=201, summary="Save a query: its permalink")
+@router.post(
+    "/api/v1/lab/queries",
+    status_code=201,
+    summary="Save a query: its permalink",
+    dependencies=[Depends(declared_query_only)],
+)
 async def lab_save(request: Request) -> dict[str, Any]:
     data = await json_object(request, 64 * 1024)
     await _rate(request)
@@ -107,13 +116,19 @@ async def lab_save(request: Request) -> dict[str, Any]:
     return {"id": row.id, "title": row.title, "sql": row.sql, "url": f"{base}/labo/{row.id}"}
 
 
-@router.get("/api/v1/lab/queries/{query_id}", summary="A saved query")
+@router.get(
+    "/api/v1/lab/queries/{query_id}", summary="A saved query", dependencies=[Depends(declared_query_only)]
+)
 async def lab_saved(request: Request, query_id: str) -> dict[str, Any]:
     row = await run_in_threadpool(lab.saved_query, _vigie(request), query_id)
     return {"id": row.id, "title": row.title, "sql": row.sql, "created_at": row.created_at.isoformat()}
 
 
-@router.get("/api/v1/lab/queries/{query_id}/result", summary="Run a saved query")
+@router.get(
+    "/api/v1/lab/queries/{query_id}/result",
+    summary="Run a saved query",
+    dependencies=[Depends(declared_query_only)],
+)
 async def lab_saved_result(request: Request, query_id: str) -> Response:
     await _rate(request)
     v = _vigie(request)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
@@ -22,7 +22,7 @@ from vigie.opendata.retention import unpublished_removal
 from vigie.opendata.staging import do_publish_staged, do_stage_upload, staging_dir
 from vigie.opendata.uploads import DELIMITERS, ENCODINGS, current_upload
 from vigie.runtime import Vigie
-from vigie.web.deps import current_agent, json_object
+from vigie.web.deps import current_agent, declared_query_only, json_object
 from vigie.web.pages import forbidden_page, page_agent
 from vigie.web.templating import render
 
@@ -64,6 +64,7 @@ _FILE_BODY = {
     API,
     summary="Send a CSV or GeoJSON file (multipart): read and previewed, not published",
     openapi_extra=_FILE_BODY,
+    dependencies=[Depends(declared_query_only)],
 )
 async def stage(request: Request) -> dict[str, Any]:
     v = _vigie(request)
@@ -102,7 +103,11 @@ async def stage(request: Request) -> dict[str, Any]:
     return {**staged.preview(), "removed_after": removal.isoformat() if removal else None}
 
 
-@router.post(API + "/{key}/publish", summary="Publish a previewed file: a new dataset, or a new release")
+@router.post(
+    API + "/{key}/publish",
+    summary="Publish a previewed file: a new dataset, or a new release",
+    dependencies=[Depends(declared_query_only)],
+)
 async def publish(request: Request, key: str) -> dict[str, Any]:
     v = _vigie(request)
     agent = await run_in_threadpool(current_agent, request)

@@ -37,7 +37,7 @@ from vigie.opendata.review import (
     proposals,
 )
 from vigie.runtime import Vigie
-from vigie.web.deps import SESSION_COOKIE, current_agent, json_object, needs_permission
+from vigie.web.deps import SESSION_COOKIE, current_agent, declared_query_only, json_object, needs_permission
 from vigie.web.templating import render
 
 router = APIRouter(tags=["opendata"])
@@ -152,7 +152,11 @@ def download(request: Request, dataset_id: str, version: int) -> Response:
 # -- agents' API -----------------------------------------------------------------------------
 
 
-@router.get("/api/v1/opendata/datasets", summary="Every dataset, published or not (publishers)")
+@router.get(
+    "/api/v1/opendata/datasets",
+    summary="Every dataset, published or not (publishers)",
+    dependencies=[Depends(declared_query_only)],
+)
 def list_all(request: Request) -> dict[str, Any]:
     v = _vigie(request)
     require(current_agent(request), "opendata.publish")
@@ -177,7 +181,7 @@ def list_all(request: Request) -> dict[str, Any]:
     "/api/v1/opendata/datasets",
     status_code=201,
     summary="Create a dataset and propose its rules",
-    dependencies=[Depends(needs_permission("opendata.publish"))],
+    dependencies=[Depends(declared_query_only), Depends(needs_permission("opendata.publish"))],
 )
 async def create(request: Request) -> dict[str, Any]:
     v = _vigie(request)
@@ -193,6 +197,7 @@ async def create(request: Request) -> dict[str, Any]:
 @router.post(
     "/api/v1/opendata/datasets/{dataset_id}/file",
     summary="Upload the dataset's file: the request body, ?format=csv or geojson",
+    dependencies=[Depends(declared_query_only)],
 )
 async def upload(request: Request, dataset_id: str, format: str = "csv") -> dict[str, Any]:  # noqa: A002
     v = _vigie(request)
@@ -203,7 +208,11 @@ async def upload(request: Request, dataset_id: str, format: str = "csv") -> dict
     return {"id": dataset_id, "rows": rows}
 
 
-@router.post("/api/v1/opendata/datasets/{dataset_id}/releases", summary="Build a release now")
+@router.post(
+    "/api/v1/opendata/datasets/{dataset_id}/releases",
+    summary="Build a release now",
+    dependencies=[Depends(declared_query_only)],
+)
 def release(request: Request, dataset_id: str) -> dict[str, Any]:
     v = _vigie(request)
     row = do_release(v, current_agent(request), dataset_id)
@@ -214,6 +223,7 @@ def release(request: Request, dataset_id: str) -> dict[str, Any]:
     "/api/v1/opendata/datasets/{dataset_id}/proposals",
     status_code=201,
     summary="Propose new rules for a dataset (reviewed by the committee)",
+    dependencies=[Depends(declared_query_only)],
 )
 async def propose(request: Request, dataset_id: str) -> dict[str, Any]:
     v = _vigie(request)
@@ -228,7 +238,7 @@ async def propose(request: Request, dataset_id: str) -> dict[str, Any]:
     "/api/v1/opendata/proposals/{proposal_id}/comments",
     status_code=201,
     summary="Comment",
-    dependencies=[Depends(needs_permission("opendata.review"))],
+    dependencies=[Depends(declared_query_only), Depends(needs_permission("opendata.review"))],
 )
 async def comment(request: Request, proposal_id: int) -> dict[str, Any]:
     v = _vigie(request)
@@ -241,7 +251,7 @@ async def comment(request: Request, proposal_id: int) -> dict[str, Any]:
 @router.post(
     "/api/v1/opendata/proposals/{proposal_id}/votes",
     summary="Vote (approve, reject, abstain)",
-    dependencies=[Depends(needs_permission("opendata.review"))],
+    dependencies=[Depends(declared_query_only), Depends(needs_permission("opendata.review"))],
 )
 async def vote(request: Request, proposal_id: int) -> dict[str, Any]:
     v = _vigie(request)
@@ -254,7 +264,7 @@ async def vote(request: Request, proposal_id: int) -> dict[str, Any]:
 @router.post(
     "/api/v1/opendata/proposals/{proposal_id}/decision",
     summary="Record the committee's decision",
-    dependencies=[Depends(needs_permission("opendata.review"))],
+    dependencies=[Depends(declared_query_only), Depends(needs_permission("opendata.review"))],
 )
 async def decide(request: Request, proposal_id: int) -> dict[str, Any]:
     v = _vigie(request)
@@ -263,13 +273,21 @@ async def decide(request: Request, proposal_id: int) -> dict[str, Any]:
     return {"proposal": proposal_id, "status": do_decide(v, agent, proposal_id, body.get("reasons"))}  # type: ignore[arg-type]
 
 
-@router.put("/api/v1/opendata/committee/{user_id}", summary="Seat an agent on the ethics committee")
+@router.put(
+    "/api/v1/opendata/committee/{user_id}",
+    summary="Seat an agent on the ethics committee",
+    dependencies=[Depends(declared_query_only)],
+)
 def seat(request: Request, user_id: int) -> dict[str, Any]:
     do_add_member(_vigie(request), current_agent(request), user_id)
     return {"user_id": user_id, "member": True}
 
 
-@router.delete("/api/v1/opendata/committee/{user_id}", summary="Remove an agent from the committee")
+@router.delete(
+    "/api/v1/opendata/committee/{user_id}",
+    summary="Remove an agent from the committee",
+    dependencies=[Depends(declared_query_only)],
+)
 def unseat(request: Request, user_id: int) -> dict[str, Any]:
     do_remove_member(_vigie(request), current_agent(request), user_id)
     return {"user_id": user_id, "member": False}

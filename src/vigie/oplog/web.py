@@ -14,10 +14,12 @@ from vigie.db import utcnow
 from vigie.errors import ValidationFailed
 from vigie.oplog import actions, domain
 from vigie.runtime import Vigie
-from vigie.web.deps import DbId, current_agent, get_vigie, needs_permission
+from vigie.web.deps import DbId, current_agent, declared_query_only, get_vigie, needs_permission
 from vigie.web.i18n import request_language
 
-router = APIRouter(prefix="/api/v1/oplog", tags=["operations log"])
+router = APIRouter(
+    prefix="/api/v1/oplog", tags=["operations log"], dependencies=[Depends(declared_query_only)]
+)
 
 
 class EntryIn(BaseModel):

@@ -21,9 +21,11 @@ from vigie.reports import field as actions
 from vigie.reports.storage import ReportRow
 from vigie.reports.views import agent_view
 from vigie.runtime import Vigie
-from vigie.web.deps import current_agent, get_vigie, needs_permission
+from vigie.web.deps import current_agent, declared_query_only, get_vigie, needs_permission
 
-router = APIRouter(prefix="/api/v1/pilotage", tags=["control room"])
+router = APIRouter(
+    prefix="/api/v1/pilotage", tags=["control room"], dependencies=[Depends(declared_query_only)]
+)
 router.include_router(queue_router)
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {

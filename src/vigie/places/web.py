@@ -9,10 +9,14 @@ from vigie.errors import ValidationFailed
 from vigie.places.queries import PlaceQuery, find_places, get_place
 from vigie.places.themes import THEMES
 from vigie.runtime import Vigie
-from vigie.web.deps import data_published, get_vigie, run_read
+from vigie.web.deps import data_published, declared_query_only, get_vigie, run_read
 from vigie.web.json import FastJSONResponse
 
-router = APIRouter(prefix="/api/v1/places", tags=["places"], dependencies=[Depends(data_published("places"))])
+router = APIRouter(
+    prefix="/api/v1/places",
+    tags=["places"],
+    dependencies=[Depends(declared_query_only), Depends(data_published("places"))],
+)
 
 
 def place_query(

@@ -67,7 +67,10 @@ from vigie.web.deps import (
 )
 from vigie.web.json import FastJSONResponse
 
-router = APIRouter(prefix="/api/v1", tags=["reports"])
+router = APIRouter(prefix="/api/v1", tags=["reports"], dependencies=[Depends(declared_query_only)])
+# Photos are files linked from Open311's media_url, e-mails and other sites: a parameter a client
+# or a proxy adds to an image's URL is no filter mistaken for applied, so it is not refused.
+photos_router = APIRouter(prefix="/api/v1", tags=["photos"])
 
 
 def _lang(request: Request, lang: str | None = None) -> str:
@@ -335,7 +338,6 @@ def _csv(value: str | None) -> list[str]:
     "/reports",
     summary="List and filter reports",
     response_class=FastJSONResponse,
-    dependencies=[Depends(declared_query_only)],
 )
 async def list_(
     request: Request,
@@ -575,20 +577,18 @@ def moderate_photo(
     return _done(v, row, agent, request)
 
 
-@router.get(
+@photos_router.get(
     "/photos/{key}",
     summary="A photo (re-encoded, without metadata); a non-public report's photos need an agent",
-    tags=["photos"],
     response_class=Response,
 )
 def photo(key: str, request: Request, v: Vigie = Depends(get_vigie)) -> Response:
     return _photo(v, request, key)
 
 
-@router.get(
+@photos_router.get(
     "/photos/{key}/thumbnail",
     summary="A photo's thumbnail; a non-public report's photos need an agent",
-    tags=["photos"],
     response_class=Response,
 )
 def thumbnail(key: str, request: Request, v: Vigie = Depends(get_vigie)) -> Response:

@@ -19,11 +19,13 @@ from fastapi.responses import Response
 from vigie.errors import Forbidden, Unauthorized
 from vigie.residents import actions, signin
 from vigie.runtime import Vigie
-from vigie.web.deps import CSRF_HEADER, SAFE_METHODS, get_vigie, run_write
+from vigie.web.deps import CSRF_HEADER, SAFE_METHODS, declared_query_only, get_vigie, run_write
 from vigie.web.i18n import request_language
 from vigie.web.json import FastJSONResponse
 
-router = APIRouter(prefix="/api/v1/resident", tags=["resident account"])
+router = APIRouter(
+    prefix="/api/v1/resident", tags=["resident account"], dependencies=[Depends(declared_query_only)]
+)
 RESIDENT_COOKIE = "vigie_resident"
 
 

@@ -15,11 +15,22 @@ from vigie.reports.domain import parse_datetime
 from vigie.runtime import Vigie
 from vigie.telemetry import lighting, past_schedules, queries
 from vigie.telemetry.schedule_history import list_changes
-from vigie.web.deps import DbId, current_agent, get_vigie, module_in_use, needs_permission
+from vigie.web.deps import (
+    DbId,
+    current_agent,
+    declared_query_only,
+    get_vigie,
+    module_in_use,
+    needs_permission,
+)
 
-router = APIRouter(prefix="/api/v1/telemetry", tags=["telemetry"])
+router = APIRouter(
+    prefix="/api/v1/telemetry", tags=["telemetry"], dependencies=[Depends(declared_query_only)]
+)
 lighting_router = APIRouter(
-    prefix="/api/v1", tags=["lighting"], dependencies=[Depends(module_in_use("lighting"))]
+    prefix="/api/v1",
+    tags=["lighting"],
+    dependencies=[Depends(declared_query_only), Depends(module_in_use("lighting"))],
 )
 
 

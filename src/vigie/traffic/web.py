@@ -12,11 +12,20 @@ from vigie.accounts.permissions import require
 from vigie.city.profile import CityProfile
 from vigie.runtime import Vigie
 from vigie.traffic import actions
-from vigie.web.deps import DbId, current_agent, get_vigie, module_in_use, needs_permission
+from vigie.web.deps import (
+    DbId,
+    current_agent,
+    declared_query_only,
+    get_vigie,
+    module_in_use,
+    needs_permission,
+)
 from vigie.web.openapi import CITY_EXAMPLES, city_example
 
 router = APIRouter(
-    prefix="/api/v1/traffic", tags=["traffic"], dependencies=[Depends(module_in_use("traffic"))]
+    prefix="/api/v1/traffic",
+    tags=["traffic"],
+    dependencies=[Depends(declared_query_only), Depends(module_in_use("traffic"))],
 )
 
 

@@ -15,11 +15,13 @@ from vigie.errors import NotFound
 from vigie.runtime import Vigie
 from vigie.transport.departures import replay_of, stop_departures, stops_near
 from vigie.transport.parking import car_parks_now
-from vigie.web.deps import data_published, get_vigie, run_read
+from vigie.web.deps import data_published, declared_query_only, get_vigie, run_read
 from vigie.web.json import FastJSONResponse
 
 router = APIRouter(
-    prefix="/api/v1/transport", tags=["transport"], dependencies=[Depends(data_published("transport"))]
+    prefix="/api/v1/transport",
+    tags=["transport"],
+    dependencies=[Depends(declared_query_only), Depends(data_published("transport"))],
 )
 
 

@@ -13,14 +13,21 @@ from vigie.accounts.permissions import require
 from vigie.runtime import Vigie
 from vigie.videoprotection import actions, public, register
 from vigie.videoprotection.domain import ExtractionDraft, SiteDraft
-from vigie.web.deps import DbId, current_agent, get_vigie, module_in_use, needs_permission
+from vigie.web.deps import (
+    DbId,
+    current_agent,
+    declared_query_only,
+    get_vigie,
+    module_in_use,
+    needs_permission,
+)
 from vigie.web.i18n import request_language
 from vigie.web.templating import render
 
 router = APIRouter(
     prefix="/api/v1/videoprotection",
     tags=["video protection"],
-    dependencies=[Depends(module_in_use("videoprotection"))],
+    dependencies=[Depends(declared_query_only), Depends(module_in_use("videoprotection"))],
 )
 pages = APIRouter(tags=["video protection"], dependencies=[Depends(module_in_use("videoprotection"))])
 

@@ -24,12 +24,13 @@ from vigie.web.deps import (
     DbId,
     client_id,
     current_agent,
+    declared_query_only,
     get_vigie,
     request_token,
     same_origin,
 )
 
-router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"], dependencies=[Depends(declared_query_only)])
 
 
 class LoginIn(BaseModel):

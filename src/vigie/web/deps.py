@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import anyio
 import orjson
 from fastapi import Path, Request
+from fastapi._compat import field_annotation_is_sequence
 
 from vigie.accounts.actions import agent_for_token
 from vigie.accounts.domain import Agent
@@ -141,33 +142,49 @@ async def json_object(request: Request, max_bytes: int) -> dict[str, Any]:
     return data
 
 
+# Query parameters every native API route takes besides its own: ``lang`` (the language of the
+# answer's text, read by web.i18n.request_language on any request), ``apikey`` (a reuser's open
+# data key, reusers.quota.key_text) and ``api_key`` (Open311 clients send their key everywhere;
+# ignored here, as by the Explore API).
+CONVENTIONAL_QUERY = frozenset({"lang", "apikey", "api_key"})
+
+
 def declared_query_only(request: Request) -> None:
     """A dependency: refuse a query parameter the route does not declare, or one given twice.
 
     FastAPI ignores the first and reads the last copy of the second: ``limit=5`` (another API's
     name) answered the default page as if it had been applied, ``page=1&page=2`` page 2.
+    A parameter declared as a list (``service=a&service=b``) may be repeated: each copy counts.
+    Given to every native API router (tests/web/test_web_declared_query.py walks them).
     """
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
     if dependant is None:
         return
-    # api_key: Open311 clients send their key everywhere; it is ignored, as by the Explore API.
-    declared = _query_names(dependant) | {"api_key"}
+    single, repeatable = _query_names(dependant)
     seen: set[str] = set()
     for name, _ in request.query_params.multi_items():
-        if name not in declared:
-            accepted = ", ".join(sorted(declared))
+        if name in repeatable:
+            continue
+        if name not in single and name not in CONVENTIONAL_QUERY:
+            accepted = ", ".join(sorted(single | repeatable | CONVENTIONAL_QUERY))
             raise ValidationFailed(f"unknown parameter '{name}' (accepted here: {accepted})", field=name)
         if name in seen:
             raise ValidationFailed(f"{name} is given more than once", field=name)
         seen.add(name)
 
 
-def _query_names(dependant: Any) -> set[str]:
-    names = {p.alias for p in dependant.query_params}
+def _query_names(dependant: Any) -> tuple[set[str], set[str]]:
+    """The query parameters a route declares, its dependencies' included: (read once, lists)."""
+    single: set[str] = set()
+    repeatable: set[str] = set()
+    for p in dependant.query_params:
+        (repeatable if field_annotation_is_sequence(p.field_info.annotation) else single).add(p.alias)
     for sub in dependant.dependencies:
-        names |= _query_names(sub)
-    return names
+        s, r = _query_names(sub)
+        single |= s
+        repeatable |= r
+    return single, repeatable
 
 
 def current_agent(request: Request, strict: bool = True) -> Agent | None:

@@ -11,9 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from vigie.accounts.sessions import do_reset_password, do_set_active, list_users
 from vigie.runtime import Vigie
-from vigie.web.deps import DbId, current_agent, get_vigie, needs_permission
+from vigie.web.deps import DbId, current_agent, declared_query_only, get_vigie, needs_permission
 
-router = APIRouter(prefix="/api/v1/users", tags=["auth"])
+router = APIRouter(prefix="/api/v1/users", tags=["auth"], dependencies=[Depends(declared_query_only)])
 
 
 @router.get("", summary="Every agent's account, its state and live logins (users.manage)")

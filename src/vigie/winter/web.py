@@ -9,10 +9,21 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from vigie.accounts.permissions import require
 from vigie.runtime import Vigie
-from vigie.web.deps import DbId, current_agent, get_vigie, module_in_use, needs_permission
+from vigie.web.deps import (
+    DbId,
+    current_agent,
+    declared_query_only,
+    get_vigie,
+    module_in_use,
+    needs_permission,
+)
 from vigie.winter import actions, shifts
 
-router = APIRouter(prefix="/api/v1/winter", tags=["winter"], dependencies=[Depends(module_in_use("winter"))])
+router = APIRouter(
+    prefix="/api/v1/winter",
+    tags=["winter"],
+    dependencies=[Depends(declared_query_only), Depends(module_in_use("winter"))],
+)
 
 
 class _Body(BaseModel):
