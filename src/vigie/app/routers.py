@@ -62,8 +62,11 @@ from vigie.winter.web import router as winter_router
 # busiest endpoints come first. The public ones (Open311 intake and lists, the native
 # list), then the control room's (the queue page and its map, asked again by every
 # screen at each live update): behind the 105 routes before it, a request to it cost
-# 0.2 ms more CPU (docs/benchmarks.md, issue 14, third pass).
+# 0.2 ms more CPU (docs/benchmarks.md, issue 14, third pass). The records API (reusers' scripts
+# page through it by the thousand) came after ~50 routers: 12 % of a cold answer's CPU went to
+# trying them (docs/benchmarks.md, records API, 2026-12-07 evening).
 ROUTERS: tuple[APIRouter, ...] = (
+    explore_router,
     open311_router,
     reports_router,
     photos_router,
@@ -112,7 +115,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     keys_router,  # /donnees/cles too
     uploads_router,
     opendata_router,
-    explore_router,
     ogc_router,
     lab_router,
     health_router,

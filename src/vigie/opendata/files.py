@@ -11,6 +11,7 @@ upload it in :meth:`ReleaseStore.put`, and nothing else changes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from pathlib import Path
@@ -41,10 +42,13 @@ class ReleaseStore(Protocol):
 class LocalReleaseStore:
     def __init__(self, root: Path) -> None:
         self.root = root
+        # Resolved once: each resolve() is a system call per part of the path, and every
+        # records request asks for its release's path (docs/benchmarks.md).
+        self._resolved = root.resolve()
 
     def _path(self, key: str) -> Path:
-        path = (self.root / key).resolve()
-        if self.root.resolve() not in path.parents:
+        path = (self._resolved / key).resolve()
+        if self._resolved not in path.parents:
             raise ValueError(f"release key outside the store: {key!r}")
         return path
 
@@ -100,5 +104,7 @@ def release_key(dataset_id: str, version: int) -> str:
     return f"{dataset_id}/{version}.parquet"
 
 
+@functools.lru_cache(maxsize=16)
 def make_release_store(data_dir: Path) -> ReleaseStore:
+    """The store under ``data_dir``, one per data directory (it holds its resolved root)."""
     return LocalReleaseStore(data_dir / "opendata" / "releases")

@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from vigie.errors import NotFound
 from vigie.opendata.domain import (
@@ -147,6 +147,23 @@ def published_dataset(v: Vigie, dataset_id: str) -> Published:
     return Published(to_dataset(found[0]), to_release(found[1]))
 
 
+def _published_release_statement() -> Any:
+    r = ReleaseRow.__table__.c
+    return (
+        select(
+            r.dataset_id, r.version, r.rows, r.bytes, r.sha256, r.created_at, r.columns, r.note, r.file_key
+        )
+        .where(r.dataset_id == bindparam("dataset_id"), r.status == "published")
+        .order_by(r.version.desc())
+        .limit(1)
+    )
+
+
+# Built once: building it at each request (SQLAlchemy's column operators and coercions) cost a
+# records answer as much as running it (docs/benchmarks.md, records API, 2026-12-07 evening).
+_PUBLISHED_RELEASE = _published_release_statement()
+
+
 def published_release(v: Vigie, dataset_id: str) -> Release:
     """The latest published release of a dataset, read alone: one statement, no ORM objects.
 
@@ -154,17 +171,8 @@ def published_release(v: Vigie, dataset_id: str) -> Release:
     kept answers and ETag); ``published_dataset`` reads the dataset's metadata and rules too,
     and cost the records API more than its answer (docs/benchmarks.md).
     """
-    r = ReleaseRow.__table__.c
-    stmt = (
-        select(
-            r.dataset_id, r.version, r.rows, r.bytes, r.sha256, r.created_at, r.columns, r.note, r.file_key
-        )
-        .where(r.dataset_id == dataset_id, r.status == "published")
-        .order_by(r.version.desc())
-        .limit(1)
-    )
     with v.db.one_statement_connection() as conn:
-        found = conn.execute(stmt).first()
+        found = conn.execute(_PUBLISHED_RELEASE, {"dataset_id": dataset_id}).first()
     if found is None:
         raise NotFound(f"no published dataset {dataset_id!r}")
     return to_release(found)
