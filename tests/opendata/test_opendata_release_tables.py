@@ -206,3 +206,19 @@ def test_opendata_release_tables_a_shared_answer_is_computed_once_while_others_w
     assert calls == [1]
     assert sorted(got, key=str) == [(False, "counts")] + [(True, "counts")] * 4
     assert answers.shared("k", compute) == (True, "counts")
+
+
+def test_opendata_release_tables_a_reading_gives_its_cursor_back_for_the_next(tmp_path: Path) -> None:
+    tables = ReleaseTables()
+    release, path = _release(tmp_path, "arrets", 1, 4)
+    with tables.query(release, path) as reading:
+        first = reading.cursor
+        assert first.sql(f"SELECT count(*) FROM {TABLE}").fetchall() == [(4,)]
+    with tables.query(release, path) as one, tables.query(release, path) as two:
+        # The idle cursor serves the next reading; one running at the same time makes its own.
+        assert one.cursor is first
+        assert two.cursor is not first
+        assert two.cursor.sql(f"SELECT count(*) FROM {TABLE}").fetchall() == [(4,)]
+    tables.close()  # the kept cursors end with the release's connection
+    with pytest.raises(duckdb.ConnectionException):
+        first.sql("SELECT 1").fetchall()

@@ -190,9 +190,13 @@ def _columns_and_order(conn: duckdb.DuckDBPyConnection, parquet: str) -> tuple[s
 
 
 class Reading:
-    """A request's use of a loaded release: its kept answers, and a cursor made when first needed.
+    """A request's use of a loaded release: its kept answers, and a cursor taken when first needed.
 
-    An answer found kept needs no cursor (making one is a DuckDB connection of its own).
+    An answer found kept needs no cursor. A cursor is a DuckDB connection of its own: made
+    and closed at each request it cost a cold answer ~5 % of its CPU (docs/benchmarks.md,
+    records API, 2026-12-07 evening), so the release keeps the cursors no request is using
+    (``idle``) and a request takes one of them, or makes one, and gives it back. At most as
+    many as requests ran at once on the release; they end with its connection.
     ``stored_by``: the column the release's rows are stored by, newest first (``None``: the
     file's order), which a scan without ``ORDER BY`` follows. ``positioned``: the rows are a
     loaded ``TABLE`` whose ``rowid`` is their place in that order (not a view on the file,
@@ -205,22 +209,30 @@ class Reading:
         answers: Answers,
         stored_by: str | None = None,
         positioned: bool = False,
+        idle: list[duckdb.DuckDBPyConnection] | None = None,
     ) -> None:
         self.answers = answers
         self.stored_by = stored_by
         self.positioned = positioned
         self._conn = conn
+        self._idle = [] if idle is None else idle
         self._cursor: duckdb.DuckDBPyConnection | None = None
 
     @property
     def cursor(self) -> duckdb.DuckDBPyConnection:
         if self._cursor is None:
-            self._cursor = self._conn.cursor()
+            try:
+                # list.pop and append are atomic: no lock for the requests sharing the list.
+                self._cursor = self._idle.pop()
+            except IndexError:
+                self._cursor = self._conn.cursor()
         return self._cursor
 
     def close(self) -> None:
+        """Give the cursor back (DuckDB clears an interrupt when its next statement starts)."""
         if self._cursor is not None:
-            self._cursor.close()
+            self._idle.append(self._cursor)
+            self._cursor = None
 
 
 @dataclass
@@ -234,6 +246,8 @@ class _Loaded:
     stored_by: str | None = None
     # ``rowid`` is a row's place in the stored order (``Reading.positioned``).
     positioned: bool = False
+    # The records API's cursors no request is using (``Reading``).
+    idle: list[duckdb.DuckDBPyConnection] = field(default_factory=list)
     # Closing a connection ends its cursors: an evicted release is closed by its last reader.
     users: int = 0
     evicted: bool = False
@@ -332,7 +346,7 @@ class ReleaseTables:
     def query(self, release: Release, path: Path) -> Iterator[Reading]:
         """The answers kept for the release, and a cursor on it made when first needed."""
         loaded = self._acquire(release, path)
-        reading = Reading(loaded.conn, loaded.answers, loaded.stored_by, loaded.positioned)
+        reading = Reading(loaded.conn, loaded.answers, loaded.stored_by, loaded.positioned, loaded.idle)
         try:
             yield reading
         finally:
