@@ -211,3 +211,22 @@ def test_browser_opendata_reuser_asks_for_a_key_and_staff_revoke_it(vigie, make_
         page2.get_by_role("button", name=f"Révoquer {key[:10]}…").click()
     expect(page2.get_by_role("cell", name="révoquée")).to_be_visible()
     assert errors == []
+
+
+def test_browser_opendata_admin_revokes_an_open311_key(vigie, make_agent, new_context):
+    """An administrator revokes an Open311 client's key from the staff's keys page (axe-clean)."""
+    from vigie.accounts.actions import do_create_api_key
+
+    key = do_create_api_key(vigie.db, "fixmystreet")
+    page = new_context()[0].new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    login(page, make_agent("admin").email, PASSWORD)
+    page.goto("/donnees/cles/gestion")
+    expect(page.get_by_role("heading", name="Clés d'API des clients Open311")).to_be_visible()
+    expect(page.get_by_role("cell", name="fixmystreet")).to_be_visible()
+    check_a11y(page, "on the staff's API keys page with the Open311 keys")
+    with page.expect_navigation():  # revoked, the page reloads
+        page.get_by_role("button", name=f"Révoquer {key[:8]}…").click()
+    expect(page.get_by_role("cell", name="révoquée")).to_be_visible()
+    assert errors == []

@@ -422,6 +422,8 @@ ROUTES: dict[str, Row] = {
     "POST /api/v1/reuser-keys":                     Row("opendata.keys", 401, 401, 401, 403, 403, 422, 422),
     "PUT /api/v1/reuser-keys/{key_id}/quota":       Row("opendata.keys", 401, 401, 401, 403, 403, 422, 422),
     "DELETE /api/v1/reuser-keys/{key_id}":          Row("opendata.keys", 401, 401, 401, 403, 403, 404, 404),
+    "GET /api/v1/api-keys":                         Row("users.manage", 401, 401, 401, 403, 403, 403, 200),
+    "DELETE /api/v1/api-keys/{key_id}":             Row("users.manage", 401, 401, 401, 403, 403, 403, 404),
     "GET /donnees/cles":                            Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "POST /donnees/cles":                           Row(PUBLIC,     422, 422, 422, 422, 422, 422, 422),
     "GET /donnees/cles/confirmer/{token}/{code}":   Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),

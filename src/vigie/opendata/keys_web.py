@@ -1,6 +1,9 @@
 """Reusers' API keys on the web: asking for one (/donnees/cles), confirming it from the
 e-mail, seeing its usage; the staff's list, issue, quotas and revocation (/donnees/cles/gestion
 and /api/v1/reuser-keys). Thin over :mod:`vigie.reusers.actions`.
+
+The same page lists the Open311 clients' keys to administrators (``users.manage``) and revokes
+one (/api/v1/api-keys, over :mod:`vigie.accounts.actions`, audited): only `vigie apikey` did.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
+from vigie.accounts.actions import do_revoke_api_key, list_api_keys
+from vigie.accounts.permissions import require
 from vigie.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from vigie.limits.store import check_rate
 from vigie.reusers import actions
@@ -18,6 +23,7 @@ from vigie.reusers.quota import key_text, usage
 from vigie.reusers.storage import ReuserKeyRow
 from vigie.runtime import Vigie
 from vigie.web.deps import (
+    DbId,
     client_id,
     current_agent,
     declared_query_only,
@@ -31,6 +37,7 @@ from vigie.web.templating import render
 
 router = APIRouter(tags=["open data: reusers' API keys"])
 BASE = "/api/v1/reuser-keys"
+OPEN311_BASE = "/api/v1/api-keys"
 
 
 def _vigie(request: Request) -> Vigie:
@@ -165,6 +172,26 @@ def revoke_key(request: Request, key_id: int, reason: str = "") -> dict[str, Any
     return {"id": key_id, "status": actions.REVOKED}
 
 
+@router.get(
+    OPEN311_BASE,
+    summary="Every Open311 client's API key: name, first characters, dates (administrators)",
+    dependencies=[Depends(declared_query_only)],
+)
+def list_open311_keys(request: Request) -> dict[str, Any]:
+    require(current_agent(request), "users.manage")
+    return {"keys": list_api_keys(_vigie(request).db)}
+
+
+@router.delete(
+    OPEN311_BASE + "/{key_id}",
+    summary="Revoke an Open311 client's API key (administrators, audited)",
+    dependencies=[Depends(declared_query_only)],
+)
+def revoke_open311_key(request: Request, key_id: DbId) -> dict[str, Any]:
+    do_revoke_api_key(_vigie(request).db, current_agent(request), key_id)
+    return {"id": key_id, "status": "revoked"}
+
+
 # -- pages ---------------------------------------------------------------------------------
 
 
@@ -272,7 +299,8 @@ async def keys_staff_page(request: Request) -> Response:
     v = _vigie(request)
     rows = await run_in_threadpool(actions.list_keys, v, agent)
     used = await run_in_threadpool(_today, v, rows)
-    return _page(request, "staff", rows=rows, used=used, csrf_token=csrf)
+    open311 = await run_in_threadpool(list_api_keys, v.db) if agent.can("users.manage") else None
+    return _page(request, "staff", rows=rows, used=used, open311=open311, csrf_token=csrf)
 
 
 __all__ = ["router"]
