@@ -397,6 +397,7 @@ ROUTES: dict[str, Row] = {
     "GET /donnees/catalogue":                       Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /donnees/catalogue.{ext}":                 Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /donnees/{dataset_id}/versions/{version}": Row(PUBLIC,     404, 404, 404, 404, 404, 404, 404),
+    "HEAD /donnees/{dataset_id}/versions/{version}": Row(PUBLIC,    404, 404, 404, 404, 404, 404, 404),
     # the records API on Opendatasoft's Explore v2.1 URLs (a dataset nobody published: 404)
     "GET /api/explore/v2.1/catalog/datasets":       Row(PUBLIC,     200, 200, 200, 200, 200, 200, 200),
     "GET /api/explore/v2.1/catalog/datasets/{dataset_id}": Row(PUBLIC, 404, 404, 404, 404, 404, 404, 404),

@@ -128,13 +128,14 @@ def dataset_page(request: Request, dataset_id: str) -> Response:
 
 
 # HEAD too: download tools and HTTP readers ask a file's size first (curl -I, wget --spider,
-# DuckDB's httpfs, which only falls back to a whole GET when HEAD is refused).
-@router.api_route(
+# DuckDB's httpfs, which only falls back to a whole GET when HEAD is refused). A route of its
+# own, out of the OpenAPI document: one route with both methods gave both operations one id.
+@router.get(
     "/donnees/{dataset_id}/versions/{version}",
-    methods=["GET", "HEAD"],
     summary="Download a published release (Parquet)",
     response_model=None,
 )
+@router.head("/donnees/{dataset_id}/versions/{version}", include_in_schema=False, response_model=None)
 def download(request: Request, dataset_id: str, version: int) -> Response:
     v = _vigie(request)
     release = release_of(v, dataset_id, version)
