@@ -78,12 +78,19 @@ def _flat(pairs: list[tuple[str, ColumnElement[Any]]]) -> list[ColumnElement[Any
 class JsonSql:
     """JSON-building expressions for one dialect (``sqlite`` or ``postgresql``)."""
 
-    def __init__(self, dialect: str, policy: PublicationPolicy = OPEN) -> None:
+    def __init__(
+        self,
+        dialect: str,
+        policy: PublicationPolicy = OPEN,
+        private_answers: tuple[tuple[str, tuple[str, ...]], ...] = (),
+    ) -> None:
         self.dialect = dialect
         self.sqlite = dialect == "sqlite"
-        # What the public may see of a report (the city's publication policy): the public
-        # fields' SQL forms read it (reports/publication.py).
+        # What the public may see of a report (the city's publication policy, and the answers
+        # the catalogue keeps for agents, per service): the public fields' SQL forms read them
+        # (reports/publication.py).
         self.policy = policy
+        self.private_answers = private_answers
 
     def obj(self, pairs: list[tuple[str, ColumnElement[Any]]]) -> ColumnElement[str]:
         """A JSON object as text (the column a page reads)."""

@@ -386,3 +386,22 @@ def test_other_pages_and_english_are_accessible(new_context, live):
     page.goto("/mes-signalements")
     expect(page.get_by_text("No report made from this device.")).to_be_visible()
     check_a11y(page, "English, no report yet")
+
+
+def test_resident_is_told_which_answers_stay_with_the_city(new_context, live):
+    # Dijon keeps a registration plate for its agents (catalogue `public: false`): the form says
+    # so under the question, tied to the field, before the resident types it.
+    ctx, _ = new_context(geolocation=DIJON, permissions=["geolocation"])
+    page = ctx.new_page()
+    page.goto("/")
+    page.get_by_label("Rechercher une catégorie").fill("ventouse")
+    page.get_by_role("button", name="Véhicule ventouse", exact=True).click()
+    use_my_location(page)
+    page.get_by_role("button", name="Continuer").click()
+    plate = page.get_by_label("Plaque d'immatriculation")
+    expect(plate).to_be_visible()
+    hint = page.locator("#" + str(plate.get_attribute("aria-describedby")))
+    expect(hint).to_have_text("Vu des seuls agents de la ville, jamais publié.")
+    when = page.get_by_label("Depuis quand", exact=False).first
+    assert when.get_attribute("aria-describedby") is None  # a public answer: no such note
+    check_a11y(page, "details step with a private question")

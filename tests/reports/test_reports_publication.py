@@ -316,3 +316,39 @@ def test_reports_publication_public_map_groups_reports_by_their_cell(vigie, clie
         body = client.get("/api/v1/map", params={"bbox": bbox, "zoom": quarter / 4}).json()
         assert body["points"] == [], quarter / 4
         assert [(c["lat"], c["long"], c["count"]) for c in body["clusters"]] == [(*centre, 2)], quarter / 4
+
+
+@pytest.mark.parametrize("chosen", [None, STRICT], ids=["dijon", "strict"])
+def test_reports_publication_private_answers_reach_agents_only(client, vigie, auth, monkeypatch, chosen):
+    # Dijon's catalogue keeps the registration plate and the vehicle's description for agents
+    # (`public: false`): under any policy they stay out of every public rendering, SQL or Python.
+    if chosen is not None:
+        monkeypatch.setattr(vigie.city, "publication", chosen)
+    answers = {"plaque": "AB-123-CD", "marque_couleur": "Clio grise", "vu_depuis": "2026-11-20T08:00"}
+    rid = submit_report(vigie, service_code="vehicule-ventouse", attributes=answers)
+    with vigie.db.engine.begin() as conn:  # checked: STRICT then shows the other answers
+        conn.execute(update(ReportRow).where(ReportRow.id == rid).values(public_checked_at=datetime.now(UTC)))
+    f = ReportFilter(ids=[rid])
+    (listed,) = [json.loads(i) for i in public_items(vigie, f, 1, 50, "fr")[0]]
+    one = client.get(f"/api/v1/reports/{rid}").json()
+    extended = client.get(f"/open311/v2/requests/{rid}.json", params={"extensions": "true"}).json()[0]
+    plain = client.get("/open311/v2/requests.json", params={"service_request_id": str(rid)}).text
+    assert set(listed["attributes"]) == set(one["attributes"]) == {"vu_depuis"}
+    assert [a["code"] for a in extended["attributes"]] == ["vu_depuis"]
+    for text in (json.dumps(listed), json.dumps(one), json.dumps(extended), plain):
+        assert "AB-123-CD" not in text and "Clio" not in text
+    # Agents read every answer, as filed.
+    agent = client.get(f"/api/v1/reports/{rid}", headers=auth("operator")).json()
+    assert (
+        agent["attributes"]["plaque"] == "AB-123-CD" and agent["attributes"]["marque_couleur"] == "Clio grise"
+    )
+    # The resident is told, on the form, which answers the city keeps for its agents.
+    services = {s["code"]: s for s in vigie_form_services(vigie)}
+    flags = {a["code"]: a["public"] for a in services["vehicule-ventouse"]["attributes"]}
+    assert flags["plaque"] is False and flags["vu_depuis"] is True
+
+
+def vigie_form_services(vigie: Any) -> list[dict[str, Any]]:
+    from vigie.citizen.views import form_services
+
+    return [{"code": code, **s} for code, s in form_services(vigie, "fr").items()]

@@ -9,6 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
+from typing import Any
+
+# Per service code, the attribute codes whose answers agents alone see (Catalogue.private_answers).
+PrivateAnswers = tuple[tuple[str, tuple[str, ...]], ...]
 
 
 class Datatype(StrEnum):
@@ -60,6 +64,9 @@ class Attribute:
     variable: bool = True
     datatype_description: Text | None = None
     values: tuple[AttributeValue, ...] = ()
+    # False: the answer is for agents only (a registration plate, a name), never in a public view
+    # of the report, whatever the city's publication policy shows of the rest.
+    public: bool = True
 
     @cached_property
     def keys(self) -> frozenset[str]:
@@ -98,6 +105,11 @@ class Service:
             if a.code == code:
                 return a
         return None
+
+    @cached_property
+    def private_answers(self) -> frozenset[str]:
+        """Codes of the attributes whose answers agents alone see."""
+        return frozenset(a.code for a in self.attributes if not a.public)
 
 
 @dataclass(frozen=True)
@@ -172,6 +184,22 @@ class Catalogue:
 
     def service(self, code: str) -> Service | None:
         return self.services.get(code)
+
+    @cached_property
+    def private_answers(self) -> PrivateAnswers:
+        """Per service, in code order, the attribute codes whose answers agents alone see: the
+        public views' SQL removes them (hashable, so that it can key a kept statement)."""
+        return tuple(
+            (code, tuple(sorted(s.private_answers)))
+            for code, s in sorted(self.services.items())
+            if s.private_answers
+        )
+
+    def public_answers(self, service_code: str, answers: dict[str, Any] | None) -> dict[str, Any]:
+        """``answers`` without those agents alone see."""
+        service = self.services.get(service_code)
+        private = service.private_answers if service else frozenset()
+        return {k: v for k, v in (answers or {}).items() if k not in private}
 
     def procedure(self, procedure_id: str) -> Procedure | None:
         return self._by_id.get(procedure_id)

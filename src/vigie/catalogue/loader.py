@@ -85,6 +85,7 @@ def _build(doc: LocatedDocument) -> Catalogue:
                     datatype=Datatype(a["datatype"]),
                     required=bool(a.get("required", False)),
                     variable=bool(a.get("variable", True)),
+                    public=bool(a.get("public", True)),
                     description=_text(a["description"]),
                     order=int(a.get("order", i)),
                     datatype_description=_text(a["datatype_description"])

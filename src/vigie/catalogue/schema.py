@@ -33,6 +33,7 @@ ATTRIBUTE = {
         "datatype": {"enum": ["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]},
         "required": {"type": "boolean"},
         "variable": {"type": "boolean"},
+        "public": {"type": "boolean"},
         "order": {"type": "integer", "minimum": 1},
         "description": TEXT,
         "datatype_description": TEXT,

@@ -91,6 +91,7 @@ def _attribute(a: Any, lang: str) -> dict[str, Any]:
         "type": a.datatype.value,
         "required": a.required,
         "variable": a.variable,
+        "public": a.public,
         "label": a.description.get(lang),
         "values": [{"key": x.key, "name": x.name.get(lang)} for x in a.values],
     }

@@ -140,7 +140,12 @@ def request_view(
     out: dict[str, Any] = {f.name: f.value(row, seen) for f in fields.request_fields()}
     if extensions:
         checked = row.public_checked_at is not None
-        out["attributes"] = _attribute_values(row) if policy.description_shown(checked) else []
+        shown = policy.description_shown(checked)
+        out["attributes"] = (
+            _attribute_values(ctx.v.catalogue.public_answers(row.service_code, row.attributes))
+            if shown
+            else []
+        )
         out["extended_attributes"] = {
             "reference": row.reference,
             "zone": row.zone,
@@ -154,9 +159,9 @@ def request_view(
     return out
 
 
-def _attribute_values(row: ReportData) -> list[dict[str, Any]]:
+def _attribute_values(answers: dict[str, Any]) -> list[dict[str, Any]]:
     """``[{"code": …, "value": …}]``; a multivaluelist value is a list (repeated in XML)."""
-    values = sorted((row.attributes or {}).items())
+    values = sorted(answers.items())
     return [{"code": code, "value": value} for code, value in values]
 
 

@@ -137,7 +137,9 @@ def _text(r: ReportData, s: Shown) -> str:
 
 
 def _attributes(r: ReportData, s: Shown) -> dict[str, Any]:
-    return (r.attributes or {}) if s.policy.description_shown(_checked(r)) else {}
+    if not s.policy.description_shown(_checked(r)):
+        return {}
+    return s.catalogue.public_answers(r.service_code, r.attributes)
 
 
 def _when(column: str) -> Field:

@@ -26,6 +26,7 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy.dialects.postgresql import JSON, JSONB
 
 from vigie.city.publication import (
     PHOTO_BLURRED,
@@ -65,13 +66,31 @@ def description_sql(j: JsonSql, policy: PublicationPolicy) -> ColumnElement[Any]
 
 
 def attributes_sql(j: JsonSql, policy: PublicationPolicy) -> ColumnElement[Any]:
-    raw = j.raw(R.attributes, "{}")
+    raw = _public_answers(j, j.raw(R.attributes, "{}"))
     if policy.description is Shown.ALWAYS:
         return raw
     empty = func.json(lit("{}")) if j.sqlite else literal_column("'{}'::json")
     if policy.description is Shown.NEVER:
         return empty
     return case((_checked(), raw), else_=empty)
+
+
+def _public_answers(j: JsonSql, raw: ColumnElement[Any]) -> ColumnElement[Any]:
+    """``raw`` without the answers the catalogue keeps for agents (``Catalogue.public_answers``)."""
+    if not j.private_answers:
+        return raw
+    whens: list[tuple[ColumnElement[bool], ColumnElement[Any]]] = []
+    for service, codes in j.private_answers:
+        removed: ColumnElement[Any]
+        if j.sqlite:
+            removed = func.json_remove(raw, *(lit(f'$."{code}"') for code in codes))
+        else:
+            # Codes are catalogue codes ([a-z0-9_.-]): written into the statement as constants.
+            quoted = ", ".join(f"'{code}'" for code in codes)
+            keys: ColumnElement[Any] = literal_column(f"ARRAY[{quoted}]::text[]")
+            removed = cast(cast(raw, JSONB).op("-")(keys), JSON)
+        whens.append((R.service_code == lit(service), removed))
+    return case(*whens, else_=raw)
 
 
 def _floor(j: JsonSql, x: ColumnElement[Any]) -> ColumnElement[Any]:

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import orjson
 from sqlalchemy import ColumnElement
 
-from vigie.catalogue.domain import Catalogue
+from vigie.catalogue.domain import Catalogue, PrivateAnswers
 from vigie.city.publication import PublicationPolicy, TimePrecision
 from vigie.db import Prepared
 from vigie.reports import fields
@@ -47,11 +47,13 @@ def _item(j: JsonSql, public: tuple[Field, ...]) -> tuple[ColumnElement[str], st
 _STATEMENTS: dict[tuple[Any, ...], tuple[Prepared, str]] = {}
 
 
-def _statement(dialect: str, f: ReportFilter, policy: PublicationPolicy) -> tuple[Prepared, str]:
+def _statement(
+    dialect: str, f: ReportFilter, policy: PublicationPolicy, private: PrivateAnswers
+) -> tuple[Prepared, str]:
     public = fields.public_fields()
-    key = (dialect, page_key(dialect, f), public, policy)
+    key = (dialect, page_key(dialect, f), public, policy, private)
     if key not in _STATEMENTS:
-        item, mark = _item(JsonSql(dialect, policy), public)
+        item, mark = _item(JsonSql(dialect, policy, private), public)
         stmt = page_statement(dialect, f).with_only_columns(R.service_code, item)
         _STATEMENTS[key] = (Prepared(stmt), mark)
     return _STATEMENTS[key]
@@ -98,7 +100,7 @@ def public_items(v: Vigie, f: ReportFilter, page: int, page_size: int, lang: str
     policy = v.city.publication
     if policy.time is TimePrecision.DAY:
         ensure_tz_offsets(v.db, policy.timezone)
-    stmt, mark = _statement(v.db.dialect, f, policy)
+    stmt, mark = _statement(v.db.dialect, f, policy, v.catalogue.private_answers)
     with v.db.one_statement_connection() as conn:
         rows = stmt.rows(conn, params)
     names = service_name_pairs(v.catalogue, lang)

@@ -75,7 +75,10 @@ AGENT_ONLY: tuple[AgentField, ...] = (
     AgentField("erased_at", lambda r, _: iso(r.erased_at)),
 )
 # The public fields agents read otherwise: the text as the resident wrote it.
-AS_FILED = {"description": Field("description", lambda r, _: r.description, None)}
+AS_FILED = {
+    "description": Field("description", lambda r, _: r.description, None),
+    "attributes": Field("attributes", lambda r, _: r.attributes or {}, None),
+}
 
 
 def agent_fields() -> tuple[Field, ...]:

@@ -258,7 +258,7 @@
           return make("div", { class: "option" }, [input, make("label", { for: id + "-" + i, text: v.name })]);
         });
         const legend = make("legend", {}, [a.label].concat(req));
-        box.append(make("fieldset", { id: id, "data-attr": a.code, "aria-required": a.required ? "true" : null, role: multi ? null : "radiogroup" }, [legend].concat(options)));
+        box.append(make("fieldset", { id: id, "data-attr": a.code, "aria-required": a.required ? "true" : null, role: multi ? null : "radiogroup", "aria-describedby": a.public === false ? id + "-private" : null }, [legend].concat(options, privateHint(a, id))));
         return;
       }
       let input;
@@ -272,8 +272,14 @@
         input = make("input", { id: id, type: type, step: a.type === "number" ? "any" : null, inputmode: a.type === "number" ? "decimal" : null });
       }
       if (a.required) input.setAttribute("aria-required", "true");
-      box.append(make("div", { class: "field", "data-attr": a.code }, [make("label", { for: id }, [a.label].concat(req)), input]));
+      if (a.public === false) input.setAttribute("aria-describedby", id + "-private");
+      box.append(make("div", { class: "field", "data-attr": a.code }, [make("label", { for: id }, [a.label].concat(req)), input].concat(privateHint(a, id))));
     });
+  }
+
+  // An answer the city keeps for its agents (a registration plate): the resident is told before typing it.
+  function privateHint(a, id) {
+    return a.public === false ? [make("p", { class: "hint", id: id + "-private", text: t("js.private_answer") })] : [];
   }
 
   function attributeValues(errors) {
