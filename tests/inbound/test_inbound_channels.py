@@ -8,7 +8,10 @@ import shutil
 import smtplib
 import socket
 import tempfile
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -32,6 +35,13 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _run(coro: Coroutine[Any, Any, Any]) -> Any:
+    """asyncio.run in a thread of its own: a browser test of the same xdist worker may have left
+    Playwright's event loop running in this one (asyncio.run then refuses to start)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result(timeout=120)
+
+
 def _with(v: Vigie, **changes: object) -> None:
     data = v.settings.model_dump()
     data.update(changes)
@@ -46,7 +56,7 @@ def test_inbound_smtp_listener_turns_a_message_into_a_report(
     # The listener sees the client at 127.0.0.1: the resident's domain allows it in SPF.
     vigie.caches.dns_resolver.records["habitant.example"] = ["v=spf1 ip4:127.0.0.1 -all"]  # type: ignore[union-attr]
     listener = SmtpListener(vigie)
-    asyncio.run(listener.start())
+    _run(listener.start())
     try:
         raw = make_mail(photos=[jpeg(gps=LIBERTE), jpeg()], sign_with=(rsa_key[0], resident_domain))
         with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
@@ -66,7 +76,7 @@ def test_inbound_smtp_listener_turns_a_message_into_a_report(
                 smtp.sendmail("alice@habitant.example", [CITY_MAILBOX], b"x" * (3 * 1024 * 1024))
             assert too_big.value.smtp_code == 552
     finally:
-        asyncio.run(listener.stop())
+        _run(listener.stop())
     with vigie.db.session() as s:
         row = s.scalar(select(InboundMessageRow))
     assert row is not None and row.via == "smtp" and row.verdict == "pass"
