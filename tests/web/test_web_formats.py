@@ -38,5 +38,6 @@ def test_formats_no_message_writes_a_plural_in_brackets():
 
 
 def test_formats_open_data_portal_counts_datasets_by_plural_rule(client):
-    assert '<h2 id="results-heading" tabindex="-1">0 jeu de données sur 0</h2>' in client.get("/donnees?lang=fr").text
-    assert '<h2 id="results-heading" tabindex="-1">0 datasets of 0</h2>' in client.get("/donnees?lang=en").text
+    heading = '<h2 id="results-heading" tabindex="-1">'
+    assert heading + "0 jeu de données sur 0</h2>" in client.get("/donnees?lang=fr").text
+    assert heading + "0 datasets of 0</h2>" in client.get("/donnees?lang=en").text
