@@ -112,3 +112,16 @@ def too_many_digits(text: bytes) -> bool:
         elif not in_string:
             return True
     return False
+
+
+def refusal(text: bytes) -> str | None:
+    """Why JSON ``text`` is refused before it is parsed (each check returns early on a text
+    that cannot fail it), or ``None``: the one list the HTTP bodies and the report form's
+    answers are held to."""
+    if too_deep(text):
+        return TOO_DEEP
+    if lone_surrogate(text):
+        return LONE_SURROGATE
+    if too_many_digits(text):
+        return TOO_MANY_DIGITS
+    return None

@@ -16,14 +16,7 @@ from vigie.city.publication import PHOTO_BLURRED
 from vigie.city.publication import Shown as PublicationShown
 from vigie.db import utcnow
 from vigie.errors import BadRequest, NotFound, UnsupportedMediaType, ValidationFailed
-from vigie.jsondepth import (
-    LONE_SURROGATE,
-    TOO_DEEP,
-    TOO_MANY_DIGITS,
-    lone_surrogate,
-    too_deep,
-    too_many_digits,
-)
+from vigie.jsondepth import refusal
 from vigie.limits.store import check_rate
 from vigie.photos.storage import SignsUrls
 from vigie.reports import actions, intake, moderation, tracking
@@ -162,12 +155,9 @@ async def _read_submission(request: Request) -> tuple[ReportIn, list[tuple[str, 
             else:
                 data[key] = value
         if "attributes" in data:
-            if too_deep(data["attributes"]):
-                raise ValidationFailed(f"attributes: {TOO_DEEP}", field="attributes")
-            if lone_surrogate(data["attributes"].encode()):
-                raise ValidationFailed(f"attributes: {LONE_SURROGATE}", field="attributes")
-            if too_many_digits(data["attributes"].encode()):
-                raise ValidationFailed(f"attributes: {TOO_MANY_DIGITS}", field="attributes")
+            problem = refusal(data["attributes"].encode())
+            if problem is not None:
+                raise ValidationFailed(f"attributes: {problem}", field="attributes")
             try:
                 data["attributes"] = json.loads(data["attributes"]) if data["attributes"] else {}
             except ValueError:

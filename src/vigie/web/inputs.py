@@ -17,16 +17,7 @@ from __future__ import annotations
 import codecs
 from urllib.parse import unquote_to_bytes
 
-from vigie.jsondepth import (
-    LONE_SURROGATE,
-    MAX_DEPTH,
-    MAX_DIGITS,
-    TOO_DEEP,
-    TOO_MANY_DIGITS,
-    lone_surrogate,
-    too_deep,
-    too_many_digits,
-)
+from vigie.jsondepth import MAX_DEPTH, MAX_DIGITS, refusal
 
 
 class BadInput(Exception):
@@ -81,13 +72,9 @@ class JsonBodyCheck(BodyCheck):
         # Only a body longer than MAX_DIGITS can hold a number too long to read.
         if not final or (self.openers <= MAX_DEPTH and not self.escapes and self.size <= MAX_DIGITS):
             return
-        body = b"".join(self.chunks)
-        if self.openers > MAX_DEPTH and too_deep(body):
-            raise BadInput(f"request body: {TOO_DEEP}")
-        if self.escapes and lone_surrogate(body):
-            raise BadInput(f"request body: {LONE_SURROGATE}")
-        if too_many_digits(body):
-            raise BadInput(f"request body: {TOO_MANY_DIGITS}")
+        problem = refusal(b"".join(self.chunks))
+        if problem is not None:
+            raise BadInput(f"request body: {problem}")
 
 
 class FormBodyCheck(BodyCheck):
