@@ -410,8 +410,9 @@ class Settings(BaseSettings):
         3,
         ge=0,
         description="E-mails an address that never confirmed may get per day: receipts of "
-        "reports made with it and requests to confirm a follow. Past it, a follow by e-mail "
-        "is refused (429) and a receipt is not sent (0: none at all).",
+        "reports made with it, requests to confirm a follow, erasure and API key "
+        "confirmations. Past it nothing more is sent, and the answer is the same as below it "
+        "(a refusal told whether the address had reported today; 0: none at all).",
     )
 
     # --- inbound e-mail (Allo mairie) --------------------------------------------

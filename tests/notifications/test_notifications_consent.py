@@ -71,14 +71,33 @@ def test_follow_requests_to_one_address_are_limited_per_day(vigie, client, submi
     reports = [submit() for _ in range(3)]
     assert _follow(client, reports[0].id, email="victim@example.org").status_code == 201
     assert _follow(client, reports[1].id, email="VICTIM@example.org").status_code == 201
-    refused = _follow(client, reports[2].id, email="victim@example.org")
+    past = _follow(client, reports[2].id, email="victim@example.org")
 
-    assert refused.status_code == 429
-    assert "address" in refused.json()["detail"]
+    assert past.status_code == 201  # the same answer (see the test below), nothing more sent
     assert len(_to(vigie, "victim@example.org")) + len(_to(vigie, "VICTIM@example.org")) == 2
-    assert _followers(vigie) == 2  # the refused follow is not half-written
+    with vigie.db.session() as s:
+        kept = s.scalar(select(FollowerRow).where(FollowerRow.token == past.json()["token"]))
+    assert kept is not None and kept.email == ""  # never to be asked to confirm: not kept
     # Another address is not affected.
     assert _follow(client, reports[2].id, email="other@example.org").status_code == 201
+    assert len(_to(vigie, "other@example.org")) == 1
+
+
+def test_follow_does_not_tell_a_busy_address(vigie, client, submit):
+    """The daily cap of messages to an address never confirmed is shared with the receipts of
+    its reports: a follow with an address that filed three reports today got 429 where any
+    other got 201, so typing someone's address told whether they reported today."""
+    with_settings(vigie, follow_rate_limit=0)
+    for _ in range(3):
+        submit(email="busy@example.org", confirmed=False)
+    row = submit()
+    busy = _follow(client, row.id, email="busy@example.org")
+    quiet = _follow(client, row.id, email="quiet@example.org")
+    assert busy.status_code == quiet.status_code == 201
+    assert busy.json().keys() == quiet.json().keys()
+    assert busy.headers.keys() == quiet.headers.keys()
+    assert [m.kind for m in _to(vigie, "busy@example.org")] == ["receipt"] * 3
+    assert [m.kind for m in _to(vigie, "quiet@example.org")] == ["confirm"]
 
 
 def test_follows_are_limited_per_client(vigie, client, submit):

@@ -181,3 +181,29 @@ def test_reusers_keys_e_mail_has_a_stop_that_lapses_and_resumes(client, vigie):
         s.execute(update(ConsentRow).values(stopped_at=utcnow() - timedelta(days=31)))
         s.commit()
     assert client.post(f"{BASE}/requests", json=ask).status_code == 202
+
+
+def test_reusers_keys_request_does_not_tell_a_busy_address(client, vigie):
+    """The daily cap of messages to an address never confirmed is shared with the receipts of
+    its reports: a key asked for an address at its cap got 429 where any other got 202, so
+    typing someone's address told whether they reported today. Past the cap nothing is
+    written nor sent; the per-client limit stays."""
+    from vigie.notifications.consent import take_unconfirmed
+
+    for _ in range(3):
+        take_unconfirmed(vigie, "busy@example.org")  # three receipts today
+    ask = {"project": "Appli"}
+    busy = client.post(f"{BASE}/requests", json={**ask, "email": "busy@example.org"})
+    quiet = client.post(f"{BASE}/requests", json={**ask, "email": "quiet@example.org"})
+    assert busy.status_code == quiet.status_code == 202 and busy.json() == quiet.json()
+    form_busy = client.post("/donnees/cles", data={**ask, "email": "busy@example.org"})
+    form_quiet = client.post("/donnees/cles", data={**ask, "email": "quiet@example.org"})
+    assert form_busy.status_code == form_quiet.status_code == 202
+    with vigie.db.session() as s:
+        assert set(s.scalars(select(OutboxRow.recipient).where(OutboxRow.kind == "key"))) == {
+            "quiet@example.org"
+        }
+        assert set(s.scalars(select(ReuserKeyRow.email))) == {"quiet@example.org"}
+    for _ in range(6):  # ten requests an hour from one client
+        client.post(f"{BASE}/requests", json={**ask, "email": "quiet@example.org"})
+    assert client.post(f"{BASE}/requests", json={**ask, "email": "x@example.org"}).status_code == 429

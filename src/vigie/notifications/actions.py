@@ -430,15 +430,19 @@ def _insert_ignoring_duplicates(s: Session, values: list[dict[str, Any]]) -> int
 def on_follow(v: Vigie, s: Session, row: ReportRow, follower: FollowerRow) -> None:
     """A resident asked to follow ``row`` by e-mail: ask that address to confirm.
 
-    Inside the follow's transaction: past the address's daily cap of messages
-    to unconfirmed addresses the follow is refused (TooManyRequests) and rolls
-    back whole. The follower gets nothing else until the link is used.
+    Inside the follow's transaction. The follower gets nothing else until the link is used.
+    Past the address's daily cap of messages to unconfirmed addresses nothing is queued and
+    the follow keeps no address (a follow by its token only), silently: the cap is shared
+    with the receipts of the address's reports, and a refusal told anyone typing the address
+    that it had reported today. The per-client limit of follows still answers 429.
     """
     if not notifications_enabled(v.settings) or "@" not in (follower.email or ""):
         return
-    wait = consent.take_unconfirmed(v, follower.email)
-    if wait > 0:
-        raise consent.too_many_for_address(wait)
+    if consent.take_unconfirmed(v, follower.email) > 0:
+        # An address that can never be asked to confirm would never be written to: not kept.
+        follower.email = ""
+        log.info("follow confirmation not queued for report %s: the address's daily cap is reached", row.id)
+        return
     consent.add_consent(s, follower.token, follower.email)
     if follower.id is None:
         s.flush()

@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import math
 import secrets
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -25,7 +24,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 
 from vigie.db import utcnow
-from vigie.errors import Conflict, NotFound, TooManyRequests
+from vigie.errors import Conflict, NotFound
 from vigie.limits.store import store_of
 from vigie.notifications.storage import ConsentRow
 
@@ -324,16 +323,6 @@ def consent_state(v: Vigie, token: str, purpose: str, code: str) -> ConsentRow:
     return row
 
 
-def too_many_for_address(wait: float) -> TooManyRequests:
-    seconds = max(1, math.ceil(wait))
-    return TooManyRequests(
-        "too many e-mails were asked for this address today; "
-        f"it can be asked again in {math.ceil(seconds / 3600)} h",
-        field="email",
-        retry_after=seconds,
-    )
-
-
 __all__ = [
     "address_hash",
     "add_consent",
@@ -354,5 +343,4 @@ __all__ = [
     "ever_confirmed",
     "link_code",
     "take_unconfirmed",
-    "too_many_for_address",
 ]

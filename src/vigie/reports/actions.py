@@ -413,7 +413,7 @@ def do_follow(v: Vigie, report_id: int | str, email: str = "", lang: str = "") -
     """A resident follows an existing report instead of filing a duplicate.
 
     By e-mail, the address gets a request to confirm and nothing else until it
-    does (TooManyRequests past its daily cap, and nothing is written).
+    does (past its daily cap, nothing: see notifications.actions.on_follow).
     """
     row = get_report(v, report_id)
     if not row.public:

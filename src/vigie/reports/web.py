@@ -426,8 +426,9 @@ def track(token: str, request: Request, v: Vigie = Depends(get_vigie)) -> dict[s
     summary="Follow an existing report",
     description="Returns a tracking token. With `email`, the address gets one message asking it "
     "to confirm, and nothing else until it does. At most `VIGIE_FOLLOW_RATE_LIMIT` follows per "
-    "client address an hour, and `VIGIE_MAIL_UNCONFIRMED_PER_DAY` messages a day to an address "
-    "that never confirmed: past either, 429 with `Retry-After`, and nothing is written.",
+    "client address an hour: past it, 429 with `Retry-After`, and nothing is written. At most "
+    "`VIGIE_MAIL_UNCONFIRMED_PER_DAY` messages a day to an address that never confirmed: past "
+    "it, the same answer, but nothing is sent and the follow keeps no address.",
 )
 def follow(report_id: str, body: FollowIn, request: Request, v: Vigie = Depends(get_vigie)) -> dict[str, Any]:
     check_follow_rate(v, client_id(request))

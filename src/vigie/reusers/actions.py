@@ -91,17 +91,21 @@ def check_request(email: str, project: str) -> tuple[str, str]:
 
 
 def do_request_key(v: Vigie, email: str, project: str, lang: str = "fr") -> None:
-    """Record a pending key and e-mail the link that confirms it (the same answer for anyone),
-    in one transaction. Conflict while the address's owner has these messages stopped (from
-    the stop link of one; the stop lapses after ``resident_link_stop_days``)."""
+    """Record a pending key and e-mail the link that confirms it (the same answer for anyone,
+    past the address's daily cap of messages too, when nothing is), in one transaction.
+    Conflict while the address's owner has these messages stopped (from the stop link of
+    one; the stop lapses after ``resident_link_stop_days``)."""
     email, project = check_request(email, project)
     lang = lang if lang in TEXTS else "fr"
     if not notifications_enabled(v.settings):
         raise ServiceUnavailable("e-mails are turned off here: ask the city's open data team for a key")
     consent.check_asked_not_stopped(v, email, consent.KEY_PREFIX, "API key confirmation")
-    wait = consent.take_unconfirmed(v, email)  # the daily cap of messages to unconfirmed addresses
-    if wait > 0:
-        raise consent.too_many_for_address(wait)
+    if consent.take_unconfirmed(v, email) > 0:
+        # Past the address's daily cap of messages to unconfirmed addresses nothing is written
+        # nor sent, and the answer is the same: the cap is shared with the receipts of the
+        # address's reports, and a refusal told anyone typing it that it had reported today.
+        log.info("API key confirmation not queued: the address's daily cap is reached")
+        return
     token = secrets.token_urlsafe(24)
     link = v.settings.public_base_url.rstrip("/") + confirm_path(v.settings.secret_key, token)
     words = TEXTS[lang]
