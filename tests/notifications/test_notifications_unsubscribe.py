@@ -185,10 +185,25 @@ def test_erasure_confirmations_have_a_stop_and_the_form_says_so(vigie, client):
     path = _stop_of(vigie, "erasure")
     assert "Ne plus recevoir de demandes d" in client.get(path).text
     assert client.post(path).status_code == 200
-    # The same answer whether the address is known or not: anyone who received one may stop them.
-    refused = client.post("/effacement", data={"email": "Efface@example.org"})
-    assert refused.status_code == 409 and "30 jours" in refused.text
+    # Nothing is sent while stopped, and the answer is any address's (see the test below).
+    stopped = client.post("/effacement", data={"email": "Efface@example.org"})
+    assert stopped.status_code == 202 and "arrêtés" in stopped.text
     assert len([m for m in outbox(vigie) if m.kind == "erasure"]) == 1
     resume = path.replace("/courriel/arreter/", "/courriel/reprendre/")
     assert client.post(resume).status_code == 200
     assert client.post("/effacement", data={"email": "efface@example.org"}).status_code == 202
+
+
+def test_erasure_request_does_not_tell_a_stopped_address(vigie, client):
+    """A 409 for an address whose owner stopped erasure confirmations told whoever typed it
+    that someone had asked an erasure for it before: the same answer as any address now."""
+    assert client.post("/effacement", data={"email": "asked@example.org"}).status_code == 202
+    client.post(_stop_of(vigie, "erasure"))
+    asked = client.post("/effacement", data={"email": "asked@example.org"})
+    fresh = client.post("/effacement", data={"email": "fresh@example.org"})
+    assert asked.status_code == fresh.status_code == 202
+    assert asked.text.replace("asked@example.org", "") == fresh.text.replace("fresh@example.org", "")
+    assert [m.recipient for m in outbox(vigie) if m.kind == "erasure"] == [
+        "asked@example.org",
+        "fresh@example.org",
+    ]

@@ -84,15 +84,21 @@ def check_address(email: str) -> str:
 
 
 def do_request_erasure(v: Vigie, email: str, lang: str = "fr") -> None:
-    """Queue the message whose link confirms the erasure. Past the address's daily cap of
-    messages nothing is queued, silently: the cap is shared with the receipts of its reports,
-    and a refusal told anyone typing the address that it had reported today. Conflict while
-    the address's owner has these messages stopped (from the stop link of one; the stop
-    lapses after ``resident_link_stop_days``)."""
+    """Queue the message whose link confirms the erasure. Nothing is queued, silently, while
+    the address's owner has these messages stopped (from the stop link of one; the stop lapses
+    after ``resident_link_stop_days``) and past the address's daily cap of messages: a refusal
+    told anyone typing the address that someone had asked an erasure for it before, or (the
+    cap is shared with the receipts of its reports) that it had reported today."""
     email = check_address(email)
     if not notifications_enabled(v.settings):
         raise ServiceUnavailable("e-mails are turned off here: ask the city to erase your data")
-    consent.check_asked_not_stopped(v, email, consent.ERASURE_PREFIX, "erasure confirmation")
+    with v.db.session() as s:
+        stopped = consent.asked_stopped_until(
+            s, email, consent.ERASURE_PREFIX, v.settings.resident_link_stop_days
+        )
+    if stopped is not None:
+        log.info("erasure confirmation not queued: the address's owner stopped them")
+        return
     if consent.take_unconfirmed(v, email) > 0:
         log.info("erasure confirmation not queued: the address's daily cap is reached")
         return

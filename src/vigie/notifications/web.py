@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
-from vigie.errors import Conflict, NotFound, ValidationFailed
+from vigie.errors import NotFound, ValidationFailed
 from vigie.limits.store import check_rate
 from vigie.notifications import consent, erasure
 from vigie.runtime import Vigie
@@ -128,8 +128,6 @@ async def erase_request(request: Request) -> HTMLResponse:
         await run_in_threadpool(erasure.do_request_erasure, v, email if isinstance(email, str) else "", lang)
     except ValidationFailed:
         return _page(request, "erase_request", 400)
-    except Conflict:  # the address's owner stopped these messages (known address or not)
-        return _page(request, "erase_stopped", 409)
     return _page(request, "erase_requested", 202)
 
 
