@@ -29,6 +29,7 @@ from vigie.opendata.explore_web import router as explore_router
 from vigie.opendata.keys_web import router as keys_router
 from vigie.opendata.lab_web import router as lab_router
 from vigie.opendata.ogc_web import router as ogc_router
+from vigie.opendata.releases_web import router as releases_router
 from vigie.opendata.uploads_web import router as uploads_router
 from vigie.opendata.web import router as opendata_router
 from vigie.oplog.web import router as oplog_router
@@ -114,6 +115,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     dcat_router,  # /donnees/catalogue before /donnees/{dataset_id}
     keys_router,  # /donnees/cles too
     uploads_router,
+    releases_router,
     opendata_router,
     ogc_router,
     lab_router,

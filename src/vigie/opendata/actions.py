@@ -29,6 +29,7 @@ from vigie.accounts.permissions import require
 from vigie.addresses.nearest import street_points
 from vigie.db import utcnow
 from vigie.errors import Conflict, NotFound, ValidationFailed
+from vigie.opendata.building import build_lock
 from vigie.opendata.builtin import sensitive_services
 from vigie.opendata.domain import (
     FREQUENCIES,
@@ -228,6 +229,19 @@ def do_release(
     return row
 
 
+def do_release_on_demand(v: Vigie, agent: Agent | None, dataset_id: str) -> ReleaseRow | None:
+    """A staff member's "build a release now": the release built, or None when a build of the
+    dataset is already under way (a second click builds nothing more)."""
+    agent = require(agent, "opendata.publish")
+    dataset = dataset_of(v, dataset_id)
+    if dataset.rules is None:
+        raise Conflict(
+            f"dataset {dataset_id!r} cannot be released before the ethics committee approves its rules"
+        )
+    with build_lock(v, dataset_id) as held:
+        return do_release(v, agent, dataset_id, trigger="demand") if held else None
+
+
 def do_release_due(v: Vigie) -> list[ReleaseRow]:
     """Release every approved dataset whose update frequency says a new release is due."""
     now = utcnow()
@@ -250,7 +264,9 @@ def do_release_due(v: Vigie) -> list[ReleaseRow]:
         previous = last.get(dataset_id)
         if previous is None or now - previous >= timedelta(days=days):
             try:
-                out.append(do_release(v, SYSTEM, dataset_id, trigger="schedule"))
+                with build_lock(v, dataset_id) as held:
+                    if held:  # else a staff member's build of it is under way
+                        out.append(do_release(v, SYSTEM, dataset_id, trigger="schedule"))
             except (ValidationFailed, Conflict, NotFound) as exc:
                 log.warning("scheduled release of %s not built: %s", dataset_id, exc.message)
     return out

@@ -280,10 +280,14 @@ def rules_from_json(raw: Any, columns: tuple[Column, ...]) -> Rules:
             raise ValidationFailed(f"rules.drop: no column {name!r}", field="rules.drop")
     location = raw.get("location", "grid")
     if location not in LOCATION_METHODS:
-        raise ValidationFailed(f"rules.location must be one of {', '.join(LOCATION_METHODS)}", field="rules")
+        raise ValidationFailed(
+            f"rules.location must be one of {', '.join(LOCATION_METHODS)}", field="rules.location"
+        )
     location_m = _number(raw, "location_m", 200.0)
     if not 10 <= location_m <= 50_000:
-        raise ValidationFailed("rules.location_m must be between 10 and 50000 metres", field="rules")
+        raise ValidationFailed(
+            "rules.location_m must be between 10 and 50000 metres", field="rules.location_m"
+        )
     time = raw.get("time", {})
     if not isinstance(time, dict):
         raise ValidationFailed("rules.time must map time columns to a precision", field="rules.time")
@@ -299,7 +303,8 @@ def rules_from_json(raw: Any, columns: tuple[Column, ...]) -> Rules:
     for name in qis:
         if name not in names or name in drop:
             raise ValidationFailed(
-                f"rules.quasi_identifiers: {name!r} is not a published column", field="rules"
+                f"rules.quasi_identifiers: {name!r} is not a published column",
+                field="rules.quasi_identifiers",
             )
     k = raw.get("k", MIN_K)
     if not isinstance(k, int) or isinstance(k, bool) or k < MIN_K:
@@ -309,10 +314,12 @@ def rules_from_json(raw: Any, columns: tuple[Column, ...]) -> Rules:
         raise ValidationFailed("rules.min_count must be a whole number ≥ 0", field="rules.min_count")
     share = _number(raw, "suppress_share", 0.0)
     if not 0 <= share <= 0.2:
-        raise ValidationFailed("rules.suppress_share must be between 0 and 0.2", field="rules")
+        raise ValidationFailed("rules.suppress_share must be between 0 and 0.2", field="rules.suppress_share")
     exclude = raw.get("exclude_sensitive", True)
     if not isinstance(exclude, bool):
-        raise ValidationFailed("rules.exclude_sensitive must be true or false", field="rules")
+        raise ValidationFailed(
+            "rules.exclude_sensitive must be true or false", field="rules.exclude_sensitive"
+        )
     return Rules(drop, location, location_m, dict(time), exclude, min_count, qis, k, share)
 
 

@@ -21,7 +21,7 @@ functions that read one: the app that routes here does not load it at start.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,13 +31,16 @@ from vigie.accounts.domain import Agent
 from vigie.accounts.permissions import require
 from vigie.errors import Conflict, NotFound, ValidationFailed
 from vigie.opendata.actions import MAX_UPLOAD_BYTES, check_dataset, do_create_dataset, do_release, do_upload
-from vigie.opendata.domain import Column, ColumnKind
+from vigie.opendata.domain import Column, ColumnKind, Dataset, rules_from_json
 from vigie.opendata.queries import dataset_of
+from vigie.opendata.review import do_propose_rules, proposals
 from vigie.opendata.uploads import FileOptions, check_format, check_options, read_text_options, uploads_dir
 from vigie.runtime import Vigie
 
 if TYPE_CHECKING:
     import pyarrow as pa
+
+    from vigie.opendata.suggest import Profile
 
 PREVIEW_ROWS = 20
 PREVIEW_POINTS = 2000
@@ -52,9 +55,14 @@ class Staged:
     columns: tuple[Column, ...]
     table: pa.Table
     dataset_id: str = ""  # the dataset it is a new file of ("" for a new dataset)
+    profiles: tuple[Profile, ...] = ()  # what the rules editor shows of each column
+    rules: dict[str, Any] = field(default_factory=dict)  # the rules the editor starts from
+    rules_from: str = "suggested"  # suggested, approved (the dataset's), proposed (under review)
 
     def preview(self) -> dict[str, Any]:
-        first = self.table.slice(0, PREVIEW_ROWS).to_pylist()
+        from vigie.opendata.suggest import masked_rows
+
+        first = masked_rows(self.table.slice(0, PREVIEW_ROWS).to_pylist(), list(self.profiles))
         lat = next((c.name for c in self.columns if c.kind == ColumnKind.LATITUDE), None)
         lon = next((c.name for c in self.columns if c.kind == ColumnKind.LONGITUDE), None)
         points: list[list[float]] = []
@@ -73,6 +81,9 @@ class Staged:
             "delimiter": self.options.delimiter if self.fmt == "csv" else "",
             "rows": self.table.num_rows,
             "columns": [c.to_json() for c in self.columns],
+            "profiles": [p.to_json() for p in self.profiles],
+            "rules": self.rules,
+            "rules_from": self.rules_from,
             "first_rows": [{k: _plain(v) for k, v in row.items()} for row in first],
             "points": points,
         }
@@ -120,6 +131,8 @@ def do_stage_upload(
 ) -> Staged:
     """Read a file as a new dataset's (``dataset_id`` empty) or as a new file of an uploaded
     dataset, and keep it for publishing (opendata.publish)."""
+    from vigie.opendata.names import known_names
+    from vigie.opendata.suggest import profile_columns, suggested_rules
     from vigie.opendata.upload_tables import infer_columns, parse_upload
 
     require(agent, "opendata.publish")
@@ -128,6 +141,7 @@ def do_stage_upload(
         _, found_encoding, found_delimiter = read_text_options(content, options)
         named = {"\t": "tab"}.get(found_delimiter, found_delimiter)
         options = FileOptions(found_encoding, named)
+    dataset = None
     if dataset_id:
         dataset = dataset_of(v, dataset_id)
         if dataset.source != "upload":
@@ -136,6 +150,10 @@ def do_stage_upload(
     else:
         columns = infer_columns(content, fmt, options)
     table = parse_upload(content, fmt, columns, options)
+    profiles = profile_columns(table, columns, known_names(v))
+    rules, rules_from = current_rules(v, dataset) if dataset else (None, "suggested")
+    if rules is None:
+        rules = suggested_rules(columns, profiles).to_json()
     key = hashlib.sha256(content).hexdigest()[:16]
     folder = staging_dir(v)
     folder.mkdir(parents=True, exist_ok=True)
@@ -144,7 +162,18 @@ def do_stage_upload(
     tmp.replace(folder / f"{key}.{fmt}")
     meta = {"format": fmt, **options.to_json(), "dataset": dataset_id}
     (folder / f"{key}.json").write_bytes(orjson.dumps(meta))
-    return Staged(key, fmt, options, columns, table, dataset_id)
+    return Staged(key, fmt, options, columns, table, dataset_id, tuple(profiles), rules, rules_from)
+
+
+def current_rules(v: Vigie, dataset: Dataset) -> tuple[dict[str, Any] | None, str]:
+    """The rules an editor of ``dataset`` starts from: those under review if a proposal is
+    open, else the approved ones (None when it has neither)."""
+    open_ = next((p for p in proposals(v, dataset.id) if p.status == "open"), None)
+    if open_ is not None:
+        return open_.rules, "proposed"
+    if dataset.rules is not None:
+        return dataset.rules.to_json(), "approved"
+    return None, "suggested"
 
 
 def _staged_file(v: Vigie, key: str) -> tuple[bytes, str, FileOptions, str]:
@@ -171,12 +200,19 @@ def do_publish_staged(v: Vigie, agent: Agent | None, key: str, payload: dict[str
     agent = require(agent, "opendata.publish")
     content, fmt, options, dataset_id = _staged_file(v, key)
     if dataset_id:
+        # Checked before the file is kept: a refused change of rules leaves nothing half-done.
+        change = _rules_change(v, dataset_of(v, dataset_id), payload)
         rows = do_upload(v, agent, dataset_id, content, fmt, options)
         dataset = dataset_of(v, dataset_id)
         out: dict[str, Any] = {"dataset": dataset_id, "rows": rows, "status": dataset.status}
         if dataset.rules is not None:
             release = do_release(v, agent, dataset_id)
             out["release"] = {"status": release.status, "version": release.version, "reason": release.reason}
+        if change is not None:
+            # The file is released under the approved rules; the new ones wait for the committee.
+            out["proposal"] = do_propose_rules(
+                v, agent, dataset_id, change, str(payload.get("summary") or "")
+            )
     else:
         body = {**payload, "source": "upload"}
         new_id, _, _, _, columns, _ = check_dataset(v, body)
@@ -188,6 +224,26 @@ def do_publish_staged(v: Vigie, agent: Agent | None, key: str, payload: dict[str
     for f in (staging_dir(v) / f"{key}.{fmt}", staging_dir(v) / f"{key}.json"):
         f.unlink(missing_ok=True)
     return out
+
+
+def _rules_change(v: Vigie, dataset: Dataset, payload: dict[str, Any]) -> dict[str, Any] | None:
+    """The rules a new file's publisher changed (to propose to the committee), or None."""
+    if "rules" not in payload:
+        return None
+    rules = rules_from_json(payload["rules"], dataset.columns)
+    under_review = [p.rules for p in proposals(v, dataset.id) if p.status == "open"]
+    if rules == dataset.rules or rules.to_json() in under_review:
+        return None  # the editor sent back the rules it was given
+    summary = payload.get("summary", "")
+    if not isinstance(summary, str):
+        raise ValidationFailed("summary must be text", field="summary")
+    if under_review:
+        raise Conflict(
+            f"dataset {dataset.id!r} already has a proposal under review: its rules change once the "
+            "committee decided",
+            field="rules",
+        )
+    return rules.to_json()
 
 
 __all__ = ["Staged", "check_file", "do_publish_staged", "do_stage_upload"]

@@ -16,7 +16,15 @@ from vigie.accounts.permissions import require
 from vigie.digits import is_digits
 from vigie.errors import UnsupportedMediaType, ValidationFailed
 from vigie.opendata.actions import MAX_UPLOAD_BYTES
-from vigie.opendata.domain import FREQUENCIES, LICENCES, THEMES, ColumnKind
+from vigie.opendata.domain import (
+    FREQUENCIES,
+    LICENCES,
+    LOCATION_METHODS,
+    MIN_K,
+    THEMES,
+    TIME_PRECISIONS,
+    ColumnKind,
+)
 from vigie.opendata.queries import all_datasets, releases
 from vigie.opendata.retention import unpublished_removal
 from vigie.opendata.staging import do_publish_staged, do_stage_upload, staging_dir
@@ -155,7 +163,10 @@ async def files_page(request: Request) -> Response:
         delimiters=list(DELIMITERS),
         max_mb=MAX_UPLOAD_BYTES // (1024 * 1024),
         kinds=[k.value for k in ColumnKind],
-        licences=list(LICENCES),
+        licences=list(LICENCES.values()),
+        location_methods=LOCATION_METHODS,
+        time_precisions=TIME_PRECISIONS,
+        min_k=MIN_K,
         themes=THEMES,
         frequencies=list(FREQUENCIES),
     )

@@ -1,8 +1,9 @@
 // Staff page of uploaded files (/donnees/gestion/fichiers): the file is sent to the API
 // (Vigie.api sends the CSRF token), its preview shown (columns with their kind to check,
-// first rows, points on a map), then published: a new dataset goes to the ethics
-// committee, a new file of a dataset makes a new release. An error names its field:
-// the field is marked invalid and described by the message.
+// first rows, points on a map), its publication rules edited (started from the rules the API
+// proposes), then published: a new dataset goes to the ethics committee with its rules, a new
+// file of a dataset makes a new release (and changed rules a new proposal). An error names
+// its field: the field is marked invalid and described by the message.
 (function () {
   "use strict";
   const cfg = window.Vigie.data("files-config") || { texts: {} };
@@ -30,7 +31,9 @@
     });
   }
 
-  function showError(form, box, error, fields) {
+  // The upload form's error goes to its one field; the publish form's is an error summary
+  // (focused, with a link to the field), the field marked invalid and described by it.
+  function showError(form, box, error, fields, summary) {
     box.textContent = error.message;
     box.hidden = false;
     const id = fields(error.field || "");
@@ -40,6 +43,17 @@
       const ids = (el.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
       ids.push(box.id);
       el.setAttribute("aria-describedby", ids.join(" "));
+    }
+    if (summary) {
+      if (el) {
+        const link = document.createElement("a");
+        link.href = "#" + id;
+        link.textContent = T.go_to_field;
+        link.addEventListener("click", function (e) { e.preventDefault(); el.focus(); });
+        box.append(" ", link);
+      }
+      box.focus();
+    } else if (el) {
       el.focus();
     }
   }
@@ -92,11 +106,115 @@
       rows.append(line);
     });
     preview.hidden = false;
+    showRules(p);
     drawMap(p.points);
     document.getElementById("publish-new").hidden = Boolean(p.dataset);
     document.getElementById("publish-existing").hidden = !p.dataset;
     publish.hidden = false;
     document.getElementById("preview-heading").focus();
+  }
+
+  // The rules editor: one row per column (a sample of its values, never those of a column
+  // that looks personal), then the dataset-wide rules, filled from the rules the API proposes.
+  function showRules(p) {
+    const rules = p.rules || {};
+    document.getElementById("rules-from").textContent = T.rules_from[p.rules_from] || "";
+    const body = document.querySelector("#rules-columns tbody");
+    body.replaceChildren();
+    const times = document.getElementById("time-options");
+    p.columns.forEach(function (c, i) {
+      const profile = (p.profiles || [])[i] || { sample: [], distinct: 0, personal: "" };
+      const tr = document.createElement("tr");
+      const th = cell("th", c.name);
+      th.scope = "row";
+      tr.append(th);
+      const values = profile.personal
+        ? format(T.personal, { why: T.why[profile.personal] || profile.personal })
+        : profile.sample.join(" · ") + " (" + format(T.distinct, { n: profile.distinct.toLocaleString(cfg.lang) }) + ")";
+      const td = cell("td", values);
+      if (profile.personal) td.className = "personal";
+      tr.append(td);
+      tr.append(checkbox("rule-drop-" + i, (rules.drop || []).indexOf(c.name) >= 0, format(T.drop_label, { column: c.name })));
+      tr.append(checkbox("rule-qi-" + i, (rules.quasi_identifiers || []).indexOf(c.name) >= 0, format(T.qi_label, { column: c.name })));
+      const tt = document.createElement("td");
+      const select = document.createElement("select");
+      select.id = "rule-time-" + i;
+      select.append(times.content.cloneNode(true));
+      select.value = (rules.time || {})[c.name] || "";
+      select.setAttribute("aria-label", format(T.time_label, { column: c.name }));
+      tt.append(select);
+      tr.append(tt);
+      body.append(tr);
+    });
+    document.getElementById("rule-location").value = rules.location || "grid";
+    document.getElementById("rule-location_m").value = rules.location_m !== undefined ? rules.location_m : 200;
+    document.getElementById("rule-exclude_sensitive").checked = rules.exclude_sensitive !== false;
+    document.getElementById("rule-min_count").value = rules.min_count || 0;
+    document.getElementById("rule-k").value = rules.k || 5;
+    document.getElementById("rule-suppress_share").value = Math.round((rules.suppress_share || 0) * 1000) / 10;
+    syncTimes();
+  }
+
+  function checkbox(id, checked, label) {
+    const td = document.createElement("td");
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.id = id;
+    box.checked = checked;
+    box.setAttribute("aria-label", label);
+    td.append(box);
+    return td;
+  }
+
+  // Only a column of the "time" kind can be coarsened (the API says so too).
+  function syncTimes() {
+    if (!staged) return;
+    staged.columns.forEach(function (c, i) {
+      const kind = document.getElementById("kind-" + i);
+      const select = document.getElementById("rule-time-" + i);
+      const isTime = (kind ? kind.value : c.kind) === "time";
+      select.disabled = !isTime;
+      if (!isTime) select.value = "";
+    });
+  }
+
+  document.querySelector("#preview-columns tbody").addEventListener("change", syncTimes);
+
+  // A number field as typed: a number when it reads as one, else the text (the API names it).
+  function number(id) {
+    const raw = value(id);
+    const n = Number(raw);
+    return raw !== "" && Number.isFinite(n) ? n : raw;
+  }
+
+  function rulesPayload() {
+    const rules = { drop: [], quasi_identifiers: [], time: {} };
+    staged.columns.forEach(function (c, i) {
+      if (document.getElementById("rule-drop-" + i).checked) rules.drop.push(c.name);
+      if (document.getElementById("rule-qi-" + i).checked) rules.quasi_identifiers.push(c.name);
+      const time = document.getElementById("rule-time-" + i);
+      if (!time.disabled && time.value) rules.time[c.name] = time.value;
+    });
+    rules.location = value("rule-location");
+    rules.location_m = number("rule-location_m");
+    rules.exclude_sensitive = document.getElementById("rule-exclude_sensitive").checked;
+    rules.min_count = number("rule-min_count");
+    rules.k = number("rule-k");
+    const share = number("rule-suppress_share");
+    rules.suppress_share = typeof share === "number" ? Math.round(share * 10) / 1000 : share;
+    return rules;
+  }
+
+  function ruleField(field) {
+    const name = field.replace(/^rules\.?/, "").split(".")[0];
+    const first = { drop: "rule-drop-0", quasi_identifiers: "rule-qi-0", time: firstTime() }[name];
+    if (first) return first;
+    return document.getElementById("rule-" + name) ? "rule-" + name : "rule-location";
+  }
+
+  function firstTime() {
+    const found = document.querySelector("#rules-columns select:not([disabled])");
+    return found ? found.id : "rule-location";
   }
 
   function drawMap(points) {
@@ -140,7 +258,7 @@
     if (!staged) return;
     const box = document.getElementById("publish-error");
     clearErrors(publishForm, box);
-    let payload = {};
+    let payload = { rules: rulesPayload(), summary: value("meta-summary") };
     if (!staged.dataset) {
       payload = {
         id: value("meta-id"),
@@ -155,8 +273,8 @@
         columns: staged.columns.map(function (c, i) {
           return { name: c.name, type: c.type, kind: document.getElementById("kind-" + i).value, fr: c.fr, en: c.en };
         }),
-        rules: {},
-        summary: value("meta-summary"),
+        rules: payload.rules,
+        summary: payload.summary,
       };
     }
     try {
@@ -165,15 +283,20 @@
       if (!out.release) text = format(staged.dataset ? T.uploaded : T.proposed, { id: out.dataset, rows: out.rows.toLocaleString(cfg.lang) });
       else if (out.release.status === "published") text = format(T.released, { id: out.dataset, version: out.release.version, rows: out.rows.toLocaleString(cfg.lang) });
       else text = format(T.blocked, { id: out.dataset, reason: out.release.reason });
+      if (out.proposal) text += " " + format(T.proposal, { id: out.proposal });
       result.textContent = text;
       publish.hidden = true;
       staged = null;
     } catch (e) {
       showError(publishForm, box, e, function (field) {
-        if (field.startsWith("columns")) return "kind-0";
+        if (field.startsWith("columns")) {
+          const at = /^columns\[(\d+)\]/.exec(field);
+          return "kind-" + (at ? at[1] : "0");
+        }
+        if (field.startsWith("rules")) return ruleField(field);
         const name = field.replace(/^metadata\./, "");
         return document.getElementById("meta-" + name) ? "meta-" + name : "meta-id";
-      });
+      }, true);
     }
   });
 })();

@@ -1,0 +1,18 @@
+// The staff's releases page: a build runs during the form's request (it can take a while on a
+// large dataset), so the button says so at once and cannot be sent twice from this page.
+(function () {
+  "use strict";
+  const cfg = window.Vigie.data("releases-config") || {};
+  document.querySelectorAll("form.build-form").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      const button = form.querySelector("button");
+      const status = document.getElementById("build-status");
+      // After the submission has started: a disabled button would not be sent.
+      window.setTimeout(function () {
+        button.disabled = true;
+        button.textContent = cfg.building;
+      }, 0);
+      status.textContent = cfg.building;
+    });
+  });
+})();
