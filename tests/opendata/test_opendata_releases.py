@@ -14,6 +14,7 @@ from vigie.opendata.queries import (
     release_path,
     releases,
 )
+from vigie.opendata.review import do_comment, do_decide, do_propose_rules, do_vote, proposals
 
 
 def test_opendata_release_of_an_upload_is_a_parquet_file_reusers_read(vigie, make_agent):
@@ -84,3 +85,33 @@ def test_opendata_scheduled_release_only_when_its_frequency_is_due(vigie, make_a
     [first] = do_release_due(vigie)
     assert first.status == "published" and first.trigger == "schedule"
     assert do_release_due(vigie) == []
+
+
+@pytest.mark.parametrize(
+    "text", ["Voir jean.dupont@example.org à ce sujet", "La riveraine (06 12 34 56 78) se plaint"]
+)
+def test_opendata_committee_public_record_refuses_contact_data(vigie, make_agent, text):
+    """Summaries, comments and reasons are on the public committee page: an e-mail address or
+    a phone number pasted from a report must not reach it."""
+    members = committee(vigie, make_agent)
+    publisher = make_agent("supervisor")
+    with pytest.raises(ValidationFailed, match="summary.*public"):
+        create(vigie, publisher, "parkings", columns=CARPARK_COLUMNS, summary=text)
+    create(vigie, publisher, "parkings", columns=CARPARK_COLUMNS)
+    proposal = next(p for p in proposals(vigie, "parkings") if p.status == "open")
+    with pytest.raises(ValidationFailed, match="body.*public"):
+        do_comment(vigie, members[0], proposal.id, text)
+    for m in members:
+        do_vote(vigie, m, proposal.id, "approve")
+    with pytest.raises(ValidationFailed, match="reasons.*public"):
+        do_decide(vigie, members[0], proposal.id, text)
+    with pytest.raises(ValidationFailed, match="summary.*public"):
+        do_propose_rules(vigie, publisher, "parkings", {}, text)
+    # Nothing was recorded by the refused calls.
+    [left] = proposals(vigie, "parkings")
+    assert left.status == "open" and left.summary == "" and not left.reasons
+
+
+def test_opendata_new_dataset_summary_must_be_text(vigie, make_agent):
+    with pytest.raises(ValidationFailed, match="summary must be text"):
+        create(vigie, make_agent("supervisor"), "parkings", columns=CARPARK_COLUMNS, summary={"a": 1})

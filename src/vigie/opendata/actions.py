@@ -42,6 +42,7 @@ from vigie.opendata.domain import (
 )
 from vigie.opendata.files import newest_first, release_key
 from vigie.opendata.queries import dataset_of, release_store
+from vigie.opendata.review import public_text
 from vigie.opendata.sources import source_of
 from vigie.opendata.storage import DatasetRow, ProposalRow, ReleaseRow
 from vigie.opendata.uploads import FileOptions, check_format, store_upload
@@ -80,6 +81,7 @@ def do_create_dataset(v: Vigie, agent: Agent | None, payload: dict[str, Any], su
     """A new dataset with its proposed rules, put to the ethics committee (opendata.publish)."""
     agent = require(agent, "opendata.publish")
     dataset_id, metadata, source, params, columns, rules = check_dataset(v, payload)
+    summary = public_text(summary or payload.get("summary") or "", "summary")
     now = utcnow()
     with v.db.session(write=True) as s:
         if s.get(DatasetRow, dataset_id) is not None:
@@ -104,7 +106,7 @@ def do_create_dataset(v: Vigie, agent: Agent | None, payload: dict[str, Any], su
                 dataset_id=dataset_id,
                 kind="new",
                 rules=rules,
-                summary=summary or str(payload.get("summary") or ""),
+                summary=summary,
                 status="open",
                 proposed_by=None if agent.is_system else agent.id,
                 created_at=now,

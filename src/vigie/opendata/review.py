@@ -12,6 +12,7 @@ who voted what is shown to agents only.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,6 +27,7 @@ from vigie.db import utcnow
 from vigie.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from vigie.opendata.domain import rules_from_json
 from vigie.opendata.queries import dataset_of
+from vigie.opendata.scanner import EMAIL, PHONE
 from vigie.opendata.storage import CommentRow, CommitteeMemberRow, DatasetRow, ProposalRow, VoteRow
 from vigie.runtime import Vigie
 
@@ -95,7 +97,7 @@ def do_propose_rules(v: Vigie, agent: Agent | None, dataset_id: str, rules: Any,
     agent = require(agent, "opendata.publish")
     dataset = dataset_of(v, dataset_id)
     checked = rules_from_json(rules, dataset.columns)
-    summary = _text(summary, "summary")
+    summary = public_text(summary, "summary")
     with v.db.session(write=True) as s:
         if s.scalar(
             select(func.count()).where(ProposalRow.dataset_id == dataset_id, ProposalRow.status == "open")
@@ -119,7 +121,7 @@ def do_propose_rules(v: Vigie, agent: Agent | None, dataset_id: str, rules: Any,
 
 def do_comment(v: Vigie, agent: Agent | None, proposal_id: int, body: str) -> None:
     agent = _member(v, agent)
-    body = _text(body, "body", required=True)
+    body = public_text(body, "body", required=True)
     with v.db.session(write=True) as s:
         _open(s, proposal_id)
         s.add(CommentRow(proposal_id=proposal_id, author_id=agent.id, body=body, created_at=utcnow()))
@@ -144,7 +146,7 @@ def do_vote(v: Vigie, agent: Agent | None, proposal_id: int, vote: str) -> None:
 def do_decide(v: Vigie, agent: Agent | None, proposal_id: int, reasons: str) -> str:
     """Record the committee's decision from the votes cast; the outcome (approved, rejected)."""
     agent = _member(v, agent)
-    reasons = _text(reasons, "reasons", required=True)
+    reasons = public_text(reasons, "reasons", required=True)
     quorum = v.settings.opendata_quorum
     with v.db.session(write=True) as s:
         proposal = _open(s, proposal_id)
@@ -233,7 +235,10 @@ def _open(s: Any, proposal_id: int) -> ProposalRow:
     return row
 
 
-def _text(value: Any, name: str, *, required: bool = False) -> str:
+def public_text(value: Any, name: str, *, required: bool = False) -> str:
+    """Text for the committee's public record (a summary, a comment, the reasons): members
+    discuss residents' reports, and an e-mail address or a phone number pasted from one
+    would be published as it is, so the personal data scanner's patterns are refused."""
     if not isinstance(value, str):
         raise ValidationFailed(f"{name} must be text", field=name)
     value = value.strip()
@@ -241,4 +246,10 @@ def _text(value: Any, name: str, *, required: bool = False) -> str:
         raise ValidationFailed(f"{name} is required", field=name)
     if len(value) > MAX_TEXT:
         raise ValidationFailed(f"{name} is longer than {MAX_TEXT} characters", field=name)
+    for pattern, what in ((EMAIL, "an e-mail address"), (PHONE, "a phone number")):
+        if re.search(pattern, value):
+            raise ValidationFailed(
+                f"{name} holds what looks like {what}: the committee's record is public, leave it out",
+                field=name,
+            )
     return value
