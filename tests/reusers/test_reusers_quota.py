@@ -121,3 +121,20 @@ def test_reusers_quota_rate_limit_header_names_the_tightest_window():
     minute, day = Window("minute", 60, 10), Window("day", 86_400, 100)
     assert state_header([Count(minute, 2), Count(day, 95)], 0).startswith('"day";r=5;')
     assert state_header([Count(minute, 11), Count(day, 11)], 30) == '"minute";r=0;t=30'
+
+
+def test_reusers_quota_ogc_refusals_are_in_the_ogc_error_shape(client):
+    """GIS clients (GDAL, OWSLib, QGIS) read OGC API errors as ``code`` and ``description``;
+    the quota's 429 and an unknown key's 401 were the native API's problem JSON."""
+    for _ in range(3):
+        assert client.get("/api/ogc", params={"f": "json"}).status_code == 200
+    r = client.get("/api/ogc/collections", params={"f": "json"})
+    assert r.status_code == 429 and r.headers["retry-after"] == "59"
+    assert r.json()["code"] == "TooManyRequests" and "3 requests per minute" in r.json()["description"]
+    assert r.headers["content-type"] == "application/json"
+    assert r.headers["ratelimit"].startswith('"minute";r=0')
+    page = client.get("/api/ogc/collections", params={"f": "html"})
+    assert page.status_code == 429 and "3 requests per minute" in page.text
+    assert page.headers["content-type"].startswith("text/html")
+    r = client.get("/api/ogc", params={"apikey": "vk_not-a-key-of-this-city-at-all"})
+    assert r.status_code == 401 and r.json()["code"] == "InvalidAPIKey"

@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 
 import orjson
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from vigie.errors import NotFound, VigieError
@@ -38,16 +39,26 @@ from vigie.opendata.ogc import (
 from vigie.opendata.ogc_openapi import OPENAPI_MEDIA, document
 from vigie.opendata.queries import published_dataset, published_datasets, release_store
 from vigie.opendata.release_tables import ReleaseTables, release_tables
-from vigie.reusers.quota import quota
+from vigie.reusers.quota import enforce
 from vigie.runtime import Vigie
 from vigie.web.i18n import request_language, translate
 from vigie.web.templating import render
 
 PREFIX = "/api/ogc"
-# The open data quotas (vigie.reusers.quota) count every OGC API request, with the records API's.
-router = APIRouter(
-    prefix=PREFIX, tags=["open data: OGC API – Features"], dependencies=[Depends(quota("ogc"))]
-)
+
+
+async def _quota(request: Request) -> None:
+    """The open data quotas (vigie.reusers.quota) count every OGC API request, with the records
+    API's. A refusal (429, an unknown key's 401) is kept for ``_answer``, which writes it in the
+    OGC API's own error shape: raised here, the app would answer the native API's problem JSON,
+    which GIS clients do not read."""
+    try:
+        await run_in_threadpool(enforce, request, "ogc")
+    except VigieError as exc:
+        request.state.ogc_refused = exc
+
+
+router = APIRouter(prefix=PREFIX, tags=["open data: OGC API – Features"], dependencies=[Depends(_quota)])
 
 SPEC = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
 CONFORMANCE = [SPEC + "core", SPEC + "oas30", SPEC + "html", SPEC + "geojson"]
@@ -116,25 +127,37 @@ def _json(body: Any, media: str = JSON) -> Response:
 
 
 def _error(request: Request, exc: VigieError) -> Response:
-    code = getattr(exc, "error_code", None) or {404: "NotFound", 503: "ServiceUnavailable"}.get(
-        exc.status, "InvalidParameterValue" if exc.status < 500 else "ServerError"
-    )
+    code = getattr(exc, "error_code", None) or {
+        401: "InvalidAPIKey",
+        404: "NotFound",
+        429: "TooManyRequests",
+        503: "ServiceUnavailable",
+    }.get(exc.status, "InvalidParameterValue" if exc.status < 500 else "ServerError")
+    retry = getattr(exc, "retry_after", None)
+    headers = {"Retry-After": str(retry)} if retry else None
     try:
         html = _wants_html(request)
     except InvalidParameter:
         html = False
     if html:
-        return render(
+        page = render(
             request, "opendata/ogc_error.html", status_code=exc.status, nav="opendata", message=exc.message
         )
+        if headers:
+            page.headers.update(headers)
+        return page
     return Response(
         orjson.dumps({"code": code, "description": exc.message}),
         status_code=exc.status,
         media_type=JSON,
+        headers=headers,
     )
 
 
 def _answer(request: Request, fn: Callable[[], Response]) -> Response:
+    refused = getattr(request.state, "ogc_refused", None)
+    if refused is not None:
+        return _error(request, refused)
     try:
         return fn()
     except VigieError as exc:
