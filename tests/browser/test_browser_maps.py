@@ -54,3 +54,22 @@ def test_public_map_draws_the_pmtiles_basemap_from_byte_ranges(new_context, live
     expect(page.locator(".leaflet-control-attribution")).to_contain_text("OpenStreetMap")
     check_a11y(page, "public map with a PMTiles basemap")
     assert watch.third_party() == []
+
+
+def test_dataset_map_draws_the_pmtiles_basemap_under_its_points(vigie, make_agent, new_context, live):
+    """A geographic dataset's map on the portal is drawn over the same basemap as every other
+    map (it had none: points on a blank square), read from Vigie itself."""
+    from tests.browser.test_browser_opendata import _publish
+
+    _publish(vigie, make_agent)
+    ctx, watch = new_context()
+    page = ctx.new_page()
+    with page.expect_response(
+        lambda r: r.url.endswith(ARCHIVE) and r.request.headers.get("range") != "bytes=0-16383"
+    ):
+        page.goto("/donnees/velodi")
+    tiles = "#dataset-map .leaflet-tile-pane canvas"
+    page.wait_for_function(f"() => [...document.querySelectorAll({tiles!r})].some(c => c.width > 0)")
+    expect(page.locator("#dataset-map .leaflet-control-attribution")).to_contain_text("OpenStreetMap")
+    check_a11y(page, "on a dataset's map with a PMTiles basemap")
+    assert watch.third_party() == []

@@ -90,6 +90,8 @@ def test_browser_opendata_portal_and_dataset_pages(vigie, make_agent, new_contex
 
     expect(page.get_by_role("heading", name="Stations Vélodi", level=1)).to_be_visible()
     expect(page.locator("#dataset-map canvas").first).to_be_attached()  # Leaflet drew the points
+    # Over the city's communes, as every map without a basemap (it had a blank background).
+    expect(page.locator("#dataset-map .leaflet-vigie-zones-pane canvas").first).to_be_attached()
     expect(page.locator("table.preview tbody tr")).to_have_count(20)
     expect(page.locator("#dataset-chart canvas").first).to_be_attached()
     check_a11y(page, "on a geographic dataset's page")

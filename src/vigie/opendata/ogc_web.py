@@ -23,6 +23,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from vigie.errors import NotFound, VigieError
+from vigie.maps.pages import map_config
 from vigie.opendata.domain import LICENCES
 from vigie.opendata.ogc import (
     CRS84,
@@ -405,6 +406,7 @@ def collection_items(request: Request, collection_id: str) -> Response:
                 columns=list(c.properties),
                 offset=q.offset,
                 points=_points(found),
+                map_config=map_config(request),
             )
         return _json(body, GEOJSON)
 
@@ -449,6 +451,7 @@ def collection_item(request: Request, collection_id: str, feature_id: str) -> Re
                 c=c,
                 title=c.published.metadata.title(lang),
                 points=_points([feature]),
+                map_config=map_config(request),
             )
         return _json(feature, GEOJSON)
 

@@ -181,12 +181,14 @@ def _repeating(file: Any, categories: list[str]) -> str:
     return min(varied, key=lambda c: distinct[c])  # the first declared among equals
 
 
-def public_kpis(v: Vigie, commune: str = "") -> dict[str, Any] | None:
+def public_kpis(v: Vigie, commune: str = "", lang: str = "fr") -> dict[str, Any] | None:
     """The public KPI charts: reports received and handled per month, mean delay per group,
     for the whole city or one commune (its INSEE code; an unknown one is a 422).
 
     Read from the published release of the KPI dataset (source ``kpis``): what the
-    portal shows is exactly what the charter published (small counts suppressed).
+    portal shows is exactly what the charter published (small counts suppressed). Groups
+    are named from the catalogue in ``lang`` (the release holds their codes); ``partial``
+    is the last month when the release was built during it: its counts are not a drop.
     """
     kpi = next((p for p in published_datasets(v) if p.dataset.source == "kpis"), None)
     if kpi is None:
@@ -214,9 +216,10 @@ def public_kpis(v: Vigie, commune: str = "") -> dict[str, Any] | None:
         .group_by("group")
         .aggregate([("w", "sum"), ("n", "sum")])
     )
+    groups = v.catalogue.groups
     delays = sorted(
         (
-            (grp, round(w / n, 1))
+            (groups[grp].name.get(lang) if grp in groups else grp, round(w / n, 1))
             for grp, w, n in zip(
                 g["group"].to_pylist(), g["w_sum"].to_pylist(), g["n_sum"].to_pylist(), strict=True
             )
@@ -224,12 +227,16 @@ def public_kpis(v: Vigie, commune: str = "") -> dict[str, Any] | None:
         ),
         key=lambda kv: -kv[1],
     )
+    month_list = [m.isoformat() for m in months["month"].to_pylist()]
+    # The release's months are UTC months (builtin.build_kpis), so is its cut-off.
+    built = kpi.release.created_at.date().replace(day=1).isoformat()
     return {
         "dataset": kpi.id,
         "communes": communes,
         "commune": commune,
         "commune_name": names.get(commune, commune),
-        "months": [m.isoformat() for m in months["month"].to_pylist()],
+        "months": month_list,
+        "partial": built if month_list and month_list[-1] == built else "",
         "received": months["received_sum"].to_pylist(),
         "handled": months["handled_sum"].to_pylist(),
         "delays": delays,

@@ -15,6 +15,7 @@ from vigie.accounts.actions import agent_for_token
 from vigie.accounts.permissions import require
 from vigie.db import utcnow
 from vigie.errors import NotFound, ValidationFailed
+from vigie.maps.pages import map_config
 from vigie.opendata import views
 from vigie.opendata.actions import do_create_dataset, do_release, do_upload
 from vigie.opendata.domain import FREQUENCIES, LICENCES, THEMES
@@ -38,6 +39,7 @@ from vigie.opendata.review import (
 )
 from vigie.runtime import Vigie
 from vigie.web.deps import SESSION_COOKIE, current_agent, declared_query_only, json_object, needs_permission
+from vigie.web.i18n import request_language
 from vigie.web.templating import render
 
 router = APIRouter(tags=["opendata"])
@@ -75,7 +77,7 @@ def portal(
         nav="opendata",
         q=q[:200],
         chosen={"theme": theme, "keyword": keyword, "licence": licence},
-        kpis=views.public_kpis(v, commune[:20]),
+        kpis=views.public_kpis(v, commune[:20], request_language(request, v.city.default_language)),
         **found,
     )
 
@@ -107,6 +109,7 @@ def dataset_page(request: Request, dataset_id: str) -> Response:
     except NotFound:
         return _not_found_page(request)
     history = releases(v, dataset_id)
+    points = views.map_points(v, published)
     return render(
         request,
         "opendata/dataset.html",
@@ -119,7 +122,8 @@ def dataset_page(request: Request, dataset_id: str) -> Response:
         frequency_days=FREQUENCIES.get(published.dataset.metadata.frequency),
         quality=quality(published.dataset, published.release.created_at, utcnow()),
         preview=views.preview(v, dataset_id),
-        points=views.map_points(v, published),
+        points=points,
+        map_config=map_config(request) if points else None,
         chart=views.chart(v, published),
         history=history,
         proposals=proposals(v, dataset_id),

@@ -1,4 +1,4 @@
-// Open data portal: the dataset page's map (Leaflet) and chart, the portal's KPI charts
+// Open data portal: the dataset page's map (Leaflet, through Vigie.map) and chart, the portal's KPI charts
 // (uPlot). Every chart has its data in a table next to it, rendered by the server.
 (function () {
   "use strict";
@@ -15,10 +15,62 @@
   function epoch(iso) { return Date.parse(iso.length === 10 ? iso + "T00:00:00Z" : iso) / 1000; }
   function shorten(text) { return text.length > 16 ? text.slice(0, 15) + "…" : text; }
 
+  // The last point of a monthly series still being counted (the month the release was built
+  // in): its segment is dashed over a hatched background rather than drawn as a fall; the
+  // page says so in words under the chart and in its table.
+  function partialHook(el, colours) {
+    return function (u) {
+      const n = u.data[0].length;
+      const ctx = u.ctx;
+      const right = u.valToPos(u.data[0][n - 1], "x", true);
+      const left = n > 1 ? u.valToPos(u.data[0][n - 2], "x", true) : right - 12 * devicePixelRatio;
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(left, u.bbox.top, Math.max(right - left, 1), u.bbox.height);
+      ctx.clip();
+      ctx.fillStyle = "rgba(107, 114, 128, 0.08)";
+      ctx.fillRect(left, u.bbox.top, right - left, u.bbox.height);
+      ctx.strokeStyle = "rgba(75, 85, 99, 0.35)";
+      ctx.lineWidth = devicePixelRatio;
+      const step = 8 * devicePixelRatio;
+      for (let x = left - u.bbox.height; x < right; x += step) {
+        ctx.beginPath();
+        ctx.moveTo(x, u.bbox.top + u.bbox.height);
+        ctx.lineTo(x + u.bbox.height, u.bbox.top);
+        ctx.stroke();
+      }
+      ctx.restore();
+      ctx.save();
+      ctx.setLineDash([6 * devicePixelRatio, 4 * devicePixelRatio]);
+      ctx.lineWidth = 2 * devicePixelRatio;
+      colours.forEach(function (colour, i) {
+        const ys = u.data[i + 1];
+        if (ys[n - 1] === null || ys[n - 1] === undefined) return;
+        const y1 = u.valToPos(ys[n - 1], "y", true);
+        ctx.strokeStyle = colour;
+        ctx.beginPath();
+        if (n > 1 && ys[n - 2] !== null && ys[n - 2] !== undefined) {
+          ctx.moveTo(left, u.valToPos(ys[n - 2], "y", true));
+          ctx.lineTo(right, y1);
+          ctx.stroke();
+        }
+        ctx.beginPath();
+        ctx.arc(right, y1, 3.5 * devicePixelRatio, 0, 2 * Math.PI);
+        ctx.stroke();
+      });
+      ctx.restore();
+      el.dataset.partialDrawn = "true"; // what the browser tests read: the canvas drew it
+    };
+  }
+
   // xLabel names the x series in the legend (uPlot's default is the English "Time"); a
   // monthly series is ticked at its own months, or uPlot's half-month splits repeat a label.
-  function line(el, xs, series, format, xLabel, monthly) {
+  // partial: the last point is a month still being counted (partialHook).
+  function line(el, xs, series, format, xLabel, monthly, partial) {
     const when = function (ts) { return format.format(new Date(ts * 1000)); };
+    const solid = uPlot.paths.linear();
+    // The solid line stops at the last complete month; the hook draws the partial one.
+    const paths = partial ? function (u, sidx, i0, i1) { return solid(u, sidx, i0, Math.max(i0, i1 - 1)); } : undefined;
     return new uPlot({
       width: width(el),
       height: 260,
@@ -26,8 +78,11 @@
       legend: { show: series.length > 1 },
       cursor: { drag: { x: false, y: false } },
       series: [{ label: xLabel, value: function (u, ts) { return ts === null ? "–" : when(ts); } }].concat(series.map(function (s) {
-        return { label: s.label, stroke: s.colour, width: 2, points: { show: false } };
+        const opts = { label: s.label, stroke: s.colour, width: 2, points: { show: false } };
+        if (paths) opts.paths = paths;
+        return opts;
       })),
+      hooks: partial ? { draw: [partialHook(el, series.map(function (s) { return s.colour; }))] } : {},
       axes: [
         monthly ? { splits: function () { return xs; }, values: function (u, splits) { return splits.map(when); } }
           : { values: function (u, splits) { return splits.map(when); } },
@@ -62,7 +117,7 @@
       line(perMonth, k.months.map(epoch), [
         { label: cfg.texts.received, colour: BLUE, values: k.received },
         { label: cfg.texts.handled, colour: GREEN, values: k.handled },
-      ], monthFormat, cfg.texts.month, true);
+      ], monthFormat, cfg.texts.month, true, k.partial !== "" && k.months[k.months.length - 1] === k.partial);
     }
     const delays = document.getElementById("kpi-delays");
     if (k && delays && k.delays.length) {
@@ -80,19 +135,23 @@
     }
   }
 
-  function map() {
+  // Over the map every other page draws (Vigie.map: the city's own basemap, or its communes
+  // and context layers), served by Vigie itself.
+  async function map() {
     const el = document.getElementById("dataset-map");
     if (!el || !cfg.points || !window.L) return;
-    const m = L.map(el, { preferCanvas: true, attributionControl: true });
+    const m = await Vigie.map(el, { preferCanvas: true, keepView: true });
     const renderer = L.canvas();
     const latlngs = [];
     cfg.points.points.forEach(function (p) {
       latlngs.push([p[0], p[1]]);
-      const marker = L.circleMarker([p[0], p[1]], { renderer: renderer, radius: 3, color: BLUE, weight: 1, fillOpacity: 0.6 });
+      // Not the bus lines' blue under them: a darker orange ringed in white.
+      const marker = L.circleMarker([p[0], p[1]], { renderer: renderer, radius: 4, color: "#ffffff", weight: 1.5, fillColor: "#c2410c", fillOpacity: 0.9 });
       if (p[2]) marker.bindTooltip(p[2]);
       marker.addTo(m);
     });
-    if (latlngs.length) m.fitBounds(L.latLngBounds(latlngs), { padding: [16, 16], animate: false });
+    // A single feature (an OGC item) would otherwise zoom to the maps' unbounded maximum.
+    if (latlngs.length) m.fitBounds(L.latLngBounds(latlngs), { padding: [16, 16], maxZoom: 17, animate: false });
   }
 
   function start() { charts(); map(); }
