@@ -73,3 +73,32 @@ def test_opendata_web_kpis_of_a_past_release_have_no_partial_month(vigie, make_a
     kpis = public_kpis(vigie)
     assert kpis["months"] == [last] and kpis["partial"] == ""
     assert "kpi-partial-note" not in client.get("/donnees").text
+
+
+def test_opendata_web_kpis_link_their_dataset_by_title(vigie, make_agent, client):
+    """The charts' source is linked by its title in the page's language, not by its id."""
+    _kpis_over_two_months(vigie, make_agent)
+    page = client.get("/donnees").text
+    assert '<a href="/donnees/indicateurs">Jeu d&#39;essai</a>.' in page
+    assert '<a href="/donnees/indicateurs">indicateurs</a>' not in page
+    assert '<a href="/donnees/indicateurs">Test dataset</a>.' in client.get("/donnees?lang=en").text
+
+
+def test_opendata_web_english_portal_says_keywords_in_english(vigie, make_agent, client):
+    """The keyword facets and a dataset's keywords in English on the English pages (the filter's
+    value stays the French keyword), and no French colon spacing in the catalogue line."""
+    members = committee(vigie, make_agent)
+    publisher = make_agent("supervisor")
+    meta = {**METADATA, "keywords": ["vélo", "mobilité"], "keywords_en": ["cycling", "mobility"]}
+    create(vigie, publisher, "indicateurs", source="kpis", metadata=meta, rules={})
+    approve(vigie, members, "indicateurs")
+    assert do_release(vigie, publisher, "indicateurs").status == "published"
+    english = client.get("/donnees?lang=en").text
+    assert '<a href="?keyword=v%C3%A9lo&amp;">cycling</a>' in english and ">vélo</a>" not in english
+    assert "datasets: <a" in english and "datasets : <a" not in english
+    french = client.get("/donnees?lang=fr").text  # ?lang=en is remembered in a cookie
+    assert '<a href="?keyword=v%C3%A9lo&amp;">vélo</a>' in french and "ces jeux : <a" in french
+    dataset = client.get("/donnees/indicateurs?lang=en").text
+    assert '<a href="/donnees?keyword=v%C3%A9lo">cycling</a>' in dataset
+    chosen = client.get("/donnees?lang=en&keyword=vélo").text
+    assert "cycling (remove the filter)" in chosen

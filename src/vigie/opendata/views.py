@@ -64,9 +64,17 @@ def catalogue(v: Vigie, q: str = "", theme: str = "", keyword: str = "", licence
         for k in m.keywords:
             facets["keyword"][k] = facets["keyword"].get(k, 0) + 1
         facets["licence"][m.licence] = facets["licence"].get(m.licence, 0) + 1
+    # A keyword's English form, for the English page (the facets filter on the French one).
+    keywords_en = {
+        fr: en
+        for e in entries
+        if len(e.dataset.metadata.keywords) == len(e.dataset.metadata.keywords_en)
+        for fr, en in zip(e.dataset.metadata.keywords, e.dataset.metadata.keywords_en, strict=True)
+    }
     return {
         "entries": found,
         "total": len(entries),
+        "keywords_en": keywords_en,
         "facets": {k: sorted(d.items(), key=lambda kv: (-kv[1], kv[0])) for k, d in facets.items()},
         "themes": THEMES,
         "licences": LICENCES,
@@ -232,6 +240,7 @@ def public_kpis(v: Vigie, commune: str = "", lang: str = "fr") -> dict[str, Any]
     built = kpi.release.created_at.date().replace(day=1).isoformat()
     return {
         "dataset": kpi.id,
+        "title": kpi.dataset.metadata.title(lang),
         "communes": communes,
         "commune": commune,
         "commune_name": names.get(commune, commune),

@@ -97,6 +97,8 @@
       height: 280,
       legend: { show: false },
       cursor: { show: false },
+      // Room on the right for the last slanted label (it was cut off).
+      padding: [12, 48, 0, 0],
       scales: {
         x: { time: false, range: function () { return [-0.6, names.length - 0.4]; } },
         y: { range: function (u, min, max) { return [0, Math.max(1, max * 1.1)]; } },
