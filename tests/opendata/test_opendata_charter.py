@@ -160,6 +160,23 @@ def test_opendata_charter_suppresses_small_counts_and_checks_1000_rows_per_group
     assert not out.blocked
 
 
+def test_opendata_charter_suppresses_the_measures_of_a_suppressed_count():
+    """A measure of a row whose count is suppressed was computed over those few: the mean delay
+    of one handled report is that report's delay (the demo's KPI dataset published it)."""
+    cols = [
+        Column("commune", "string", ColumnKind.CATEGORY),
+        Column("handled", "int", ColumnKind.COUNT),
+        Column("mean_days", "float", ColumnKind.MEASURE),
+    ]
+    table = pa.table({"commune": ["a", "b", "c"], "handled": [1, 0, 12], "mean_days": [3.5, None, 2.0]})
+
+    out = apply_charter(table, _dataset(cols), Rules(min_count=5))
+
+    assert out.table["handled"].to_pylist() == [None, 0, 12]
+    assert out.table["mean_days"].to_pylist() == [None, None, 2.0]
+    assert "1 measure(s) of suppressed counts left empty" in " ".join(c.detail for c in out.checks)
+
+
 def test_opendata_charter_refuses_undeclared_columns():
     cols = [Column("commune", "string", ColumnKind.CATEGORY)]
     out = apply_charter(pa.table({"commune": ["a"], "secret": ["x"]}), _dataset(cols), Rules())

@@ -213,14 +213,29 @@ def _small_counts(out: Outcome, dataset: Dataset, rules: Rules) -> None:
     if rules.min_count <= 0:
         return
     total = 0
+    suppressed = pa.array([False] * out.table.num_rows, pa.bool_())
     for name in out.table.column_names:
         if _kind(dataset, name) != ColumnKind.COUNT:
             continue
         col = out.table[name]
-        small = pc.and_(pc.greater(col, 0), pc.less(col, rules.min_count))
+        small = pc.fill_null(pc.and_(pc.greater(col, 0), pc.less(col, rules.min_count)), False)
         total += pc.sum(pc.cast(small, pa.int64())).as_py() or 0
+        suppressed = pc.or_(suppressed, small)
         out.table = _replace(out.table, name, pc.if_else(small, pa.scalar(None, col.type), col))
-    out.checks.append(Check("small counts", True, f"{total} count(s) below {rules.min_count} suppressed"))
+    # A measure of such a row was computed over those few (the mean delay of one report is its
+    # delay): it goes with the count.
+    measures = 0
+    for name in out.table.column_names:
+        if _kind(dataset, name) != ColumnKind.MEASURE:
+            continue
+        col = out.table[name]
+        hidden = pc.and_(suppressed, pc.is_valid(col))
+        measures += pc.sum(pc.cast(hidden, pa.int64())).as_py() or 0
+        out.table = _replace(out.table, name, pc.if_else(suppressed, pa.scalar(None, col.type), col))
+    detail = f"{total} count(s) below {rules.min_count} suppressed"
+    if measures:
+        detail += f"; {measures} measure(s) of suppressed counts left empty"
+    out.checks.append(Check("small counts", True, detail))
 
 
 def _k_anonymity(out: Outcome, rules: Rules) -> None:
