@@ -83,4 +83,26 @@ def test_browser_opendata_rules_edit_propose_then_build_a_release(vigie, make_ag
     page.locator("#ds-comptages summary").click()
     expect(page.locator("#ds-comptages table")).to_contain_text("à la demande")
     check_a11y(page, "after a release was built")
+
+    # Its rules changed later: a new proposal; a refusal comes back with the summary focused.
+    page.get_by_role("link", name="Changer les règles de « Comptages des parkings »").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Règles de publication de « Comptages des parkings »"
+    )
+    expect(page.get_by_label("k (k-anonymat)")).to_have_value("5")
+    page.get_by_label("Précision des dates de la colonne date").select_option("week")
+    page.get_by_label("k (k-anonymat)").fill("2")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Proposer ces règles au comité").click()
+    expect(page.locator("#rules-error")).to_be_focused()
+    expect(page.get_by_label("k (k-anonymat)")).to_have_attribute("aria-invalid", "true")
+    check_a11y(page, "with a refused change of rules")
+    page.get_by_label("k (k-anonymat)").fill("5")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Proposer ces règles au comité").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "De nouvelles règles de « comptages » sont proposées au comité d'éthique."
+    )
+    changed = next(p for p in proposals(vigie, "comptages") if p.status == "open")
+    assert changed.kind == "rules" and changed.rules["time"] == {"date": "week"}
     assert errors == []

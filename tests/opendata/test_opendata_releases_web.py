@@ -3,10 +3,11 @@ form, CSRF-checked, role checked first), in French and English."""
 
 from __future__ import annotations
 
-from tests.opendata.helpers import CARPARK_COLUMNS, carpark_dataset, committee, create
+from tests.opendata.helpers import CARPARK_COLUMNS, approve, carpark_dataset, committee, create
 from vigie.accounts.actions import do_create_login
 from vigie.opendata.building import build_lock
 from vigie.opendata.queries import releases
+from vigie.opendata.review import proposals
 from vigie.web.deps import SESSION_COOKIE
 
 PAGE = "/donnees/gestion/publications"
@@ -69,3 +70,42 @@ def test_opendata_releases_web_build_button_builds_once(client, vigie, make_agen
     assert client.post(f"{PAGE}/nulle-part/construire", data={"csrf_token": csrf}).status_code == 404
     # An outcome is said only of a dataset of the page, never echoed from the address.
     assert "est publiée" not in client.get(PAGE + "?done=published&dataset=autre").text
+
+
+def test_opendata_releases_web_rules_page_proposes_changed_rules(client, vigie, make_agent):
+    members = committee(vigie, make_agent)
+    publisher = make_agent("supervisor")
+    create(vigie, publisher, "eclairage", source="lighting")  # a built-in dataset
+    approve(vigie, members, "eclairage")
+    _sign_in(client, vigie, make_agent("operator"))
+    assert client.get(f"{PAGE}/eclairage/regles").status_code == 403
+    assert client.post(f"{PAGE}/eclairage/regles", data={"csrf_token": "x"}).status_code == 403
+    csrf = _sign_in(client, vigie, publisher)
+    assert 'href="/donnees/gestion/publications/eclairage/regles"' in client.get(PAGE).text
+    page = client.get(f"{PAGE}/eclairage/regles")
+    assert page.status_code == 200 and "Règles de publication de « Jeu d&#39;essai »" in page.text
+    assert 'id="rule-k" name="k" type="text" inputmode="numeric" value="5"' in page.text
+    form = {"csrf_token": csrf, "location": "grid", "location_m": "300", "min_count": "0", "k": "3"}
+    form |= {"suppress_share": "5", "qi": "commune", "summary": "Par commune."}
+
+    refused = client.post(f"{PAGE}/eclairage/regles", data=form)
+
+    assert refused.status_code == 422
+    assert 'id="rules-error" class="alert error-summary" role="alert" tabindex="-1"' in refused.text
+    assert "rules.k must be a whole number of at least 5" in refused.text and 'href="#rule-k"' in refused.text
+    assert 'value="3" aria-invalid="true" aria-describedby="rule-k-hint rules-error"' in refused.text
+    assert [p.kind for p in proposals(vigie, "eclairage")] == ["new"]  # nothing proposed
+
+    done = client.post(f"{PAGE}/eclairage/regles", data=form | {"k": "6"}, follow_redirects=False)
+    assert done.headers["location"] == f"{PAGE}?done=proposed&dataset=eclairage#ds-eclairage"
+    proposal = next(p for p in proposals(vigie, "eclairage") if p.status == "open")
+    assert (proposal.kind, proposal.summary) == ("rules", "Par commune.")
+    assert proposal.rules["quasi_identifiers"] == ["commune"] and proposal.rules["k"] == 6
+    assert proposal.rules["location_m"] == 300 and proposal.rules["suppress_share"] == 0.05
+    assert proposal.rules["exclude_sensitive"] is False  # its box was not ticked
+    again = client.get(f"{PAGE}/eclairage/regles").text
+    assert "Les règles en cours d&#39;examen par le comité." in again and 'value="6"' in again
+    busy = client.post(f"{PAGE}/eclairage/regles", data=form | {"k": "7"})
+    assert busy.status_code == 409 and "already has a proposal under review" in busy.text
+    assert client.get(f"{PAGE}/nulle-part/regles").status_code == 404
+    assert "Publication rules of “Test dataset”" in client.get(f"{PAGE}/eclairage/regles?lang=en").text

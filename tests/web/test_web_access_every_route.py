@@ -435,6 +435,10 @@ ROUTES: dict[str, Row] = {
     "GET /donnees/gestion/publications":            Row("opendata.publish", SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 200, 200),
     "POST /donnees/gestion/publications/{dataset_id}/construire":
         Row("opendata.publish", SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 404, 404),
+    "GET /donnees/gestion/publications/{dataset_id}/regles":
+        Row("opendata.publish", SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 404, 404),
+    "POST /donnees/gestion/publications/{dataset_id}/regles":
+        Row("opendata.publish", SIGN_IN, SIGN_IN, SIGN_IN, 403, 403, 404, 404),
     # (an empty body is not a multipart file: 415; no file is staged under the key asked)
     "POST /api/v1/opendata/uploads":                Row("opendata.publish", 401, 401, 401, 403, 403, 415, 415),
     "POST /api/v1/opendata/uploads/{key}/publish":  Row("opendata.publish", 401, 401, 401, 403, 403, 404, 404),
