@@ -126,6 +126,12 @@ def test_opendata_editor_changed_rules_of_a_dataset_are_a_new_proposal(vigie, ma
     staged = do_stage_upload(vigie, publisher, carpark_csv(120), "o.csv", dataset_id="parkings").preview()
     assert staged["rules_from"] == "approved" and staged["rules"]["time"] == {"datetime": "hour"}
     changed = {**staged["rules"], "time": {"datetime": "day"}}
+    # The summary goes to the committee's public record: a contact in it is refused first.
+    with pytest.raises(ValidationFailed) as contact:
+        do_publish_staged(
+            vigie, publisher, staged["key"], {"rules": changed, "summary": "Voir a.b@example.org"}
+        )
+    assert contact.value.field == "summary" and releases(vigie, "parkings") == []
     out = do_publish_staged(vigie, publisher, staged["key"], {"rules": changed, "summary": "Au jour."})
 
     # The file is released under the approved rules; the new ones wait for the committee.

@@ -33,7 +33,7 @@ from vigie.errors import Conflict, NotFound, ValidationFailed
 from vigie.opendata.actions import MAX_UPLOAD_BYTES, check_dataset, do_create_dataset, do_release, do_upload
 from vigie.opendata.domain import Column, ColumnKind, Dataset, rules_from_json
 from vigie.opendata.queries import dataset_of
-from vigie.opendata.review import do_propose_rules, proposals
+from vigie.opendata.review import do_propose_rules, proposals, public_text
 from vigie.opendata.uploads import FileOptions, check_format, check_options, read_text_options, uploads_dir
 from vigie.runtime import Vigie
 
@@ -234,9 +234,7 @@ def _rules_change(v: Vigie, dataset: Dataset, payload: dict[str, Any]) -> dict[s
     under_review = [p.rules for p in proposals(v, dataset.id) if p.status == "open"]
     if rules == dataset.rules or rules.to_json() in under_review:
         return None  # the editor sent back the rules it was given
-    summary = payload.get("summary", "")
-    if not isinstance(summary, str):
-        raise ValidationFailed("summary must be text", field="summary")
+    public_text(payload.get("summary", ""), "summary")  # the committee's record: before the file is kept
     if under_review:
         raise Conflict(
             f"dataset {dataset.id!r} already has a proposal under review: its rules change once the "
