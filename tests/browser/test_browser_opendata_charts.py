@@ -50,3 +50,19 @@ def test_browser_opendata_kpi_chart_marks_the_partial_month(vigie, make_agent, n
     expect(page.locator("#kpi-partial-note")).to_contain_text(f"{this[:7]}: current month when published")
     check_a11y(page, "on the portal's KPI charts with a partial month, in English")
     assert errors == []
+
+
+def test_browser_opendata_dataset_chart_ticks_do_not_overlap(vigie, make_agent, new_context):
+    """A measure over a few months (the KPI dataset's own chart): its dated ticks leave room
+    for their labels, which were written over one another."""
+    _kpis_over_two_months(vigie, make_agent)
+    ctx, _ = new_context()
+    page = ctx.new_page()
+    page.goto("/donnees/indicateurs")
+    expect(page.locator("#dataset-chart canvas").first).to_be_attached()
+    gaps = page.evaluate(
+        """() => { const u = Vigie.charts.find(c => c.root.parentElement.id === 'dataset-chart');
+        const ticks = u.axes[0]._splits.length;
+        return [ticks, u.bbox.width / devicePixelRatio / Math.max(ticks, 1)]; }"""
+    )
+    assert gaps[0] >= 1 and gaps[1] >= 80, gaps

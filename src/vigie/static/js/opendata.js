@@ -11,6 +11,10 @@
   const monthFormat = new Intl.DateTimeFormat(locale, { timeZone: "UTC", month: "short", year: "2-digit" });
   const dayFormat = new Intl.DateTimeFormat(locale, { timeZone: "UTC", day: "numeric", month: "short", year: "2-digit" });
 
+  // The page's charts, for the browser tests (as Vigie.maps).
+  Vigie.charts = [];
+  function chartOf(plot) { Vigie.charts.push(plot); return plot; }
+
   function width(el) { return Math.max(280, el.clientWidth); }
   function epoch(iso) { return Date.parse(iso.length === 10 ? iso + "T00:00:00Z" : iso) / 1000; }
   function shorten(text) { return text.length > 16 ? text.slice(0, 15) + "…" : text; }
@@ -71,7 +75,7 @@
     const solid = uPlot.paths.linear();
     // The solid line stops at the last complete month; the hook draws the partial one.
     const paths = partial ? function (u, sidx, i0, i1) { return solid(u, sidx, i0, Math.max(i0, i1 - 1)); } : undefined;
-    return new uPlot({
+    return chartOf(new uPlot({
       width: width(el),
       height: 260,
       tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1000), "UTC"); },
@@ -85,14 +89,16 @@
       hooks: partial ? { draw: [partialHook(el, series.map(function (s) { return s.colour; }))] } : {},
       axes: [
         monthly ? { splits: function () { return xs; }, values: function (u, splits) { return splits.map(when); } }
-          : { values: function (u, splits) { return splits.map(when); } },
+          // A tick every 90 px at least: "26 sept. 26" is some 70 px wide, and uPlot's default
+          // 50 px wrote the labels of a few months over one another.
+          : { space: 90, values: function (u, splits) { return splits.map(when); } },
         { size: 56 },
       ],
-    }, [xs].concat(series.map(function (s) { return s.values; })), el);
+    }, [xs].concat(series.map(function (s) { return s.values; })), el));
   }
 
   function bars(el, names, values, colour, label) {
-    return new uPlot({
+    return chartOf(new uPlot({
       width: width(el),
       height: 280,
       legend: { show: false },
@@ -108,7 +114,7 @@
         { splits: function () { return names.map(function (_, i) { return i; }); }, values: function (u, splits) { return splits.map(function (i) { return shorten(names[i] || ""); }); }, rotate: -30, size: 70 },
         { size: 56 },
       ],
-    }, [names.map(function (_, i) { return i; }), values], el);
+    }, [names.map(function (_, i) { return i; }), values], el));
   }
 
   function charts() {
