@@ -83,3 +83,18 @@ def test_opendata_uploads_web_back_office_links_the_files_page_for_publishers(cl
     client.cookies.set(SESSION_COOKIE, do_create_login(vigie.db, make_agent("operator"), "session", 1)[0])
     page = client.get("/pilotage")
     assert page.status_code == 200 and link not in page.text
+
+
+def test_opendata_uploads_web_rules_editor_preview_and_refusals(client, auth, vigie, make_agent):
+    publisher = auth("supervisor")
+    files = {"file": ("occupation.csv", carpark_csv(30), "text/csv")}
+    body = client.post(API, files=files, headers=publisher).json()
+    assert body["rules_from"] == "suggested" and body["rules"]["time"] == {"datetime": "hour"}
+    assert [p["name"] for p in body["profiles"]] == ["datetime", "parking", "pourcentage"]
+    payload = {"id": "parkings", "metadata": METADATA, "columns": body["columns"], "rules": {"k": 4}}
+    refused = client.post(f"{API}/{body['key']}/publish", json=payload, headers=publisher)
+    assert refused.status_code == 422 and refused.json()["field"] == "rules.k"
+    session, _ = do_create_login(vigie.db, make_agent("supervisor"), "session", 1)
+    client.cookies.set(SESSION_COOKIE, session)
+    assert "<legend>Règles de publication</legend>" in client.get("/donnees/gestion/fichiers").text
+    assert "<legend>Publication rules</legend>" in client.get("/donnees/gestion/fichiers?lang=en").text
