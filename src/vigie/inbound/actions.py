@@ -49,6 +49,7 @@ from vigie.inbound.message import Inbound, address_candidates, read_message
 from vigie.inbound.storage import InboundMessageRow
 from vigie.inbound.texts import answer_text
 from vigie.notifications.actions import may_answer, own_addresses, queue_answer, report_of_thread
+from vigie.notifications.consent import address_hash
 from vigie.reports.actions import do_add_resident_message, get_report
 from vigie.reports.domain import Channel
 from vigie.reports.intake import Idempotency, Submission, check_submission, do_create_reports
@@ -222,7 +223,10 @@ def _thread(v: Vigie, raw: bytes, envelope: Envelope, inbound: Inbound) -> int |
 def _reply(v: Vigie, inbound: Inbound, envelope: Envelope, report_id: int) -> Received:
     text = inbound.text or inbound.subject
     detail: dict[str, Any] = {"photos": len(inbound.photos)} if inbound.photos else {}
-    row = do_add_resident_message(v, report_id, text, Channel.EMAIL.value, detail)
+    # The sender's address hash, so that their erasure finds their words (a follower's reply
+    # joins the report of someone else).
+    sender = address_hash(inbound.sender) if inbound.sender else ""
+    row = do_add_resident_message(v, report_id, text, Channel.EMAIL.value, detail, sender)
     done = Received("reply", "joined the report's history", row.id, row.reference or "")
     return _record(v, inbound, envelope.via, NONE, done)
 

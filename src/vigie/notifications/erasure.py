@@ -175,7 +175,8 @@ def do_erase(v: Vigie, token: str, code: str) -> ErasureRow:
             s.commit()
             return row
         address = row.email.strip().casefold()
-        erased = erase_reporter(s, row.email, v.catalogue, row.lang)
+        digest = consent.address_hash(row.email)
+        erased = erase_reporter(s, row.email, v.catalogue, row.lang, sender_hash=digest)
         photo_keys = erased.photo_keys
         outbox = list(
             s.execute(
@@ -191,7 +192,6 @@ def do_erase(v: Vigie, token: str, code: str) -> ErasureRow:
             if status in (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value):
                 values.update(status=OutboxStatus.FAILED.value, last_error=ERASED)
             s.execute(update(OutboxRow).where(OutboxRow.id == oid).values(**values))
-        digest = consent.address_hash(row.email)
         consents = s.execute(
             update(ConsentRow).where(ConsentRow.address_hash == digest).values(address_hash="")
         )
@@ -206,6 +206,7 @@ def do_erase(v: Vigie, token: str, code: str) -> ErasureRow:
         row.counts = {
             "reports": erased.reports,
             "follows": erased.follows,
+            "replies": erased.replies,
             "photos": erased.photos,
             "messages": len(outbox),
             "consents": int(getattr(consents, "rowcount", 0) or 0),

@@ -120,7 +120,7 @@ def mutate_report(
     to them), then calls ``fn(session, row)``, which changes the row and returns
     the change's detail. Keys without ``_`` go to the audit row (``action``);
     ``_kind`` (default: the last part of ``action``), ``_public_note``,
-    ``_internal_note`` and ``_detail`` fill the history entry. The history entry,
+    ``_internal_note``, ``_detail`` and ``_sender_hash`` fill the history entry. The history entry,
     the residents' notifications and the audit row are written in the same
     transaction; after it commits, one ``report.updated`` event is published
     (naming also the reports in ``extra_event_ids``). Returns the report as stored.
@@ -146,6 +146,7 @@ def mutate_report(
             public_note=detail.pop("_public_note", ""),
             internal_note=detail.pop("_internal_note", ""),
             detail=detail.get("_detail", {}),
+            sender_hash=detail.pop("_sender_hash", None),
             at=row.updated_at,
         )
         s.add(update_row)
@@ -387,12 +388,14 @@ def do_merge(
 
 
 def do_add_resident_message(
-    v: Vigie, report_id: int | str, text: str, channel: str, detail: dict[str, Any]
+    v: Vigie, report_id: int | str, text: str, channel: str, detail: dict[str, Any], sender_hash: str
 ) -> ReportRow:
     """A resident wrote again about their report (a reply to its e-mail): a history entry.
 
     The words are an internal note (agents only: people write names, numbers and
-    addresses in them); the status does not change, so nobody is notified.
+    addresses in them); the status does not change, so nobody is notified. The entry
+    keeps ``sender_hash`` (the sender's address hash, notifications.consent.address_hash):
+    the sender may be a follower, not the reporter, and their erasure finds it by it.
     """
     from vigie.accounts.domain import SYSTEM
 
@@ -404,6 +407,7 @@ def do_add_resident_message(
             "_kind": "message",
             "_internal_note": note,
             "_detail": {"channel": channel, **detail},
+            "_sender_hash": sender_hash or None,
         }
 
     return mutate_report(v, report_id, SYSTEM, "reports.triage", "report.message", apply)

@@ -8,7 +8,8 @@ service's lists, numbers and dates) and lose what tells who filed them and what
 they wrote — contact, device, account, tracking token, text, the answers typed
 as free text (a licence plate, a name), photos and media links — each replaced
 by a tombstone (an empty value, a fixed text, ``erased_at``). Follows by that
-address lose the address and their token.
+address lose the address and their token; the messages it sent that joined a report's
+history (replies by e-mail, found by the address's hash) lose their text and the hash.
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ TOMBSTONE = {
     "fr": "[texte effacé à la demande de la personne qui a fait le signalement]",
     "en": "[text erased at the request of the person who made the report]",
 }
+# A resident's message joined to a report (a reply by e-mail): its sender may not be the reporter.
+MESSAGE_TOMBSTONE = {
+    "fr": "[message effacé à la demande de la personne qui l'a écrit]",
+    "en": "[message erased at the request of the person who wrote it]",
+}
 
 
 @dataclass
@@ -37,6 +43,7 @@ class Erased:
 
     reports: int = 0
     follows: int = 0
+    replies: int = 0
     photos: int = 0
     photo_keys: list[str] = field(default_factory=list)
 
@@ -53,8 +60,15 @@ def chosen_answers(catalogue: Catalogue, service_code: str, answers: dict[str, A
     return {k: value for k, value in (answers or {}).items() if declared.get(k) in CHOSEN}
 
 
-def erase_reporter(s: Session, email: str, catalogue: Catalogue, lang: str = "fr") -> Erased:
-    """Replace the personal data tied to ``email`` by tombstones, in session ``s`` (not committed)."""
+def erase_reporter(
+    s: Session, email: str, catalogue: Catalogue, lang: str = "fr", sender_hash: str = ""
+) -> Erased:
+    """Replace the personal data tied to ``email`` by tombstones, in session ``s`` (not committed).
+
+    ``sender_hash`` (the address's hash, notifications.consent.address_hash) finds the messages
+    the address sent that joined a report's history (on any report: a follower's reply joins
+    someone else's); their text and the hash go. Messages recorded before the hash was kept
+    (migration 0039) cannot be told apart and stay."""
     address = email.strip().casefold()
     now = utcnow()
     out = Erased()
@@ -112,7 +126,16 @@ def erase_reporter(s: Session, email: str, catalogue: Catalogue, lang: str = "fr
             update(FollowerRow).where(FollowerRow.id == fid).values(email="", token=secrets.token_urlsafe(24))
         )
     out.follows = len(follower_ids)
+    if sender_hash:
+        # The partial index of the entries with a hash serves this (a value implies NOT NULL).
+        replies = s.execute(
+            update(ReportUpdateRow)
+            .where(ReportUpdateRow.sender_hash == sender_hash)
+            .values(internal_note=MESSAGE_TOMBSTONE.get(lang, MESSAGE_TOMBSTONE["fr"]), sender_hash=None)
+            .execution_options(synchronize_session=False)
+        )
+        out.replies = int(getattr(replies, "rowcount", 0) or 0)
     return out
 
 
-__all__ = ["CHOSEN", "Erased", "TOMBSTONE", "chosen_answers", "erase_reporter"]
+__all__ = ["CHOSEN", "Erased", "MESSAGE_TOMBSTONE", "TOMBSTONE", "chosen_answers", "erase_reporter"]

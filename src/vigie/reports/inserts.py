@@ -52,7 +52,9 @@ _UPDATES: Table = ReportUpdateRow.__table__  # type: ignore[assignment]
 INSERT_REPORT = prepared_insert(
     _REPORTS, [c.key for c in _REPORTS.columns if c.key not in ("id", "reference")], returning="id"
 )
-INSERT_UPDATE = prepared_insert(_UPDATES, [c.key for c in _UPDATES.columns if c.key != "id"])
+# A new report's first entries have no sender's hash (only a resident's later message does).
+_NOT_AT_CREATION = ("id", "sender_hash")
+INSERT_UPDATE = prepared_insert(_UPDATES, [c.key for c in _UPDATES.columns if c.key not in _NOT_AT_CREATION])
 SET_REFERENCE = Prepared(
     update(_REPORTS).where(_REPORTS.c.id == bindparam("rid")).values(reference=bindparam("ref"))
 )
@@ -74,7 +76,7 @@ def pg_insert(entries: int, notify: bool = False) -> Prepared:
     if found is not None:
         return found
     cols = [c for c in _REPORTS.columns if c.key not in ("id", "reference")]
-    ucols = [c for c in _UPDATES.columns if c.key not in ("id", "report_id")]
+    ucols = [c for c in _UPDATES.columns if c.key not in (*_NOT_AT_CREATION, "report_id")]
     # Constants are written into the statement: Prepared binds only the named values.
     sequence = func.pg_get_serial_sequence(lit("reports"), lit("id"))
     nid = select(func.nextval(sequence).label("id")).cte("nid")

@@ -146,10 +146,20 @@ class ReportUpdateRow(Base):
     internal_note: Mapped[str] = mapped_column(Text, default="")
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A resident's message (kind ``message``: a reply by e-mail): its sender's address hash
+    # (notifications.consent.address_hash), so that an erasure finds it. None otherwise,
+    # after an erasure, and on messages older than migration 0039.
+    sender_hash: Mapped[str | None] = mapped_column(String(64), default=None)
 
     __table_args__ = (
         Index("ix_report_updates_report", "report_id", "id"),
         Index("ix_report_updates_at", "at"),
+        Index(
+            "ix_report_updates_sender_hash",
+            "sender_hash",
+            sqlite_where=text("sender_hash IS NOT NULL"),
+            postgresql_where=text("sender_hash IS NOT NULL"),
+        ),
     )
 
 
