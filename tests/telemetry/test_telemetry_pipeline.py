@@ -265,3 +265,29 @@ def test_pipeline_every_refused_message_reaches_the_dead_letters(
     assert row["reason"] == reason and says in row["detail"], row
     assert p.snapshot()["dead_letter_reasons"] == {reason: 1}
     assert count(vigie, TelemetrySampleRow) == 0
+
+
+def test_pipeline_numbers_too_long_are_dead_letters(vigie, make_pipeline):
+    """A number of thousands of digits was read as an int past Python's limit (a dead letter
+    saying only "Exceeds the limit (4300 digits)…") or as a float turned infinite, then judged
+    by the schema as if the device had measured infinity.
+    Payloads are held to the HTTP bodies' checks (jsondepth.refusal) before they are parsed,
+    a city's larger payload limit included; the ingest goes on."""
+    add_asset(vigie, "SL-00001")
+    p = make_pipeline()
+    p.max_bytes = 200_000  # a city may raise it: the limit on numbers must hold on its own
+    head = '{"ts": "2026-11-26T10:00:00Z", "status": "ok", "powerConsumption": '
+    cases = {
+        "100,000 digits": head + "7" * 100_000 + "}",
+        "a float of 5,000 digits": head + "1" * 5_000 + ".5}",
+        "an ack of 100,000 digits": '{"id": ' + "9" * 100_000 + ', "status": "done"}',
+    }
+    for name, payload in cases.items():
+        topic = "vigie/ack/SL-00001" if "ack" in name else "vigie/telemetry/SL-00001"
+        p.submit(topic, payload.encode())
+    p.submit("vigie/telemetry/SL-00001", light("ok", at=0, powerConsumption=52.5))
+    p.flush(latest=True)
+    dead = dead_letters(vigie)["items"]
+    assert len(dead) == 3 and all("too large to be read" in d["detail"] for d in dead), dead
+    assert p.snapshot()["dead_letter_reasons"] == {"malformed_json": 2, "bad_ack": 1}
+    assert latest_state(vigie, "SL-00001")["values"]["powerConsumption"] == 52.5

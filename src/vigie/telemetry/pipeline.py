@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from vigie import metrics
-from vigie.jsondepth import MAX_DEPTH, TOO_DEEP, too_deep
+from vigie.jsondepth import MAX_DEPTH, MAX_DIGITS, refusal
 from vigie.telemetry import writer
 from vigie.telemetry.registry import AssetRegistry
 from vigie.telemetry.schema import VALIDATORS, SchemaError, parse_ts, validate_ack
@@ -364,10 +364,15 @@ class IngestPipeline:
                 return self._dead_letter(
                     topic, asset_id, "too_large", f"payload of {len(payload)} bytes", payload
                 )
-            # The two counts inline first: 0.35 µs a message, a tenth of its decoding.
+            # The cheap tests inline first (0.35 µs a message, a tenth of its decoding), then the
+            # checks of HTTP bodies (jsondepth.refusal) only on what could fail them: a number
+            # of thousands of digits was read as an int past Python's limit (a ValueError whose
+            # text says nothing of the payload) or as a float turned infinite.
             raw = payload if isinstance(payload, bytes) else payload.encode("utf-8", "surrogatepass")
-            if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and too_deep(raw):
-                return self._dead_letter(topic, asset_id, "malformed_json", TOO_DEEP, payload)
+            if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH or b"\\u" in raw or len(raw) > MAX_DIGITS:
+                why = refusal(raw)
+                if why is not None:
+                    return self._dead_letter(topic, asset_id, "malformed_json", why, payload)
             try:
                 text = payload.decode() if isinstance(payload, bytes) else payload
                 data = _decode(text)
@@ -460,8 +465,10 @@ class IngestPipeline:
             else:
                 if len(payload) > self.max_bytes:
                     raise ValueError("payload too large")
-                if too_deep(payload):
-                    raise ValueError(TOO_DEEP)
+                raw = payload if isinstance(payload, bytes) else payload.encode("utf-8", "surrogatepass")
+                why = refusal(raw)
+                if why is not None:
+                    raise ValueError(why)
                 data = _decode(payload.decode() if isinstance(payload, bytes) else payload)
             validate_ack(data)
         except SchemaError as exc:
