@@ -184,3 +184,43 @@ def test_opendata_lab_child_sets_rlimit_data_on_linux_only(platform):
     finally:
         child.stdin.close()  # type: ignore[union-attr]
         assert child.wait(timeout=60) == 0
+
+
+def test_opendata_lab_child_refusals_leave_no_traceback(monkeypatch, capfd):
+    """What escaped a query in the query process (pyarrow's allocator raises OSError at the
+    memory limit) ended the process with a traceback in the server's log. It is answered as
+    the memory limit now, with nothing written; only a genuine internal error leaves its
+    traceback (and the query is answered as failed). The process ends after either."""
+    from vigie.opendata import lab_child
+
+    body = orjson.dumps({"sql": "SELECT secret_words", "views": {}, "rows": 1, "max_bytes": 1})
+
+    def raising(exc: BaseException):  # type: ignore[no-untyped-def]
+        def run(request, memory_mb):  # type: ignore[no-untyped-def]
+            raise exc
+
+        return run
+
+    oom = OSError("Out of Memory Error: ArrowBuffer: failed to allocate 33554432 bytes\n\nPossible solutions")
+    for exc in (oom, MemoryError()):
+        monkeypatch.setattr(lab_child, "answer", raising(exc))
+        kind, reply, ending = lab_child.respond(body, 64)
+        assert (kind, orjson.loads(reply)["kind"], ending) == (lab_child.ERROR, "memory", True)
+    assert capfd.readouterr().err == ""
+    monkeypatch.setattr(lab_child, "answer", raising(KeyError("views")))
+    kind, reply, ending = lab_child.respond(body, 64)
+    assert (orjson.loads(reply)["kind"], ending) == ("failed", True)
+    err = capfd.readouterr().err
+    assert "Traceback" in err and "KeyError" in err and "secret_words" not in err
+
+
+def test_opendata_lab_limit_is_one_log_line_without_the_statement(vigie, published, caplog):
+    """A query stopped at a limit is one line of the server's log naming the limit."""
+    import logging
+
+    sql = "SELECT list(range) AS secret_words FROM range(3000000)"
+    with caplog.at_level(logging.INFO, logger="vigie.opendata.lab_worker"), pytest.raises(LabLimit):
+        run_lab_query(vigie, sql)
+    lines = [r.getMessage() for r in caplog.records if r.name == "vigie.opendata.lab_worker"]
+    assert len(lines) == 1 and lines[0].startswith("data lab query stopped at its "), lines
+    assert "secret_words" not in caplog.text and not any(r.exc_info for r in caplog.records)

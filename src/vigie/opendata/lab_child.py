@@ -34,6 +34,7 @@ import struct
 import sys
 import threading
 import time
+import traceback
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -249,6 +250,32 @@ def answer(request: dict[str, Any], memory_mb: int) -> tuple[bytes, bytes]:
     return ANSWER, body
 
 
+# What an allocation that failed says when it is not a MemoryError: pyarrow's allocator raises
+# OSError ("Out of Memory Error: ArrowBuffer: failed to allocate …"), DuckDB's C++ bad_alloc.
+_OUT_OF_MEMORY = re.compile(r"out of memory|failed to allocate|bad_alloc|cannot allocate", re.IGNORECASE)
+
+
+def respond(body: bytes, memory_mb: int) -> tuple[bytes, bytes, bool]:
+    """One request's frame: ``(kind, its JSON, whether the process ends after it)``.
+
+    What :func:`answer` lets through is classified here rather than left to end the process
+    with a traceback in the server's log: the memory limit met where answer() does not expect
+    it (an allocator's OSError, a MemoryError) is answered as the memory limit, with nothing
+    written to the log (the web process logs one line naming the limit, never the statement);
+    the process ends after it, since memory may be left half taken. Anything else is a genuine
+    internal error: its traceback goes to the log, the query is answered as failed."""
+    try:
+        kind, reply = answer(orjson.loads(body), memory_mb)
+    except MemoryError:
+        return ERROR, _error("memory", ""), True
+    except Exception as exc:
+        if _OUT_OF_MEMORY.search(str(exc)):
+            return ERROR, _error("memory", ""), True
+        traceback.print_exc()
+        return ERROR, _error("failed", "an internal error of the lab (logged): try again"), True
+    return kind, reply, False
+
+
 def _limit_memory(memory_mb: int) -> None:
     """Cap the data this process may hold at what it holds now (libraries loaded and warmed up)
     plus DuckDB's memory limit and ``MARGIN_MB``: past it an allocation fails (DuckDB's
@@ -303,8 +330,8 @@ def main(argv: list[str]) -> int:
         body = None if head is None else _read_exactly(stdin, struct.unpack(">I", head)[0])
         if body is None:
             return 0  # the web process closed its end: it stopped
-        kind, reply = answer(orjson.loads(body), memory_mb)
-        ending = _vm_kb("VmRSS") > recycle_kb
+        kind, reply, ending = respond(body, memory_mb)
+        ending = ending or _vm_kb("VmRSS") > recycle_kb
         write_all(stdout, frame(kind, reply, ending=ending))
         if ending:
             return 0

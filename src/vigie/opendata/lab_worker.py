@@ -29,6 +29,7 @@ environment) is not there to read.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import select
 import signal
@@ -44,6 +45,8 @@ import orjson
 
 from vigie.errors import BadRequest, ServiceUnavailable
 from vigie.opendata.lab_child import ANSWER, HEADER, write_all
+
+log = logging.getLogger(__name__)
 
 # The environment variables the child keeps: where Python and its packages are, the locale.
 KEPT_ENVIRONMENT = ("PATH", "PYTHONPATH", "LANG", "LC_ALL", "TZ", "VIRTUAL_ENV")
@@ -130,6 +133,10 @@ class LabProcess:
             raise ServiceUnavailable("the data lab is busy with other queries: try again in a moment")
         try:
             return self._ask(request, limits)
+        except LabLimit as exc:
+            # One line naming the limit; never the statement (a reuser's text) nor a traceback.
+            log.info("data lab query stopped at its %s limit", exc.extra["limit"])
+            raise
         finally:
             self._turn.release()
 
