@@ -131,3 +131,19 @@ def test_city_profile_centre_is_its_center_else_the_middle_of_its_zones(tmp_path
     lat, long = profile.centre
     assert south < lat < north and west < long < east
     assert (lat, long) == ((south + north) / 2, (west + east) / 2)
+
+
+def test_city_profile_dijon_states_its_publication_policy():
+    """The default policy publishes residents' text, photos and exact positions: Dijon's profile
+    said nothing, so nobody had stated that choice. It is written out in full now."""
+    import yaml
+
+    raw = yaml.safe_load((PROFILES_DIR / "dijon" / "city.yaml").read_text(encoding="utf-8"))
+    assert set(raw.get("publication") or {}) == {"description", "photos", "position_m", "time"}
+    policy = load_profile("dijon").publication
+    assert (policy.description, policy.photos, policy.position_m, policy.time) == (
+        "always",
+        "always",
+        0,
+        "exact",
+    )
