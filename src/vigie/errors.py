@@ -13,10 +13,21 @@ class VigieError(Exception):
     code = "bad_request"
     title = "Bad request"
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        reason: str | None = None,
+        params: dict[str, object] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        # A stable code naming the problem (``lab.syntax_error``) and the values its text names:
+        # the API sends both, and the text in the request's language (``reason.<code>`` in locales).
+        self.reason = reason
+        self.params = params or {}
 
 
 class ValidationFailed(VigieError):
@@ -106,8 +117,16 @@ class TooManyRequests(VigieError):
     code = "too_many_requests"
     title = "Too many requests"
 
-    def __init__(self, message: str, *, field: str | None = None, retry_after: int | None = None) -> None:
-        super().__init__(message, field=field)
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        retry_after: int | None = None,
+        reason: str | None = None,
+        params: dict[str, object] | None = None,
+    ) -> None:
+        super().__init__(message, field=field, reason=reason, params=params)
         self.retry_after = retry_after  # seconds, sent as Retry-After
 
 

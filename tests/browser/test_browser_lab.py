@@ -63,7 +63,7 @@ def test_browser_lab_save_asks_for_a_title_before_sending(new_context):
     ctx, _ = new_context()
     page = ctx.new_page()
     sent: list[str] = []
-    page.on("request", lambda r: sent.append(r.url) if r.url.endswith("/api/v1/lab/queries") else None)
+    page.on("request", lambda r: sent.append(r.url) if "/api/v1/lab/queries" in r.url else None)
     page.goto("/labo")
     expect(page.get_by_role("heading", name="Labo de données", level=1)).to_be_visible()
     page.get_by_role("button", name="Enregistrer").click()
@@ -145,3 +145,26 @@ def test_browser_lab_links_name_their_dataset(vigie, make_agent, new_context):
     expect(link).to_have_attribute("href", "/donnees/parkings")
     page.goto("/labo?lang=en")
     expect(page.get_by_role("link", name=f"the “{title.title('en')}” dataset page")).to_be_visible()
+
+
+def test_browser_lab_refusal_in_the_page_language(vigie, make_agent, new_context):
+    """A refused query is said in the page's language, DuckDB's words quoted after it."""
+    members = committee(vigie, make_agent)
+    publisher = make_agent("supervisor")
+    carpark_dataset(vigie, publisher, members, rows=30)
+    do_release(vigie, publisher, "parkings")
+    ctx, _ = new_context()
+    page = ctx.new_page()
+    for path, run, lead in (
+        ("/labo", "Exécuter", "Erreur : Requête refusée : erreur de syntaxe SQL. Détail de DuckDB : « "),
+        ("/labo?lang=en", "Run", "Error: Query refused: SQL syntax error. DuckDB's detail: “"),
+    ):
+        page.goto(path)
+        expect(page.locator("#lab-table tbody tr")).to_have_count(20)  # the example ran on load
+        page.get_by_label("SQL").fill("SELEC 1")
+        page.get_by_role("button", name=run).click()
+        expect(page.locator("#lab-status")).to_contain_text(lead)
+        expect(page.locator("#lab-status")).not_to_contain_text("query refused")
+    page.get_by_label("SQL").fill("SELECT 1 FROM nowhere")
+    page.get_by_role("button", name="Run").click()
+    expect(page.locator("#lab-status")).to_contain_text("a table or function it names does not exist")

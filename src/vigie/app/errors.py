@@ -15,6 +15,7 @@ from vigie.app.observability import route_template
 from vigie.citizen.web import show_page
 from vigie.errors import BadRequest, ModuleNotInUse, NoDataPublished, NotFound, VigieError
 from vigie.open311.render import error_response
+from vigie.web.i18n import request_language
 from vigie.web.pages import LoginRequired, login_redirect, module_off_page
 from vigie.web.problems import (
     database_busy,
@@ -43,7 +44,7 @@ async def _vigie_error(request: Request, exc: VigieError) -> Response:
         return show_page(request, "citizen/no_data.html", status_code=404, section=exc.section)
     if _open311(request):
         return error_response(request, exc)
-    return vigie_error_response(exc)
+    return vigie_error_response(exc, request_language(request, request.app.state.vigie.city.default_language))
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> Response:

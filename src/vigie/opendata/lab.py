@@ -54,18 +54,33 @@ def check_sql(sql: str) -> str:
 
     sql = (sql or "").strip().rstrip(";").strip()
     if not sql:
-        raise ValidationFailed("write a query (SELECT … FROM a dataset)", field="sql")
+        raise ValidationFailed("write a query (SELECT … FROM a dataset)", field="sql", reason="lab.empty")
     if len(sql) > MAX_SQL:
-        raise ValidationFailed(f"the query is longer than {MAX_SQL} characters", field="sql")
+        raise ValidationFailed(
+            f"the query is longer than {MAX_SQL} characters",
+            field="sql",
+            reason="lab.too_long",
+            params={"max": MAX_SQL},
+        )
     try:
         statements = duckdb.extract_statements(sql)
     except duckdb.Error as exc:
-        raise BadRequest(f"query refused: {str(exc).splitlines()[0][:300]}", field="sql") from None
+        detail = str(exc).splitlines()[0][:300]
+        raise BadRequest(
+            f"query refused: {detail}", field="sql", reason="lab.syntax_error", params={"detail": detail}
+        ) from None
     if len(statements) != 1:
-        raise BadRequest("one statement at a time", field="sql")
+        raise BadRequest(
+            "one statement at a time", field="sql", reason="lab.statements", params={"found": len(statements)}
+        )
     if statements[0].type != duckdb.StatementType.SELECT:
         kind = statements[0].type.name
-        raise BadRequest(f"only queries are run here (SELECT, WITH…), not {kind}", field="sql")
+        raise BadRequest(
+            f"only queries are run here (SELECT, WITH…), not {kind}",
+            field="sql",
+            reason="lab.not_a_query",
+            params={"kind": kind},
+        )
     return sql
 
 
@@ -92,18 +107,20 @@ def run_lab_query(v: Vigie, sql: str) -> LabResult:
 def check_no_contact(text: str, field: str) -> None:
     """Saved queries are public (the lab's page lists the latest): none may carry an e-mail
     address or a phone number, the personal data scanner's patterns."""
-    for pattern, what in ((EMAIL, "an e-mail address"), (PHONE, "a phone number")):
+    for pattern, what, code in ((EMAIL, "an e-mail address", "email"), (PHONE, "a phone number", "phone")):
         if re.search(pattern, text):
             raise ValidationFailed(
                 f"{field} holds what looks like {what}: saved queries are public, leave it out",
                 field=field,
+                reason=f"lab.saved_{code}",
+                params={"field": field},
             )
 
 
 def do_save_query(v: Vigie, title: str, sql: str) -> LabQueryRow:
     title = (title or "").strip()
     if not title or len(title) > 200:
-        raise ValidationFailed("a title of 1 to 200 characters", field="title")
+        raise ValidationFailed("a title of 1 to 200 characters", field="title", reason="lab.title")
     sql = check_sql(sql)
     check_no_contact(title, "title")
     check_no_contact(sql, "sql")

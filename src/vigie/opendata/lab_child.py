@@ -224,13 +224,14 @@ def answer(request: dict[str, Any], memory_mb: int) -> tuple[bytes, bytes]:
         return ERROR, _error("memory", "")
     except MemoryError:
         return ERROR, _error("memory", "")
-    except (
-        duckdb.ParserException,
-        duckdb.BinderException,
-        duckdb.CatalogException,
-        duckdb.PermissionException,
-    ) as exc:
-        return ERROR, _error("refused", clean(str(exc), views))
+    except duckdb.ParserException as exc:
+        return ERROR, _error("syntax", clean(str(exc), views))
+    except duckdb.CatalogException as exc:  # a table, a function no published view provides
+        return ERROR, _error("catalog", clean(str(exc), views))
+    except duckdb.PermissionException as exc:  # a file, a setting, an extension: never the lab's
+        return ERROR, _error("permission", clean(str(exc), views))
+    except duckdb.BinderException as exc:  # a column, a type, a function's arguments
+        return ERROR, _error("binder", clean(str(exc), views))
     except (duckdb.Error, pa.ArrowException) as exc:
         if "bad_alloc" in str(exc) or "memory" in str(exc).lower() and "allocat" in str(exc).lower():
             return ERROR, _error("memory", "")
@@ -239,8 +240,7 @@ def answer(request: dict[str, Any], memory_mb: int) -> tuple[bytes, bytes]:
         # A value Python or JSON cannot hold ('infinity'::TIMESTAMP, year 294247, a HUGEINT past
         # 64 bits): uncaught, it ended this process and the answer blamed the memory limit.
         why = clean(str(exc), views)
-        message = f"a value cannot be written in the answer ({why}): cast it to text (::VARCHAR)"
-        return ERROR, _error("failed", message)
+        return ERROR, _error("value", why)
     finally:
         conn.close()
     if len(body) > bytes_max:

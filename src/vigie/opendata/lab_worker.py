@@ -59,7 +59,7 @@ class LabLimit(BadRequest):
     whose problem JSON names the limit and its value, which the lab's page says in its language."""
 
     def __init__(self, message: str, *, limit: str, value: float) -> None:
-        super().__init__(message, field="sql")
+        super().__init__(message, field="sql", reason=f"lab.limit_{limit}", params={"value": value})
         self.extra = {"limit": limit, "value": value}
 
 
@@ -130,7 +130,9 @@ class LabProcess:
     def ask(self, request: dict[str, Any], limits: Limits) -> bytes:
         """The answer's JSON, or a ``LabLimit``/``BadRequest`` saying why not."""
         if not self._turn.acquire(timeout=limits.seconds):
-            raise ServiceUnavailable("the data lab is busy with other queries: try again in a moment")
+            raise ServiceUnavailable(
+                "the data lab is busy with other queries: try again in a moment", reason="lab.busy"
+            )
         try:
             return self._ask(request, limits)
         except LabLimit as exc:
@@ -172,9 +174,10 @@ class LabProcess:
         if error["kind"] in ("memory", "bytes"):
             raise limits.exceeded(error["kind"])
         if error["kind"] == "path":
-            raise BadRequest("the answer would show where the server keeps its files: it is not sent")
-        verb = "refused" if error["kind"] == "refused" else "failed"
-        raise BadRequest(f"query {verb}: {error['message']}", field="sql")
+            raise BadRequest(
+                "the answer would show where the server keeps its files: it is not sent", reason="lab.path"
+            )
+        raise refusal(error["kind"], error["message"], published=bool(request["views"]))
 
     def _failed(self, child: subprocess.Popen[bytes], limits: Limits, deadline: float) -> LabLimit:
         """The child gave no whole answer: killed at the time limit, or dead (its memory limit)."""
@@ -234,6 +237,30 @@ class LabProcess:
         return self._child.pid if self._child is not None and self._child.poll() is None else None
 
 
+# The query process's kinds of error -> their reason code (docs/opendata-api.md).
+REFUSALS = {
+    "syntax": "lab.syntax_error",
+    "catalog": "lab.unknown_name",
+    "permission": "lab.forbidden",
+    "binder": "lab.invalid",
+    "value": "lab.value",
+}
+
+
+def refusal(kind: str, detail: str, *, published: bool) -> BadRequest:
+    """The 400 for a query DuckDB refused or could not answer: its reason code, DuckDB's own
+    words (paths removed by the child) as the detail quoted after the page's sentence."""
+    if kind == "catalog" and not published:
+        code = "lab.nothing_published"
+    else:
+        code = REFUSALS.get(kind, "lab.failed")
+    if kind == "value":
+        message = f"a value cannot be written in the answer ({detail}): cast it to text (::VARCHAR)"
+    else:
+        message = f"query {'failed' if code == 'lab.failed' else 'refused'}: {detail}"
+    return BadRequest(message, field="sql", reason=code, params={"detail": detail})
+
+
 _ALL: weakref.WeakSet[LabProcess] = weakref.WeakSet()
 
 
@@ -259,4 +286,4 @@ def stop_lab(v: Any) -> None:
         v.caches.lab_process.stop()
 
 
-__all__ = ["LabLimit", "LabProcess", "Limits", "lab_process", "stop_lab"]
+__all__ = ["REFUSALS", "LabLimit", "LabProcess", "Limits", "lab_process", "refusal", "stop_lab"]

@@ -69,3 +69,19 @@ def request_language(request: Request, default: str = "fr") -> str:
         if code in LANGUAGES:
             return code
     return default
+
+
+def reason_text(lang: str, code: str, params: dict[str, Any] | None = None) -> str:
+    """The text of a coded reason (an error's, a blocked release's) in ``lang``: ``reason.<code>``
+    in the locales, numbers by the language's rules, lists among its values written ``a, b``."""
+    from vigie.web.formats import number
+
+    def written(value: Any) -> Any:
+        if isinstance(value, list):
+            return ", ".join(str(written(x)) for x in value)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return number(value, lang)
+        return value
+
+    values = {k: written(v) for k, v in (params or {}).items()}
+    return translate(lang, f"reason.{code}", **values) if values else translate(lang, f"reason.{code}")

@@ -11,15 +11,17 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vigie.errors import ServiceUnavailable, ValidationFailed, VigieError
+from vigie.web.i18n import reason_text
 
 PROBLEM_TYPE = "https://vigie.city/problems/"
 
 
 def problem(
-    status: int, title: str, detail: str, code: str, field: str | None = None, **extra: Any
+    status: int, title: str, detail: str, kind: str, field: str | None = None, /, **extra: Any
 ) -> JSONResponse:
+    # ``kind`` names the problem's type; ``extra`` may hold a ``code`` of its own (a reason's).
     body: dict[str, Any] = {
-        "type": PROBLEM_TYPE + code,
+        "type": PROBLEM_TYPE + kind,
         "title": title,
         "status": status,
         "detail": detail,
@@ -32,9 +34,13 @@ def problem(
     return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
 
 
-def vigie_error_response(exc: VigieError) -> JSONResponse:
+def vigie_error_response(exc: VigieError, lang: str = "en") -> JSONResponse:
     # An error may name more than its message (the data lab's limits: which one, its value).
-    extra: dict[str, Any] = getattr(exc, "extra", None) or {}
+    extra: dict[str, Any] = dict(getattr(exc, "extra", None) or {})
+    if exc.reason:
+        # ``detail`` stays the English text clients already read; ``code`` is stable, ``message``
+        # the same in the request's language.
+        extra.update(code=exc.reason, params=exc.params, message=reason_text(lang, exc.reason, exc.params))
     response = problem(exc.status, exc.title, exc.message, exc.code, exc.field, **extra)
     retry_after = getattr(exc, "retry_after", None)
     if retry_after:

@@ -173,15 +173,15 @@
   xSelect.addEventListener("change", chosen);
   ySelect.addEventListener("change", chosen);
 
-  // A limit the query went past (its time, memory or size) is said in the page's language.
+  // A refusal is said in the page's language: the API's problem carries its code and ``message``
+  // in the language asked (``detail`` is the API's English text, kept for its other clients).
   function message(problem) {
-    const text = problem.limit && cfg.texts.limits[problem.limit];
-    if (text) return text.replace("{value}", numberFormat.format(problem.value));
-    return problem.detail || problem.message;
+    return problem.message || problem.detail;
   }
 
   async function post(url, payload) {
-    const r = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload) });
+    const asked = url + "?lang=" + encodeURIComponent(cfg.lang);
+    const r = await fetch(asked, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload) });
     const body = await r.json();
     if (!r.ok) throw new Error(message(body) || r.statusText);
     return body;

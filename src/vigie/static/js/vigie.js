@@ -33,7 +33,8 @@
     const type = response.headers.get("content-type") || "";
     const body = type.includes("json") ? await response.json() : await response.text();
     if (!response.ok) {
-      const error = new Error((body && body.detail) || response.statusText);
+      // A coded problem says it in the page's language (message); detail is the API's English.
+      const error = new Error((body && (body.message || body.detail)) || response.statusText);
       error.status = response.status;
       error.field = body && body.field;
       throw error;
