@@ -59,7 +59,7 @@ def test_opendata_staging_new_dataset_goes_to_the_committee_then_each_file_is_a_
     staged = do_stage_upload(vigie, publisher, carpark_csv(400), "occupation.csv", dataset_id="parkings")
     second = do_publish_staged(vigie, publisher, staged.key, {})
 
-    assert first["release"] == {"status": "published", "version": 1, "reason": ""}
+    assert first["release"] == {"status": "published", "version": 1, "reason": "", "reasons": []}
     assert second["release"]["version"] == 2
     assert read_release(vigie, "parkings").num_rows == 400
     with vigie.db.session() as s:

@@ -177,6 +177,7 @@ def do_release(
         version = last + 1
         key = release_key(dataset_id, version)
         checks = list(outcome.checks)
+        reasons = [c.reason() for c in checks if not c.ok]
         size, sha = 0, ""
         if not outcome.blocked:
             size, sha = store.put(key, newest_first(outcome.table))
@@ -190,6 +191,7 @@ def do_release(
                     else "no e-mail, phone number or known name",
                 )
             )
+            reasons.extend(f.reason() for f in findings)
         reason = "; ".join(f"{c.name}: {c.detail}" for c in checks if not c.ok)
         if reason:
             store.delete(key)
@@ -198,6 +200,7 @@ def do_release(
             version=None if reason else version,
             status="blocked" if reason else "published",
             reason=reason,
+            reasons=reasons or None,
             checks=[c.to_json() for c in checks],
             rows=0 if reason else outcome.table.num_rows,
             bytes=size if not reason else 0,

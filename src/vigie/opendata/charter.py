@@ -45,10 +45,20 @@ StreetPoints = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 class Check:
     name: str
     ok: bool
-    detail: str
+    detail: str  # in English, for the logs and the API's older clients
+    # A failed check's reason: a stable code and its values, shown in the reader's language
+    # (``reason.<code>`` in the locales; docs/opendata-api.md lists the codes).
+    code: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"check": self.name, "ok": self.ok, "detail": self.detail}
+        out: dict[str, Any] = {"check": self.name, "ok": self.ok, "detail": self.detail}
+        if self.code:
+            out.update(code=self.code, params=self.params)
+        return out
+
+    def reason(self) -> dict[str, Any]:
+        return {"code": self.code or "charter.check", "params": self.params or {"detail": self.detail}}
 
 
 @dataclass
@@ -95,7 +105,13 @@ def _columns(out: Outcome, dataset: Dataset, rules: Rules) -> bool:
     undeclared = [n for n in out.table.column_names if n not in declared]
     if undeclared:
         out.checks.append(
-            Check("columns", False, f"column(s) not declared in the dataset: {', '.join(undeclared)}")
+            Check(
+                "columns",
+                False,
+                f"column(s) not declared in the dataset: {', '.join(undeclared)}",
+                "charter.undeclared_columns",
+                {"columns": undeclared},
+            )
         )
         return False
     left_out = [n for n in out.table.column_names if declared[n].kind in NEVER_PUBLISHED or n in rules.drop]
@@ -138,7 +154,13 @@ def _locations(out: Outcome, dataset: Dataset, rules: Rules, salt: int, streets:
         return
     if lat is None or lon is None:
         out.checks.append(
-            Check("locations", False, "a resident's position needs both latitude and longitude")
+            Check(
+                "locations",
+                False,
+                "a resident's position needs both latitude and longitude",
+                "charter.position_incomplete",
+                {"column": lat or lon},
+            )
         )
         return
     lats = out.table[lat].to_numpy(zero_copy_only=False).astype("float64")
@@ -273,6 +295,14 @@ def _k_anonymity(out: Outcome, rules: Rules) -> None:
             f"k={rules.k} on {', '.join(qis)}: {small_groups} combination(s) are shared by fewer than "
             f"{rules.k} rows ({at_fault} rows, more than the {rules.suppress_share:.0%} the rules allow "
             "to leave out); generalise a quasi-identifier (coarser time or cells) or declare fewer",
+            "charter.k_anonymity",
+            {
+                "k": rules.k,
+                "columns": qis,
+                "found": small_groups,
+                "rows": at_fault,
+                "share": round(rules.suppress_share * 100, 1),
+            },
         )
     )
 

@@ -38,9 +38,14 @@ class Finding:
     column: str
     what: str  # e-mail addresses, phone numbers, names of people
     values: int  # distinct values at fault
+    kind: str = ""  # email, phone, name: the reason's code (scan.<kind>)
 
     def __str__(self) -> str:
         return f"column {self.column!r} holds {self.values} value(s) that look like {self.what}"
+
+    def reason(self) -> dict[str, object]:
+        """Its reason's code and values: the column and how many values, never a value."""
+        return {"code": f"scan.{self.kind}", "params": {"column": self.column, "values": self.values}}
 
 
 def usable_names(names: Iterable[str]) -> list[str]:
@@ -63,7 +68,7 @@ def scan_table(table: pa.Table, names: list[str]) -> list[Finding]:
     import pyarrow.compute as pc
 
     findings: list[Finding] = []
-    patterns = [(EMAIL, "e-mail addresses"), (PHONE, "phone numbers")]
+    patterns = [(EMAIL, "e-mail addresses", "email"), (PHONE, "phone numbers", "phone")]
     name_patterns = [
         r"(^|[^\pL])("
         + "|".join(r"\s+".join(re.escape(w) for w in n.split()) for n in names[i : i + NAME_BATCH])
@@ -90,16 +95,16 @@ def scan_table(table: pa.Table, names: list[str]) -> list[Finding]:
         hits = mask.to_numpy(zero_copy_only=False).astype(bool)
         return np.bincount(owner[hits], minlength=len(parts))
 
-    for pattern, what in patterns:
+    for pattern, what, kind in patterns:
         for i, n in enumerate(per_column(pc.match_substring_regex(values, pattern))):
             if n:
-                findings.append(Finding(labels[i], what, int(n)))
+                findings.append(Finding(labels[i], what, int(n), kind))
     name_hits = np.zeros(len(parts), dtype="int64")
     for pattern in name_patterns:
         name_hits += per_column(pc.match_substring_regex(values, pattern, ignore_case=True))
     for i, n in enumerate(name_hits):
         if n:
-            findings.append(Finding(labels[i], "names of residents or agents", int(n)))
+            findings.append(Finding(labels[i], "names of residents or agents", int(n), "name"))
     return findings
 
 

@@ -207,7 +207,12 @@ def do_publish_staged(v: Vigie, agent: Agent | None, key: str, payload: dict[str
         out: dict[str, Any] = {"dataset": dataset_id, "rows": rows, "status": dataset.status}
         if dataset.rules is not None:
             release = do_release(v, agent, dataset_id)
-            out["release"] = {"status": release.status, "version": release.version, "reason": release.reason}
+            out["release"] = {
+                "status": release.status,
+                "version": release.version,
+                "reason": release.reason,
+                "reasons": release.reasons or [],  # codes and values: the web adapter adds their text
+            }
         if change is not None:
             # The file is released under the approved rules; the new ones wait for the committee.
             out["proposal"] = do_propose_rules(

@@ -41,7 +41,10 @@ class ReleaseRow(Base):
     dataset_id: Mapped[str] = mapped_column(ForeignKey("opendata_datasets.id", ondelete="CASCADE"))
     version: Mapped[int | None] = mapped_column(Integer)  # 1, 2, … for published releases only
     status: Mapped[str] = mapped_column(String(16))  # published, blocked, expired
-    reason: Mapped[str] = mapped_column(Text, default="")  # why it was blocked
+    reason: Mapped[str] = mapped_column(Text, default="")  # why it was blocked (English)
+    # The same as codes and values, [{"code", "params"}], shown in the reader's language
+    # (charter.reason_texts); None on releases blocked before they were kept (their text is shown).
+    reasons: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
     checks: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     rows: Mapped[int] = mapped_column(BigInteger, default=0)
     bytes: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -26,11 +26,13 @@ from vigie.opendata.domain import (
     ColumnKind,
 )
 from vigie.opendata.queries import all_datasets, releases
+from vigie.opendata.reasons import reason_texts, reasons_json
 from vigie.opendata.retention import unpublished_removal
 from vigie.opendata.staging import do_publish_staged, do_stage_upload, staging_dir
 from vigie.opendata.uploads import DELIMITERS, ENCODINGS, current_upload
 from vigie.runtime import Vigie
 from vigie.web.deps import current_agent, declared_query_only, json_object
+from vigie.web.i18n import request_language
 from vigie.web.pages import forbidden_page, page_agent
 from vigie.web.templating import render
 
@@ -121,7 +123,13 @@ async def publish(request: Request, key: str) -> dict[str, Any]:
     agent = await run_in_threadpool(current_agent, request)
     require(agent, "opendata.publish")
     payload = await json_object(request, 256 * 1024)
-    return await run_in_threadpool(do_publish_staged, v, agent, key, payload)
+    out = await run_in_threadpool(do_publish_staged, v, agent, key, payload)
+    release = out.get("release")
+    if release is not None:  # a blocked release's reasons in the publisher's language
+        lang = request_language(request, v.city.default_language)
+        release["reasons"] = reasons_json(release["reasons"], release["reason"], lang)
+        release["message"] = "; ".join(r["message"] for r in release["reasons"])
+    return out
 
 
 @router.get(PAGE, response_class=HTMLResponse, response_model=None, summary="Files a city uploads (staff)")
@@ -169,6 +177,10 @@ async def files_page(request: Request) -> Response:
         min_k=MIN_K,
         themes=THEMES,
         frequencies=list(FREQUENCIES),
+        # The latest release's reasons when blocked, in the page's language.
+        blocked_reason=lambda r: "; ".join(
+            reason_texts(r.reasons, r.reason, request_language(request, v.city.default_language))
+        ),
     )
 
 

@@ -27,6 +27,7 @@ from vigie.opendata.queries import (
     release_store,
     releases,
 )
+from vigie.opendata.reasons import reason_texts, reasons_json
 from vigie.opendata.review import (
     do_add_member,
     do_comment,
@@ -44,6 +45,10 @@ from vigie.web.templating import render
 
 router = APIRouter(tags=["opendata"])
 MAX_JSON = 1024 * 1024
+
+
+def _lang(request: Request) -> str:
+    return request_language(request, _vigie(request).city.default_language)
 
 
 def _vigie(request: Request) -> Vigie:
@@ -126,6 +131,8 @@ def dataset_page(request: Request, dataset_id: str) -> Response:
         map_config=map_config(request) if points else None,
         chart=views.chart(v, published),
         history=history,
+        # A blocked release's reasons in the page's language.
+        blocked_reason=lambda r: "; ".join(reason_texts(r.reasons, r.reason, _lang(request))),
         proposals=proposals(v, dataset_id),
         base_url=v.settings.public_base_url.rstrip("/"),
     )
@@ -176,7 +183,7 @@ def list_all(request: Request) -> dict[str, Any]:
                 "status": d.status,
                 "rules_version": d.rules_version,
                 "rules": d.rules.to_json() if d.rules else None,
-                "last_release": _release_json(last[0]) if last else None,
+                "last_release": _release_json(last[0], _lang(request)) if last else None,
             }
         )
     return {"datasets": out}
@@ -221,7 +228,7 @@ async def upload(request: Request, dataset_id: str, format: str = "csv") -> dict
 def release(request: Request, dataset_id: str) -> dict[str, Any]:
     v = _vigie(request)
     row = do_release(v, current_agent(request), dataset_id)
-    return _release_json(row)
+    return _release_json(row, _lang(request))
 
 
 @router.post(
@@ -298,12 +305,13 @@ def unseat(request: Request, user_id: int) -> dict[str, Any]:
     return {"user_id": user_id, "member": False}
 
 
-def _release_json(row: Any) -> dict[str, Any]:
+def _release_json(row: Any, lang: str) -> dict[str, Any]:
     return {
         "dataset": row.dataset_id,
         "version": row.version,
         "status": row.status,
         "reason": row.reason,
+        "reasons": reasons_json(row.reasons, row.reason, lang),
         "rows": row.rows,
         "checks": row.checks,
         "note": row.note,

@@ -282,7 +282,7 @@
       let text;
       if (!out.release) text = format(staged.dataset ? T.uploaded : T.proposed, { id: out.dataset, rows: out.rows.toLocaleString(cfg.lang) });
       else if (out.release.status === "published") text = format(T.released, { id: out.dataset, version: out.release.version, rows: out.rows.toLocaleString(cfg.lang) });
-      else text = format(T.blocked, { id: out.dataset, reason: out.release.reason });
+      else text = format(T.blocked, { id: out.dataset, reason: out.release.message || out.release.reason });
       if (out.proposal) text += " " + format(T.proposal, { id: out.proposal });
       result.textContent = text;
       publish.hidden = true;
