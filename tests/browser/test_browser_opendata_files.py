@@ -53,7 +53,7 @@ def test_browser_opendata_files_upload_preview_and_publish(vigie, make_agent, ne
     page.get_by_label("Fichier (CSV ou GeoJSON)").set_input_files(str(bad))
     page.get_by_role("button", name="Lire le fichier").click()
     alert = page.locator("#upload-error")
-    expect(alert).to_contain_text("line 1: the file has no column")
+    expect(alert).to_contain_text("Ligne 1 : le fichier n'a pas la ou les colonnes")
     expect(page.get_by_label("Fichier (CSV ou GeoJSON)")).to_have_attribute("aria-invalid", "true")
     check_a11y(page, "with an upload error")
 
@@ -68,3 +68,31 @@ def test_browser_opendata_files_upload_preview_and_publish(vigie, make_agent, ne
     page.goto("/donnees/stations-velodi")
     expect(page.get_by_role("heading", name="Stations Vélodi", level=1)).to_be_visible()
     assert errors == []
+
+
+def test_browser_opendata_files_error_in_the_page_language(make_agent, new_context, tmp_path):
+    """An upload refused is said in the page's language (the API's code and message)."""
+    publisher = make_agent("supervisor")
+    twice = tmp_path / "doublon.csv"
+    twice.write_bytes(b"places,places\n1,2\n")
+    ctx, _ = new_context()
+    page = ctx.new_page()
+    login(page, publisher.email, PASSWORD)
+    for path, label, read, said in (
+        (
+            "/donnees/gestion/fichiers",
+            "Fichier (CSV ou GeoJSON)",
+            "Lire le fichier",
+            "Ligne 1 : la colonne « places » figure deux fois dans l'en-tête.",
+        ),
+        (
+            "/donnees/gestion/fichiers?lang=en",
+            "File (CSV or GeoJSON)",
+            "Read the file",
+            "Line 1: column “places” appears twice in the header.",
+        ),
+    ):
+        page.goto(path)
+        page.get_by_label(label).set_input_files(str(twice))
+        page.get_by_role("button", name=read).click()
+        expect(page.locator("#upload-error")).to_contain_text(said)

@@ -98,3 +98,27 @@ def test_opendata_uploads_web_rules_editor_preview_and_refusals(client, auth, vi
     client.cookies.set(SESSION_COOKIE, session)
     assert "<legend>Règles de publication</legend>" in client.get("/donnees/gestion/fichiers").text
     assert "<legend>Publication rules</legend>" in client.get("/donnees/gestion/fichiers?lang=en").text
+
+
+def test_opendata_uploads_web_errors_have_a_code_and_a_message_in_the_request_language(client, auth):
+    publisher = auth("supervisor")
+
+    def refused(content, name="x.csv", lang="fr", **data):
+        r = client.post(
+            f"{API}?lang={lang}", files={"file": (name, content, "text/csv")}, data=data, headers=publisher
+        )
+        assert r.status_code == 422, r.text
+        return r.json()
+
+    twice = refused(b"a,a\n1,2\n")
+    assert twice["code"] == "upload.header_twice" and twice["params"] == {"column": "a"}
+    assert twice["message"] == "Ligne 1 : la colonne « a » figure deux fois dans l'en-tête."
+    assert refused(b"a,a\n1,2\n", lang="en")["message"] == "Line 1: column “a” appears twice in the header."
+    assert twice["detail"] == "line 1: column 'a' appears twice in the header"  # the API's English kept
+    geo = refused(b'{"type":"Feature"}', name="x.geojson", lang="en")
+    assert geo["code"] == "upload.not_feature_collection"
+    assert refused(b"a,b\n1,2\n", encoding="ebcdic")["code"] == "upload.encoding_choice"
+    assert refused(b"", lang="en")["code"] == "upload.empty"
+    short = refused(b"a,b\n1,2\n3,4,5\n", lang="fr")
+    assert short["code"] == "upload.csv_unreadable"
+    assert short["message"].startswith("Le fichier CSV ne peut pas être lu. Détail : « line 3 has 3 fields")

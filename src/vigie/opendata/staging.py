@@ -104,16 +104,21 @@ def check_file(
 ) -> tuple[str, FileOptions]:
     """The file's format and reading options, or ValidationFailed naming the field."""
     if not content:
-        raise ValidationFailed("choose a file to upload (it is empty)", field="file")
+        raise ValidationFailed("choose a file to upload (it is empty)", field="file", reason="upload.empty")
     if len(content) > MAX_UPLOAD_BYTES:
         raise ValidationFailed(
-            f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB", field="file"
+            f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB",
+            field="file",
+            reason="upload.too_large",
+            params={"max_mb": MAX_UPLOAD_BYTES // (1024 * 1024)},
         )
     if fmt in ("", "auto"):
         suffix = Path(filename).suffix.lower().lstrip(".")
         if suffix not in ("csv", "geojson", "json"):
             raise ValidationFailed(
-                "the format cannot be told from the file's name: choose CSV or GeoJSON", field="format"
+                "the format cannot be told from the file's name: choose CSV or GeoJSON",
+                field="format",
+                reason="upload.format_unknown",
             )
         fmt = suffix
     return check_format(fmt), check_options(encoding, delimiter)
@@ -145,7 +150,11 @@ def do_stage_upload(
     if dataset_id:
         dataset = dataset_of(v, dataset_id)
         if dataset.source != "upload":
-            raise Conflict(f"dataset {dataset_id!r} is built from {dataset.source}, not from uploaded files")
+            raise Conflict(
+                f"dataset {dataset_id!r} is built from {dataset.source}, not from uploaded files",
+                reason="upload.not_an_upload",
+                params={"dataset": dataset_id},
+            )
         columns = dataset.columns
     else:
         columns = infer_columns(content, fmt, options)
@@ -178,15 +187,15 @@ def current_rules(v: Vigie, dataset: Dataset) -> tuple[dict[str, Any] | None, st
 
 def _staged_file(v: Vigie, key: str) -> tuple[bytes, str, FileOptions, str]:
     if len(key) != 16 or any(c not in "0123456789abcdef" for c in key):
-        raise NotFound("no staged file with this key (upload it again)")
+        raise NotFound("no staged file with this key (upload it again)", reason="upload.not_staged")
     folder = staging_dir(v)
     meta_path = folder / f"{key}.json"
     if not meta_path.is_file():
-        raise NotFound("no staged file with this key (upload it again)")
+        raise NotFound("no staged file with this key (upload it again)", reason="upload.not_staged")
     meta = orjson.loads(meta_path.read_bytes())
     path = folder / f"{key}.{meta['format']}"
     if not path.is_file():
-        raise NotFound("no staged file with this key (upload it again)")
+        raise NotFound("no staged file with this key (upload it again)", reason="upload.not_staged")
     options = FileOptions(meta["encoding"], meta["delimiter"])
     return path.read_bytes(), meta["format"], options, meta.get("dataset", "")
 

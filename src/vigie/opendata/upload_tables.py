@@ -43,22 +43,34 @@ def _parse_csv(content: bytes, columns: tuple[Column, ...], options: FileOptions
         raise ValidationFailed(
             f"line 1: the file has no column(s) {', '.join(missing)} (header: {', '.join(header)})",
             field="file",
+            reason="upload.missing_columns",
+            params={"columns": missing, "header": header},
         )
     extra = [h for h in header if h not in names]
     if extra:
         raise ValidationFailed(
-            f"line 1: column(s) not declared in the dataset: {', '.join(extra)}", field="file"
+            f"line 1: column(s) not declared in the dataset: {', '.join(extra)}",
+            field="file",
+            reason="upload.unknown_columns",
+            params={"columns": extra},
         )
     types = {c.name: _csv_type(c) for c in columns}
     table = _read_csv(body, delimiter, types)
     if isinstance(table, str):
-        raise ValidationFailed(f"the CSV file does not match the declared columns: {table}", field="file")
+        raise ValidationFailed(
+            f"the CSV file does not match the declared columns: {table}",
+            field="file",
+            reason="upload.csv_mismatch",
+            params={"detail": table},
+        )
     numbers = [c.name for c in columns if c.type in ("int", "float")]
     for name, (line, value) in _codes(body, delimiter, numbers).items():
         raise ValidationFailed(
             f"line {line}, column {name!r}: {value[:40]!r} is a code, not a number (a number drops "
             "its leading 0 or its +): declare the column as text",
             field="file",
+            reason="upload.code_not_number",
+            params={"line": line, "column": name, "value": value[:40]},
         )
     table = table.select(names)
     return _conform(table, columns)
@@ -201,20 +213,38 @@ def infer_columns(content: bytes, fmt: str, options: FileOptions = FileOptions()
                 Column("longitude", "float", ColumnKind.LONGITUDE, "Longitude", "Longitude"),
             ]
         if not out:
-            raise ValidationFailed("the GeoJSON file has no properties and no points", field="file")
+            raise ValidationFailed(
+                "the GeoJSON file has no properties and no points",
+                field="file",
+                reason="upload.geojson_empty",
+            )
         return tuple(out)
     body, _, delimiter = read_text_options(content, options)
     header = _header(body, delimiter)
     if not header or any(not h for h in header):
-        raise ValidationFailed("line 1: every column needs a name in the header line", field="file")
+        raise ValidationFailed(
+            "line 1: every column needs a name in the header line",
+            field="file",
+            reason="upload.header_unnamed",
+        )
     seen: set[str] = set()
     for h in header:
         if h in seen:
-            raise ValidationFailed(f"line 1: column {h!r} appears twice in the header", field="file")
+            raise ValidationFailed(
+                f"line 1: column {h!r} appears twice in the header",
+                field="file",
+                reason="upload.header_twice",
+                params={"column": h},
+            )
         seen.add(h)
     table = _read_csv(body, delimiter, None)
     if isinstance(table, str):
-        raise ValidationFailed(f"the CSV file cannot be read: {table}", field="file")
+        raise ValidationFailed(
+            f"the CSV file cannot be read: {table}",
+            field="file",
+            reason="upload.csv_unreadable",
+            params={"detail": table},
+        )
     types = {n: _type_name(table[n].type) for n in header}
     codes = _codes(body, delimiter, [n for n, t in types.items() if t in ("int", "float")])
     types.update({n: "string" for n in codes})
@@ -277,24 +307,33 @@ def _features(content: bytes) -> list[Any]:
     try:
         doc = orjson.loads(content)
     except orjson.JSONDecodeError as exc:
-        raise ValidationFailed(f"the file is not JSON: {exc}", field="file") from None
+        raise ValidationFailed(
+            f"the file is not JSON: {exc}",
+            field="file",
+            reason="upload.not_json",
+            params={"detail": str(exc)},
+        ) from None
     if (
         not isinstance(doc, dict)
         or doc.get("type") != "FeatureCollection"
         or not isinstance(doc.get("features"), list)
     ):
-        raise ValidationFailed("a GeoJSON upload must be a FeatureCollection", field="file")
+        raise ValidationFailed(
+            "a GeoJSON upload must be a FeatureCollection",
+            field="file",
+            reason="upload.not_feature_collection",
+        )
     # Features are numbered from 1, as a reader counts them.
     for i, feature in enumerate(doc["features"], start=1):
         if not isinstance(feature, dict):
-            raise ValidationFailed(f"feature {i}: not a GeoJSON feature (an object)", field="file")
+            raise _feature_error(i, "not a GeoJSON feature (an object)", "upload.feature_not_object")
         if not isinstance(feature.get("properties") or {}, dict):
-            raise ValidationFailed(f"feature {i}: its properties are not an object", field="file")
+            raise _feature_error(i, "its properties are not an object", "upload.feature_properties")
         geometry = feature.get("geometry") or {}
         if not isinstance(geometry, dict):
-            raise ValidationFailed(f"feature {i}: its geometry is not a GeoJSON geometry", field="file")
+            raise _feature_error(i, "its geometry is not a GeoJSON geometry", "upload.feature_geometry")
         if geometry.get("type") == "MultiPoint" and not isinstance(geometry.get("coordinates") or [], list):
-            raise ValidationFailed(f"feature {i}: its MultiPoint coordinates are not a list", field="file")
+            raise _feature_error(i, "its MultiPoint coordinates are not a list", "upload.feature_multipoint")
     return doc["features"]
 
 
@@ -318,7 +357,7 @@ def _parse_geojson(content: bytes, columns: tuple[Column, ...]) -> pa.Table:
             or len(point) < 2
             or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in point[:2])
         ):
-            raise ValidationFailed(f"feature {i}: a point geometry (two numbers) is needed", field="file")
+            raise _feature_error(i, "a point geometry (two numbers) is needed", "upload.feature_point")
         for c in columns:
             if c.name == lat:
                 cols[c.name].append(float(point[1]))  # type: ignore[index]
@@ -335,22 +374,39 @@ def _parse_geojson(content: bytes, columns: tuple[Column, ...]) -> pa.Table:
         try:
             arrays.append(pa.array(cols[c.name], type=target))
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
-            raise ValidationFailed(_misfit(cols[c.name], c, target), field="file") from None
+            raise _misfit(cols[c.name], c, target) from None
     table = pa.table(arrays, names=[c.name for c in columns])
     try:
         return _conform(table, columns)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
         raise ValidationFailed(
-            f"the GeoJSON properties do not match the declared columns: {exc}", field="file"
+            f"the GeoJSON properties do not match the declared columns: {exc}",
+            field="file",
+            reason="upload.geojson_mismatch",
+            params={"detail": str(exc)},
         ) from None
 
 
-def _misfit(values: list[Any], c: Column, target: pa.DataType | None) -> str:
+def _feature_error(i: int, what: str, code: str) -> ValidationFailed:
+    return ValidationFailed(f"feature {i}: {what}", field="file", reason=code, params={"feature": i})
+
+
+def _misfit(values: list[Any], c: Column, target: pa.DataType | None) -> ValidationFailed:
     """Which feature's property does not fit its column (the error path only)."""
     for i, value in enumerate(values, start=1):
         try:
             pa.array([value], type=target)
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
             shown = repr(value)[:40]
-            return f"feature {i}, property {c.name!r}: {shown} does not fit type {c.type}"
-    return f"property {c.name!r} does not fit type {c.type} (values of several types)"
+            return ValidationFailed(
+                f"feature {i}, property {c.name!r}: {shown} does not fit type {c.type}",
+                field="file",
+                reason="upload.property_misfit",
+                params={"feature": i, "property": c.name, "value": shown, "type": c.type},
+            )
+    return ValidationFailed(
+        f"property {c.name!r} does not fit type {c.type} (values of several types)",
+        field="file",
+        reason="upload.property_types",
+        params={"property": c.name, "type": c.type},
+    )

@@ -44,9 +44,19 @@ class FileOptions:
 
 def check_options(encoding: str, delimiter: str) -> FileOptions:
     if encoding not in ("auto", *ENCODINGS):
-        raise ValidationFailed(f"encoding must be auto or one of {', '.join(ENCODINGS)}", field="encoding")
+        raise ValidationFailed(
+            f"encoding must be auto or one of {', '.join(ENCODINGS)}",
+            field="encoding",
+            reason="upload.encoding_choice",
+            params={"choices": list(ENCODINGS)},
+        )
     if delimiter not in ("auto", *DELIMITERS):
-        raise ValidationFailed(f"delimiter must be auto or one of {', '.join(DELIMITERS)}", field="delimiter")
+        raise ValidationFailed(
+            f"delimiter must be auto or one of {', '.join(DELIMITERS)}",
+            field="delimiter",
+            reason="upload.delimiter_choice",
+            params={"choices": list(DELIMITERS)},
+        )
     return FileOptions(encoding, delimiter)
 
 
@@ -54,7 +64,12 @@ def check_format(fmt: str) -> str:
     fmt = fmt.lower().lstrip(".")
     fmt = "geojson" if fmt == "json" else fmt
     if fmt not in FORMATS:
-        raise ValidationFailed(f"format must be one of {', '.join(FORMATS)}", field="format")
+        raise ValidationFailed(
+            f"format must be one of {', '.join(FORMATS)}",
+            field="format",
+            reason="upload.format_choice",
+            params={"choices": list(FORMATS)},
+        )
     return fmt
 
 
@@ -100,7 +115,12 @@ def build_upload(v: Vigie, dataset: Dataset) -> pa.Table:
 
     found = _marker(v, dataset.id)
     if found is None:
-        raise ValidationFailed(f"dataset {dataset.id!r} has no uploaded file yet", field="file")
+        raise ValidationFailed(
+            f"dataset {dataset.id!r} has no uploaded file yet",
+            field="file",
+            reason="upload.no_file_yet",
+            params={"dataset": dataset.id},
+        )
     path, options = found
     return parse_upload(path.read_bytes(), path.suffix.lstrip("."), dataset.columns, options)
 
@@ -120,6 +140,8 @@ def read_text_options(content: bytes, options: FileOptions) -> tuple[bytes, str,
             raise ValidationFailed(
                 f"line {line}: the file is not UTF-8 (choose Windows-1252 if it was saved by a spreadsheet)",
                 field="encoding",
+                reason="upload.not_utf8",
+                params={"line": line},
             ) from None
         encoding = "windows-1252"
     if encoding != "utf-8":
@@ -127,7 +149,12 @@ def read_text_options(content: bytes, options: FileOptions) -> tuple[bytes, str,
             body = body.decode(encoding).encode("utf-8")
         except UnicodeDecodeError as exc:
             line = body[: exc.start].count(b"\n") + 1
-            raise ValidationFailed(f"line {line}: the file is not {encoding}", field="encoding") from None
+            raise ValidationFailed(
+                f"line {line}: the file is not {encoding}",
+                field="encoding",
+                reason="upload.not_encoding",
+                params={"line": line, "encoding": encoding},
+            ) from None
     first = body[:4096].decode("utf-8", errors="replace").splitlines()
     header = first[0] if first else ""
     if options.delimiter != "auto":

@@ -81,16 +81,21 @@ async def stage(request: Request) -> dict[str, Any]:
     agent = require(await run_in_threadpool(current_agent, request), "opendata.publish")
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype != "multipart/form-data":
-        raise UnsupportedMediaType("send the file as multipart/form-data (field file)")
+        raise UnsupportedMediaType(
+            "send the file as multipart/form-data (field file)", reason="upload.not_multipart"
+        )
     length = request.headers.get("content-length", "")
     if is_digits(length) and int(length) > MAX_UPLOAD_BYTES + 64 * 1024:
         raise ValidationFailed(
-            f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB", field="file"
+            f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB",
+            field="file",
+            reason="upload.too_large",
+            params={"max_mb": MAX_UPLOAD_BYTES // (1024 * 1024)},
         )
     form = await request.form(max_files=1, max_fields=10)
     file = form.get("file")
     if file is None or isinstance(file, str):
-        raise ValidationFailed("choose a file to upload", field="file")
+        raise ValidationFailed("choose a file to upload", field="file", reason="upload.no_file")
     content = await file.read(MAX_UPLOAD_BYTES + 1)
 
     def text(name: str, default: str = "") -> str:
