@@ -10,6 +10,7 @@ from vigie.accounts.actions import do_create_login
 from vigie.db import utcnow
 from vigie.opendata.actions import do_release
 from vigie.opendata.queries import releases
+from vigie.opendata.releases_web import PAGE as RELEASES
 from vigie.opendata.storage import ReleaseRow
 from vigie.web.deps import SESSION_COOKIE
 from vigie.web.i18n import reason_text
@@ -98,6 +99,10 @@ def test_opendata_release_reasons_on_the_files_page_in_its_language(client, auth
     en = client.get("/donnees/gestion/fichiers?lang=en").text
     assert "dernière version bloquée : la colonne « parking » contient 1 valeur(s)" in fr
     assert "latest release blocked: column “parking” holds 1 value(s)" in en
+    releases_fr = client.get(f"{RELEASES}?lang=fr").text
+    assert "Bloquée par la charte : la colonne « parking » contient 1 valeur(s)" in releases_fr
+    releases_en = client.get(f"{RELEASES}?lang=en").text
+    assert "Blocked by the charter: column “parking” holds 1 value(s)" in releases_en
 
 
 def test_opendata_release_reasons_write_lists_and_numbers_by_the_language() -> None:

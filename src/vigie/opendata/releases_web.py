@@ -27,10 +27,12 @@ from vigie.opendata.actions import do_release_on_demand
 from vigie.opendata.board import release_board
 from vigie.opendata.domain import LOCATION_METHODS, MIN_K, SLUG, TIME_PRECISIONS, ColumnKind, Dataset, Rules
 from vigie.opendata.queries import dataset_of
+from vigie.opendata.reasons import reason_texts
 from vigie.opendata.review import do_propose_rules
 from vigie.opendata.staging import current_rules
 from vigie.runtime import Vigie
 from vigie.web.deps import CSRF_HEADER, form_is_ours
+from vigie.web.i18n import request_language
 from vigie.web.pages import forbidden_page, page_agent
 from vigie.web.templating import render
 
@@ -61,6 +63,10 @@ async def releases_page(request: Request, done: str = "", dataset: str = "") -> 
         outcome=outcome,
         outcome_dataset=dataset if outcome else "",
         now=utcnow(),
+        # A blocked release's reasons in the page's language.
+        reasons_of=lambda r: "; ".join(
+            reason_texts(r.reasons, r.reason, request_language(request, v.city.default_language))
+        ),
     )
 
 
