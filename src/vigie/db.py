@@ -193,6 +193,7 @@ class Prepared:
         self.stmt = stmt
         self.column_keys = list(column_keys) if column_keys is not None else None
         self._compiled: dict[str, tuple[str, list[tuple[str, Any, Any]], bool, Any]] = {}
+        self._processors: dict[str, list[Any]] = {}
 
     def _prepare(self, conn: Connection) -> tuple[str, list[tuple[str, Any, Any]], bool, Any]:
         dialect = conn.dialect
@@ -262,6 +263,23 @@ class Prepared:
     def rows(self, conn: Connection, params: dict[str, Any]) -> list[tuple[Any, ...]]:
         """Every row, as the driver returns them (no result processing: for text and numbers)."""
         return self._run(conn, params, lambda cursor: list(cursor.fetchall()))
+
+    def first_row(self, conn: Connection, params: dict[str, Any]) -> tuple[Any, ...] | None:
+        """The first row, each value through its column type's result processor (the values
+        ``Connection.execute`` returns: aware datetimes, parsed JSON), or ``None``. For a SELECT."""
+        processors = self._result_processors(conn.dialect)
+        row = self._run(conn, params, lambda cursor: cursor.fetchone())
+        if row is None:
+            return None
+        return tuple(p(value) if p else value for p, value in zip(processors, row, strict=True))
+
+    def _result_processors(self, dialect: Any) -> list[Any]:
+        found = self._processors.get(dialect.name)
+        if found is None:
+            columns = self.stmt.selected_columns
+            found = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
+            self._processors[dialect.name] = found
+        return found
 
 
 def prepared_insert(table: Table, names: Sequence[str], returning: str | None = None) -> Prepared:

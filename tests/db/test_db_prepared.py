@@ -84,3 +84,17 @@ def test_db_prepared_rows_are_what_core_returns(db: Database) -> None:
         assert prepared.rows(conn, {"names": ["a"], "since": datetime(2027, 1, 1, tzinfo=UTC)}) == []
         with pytest.raises(KeyError):
             Prepared(select(items.c.name).where(items.c.id == bindparam("rid"))).rows(conn, {})
+
+
+def test_db_prepared_first_row_is_what_core_returns(db: Database) -> None:
+    """Each value through its type's result processing (an aware date, parsed JSON), as Core gives it."""
+    at = datetime(2026, 3, 29, 1, 30, 15, 123456, tzinfo=UTC)
+    with db.write_engine.begin() as conn:
+        conn.execute(items.insert(), {"name": "a", "data": {"k": [1, "deux"]}, "at": at})
+    stmt = select(items.c.name, items.c.data, items.c.at).where(items.c.name == bindparam("name"))
+    prepared = Prepared(stmt)
+    with db.one_statement_connection() as conn:
+        found = prepared.first_row(conn, {"name": "a"})
+        assert found == tuple(conn.execute(stmt, {"name": "a"}).one())
+        assert found == ("a", {"k": [1, "deux"]}, at)
+        assert prepared.first_row(conn, {"name": "zz"}) is None

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, func, select
 
+from vigie.db import Prepared
 from vigie.errors import NotFound
 from vigie.opendata.domain import (
     Column,
@@ -148,6 +149,7 @@ def published_dataset(v: Vigie, dataset_id: str) -> Published:
 
 
 def _published_release_statement() -> Any:
+    # Release's fields, in their order (``published_release`` makes it from the row as it is).
     r = ReleaseRow.__table__.c
     return (
         select(
@@ -159,9 +161,10 @@ def _published_release_statement() -> Any:
     )
 
 
-# Built once: building it at each request (SQLAlchemy's column operators and coercions) cost a
-# records answer as much as running it (docs/benchmarks.md, records API, 2026-12-07 evening).
-_PUBLISHED_RELEASE = _published_release_statement()
+# Built and compiled once, run on the driver's cursor: building it at each request cost a records
+# answer as much as running it, and SQLAlchemy's execution (its BEGIN on SQLite, the result
+# objects) three times the statement (docs/benchmarks.md, records API, 2026-12-07).
+_PUBLISHED_RELEASE = Prepared(_published_release_statement())
 
 
 def published_release(v: Vigie, dataset_id: str) -> Release:
@@ -172,10 +175,10 @@ def published_release(v: Vigie, dataset_id: str) -> Release:
     and cost the records API more than its answer (docs/benchmarks.md).
     """
     with v.db.one_statement_connection() as conn:
-        found = conn.execute(_PUBLISHED_RELEASE, {"dataset_id": dataset_id}).first()
+        found = _PUBLISHED_RELEASE.first_row(conn, {"dataset_id": dataset_id})
     if found is None:
         raise NotFound(f"no published dataset {dataset_id!r}")
-    return to_release(found)
+    return Release(*found)
 
 
 def latest_release(v: Vigie, dataset_id: str) -> Release:
