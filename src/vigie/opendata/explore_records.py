@@ -19,7 +19,8 @@ field's checkpoints (the place of every ``STEP``-th row of each value, one scan 
 release), so a deep page or an ``asc`` one (the last rows of the scan) reads a few thousand
 rows instead of most of the table. Its
 rows go from Arrow to JSON with no per-value Python step: moments are converted to
-the asked zone by Arrow, ``to_pylist`` makes the objects once and orjson writes them.
+the asked zone by Arrow (in UTC, made by NumPy), the objects are made once and orjson
+writes them.
 """
 
 from __future__ import annotations
@@ -225,23 +226,34 @@ def value_counts(reading: Reading, table: str, facet: Facet, seconds: float) -> 
 
 def encode(table: pa.Table, total: int, tz: ZoneInfo) -> bytes:
     """``{"total_count", "results"}`` in JSON, moments in ``tz`` (ISO 8601 with their offset)."""
-    import pyarrow as pa  # loaded already: the table comes from DuckDB's Arrow result
-
     utc = tz.key in ("UTC", "Etc/UTC")
-    columns = []
-    for f, column in zip(table.schema, table.columns, strict=True):
-        if pa.types.is_dictionary(f.type):  # an ENUM column (release_tables): its texts
-            column = column.cast(f.type.value_type)
-        elif pa.types.is_timestamp(f.type):
-            # Arrow keeps the instant (a moment without a zone is UTC, the release's convention):
-            # in UTC as plain values that orjson writes with +00:00 (making zone-aware Python
-            # datetimes costs more than the rest of the answer), else converted to ``tz``.
-            column = column.cast(pa.timestamp(f.type.unit, tz=None if utc else tz.key))
-        columns.append(column)
-    rows = pa.Table.from_arrays(columns, names=table.column_names).to_pylist()
+    columns = [_values(f, column, tz, utc) for f, column in zip(table.schema, table.columns, strict=True)]
+    names = table.column_names
+    rows = [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
     return orjson.dumps(
         {"total_count": total, "results": rows}, default=json_default, option=orjson.OPT_NAIVE_UTC
     )
+
+
+def _values(f: pa.Field, column: pa.ChunkedArray, tz: ZoneInfo, utc: bool) -> list[Any]:
+    """A column's values as Python objects for orjson."""
+    import pyarrow as pa  # loaded already: the table comes from DuckDB's Arrow result
+
+    if pa.types.is_dictionary(f.type):  # an ENUM column (release_tables): its texts
+        return column.cast(f.type.value_type).to_pylist()  # type: ignore[no-any-return]
+    if not pa.types.is_timestamp(f.type):
+        return column.to_pylist()  # type: ignore[no-any-return]
+    # Arrow keeps the instant (a moment without a zone is UTC, the release's convention). In UTC,
+    # plain values that orjson writes with +00:00, made by NumPy: Arrow's own to_pylist of
+    # moments took half a page's encoding (docs/benchmarks.md, records API, 2026-12-07 night).
+    # Where NumPy gives numbers (nanoseconds, years beyond datetime's), Arrow's way (which refuses
+    # those years, as before).
+    if utc:
+        values: list[Any] = column.to_numpy().tolist()
+        if not any(type(v) is int for v in values):
+            return values
+    # Elsewhere converted to ``tz`` (making zone-aware datetimes costs more than the rest).
+    return column.cast(pa.timestamp(f.type.unit, tz=None if utc else tz.key)).to_pylist()  # type: ignore[no-any-return]
 
 
 __all__ = ["answer", "answer_key", "encode", "etag", "typed"]
