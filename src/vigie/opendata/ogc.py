@@ -200,8 +200,10 @@ def parse_items(c: Collection, params: Mapping[str, list[str]]) -> ItemsQuery:
             raise InvalidParameter(f"{key} is given more than once")
     one = {k: v[0] for k, v in params.items()}
     limit = _int(one["limit"], "limit") if "limit" in one else DEFAULT_LIMIT
-    if not 1 <= limit <= MAX_LIMIT:
+    if limit < 1:
         raise InvalidParameter(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
+    # Above the maximum is no error: the maximum is used (OGC 17-069r4, /req/core/fc-limit-response-1).
+    limit = min(limit, MAX_LIMIT)
     offset = _int(one["offset"], "offset") if "offset" in one else 0
     if not 0 <= offset < 2**63:  # DuckDB's OFFSET is a BIGINT
         raise InvalidParameter(f"offset must be from 0 to {2**63 - 1}, got {offset}")

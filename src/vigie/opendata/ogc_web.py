@@ -335,7 +335,12 @@ def collection(request: Request, collection_id: str) -> Response:
 def _page_links(
     request: Request, href: str, offset: int, limit: int, matched: int, html: bool
 ) -> list[dict[str, str]]:
-    kept = [(k, val) for k, val in request.query_params.multi_items() if k not in ("f", "offset")]
+    # The limit used, which may be the maximum instead of the one asked.
+    kept = [
+        (k, str(limit) if k == "limit" else val)
+        for k, val in request.query_params.multi_items()
+        if k not in ("f", "offset")
+    ]
     query = urlencode(kept)
     out = _self_and_alternate(
         href, html, GEOJSON, urlencode([*kept, ("offset", str(offset))]) if offset else query
