@@ -85,3 +85,42 @@ def test_errors_log_the_route_template_not_the_path(raising_client, caplog):
     assert "unhandled error on GET /api/v1/raise/{kind}" in caplog.text
     assert "database busy on GET /open311/v2/raise/{kind}.json" in caplog.text
     assert "raise/other" not in caplog.text and "raise/locked" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/explore",
+        "/api/explore/v2.0/catalog/datasets",
+        "/api/explore/v2.1/catalog/datasets/parkings/facets",
+        "/api/explore/v2.1/catalog/exports/csv",
+    ],
+)
+def test_errors_unknown_paths_under_explore_answer_opendatasofts_shape(client, path):
+    r = client.get(path)
+    assert r.status_code == 404, r.text
+    assert r.headers["content-type"] == "application/json"
+    assert r.json() == {"error_code": "NotFound", "message": f"no such path: {path}"}
+
+
+@pytest.mark.parametrize("path", ["/api/ogc/nope", "/api/ogc/collections/x/items/1/more"])
+def test_errors_unknown_paths_under_ogc_answer_the_ogc_exception_shape(client, path):
+    r = client.get(path, headers={"Accept": "application/json"})
+    assert r.status_code == 404, r.text
+    assert r.headers["content-type"] == "application/json"
+    assert r.json() == {"code": "NotFound", "description": f"no such path: {path}"}
+    page = client.get(path, headers={"Accept": "text/html"})
+    assert page.status_code == 404 and f"no such path: {path}" in page.text
+
+
+def test_errors_a_method_the_open_data_apis_do_not_take_is_their_405(client):
+    r = client.post("/api/explore/v2.1/catalog/datasets")
+    assert r.status_code == 405 and r.headers["allow"] == "GET"
+    assert r.json()["error_code"] == "MethodNotAllowed" and "POST" in r.json()["message"]
+    o = client.delete("/api/ogc/collections", headers={"Accept": "application/json"})
+    assert o.status_code == 405 and o.json()["code"] == "MethodNotAllowed"
+
+
+def test_errors_other_unknown_api_paths_stay_problem_json(client):
+    r = client.get("/api/explorer")
+    assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"

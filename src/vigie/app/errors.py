@@ -15,6 +15,7 @@ from vigie.app.observability import route_template
 from vigie.citizen.web import show_page
 from vigie.errors import BadRequest, ModuleNotInUse, NoDataPublished, NotFound, VigieError
 from vigie.open311.render import error_response
+from vigie.opendata import explore_web, ogc_web
 from vigie.web.i18n import request_language
 from vigie.web.pages import LoginRequired, login_redirect, module_off_page
 from vigie.web.problems import (
@@ -32,6 +33,28 @@ def _open311(request: Request) -> bool:
     return request.url.path.startswith("/open311")
 
 
+def _open_data_api(request: Request, exc: VigieError) -> Response | None:
+    """The open data APIs' own error shapes for what their routers never see (a path none of
+    them has, a method they do not take): Opendatasoft's under /api/explore, OGC's under /api/ogc."""
+    path = request.url.path
+    if path.startswith("/api/explore/") or path == "/api/explore":
+        return explore_web.error_answer(exc)
+    if path.startswith("/api/ogc/") or path == "/api/ogc":
+        return ogc_web.error_answer(request, exc)
+    return None
+
+
+def _http_as_vigie(request: Request, exc: StarletteHTTPException) -> VigieError:
+    if exc.status_code == 404:
+        return NotFound(f"no such path: {request.url.path[:200]}")
+    err = VigieError(str(exc.detail))
+    err.status = exc.status_code
+    if exc.status_code == 405:
+        err.error_code = "MethodNotAllowed"  # type: ignore[attr-defined]
+        err.message = f"method {request.method} is not allowed on {request.url.path[:200]}"
+    return err
+
+
 async def _login_required(request: Request, exc: LoginRequired) -> Response:
     return login_redirect(exc.next_url)
 
@@ -44,6 +67,8 @@ async def _vigie_error(request: Request, exc: VigieError) -> Response:
         return show_page(request, "citizen/no_data.html", status_code=404, section=exc.section)
     if _open311(request):
         return error_response(request, exc)
+    if (shaped := _open_data_api(request, exc)) is not None:
+        return shaped
     return vigie_error_response(exc, request_language(request, request.app.state.vigie.city.default_language))
 
 
@@ -60,6 +85,10 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> Response
         err = NotFound(str(exc.detail)) if exc.status_code == 404 else VigieError(str(exc.detail))
         err.status = exc.status_code
         return error_response(request, err)
+    if (shaped := _open_data_api(request, _http_as_vigie(request, exc))) is not None:
+        if exc.headers:
+            shaped.headers.update(exc.headers)  # Allow, on a 405
+        return shaped
     return http_error_response(request, exc)
 
 

@@ -139,6 +139,9 @@ def _error(exc: VigieError) -> Response:
     )
 
 
+error_answer = _error  # what the app answers under /api/explore outside these routes
+
+
 def _params(request: Request, allowed: set[str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for key, value in request.query_params.multi_items():

@@ -155,6 +155,9 @@ def _error(request: Request, exc: VigieError) -> Response:
     )
 
 
+error_answer = _error  # what the app answers under /api/ogc outside these routes
+
+
 def _answer(request: Request, fn: Callable[[], Response]) -> Response:
     refused = getattr(request.state, "ogc_refused", None)
     if refused is not None:
