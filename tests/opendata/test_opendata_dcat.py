@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS as DCT
-from rdflib.namespace import FOAF, RDF, SKOS
+from rdflib.namespace import FOAF, RDF, SKOS, XSD
 
 from tests.conftest import PASSWORD
 from tests.opendata.helpers import CARPARK_COLUMNS, SHAPES, approve, carpark_csv, create
@@ -20,6 +20,7 @@ from vigie.errors import ValidationFailed
 from vigie.opendata.actions import do_release, do_upload
 from vigie.opendata.dcat_vocab import DCAT, HYDRA, SPDX, VCARD
 from vigie.opendata.dcat_web import negotiate
+from vigie.opendata.queries import read_release
 from vigie.opendata.review import do_add_member
 
 pyshacl = pytest.importorskip("pyshacl")
@@ -211,6 +212,22 @@ def test_opendata_dcat_holds_what_the_data_gouv_fr_harvester_reads(catalogue):
     p = URIRef("http://testserver/donnees/parkings#dataset")
     kinds = {str(g.value(x, DCT.format)).rsplit("/", 1)[-1] for x in g.objects(p, DCAT.distribution)}
     assert "GEOJSON" not in kinds and str(g.value(p, DCAT.version)) == "2"
+
+
+def test_opendata_dcat_temporal_coverage_is_the_releases_dates_when_none_is_declared(catalogue, module_vigie):
+    g = catalogue
+    # The car parks declare no temporal coverage: it is their release's first and last days, in
+    # the city's time zone (a moment near midnight UTC is the next day in Dijon).
+    days = sorted(read_release(module_vigie, "parkings", columns=["datetime"]).column("datetime").to_pylist())
+    zone = module_vigie.city.timezone
+    period = g.value(URIRef("http://testserver/donnees/parkings#dataset"), DCT.temporal)
+    assert period is not None and (period, RDF.type, DCT.PeriodOfTime) in g
+    assert str(g.value(period, DCAT.startDate)) == days[0].astimezone(zone).date().isoformat()
+    assert str(g.value(period, DCAT.endDate)) == days[-1].astimezone(zone).date().isoformat()
+    assert g.value(period, DCAT.startDate).datatype == XSD.date
+    # The stops declare theirs (and have no date field).
+    declared = g.value(URIRef("http://testserver/donnees/arrets#dataset"), DCT.temporal)
+    assert str(g.value(declared, DCAT.startDate)) == "2024-01-01"
 
 
 def test_opendata_dcat_pages_follow_hydra_links(client):

@@ -89,6 +89,9 @@ class Page:
 class Entry:
     published: Published
     first_issued: datetime  # the first published release
+    # The first and last days of the release's date field (its dct:temporal when the metadata
+    # declares none).
+    span: tuple[date, date] | None = None
 
 
 def slug(text: str) -> str:
@@ -358,7 +361,7 @@ class CatalogueBuilder:
         for tag in ("fr", "en"):
             g.add((node, DCT.language, self.language(tag)))
         self._spatial(node, m)
-        self._temporal(node, m)
+        self._temporal(node, m, entry.span)
         self._provenance(node, p)
         self._distributions(node, entry, service)
         return node
@@ -384,16 +387,20 @@ class CatalogueBuilder:
             geojson = json.dumps({"type": "Polygon", "coordinates": [ring]})
             self.g.add((place, LOCN.geometry, Literal(geojson, datatype=URIRef(GEOJSON_LITERAL))))
 
-    def _temporal(self, node: URIRef, m: Metadata) -> None:
-        if m.temporal_start is None and m.temporal_end is None:
+    def _temporal(self, node: URIRef, m: Metadata, span: tuple[date, date] | None) -> None:
+        """The period the metadata declares, else the one the release's date field covers."""
+        start, end = m.temporal_start, m.temporal_end
+        if start is None and end is None and span is not None:
+            start, end = span
+        if start is None and end is None:
             return
         period = BNode()
         self.g.add((node, DCT.temporal, period))
         self.g.add((period, RDF.type, DCT.PeriodOfTime))
-        if m.temporal_start is not None:
-            self.g.add((period, DCAT.startDate, _date(m.temporal_start)))
-        if m.temporal_end is not None:
-            self.g.add((period, DCAT.endDate, _date(m.temporal_end)))
+        if start is not None:
+            self.g.add((period, DCAT.startDate, _date(start)))
+        if end is not None:
+            self.g.add((period, DCAT.endDate, _date(end)))
 
     def _provenance(self, node: URIRef, p: Published) -> None:
         statement = BNode()

@@ -21,7 +21,7 @@ from fastapi.responses import Response
 
 from vigie.digits import whole_number
 from vigie.errors import BadRequest, NotAcceptable, NotFound
-from vigie.opendata.queries import first_published, published_datasets
+from vigie.opendata.queries import first_published, published_datasets, time_span
 from vigie.runtime import Vigie
 
 # Where the catalogue is served; vigie.opendata.dcat names the same path in the graph's
@@ -159,6 +159,7 @@ def render_catalogue(v: Vigie, ext: str, number: int, size: int, explicit: bool)
         [
             base,
             v.city.name,
+            v.city.timezone.key,
             ext,
             explicit,
             number,
@@ -172,7 +173,7 @@ def render_catalogue(v: Vigie, ext: str, number: int, size: int, explicit: bool)
     if body is None:
         first = first_published(v)
         chunk = published[(number - 1) * size : number * size]
-        entries = [Entry(p, first.get(p.id, p.release.created_at)) for p in chunk]
+        entries = [Entry(p, first.get(p.id, p.release.created_at), time_span(v, p)) for p in chunk]
         graph = catalogue_graph(entries, page, base, v.city.name)
         rdf_format, _ = FORMATS[ext]
         extra: dict[str, Any] = {"context": CONTEXT, "auto_compact": True} if ext == "jsonld" else {}

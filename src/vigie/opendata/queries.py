@@ -18,9 +18,11 @@ unpublished dataset raises ``NotFound`` like a missing one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func, select
 
@@ -227,6 +229,44 @@ def read_release(
     import pyarrow.parquet as pq
 
     return pq.read_table(release_path(v, dataset_id, version), columns=columns, memory_map=True)
+
+
+def time_field(p: Published) -> str | None:
+    """The release's date field: the dataset's first column of kind time, else its first date or
+    timestamp column."""
+    types = {c["name"]: str(c["type"]).lower() for c in p.release.columns}
+    timed = [n for n, t in types.items() if t.startswith(("timestamp", "date"))]
+    declared = [c.name for c in p.dataset.columns if c.kind == ColumnKind.TIME and c.name in timed]
+    return (declared or timed or [None])[0]
+
+
+def time_span(v: Vigie, p: Published) -> tuple[date, date] | None:
+    """The first and last days of the release's date field, moments read in the city's time zone
+    (the DCAT catalogue's ``dct:temporal``); ``None`` without such a field or a value in it."""
+    name = time_field(p)
+    if name is None:
+        return None
+    path = release_store(v).local_path(p.release.file_key)
+    return _span(str(path), p.release.sha256, name, v.city.timezone.key)
+
+
+@lru_cache(maxsize=256)  # a release never changes: its span is computed once per process
+def _span(path: str, sha256: str, name: str, zone: str) -> tuple[date, date] | None:
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    found = pc.min_max(pq.read_table(path, columns=[name], memory_map=True).column(name)).as_py()
+    low, high = found["min"], found["max"]
+    if low is None or high is None:
+        return None
+
+    def day(value: date) -> date:
+        if isinstance(value, datetime):
+            aware = value if value.tzinfo else value.replace(tzinfo=UTC)  # a naive moment is UTC
+            return aware.astimezone(ZoneInfo(zone)).date()
+        return value
+
+    return day(low), day(high)
 
 
 def first_published(v: Vigie) -> dict[str, datetime]:
