@@ -10,7 +10,8 @@ bound parameters. What is outside the subset is refused with an
   ``field IS NULL`` / ``IS NOT NULL``, ``search(field, "text")``,
   ``startswith(field, "text")``, a bare ``"text"`` (searched in every text
   field), ``AND`` / ``OR`` / ``NOT`` and parentheses; values are strings
-  (``"…"`` or ``'…'``), numbers, ``true``/``false``, ``date'2026-01-31'``.
+  (``"…"`` or ``'…'``), numbers, ``true``/``false``, ``date'2026-01-31'``, on
+  either side of a comparison (``'Darcy' = nom``).
 - ``select``: ``*``, fields, ``count(*)``, ``count(f)``, ``sum``/``avg``/
   ``min``/``max(f)``, ``year(f)``/``month(f)``/``day(f)``, each with ``as alias``.
 - ``group_by``: fields and ``year``/``month``/``day(f)``, with ``as alias``.
@@ -232,7 +233,21 @@ class _Parser:
             self.depth -= 1
             return f"({inner})"
         tok = self.peek()
-        if tok is not None and tok.kind == "string":
+        nxt = self.peek(1)
+        if (
+            tok is not None
+            and tok.kind == "string"
+            and nxt is not None
+            and nxt.kind == "kw"
+            and nxt.value in ("in", "like", "is", "not")
+        ):
+            # Opendatasoft takes a value on either side of a comparison, not before these.
+            raise ODSQLError(
+                f"{self.param}: {nxt.text.upper()} needs a field on its left, got the value {tok.text!r}"
+                f" (write field {nxt.text.upper()} …)"
+            )
+        if tok is not None and tok.kind == "string" and not (nxt is not None and nxt.kind == "op"):
+            # A string alone is a text search; followed by a comparison it is a value ('x' = field).
             self.i += 1
             like = self.bind(f"%{tok.value}%")
             texts = [f"CAST({quote(n)} AS VARCHAR) ILIKE {like}" for n in self.cols.text_fields()]
