@@ -11,7 +11,7 @@ bound parameters. What is outside the subset is refused with an
   ``startswith(field, "text")``, a bare ``"text"`` (searched in every text
   field), ``AND`` / ``OR`` / ``NOT`` and parentheses; values are strings
   (``"…"`` or ``'…'``), numbers, ``true``/``false``, ``date'2026-01-31'``, on
-  either side of a comparison (``'Darcy' = nom``).
+  either side of a comparison (``'Darcy' = nom``). Bounded per query (``Budget``).
 - ``select``: ``*``, fields, ``count(*)``, ``count(f)``, ``sum``/``avg``/
   ``min``/``max(f)``, ``year(f)``/``month(f)``/``day(f)``, each with ``as alias``.
 - ``group_by``: fields and ``year``/``month``/``day(f)``, with ``as alias``.
@@ -60,9 +60,49 @@ MAX_DEPTH = 32
 # limit, which only starts once a statement runs.
 MAX_ITEMS = 100
 BIGINT_MAX = 2**63 - 1
+# What one query may ask of every row it reads, all its ``where`` together: a bare "text" is a
+# case-insensitive match in every text field (1,000 of them on six text fields ran 9 s under
+# load), ``search``/``startswith``/``LIKE`` one match each; IN lists and refine/exclude cost a
+# comparison per value. A reader's query needs a handful; these refuse an attacker's thousands
+# with a 400 naming the limit, before DuckDB spends the time limit on them.
+MAX_SEARCHES = 10
+MAX_MATCHES = 100
+MAX_VALUES = 1_000
+MAX_FACETS = 100
 KEYWORDS = {"and", "or", "not", "in", "like", "is", "null", "true", "false", "as", "asc", "desc"}
 AGGREGATES = {"count", "sum", "avg", "min", "max"}
 DATE_PARTS = {"year", "month", "day"}
+
+
+@dataclass
+class Budget:
+    """What the conditions of one query have used of the limits above."""
+
+    searches: int = 0
+    matches: int = 0
+    values: int = 0
+
+    def search(self, param: str, fields: int) -> None:
+        self.searches += 1
+        if self.searches > MAX_SEARCHES:
+            raise ODSQLError(
+                f"{param}: more than {MAX_SEARCHES} bare text searches in one query "
+                f"(each is searched in every text field)"
+            )
+        self.match(param, fields)
+
+    def match(self, param: str, n: int = 1) -> None:
+        self.matches += n
+        if self.matches > MAX_MATCHES:
+            raise ODSQLError(
+                f"{param}: more than {MAX_MATCHES} text matches in one query (a bare text search "
+                f"counts one per text field, search(), startswith() and LIKE one each)"
+            )
+
+    def value(self, param: str) -> None:
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise ODSQLError(f"{param}: more than {MAX_VALUES} values in the IN lists of one query")
 
 
 @dataclass
@@ -125,8 +165,11 @@ class Columns:
 
 
 class _Parser:
-    def __init__(self, text: str, param: str, cols: Columns, params: list[Any]) -> None:
+    def __init__(
+        self, text: str, param: str, cols: Columns, params: list[Any], budget: Budget | None = None
+    ) -> None:
         self.toks = tokenize(text, param)
+        self.budget = budget or Budget()
         self.i = 0
         self.param = param
         self.cols = cols
@@ -249,6 +292,7 @@ class _Parser:
         if tok is not None and tok.kind == "string" and not (nxt is not None and nxt.kind == "op"):
             # A string alone is a text search; followed by a comparison it is a value ('x' = field).
             self.i += 1
+            self.budget.search(self.param, len(self.cols.text_fields()))
             like = self.bind(f"%{tok.value}%")
             texts = [f"CAST({quote(n)} AS VARCHAR) ILIKE {like}" for n in self.cols.text_fields()]
             for _ in texts[1:]:
@@ -267,6 +311,7 @@ class _Parser:
             self.expect("punct", ",")
             text = self.expect("string").value
             self.expect("punct", ")")
+            self.budget.match(self.param)
             pattern = f"%{text}%" if fn == "search" else f"{text}%"
             return f"(CAST({target} AS VARCHAR) ILIKE {self.bind(pattern)})"
         left = self.operand()
@@ -277,12 +322,15 @@ class _Parser:
         negated = bool(self.accept("kw", "not"))
         if self.accept("kw", "in"):
             self.expect("punct", "(")
+            self.budget.value(self.param)
             values = [self.literal()]
             while self.accept("punct", ","):
+                self.budget.value(self.param)
                 values.append(self.literal())
             self.expect("punct", ")")
             return f"({left} {'NOT ' if negated else ''}IN ({', '.join(values)}))"
         if self.accept("kw", "like"):
+            self.budget.match(self.param)
             pattern = self.expect("string").value.replace("%", "\\%").replace("_", "\\_").replace("*", "%")
             return (
                 f"(CAST({left} AS VARCHAR) {'NOT ' if negated else ''}LIKE {self.bind(pattern)} ESCAPE '\\')"
@@ -343,8 +391,8 @@ class _Parser:
         return out
 
 
-def where_sql(text: str, cols: Columns, params: list[Any]) -> str:
-    p = _Parser(text, "where", cols, params)
+def where_sql(text: str, cols: Columns, params: list[Any], budget: Budget | None = None) -> str:
+    p = _Parser(text, "where", cols, params, budget)
     sql = p.expr()
     p.done()
     return sql
@@ -517,7 +565,10 @@ def build(
         if value is not None and not 0 <= value <= BIGINT_MAX:  # DuckDB's LIMIT is a BIGINT
             raise RESTParameterError(f"{name} must be between 0 and {BIGINT_MAX}, got {value}")
     params: list[Any] = []
-    conds = [where_sql(w, cols, params) for w in (where or []) if w.strip()]
+    if len(refine or []) + len(exclude or []) > MAX_FACETS:
+        raise RESTParameterError(f"more than {MAX_FACETS} refine and exclude parameters in one query")
+    budget = Budget()
+    conds = [where_sql(w, cols, params, budget) for w in (where or []) if w.strip()]
     conds += [facet_condition(r, cols, params, "refine") for r in (refine or [])]
     conds += [f"(NOT {facet_condition(e, cols, params, 'exclude')})" for e in (exclude or [])]
     items = select_items(select, cols) if select.strip() else [("*", "*")]
