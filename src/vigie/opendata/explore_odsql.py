@@ -17,15 +17,16 @@ bound parameters. What is outside the subset is refused with an
 - ``group_by``: fields and ``year``/``month``/``day(f)``, with ``as alias``.
 - ``order_by``: any select item or alias, ``asc``/``desc``.
 - ``refine`` / ``exclude``: ``field:value`` (a date field matches by prefix:
-  ``date:2026-03``).
+  ``date:2026-03``; a moment by that year, month… in the asked time zone).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from vigie.errors import VigieError
 from vigie.opendata.explore_engine import quote
@@ -153,6 +154,8 @@ class Columns:
     """The release's columns: name -> Arrow/DuckDB type family (text, number, bool, time)."""
 
     types: dict[str, str]
+    # The time fields holding moments (timestamps), not days: refined in the asked time zone.
+    moments: frozenset[str] = frozenset()
 
     def field(self, name: str, param: str) -> str:
         if name not in self.types:
@@ -458,13 +461,56 @@ def facet_value(value: str, family: str | None) -> str:
     return value
 
 
-def facet_condition(spec: str, cols: Columns, params: list[Any], param: str) -> str:
-    """``field:value`` of ``refine``/``exclude``: equality, or a prefix for a date field."""
+_MOMENT = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2})(?:[ T](\d{1,2})(?::(\d{1,2})(?::(\d{1,2}))?)?)?)?)?")
+
+
+def _next(start: datetime, parts: int) -> datetime:
+    """The start of the next year, month, day, hour, minute or second after ``start``."""
+    if parts == 1:
+        return start.replace(year=start.year + 1)
+    if parts == 2:
+        return start.replace(year=start.year + start.month // 12, month=start.month % 12 + 1)
+    return start + timedelta(**{("days", "hours", "minutes", "seconds")[parts - 3]: 1})
+
+
+def moment_range(value: str, tz: ZoneInfo, param: str) -> tuple[datetime, datetime]:
+    """The UTC moments [start, end) of a date refine (``2024``, ``2024-05``, ``2024-05-31``, down to
+    the second) read in ``tz``: as Opendatasoft's date facets, a moment belongs to the day it is in
+    the asked time zone (23:30 UTC on 31 May is 1 June in Paris). Aware: compared as instants,
+    whatever the time zone of the DuckDB session (exports' is the server's)."""
+    m = _MOMENT.fullmatch(value.strip())
+    if m is None:
+        raise RESTParameterError(
+            f"{param}: a date field takes a year, month, day, hour, minute or second "
+            f"(2024, 2024/05, 2024/05/31, 2024-05-31 18:30), got {value[:40]!r}"
+        )
+    numbers = [int(g) for g in m.groups() if g is not None]
+
+    def utc(local: datetime) -> datetime:
+        return local.replace(tzinfo=tz).astimezone(UTC)
+
+    try:
+        year, month, day, hour, minute, second = numbers + [0, 1, 1, 0, 0, 0][len(numbers) :]
+        start = datetime(year, month, day, hour, minute, second)
+        return utc(start), utc(_next(start, len(numbers)))
+    except (ValueError, OverflowError):  # no such day, or past the years Python holds
+        raise RESTParameterError(f"{param}: {value[:40]!r} is not a date Vigie can read") from None
+
+
+def facet_condition(
+    spec: str, cols: Columns, params: list[Any], param: str, tz: ZoneInfo | None = None
+) -> str:
+    """``field:value`` of ``refine``/``exclude``: equality; for a date field, a prefix, and for a
+    moment the span of that prefix in the asked time zone ``tz``."""
     name, sep, value = spec.partition(":")
     if not sep:
         raise RESTParameterError(f"{param} must be field:value, got {spec!r}")
     column = cols.field(name.strip(), param)
     value = facet_value(value, cols.types[name.strip()])
+    if name.strip() in cols.moments:
+        start, end = moment_range(value, tz or ZoneInfo("UTC"), param)
+        params += [start, end]
+        return f"({column} >= CAST(? AS TIMESTAMPTZ) AND {column} < CAST(? AS TIMESTAMPTZ))"
     params.append(value if cols.types[name.strip()] != "time" else value + "%")
     if cols.types[name.strip()] == "time":
         return f"(CAST({column} AS VARCHAR) LIKE ?)"
@@ -560,6 +606,7 @@ def build(
     exclude: list[str] | None = None,
     limit: int | None = None,
     offset: int = 0,
+    tz: ZoneInfo | None = None,
 ) -> Query:
     for name, value in (("limit", limit), ("offset", offset)):
         if value is not None and not 0 <= value <= BIGINT_MAX:  # DuckDB's LIMIT is a BIGINT
@@ -569,8 +616,8 @@ def build(
         raise RESTParameterError(f"more than {MAX_FACETS} refine and exclude parameters in one query")
     budget = Budget()
     conds = [where_sql(w, cols, params, budget) for w in (where or []) if w.strip()]
-    conds += [facet_condition(r, cols, params, "refine") for r in (refine or [])]
-    conds += [f"(NOT {facet_condition(e, cols, params, 'exclude')})" for e in (exclude or [])]
+    conds += [facet_condition(r, cols, params, "refine", tz) for r in (refine or [])]
+    conds += [f"(NOT {facet_condition(e, cols, params, 'exclude', tz)})" for e in (exclude or [])]
     items = select_items(select, cols) if select.strip() else [("*", "*")]
     groups = group_items(group_by, cols) if group_by.strip() else []
     aliases = {label: sql for sql, label in items if label != "*"}

@@ -187,7 +187,10 @@ def _lang(params: dict[str, list[str]]) -> str:
 
 def columns_of(release: Release) -> Columns:
     """The release's fields by type family (what ODSQL checks names and values against)."""
-    return Columns({c["name"]: _family(c["type"])[0] for c in release.columns})
+    return Columns(
+        {c["name"]: _family(c["type"])[0] for c in release.columns},
+        frozenset(c["name"] for c in release.columns if _family(c["type"])[1] == "datetime"),
+    )
 
 
 def dataset_view(v: Vigie, p: Published, lang: str) -> dict[str, Any]:
@@ -324,7 +327,9 @@ def _check_window(limit: int, offset: int, records: bool = True, grouped: bool =
         )
 
 
-def _query(release: Release, params: dict[str, list[str]], limit: int | None, offset: int) -> Any:
+def _query(
+    release: Release, params: dict[str, list[str]], limit: int | None, offset: int, tz: ZoneInfo
+) -> Any:
     return build(
         release.dataset_id,
         columns_of(release),
@@ -336,6 +341,7 @@ def _query(release: Release, params: dict[str, list[str]], limit: int | None, of
         exclude=params.get("exclude", []),
         limit=limit,
         offset=offset,
+        tz=tz,
     )
 
 
@@ -359,7 +365,7 @@ async def records(request: Request, dataset_id: str) -> Response:
             release = published_release(_vigie(request), dataset_id)
         except NotFound:
             raise NotFound(f"Unknown dataset: {dataset_id}") from None
-        q = _query(release, params, limit, offset)
+        q = _query(release, params, limit, offset, tz)
         key = answer_key(q, tz)
         tag = etag(release, key)
         # Revalidated at each use (no-cache): a new release changes the answer at any time.
@@ -420,7 +426,7 @@ async def export(request: Request, dataset_id: str, fmt: str) -> Response:
             raise RESTParameterError(f"dataset {p.id!r} has no position: export it as csv, json or parquet")
         if fmt == "csv" and delimiter not in exports.DELIMITERS:
             raise RESTParameterError("delimiter must be one of ; , | or a tab")
-        q = _query(p.release, params, None if limit == -1 else limit, offset)
+        q = _query(p.release, params, None if limit == -1 else limit, offset, tz)
         path = release_store(_vigie(request)).local_path(p.release.file_key)
         # Started here, its first rows read: a bad query is a 400, not a cut stream.
         opened = ExitStack()
