@@ -51,7 +51,7 @@ def test_browser_opendata_rules_edit_propose_then_build_a_release(vigie, make_ag
 
     summary = page.locator("#publish-error")
     expect(summary).to_be_focused()
-    expect(summary).to_contain_text("rules.k must be a whole number of at least 5")
+    expect(summary).to_contain_text("k-anonymat : k doit être un nombre entier d'au moins 5.")
     expect(page.get_by_label("k (k-anonymat)")).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_label("k (k-anonymat)")).to_have_attribute(
         "aria-describedby", "rule-k-hint publish-error"

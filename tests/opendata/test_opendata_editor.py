@@ -12,6 +12,7 @@ from vigie.opendata.queries import dataset_of, releases
 from vigie.opendata.review import proposals
 from vigie.opendata.staging import do_publish_staged, do_stage_upload
 from vigie.opendata.suggest import MASK
+from vigie.web.i18n import reason_text
 
 
 def _signalements(agent_name: str) -> bytes:
@@ -98,6 +99,10 @@ def test_opendata_editor_bad_rules_name_their_field_and_keep_nothing(vigie, make
         do_publish_staged(vigie, publisher, preview["key"], payload)
 
     assert refused.value.field == field
+    # Coded, so that a page says it in its own language (docs/opendata-api.md lists the codes).
+    assert refused.value.reason is not None and refused.value.reason.startswith("rules.")
+    text = reason_text("fr", refused.value.reason, refused.value.params)
+    assert not text.startswith("reason.") and "{" not in text  # a text, every value given
     with pytest.raises(NotFound):
         dataset_of(vigie, "parkings")
     # The staged file is still there: the publisher corrects the rules and sends again.

@@ -92,7 +92,11 @@ def test_opendata_releases_web_rules_page_proposes_changed_rules(client, vigie, 
 
     assert refused.status_code == 422
     assert 'id="rules-error" class="alert error-summary" role="alert" tabindex="-1"' in refused.text
-    assert "rules.k must be a whole number of at least 5" in refused.text and 'href="#rule-k"' in refused.text
+    # In the page's language (reason rules.k), not the API's English detail.
+    assert "k-anonymat : k doit être un nombre entier d&#39;au moins 5." in refused.text
+    assert "rules.k must be" not in refused.text and 'href="#rule-k"' in refused.text
+    refused_en = client.post(f"{PAGE}/eclairage/regles", data=form, headers={"Accept-Language": "en"})
+    assert "k-anonymity: k must be a whole number of at least 5." in refused_en.text
     assert 'value="3" aria-invalid="true" aria-describedby="rule-k-hint rules-error"' in refused.text
     assert [p.kind for p in proposals(vigie, "eclairage")] == ["new"]  # nothing proposed
 
@@ -106,6 +110,6 @@ def test_opendata_releases_web_rules_page_proposes_changed_rules(client, vigie, 
     again = client.get(f"{PAGE}/eclairage/regles").text
     assert "Les règles en cours d&#39;examen par le comité." in again and 'value="6"' in again
     busy = client.post(f"{PAGE}/eclairage/regles", data=form | {"k": "7"})
-    assert busy.status_code == 409 and "already has a proposal under review" in busy.text
+    assert busy.status_code == 409 and "déjà une proposition en cours d&#39;examen" in busy.text
     assert client.get(f"{PAGE}/nulle-part/regles").status_code == 404
     assert "Publication rules of “Test dataset”" in client.get(f"{PAGE}/eclairage/regles?lang=en").text

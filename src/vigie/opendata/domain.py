@@ -268,36 +268,62 @@ MIN_K = 5
 def rules_from_json(raw: Any, columns: tuple[Column, ...]) -> Rules:
     """Rules from their JSON form, checked against the dataset's columns."""
     if not isinstance(raw, dict):
-        raise ValidationFailed("rules must be an object", field="rules")
+        raise ValidationFailed("rules must be an object", field="rules", reason="rules.not_object")
     names = {c.name for c in columns}
     known = set(Rules.__dataclass_fields__)
     unknown = sorted(set(raw) - known)
     if unknown:
-        raise ValidationFailed(f"rules: unknown key(s) {', '.join(unknown)}", field="rules")
+        raise ValidationFailed(
+            f"rules: unknown key(s) {', '.join(unknown)}",
+            field="rules",
+            reason="rules.unknown_keys",
+            params={"keys": unknown},
+        )
     drop = tuple(_strings(raw, "drop", prefix="rules"))
     for name in drop:
         if name not in names:
-            raise ValidationFailed(f"rules.drop: no column {name!r}", field="rules.drop")
+            raise ValidationFailed(
+                f"rules.drop: no column {name!r}",
+                field="rules.drop",
+                reason="rules.no_column",
+                params={"name": name},
+            )
     location = raw.get("location", "grid")
     if location not in LOCATION_METHODS:
         raise ValidationFailed(
-            f"rules.location must be one of {', '.join(LOCATION_METHODS)}", field="rules.location"
+            f"rules.location must be one of {', '.join(LOCATION_METHODS)}",
+            field="rules.location",
+            reason="rules.location",
+            params={"choices": list(LOCATION_METHODS)},
         )
     location_m = _number(raw, "location_m", 200.0)
     if not 10 <= location_m <= 50_000:
         raise ValidationFailed(
-            "rules.location_m must be between 10 and 50000 metres", field="rules.location_m"
+            "rules.location_m must be between 10 and 50000 metres",
+            field="rules.location_m",
+            reason="rules.location_m",
+            params={"min": 10, "max": 50_000},
         )
     time = raw.get("time", {})
     if not isinstance(time, dict):
-        raise ValidationFailed("rules.time must map time columns to a precision", field="rules.time")
+        raise ValidationFailed(
+            "rules.time must map time columns to a precision", field="rules.time", reason="rules.time_map"
+        )
     time_kinds = {c.name for c in columns if c.kind == ColumnKind.TIME}
     for name, precision in time.items():
         if name not in time_kinds:
-            raise ValidationFailed(f"rules.time: {name!r} is not a time column", field="rules.time")
+            raise ValidationFailed(
+                f"rules.time: {name!r} is not a time column",
+                field="rules.time",
+                reason="rules.not_time",
+                params={"name": name},
+            )
         if precision not in TIME_PRECISIONS:
             raise ValidationFailed(
-                f"rules.time.{name} must be one of {', '.join(TIME_PRECISIONS)}", field="rules.time"
+                f"rules.time.{name} must be one of {', '.join(TIME_PRECISIONS)}",
+                field="rules.time",
+                reason="rules.time_precision",
+                params={"name": name, "choices": list(TIME_PRECISIONS)},
             )
     qis = tuple(_strings(raw, "quasi_identifiers", prefix="rules"))
     for name in qis:
@@ -305,20 +331,36 @@ def rules_from_json(raw: Any, columns: tuple[Column, ...]) -> Rules:
             raise ValidationFailed(
                 f"rules.quasi_identifiers: {name!r} is not a published column",
                 field="rules.quasi_identifiers",
+                reason="rules.not_published",
+                params={"name": name},
             )
     k = raw.get("k", MIN_K)
     if not isinstance(k, int) or isinstance(k, bool) or k < MIN_K:
-        raise ValidationFailed(f"rules.k must be a whole number of at least {MIN_K}", field="rules.k")
+        raise ValidationFailed(
+            f"rules.k must be a whole number of at least {MIN_K}",
+            field="rules.k",
+            reason="rules.k",
+            params={"min": MIN_K},
+        )
     min_count = raw.get("min_count", 0)
     if not isinstance(min_count, int) or isinstance(min_count, bool) or min_count < 0:
-        raise ValidationFailed("rules.min_count must be a whole number ≥ 0", field="rules.min_count")
+        raise ValidationFailed(
+            "rules.min_count must be a whole number ≥ 0", field="rules.min_count", reason="rules.min_count"
+        )
     share = _number(raw, "suppress_share", 0.0)
     if not 0 <= share <= 0.2:
-        raise ValidationFailed("rules.suppress_share must be between 0 and 0.2", field="rules.suppress_share")
+        raise ValidationFailed(
+            "rules.suppress_share must be between 0 and 0.2",
+            field="rules.suppress_share",
+            reason="rules.suppress_share",
+            params={"max": 0.2},
+        )
     exclude = raw.get("exclude_sensitive", True)
     if not isinstance(exclude, bool):
         raise ValidationFailed(
-            "rules.exclude_sensitive must be true or false", field="rules.exclude_sensitive"
+            "rules.exclude_sensitive must be true or false",
+            field="rules.exclude_sensitive",
+            reason="rules.exclude_sensitive",
         )
     return Rules(drop, location, location_m, dict(time), exclude, min_count, qis, k, share)
 
@@ -375,14 +417,24 @@ def check_slug(value: Any) -> str:
 def _strings(raw: dict[str, Any], name: str, prefix: str = "metadata") -> list[str]:
     value = raw.get(name, [])
     if not isinstance(value, list | tuple) or not all(isinstance(x, str) and x for x in value):
-        raise ValidationFailed(f"{prefix}.{name} must be a list of texts", field=f"{prefix}.{name}")
+        raise ValidationFailed(
+            f"{prefix}.{name} must be a list of texts",
+            field=f"{prefix}.{name}",
+            reason="field.list_of_texts",
+            params={"name": f"{prefix}.{name}"},
+        )
     return list(value)
 
 
 def _number(raw: dict[str, Any], name: str, default: float) -> float:
     value = raw.get(name, default)
     if not isinstance(value, int | float) or isinstance(value, bool):
-        raise ValidationFailed(f"rules.{name} must be a number", field=f"rules.{name}")
+        raise ValidationFailed(
+            f"rules.{name} must be a number",
+            field=f"rules.{name}",
+            reason="rules.number",
+            params={"name": name},
+        )
     return float(value)
 
 

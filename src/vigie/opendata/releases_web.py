@@ -32,7 +32,7 @@ from vigie.opendata.review import do_propose_rules
 from vigie.opendata.staging import current_rules
 from vigie.runtime import Vigie
 from vigie.web.deps import CSRF_HEADER, form_is_ours
-from vigie.web.i18n import request_language
+from vigie.web.i18n import reason_text, request_language
 from vigie.web.pages import forbidden_page, page_agent
 from vigie.web.templating import render
 
@@ -118,6 +118,14 @@ def _rules_form(form: Any, dataset: Dataset) -> dict[str, Any]:
     }
 
 
+def _error_text(request: Request, v: Vigie, error: VigieError) -> str:
+    """A refusal in the page's language when it has a code (the API's ``message``); uncoded
+    ones keep their text."""
+    if not error.reason:
+        return error.message
+    return reason_text(request_language(request, v.city.default_language), error.reason, error.params)
+
+
 def _rules_page(
     request: Request,
     v: Vigie,
@@ -137,6 +145,7 @@ def _rules_page(
         rules=rules,
         rules_from=rules_from,
         error=error,
+        error_text=_error_text(request, v, error) if error else "",
         error_field=_field_id(dataset, error.field or "") if error else "",
         location_methods=LOCATION_METHODS,
         time_precisions=TIME_PRECISIONS,

@@ -102,7 +102,10 @@ def do_propose_rules(v: Vigie, agent: Agent | None, dataset_id: str, rules: Any,
         if s.scalar(
             select(func.count()).where(ProposalRow.dataset_id == dataset_id, ProposalRow.status == "open")
         ):
-            raise Conflict(f"dataset {dataset_id!r} already has a proposal under review")
+            raise Conflict(
+                f"dataset {dataset_id!r} already has a proposal under review",
+                reason="committee.under_review",
+            )
         row = ProposalRow(
             dataset_id=dataset_id,
             kind="rules",
@@ -240,16 +243,25 @@ def public_text(value: Any, name: str, *, required: bool = False) -> str:
     discuss residents' reports, and an e-mail address or a phone number pasted from one
     would be published as it is, so the personal data scanner's patterns are refused."""
     if not isinstance(value, str):
-        raise ValidationFailed(f"{name} must be text", field=name)
+        raise ValidationFailed(f"{name} must be text", field=name, reason="committee.not_text")
     value = value.strip()
     if required and not value:
-        raise ValidationFailed(f"{name} is required", field=name)
+        raise ValidationFailed(f"{name} is required", field=name, reason="committee.required")
     if len(value) > MAX_TEXT:
-        raise ValidationFailed(f"{name} is longer than {MAX_TEXT} characters", field=name)
-    for pattern, what in ((EMAIL, "an e-mail address"), (PHONE, "a phone number")):
+        raise ValidationFailed(
+            f"{name} is longer than {MAX_TEXT} characters",
+            field=name,
+            reason="committee.too_long",
+            params={"max": MAX_TEXT},
+        )
+    for pattern, what, code in (
+        (EMAIL, "an e-mail address", "committee.email"),
+        (PHONE, "a phone number", "committee.phone"),
+    ):
         if re.search(pattern, value):
             raise ValidationFailed(
                 f"{name} holds what looks like {what}: the committee's record is public, leave it out",
                 field=name,
+                reason=code,
             )
     return value
