@@ -132,8 +132,9 @@
   function draw(columns, x, y, why) {
     if (plot) { plot.destroy(); plot = null; }
     chartEl.hidden = true;
-    note.textContent = why;
-    note.hidden = !why;
+    // Never hidden: a live region must stay in the page for its new text to be announced
+    // (empty, it takes no room).
+    note.textContent = why || "";
     if (why || !window.uPlot) return;
     const rows = current.rows.slice();
     const xc = columns[x];
