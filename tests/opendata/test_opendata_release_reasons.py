@@ -50,11 +50,11 @@ def test_opendata_release_reasons_in_the_page_language(client, auth, make_agent,
     fr = client.get("/donnees/parkings?lang=fr").text
     en = client.get("/donnees/parkings?lang=en").text
     assert (
-        "Bloquée par la charte : la colonne « parking » contient 1 valeur(s) qui ressemblent à des "
-        "adresses e-mail" in fr
+        "Bloquée par la charte : dans la colonne « parking », valeurs qui ressemblent à des "
+        "adresses e-mail : 1" in fr
     )
     assert "look like e-mail addresses" not in fr
-    assert "Blocked by the charter: column “parking” holds 1 value(s) that look like e-mail addresses" in en
+    assert "Blocked by the charter: in column “parking”, values that look like e-mail addresses: 1" in en
     assert "jean.dupont" not in fr + en
 
 
@@ -65,14 +65,14 @@ def test_opendata_release_reasons_api_has_code_and_message(client, auth, make_ag
     assert body["status"] == "blocked"
     [reason] = body["reasons"]
     assert reason["code"] == "scan.email" and reason["params"] == {"column": "parking", "values": 1}
-    assert reason["message"].startswith("la colonne « parking » contient 1 valeur(s)")
+    assert reason["message"].startswith("dans la colonne « parking », valeurs qui")
     assert "jean.dupont" not in str(body)
     listed = client.get("/api/v1/opendata/datasets", headers={**publisher, "Accept-Language": "en"}).json()[
         "datasets"
     ]
     [last] = [d["last_release"] for d in listed if d["id"] == "parkings"]
     assert last["reasons"][0]["code"] == "scan.email"
-    assert last["reasons"][0]["message"].startswith("column “parking” holds 1 value(s)")
+    assert last["reasons"][0]["message"].startswith("in column “parking”, values that")
 
 
 def test_opendata_release_reasons_of_an_older_release_show_its_text(client, auth, make_agent, vigie):
@@ -97,16 +97,18 @@ def test_opendata_release_reasons_on_the_files_page_in_its_language(client, auth
 
     fr = client.get("/donnees/gestion/fichiers?lang=fr").text
     en = client.get("/donnees/gestion/fichiers?lang=en").text
-    assert "dernière version bloquée : la colonne « parking » contient 1 valeur(s)" in fr
-    assert "latest release blocked: column “parking” holds 1 value(s)" in en
+    assert "dernière version bloquée : dans la colonne « parking », valeurs" in fr
+    assert "latest release blocked: in column “parking”, values" in en
     releases_fr = client.get(f"{RELEASES}?lang=fr").text
-    assert "Bloquée par la charte : la colonne « parking » contient 1 valeur(s)" in releases_fr
+    assert "Bloquée par la charte : dans la colonne « parking », valeurs" in releases_fr
     releases_en = client.get(f"{RELEASES}?lang=en").text
-    assert "Blocked by the charter: column “parking” holds 1 value(s)" in releases_en
+    assert "Blocked by the charter: in column “parking”, values" in releases_en
 
 
 def test_opendata_release_reasons_write_lists_and_numbers_by_the_language() -> None:
     params = {"k": 5, "columns": ["commune", "service"], "found": 1200, "rows": 3, "share": 12.5}
     fr = reason_text("fr", "charter.k_anonymity", params)
-    assert "sur commune, service : 1\u202f200 combinaison(s)" in fr and "12,5 %" in fr
-    assert "on commune, service: 1,200 combination(s)" in reason_text("en", "charter.k_anonymity", params)
+    assert "sur commune, service : combinaisons partagées par moins de 5 lignes : 1\u202f200" in fr
+    assert "12,5 %" in fr
+    en = reason_text("en", "charter.k_anonymity", params)
+    assert "on commune, service: combinations shared by fewer than 5 rows: 1,200" in en
